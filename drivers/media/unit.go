@@ -1,0 +1,47 @@
+// Package media is the vocabulary that every Argus driver and stage speaks:
+// one access unit of video as the camera sent it, with the RTP packets that
+// carried it. It imports nothing of edge or gateway.
+package media
+
+import (
+	"time"
+
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
+	"github.com/pion/rtp"
+)
+
+// Unit is one access unit (one video frame) received from a camera.
+// A Unit is immutable once published: the hub hands the same pointer to
+// every consumer, so no consumer may modify it.
+type Unit struct {
+	// Format is the gortsplib format of the track (H264 or H265).
+	Format format.Format
+	// Packets are the RTP packets that carried the unit, as they came, for
+	// relaying without re-packetizing.
+	Packets []*rtp.Packet
+	// AU holds the NAL units of the access unit. For a keyframe the current
+	// parameter sets are prepended when the camera did not send them in-band,
+	// so a decoder can start on any keyframe.
+	AU [][]byte
+	// PTS is the presentation time in units of the format's clock rate.
+	PTS int64
+	// NTP is the camera's wall-clock time of the frame: from RTCP sender
+	// reports where the camera sends them, else the arrival time.
+	NTP time.Time
+	// Key tells whether the unit is a random-access point (IDR/IRAP).
+	Key bool
+	// Size is the payload size in bytes of the RTP packets.
+	Size int
+}
+
+// Codec names the unit's codec in the lower-case form used in configs,
+// status and metrics: "h264", "h265" or "unknown".
+func Codec(f format.Format) string {
+	switch f.(type) {
+	case *format.H264:
+		return "h264"
+	case *format.H265:
+		return "h265"
+	}
+	return "unknown"
+}

@@ -1,0 +1,5 @@
+// Package peers starts the real and the misbehaving RTSP peers that Argus
+// tests pull from: GStreamer's RTSP server (a third-party implementation),
+// a port that answers garbage, a server with a malformed SDP and one that
+// never answers. It is test support: only _test files import it.
+package peers

@@ -1,0 +1,182 @@
+package hub
+
+import (
+	"testing"
+
+	"github.com/argus-edge/argus/drivers/media"
+)
+
+// units builds a sequence of synthetic units: a keyframe every gop units.
+// Nothing here touches the network; the hub only sees pointers.
+func units(n, gop int) []*media.Unit {
+	us := make([]*media.Unit, n)
+	for i := range us {
+		us[i] = &media.Unit{PTS: int64(i), Key: i%gop == 0, Size: 1000}
+	}
+	return us
+}
+
+func drain(r *Reader) []*media.Unit {
+	var got []*media.Unit
+	for {
+		select {
+		case u, ok := <-r.Units():
+			if !ok {
+				return got
+			}
+			got = append(got, u)
+		default:
+			return got
+		}
+	}
+}
+
+func TestNewConsumerStartsAtCachedKeyframe(t *testing.T) {
+	h := New(Options{Queue: 16})
+	s := h.Open("cam")
+	us := units(13, 5) // keys at 0, 5, 10
+	for _, u := range us {
+		s.Publish(u)
+	}
+	r := s.Subscribe("late")
+	got := drain(r)
+	if len(got) != 3 || got[0] != us[10] || !got[0].Key {
+		t.Fatalf("late consumer got %d units starting at pts %d, want the 3 of the GOP at key 10", len(got), got[0].PTS)
+	}
+	s.Publish(&media.Unit{PTS: 13, Size: 10})
+	if got := drain(r); len(got) != 1 || got[0].PTS != 13 {
+		t.Fatalf("live unit after GOP not delivered: %v", got)
+	}
+}
+
+func TestConsumerWithoutGOPWaitsForKeyframe(t *testing.T) {
+	h := New(Options{Queue: 16})
+	s := h.Open("cam")
+	r := s.Subscribe("early")
+	us := units(7, 5)
+	for _, u := range us[1:] { // starts mid-GOP: 1..4 are not keys
+		s.Publish(u)
+	}
+	got := drain(r)
+	if len(got) != 2 || got[0] != us[5] {
+		t.Fatalf("got %d units, want 2 starting at key 5", len(got))
+	}
+	if r.Dropped() != 0 {
+		t.Fatalf("waiting for the first keyframe counted %d drops, want 0", r.Dropped())
+	}
+}
+
+func TestSlowConsumerDropsAlone(t *testing.T) {
+	h := New(Options{Queue: 4})
+	s := h.Open("cam")
+	slow := s.Subscribe("slow")
+	fast := s.Subscribe("fast")
+	us := units(20, 10)
+	var fastGot int
+	for _, u := range us {
+		s.Publish(u) // never blocks although slow never reads
+		fastGot += len(drain(fast))
+	}
+	if fastGot != 20 || fast.Dropped() != 0 {
+		t.Fatalf("fast consumer got %d, dropped %d; want 20, 0", fastGot, fast.Dropped())
+	}
+	if slow.Dropped() != 16 {
+		t.Fatalf("slow consumer dropped %d, want 16 (4 queued, the rest lost)", slow.Dropped())
+	}
+	got := drain(slow)
+	if len(got) != 4 || got[0] != us[0] {
+		t.Fatalf("slow consumer kept %d units", len(got))
+	}
+	// after a drop it resumes only at a keyframe
+	s.Publish(&media.Unit{PTS: 20, Size: 1})
+	s.Publish(&media.Unit{PTS: 21, Key: true, Size: 1})
+	got = drain(slow)
+	if len(got) != 1 || got[0].PTS != 21 {
+		t.Fatalf("after drops the slow consumer resumed at %v, want the keyframe 21", got)
+	}
+	if slow.Dropped() != 17 {
+		t.Fatalf("dropped %d, want 17 (the non-key unit skipped while resyncing counts)", slow.Dropped())
+	}
+}
+
+func TestResetDropsStaleGOP(t *testing.T) {
+	h := New(Options{})
+	s := h.Open("cam")
+	for _, u := range units(3, 5) {
+		s.Publish(u)
+	}
+	s.Reset()
+	if n, b := s.GOP(); n != 0 || b != 0 {
+		t.Fatalf("GOP after reset: %d units %d bytes", n, b)
+	}
+	r := s.Subscribe("after-reset")
+	s.Publish(&media.Unit{Size: 1})
+	if got := drain(r); len(got) != 0 {
+		t.Fatalf("consumer got a non-key unit after reset")
+	}
+}
+
+func TestGOPCacheIsBounded(t *testing.T) {
+	h := New(Options{GOPBytes: 3500})
+	s := h.Open("cam")
+	for _, u := range units(4, 100) { // 4000 bytes without a new keyframe
+		s.Publish(u)
+	}
+	if n, _ := s.GOP(); n != 0 {
+		t.Fatalf("GOP over its bound kept %d units", n)
+	}
+	s.Publish(&media.Unit{Key: true, Size: 10})
+	if n, _ := s.GOP(); n != 1 {
+		t.Fatalf("GOP did not restart at the next keyframe: %d units", n)
+	}
+}
+
+func TestRemoveClosesConsumers(t *testing.T) {
+	h := New(Options{})
+	s := h.Open("cam")
+	r := s.Subscribe("x")
+	h.Remove("cam")
+	if _, ok := <-r.Units(); ok {
+		t.Fatal("channel still open after the camera was removed")
+	}
+	r.Close() // idempotent after the stream closed
+	if h.Stream("cam") != nil {
+		t.Fatal("stream still listed")
+	}
+	s.Publish(&media.Unit{Key: true}) // a late publish on a closed stream is ignored
+}
+
+func TestCloseReaderDetaches(t *testing.T) {
+	h := New(Options{})
+	s := h.Open("cam")
+	r := s.Subscribe("x")
+	r.Close()
+	r.Close()
+	if len(s.Readers()) != 0 {
+		t.Fatal("reader still attached")
+	}
+	if _, ok := <-r.Units(); ok {
+		t.Fatal("channel open after Close")
+	}
+}
+
+func TestPublishDoesNotAllocate(t *testing.T) {
+	h := New(Options{Queue: 64})
+	s := h.Open("cam")
+	readers := []*Reader{s.Subscribe("a"), s.Subscribe("b"), s.Subscribe("c")}
+	us := units(50, 25)
+	for _, u := range us { // warm the GOP slice to its working size
+		s.Publish(u)
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		s.Publish(us[i%len(us)])
+		i++
+		for _, r := range readers {
+			<-r.Units() // each reader is one unit behind at most
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Publish allocated %.1f times per unit, want 0", allocs)
+	}
+}

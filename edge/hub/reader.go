@@ -1,0 +1,63 @@
+package hub
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/argus-edge/argus/drivers/media"
+)
+
+// Reader is one consumer of a stream: a bounded queue of units.
+type Reader struct {
+	name   string
+	stream *Stream
+	ch     chan *media.Unit
+	once   sync.Once
+
+	// needKey holds units back until a keyframe, for a consumer that joined
+	// with no GOP cached or whose camera reconnected. resync does the same
+	// after a drop, when the consumer would get a broken picture until the
+	// next keyframe; those skipped units count as drops. Both are guarded by
+	// the stream's mutex.
+	needKey, resync bool
+
+	delivered atomic.Uint64
+	dropped   atomic.Uint64
+}
+
+// Name returns the consumer's name.
+func (r *Reader) Name() string { return r.name }
+
+// Units returns the queue to range over; it is closed when the reader or
+// the stream is closed.
+func (r *Reader) Units() <-chan *media.Unit { return r.ch }
+
+// Close detaches the reader; its channel is closed. Close is idempotent.
+func (r *Reader) Close() {
+	r.once.Do(func() { r.stream.unsubscribe(r) })
+}
+
+// Delivered counts the units queued for this consumer.
+func (r *Reader) Delivered() uint64 { return r.delivered.Load() }
+
+// Dropped counts the units this consumer lost because its queue was full,
+// including the ones skipped until the next keyframe.
+func (r *Reader) Dropped() uint64 { return r.dropped.Load() }
+
+// offer queues u without blocking. Called with the stream's mutex held.
+func (r *Reader) offer(u *media.Unit) {
+	if (r.needKey || r.resync) && !u.Key {
+		if r.resync {
+			r.dropped.Add(1)
+		}
+		return
+	}
+	select {
+	case r.ch <- u:
+		r.delivered.Add(1)
+		r.needKey, r.resync = false, false
+	default:
+		r.dropped.Add(1)
+		r.resync = true
+	}
+}

@@ -1,0 +1,175 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/media"
+	"github.com/argus-edge/argus/drivers/rtsp"
+	"github.com/argus-edge/argus/edge/hub"
+)
+
+// feed supervises the pull of one URL of a camera into one hub stream.
+type feed struct {
+	url    string
+	cam    configs.Camera
+	ing    configs.Ingest
+	stream *hub.Stream
+	log    zerolog.Logger
+
+	counters   rtsp.Counters
+	reconnects atomic.Uint64
+	live       atomic.Bool
+	lastFrame  atomic.Int64 // unix nanos
+
+	mu     sync.Mutex
+	st     FeedStatus
+	sample sample
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// sample is the counters at the last rate computation.
+type sample struct {
+	at            time.Time
+	frames, bytes uint64
+}
+
+func newFeed(url string, cam configs.Camera, ing configs.Ingest, s *hub.Stream, log zerolog.Logger) *feed {
+	f := &feed{url: url, cam: cam, ing: ing, stream: s, log: log, done: make(chan struct{})}
+	f.st = FeedStatus{URL: configs.Redact(url), State: StateConnecting, Since: time.Now()}
+	f.sample.at = time.Now()
+	return f
+}
+
+// start runs the feed until stop.
+func (f *feed) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	f.cancel = cancel
+	go func() {
+		defer close(f.done)
+		f.run(ctx)
+	}()
+}
+
+// stop ends the pull and waits for it.
+func (f *feed) stop() {
+	f.cancel()
+	<-f.done
+}
+
+func (f *feed) run(ctx context.Context) {
+	b := backoff{min: f.ing.Reconnect.Min.D(), max: f.ing.Reconnect.Max.D(), jitter: f.ing.Reconnect.Jitter}
+	retry := time.NewTimer(0)
+	defer retry.Stop()
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			f.reconnects.Add(1)
+		}
+		f.setState(StateConnecting, "", nil)
+		frames := f.counters.Frames.Load()
+		err := f.pull(ctx)
+		f.live.Store(false)
+		f.stream.Reset()
+		if ctx.Err() != nil {
+			return
+		}
+		if f.counters.Frames.Load() > frames {
+			b.reset() // it worked for a while: start the backoff over
+		}
+		d := b.next()
+		next := time.Now().Add(d)
+		f.setState(StateOffline, err.Error(), &next)
+		f.log.Warn().Err(err).Dur("retry_in", d).Uint64("reconnects", f.reconnects.Load()).Msg("camera offline")
+		retry.Reset(d)
+		select {
+		case <-ctx.Done():
+			return
+		case <-retry.C:
+		}
+	}
+}
+
+// pull makes one attempt.
+func (f *feed) pull(ctx context.Context) error {
+	user, pass, err := f.cam.Credentials()
+	if err != nil {
+		return err
+	}
+	err = rtsp.Pull(ctx, rtsp.Options{
+		URL: f.url, Transport: f.cam.Transport, Username: user, Password: pass,
+		ReadTimeout: f.ing.ReadTimeout.D(), StallTimeout: f.ing.StallTimeout.D(),
+		Counters: &f.counters, OnInfo: f.onInfo, OnUnit: f.onUnit,
+	})
+	if err == nil {
+		err = errors.New("stream ended")
+	}
+	return err
+}
+
+// onUnit runs on the pull's goroutine once per frame: keep it cheap.
+func (f *feed) onUnit(u *media.Unit) {
+	f.lastFrame.Store(time.Now().UnixNano())
+	if !f.live.Load() {
+		f.live.Store(true)
+		f.setState(StateOnline, "", nil)
+		st := f.status()
+		f.log.Info().Str("codec", st.Codec).Int("width", st.Width).Int("height", st.Height).
+			Str("transport", st.Transport).Msg("camera online")
+	}
+	f.stream.Publish(u)
+}
+
+func (f *feed) onInfo(i rtsp.Info) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.st.Codec, f.st.Width, f.st.Height, f.st.Transport = i.Codec, i.Width, i.Height, i.Transport
+}
+
+func (f *feed) setState(state, reason string, next *time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.st.State != state {
+		f.st.Since = time.Now()
+	}
+	f.st.State, f.st.Reason, f.st.NextRetry = state, reason, next
+}
+
+// status returns a copy of the feed's status with fresh counters.
+func (f *feed) status() FeedStatus {
+	f.mu.Lock()
+	st := f.st
+	f.mu.Unlock()
+	st.Reconnects = f.reconnects.Load()
+	if ns := f.lastFrame.Load(); ns != 0 {
+		t := time.Unix(0, ns).UTC()
+		st.LastFrame = &t
+	}
+	if st.State != StateOnline {
+		st.FPS, st.BitrateKbps = 0, 0
+	}
+	return st
+}
+
+// measure updates fps and bitrate from the counters since the last call.
+func (f *feed) measure(now time.Time) {
+	frames, bytes := f.counters.Frames.Load(), f.counters.Bytes.Load()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dt := now.Sub(f.sample.at).Seconds()
+	if dt <= 0 {
+		return
+	}
+	f.st.FPS = round1(float64(frames-f.sample.frames) / dt)
+	f.st.BitrateKbps = round1(float64(bytes-f.sample.bytes) * 8 / 1000 / dt)
+	f.sample = sample{at: now, frames: frames, bytes: bytes}
+}
+
+func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }

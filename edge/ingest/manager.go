@@ -1,0 +1,192 @@
+package ingest
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/edge/hub"
+)
+
+// SubSuffix is appended to a camera id to name the hub stream of its
+// detection substream. Camera ids cannot contain '/', so it never clashes.
+const SubSuffix = "/sub"
+
+// Manager runs the pulls of all configured cameras.
+type Manager struct {
+	hub *hub.Hub
+	log zerolog.Logger
+	ctx context.Context
+
+	mu     sync.Mutex
+	ingest configs.Ingest
+	cams   map[string]*camera
+}
+
+// camera is a configured camera and its running feeds.
+type camera struct {
+	cfg       configs.Camera
+	main, sub *feed // nil when disabled / without substream
+}
+
+// Changes summarises what Apply did.
+type Changes struct {
+	// Added, Removed and Restarted list camera ids.
+	Added, Removed, Restarted []string
+	// Unchanged counts cameras left running untouched.
+	Unchanged int
+}
+
+// New returns a manager whose pulls live until ctx ends or Close.
+func New(ctx context.Context, h *hub.Hub, log zerolog.Logger) *Manager {
+	return &Manager{hub: h, log: log, ctx: ctx, cams: map[string]*camera{}}
+}
+
+// Apply reconciles the running pulls with cfg, which must be valid. Cameras
+// whose config (and the shared ingest settings) did not change keep their
+// pulls and consumers untouched.
+func (m *Manager) Apply(cfg *configs.Edge) Changes {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ch Changes
+	ingestChanged := cfg.Ingest != m.ingest
+	m.ingest = cfg.Ingest
+	want := map[string]configs.Camera{}
+	for _, c := range cfg.Cameras {
+		want[c.ID] = c
+	}
+	for id, cam := range m.cams {
+		if _, ok := want[id]; !ok {
+			m.stop(cam, nil)
+			delete(m.cams, id)
+			ch.Removed = append(ch.Removed, id)
+		}
+	}
+	for _, c := range cfg.Cameras {
+		old, ok := m.cams[c.ID]
+		switch {
+		case !ok:
+			ch.Added = append(ch.Added, c.ID)
+		case ingestChanged || !old.cfg.Same(c):
+			m.stop(old, &c)
+			ch.Restarted = append(ch.Restarted, c.ID)
+		default:
+			ch.Unchanged++
+			continue
+		}
+		m.cams[c.ID] = m.start(c)
+	}
+	sort.Strings(ch.Removed)
+	return ch
+}
+
+// start launches the feeds of a camera. A restarted camera reuses its hub
+// streams, so its consumers stay subscribed.
+func (m *Manager) start(c configs.Camera) *camera {
+	cam := &camera{cfg: c}
+	if c.Disabled {
+		return cam
+	}
+	log := m.log.With().Str("camera", c.ID).Str("site", c.Site).Logger()
+	cam.main = newFeed(c.Main, c, m.ingest, m.hub.Open(c.ID), log.With().Str("stream", "main").Logger())
+	cam.main.start(m.ctx)
+	if c.Sub != "" {
+		cam.sub = newFeed(c.Sub, c, m.ingest, m.hub.Open(c.ID+SubSuffix), log.With().Str("stream", "sub").Logger())
+		cam.sub.start(m.ctx)
+	}
+	return cam
+}
+
+// stop ends a camera's feeds and closes the hub streams that the next
+// config no longer has: both when the camera is gone, the substream's when
+// only it is.
+func (m *Manager) stop(cam *camera, next *configs.Camera) {
+	for _, f := range []*feed{cam.main, cam.sub} {
+		if f != nil {
+			f.stop()
+		}
+	}
+	if next == nil {
+		m.hub.Remove(cam.cfg.ID)
+	}
+	if next == nil || next.Sub == "" {
+		m.hub.Remove(cam.cfg.ID + SubSuffix)
+	}
+}
+
+// Close stops every pull and waits for them.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, cam := range m.cams {
+		m.stop(cam, nil)
+		delete(m.cams, id)
+	}
+}
+
+// Measure refreshes every feed's fps and bitrate; the edge calls it on a
+// ticker so rates cover a steady period whoever asks.
+func (m *Manager) Measure(now time.Time) {
+	for _, f := range m.feeds() {
+		f.measure(now)
+	}
+}
+
+func (m *Manager) feeds() []*feed {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var fs []*feed
+	for _, cam := range m.cams {
+		for _, f := range []*feed{cam.main, cam.sub} {
+			if f != nil {
+				fs = append(fs, f)
+			}
+		}
+	}
+	return fs
+}
+
+// Status returns every camera's status, sorted by site then id.
+func (m *Manager) Status() []Status {
+	m.mu.Lock()
+	cams := make([]*camera, 0, len(m.cams))
+	for _, c := range m.cams {
+		cams = append(cams, c)
+	}
+	m.mu.Unlock()
+	out := make([]Status, 0, len(cams))
+	for _, c := range cams {
+		out = append(out, c.status(m.hub))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Site != out[j].Site {
+			return out[i].Site < out[j].Site
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+func (c *camera) status(h *hub.Hub) Status {
+	st := Status{ID: c.cfg.ID, Site: c.cfg.Site, Name: c.cfg.Name, State: StateDisabled, Consumers: []ConsumerStatus{}}
+	if c.main == nil {
+		st.Main = FeedStatus{State: StateDisabled}
+		return st
+	}
+	st.Main = c.main.status()
+	st.State = st.Main.State
+	if c.sub != nil {
+		sub := c.sub.status()
+		st.Sub = &sub
+	}
+	if s := h.Stream(c.cfg.ID); s != nil {
+		for _, r := range s.Readers() {
+			st.Consumers = append(st.Consumers, ConsumerStatus{Name: r.Name(), Delivered: r.Delivered(), Dropped: r.Dropped()})
+		}
+	}
+	return st
+}

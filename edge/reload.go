@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/configs/watch"
+	"github.com/argus-edge/argus/edge/ingest"
+)
+
+// watchConfig applies every valid change of the config file live, and
+// re-reads it at once on SIGHUP. An invalid change is logged with its file,
+// line and field, and the running config stays.
+func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *configs.Edge, m *ingest.Manager) {
+	w := watch.New(path, time.Second, func(data []byte) {
+		cfg, ch, err := m.Reload(path, data)
+		if err != nil {
+			log.Error().Str("file", path).Strs("problems", ingest.Problems(err)).
+				Msg("config change refused; the running config stays")
+			return
+		}
+		warnRestartOnly(log, running, cfg)
+		running = cfg
+		if ch.Any() {
+			logChanges(log, ch)
+		}
+	})
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				log.Info().Str("file", path).Msg("SIGHUP: re-reading config")
+				w.Poke()
+			}
+		}
+	}()
+	if err := w.Run(ctx); err != nil {
+		log.Error().Err(err).Str("file", path).Msg("config watch stopped")
+	}
+}
+
+// warnRestartOnly says which changed settings wait for a restart: the
+// listener, the edge's identity and the hub's memory bounds are fixed at start.
+func warnRestartOnly(log zerolog.Logger, old, cfg *configs.Edge) {
+	var changed []string
+	if old.Edge != cfg.Edge {
+		changed = append(changed, "edge")
+	}
+	if old.Ingest.ConsumerQueue != cfg.Ingest.ConsumerQueue {
+		changed = append(changed, "ingest.consumer_queue")
+	}
+	if old.Ingest.GOPCacheMB != cfg.Ingest.GOPCacheMB {
+		changed = append(changed, "ingest.gop_cache_mb")
+	}
+	if len(changed) > 0 {
+		log.Warn().Strs("settings", changed).Msg("changed settings apply at the next restart")
+	}
+}
+
+// token returns the bearer token remote HTTP callers must present.
+func token(cfg *configs.Edge) string {
+	return os.Getenv("ARGUS_EDGE_TOKEN")
+}
