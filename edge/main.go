@@ -66,7 +66,7 @@ func load(path string) (*configs.Edge, error) {
 // serve runs the edge until ctx ends.
 func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Edge) error {
 	h := hub.New(hub.Options{Queue: cfg.Ingest.ConsumerQueue, GOPBytes: cfg.Ingest.GOPCacheMB << 20})
-	m := ingest.New(ctx, h, log)
+	m := ingest.New(ctx, h, log, nil)
 	defer m.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ingest.NewMetrics(m))
@@ -76,7 +76,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 
 	srv := &http.Server{
 		Addr:              cfg.Edge.HTTP,
-		Handler:           status.Handler(m, status.Options{Edge: cfg.Edge.ID, Token: token(cfg), Registry: reg, Log: log}),
+		Handler:           status.Handler(m, status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	httpErr := make(chan error, 1)

@@ -67,8 +67,3 @@ func warnRestartOnly(log zerolog.Logger, old, cfg *configs.Edge) {
 		log.Warn().Strs("settings", changed).Msg("changed settings apply at the next restart")
 	}
 }
-
-// token returns the bearer token remote HTTP callers must present.
-func token(cfg *configs.Edge) string {
-	return os.Getenv("ARGUS_EDGE_TOKEN")
-}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // listen serves each connection with handle until the test ends, when the
@@ -73,30 +74,88 @@ func Silent(t testing.TB) string {
 	}) + "/cam"
 }
 
+// VideoSDP is a valid SDP offering one H.264 track, for peers that break
+// what comes after DESCRIBE.
+const VideoSDP = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n" +
+	"m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:trackID=0\r\n"
+
 // BadSDP returns the URL of an RTSP server that answers OPTIONS properly
 // and DESCRIBE with the given SDP body (malformed, or without video).
 func BadSDP(t testing.TB, sdp string) string {
+	return "rtsp://" + listen(t, func(c net.Conn) { serveRTSP(c, sdp, nil) }) + "/cam"
+}
+
+// BrokenRTP returns the URL of an RTSP server that offers VideoSDP and then
+// streams, over TCP, well-formed RTP packets whose payloads are broken H.264
+// (fragments of units that never started, reserved NAL unit types): the
+// transport works, yet no frame can ever be assembled.
+func BrokenRTP(t testing.TB) string {
 	return "rtsp://" + listen(t, func(c net.Conn) {
-		r := textproto.NewReader(bufio.NewReader(c))
-		for {
-			line, err := r.ReadLine()
-			if err != nil {
-				return
-			}
-			hdr, err := r.ReadMIMEHeader()
-			if err != nil {
-				return
-			}
-			cseq := hdr.Get("Cseq")
-			switch {
-			case strings.HasPrefix(line, "OPTIONS"):
-				fmt.Fprintf(c, "RTSP/1.0 200 OK\r\nCSeq: %s\r\nPublic: DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n", cseq)
-			case strings.HasPrefix(line, "DESCRIBE"):
-				fmt.Fprintf(c, "RTSP/1.0 200 OK\r\nCSeq: %s\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
-					cseq, len(sdp), sdp)
-			default:
-				fmt.Fprintf(c, "RTSP/1.0 455 Method Not Valid In This State\r\nCSeq: %s\r\n\r\n", cseq)
-			}
-		}
+		serveRTSP(c, VideoSDP, func(write func([]byte) error) {
+			go streamBroken(write)
+		})
 	}) + "/cam"
+}
+
+// serveRTSP answers requests on c; onPlay runs once PLAY is answered, with
+// a writer that does not interleave with the replies.
+func serveRTSP(c net.Conn, sdp string, onPlay func(write func([]byte) error)) {
+	r := textproto.NewReader(bufio.NewReader(c))
+	var mu sync.Mutex // the streaming goroutine writes to c too
+	reply := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(c, format, args...)
+	}
+	write := func(b []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
+		_, err := c.Write(b)
+		return err
+	}
+	for {
+		line, err := r.ReadLine()
+		if err != nil {
+			return
+		}
+		hdr, err := r.ReadMIMEHeader()
+		if err != nil {
+			return
+		}
+		cseq := hdr.Get("Cseq")
+		switch {
+		case strings.HasPrefix(line, "OPTIONS"):
+			reply("RTSP/1.0 200 OK\r\nCSeq: %s\r\nPublic: DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n", cseq)
+		case strings.HasPrefix(line, "DESCRIBE"):
+			reply("RTSP/1.0 200 OK\r\nCSeq: %s\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+				cseq, len(sdp), sdp)
+		case strings.HasPrefix(line, "SETUP") && onPlay != nil:
+			reply("RTSP/1.0 200 OK\r\nCSeq: %s\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 12345678;timeout=60\r\n\r\n", cseq)
+		case strings.HasPrefix(line, "PLAY") && onPlay != nil:
+			reply("RTSP/1.0 200 OK\r\nCSeq: %s\r\nSession: 12345678\r\n\r\n", cseq)
+			onPlay(write)
+		default:
+			reply("RTSP/1.0 455 Method Not Valid In This State\r\nCSeq: %s\r\n\r\n", cseq)
+		}
+	}
+}
+
+// streamBroken writes interleaved RTP packets of broken H.264 every 10ms
+// until the connection fails.
+func streamBroken(write func([]byte) error) {
+	payloads := [][]byte{
+		{0x7c, 0x05, 0xde, 0xad}, // FU-A middle fragment of an IDR that never started
+		{0x7c, 0x45, 0xbe, 0xef}, // FU-A end fragment, likewise
+		{0x1f, 0x00, 0x00},       // reserved NAL unit type 31
+	}
+	for seq := uint16(0); ; seq++ {
+		p := payloads[int(seq)%len(payloads)]
+		pkt := []byte{0x80, 0xe0, byte(seq >> 8), byte(seq), 0, 0, byte(seq >> 8), byte(seq), 0, 0, 0, 1}
+		pkt = append(pkt, p...)
+		frame := append([]byte{'$', 0, byte(len(pkt) >> 8), byte(len(pkt))}, pkt...)
+		if err := write(frame); err != nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond) // pacing a stream, not synchronisation
+	}
 }

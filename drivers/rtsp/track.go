@@ -16,8 +16,8 @@ import (
 // track turns a camera's RTP packets into access units for one codec and
 // keeps the codec's parameter sets current.
 type track interface {
-	// decode depacketizes; it returns nil and no error while a unit is
-	// incomplete.
+	// decode depacketizes and checks the NAL unit headers; it returns nil
+	// and no error while a unit is incomplete.
 	decode(pkt *rtp.Packet) ([][]byte, error)
 	// keyframe tells whether au is a random-access point, learns in-band
 	// parameter sets from it and returns au with the current parameter sets
@@ -81,6 +81,9 @@ func (t *h264Track) decode(pkt *rtp.Packet) ([][]byte, error) {
 	if incomplete(err) {
 		return nil, nil
 	}
+	if err == nil {
+		err = checkH264(au)
+	}
 	return au, err
 }
 
@@ -131,6 +134,9 @@ func (t *h265Track) decode(pkt *rtp.Packet) ([][]byte, error) {
 	au, err := t.dec.Decode(pkt)
 	if incomplete(err) {
 		return nil, nil
+	}
+	if err == nil {
+		err = checkH265(au)
 	}
 	return au, err
 }

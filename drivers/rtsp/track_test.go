@@ -66,9 +66,9 @@ func TestInBandParameterSetsAreLearned(t *testing.T) {
 func FuzzTrack(f *testing.F) {
 	f.Add(true, []byte{0x65, 0x88, 0x84})
 	f.Add(true, append([]byte{0x78}, append([]byte{0x00, byte(len(sps264))}, sps264...)...)) // STAP-A
-	f.Add(true, []byte{0x7c, 0x85, 0x01, 0x02})                                               // FU-A start
-	f.Add(false, []byte{0x40, 0x01, 0x0c, 0x01})                                              // H.265 VPS
-	f.Add(false, []byte{0x62, 0x01, 0x93, 0xaa})                                              // H.265 FU
+	f.Add(true, []byte{0x7c, 0x85, 0x01, 0x02})                                              // FU-A start
+	f.Add(false, []byte{0x40, 0x01, 0x0c, 0x01})                                             // H.265 VPS
+	f.Add(false, []byte{0x62, 0x01, 0x93, 0xaa})                                             // H.265 FU
 	f.Fuzz(func(t *testing.T, h264 bool, payload []byte) {
 		var forma format.Format = &format.H265{PayloadTyp: 96}
 		if h264 {
@@ -87,4 +87,30 @@ func FuzzTrack(f *testing.F) {
 			tr.size()
 		}
 	})
+}
+
+func TestBrokenNALUnitsAreRefused(t *testing.T) {
+	cases := []struct {
+		h264 bool
+		au   [][]byte
+		ok   bool
+	}{
+		{true, [][]byte{sps264, pps264, {0x65, 0x88}}, true},
+		{true, [][]byte{{0x1f, 0x00}}, false},       // type 31
+		{true, [][]byte{{0xe5, 0x88}}, false},       // forbidden bit
+		{true, [][]byte{{}}, false},                 // empty
+		{false, [][]byte{{0x26, 0x01, 0xaf}}, true}, // IDR_W_RADL
+		{false, [][]byte{{0x60, 0x01}}, false},      // type 48
+		{false, [][]byte{{0x26, 0x00}}, false},      // temporal id plus one 0
+		{false, [][]byte{{0x26}}, false},            // short header
+	}
+	for i, c := range cases {
+		check := checkH265
+		if c.h264 {
+			check = checkH264
+		}
+		if err := check(c.au); (err == nil) != c.ok {
+			t.Errorf("case %d: error %v, want ok=%v", i, err, c.ok)
+		}
+	}
 }

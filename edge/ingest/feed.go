@@ -22,6 +22,7 @@ type feed struct {
 	ing    configs.Ingest
 	stream *hub.Stream
 	log    zerolog.Logger
+	notify func(StateEvent)
 
 	counters   rtsp.Counters
 	reconnects atomic.Uint64
@@ -42,8 +43,8 @@ type sample struct {
 	frames, bytes uint64
 }
 
-func newFeed(url string, cam configs.Camera, ing configs.Ingest, s *hub.Stream, log zerolog.Logger) *feed {
-	f := &feed{url: url, cam: cam, ing: ing, stream: s, log: log, done: make(chan struct{})}
+func newFeed(url string, cam configs.Camera, ing configs.Ingest, s *hub.Stream, log zerolog.Logger, notify func(StateEvent)) *feed {
+	f := &feed{url: url, cam: cam, ing: ing, stream: s, log: log, notify: notify, done: make(chan struct{})}
 	f.st = FeedStatus{URL: configs.Redact(url), State: StateConnecting, Since: time.Now()}
 	f.sample.at = time.Now()
 	return f
@@ -133,13 +134,23 @@ func (f *feed) onInfo(i rtsp.Info) {
 	f.st.Codec, f.st.Width, f.st.Height, f.st.Transport = i.Codec, i.Width, i.Height, i.Transport
 }
 
+// setState records a new state. A reconnect attempt keeps the reason of
+// the failure before it, so an operator still sees why the camera is not
+// online while it is being retried.
 func (f *feed) setState(state, reason string, next *time.Time) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	if state == StateConnecting && reason == "" {
+		reason = f.st.Reason
+	}
+	changed := f.st.State != state || f.st.Reason != reason
 	if f.st.State != state {
 		f.st.Since = time.Now()
 	}
 	f.st.State, f.st.Reason, f.st.NextRetry = state, reason, next
+	f.mu.Unlock()
+	if changed {
+		f.notify(StateEvent{Camera: f.cam.ID, Stream: f.stream.Camera(), State: state, Reason: reason, NextRetry: next})
+	}
 }
 
 // status returns a copy of the feed's status with fresh counters.

@@ -18,9 +18,10 @@ const SubSuffix = "/sub"
 
 // Manager runs the pulls of all configured cameras.
 type Manager struct {
-	hub *hub.Hub
-	log zerolog.Logger
-	ctx context.Context
+	hub    *hub.Hub
+	log    zerolog.Logger
+	ctx    context.Context
+	notify func(StateEvent)
 
 	mu     sync.Mutex
 	ingest configs.Ingest
@@ -41,9 +42,14 @@ type Changes struct {
 	Unchanged int
 }
 
-// New returns a manager whose pulls live until ctx ends or Close.
-func New(ctx context.Context, h *hub.Hub, log zerolog.Logger) *Manager {
-	return &Manager{hub: h, log: log, ctx: ctx, cams: map[string]*camera{}}
+// New returns a manager whose pulls live until ctx ends or Close. onState,
+// when not nil, is called on every state change of a camera stream (to
+// publish status, or to await a state in tests); it must not block.
+func New(ctx context.Context, h *hub.Hub, log zerolog.Logger, onState func(StateEvent)) *Manager {
+	if onState == nil {
+		onState = func(StateEvent) {}
+	}
+	return &Manager{hub: h, log: log, ctx: ctx, notify: onState, cams: map[string]*camera{}}
 }
 
 // Apply reconciles the running pulls with cfg, which must be valid. Cameras
@@ -92,10 +98,10 @@ func (m *Manager) start(c configs.Camera) *camera {
 		return cam
 	}
 	log := m.log.With().Str("camera", c.ID).Str("site", c.Site).Logger()
-	cam.main = newFeed(c.Main, c, m.ingest, m.hub.Open(c.ID), log.With().Str("stream", "main").Logger())
+	cam.main = newFeed(c.Main, c, m.ingest, m.hub.Open(c.ID), log.With().Str("stream", "main").Logger(), m.notify)
 	cam.main.start(m.ctx)
 	if c.Sub != "" {
-		cam.sub = newFeed(c.Sub, c, m.ingest, m.hub.Open(c.ID+SubSuffix), log.With().Str("stream", "sub").Logger())
+		cam.sub = newFeed(c.Sub, c, m.ingest, m.hub.Open(c.ID+SubSuffix), log.With().Str("stream", "sub").Logger(), m.notify)
 		cam.sub.start(m.ctx)
 	}
 	return cam

@@ -66,3 +66,17 @@ type ConsumerStatus struct {
 	// Dropped counts units it lost to a full queue.
 	Dropped uint64 `json:"dropped"`
 }
+
+// StateEvent tells that a camera stream changed state.
+type StateEvent struct {
+	// Camera is the camera id.
+	Camera string
+	// Stream is the hub stream: the camera id, or id+SubSuffix.
+	Stream string
+	// State is the new state.
+	State string
+	// Reason says why, when offline.
+	Reason string
+	// NextRetry is when the next attempt starts, when offline.
+	NextRetry *time.Time
+}

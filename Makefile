@@ -1,0 +1,72 @@
+# Argus — drone and video-stream edge gateway.
+# `make run` sets everything up on a fresh Debian machine and starts the demo;
+# `make test` runs the whole suite. Both install what they need (`make deps`).
+
+GO       ?= go
+SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+CACHE    := $(CURDIR)/.cache
+BIN      := $(CURDIR)/bin
+export ARGUS_CACHE ?= $(CACHE)/scenes
+export ARGUS_VTEST ?= $(CACHE)/vtest.avi
+
+# Debian packages, installed by name. ffmpeg: scene encoding and ffprobe in
+# tests; mosquitto: the real broker of the tests; GStreamer's RTSP server:
+# a third-party RTSP peer; libav*: decoding (cgo).
+APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc \
+	libavcodec-dev libavutil-dev libswscale-dev \
+	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+
+.PHONY: deps deps-apt deps-go vtest build run test test-race bench fuzz clean
+
+deps: deps-apt deps-go vtest
+
+deps-apt:
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { \
+		echo "installing Debian packages: $(APT_PACKAGES)"; \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES); }
+
+deps-go:
+	$(GO) mod download
+
+# OpenCV's vtest.avi (768x576 pedestrians, real footage) from Debian's
+# opencv-doc, extracted alone: the package is 95 MB and pulls in MathJax.
+vtest: $(ARGUS_VTEST)
+$(ARGUS_VTEST):
+	@mkdir -p $(CACHE)/deb
+	cd $(CACHE)/deb && apt-get download opencv-doc && \
+		dpkg-deb --fsys-tarfile opencv-doc_*.deb | tar -x ./usr/share/doc/opencv-doc/examples/data/vtest.avi && \
+		mv usr/share/doc/opencv-doc/examples/data/vtest.avi $(ARGUS_VTEST) && cd $(CACHE) && rm -rf deb
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/edge ./edge
+	$(GO) build -o $(BIN)/argus-sim ./drivers/sim/cmd/argus-sim
+
+# The demo: the simulated fleet on :8554 and the edge on :9100, until Ctrl-C.
+run: deps build
+	ARGUS_DEMO_CAM_PASSWORD=$${ARGUS_DEMO_CAM_PASSWORD:-demo-only-secret} BIN=$(BIN) ./deploy/demo.sh
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+# The race detector over the concurrent core (hub, ingest, drivers).
+test-race: deps
+	$(GO) test -race -count=1 -timeout 20m ./edge/... ./drivers/rtsp/...
+
+# Benchmarks print figures; none asserts a time.
+bench: deps build
+	$(GO) test -run XXX -bench . -benchmem ./edge/hub/
+	./deploy/bench/ingest.sh 50
+	./deploy/bench/ingest.sh 200
+
+# Full fuzzing, FUZZTIME per target (the tests run the seeds only).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./configs/
+	$(GO) test -run XXX -fuzz FuzzTrack -fuzztime $(FUZZTIME) ./drivers/rtsp/
+
+clean:
+	rm -rf $(BIN)

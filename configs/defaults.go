@@ -1,0 +1,76 @@
+package configs
+
+import "time"
+
+// The defaults applied to keys left out of a config. Each keeps a pull
+// working on an ordinary LAN camera without tuning.
+const (
+	// DefaultHTTP is where the edge serves /metrics, /healthz and camera
+	// state; 9100 is the port the deployment's scrapers expect.
+	DefaultHTTP = ":9100"
+	// DefaultReconnectMin is the first delay after a failed pull: short, so
+	// a camera that blipped comes back at once.
+	DefaultReconnectMin = Duration(500 * time.Millisecond)
+	// DefaultReconnectMax caps the backoff so a camera that comes back is
+	// pulled again within half a minute.
+	DefaultReconnectMax = Duration(30 * time.Second)
+	// DefaultJitter spreads reconnects so thousands of cameras behind one
+	// switch that rebooted are not all dialled in the same instant.
+	DefaultJitter = 0.2
+	// DefaultReadTimeout fails a pull whose camera has gone silent.
+	DefaultReadTimeout = Duration(10 * time.Second)
+	// DefaultStallTimeout fails a pull that still gets packets but no
+	// complete frame, which is how some cameras fail.
+	DefaultStallTimeout = Duration(5 * time.Second)
+	// DefaultConsumerQueue is the frames queued per consumer before that
+	// consumer drops frames: about four seconds at 30 fps.
+	DefaultConsumerQueue = 128
+	// DefaultGOPCacheMB bounds the cache of the current GOP per camera,
+	// enough for a 4 s GOP of a 1080p main stream.
+	DefaultGOPCacheMB = 8
+	// DefaultTransport is RTSP over TCP (interleaved), which passes NAT and
+	// firewalls and loses no packets.
+	DefaultTransport = "tcp"
+)
+
+// ApplyDefaults fills every zero-valued field that has a default. It is for
+// configs built in code; Parse applies defaults only to keys left out, so
+// that a zero written explicitly is reported rather than replaced.
+func (e *Edge) ApplyDefaults() {
+	e.defaults(func(_ string, zero bool) bool { return zero })
+}
+
+// defaults applies each default where unset says the field was not given.
+func (e *Edge) defaults(unset func(path string, zero bool) bool) {
+	if unset("edge.http", e.Edge.HTTP == "") {
+		e.Edge.HTTP = DefaultHTTP
+	}
+	in := &e.Ingest
+	if unset("ingest.reconnect.min", in.Reconnect.Min == 0) {
+		in.Reconnect.Min = DefaultReconnectMin
+	}
+	if unset("ingest.reconnect.max", in.Reconnect.Max == 0) {
+		in.Reconnect.Max = DefaultReconnectMax
+	}
+	if unset("ingest.reconnect.jitter", in.Reconnect.Jitter == 0) {
+		in.Reconnect.Jitter = DefaultJitter
+	}
+	if unset("ingest.read_timeout", in.ReadTimeout == 0) {
+		in.ReadTimeout = DefaultReadTimeout
+	}
+	if unset("ingest.stall_timeout", in.StallTimeout == 0) {
+		in.StallTimeout = DefaultStallTimeout
+	}
+	if unset("ingest.consumer_queue", in.ConsumerQueue == 0) {
+		in.ConsumerQueue = DefaultConsumerQueue
+	}
+	if unset("ingest.gop_cache_mb", in.GOPCacheMB == 0) {
+		in.GOPCacheMB = DefaultGOPCacheMB
+	}
+	for i := range e.Cameras {
+		c := &e.Cameras[i]
+		if unset(indexPath("cameras", i)+".transport", c.Transport == "") {
+			c.Transport = DefaultTransport
+		}
+	}
+}

@@ -1,0 +1,115 @@
+// Package configs holds the typed configuration of an Argus edge, its
+// loading from YAML, its defaults and its validation, and the credentials
+// and URL redaction that go with camera feeds. Errors name the file, the
+// line and the field. The demo config ships embedded (demo.yaml).
+//
+// It imports nothing of edge, gateway or drivers: the edge reads an *Edge
+// and wires it to the drivers; the file watcher for live reloads lives apart
+// in configs/watch.
+package configs
+
+import "time"
+
+// Edge is the whole configuration of one edge process.
+type Edge struct {
+	// Edge identifies this edge and where it listens.
+	Edge Identity `yaml:"edge"`
+	// Ingest holds the pull settings shared by every camera.
+	Ingest Ingest `yaml:"ingest"`
+	// Sites are the places this edge watches.
+	Sites []Site `yaml:"sites"`
+	// Cameras are the feeds this edge pulls.
+	Cameras []Camera `yaml:"cameras"`
+}
+
+// Identity names the edge and its HTTP listener.
+type Identity struct {
+	// ID is the edge id used in MQTT topics.
+	ID string `yaml:"id"`
+	// HTTP is the listen address of the edge's status, metrics and health
+	// endpoints (default ":9100").
+	HTTP string `yaml:"http"`
+	// HTTPTokenEnv names the environment variable holding the bearer token
+	// that remote HTTP callers must present. Loopback callers need none;
+	// without a token only they are answered.
+	HTTPTokenEnv string `yaml:"http_token_env"`
+}
+
+// Ingest holds the RTSP pull settings shared by all cameras.
+type Ingest struct {
+	// Reconnect bounds the exponential backoff between pull attempts.
+	Reconnect Backoff `yaml:"reconnect"`
+	// ReadTimeout fails a pull when the camera answers no request or sends
+	// no packet for this long (default 10s).
+	ReadTimeout Duration `yaml:"read_timeout"`
+	// StallTimeout fails a pull when no complete frame arrives for this long,
+	// even if the connection stays up (default 5s).
+	StallTimeout Duration `yaml:"stall_timeout"`
+	// ConsumerQueue is the number of frames queued per consumer before
+	// frames are dropped for it (default 128).
+	ConsumerQueue int `yaml:"consumer_queue"`
+	// GOPCacheMB bounds the per-camera cache of the current GOP in MiB
+	// (default 8).
+	GOPCacheMB int `yaml:"gop_cache_mb"`
+}
+
+// Backoff is an exponential backoff with jitter.
+type Backoff struct {
+	// Min is the first delay (default 500ms).
+	Min Duration `yaml:"min"`
+	// Max is the largest delay (default 30s).
+	Max Duration `yaml:"max"`
+	// Jitter is the random fraction (0..1) added or removed (default 0.2).
+	Jitter float64 `yaml:"jitter"`
+}
+
+// Site is a place with cameras, for example a river embankment or a plant.
+type Site struct {
+	// ID is the site id used in MQTT topics.
+	ID string `yaml:"id"`
+	// Name is the human name of the site.
+	Name string `yaml:"name"`
+}
+
+// Camera is one RTSP feed.
+type Camera struct {
+	// ID is the camera id, unique on the edge, used in MQTT topics.
+	ID string `yaml:"id"`
+	// Site is the id of the site the camera belongs to.
+	Site string `yaml:"site"`
+	// Name is the human name of the camera.
+	Name string `yaml:"name"`
+	// Main is the RTSP URL of the main stream (relayed).
+	Main string `yaml:"main"`
+	// Sub is the RTSP URL of an optional substream (used for detection).
+	Sub string `yaml:"sub"`
+	// Transport is tcp (default), udp or auto (UDP, then TCP).
+	Transport string `yaml:"transport"`
+	// Username is the RTSP user name, when it is not a secret.
+	Username string `yaml:"username"`
+	// UsernameEnv names the environment variable holding the user name.
+	UsernameEnv string `yaml:"username_env"`
+	// PasswordEnv names the environment variable holding the password.
+	// Passwords are never written inline.
+	PasswordEnv string `yaml:"password_env"`
+	// Location is where the camera stands, when known.
+	Location *Location `yaml:"location"`
+	// Disabled keeps the camera in the config without pulling it.
+	Disabled bool `yaml:"disabled"`
+}
+
+// Location is a WGS84 position.
+type Location struct {
+	// Lat is the latitude in degrees.
+	Lat float64 `yaml:"lat"`
+	// Lon is the longitude in degrees.
+	Lon float64 `yaml:"lon"`
+	// Alt is the altitude in metres, optional.
+	Alt float64 `yaml:"alt"`
+}
+
+// Duration is a time.Duration written as "500ms", "5s" or "1m" in YAML.
+type Duration time.Duration
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }

@@ -1,0 +1,127 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// redacted replaces a secret wherever one is shown.
+const redacted = "xxxxx"
+
+// Credentials returns the camera's user name and password, reading the
+// environment variables the config names. The error names an unset variable,
+// never a value. Call it when pulling, in the process that pulls.
+func (c Camera) Credentials() (user, pass string, err error) {
+	user = c.Username
+	var errs []error
+	if c.UsernameEnv != "" {
+		var uerr error
+		user, uerr = lookupEnv(c.ID, "username_env", c.UsernameEnv)
+		errs = append(errs, uerr)
+	}
+	if c.PasswordEnv != "" {
+		var perr error
+		pass, perr = lookupEnv(c.ID, "password_env", c.PasswordEnv)
+		errs = append(errs, perr)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return "", "", err
+	}
+	return user, pass, nil
+}
+
+// lookupEnv reads one variable; a variable set to "" is a valid (empty)
+// credential, an unset one is a deployment mistake.
+func lookupEnv(camera, key, name string) (string, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return "", fmt.Errorf("camera %s: %s: environment variable %s is not set", camera, key, name)
+	}
+	return v, nil
+}
+
+// secretParams are query parameters that some cameras take credentials in.
+var secretParams = []string{"password", "passwd", "pwd", "pass"}
+
+// Redact returns rawURL fit for logs and messages: a password in the
+// userinfo or in a password-like query parameter becomes "xxxxx". Input that
+// does not parse as a URL is redacted from "://" (or the start) up to the
+// last "@", because its userinfo cannot be told apart reliably.
+// Userinfo without a password is kept: a user name is not a secret.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Host == "" && strings.Contains(rawURL, "@")) {
+		// No host while there is an "@" (rtsp:/u:p@h, rtsp:u:p@h) means the
+		// parser took the userinfo for a path: redact by position instead.
+		head, query, ok := strings.Cut(redactUnparsed(rawURL), "?")
+		if !ok {
+			return head
+		}
+		return head + "?" + redactParams(query)
+	}
+	query := redactParams(u.RawQuery)
+	if !hasPassword(u) && query == u.RawQuery {
+		return rawURL // nothing secret: keep the caller's spelling
+	}
+	if hasPassword(u) {
+		u.User = url.UserPassword(u.User.Username(), redacted)
+	}
+	u.RawQuery = query
+	return u.String()
+}
+
+// schemePrefix matches a URL scheme and the slashes after it.
+var schemePrefix = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:/*`)
+
+// redactUnparsed redacts everything between "://" (or, failing that, a
+// leading "scheme:" or the start) and the last "@".
+func redactUnparsed(s string) string {
+	end := strings.LastIndex(s, "@")
+	if end < 0 {
+		return s
+	}
+	start := 0
+	if i := strings.Index(s[:end], "://"); i >= 0 {
+		start = i + len("://")
+	} else if m := schemePrefix.FindString(s[:end]); m != "" {
+		start = len(m)
+	}
+	return s[:start] + redacted + s[end:]
+}
+
+// redactParams redacts the values of password-like parameters in a raw
+// query, keeping the parameters' order and spelling.
+func redactParams(query string) string {
+	if query == "" {
+		return query
+	}
+	parts := strings.Split(query, "&")
+	for i, p := range parts {
+		if key, _, ok := strings.Cut(p, "="); ok && isSecretParam(key) {
+			parts[i] = key + "=" + redacted
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+func isSecretParam(key string) bool {
+	for _, p := range secretParams {
+		if strings.EqualFold(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Token returns the edge's HTTP bearer token from the variable that
+// edge.http_token_env names; "" when none is named or it is unset.
+func (i Identity) Token() string {
+	if i.HTTPTokenEnv == "" {
+		return ""
+	}
+	return os.Getenv(i.HTTPTokenEnv)
+}

@@ -1,0 +1,220 @@
+package configs
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	// idPattern keeps ids usable as MQTT topic levels and file names: no
+	// '/', '+' or '#', lower case so that "Gate" and "gate" cannot collide.
+	idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	// envPattern is what a POSIX shell accepts as a variable name.
+	envPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// transports are the RTSP transports a camera may ask for.
+	transports = []string{"tcp", "udp", "auto"}
+)
+
+// Validate checks a config built in code, after ApplyDefaults, by the same
+// rules as Parse. Problems carry field paths but no file or line.
+func (e *Edge) Validate() error {
+	ps := &problems{}
+	validate(e, ps)
+	return ps.err()
+}
+
+// validate records every rule the config breaks.
+func validate(e *Edge, ps *problems) {
+	checkID(ps, "edge.id", e.Edge.ID)
+	checkListen(ps, "edge.http", e.Edge.HTTP)
+	checkEnvName(ps, "edge.http_token_env", e.Edge.HTTPTokenEnv)
+	checkIngest(ps, &e.Ingest)
+	sites := checkSites(ps, e.Sites)
+	checkCameras(ps, e.Cameras, sites)
+}
+
+func checkID(ps *problems, field, id string) {
+	switch {
+	case id == "":
+		ps.add(field, "is required")
+	case !idPattern.MatchString(id):
+		ps.add(field, fmt.Sprintf("%q is not a valid id: use 1 to 63 of a-z, 0-9, _ and -, starting with a letter or digit (ids are MQTT topic levels)", id))
+	}
+}
+
+func checkListen(ps *problems, field, addr string) {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		ps.add(field, fmt.Sprintf("%q is not a listen address like \":9100\" or \"127.0.0.1:9100\"", addr))
+	}
+}
+
+func checkIngest(ps *problems, in *Ingest) {
+	r := in.Reconnect
+	checkPositive(ps, "ingest.reconnect.min", r.Min)
+	if r.Max < r.Min {
+		ps.add("ingest.reconnect.max", fmt.Sprintf("%s is less than min %s", r.Max, r.Min))
+	}
+	if !(r.Jitter >= 0 && r.Jitter <= 1) { // written so that NaN fails too
+		ps.add("ingest.reconnect.jitter", fmt.Sprintf("%g is not between 0 and 1", r.Jitter))
+	}
+	checkPositive(ps, "ingest.read_timeout", in.ReadTimeout)
+	checkPositive(ps, "ingest.stall_timeout", in.StallTimeout)
+	checkRange(ps, "ingest.consumer_queue", in.ConsumerQueue, 1, 65536)
+	checkRange(ps, "ingest.gop_cache_mb", in.GOPCacheMB, 1, 1024)
+}
+
+func checkPositive(ps *problems, field string, d Duration) {
+	if d <= 0 {
+		ps.add(field, fmt.Sprintf("%s is not more than 0", d))
+	}
+}
+
+func checkRange(ps *problems, field string, v, lo, hi int) {
+	if v < lo || v > hi {
+		ps.add(field, fmt.Sprintf("%d is not between %d and %d", v, lo, hi))
+	}
+}
+
+// checkSites validates the sites and returns the index of each id.
+func checkSites(ps *problems, sites []Site) map[string]int {
+	index := map[string]int{}
+	for i, s := range sites {
+		field := indexPath("sites", i) + ".id"
+		checkID(ps, field, s.ID)
+		checkUnique(ps, field, s.ID, "sites", i, index)
+	}
+	return index
+}
+
+// checkUnique records id in index and complains when it was already there.
+func checkUnique(ps *problems, field, id, list string, i int, index map[string]int) {
+	if id == "" {
+		return
+	}
+	if first, dup := index[id]; dup {
+		ps.add(field, fmt.Sprintf("%q is already the id of %s", id, indexPath(list, first)))
+		return
+	}
+	index[id] = i
+}
+
+func checkCameras(ps *problems, cams []Camera, sites map[string]int) {
+	declared := make([]string, 0, len(sites))
+	for id := range sites {
+		declared = append(declared, id)
+	}
+	slices.Sort(declared)
+	index := map[string]int{}
+	for i, c := range cams {
+		path := indexPath("cameras", i)
+		checkID(ps, path+".id", c.ID)
+		checkUnique(ps, path+".id", c.ID, "cameras", i, index)
+		checkSiteRef(ps, path+".site", c.Site, sites, declared)
+		if c.Main == "" {
+			ps.add(path+".main", "is required")
+		} else {
+			checkURL(ps, path+".main", c.Main)
+		}
+		if c.Sub != "" {
+			checkURL(ps, path+".sub", c.Sub)
+		}
+		if !slices.Contains(transports, c.Transport) {
+			ps.add(path+".transport", fmt.Sprintf("%q is not one of %s", c.Transport, strings.Join(transports, ", ")))
+		}
+		checkCredentials(ps, path, c)
+		checkLocation(ps, path+".location", c.Location)
+	}
+}
+
+// checkSiteRef checks that site names one of the sites; declared lists
+// their ids, sorted, for the message.
+func checkSiteRef(ps *problems, field, site string, sites map[string]int, declared []string) {
+	if site == "" {
+		ps.add(field, "is required")
+		return
+	}
+	switch _, ok := sites[site]; {
+	case ok:
+	case len(declared) == 0:
+		ps.add(field, fmt.Sprintf("%q is not a declared site (no sites are declared)", site))
+	default:
+		ps.add(field, fmt.Sprintf("%q is not a declared site (sites: %s)", site, listSome(declared, 10)))
+	}
+}
+
+// listSome joins up to n names, so that a message stays one readable line.
+func listSome(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+}
+
+// checkURL checks an RTSP URL. Messages show it redacted: a URL that
+// breaks a rule may well hold the password that is the reason.
+func checkURL(ps *problems, field, raw string) {
+	shown := fmt.Sprintf("%q", Redact(raw))
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		ps.add(field, shown+" is not a valid URL")
+	case u.Scheme != "rtsp" && u.Scheme != "rtsps":
+		ps.add(field, shown+" must start with rtsp:// or rtsps://")
+	case hasPassword(u):
+		ps.add(field, shown+" holds a password: never write it in the config; put it in an environment variable and name that variable in password_env")
+	case u.User != nil:
+		ps.add(field, shown+" holds a user name: write it in username (or username_env) and the password in password_env")
+	case u.Opaque != "" || u.Hostname() == "":
+		ps.add(field, shown+" has no host")
+	}
+}
+
+func hasPassword(u *url.URL) bool {
+	if u.User == nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok
+}
+
+// checkCredentials checks the user and the names of the variables that will
+// hold secrets. Whether the variables are set is checked at pull time,
+// where the process that pulls has its environment.
+func checkCredentials(ps *problems, path string, c Camera) {
+	if c.Username != "" && c.UsernameEnv != "" {
+		ps.add(path+".username_env", "username and username_env exclude each other: keep one")
+	}
+	// The values are not quoted back: a password written where its variable
+	// name belongs would otherwise be printed.
+	checkEnvName(ps, path+".username_env", c.UsernameEnv)
+	checkEnvName(ps, path+".password_env", c.PasswordEnv)
+}
+
+// checkEnvName checks the name of a variable that holds a secret, without
+// quoting it back: a secret written where its variable's name belongs would
+// otherwise be printed.
+func checkEnvName(ps *problems, field, name string) {
+	if name != "" && !envPattern.MatchString(name) {
+		ps.add(field, "is not an environment variable name (letters, digits and _, not starting with a digit): it names the variable that holds the secret, not the secret")
+	}
+}
+
+func checkLocation(ps *problems, path string, l *Location) {
+	if l == nil {
+		return
+	}
+	if !(l.Lat >= -90 && l.Lat <= 90) {
+		ps.add(path+".lat", fmt.Sprintf("%g is not between -90 and 90", l.Lat))
+	}
+	if !(l.Lon >= -180 && l.Lon <= 180) {
+		ps.add(path+".lon", fmt.Sprintf("%g is not between -180 and 180", l.Lon))
+	}
+	if math.IsNaN(l.Alt) || math.IsInf(l.Alt, 0) {
+		ps.add(path+".alt", fmt.Sprintf("%g is not a finite number", l.Alt))
+	}
+}

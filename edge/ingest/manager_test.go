@@ -1,0 +1,130 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/sim"
+)
+
+// TestPullsCamerasAndReportsStatus pulls simulated H.264 and H.265 cameras
+// (our simulator, ffmpeg-encoded scenes) and checks status, the hub and the
+// metrics.
+func TestPullsCamerasAndReportsStatus(t *testing.T) {
+	s := peers.Sim(t,
+		sim.Camera{Path: "a264", Scene: peers.TinyScene(sim.Empty, sim.H264)},
+		sim.Camera{Path: "b265", Scene: peers.TinyScene(sim.Empty, sim.H265)},
+		sim.Camera{Path: "c/main", Scene: peers.TinyScene(sim.Empty, sim.H264)},
+		sim.Camera{Path: "c/sub", Scene: sim.SceneSpec{Kind: sim.Empty, Width: 160, Height: 120, FPS: 10, GOP: 1e9, Duration: 3e9}},
+	)
+	h := newHarness(t)
+	withSub := cam("c", s.URL("c/main"))
+	withSub.Sub = s.URL("c/sub")
+	ch := h.m.Apply(edgeConfig(t, cam("a", s.URL("a264")), cam("b", s.URL("b265")), withSub))
+	if len(ch.Added) != 3 {
+		t.Fatalf("added %v", ch.Added)
+	}
+	for _, id := range []string{"a", "b", "c", "c" + SubSuffix} {
+		h.await(id, StateOnline)
+	}
+	for id, codec := range map[string]string{"a": "h264", "b": "h265", "c": "h264"} {
+		st := h.status(id)
+		if st.State != StateOnline || st.Main.Codec != codec || st.Main.Width != 320 || st.Main.Height != 240 ||
+			st.Main.Transport != "tcp" || st.Main.LastFrame == nil {
+			t.Errorf("camera %s status %+v, want online %s 320x240 over tcp", id, st.Main, codec)
+		}
+	}
+	if sub := h.status("c").Sub; sub == nil || sub.Width != 160 || sub.State != StateOnline {
+		t.Errorf("substream status %+v, want online 160x120", sub)
+	}
+
+	// a consumer joining now starts at the cached keyframe
+	r := h.hub.Stream("a").Subscribe("test")
+	defer r.Close()
+	if u := <-r.Units(); !u.Key {
+		t.Fatal("first unit for a new consumer is not a keyframe")
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewMetrics(h.m))
+	if n := testutil.CollectAndCount(NewMetrics(h.m), "argus_camera_frames_total"); n != 4 {
+		t.Fatalf("%d frame series, want 4 (a, b, c main and sub)", n)
+	}
+	out, err := testutil.CollectAndLint(NewMetrics(h.m))
+	if err != nil || len(out) > 0 {
+		t.Fatalf("metrics lint: %v %v", err, out)
+	}
+	if !strings.Contains(metricsText(t, reg), `argus_consumer_delivered_total{camera="a",consumer="test",site="s1",stream="main"}`) {
+		t.Fatal("consumer metrics missing")
+	}
+}
+
+func metricsText(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			b.WriteString(mf.GetName() + "{")
+			for i, l := range m.Label {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				b.WriteString(l.GetName() + `="` + l.GetValue() + `"`)
+			}
+			b.WriteString("}\n")
+		}
+	}
+	return b.String()
+}
+
+// TestBadCamerasFailAlone: each misbehaving peer (simulated on loopback by
+// the peers package and the simulator) is marked offline with a reason that
+// says what is wrong, while a good camera on the same edge never drops.
+func TestBadCamerasFailAlone(t *testing.T) {
+	s := peers.Sim(t,
+		sim.Camera{Path: "good", Scene: peers.TinyScene(sim.Empty, sim.H264)},
+		sim.Camera{Path: "stall", Scene: peers.TinyScene(sim.Empty, sim.H264), StallAfter: 1e9},
+	)
+	h := newHarness(t)
+	cases := map[string]struct{ url, reason string }{
+		"garbage":   {peers.Garbage(t), "describe:"},
+		"badsdp":    {peers.BadSDP(t, "v=0\r\nnot sdp at all\r\n"), "describe:"},
+		"novideo":   {peers.BadSDP(t, "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=a\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n"), "no H.264 or H.265 video track"},
+		"brokenrtp": {peers.BrokenRTP(t), "stalled: no complete frame"},
+		"stall":     {s.URL("stall"), "stalled: no complete frame"},
+		"silent":    {peers.Silent(t), "describe:"},
+		"nopass":    {s.URL("good"), "ARGUS_TEST_UNSET_PASSWORD"},
+	}
+	cams := []configs.Camera{cam("good", s.URL("good"))}
+	for id, c := range cases {
+		cc := cam(id, c.url)
+		if id == "nopass" {
+			cc.PasswordEnv = "ARGUS_TEST_UNSET_PASSWORD"
+		}
+		cams = append(cams, cc)
+	}
+	h.m.Apply(edgeConfig(t, cams...))
+	h.await("good", StateOnline)
+	for id, c := range cases {
+		ev := h.await(id, StateOffline)
+		if !strings.Contains(ev.Reason, c.reason) {
+			t.Errorf("camera %s offline with reason %q, want it to contain %q", id, ev.Reason, c.reason)
+		}
+	}
+	if st := h.status("brokenrtp"); st.Main.Reason == "" {
+		t.Errorf("broken RTP camera has no reason in status")
+	}
+	good := h.status("good")
+	if good.State != StateOnline || good.Main.Reconnects != 0 {
+		t.Fatalf("the good camera was disturbed: %+v", good.Main)
+	}
+}
