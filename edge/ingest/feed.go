@@ -54,6 +54,7 @@ func newFeed(url string, cam configs.Camera, ing configs.Ingest, s *hub.Stream, 
 func (f *feed) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	f.cancel = cancel
+	f.notify(StateEvent{Camera: f.cam.ID, Stream: f.stream.Camera(), State: StateConnecting})
 	go func() {
 		defer close(f.done)
 		f.run(ctx)
