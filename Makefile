@@ -59,8 +59,8 @@ test-race: deps
 # Benchmarks print figures; none asserts a time.
 bench: deps build
 	$(GO) test -run XXX -bench . -benchmem ./edge/hub/
-	./deploy/bench/ingest.sh 50
-	./deploy/bench/ingest.sh 200
+	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 50
+	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 200
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s

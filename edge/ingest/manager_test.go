@@ -25,18 +25,21 @@ func TestPullsCamerasAndReportsStatus(t *testing.T) {
 	h := newHarness(t)
 	withSub := cam("c", s.URL("c/main"))
 	withSub.Sub = s.URL("c/sub")
-	ch := h.m.Apply(edgeConfig(t, cam("a", s.URL("a264")), cam("b", s.URL("b265")), withSub))
-	if len(ch.Added) != 3 {
+	overUDP, auto := cam("u", s.URL("a264")), cam("v", s.URL("b265"))
+	overUDP.Transport, auto.Transport = "udp", "auto"
+	ch := h.m.Apply(edgeConfig(t, cam("a", s.URL("a264")), cam("b", s.URL("b265")), withSub, overUDP, auto))
+	if len(ch.Added) != 5 {
 		t.Fatalf("added %v", ch.Added)
 	}
-	for _, id := range []string{"a", "b", "c", "c" + SubSuffix} {
+	for _, id := range []string{"a", "b", "c", "c" + SubSuffix, "u", "v"} {
 		h.await(id, StateOnline)
 	}
-	for id, codec := range map[string]string{"a": "h264", "b": "h265", "c": "h264"} {
+	want := map[string]string{"a": "h264 tcp", "b": "h265 tcp", "c": "h264 tcp", "u": "h264 udp", "v": "h265 udp"}
+	for id, w := range want {
 		st := h.status(id)
-		if st.State != StateOnline || st.Main.Codec != codec || st.Main.Width != 320 || st.Main.Height != 240 ||
-			st.Main.Transport != "tcp" || st.Main.LastFrame == nil {
-			t.Errorf("camera %s status %+v, want online %s 320x240 over tcp", id, st.Main, codec)
+		if st.State != StateOnline || st.Main.Codec+" "+st.Main.Transport != w || st.Main.Width != 320 ||
+			st.Main.Height != 240 || st.Main.LastFrame == nil {
+			t.Errorf("camera %s status %+v, want online %s 320x240", id, st.Main, w)
 		}
 	}
 	if sub := h.status("c").Sub; sub == nil || sub.Width != 160 || sub.State != StateOnline {
@@ -52,8 +55,8 @@ func TestPullsCamerasAndReportsStatus(t *testing.T) {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(NewMetrics(h.m))
-	if n := testutil.CollectAndCount(NewMetrics(h.m), "argus_camera_frames_total"); n != 4 {
-		t.Fatalf("%d frame series, want 4 (a, b, c main and sub)", n)
+	if n := testutil.CollectAndCount(NewMetrics(h.m), "argus_camera_frames_total"); n != 6 {
+		t.Fatalf("%d frame series, want 6 (a, b, u, v, c main and sub)", n)
 	}
 	out, err := testutil.CollectAndLint(NewMetrics(h.m))
 	if err != nil || len(out) > 0 {

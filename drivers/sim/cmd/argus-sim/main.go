@@ -1,0 +1,101 @@
+// Command argus-sim serves simulated RTSP cameras: the demo fleet
+// (configs/sim-demo.yaml) and, for benchmarks, N clones of one scene.
+//
+//	go run ./drivers/sim/cmd/argus-sim -fleet configs/sim-demo.yaml
+//	go run ./drivers/sim/cmd/argus-sim -fleet "" -clone 200 -clone-scene bench
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/logs"
+	"github.com/argus-edge/argus/drivers/sim"
+)
+
+func main() {
+	listen := flag.String("listen", ":8554", "RTSP listen address")
+	udp := flag.String("udp", ":8000", "RTP/UDP listen address, RTCP on the next port (empty: TCP only)")
+	fleet := flag.String("fleet", "configs/sim-demo.yaml", "fleet file (empty for none)")
+	clones := flag.Int("clone", 0, "serve N more cameras <clone-scene>/0..N-1 sharing one scene")
+	cloneScene := flag.String("clone-scene", "bench", "scene of the clones")
+	cache := flag.String("cache", "", "scene cache directory (default $ARGUS_CACHE or ~/.cache/argus/scenes)")
+	logFormat := flag.String("log-format", "auto", "log format: json, console, auto (console on a terminal)")
+	flag.Parse()
+
+	log, err := logs.New(os.Stderr, *logFormat, "info")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "argus-sim:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, log, *listen, *udp, *fleet, *clones, sim.Kind(*cloneScene), *cache); err != nil {
+		log.Error().Err(err).Msg("argus-sim failed")
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log zerolog.Logger, listen, udp, fleet string, clones int, cloneScene sim.Kind, cache string) error {
+	cams, err := cameras(log, fleet, clones, cloneScene)
+	if err != nil {
+		return err
+	}
+	if len(cams) == 0 {
+		return errors.New("no cameras: give -fleet or -clone")
+	}
+	srv := sim.New(sim.Options{Listen: listen, UDP: udp, CacheDir: cache, Log: log})
+	defer srv.Close()
+	for _, c := range cams {
+		if err := srv.Add(c); err != nil {
+			return err
+		}
+	}
+	began := time.Now()
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	if err := srv.WaitReady(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while preparing
+		}
+		return err
+	}
+	log.Info().Int("cameras", len(cams)).Str("addr", srv.Addr()).Str("took", time.Since(began).Round(time.Millisecond).String()).Msg("ready")
+	<-ctx.Done()
+	log.Info().Msg("stopping")
+	return nil
+}
+
+// cameras reads the fleet file and adds the clones. A camera refused for
+// want of its password is logged and left out; the others still serve.
+func cameras(log zerolog.Logger, fleet string, clones int, cloneScene sim.Kind) ([]sim.Camera, error) {
+	var cams []sim.Camera
+	if fleet != "" {
+		f, err := sim.LoadFleet(fleet)
+		if err != nil {
+			return nil, err
+		}
+		var refused []error
+		cams, refused = f.Resolve(os.LookupEnv)
+		for _, err := range refused {
+			log.Error().Err(err).Msg("camera not started")
+		}
+	}
+	if clones < 0 {
+		return nil, fmt.Errorf("-clone %d: want 0 or more", clones)
+	}
+	for i := range clones {
+		cams = append(cams, sim.Camera{Path: string(cloneScene) + "/" + strconv.Itoa(i), Scene: sim.SceneSpec{Kind: cloneScene}})
+	}
+	return cams, nil
+}
