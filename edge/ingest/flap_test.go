@@ -13,7 +13,7 @@ import (
 // resources are the process-wide figures that a leak would raise.
 type resources struct {
 	goroutines, fds int
-	heap           uint64
+	heap            uint64
 }
 
 func measureResources(t *testing.T) resources {
