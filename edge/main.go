@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -50,6 +51,12 @@ func run() error {
 		return err // names file, line and field
 	}
 	log = log.With().Str("edge", cfg.Edge.ID).Logger()
+	if os.Getenv("GOGC") == "" {
+		// The heap is mostly GOP caches, long-lived and refilled every GOP:
+		// collecting at 1.5x the live heap instead of 2x cuts RSS per camera
+		// by a third for about a tenth more CPU (make bench).
+		debug.SetGCPercent(50)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, log, *path, cfg)

@@ -89,7 +89,7 @@ func (f *feed) run(ctx context.Context) {
 		d := b.next()
 		next := time.Now().Add(d)
 		f.setState(StateOffline, err.Error(), &next)
-		f.log.Warn().Err(err).Dur("retry_in", d).Uint64("reconnects", f.reconnects.Load()).Msg("camera offline")
+		f.log.Warn().Err(err).Str("retry_in", d.Round(time.Millisecond).String()).Uint64("reconnects", f.reconnects.Load()).Msg("camera offline")
 		retry.Reset(d)
 		select {
 		case <-ctx.Done():

@@ -45,8 +45,10 @@ func run(n int, bin string, window time.Duration, transport string) error {
 	}
 	defer stop(sim)
 
+	// The edge starts with no camera, to measure its fixed RSS; the cameras
+	// then arrive by a live config change.
 	cfg := filepath.Join(dir, "edge.yaml")
-	if err := os.WriteFile(cfg, edgeConfig(n, simAddr, httpAddr, transport), 0o644); err != nil {
+	if err := os.WriteFile(cfg, edgeConfig(0, simAddr, httpAddr, transport), 0o644); err != nil {
 		return err
 	}
 	edge := exec.Command(filepath.Join(bin, "edge"), "-config", cfg, "-log-format", "json", "-log-level", "warn")
@@ -54,6 +56,13 @@ func run(n int, bin string, window time.Duration, transport string) error {
 		return err
 	}
 	defer stop(edge)
+	if err := awaitOnline(httpAddr, 0, time.Minute); err != nil {
+		return err
+	}
+	base := rssKiB(edge.Process.Pid)
+	if err := os.WriteFile(cfg, edgeConfig(n, simAddr, httpAddr, transport), 0o644); err != nil {
+		return err
+	}
 	if err := awaitOnline(httpAddr, n, 2*time.Minute); err != nil {
 		return err
 	}
@@ -68,7 +77,8 @@ func run(n int, bin string, window time.Duration, transport string) error {
 	rss := rssKiB(edge.Process.Pid)
 	kbps, fps := rates(httpAddr)
 	fmt.Printf("edge CPU:       %.1f%% of one core in all, %.3f%% per stream (target <= 0.3%%)\n", edgeCore*100, edgeCore*100/float64(n))
-	fmt.Printf("edge RSS:       %.1f MiB in all, %.2f MiB per camera (target <= 4 MiB)\n", float64(rss)/1024, float64(rss)/1024/float64(n))
+	fmt.Printf("edge RSS:       %.1f MiB in all, %.1f MiB with no camera, %.2f MiB per camera (target <= 4 MiB)\n",
+		float64(rss)/1024, float64(base)/1024, float64(rss-base)/1024/float64(n))
 	fmt.Printf("streams:        %.0f kbit/s and %.1f fps per camera (measured by the edge)\n", kbps/float64(n), fps/float64(n))
 	fmt.Printf("simulator CPU:  %.1f%% of one core (not counted above)\n", simCore*100)
 	return nil
@@ -125,13 +135,14 @@ func startAndAwait(cmd *exec.Cmd, want string, limit time.Duration) error {
 func awaitOnline(addr string, n int, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		if online(addr) >= n {
+		if k, err := online(addr); err == nil && k >= n {
 			fmt.Printf("all %d cameras online\n", n)
 			return nil
 		}
 		time.Sleep(500 * time.Millisecond) // polling an HTTP endpoint
 	}
-	return fmt.Errorf("only %d of %d cameras online after %s", online(addr), n, limit)
+	k, err := online(addr)
+	return fmt.Errorf("only %d of %d cameras online after %s (%v)", k, n, limit, err)
 }
 
 type cameras struct {
@@ -144,29 +155,31 @@ type cameras struct {
 	}
 }
 
-func fetch(addr string) cameras {
+func fetch(addr string) (cameras, error) {
 	var c cameras
 	resp, err := http.Get("http://" + addr + "/api/cameras")
 	if err != nil {
-		return c
+		return c, err
 	}
 	defer resp.Body.Close()
-	json.NewDecoder(resp.Body).Decode(&c)
-	return c
+	return c, json.NewDecoder(resp.Body).Decode(&c)
 }
 
-func online(addr string) int {
+// online counts the online cameras; an error means the edge is not up yet.
+func online(addr string) (int, error) {
+	c, err := fetch(addr)
 	k := 0
-	for _, c := range fetch(addr).Cameras {
+	for _, c := range c.Cameras {
 		if c.State == "online" {
 			k++
 		}
 	}
-	return k
+	return k, err
 }
 
 func rates(addr string) (kbps, fps float64) {
-	for _, c := range fetch(addr).Cameras {
+	c, _ := fetch(addr)
+	for _, c := range c.Cameras {
 		kbps += c.Main.BitrateKbps
 		fps += c.Main.FPS
 	}
