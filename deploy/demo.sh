@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The one-command demo (make run): the simulated camera fleet on RTSP :8554
-# and the edge pulling it, with its camera state on http://localhost:9100.
-# Ctrl-C stops both cleanly.
+# (RTP/UDP :8000-8001) and the edge pulling it, with its camera state on
+# http://localhost:9100. Ctrl-C stops both cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-./bin}
+fmt=json
+[ -t 2 ] && fmt=console
 pids=()
 stop() {
 	trap - INT TERM EXIT
@@ -12,9 +14,21 @@ stop() {
 	wait
 }
 trap stop INT TERM EXIT
-"$BIN/argus-sim" -listen :8554 -fleet configs/sim-demo.yaml &
+
+# The simulator encodes its scenes once (about a minute on first run, then
+# cached); the edge starts when every camera serves, so the first screen of
+# log is not a wall of "503 preparing" retries. The edge would cope either way.
+ready=$(mktemp)
+"$BIN/argus-sim" -listen :8554 -udp :8000 -fleet configs/sim-demo.yaml -log-format "$fmt" 2> >(tee "$ready" >&2) &
 pids+=($!)
-"$BIN/edge" -config configs/demo.yaml &
+echo "argus demo: preparing the simulated cameras (the first run encodes scenes with ffmpeg)..." >&2
+until grep -qE '"message":"ready"|INF ready' "$ready"; do
+	kill -0 "${pids[0]}" 2>/dev/null || { echo "argus demo: the simulator exited" >&2; exit 1; }
+	sleep 1
+done
+rm -f "$ready"
+
+"$BIN/edge" -config configs/demo.yaml -log-format "$fmt" &
 pids+=($!)
-echo "Argus demo: cameras on rtsp://localhost:8554/<camera>, edge state on http://localhost:9100 — Ctrl-C stops." >&2
+echo "argus demo: 9 cameras on rtsp://localhost:8554/<camera>; edge state on http://localhost:9100 (Ctrl-C stops)" >&2
 wait -n

@@ -116,10 +116,12 @@ func (f *feed) pull(ctx context.Context) error {
 	return err
 }
 
-// onUnit runs on the pull's goroutine once per frame: keep it cheap.
+// onUnit runs on the pull's goroutine once per frame: keep it cheap. The
+// camera counts as online from its first keyframe, when a picture can be
+// shown and its size is known even if its parameter sets come in-band.
 func (f *feed) onUnit(u *media.Unit) {
 	f.lastFrame.Store(time.Now().UnixNano())
-	if !f.live.Load() {
+	if u.Key && !f.live.Load() {
 		f.live.Store(true)
 		f.setState(StateOnline, "", nil)
 		st := f.status()

@@ -37,7 +37,11 @@ func TestFlapping200(t *testing.T) {
 	if testing.Short() {
 		cycles = 20
 	}
-	s := peers.Sim(t, sim.Camera{Path: "flap", Scene: peers.TinyScene(sim.Empty, sim.H264)})
+	// a keyframe every 2 frames: the camera is online from its first
+	// keyframe, and the test should not wait a GOP per cycle
+	spec := peers.TinyScene(sim.Empty, sim.H264)
+	spec.GOP = 200 * time.Millisecond
+	s := peers.Sim(t, sim.Camera{Path: "flap", Scene: spec})
 	h := newHarness(t)
 	cfg := edgeConfig(t, cam("flap", s.URL("flap")))
 	h.m.Apply(cfg)
