@@ -17,7 +17,7 @@ APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc \
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 
-.PHONY: deps deps-apt deps-go vtest build run test test-race bench fuzz clean
+.PHONY: deps deps-apt deps-go vtest build run test bench fuzz clean
 
 deps: deps-apt deps-go vtest
 
@@ -48,13 +48,12 @@ build:
 run: deps build
 	ARGUS_DEMO_CAM_PASSWORD=$${ARGUS_DEMO_CAM_PASSWORD:-demo-only-secret} BIN=$(BIN) ./deploy/demo.sh
 
+# The whole suite, then the race detector over the concurrent core (hub,
+# ingest, the RTSP driver) in -short mode (20 flaps instead of 200).
 test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
-
-# The race detector over the concurrent core (hub, ingest, drivers).
-test-race: deps
-	$(GO) test -race -count=1 -timeout 20m ./edge/... ./drivers/rtsp/...
+	$(GO) test -race -short -count=1 -timeout 20m ./edge/... ./drivers/rtsp/...
 
 # Benchmarks print figures; none asserts a time.
 bench: deps build
