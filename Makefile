@@ -63,9 +63,13 @@ bench: deps build
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s
+FUZZ_TARGETS := configs:FuzzParse drivers/rtsp:FuzzTrack drivers/sim:FuzzParseFleet \
+	drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./configs/
-	$(GO) test -run XXX -fuzz FuzzTrack -fuzztime $(FUZZTIME) ./drivers/rtsp/
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzzing $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run XXX -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/ || exit 1; \
+	done
 
 clean:
 	rm -rf $(BIN)

@@ -96,6 +96,7 @@ func TestBadCamerasFailAlone(t *testing.T) {
 	s := peers.Sim(t,
 		sim.Camera{Path: "good", Scene: peers.TinyScene(sim.Empty, sim.H264)},
 		sim.Camera{Path: "stall", Scene: peers.TinyScene(sim.Empty, sim.H264), StallAfter: 1e9},
+		sim.Camera{Path: "corrupt", Scene: peers.TinyScene(sim.Empty, sim.H264), Corrupt: 0.5},
 	)
 	h := newHarness(t)
 	cases := map[string]struct{ url, reason string }{
@@ -107,7 +108,7 @@ func TestBadCamerasFailAlone(t *testing.T) {
 		"silent":    {peers.Silent(t), "describe:"},
 		"nopass":    {s.URL("good"), "ARGUS_TEST_UNSET_PASSWORD"},
 	}
-	cams := []configs.Camera{cam("good", s.URL("good"))}
+	cams := []configs.Camera{cam("good", s.URL("good")), cam("corrupt", s.URL("corrupt"))}
 	for id, c := range cases {
 		cc := cam(id, c.url)
 		if id == "nopass" {
@@ -130,4 +131,8 @@ func TestBadCamerasFailAlone(t *testing.T) {
 	if good.State != StateOnline || good.Main.Reconnects != 0 {
 		t.Fatalf("the good camera was disturbed: %+v", good.Main)
 	}
+	// Bytes flipped inside slice data leave every header valid: the pull
+	// cannot see them without decoding, so the camera stays online and
+	// its units go on to the decoder, which is where they are caught.
+	h.await("corrupt", StateOnline)
 }
