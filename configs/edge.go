@@ -8,8 +8,6 @@
 // in configs/watch.
 package configs
 
-import "time"
-
 // Edge is the whole configuration of one edge process.
 type Edge struct {
 	// Edge identifies this edge and where it listens.
@@ -20,6 +18,45 @@ type Edge struct {
 	Sites []Site `yaml:"sites"`
 	// Cameras are the feeds this edge pulls.
 	Cameras []Camera `yaml:"cameras"`
+	// MQTT is the broker anomalies and status go to; without a broker the
+	// edge only pulls.
+	MQTT MQTT `yaml:"mqtt"`
+	// Detect configures frame analysis.
+	Detect Detect `yaml:"detect"`
+}
+
+// MQTT is the connection to the command center's broker.
+type MQTT struct {
+	// Broker is the broker URL, tcp://host:port; empty disables MQTT.
+	Broker string `yaml:"broker"`
+	// Username is the MQTT user name, when it is not a secret.
+	Username string `yaml:"username"`
+	// PasswordEnv names the environment variable holding the password.
+	PasswordEnv string `yaml:"password_env"`
+	// QueueDir holds the store-and-forward queue of anomalies not yet
+	// acknowledged by the broker (default var/<edge id>/queue).
+	QueueDir string `yaml:"queue_dir"`
+	// QueueMax bounds that queue in messages; past it the oldest are
+	// dropped, counted and logged (default 100000).
+	QueueMax int `yaml:"queue_max"`
+}
+
+// Detect configures decoding and detection.
+type Detect struct {
+	// RulesDir holds one rule set per site, <site>.yaml (default
+	// configs/rules). Rule sets also arrive retained on
+	// argus/v1/rules/{site}.
+	RulesDir string `yaml:"rules_dir"`
+	// ModelDir holds detection models, one folder per model card.
+	ModelDir string `yaml:"model_dir"`
+	// IdleFPS is the most frames per second analysed while a camera is
+	// quiet: keyframes only, luma only (default 1).
+	IdleFPS float64 `yaml:"idle_fps"`
+	// ActiveFPS is the analysis rate once motion is seen (default 5).
+	ActiveFPS float64 `yaml:"active_fps"`
+	// Quiet is how long without motion returns a camera to idle (default
+	// 10s).
+	Quiet Duration `yaml:"quiet"`
 }
 
 // Identity names the edge and its HTTP listener.
@@ -107,9 +144,3 @@ type Location struct {
 	// Alt is the altitude in metres, optional.
 	Alt float64 `yaml:"alt"`
 }
-
-// Duration is a time.Duration written as "500ms", "5s" or "1m" in YAML.
-type Duration time.Duration
-
-// D returns the duration as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }

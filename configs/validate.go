@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/argus-edge/argus/configs/strict"
 )
 
 var (
@@ -23,13 +25,13 @@ var (
 // Validate checks a config built in code, after ApplyDefaults, by the same
 // rules as Parse. Problems carry field paths but no file or line.
 func (e *Edge) Validate() error {
-	ps := &problems{}
+	ps := strict.NewProblems("")
 	validate(e, ps)
-	return ps.err()
+	return ps.Err()
 }
 
 // validate records every rule the config breaks.
-func validate(e *Edge, ps *problems) {
+func validate(e *Edge, ps *strict.Problems) {
 	checkID(ps, "edge.id", e.Edge.ID)
 	checkListen(ps, "edge.http", e.Edge.HTTP)
 	checkEnvName(ps, "edge.http_token_env", e.Edge.HTTPTokenEnv)
@@ -38,29 +40,29 @@ func validate(e *Edge, ps *problems) {
 	checkCameras(ps, e.Cameras, sites)
 }
 
-func checkID(ps *problems, field, id string) {
+func checkID(ps *strict.Problems, field, id string) {
 	switch {
 	case id == "":
-		ps.add(field, "is required")
+		ps.Add(field, "is required")
 	case !idPattern.MatchString(id):
-		ps.add(field, fmt.Sprintf("%q is not a valid id: use 1 to 63 of a-z, 0-9, _ and -, starting with a letter or digit (ids are MQTT topic levels)", id))
+		ps.Add(field, fmt.Sprintf("%q is not a valid id: use 1 to 63 of a-z, 0-9, _ and -, starting with a letter or digit (ids are MQTT topic levels)", id))
 	}
 }
 
-func checkListen(ps *problems, field, addr string) {
+func checkListen(ps *strict.Problems, field, addr string) {
 	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
-		ps.add(field, fmt.Sprintf("%q is not a listen address like \":9100\" or \"127.0.0.1:9100\"", addr))
+		ps.Add(field, fmt.Sprintf("%q is not a listen address like \":9100\" or \"127.0.0.1:9100\"", addr))
 	}
 }
 
-func checkIngest(ps *problems, in *Ingest) {
+func checkIngest(ps *strict.Problems, in *Ingest) {
 	r := in.Reconnect
 	checkPositive(ps, "ingest.reconnect.min", r.Min)
 	if r.Max < r.Min {
-		ps.add("ingest.reconnect.max", fmt.Sprintf("%s is less than min %s", r.Max, r.Min))
+		ps.Add("ingest.reconnect.max", fmt.Sprintf("%s is less than min %s", r.Max, r.Min))
 	}
 	if !(r.Jitter >= 0 && r.Jitter <= 1) { // written so that NaN fails too
-		ps.add("ingest.reconnect.jitter", fmt.Sprintf("%g is not between 0 and 1", r.Jitter))
+		ps.Add("ingest.reconnect.jitter", fmt.Sprintf("%g is not between 0 and 1", r.Jitter))
 	}
 	checkPositive(ps, "ingest.read_timeout", in.ReadTimeout)
 	checkPositive(ps, "ingest.stall_timeout", in.StallTimeout)
@@ -68,20 +70,20 @@ func checkIngest(ps *problems, in *Ingest) {
 	checkRange(ps, "ingest.gop_cache_mb", in.GOPCacheMB, 1, 1024)
 }
 
-func checkPositive(ps *problems, field string, d Duration) {
+func checkPositive(ps *strict.Problems, field string, d Duration) {
 	if d <= 0 {
-		ps.add(field, fmt.Sprintf("%s is not more than 0", d))
+		ps.Add(field, fmt.Sprintf("%s is not more than 0", d))
 	}
 }
 
-func checkRange(ps *problems, field string, v, lo, hi int) {
+func checkRange(ps *strict.Problems, field string, v, lo, hi int) {
 	if v < lo || v > hi {
-		ps.add(field, fmt.Sprintf("%d is not between %d and %d", v, lo, hi))
+		ps.Add(field, fmt.Sprintf("%d is not between %d and %d", v, lo, hi))
 	}
 }
 
 // checkSites validates the sites and returns the index of each id.
-func checkSites(ps *problems, sites []Site) map[string]int {
+func checkSites(ps *strict.Problems, sites []Site) map[string]int {
 	index := map[string]int{}
 	for i, s := range sites {
 		field := indexPath("sites", i) + ".id"
@@ -92,18 +94,18 @@ func checkSites(ps *problems, sites []Site) map[string]int {
 }
 
 // checkUnique records id in index and complains when it was already there.
-func checkUnique(ps *problems, field, id, list string, i int, index map[string]int) {
+func checkUnique(ps *strict.Problems, field, id, list string, i int, index map[string]int) {
 	if id == "" {
 		return
 	}
 	if first, dup := index[id]; dup {
-		ps.add(field, fmt.Sprintf("%q is already the id of %s", id, indexPath(list, first)))
+		ps.Add(field, fmt.Sprintf("%q is already the id of %s", id, indexPath(list, first)))
 		return
 	}
 	index[id] = i
 }
 
-func checkCameras(ps *problems, cams []Camera, sites map[string]int) {
+func checkCameras(ps *strict.Problems, cams []Camera, sites map[string]int) {
 	declared := make([]string, 0, len(sites))
 	for id := range sites {
 		declared = append(declared, id)
@@ -116,7 +118,7 @@ func checkCameras(ps *problems, cams []Camera, sites map[string]int) {
 		checkUnique(ps, path+".id", c.ID, "cameras", i, index)
 		checkSiteRef(ps, path+".site", c.Site, sites, declared)
 		if c.Main == "" {
-			ps.add(path+".main", "is required")
+			ps.Add(path+".main", "is required")
 		} else {
 			checkURL(ps, path+".main", c.Main)
 		}
@@ -124,7 +126,7 @@ func checkCameras(ps *problems, cams []Camera, sites map[string]int) {
 			checkURL(ps, path+".sub", c.Sub)
 		}
 		if !slices.Contains(transports, c.Transport) {
-			ps.add(path+".transport", fmt.Sprintf("%q is not one of %s", c.Transport, strings.Join(transports, ", ")))
+			ps.Add(path+".transport", fmt.Sprintf("%q is not one of %s", c.Transport, strings.Join(transports, ", ")))
 		}
 		checkCredentials(ps, path, c)
 		checkLocation(ps, path+".location", c.Location)
@@ -133,17 +135,17 @@ func checkCameras(ps *problems, cams []Camera, sites map[string]int) {
 
 // checkSiteRef checks that site names one of the sites; declared lists
 // their ids, sorted, for the message.
-func checkSiteRef(ps *problems, field, site string, sites map[string]int, declared []string) {
+func checkSiteRef(ps *strict.Problems, field, site string, sites map[string]int, declared []string) {
 	if site == "" {
-		ps.add(field, "is required")
+		ps.Add(field, "is required")
 		return
 	}
 	switch _, ok := sites[site]; {
 	case ok:
 	case len(declared) == 0:
-		ps.add(field, fmt.Sprintf("%q is not a declared site (no sites are declared)", site))
+		ps.Add(field, fmt.Sprintf("%q is not a declared site (no sites are declared)", site))
 	default:
-		ps.add(field, fmt.Sprintf("%q is not a declared site (sites: %s)", site, listSome(declared, 10)))
+		ps.Add(field, fmt.Sprintf("%q is not a declared site (sites: %s)", site, listSome(declared, 10)))
 	}
 }
 
@@ -157,20 +159,20 @@ func listSome(names []string, n int) string {
 
 // checkURL checks an RTSP URL. Messages show it redacted: a URL that
 // breaks a rule may well hold the password that is the reason.
-func checkURL(ps *problems, field, raw string) {
+func checkURL(ps *strict.Problems, field, raw string) {
 	shown := fmt.Sprintf("%q", Redact(raw))
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		ps.add(field, shown+" is not a valid URL")
+		ps.Add(field, shown+" is not a valid URL")
 	case u.Scheme != "rtsp" && u.Scheme != "rtsps":
-		ps.add(field, shown+" must start with rtsp:// or rtsps://")
+		ps.Add(field, shown+" must start with rtsp:// or rtsps://")
 	case hasPassword(u):
-		ps.add(field, shown+" holds a password: never write it in the config; put it in an environment variable and name that variable in password_env")
+		ps.Add(field, shown+" holds a password: never write it in the config; put it in an environment variable and name that variable in password_env")
 	case u.User != nil:
-		ps.add(field, shown+" holds a user name: write it in username (or username_env) and the password in password_env")
+		ps.Add(field, shown+" holds a user name: write it in username (or username_env) and the password in password_env")
 	case u.Opaque != "" || u.Hostname() == "":
-		ps.add(field, shown+" has no host")
+		ps.Add(field, shown+" has no host")
 	}
 }
 
@@ -185,9 +187,9 @@ func hasPassword(u *url.URL) bool {
 // checkCredentials checks the user and the names of the variables that will
 // hold secrets. Whether the variables are set is checked at pull time,
 // where the process that pulls has its environment.
-func checkCredentials(ps *problems, path string, c Camera) {
+func checkCredentials(ps *strict.Problems, path string, c Camera) {
 	if c.Username != "" && c.UsernameEnv != "" {
-		ps.add(path+".username_env", "username and username_env exclude each other: keep one")
+		ps.Add(path+".username_env", "username and username_env exclude each other: keep one")
 	}
 	// The values are not quoted back: a password written where its variable
 	// name belongs would otherwise be printed.
@@ -198,23 +200,23 @@ func checkCredentials(ps *problems, path string, c Camera) {
 // checkEnvName checks the name of a variable that holds a secret, without
 // quoting it back: a secret written where its variable's name belongs would
 // otherwise be printed.
-func checkEnvName(ps *problems, field, name string) {
+func checkEnvName(ps *strict.Problems, field, name string) {
 	if name != "" && !envPattern.MatchString(name) {
-		ps.add(field, "is not an environment variable name (letters, digits and _, not starting with a digit): it names the variable that holds the secret, not the secret")
+		ps.Add(field, "is not an environment variable name (letters, digits and _, not starting with a digit): it names the variable that holds the secret, not the secret")
 	}
 }
 
-func checkLocation(ps *problems, path string, l *Location) {
+func checkLocation(ps *strict.Problems, path string, l *Location) {
 	if l == nil {
 		return
 	}
 	if !(l.Lat >= -90 && l.Lat <= 90) {
-		ps.add(path+".lat", fmt.Sprintf("%g is not between -90 and 90", l.Lat))
+		ps.Add(path+".lat", fmt.Sprintf("%g is not between -90 and 90", l.Lat))
 	}
 	if !(l.Lon >= -180 && l.Lon <= 180) {
-		ps.add(path+".lon", fmt.Sprintf("%g is not between -180 and 180", l.Lon))
+		ps.Add(path+".lon", fmt.Sprintf("%g is not between -180 and 180", l.Lon))
 	}
 	if math.IsNaN(l.Alt) || math.IsInf(l.Alt, 0) {
-		ps.add(path+".alt", fmt.Sprintf("%g is not a finite number", l.Alt))
+		ps.Add(path+".alt", fmt.Sprintf("%g is not a finite number", l.Alt))
 	}
 }

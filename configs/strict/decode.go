@@ -1,4 +1,4 @@
-package configs
+package strict
 
 import (
 	"fmt"
@@ -9,18 +9,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// decoder walks a yaml.Node tree into the config structs by their yaml
+// decoder walks a yaml.Node tree into Go structs by their yaml
 // tags. It exists, instead of yaml.Node.Decode, so that every problem
 // carries the line and the field path, unknown keys are refused and one
 // pass reports all problems rather than the first.
 type decoder struct {
-	ps *problems
-	// set holds the paths written with a non-null value; defaults fill the
-	// others, so an explicit zero is validated rather than replaced.
-	set map[string]bool
-	// bad holds the paths whose value could not be decoded; validation
-	// problems under them would only repeat the same mistake.
-	bad map[string]bool
+	ps *Problems
 	// budget bounds the nodes visited, because aliases and merge keys can
 	// make a small document expand exponentially.
 	budget int
@@ -32,14 +26,9 @@ const maxDepth = 64
 
 var durationType = reflect.TypeFor[Duration]()
 
-func newDecoder(ps *problems, size int) *decoder {
-	return &decoder{ps: ps, set: map[string]bool{}, bad: map[string]bool{}, budget: 10000 + 20*size}
-}
-
 // fail records a problem for a value that could not be decoded.
 func (d *decoder) fail(n *yaml.Node, path, msg string) {
-	d.bad[path] = true
-	d.ps.addAt(n.Line, path, msg)
+	d.ps.fail(n.Line, path, msg)
 }
 
 // spend takes one node from the budget and reports false, once, when the
@@ -47,7 +36,7 @@ func (d *decoder) fail(n *yaml.Node, path, msg string) {
 func (d *decoder) spend(n *yaml.Node) bool {
 	d.budget--
 	if d.budget == 0 {
-		d.ps.addAt(n.Line, "", "the document expands too much through aliases")
+		d.ps.record(n.Line, "", "the document expands too much through aliases")
 	}
 	return d.budget > 0
 }
@@ -75,7 +64,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return // null means "not written": the default applies.
 	}
-	d.set[path] = true
+	d.ps.written[path] = true
 	if v.Type() == durationType {
 		d.duration(n, v, path)
 		return
@@ -93,8 +82,16 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		p := reflect.New(v.Type().Elem())
 		d.value(n, p.Elem(), path)
 		v.Set(p)
-	case reflect.Slice:
+	case reflect.Slice, reflect.Array:
 		d.sequence(n, v, path)
+	case reflect.Map:
+		d.depth++
+		defer func() { d.depth-- }()
+		if d.depth > maxDepth {
+			d.fail(n, path, "nested too deeply")
+			return
+		}
+		d.mapping(n, v, path)
 	default:
 		d.scalar(n, v, path)
 	}
@@ -106,18 +103,35 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path string) {
 		d.fail(n, path, "expected a list, found "+kindName(n))
 		return
 	}
+	if v.Kind() == reflect.Array {
+		// Fixed-size lists are points and the like: a wrong count is a
+		// mistake, not something to pad or cut.
+		if len(n.Content) != v.Len() {
+			d.fail(n, path, fmt.Sprintf("expected a list of %d, found %d items", v.Len(), len(n.Content)))
+			return
+		}
+		for i, item := range n.Content {
+			d.value(item, v.Index(i), Index(path, i))
+		}
+		return
+	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, item := range n.Content {
-		d.value(item, s.Index(i), indexPath(path, i))
+		d.value(item, s.Index(i), Index(path, i))
 	}
 	v.Set(s)
 }
 
-// mapping decodes a YAML mapping into a struct. Merge keys ("<<: *base")
-// are applied first so that the keys written beside them win, as in YAML.
+// mapping decodes a YAML mapping into a struct or a map with string keys.
+// Merge keys ("<<: *base") are applied first so that the keys written
+// beside them win, as in YAML.
 func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(n, path, "expected a mapping, found "+kindName(n))
+		return
+	}
+	if v.Kind() == reflect.Map {
+		d.mapOf(n, v, path)
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -136,21 +150,64 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 			return // merged mappings are walked again each time: count keys too
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.ps.addAt(k.Line, path, "keys must be plain names, found "+kindName(k))
+			d.ps.record(k.Line, path, "keys must be plain names, found "+kindName(k))
 			continue
 		}
-		field := childPath(path, k.Value)
+		field := Child(path, k.Value)
 		idx, known := fields[k.Value]
 		switch {
 		case seen[k.Value]:
-			d.ps.addAt(k.Line, field, "duplicate field")
+			d.ps.record(k.Line, field, "duplicate field")
 		case !known:
-			d.ps.addAt(k.Line, field, unknownField(k.Value, fields))
+			d.ps.record(k.Line, field, unknownField(k.Value, fields))
 		default:
 			seen[k.Value] = true
 			d.ps.lines[field] = k.Line
 			d.value(val, v.Field(idx), field)
 		}
+	}
+}
+
+// mapOf decodes a YAML mapping into a map with string keys, whose keys
+// are data (camera ids, detector names) rather than field names.
+func (d *decoder) mapOf(n *yaml.Node, v reflect.Value, path string) {
+	if v.Type().Key().Kind() != reflect.String {
+		d.fail(n, path, "a map keyed by "+v.Type().Key().String()+" (unsupported by the strict decoder)")
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMerge(n.Content[i]) {
+			d.merge(n.Content[i+1], v, path)
+		}
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if isMerge(k) {
+			continue
+		}
+		if !d.spend(k) {
+			return
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.ps.record(k.Line, path, "keys must be plain names, found "+kindName(k))
+			continue
+		}
+		field := Child(path, k.Value)
+		if seen[k.Value] {
+			d.ps.record(k.Line, field, "duplicate key")
+			continue
+		}
+		seen[k.Value] = true
+		d.ps.lines[field] = k.Line
+		// A key with a null value is present with the zero value: "fire:"
+		// turns the fire detector on with its defaults.
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.value(val, elem, field)
+		v.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), elem)
 	}
 }
 
@@ -205,8 +262,8 @@ func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string) {
 		v.SetBool(b)
 	default:
 		// Only reachable if a field of an unsupported type is added to the
-		// config structs: say so rather than ignore the value.
-		err, want = fmt.Errorf("unsupported"), "a "+v.Type().String()+" (unsupported by the config decoder)"
+		// decoded structs: say so rather than ignore the value.
+		err, want = fmt.Errorf("unsupported"), "a "+v.Type().String()+" (unsupported by the strict decoder)"
 	}
 	if err != nil {
 		d.fail(n, path, fmt.Sprintf("%q is not %s", n.Value, want))
@@ -219,7 +276,7 @@ func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
 		d.fail(n, path, "expected a duration like 500ms or 5s, found "+kindName(n))
 		return
 	}
-	dur, err := parseDuration(n.Value)
+	dur, err := ParseDuration(n.Value)
 	if err != nil {
 		d.fail(n, path, err.Error())
 		return

@@ -1,0 +1,212 @@
+package analyze
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/edge/detect"
+	"github.com/argus-edge/argus/edge/hub"
+	"github.com/argus-edge/argus/edge/rules"
+)
+
+// Options configure the analysis of an edge's cameras.
+type Options struct {
+	// Edge is the edge id put on anomalies.
+	Edge string
+	// Hub is where the cameras' units come from.
+	Hub *hub.Hub
+	// Sink receives the anomalies.
+	Sink Sink
+	// Log receives the analysis' logs.
+	Log zerolog.Logger
+	// IdleFPS, ActiveFPS and Quiet pace the analysis (see configs.Detect).
+	IdleFPS, ActiveFPS float64
+	Quiet              time.Duration
+}
+
+// Manager runs one worker per camera and one rules runner per site.
+type Manager struct {
+	o   Options
+	out *publisher
+
+	mu      sync.Mutex
+	workers map[string]*worker
+	runners map[string]*rules.Runner
+	offline map[string]Camera
+}
+
+// New returns a manager with no camera.
+func New(o Options) *Manager {
+	return &Manager{o: o, out: &publisher{edge: o.Edge, sink: o.Sink, log: o.Log},
+		workers: map[string]*worker{}, runners: map[string]*rules.Runner{}, offline: map[string]Camera{}}
+}
+
+// Apply starts a worker for each new camera, stops the ones no longer
+// listed and restarts those whose stream or site changed.
+func (m *Manager) Apply(cams []Camera) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	want := map[string]Camera{}
+	for _, c := range cams {
+		want[c.ID] = c
+	}
+	for id, w := range m.workers {
+		if c, ok := want[id]; !ok || c.Stream != w.cam.Stream || c.Site != w.cam.Site {
+			m.stop(w)
+			delete(m.workers, id)
+		}
+	}
+	for _, c := range cams {
+		if _, ok := m.workers[c.ID]; !ok {
+			m.start(c)
+		}
+	}
+}
+
+func (m *Manager) start(c Camera) {
+	s := m.o.Hub.Open(c.Stream)
+	w := &worker{
+		cam: c, reader: s.Subscribe("analyze"), runner: m.runner(c.Site), out: m.out,
+		pace: newPacer(m.o.IdleFPS, m.o.ActiveFPS, m.o.Quiet),
+		log:  m.o.Log.With().Str("camera", c.ID).Str("site", c.Site).Logger(), done: make(chan struct{}),
+	}
+	w.mode.Store(Idle)
+	m.workers[c.ID] = w
+	go w.run()
+}
+
+func (m *Manager) stop(w *worker) {
+	w.reader.Close()
+	<-w.done
+}
+
+// runner returns the site's rules runner, making it on first use.
+func (m *Manager) runner(site string) *rules.Runner {
+	r, ok := m.runners[site]
+	if !ok {
+		r = rules.NewRunner(site)
+		m.runners[site] = r
+	}
+	return r
+}
+
+// Rules applies a new version of a site's rule set (live or shadow) at
+// once, between two frames of each camera: anomalies whose rule survives
+// go on under the same id, the others end. A set that is not newer than
+// the running one is refused with the reason.
+func (m *Manager) Rules(set *rules.Set) error {
+	m.mu.Lock()
+	r := m.runner(set.Site)
+	cams := m.siteCameras(set.Site)
+	m.mu.Unlock()
+	events, err := r.Apply(set, time.Now())
+	if err != nil {
+		return err
+	}
+	m.publishAll(cams, events)
+	return nil
+}
+
+// CameraOffline tells that a camera's pull is down (or back up): while it
+// is down, the rules see a camera_offline detection every tick.
+func (m *Manager) CameraOffline(camera string, down bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w, ok := m.workers[camera]
+	switch {
+	case down && ok:
+		m.offline[camera] = w.cam
+	case !down:
+		delete(m.offline, camera)
+	}
+}
+
+// Tick advances every site's rules to now: anomalies of cameras whose
+// frames stopped end, and offline cameras are reported. The edge calls it
+// once a second.
+func (m *Manager) Tick(now time.Time) {
+	m.mu.Lock()
+	offline := make([]Camera, 0, len(m.offline))
+	for _, c := range m.offline {
+		offline = append(offline, c)
+	}
+	runners := make(map[string]*rules.Runner, len(m.runners))
+	cams := map[string]Camera{}
+	for site, r := range m.runners {
+		runners[site] = r
+	}
+	for id, w := range m.workers {
+		cams[id] = w.cam
+	}
+	m.mu.Unlock()
+	down := []detect.Detection{{Kind: detect.CameraOffline, Score: 1, Box: detect.Box{W: 1, H: 1}}}
+	for _, c := range offline {
+		m.publishAll(cams, runners[c.Site].Observe(c.ID, now, down))
+	}
+	for _, r := range runners {
+		m.publishAll(cams, r.Tick(now))
+	}
+}
+
+func (m *Manager) publishAll(cams map[string]Camera, events []rules.Event) {
+	for _, ev := range events {
+		c, ok := cams[ev.Camera]
+		if !ok {
+			c = Camera{ID: ev.Camera, Site: ev.Site}
+		}
+		m.out.publish(c, []rules.Event{ev}, nil)
+	}
+}
+
+func (m *Manager) siteCameras(site string) map[string]Camera {
+	cams := map[string]Camera{}
+	for id, w := range m.workers {
+		if w.cam.Site == site {
+			cams[id] = w.cam
+		}
+	}
+	return cams
+}
+
+// Status is one camera's analysis state.
+type Status struct {
+	// Camera is the camera id.
+	Camera string `json:"camera"`
+	// Mode is idle or active.
+	Mode Mode `json:"mode"`
+	// Analysed counts frames run through the detectors.
+	Analysed uint64 `json:"analysed"`
+	// Errors counts decode and detector errors.
+	Errors uint64 `json:"errors"`
+	// RuleVersion is the live rule set version the detectors follow.
+	RuleVersion int `json:"rule_version"`
+}
+
+// Status returns every camera's analysis state, sorted by camera.
+func (m *Manager) Status() []Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Status, 0, len(m.workers))
+	for id, w := range m.workers {
+		st := Status{Camera: id, Mode: w.mode.Load().(Mode), Analysed: w.analysed.Load(), Errors: w.errors.Load()}
+		if set := w.runner.Live(); set != nil {
+			st.RuleVersion = set.Version
+		}
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Camera < out[j].Camera })
+	return out
+}
+
+// Close stops every worker.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, w := range m.workers {
+		m.stop(w)
+		delete(m.workers, id)
+	}
+}

@@ -1,0 +1,47 @@
+package analyze
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPacerIdleDecodesDueKeyframesOnly(t *testing.T) {
+	p := newPacer(1, 5, 10*time.Second)
+	t0 := time.Unix(1000, 0)
+	got := 0
+	for i := range 150 { // 10 s at 15 fps, a keyframe every 0.5 s
+		ts := t0.Add(time.Duration(i) * time.Second / 15)
+		if p.decode(i%8 == 0, ts) && p.analyse(ts) {
+			got++
+		}
+	}
+	if got < 9 || got > 11 {
+		t.Fatalf("idle analysed %d frames in 10 s, want about 10 (1 fps)", got)
+	}
+}
+
+func TestPacerMotionActivatesAndQuietReturnsToIdle(t *testing.T) {
+	p := newPacer(1, 5, 2*time.Second)
+	t0 := time.Unix(1000, 0)
+	if m, changed := p.observe(t0, true); m != Active || !changed {
+		t.Fatalf("motion left mode %s", m)
+	}
+	if !p.decode(false, t0.Add(time.Millisecond)) {
+		t.Fatal("active mode skips non-key frames")
+	}
+	analysed := 0
+	for i := 1; i <= 15; i++ { // 1 s at 15 fps
+		if p.analyse(t0.Add(time.Duration(i) * time.Second / 15)) {
+			analysed++
+		}
+	}
+	if analysed < 4 || analysed > 6 {
+		t.Fatalf("active analysed %d of 15 frames in 1 s, want about 5", analysed)
+	}
+	if m, _ := p.observe(t0.Add(time.Second), false); m != Active {
+		t.Fatal("returned to idle before the quiet period")
+	}
+	if m, changed := p.observe(t0.Add(2*time.Second), false); m != Idle || !changed {
+		t.Fatalf("still %s after the quiet period", m)
+	}
+}

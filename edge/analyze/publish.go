@@ -1,0 +1,74 @@
+package analyze
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/edge/frame"
+	"github.com/argus-edge/argus/edge/rules"
+)
+
+// publisher turns rule events into bus anomalies.
+type publisher struct {
+	edge string
+	sink Sink
+	log  zerolog.Logger
+}
+
+// publish sends events; a start carries a JPEG snapshot of f (nil for
+// events that no frame caused, such as ends on a tick).
+func (p *publisher) publish(cam Camera, events []rules.Event, f *frame.Frame) {
+	for _, ev := range events {
+		a := p.anomaly(cam, ev)
+		if ev.State == rules.Start && f != nil {
+			a.Snapshot = snapshot(f)
+		}
+		if err := p.sink.PublishAnomaly(a); err != nil {
+			p.log.Error().Err(err).Str("anomaly", a.ID).Str("state", a.State).Msg("anomaly not queued")
+			continue
+		}
+		p.log.Info().Str("camera", a.Camera).Str("anomaly", a.ID).Str("kind", a.Kind).Str("state", a.State).
+			Float64("score", a.Score).Bool("shadow", a.Shadow).Int("rule_version", a.RuleVersion).Msg("anomaly")
+	}
+}
+
+func (p *publisher) anomaly(cam Camera, ev rules.Event) bus.Anomaly {
+	a := bus.Anomaly{
+		ID: ev.ID, Site: ev.Site, Camera: ev.Camera, Edge: p.edge, Kind: ev.Kind, State: string(ev.State),
+		Score: ev.Score, Box: [4]float64{ev.Box.X, ev.Box.Y, ev.Box.W, ev.Box.H}, Zone: ev.Zone,
+		Rule: ev.Rule, RuleVersion: ev.RuleVersion, Shadow: ev.Shadow,
+		FrameTime: bus.At(ev.FrameTime), PublishedAt: bus.Now(),
+	}
+	if cam.Geo != nil {
+		a.Geo = &bus.Geo{Lat: cam.Geo[0], Lon: cam.Geo[1], Alt: cam.Geo[2]}
+	}
+	return a
+}
+
+// snapshot encodes the frame as a JPEG (pure Go: a start is rare, and no
+// C++ exception can take the edge down here). In idle mode only luma was
+// decoded, so the snapshot is grey.
+func snapshot(f *frame.Frame) []byte {
+	var img image.Image
+	switch {
+	case len(f.BGR) == f.Width*f.Height*3 && f.Width > 0:
+		rgba := image.NewRGBA(image.Rect(0, 0, f.Width, f.Height))
+		for i, j := 0, 0; i+2 < len(f.BGR); i, j = i+3, j+4 {
+			rgba.Pix[j], rgba.Pix[j+1], rgba.Pix[j+2], rgba.Pix[j+3] = f.BGR[i+2], f.BGR[i+1], f.BGR[i], 0xff
+		}
+		img = rgba
+	case len(f.Gray) == f.Width*f.Height && f.Width > 0:
+		img = &image.Gray{Pix: f.Gray, Stride: f.Width, Rect: image.Rect(0, 0, f.Width, f.Height)}
+	default:
+		return nil
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 75}); err != nil {
+		return nil
+	}
+	return b.Bytes()
+}

@@ -1,0 +1,195 @@
+package analyze
+
+import (
+	"errors"
+	"sync/atomic"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/media"
+	"github.com/argus-edge/argus/edge/decode"
+	"github.com/argus-edge/argus/edge/detect"
+	"github.com/argus-edge/argus/edge/frame"
+	"github.com/argus-edge/argus/edge/hub"
+	"github.com/argus-edge/argus/edge/rules"
+)
+
+// Camera is what the analysis needs to know of a camera.
+type Camera struct {
+	// ID and Site name the camera.
+	ID, Site string
+	// Stream is the hub stream to analyse: the camera id, or the
+	// substream's when the camera has one.
+	Stream string
+	// Geo is the camera's position, when known.
+	Geo *[3]float64
+}
+
+// worker analyses one camera on its own goroutine.
+type worker struct {
+	cam    Camera
+	reader *hub.Reader
+	runner *rules.Runner
+	out    *publisher
+	pace   *pacer
+	log    zerolog.Logger
+
+	dec       *decode.Decoder
+	codec     string
+	detectors map[string]detect.Detector
+	version   int // rule set version the detectors were made for
+
+	mode     atomic.Value // Mode
+	analysed atomic.Uint64
+	errors   atomic.Uint64
+	done     chan struct{}
+}
+
+// run consumes units until the reader closes.
+func (w *worker) run() {
+	defer close(w.done)
+	defer w.close()
+	for u := range w.reader.Units() {
+		w.unit(u)
+	}
+}
+
+func (w *worker) unit(u *media.Unit) {
+	if !w.pace.decode(u.Key, u.NTP) {
+		return
+	}
+	f, err := w.decode(u)
+	if err != nil || f == nil {
+		return
+	}
+	if !w.pace.analyse(f.Time) {
+		return
+	}
+	w.analysed.Add(1)
+	dets := w.detect(f)
+	events := w.runner.Observe(w.cam.ID, f.Time, dets)
+	w.out.publish(w.cam, events, f)
+}
+
+// decode keeps one decoder per codec; a camera that changes codec (after a
+// firmware update, say) gets a new one.
+func (w *worker) decode(u *media.Unit) (*frame.Frame, error) {
+	codec := media.Codec(u.Format)
+	if w.dec == nil || w.codec != codec {
+		if w.dec != nil {
+			w.dec.Close()
+		}
+		d, err := decode.New(w.cam.ID, codec)
+		if err != nil {
+			w.fail(err)
+			return nil, err
+		}
+		w.dec, w.codec = d, codec
+		w.dec.SetMode(decodeMode(w.pace.mode))
+	}
+	f, err := w.dec.Decode(u)
+	if err != nil {
+		w.fail(err)
+	}
+	return f, err
+}
+
+// detect runs motion first, then, in active mode, the other detectors on
+// the motion regions; camera health runs in every mode.
+func (w *worker) detect(f *frame.Frame) []detect.Detection {
+	w.refreshDetectors()
+	var dets []detect.Detection
+	var regions []detect.Box
+	if m := w.detectors["motion"]; m != nil {
+		ds := w.run1(m, f, nil)
+		for _, d := range ds {
+			regions = append(regions, d.Box)
+		}
+		dets = append(dets, ds...)
+	}
+	mode, changed := w.pace.observe(f.Time, len(regions) > 0)
+	if changed {
+		w.setMode(mode)
+	}
+	for name, d := range w.detectors {
+		if name == "motion" || (mode == Idle && name != "health") {
+			continue
+		}
+		dets = append(dets, w.run1(d, f, regions)...)
+	}
+	return dets
+}
+
+func (w *worker) run1(d detect.Detector, f *frame.Frame, regions []detect.Box) []detect.Detection {
+	ds, err := d.Detect(f, regions)
+	if err != nil {
+		w.fail(err)
+	}
+	return ds
+}
+
+// refreshDetectors remakes the detectors when the site's live rule set
+// changed version. It runs between two frames on the worker's goroutine,
+// so a new version costs no frame.
+func (w *worker) refreshDetectors() {
+	set := w.runner.Live()
+	v := 0
+	if set != nil {
+		v = set.Version
+	}
+	if v == w.version && w.detectors != nil {
+		return
+	}
+	w.closeDetectors()
+	w.detectors = map[string]detect.Detector{}
+	for name, s := range w.runner.Detectors(w.cam.ID) {
+		s.Camera = w.cam.ID
+		d, err := detect.New(name, s)
+		if err != nil {
+			w.log.Error().Err(err).Str("detector", name).Int("rule_version", v).Msg("detector not started")
+			continue
+		}
+		w.detectors[name] = d
+	}
+	w.version = v
+}
+
+func (w *worker) setMode(m Mode) {
+	w.mode.Store(m)
+	if w.dec != nil {
+		w.dec.SetMode(decodeMode(m))
+	}
+	w.log.Debug().Str("mode", string(m)).Msg("analysis mode")
+}
+
+func decodeMode(m Mode) decode.Mode {
+	if m == Active {
+		return decode.Active
+	}
+	return decode.Idle
+}
+
+// fail counts an error and logs the first of a run of them, so a broken
+// stream is visible without flooding the log.
+func (w *worker) fail(err error) {
+	if w.errors.Add(1)%100 == 1 {
+		w.log.Warn().Err(err).Uint64("errors", w.errors.Load()).Msg("analysis error")
+	}
+}
+
+func (w *worker) close() {
+	w.closeDetectors()
+	if w.dec != nil {
+		w.dec.Close()
+	}
+}
+
+func (w *worker) closeDetectors() {
+	var errs []error
+	for _, d := range w.detectors {
+		errs = append(errs, d.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		w.log.Warn().Err(err).Msg("closing detectors")
+	}
+}

@@ -1,0 +1,122 @@
+package rules
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/argus-edge/argus/edge/detect"
+)
+
+// Runner runs a site's live set and, optionally, a shadow set on the same
+// detections. Shadow events carry Shadow true and their own ids; the live
+// set's events are the same whether a shadow runs or not.
+//
+// There is no Promote: an operator promotes a shadow set by publishing its
+// content as the live set with shadow: false and a version above the
+// running live one, then retires the shadow (clears its retained topic,
+// which reaches the edge as DropShadow). Live and shadow versions are
+// compared each within their own mode.
+type Runner struct {
+	site string
+	mu   sync.Mutex
+	live *Engine
+	shad *Engine
+}
+
+// NewRunner makes a runner for site with no set yet: until the first
+// live set arrives, frames produce no events.
+func NewRunner(site string) *Runner { return &Runner{site: site} }
+
+// Apply routes set by its Shadow flag: the first set of a mode starts its
+// engine, later ones swap versions live (see Engine.Apply). The events
+// are the ends of anomalies whose rule is gone.
+func (r *Runner) Apply(set *Set, t time.Time) ([]Event, error) {
+	if set.Site != r.site {
+		return nil, fmt.Errorf("rules: set of site %s given to the runner of site %s", set.Site, r.site)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	slot := &r.live
+	if set.Shadow {
+		slot = &r.shad
+	}
+	if *slot == nil {
+		*slot = NewEngine(set)
+		return nil, nil
+	}
+	return (*slot).Apply(set, t)
+}
+
+// DropShadow stops the shadow set, ending its anomalies at t.
+func (r *Runner) DropShadow(t time.Time) []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.shad == nil {
+		return nil
+	}
+	out := r.shad.Close(t)
+	r.shad = nil
+	return out
+}
+
+// Observe evaluates a frame with both sets: live events first, then
+// shadow events.
+func (r *Runner) Observe(camera string, t time.Time, dets []detect.Detection) []Event {
+	live, shad := r.engines()
+	var out []Event
+	if live != nil {
+		out = live.Observe(camera, t, dets)
+	}
+	if shad != nil {
+		out = append(out, shad.Observe(camera, t, dets)...)
+	}
+	return out
+}
+
+// Tick ends, in both sets, the anomalies of cameras whose frames stopped.
+func (r *Runner) Tick(t time.Time) []Event {
+	live, shad := r.engines()
+	var out []Event
+	if live != nil {
+		out = live.Tick(t)
+	}
+	if shad != nil {
+		out = append(out, shad.Tick(t)...)
+	}
+	return out
+}
+
+// Live is the running live set, or nil.
+func (r *Runner) Live() *Set {
+	live, _ := r.engines()
+	if live == nil {
+		return nil
+	}
+	return live.Set()
+}
+
+// Shadow is the running shadow set, or nil.
+func (r *Runner) Shadow() *Set {
+	_, shad := r.engines()
+	if shad == nil {
+		return nil
+	}
+	return shad.Set()
+}
+
+// Detectors are the detectors camera runs: the live set's. A shadow set
+// sees the live detectors' detections, so that running it cannot change
+// what the live set sees; it tries rules, not detector settings.
+func (r *Runner) Detectors(camera string) map[string]detect.Settings {
+	if s := r.Live(); s != nil {
+		return s.Detectors(camera)
+	}
+	return nil
+}
+
+func (r *Runner) engines() (live, shad *Engine) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.live, r.shad
+}
