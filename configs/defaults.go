@@ -31,6 +31,18 @@ const (
 	// DefaultTransport is RTSP over TCP (interleaved), which passes NAT and
 	// firewalls and loses no packets.
 	DefaultTransport = "tcp"
+	// DefaultQueueMax bounds the store-and-forward queue: a day of a busy
+	// site's anomalies while the link to the command center is down.
+	DefaultQueueMax = 100000
+	// DefaultRulesDir holds one rule set file per site.
+	DefaultRulesDir = "configs/rules"
+	// DefaultIdleFPS is the analysis rate of a quiet camera: keyframes only.
+	DefaultIdleFPS = 1.0
+	// DefaultActiveFPS is the analysis rate once motion is seen: enough to
+	// follow a walking person, far below a camera's 15-30 fps.
+	DefaultActiveFPS = 5.0
+	// DefaultQuiet is how long without motion returns a camera to idle.
+	DefaultQuiet = Duration(10 * time.Second)
 )
 
 // ApplyDefaults fills every zero-valued field that has a default. It is for
@@ -66,6 +78,25 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	}
 	if unset("ingest.gop_cache_mb", in.GOPCacheMB == 0) {
 		in.GOPCacheMB = DefaultGOPCacheMB
+	}
+	if unset("mqtt.queue_dir", e.MQTT.QueueDir == "") {
+		e.MQTT.QueueDir = "var/" + e.Edge.ID + "/queue"
+	}
+	if unset("mqtt.queue_max", e.MQTT.QueueMax == 0) {
+		e.MQTT.QueueMax = DefaultQueueMax
+	}
+	d := &e.Detect
+	if unset("detect.rules_dir", d.RulesDir == "") {
+		d.RulesDir = DefaultRulesDir
+	}
+	if unset("detect.idle_fps", d.IdleFPS == 0) {
+		d.IdleFPS = DefaultIdleFPS
+	}
+	if unset("detect.active_fps", d.ActiveFPS == 0) {
+		d.ActiveFPS = DefaultActiveFPS
+	}
+	if unset("detect.quiet", d.Quiet == 0) {
+		d.Quiet = DefaultQuiet
 	}
 	for i := range e.Cameras {
 		c := &e.Cameras[i]

@@ -125,3 +125,17 @@ func (i Identity) Token() string {
 	}
 	return os.Getenv(i.HTTPTokenEnv)
 }
+
+// Password returns the MQTT password from the variable that
+// mqtt.password_env names; "" when none is named. An unset variable is an
+// error naming it.
+func (m MQTT) Password() (string, error) {
+	if m.PasswordEnv == "" {
+		return "", nil
+	}
+	v, ok := os.LookupEnv(m.PasswordEnv)
+	if !ok {
+		return "", fmt.Errorf("mqtt.password_env: environment variable %s is not set", m.PasswordEnv)
+	}
+	return v, nil
+}

@@ -38,6 +38,34 @@ func validate(e *Edge, ps *strict.Problems) {
 	checkIngest(ps, &e.Ingest)
 	sites := checkSites(ps, e.Sites)
 	checkCameras(ps, e.Cameras, sites)
+	checkMQTT(ps, &e.MQTT)
+	checkDetect(ps, &e.Detect)
+}
+
+func checkMQTT(ps *strict.Problems, m *MQTT) {
+	if m.Broker != "" {
+		u, err := url.Parse(m.Broker)
+		switch {
+		case err != nil || u.Host == "":
+			ps.Add("mqtt.broker", fmt.Sprintf("%q is not a broker URL like tcp://127.0.0.1:1883", Redact(m.Broker)))
+		case u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss":
+			ps.Add("mqtt.broker", fmt.Sprintf("scheme %q is not one of tcp, ssl, tls, ws, wss", u.Scheme))
+		case u.User != nil:
+			ps.Add("mqtt.broker", "holds credentials: write the user in mqtt.username and the password in mqtt.password_env")
+		}
+	}
+	checkEnvName(ps, "mqtt.password_env", m.PasswordEnv)
+	checkRange(ps, "mqtt.queue_max", m.QueueMax, 1, 100_000_000)
+}
+
+func checkDetect(ps *strict.Problems, d *Detect) {
+	if d.IdleFPS <= 0 || d.IdleFPS > 30 {
+		ps.Add("detect.idle_fps", fmt.Sprintf("%g is not in (0, 30]", d.IdleFPS))
+	}
+	if d.ActiveFPS <= 0 || d.ActiveFPS > 60 {
+		ps.Add("detect.active_fps", fmt.Sprintf("%g is not in (0, 60]", d.ActiveFPS))
+	}
+	checkPositive(ps, "detect.quiet", d.Quiet)
 }
 
 func checkID(ps *strict.Problems, field, id string) {

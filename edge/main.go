@@ -21,7 +21,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
+	"github.com/argus-edge/argus/edge/analyze"
+	"github.com/argus-edge/argus/edge/detect"
 	"github.com/argus-edge/argus/edge/hub"
 	"github.com/argus-edge/argus/edge/ingest"
 	"github.com/argus-edge/argus/edge/status"
@@ -70,20 +73,55 @@ func load(path string) (*configs.Edge, error) {
 	return configs.Load(path)
 }
 
-// serve runs the edge until ctx ends.
+// serve runs the edge until ctx ends: ingest → hub → analysis → MQTT.
 func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Edge) error {
 	h := hub.New(hub.Options{Queue: cfg.Ingest.ConsumerQueue, GOPBytes: cfg.Ingest.GOPCacheMB << 20})
-	m := ingest.New(ctx, h, log, nil)
+	client, err := connect(cfg, log)
+	if err != nil {
+		return err
+	}
+	var sink analyze.Sink = logSink{}
+	if client != nil {
+		defer client.Close()
+		sink = client
+	}
+	an := analyze.New(analyze.Options{Edge: cfg.Edge.ID, Hub: h, Sink: sink, Log: log,
+		IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D()})
+	defer an.Close()
+	changed := make(chan string, 4096)
+	m := ingest.New(ctx, h, log, func(ev ingest.StateEvent) {
+		if ev.Stream != ev.Camera {
+			return // a substream's state is not the camera's
+		}
+		an.CameraOffline(ev.Camera, ev.State == ingest.StateOffline)
+		select {
+		case changed <- ev.Camera:
+		default: // the periodic refresh will publish it
+		}
+	})
 	defer m.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ingest.NewMetrics(m))
+	if client != nil {
+		reg.MustRegister(client)
+	}
 
 	logChanges(log, m.Apply(cfg))
-	log.Info().Str("version", version).Int("cameras", len(cfg.Cameras)).Str("http", cfg.Edge.HTTP).Msg("edge started")
+	an.Apply(analysed(cfg))
+	rs := newRuleSets(an, log)
+	rs.watchFiles(ctx, cfg.Detect.RulesDir, siteIDs(cfg))
+	if client != nil {
+		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
+		client.Subscribe(bus.Root+"/rules/+/shadow", rs.offerMessage)
+	}
+	go statusLoop(ctx, client, cfg.Edge.ID, m, an, changed)
+	log.Info().Str("version", version).Int("cameras", len(cfg.Cameras)).Str("http", cfg.Edge.HTTP).
+		Str("mqtt", cfg.MQTT.Broker).Strs("detectors", detect.Names()).Msg("edge started")
 
 	srv := &http.Server{
-		Addr:              cfg.Edge.HTTP,
-		Handler:           status.Handler(m, status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log}),
+		Addr: cfg.Edge.HTTP,
+		Handler: status.Handler(m, status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log,
+			Extra: map[string]func() any{"analysis": func() any { return an.Status() }, "rules": func() any { return rs.Status() }}}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	httpErr := make(chan error, 1)
@@ -91,7 +129,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 
 	go measure(ctx, m)
 	if path != "" {
-		go watchConfig(ctx, log, path, cfg, m)
+		go watchConfig(ctx, log, path, cfg, m, an)
 	}
 	select {
 	case <-ctx.Done():
@@ -105,8 +143,17 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 		log.Warn().Err(err).Msg("http shutdown")
 	}
 	m.Close()
+	an.Close()
 	log.Info().Msg("edge stopped")
 	return nil
+}
+
+func siteIDs(cfg *configs.Edge) []string {
+	ids := make([]string, 0, len(cfg.Sites))
+	for _, s := range cfg.Sites {
+		ids = append(ids, s.ID)
+	}
+	return ids
 }
 
 // measure refreshes fps and bitrate every two seconds.

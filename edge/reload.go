@@ -11,13 +11,14 @@ import (
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/watch"
+	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/ingest"
 )
 
 // watchConfig applies every valid change of the config file live, and
 // re-reads it at once on SIGHUP. An invalid change is logged with its file,
 // line and field, and the running config stays.
-func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *configs.Edge, m *ingest.Manager) {
+func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *configs.Edge, m *ingest.Manager, an *analyze.Manager) {
 	w := watch.New(path, time.Second, func(data []byte) {
 		cfg, ch, err := m.Reload(path, data)
 		if err != nil {
@@ -26,6 +27,7 @@ func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *
 			return
 		}
 		warnRestartOnly(log, running, cfg)
+		an.Apply(analysed(cfg))
 		running = cfg
 		if ch.Any() {
 			logChanges(log, ch)
@@ -56,6 +58,12 @@ func warnRestartOnly(log zerolog.Logger, old, cfg *configs.Edge) {
 	var changed []string
 	if old.Edge != cfg.Edge {
 		changed = append(changed, "edge")
+	}
+	if old.MQTT != cfg.MQTT {
+		changed = append(changed, "mqtt")
+	}
+	if old.Detect != cfg.Detect {
+		changed = append(changed, "detect")
 	}
 	if old.Ingest.ConsumerQueue != cfg.Ingest.ConsumerQueue {
 		changed = append(changed, "ingest.consumer_queue")

@@ -110,6 +110,15 @@ func (m *Manager) Rules(set *rules.Set) error {
 	return nil
 }
 
+// DropShadow retires a site's shadow rule set, ending its anomalies.
+func (m *Manager) DropShadow(site string) {
+	m.mu.Lock()
+	r := m.runner(site)
+	cams := m.siteCameras(site)
+	m.mu.Unlock()
+	m.publishAll(cams, r.DropShadow(time.Now()))
+}
+
 // CameraOffline tells that a camera's pull is down (or back up): while it
 // is down, the rules see a camera_offline detection every tick.
 func (m *Manager) CameraOffline(camera string, down bool) {

@@ -35,6 +35,8 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Log records refused requests.
 	Log zerolog.Logger
+	// Extra are more JSON views, served at /api/<name>.
+	Extra map[string]func() any
 }
 
 // Handler returns the edge's HTTP handler.
@@ -56,6 +58,11 @@ func Handler(src Source, o Options) http.Handler {
 		}
 		http.Error(w, "unknown camera "+r.PathValue("id"), http.StatusNotFound)
 	})))
+	for name, view := range o.Extra {
+		mux.Handle("GET /api/"+name, o.guard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, view())
+		})))
+	}
 	mux.Handle("GET /{$}", o.guard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)

@@ -1,0 +1,46 @@
+// The C half of package decode: everything that touches libav structs
+// lives here so that the Go side only passes plain numbers and byte
+// pointers across the boundary.
+#ifndef ARGUS_DECODE_LIBAV_H
+#define ARGUS_DECODE_LIBAV_H
+
+#include <stdint.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+#include <libswscale/swscale.h>
+
+enum {
+	ARGUS_EAGAIN = AVERROR(EAGAIN),
+	ARGUS_EOF = AVERROR_EOF,
+	ARGUS_ENOMEM = AVERROR(ENOMEM),
+};
+
+// argus_dec is one camera's decoder. It is allocated once by argus_open and
+// owns every libav object it points to; the Go Decoder holds the pointer and
+// frees it with argus_close.
+typedef struct argus_dec {
+	int hevc;
+	AVCodecContext *ctx;
+	AVPacket *pkt;       // reused for every send; never owns its buffer
+	AVFrame *frame;      // the decoded picture, owned by the decoder's pool
+	AVBufferRef *in;     // padded input buffer, reused while writable
+	struct SwsContext *sws;
+	int sws_w, sws_h, sws_fmt, sws_dst, sws_cs, sws_range;
+	char msg[256];       // most severe libav log line of the current call
+	int msg_level;
+} argus_dec;
+
+void argus_init(void);
+argus_dec *argus_open(int hevc, int *err);
+void argus_close(argus_dec *d);
+int argus_reset(argus_dec *d);
+void argus_set_idle(argus_dec *d, int idle, int skip_loop_filter);
+uint8_t *argus_input(argus_dec *d, int size);
+int argus_send(argus_dec *d, int size, int64_t pts, int drain);
+int argus_receive(argus_dec *d);
+void argus_flush(argus_dec *d);
+int argus_luma8(argus_dec *d);
+int argus_convert(argus_dec *d, uint8_t *dst, int dst_fmt);
+int argus_strerror(int err, char *buf, int size);
+
+#endif
