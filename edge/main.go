@@ -25,15 +25,24 @@ import (
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/detect"
+	_ "github.com/argus-edge/argus/edge/detect/fire" // detector plugins register by name
+	_ "github.com/argus-edge/argus/edge/detect/health"
+	_ "github.com/argus-edge/argus/edge/detect/motion"
+	_ "github.com/argus-edge/argus/edge/detect/objects"
 	"github.com/argus-edge/argus/edge/hub"
 	"github.com/argus-edge/argus/edge/ingest"
 	"github.com/argus-edge/argus/edge/status"
+	"github.com/argus-edge/argus/models"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
 func main() {
+	// First: when this process was started to vet a model, vet it and exit
+	// (gocv cannot catch OpenCV's C++ exceptions, so models are tried in a
+	// child before the edge loads them).
+	models.VetChild()
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "edge:", err)
 		os.Exit(1)
@@ -86,7 +95,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 		sink = client
 	}
 	an := analyze.New(analyze.Options{Edge: cfg.Edge.ID, Hub: h, Sink: sink, Log: log,
-		IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D()})
+		ModelDir: cfg.Detect.ModelDir, IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D()})
 	defer an.Close()
 	changed := make(chan string, 4096)
 	m := ingest.New(ctx, h, log, func(ev ingest.StateEvent) {

@@ -16,11 +16,13 @@ import (
 
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim"
+	"github.com/argus-edge/argus/models"
 )
 
 var edgeBin string
 
 func TestMain(m *testing.M) {
+	models.VetChild()
 	dir, err := os.MkdirTemp("", "argus-edge-test-")
 	if err != nil {
 		panic(err)

@@ -22,6 +22,8 @@ type Options struct {
 	Sink Sink
 	// Log receives the analysis' logs.
 	Log zerolog.Logger
+	// ModelDir is where detectors find model files.
+	ModelDir string
 	// IdleFPS, ActiveFPS and Quiet pace the analysis (see configs.Detect).
 	IdleFPS, ActiveFPS float64
 	Quiet              time.Duration
@@ -72,6 +74,7 @@ func (m *Manager) start(c Camera) {
 		cam: c, reader: s.Subscribe("analyze"), runner: m.runner(c.Site), out: m.out,
 		pace: newPacer(m.o.IdleFPS, m.o.ActiveFPS, m.o.Quiet),
 		log:  m.o.Log.With().Str("camera", c.ID).Str("site", c.Site).Logger(), done: make(chan struct{}),
+		models: m.o.ModelDir,
 	}
 	w.mode.Store(Idle)
 	m.workers[c.ID] = w

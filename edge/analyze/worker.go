@@ -33,6 +33,7 @@ type worker struct {
 	out    *publisher
 	pace   *pacer
 	log    zerolog.Logger
+	models string // where detectors find model files
 
 	dec       *decode.Decoder
 	codec     string
@@ -143,7 +144,7 @@ func (w *worker) refreshDetectors() {
 	w.closeDetectors()
 	w.detectors = map[string]detect.Detector{}
 	for name, s := range w.runner.Detectors(w.cam.ID) {
-		s.Camera = w.cam.ID
+		s.Camera, s.ModelDir = w.cam.ID, w.models
 		d, err := detect.New(name, s)
 		if err != nil {
 			w.log.Error().Err(err).Str("detector", name).Int("rule_version", v).Msg("detector not started")

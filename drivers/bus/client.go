@@ -1,0 +1,371 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/rs/zerolog"
+)
+
+// Options configure a Client.
+type Options struct {
+	Broker   string // tcp://host:port
+	ClientID string // default "argus-edge-" + Edge
+	Username string
+	Password string // the caller reads it from the environment; never logged
+	Edge     string // this edge's id: topics, the will and every payload's edge
+	Version  string // the edge's version, reported in its status
+	Log      zerolog.Logger
+
+	QueueDir string // where anomalies wait for the broker; survives restarts
+	QueueMax int    // anomalies kept while the broker is away; default 100000
+
+	PubackTimeout time.Duration // wait for one PUBACK before resending; default 10s
+	ReconnectMax  time.Duration // reconnect backoff ceiling; default 30s
+
+	segmentBytes int64                                        // tests: small segments
+	dial         func(network, addr string) (net.Conn, error) // tests: kill connections
+}
+
+// Client publishes an edge's anomalies and statuses and subscribes to its
+// commands. Anomalies go through the on-disk queue; statuses are retained
+// and only the latest per topic is kept while disconnected. Safe for
+// concurrent use.
+type Client struct {
+	opts     Options
+	log      zerolog.Logger
+	pc       mqtt.Client
+	q        *queue
+	conn     *connState
+	retained *retainedCache
+
+	mu   sync.Mutex
+	edge EdgeStatus                      // the latest edge status, online
+	subs map[string]func(string, []byte) // filter → handler, re-made on connect
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// New opens the queue in opts.QueueDir and starts connecting in the
+// background: an edge starts, and queues, with its broker away.
+func New(opts Options) (*Client, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	log := opts.Log.With().Str("edge", opts.Edge).Logger()
+	q, err := openQueue(opts.QueueDir, opts.QueueMax, opts.segmentBytes, log)
+	if err != nil {
+		return nil, fmt.Errorf("bus: %w", err)
+	}
+	c := &Client{
+		opts: opts, log: log, q: q, conn: newConnState(), retained: newRetainedCache(),
+		edge: EdgeStatus{Edge: opts.Edge, State: Online, Version: opts.Version, Cameras: []string{}},
+		subs: map[string]func(string, []byte){},
+	}
+	c.pc = mqtt.NewClient(c.pahoOptions())
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	c.log.Info().Str("broker", redact(opts.Broker)).Str("client_id", opts.ClientID).Msg("bus: connecting")
+	c.wg.Add(3)
+	go func() { defer c.wg.Done(); c.connectLoop(ctx) }()
+	go func() { defer c.wg.Done(); c.sendAnomalies(ctx) }()
+	go func() { defer c.wg.Done(); c.sendRetained(ctx) }()
+	return c, nil
+}
+
+// defaults checks the options and fills in the defaults.
+func (o *Options) defaults() error {
+	if err := ValidID(o.Edge); err != nil {
+		return fmt.Errorf("bus: edge: %w", err)
+	}
+	if _, err := url.Parse(o.Broker); err != nil || o.Broker == "" {
+		return fmt.Errorf("bus: broker %q: want tcp://host:port", redact(o.Broker))
+	}
+	if o.QueueDir == "" {
+		return errors.New("bus: QueueDir is required: anomalies wait there for the broker")
+	}
+	if o.ClientID == "" {
+		o.ClientID = "argus-edge-" + o.Edge
+	}
+	if o.QueueMax <= 0 {
+		o.QueueMax = 100000
+	}
+	if o.PubackTimeout <= 0 {
+		o.PubackTimeout = 10 * time.Second
+	}
+	if o.ReconnectMax <= 0 {
+		o.ReconnectMax = 30 * time.Second
+	}
+	return nil
+}
+
+// pahoOptions sets up paho. The session is clean: undelivered anomalies
+// live in our own queue, not in paho's memory or the broker's session, and
+// subscriptions are made again on every connect. Paho's own reconnect is
+// off: on reconnect it resends what it held from the lost connection, which
+// could land a stale retained status after the latest one; a fresh Connect
+// with a clean session discards that instead.
+func (c *Client) pahoOptions() *mqtt.ClientOptions {
+	o := mqtt.NewClientOptions().
+		AddBroker(c.opts.Broker).
+		SetClientID(c.opts.ClientID).
+		SetUsername(c.opts.Username).
+		SetPassword(c.opts.Password).
+		SetCleanSession(true).
+		SetOrderMatters(true).
+		SetAutoReconnect(false). // connectLoop reconnects: see there
+		SetConnectRetry(false).
+		SetConnectTimeout(10 * time.Second).
+		SetWriteTimeout(10 * time.Second).
+		SetKeepAlive(30 * time.Second).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) { c.onLost(err) })
+	will, _ := json.Marshal(EdgeStatus{Edge: c.opts.Edge, State: Offline, Version: c.opts.Version, Cameras: []string{}, Time: Now()})
+	// The will's time is when the client was made: a receiver takes the
+	// moment it sees the will as the time the edge went away.
+	o.SetBinaryWill(EdgeStatusTopic(c.opts.Edge), will, 1, true)
+	if c.opts.dial != nil {
+		o.SetCustomOpenConnectionFn(func(u *url.URL, _ mqtt.ClientOptions) (net.Conn, error) {
+			return c.opts.dial("tcp", u.Host)
+		})
+	}
+	return o
+}
+
+// connectLoop connects, waits for the connection to drop, and connects
+// again, with exponential backoff and jitter between failed attempts (from
+// 250 ms to ReconnectMax), until ctx ends.
+func (c *Client) connectLoop(ctx context.Context) {
+	const first = 250 * time.Millisecond
+	wait, failures := first, 0
+	for {
+		tok := c.pc.Connect()
+		select {
+		case <-tok.Done():
+		case <-ctx.Done():
+			return
+		}
+		if err := tok.Error(); err != nil {
+			failures++
+			ev := c.log.Debug()
+			if failures == 1 {
+				ev = c.log.Warn()
+			}
+			ev.Err(err).Int("attempt", failures).Msg("bus: cannot connect to the broker; retrying with backoff")
+			if !sleep(ctx, wait/2+rand.N(wait/2+1)) {
+				return
+			}
+			wait = min(2*wait, c.opts.ReconnectMax)
+			continue
+		}
+		c.log.Info().Int("failed_attempts", failures).Msg("bus: connected")
+		wait, failures = first, 0
+		c.onConnect()
+		_, lost := c.conn.channels()
+		select {
+		case <-lost:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// sleep waits d or until ctx ends; it reports whether the time passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// onConnect runs on every (re)connection: subscriptions again, then the
+// edge's online status and every camera status (the broker may have lost
+// its retained messages).
+func (c *Client) onConnect() {
+	// Mark everything for resending before the sender can see the
+	// connection up, so one connect publishes each topic once.
+	c.retained.resendAll()
+	c.setEdgeStatus(nil)
+	c.conn.connected()
+	if !c.pc.IsConnectionOpen() {
+		c.conn.disconnected() // lost before we marked it up: onLost came first
+	}
+	c.retained.wake()
+	c.mu.Lock()
+	subs := make(map[string]func(string, []byte), len(c.subs))
+	for f, h := range c.subs {
+		subs[f] = h
+	}
+	c.mu.Unlock()
+	for f, h := range subs {
+		if err := c.subscribe(f, h); err != nil {
+			c.log.Warn().Err(err).Str("filter", f).Msg("bus: re-subscribe failed")
+		}
+	}
+}
+
+// onLost runs when the connection drops; connectLoop reconnects.
+func (c *Client) onLost(err error) {
+	c.conn.disconnected()
+	c.log.Warn().Err(err).Msg("bus: connection lost, reconnecting; anomalies queue on disk")
+}
+
+// WaitConnected returns when the client is connected or ctx ends.
+func (c *Client) WaitConnected(ctx context.Context) error {
+	up, _ := c.conn.channels()
+	select {
+	case <-up:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Connected tells whether the client is connected now.
+func (c *Client) Connected() bool { return c.conn.isUp() }
+
+// PublishAnomaly assigns the anomaly its seq (and edge and published_at
+// when empty) and appends it to the on-disk queue; when it returns nil the
+// anomaly is fsynced and will be delivered, at least once, in order.
+func (c *Client) PublishAnomaly(a Anomaly) error {
+	if err := ValidID(a.Site); err != nil {
+		return fmt.Errorf("anomaly %s: site: %w", a.ID, err)
+	}
+	if err := ValidID(a.Camera); err != nil {
+		return fmt.Errorf("anomaly %s: camera: %w", a.ID, err)
+	}
+	if a.Edge == "" {
+		a.Edge = c.opts.Edge
+	}
+	if a.PublishedAt.IsZero() {
+		a.PublishedAt = Now()
+	}
+	_, err := c.q.append(AnomalyTopic(a.Site, a.Camera), func(seq uint64) ([]byte, error) {
+		a.Seq = seq
+		return json.Marshal(a)
+	})
+	if err != nil {
+		return fmt.Errorf("anomaly %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// PublishCameraStatus publishes a camera's retained status (QoS 1). While
+// disconnected only the latest status per camera is kept, and it is
+// published on reconnect.
+func (c *Client) PublishCameraStatus(s CameraStatus) error {
+	if err := ValidID(s.Site); err != nil {
+		return fmt.Errorf("camera status %s: site: %w", s.Camera, err)
+	}
+	if err := ValidID(s.Camera); err != nil {
+		return fmt.Errorf("camera status: camera: %w", err)
+	}
+	if s.Edge == "" {
+		s.Edge = c.opts.Edge
+	}
+	if s.Time.IsZero() {
+		s.Time = Now()
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("camera status %s: %w", s.Camera, err)
+	}
+	c.retained.set(CameraStatusTopic(s.Site, s.Camera), b)
+	return nil
+}
+
+// PublishEdgeStatus updates the edge's retained online status (cameras,
+// load, version); it is also published on every connect. The state is
+// always online: offline is the will, and Close.
+func (c *Client) PublishEdgeStatus(s EdgeStatus) {
+	c.setEdgeStatus(&s)
+}
+
+// setEdgeStatus stores s (when not nil) as the latest edge status and
+// queues it, stamped online and now, for the broker.
+func (c *Client) setEdgeStatus(s *EdgeStatus) {
+	c.mu.Lock()
+	if s != nil {
+		c.edge = *s
+	}
+	st := c.edge
+	c.mu.Unlock()
+	st.Edge, st.State, st.Time = c.opts.Edge, Online, Now()
+	if st.Version == "" {
+		st.Version = c.opts.Version
+	}
+	if st.Cameras == nil {
+		st.Cameras = []string{}
+	}
+	b, _ := json.Marshal(st) // plain fields: cannot fail
+	c.retained.set(EdgeStatusTopic(c.opts.Edge), b)
+}
+
+// Subscribe delivers messages matching filter (QoS 1) to handler, now and
+// after every reconnect. Handlers run one at a time, in arrival order, and
+// must return quickly. It returns once the broker confirms, or at once
+// when disconnected (the subscription is made on connect).
+func (c *Client) Subscribe(filter string, handler func(topic string, payload []byte)) error {
+	c.mu.Lock()
+	c.subs[filter] = handler
+	c.mu.Unlock()
+	if !c.Connected() {
+		return nil
+	}
+	return c.subscribe(filter, handler)
+}
+
+// subscribe asks the broker for one subscription and waits for its answer.
+func (c *Client) subscribe(filter string, handler func(string, []byte)) error {
+	tok := c.pc.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) { handler(m.Topic(), m.Payload()) })
+	if !tok.WaitTimeout(c.opts.PubackTimeout) {
+		return fmt.Errorf("subscribe %s: no answer in %s", filter, c.opts.PubackTimeout)
+	}
+	if err := tok.Error(); err != nil {
+		return fmt.Errorf("subscribe %s: %w", filter, err)
+	}
+	return nil
+}
+
+// Close stops sending, publishes the edge's retained offline status when
+// connected, disconnects and closes the queue. Undelivered anomalies stay
+// on disk for the next client on the same QueueDir. Safe to call twice.
+func (c *Client) Close() {
+	c.once.Do(func() {
+		c.cancel()
+		c.wg.Wait()
+		if c.Connected() {
+			b, _ := json.Marshal(EdgeStatus{Edge: c.opts.Edge, State: Offline, Version: c.opts.Version, Cameras: []string{}, Time: Now()})
+			tok := c.pc.Publish(EdgeStatusTopic(c.opts.Edge), 1, true, b)
+			if !tok.WaitTimeout(2*time.Second) || tok.Error() != nil {
+				c.log.Warn().Err(tok.Error()).Msg("bus: offline status not confirmed; the broker has the will")
+			}
+		}
+		c.pc.Disconnect(250)
+		c.conn.disconnected()
+		c.q.close()
+		c.log.Info().Int("undelivered", c.q.snapshot().Depth).Msg("bus: closed")
+	})
+}
+
+// redact hides the password of a broker URL written with user info.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,284 @@
+package bus
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+var cams3 = []string{"cam-a", "cam-b", "cam-c"}
+
+// Simulated: an edge restart while the broker is away. Real: mosquitto
+// (persistent, so the command center's subscription outlives the stop),
+// the clients and the subscriber. The first client queues 60 anomalies
+// with the broker down and is closed; a second on the same QueueDir
+// delivers all of them, once and in order, when the broker returns, and
+// numbers its own anomalies after them.
+func TestEdgeRestartDeliversWhatWasQueued(t *testing.T) {
+	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
+	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	dir := t.TempDir()
+	broker.Stop()
+
+	c1 := newTestClient(t, broker.URL(), dir)
+	ids := publishN(t, c1, 0, 60, cams3)
+	if d := c1.Stats().Depth; d != 60 {
+		t.Fatalf("depth %d with the broker down, want 60", d)
+	}
+	c1.Close()
+
+	c2 := newTestClient(t, broker.URL(), dir)
+	broker.Start()
+	msgs := sub.waitUntil(t, 30*time.Second, "60 anomalies", func(m []message) bool { return len(m) >= 60 })
+	got := anomalies(t, msgs)
+	unique, dups := dedup(t, got)
+	if dups != 0 {
+		t.Fatalf("%d duplicates: nothing was sent before the restart", dups)
+	}
+	checkComplete(t, unique, ids)
+
+	ids = append(ids, publishN(t, c2, 60, 1, cams3)...)
+	msgs = sub.waitUntil(t, 10*time.Second, "the 61st anomaly", func(m []message) bool { return len(m) >= 61 })
+	unique, _ = dedup(t, anomalies(t, msgs))
+	checkComplete(t, unique, ids)
+}
+
+// Simulated: the edge crashed while writing an anomaly — its queue file is
+// cut inside the last record. The next client logs an error, skips that
+// record and delivers the rest.
+func TestTornLastRecordIsSkippedAndTheRestDelivered(t *testing.T) {
+	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
+	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	dir := t.TempDir()
+	broker.Stop()
+	c1 := newTestClient(t, broker.URL(), dir)
+	ids := publishN(t, c1, 0, 10, cams3)
+	c1.Close()
+	seg := onlySegment(t, dir)
+	st, _ := os.Stat(seg)
+	if err := os.Truncate(seg, st.Size()-7); err != nil {
+		t.Fatal(err)
+	}
+
+	lb := &logBuffer{}
+	c2 := newTestClient(t, broker.URL(), dir, func(o *Options) { o.Log = testLog(t, lb) })
+	if !strings.Contains(lb.String(), `"level":"error"`) || !strings.Contains(lb.String(), "torn record skipped") {
+		t.Fatalf("no error log for the torn record:\n%s", lb)
+	}
+	broker.Start()
+	msgs := sub.waitUntil(t, 30*time.Second, "9 anomalies", func(m []message) bool { return len(m) >= 9 })
+	unique, _ := dedup(t, anomalies(t, msgs))
+	checkComplete(t, unique, ids[:9])
+	if s := c2.Stats(); s.Corrupt != 1 {
+		t.Fatalf("corrupt counter %d, want 1", s.Corrupt)
+	}
+}
+
+// Simulated: an outage longer than the queue holds. QueueMax 10, 25
+// anomalies with the broker down: the 15 oldest are dropped and counted,
+// and the newest 10 arrive when it returns.
+func TestQueueMaxDropsTheOldestAndCountsThem(t *testing.T) {
+	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
+	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	broker.Stop()
+	c := newTestClient(t, broker.URL(), t.TempDir(), func(o *Options) { o.QueueMax = 10 })
+	ids := publishN(t, c, 0, 25, cams3)
+	if s := c.Stats(); s.Dropped != 15 || s.Depth != 10 {
+		t.Fatalf("stats %+v, want 15 dropped and 10 waiting", s)
+	}
+	broker.Start()
+	msgs := sub.waitUntil(t, 30*time.Second, "10 anomalies", func(m []message) bool { return len(m) >= 10 })
+	unique, _ := dedup(t, anomalies(t, msgs))
+	checkComplete(t, unique, ids[15:])
+}
+
+// Simulated: the edge dies without a word — its TCP connection is cut
+// (closed under paho through a custom dialer) and it cannot come back. The
+// broker publishes the will: a retained offline edge status, seen by a
+// subscriber that was listening and by one that comes later.
+func TestWillMarksTheEdgeOfflineWhenItDies(t *testing.T) {
+	broker := peers.Mosquitto(t)
+	live := newSubscriber(t, broker.URL(), "watcher", EdgeStatusTopic("edge-1"), false)
+	var mu sync.Mutex
+	var conns []net.Conn
+	dead := false
+	c := newTestClient(t, broker.URL(), t.TempDir(), func(o *Options) {
+		o.dial = func(network, addr string) (net.Conn, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if dead {
+				return nil, errors.New("simulated: the edge is dead")
+			}
+			conn, err := net.Dial(network, addr)
+			if err == nil {
+				conns = append(conns, conn)
+			}
+			return conn, err
+		}
+	})
+	waitConnected(t, c)
+	live.waitUntil(t, 10*time.Second, "online status", lastEdgeState(Online))
+
+	mu.Lock()
+	dead = true
+	for _, conn := range conns {
+		conn.Close()
+	}
+	mu.Unlock()
+	live.waitUntil(t, 30*time.Second, "the will", lastEdgeState(Offline))
+	late := newSubscriber(t, broker.URL(), "late-watcher", EdgeStatusTopic("edge-1"), false)
+	late.waitUntil(t, 10*time.Second, "retained offline status", lastEdgeState(Offline))
+}
+
+// lastEdgeState holds when the last edge status received has state.
+func lastEdgeState(state string) func([]message) bool {
+	return func(m []message) bool {
+		if len(m) == 0 {
+			return false
+		}
+		var s EdgeStatus
+		return json.Unmarshal(m[len(m)-1].payload, &s) == nil && s.State == state && s.Edge == "edge-1"
+	}
+}
+
+// Close is the graceful way out: the retained status says offline at once.
+func TestCloseLeavesARetainedOfflineStatus(t *testing.T) {
+	broker := peers.Mosquitto(t)
+	c := newTestClient(t, broker.URL(), t.TempDir())
+	waitConnected(t, c)
+	c.PublishEdgeStatus(EdgeStatus{Cameras: []string{"cam-a"}, Load: 0.5})
+	w := newSubscriber(t, broker.URL(), "watcher", EdgeStatusTopic("edge-1"), false)
+	w.waitUntil(t, 10*time.Second, "online with cam-a", func(m []message) bool {
+		var s EdgeStatus
+		return len(m) > 0 && json.Unmarshal(m[len(m)-1].payload, &s) == nil && s.State == Online && len(s.Cameras) == 1
+	})
+	c.Close()
+	late := newSubscriber(t, broker.URL(), "late", EdgeStatusTopic("edge-1"), false)
+	late.waitUntil(t, 10*time.Second, "retained offline", lastEdgeState(Offline))
+}
+
+// Simulated: camera statuses change while the broker is away (mosquitto
+// with persistence, the command center a persistent-session subscriber).
+// On reconnect only the latest status of each camera is published.
+func TestCameraStatusOnlyTheLatestIsPublishedOnReconnect(t *testing.T) {
+	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
+	sub := newSubscriber(t, broker.URL(), "command-center", AllCameraStatus, true)
+	c := newTestClient(t, broker.URL(), t.TempDir())
+	waitConnected(t, c)
+	for _, cam := range []string{"cam-a", "cam-b"} {
+		if err := c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: cam, State: Online}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(sub.waitUntil(t, 10*time.Second, "2 initial statuses", func(m []message) bool { return len(m) >= 2 }))
+
+	broker.Stop()
+	for i, st := range []string{Connecting, Offline, Online, Offline} {
+		c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: "cam-a", State: st, Reason: fmt.Sprint("step ", i)})
+	}
+	c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: "cam-b", State: Connecting})
+	c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: "cam-b", State: Disabled})
+	broker.Start()
+	sub.waitUntil(t, 30*time.Second, "both latest statuses", func(m []message) bool {
+		st := statesAfter(m, before)
+		return st["cam-a"] != nil && st["cam-b"] != nil
+	})
+	// A sentinel published now arrives after anything published before it:
+	// once it is in, nothing older can still be on its way.
+	c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: "sentinel", State: Online})
+	msgs := sub.waitUntil(t, 10*time.Second, "the sentinel", func(m []message) bool { return statesAfter(m, before)["sentinel"] != nil })
+	st := statesAfter(msgs, before)
+	if got := st["cam-a"]; len(got) != 1 || got[0] != "offline step 3" {
+		t.Fatalf("cam-a after reconnect: %v, want only the latest [offline]", got)
+	}
+	if got := st["cam-b"]; len(got) != 1 || got[0] != Disabled {
+		t.Fatalf("cam-b after reconnect: %v, want only the latest [disabled]", got)
+	}
+	// And the broker retains the latest for a newcomer.
+	late := newSubscriber(t, broker.URL(), "late", CameraStatusTopic("riverside", "cam-a"), false)
+	late.waitUntil(t, 10*time.Second, "retained latest", func(m []message) bool {
+		var s CameraStatus
+		return len(m) == 1 && json.Unmarshal(m[0].payload, &s) == nil && s.State == Offline && s.Edge == "edge-1"
+	})
+}
+
+// statesAfter lists, per camera, the states received after the first skip
+// messages, leaving out redeliveries of those (the broker resends what the
+// subscriber had not acknowledged when it stopped).
+func statesAfter(msgs []message, skip int) map[string][]string {
+	old := map[string]bool{}
+	for _, m := range msgs[:skip] {
+		old[string(m.payload)] = true
+	}
+	out := map[string][]string{}
+	for _, m := range msgs[skip:] {
+		var s CameraStatus
+		if !old[string(m.payload)] && json.Unmarshal(m.payload, &s) == nil {
+			out[s.Camera] = append(out[s.Camera], strings.TrimSpace(s.State+" "+s.Reason))
+		}
+	}
+	return out
+}
+
+// Subscriptions survive a broker restart: the client subscribes again on
+// connect (its session is clean). Simulated: the gateway sends a command
+// after mosquitto (no persistence) came back.
+func TestSubscribeSurvivesReconnect(t *testing.T) {
+	broker := peers.Mosquitto(t)
+	c := newTestClient(t, broker.URL(), t.TempDir())
+	waitConnected(t, c)
+	got := make(chan Command, 4)
+	if err := c.Subscribe(CommandTopic("edge-1"), func(topic string, p []byte) {
+		var cmd Command
+		if json.Unmarshal(p, &cmd) == nil {
+			got <- cmd
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	broker.Stop()
+	broker.Start()
+	waitConnected(t, c)
+	gw := newSubscriber(t, broker.URL(), "gateway", AllReplies, false)
+	// The client may not have re-subscribed yet when it reports connected:
+	// the gateway repeats its command until the edge hears it.
+	b, _ := json.Marshal(Command{RequestID: "r1", Action: ActionRelayStart, Camera: "cam-a", Time: Now()})
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(15 * time.Second)
+	for {
+		gw.pc.Publish(CommandTopic("edge-1"), 1, false, b)
+		select {
+		case cmd := <-got:
+			if cmd.RequestID != "r1" || cmd.Action != ActionRelayStart {
+				t.Fatalf("got %+v", cmd)
+			}
+			return
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("command not received after the broker restart")
+		}
+	}
+}
+
+func TestPublishRefusesBadIDs(t *testing.T) {
+	c := newTestClient(t, "tcp://127.0.0.1:1", t.TempDir())
+	if err := c.PublishAnomaly(Anomaly{ID: "x", Site: "River Side", Camera: "c"}); err == nil {
+		t.Fatal("accepted a site with spaces")
+	}
+	if err := c.PublishCameraStatus(CameraStatus{Site: "s", Camera: "a/b"}); err == nil {
+		t.Fatal("accepted a camera with a slash")
+	}
+	if _, err := New(Options{Broker: "tcp://x:1", Edge: "e", QueueDir: filepath.Join(t.TempDir(), "q")}); err != nil {
+		t.Fatal(err)
+	} // a missing QueueDir is created
+}

@@ -1,0 +1,128 @@
+package bus
+
+// Anomaly states: one start, any number of updates, one end per event.
+const (
+	StateStart  = "start"
+	StateUpdate = "update"
+	StateEnd    = "end"
+)
+
+// Anomaly kinds the detectors emit today; the set is open, receivers must
+// accept kinds they do not know.
+const (
+	KindMotion         = "motion"
+	KindPerson         = "person"
+	KindVehicle        = "vehicle"
+	KindFire           = "fire"
+	KindSmoke          = "smoke"
+	KindIntrusion      = "intrusion"
+	KindLoitering      = "loitering"
+	KindCameraOffline  = "camera_offline"
+	KindCameraTampered = "camera_tampered"
+)
+
+// Anomaly is one event on argus/v1/anomalies/{site}/{camera}: QoS 1, not
+// retained, delivered at least once. Seq is assigned by the publishing
+// Client: it grows by one per anomaly of the edge, survives restarts, and a
+// receiver drops any (edge, seq) it has already seen (a QoS 1 redelivery).
+type Anomaly struct {
+	ID          string     `json:"id"`
+	Seq         uint64     `json:"seq"`
+	Site        string     `json:"site"`
+	Camera      string     `json:"camera"`
+	Edge        string     `json:"edge"`
+	Kind        string     `json:"kind"`
+	State       string     `json:"state"`
+	Score       float64    `json:"score"`
+	Box         [4]float64 `json:"box"` // x, y, w, h as fractions 0..1 of the frame
+	Zone        string     `json:"zone"`
+	Rule        string     `json:"rule"`
+	RuleVersion int        `json:"rule_version"`
+	Shadow      bool       `json:"shadow"` // from a rule in shadow mode: logged, not alerted
+	FrameTime   Time       `json:"frame_time"`
+	PublishedAt Time       `json:"published_at"` // when the edge queued it; delivery may be later
+	Geo         *Geo       `json:"geo,omitempty"`
+	Snapshot    []byte     `json:"snapshot,omitempty"` // a JPEG; JSON carries it as base64
+}
+
+// Geo is a position in WGS 84; Alt is metres above sea level.
+type Geo struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+	Alt float64 `json:"alt"`
+}
+
+// Online and offline, the states of an edge; cameras use them too.
+const (
+	Online  = "online"
+	Offline = "offline"
+)
+
+// Camera-only states.
+const (
+	Connecting = "connecting"
+	Disabled   = "disabled"
+)
+
+// Camera analysis modes: idle (keyframes, luma only) or active (full rate).
+const (
+	ModeIdle   = "idle"
+	ModeActive = "active"
+)
+
+// EdgeStatus is retained on argus/v1/status/edges/{edge}; the offline
+// status is the edge's MQTT will.
+type EdgeStatus struct {
+	Edge    string   `json:"edge"`
+	State   string   `json:"state"` // online or offline
+	Version string   `json:"version"`
+	Cameras []string `json:"cameras"` // ids of the cameras the edge owns
+	Load    float64  `json:"load"`    // CPU in use, 1.0 = one core
+	Time    Time     `json:"time"`
+}
+
+// CameraStatus is retained on argus/v1/status/cameras/{site}/{camera}.
+type CameraStatus struct {
+	Site        string  `json:"site"`
+	Camera      string  `json:"camera"`
+	Edge        string  `json:"edge"`
+	State       string  `json:"state"`  // online, offline, connecting or disabled
+	Reason      string  `json:"reason"` // why it is not online; empty when online
+	Codec       string  `json:"codec"`
+	Width       int     `json:"width"`
+	Height      int     `json:"height"`
+	FPS         float64 `json:"fps"`
+	BitrateKbps float64 `json:"bitrate_kbps"`
+	LastFrame   Time    `json:"last_frame,omitzero"` // absent until a first frame
+	Mode        string  `json:"mode"`                // idle or active
+	Time        Time    `json:"time"`
+}
+
+// Command actions the gateway sends on argus/v1/commands/{edge}.
+const (
+	ActionRelayStart   = "relay_start"
+	ActionRelayStop    = "relay_stop"
+	ActionPatrolLaunch = "patrol_launch"
+	ActionPatrolAbort  = "patrol_abort"
+)
+
+// Command asks an edge to act; the edge answers with a Reply carrying the
+// same request id on argus/v1/replies/{edge}.
+type Command struct {
+	RequestID string `json:"request_id"`
+	Action    string `json:"action"`
+	Camera    string `json:"camera,omitempty"`
+	Drone     string `json:"drone,omitempty"`
+	Time      Time   `json:"time"`
+}
+
+// Reply answers a Command: OK, or the error that stopped it.
+type Reply struct {
+	RequestID string `json:"request_id"`
+	Action    string `json:"action"`
+	Camera    string `json:"camera,omitempty"`
+	Drone     string `json:"drone,omitempty"`
+	OK        bool   `json:"ok"`
+	Error     string `json:"error,omitempty"`
+	Time      Time   `json:"time"`
+}

@@ -1,0 +1,478 @@
+package bus
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// queue is the on-disk store-and-forward queue of an edge's anomalies.
+//
+// Layout: a directory of segment files named by the sequence number of
+// their first record (00000000000000000042.seg), records appended to the
+// newest, and a 12-byte file "acked" holding the sequence number up to
+// which everything was delivered (or dropped) and its CRC.
+//
+// Durability: every append is written and fsynced before append returns,
+// so an anomaly the caller was told is queued survives a crash or a power
+// loss. The acked file is rewritten after every PUBACK without fsync: a
+// process crash loses nothing (the page cache survives it), a power loss
+// may roll it back, and then some delivered anomalies are sent again —
+// which receivers drop by seq. A record torn by a crash or damaged on disk
+// fails its CRC: it is logged, counted and skipped; never published, never
+// a crash.
+//
+// Bound: at most max records wait. Appending beyond that drops the OLDEST
+// waiting records (counted and logged): during a long outage the newest
+// anomalies matter most to the command center.
+//
+// Compaction: a segment is deleted once every record in it is acked or
+// dropped; a new segment starts past segBytes and at every open.
+type queue struct {
+	dir      string
+	max      int
+	segBytes int64
+	log      zerolog.Logger
+
+	wmu     sync.Mutex // serialises appends: seq, write, fsync, rolling
+	lastSeq uint64     // the last sequence number assigned; under wmu
+	buf     []byte     // encoding buffer; under wmu
+
+	mu          sync.Mutex // guards everything below
+	pending     []entry    // waiting records, oldest first
+	active      *segment   // written under both wmu and mu
+	ackF        *os.File
+	acked       uint64
+	stats       QueueStats
+	overflowing bool
+	closed      bool
+	ready       chan struct{} // capacity 1: a record was appended
+}
+
+// QueueStats counts what went through the queue since it was opened;
+// Depth is the number of records waiting now.
+type QueueStats struct {
+	Queued    uint64 // anomalies appended
+	Delivered uint64 // anomalies the broker acknowledged
+	Dropped   uint64 // oldest anomalies dropped to keep within the bound
+	Corrupt   uint64 // damaged or torn records skipped
+	Depth     int    // anomalies waiting to be delivered
+}
+
+// segment is one file of records.
+type segment struct {
+	path    string
+	f       *os.File
+	size    int64
+	pending int // records in it still waiting
+}
+
+// entry locates one waiting record.
+type entry struct {
+	seq uint64
+	seg *segment
+	off int64
+	n   int
+}
+
+const (
+	defaultSegmentBytes = 4 << 20
+	ackFileName         = "acked"
+	segmentExt          = ".seg"
+)
+
+// openQueue opens (or creates) the queue in dir and indexes every record
+// not yet delivered, so an edge restart delivers what it had not.
+func openQueue(dir string, max int, segBytes int64, log zerolog.Logger) (*queue, error) {
+	if max <= 0 {
+		return nil, fmt.Errorf("queue %s: max %d: want at least 1", dir, max)
+	}
+	if segBytes <= 0 {
+		segBytes = defaultSegmentBytes
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("queue %s: %w", dir, err)
+	}
+	q := &queue{dir: dir, max: max, segBytes: segBytes, log: log, ready: make(chan struct{}, 1)}
+	fresh, err := q.openAck()
+	if err != nil {
+		return nil, err
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*"+segmentExt))
+	if err != nil {
+		return nil, fmt.Errorf("queue %s: %w", dir, err)
+	}
+	sort.Strings(names) // zero-padded first seq: name order is seq order
+	q.lastSeq = q.acked
+	if fresh && len(names) == 0 {
+		// A new queue starts its sequence at the clock in microseconds, so
+		// an edge whose queue directory was wiped still numbers past every
+		// anomaly it sent before, and receivers do not drop new ones as
+		// redeliveries.
+		q.lastSeq = uint64(time.Now().UnixMicro())
+		q.acked = q.lastSeq
+		q.writeAckLocked()
+	}
+	var prev uint64
+	for _, name := range names {
+		if prev, err = q.load(name, prev); err != nil {
+			q.close()
+			return nil, err
+		}
+	}
+	if err := q.roll(); err != nil {
+		q.close()
+		return nil, err
+	}
+	q.mu.Lock()
+	q.dropOverflowLocked()
+	q.mu.Unlock()
+	if n := len(q.pending); n > 0 {
+		q.log.Info().Int("waiting", n).Uint64("first_seq", q.pending[0].seq).Msg("anomaly queue reopened with undelivered anomalies")
+	}
+	return q, nil
+}
+
+// openAck opens the acked file and reads it; fresh is true when the file
+// was just created.
+func (q *queue) openAck() (fresh bool, err error) {
+	f, err := os.OpenFile(filepath.Join(q.dir, ackFileName), os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return false, fmt.Errorf("queue %s: %w", q.dir, err)
+	}
+	q.ackF = f
+	var b [12]byte
+	n, _ := f.ReadAt(b[:], 0)
+	switch {
+	case n == 0:
+		return true, nil
+	case n == len(b) && crc32.Checksum(b[:8], crcTable) == binary.BigEndian.Uint32(b[8:]):
+		q.acked = binary.BigEndian.Uint64(b[:])
+	default:
+		// Without a trustworthy offset everything on disk is sent again;
+		// receivers drop the ones they had by seq.
+		q.log.Error().Str("file", f.Name()).Msg("anomaly queue: acked offset damaged, redelivering every queued anomaly")
+	}
+	return false, nil
+}
+
+// load indexes the waiting records of one segment file. prev is the
+// highest seq read so far; a record must be above it.
+func (q *queue) load(path string, prev uint64) (uint64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return prev, fmt.Errorf("queue: %w", err)
+	}
+	seg := &segment{path: path, size: int64(len(data))}
+	for off := 0; off < len(data); {
+		r, n, err := decodeRecord(data[off:])
+		if err == nil && r.seq <= prev {
+			err = fmt.Errorf("%w: seq %d after %d", errCorrupt, r.seq, prev)
+		}
+		if err != nil {
+			next := resync(data, off+1, prev)
+			q.stats.Corrupt++
+			q.log.Error().Err(err).Str("segment", filepath.Base(path)).Int("offset", off).
+				Int("skipped_bytes", next-off).Msg("anomaly queue: damaged or torn record skipped")
+			off = next
+			continue
+		}
+		prev = r.seq
+		q.lastSeq = max(q.lastSeq, r.seq)
+		if r.seq > q.acked {
+			q.pending = append(q.pending, entry{seq: r.seq, seg: seg, off: int64(off), n: n})
+			seg.pending++
+		}
+		off += n
+	}
+	if seg.pending == 0 {
+		return prev, removeFile(path)
+	}
+	if seg.f, err = os.Open(path); err != nil {
+		return prev, fmt.Errorf("queue: %w", err)
+	}
+	return prev, nil
+}
+
+// resync finds the next offset from which a whole record with a seq above
+// prev decodes, or len(data). It looks for the topic root first: cheap,
+// and it keeps the CRC from being computed at every byte.
+func resync(data []byte, from int, prev uint64) int {
+	for o := from; o+recordHeader+recordMinBody <= len(data); o++ {
+		body := data[o+recordHeader:]
+		if binary.BigEndian.Uint64(body) <= prev || !strings.HasPrefix(string(body[recordMinBody:min(len(body), recordMinBody+len(Root))]), Root) {
+			continue
+		}
+		if r, _, err := decodeRecord(data[o:]); err == nil && r.seq > prev {
+			return o
+		}
+	}
+	return len(data)
+}
+
+// roll starts a new active segment; the old one goes once it is delivered.
+// Callers hold wmu, or are openQueue.
+func (q *queue) roll() error {
+	path := filepath.Join(q.dir, fmt.Sprintf("%020d%s", q.lastSeq+1, segmentExt))
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o640)
+	if err != nil {
+		return fmt.Errorf("queue: new segment: %w", err)
+	}
+	if err := syncDir(q.dir); err != nil {
+		f.Close()
+		return err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	old := q.active
+	q.active = &segment{path: path, f: f}
+	if old != nil && old.pending == 0 {
+		q.removeLocked(old)
+	}
+	return nil
+}
+
+// append assigns the next seq, builds the payload with it, and writes and
+// fsyncs the record before returning: once it returns nil the anomaly
+// survives a crash.
+func (q *queue) append(topic string, build func(seq uint64) ([]byte, error)) (uint64, error) {
+	q.wmu.Lock()
+	defer q.wmu.Unlock()
+	if q.isClosed() {
+		return 0, errors.New("anomaly queue closed")
+	}
+	seq := q.lastSeq + 1
+	payload, err := build(seq)
+	if err != nil {
+		return 0, err
+	}
+	if q.buf, err = appendRecord(q.buf[:0], record{seq: seq, topic: topic, payload: payload}); err != nil {
+		return 0, err
+	}
+	if q.active.size > 0 && q.active.size+int64(len(q.buf)) > q.segBytes {
+		if err := q.roll(); err != nil {
+			return 0, err
+		}
+	}
+	seg := q.active
+	if err := writeSync(seg.f, q.buf); err != nil {
+		// Cut off whatever part was written, so the file stays a clean
+		// sequence of records and a retry does not reuse a seq on disk.
+		_ = seg.f.Truncate(seg.size)
+		return 0, fmt.Errorf("anomaly queue: write %s: %w", filepath.Base(seg.path), err)
+	}
+	q.lastSeq = seq
+	q.mu.Lock()
+	q.pending = append(q.pending, entry{seq: seq, seg: seg, off: seg.size, n: len(q.buf)})
+	seg.size += int64(len(q.buf))
+	seg.pending++
+	q.stats.Queued++
+	q.dropOverflowLocked()
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+	return seq, nil
+}
+
+// writeSync writes b and fsyncs the file.
+func writeSync(f *os.File, b []byte) error {
+	if _, err := f.Write(b); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// dropOverflowLocked drops the oldest waiting records beyond the bound. It
+// logs when dropping starts and every 1000 drops, not once per anomaly.
+func (q *queue) dropOverflowLocked() {
+	if len(q.pending) <= q.max {
+		q.overflowing = false
+		return
+	}
+	for len(q.pending) > q.max {
+		q.popLocked()
+		q.stats.Dropped++
+		if !q.overflowing || q.stats.Dropped%1000 == 0 {
+			q.log.Warn().Int("queue_max", q.max).Uint64("dropped_total", q.stats.Dropped).
+				Msg("anomaly queue full: dropping the oldest undelivered anomalies")
+		}
+		q.overflowing = true
+	}
+}
+
+// next waits for the oldest waiting record and returns it; it stays
+// waiting until ack. A record damaged since it was written is logged,
+// counted and skipped.
+func (q *queue) next(ctx context.Context) (record, error) {
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return record{}, errors.New("anomaly queue closed")
+		}
+		if len(q.pending) > 0 {
+			e := q.pending[0]
+			r, err := e.read()
+			if err == nil {
+				q.mu.Unlock()
+				return r, nil
+			}
+			q.stats.Corrupt++
+			q.log.Error().Err(err).Uint64("seq", e.seq).Str("segment", filepath.Base(e.seg.path)).
+				Msg("anomaly queue: record damaged on disk, skipped")
+			q.popLocked()
+			q.mu.Unlock()
+			continue
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.ready:
+		case <-ctx.Done():
+			return record{}, ctx.Err()
+		}
+	}
+}
+
+// read reads the entry's record back from its segment.
+func (e entry) read() (record, error) {
+	b := make([]byte, e.n)
+	if _, err := e.seg.f.ReadAt(b, e.off); err != nil {
+		return record{}, err
+	}
+	r, _, err := decodeRecord(b)
+	if err == nil && r.seq != e.seq {
+		err = fmt.Errorf("%w: seq %d where %d was written", errCorrupt, r.seq, e.seq)
+	}
+	return r, err
+}
+
+// isOldest tells whether seq is still the oldest waiting record.
+func (q *queue) isOldest(seq uint64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.pending) > 0 && q.pending[0].seq == seq
+}
+
+// ack marks seq delivered. A seq that is no longer the oldest waiting was
+// dropped by the bound while it was in flight: nothing to do.
+func (q *queue) ack(seq uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.pending) == 0 || q.pending[0].seq != seq {
+		return
+	}
+	q.popLocked()
+	q.stats.Delivered++
+}
+
+// popLocked removes the oldest waiting record, moves the acked offset past
+// it and deletes its segment when nothing in it waits any more.
+func (q *queue) popLocked() {
+	e := q.pending[0]
+	q.pending[0] = entry{}
+	q.pending = q.pending[1:]
+	e.seg.pending--
+	q.acked = e.seq
+	q.writeAckLocked()
+	if e.seg.pending == 0 && e.seg != q.active {
+		q.removeLocked(e.seg)
+	}
+}
+
+// writeAckLocked rewrites the acked offset in place (no fsync: see queue).
+func (q *queue) writeAckLocked() {
+	var b [12]byte
+	binary.BigEndian.PutUint64(b[:], q.acked)
+	binary.BigEndian.PutUint32(b[8:], crc32.Checksum(b[:8], crcTable))
+	if _, err := q.ackF.WriteAt(b[:], 0); err != nil {
+		q.log.Error().Err(err).Msg("anomaly queue: cannot write the acked offset; a restart will resend delivered anomalies")
+	}
+}
+
+// removeLocked deletes a fully delivered segment.
+func (q *queue) removeLocked(s *segment) {
+	if s.f != nil {
+		s.f.Close()
+	}
+	if err := removeFile(s.path); err != nil {
+		q.log.Warn().Err(err).Msg("anomaly queue: cannot delete a delivered segment")
+	}
+}
+
+// removeFile deletes a file that may already be gone.
+func removeFile(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("queue: %w", err)
+	}
+	return nil
+}
+
+// syncDir fsyncs a directory so a created file's entry is durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("queue: fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// snapshot returns the counters and the current depth.
+func (q *queue) snapshot() QueueStats {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	s := q.stats
+	s.Depth = len(q.pending)
+	return s
+}
+
+// isClosed tells whether close was called.
+func (q *queue) isClosed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
+}
+
+// close closes the files; the queue stays on disk for the next open.
+func (q *queue) close() {
+	q.wmu.Lock()
+	defer q.wmu.Unlock()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	q.closed = true
+	closed := map[*segment]bool{}
+	for _, e := range q.pending {
+		if !closed[e.seg] && e.seg.f != nil {
+			e.seg.f.Close()
+			closed[e.seg] = true
+		}
+	}
+	if q.active != nil && !closed[q.active] {
+		q.active.f.Close()
+	}
+	if q.ackF != nil {
+		q.ackF.Close()
+	}
+	select {
+	case q.ready <- struct{}{}: // wake a waiting next
+	default:
+	}
+}

@@ -1,0 +1,206 @@
+package bus
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// logBuffer collects log lines for assertions.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func openTestQueue(t *testing.T, dir string, max int, segBytes int64) (*queue, *logBuffer) {
+	t.Helper()
+	lb := &logBuffer{}
+	q, err := openQueue(dir, max, segBytes, zerolog.New(lb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.close)
+	return q, lb
+}
+
+func appendN(t *testing.T, q *queue, n int) []uint64 {
+	t.Helper()
+	var seqs []uint64
+	for i := range n {
+		seq, err := q.append("argus/v1/anomalies/s/c", func(seq uint64) ([]byte, error) {
+			return fmt.Appendf(nil, `{"n":%d,"seq":%d}`, i, seq), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
+	}
+	return seqs
+}
+
+// drain takes every waiting record, acking each, and returns their seqs.
+func drain(t *testing.T, q *queue) []uint64 {
+	t.Helper()
+	var got []uint64
+	for q.snapshot().Depth > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		r, err := q.next(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r.seq)
+		q.ack(r.seq)
+	}
+	return got
+}
+
+func TestQueueDeliversInOrderAndReopensWhereItStopped(t *testing.T) {
+	dir := t.TempDir()
+	q, _ := openTestQueue(t, dir, 100, 256) // tiny segments: several files
+	seqs := appendN(t, q, 10)
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] != seqs[i-1]+1 {
+			t.Fatalf("seqs not contiguous: %v", seqs)
+		}
+	}
+	// Deliver 4, then "crash" (close without acking the rest).
+	for i := range 4 {
+		r, err := q.next(context.Background())
+		if err != nil || r.seq != seqs[i] {
+			t.Fatalf("next = %d %v, want %d", r.seq, err, seqs[i])
+		}
+		q.ack(r.seq)
+	}
+	q.close()
+
+	q2, _ := openTestQueue(t, dir, 100, 256)
+	if got := drain(t, q2); fmt.Sprint(got) != fmt.Sprint(seqs[4:]) {
+		t.Fatalf("after reopen got %v, want %v", got, seqs[4:])
+	}
+	more := appendN(t, q2, 1)
+	if more[0] != seqs[9]+1 {
+		t.Fatalf("seq after reopen %d, want %d", more[0], seqs[9]+1)
+	}
+	drain(t, q2)
+	// Delivered segments are deleted: only the active one is left.
+	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+	if len(segs) != 1 {
+		t.Fatalf("segments left after delivering everything: %v", segs)
+	}
+}
+
+func TestQueueSeqStartsAtTheClockForANewDirectory(t *testing.T) {
+	before := uint64(time.Now().UnixMicro())
+	q, _ := openTestQueue(t, t.TempDir(), 10, 0)
+	if s := appendN(t, q, 1)[0]; s <= before {
+		t.Fatalf("first seq %d not past the clock %d", s, before)
+	}
+}
+
+// Simulated: a crash in the middle of writing the last record (the file
+// is truncated inside it).
+func TestQueueSkipsATornLastRecord(t *testing.T) {
+	dir := t.TempDir()
+	q, _ := openTestQueue(t, dir, 100, 0)
+	seqs := appendN(t, q, 5)
+	q.close()
+	seg := onlySegment(t, dir)
+	st, _ := os.Stat(seg)
+	if err := os.Truncate(seg, st.Size()-5); err != nil {
+		t.Fatal(err)
+	}
+	q2, lb := openTestQueue(t, dir, 100, 0)
+	if got := drain(t, q2); fmt.Sprint(got) != fmt.Sprint(seqs[:4]) {
+		t.Fatalf("got %v, want %v", got, seqs[:4])
+	}
+	if q2.snapshot().Corrupt != 1 || !strings.Contains(lb.String(), "torn") || !strings.Contains(lb.String(), `"level":"error"`) {
+		t.Fatalf("corrupt=%d log=%s", q2.snapshot().Corrupt, lb)
+	}
+}
+
+// Simulated: a damaged byte inside the third of six records on disk.
+func TestQueueSkipsADamagedRecordAndKeepsTheRest(t *testing.T) {
+	dir := t.TempDir()
+	q, _ := openTestQueue(t, dir, 100, 0)
+	seqs := appendN(t, q, 6)
+	q.close()
+	seg := onlySegment(t, dir)
+	b, _ := os.ReadFile(seg)
+	recLen := len(b) / 6 // equal sizes: payloads are the same length
+	b[2*recLen+recordHeader+3] ^= 0xff
+	os.WriteFile(seg, b, 0o640)
+	q2, _ := openTestQueue(t, dir, 100, 0)
+	want := append(append([]uint64{}, seqs[:2]...), seqs[3:]...)
+	if got := drain(t, q2); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestQueueBoundDropsTheOldest(t *testing.T) {
+	q, lb := openTestQueue(t, t.TempDir(), 10, 0)
+	seqs := appendN(t, q, 25)
+	s := q.snapshot()
+	if s.Dropped != 15 || s.Depth != 10 || s.Queued != 25 {
+		t.Fatalf("stats %+v", s)
+	}
+	if got := drain(t, q); fmt.Sprint(got) != fmt.Sprint(seqs[15:]) {
+		t.Fatalf("got %v, want the newest 10 %v", got, seqs[15:])
+	}
+	if n := strings.Count(lb.String(), "dropping the oldest"); n != 1 {
+		t.Fatalf("%d drop log lines, want 1 per overflow episode:\n%s", n, lb)
+	}
+}
+
+func TestQueueDamagedAckFileRedeliversEverything(t *testing.T) {
+	dir := t.TempDir()
+	q, _ := openTestQueue(t, dir, 100, 0)
+	seqs := appendN(t, q, 3)
+	drain(t, q)
+	more := appendN(t, q, 2)
+	q.close()
+	os.WriteFile(filepath.Join(dir, ackFileName), []byte("garbage-bytes"), 0o640)
+	q2, lb := openTestQueue(t, dir, 100, 0)
+	got := drain(t, q2)
+	// Everything still on disk comes again (here the delivered three share
+	// the segment of the two undelivered); receivers drop repeats by seq.
+	all := append(append([]uint64{}, seqs...), more...)
+	if fmt.Sprint(got) != fmt.Sprint(all) || !strings.Contains(lb.String(), "acked offset damaged") {
+		t.Fatalf("got %v, want %v; log %s", got, all, lb)
+	}
+}
+
+func onlySegment(t *testing.T, dir string) string {
+	t.Helper()
+	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+	var nonEmpty []string
+	for _, s := range segs {
+		if st, _ := os.Stat(s); st.Size() > 0 {
+			nonEmpty = append(nonEmpty, s)
+		}
+	}
+	if len(nonEmpty) != 1 {
+		t.Fatalf("want one segment with records, have %v", segs)
+	}
+	return nonEmpty[0]
+}

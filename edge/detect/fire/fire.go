@@ -1,0 +1,162 @@
+// Package fire finds flames and smoke in colour frames. It registers two
+// detectors, "fire" (Kind fire) and "smoke" (Kind smoke), sharing the
+// downscaled picture code; each camera gets its own state (flicker and
+// plume history). Both need BGR, i.e. a camera in active mode at a few
+// frames a second: on a luma-only frame they return no detections and no
+// error. It imports edge/detect, edge/frame and gocv.
+//
+// Fire: pixels of flame colour (bright red to yellow: R high, R >= G > B,
+// saturated) that FLICKER: over the last Window frames (about 1-2 s) a
+// flame's edge switches in and out of the colour many times while a red
+// object does not. A region is fire when it holds flame colour in at
+// least a quarter of the window and at least FlickerRatio of its pixels
+// flickered. It sees open flames and glowing fronts of forest fire at
+// night or by day; it cannot see flameless smouldering, flames hidden by
+// smoke, or fire smaller than MinArea; a white-hot core counts only by its
+// coloured rim. It can be fooled by flickering red-orange lights
+// (emergency beacons), flags or red clothes waving in the wind, and
+// sunlight glinting on water; sunsets, red cars and signs do not flicker
+// and are ignored.
+//
+// Smoke: greyish (low saturation) pixels that differ from a slowly learnt
+// background without adding texture (smoke blurs what is behind it: the
+// local Laplacian does not rise), persisting for seconds in a region that
+// rises or grows. It sees plumes against sky, buildings or forest; it
+// cannot tell smoke from steam, dust or low cloud drifting up a slope, is
+// blind to smoke in fog or at night, and a camera in fog (the whole
+// picture greyed) is a global change, not a plume.
+package fire
+
+import (
+	"fmt"
+	"image"
+
+	"gocv.io/x/gocv"
+
+	"github.com/argus-edge/argus/edge/detect"
+	"github.com/argus-edge/argus/edge/detect/internal/picture"
+	"github.com/argus-edge/argus/edge/frame"
+)
+
+// Names of the registered detectors.
+const (
+	FireName  = "fire"
+	SmokeName = "smoke"
+)
+
+// Width is the widest picture analysed.
+const Width = 320
+
+func init() {
+	detect.Register(FireName, func(s detect.Settings) (detect.Detector, error) { return NewFire(s) })
+	detect.Register(SmokeName, func(s detect.Settings) (detect.Detector, error) { return NewSmoke(s) })
+}
+
+// small is the downscaled colour picture both detectors start from.
+type small struct {
+	size  image.Point
+	masks []detect.Polygon
+	mask  []byte
+	mat   gocv.Mat
+	bgr   []byte
+}
+
+func newSmall(masks []detect.Polygon) small {
+	return small{masks: masks, mat: gocv.NewMat()}
+}
+
+// load shrinks f's BGR plane; ok is false on an idle-mode frame, resized
+// is true when the size changed (state must start over).
+func (s *small) load(f *frame.Frame) (ok, resized bool, err error) {
+	if err := picture.Check(f); err != nil {
+		return false, false, err
+	}
+	if f.BGR == nil {
+		return false, false, nil
+	}
+	m, err := picture.BGR(f)
+	if err != nil {
+		return false, false, err
+	}
+	defer m.Close()
+	sz := picture.Fit(f.Width, f.Height, Width)
+	if err := picture.Shrink(m, &s.mat, sz); err != nil {
+		return false, false, err
+	}
+	if s.bgr, err = picture.Bytes(s.mat, s.bgr); err != nil {
+		return false, false, err
+	}
+	if sz != s.size {
+		s.size = sz
+		s.mask = picture.Mask(s.masks, sz.X, sz.Y)
+		return true, true, nil
+	}
+	return true, false, nil
+}
+
+func (s *small) close() {
+	if s.mat.Ptr() != nil {
+		s.mat.Close()
+	}
+}
+
+// masked tells whether pixel i is ignored.
+func (s *small) masked(i int) bool { return s.mask != nil && s.mask[i] != 0 }
+
+// components labels the 8-connected regions of a binary map (0/255) of
+// the small size and returns their bounding boxes and pixel counts,
+// ignoring those under minPixels.
+func components(bin []byte, sz image.Point, minPixels int) ([]image.Rectangle, []int, []int32, error) {
+	m, err := gocv.NewMatFromBytes(sz.Y, sz.X, gocv.MatTypeCV8U, bin)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("components: %w", err)
+	}
+	defer m.Close()
+	labels, stats, centroids := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer labels.Close()
+	defer stats.Close()
+	defer centroids.Close()
+	// 16-bit labels: a 320-px picture has far fewer than 65536 regions.
+	n := gocv.ConnectedComponentsWithStatsWithParams(m, &labels, &stats, &centroids, 8, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
+	var rects []image.Rectangle
+	var areas []int
+	ids := make([]int32, n) // label -> index in rects + 1, 0 = dropped
+	for l := 1; l < n; l++ {
+		area := int(stats.GetIntAt(l, int(gocv.CC_STAT_AREA)))
+		if area < minPixels {
+			continue
+		}
+		x, y := int(stats.GetIntAt(l, int(gocv.CC_STAT_LEFT))), int(stats.GetIntAt(l, int(gocv.CC_STAT_TOP)))
+		w, h := int(stats.GetIntAt(l, int(gocv.CC_STAT_WIDTH))), int(stats.GetIntAt(l, int(gocv.CC_STAT_HEIGHT)))
+		rects = append(rects, image.Rect(x, y, x+w, y+h))
+		areas = append(areas, area)
+		ids[l] = int32(len(rects))
+	}
+	lab, err := labels.DataPtrUint16()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("components: %w", err)
+	}
+	out := make([]int32, len(lab))
+	for i, l := range lab {
+		if l > 0 && int(l) < n {
+			out[i] = ids[l]
+		}
+	}
+	return rects, areas, out, nil
+}
+
+// minPixels converts a MinArea fraction to pixels of the small size.
+func minPixels(minArea float64, sz image.Point, def float64) int {
+	if minArea <= 0 {
+		minArea = def
+	}
+	return max(4, int(minArea*float64(sz.X*sz.Y)))
+}
+
+// toBox converts a rectangle of the small picture to 0..1.
+func toBox(r image.Rectangle, sz image.Point) detect.Box {
+	return picture.ToBox(r, sz.X, sz.Y)
+}
+
+// bytesOf copies an 8-bit Mat into buf.
+func bytesOf(m gocv.Mat, buf []byte) ([]byte, error) { return picture.Bytes(m, buf) }

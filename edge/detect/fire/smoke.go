@@ -1,0 +1,219 @@
+package fire
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/argus-edge/argus/edge/detect"
+	"github.com/argus-edge/argus/edge/frame"
+)
+
+// Smoke tuning.
+const (
+	// SmokeAfter is how long a plume must be followed before it is smoke.
+	SmokeAfter = 3 * time.Second
+	// Rise is how far (fraction of the frame height) a plume's top must
+	// climb, or Grow how much its area must increase, while followed.
+	Rise, Grow = 0.03, 0.3
+	// DefaultSmokeArea is the smallest plume, as a fraction of the frame.
+	DefaultSmokeArea = 0.003
+	// greyness is the largest max-min of B, G, R of a smoke pixel.
+	greyness = 40
+	// lighter is the smallest luma change from the background.
+	lighter = 10
+	// persist is the hold of a pixel's evidence in frames: a candidate
+	// adds 2, a miss takes 1, a region needs persist.
+	persist = 6
+	// learnTau and learnSlow are the background's time constants for
+	// quiet pixels and for smoke candidates.
+	learnTau, learnSlow = 20 * time.Second, 5 * time.Minute
+)
+
+// Smoke is the smoke detector of one camera.
+type Smoke struct {
+	pic     small
+	minArea float64
+	minPx   int
+	gray    gocv.Mat
+	lap     gocv.Mat
+	lapAbs  gocv.Mat
+	bgLum   []float32
+	bgLap   []float32
+	lum     []byte
+	tex     []byte
+	hold    []uint8
+	bin     []byte
+	last    time.Time
+	tracks  []track
+}
+
+// track follows one plume across frames.
+type track struct {
+	since    time.Time
+	top0     int
+	area0    int
+	rect     image.Rectangle
+	area     int
+	seen     bool
+	risen    int
+	maxGrown float64
+}
+
+// NewSmoke makes a smoke detector; it reads MinArea (default 0.003) and
+// Masks.
+func NewSmoke(s detect.Settings) (*Smoke, error) {
+	if s.MinArea < 0 || s.MinArea > 1 {
+		return nil, fmt.Errorf("smoke: min_area %v out of 0..1", s.MinArea)
+	}
+	return &Smoke{pic: newSmall(s.Masks), minArea: s.MinArea,
+		gray: gocv.NewMat(), lap: gocv.NewMat(), lapAbs: gocv.NewMat()}, nil
+}
+
+// Name is "smoke".
+func (d *Smoke) Name() string { return SmokeName }
+
+// Close frees the detector's Mats; idempotent.
+func (d *Smoke) Close() error {
+	d.pic.close()
+	for _, m := range []*gocv.Mat{&d.gray, &d.lap, &d.lapAbs} {
+		if m.Ptr() != nil {
+			m.Close()
+		}
+	}
+	return nil
+}
+
+// Detect compares f with the background and follows grey, smooth,
+// persisting regions; one rising or growing for SmokeAfter is smoke.
+// Luma-only frames give nothing.
+func (d *Smoke) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error) {
+	ok, resized, err := d.pic.load(f)
+	if err != nil {
+		return nil, fmt.Errorf("smoke: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	if err := d.texture(); err != nil {
+		return nil, fmt.Errorf("smoke: %w", err)
+	}
+	now := f.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
+	n := d.pic.size.X * d.pic.size.Y
+	if resized {
+		d.bgLum, d.bgLap = make([]float32, n), make([]float32, n)
+		for i := range d.bgLum {
+			d.bgLum[i], d.bgLap[i] = float32(d.lum[i]), float32(d.tex[i])
+		}
+		d.hold, d.bin, d.tracks = make([]uint8, n), make([]byte, n), nil
+		d.minPx = minPixels(d.minArea, d.pic.size, DefaultSmokeArea)
+		d.last = now
+		return nil, nil
+	}
+	dt := now.Sub(d.last).Seconds()
+	d.last = now
+	fast := float32(math.Min(1, math.Max(0, dt/learnTau.Seconds())))
+	slow := float32(math.Min(1, math.Max(0, dt/learnSlow.Seconds())))
+	bgr := d.pic.bgr
+	cands := 0
+	for i := 0; i < n; i++ {
+		b, g, r := int(bgr[3*i]), int(bgr[3*i+1]), int(bgr[3*i+2])
+		grey := max(b, g, r)-min(b, g, r) <= greyness
+		diff := float32(d.lum[i]) - d.bgLum[i]
+		// Smoke changes the luma (lighter over dark ground, darker or
+		// lighter over sky) without adding texture.
+		smooth := float32(d.tex[i]) <= d.bgLap[i]*1.2+4
+		cand := grey && smooth && (diff > lighter || diff < -lighter) && !d.pic.masked(i)
+		a := fast
+		if cand {
+			cands++
+			d.hold[i] = uint8(min(int(d.hold[i])+2, 2*persist))
+			a = slow
+		} else if d.hold[i] > 0 {
+			d.hold[i]--
+		}
+		d.bgLum[i] += a * (float32(d.lum[i]) - d.bgLum[i])
+		d.bgLap[i] += a * (float32(d.tex[i]) - d.bgLap[i])
+		d.bin[i] = 0
+		if d.hold[i] >= persist {
+			d.bin[i] = 255
+		}
+	}
+	if cands > n/2 {
+		// Half the picture turning grey at once is fog, a lens misting
+		// or a global exposure change, not a plume: start over.
+		for i := range d.bgLum {
+			d.bgLum[i], d.bgLap[i], d.hold[i] = float32(d.lum[i]), float32(d.tex[i]), 0
+		}
+		d.tracks = nil
+		return nil, nil
+	}
+	rects, areas, _, err := components(d.bin, d.pic.size, d.minPx)
+	if err != nil {
+		return nil, fmt.Errorf("smoke: %w", err)
+	}
+	return d.follow(rects, areas, now), nil
+}
+
+// texture computes the small picture's luma and its local texture (the
+// absolute Laplacian, box-blurred), both 8-bit.
+func (d *Smoke) texture() error {
+	if d.pic.mat.Empty() {
+		return fmt.Errorf("empty picture")
+	}
+	gocv.CvtColor(d.pic.mat, &d.gray, gocv.ColorBGRToGray)
+	var err error
+	if d.lum, err = bytesOf(d.gray, d.lum); err != nil {
+		return err
+	}
+	gocv.Laplacian(d.gray, &d.lap, gocv.MatTypeCV16S, 3, 1, 0, gocv.BorderReplicate)
+	gocv.ConvertScaleAbs(d.lap, &d.lapAbs, 1, 0)
+	gocv.Blur(d.lapAbs, &d.lap, image.Pt(5, 5))
+	d.tex, err = bytesOf(d.lap, d.tex)
+	return err
+}
+
+// follow matches regions to tracks by overlap and reports tracks that
+// have lasted SmokeAfter and risen or grown.
+func (d *Smoke) follow(rects []image.Rectangle, areas []int, now time.Time) []detect.Detection {
+	for i := range d.tracks {
+		d.tracks[i].seen = false
+	}
+	for k, r := range rects {
+		matched := false
+		for i := range d.tracks {
+			t := &d.tracks[i]
+			if !t.seen && t.rect.Inset(-2).Overlaps(r) {
+				t.rect, t.area, t.seen, matched = r, areas[k], true, true
+				t.risen = max(t.risen, t.top0-r.Min.Y)
+				t.maxGrown = math.Max(t.maxGrown, float64(areas[k])/float64(max(1, t.area0))-1)
+				break
+			}
+		}
+		if !matched {
+			d.tracks = append(d.tracks, track{since: now, top0: r.Min.Y, area0: areas[k], rect: r, area: areas[k], seen: true})
+		}
+	}
+	kept := d.tracks[:0]
+	var out []detect.Detection
+	h := float64(d.pic.size.Y)
+	for _, t := range d.tracks {
+		if !t.seen {
+			continue
+		}
+		kept = append(kept, t)
+		rose := float64(t.risen)/h >= Rise
+		if now.Sub(t.since) >= SmokeAfter && (rose || t.maxGrown >= Grow) {
+			score := math.Min(1, 0.5+float64(t.risen)/h+t.maxGrown/4)
+			out = append(out, detect.Detection{Kind: detect.Smoke, Label: "smoke", Score: score, Box: toBox(t.rect, d.pic.size)})
+		}
+	}
+	d.tracks = kept
+	return out
+}

@@ -1,0 +1,8 @@
+//go:build matprofile
+
+package motion
+
+import "gocv.io/x/gocv"
+
+// matCount is the number of live Mats (build tag matprofile).
+func matCount() int { return gocv.MatProfile.Count() }

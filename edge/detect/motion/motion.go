@@ -1,0 +1,288 @@
+// Package motion is the cheap detector every camera runs, idle or active:
+// it compares the downscaled luma (at most Width pixels wide) with a
+// running-average background and returns one Detection of Kind motion per
+// moving region, merged from contours.
+//
+// A change of the whole picture at once is not motion: the luma is
+// compared after mapping its mean and spread onto the background's, which
+// takes out global brightness and contrast jumps (IR cut filter switching,
+// lightning, auto exposure), and when more than GlobalFraction of the
+// pixels still change together (a camera knocked, headlights flooding the
+// scene) the frame is dropped and the background re-learnt. It registers
+// as "motion"; it works on luma only (idle mode) and imports edge/detect,
+// edge/frame and gocv.
+//
+// Settings: Threshold is the per-pixel luma difference (default 25),
+// MinArea the smallest region as a fraction of the frame (default 0.001),
+// Masks the areas ignored.
+package motion
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"sort"
+
+	"gocv.io/x/gocv"
+
+	"github.com/argus-edge/argus/edge/detect"
+	"github.com/argus-edge/argus/edge/detect/internal/picture"
+	"github.com/argus-edge/argus/edge/frame"
+)
+
+// Name is the registered name.
+const Name = "motion"
+
+// Tuning that is not per camera.
+const (
+	// Width is the widest picture analysed: 320 px keeps a 1080p frame
+	// far under a millisecond of work after the downscale.
+	Width = 320
+	// DefaultThreshold is the per-pixel luma difference that counts.
+	DefaultThreshold = 25
+	// DefaultMinArea is the smallest region, as a fraction of the frame.
+	DefaultMinArea = 0.001
+	// GlobalFraction of changed pixels makes a frame a global change.
+	GlobalFraction = 0.45
+	// learn is the background's running-average rate for still pixels;
+	// moving pixels are learnt learnMoving times slower so that a slow
+	// walker does not burn into the background.
+	learn, learnMoving = 0.08, 0.01
+)
+
+func init() {
+	detect.Register(Name, func(s detect.Settings) (detect.Detector, error) { return New(s) })
+}
+
+// Detector is the motion detector of one camera.
+type Detector struct {
+	threshold float64
+	minArea   float64
+	masks     []detect.Polygon
+
+	size   image.Point // analysed size; zero until the first frame
+	mask   []byte      // 1 = ignored, at size; nil without masks
+	bg     []float32   // background luma at size
+	cur    []byte
+	moving gocv.Mat // 8-bit binary map of moving pixels, at size
+	small  gocv.Mat
+	blur   gocv.Mat
+	kernel gocv.Mat
+}
+
+// New makes a motion detector with s's Threshold, MinArea and Masks.
+func New(s detect.Settings) (*Detector, error) {
+	d := &Detector{threshold: s.Threshold, minArea: s.MinArea, masks: s.Masks}
+	if d.threshold == 0 {
+		d.threshold = DefaultThreshold
+	}
+	if d.threshold < 1 || d.threshold > 255 {
+		return nil, fmt.Errorf("motion: threshold %v out of 1..255", s.Threshold)
+	}
+	if d.minArea == 0 {
+		d.minArea = DefaultMinArea
+	}
+	if d.minArea < 0 || d.minArea > 1 {
+		return nil, fmt.Errorf("motion: min_area %v out of 0..1", s.MinArea)
+	}
+	d.small, d.blur, d.moving = gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	d.kernel = gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	return d, nil
+}
+
+// Name is "motion".
+func (d *Detector) Name() string { return Name }
+
+// Close frees the detector's Mats.
+func (d *Detector) Close() error {
+	for _, m := range []*gocv.Mat{&d.small, &d.blur, &d.moving, &d.kernel} {
+		if m.Ptr() != nil {
+			m.Close()
+		}
+	}
+	return nil
+}
+
+// Detect compares f with the background; regions is ignored. The first
+// frame (and the first after a size change or a global change) only
+// teaches the background.
+func (d *Detector) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error) {
+	g, err := picture.Gray(f)
+	if err != nil {
+		return nil, fmt.Errorf("motion: %w", err)
+	}
+	defer g.Close()
+	sz := picture.Fit(f.Width, f.Height, Width)
+	if err := picture.Shrink(g, &d.small, sz); err != nil {
+		return nil, fmt.Errorf("motion: %w", err)
+	}
+	// A light blur so that single noisy pixels do not count.
+	gocv.GaussianBlur(d.small, &d.blur, image.Pt(3, 3), 0, 0, gocv.BorderReplicate)
+	if d.cur, err = picture.Bytes(d.blur, d.cur); err != nil {
+		return nil, fmt.Errorf("motion: %w", err)
+	}
+	if sz != d.size {
+		d.reset(sz)
+		return nil, nil
+	}
+	changed := d.difference()
+	if float64(changed) > GlobalFraction*float64(d.counted()) {
+		d.relearn()
+		return nil, nil
+	}
+	if changed == 0 {
+		d.update(nil)
+		return nil, nil
+	}
+	mv, err := d.moving.DataPtrUint8()
+	if err != nil {
+		return nil, fmt.Errorf("motion: %w", err)
+	}
+	out := d.regions()
+	d.update(mv)
+	return out, nil
+}
+
+// reset starts over at a new size.
+func (d *Detector) reset(sz image.Point) {
+	d.size = sz
+	d.mask = picture.Mask(d.masks, sz.X, sz.Y)
+	d.relearn()
+	d.moving.Close()
+	d.moving = gocv.NewMatWithSize(sz.Y, sz.X, gocv.MatTypeCV8U)
+}
+
+// relearn makes the current picture the background.
+func (d *Detector) relearn() {
+	if cap(d.bg) < len(d.cur) {
+		d.bg = make([]float32, len(d.cur))
+	}
+	d.bg = d.bg[:len(d.cur)]
+	for i, v := range d.cur {
+		d.bg[i] = float32(v)
+	}
+}
+
+// counted is the number of pixels not masked.
+func (d *Detector) counted() int {
+	n := len(d.cur)
+	for _, m := range d.mask {
+		n -= int(m)
+	}
+	return n
+}
+
+// difference fills d.moving with 255 where the picture differs from the
+// background by more than the threshold once the global change of
+// brightness and contrast is taken out (the picture is mapped to the
+// background's mean and spread), and returns how many pixels do.
+func (d *Detector) difference() int {
+	var sumC, sumB, sqC, sqB float64
+	n := 0
+	for i, v := range d.cur {
+		if d.mask != nil && d.mask[i] != 0 {
+			continue
+		}
+		c, b := float64(v), float64(d.bg[i])
+		sumC += c
+		sumB += b
+		sqC += c * c
+		sqB += b * b
+		n++
+	}
+	mv, err := d.moving.DataPtrUint8()
+	if err != nil || n == 0 {
+		d.moving.SetTo(gocv.NewScalar(0, 0, 0, 0))
+		return 0
+	}
+	meanC, meanB := sumC/float64(n), sumB/float64(n)
+	varC, varB := sqC/float64(n)-meanC*meanC, sqB/float64(n)-meanB*meanB
+	gain := 1.0
+	if varC > 4 && varB > 4 {
+		// A flat picture (lens covered) has no spread to match.
+		gain = math.Max(0.2, math.Min(5, math.Sqrt(varB/varC)))
+	}
+	g, off := float32(gain), float32(meanB-meanC*gain)
+	th := float32(d.threshold)
+	changed := 0
+	for i, v := range d.cur {
+		diff := float32(v)*g + off - d.bg[i]
+		if (diff > th || -diff > th) && (d.mask == nil || d.mask[i] == 0) {
+			mv[i] = 255
+			changed++
+			continue
+		}
+		mv[i] = 0
+	}
+	return changed
+}
+
+// update moves the background towards the current picture, slower where
+// something moves.
+func (d *Detector) update(moving []byte) {
+	for i, v := range d.cur {
+		a := float32(learn)
+		if moving != nil && moving[i] != 0 {
+			a = learnMoving
+		}
+		d.bg[i] += a * (float32(v) - d.bg[i])
+	}
+}
+
+// regions turns the moving map into merged boxes of at least minArea.
+func (d *Detector) regions() []detect.Detection {
+	// Close small gaps so that one walker is one region, not a limb each.
+	gocv.MorphologyExWithParams(d.moving, &d.blur, gocv.MorphClose, d.kernel, 2, gocv.BorderConstant)
+	contours := gocv.FindContours(d.blur, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+	defer contours.Close()
+	var rects []image.Rectangle
+	for i := 0; i < contours.Size(); i++ {
+		rects = append(rects, gocv.BoundingRect(contours.At(i)))
+	}
+	rects = merge(rects, max(2, d.size.X/40))
+	mv, _ := d.moving.DataPtrUint8()
+	total := float64(d.size.X * d.size.Y)
+	var out []detect.Detection
+	for _, r := range rects {
+		if float64(r.Dx()*r.Dy()) < d.minArea*total {
+			continue
+		}
+		out = append(out, detect.Detection{
+			Kind: detect.Motion, Label: detect.Motion,
+			Score: fill(mv, d.size.X, r), Box: picture.ToBox(r, d.size.X, d.size.Y),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Box.W*out[i].Box.H > out[j].Box.W*out[j].Box.H })
+	return out
+}
+
+// merge joins rectangles closer than gap until none are.
+func merge(rs []image.Rectangle, gap int) []image.Rectangle {
+	for joined := true; joined; {
+		joined = false
+		for i := 0; i < len(rs) && !joined; i++ {
+			for j := i + 1; j < len(rs); j++ {
+				if rs[i].Inset(-gap).Overlaps(rs[j]) {
+					rs[i] = rs[i].Union(rs[j])
+					rs = append(rs[:j], rs[j+1:]...)
+					joined = true
+					break
+				}
+			}
+		}
+	}
+	return rs
+}
+
+// fill is the fraction of moving pixels in r: the region's score.
+func fill(mv []byte, w int, r image.Rectangle) float64 {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if mv[y*w+x] != 0 {
+				n++
+			}
+		}
+	}
+	return math.Min(1, float64(n)/float64(max(1, r.Dx()*r.Dy())))
+}

@@ -1,0 +1,177 @@
+package motion
+
+import (
+	"image"
+	"image/color"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/argus-edge/argus/edge/detect"
+	"github.com/argus-edge/argus/edge/detect/internal/clip"
+	"github.com/argus-edge/argus/edge/detect/internal/picture"
+	"github.com/argus-edge/argus/edge/frame"
+)
+
+// walker is the synthetic moving blob: a dark 40x90 px figure crossing a
+// 640x360 noisy street 8 px per frame (the simulator's empty scene with
+// someone walking through).
+func walker(n int) image.Rectangle {
+	x := 60 + 8*n
+	return image.Rect(x, 200, x+40, 290)
+}
+
+func walking(w, h int) *clip.Scene {
+	s := clip.Street(w, h, 10)
+	s.Draw = func(img *gocv.Mat, n int) {
+		if n >= 5 {
+			gocv.Rectangle(img, walker(n), color.RGBA{30, 35, 40, 0}, -1)
+		}
+	}
+	return s
+}
+
+func newDetector(t testing.TB, s detect.Settings) detect.Detector {
+	t.Helper()
+	d, err := detect.New(Name, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func iou(a, b detect.Box) float64 {
+	x0, y0 := max(a.X, b.X), max(a.Y, b.Y)
+	x1, y1 := min(a.X+a.W, b.X+b.W), min(a.Y+a.H, b.Y+b.H)
+	if x1 <= x0 || y1 <= y0 {
+		return 0
+	}
+	in := (x1 - x0) * (y1 - y0)
+	return in / (a.W*a.H + b.W*b.H - in)
+}
+
+func TestMovingBlob(t *testing.T) {
+	before := matCount()
+	d := newDetector(t, detect.Settings{})
+	s := walking(640, 360)
+	defer s.Close()
+	for n := 0; n < 30; n++ {
+		dets, err := d.Detect(s.Frame(n), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < 5 {
+			if len(dets) != 0 {
+				t.Fatalf("frame %d: motion %v before anything moved", n, dets)
+			}
+			continue
+		}
+		want := picture.ToBox(walker(n), 640, 360)
+		if len(dets) == 0 || iou(dets[0].Box, want) < 0.5 {
+			t.Fatalf("frame %d: got %+v, want one region near %+v", n, dets, want)
+		}
+		if n == 29 {
+			t.Logf("frame %d: %+v (truth %+v, IoU %.2f)", n, dets[0], want, iou(dets[0].Box, want))
+		}
+	}
+	d.Close()
+	s.Close()
+	if after := matCount(); before >= 0 && after != before {
+		t.Errorf("Mats leaked: %d before, %d after", before, after)
+	}
+}
+
+func TestStaticNoisySceneIsQuiet(t *testing.T) {
+	d := newDetector(t, detect.Settings{})
+	s := clip.Street(1280, 720, 15)
+	defer s.Close()
+	for n := 0; n < 40; n++ {
+		if dets, _ := d.Detect(s.Frame(n), nil); len(dets) != 0 {
+			t.Fatalf("frame %d: motion %+v in a static scene", n, dets)
+		}
+	}
+}
+
+// TestBrightnessJumpIgnored: lightning (+70 grey levels on every pixel),
+// then an IR cut filter switch (contrast x0.55, darker) on a noisy static
+// street, then the walker still found.
+func TestBrightnessJumpIgnored(t *testing.T) {
+	d := newDetector(t, detect.Settings{})
+	s := clip.Street(640, 360, 10)
+	defer s.Close()
+	adjust := func(f *frame.Frame, gain, off float64) *frame.Frame {
+		for i, v := range f.Gray {
+			f.Gray[i] = byte(max(0, min(255, float64(v)*gain+off)))
+		}
+		return f
+	}
+	for n := 0; n < 40; n++ {
+		f := s.Frame(n)
+		switch {
+		case n >= 10 && n < 20:
+			f = adjust(f, 1, 70)
+		case n >= 20:
+			f = adjust(f, 0.55, 10)
+		}
+		if dets, _ := d.Detect(f, nil); len(dets) != 0 {
+			t.Fatalf("frame %d: motion %+v on a global brightness change", n, dets)
+		}
+	}
+	s.Draw = walking(640, 360).Draw
+	found := 0
+	for n := 40; n < 50; n++ {
+		if dets, _ := d.Detect(adjust(s.Frame(n), 0.55, 10), nil); len(dets) > 0 {
+			found++
+		}
+	}
+	if found < 8 {
+		t.Fatalf("walker after the jumps found in %d of 10 frames", found)
+	}
+}
+
+func TestMaskHidesRegion(t *testing.T) {
+	// The walker's whole path (x 60..300 px of 640, y 200..290 of 360).
+	left := detect.Polygon{{X: 0, Y: 0.4}, {X: 0.55, Y: 0.4}, {X: 0.55, Y: 0.9}, {X: 0, Y: 0.9}}
+	d := newDetector(t, detect.Settings{Masks: []detect.Polygon{left}})
+	s := walking(640, 360)
+	defer s.Close()
+	for n := 0; n < 30; n++ {
+		if dets, _ := d.Detect(s.Frame(n), nil); len(dets) != 0 {
+			t.Fatalf("frame %d: motion %+v inside the mask", n, dets)
+		}
+	}
+}
+
+func TestBadFramesRefused(t *testing.T) {
+	d := newDetector(t, detect.Settings{})
+	for _, f := range []*frame.Frame{
+		nil, {Width: 0, Height: 10}, {Width: 10, Height: 10, Gray: make([]byte, 99)},
+		{Width: 10, Height: 10, Gray: make([]byte, 100), BGR: make([]byte, 10)},
+	} {
+		if _, err := d.Detect(f, nil); err == nil {
+			t.Errorf("frame %+v accepted", f)
+		}
+	}
+	if _, err := New(detect.Settings{Threshold: 300}); err == nil {
+		t.Error("threshold 300 accepted")
+	}
+}
+
+// BenchmarkMotion1080p is one idle-mode 1080p luma frame: downscale to
+// 320x180, difference, contours (a walker moving through).
+func BenchmarkMotion1080p(b *testing.B) {
+	d := newDetector(b, detect.Settings{})
+	s := walking(1920, 1080)
+	defer s.Close()
+	frames := []*frame.Frame{clip.Idle(s.Frame(10)), clip.Idle(s.Frame(14))}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Detect(frames[i%2], nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ms := float64(b.Elapsed().Microseconds()) / 1000 / float64(b.N)
+	b.ReportMetric(ms, "ms/frame")
+	b.ReportMetric(1000/ms, "cameras/core@1fps")
+}

@@ -1,0 +1,126 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+// startBroker runs the embedded broker on a free loopback port until the
+// test ends and returns its URL for paho.
+func startBroker(t *testing.T) string {
+	t.Helper()
+	b, err := New(Options{Addr: "127.0.0.1:0", Log: peers.TestLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return "tcp://" + b.Addr().String()
+}
+
+// connect makes a plain paho client (clean session), disconnected at test end.
+func connect(t *testing.T, url, id string) paho.Client {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id).SetOrderMatters(true))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("%s: connect: %v", id, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
+
+func wait(t *testing.T, what string, tok paho.Token) {
+	t.Helper()
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("%s: %v", what, tok.Error())
+	}
+}
+
+// Real: the embedded mochi broker and two paho clients (the same library
+// the edges use). A QoS 1 anomaly reaches a subscriber, and a retained
+// status reaches a subscriber that comes after it was published.
+func TestBrokerRoutesQoS1AndRetained(t *testing.T) {
+	url := startBroker(t)
+	got := make(chan paho.Message, 4)
+	sub := connect(t, url, "gateway")
+	wait(t, "subscribe", sub.Subscribe(bus.AllAnomalies, 1, func(_ paho.Client, m paho.Message) { got <- m }))
+
+	pub := connect(t, url, "edge-1")
+	wait(t, "publish anomaly", pub.Publish(bus.AnomalyTopic("riverside", "cam-a"), 1, false, `{"id":"a1"}`))
+	wait(t, "publish status", pub.Publish(bus.CameraStatusTopic("riverside", "cam-a"), 1, true, `{"state":"online"}`))
+	select {
+	case m := <-got:
+		if m.Topic() != bus.AnomalyTopic("riverside", "cam-a") || string(m.Payload()) != `{"id":"a1"}` || m.Qos() != 1 {
+			t.Fatalf("got %s %s qos %d", m.Topic(), m.Payload(), m.Qos())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("anomaly not delivered")
+	}
+
+	late := connect(t, url, "console")
+	retained := make(chan paho.Message, 1)
+	wait(t, "subscribe late", late.Subscribe(bus.AllCameraStatus, 1, func(_ paho.Client, m paho.Message) { retained <- m }))
+	select {
+	case m := <-retained:
+		if !m.Retained() || string(m.Payload()) != `{"state":"online"}` {
+			t.Fatalf("got %s retained=%v", m.Payload(), m.Retained())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("retained status not delivered")
+	}
+}
+
+// Real: the embedded broker holding a district's 41,000 retained camera
+// statuses (~300 bytes each, as the edges publish them). A new QoS 1
+// subscriber — the console at startup — must receive every one: with
+// mochi's default limits most are dropped silently.
+func TestBrokerHands41000RetainedStatusesToANewSubscriber(t *testing.T) {
+	const n = 41000
+	url := startBroker(t)
+	pub := connect(t, url, "edges")
+	pad := fmt.Sprintf("%0200d", 0)
+	for i := range n {
+		pub.Publish(bus.CameraStatusTopic(fmt.Sprintf("site-%d", i%40), fmt.Sprintf("cam-%05d", i)), 0, true,
+			fmt.Sprintf(`{"camera":"cam-%05d","state":"online","pad":"%s"}`, i, pad))
+	}
+	// Messages of one client are handled in order: once this QoS 1 publish
+	// is acknowledged, the broker holds all the retained statuses.
+	wait(t, "barrier", pub.Publish("argus/v1/barrier", 1, false, "x"))
+
+	start := time.Now()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	all := make(chan struct{})
+	sub := connect(t, url, "console")
+	wait(t, "subscribe", sub.Subscribe(bus.AllCameraStatus, 1, func(_ paho.Client, m paho.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[m.Topic()] = true
+		if len(seen) == n {
+			close(all)
+		}
+	}))
+	select {
+	case <-all:
+		t.Logf("%d retained statuses reached a new QoS 1 subscriber in %.2fs", n, time.Since(start).Seconds())
+	case <-time.After(60 * time.Second):
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("%d of %d retained statuses received", len(seen), n)
+	}
+}
