@@ -35,6 +35,10 @@ func CameraStatusTopic(site, camera string) string {
 // RulesTopic carries a site's retained rule set (QoS 1).
 func RulesTopic(site string) string { return Root + "/rules/" + site }
 
+// RulesShadowTopic carries a site's retained rule set under trial: its
+// anomalies are published with shadow true and alert no one (QoS 1).
+func RulesShadowTopic(site string) string { return Root + "/rules/" + site + "/shadow" }
+
 // CommandTopic is where the gateway sends commands to one edge (QoS 1).
 func CommandTopic(edge string) string { return Root + "/commands/" + edge }
 
@@ -56,6 +60,7 @@ const (
 	KindEdgeStatus     Kind = "edge_status"
 	KindCameraStatus   Kind = "camera_status"
 	KindRules          Kind = "rules"
+	KindRulesShadow    Kind = "rules_shadow"
 	KindCommand        Kind = "command"
 	KindReply          Kind = "reply"
 	KindDroneTelemetry Kind = "drone_telemetry"
@@ -105,6 +110,8 @@ func parseLevels(lv []string) (Topic, error) {
 		t, ids = Topic{Kind: KindCameraStatus, Site: lv[2], Camera: lv[3]}, lv[2:4]
 	case len(lv) == 2 && lv[0] == "rules":
 		t, ids = Topic{Kind: KindRules, Site: lv[1]}, lv[1:2]
+	case len(lv) == 3 && lv[0] == "rules" && lv[2] == "shadow":
+		t, ids = Topic{Kind: KindRulesShadow, Site: lv[1]}, lv[1:2]
 	case len(lv) == 2 && lv[0] == "commands":
 		t, ids = Topic{Kind: KindCommand, Edge: lv[1]}, lv[1:2]
 	case len(lv) == 2 && lv[0] == "replies":
@@ -150,6 +157,8 @@ func (t Topic) Name() string {
 		return CameraStatusTopic(t.Site, t.Camera)
 	case KindRules:
 		return RulesTopic(t.Site)
+	case KindRulesShadow:
+		return RulesShadowTopic(t.Site)
 	case KindCommand:
 		return CommandTopic(t.Edge)
 	case KindReply:

@@ -11,6 +11,7 @@ func TestTopicsRoundTrip(t *testing.T) {
 		"argus/v1/status/edges/edge-1":                   {Kind: KindEdgeStatus, Edge: "edge-1"},
 		"argus/v1/status/cameras/hillside/hillside-fire": {Kind: KindCameraStatus, Site: "hillside", Camera: "hillside-fire"},
 		"argus/v1/rules/hillside":                        {Kind: KindRules, Site: "hillside"},
+		"argus/v1/rules/hillside/shadow":                 {Kind: KindRulesShadow, Site: "hillside"},
 		"argus/v1/commands/edge-1":                       {Kind: KindCommand, Edge: "edge-1"},
 		"argus/v1/replies/edge-1":                        {Kind: KindReply, Edge: "edge-1"},
 		"argus/v1/drones/d_7/telemetry":                  {Kind: KindDroneTelemetry, Drone: "d_7"},
@@ -31,7 +32,7 @@ func TestTopicsRoundTrip(t *testing.T) {
 func TestParseTopicRefuses(t *testing.T) {
 	for _, name := range []string{
 		"", "argus/v1", "argus/v2/rules/a", "argus/v1/rules", "argus/v1/rules/", "argus/v1/rules/A",
-		"argus/v1/rules/a/b", "argus/v1/anomalies/site", "argus/v1/anomalies//cam", "argus/v1/anomalies/s/+",
+		"argus/v1/rules/a/b", "argus/v1/rules/a/shadow/x", "argus/v1/anomalies/site", "argus/v1/anomalies//cam", "argus/v1/anomalies/s/+",
 		"argus/v1/anomalies/s/#", "argus/v1/drones/d/battery", "argus/v1/status/sites/x", "/argus/v1/rules/a",
 		"argus/v1/rules/" + string(make([]byte, 65)),
 	} {

@@ -26,10 +26,10 @@ func (h *slogHandler) Enabled(_ context.Context, l slog.Level) bool {
 func (h *slogHandler) Handle(_ context.Context, r slog.Record) error {
 	ev := h.log.WithLevel(zlevel(r.Level))
 	for _, a := range h.attrs {
-		ev = ev.Any(a.Key, a.Value.Resolve().Any())
+		ev = field(ev, a.Key, a.Value)
 	}
 	r.Attrs(func(a slog.Attr) bool {
-		ev = ev.Any(h.groups+a.Key, a.Value.Resolve().Any())
+		ev = field(ev, h.groups+a.Key, a.Value)
 		return true
 	})
 	ev.Msg(r.Message)
@@ -64,4 +64,14 @@ func zlevel(l slog.Level) zerolog.Level {
 		return zerolog.WarnLevel
 	}
 	return zerolog.ErrorLevel
+}
+
+// field adds one attribute; errors as their message, not as a struct dump.
+func field(ev *zerolog.Event, key string, v slog.Value) *zerolog.Event {
+	switch x := v.Resolve().Any().(type) {
+	case error:
+		return ev.AnErr(key, x)
+	default:
+		return ev.Any(key, x)
+	}
 }
