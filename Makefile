@@ -11,9 +11,10 @@ export ARGUS_VTEST ?= $(CACHE)/vtest.avi
 
 # Debian packages, installed by name. ffmpeg: scene encoding and ffprobe in
 # tests; mosquitto: the real broker of the tests; GStreamer's RTSP server:
-# a third-party RTSP peer; libav*: decoding (cgo).
-APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc \
-	libavcodec-dev libavutil-dev libswscale-dev \
+# a third-party RTSP peer; libav*: decoding (cgo); OpenCV 4.6 (gocv) and
+# its Haar cascades: the detectors.
+APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
+	libavcodec-dev libavutil-dev libswscale-dev libopencv-dev opencv-data \
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 
@@ -63,8 +64,9 @@ bench: deps build
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s
-FUZZ_TARGETS := configs:FuzzParse drivers/rtsp:FuzzTrack drivers/sim:FuzzParseFleet \
-	drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter
+FUZZ_TARGETS := configs:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
+	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
+	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzzing $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \

@@ -46,6 +46,15 @@ func (p *pacer) decode(key bool, t time.Time) bool {
 	return key && p.due(t, p.idleEvery)
 }
 
+// wants tells, before decoding, whether the frame at t will be due for
+// the detectors, so that the others are decoded without a picture copy.
+func (p *pacer) wants(t time.Time) bool {
+	if p.mode == Idle {
+		return true // idle decodes only the keyframes that are due
+	}
+	return p.due(t, p.activeEvery)
+}
+
 // analyse tells whether a decoded frame is due for the detectors, and
 // records it as analysed when it is.
 func (p *pacer) analyse(t time.Time) bool {

@@ -59,10 +59,15 @@ func (w *worker) unit(u *media.Unit) {
 	if !w.pace.decode(u.Key, u.NTP) {
 		return
 	}
+	if !w.pace.wants(u.NTP) {
+		w.advance(u) // decoded for the frames that follow, never looked at
+		return
+	}
 	f, err := w.decode(u)
 	if err != nil || f == nil {
 		return
 	}
+	defer w.dec.Release(f) // nothing keeps the frame: the snapshot is encoded by then
 	if !w.pace.analyse(f.Time) {
 		return
 	}
@@ -72,27 +77,47 @@ func (w *worker) unit(u *media.Unit) {
 	w.out.publish(w.cam, events, f)
 }
 
+// advance decodes a unit without taking its picture out.
+func (w *worker) advance(u *media.Unit) {
+	if w.decoder(u) == nil {
+		return
+	}
+	if err := w.dec.Advance(u); err != nil {
+		w.fail(err)
+	}
+}
+
 // decode keeps one decoder per codec; a camera that changes codec (after a
 // firmware update, say) gets a new one.
 func (w *worker) decode(u *media.Unit) (*frame.Frame, error) {
-	codec := media.Codec(u.Format)
-	if w.dec == nil || w.codec != codec {
-		if w.dec != nil {
-			w.dec.Close()
-		}
-		d, err := decode.New(w.cam.ID, codec)
-		if err != nil {
-			w.fail(err)
-			return nil, err
-		}
-		w.dec, w.codec = d, codec
-		w.dec.SetMode(decodeMode(w.pace.mode))
+	if err := w.decoder(u); err != nil {
+		return nil, err
 	}
 	f, err := w.dec.Decode(u)
 	if err != nil {
 		w.fail(err)
 	}
 	return f, err
+}
+
+// decoder makes the decoder for the unit's codec when needed.
+func (w *worker) decoder(u *media.Unit) error {
+	codec := media.Codec(u.Format)
+	if w.dec != nil && w.codec == codec {
+		return nil
+	}
+	if w.dec != nil {
+		w.dec.Close()
+	}
+	d, err := decode.New(w.cam.ID, codec)
+	if err != nil {
+		w.dec = nil
+		w.fail(err)
+		return err
+	}
+	w.dec, w.codec = d, codec
+	w.dec.SetMode(decodeMode(w.pace.mode))
+	return nil
 }
 
 // detect runs motion first, then, in active mode, the other detectors on

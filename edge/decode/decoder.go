@@ -115,6 +115,19 @@ func (d *Decoder) Mode() Mode {
 // The frame's slices are the caller's; Release hands them back for reuse.
 // An error leaves the decoder usable: it resumes at the next keyframe.
 func (d *Decoder) Decode(u *media.Unit) (*frame.Frame, error) {
+	return d.decode(u, true)
+}
+
+// Advance feeds one access unit like Decode but copies no picture out: in
+// Active mode every frame must be decoded, since the next ones reference
+// it, but a detector that samples 5 of 15 fps needs only those 5 pictures,
+// and the copy and BGR conversion are a third of the cost.
+func (d *Decoder) Advance(u *media.Unit) error {
+	_, err := d.decode(u, false)
+	return err
+}
+
+func (d *Decoder) decode(u *media.Unit, want bool) (*frame.Frame, error) {
 	mode := d.Mode()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -180,6 +193,9 @@ func (d *Decoder) Decode(u *media.Unit) (*frame.Frame, error) {
 				first = d.errorf("%w", &avErr{op: "receive frame", code: int(code), msg: lastLog(d.c)})
 			}
 			break
+		}
+		if !want {
+			continue
 		}
 		f, err := d.picture(mode)
 		if err != nil {

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+// Real: the gateway's run (as main calls it) on free loopback ports, an
+// HTTP client and a paho client. Simulated: SIGINT, as the cancelled
+// context that signal.NotifyContext would cancel.
+func TestGatewayServesHealthzAndMQTTAndStopsCleanly(t *testing.T) {
+	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort),
+			"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-log-format", "json"}, pw)
+		pw.Close()
+	}()
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		signalled := false
+		for sc.Scan() {
+			var ev struct{ Message string }
+			if !signalled && json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Message == "gateway ready" {
+				ready <- true
+				signalled = true
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("gateway exited: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("gateway not ready after 10s")
+	}
+
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", httpPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "ok\n" {
+		t.Fatalf("healthz: %d %q", resp.StatusCode, body)
+	}
+
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort)).SetClientID("probe"))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("mqtt connect: %v", tok.Error())
+	}
+	c.Disconnect(100)
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after the signal, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("gateway did not stop within 10s of the signal")
+	}
+}
+
+func TestGatewayRefusesABusyPort(t *testing.T) {
+	port := peers.FreePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := make(chan error, 1)
+	go func() { first <- run(ctx, []string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", port), "-http", "127.0.0.1:0"}, io.Discard) }()
+	// The second run must fail on its own, whatever the first is doing.
+	var err error
+	for range 50 {
+		if err = run(ctx, []string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", port), "-http", "127.0.0.1:0"}, io.Discard); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		t.Fatal("a second gateway on the same MQTT port started")
+	}
+	cancel()
+	<-first
+}
