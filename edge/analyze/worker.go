@@ -79,7 +79,7 @@ func (w *worker) unit(u *media.Unit) {
 
 // advance decodes a unit without taking its picture out.
 func (w *worker) advance(u *media.Unit) {
-	if w.decoder(u) == nil {
+	if w.decoder(u) != nil {
 		return
 	}
 	if err := w.dec.Advance(u); err != nil {
