@@ -59,8 +59,10 @@ test: deps
 # Benchmarks print figures; none asserts a time.
 bench: deps build
 	$(GO) test -run XXX -bench . -benchmem ./edge/hub/
+	$(GO) test -run XXX -bench . -benchtime 1x ./edge/analyze/ ./edge/decode/
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 50
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 200
+	$(GO) run ./deploy/bench/latency -bin $(BIN) -cameras 8
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s

@@ -5,17 +5,16 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/argus-edge/argus/deploy/bench"
 )
 
 func main() {
@@ -40,10 +39,10 @@ func run(n int, bin string, window time.Duration, transport string) error {
 
 	fmt.Printf("ingest bench: %d cameras, scene bench (1920x1080 H.264 ~4 Mbps), transport %s\n", n, transport)
 	sim := exec.Command(filepath.Join(bin, "argus-sim"), "-listen", simAddr, "-fleet", "", "-clone", strconv.Itoa(n), "-clone-scene", "bench")
-	if err := startAndAwait(sim, `"ready"`, 10*time.Minute); err != nil {
+	if err := bench.StartAndAwait(sim, `"ready"`, 10*time.Minute); err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
-	defer stop(sim)
+	defer bench.Stop(sim)
 
 	// The edge starts with no camera, to measure its fixed RSS; the cameras
 	// then arrive by a live config change.
@@ -55,27 +54,27 @@ func run(n int, bin string, window time.Duration, transport string) error {
 	if err := edge.Start(); err != nil {
 		return err
 	}
-	defer stop(edge)
-	if err := awaitOnline(httpAddr, 0, time.Minute); err != nil {
+	defer bench.Stop(edge)
+	if err := bench.AwaitOnline(httpAddr, 0, time.Minute); err != nil {
 		return err
 	}
-	base := rssKiB(edge.Process.Pid)
+	base := bench.RSSKiB(edge.Process.Pid)
 	if err := os.WriteFile(cfg, edgeConfig(n, simAddr, httpAddr, transport), 0o644); err != nil {
 		return err
 	}
-	if err := awaitOnline(httpAddr, n, 2*time.Minute); err != nil {
+	if err := bench.AwaitOnline(httpAddr, n, 2*time.Minute); err != nil {
 		return err
 	}
 	time.Sleep(5 * time.Second) // let the pulls settle before measuring (a benchmark pause, not a synchronisation)
 
-	e0, s0, t0 := cpuTicks(edge.Process.Pid), cpuTicks(sim.Process.Pid), time.Now()
+	e0, s0, t0 := bench.CPUTicks(edge.Process.Pid), bench.CPUTicks(sim.Process.Pid), time.Now()
 	time.Sleep(window)
-	e1, s1, t1 := cpuTicks(edge.Process.Pid), cpuTicks(sim.Process.Pid), time.Now()
+	e1, s1, t1 := bench.CPUTicks(edge.Process.Pid), bench.CPUTicks(sim.Process.Pid), time.Now()
 	secs := t1.Sub(t0).Seconds()
 	edgeCore := float64(e1-e0) / 100 / secs // clock ticks are 1/100 s on Linux
 	simCore := float64(s1-s0) / 100 / secs
-	rss := rssKiB(edge.Process.Pid)
-	kbps, fps := rates(httpAddr)
+	rss := bench.RSSKiB(edge.Process.Pid)
+	kbps, fps := bench.Rates(httpAddr)
 	fmt.Printf("edge CPU:       %.1f%% of one core in all, %.3f%% per stream (target <= 0.3%%)\n", edgeCore*100, edgeCore*100/float64(n))
 	fmt.Printf("edge RSS:       %.1f MiB in all, %.1f MiB with no camera, %.2f MiB per camera (target <= 4 MiB)\n",
 		float64(rss)/1024, float64(base)/1024, float64(rss-base)/1024/float64(n))
@@ -91,135 +90,4 @@ func edgeConfig(n int, simAddr, httpAddr, transport string) []byte {
 		fmt.Fprintf(&b, "  - {id: bench-%d, site: bench, main: \"rtsp://%s/bench/%d\", transport: %s}\n", i, simAddr, i, transport)
 	}
 	return []byte(b.String())
-}
-
-// startAndAwait starts cmd and waits for a line of its stderr holding want.
-func startAndAwait(cmd *exec.Cmd, want string, limit time.Duration) error {
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	found := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		ok := false
-		for sc.Scan() {
-			line := sc.Text()
-			if !ok && strings.Contains(line, want) {
-				ok = true
-				found <- true
-			}
-			if strings.Contains(line, "encoding scene") || strings.Contains(line, `"error"`) {
-				fmt.Fprintln(os.Stderr, "  sim:", line) // long work shows progress
-			}
-		}
-		if !ok {
-			found <- false
-		}
-	}()
-	select {
-	case ok := <-found:
-		if !ok {
-			return fmt.Errorf("exited before %s", want)
-		}
-		return nil
-	case <-time.After(limit):
-		return fmt.Errorf("no %s after %s", want, limit)
-	}
-}
-
-// awaitOnline polls the edge's camera state until n cameras are online.
-func awaitOnline(addr string, n int, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if k, err := online(addr); err == nil && k >= n {
-			fmt.Printf("all %d cameras online\n", n)
-			return nil
-		}
-		time.Sleep(500 * time.Millisecond) // polling an HTTP endpoint
-	}
-	k, err := online(addr)
-	return fmt.Errorf("only %d of %d cameras online after %s (%v)", k, n, limit, err)
-}
-
-type cameras struct {
-	Cameras []struct {
-		State string
-		Main  struct {
-			FPS         float64 `json:"fps"`
-			BitrateKbps float64 `json:"bitrate_kbps"`
-		}
-	}
-}
-
-func fetch(addr string) (cameras, error) {
-	var c cameras
-	resp, err := http.Get("http://" + addr + "/api/cameras")
-	if err != nil {
-		return c, err
-	}
-	defer resp.Body.Close()
-	return c, json.NewDecoder(resp.Body).Decode(&c)
-}
-
-// online counts the online cameras; an error means the edge is not up yet.
-func online(addr string) (int, error) {
-	c, err := fetch(addr)
-	k := 0
-	for _, c := range c.Cameras {
-		if c.State == "online" {
-			k++
-		}
-	}
-	return k, err
-}
-
-func rates(addr string) (kbps, fps float64) {
-	c, _ := fetch(addr)
-	for _, c := range c.Cameras {
-		kbps += c.Main.BitrateKbps
-		fps += c.Main.FPS
-	}
-	return kbps, fps
-}
-
-// cpuTicks returns utime+stime of a process from /proc.
-func cpuTicks(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	s, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + s
-}
-
-// rssKiB returns the resident set size of a process.
-func rssKiB(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			k, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return k
-		}
-	}
-	return 0
-}
-
-func stop(cmd *exec.Cmd) {
-	cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-	}
 }
