@@ -44,8 +44,10 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/edge ./edge
 	$(GO) build -o $(BIN)/argus-sim ./drivers/sim/cmd/argus-sim
+	$(GO) build -o $(BIN)/gateway ./gateway
 
-# The demo: the simulated fleet on :8554 and the edge on :9100, until Ctrl-C.
+# The demo: the gateway's broker on :1883, the simulated fleet on :8554 and
+# the edge on :9100, until Ctrl-C.
 run: deps build
 	ARGUS_DEMO_CAM_PASSWORD=$${ARGUS_DEMO_CAM_PASSWORD:-demo-only-secret} BIN=$(BIN) ./deploy/demo.sh
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The one-command demo (make run): the simulated camera fleet on RTSP :8554
-# (RTP/UDP :8000-8001) and the edge pulling it, with its camera state on
-# http://localhost:9100. Ctrl-C stops both cleanly.
+# The one-command demo (make run): the gateway with its embedded MQTT broker
+# on :1883, the simulated camera fleet on RTSP :8554 (RTP/UDP :8000-8001)
+# and the edge pulling and analysing it, with its camera state on
+# http://localhost:9100 and anomalies on argus/v1/anomalies/#. Ctrl-C stops
+# everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-./bin}
@@ -14,6 +16,9 @@ stop() {
 	wait
 }
 trap stop INT TERM EXIT
+
+"$BIN/gateway" -mqtt :1883 -http :8080 -log-format "$fmt" &
+pids+=($!)
 
 # The simulator encodes its scenes once (about a minute on first run, then
 # cached); the edge starts when every camera serves, so the first screen of
@@ -30,5 +35,6 @@ rm -f "$ready"
 
 "$BIN/edge" -config configs/demo.yaml -log-format "$fmt" &
 pids+=($!)
-echo "argus demo: 9 cameras on rtsp://localhost:8554/<camera>; edge state on http://localhost:9100 (Ctrl-C stops)" >&2
+echo "argus demo: 9 cameras on rtsp://localhost:8554/<camera>; edge state on http://localhost:9100;" \
+	"anomalies: mosquitto_sub -h 127.0.0.1 -t 'argus/v1/#' -v (Ctrl-C stops)" >&2
 wait -n

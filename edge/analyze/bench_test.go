@@ -31,7 +31,7 @@ func childCPU() time.Duration {
 // cameras one core can watch. The pull's own cost (make bench: ingest) is
 // apart.
 func BenchmarkIdleCamerasPerCore(b *testing.B) {
-	t := &testing.T{}
+	t := b
 	sc := scene(t, sim.SceneSpec{Kind: sim.Empty, Width: 1920, Height: 1080, BitrateKbps: 4000})
 	runner := siteRules(t, "chemplant") // motion + health on "*"
 	span := 10 * time.Minute
@@ -56,7 +56,7 @@ func BenchmarkIdleCamerasPerCore(b *testing.B) {
 // their CPU. The fire scene (motion, fire, smoke, health) and vtest with
 // YOLOX-nano (a DNN) are measured apart.
 func BenchmarkActiveVsDecode(b *testing.B) {
-	t := &testing.T{}
+	t := b
 	cases := []struct {
 		name  string
 		spec  sim.SceneSpec

@@ -48,7 +48,7 @@ func repoRoot() string {
 }
 
 // siteRules loads a demo site's rule set from configs/rules.
-func siteRules(t *testing.T, site string) *rules.Runner {
+func siteRules(t testing.TB, site string) *rules.Runner {
 	t.Helper()
 	sets, err := rules.LoadDir(filepath.Join(repoRoot(), "configs", "rules"), detect.Names())
 	if err != nil {
@@ -67,7 +67,7 @@ func siteRules(t *testing.T, site string) *rules.Runner {
 
 // modelDir is where the shared detection models are, or "" (with the
 // reason logged) when they are not on this machine.
-func modelDir(t *testing.T) string {
+func modelDir(t testing.TB) string {
 	dir := os.Getenv("ARGUS_MODEL_DIR")
 	if dir == "" {
 		dir = filepath.Join(repoRoot(), "..", "shared", "models")
@@ -80,7 +80,7 @@ func modelDir(t *testing.T) string {
 }
 
 // scene encodes (or takes from the cache) a simulator scene.
-func scene(t *testing.T, spec sim.SceneSpec) *sim.Scene {
+func scene(t testing.TB, spec sim.SceneSpec) *sim.Scene {
 	t.Helper()
 	peers.Need(t, "ffmpeg", "ffmpeg")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -95,7 +95,7 @@ func scene(t *testing.T, spec sim.SceneSpec) *sim.Scene {
 // testWorker is a worker fed by the test itself, synchronously, so a clip
 // runs as fast as the machine allows and no frame is dropped. models ""
 // makes the objects detector fall back to OpenCV's classic detectors.
-func testWorker(t *testing.T, cam Camera, r *rules.Runner, sink Sink, models string) *worker {
+func testWorker(t testing.TB, cam Camera, r *rules.Runner, sink Sink, models string) *worker {
 	w := &worker{cam: cam, runner: r, out: &publisher{edge: "edge-test", sink: sink, log: zerolog.Nop()}, models: models,
 		pace: newPacer(1, 5, 10*time.Second), log: peers.TestLog(t), done: make(chan struct{})}
 	w.mode.Store(Idle)

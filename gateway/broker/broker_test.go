@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -122,5 +123,31 @@ func TestBrokerHands41000RetainedStatusesToANewSubscriber(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		t.Fatalf("%d of %d retained statuses received", len(seen), n)
+	}
+}
+
+// Real: an edge's bus.Client (queue, will, retained status) against the
+// embedded broker — the one-command demo's pairing.
+func TestEdgeClientThroughTheEmbeddedBroker(t *testing.T) {
+	url := startBroker(t)
+	got := make(chan paho.Message, 8)
+	sub := connect(t, url, "gateway")
+	wait(t, "subscribe", sub.Subscribe(bus.AllAnomalies, 1, func(_ paho.Client, m paho.Message) { got <- m }))
+	c, err := bus.New(bus.Options{Broker: url, Edge: "edge-1", Log: peers.TestLog(t), QueueDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.PublishAnomaly(bus.Anomaly{ID: "a1", Site: "riverside", Camera: "cam-a", Kind: bus.KindFire, State: bus.StateStart}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		var a bus.Anomaly
+		if err := json.Unmarshal(m.Payload(), &a); err != nil || a.ID != "a1" || a.Edge != "edge-1" || a.Seq == 0 {
+			t.Fatalf("got %s (%v)", m.Payload(), err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("anomaly not delivered")
 	}
 }
