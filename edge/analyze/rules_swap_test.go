@@ -88,7 +88,7 @@ func TestRulesChangeWhileFramesFlow(t *testing.T) {
 	// no frame gap: analysis went on at the active rate (5 fps) after the
 	// swap, every due frame analysed
 	after := w.analysed.Load() - analysedAtSwap
-	want := uint64((sc.Loop() - swapAt).Seconds()*5) - 1
+	want := uint64((sc.Loop()-swapAt).Seconds()*5) - 1
 	if after < want {
 		t.Fatalf("%d frames analysed in the %s after the swap, want at least %d", after, sc.Loop()-swapAt, want)
 	}

@@ -134,6 +134,8 @@ func (s *samples) percentiles() (p50, p99, max time.Duration, n int) {
 	}
 	d := slices.Clone(s.d)
 	slices.Sort(d)
-	at := func(p float64) time.Duration { return d[min(len(d)-1, int(p*float64(len(d))))].Round(100 * time.Microsecond) }
+	at := func(p float64) time.Duration {
+		return d[min(len(d)-1, int(p*float64(len(d))))].Round(100 * time.Microsecond)
+	}
 	return at(0.5), at(0.99), d[len(d)-1].Round(100 * time.Microsecond), len(d)
 }
