@@ -64,6 +64,7 @@ func BenchmarkActiveVsDecode(b *testing.B) {
 		model string
 	}{
 		{"fire-720p", sim.SceneSpec{Kind: sim.Fire, Width: 1280, Height: 720}, "hillside", ""},
+		{"fire-1080p", sim.SceneSpec{Kind: sim.Fire, Width: 1920, Height: 1080, BitrateKbps: 4000}, "hillside", ""},
 		{"people-576p-yolox", sim.SceneSpec{Kind: sim.People, Width: 768, Height: 576, FPS: 10, Duration: 79 * time.Second}, "riverside", modelDir(t)},
 	}
 	for _, c := range cases {
