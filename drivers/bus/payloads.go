@@ -17,7 +17,10 @@ const (
 	KindSmoke          = "smoke"
 	KindIntrusion      = "intrusion"
 	KindLoitering      = "loitering"
+	KindLineCrossing   = "line_crossing"
 	KindCameraOffline  = "camera_offline"
+	KindCameraFrozen   = "camera_frozen"
+	KindCameraCovered  = "camera_covered"
 	KindCameraTampered = "camera_tampered"
 )
 

@@ -10,20 +10,22 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/edge/frame"
 )
 
-// Kinds of detection. They are also anomaly kinds on MQTT.
+// Kinds of detection. They are anomaly kinds on MQTT too, so they are the
+// contract's own (drivers/bus), named here for the detectors.
 const (
-	Motion         = "motion"
-	Person         = "person"
-	Vehicle        = "vehicle"
-	Fire           = "fire"
-	Smoke          = "smoke"
-	CameraOffline  = "camera_offline"
-	CameraFrozen   = "camera_frozen"
-	CameraCovered  = "camera_covered"
-	CameraTampered = "camera_tampered"
+	Motion         = bus.KindMotion
+	Person         = bus.KindPerson
+	Vehicle        = bus.KindVehicle
+	Fire           = bus.KindFire
+	Smoke          = bus.KindSmoke
+	CameraOffline  = bus.KindCameraOffline
+	CameraFrozen   = bus.KindCameraFrozen
+	CameraCovered  = bus.KindCameraCovered
+	CameraTampered = bus.KindCameraTampered
 )
 
 // Point is a position in a picture, both coordinates in 0..1 from the top

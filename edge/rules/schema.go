@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/configs/strict"
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/edge/detect"
 )
 
@@ -125,11 +126,11 @@ type Line struct {
 // detector.
 const (
 	// Intrusion is an object inside a zone.
-	Intrusion = "intrusion"
+	Intrusion = bus.KindIntrusion
 	// Loitering is an object staying in a zone for at least dwell.
-	Loitering = "loitering"
+	Loitering = bus.KindLoitering
 	// LineCrossing is an object crossing a line.
-	LineCrossing = "line_crossing"
+	LineCrossing = bus.KindLineCrossing
 )
 
 // Defaults for keys left out of a rule.
