@@ -26,7 +26,8 @@ type Unit struct {
 	// PTS is the presentation time in units of the format's clock rate.
 	PTS int64
 	// NTP is the camera's wall-clock time of the frame: from RTCP sender
-	// reports where the camera sends them, else the arrival time.
+	// reports where the camera sends them and its clock agrees with ours
+	// within a second, else the arrival time.
 	NTP time.Time
 	// Key tells whether the unit is a random-access point (IDR/IRAP).
 	Key bool

@@ -186,7 +186,7 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	if pts, ok := c.PacketPTS2(p.media, pkt); ok {
 		u.PTS = pts
 	}
-	if ntp, ok := c.PacketNTP(p.media, pkt); ok {
+	if ntp, ok := c.PacketNTP(p.media, pkt); ok && trusted(ntp, u.NTP) {
 		u.NTP = ntp
 	}
 	// the unit keeps this slice: start a new one sized like the last
@@ -197,6 +197,19 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	}
 	p.lastFrame.Store(time.Now().UnixNano())
 	p.o.OnUnit(u)
+}
+
+// clockSkew is how far a camera's clock (from its RTCP sender reports) may
+// be from ours before its time is not used: many cameras run without NTP
+// and drift by minutes, and the rules compare frame times with the edge's
+// clock to end anomalies when frames stop.
+const clockSkew = time.Second
+
+// trusted tells whether the camera's time of a frame agrees with its
+// arrival time.
+func trusted(camera, arrival time.Time) bool {
+	d := arrival.Sub(camera)
+	return d > -clockSkew && d < clockSkew
 }
 
 func (p *pull) info() {
