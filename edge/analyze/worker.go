@@ -56,6 +56,9 @@ func (w *worker) run() {
 }
 
 func (w *worker) unit(u *media.Unit) {
+	if w.runner.Live() == nil {
+		return // no rules for the site yet: nothing to look for, nothing to decode
+	}
 	if !w.pace.decode(u.Key, u.NTP) {
 		return
 	}
