@@ -1,0 +1,372 @@
+package sfu
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/h264reader"
+	"github.com/rs/zerolog"
+)
+
+// Bearer tokens of the tests' Tokens authorizer.
+const (
+	edgeTok   = "edge-token"
+	edge2Tok  = "edge2-token"
+	viewerTok = "viewer-token"
+	otherTok  = "other-viewer-token"
+	farTok    = "far-site-token"
+)
+
+func testTokens() *Tokens {
+	return NewTokens(map[string]Grant{
+		edgeTok:   {Role: RoleEdge, Sites: []string{"riverside"}, Edge: "edge-1"},
+		edge2Tok:  {Role: RoleEdge, Sites: []string{"*"}, Edge: "edge-2"},
+		viewerTok: {Role: RoleViewer, Sites: []string{"riverside"}, Name: "alice"},
+		otherTok:  {Role: RoleViewer, Sites: []string{"*"}, Name: "bob"},
+		farTok:    {Role: RoleViewer, Sites: []string{"hillside"}, Name: "carol"},
+	}, testSite)
+}
+
+func testSite(camera string) (string, bool) {
+	switch camera {
+	case "cam1", "cam2", "cam3":
+		return "riverside", true
+	}
+	return "", false
+}
+
+// auditLog records Options.Audit calls.
+type auditLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (a *auditLog) record(who, action, camera string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lines = append(a.lines, who+" "+action+" "+camera)
+}
+
+func (a *auditLog) has(line string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, l := range a.lines {
+		if l == line {
+			return true
+		}
+	}
+	return false
+}
+
+// startSFU serves an SFU on loopback with one shared ephemeral UDP port and ICE-TCP.
+func startSFU(t *testing.T, mod func(*Options)) (*Server, *httptest.Server, *auditLog) {
+	t.Helper()
+	al := &auditLog{}
+	opts := Options{Auth: testTokens(), Site: testSite, Audit: al.record, UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0",
+		Loopback: true, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)}
+	if mod != nil {
+		mod(&opts)
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	t.Cleanup(func() {
+		hs.Close()
+		s.Close()
+	})
+	return s, hs, al
+}
+
+// clientAPI is a pion API for test peers: default codecs, loopback only, no mDNS.
+func clientAPI(t *testing.T, m *webrtc.MediaEngine) *webrtc.API {
+	t.Helper()
+	if m == nil {
+		m = &webrtc.MediaEngine{}
+		if err := m.RegisterDefaultCodecs(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+}
+
+// post sends an SDP offer and returns the status, body and Location.
+func post(t *testing.T, url, token, contentType, body string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return do(t, req)
+}
+
+func del(t *testing.T, url, token string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodDelete, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	st, _, _ := do(t, req)
+	return st
+}
+
+func do(t *testing.T, req *http.Request) (int, string, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header.Get("Location")
+}
+
+// offer creates pc's offer with gathering complete.
+func offer(t *testing.T, pc *webrtc.PeerConnection) string {
+	t.Helper()
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(o); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	return pc.LocalDescription().SDP
+}
+
+// exchange posts pc's offer and applies the 201 answer; it returns the resource URL.
+func exchange(t *testing.T, pc *webrtc.PeerConnection, base, path, token string) string {
+	t.Helper()
+	st, body, loc := post(t, base+path, token, "application/sdp", offer(t, pc))
+	if st != http.StatusCreated {
+		t.Fatalf("POST %s: %d %s", path, st, body)
+	}
+	if loc == "" {
+		t.Fatalf("POST %s: no Location", path)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: body}); err != nil {
+		t.Fatal(err)
+	}
+	return base + loc
+}
+
+// clip encodes a 3 s 320x240 15 fps H.264 Annex-B clip with ffmpeg and returns its access units.
+func clip(t *testing.T) [][][]byte {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed (apt-get install ffmpeg)")
+	}
+	out := filepath.Join(t.TempDir(), "out.h264")
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15",
+		"-t", "3", "-c:v", "libx264", "-bsf:v", "h264_mp4toannexb", "-g", "15", "-bf", "0", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := h264reader.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var aus [][][]byte
+	var au [][]byte
+	for {
+		nal, err := r.NextNAL()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		au = append(au, nal.Data)
+		if nal.UnitType == h264reader.NalUnitTypeCodedSliceIdr || nal.UnitType == h264reader.NalUnitTypeCodedSliceNonIdr {
+			aus = append(aus, au)
+			au = nil
+		}
+	}
+	if len(aus) < 30 {
+		t.Fatalf("clip: %d access units", len(aus))
+	}
+	return aus
+}
+
+// publisher is a WHIP edge sending a looping H.264 clip.
+type publisher struct {
+	pc     *webrtc.PeerConnection
+	url    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func publish(t *testing.T, base, camera, token string, aus [][][]byte) *publisher {
+	t.Helper()
+	pc, err := clientAPI(t, nil).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264}, "video", "edge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	p := &publisher{pc: pc, done: make(chan struct{})}
+	p.url = exchange(t, pc, base, "/whip/"+camera, token)
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	go func() {
+		defer close(p.done)
+		tick := time.NewTicker(time.Second / 15)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			for j, nal := range aus[i%len(aus)] {
+				d := time.Duration(0)
+				if j == len(aus[i%len(aus)])-1 {
+					d = time.Second / 15
+				}
+				if err := track.WriteSample(media.Sample{Data: nal, Duration: d}); err != nil {
+					return
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	t.Cleanup(p.stop)
+	return p
+}
+
+// stop ends the sender and closes the PeerConnection; idempotent.
+func (p *publisher) stop() {
+	p.cancel()
+	<-p.done
+	p.pc.GracefulClose()
+}
+
+// viewer is a WHEP client that counts H.264 packets.
+type viewer struct {
+	pc      *webrtc.PeerConnection
+	url     string
+	packets chan *rtp.Packet
+	codec   chan webrtc.RTPCodecParameters
+}
+
+func watch(t *testing.T, base, camera, token string) *viewer {
+	t.Helper()
+	pc, err := clientAPI(t, nil).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	v := &viewer{pc: pc, packets: make(chan *rtp.Packet, 4096), codec: make(chan webrtc.RTPCodecParameters, 1)}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		v.codec <- tr.Codec()
+		for {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			select {
+			case v.packets <- pkt:
+			default:
+			}
+		}
+	})
+	v.url = exchange(t, pc, base, "/whep/"+camera, token)
+	t.Cleanup(func() { pc.GracefulClose() })
+	return v
+}
+
+// await receives n packets within d, failing the test otherwise.
+func (v *viewer) await(t *testing.T, n int, d time.Duration) []*rtp.Packet {
+	t.Helper()
+	timeout := time.After(d)
+	var got []*rtp.Packet
+	for len(got) < n {
+		select {
+		case p := <-v.packets:
+			got = append(got, p)
+		case <-timeout:
+			t.Fatalf("viewer: %d of %d packets within %s", len(got), n, d)
+		}
+	}
+	return got
+}
+
+// drain discards buffered packets and returns the last one, if any.
+func (v *viewer) drain() *rtp.Packet {
+	var last *rtp.Packet
+	for {
+		select {
+		case p := <-v.packets:
+			last = p
+		default:
+			return last
+		}
+	}
+}
+
+// awaitState waits until pc reaches one of states.
+func awaitState(t *testing.T, pc *webrtc.PeerConnection, d time.Duration, states ...webrtc.PeerConnectionState) {
+	t.Helper()
+	ch := make(chan struct{}, 1)
+	check := func(s webrtc.PeerConnectionState) {
+		for _, w := range states {
+			if s == w {
+				select {
+				case ch <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+	pc.OnConnectionStateChange(check)
+	check(pc.ConnectionState())
+	select {
+	case <-ch:
+	case <-time.After(d):
+		t.Fatalf("peer connection %s, want %v", pc.ConnectionState(), states)
+	}
+}

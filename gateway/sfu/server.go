@@ -1,0 +1,379 @@
+// Package sfu is the gateway's WebRTC fan-out: edges publish a camera with WHIP
+// (POST /whip/{camera}), viewers watch it with WHEP (POST /whep/{camera}), and the
+// RTP of the camera's one uplink is forwarded unchanged to every viewer. A camera
+// keeps one track for its lifetime, so viewers survive an edge reconnecting.
+// It never imports edge/ or drivers other than through their public contracts.
+package sfu
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+	"github.com/rs/zerolog"
+)
+
+// maxOffer bounds an SDP offer's size.
+const maxOffer = 64 << 10
+
+// Server is the SFU; it is an http.Handler serving /whip/ and /whep/ resources.
+type Server struct {
+	opts   Options
+	log    zerolog.Logger
+	api    *webrtc.API
+	mux    *http.ServeMux
+	udpMux ice.UDPMux
+	tcpMux ice.TCPMux
+
+	mu       sync.Mutex
+	cameras  map[string]*camera
+	sessions map[string]*session
+	closed   bool
+}
+
+// session is one WHIP uplink or WHEP viewer.
+type session struct {
+	id     string
+	kind   string // ActionWHIP or ActionWHEP
+	owner  string
+	camera *camera
+	pc     *webrtc.PeerConnection
+	log    zerolog.Logger
+	ended  bool
+}
+
+// New builds a Server and opens its shared ICE sockets; Close releases them.
+func New(opts Options) (*Server, error) {
+	if opts.Auth == nil {
+		return nil, errors.New("sfu: Options.Auth is required")
+	}
+	opts.defaults()
+	s := &Server{opts: opts, log: opts.Log.With().Str("component", "sfu").Logger(), cameras: map[string]*camera{}, sessions: map[string]*session{}}
+
+	m := &webrtc.MediaEngine{}
+	if err := registerCodecs(m); err != nil {
+		return nil, fmt.Errorf("sfu: %w", err)
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, fmt.Errorf("sfu: interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(opts.Loopback)
+	if opts.PublicIP != "" {
+		se.SetNAT1To1IPs([]string{opts.PublicIP}, webrtc.ICECandidateTypeHost)
+	}
+	nets := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	logger := logging.NewDefaultLoggerFactory().NewLogger("sfu-ice")
+	if opts.UDPAddr != "" {
+		conn, err := net.ListenPacket("udp", opts.UDPAddr)
+		if err != nil {
+			return nil, fmt.Errorf("sfu: listen udp %s: %w", opts.UDPAddr, err)
+		}
+		s.udpMux = webrtc.NewICEUDPMux(logger, conn)
+		se.SetICEUDPMux(s.udpMux)
+	}
+	if opts.TCPAddr != "" {
+		ln, err := net.Listen("tcp", opts.TCPAddr)
+		if err != nil {
+			s.closeMuxes()
+			return nil, fmt.Errorf("sfu: listen tcp %s: %w", opts.TCPAddr, err)
+		}
+		s.tcpMux = webrtc.NewICETCPMux(logger, ln, 8)
+		se.SetICETCPMux(s.tcpMux)
+		nets = append(nets, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+	}
+	se.SetNetworkTypes(nets)
+	s.api = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /whip/{camera}", s.handleWHIP)
+	s.mux.HandleFunc("POST /whep/{camera}", s.handleWHEP)
+	s.mux.HandleFunc("DELETE /whip/{camera}/{id}", s.handleDelete(ActionWHIP))
+	s.mux.HandleFunc("DELETE /whep/{camera}/{id}", s.handleDelete(ActionWHEP))
+	s.mux.HandleFunc("PATCH /{kind}/{camera}/{id}", func(w http.ResponseWriter, _ *http.Request) {
+		httpError(w, http.StatusMethodNotAllowed, "trickle ICE is not supported: send a complete offer")
+	})
+	return s, nil
+}
+
+// UDPAddr returns the shared ICE UDP address, or nil when sessions use ephemeral ports.
+func (s *Server) UDPAddr() net.Addr {
+	if s.udpMux == nil {
+		return nil
+	}
+	return s.udpMux.GetListenAddresses()[0]
+}
+
+// ServeHTTP serves POST /whip/{camera}, POST /whep/{camera} and DELETE of their resources.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close ends every session and closes the shared ICE sockets; it is idempotent.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	all := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		all = append(all, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range all {
+		s.end(ss, "server closed")
+	}
+	s.closeMuxes()
+	return nil
+}
+
+func (s *Server) closeMuxes() {
+	if s.udpMux != nil {
+		s.udpMux.Close()
+	}
+	if s.tcpMux != nil {
+		s.tcpMux.Close()
+	}
+}
+
+// Sessions returns the number of live uplinks and viewers.
+func (s *Server) Sessions() (uplinks, viewers int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ss := range s.sessions {
+		if ss.kind == ActionWHIP {
+			uplinks++
+		} else {
+			viewers++
+		}
+	}
+	return uplinks, viewers
+}
+
+// admit authorizes the request, checks the camera exists and reads a usable offer;
+// on failure it has answered the request and returns ok=false.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, kind string) (who, cam string, offer []byte, codecs []string, ok bool) {
+	cam = r.PathValue("camera")
+	who, ok = s.authorize(w, r, kind, cam)
+	if !ok {
+		return "", "", nil, nil, false
+	}
+	if s.opts.Site != nil {
+		if _, known := s.opts.Site(cam); !known {
+			httpError(w, http.StatusNotFound, fmt.Sprintf("unknown camera %q", cam))
+			return "", "", nil, nil, false
+		}
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/sdp" {
+		httpError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/sdp")
+		return "", "", nil, nil, false
+	}
+	offer, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOffer))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "reading offer: "+err.Error())
+		return "", "", nil, nil, false
+	}
+	codecs, err = offeredVideoCodecs(offer)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return "", "", nil, nil, false
+	}
+	if !usable(codecs) {
+		httpError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("no usable video codec: offered [%s], need one of [%s]",
+			strings.Join(codecs, ", "), strings.Join(supported, ", ")))
+		return "", "", nil, nil, false
+	}
+	return who, cam, offer, codecs, true
+}
+
+// authorize runs the Authorizer for kind and answers 401/403 on refusal.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kind, cam string) (string, bool) {
+	check := s.opts.Auth.Viewer
+	if kind == ActionWHIP {
+		check = s.opts.Auth.Edge
+	}
+	who, err := check(r, cam)
+	if err == nil {
+		return who, true
+	}
+	action := kind
+	if r.Method == http.MethodDelete {
+		action += ".delete"
+	}
+	s.opts.Audit(who, action+DeniedSuffix, cam)
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		if ae.Status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="argus"`)
+		}
+		httpError(w, ae.Status, ae.Reason)
+	} else {
+		httpError(w, http.StatusForbidden, err.Error())
+	}
+	return "", false
+}
+
+func usable(codecs []string) bool {
+	for _, c := range codecs {
+		for _, s := range supported {
+			if c == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// negotiate applies offer to pc, waits for gathering and returns the answer.
+func (s *Server) negotiate(ctx context.Context, pc *webrtc.PeerConnection, offer []byte) (string, error) {
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(offer)}); err != nil {
+		return "", fmt.Errorf("set offer: %w", err)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("create answer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("set answer: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.GatherTimeout)
+	defer cancel()
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", fmt.Errorf("ICE gathering: %w", ctx.Err())
+	}
+	return pc.LocalDescription().SDP, nil
+}
+
+// newSession creates a PeerConnection for a session that ends itself when ICE fails.
+func (s *Server) newSession(kind, who string, cam *camera) (*session, error) {
+	pc, err := s.api.NewPeerConnection(webrtc.Configuration{ICEServers: s.opts.ICEServers})
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	id := newID()
+	ss := &session{id: id, kind: kind, owner: who, camera: cam, pc: pc,
+		log: cam.log.With().Str("session", id).Str("kind", kind).Str("who", who).Logger()}
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		ss.log.Debug().Str("state", st.String()).Msg("connection state")
+		switch st {
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+			s.end(ss, "connection "+st.String())
+		case webrtc.PeerConnectionStateConnected:
+			if kind == ActionWHEP {
+				s.requestKeyframe(cam)
+			}
+		}
+	})
+	return ss, nil
+}
+
+// end removes a session from the server and its camera and closes its PeerConnection; idempotent.
+func (s *Server) end(ss *session, why string) {
+	s.mu.Lock()
+	if ss.ended {
+		s.mu.Unlock()
+		return
+	}
+	ss.ended = true
+	delete(s.sessions, ss.id)
+	cam := ss.camera
+	if ss.kind == ActionWHIP {
+		if cam.uplink == ss {
+			cam.uplink = nil
+			cam.ready = make(chan struct{})
+		}
+	} else {
+		delete(cam.viewers, ss.id)
+	}
+	s.mu.Unlock()
+	ss.log.Info().Str("why", why).Msg("session ended")
+	if err := ss.pc.Close(); err != nil {
+		ss.log.Warn().Err(err).Msg("close peer connection")
+	}
+}
+
+// cameraFor returns the camera named id, creating it.
+func (s *Server) cameraFor(id string) *camera {
+	c := s.cameras[id]
+	if c == nil {
+		c = newCamera(id, s.log)
+		s.cameras[id] = c
+	}
+	return c
+}
+
+// requestKeyframe asks the camera's uplink for a keyframe, at most every keyframeInterval.
+func (s *Server) requestKeyframe(cam *camera) {
+	s.mu.Lock()
+	up, pkts := cam.keyframeRequest(time.Now())
+	s.mu.Unlock()
+	if up == nil {
+		return
+	}
+	if err := up.pc.WriteRTCP(pkts); err != nil {
+		up.log.Debug().Err(err).Msg("keyframe request")
+	}
+}
+
+// created answers 201 with the SDP answer and the resource's Location.
+func created(w http.ResponseWriter, ss *session, answer string) {
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Location", "/"+ss.kind+"/"+ss.camera.id+"/"+ss.id)
+	w.WriteHeader(http.StatusCreated)
+	io.WriteString(w, answer)
+}
+
+// handleDelete ends a WHIP or WHEP resource; only its creator may.
+func (s *Server) handleDelete(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cam, id := r.PathValue("camera"), r.PathValue("id")
+		who, ok := s.authorize(w, r, kind, cam)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		ss := s.sessions[id]
+		s.mu.Unlock()
+		if ss == nil || ss.kind != kind || ss.camera.id != cam {
+			httpError(w, http.StatusNotFound, "no such session")
+			return
+		}
+		if ss.owner != who {
+			s.opts.Audit(who, kind+".delete"+DeniedSuffix, cam)
+			httpError(w, http.StatusForbidden, "only the credential that created this session may end it")
+			return
+		}
+		s.end(ss, "deleted by "+who)
+		s.opts.Audit(who, kind+".delete", cam)
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func httpError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	io.WriteString(w, msg+"\n")
+}
+
+func newID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

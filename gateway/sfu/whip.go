@@ -1,0 +1,140 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// handleWHIP accepts an edge's uplink for a camera, replacing any previous one.
+func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {
+	who, camID, offer, _, ok := s.admit(w, r, ActionWHIP)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		httpError(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	cam := s.cameraFor(camID)
+	s.mu.Unlock()
+
+	ss, err := s.newSession(ActionWHIP, who, cam)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	ss.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.pump(ss, t) })
+	answer, err := s.negotiate(r.Context(), ss.pc, offer)
+	if err != nil {
+		ss.pc.Close()
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	codec, err := videoCodec(ss.pc)
+	if err != nil {
+		ss.pc.Close()
+		httpError(w, http.StatusUnsupportedMediaType, err.Error())
+		return
+	}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ss.pc.Close()
+		httpError(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	old := cam.uplink
+	var dropped []*session
+	if cam.track != nil && !strings.EqualFold(cam.track.Codec().MimeType, codec.MimeType) {
+		// Viewers negotiated the old codec: they must reconnect.
+		for _, v := range cam.viewers {
+			dropped = append(dropped, v)
+		}
+		cam.track = nil
+	}
+	if cam.track == nil {
+		cam.track, err = webrtc.NewTrackLocalStaticRTP(codec.RTPCodecCapability, "video", "argus-"+cam.id)
+		if err != nil {
+			s.mu.Unlock()
+			ss.pc.Close()
+			httpError(w, http.StatusInternalServerError, fmt.Sprintf("camera %s: track: %v", cam.id, err))
+			return
+		}
+		cam.clockRate = codec.ClockRate
+		cam.from = nil
+	}
+	cam.uplink = ss
+	if old == nil {
+		close(cam.ready)
+	}
+	s.sessions[ss.id] = ss
+	s.mu.Unlock()
+
+	if old != nil {
+		s.end(old, "replaced by a new uplink")
+	}
+	for _, v := range dropped {
+		s.end(v, "uplink codec changed to "+codec.MimeType)
+	}
+	ss.log.Info().Str("codec", codec.MimeType).Bool("replaced", old != nil).Msg("uplink")
+	s.opts.Audit(who, ActionWHIP, cam.id)
+	created(w, ss, answer)
+}
+
+// videoCodec returns the video codec negotiated on pc.
+func videoCodec(pc *webrtc.PeerConnection) (webrtc.RTPCodecParameters, error) {
+	for _, t := range pc.GetTransceivers() {
+		if t.Kind() != webrtc.RTPCodecTypeVideo || t.Receiver() == nil {
+			continue
+		}
+		for _, c := range t.Receiver().GetParameters().Codecs {
+			if usable([]string{mimeName(c.MimeType)}) {
+				return c, nil
+			}
+		}
+	}
+	return webrtc.RTPCodecParameters{}, errors.New("no video codec negotiated")
+}
+
+// pump forwards an uplink's RTP into its camera's track until the uplink ends.
+func (s *Server) pump(ss *session, t *webrtc.TrackRemote) {
+	if t.Kind() != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	ss.log.Debug().Str("codec", t.Codec().MimeType).Uint32("ssrc", uint32(t.SSRC())).Msg("uplink track")
+	cam := ss.camera
+	first := true
+	for {
+		pkt, _, err := t.ReadRTP()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				ss.log.Debug().Err(err).Msg("uplink read")
+			}
+			return
+		}
+		s.mu.Lock()
+		track := cam.track
+		ok := track != nil && cam.rewrite(ss, pkt, time.Now())
+		s.mu.Unlock()
+		if !ok {
+			continue
+		}
+		if first {
+			first = false
+			// Viewers that joined before media flowed need a keyframe.
+			s.requestKeyframe(cam)
+		}
+		if err := track.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+			ss.log.Debug().Err(err).Msg("relay write")
+		}
+	}
+}
