@@ -130,7 +130,13 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 	if regions != nil && len(regions) == 0 {
 		return nil, nil
 	}
-	crops, whole := plan(regions, f.Width, f.Height)
+	// Boxes are planned in the pixels of the picture the work runs on: the
+	// colour picture, smaller than the luma on large frames, for a model.
+	w, h := f.Width, f.Height
+	if d.net != nil && f.BGR != nil {
+		w, h = f.BGRSize()
+	}
+	crops, whole := plan(regions, w, h)
 	var cands []candidate
 	var err error
 	if d.net != nil {
@@ -146,7 +152,7 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 	if err != nil {
 		return nil, fmt.Errorf("objects: camera %s: %w", d.camera, err)
 	}
-	return d.detections(nms(cands, d.iou()), f.Width, f.Height), nil
+	return d.detections(nms(cands, d.iou()), w, h), nil
 }
 
 func (d *Detector) iou() float32 {
