@@ -43,6 +43,9 @@ const (
 	DefaultActiveFPS = 5.0
 	// DefaultQuiet is how long without motion returns a camera to idle.
 	DefaultQuiet = Duration(10 * time.Second)
+	// DefaultRelayIdle stops a relay nobody watched for a minute: the
+	// uplink to the command center is the scarce link.
+	DefaultRelayIdle = Duration(time.Minute)
 )
 
 // ApplyDefaults fills every zero-valued field that has a default. It is for
@@ -97,6 +100,9 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	}
 	if unset("detect.quiet", d.Quiet == 0) {
 		d.Quiet = DefaultQuiet
+	}
+	if unset("relay.idle_timeout", e.Relay.IdleTimeout == 0) {
+		e.Relay.IdleTimeout = DefaultRelayIdle
 	}
 	for i := range e.Cameras {
 		c := &e.Cameras[i]

@@ -23,6 +23,21 @@ type Edge struct {
 	MQTT MQTT `yaml:"mqtt"`
 	// Detect configures frame analysis.
 	Detect Detect `yaml:"detect"`
+	// Relay is how selected cameras reach the command center over WebRTC.
+	Relay Relay `yaml:"relay"`
+}
+
+// Relay configures the WHIP uplink of relayed cameras.
+type Relay struct {
+	// Gateway is the gateway's base URL, e.g. http://gateway:8080; empty
+	// disables relaying (relay_start commands are refused with the reason).
+	Gateway string `yaml:"gateway"`
+	// TokenEnv names the environment variable holding the edge's bearer
+	// token at the gateway.
+	TokenEnv string `yaml:"token_env"`
+	// IdleTimeout stops a relay nobody has watched for that long (default
+	// 60s).
+	IdleTimeout Duration `yaml:"idle_timeout"`
 }
 
 // MQTT is the connection to the command center's broker.

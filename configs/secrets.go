@@ -139,3 +139,12 @@ func (m MQTT) Password() (string, error) {
 	}
 	return v, nil
 }
+
+// Token returns the edge's bearer token at the gateway from the variable
+// that relay.token_env names; "" when none is named or it is unset.
+func (r Relay) Token() string {
+	if r.TokenEnv == "" {
+		return ""
+	}
+	return os.Getenv(r.TokenEnv)
+}

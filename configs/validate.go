@@ -40,6 +40,21 @@ func validate(e *Edge, ps *strict.Problems) {
 	checkCameras(ps, e.Cameras, sites)
 	checkMQTT(ps, &e.MQTT)
 	checkDetect(ps, &e.Detect)
+	checkRelay(ps, &e.Relay)
+}
+
+func checkRelay(ps *strict.Problems, r *Relay) {
+	if r.Gateway != "" {
+		u, err := url.Parse(r.Gateway)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+			ps.Add("relay.gateway", fmt.Sprintf("%q is not a gateway URL like http://gateway:8080", Redact(r.Gateway)))
+		case u.User != nil:
+			ps.Add("relay.gateway", "holds credentials: put the edge's token in the variable named by relay.token_env")
+		}
+	}
+	checkEnvName(ps, "relay.token_env", r.TokenEnv)
+	checkPositive(ps, "relay.idle_timeout", r.IdleTimeout)
 }
 
 func checkMQTT(ps *strict.Problems, m *MQTT) {

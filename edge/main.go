@@ -31,6 +31,7 @@ import (
 	_ "github.com/argus-edge/argus/edge/detect/objects"
 	"github.com/argus-edge/argus/edge/hub"
 	"github.com/argus-edge/argus/edge/ingest"
+	"github.com/argus-edge/argus/edge/relay"
 	"github.com/argus-edge/argus/edge/status"
 	"github.com/argus-edge/argus/models"
 )
@@ -115,6 +116,10 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 		reg.MustRegister(client)
 	}
 
+	rl := relay.NewManager(relay.Options{Gateway: cfg.Relay.Gateway, Token: cfg.Relay.Token(), Hub: h, Log: log,
+		IdleTimeout: cfg.Relay.IdleTimeout.D(), Viewers: viewers(cfg.Relay)})
+	defer rl.Close()
+
 	logChanges(log, m.Apply(cfg))
 	an.Apply(analysed(cfg))
 	rs := newRuleSets(an, log)
@@ -122,6 +127,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 	if client != nil {
 		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
 		client.Subscribe(bus.Root+"/rules/+/shadow", rs.offerMessage)
+		client.Subscribe(bus.CommandTopic(cfg.Edge.ID), rl.CommandHandler(cfg.Edge.ID, client))
 	}
 	go statusLoop(ctx, client, cfg.Edge.ID, m, an, changed)
 	log.Info().Str("version", version).Int("cameras", len(cfg.Cameras)).Str("http", cfg.Edge.HTTP).
@@ -151,6 +157,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn().Err(err).Msg("http shutdown")
 	}
+	rl.Close()
 	m.Close()
 	an.Close()
 	log.Info().Msg("edge stopped")

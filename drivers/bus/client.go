@@ -369,3 +369,17 @@ func redact(s string) string {
 	}
 	return u.Redacted()
 }
+
+// Publish sends one QoS 1, non-retained message, such as a command's
+// reply, and waits for the broker's acknowledgement. Unlike anomalies it is
+// not queued on disk: a reply nobody received in time is stale anyway.
+func (c *Client) Publish(topic string, payload []byte) error {
+	if !c.Connected() {
+		return fmt.Errorf("publish %s: not connected to the broker", topic)
+	}
+	tok := c.pc.Publish(topic, 1, false, payload)
+	if !tok.WaitTimeout(c.opts.PubackTimeout) {
+		return fmt.Errorf("publish %s: no acknowledgement in %s", topic, c.opts.PubackTimeout)
+	}
+	return tok.Error()
+}

@@ -63,6 +63,9 @@ func (o *Options) defaults() {
 	}
 }
 
+// errNoGateway refuses relays on an edge configured without a gateway.
+var errNoGateway = errors.New("relaying is off on this edge: relay.gateway is not set")
+
 // Manager runs at most one relay per camera.
 type Manager struct {
 	o      Options
@@ -101,6 +104,9 @@ func (m *Manager) Start(camera string) error {
 	}
 	if running {
 		return nil
+	}
+	if m.o.Gateway == "" {
+		return errNoGateway
 	}
 	r, err := open(m.ctx, camera, &m.o, m.forget)
 	if err != nil {

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/argus-edge/argus/configs"
+)
+
+// viewers asks the gateway how many people watch a relayed camera, so an
+// unwatched relay stops on its own (relay.idle_timeout). An error means
+// "unknown", which never stops a relay.
+func viewers(r configs.Relay) func(camera string) (int, error) {
+	if r.Gateway == "" {
+		return nil
+	}
+	base := strings.TrimRight(r.Gateway, "/")
+	client := &http.Client{Timeout: 5 * time.Second}
+	return func(camera string) (int, error) {
+		req, err := http.NewRequest("GET", base+"/api/relays/"+url.PathEscape(camera), nil)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+r.Token())
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("gateway: %s", resp.Status)
+		}
+		var body struct {
+			Viewers int `json:"viewers"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			return 0, err
+		}
+		return body.Viewers, nil
+	}
+}
