@@ -17,7 +17,13 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$BIN/gateway" -mqtt :1883 -http :8080 -log-format "$fmt" &
+# Demo tokens for WHIP (the edge) and WHEP (viewers), unless already set;
+# configs/gateway-demo.yaml names these variables. Not for a real deployment.
+export ARGUS_DEMO_EDGE_TOKEN=${ARGUS_DEMO_EDGE_TOKEN:-demo-edge-token-change-me}
+export ARGUS_DEMO_VIEWER_TOKEN=${ARGUS_DEMO_VIEWER_TOKEN:-demo-viewer-token-change-me}
+export ARGUS_DEMO_RIVERSIDE_TOKEN=${ARGUS_DEMO_RIVERSIDE_TOKEN:-demo-riverside-token-change-me}
+
+"$BIN/gateway" -mqtt :1883 -http :8080 -tokens configs/gateway-demo.yaml -log-format "$fmt" &
 pids+=($!)
 
 # The simulator encodes its scenes once (about a minute on first run, then

@@ -1,7 +1,9 @@
-// Command gateway is the Argus command center's side. For now it runs the
-// embedded MQTT broker (:1883) that edges publish to, and an HTTP server
-// (:8080) with /healthz; the SFU, API and console come with later issues.
-// It never imports edge/: what both speak is in drivers/bus.
+// Command gateway is the Argus command center's side. It runs the embedded
+// MQTT broker (:1883) that edges publish to, the directory of cameras that
+// follows their retained statuses, and an HTTP server (:8080) with /healthz
+// and the SFU: edges POST /whip/{camera}, viewers POST /whep/{camera}. The
+// API and console come with later issues. It never imports edge/: what both
+// speak is in drivers/bus.
 package main
 
 import (
@@ -22,6 +24,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/gateway/broker"
+	"github.com/argus-edge/argus/gateway/directory"
 )
 
 func main() {
@@ -39,7 +42,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	mqttAddr := fs.String("mqtt", ":1883", "embedded MQTT broker listen address")
-	httpAddr := fs.String("http", ":8080", "HTTP listen address (/healthz)")
+	httpAddr := fs.String("http", ":8080", "HTTP listen address (/healthz, /whip, /whep)")
+	var so streamOptions
+	so.flags(fs)
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	format := fs.String("log-format", "auto", "log format: json, console, auto (console on a terminal)")
 	if err := fs.Parse(args); err != nil {
@@ -53,22 +58,33 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	dir := directory.New(directory.Options{Broker: localURL(b.Addr()), Log: log})
+	streams, err := newStreams(so, dir, log)
+	if err != nil {
+		b.Close()
+		return err
+	}
+	defer streams.Close()
 	ln, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
+		b.Close()
 		return fmt.Errorf("http: listen %s: %w", *httpAddr, err)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(ctx) })
-	g.Go(func() error { return serveHTTP(ctx, ln, log) })
+	g.Go(func() error { return dir.Run(ctx) })
+	g.Go(func() error { return serveHTTP(ctx, ln, streams, log) })
 	log.Info().Str("mqtt", b.Addr().String()).Str("http", ln.Addr().String()).Msg("gateway ready")
 	err = g.Wait()
 	log.Info().Err(err).Msg("gateway stopped")
 	return err
 }
 
-// serveHTTP serves /healthz until ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, log zerolog.Logger) error {
+// serveHTTP serves /healthz and, at the root, the SFU (/whip, /whep) until
+// ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, streams http.Handler, log zerolog.Logger) error {
 	mux := http.NewServeMux()
+	mux.Handle("/", streams)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

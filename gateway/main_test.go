@@ -27,7 +27,7 @@ func TestGatewayServesHealthzAndMQTTAndStopsCleanly(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort),
-			"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-log-format", "json"}, pw)
+			"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-webrtc-udp", "127.0.0.1:0", "-log-format", "json"}, pw)
 		pw.Close()
 	}()
 	ready := make(chan bool, 1)
@@ -85,7 +85,7 @@ func TestGatewayRefusesABusyPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	err = run(context.Background(), []string{"-mqtt", l.Addr().String(), "-http", "127.0.0.1:0"}, io.Discard)
+	err = run(context.Background(), []string{"-mqtt", l.Addr().String(), "-http", "127.0.0.1:0", "-webrtc-udp", "127.0.0.1:0"}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), l.Addr().String()) {
 		t.Fatalf("got %v, want a listen error naming %s", err, l.Addr())
 	}

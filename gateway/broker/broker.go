@@ -81,6 +81,10 @@ func capabilities() *mqtt.Capabilities {
 // ended in ":0").
 func (b *Broker) Addr() net.Addr { return b.ln.Addr() }
 
+// Close releases the listener of a Broker whose Run will never be called
+// (the caller failed to start something else); Run closes it otherwise.
+func (b *Broker) Close() error { return b.ln.Close() }
+
 // Run serves until ctx ends, then disconnects every client and closes the
 // listener.
 func (b *Broker) Run(ctx context.Context) error {

@@ -187,11 +187,17 @@ func exchange(t *testing.T, pc *webrtc.PeerConnection, base, path, token string)
 // clip encodes a 3 s 320x240 15 fps H.264 Annex-B clip with ffmpeg and returns its access units.
 func clip(t *testing.T) [][][]byte {
 	t.Helper()
+	return clipOf(t, "320x240")
+}
+
+// clipOf encodes a 3 s 15 fps H.264 Annex-B clip of size (WxH) with ffmpeg and returns its access units.
+func clipOf(t *testing.T, size string) [][][]byte {
+	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg not installed (apt-get install ffmpeg)")
 	}
 	out := filepath.Join(t.TempDir(), "out.h264")
-	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15",
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size="+size+":rate=15",
 		"-t", "3", "-c:v", "libx264", "-bsf:v", "h264_mp4toannexb", "-g", "15", "-bf", "0", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v: %s", err, b)

@@ -1,0 +1,177 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/broker"
+)
+
+// startBroker runs the gateway's embedded broker on a free loopback port
+// until the test ends and returns its URL.
+func startBroker(t *testing.T) string {
+	t.Helper()
+	b, err := broker.New(broker.Options{Addr: "127.0.0.1:0", Log: peers.TestLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "tcp://" + b.Addr().String()
+}
+
+// startDirectory runs a Directory on url until the test ends and waits
+// until it is subscribed.
+func startDirectory(t *testing.T, url string) *Directory {
+	t.Helper()
+	d := New(Options{Broker: url, ClientID: "dir-" + t.Name(), Log: peers.TestLog(t)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	select {
+	case <-d.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("directory not subscribed within 10s")
+	}
+	return d
+}
+
+// edgeClient is a paho client standing for an edge.
+func edgeClient(t *testing.T, url, id string) paho.Client {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("%s: connect: %v", id, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
+
+func publish(t *testing.T, c paho.Client, topic string, retained bool, v any) {
+	t.Helper()
+	var payload []byte
+	if v != nil {
+		var err error
+		if payload, err = json.Marshal(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tok := c.Publish(topic, 1, retained, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish %s: %v", topic, tok.Error())
+	}
+}
+
+// eventually polls cond every 10 ms for up to 10 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Real: the embedded broker and paho clients. Statuses retained before the
+// directory connects, published after it, cleared, and lying about their
+// topic.
+func TestLookupFollowsRetainedStatuses(t *testing.T) {
+	url := startBroker(t)
+	e := edgeClient(t, url, "edge-a")
+	publish(t, e, bus.CameraStatusTopic("riverside", "cam1"), true,
+		bus.CameraStatus{Site: "riverside", Camera: "cam1", Edge: "edge-a", State: bus.Online})
+	d := startDirectory(t, url)
+	eventually(t, "retained cam1", func() bool { _, _, ok := d.Lookup("cam1"); return ok })
+	if edge, site, _ := d.Lookup("cam1"); edge != "edge-a" || site != "riverside" {
+		t.Fatalf("cam1: edge %q site %q", edge, site)
+	}
+
+	publish(t, e, bus.CameraStatusTopic("hillside", "cam2"), true,
+		bus.CameraStatus{Site: "hillside", Camera: "cam2", Edge: "edge-a", State: bus.Offline, Reason: "timeout"})
+	// A status whose payload names another camera than its topic is ignored.
+	publish(t, e, bus.CameraStatusTopic("hillside", "cam3"), true,
+		bus.CameraStatus{Site: "hillside", Camera: "cam9", Edge: "edge-a"})
+	eventually(t, "cam2", func() bool { _, _, ok := d.Lookup("cam2"); return ok })
+	if cs, _ := d.Camera("cam2"); cs.State != bus.Offline || cs.Reason != "timeout" {
+		t.Fatalf("cam2 status %+v", cs)
+	}
+
+	// The camera moves to another edge, then its retained status is cleared.
+	publish(t, e, bus.CameraStatusTopic("riverside", "cam1"), true,
+		bus.CameraStatus{Site: "riverside", Camera: "cam1", Edge: "edge-b", State: bus.Online})
+	eventually(t, "cam1 on edge-b", func() bool { edge, _, _ := d.Lookup("cam1"); return edge == "edge-b" })
+	publish(t, e, bus.CameraStatusTopic("riverside", "cam1"), true, nil)
+	eventually(t, "cam1 forgotten", func() bool { _, _, ok := d.Lookup("cam1"); return !ok })
+	if _, _, ok := d.Lookup("cam3"); ok || d.Len() != 1 {
+		t.Fatalf("cam3 known %v, %d cameras, want only cam2", ok, d.Len())
+	}
+}
+
+// Real: the embedded broker; an edge answering relay_start, a stray reply
+// with another request id, a reply from the wrong edge, and an edge that
+// never answers.
+func TestCommandAwaitsTheMatchingReply(t *testing.T) {
+	url := startBroker(t)
+	d := startDirectory(t, url)
+	e := edgeClient(t, url, "edge-a")
+	got := make(chan bus.Command, 1)
+	tok := e.Subscribe(bus.CommandTopic("edge-a"), 1, func(c paho.Client, m paho.Message) {
+		var cmd bus.Command
+		if err := json.Unmarshal(m.Payload(), &cmd); err != nil {
+			t.Error(err)
+			return
+		}
+		got <- cmd
+		go func() {
+			stray := bus.Reply{RequestID: "not-" + cmd.RequestID, Action: cmd.Action, OK: false, Error: "stray"}
+			wrongEdge := bus.Reply{RequestID: cmd.RequestID, Action: cmd.Action, OK: false, Error: "wrong edge"}
+			publish(t, c, bus.ReplyTopic("edge-a"), false, stray)
+			publish(t, c, bus.ReplyTopic("edge-z"), false, wrongEdge)
+			publish(t, c, bus.ReplyTopic("edge-a"), false, bus.Reply{RequestID: cmd.RequestID, Action: cmd.Action,
+				Camera: cmd.Camera, OK: true, Time: bus.Now()})
+		}()
+	})
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := d.Command(ctx, "edge-a", bus.Command{Action: bus.ActionRelayStart, Camera: "cam1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := <-got
+	if !r.OK || r.RequestID != cmd.RequestID || cmd.RequestID == "" || cmd.Camera != "cam1" || cmd.Time.IsZero() {
+		t.Fatalf("reply %+v to command %+v", r, cmd)
+	}
+
+	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := d.Command(ctx, "edge-silent", bus.Command{Action: bus.ActionRelayStart, Camera: "cam2"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("silent edge: %v, want a deadline error", err)
+	}
+	if _, err := d.Command(context.Background(), "Edge/+", bus.Command{Action: bus.ActionRelayStart}); err == nil {
+		t.Fatal("an invalid edge id was accepted")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.pending) != 0 {
+		t.Fatalf("%d commands still pending", len(d.pending))
+	}
+}

@@ -1,0 +1,145 @@
+package sfu
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+// whepPage is the viewer page the browser tests load, served from the same
+// origin as the SFU (no CDN, no external asset).
+//
+//go:embed testdata/whep.html
+var whepPage []byte
+
+// inbound is what testdata/whep.html's stats(camera) returns.
+type inbound struct {
+	State         string `json:"state"`
+	FramesDecoded int    `json:"framesDecoded"`
+	FrameWidth    int    `json:"frameWidth"`
+	FrameHeight   int    `json:"frameHeight"`
+	Codec         string `json:"codec"`
+}
+
+// startBrowserSFU serves the SFU and the viewer page on one loopback origin.
+// ICE listens on every interface: Chromium gathers no loopback candidates.
+func startBrowserSFU(t *testing.T) *httptest.Server {
+	t.Helper()
+	s, _, _ := startSFU(t, func(o *Options) {
+		o.UDPAddr = "0.0.0.0:0"
+		o.Site = func(camera string) (string, bool) { return "riverside", strings.HasPrefix(camera, "cam") }
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(whepPage)
+	})
+	mux.Handle("/", s)
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	return hs
+}
+
+// openPage starts Chromium on the viewer page and watches each camera over WHEP.
+func openPage(t *testing.T, base string, cameras ...string) context.Context {
+	t.Helper()
+	ctx := peers.Chromium(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/")); err != nil {
+		t.Fatalf("chromium: open %s: %v", base, err)
+	}
+	for _, cam := range cameras {
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		loc, err := chromedp.Run(wctx, chromedp.Evaluate[string](
+			fmt.Sprintf("watch(%s, %s)", strconv.Quote(cam), strconv.Quote(otherTok)), chromedp.EvalAwaitPromise))
+		cancel()
+		if err != nil {
+			t.Fatalf("chromium: WHEP %s: %v", cam, err)
+		}
+		if !strings.HasPrefix(loc, "/whep/"+cam+"/") {
+			t.Fatalf("chromium: WHEP %s: Location %q", cam, loc)
+		}
+	}
+	return ctx
+}
+
+// stats reads the camera's inbound-rtp statistics from the browser.
+func stats(t *testing.T, ctx context.Context, camera string) inbound {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := chromedp.Run(sctx, chromedp.Evaluate[inbound](
+		fmt.Sprintf("stats(%s)", strconv.Quote(camera)), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("chromium: getStats %s: %v", camera, err)
+	}
+	return st
+}
+
+// awaitDecoding polls the browser until the camera has decoded frames at
+// width x height, then until framesDecoded has risen again: the video plays.
+func awaitDecoding(t *testing.T, ctx context.Context, camera string, width, height int, within time.Duration) inbound {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var first, last inbound
+	for {
+		last = stats(t, ctx, camera)
+		if first.FramesDecoded == 0 && last.FramesDecoded > 0 && last.FrameWidth == width && last.FrameHeight == height {
+			first = last
+		} else if first.FramesDecoded > 0 && last.FramesDecoded > first.FramesDecoded {
+			if last.FrameWidth != width || last.FrameHeight != height {
+				t.Fatalf("%s: decoding at %dx%d, want %dx%d", camera, last.FrameWidth, last.FrameHeight, width, height)
+			}
+			return last
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: within %s the browser reached %+v (first good read %+v), want frames decoded rising at %dx%d",
+				camera, within, last, first, width, height)
+		}
+		time.Sleep(100 * time.Millisecond) // the poll interval of a browser we cannot be notified by
+	}
+}
+
+// Real: Debian's headless Chromium runs the page's WHEP client against the
+// SFU and plays the video; a pion WHIP publisher sends ffmpeg's H.264 at
+// 640x360, 15 fps, looped. getStats must show frames decoded rising at 640x360.
+func TestBrowserPlaysWHEP(t *testing.T) {
+	aus := clipOf(t, "640x360")
+	hs := startBrowserSFU(t)
+	publish(t, hs.URL, "cam1", edge2Tok, aus)
+	ctx := openPage(t, hs.URL, "cam1")
+	st := awaitDecoding(t, ctx, "cam1", 640, 360, 30*time.Second)
+	if !strings.EqualFold(st.Codec, "video/H264") {
+		t.Errorf("codec %q, want video/H264", st.Codec)
+	}
+	t.Logf("cam1: %+v", st)
+}
+
+// Real: one page watching four cameras, each from its own WHIP publisher,
+// in four <video> elements; all four must decode.
+func TestBrowserPlaysFourCameras(t *testing.T) {
+	aus := clipOf(t, "640x360")
+	hs := startBrowserSFU(t)
+	cams := []string{"cam1", "cam2", "cam3", "cam4"}
+	for _, cam := range cams {
+		publish(t, hs.URL, cam, edge2Tok, aus)
+	}
+	ctx := openPage(t, hs.URL, cams...)
+	for _, cam := range cams {
+		st := awaitDecoding(t, ctx, cam, 640, 360, 45*time.Second)
+		t.Logf("%s: %+v", cam, st)
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('video').length`))
+	if err != nil || n != len(cams) {
+		t.Fatalf("page has %d video elements (%v), want %d", n, err, len(cams))
+	}
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+const (
+	edgeSecret   = "edge-secret-0123456789"
+	viewerSecret = "viewer-secret-0123456789"
+	guardSecret  = "guard-secret-0123456789"
+)
+
+// syncBuffer is a log sink tests read while the gateway writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startGateway runs the gateway with a tokens file until the test ends and
+// returns its HTTP and MQTT URLs and its log.
+func startGateway(t *testing.T) (httpURL, mqttURL string, log *syncBuffer) {
+	t.Helper()
+	tokens := filepath.Join(t.TempDir(), "tokens.yaml")
+	os.WriteFile(tokens, []byte(`tokens:
+  - {name: edge-demo, role: edge, sites: ["*"], edge: edge-demo, token_env: T_EDGE}
+  - {name: duty-officer, role: viewer, sites: ["*"], token_env: T_VIEWER}
+  - {name: riverside-guard, role: viewer, sites: [riverside], token_env: T_GUARD}
+`), 0o600)
+	t.Setenv("T_EDGE", edgeSecret)
+	t.Setenv("T_VIEWER", viewerSecret)
+	t.Setenv("T_GUARD", guardSecret)
+	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
+	log = &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
+			"-webrtc-udp", "127.0.0.1:0", "-tokens", tokens, "-log-format", "json", "-on-demand-timeout", "10s"}, log)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(log.String(), `"following camera statuses"`) {
+		select {
+		case err := <-done:
+			t.Fatalf("gateway exited: %v\n%s", err, log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway not ready after 10s:\n%s", log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", httpPort), fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort), log
+}
+
+// pionPC is a pion PeerConnection for loopback tests.
+func pionPC(t *testing.T) *webrtc.PeerConnection {
+	t.Helper()
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	pc, err := webrtc.NewAPI(webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc
+}
+
+// sdpOffer returns pc's complete (non-trickle) offer.
+func sdpOffer(t *testing.T, pc *webrtc.PeerConnection) string {
+	t.Helper()
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(o); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	return pc.LocalDescription().SDP
+}
+
+func postSDP(url, token, sdp string) (int, string, error) {
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(sdp))
+	req.Header.Set("Content-Type", "application/sdp")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+// fakeEdge answers relay_start for its cameras by publishing them over WHIP
+// (an offer with an H.264 track: the uplink exists once the answer is given).
+func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(mqttURL).SetClientID("edge-demo"))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("edge: connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	handle := func(c paho.Client, m paho.Message) {
+		var cmd bus.Command
+		json.Unmarshal(m.Payload(), &cmd)
+		r := bus.Reply{RequestID: cmd.RequestID, Action: cmd.Action, Camera: cmd.Camera, OK: true, Time: bus.Now()}
+		pc := pionPC(t)
+		track, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264}, "video", "edge")
+		pc.AddTrack(track)
+		st, body, err := postSDP(httpURL+"/whip/"+cmd.Camera, edgeSecret, sdpOffer(t, pc))
+		if err != nil || st != http.StatusCreated {
+			r.OK, r.Error = false, fmt.Sprintf("whip: %d %s %v", st, body, err)
+		} else {
+			pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: body})
+		}
+		b, _ := json.Marshal(r)
+		c.Publish(bus.ReplyTopic("edge-demo"), 1, false, b)
+	}
+	if tok := c.Subscribe(bus.CommandTopic("edge-demo"), 1, func(c paho.Client, m paho.Message) { go handle(c, m) }); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	for cam, site := range cameras {
+		b, _ := json.Marshal(bus.CameraStatus{Site: site, Camera: cam, Edge: "edge-demo", State: bus.Online})
+		if tok := c.Publish(bus.CameraStatusTopic(site, cam), 1, true, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+	}
+}
+
+// Real: the gateway's run with a tokens file, its embedded broker, paho and
+// pion peers. A viewer asks for a camera nobody relays: the gateway finds its
+// edge in the retained statuses, sends relay_start over MQTT, the edge
+// publishes over WHIP and the viewer gets its answer. Sites limit viewers,
+// every view is in the log as "stream view", and no token ever is.
+func TestGatewayStartsARelayOnDemand(t *testing.T) {
+	httpURL, mqttURL, log := startGateway(t)
+	fakeEdge(t, httpURL, mqttURL, map[string]string{"riverside-walk": "riverside", "hillside-fire": "hillside"})
+
+	viewer := pionPC(t)
+	viewer.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+	offer := sdpOffer(t, viewer)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st, body, err := postSDP(httpURL+"/whep/riverside-walk", viewerSecret, offer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == http.StatusCreated {
+			break
+		}
+		// 404 until the directory has the retained status.
+		if st != http.StatusNotFound || time.Now().After(deadline) {
+			t.Fatalf("WHEP riverside-walk: %d %s\n%s", st, body, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	guard := pionPC(t)
+	guard.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+	if st, body, _ := postSDP(httpURL+"/whep/hillside-fire", guardSecret, sdpOffer(t, guard)); st != http.StatusForbidden {
+		t.Fatalf("riverside guard on a hillside camera: %d %s, want 403", st, body)
+	}
+	if st, _, _ := postSDP(httpURL+"/whep/riverside-walk", "not-a-token-at-all", offer); st != http.StatusUnauthorized {
+		t.Fatalf("unknown token: %d, want 401", st)
+	}
+
+	out := log.String()
+	for _, want := range []string{
+		`"who":"duty-officer","camera":"riverside-walk","site":"riverside","action":"whep"`,
+		`"who":"edge:edge-demo","camera":"riverside-walk","site":"riverside","action":"whip"`,
+		`"who":"riverside-guard","camera":"hillside-fire","site":"hillside","action":"whep.denied"`,
+		`"message":"stream view"`,
+		`"message":"relay started on demand"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s", want)
+		}
+	}
+	for _, secret := range []string{edgeSecret, viewerSecret, guardSecret, "not-a-token-at-all"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log shows a token")
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+}
