@@ -104,6 +104,7 @@ func New(opts Options) (*Server, error) {
 	s.mux.HandleFunc("POST /whep/{camera}", s.handleWHEP)
 	s.mux.HandleFunc("DELETE /whip/{camera}/{id}", s.handleDelete(ActionWHIP))
 	s.mux.HandleFunc("DELETE /whep/{camera}/{id}", s.handleDelete(ActionWHEP))
+	s.mux.HandleFunc("GET /api/relays/{camera}", s.handleViewers)
 	s.mux.HandleFunc("PATCH /{kind}/{camera}/{id}", func(w http.ResponseWriter, _ *http.Request) {
 		httpError(w, http.StatusMethodNotAllowed, "trickle ICE is not supported: send a complete offer")
 	})
@@ -162,6 +163,31 @@ func (s *Server) Sessions() (uplinks, viewers int) {
 		}
 	}
 	return uplinks, viewers
+}
+
+// Viewers returns how many WHEP sessions watch camera now.
+func (s *Server) Viewers(camera string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, ss := range s.sessions {
+		if ss.kind == ActionWHEP && ss.camera != nil && ss.camera.id == camera {
+			n++
+		}
+	}
+	return n
+}
+
+// handleViewers answers the edge relaying a camera with its viewer count,
+// so an unwatched relay stops on its own (edge: relay.idle_timeout). Only
+// a credential that may publish the camera may ask.
+func (s *Server) handleViewers(w http.ResponseWriter, r *http.Request) {
+	cam := r.PathValue("camera")
+	if _, ok := s.authorize(w, r, ActionWHIP, cam); !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, "{\"camera\":%q,\"viewers\":%d}\n", cam, s.Viewers(cam))
 }
 
 // admit authorizes the request, checks the camera exists and reads a usable offer;

@@ -3,6 +3,7 @@ package sfu
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
@@ -34,6 +35,23 @@ func TestRelay(t *testing.T) {
 	}
 	if up, vw := s.Sessions(); up != 1 || vw != 2 {
 		t.Fatalf("sessions: %d uplinks, %d viewers", up, vw)
+	}
+	// the edge asks how many watch (relay idle stop); a viewer may not ask
+	for _, c := range []struct {
+		tok, want string
+		code      int
+	}{{edgeTok, `"viewers":2`, 200}, {viewerTok, "", 403}} {
+		req, _ := http.NewRequest("GET", hs.URL+"/api/relays/cam1", nil)
+		req.Header.Set("Authorization", "Bearer "+c.tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || !strings.Contains(string(body), c.want) {
+			t.Fatalf("GET /api/relays/cam1: %d %s, want %d %s", resp.StatusCode, body, c.code, c.want)
+		}
 	}
 
 	// The edge reconnects: a second WHIP for the camera replaces the first.
