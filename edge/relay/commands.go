@@ -49,7 +49,7 @@ func (m *Manager) HandleCommand(cmd bus.Command) bus.Reply {
 // because starting a relay takes seconds and a bus handler must return
 // quickly.
 func (m *Manager) CommandHandler(edge string, pub Publisher) func(topic string, payload []byte) {
-	log := m.o.Log.With().Str("component", "relay").Str("edge", edge).Logger()
+	log := m.o.Log.With().Str("component", "relay").Logger() // the edge id is on m.o.Log already
 	return func(_ string, payload []byte) {
 		var cmd bus.Command
 		if err := json.Unmarshal(payload, &cmd); err != nil {
