@@ -23,6 +23,8 @@ type camera struct {
 	// ready is closed while an uplink is attached; replaced when it detaches.
 	ready   chan struct{}
 	viewers map[string]*session
+	// resuming is set while a goroutine asks for a lost uplink again (resume.go).
+	resuming bool
 
 	// Rewriting state so viewers see one continuous stream across uplinks.
 	from      *session // uplink of the last forwarded packet

@@ -42,6 +42,12 @@ type Server struct {
 	cameras  map[string]*camera
 	sessions map[string]*session
 	closed   bool
+
+	// bg bounds background work (resuming lost uplinks); Close cancels it
+	// and waits for it.
+	bg     context.Context
+	stopBg context.CancelFunc
+	bgWG   sync.WaitGroup
 }
 
 // session is one WHIP uplink or WHEP viewer.
@@ -62,6 +68,7 @@ func New(opts Options) (*Server, error) {
 	}
 	opts.defaults()
 	s := &Server{opts: opts, log: opts.Log.With().Str("component", "sfu").Logger(), cameras: map[string]*camera{}, sessions: map[string]*session{}}
+	s.bg, s.stopBg = context.WithCancel(context.Background())
 
 	m := &webrtc.MediaEngine{}
 	if err := registerCodecs(m); err != nil {
@@ -135,9 +142,11 @@ func (s *Server) Close() error {
 		all = append(all, ss)
 	}
 	s.mu.Unlock()
+	s.stopBg()
 	for _, ss := range all {
 		s.end(ss, "server closed")
 	}
+	s.bgWG.Wait()
 	s.closeMuxes()
 	return nil
 }
@@ -301,6 +310,14 @@ func (s *Server) newSession(kind, who string, cam *camera) (*session, error) {
 		switch st {
 		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			s.end(ss, "connection "+st.String())
+		case webrtc.PeerConnectionStateDisconnected:
+			if kind == ActionWHIP {
+				// The edge may be gone (killed, restarted): do not wait
+				// for ICE to fail before asking it to relay again.
+				s.mu.Lock()
+				s.resumeLocked(cam, ss)
+				s.mu.Unlock()
+			}
 		case webrtc.PeerConnectionStateConnected:
 			if kind == ActionWHEP {
 				s.requestKeyframe(cam)
@@ -324,6 +341,7 @@ func (s *Server) end(ss *session, why string) {
 		if cam.uplink == ss {
 			cam.uplink = nil
 			cam.ready = make(chan struct{})
+			s.resumeLocked(cam, ss)
 		}
 	} else {
 		delete(cam.viewers, ss.id)
