@@ -76,7 +76,7 @@ func (a *auditLog) has(line string) bool {
 }
 
 // startSFU serves an SFU on loopback with one shared ephemeral UDP port and ICE-TCP.
-func startSFU(t *testing.T, mod func(*Options)) (*Server, *httptest.Server, *auditLog) {
+func startSFU(t testing.TB, mod func(*Options)) (*Server, *httptest.Server, *auditLog) {
 	t.Helper()
 	al := &auditLog{}
 	opts := Options{Auth: testTokens(), Site: testSite, Audit: al.record, UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0",
@@ -97,7 +97,7 @@ func startSFU(t *testing.T, mod func(*Options)) (*Server, *httptest.Server, *aud
 }
 
 // clientAPI is a pion API for test peers: default codecs, loopback only, no mDNS.
-func clientAPI(t *testing.T, m *webrtc.MediaEngine) *webrtc.API {
+func clientAPI(t testing.TB, m *webrtc.MediaEngine) *webrtc.API {
 	t.Helper()
 	if m == nil {
 		m = &webrtc.MediaEngine{}
@@ -118,7 +118,7 @@ func clientAPI(t *testing.T, m *webrtc.MediaEngine) *webrtc.API {
 }
 
 // post sends an SDP offer and returns the status, body and Location.
-func post(t *testing.T, url, token, contentType, body string) (int, string, string) {
+func post(t testing.TB, url, token, contentType, body string) (int, string, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
@@ -131,7 +131,7 @@ func post(t *testing.T, url, token, contentType, body string) (int, string, stri
 	return do(t, req)
 }
 
-func del(t *testing.T, url, token string) int {
+func del(t testing.TB, url, token string) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodDelete, url, nil)
 	if err != nil {
@@ -142,7 +142,7 @@ func del(t *testing.T, url, token string) int {
 	return st
 }
 
-func do(t *testing.T, req *http.Request) (int, string, string) {
+func do(t testing.TB, req *http.Request) (int, string, string) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -154,7 +154,7 @@ func do(t *testing.T, req *http.Request) (int, string, string) {
 }
 
 // offer creates pc's offer with gathering complete.
-func offer(t *testing.T, pc *webrtc.PeerConnection) string {
+func offer(t testing.TB, pc *webrtc.PeerConnection) string {
 	t.Helper()
 	o, err := pc.CreateOffer(nil)
 	if err != nil {
@@ -169,7 +169,7 @@ func offer(t *testing.T, pc *webrtc.PeerConnection) string {
 }
 
 // exchange posts pc's offer and applies the 201 answer; it returns the resource URL.
-func exchange(t *testing.T, pc *webrtc.PeerConnection, base, path, token string) string {
+func exchange(t testing.TB, pc *webrtc.PeerConnection, base, path, token string) string {
 	t.Helper()
 	st, body, loc := post(t, base+path, token, "application/sdp", offer(t, pc))
 	if st != http.StatusCreated {
@@ -185,13 +185,13 @@ func exchange(t *testing.T, pc *webrtc.PeerConnection, base, path, token string)
 }
 
 // clip encodes a 3 s 320x240 15 fps H.264 Annex-B clip with ffmpeg and returns its access units.
-func clip(t *testing.T) [][][]byte {
+func clip(t testing.TB) [][][]byte {
 	t.Helper()
 	return clipOf(t, "320x240")
 }
 
 // clipOf encodes a 3 s 15 fps H.264 Annex-B clip of size (WxH) with ffmpeg and returns its access units.
-func clipOf(t *testing.T, size string) [][][]byte {
+func clipOf(t testing.TB, size string) [][][]byte {
 	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg not installed (apt-get install ffmpeg)")
@@ -240,7 +240,7 @@ type publisher struct {
 	done   chan struct{}
 }
 
-func publish(t *testing.T, base, camera, token string, aus [][][]byte) *publisher {
+func publish(t testing.TB, base, camera, token string, aus [][][]byte) *publisher {
 	t.Helper()
 	pc, err := clientAPI(t, nil).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -297,7 +297,14 @@ type viewer struct {
 	codec   chan webrtc.RTPCodecParameters
 }
 
-func watch(t *testing.T, base, camera, token string) *viewer {
+func watch(t testing.TB, base, camera, token string) *viewer {
+	t.Helper()
+	return watchFunc(t, base, camera, token, nil)
+}
+
+// watchFunc is watch with onRTP, when non-nil, called on the reading goroutine
+// with every packet as soon as pion returns it, instead of queueing it on packets.
+func watchFunc(t testing.TB, base, camera, token string, onRTP func(*rtp.Packet)) *viewer {
 	t.Helper()
 	pc, err := clientAPI(t, nil).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -314,6 +321,10 @@ func watch(t *testing.T, base, camera, token string) *viewer {
 			if err != nil {
 				return
 			}
+			if onRTP != nil {
+				onRTP(pkt)
+				continue
+			}
 			select {
 			case v.packets <- pkt:
 			default:
@@ -326,7 +337,7 @@ func watch(t *testing.T, base, camera, token string) *viewer {
 }
 
 // await receives n packets within d, failing the test otherwise.
-func (v *viewer) await(t *testing.T, n int, d time.Duration) []*rtp.Packet {
+func (v *viewer) await(t testing.TB, n int, d time.Duration) []*rtp.Packet {
 	t.Helper()
 	timeout := time.After(d)
 	var got []*rtp.Packet
@@ -355,7 +366,7 @@ func (v *viewer) drain() *rtp.Packet {
 }
 
 // awaitState waits until pc reaches one of states.
-func awaitState(t *testing.T, pc *webrtc.PeerConnection, d time.Duration, states ...webrtc.PeerConnectionState) {
+func awaitState(t testing.TB, pc *webrtc.PeerConnection, d time.Duration, states ...webrtc.PeerConnectionState) {
 	t.Helper()
 	ch := make(chan struct{}, 1)
 	check := func(s webrtc.PeerConnectionState) {
