@@ -66,6 +66,8 @@ bench: deps build
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 50
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 200
 	$(GO) run ./deploy/bench/latency -bin $(BIN) -cameras 8
+	$(GO) test -run XXX -bench 'AddedLatency|ViewerStreamsPerCore' -benchtime 20s ./gateway/sfu/
+	$(GO) test -run TestFirstFrame -v -count=1 ./deploy/e2e/
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s

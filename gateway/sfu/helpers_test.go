@@ -98,6 +98,11 @@ func startSFU(t testing.TB, mod func(*Options)) (*Server, *httptest.Server, *aud
 
 // clientAPI is a pion API for test peers: default codecs, loopback only, no mDNS.
 func clientAPI(t testing.TB, m *webrtc.MediaEngine) *webrtc.API {
+	return clientAPIOver(t, m, webrtc.NetworkTypeUDP4)
+}
+
+// clientAPIOver is clientAPI gathering candidates of one network type only.
+func clientAPIOver(t testing.TB, m *webrtc.MediaEngine, network webrtc.NetworkType) *webrtc.API {
 	t.Helper()
 	if m == nil {
 		m = &webrtc.MediaEngine{}
@@ -112,7 +117,7 @@ func clientAPI(t testing.TB, m *webrtc.MediaEngine) *webrtc.API {
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetNetworkTypes([]webrtc.NetworkType{network})
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 }
@@ -306,7 +311,14 @@ func watch(t testing.TB, base, camera, token string) *viewer {
 // with every packet as soon as pion returns it, instead of queueing it on packets.
 func watchFunc(t testing.TB, base, camera, token string, onRTP func(*rtp.Packet)) *viewer {
 	t.Helper()
-	pc, err := clientAPI(t, nil).NewPeerConnection(webrtc.Configuration{})
+	return watchOver(t, clientAPI(t, nil), base, camera, token, onRTP)
+}
+
+// watchOver is watchFunc through a given client API (for example one that
+// only speaks ICE-TCP).
+func watchOver(t testing.TB, api *webrtc.API, base, camera, token string, onRTP func(*rtp.Packet)) *viewer {
+	t.Helper()
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -361,3 +361,34 @@ func TestH265Uplink(t *testing.T) {
 		t.Fatalf("H.264-only viewer of an H.265 camera: %d %q", st, body)
 	}
 }
+
+// TestICETCPFallback: a viewer on a network that drops UDP (simulated by a
+// pion client that gathers TCP candidates only) still gets the camera,
+// through the SFU's ICE-TCP listener.
+func TestICETCPFallback(t *testing.T) {
+	aus := clip(t)
+	_, hs, _ := startSFU(t, nil)
+	publish(t, hs.URL, "cam1", edgeTok, aus)
+	v := watchOver(t, clientAPIOver(t, nil, webrtc.NetworkTypeTCP4), hs.URL, "cam1", viewerTok, nil)
+	if c := <-v.codec; !strings.EqualFold(c.MimeType, webrtc.MimeTypeH264) {
+		t.Fatalf("codec %s over ICE-TCP", c.MimeType)
+	}
+	v.await(t, 50, 15*time.Second)
+	pair, err := selectedPair(v.pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pair.Local.Protocol != webrtc.ICEProtocolTCP {
+		t.Fatalf("selected candidate pair is %s, want TCP", pair.Local.Protocol)
+	}
+}
+
+// selectedPair returns the viewer's selected ICE candidate pair.
+func selectedPair(pc *webrtc.PeerConnection) (*webrtc.ICECandidatePair, error) {
+	for _, tr := range pc.GetTransceivers() {
+		if r := tr.Receiver(); r != nil {
+			return r.Transport().ICETransport().GetSelectedCandidatePair()
+		}
+	}
+	return nil, errors.New("no receiver")
+}
