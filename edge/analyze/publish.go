@@ -54,10 +54,9 @@ func (p *publisher) anomaly(cam Camera, ev rules.Event) bus.Anomaly {
 // decoded, so the snapshot is grey.
 func snapshot(f *frame.Frame) []byte {
 	var img image.Image
-	bw, bh := f.BGRSize()
 	switch {
-	case len(f.BGR) == bw*bh*3 && bw > 0:
-		rgba := image.NewRGBA(image.Rect(0, 0, bw, bh))
+	case len(f.BGR) == f.Width*f.Height*3 && f.Width > 0:
+		rgba := image.NewRGBA(image.Rect(0, 0, f.Width, f.Height))
 		for i, j := 0, 0; i+2 < len(f.BGR); i, j = i+3, j+4 {
 			rgba.Pix[j], rgba.Pix[j+1], rgba.Pix[j+2], rgba.Pix[j+3] = f.BGR[i+2], f.BGR[i+1], f.BGR[i], 0xff
 		}

@@ -268,18 +268,3 @@ func TestNewAndClose(t *testing.T) {
 		t.Errorf("decode after close: %v", err)
 	}
 }
-
-func TestBGRSizeFitsDetectors(t *testing.T) {
-	for _, c := range []struct{ w, h, bw, bh int }{
-		{320, 240, 320, 240},
-		{960, 540, 960, 540},
-		{1280, 720, 960, 540},
-		{1920, 1080, 960, 540},
-		{3840, 2160, 960, 540},
-		{2592, 1944, 960, 720},
-	} {
-		if bw, bh := bgrSize(c.w, c.h); bw != c.bw || bh != c.bh {
-			t.Errorf("%dx%d: colour picture %dx%d, want %dx%d", c.w, c.h, bw, bh, c.bw, c.bh)
-		}
-	}
-}

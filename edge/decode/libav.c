@@ -211,16 +211,15 @@ int argus_luma8(argus_dec *d) {
 // wants is built here, on the C stack, because cgo forbids passing Go memory
 // that holds Go pointers. The scaler is rebuilt only when the picture's size,
 // format or colour description change.
-int argus_convert(argus_dec *d, uint8_t *dst, int dst_fmt, int dst_w, int dst_h) {
+int argus_convert(argus_dec *d, uint8_t *dst, int dst_fmt) {
 	AVFrame *f = d->frame;
 	int range = f->color_range == AVCOL_RANGE_JPEG;
 	int cs = f->colorspace;
 	if (d->sws == NULL || d->sws_w != f->width || d->sws_h != f->height || d->sws_fmt != f->format ||
-	    d->sws_dst != dst_fmt || d->sws_cs != cs || d->sws_range != range ||
-	    d->sws_dw != dst_w || d->sws_dh != dst_h) {
+	    d->sws_dst != dst_fmt || d->sws_cs != cs || d->sws_range != range) {
 		sws_freeContext(d->sws);
 		enter(d);
-		d->sws = sws_getContext(f->width, f->height, f->format, dst_w, dst_h, dst_fmt,
+		d->sws = sws_getContext(f->width, f->height, f->format, f->width, f->height, dst_fmt,
 			SWS_FAST_BILINEAR, NULL, NULL, NULL);
 		leave();
 		if (d->sws == NULL) {
@@ -239,15 +238,13 @@ int argus_convert(argus_dec *d, uint8_t *dst, int dst_fmt, int dst_w, int dst_h)
 		d->sws_dst = dst_fmt;
 		d->sws_cs = cs;
 		d->sws_range = range;
-		d->sws_dw = dst_w;
-		d->sws_dh = dst_h;
 	}
 	uint8_t *planes[4] = {dst, NULL, NULL, NULL};
-	int strides[4] = {dst_w * (dst_fmt == AV_PIX_FMT_BGR24 ? 3 : 1), 0, 0, 0};
+	int strides[4] = {f->width * (dst_fmt == AV_PIX_FMT_BGR24 ? 3 : 1), 0, 0, 0};
 	enter(d);
 	int ret = sws_scale(d->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes, strides);
 	leave();
-	return ret == dst_h ? 0 : AVERROR(EINVAL);
+	return ret == f->height ? 0 : AVERROR(EINVAL);
 }
 
 int argus_strerror(int err, char *buf, int size) {

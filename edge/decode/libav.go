@@ -84,12 +84,12 @@ func plane(d *C.argus_dec, i, rows, width int) ([]byte, int) {
 
 // convert writes the decoded frame into dst as packed BGR24 or GRAY8; dst
 // must hold exactly Width*Height*bytes-per-pixel bytes.
-func convert(d *C.argus_dec, dst []byte, bgr bool, w, h int) error {
+func convert(d *C.argus_dec, dst []byte, bgr bool) error {
 	pf := C.int(C.AV_PIX_FMT_GRAY8)
 	if bgr {
 		pf = C.AV_PIX_FMT_BGR24
 	}
-	if code := C.argus_convert(d, (*C.uint8_t)(unsafe.Pointer(&dst[0])), pf, C.int(w), C.int(h)); code < 0 {
+	if code := C.argus_convert(d, (*C.uint8_t)(unsafe.Pointer(&dst[0])), pf); code < 0 {
 		return &avErr{op: "convert", code: int(code), msg: lastLog(d)}
 	}
 	return nil

@@ -25,7 +25,7 @@ typedef struct argus_dec {
 	AVFrame *frame;      // the decoded picture, owned by the decoder's pool
 	AVBufferRef *in;     // padded input buffer, reused while writable
 	struct SwsContext *sws;
-	int sws_w, sws_h, sws_fmt, sws_dst, sws_cs, sws_range, sws_dw, sws_dh;
+	int sws_w, sws_h, sws_fmt, sws_dst, sws_cs, sws_range;
 	char msg[256];       // most severe libav log line of the current call
 	int msg_level;
 } argus_dec;
@@ -40,7 +40,7 @@ int argus_send(argus_dec *d, int size, int64_t pts, int drain);
 int argus_receive(argus_dec *d);
 void argus_flush(argus_dec *d);
 int argus_luma8(argus_dec *d);
-int argus_convert(argus_dec *d, uint8_t *dst, int dst_fmt, int dst_w, int dst_h);
+int argus_convert(argus_dec *d, uint8_t *dst, int dst_fmt);
 int argus_strerror(int err, char *buf, int size);
 
 #endif

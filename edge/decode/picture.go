@@ -47,35 +47,18 @@ func (d *Decoder) picture(mode Mode) (*frame.Frame, error) {
 	}
 	if C.argus_luma8(d.c) != 0 {
 		copyPlane(out.Gray, d, w, h)
-	} else if err := convert(d.c, out.Gray, false, w, h); err != nil {
+	} else if err := convert(d.c, out.Gray, false); err != nil {
 		d.Release(out)
 		return nil, err
 	}
 	if mode == Active && !d.noBGR {
-		bw, bh := bgrSize(w, h)
-		out.BGR = d.bufs.get(&d.bufs.bgr, bw*bh*3)
-		out.BGRWidth, out.BGRHeight = bw, bh
-		if err := convert(d.c, out.BGR, true, bw, bh); err != nil {
+		out.BGR = d.bufs.get(&d.bufs.bgr, w*h*3)
+		if err := convert(d.c, out.BGR, true); err != nil {
 			d.Release(out)
 			return nil, err
 		}
 	}
 	return out, nil
-}
-
-// MaxBGRWidth bounds the width of the colour picture handed to the
-// detectors: each of them shrinks it further (to 320 px for fire and smoke,
-// 416 for YOLOX), and converting a 1080p picture at full size cost as much
-// as the detectors together. Snapshots are this wide too.
-const MaxBGRWidth = 960
-
-// bgrSize fits w×h within MaxBGRWidth, keeping the aspect ratio and even
-// sides.
-func bgrSize(w, h int) (int, int) {
-	if w <= MaxBGRWidth {
-		return w, h
-	}
-	return MaxBGRWidth, max(2, (h*MaxBGRWidth/w)&^1)
 }
 
 // copyPlane packs libav's luma plane, whose rows may be padded, into dst.

@@ -17,21 +17,9 @@ type Frame struct {
 	Width, Height int
 	// Gray is the luma plane, Width*Height bytes, row after row.
 	Gray []byte
-	// BGR is the picture as packed 8-bit BGR, BGRWidth*BGRHeight*3 bytes;
-	// nil when only luma was decoded (idle mode).
+	// BGR is the picture as packed 8-bit BGR, Width*Height*3 bytes; nil
+	// when only luma was decoded (idle mode).
 	BGR []byte
-	// BGRWidth and BGRHeight are the size of BGR: the decoder converts
-	// large pictures to a smaller colour picture, since every detector
-	// shrinks it further anyway; 0 means Width and Height.
-	BGRWidth, BGRHeight int
 	// Key tells that the picture came from a keyframe.
 	Key bool
-}
-
-// BGRSize returns the size of the BGR picture.
-func (f *Frame) BGRSize() (width, height int) {
-	if f.BGRWidth > 0 && f.BGRHeight > 0 {
-		return f.BGRWidth, f.BGRHeight
-	}
-	return f.Width, f.Height
 }

@@ -130,13 +130,7 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 	if regions != nil && len(regions) == 0 {
 		return nil, nil
 	}
-	// Boxes are planned in the pixels of the picture the work runs on: the
-	// colour picture, smaller than the luma on large frames, for a model.
-	w, h := f.Width, f.Height
-	if d.net != nil && f.BGR != nil {
-		w, h = f.BGRSize()
-	}
-	crops, whole := plan(regions, w, h)
+	crops, whole := plan(regions, f.Width, f.Height)
 	var cands []candidate
 	var err error
 	if d.net != nil {
@@ -152,7 +146,7 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 	if err != nil {
 		return nil, fmt.Errorf("objects: camera %s: %w", d.camera, err)
 	}
-	return d.detections(nms(cands, d.iou()), w, h), nil
+	return d.detections(nms(cands, d.iou()), f.Width, f.Height), nil
 }
 
 func (d *Detector) iou() float32 {

@@ -34,8 +34,8 @@ func Check(f *frame.Frame) error {
 	if len(f.Gray) != f.Width*f.Height {
 		return fmt.Errorf("frame %dx%d: luma plane has %d bytes, want %d", f.Width, f.Height, len(f.Gray), f.Width*f.Height)
 	}
-	if bw, bh := f.BGRSize(); f.BGR != nil && (bw <= 0 || bh <= 0 || bw > f.Width || bh > f.Height || len(f.BGR) != bw*bh*3) {
-		return fmt.Errorf("frame %dx%d: BGR plane %dx%d has %d bytes, want %d", f.Width, f.Height, bw, bh, len(f.BGR), bw*bh*3)
+	if f.BGR != nil && len(f.BGR) != f.Width*f.Height*3 {
+		return fmt.Errorf("frame %dx%d: BGR plane has %d bytes, want %d", f.Width, f.Height, len(f.BGR), f.Width*f.Height*3)
 	}
 	return nil
 }
@@ -56,8 +56,7 @@ func BGR(f *frame.Frame) (gocv.Mat, error) {
 	if f.BGR == nil {
 		return gocv.Mat{}, ErrNoBGR
 	}
-	bw, bh := f.BGRSize()
-	return gocv.NewMatFromBytes(bh, bw, gocv.MatTypeCV8UC3, f.BGR)
+	return gocv.NewMatFromBytes(f.Height, f.Width, gocv.MatTypeCV8UC3, f.BGR)
 }
 
 // Fit returns w×h scaled down so that neither side exceeds max, keeping
