@@ -46,15 +46,6 @@ type whepResult struct {
 	Location string `json:"location"`
 }
 
-// inbound is what the page's stats() returns.
-type inbound struct {
-	State         string `json:"state"`
-	FramesDecoded int    `json:"framesDecoded"`
-	FrameWidth    int    `json:"frameWidth"`
-	FrameHeight   int    `json:"frameHeight"`
-	Codec         string `json:"codec"`
-}
-
 // timings are the page's performance.now() marks for one viewer, in ms.
 type timings struct {
 	Start        float64 `json:"start"`
@@ -74,18 +65,6 @@ func openPage(t *testing.T, st *stack) context.Context {
 	return ctx
 }
 
-// eval runs a JavaScript expression (awaiting a promise) within 90 s.
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
-	t.Helper()
-	ectx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ectx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("chromium: %s: %v", js, err)
-	}
-	return v
-}
-
 // watchAll starts one WHEP viewer per key at once; keys[i] watches cams[i].
 func watchAll(t *testing.T, ctx context.Context, keys, cams []string) []whepResult {
 	t.Helper()
@@ -93,7 +72,7 @@ func watchAll(t *testing.T, ctx context.Context, keys, cams []string) []whepResu
 	for i := range keys {
 		calls[i] = fmt.Sprintf("watch(%s, %s, %s)", strconv.Quote(keys[i]), strconv.Quote(cams[i]), strconv.Quote(viewerToken))
 	}
-	return eval[[]whepResult](t, ctx, "Promise.all(["+strings.Join(calls, ", ")+"])")
+	return peers.Eval[[]whepResult](t, ctx, "Promise.all(["+strings.Join(calls, ", ")+"])")
 }
 
 func mustWatch(t *testing.T, ctx context.Context, keys, cams []string) {
@@ -102,35 +81,6 @@ func mustWatch(t *testing.T, ctx context.Context, keys, cams []string) {
 		if r.Status != 201 || !strings.HasPrefix(r.Location, "/whep/"+cams[i]+"/") {
 			t.Fatalf("WHEP %s for %s: %d %q (Location %q)", cams[i], keys[i], r.Status, r.Body, r.Location)
 		}
-	}
-}
-
-func stats(t *testing.T, ctx context.Context, key string) inbound {
-	t.Helper()
-	return eval[inbound](t, ctx, fmt.Sprintf("stats(%s)", strconv.Quote(key)))
-}
-
-// awaitDecoding polls the browser until key has decoded frames at width x
-// height, then until framesDecoded has risen again: the video plays.
-func awaitDecoding(t *testing.T, ctx context.Context, key string, width, height int, within time.Duration) inbound {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	var first, last inbound
-	for {
-		last = stats(t, ctx, key)
-		if first.FramesDecoded == 0 && last.FramesDecoded > 0 && last.FrameWidth == width && last.FrameHeight == height {
-			first = last
-		} else if first.FramesDecoded > 0 && last.FramesDecoded > first.FramesDecoded {
-			if last.FrameWidth != width || last.FrameHeight != height {
-				t.Fatalf("%s: decoding at %dx%d, want %dx%d", key, last.FrameWidth, last.FrameHeight, width, height)
-			}
-			return last
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: within %s the browser reached %+v (first good read %+v), want frames decoded rising at %dx%d",
-				key, within, last, first, width, height)
-		}
-		time.Sleep(100 * time.Millisecond) // the poll interval of a browser we cannot be notified by
 	}
 }
 
@@ -145,7 +95,7 @@ func TestFirstFrameOnDemand(t *testing.T) {
 		t.Fatalf("cam1 relayed before anyone watched (%d uplinks)", n)
 	}
 	mustWatch(t, ctx, []string{"v"}, []string{"cam1"})
-	in := awaitDecoding(t, ctx, "v", 640, 360, 60*time.Second)
+	in := peers.AwaitDecoding(t, ctx, "v", 640, 360, 60*time.Second)
 	if !strings.EqualFold(in.Codec, "video/H264") {
 		t.Errorf("codec %q, want video/H264", in.Codec)
 	}
@@ -154,7 +104,7 @@ func TestFirstFrameOnDemand(t *testing.T) {
 	}
 	var tm timings
 	poll(t, "first-frame marks", 30*time.Second, func() (bool, string) {
-		tm = eval[timings](t, ctx, `window.argus.times["v"]`)
+		tm = peers.Eval[timings](t, ctx, `window.argus.times["v"]`)
 		return tm.FirstFrame > 0 && tm.FirstDecoded > 0, fmt.Sprintf("%+v", tm)
 	})
 	rvfc, decoded := tm.FirstFrame-tm.Post, tm.FirstDecoded-tm.Post
@@ -174,7 +124,7 @@ func TestTwentyViewersOneUplink(t *testing.T) {
 	}
 	mustWatch(t, ctx, keys, cams)
 	for _, k := range keys {
-		awaitDecoding(t, ctx, k, 640, 360, 60*time.Second)
+		peers.AwaitDecoding(t, ctx, k, 640, 360, 60*time.Second)
 	}
 	if n := len(st.gateway.log.events("uplink", map[string]string{"camera": "cam2"})); n != 1 {
 		t.Errorf("gateway logged %d uplinks for cam2, want 1", n)
@@ -195,7 +145,7 @@ func TestFourCamerasOnePage(t *testing.T) {
 	cams := []string{"cam1", "cam2", "cam3", "cam4"}
 	mustWatch(t, ctx, cams, cams)
 	for _, c := range cams {
-		in := awaitDecoding(t, ctx, c, 640, 360, 60*time.Second)
+		in := peers.AwaitDecoding(t, ctx, c, 640, 360, 60*time.Second)
 		t.Logf("%s: %+v", c, in)
 	}
 }
@@ -208,25 +158,25 @@ func TestEdgeKillAndRestartViewerResumes(t *testing.T) {
 	st := startStack(t)
 	ctx := openPage(t, st)
 	mustWatch(t, ctx, []string{"v"}, []string{"cam3"})
-	awaitDecoding(t, ctx, "v", 640, 360, 60*time.Second)
+	peers.AwaitDecoding(t, ctx, "v", 640, 360, 60*time.Second)
 
 	st.edge.kill(t)
 	// The picture stops: two reads a second apart show no new frame.
-	var stalled inbound
+	var stalled peers.Inbound
 	poll(t, "frames stop after the edge is killed", 30*time.Second, func() (bool, string) {
-		a := stats(t, ctx, "v")
+		a := peers.Stats(t, ctx, "v")
 		time.Sleep(time.Second) // the comparison interval, not synchronisation
-		stalled = stats(t, ctx, "v")
+		stalled = peers.Stats(t, ctx, "v")
 		return a.FramesDecoded == stalled.FramesDecoded, fmt.Sprintf("%d then %d", a.FramesDecoded, stalled.FramesDecoded)
 	})
 	restarted := time.Now()
 	st.startEdge(t)
 	poll(t, "frames resume", 90*time.Second, func() (bool, string) {
-		in := stats(t, ctx, "v")
+		in := peers.Stats(t, ctx, "v")
 		return in.FramesDecoded > stalled.FramesDecoded+5 && in.FrameWidth == 640 && in.FrameHeight == 360, fmt.Sprintf("%+v", in)
 	})
 	resumed := time.Since(restarted)
-	in := awaitDecoding(t, ctx, "v", 640, 360, 30*time.Second)
+	in := peers.AwaitDecoding(t, ctx, "v", 640, 360, 30*time.Second)
 	if in.State != "connected" {
 		t.Errorf("viewer PeerConnection %q, want connected throughout", in.State)
 	}
@@ -247,12 +197,12 @@ func TestH265InChromium(t *testing.T) {
 	st := startStack(t)
 	ctx := openPage(t, st)
 	r := watchAll(t, ctx, []string{"h"}, []string{"cam5"})[0]
-	codecs := eval[[]string](t, ctx, `offered("h")`)
+	codecs := peers.Eval[[]string](t, ctx, `offered("h")`)
 	if slices.Contains(codecs, "H265") {
 		if r.Status != 201 {
 			t.Fatalf("Chromium offered H.265 %v, WHEP answered %d %q", codecs, r.Status, r.Body)
 		}
-		in := awaitDecoding(t, ctx, "h", 640, 360, 60*time.Second)
+		in := peers.AwaitDecoding(t, ctx, "h", 640, 360, 60*time.Second)
 		t.Logf("Chromium offers H.265 and decodes cam5: %+v", in)
 		return
 	}

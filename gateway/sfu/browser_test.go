@@ -22,15 +22,6 @@ import (
 //go:embed testdata/whep.html
 var whepPage []byte
 
-// inbound is what testdata/whep.html's stats(camera) returns.
-type inbound struct {
-	State         string `json:"state"`
-	FramesDecoded int    `json:"framesDecoded"`
-	FrameWidth    int    `json:"frameWidth"`
-	FrameHeight   int    `json:"frameHeight"`
-	Codec         string `json:"codec"`
-}
-
 // startBrowserSFU serves the SFU and the viewer page on one loopback origin.
 // ICE listens on every interface: Chromium gathers no loopback candidates.
 func startBrowserSFU(t *testing.T) *httptest.Server {
@@ -72,43 +63,6 @@ func openPage(t *testing.T, base string, cameras ...string) context.Context {
 	return ctx
 }
 
-// stats reads the camera's inbound-rtp statistics from the browser.
-func stats(t *testing.T, ctx context.Context, camera string) inbound {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	st, err := chromedp.Run(sctx, chromedp.Evaluate[inbound](
-		fmt.Sprintf("stats(%s)", strconv.Quote(camera)), chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("chromium: getStats %s: %v", camera, err)
-	}
-	return st
-}
-
-// awaitDecoding polls the browser until the camera has decoded frames at
-// width x height, then until framesDecoded has risen again: the video plays.
-func awaitDecoding(t *testing.T, ctx context.Context, camera string, width, height int, within time.Duration) inbound {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	var first, last inbound
-	for {
-		last = stats(t, ctx, camera)
-		if first.FramesDecoded == 0 && last.FramesDecoded > 0 && last.FrameWidth == width && last.FrameHeight == height {
-			first = last
-		} else if first.FramesDecoded > 0 && last.FramesDecoded > first.FramesDecoded {
-			if last.FrameWidth != width || last.FrameHeight != height {
-				t.Fatalf("%s: decoding at %dx%d, want %dx%d", camera, last.FrameWidth, last.FrameHeight, width, height)
-			}
-			return last
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: within %s the browser reached %+v (first good read %+v), want frames decoded rising at %dx%d",
-				camera, within, last, first, width, height)
-		}
-		time.Sleep(100 * time.Millisecond) // the poll interval of a browser we cannot be notified by
-	}
-}
-
 // Real: Debian's headless Chromium runs the page's WHEP client against the
 // SFU and plays the video; a pion WHIP publisher sends ffmpeg's H.264 at
 // 640x360, 15 fps, looped. getStats must show frames decoded rising at 640x360.
@@ -117,7 +71,7 @@ func TestBrowserPlaysWHEP(t *testing.T) {
 	hs := startBrowserSFU(t)
 	publish(t, hs.URL, "cam1", edge2Tok, aus)
 	ctx := openPage(t, hs.URL, "cam1")
-	st := awaitDecoding(t, ctx, "cam1", 640, 360, 30*time.Second)
+	st := peers.AwaitDecoding(t, ctx, "cam1", 640, 360, 30*time.Second)
 	if !strings.EqualFold(st.Codec, "video/H264") {
 		t.Errorf("codec %q, want video/H264", st.Codec)
 	}
@@ -135,7 +89,7 @@ func TestBrowserPlaysFourCameras(t *testing.T) {
 	}
 	ctx := openPage(t, hs.URL, cams...)
 	for _, cam := range cams {
-		st := awaitDecoding(t, ctx, cam, 640, 360, 45*time.Second)
+		st := peers.AwaitDecoding(t, ctx, cam, 640, 360, 45*time.Second)
 		t.Logf("%s: %+v", cam, st)
 	}
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('video').length`))
