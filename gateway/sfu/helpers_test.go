@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,10 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/h264reader"
 	"github.com/rs/zerolog"
@@ -103,23 +102,7 @@ func clientAPI(t testing.TB, m *webrtc.MediaEngine) *webrtc.API {
 
 // clientAPIOver is clientAPI gathering candidates of one network type only.
 func clientAPIOver(t testing.TB, m *webrtc.MediaEngine, network webrtc.NetworkType) *webrtc.API {
-	t.Helper()
-	if m == nil {
-		m = &webrtc.MediaEngine{}
-		if err := m.RegisterDefaultCodecs(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		t.Fatal(err)
-	}
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{network})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	return peers.PionAPI(t, m, network)
 }
 
 // post sends an SDP offer and returns the status, body and Location.
