@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,27 +25,9 @@ const (
 	guardSecret  = "guard-secret-0123456789"
 )
 
-// syncBuffer is a log sink tests read while the gateway writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startGateway runs the gateway with a tokens file until the test ends and
 // returns its HTTP and MQTT URLs and its log.
-func startGateway(t *testing.T) (httpURL, mqttURL string, log *syncBuffer) {
+func startGateway(t *testing.T) (httpURL, mqttURL string, log *peers.LogBuffer) {
 	t.Helper()
 	tokens := filepath.Join(t.TempDir(), "tokens.yaml")
 	os.WriteFile(tokens, []byte(`tokens:
@@ -59,7 +39,7 @@ func startGateway(t *testing.T) (httpURL, mqttURL string, log *syncBuffer) {
 	t.Setenv("T_VIEWER", viewerSecret)
 	t.Setenv("T_GUARD", guardSecret)
 	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
-	log = &syncBuffer{}
+	log = &peers.LogBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,27 +33,12 @@ const (
 	site        = "riverside"
 )
 
-// syncBuffer collects a child's log while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // events returns the JSON log events whose message is msg and whose fields
 // include every one of want.
-func (s *syncBuffer) events(msg string, want map[string]string) []map[string]any {
+// childLog is a child's log, with its JSON events searchable.
+type childLog struct{ peers.LogBuffer }
+
+func (s *childLog) events(msg string, want map[string]string) []map[string]any {
 	var out []map[string]any
 	for _, line := range strings.Split(s.String(), "\n") {
 		var ev map[string]any
@@ -78,14 +61,14 @@ func (s *syncBuffer) events(msg string, want map[string]string) []map[string]any
 // child is a running binary with its log.
 type child struct {
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *childLog
 	done chan struct{}
 }
 
 // start runs bin with args and extra environment until the test ends.
 func start(t *testing.T, name, bin string, env []string, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(bin, args...), log: &syncBuffer{}, done: make(chan struct{})}
+	c := &child{cmd: exec.Command(bin, args...), log: &childLog{}, done: make(chan struct{})}
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stderr = c.log
 	c.cmd.Stdout = c.log

@@ -69,7 +69,7 @@ func TestTornLastRecordIsSkippedAndTheRestDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	lb := &logBuffer{}
+	lb := &peers.LogBuffer{}
 	c2 := newTestClient(t, broker.URL(), dir, func(o *Options) { o.Log = testLog(t, lb) })
 	if !strings.Contains(lb.String(), `"level":"error"`) || !strings.Contains(lb.String(), "torn record skipped") {
 		t.Fatalf("no error log for the torn record:\n%s", lb)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/argus-edge/argus/drivers/peers"
 	"io"
 	"strings"
 	"sync"
@@ -16,7 +17,7 @@ import (
 
 // testLog is a logger that writes to the test output and to lb; lines
 // after the test ended are dropped (t.Log would panic).
-func testLog(t *testing.T, lb *logBuffer) zerolog.Logger {
+func testLog(t *testing.T, lb *peers.LogBuffer) zerolog.Logger {
 	w := &endSafeWriter{t: t}
 	t.Cleanup(w.stop)
 	var out io.Writer = w

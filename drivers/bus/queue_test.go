@@ -1,40 +1,21 @@
 package bus
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/argus-edge/argus/drivers/peers"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 )
 
-// logBuffer collects log lines for assertions.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func openTestQueue(t *testing.T, dir string, max int, segBytes int64) (*queue, *logBuffer) {
+func openTestQueue(t *testing.T, dir string, max int, segBytes int64) (*queue, *peers.LogBuffer) {
 	t.Helper()
-	lb := &logBuffer{}
+	lb := &peers.LogBuffer{}
 	q, err := openQueue(dir, max, segBytes, zerolog.New(lb))
 	if err != nil {
 		t.Fatal(err)
