@@ -47,7 +47,7 @@ func (s *Server) resume(cam *camera, lost *session) {
 	wait := resumeMin
 	for attempt := 1; ; attempt++ {
 		s.mu.Lock()
-		if !s.needsUplinkLocked(cam, lost) {
+		if s.closed || !s.needsUplinkLocked(cam, lost) {
 			cam.resuming = false
 			s.mu.Unlock()
 			if attempt > 1 {

@@ -197,9 +197,14 @@ func TestOnDemand(t *testing.T) {
 	_, hs, _ := startSFU(t, func(o *Options) {
 		o.OnDemandTimeout = 10 * time.Second
 		o.OnDemand = func(ctx context.Context, camera string) error {
-			calls.Add(1)
+			n := calls.Add(1)
 			if camera == "cam2" {
 				return errors.New("edge unreachable")
+			}
+			if n > 1 {
+				// A resume while the test's cleanups close the uplink and then
+				// the HTTP server: publishing now would race that close.
+				return errors.New("test over")
 			}
 			publish(t, base, camera, edgeTok, aus)
 			return nil
