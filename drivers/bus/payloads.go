@@ -24,6 +24,20 @@ const (
 	KindCameraTampered = "camera_tampered"
 )
 
+// Severities is the scale of an anomaly's severity, lowest first; a rule
+// sets it (medium by default).
+var Severities = []string{"info", "low", "medium", "high", "critical"}
+
+// SeverityRank is the index of sev in Severities, or -1 for an unknown one.
+func SeverityRank(sev string) int {
+	for i, s := range Severities {
+		if s == sev {
+			return i
+		}
+	}
+	return -1
+}
+
 // Anomaly is one event on argus/v1/anomalies/{site}/{camera}: QoS 1, not
 // retained, delivered at least once. Seq is assigned by the publishing
 // Client: it grows by one per anomaly of the edge, survives restarts, and a
@@ -36,6 +50,7 @@ type Anomaly struct {
 	Edge        string     `json:"edge"`
 	Kind        string     `json:"kind"`
 	State       string     `json:"state"`
+	Severity    string     `json:"severity"` // info, low, medium, high or critical (Severities)
 	Score       float64    `json:"score"`
 	Box         [4]float64 `json:"box"` // x, y, w, h as fractions 0..1 of the frame
 	Zone        string     `json:"zone"`

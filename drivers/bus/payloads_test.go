@@ -61,7 +61,7 @@ func TestPayloadsMatchGoldenJSON(t *testing.T) {
 // the list in DESIGN.md's topic table, written out here by hand.
 func TestPayloadFieldNamesAreTheDesignContract(t *testing.T) {
 	want := map[string][]string{
-		"anomaly": {"id", "seq", "site", "camera", "edge", "kind", "state", "score", "box", "zone", "rule",
+		"anomaly": {"id", "seq", "site", "camera", "edge", "kind", "state", "severity", "score", "box", "zone", "rule",
 			"rule_version", "shadow", "frame_time", "published_at", "geo", "snapshot"},
 		"edge_status":   {"edge", "state", "version", "cameras", "load", "time"},
 		"camera_status": {"site", "camera", "edge", "state", "reason", "codec", "width", "height", "fps", "bitrate_kbps", "last_frame", "mode", "time"},

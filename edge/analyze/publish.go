@@ -38,7 +38,7 @@ func (p *publisher) publish(cam Camera, events []rules.Event, f *frame.Frame) {
 
 func (p *publisher) anomaly(cam Camera, ev rules.Event) bus.Anomaly {
 	a := bus.Anomaly{
-		ID: ev.ID, Site: ev.Site, Camera: ev.Camera, Edge: p.edge, Kind: ev.Kind, State: string(ev.State),
+		ID: ev.ID, Site: ev.Site, Camera: ev.Camera, Edge: p.edge, Kind: ev.Kind, State: string(ev.State), Severity: ev.Severity,
 		Score: ev.Score, Box: [4]float64{ev.Box.X, ev.Box.Y, ev.Box.W, ev.Box.H}, Zone: ev.Zone,
 		Rule: ev.Rule, RuleVersion: ev.RuleVersion, Shadow: ev.Shadow,
 		FrameTime: bus.At(ev.FrameTime), PublishedAt: bus.Now(),

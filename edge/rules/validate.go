@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/configs/strict"
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/edge/detect"
 )
 
@@ -22,7 +23,7 @@ var (
 	derivedKinds = []string{Intrusion, Loitering, LineCrossing}
 	// objectKinds are the kinds the tracker follows.
 	objectKinds = []string{detect.Person, detect.Vehicle}
-	severities  = []string{"info", "low", "medium", "high", "critical"}
+	severities  = bus.Severities
 	directions  = []string{"any", "left_to_right", "right_to_left"}
 )
 
