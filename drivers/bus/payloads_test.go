@@ -19,7 +19,7 @@ func fixtures() map[string]any {
 	t0 := At(time.Date(2025, 7, 1, 8, 30, 15, 123456789, time.FixedZone("CST", 8*3600)))
 	return map[string]any{
 		"anomaly": Anomaly{ID: "01J2ABC", Seq: 42, Site: "hillside", Camera: "hillside-fire", Edge: "edge-1",
-			Kind: KindFire, State: StateStart, Score: 0.91, Box: [4]float64{0.1, 0.2, 0.3, 0.4},
+			Kind: KindFire, State: StateStart, Severity: "critical", Score: 0.91, Box: [4]float64{0.1, 0.2, 0.3, 0.4},
 			Zone: "forest-edge", Rule: "fire-any", RuleVersion: 7, Shadow: true, FrameTime: t0, PublishedAt: t0,
 			Geo: &Geo{Lat: 22.5401, Lon: 114.0512, Alt: 35}, Snapshot: []byte{0xff, 0xd8, 0xff, 0xd9}},
 		"edge_status": EdgeStatus{Edge: "edge-1", State: Online, Version: "0.3.0",
