@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/notify"
 )
 
 // Options configure a Directory.
@@ -24,18 +25,23 @@ type Options struct {
 	Username, Password string
 	// Log receives the directory's logs.
 	Log zerolog.Logger
+	// EventBuffer is each Subscribe listener's queue (default notify.DefaultBuffer).
+	EventBuffer int
 }
 
-// Directory follows the retained camera statuses and carries commands to
-// edges. Build it with New, serve it with Run.
+// Directory follows the retained camera and edge statuses and carries
+// commands to edges. Build it with New, serve it with Run.
 type Directory struct {
 	opts   Options
 	log    zerolog.Logger
 	client mqtt.Client
 	ready  chan struct{} // closed once the first subscriptions are acknowledged
+	events *notify.Hub[Event]
 
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	cameras map[string]bus.CameraStatus // by camera id
+	catalog catalog                     // the same cameras sorted by id, with site counts
+	edges   map[string]bus.EdgeStatus   // by edge id
 	pending map[string]awaiting         // by request id
 }
 
@@ -45,13 +51,17 @@ func New(opts Options) *Directory {
 		opts.ClientID = "argus-gateway-directory"
 	}
 	d := &Directory{opts: opts, log: opts.Log.With().Str("component", "directory").Logger(),
-		ready: make(chan struct{}), cameras: map[string]bus.CameraStatus{}, pending: map[string]awaiting{}}
+		ready: make(chan struct{}), events: notify.New[Event](opts.EventBuffer),
+		cameras: map[string]bus.CameraStatus{}, catalog: newCatalog(),
+		edges: map[string]bus.EdgeStatus{}, pending: map[string]awaiting{}}
 	o := mqtt.NewClientOptions().AddBroker(opts.Broker).
 		SetClientID(opts.ClientID).
 		SetUsername(opts.Username).
 		SetPassword(opts.Password).
 		SetCleanSession(true).
-		SetOrderMatters(false).
+		// In order: a camera's offline then online must not be swapped,
+		// nor a status and its clearing. Every handler returns at once.
+		SetOrderMatters(true).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).
@@ -89,13 +99,13 @@ func (d *Directory) Ready() <-chan struct{} { return d.ready }
 
 // onConnect subscribes on every (re)connect: the session is clean.
 func (d *Directory) onConnect(c mqtt.Client) {
-	tok := c.SubscribeMultiple(map[string]byte{bus.AllCameraStatus: 1, bus.AllReplies: 1}, d.onMessage)
+	tok := c.SubscribeMultiple(map[string]byte{bus.AllCameraStatus: 1, bus.AllEdgeStatus: 1, bus.AllReplies: 1}, d.onMessage)
 	go func() {
 		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			d.log.Error().Err(tok.Error()).Msg("subscribe to camera statuses and replies failed")
+			d.log.Error().Err(tok.Error()).Msg("subscribe to statuses and replies failed")
 			return
 		}
-		d.log.Info().Str("broker", d.opts.Broker).Msg("following camera statuses")
+		d.log.Info().Str("broker", d.opts.Broker).Msg("following camera and edge statuses")
 		select {
 		case <-d.ready:
 		default:
@@ -114,18 +124,27 @@ func (d *Directory) onMessage(_ mqtt.Client, m mqtt.Message) {
 	switch t.Kind {
 	case bus.KindCameraStatus:
 		d.status(t, m.Payload())
+	case bus.KindEdgeStatus:
+		d.edgeStatus(t, m.Payload())
 	case bus.KindReply:
 		d.reply(t, m.Payload())
 	}
 }
 
-// status records (or, on an empty payload, forgets) one camera's status.
+// status records (or, on an empty payload, forgets) one camera's status
+// and tells the listeners.
 func (d *Directory) status(t bus.Topic, payload []byte) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	if len(payload) == 0 {
-		if cs, ok := d.cameras[t.Camera]; ok && cs.Site == t.Site {
+		d.mu.Lock()
+		cs, ok := d.cameras[t.Camera]
+		ok = ok && cs.Site == t.Site // the camera may have moved to another site's topic
+		if ok {
 			delete(d.cameras, t.Camera)
+			d.catalog.remove(cs)
+		}
+		d.mu.Unlock()
+		if ok {
+			d.events.Publish(Event{Kind: EventCamera, Camera: &cs, Removed: true})
 		}
 		return
 	}
@@ -140,30 +159,35 @@ func (d *Directory) status(t bus.Topic, payload []byte) {
 		return
 	}
 	cs.Camera, cs.Site = t.Camera, t.Site
+	d.mu.Lock()
+	old, had := d.cameras[t.Camera]
 	d.cameras[t.Camera] = cs
+	d.catalog.put(cs, old, had)
+	d.mu.Unlock()
+	d.events.Publish(Event{Kind: EventCamera, Camera: &cs})
 }
 
 // Lookup returns the edge that owns camera and the camera's site; ok is
 // false for a camera no edge has reported.
 func (d *Directory) Lookup(camera string) (edge, site string, ok bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	cs, ok := d.cameras[camera]
 	return cs.Edge, cs.Site, ok
 }
 
 // Camera returns the camera's latest status.
 func (d *Directory) Camera(camera string) (bus.CameraStatus, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	cs, ok := d.cameras[camera]
 	return cs, ok
 }
 
 // Len is the number of cameras known.
 func (d *Directory) Len() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	return len(d.cameras)
 }
 

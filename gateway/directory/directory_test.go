@@ -34,6 +34,13 @@ func startBroker(t *testing.T) string {
 func startDirectory(t *testing.T, url string) *Directory {
 	t.Helper()
 	d := New(Options{Broker: url, ClientID: "dir-" + t.Name(), Log: peers.TestLog(t)})
+	runDirectory(t, d)
+	return d
+}
+
+// runDirectory runs d until the test ends and waits until it is subscribed.
+func runDirectory(t testing.TB, d *Directory) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -48,11 +55,10 @@ func startDirectory(t *testing.T, url string) *Directory {
 	case <-time.After(10 * time.Second):
 		t.Fatal("directory not subscribed within 10s")
 	}
-	return d
 }
 
 // edgeClient is a paho client standing for an edge.
-func edgeClient(t *testing.T, url, id string) paho.Client {
+func edgeClient(t testing.TB, url, id string) paho.Client {
 	t.Helper()
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id))
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
@@ -66,14 +72,20 @@ func publish(t *testing.T, c paho.Client, topic string, retained bool, v any) {
 	t.Helper()
 	var payload []byte
 	if v != nil {
-		var err error
-		if payload, err = json.Marshal(v); err != nil {
-			t.Fatal(err)
-		}
+		payload = mustJSON(t, v)
 	}
 	if tok := c.Publish(topic, 1, retained, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("publish %s: %v", topic, tok.Error())
 	}
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // eventually polls cond every 10 ms for up to 10 s.

@@ -1,0 +1,84 @@
+package directory
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+// BenchmarkCatalog41k loads a district's 41,000 retained camera statuses
+// from a real mosquitto into a directory (the load time is reported once
+// as load_s), then measures the catalog's queries on it. Figures only: no
+// timed assertion.
+//
+//	go test ./gateway/directory -run '^$' -bench Catalog41k -benchtime 2000x
+func BenchmarkCatalog41k(b *testing.B) {
+	const n = 41_000
+	mq := peers.Mosquitto(b)
+	retainStatuses(b, edgeClient(b, mq.URL(), "edge-fleet"), n)
+	d := New(Options{Broker: mq.URL(), ClientID: "dir-bench", Log: peers.TestLog(b), EventBuffer: n})
+	all := make(chan struct{})
+	count := 0
+	cancel := d.Subscribe(func(Event) {
+		if count++; count == n {
+			close(all)
+		}
+	})
+	defer cancel()
+	start := time.Now()
+	runDirectory(b, d)
+	select {
+	case <-all:
+	case <-time.After(60 * time.Second):
+		b.Fatalf("%d of %d statuses in 60s", d.Len(), n)
+	}
+	load := time.Since(start)
+	if d.Len() != n {
+		b.Fatalf("%d cameras, want %d (%d events dropped)", d.Len(), n, d.DroppedEvents())
+	}
+	fmt.Printf("BenchmarkCatalog41k: 41,000 retained statuses from mosquitto into the directory in %s\n", load.Round(time.Millisecond))
+	scope := []string{"site-1", "site-3", "site-5", "site-7"}
+	queries := []struct {
+		name string
+		q    CameraQuery
+	}{
+		{"first_page", CameraQuery{}},
+		{"page_mid_catalog", CameraQuery{Cursor: "cam-20500", Limit: 100}},
+		{"search_substring", CameraQuery{Q: "CAM-123"}},
+		{"search_scoped_sites", CameraQuery{Sites: scope, Q: "7", Limit: 200}},
+		{"site_and_state", CameraQuery{Site: "site-4", State: bus.Online, Cursor: "cam-30000"}},
+	}
+	for _, tc := range queries {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var total int
+			for b.Loop() {
+				_, total, _ = d.Cameras(tc.q)
+			}
+			b.ReportMetric(float64(total), "matches")
+		})
+	}
+	b.Run("sites", func(b *testing.B) {
+		for b.Loop() {
+			d.Sites()
+		}
+	})
+	churn := []struct {
+		name string
+		site func(i int) string
+	}{
+		{"status_update", func(i int) string { return fmt.Sprintf("site-%d", i%10) }}, // in place
+		{"status_site_move", func(int) string { return "site-x" }},                  // remove + insert mid-catalog
+	}
+	for _, tc := range churn {
+		b.Run(tc.name, func(b *testing.B) {
+			cs := &bus.CameraStatus{Edge: "edge-1", State: bus.Offline}
+			for i := 0; b.Loop(); i++ {
+				feed(b, d, tc.site(10_000+i%20_000), fmt.Sprintf("cam-%05d", 10_000+i%20_000), cs)
+			}
+		})
+	}
+}
