@@ -71,7 +71,7 @@ func BenchmarkCatalog41k(b *testing.B) {
 		site func(i int) string
 	}{
 		{"status_update", func(i int) string { return fmt.Sprintf("site-%d", i%10) }}, // in place
-		{"status_site_move", func(int) string { return "site-x" }},                  // remove + insert mid-catalog
+		{"status_site_move", func(int) string { return "site-x" }},                    // remove + insert mid-catalog
 	}
 	for _, tc := range churn {
 		b.Run(tc.name, func(b *testing.B) {
