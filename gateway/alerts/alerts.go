@@ -1,0 +1,162 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/notify"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// Options configure Alerts.
+type Options struct {
+	// Broker is the MQTT broker's URL, e.g. "tcp://127.0.0.1:1883".
+	Broker string
+	// ClientID is the MQTT client id (default "argus-gateway-alerts"). The
+	// broker keeps the persistent session under it: keep it fixed, and
+	// unique to one gateway.
+	ClientID string
+	// Username and Password authenticate to the broker when it asks.
+	Username, Password string
+	// Store records anomalies and the wall; required.
+	Store store.Store
+	// WallSeverity is the lowest severity whose live anomaly start puts its
+	// camera on the wall (default "high"; one of bus.Severities).
+	WallSeverity string
+	// StartRelay starts a camera's relay on demand (the gateway passes the
+	// SFU's); called for every camera put on the wall. Nil: no relay.
+	StartRelay func(ctx context.Context, camera string) error
+	// RelayTimeout bounds one StartRelay call (default 15s).
+	RelayTimeout time.Duration
+	// EventBuffer is each listener's queue (default notify.DefaultBuffer).
+	EventBuffer int
+	// Log receives the logs.
+	Log zerolog.Logger
+}
+
+// Alerts receives anomalies, keeps the wall and notifies listeners. Build
+// it with New, serve it with Run.
+type Alerts struct {
+	opts     Options
+	log      zerolog.Logger
+	store    store.Store
+	wallRank int
+	client   mqtt.Client
+	ready    chan struct{} // closed once subscribed
+	readyOne sync.Once
+	life     context.Context // ends with Run's context: bounds store writes and relay starts
+	end      context.CancelFunc
+	relays   sync.WaitGroup // StartRelay calls in flight
+	wallMu   sync.Mutex     // one wall change at a time: read, put, notify
+	stats    counters
+
+	anomalies *notify.Hub[store.Anomaly]
+	walls     *notify.Hub[[]store.WallEntry]
+}
+
+// New checks opts and sets up Alerts; nothing connects until Run.
+func New(opts Options) (*Alerts, error) {
+	if opts.Store == nil {
+		return nil, errors.New("alerts: no store")
+	}
+	if opts.ClientID == "" {
+		opts.ClientID = "argus-gateway-alerts"
+	}
+	if opts.WallSeverity == "" {
+		opts.WallSeverity = "high"
+	}
+	rank := bus.SeverityRank(opts.WallSeverity)
+	if rank < 0 {
+		return nil, fmt.Errorf("alerts: wall severity %q is not one of %v", opts.WallSeverity, bus.Severities)
+	}
+	if opts.RelayTimeout <= 0 {
+		opts.RelayTimeout = 15 * time.Second
+	}
+	a := &Alerts{opts: opts, log: opts.Log.With().Str("component", "alerts").Logger(), store: opts.Store,
+		wallRank: rank, ready: make(chan struct{}),
+		anomalies: notify.New[store.Anomaly](opts.EventBuffer), walls: notify.New[[]store.WallEntry](opts.EventBuffer)}
+	a.life, a.end = context.WithCancel(context.Background())
+	a.client = mqtt.NewClient(a.pahoOptions())
+	return a, nil
+}
+
+// pahoOptions: a persistent session (clean session false, fixed id) so the
+// broker queues anomalies while the gateway is away; handlers in order (a
+// start before its update) and acknowledged by hand, only once stored.
+func (a *Alerts) pahoOptions() *mqtt.ClientOptions {
+	return mqtt.NewClientOptions().AddBroker(a.opts.Broker).
+		SetClientID(a.opts.ClientID).
+		SetUsername(a.opts.Username).
+		SetPassword(a.opts.Password).
+		SetCleanSession(false).
+		SetOrderMatters(true).
+		SetAutoAckDisabled(true).
+		// Queued messages arrive right after CONNACK, before Subscribe
+		// returns: they come to the default handler.
+		SetDefaultPublishHandler(a.onMessage).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).
+		SetMaxReconnectInterval(10 * time.Second).
+		SetConnectTimeout(10 * time.Second).
+		SetWriteTimeout(10 * time.Second).
+		SetKeepAlive(30 * time.Second).
+		SetOnConnectHandler(a.onConnect).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			a.log.Warn().Err(err).Msg("mqtt connection lost; reconnecting")
+		})
+}
+
+// Run connects (retrying until the broker answers) and serves until ctx
+// ends, then disconnects and waits for relay starts in flight. Call it once.
+func (a *Alerts) Run(ctx context.Context) error {
+	defer context.AfterFunc(ctx, a.end)()
+	tok := a.client.Connect() // with ConnectRetry the token completes once connected
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("alerts: connect %s: %w", a.opts.Broker, err)
+		}
+	case <-ctx.Done():
+	}
+	<-ctx.Done()
+	a.end()
+	a.client.Disconnect(250)
+	a.relays.Wait()
+	return nil
+}
+
+// Ready is closed once the subscription to the anomalies is acknowledged.
+func (a *Alerts) Ready() <-chan struct{} { return a.ready }
+
+// onConnect subscribes on every connect; the broker keeps the
+// subscription with the session, asking again is harmless.
+func (a *Alerts) onConnect(c mqtt.Client) {
+	tok := c.Subscribe(bus.AllAnomalies, 1, a.onMessage)
+	go func() {
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			a.log.Error().Err(tok.Error()).Msg("subscribe to anomalies failed")
+			return
+		}
+		a.log.Info().Str("broker", a.opts.Broker).Str("client_id", a.opts.ClientID).Msg("following anomalies")
+		a.readyOne.Do(func() { close(a.ready) })
+	}()
+}
+
+// Subscribe calls fn with every anomaly record the store applied (and
+// every acknowledgement or resolution made through Alerts), in order, on a
+// goroutine of its own, until cancel. It never holds up the MQTT callback:
+// a slow fn misses records (counted in the metrics).
+func (a *Alerts) Subscribe(fn func(store.Anomaly)) (cancel func()) { return a.anomalies.Subscribe(fn) }
+
+// SubscribeWall calls fn with the whole wall after every change, as Subscribe does.
+func (a *Alerts) SubscribeWall(fn func([]store.WallEntry)) (cancel func()) {
+	return a.walls.Subscribe(fn)
+}

@@ -1,0 +1,243 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// Real: Debian's mosquitto and an edge's paho client; the store is the
+// SIMULATED memStore and StartRelay records its calls. A critical fire
+// start reaches the store, the wall and a relay start; its redelivery,
+// a malformed message and a payload for another camera's topic are
+// counted and dropped while the next good event is stored; a medium start
+// and a shadow critical one stay off the wall; events after an end are
+// ignored.
+func TestAnomaliesToStoreAndWall(t *testing.T) {
+	b := peers.Mosquitto(t)
+	r := newRig(t, b.URL(), "alerts-wall", newMemStore())
+	r.run(t)
+	e := edge(t, b.URL(), "edge-1")
+
+	fire := anomaly("gate.fire.1", 1, "gate", bus.KindFire, bus.StateStart, "critical")
+	sendAnomaly(t, e, fire)
+	if rec := await(t, r.records, "fire start"); rec.ID != fire.ID || rec.State != bus.StateStart || rec.Seq != 1 {
+		t.Fatalf("record %+v", rec)
+	}
+	if w := await(t, r.walls, "wall"); len(w) != 1 || w[0].Camera != "gate" || w[0].Anomaly != fire.ID ||
+		w[0].Severity != "critical" || w[0].Kind != bus.KindFire || w[0].Reason == "" {
+		t.Fatalf("wall %+v", w)
+	}
+	if cam := await(t, r.started, "relay start"); cam != "gate" {
+		t.Fatalf("relay started for %q", cam)
+	}
+
+	sendAnomaly(t, e, fire) // a QoS 1 redelivery: same id, same seq
+	send(t, e, bus.AnomalyTopic("riverside", "gate"), []byte(`{"id": "broken`))
+	elsewhere := anomaly("yard.fire.1", 2, "yard", bus.KindFire, bus.StateStart, "critical")
+	send(t, e, bus.AnomalyTopic("riverside", "gate"), mustJSON(t, elsewhere)) // yard's event on gate's topic
+	update := fire
+	update.Seq, update.State, update.Score = 3, bus.StateUpdate, 0.95
+	sendAnomaly(t, e, update)
+	if rec := await(t, r.records, "fire update"); rec.ID != fire.ID || rec.State != bus.StateUpdate || rec.Seq != 3 || rec.Score != 0.95 {
+		t.Fatalf("after the duplicate and the bad messages, record %+v (want the update)", rec)
+	}
+
+	medium := anomaly("yard.person.1", 4, "yard", bus.KindPerson, bus.StateStart, "medium")
+	shadow := anomaly("lab.fire.1.shadow", 5, "lab", bus.KindFire, bus.StateStart, "critical")
+	shadow.Shadow = true
+	end := update
+	end.Seq, end.State = 6, bus.StateEnd
+	late := update
+	late.Seq = 7
+	for _, a := range []bus.Anomaly{medium, shadow, end, late} {
+		sendAnomaly(t, e, a)
+	}
+	for _, want := range []string{medium.ID, shadow.ID, fire.ID} {
+		if rec := await(t, r.records, want); rec.ID != want {
+			t.Fatalf("record %s, want %s", rec.ID, want)
+		}
+	}
+	// The late update is handled before this marker (one session, in order).
+	marker := anomaly("door.motion.1", 8, "door", bus.KindMotion, bus.StateStart, "info")
+	sendAnomaly(t, e, marker)
+	if rec := await(t, r.records, "marker"); rec.ID != marker.ID {
+		t.Fatalf("record %s, want the marker (the late update was applied?)", rec.ID)
+	}
+
+	wall, err := r.Wall(context.Background())
+	if err != nil || len(wall) != 1 || wall[0].Camera != "gate" {
+		t.Fatalf("wall %+v, %v: want only gate", wall, err)
+	}
+	if len(r.started) != 0 {
+		t.Fatalf("relay started again for %q", <-r.started)
+	}
+	if rec, _ := r.store.Anomaly(context.Background(), fire.ID); rec.State != bus.StateEnd || rec.Seq != 6 {
+		t.Fatalf("stored fire %+v, want ended at seq 6", rec)
+	}
+	s := r.Stats()
+	if s.Received != 10 || s.Applied != 6 || s.Duplicates != 2 || s.Rejected[rejectJSON] != 1 ||
+		s.Rejected[rejectMismatch] != 1 || s.WallAdditions[byAnomaly] != 1 || s.StoreErrors != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+	checkMetric(t, r.Alerts, "argus_gateway_anomalies_duplicates_total", 2)
+}
+
+// checkMetric gathers a's metrics as Prometheus would and checks the sum
+// of one family.
+func checkMetric(t *testing.T, a *Alerts, name string, want float64) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(a)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			sum := 0.0
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+			if sum != want {
+				t.Fatalf("%s = %v, want %v", name, sum, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("no metric %s among %d families", name, len(mfs))
+}
+
+// Real: mosquitto. Anomalies published while the gateway's alerts client
+// is stopped are kept by the broker for its persistent session and stored
+// once it returns under the same client id.
+func TestPersistentSessionDeliversWhatCameWhileAway(t *testing.T) {
+	b := peers.Mosquitto(t)
+	st := newMemStore()
+	first := newRig(t, b.URL(), "alerts-persist", st)
+	stop := first.run(t)
+	stop() // the gateway goes down; its session and subscription stay with the broker
+
+	e := edge(t, b.URL(), "edge-1")
+	want := []string{"gate.fire.9", "yard.smoke.9", "door.person.9"}
+	for i, id := range want {
+		sendAnomaly(t, e, anomaly(id, uint64(10+i), "cam"+string(rune('a'+i)), bus.KindSmoke, bus.StateStart, "low"))
+	}
+
+	second := newRig(t, b.URL(), "alerts-persist", st)
+	second.run(t)
+	for _, id := range want {
+		if rec := await(t, second.records, id); rec.ID != id {
+			t.Fatalf("record %s, want %s (in order)", rec.ID, id)
+		}
+	}
+	if n := len(st.anomalies); n != len(want) {
+		t.Fatalf("%d anomalies stored, want %d", n, len(want))
+	}
+}
+
+// Simulated store that fails twice: the anomaly is written on the third
+// try and nothing is lost or counted as an error.
+func TestStoreErrorIsRetried(t *testing.T) {
+	st := newMemStore()
+	st.failPuts = 2
+	r := newRig(t, "tcp://127.0.0.1:1", "alerts-retry", st) // never connected: apply is called directly
+	if err := r.apply(anomaly("gate.fire.2", 1, "gate", bus.KindFire, bus.StateStart, "low")); err != nil {
+		t.Fatal(err)
+	}
+	if rec := await(t, r.records, "stored after retries"); rec.ID != "gate.fire.2" {
+		t.Fatalf("record %+v", rec)
+	}
+	st.failPuts = 100
+	err := r.apply(anomaly("gate.fire.3", 2, "gate", bus.KindFire, bus.StateStart, "low"))
+	if !errors.Is(err, errSimulated) {
+		t.Fatalf("a store that keeps failing: %v", err)
+	}
+}
+
+// The wall by hand, through the methods the API calls (simulated store
+// and relay): added, started, listed, not added twice, dismissed.
+func TestWallByHand(t *testing.T) {
+	r := newRig(t, "tcp://127.0.0.1:1", "alerts-hand", newMemStore())
+	r.relayErr = errors.New("simulated: edge refused")
+	ctx := context.Background()
+	w, err := r.AddToWall(ctx, "gate", "riverside", "alice")
+	if err != nil || w.Camera != "gate" || w.Reason != "added by alice" || w.Added.IsZero() {
+		t.Fatalf("added %+v, %v", w, err)
+	}
+	if got := await(t, r.walls, "wall"); len(got) != 1 || got[0].Camera != "gate" {
+		t.Fatalf("wall %+v", got)
+	}
+	if cam := await(t, r.started, "relay"); cam != "gate" {
+		t.Fatalf("relay for %q", cam)
+	}
+	again, err := r.AddToWall(ctx, "gate", "riverside", "bob")
+	if err != nil || again.Reason != "added by alice" || !again.Added.Equal(w.Added) {
+		t.Fatalf("added twice: %+v, %v", again, err)
+	}
+	r.Alerts.relays.Wait() // the refused relay start has been logged and counted
+	if s := r.Stats(); s.WallAdditions[byHand] != 1 || s.RelayErrors != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	if wall, _ := r.Wall(ctx); len(wall) != 1 {
+		t.Fatalf("a refused relay took the camera off the wall: %+v", wall)
+	}
+	if err := r.Dismiss(ctx, "gate", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if got := await(t, r.walls, "wall after dismiss"); len(got) != 0 {
+		t.Fatalf("wall %+v", got)
+	}
+	if err := r.Dismiss(ctx, "gate", "alice"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("dismissed twice: %v", err)
+	}
+	if _, err := r.AddToWall(ctx, "Gate/1", "riverside", "alice"); err == nil {
+		t.Fatal("an invalid camera id was put on the wall")
+	}
+}
+
+// Acknowledging through Alerts tells the listeners the new record.
+func TestAcknowledgeNotifies(t *testing.T) {
+	st := newMemStore()
+	r := newRig(t, "tcp://127.0.0.1:1", "alerts-ack", st)
+	if err := r.apply(anomaly("gate.fire.4", 1, "gate", bus.KindFire, bus.StateStart, "low")); err != nil {
+		t.Fatal(err)
+	}
+	await(t, r.records, "start")
+	if _, err := r.Acknowledge(context.Background(), "gate.fire.4", "alice", "on it"); err != nil {
+		t.Fatal(err)
+	}
+	if rec := await(t, r.records, "ack"); rec.Status != store.StatusAcknowledged || rec.AcknowledgedBy != "alice" {
+		t.Fatalf("record %+v", rec)
+	}
+	if _, err := r.Acknowledge(context.Background(), "nope", "alice", ""); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown id: %v", err)
+	}
+}
+
+// Retention prunes at once with the retention given, counts what went,
+// and stops with its context (simulated store).
+func TestRetentionPrunes(t *testing.T) {
+	st := newMemStore()
+	r := newRig(t, "tcp://127.0.0.1:1", "alerts-retention", st)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	keep := store.Retention{Anomalies: 90 * 24 * time.Hour, Snapshots: 30 * 24 * time.Hour, Audit: 365 * 24 * time.Hour}
+	go func() { r.RunRetention(ctx, keep, time.Hour); close(done) }()
+	if got := await(t, st.prunes, "first prune"); got != keep {
+		t.Fatalf("pruned with %+v, want %+v", got, keep)
+	}
+	cancel()
+	await(t, done, "RunRetention to return")
+	if p := r.Stats().Pruned; p.Anomalies != 2 || p.Snapshots != 3 {
+		t.Fatalf("pruned counts %+v", p)
+	}
+	checkMetric(t, r.Alerts, "argus_gateway_store_pruned_total", 5)
+}

@@ -1,0 +1,91 @@
+package alerts
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// storeTimeout bounds one store call made for a message.
+const storeTimeout = 10 * time.Second
+
+// storeRetries are the pauses before writing an anomaly again after a
+// store error: a busy database is given a few seconds.
+var storeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
+
+// onMessage handles one anomaly message. It acknowledges what is stored
+// or rejected; an anomaly the store could not take stays unacknowledged,
+// and the broker delivers it again on the next session.
+func (a *Alerts) onMessage(_ mqtt.Client, m mqtt.Message) {
+	a.stats.received.Add(1)
+	an, err := parse(m.Topic(), m.Payload())
+	if err != nil {
+		a.stats.reject(reasonOf(err))
+		a.log.Warn().Err(err).Str("topic", m.Topic()).Int("bytes", len(m.Payload())).Msg("rejected anomaly message")
+		m.Ack()
+		return
+	}
+	if err := a.apply(an); err != nil {
+		a.stats.storeErrors.Add(1)
+		a.log.Error().Err(err).Str("topic", m.Topic()).Str("id", an.ID).Uint64("seq", an.Seq).
+			Msg("anomaly not stored; left unacknowledged for the broker to deliver again")
+		return
+	}
+	m.Ack()
+}
+
+// apply stores one anomaly event, tells the listeners, and puts the
+// camera on the wall when it is a live start severe enough.
+func (a *Alerts) apply(an bus.Anomaly) error {
+	rec, applied, err := a.put(an)
+	if err != nil {
+		return err
+	}
+	if !applied {
+		a.stats.duplicates.Add(1)
+		a.log.Debug().Str("id", an.ID).Uint64("seq", an.Seq).Str("state", an.State).Msg("anomaly event ignored: redelivered or after its end")
+		return nil
+	}
+	a.stats.applied.Add(1)
+	a.anomalies.Publish(rec)
+	a.log.Info().Str("id", an.ID).Str("site", an.Site).Str("camera", an.Camera).Str("kind", an.Kind).
+		Str("state", an.State).Str("severity", an.Severity).Bool("shadow", an.Shadow).Msg("anomaly")
+	if a.wallWorthy(an) {
+		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
+		defer cancel()
+		a.putOnWall(ctx, store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
+			Severity: an.Severity, Reason: fmt.Sprintf("%s %s (rule %s)", an.Severity, an.Kind, an.Rule)}, byAnomaly)
+	}
+	return nil
+}
+
+// put writes an anomaly event to the store, trying again after an error
+// until storeRetries are spent or Run ends.
+func (a *Alerts) put(an bus.Anomaly) (store.Anomaly, bool, error) {
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
+		rec, _, applied, err := a.store.PutAnomaly(ctx, an)
+		cancel()
+		if err == nil {
+			return rec, applied, nil
+		}
+		if attempt == len(storeRetries) || a.life.Err() != nil {
+			return store.Anomaly{}, false, fmt.Errorf("store anomaly %s seq %d: %w", an.ID, an.Seq, err)
+		}
+		a.log.Warn().Err(err).Str("id", an.ID).Dur("retry_in", storeRetries[attempt]).Msg("store anomaly failed; retrying")
+		select {
+		case <-time.After(storeRetries[attempt]):
+		case <-a.life.Done():
+		}
+	}
+}
+
+// wallWorthy: a live start at or above the wall's severity.
+func (a *Alerts) wallWorthy(an bus.Anomaly) bool {
+	return an.State == bus.StateStart && !an.Shadow && bus.SeverityRank(an.Severity) >= a.wallRank
+}

@@ -1,0 +1,11 @@
+// Package alerts takes the edges' anomalies from MQTT into the store and
+// onto the incident wall. It follows argus/v1/anomalies/# (QoS 1) on a
+// persistent session of its own, so what edges published while the
+// gateway was down is delivered when it returns; it validates every
+// payload (a bad one is logged with its topic, counted and dropped),
+// records it with store.PutAnomaly (which ignores QoS 1 redeliveries) and
+// tells listeners — the console's server-sent events — of every applied
+// record. A live (not shadow) anomaly start at or above the configured
+// severity puts its camera on the wall and starts its relay at once. It
+// also runs the store's retention.
+package alerts
