@@ -10,6 +10,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/broker"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -115,32 +116,58 @@ func checkMetric(t *testing.T, a *Alerts, name string, want float64) {
 	t.Fatalf("no metric %s among %d families", name, len(mfs))
 }
 
-// Real: mosquitto. Anomalies published while the gateway's alerts client
-// is stopped are kept by the broker for its persistent session and stored
-// once it returns under the same client id.
+// Real brokers: Debian's mosquitto and the gateway's embedded one (mochi).
+// Anomalies published while the gateway's alerts client is stopped are
+// kept by the broker for its persistent session and stored once it
+// returns under the same client id.
 func TestPersistentSessionDeliversWhatCameWhileAway(t *testing.T) {
-	b := peers.Mosquitto(t)
-	st := newMemStore()
-	first := newRig(t, b.URL(), "alerts-persist", st)
-	stop := first.run(t)
-	stop() // the gateway goes down; its session and subscription stay with the broker
+	brokers := []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"mosquitto", func(t *testing.T) string { return peers.Mosquitto(t).URL() }},
+		{"embedded", embeddedBroker},
+	}
+	for _, tc := range brokers {
+		t.Run(tc.name, func(t *testing.T) {
+			url := tc.url(t)
+			st := newMemStore()
+			first := newRig(t, url, "alerts-persist", st)
+			stop := first.run(t)
+			stop() // the gateway goes down; its session and subscription stay with the broker
 
-	e := edge(t, b.URL(), "edge-1")
-	want := []string{"gate.fire.9", "yard.smoke.9", "door.person.9"}
-	for i, id := range want {
-		sendAnomaly(t, e, anomaly(id, uint64(10+i), "cam"+string(rune('a'+i)), bus.KindSmoke, bus.StateStart, "low"))
-	}
+			e := edge(t, url, "edge-1")
+			want := []string{"gate.fire.9", "yard.smoke.9", "door.person.9"}
+			for i, id := range want {
+				sendAnomaly(t, e, anomaly(id, uint64(10+i), "cam"+string(rune('a'+i)), bus.KindSmoke, bus.StateStart, "low"))
+			}
 
-	second := newRig(t, b.URL(), "alerts-persist", st)
-	second.run(t)
-	for _, id := range want {
-		if rec := await(t, second.records, id); rec.ID != id {
-			t.Fatalf("record %s, want %s (in order)", rec.ID, id)
-		}
+			second := newRig(t, url, "alerts-persist", st)
+			second.run(t)
+			for _, id := range want {
+				if rec := await(t, second.records, id); rec.ID != id {
+					t.Fatalf("record %s, want %s (in order)", rec.ID, id)
+				}
+			}
+			if n := len(st.anomalies); n != len(want) {
+				t.Fatalf("%d anomalies stored, want %d", n, len(want))
+			}
+		})
 	}
-	if n := len(st.anomalies); n != len(want) {
-		t.Fatalf("%d anomalies stored, want %d", n, len(want))
+}
+
+// embeddedBroker runs the gateway's own broker on a free loopback port
+// until the test ends and returns its URL.
+func embeddedBroker(t *testing.T) string {
+	b, err := broker.New(broker.Options{Addr: "127.0.0.1:0", Log: peers.TestLog(t)})
+	if err != nil {
+		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "tcp://" + b.Addr().String()
 }
 
 // Simulated store that fails twice: the anomaly is written on the third
