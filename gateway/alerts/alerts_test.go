@@ -33,7 +33,7 @@ func TestAnomaliesToStoreAndWall(t *testing.T) {
 		t.Fatalf("record %+v", rec)
 	}
 	if w := await(t, r.walls, "wall"); len(w) != 1 || w[0].Camera != "gate" || w[0].Anomaly != fire.ID ||
-		w[0].Severity != "critical" || w[0].Kind != bus.KindFire || w[0].Reason == "" {
+		w[0].Severity != "critical" || w[0].Kind != bus.KindFire || w[0].Reason != "critical fire (rule fire-rule)" {
 		t.Fatalf("wall %+v", w)
 	}
 	if cam := await(t, r.started, "relay start"); cam != "gate" {

@@ -53,13 +53,17 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 	}
 	a.stats.applied.Add(1)
 	a.anomalies.Publish(rec)
-	a.log.Info().Str("id", an.ID).Str("site", an.Site).Str("camera", an.Camera).Str("kind", an.Kind).
+	lvl := a.log.Info() // starts and ends; updates (every few seconds of an anomaly) at debug
+	if an.State == bus.StateUpdate {
+		lvl = a.log.Debug()
+	}
+	lvl.Str("id", an.ID).Str("site", an.Site).Str("camera", an.Camera).Str("kind", an.Kind).
 		Str("state", an.State).Str("severity", an.Severity).Bool("shadow", an.Shadow).Msg("anomaly")
 	if a.wallWorthy(an) {
 		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
 		defer cancel()
 		a.putOnWall(ctx, store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
-			Severity: an.Severity, Reason: fmt.Sprintf("%s %s (rule %s)", an.Severity, an.Kind, an.Rule)}, byAnomaly)
+			Severity: an.Severity, Reason: wallReason(an)}, byAnomaly)
 	}
 	return nil
 }
@@ -88,4 +92,17 @@ func (a *Alerts) put(an bus.Anomaly) (store.Anomaly, bool, error) {
 // wallWorthy: a live start at or above the wall's severity.
 func (a *Alerts) wallWorthy(an bus.Anomaly) bool {
 	return an.State == bus.StateStart && !an.Shadow && bus.SeverityRank(an.Severity) >= a.wallRank
+}
+
+// wallReason says why an anomaly put its camera on the wall, e.g.
+// "critical fire in zone forest-edge (rule fire-any)".
+func wallReason(an bus.Anomaly) string {
+	r := an.Severity + " " + an.Kind
+	if an.Zone != "" {
+		r += " in zone " + an.Zone
+	}
+	if an.Rule != "" {
+		r += " (rule " + an.Rule + ")"
+	}
+	return r
 }

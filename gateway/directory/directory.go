@@ -142,11 +142,9 @@ func (d *Directory) status(t bus.Topic, payload []byte) {
 		if ok {
 			delete(d.cameras, t.Camera)
 			d.catalog.remove(cs)
+			d.events.Publish(Event{Kind: EventCamera, Camera: &cs, Removed: true}) // never blocks
 		}
 		d.mu.Unlock()
-		if ok {
-			d.events.Publish(Event{Kind: EventCamera, Camera: &cs, Removed: true})
-		}
 		return
 	}
 	var cs bus.CameraStatus
@@ -164,8 +162,9 @@ func (d *Directory) status(t bus.Topic, payload []byte) {
 	old, had := d.cameras[t.Camera]
 	d.cameras[t.Camera] = cs
 	d.catalog.put(cs, old, had)
-	d.mu.Unlock()
+	// Under the lock, so a reader that sees the change knows its event is queued.
 	d.events.Publish(Event{Kind: EventCamera, Camera: &cs})
+	d.mu.Unlock()
 }
 
 // Lookup returns the edge that owns camera and the camera's site; ok is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -185,5 +186,28 @@ func TestCommandAwaitsTheMatchingReply(t *testing.T) {
 	defer d.mu.Unlock()
 	if len(d.pending) != 0 {
 		t.Fatalf("%d commands still pending", len(d.pending))
+	}
+}
+
+// Real: the embedded broker. A listener that never returns costs the MQTT
+// callback nothing: every status is still recorded, and what the stuck
+// listener's queue (4) could not hold is dropped and counted.
+func TestStuckListenerDoesNotStopTheDirectory(t *testing.T) {
+	const n = 50
+	url := startBroker(t)
+	e := edgeClient(t, url, "edge-a")
+	for i := range n {
+		publish(t, e, bus.CameraStatusTopic("riverside", fmt.Sprintf("cam%02d", i)), true,
+			bus.CameraStatus{Edge: "edge-a", State: bus.Online})
+	}
+	d := New(Options{Broker: url, ClientID: "dir-stuck", Log: peers.TestLog(t), EventBuffer: 4})
+	release := make(chan struct{})
+	stuck := d.Subscribe(func(Event) { <-release })
+	t.Cleanup(func() { close(release); stuck() })
+	runDirectory(t, d)
+	eventually(t, "all statuses recorded", func() bool { return d.Len() == n })
+	// One event held by the listener, four queued, the rest dropped.
+	if got := d.DroppedEvents(); got != n-1-4 {
+		t.Fatalf("%d events dropped, want %d", got, n-1-4)
 	}
 }

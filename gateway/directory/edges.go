@@ -13,12 +13,11 @@ import (
 func (d *Directory) edgeStatus(t bus.Topic, payload []byte) {
 	if len(payload) == 0 {
 		d.mu.Lock()
-		es, ok := d.edges[t.Edge]
-		delete(d.edges, t.Edge)
-		d.mu.Unlock()
-		if ok {
-			d.events.Publish(Event{Kind: EventEdge, Edge: &es, Removed: true})
+		if es, ok := d.edges[t.Edge]; ok {
+			delete(d.edges, t.Edge)
+			d.events.Publish(Event{Kind: EventEdge, Edge: &es, Removed: true}) // never blocks
 		}
+		d.mu.Unlock()
 		return
 	}
 	var es bus.EdgeStatus
@@ -33,8 +32,8 @@ func (d *Directory) edgeStatus(t bus.Topic, payload []byte) {
 	es.Edge = t.Edge
 	d.mu.Lock()
 	d.edges[t.Edge] = es
-	d.mu.Unlock()
 	d.events.Publish(Event{Kind: EventEdge, Edge: &es})
+	d.mu.Unlock()
 }
 
 // Edges lists the latest status of every edge known, sorted by edge id.
