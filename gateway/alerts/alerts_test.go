@@ -23,7 +23,7 @@ import (
 // ignored.
 func TestAnomaliesToStoreAndWall(t *testing.T) {
 	b := peers.Mosquitto(t)
-	r := newRig(t, b.URL(), "alerts-wall", newMemStore())
+	r := newRig(t, b.URL(), "alerts-wall", newStore(t))
 	r.run(t)
 	e := edge(t, b.URL(), "edge-1")
 
@@ -131,7 +131,7 @@ func TestPersistentSessionDeliversWhatCameWhileAway(t *testing.T) {
 	for _, tc := range brokers {
 		t.Run(tc.name, func(t *testing.T) {
 			url := tc.url(t)
-			st := newMemStore()
+			st := newStore(t)
 			first := newRig(t, url, "alerts-persist", st)
 			stop := first.run(t)
 			stop() // the gateway goes down; its session and subscription stay with the broker
@@ -149,8 +149,10 @@ func TestPersistentSessionDeliversWhatCameWhileAway(t *testing.T) {
 					t.Fatalf("record %s, want %s (in order)", rec.ID, id)
 				}
 			}
-			if n := len(st.anomalies); n != len(want) {
-				t.Fatalf("%d anomalies stored, want %d", n, len(want))
+			for _, id := range want {
+				if _, err := st.Anomaly(context.Background(), id); err != nil {
+					t.Fatalf("%s: %v", id, err)
+				}
 			}
 		})
 	}
@@ -173,8 +175,8 @@ func embeddedBroker(t *testing.T) string {
 // Simulated store that fails twice: the anomaly is written on the third
 // try and nothing is lost or counted as an error.
 func TestStoreErrorIsRetried(t *testing.T) {
-	st := newMemStore()
-	st.failPuts = 2
+	st := newStore(t)
+	st.failNext(2)
 	r := newRig(t, "tcp://127.0.0.1:1", "alerts-retry", st) // never connected: apply is called directly
 	if err := r.apply(anomaly("gate.fire.2", 1, "gate", bus.KindFire, bus.StateStart, "low")); err != nil {
 		t.Fatal(err)
@@ -182,7 +184,7 @@ func TestStoreErrorIsRetried(t *testing.T) {
 	if rec := await(t, r.records, "stored after retries"); rec.ID != "gate.fire.2" {
 		t.Fatalf("record %+v", rec)
 	}
-	st.failPuts = 100
+	st.failNext(100)
 	err := r.apply(anomaly("gate.fire.3", 2, "gate", bus.KindFire, bus.StateStart, "low"))
 	if !errors.Is(err, errSimulated) {
 		t.Fatalf("a store that keeps failing: %v", err)
@@ -192,7 +194,7 @@ func TestStoreErrorIsRetried(t *testing.T) {
 // The wall by hand, through the methods the API calls (simulated store
 // and relay): added, started, listed, not added twice, dismissed.
 func TestWallByHand(t *testing.T) {
-	r := newRig(t, "tcp://127.0.0.1:1", "alerts-hand", newMemStore())
+	r := newRig(t, "tcp://127.0.0.1:1", "alerts-hand", newStore(t))
 	r.relayErr = errors.New("simulated: edge refused")
 	ctx := context.Background()
 	w, err := r.AddToWall(ctx, "gate", "riverside", "alice")
@@ -232,8 +234,7 @@ func TestWallByHand(t *testing.T) {
 
 // Acknowledging through Alerts tells the listeners the new record.
 func TestAcknowledgeNotifies(t *testing.T) {
-	st := newMemStore()
-	r := newRig(t, "tcp://127.0.0.1:1", "alerts-ack", st)
+	r := newRig(t, "tcp://127.0.0.1:1", "alerts-ack", newStore(t))
 	if err := r.apply(anomaly("gate.fire.4", 1, "gate", bus.KindFire, bus.StateStart, "low")); err != nil {
 		t.Fatal(err)
 	}
@@ -250,10 +251,21 @@ func TestAcknowledgeNotifies(t *testing.T) {
 }
 
 // Retention prunes at once with the retention given, counts what went,
-// and stops with its context (simulated store).
+// and stops with its context: an anomaly that ended 100 days ago goes
+// (with its snapshot), one of today stays.
 func TestRetentionPrunes(t *testing.T) {
-	st := newMemStore()
+	st := newStore(t)
 	r := newRig(t, "tcp://127.0.0.1:1", "alerts-retention", st)
+	old := anomaly("gate.fire.old", 1, "gate", bus.KindFire, bus.StateStart, "low")
+	old.FrameTime = bus.At(time.Now().Add(-100 * 24 * time.Hour))
+	oldEnd := old
+	oldEnd.Seq, oldEnd.State, oldEnd.Snapshot = 2, bus.StateEnd, nil
+	today := anomaly("gate.fire.new", 3, "gate", bus.KindFire, bus.StateStart, "low")
+	for _, a := range []bus.Anomaly{old, oldEnd, today} {
+		if err := r.apply(a); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	keep := store.Retention{Anomalies: 90 * 24 * time.Hour, Snapshots: 30 * 24 * time.Hour, Audit: 365 * 24 * time.Hour}
@@ -263,8 +275,14 @@ func TestRetentionPrunes(t *testing.T) {
 	}
 	cancel()
 	await(t, done, "RunRetention to return")
-	if p := r.Stats().Pruned; p.Anomalies != 2 || p.Snapshots != 3 {
-		t.Fatalf("pruned counts %+v", p)
+	if p := r.Stats().Pruned; p.Anomalies != 1 || p.Snapshots != 1 {
+		t.Fatalf("pruned counts %+v, want 1 anomaly and its snapshot", p)
 	}
-	checkMetric(t, r.Alerts, "argus_gateway_store_pruned_total", 5)
+	if _, err := st.Anomaly(context.Background(), old.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the old anomaly: %v, want not found", err)
+	}
+	if _, err := st.Anomaly(context.Background(), today.ID); err != nil {
+		t.Fatalf("today's anomaly: %v", err)
+	}
+	checkMetric(t, r.Alerts, "argus_gateway_store_pruned_total", 2)
 }

@@ -18,7 +18,7 @@ import (
 // camera and answers relayErr), and listeners' channels.
 type rig struct {
 	*Alerts
-	store    *memStore
+	store    *probe
 	started  chan string
 	records  chan store.Anomaly
 	walls    chan []store.WallEntry
@@ -27,7 +27,7 @@ type rig struct {
 
 // newRig builds Alerts on broker url (client id id) over st, listening
 // before anything arrives.
-func newRig(t *testing.T, url, id string, st *memStore) *rig {
+func newRig(t *testing.T, url, id string, st *probe) *rig {
 	t.Helper()
 	r := &rig{store: st, started: make(chan string, 16), records: make(chan store.Anomaly, 64),
 		walls: make(chan []store.WallEntry, 64)}

@@ -2,7 +2,6 @@ package alerts
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -15,32 +14,23 @@ import (
 // store (branch store, not yet on main when this was written) with the
 // semantics store.Store documents for what Alerts calls: PutAnomaly's
 // seq/end rules, the wall, Prune, Acknowledge. Every other method panics
-// (the embedded nil interface). Replace it with the SQLite store once it
-// is merged.
+// (the embedded nil interface). newStore hands it out until the SQLite
+// store is merged.
 type memStore struct {
 	store.Store // nil: methods Alerts does not use panic
 
 	mu        sync.Mutex
 	anomalies map[string]store.Anomaly
 	wall      map[string]store.WallEntry // dismissed entries kept, as the store keeps them
-	prunes    chan store.Retention       // each Prune's retention
-	failPuts  int                        // the next failPuts PutAnomaly calls fail
 }
 
 func newMemStore() *memStore {
-	return &memStore{anomalies: map[string]store.Anomaly{}, wall: map[string]store.WallEntry{},
-		prunes: make(chan store.Retention, 16)}
+	return &memStore{anomalies: map[string]store.Anomaly{}, wall: map[string]store.WallEntry{}}
 }
-
-var errSimulated = errors.New("simulated store failure")
 
 func (m *memStore) PutAnomaly(_ context.Context, a bus.Anomaly) (store.Anomaly, bool, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.failPuts > 0 {
-		m.failPuts--
-		return store.Anomaly{}, false, false, errSimulated
-	}
 	rec, ok := m.anomalies[a.ID]
 	if ok && (a.Seq <= rec.Seq || rec.State == bus.StateEnd) {
 		return rec, false, false, nil
@@ -113,7 +103,22 @@ func (m *memStore) DismissWall(_ context.Context, camera, who string, at time.Ti
 	return nil
 }
 
-func (m *memStore) Prune(_ context.Context, r store.Retention, _ time.Time) (store.Pruned, error) {
-	m.prunes <- r
-	return store.Pruned{Anomalies: 2, Snapshots: 3}, nil
+// Prune drops snapshots older than r.Snapshots, then ended anomalies
+// older than r.Anomalies, by start, as the store does.
+func (m *memStore) Prune(_ context.Context, r store.Retention, now time.Time) (store.Pruned, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var p store.Pruned
+	for id, rec := range m.anomalies {
+		if r.Snapshots > 0 && rec.HasSnapshot && rec.StartedAt.Before(now.Add(-r.Snapshots)) {
+			rec.HasSnapshot = false
+			m.anomalies[id] = rec
+			p.Snapshots++
+		}
+		if r.Anomalies > 0 && rec.State == bus.StateEnd && rec.StartedAt.Before(now.Add(-r.Anomalies)) {
+			delete(m.anomalies, id)
+			p.Anomalies++
+		}
+	}
+	return p, nil
 }

@@ -1,0 +1,55 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// probe wraps the store under test: it fails the next failPuts
+// PutAnomaly calls (a SIMULATED failure) and reports each Prune.
+type probe struct {
+	store.Store
+	mu       sync.Mutex
+	failPuts int
+	prunes   chan store.Retention
+}
+
+var errSimulated = errors.New("simulated store failure")
+
+// newStore is the store the tests use, behind a probe.
+func newStore(t *testing.T) *probe {
+	t.Helper()
+	return &probe{Store: newMemStore(), prunes: make(chan store.Retention, 16)}
+}
+
+// failNext makes the next n PutAnomaly calls fail.
+func (p *probe) failNext(n int) {
+	p.mu.Lock()
+	p.failPuts = n
+	p.mu.Unlock()
+}
+
+func (p *probe) PutAnomaly(ctx context.Context, a bus.Anomaly) (store.Anomaly, bool, bool, error) {
+	p.mu.Lock()
+	fail := p.failPuts > 0
+	if fail {
+		p.failPuts--
+	}
+	p.mu.Unlock()
+	if fail {
+		return store.Anomaly{}, false, false, errSimulated
+	}
+	return p.Store.PutAnomaly(ctx, a)
+}
+
+func (p *probe) Prune(ctx context.Context, r store.Retention, now time.Time) (store.Pruned, error) {
+	pr, err := p.Store.Prune(ctx, r, now)
+	p.prunes <- r
+	return pr, err
+}
