@@ -83,7 +83,7 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 }
 
 // edge is a paho client publishing as an edge does: QoS 1, not retained.
-func edge(t *testing.T, url, id string) paho.Client {
+func edge(t testing.TB, url, id string) paho.Client {
 	t.Helper()
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id))
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
@@ -119,7 +119,7 @@ func anomaly(id string, seq uint64, camera, kind, state, severity string) bus.An
 		RuleVersion: 3, FrameTime: now, PublishedAt: now, Snapshot: []byte{0xff, 0xd8, 0xff, 0xd9}}
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -23,7 +23,7 @@ type probe struct {
 var errSimulated = errors.New("simulated store failure")
 
 // newStore is the store the tests use, behind a probe.
-func newStore(t *testing.T) *probe {
+func newStore(t testing.TB) *probe {
 	t.Helper()
 	return &probe{Store: newMemStore(), prunes: make(chan store.Retention, 16)}
 }
