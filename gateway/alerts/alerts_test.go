@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -188,6 +189,36 @@ func TestStoreErrorIsRetried(t *testing.T) {
 	err := r.apply(anomaly("gate.fire.3", 2, "gate", bus.KindFire, bus.StateStart, "low"))
 	if !errors.Is(err, errSimulated) {
 		t.Fatalf("a store that keeps failing: %v", err)
+	}
+}
+
+// Real: mosquitto; the store's failures are SIMULATED. An anomaly the
+// store keeps refusing is left unacknowledged, and the broker delivers it
+// again to the next session, which stores it: nothing is lost.
+func TestUnstoredAnomalyIsDeliveredAgain(t *testing.T) {
+	saved := storeRetries
+	storeRetries = []time.Duration{time.Millisecond, time.Millisecond}
+	t.Cleanup(func() { storeRetries = saved })
+	b := peers.Mosquitto(t)
+	st := newStore(t)
+	first := newRig(t, b.URL(), "alerts-redeliver", st)
+	stop := first.run(t)
+	attempts := len(storeRetries) + 1
+	st.failNext(attempts)
+	fire := anomaly("gate.fire.5", 1, "gate", bus.KindFire, bus.StateStart, "low")
+	sendAnomaly(t, edge(t, b.URL(), "edge-1"), fire)
+	for i := range attempts {
+		await(t, st.failed, fmt.Sprintf("failed write %d", i+1))
+	}
+	stop() // returns once the handler has given up
+	if s := first.Stats(); s.StoreErrors != 1 || s.Applied != 0 {
+		t.Fatalf("first session: %+v", s)
+	}
+
+	second := newRig(t, b.URL(), "alerts-redeliver", st)
+	second.run(t)
+	if rec := await(t, second.records, "redelivered"); rec.ID != fire.ID {
+		t.Fatalf("record %+v", rec)
 	}
 }
 

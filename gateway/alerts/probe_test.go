@@ -17,6 +17,7 @@ type probe struct {
 	store.Store
 	mu       sync.Mutex
 	failPuts int
+	failed   chan struct{} // one per simulated failure
 	prunes   chan store.Retention
 }
 
@@ -25,7 +26,7 @@ var errSimulated = errors.New("simulated store failure")
 // newStore is the store the tests use, behind a probe.
 func newStore(t testing.TB) *probe {
 	t.Helper()
-	return &probe{Store: newMemStore(), prunes: make(chan store.Retention, 16)}
+	return &probe{Store: newMemStore(), failed: make(chan struct{}, 64), prunes: make(chan store.Retention, 16)}
 }
 
 // failNext makes the next n PutAnomaly calls fail.
@@ -43,6 +44,10 @@ func (p *probe) PutAnomaly(ctx context.Context, a bus.Anomaly) (store.Anomaly, b
 	}
 	p.mu.Unlock()
 	if fail {
+		select {
+		case p.failed <- struct{}{}:
+		default:
+		}
 		return store.Anomaly{}, false, false, errSimulated
 	}
 	return p.Store.PutAnomaly(ctx, a)
