@@ -42,7 +42,7 @@ func (a *Alerts) onMessage(_ mqtt.Client, m mqtt.Message) {
 // apply stores one anomaly event, tells the listeners, and puts the
 // camera on the wall when it is a live start severe enough.
 func (a *Alerts) apply(an bus.Anomaly) error {
-	rec, applied, err := a.put(an)
+	rec, created, applied, err := a.put(an)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 	}
 	lvl.Str("id", an.ID).Str("site", an.Site).Str("camera", an.Camera).Str("kind", an.Kind).
 		Str("state", an.State).Str("severity", an.Severity).Bool("shadow", an.Shadow).Msg("anomaly")
-	if a.wallWorthy(an) {
+	if a.wallWorthy(an, created) {
 		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
 		defer cancel()
 		a.putOnWall(ctx, store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
@@ -70,16 +70,16 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 
 // put writes an anomaly event to the store, trying again after an error
 // until storeRetries are spent or Run ends.
-func (a *Alerts) put(an bus.Anomaly) (store.Anomaly, bool, error) {
+func (a *Alerts) put(an bus.Anomaly) (rec store.Anomaly, created, applied bool, err error) {
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
-		rec, _, applied, err := a.store.PutAnomaly(ctx, an)
+		rec, created, applied, err = a.store.PutAnomaly(ctx, an)
 		cancel()
 		if err == nil {
-			return rec, applied, nil
+			return rec, created, applied, nil
 		}
 		if attempt == len(storeRetries) || a.life.Err() != nil {
-			return store.Anomaly{}, false, fmt.Errorf("store anomaly %s seq %d: %w", an.ID, an.Seq, err)
+			return store.Anomaly{}, false, false, fmt.Errorf("store anomaly %s seq %d: %w", an.ID, an.Seq, err)
 		}
 		a.log.Warn().Err(err).Str("id", an.ID).Dur("retry_in", storeRetries[attempt]).Msg("store anomaly failed; retrying")
 		select {
@@ -89,9 +89,13 @@ func (a *Alerts) put(an bus.Anomaly) (store.Anomaly, bool, error) {
 	}
 }
 
-// wallWorthy: a live start at or above the wall's severity.
-func (a *Alerts) wallWorthy(an bus.Anomaly) bool {
-	return an.State == bus.StateStart && !an.Shadow && bus.SeverityRank(an.Severity) >= a.wallRank
+// wallWorthy: a live anomaly at or above the wall's severity that just
+// began — its start, or an update that created the record because the
+// start was lost or comes later (a broker may reorder a resumed session's
+// queue; the late start is then ignored as stale).
+func (a *Alerts) wallWorthy(an bus.Anomaly, created bool) bool {
+	begun := an.State == bus.StateStart || an.State == bus.StateUpdate && created
+	return begun && !an.Shadow && bus.SeverityRank(an.Severity) >= a.wallRank
 }
 
 // wallReason says why an anomaly put its camera on the wall, e.g.
