@@ -40,7 +40,7 @@ func (a *Alerts) onMessage(_ mqtt.Client, m mqtt.Message) {
 }
 
 // apply stores one anomaly event, tells the listeners, and puts the
-// camera on the wall when it is a live start severe enough.
+// camera on the wall when a live anomaly severe enough begins.
 func (a *Alerts) apply(an bus.Anomaly) error {
 	rec, created, applied, err := a.put(an)
 	if err != nil {
