@@ -206,8 +206,9 @@ func TestStuckListenerDoesNotStopTheDirectory(t *testing.T) {
 	t.Cleanup(func() { close(release); stuck() })
 	runDirectory(t, d)
 	eventually(t, "all statuses recorded", func() bool { return d.Len() == n })
-	// One event held by the listener, four queued, the rest dropped.
-	if got := d.DroppedEvents(); got != n-1-4 {
-		t.Fatalf("%d events dropped, want %d", got, n-1-4)
+	// Four queued and one held by the listener, the rest dropped; four if
+	// the listener took its first only after the burst.
+	if got := d.DroppedEvents(); got < n-1-4 || got > n-4 {
+		t.Fatalf("%d events dropped, want %d or %d", got, n-1-4, n-4)
 	}
 }
