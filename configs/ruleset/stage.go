@@ -2,12 +2,13 @@ package ruleset
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/argus-edge/argus/configs/strict"
 )
 
 // SetStage rewrites a YAML or JSON rule-set document's shadow and version
@@ -22,10 +23,11 @@ import (
 // Added fields go after the version line of a block document, or first in
 // a flow (JSON) document. Values written with an anchor, alias, tag or
 // quotes are refused rather than rewritten: the document would no longer
-// read the same elsewhere.
+// read the same elsewhere. Refusals are a *strict.Error, like every
+// problem of a document, with the line when it is known.
 func SetStage(doc []byte, shadow bool, version int) ([]byte, error) {
 	if version < 1 {
-		return nil, fmt.Errorf("rules: set stage: version %d is not a positive integer", version)
+		return nil, problem(0, "version", fmt.Sprintf("%d is not a positive integer", version))
 	}
 	root, err := rootMapping(doc)
 	if err != nil {
@@ -51,6 +53,11 @@ func SetStage(doc []byte, shadow bool, version int) ([]byte, error) {
 	return apply(doc, edits), nil
 }
 
+// problem is a refusal as a *strict.Error.
+func problem(line int, field, msg string) error {
+	return &strict.Error{Problems: []strict.Problem{{Line: line, Field: field, Msg: msg}}}
+}
+
 // edit replaces doc[from:to] with text.
 type edit struct {
 	from, to int
@@ -61,10 +68,10 @@ type edit struct {
 func rootMapping(doc []byte) (*yaml.Node, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(doc, &n); err != nil {
-		return nil, fmt.Errorf("rules: set stage: %w", err)
+		return nil, problem(0, "", err.Error())
 	}
 	if n.Kind != yaml.DocumentNode || len(n.Content) != 1 || n.Content[0].Kind != yaml.MappingNode || len(n.Content[0].Content) == 0 {
-		return nil, errors.New("rules: set stage: the document is not a mapping with site, version and cameras")
+		return nil, problem(0, "", "the document must be a mapping with site, version and cameras")
 	}
 	return n.Content[0], nil
 }
@@ -77,7 +84,7 @@ func fieldEdit(doc []byte, root *yaml.Node, key, value string, add bool) (*edit,
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if k := root.Content[i]; k.Kind == yaml.ScalarNode && k.Value == key {
 			if found != nil {
-				return nil, fmt.Errorf("rules: set stage: %s is written twice", key)
+				return nil, problem(found.Line, key, "is written twice")
 			}
 			found = root.Content[i+1]
 		}
@@ -89,12 +96,12 @@ func fieldEdit(doc []byte, root *yaml.Node, key, value string, add bool) (*edit,
 		return insertion(doc, root, key, value)
 	}
 	if found.Kind != yaml.ScalarNode || found.Style != 0 || found.Anchor != "" || found.Value == "" {
-		return nil, fmt.Errorf("rules: set stage: line %d: write %s as a plain value (like %s) to let it be rewritten", found.Line, key, value)
+		return nil, problem(found.Line, key, "write it as a plain value, like "+value+", without quotes, anchor or alias, so that it can be set on publication")
 	}
 	from, ok := offset(doc, found.Line, found.Column)
 	to := from + len(found.Value)
 	if !ok || to > len(doc) || string(doc[from:to]) != found.Value {
-		return nil, fmt.Errorf("rules: set stage: line %d: cannot locate the value of %s", found.Line, key)
+		return nil, problem(found.Line, key, "cannot locate the value in the text to set it on publication")
 	}
 	return &edit{from: from, to: to, text: value}, nil
 }
@@ -107,7 +114,7 @@ func insertion(doc []byte, root *yaml.Node, key, value string) (*edit, error) {
 	if root.Style&yaml.FlowStyle != 0 {
 		at, ok := offset(doc, first.Line, first.Column)
 		if !ok {
-			return nil, fmt.Errorf("rules: set stage: cannot locate the first key to add %s", key)
+			return nil, problem(first.Line, key, "cannot locate where to add it on publication")
 		}
 		if first.Style&yaml.DoubleQuotedStyle != 0 {
 			key = strconv.Quote(key)
@@ -120,7 +127,7 @@ func insertion(doc []byte, root *yaml.Node, key, value string) (*edit, error) {
 	}
 	at, ok := offset(doc, first.Line, first.Column)
 	if !ok {
-		return nil, fmt.Errorf("rules: set stage: cannot locate the first key to add %s", key)
+		return nil, problem(first.Line, key, "cannot locate where to add it on publication")
 	}
 	line := string(doc[lineStart(doc, at):at]) + key + ": " + value + "\n"
 	var version *yaml.Node
@@ -137,7 +144,7 @@ func insertion(doc []byte, root *yaml.Node, key, value string) (*edit, error) {
 	end := bytes.IndexByte(doc[at:], '\n')
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("rules: set stage: cannot locate the version line to add %s", key)
+		return nil, problem(version.Line, key, "cannot locate where to add it on publication")
 	case end < 0: // the last line, without a newline
 		return &edit{from: len(doc), to: len(doc), text: "\n" + line[:len(line)-1]}, nil
 	}

@@ -2,11 +2,14 @@ package ruleset
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/argus-edge/argus/configs/strict"
 )
 
 func TestSetStage(t *testing.T) {
@@ -54,19 +57,20 @@ func TestSetStage(t *testing.T) {
 
 func TestSetStageRefuses(t *testing.T) {
 	cases := []struct{ name, doc, text string }{
-		{"anchored", "site: s\nversion: &v 7\n", "write version as a plain value"},
-		{"quoted", "site: s\nversion: \"7\"\n", "write version as a plain value"},
-		{"empty", "site: s\nshadow:\nversion: 1\n", "write shadow as a plain value"},
-		{"alias", "a: &v 1\nversion: *v\n", "write version as a plain value"},
-		{"twice", "version: 1\nversion: 2\n", "version is written twice"},
-		{"a list", "- site\n", "not a mapping"},
-		{"nothing", "", "not a mapping"},
-		{"syntax", "site: [s\n", "set stage"},
+		{"anchored", "site: s\nversion: &v 7\n", "version: write it as a plain value"},
+		{"quoted", "site: s\nversion: \"7\"\n", "version: write it as a plain value"},
+		{"empty", "site: s\nshadow:\nversion: 1\n", "shadow: write it as a plain value"},
+		{"alias", "a: &v 1\nversion: *v\n", "version: write it as a plain value"},
+		{"twice", "version: 1\nversion: 2\n", "version: is written twice"},
+		{"a list", "- site\n", "must be a mapping"},
+		{"nothing", "", "must be a mapping"},
+		{"syntax", "site: [s\n", "did not find expected"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := SetStage([]byte(tc.doc), true, 3)
-			if err == nil || !strings.Contains(err.Error(), tc.text) || out != nil {
+			var pe *strict.Error
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), tc.text) || out != nil {
 				t.Errorf("got %q, %v; want …%s…", out, err, tc.text)
 			}
 		})
