@@ -2,6 +2,7 @@ package rulesets
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -218,4 +219,19 @@ func TestInvalid(t *testing.T) {
 	if v, _ := f.svc.Get(ctx, "riverside"); len(v.Versions) != 1 {
 		t.Errorf("invalid documents were stored: %+v", v.Versions)
 	}
+}
+
+// A JSON document stays JSON on the bus, with its shadow flag set.
+func TestJSONDocument(t *testing.T) {
+	f := start(t)
+	doc := `{"site": "hillside", "version": 8, "cameras": {"*": {"rules": [{"name": "fire", "kind": "fire"}]}}}`
+	if _, err := f.svc.SubmitShadow(context.Background(), "hillside", "olga", []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	r := rulesetstest.Retained(t, f.url)
+	got := r[bus.RulesShadowTopic("hillside")]
+	if !json.Valid([]byte(got)) || !strings.HasPrefix(got, `{"shadow": true, "site": "hillside"`) {
+		t.Errorf("retained %s", got)
+	}
+	retainedDoc(t, r, bus.RulesShadowTopic("hillside"))
 }
