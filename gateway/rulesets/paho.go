@@ -15,7 +15,9 @@ type pahoPublisher struct {
 
 // PahoPublisher is a Publisher over a connected paho client: QoS 1,
 // retained, waiting up to timeout for the broker's acknowledgement, so
-// that an error means the broker may not hold the message.
+// that an error means the broker may not hold the message. A timeout does
+// not withdraw it (paho may still deliver it after reconnecting); the
+// Service's operations converge when retried, see the package doc.
 func PahoPublisher(c paho.Client, timeout time.Duration) Publisher {
 	return pahoPublisher{c: c, timeout: timeout}
 }
