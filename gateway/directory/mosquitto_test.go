@@ -9,6 +9,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/rulesets"
 )
 
 // retainStatuses publishes n retained camera statuses (cameras cam-00000…,
@@ -171,3 +172,6 @@ func nextMessage(t *testing.T, ch <-chan paho.Message) paho.Message {
 		return nil
 	}
 }
+
+// The rules workflow publishes through the directory.
+var _ rulesets.Publisher = (*Directory)(nil)
