@@ -75,7 +75,7 @@ func (a *Alerts) putOnWall(ctx context.Context, w store.WallEntry, by string) (s
 	if already && by == byHand {
 		return old, nil
 	}
-	w.Added = time.Now().UTC()
+	w.Added = time.Now().UTC().Truncate(time.Millisecond) // as the store keeps it
 	if already {
 		w.Added = old.Added
 	}
