@@ -8,6 +8,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -16,6 +18,14 @@ import (
 
 // ErrNotFound is returned for an id, user, session or camera not stored.
 var ErrNotFound = errors.New("store: not found")
+
+// ErrInvalid wraps every refusal of bad input (a malformed cursor, an
+// anomaly without id, an unknown role or stage): the API answers 400.
+var ErrInvalid = errors.New("store: invalid input")
+
+// ErrConflict is returned when a record that must be unique already exists
+// (a site's rule-set version): the API answers 409.
+var ErrConflict = errors.New("store: already exists")
 
 // Store is the gateway's persistence. Every method is safe for concurrent use.
 type Store interface {
@@ -66,6 +76,10 @@ type Store interface {
 	RuleSets(ctx context.Context, site string) ([]RuleSet, error)
 	// RuleSet returns one version of a site's rule set.
 	RuleSet(ctx context.Context, site string, version int) (RuleSet, error)
+	// SetRuleStage moves a stored version to shadow, live or retired. Setting
+	// live (or shadow) retires the site's other live (or shadow) version in
+	// the same transaction: a site has at most one of each.
+	SetRuleStage(ctx context.Context, site string, version int, stage string) error
 
 	// PutWall puts a camera on the incident wall (or refreshes its entry).
 	PutWall(ctx context.Context, w WallEntry) error
@@ -188,6 +202,13 @@ type User struct {
 	Created      time.Time `json:"created"`
 }
 
+// HashToken is the hex SHA-256 of a session token: the only form of a
+// token the store accepts (PutSession refuses anything else).
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
 // Session is a login: only the SHA-256 of its token is stored.
 type Session struct {
 	TokenHash string
@@ -195,6 +216,14 @@ type Session struct {
 	Created   time.Time
 	Expires   time.Time
 }
+
+// Rule-set stages: a new version runs in shadow, is promoted live, and is
+// retired when another takes its place.
+const (
+	StageShadow  = "shadow"
+	StageLive    = "live"
+	StageRetired = "retired"
+)
 
 // RuleSet is one version of a site's rule set as an operator submitted it.
 type RuleSet struct {
@@ -220,13 +249,15 @@ type WallEntry struct {
 }
 
 // Retention is how long each kind of record is kept; zero keeps forever.
+// A record goes once it is strictly older than its age: one exactly at the
+// age stays.
 type Retention struct {
-	Anomalies time.Duration // ended anomalies, by start time
-	Snapshots time.Duration // snapshot JPEGs (the bulk), by anomaly start
-	Audit     time.Duration
+	Anomalies time.Duration // ended anomalies (any status), by start time; ongoing ones stay; also dismissed wall entries, by dismissal
+	Snapshots time.Duration // snapshot JPEGs (the bulk), by anomaly start, ongoing or not
+	Audit     time.Duration // audit entries, by time
 }
 
-// Pruned counts what Prune deleted.
+// Pruned counts what Prune deleted (expired sessions go whatever the retention).
 type Pruned struct {
-	Anomalies, Snapshots, Audit, Sessions int64
+	Anomalies, Snapshots, Audit, Sessions, Wall int64
 }
