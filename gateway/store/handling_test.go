@@ -14,16 +14,20 @@ import (
 func testHandling(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	put(t, s, event("h1", 1, bus.StateStart, "north", "cam-1", 0))
-	ack := func(who, note string, at time.Time) (store.Anomaly, error) { return s.Acknowledge(ctx, "h1", who, note, at) }
-	resolve := func(who, note string, at time.Time) (store.Anomaly, error) { return s.Resolve(ctx, "h1", who, note, at) }
+	ack := func(who, note string, at time.Time) (store.Anomaly, error) {
+		return s.Acknowledge(ctx, "h1", who, note, at)
+	}
+	resolve := func(who, note string, at time.Time) (store.Anomaly, error) {
+		return s.Resolve(ctx, "h1", who, note, at)
+	}
 	steps := []struct {
-		name                string
-		do                  func(who, note string, at time.Time) (store.Anomaly, error)
-		who, note           string
-		at                  time.Time
+		name                 string
+		do                   func(who, note string, at time.Time) (store.Anomaly, error)
+		who, note            string
+		at                   time.Time
 		status, ackBy, resBy string
-		ackAt, resAt        time.Time
-		wantNote            string
+		ackAt, resAt         time.Time
+		wantNote             string
 	}{
 		{"ack an open one", ack, "ann", "on it", t0.Add(time.Minute), store.StatusAcknowledged, "ann", "", t0.Add(time.Minute), time.Time{}, "on it"},
 		{"second ack keeps the first", ack, "bob", "", t0.Add(2 * time.Minute), store.StatusAcknowledged, "ann", "", t0.Add(time.Minute), time.Time{}, "on it"},
