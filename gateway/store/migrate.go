@@ -29,11 +29,16 @@ var migrations = [][]string{{
 		acknowledged_by TEXT NOT NULL, acknowledged_at BIGINT,
 		resolved_by TEXT NOT NULL, resolved_at BIGINT,
 		note TEXT NOT NULL)`,
-	// Newest first, by site (the console's usual scope), by camera, by
-	// status (the open ones), and overall (admins, pruning).
+	// Newest first, each an index Anomalies reads one range of (see
+	// partitions): by site (shadow or not; rule comparisons), by site and
+	// shadow flag (the console's default: live only), by those and status
+	// (its open alerts), by camera, by flag and status across sites, and
+	// overall (admins, pruning).
 	`CREATE INDEX IF NOT EXISTS anomalies_site_started ON anomalies (site, started_at, id)`,
+	`CREATE INDEX IF NOT EXISTS anomalies_site_shadow_started ON anomalies (site, shadow, started_at, id)`,
+	`CREATE INDEX IF NOT EXISTS anomalies_site_shadow_status_started ON anomalies (site, shadow, status, started_at, id)`,
 	`CREATE INDEX IF NOT EXISTS anomalies_camera_started ON anomalies (camera, started_at, id)`,
-	`CREATE INDEX IF NOT EXISTS anomalies_status_started ON anomalies (status, started_at, id)`,
+	`CREATE INDEX IF NOT EXISTS anomalies_shadow_status_started ON anomalies (shadow, status, started_at, id)`,
 	`CREATE INDEX IF NOT EXISTS anomalies_started ON anomalies (started_at, id)`,
 	// The JPEGs apart: they are the bulk, and listings never read them.
 	`CREATE TABLE IF NOT EXISTS snapshots (

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -43,7 +44,7 @@ func OpenSQLite(path string) (Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	s := &sqlStore{d: sqliteDialect, w: w, r: w}
-	if err := s.migrate(context.Background()); err != nil {
+	if err := errors.Join(s.migrate(context.Background()), s.optimize(context.Background())); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
 	}

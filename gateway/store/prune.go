@@ -49,7 +49,7 @@ func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Prune
 			return p, fmt.Errorf("store: prune: %w", err)
 		}
 	}
-	return p, nil
+	return p, s.optimize(ctx)
 }
 
 // pruneSnapshots deletes the snapshots of anomalies started before cut and

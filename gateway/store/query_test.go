@@ -32,25 +32,12 @@ func testAnomalyPaging(t *testing.T, s store.Store) {
 		}
 		return ib - ia
 	})
-	var got []string
-	var sizes []int
-	q := store.AnomalyQuery{Limit: 5}
-	for {
-		page, err := s.Anomalies(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
+	// Plain, and merged from one range per site and shadow flag.
+	for _, q := range []store.AnomalyQuery{{Limit: 5}, {Limit: 5, Sites: []string{"south", "north"}, Status: store.StatusOpen}} {
+		got, sizes := walk(t, s, q)
+		if !slices.Equal(got, want) || !slices.Equal(sizes, []int{5, 5, 5, 5, 3}) {
+			t.Errorf("%+v: pages %v gave %v, want %v", q, sizes, got, want)
 		}
-		sizes = append(sizes, len(page.Items))
-		for _, a := range page.Items {
-			got = append(got, a.ID)
-		}
-		if page.Next == "" {
-			break
-		}
-		q.Cursor = page.Next
-	}
-	if !slices.Equal(got, want) || !slices.Equal(sizes, []int{5, 5, 5, 5, 3}) {
-		t.Errorf("pages %v gave %v, want %v", sizes, got, want)
 	}
 	page, err := s.Anomalies(context.Background(), store.AnomalyQuery{})
 	if err != nil || len(page.Items) != 23 || page.Next != "" {
@@ -60,6 +47,25 @@ func testAnomalyPaging(t *testing.T, s store.Store) {
 		if _, err := s.Anomalies(context.Background(), store.AnomalyQuery{Cursor: bad}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("cursor %q: %v, want ErrInvalid", bad, err)
 		}
+	}
+}
+
+// walk reads every page of q, returning the ids in order and the page sizes.
+func walk(t *testing.T, s store.Store, q store.AnomalyQuery) (ids []string, sizes []int) {
+	t.Helper()
+	for {
+		page, err := s.Anomalies(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(page.Items))
+		for _, a := range page.Items {
+			ids = append(ids, a.ID)
+		}
+		if page.Next == "" {
+			return ids, sizes
+		}
+		q.Cursor = page.Next
 	}
 }
 
@@ -83,6 +89,10 @@ func testAnomalyFilters(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	yes, no := true, false
+	many := []string{"north"} // more sites than one query merges: one IN instead
+	for i := range 70 {
+		many = append(many, fmt.Sprintf("site-%d", i))
+	}
 	cases := []struct {
 		name string
 		q    store.AnomalyQuery
@@ -91,11 +101,14 @@ func testAnomalyFilters(t *testing.T, s store.Store) {
 		{"all", store.AnomalyQuery{}, []string{"f5", "f4", "f3", "f2", "f1"}},
 		{"one site", store.AnomalyQuery{Sites: []string{"north"}}, []string{"f5", "f2", "f1"}},
 		{"two sites", store.AnomalyQuery{Sites: []string{"north", "south"}}, []string{"f5", "f3", "f2", "f1"}},
+		{"71 sites", store.AnomalyQuery{Sites: many, Status: store.StatusOpen}, []string{"f2", "f1"}},
 		{"no site at all", store.AnomalyQuery{Sites: []string{}}, nil},
 		{"camera", store.AnomalyQuery{Camera: "cam-1"}, []string{"f5", "f1"}},
 		{"kind", store.AnomalyQuery{Kind: bus.KindFire}, []string{"f2"}},
 		{"state", store.AnomalyQuery{State: bus.StateEnd}, []string{"f5", "f3"}},
 		{"open", store.AnomalyQuery{Status: store.StatusOpen}, []string{"f3", "f2", "f1"}},
+		{"open in two sites", store.AnomalyQuery{Sites: []string{"south", "north"}, Status: store.StatusOpen}, []string{"f3", "f2", "f1"}},
+		{"live open in one site", store.AnomalyQuery{Sites: []string{"north"}, Status: store.StatusOpen, Shadow: &no}, []string{"f1"}},
 		{"acknowledged", store.AnomalyQuery{Status: store.StatusAcknowledged}, []string{"f4"}},
 		{"resolved", store.AnomalyQuery{Status: store.StatusResolved}, []string{"f5"}},
 		{"shadow", store.AnomalyQuery{Shadow: &yes}, []string{"f5", "f2"}},

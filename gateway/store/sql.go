@@ -44,6 +44,18 @@ func (s *sqlStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
+// optimize refreshes planner statistics where the dialect needs it: at
+// open and after each Prune, when the tables have changed the most.
+func (s *sqlStore) optimize(ctx context.Context) error {
+	if s.d.optimize == "" {
+		return nil
+	}
+	if _, err := s.w.ExecContext(ctx, s.d.optimize); err != nil {
+		return fmt.Errorf("store: optimize: %w", err)
+	}
+	return nil
+}
+
 // exec runs one write statement and returns the rows it affected.
 func (s *sqlStore) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := s.w.ExecContext(ctx, s.d.q(query), args...)
