@@ -19,35 +19,28 @@ const pruneBatch = 1000
 // entries by time; and sessions expired at now, always.
 func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
 	var p Pruned
-	steps := []struct {
-		age time.Duration
-		run func(cut int64) error
-	}{
-		{r.Snapshots, func(cut int64) (err error) { p.Snapshots, err = s.pruneSnapshots(ctx, cut); return }},
-		{r.Anomalies, func(cut int64) (err error) {
-			var snaps int64
-			p.Anomalies, snaps, err = s.pruneAnomalies(ctx, cut)
-			p.Snapshots += snaps
-			return
-		}},
-		{r.Anomalies, func(cut int64) (err error) {
-			p.Wall, err = s.pruneRows(ctx, "wall", "id", "dismissed < ?", cut)
-			return
-		}},
-		{r.Audit, func(cut int64) (err error) { p.Audit, err = s.pruneRows(ctx, "audit", "id", "at < ?", cut); return }},
-		// An expiry at now is already expired (Session wants expires > now).
-		{1, func(int64) (err error) {
-			p.Sessions, err = s.pruneRows(ctx, "sessions", "token_hash", "expires <= ?", now.UnixMilli())
-			return
-		}},
+	var err error
+	cut := func(age time.Duration) int64 { return now.Add(-age).UnixMilli() }
+	if r.Snapshots > 0 {
+		p.Snapshots, err = s.pruneSnapshots(ctx, cut(r.Snapshots))
 	}
-	for _, st := range steps {
-		if st.age <= 0 {
-			continue
-		}
-		if err := st.run(now.Add(-st.age).UnixMilli()); err != nil {
-			return p, fmt.Errorf("store: prune: %w", err)
-		}
+	if r.Anomalies > 0 && err == nil {
+		var snapshots int64
+		p.Anomalies, snapshots, err = s.pruneAnomalies(ctx, cut(r.Anomalies))
+		p.Snapshots += snapshots
+	}
+	if r.Anomalies > 0 && err == nil {
+		p.Wall, err = s.pruneRows(ctx, "wall", "id", "dismissed < ?", cut(r.Anomalies))
+	}
+	if r.Audit > 0 && err == nil {
+		p.Audit, err = s.pruneRows(ctx, "audit", "id", "at < ?", cut(r.Audit))
+	}
+	if err == nil {
+		// An expiry at now is already expired (Session wants expires > now).
+		p.Sessions, err = s.pruneRows(ctx, "sessions", "token_hash", "expires <= ?", now.UnixMilli())
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: prune: %w", err)
 	}
 	return p, s.optimize(ctx)
 }

@@ -105,3 +105,18 @@ func TestOpenBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenPostgresHidesPassword: a DSN that fails keeps its password out of the error (and so out of logs).
+func TestOpenPostgresHidesPassword(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://argus:s3cret-pw@127.0.0.1:1/argus?connect_timeout=1",
+		"host=127.0.0.1 port=1 user=argus password=s3cret-pw connect_timeout=1",
+		"postgres://argus:s3cret-pw@127.0.0.1:notaport/argus",
+	} {
+		_, err := store.OpenPostgres(context.Background(), dsn)
+		t.Log(err)
+		if err == nil || strings.Contains(err.Error(), "s3cret-pw") {
+			t.Errorf("%v", err)
+		}
+	}
+}
