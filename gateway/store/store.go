@@ -3,7 +3,13 @@
 // and their sessions, rule-set versions and the incident wall. One
 // interface, two implementations: SQLite (an embedded file, the default)
 // and PostgreSQL (a district-scale deployment). Both speak the same SQL
-// (sql.go); only the dialect differs.
+// (sql.go); only the dialect differs (dialect.go). Open, OpenSQLite and
+// OpenPostgres create or migrate the schema (migrate.go, a schema_version
+// table) before returning.
+//
+// Times are stored as Unix milliseconds, so a time reads back truncated to
+// the millisecond, in UTC. Listings are keyset-paged newest first: a cursor
+// is the last item's (time, id), so a deep page costs what the first does.
 package store
 
 import (
@@ -134,7 +140,7 @@ type Anomaly struct {
 
 // AnomalyQuery selects anomalies; empty fields match everything.
 type AnomalyQuery struct {
-	Sites  []string  // any of these sites; nil: every site (the caller scopes it)
+	Sites  []string  // any of these sites; nil: every site (the caller scopes it); empty but not nil: none
 	Camera string    // one camera
 	Kind   string    // one kind
 	State  string    // start/update/end of the latest event
