@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -73,7 +74,7 @@ func checkEvent(e bus.Anomaly) error {
 // start redelivered after its update must not lose the picture.
 func (s *sqlStore) applyEvent(ctx context.Context, tx *sql.Tx, e bus.Anomaly) (Anomaly, bool, bool, error) {
 	cur, err := scanAnomaly(tx.QueryRowContext(ctx, s.d.q(`SELECT `+anomalyCols+` FROM anomalies WHERE id = ?`+s.d.forUpdate), e.ID))
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		rec := newRecord(e)
 		n, err := s.insertAnomaly(ctx, tx, rec)
 		if err != nil {
