@@ -26,7 +26,9 @@ import (
 func Postgres(t testing.TB) string {
 	t.Helper()
 	bin := postgresBin(t)
-	dir, err := os.MkdirTemp("", "argus-pg-")
+	// Under /tmp, not $TMPDIR: the postgres user must reach it, and the
+	// socket's path must stay within the 107 bytes a unix address holds.
+	dir, err := os.MkdirTemp("/tmp", "argus-pg-")
 	if err != nil {
 		t.Fatal(err)
 	}
