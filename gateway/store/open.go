@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -35,6 +36,13 @@ func OpenSQLite(path string) (Store, error) {
 	if path == "" {
 		return nil, invalid("sqlite: empty path")
 	}
+	// Created here, owner-only, before SQLite would create it world-readable:
+	// it holds password hashes. SQLite gives its -wal and -shm the same mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite: %w", err)
+	}
+	f.Close()
 	file := "file:" + (&url.URL{Path: path}).EscapedPath()
 	w, err := sql.Open("sqlite", file+"?"+sqlitePragmas+"&_txlock=immediate")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,6 +43,15 @@ func TestSQLiteRestart(t *testing.T) {
 	} {
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600 (it holds password hashes)", f, fi.Mode())
 		}
 	}
 	if err := s.Close(); err != nil {
