@@ -73,18 +73,18 @@ func checkEvent(e bus.Anomaly) error {
 // An ignored event's snapshot is still kept when the record has none: a
 // start redelivered after its update must not lose the picture.
 func (s *sqlStore) applyEvent(ctx context.Context, tx *sql.Tx, e bus.Anomaly) (Anomaly, bool, bool, error) {
-	cur, err := scanAnomaly(tx.QueryRowContext(ctx, s.d.q(`SELECT `+anomalyCols+` FROM anomalies WHERE id = ?`+s.d.forUpdate), e.ID))
-	if errors.Is(err, sql.ErrNoRows) {
-		rec := newRecord(e)
-		n, err := s.insertAnomaly(ctx, tx, rec)
-		if err != nil {
+	if s.d.lockID != "" {
+		if _, err := tx.ExecContext(ctx, s.d.q(s.d.lockID), e.ID); err != nil {
 			return Anomaly{}, false, false, err
 		}
-		if n == 1 {
-			return rec, true, true, s.putSnapshot(ctx, tx, &rec, e.Snapshot)
+	}
+	cur, err := scanAnomaly(tx.QueryRowContext(ctx, s.d.q(`SELECT `+anomalyCols+` FROM anomalies WHERE id = ?`), e.ID))
+	if errors.Is(err, sql.ErrNoRows) {
+		rec := newRecord(e)
+		if err := s.insertAnomaly(ctx, tx, rec); err != nil {
+			return Anomaly{}, false, false, err
 		}
-		// Inserted meanwhile by a concurrent event (PostgreSQL): apply over it.
-		cur, err = scanAnomaly(tx.QueryRowContext(ctx, s.d.q(`SELECT `+anomalyCols+` FROM anomalies WHERE id = ?`+s.d.forUpdate), e.ID))
+		return rec, true, true, s.putSnapshot(ctx, tx, &rec, e.Snapshot)
 	}
 	if err != nil {
 		return Anomaly{}, false, false, err
@@ -140,20 +140,16 @@ func geoArgs(g *bus.Geo) []any {
 	return []any{g.Lat, g.Lon, g.Alt}
 }
 
-// insertAnomaly inserts rec unless its id exists; it returns the rows inserted.
-func (s *sqlStore) insertAnomaly(ctx context.Context, tx *sql.Tx, r Anomaly) (int64, error) {
+// insertAnomaly inserts a new record.
+func (s *sqlStore) insertAnomaly(ctx context.Context, tx *sql.Tx, r Anomaly) error {
 	args := []any{r.ID, r.Site, r.Camera, r.Edge, r.Kind, r.Severity, r.State, r.Score,
 		r.Box[0], r.Box[1], r.Box[2], r.Box[3], r.Zone, r.Rule, r.RuleVersion, r.Shadow}
 	args = append(args, geoArgs(r.Geo)...)
 	args = append(args, int64(r.Seq), ms(r.StartedAt), ms(r.UpdatedAt), ms(r.EndedAt), false,
 		r.Status, "", nil, "", nil, "")
-	res, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO anomalies (`+anomalyCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`), args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	_, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO anomalies (`+anomalyCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), args...)
+	return err
 }
 
 // updateAnomaly writes an applied event's fields; handling is left alone.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -113,30 +114,37 @@ func testAnomalyBadInput(t *testing.T, s store.Store) {
 	}
 }
 
-// testAnomalyConcurrentEvents sends one anomaly's events from many
-// goroutines at once: exactly one creates it and the highest seq wins.
+// testAnomalyConcurrentEvents sends the events of a few anomalies from
+// many goroutines at once: exactly one event creates each, and each ends
+// with its highest seq.
 func testAnomalyConcurrentEvents(t *testing.T, s store.Store) {
-	const n = 16
+	const anomalies, events = 4, 16
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	creations := 0
-	for i := 1; i <= n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, created, _, err := s.PutAnomaly(context.Background(), event("c1", uint64(i), bus.StateUpdate, "north", "cam-1", time.Duration(i)*time.Second))
-			if err != nil {
-				t.Error(err)
-			}
-			if created {
-				mu.Lock()
-				creations++
-				mu.Unlock()
-			}
-		}()
+	creations := map[string]int{}
+	for a := range anomalies {
+		id := fmt.Sprintf("c%d", a)
+		for i := 1; i <= events; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, created, _, err := s.PutAnomaly(context.Background(), event(id, uint64(i), bus.StateUpdate, "north", "cam-1", time.Duration(i)*time.Second))
+				if err != nil {
+					t.Error(err)
+				}
+				if created {
+					mu.Lock()
+					creations[id]++
+					mu.Unlock()
+				}
+			}()
+		}
 	}
 	wg.Wait()
-	if a := get(t, s, "c1"); creations != 1 || a.Seq != n {
-		t.Errorf("%d creations, final seq %d; want 1 and %d", creations, a.Seq, n)
+	for a := range anomalies {
+		id := fmt.Sprintf("c%d", a)
+		if got := get(t, s, id); creations[id] != 1 || got.Seq != events {
+			t.Errorf("%s: %d creations, final seq %d; want 1 and %d", id, creations[id], got.Seq, events)
+		}
 	}
 }

@@ -9,11 +9,14 @@ import (
 // shared (sql.go). Both accept ON CONFLICT upserts, partial indexes, row
 // values and BOOLEAN, so the differences are few.
 type dialect struct {
-	name      string
-	dollar    bool   // placeholders are $1, $2… instead of ?
-	blob      string // type of binary columns
-	serial    string // an auto-incrementing integer primary key
-	forUpdate string // locks a row read in a transaction; SQLite's one writer needs none
+	name   string
+	dollar bool   // placeholders are $1, $2… instead of ?
+	blob   string // type of binary columns
+	serial string // an auto-incrementing integer primary key
+	// lockID serialises, until the transaction ends, the writers of one
+	// anomaly id: two events of a new anomaly racing to create it would
+	// otherwise both miss it. SQLite's one writer needs none.
+	lockID string
 	// migrateLock serialises migrations of gateways sharing one database.
 	migrateLock string
 	// optimize refreshes the planner's statistics where nothing else does
@@ -32,11 +35,11 @@ var (
 		optimize: "PRAGMA optimize=0x10002",
 	}
 	postgresDialect = dialect{
-		name:      "postgres",
-		dollar:    true,
-		blob:      "BYTEA",
-		serial:    "BIGSERIAL PRIMARY KEY",
-		forUpdate: " FOR UPDATE",
+		name:   "postgres",
+		dollar: true,
+		blob:   "BYTEA",
+		serial: "BIGSERIAL PRIMARY KEY",
+		lockID: "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 		// Any fixed key: it only has to be the same in every gateway.
 		migrateLock: "SELECT pg_advisory_xact_lock(4242017)",
 	}

@@ -15,8 +15,8 @@ var stages = []string{StageShadow, StageLive, StageRetired}
 // ruleCols are the columns of a RuleSet, in scanRuleSet's order.
 const ruleCols = `site, version, document, author, created, stage`
 
-// PutRuleSet inserts r; a stored (site, version) is ErrConflict. An empty
-// stage is shadow, where every new version starts.
+// PutRuleSet inserts r, retiring the site's other version in r's stage; a
+// stored (site, version) is ErrConflict. An empty stage is shadow.
 func (s *sqlStore) PutRuleSet(ctx context.Context, r RuleSet) error {
 	if r.Site == "" || r.Version <= 0 {
 		return invalid("rule set needs a site and a version above 0 (got %q, %d)", r.Site, r.Version)
@@ -30,16 +30,18 @@ func (s *sqlStore) PutRuleSet(ctx context.Context, r RuleSet) error {
 	if r.Created.IsZero() {
 		r.Created = time.Now()
 	}
-	n, err := s.exec(ctx, `INSERT INTO rule_sets (`+ruleCols+`) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (site, version) DO NOTHING`,
-		r.Site, r.Version, r.Document, r.Author, r.Created.UnixMilli(), r.Stage)
-	if err != nil {
-		return fmt.Errorf("store: rule set %s v%d: %w", r.Site, r.Version, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: rule set %s version %d", ErrConflict, r.Site, r.Version)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO rule_sets (`+ruleCols+`) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (site, version) DO NOTHING`),
+			r.Site, r.Version, r.Document, r.Author, r.Created.UnixMilli(), r.Stage)
+		if err != nil {
+			return fmt.Errorf("store: rule set %s v%d: %w", r.Site, r.Version, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: rule set %s version %d", ErrConflict, r.Site, r.Version)
+		}
+		return s.retireOthers(ctx, tx, r.Site, r.Version, r.Stage)
+	})
 }
 
 // scanRuleSet reads one row of ruleCols.
@@ -77,11 +79,8 @@ func (s *sqlStore) SetRuleStage(ctx context.Context, site string, version int, s
 		return invalid("rule set stage %q is not one of %v", stage, stages)
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if stage != StageRetired {
-			if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE rule_sets SET stage = ?
-				WHERE site = ? AND stage = ? AND version <> ?`), StageRetired, site, stage, version); err != nil {
-				return err
-			}
+		if err := s.retireOthers(ctx, tx, site, version, stage); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, s.d.q(`UPDATE rule_sets SET stage = ? WHERE site = ? AND version = ?`), stage, site, version)
 		if err != nil {
@@ -92,4 +91,15 @@ func (s *sqlStore) SetRuleStage(ctx context.Context, site string, version int, s
 		}
 		return nil
 	})
+}
+
+// retireOthers retires the site's versions other than version that are in
+// stage, when stage is live or shadow: there is one of each at most.
+func (s *sqlStore) retireOthers(ctx context.Context, tx *sql.Tx, site string, version int, stage string) error {
+	if stage == StageRetired {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, s.d.q(`UPDATE rule_sets SET stage = ? WHERE site = ? AND stage = ? AND version <> ?`),
+		StageRetired, site, stage, version)
+	return err
 }

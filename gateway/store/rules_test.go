@@ -19,7 +19,7 @@ func testRuleSets(t *testing.T, s store.Store) {
 	if err := s.PutRuleSet(ctx, store.RuleSet{Site: "south", Version: 1, Document: "x", Stage: store.StageLive}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutRuleSet(ctx, store.RuleSet{Site: "north", Version: 2, Document: "again"}); !errors.Is(err, store.ErrConflict) {
+	if err := s.PutRuleSet(ctx, store.RuleSet{Site: "north", Version: 2, Document: "again", Stage: store.StageLive}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("duplicate version: %v, want ErrConflict", err)
 	}
 	for _, bad := range []store.RuleSet{{Site: "", Version: 1}, {Site: "north", Version: 0}, {Site: "north", Version: 9, Stage: "beta"}} {
@@ -27,7 +27,8 @@ func testRuleSets(t *testing.T, s store.Store) {
 			t.Errorf("%+v: %v, want ErrInvalid", bad, err)
 		}
 	}
-	if rs, err := s.RuleSet(ctx, "north", 2); err != nil || rs.Document != "version: 2" || rs.Stage != store.StageShadow || !rs.Created.Equal(t0) {
+	// Each new shadow version retired the one before.
+	if rs, err := s.RuleSet(ctx, "north", 2); err != nil || rs.Document != "version: 2" || rs.Stage != store.StageRetired || !rs.Created.Equal(t0) {
 		t.Errorf("v2: %+v %v", rs, err)
 	}
 	if _, err := s.RuleSet(ctx, "north", 7); !errors.Is(err, store.ErrNotFound) {
@@ -38,7 +39,7 @@ func testRuleSets(t *testing.T, s store.Store) {
 		stage   string
 		want    string // stages of v3, v2, v1 after the step
 	}{
-		{1, store.StageLive, "shadow shadow live"},
+		{1, store.StageLive, "shadow retired live"},
 		{2, store.StageRetired, "shadow retired live"},
 		{3, store.StageShadow, "shadow retired live"},
 		{3, store.StageLive, "live retired retired"},
@@ -55,13 +56,20 @@ func testRuleSets(t *testing.T, s store.Store) {
 	if rs, _ := s.RuleSet(ctx, "south", 1); rs.Stage != store.StageLive {
 		t.Errorf("another site's live set was touched: %+v", rs)
 	}
+	// A rollback stores an old document as a new live version.
+	if err := s.PutRuleSet(ctx, store.RuleSet{Site: "north", Version: 4, Document: "version: 1", Stage: store.StageLive}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stagesOf(t, s, "north"); got != "live retired shadow retired" {
+		t.Errorf("after a live v4: %s", got)
+	}
 	if err := s.SetRuleStage(ctx, "north", 9, store.StageLive); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown version: %v", err)
 	}
-	if err := s.SetRuleStage(ctx, "north", 3, "beta"); !errors.Is(err, store.ErrInvalid) {
+	if err := s.SetRuleStage(ctx, "north", 4, "beta"); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("bad stage: %v", err)
 	}
-	if got := stagesOf(t, s, "north"); got != "live shadow retired" {
+	if got := stagesOf(t, s, "north"); got != "live retired shadow retired" {
 		t.Errorf("refused calls changed stages: %s", got)
 	}
 }

@@ -76,7 +76,9 @@ type Store interface {
 	// DeleteSession ends a session.
 	DeleteSession(ctx context.Context, tokenHash string) error
 
-	// PutRuleSet stores a rule-set version as submitted (site, version unique).
+	// PutRuleSet stores a rule-set version as submitted (site, version
+	// unique: ErrConflict); like SetRuleStage, a live or shadow one retires
+	// the site's previous live or shadow version. An empty stage is shadow.
 	PutRuleSet(ctx context.Context, r RuleSet) error
 	// RuleSets lists a site's stored versions, newest first.
 	RuleSets(ctx context.Context, site string) ([]RuleSet, error)
