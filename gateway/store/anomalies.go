@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -47,7 +48,7 @@ func (s *sqlStore) PutAnomaly(ctx context.Context, e bus.Anomaly) (rec Anomaly, 
 		return err
 	})
 	if err != nil {
-		return Anomaly{}, false, false, err
+		return Anomaly{}, false, false, fmt.Errorf("store: anomaly %s: %w", e.ID, err)
 	}
 	return rec, created, applied, nil
 }
