@@ -103,6 +103,9 @@ func (s *sqlStore) PutSession(ctx context.Context, se Session) error {
 	if se.User == "" || se.Expires.IsZero() {
 		return invalid("session without user or expiry")
 	}
+	if se.Created.IsZero() {
+		se.Created = time.Now()
+	}
 	_, err := s.exec(ctx, `INSERT INTO sessions (token_hash, user_name, created, expires) VALUES (?, ?, ?, ?)`,
 		se.TokenHash, se.User, se.Created.UnixMilli(), se.Expires.UnixMilli())
 	if err != nil {
