@@ -16,8 +16,8 @@ import (
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// Real: Debian's mosquitto and an edge's paho client; the store is the
-// SIMULATED memStore and StartRelay records its calls. A critical fire
+// Real: Debian's mosquitto, an edge's paho client, the SQLite store;
+// StartRelay is SIMULATED (it records its calls). A critical fire
 // start reaches the store, the wall and a relay start; its redelivery,
 // a malformed message and a payload for another camera's topic are
 // counted and dropped while the next good event is stored; a medium start
@@ -181,8 +181,9 @@ func embeddedBroker(t *testing.T) string {
 	return "tcp://" + b.Addr().String()
 }
 
-// Simulated store that fails twice: the anomaly is written on the third
-// try and nothing is lost or counted as an error.
+// The SQLite store behind a probe that fails twice (SIMULATED): the
+// anomaly is written on the third try and nothing is lost or counted as
+// an error.
 func TestStoreErrorIsRetried(t *testing.T) {
 	st := newStore(t)
 	st.failNext(2)
@@ -200,7 +201,7 @@ func TestStoreErrorIsRetried(t *testing.T) {
 	}
 }
 
-// Real: mosquitto; the store's failures are SIMULATED. An anomaly the
+// Real: mosquitto and SQLite; the store's failures are SIMULATED. An anomaly the
 // store keeps refusing is left unacknowledged, and the broker delivers it
 // again to the next session, which stores it: nothing is lost.
 func TestUnstoredAnomalyIsDeliveredAgain(t *testing.T) {
@@ -256,8 +257,9 @@ func TestLateStartStillPutsOnWall(t *testing.T) {
 	}
 }
 
-// The wall by hand, through the methods the API calls (simulated store
-// and relay): added, started, listed, not added twice, dismissed.
+// The wall by hand, through the methods the API calls (SQLite store, a
+// SIMULATED relay that refuses): added, started, listed, not added twice,
+// dismissed.
 func TestWallByHand(t *testing.T) {
 	r := newRig(t, "tcp://127.0.0.1:1", "alerts-hand", newStore(t))
 	r.relayErr = errors.New("simulated: edge refused")
@@ -315,8 +317,8 @@ func TestAcknowledgeNotifies(t *testing.T) {
 	}
 }
 
-// Retention prunes at once with the retention given, counts what went,
-// and stops with its context: an anomaly that ended 100 days ago goes
+// Retention prunes the SQLite store at once with the retention given,
+// counts what went, and stops with its context: an anomaly that ended 100 days ago goes
 // (with its snapshot), one of today stays.
 func TestRetentionPrunes(t *testing.T) {
 	st := newStore(t)
@@ -350,4 +352,45 @@ func TestRetentionPrunes(t *testing.T) {
 		t.Fatalf("today's anomaly: %v", err)
 	}
 	checkMetric(t, r.Alerts, "argus_gateway_store_pruned_total", 2)
+}
+
+// message is a received MQTT message as paho hands it to a handler,
+// recording whether it was acknowledged.
+type message struct {
+	topic   string
+	payload []byte
+	acked   bool
+}
+
+func (m *message) Duplicate() bool   { return false }
+func (m *message) Qos() byte         { return 1 }
+func (m *message) Retained() bool    { return false }
+func (m *message) Topic() string     { return m.topic }
+func (m *message) MessageID() uint16 { return 1 }
+func (m *message) Payload() []byte   { return m.payload }
+func (m *message) Ack()              { m.acked = true }
+
+// An event the SQLite store refuses as invalid (a seq past its range)
+// is not retried nor left for redelivery: acknowledged and counted as
+// rejected, like any bad input. A store failure is not acknowledged.
+func TestStoreRefusalIsAcknowledged(t *testing.T) {
+	st := newStore(t)
+	r := newRig(t, "tcp://127.0.0.1:1", "alerts-refused", st) // the handler is called directly
+	huge := anomaly("gate.fire.6", 1<<63, "gate", bus.KindFire, bus.StateStart, "low")
+	m := &message{topic: bus.AnomalyTopic(huge.Site, huge.Camera), payload: mustJSON(t, huge)}
+	r.onMessage(nil, m)
+	if s := r.Stats(); !m.acked || s.Rejected[rejectInvalid] != 1 || s.StoreErrors != 0 {
+		t.Fatalf("acked %v, stats %+v", m.acked, s)
+	}
+
+	saved := storeRetries
+	storeRetries = nil
+	t.Cleanup(func() { storeRetries = saved })
+	st.failNext(1)
+	ok := anomaly("gate.fire.7", 2, "gate", bus.KindFire, bus.StateStart, "low")
+	m = &message{topic: bus.AnomalyTopic(ok.Site, ok.Camera), payload: mustJSON(t, ok)}
+	r.onMessage(nil, m)
+	if s := r.Stats(); m.acked || s.StoreErrors != 1 {
+		t.Fatalf("a failed write: acked %v, stats %+v", m.acked, s)
+	}
 }

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,8 +20,9 @@ const storeTimeout = 10 * time.Second
 var storeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
 
 // onMessage handles one anomaly message. It acknowledges what is stored
-// or rejected; an anomaly the store could not take stays unacknowledged,
-// and the broker delivers it again on the next session.
+// or rejected (by parse or as store.ErrInvalid); an anomaly the store
+// failed to take stays unacknowledged, and the broker delivers it again on
+// the next session.
 func (a *Alerts) onMessage(_ mqtt.Client, m mqtt.Message) {
 	a.stats.received.Add(1)
 	an, err := parse(m.Topic(), m.Payload())
@@ -30,7 +32,13 @@ func (a *Alerts) onMessage(_ mqtt.Client, m mqtt.Message) {
 		m.Ack()
 		return
 	}
-	if err := a.apply(an); err != nil {
+	if err := a.apply(an); errors.Is(err, store.ErrInvalid) {
+		// The store will never take it: acknowledged, or it comes back forever.
+		a.stats.reject(rejectInvalid)
+		a.log.Warn().Err(err).Str("topic", m.Topic()).Str("id", an.ID).Msg("rejected anomaly message: the store refuses it")
+		m.Ack()
+		return
+	} else if err != nil {
 		a.stats.storeErrors.Add(1)
 		a.log.Error().Err(err).Str("topic", m.Topic()).Str("id", an.ID).Uint64("seq", an.Seq).
 			Msg("anomaly not stored; left unacknowledged for the broker to deliver again")
@@ -69,7 +77,7 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 }
 
 // put writes an anomaly event to the store, trying again after an error
-// until storeRetries are spent or Run ends.
+// (but store.ErrInvalid) until storeRetries are spent or Run ends.
 func (a *Alerts) put(an bus.Anomaly) (rec store.Anomaly, created, applied bool, err error) {
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
@@ -78,7 +86,7 @@ func (a *Alerts) put(an bus.Anomaly) (rec store.Anomaly, created, applied bool, 
 		if err == nil {
 			return rec, created, applied, nil
 		}
-		if attempt == len(storeRetries) || a.life.Err() != nil {
+		if attempt == len(storeRetries) || a.life.Err() != nil || errors.Is(err, store.ErrInvalid) {
 			return store.Anomaly{}, false, false, fmt.Errorf("store anomaly %s seq %d: %w", an.ID, an.Seq, err)
 		}
 		a.log.Warn().Err(err).Str("id", an.ID).Dur("retry_in", storeRetries[attempt]).Msg("store anomaly failed; retrying")

@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,8 +12,8 @@ import (
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// probe wraps the store under test: it fails the next failPuts
-// PutAnomaly calls (a SIMULATED failure) and reports each Prune.
+// probe wraps the store under test (the real SQLite store): it fails the
+// next failPuts PutAnomaly calls (a SIMULATED failure) and reports each Prune.
 type probe struct {
 	store.Store
 	mu       sync.Mutex
@@ -23,10 +24,16 @@ type probe struct {
 
 var errSimulated = errors.New("simulated store failure")
 
-// newStore is the store the tests use, behind a probe.
+// newStore is the store the tests use, behind a probe: the real SQLite
+// store in a file of the test's temporary directory.
 func newStore(t testing.TB) *probe {
 	t.Helper()
-	return &probe{Store: newMemStore(), failed: make(chan struct{}, 64), prunes: make(chan store.Retention, 16)}
+	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "argus.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &probe{Store: st, failed: make(chan struct{}, 64), prunes: make(chan store.Retention, 16)}
 }
 
 // failNext makes the next n PutAnomaly calls fail.
