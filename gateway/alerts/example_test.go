@@ -22,7 +22,11 @@ import (
 func Example() {
 	ctx := context.Background()
 	log := zerolog.New(os.Stderr)
-	var st store.Store // store.Open(ctx, "sqlite", "argus.db") on the store branch
+	st, err := store.Open(ctx, "sqlite", "argus.db")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
 	dir := directory.New(directory.Options{Broker: "tcp://127.0.0.1:1883", Log: log})
 	al, err := alerts.New(alerts.Options{
 		Broker: "tcp://127.0.0.1:1883", Store: st, WallSeverity: "high", Log: log,
