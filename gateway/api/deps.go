@@ -1,0 +1,102 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// The API's view of the packages it serves, declared here (consumer side)
+// so that handlers and tests need only what they use; main adapts the real
+// ones (gateway/store, gateway/directory, gateway/rulesets, gateway/alerts).
+
+// Store is what the API reads and writes in the gateway's store; store.Store has it all.
+type Store interface {
+	Anomaly(ctx context.Context, id string) (store.Anomaly, error)
+	Anomalies(ctx context.Context, q store.AnomalyQuery) (store.Page[store.Anomaly], error)
+	Snapshot(ctx context.Context, id string) ([]byte, error)
+	Acknowledge(ctx context.Context, id, who, note string, at time.Time) (store.Anomaly, error)
+	Resolve(ctx context.Context, id, who, note string, at time.Time) (store.Anomaly, error)
+	Audit(ctx context.Context, e store.AuditEntry) error
+	AuditLog(ctx context.Context, q store.AuditQuery) (store.Page[store.AuditEntry], error)
+	PutUser(ctx context.Context, u store.User) error
+	User(ctx context.Context, name string) (store.User, error)
+	Users(ctx context.Context) ([]store.User, error)
+	DeleteUser(ctx context.Context, name string) error
+}
+
+// CameraQuery selects cameras of the catalog; empty fields match everything.
+type CameraQuery struct {
+	Sites  []string // any of these sites; nil: every site (the API scopes it)
+	Q      string   // a case-insensitive substring of the camera id
+	Site   string   // one site
+	State  string   // online, offline, connecting or disabled
+	Limit  int      // page size
+	Cursor string   // from the previous page
+}
+
+// SiteSummary counts a site's cameras.
+type SiteSummary struct {
+	Site    string `json:"site"`
+	Cameras int    `json:"cameras"`
+	Online  int    `json:"online"`
+	Offline int    `json:"offline"`
+}
+
+// Catalog is the directory of cameras and edges (gateway/directory).
+type Catalog interface {
+	// Cameras returns one page sorted by id, the number matching before paging and the next cursor.
+	Cameras(q CameraQuery) (items []bus.CameraStatus, total int, next string)
+	// Camera returns one camera's status.
+	Camera(id string) (bus.CameraStatus, bool)
+	// Edges lists every edge's status.
+	Edges() []bus.EdgeStatus
+	// Sites counts every site's cameras.
+	Sites() []SiteSummary
+}
+
+// RuleSets is a site's rule sets: live, shadow and every stored version, newest first.
+type RuleSets struct {
+	Live     *store.RuleSet  `json:"live"`
+	Shadow   *store.RuleSet  `json:"shadow"`
+	Versions []store.RuleSet `json:"versions"`
+}
+
+// KindCount is how many anomalies of one kind a rule set raised.
+type KindCount struct {
+	Kind  string `json:"kind"`
+	Count int    `json:"count"`
+}
+
+// Comparison is what the live and the shadow rule set alerted over one period.
+type Comparison struct {
+	Live          []KindCount `json:"live"`
+	Shadow        []KindCount `json:"shadow"`
+	LiveVersion   int         `json:"live_version"`
+	ShadowVersion int         `json:"shadow_version"`
+}
+
+// Rules is the operators' rule-set workflow (gateway/rulesets). Invalid
+// documents are a *strict.Error (422), unknown versions store.ErrNotFound
+// (404) and state conflicts Options.RuleConflict (409).
+type Rules interface {
+	Get(ctx context.Context, site string) (RuleSets, error)
+	// Validate checks a document for site without storing it; it returns its version.
+	Validate(ctx context.Context, site string, doc []byte) (int, error)
+	SubmitShadow(ctx context.Context, site string, doc []byte, author string) (store.RuleSet, error)
+	RetireShadow(ctx context.Context, site, who string) error
+	// Promote makes version (0: the shadow one) live.
+	Promote(ctx context.Context, site string, version int, who string) (store.RuleSet, error)
+	// Rollback republishes an older version as live under a new number.
+	Rollback(ctx context.Context, site string, version int, who string) (store.RuleSet, error)
+	Compare(ctx context.Context, site string, from, to time.Time) (Comparison, error)
+}
+
+// Wall is the incident wall (gateway/alerts).
+type Wall interface {
+	Wall(ctx context.Context) ([]store.WallEntry, error)
+	AddToWall(ctx context.Context, camera, site, who string) error
+	Dismiss(ctx context.Context, camera, who string) error
+}
