@@ -1,0 +1,378 @@
+package api
+
+// SIMULATED parts for the API tests. The SQLite store (gateway/store), the
+// directory's catalog, the rule workflow (gateway/rulesets) and the wall
+// (gateway/alerts) are built on other branches at the same time; these
+// fakes implement only the API's own interfaces (deps.go), as plainly as
+// possible, so that what is tested is the API: who may do what, scope,
+// audit, paging parameters, events. TODO(merge): swap memStore for the real
+// SQLite store (store.Open on a t.TempDir file) once it is on main.
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/argus-edge/argus/configs/strict"
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// memStore is a map-backed store: anomalies, snapshots, audit, users, sessions.
+type memStore struct {
+	mu        sync.Mutex
+	anomalies map[string]store.Anomaly
+	snapshots map[string][]byte
+	audit     []store.AuditEntry
+	users     map[string]store.User
+	sessions  map[string]store.Session
+}
+
+func newMemStore() *memStore {
+	return &memStore{anomalies: map[string]store.Anomaly{}, snapshots: map[string][]byte{},
+		users: map[string]store.User{}, sessions: map[string]store.Session{}}
+}
+
+func (m *memStore) put(a store.Anomaly, jpeg []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a.HasSnapshot = jpeg != nil
+	m.anomalies[a.ID] = a
+	if jpeg != nil {
+		m.snapshots[a.ID] = jpeg
+	}
+}
+
+func (m *memStore) Anomaly(_ context.Context, id string) (store.Anomaly, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.anomalies[id]
+	if !ok {
+		return a, store.ErrNotFound
+	}
+	return a, nil
+}
+
+func (m *memStore) Anomalies(_ context.Context, q store.AnomalyQuery) (store.Page[store.Anomaly], error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var all []store.Anomaly
+	for _, a := range m.anomalies {
+		if (q.Sites == nil || slices.Contains(q.Sites, a.Site)) && (q.Camera == "" || q.Camera == a.Camera) &&
+			(q.Kind == "" || q.Kind == a.Kind) && (q.State == "" || q.State == a.State) &&
+			(q.Status == "" || q.Status == a.Status) && (q.Shadow == nil || *q.Shadow == a.Shadow) &&
+			(q.From.IsZero() || !a.StartedAt.Before(q.From)) && (q.To.IsZero() || a.StartedAt.Before(q.To)) {
+			all = append(all, a)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].StartedAt.After(all[j].StartedAt) })
+	return pageOf(all, q.Limit, q.Cursor), nil
+}
+
+// pageOf cuts a page; the cursor is an offset (the real store's is opaque).
+func pageOf[T any](all []T, limit int, cursor string) store.Page[T] {
+	off, _ := strconv.Atoi(cursor)
+	if limit <= 0 {
+		limit = 50
+	}
+	end := min(off+limit, len(all))
+	if off > len(all) {
+		off = end
+	}
+	p := store.Page[T]{Items: all[off:end]}
+	if end < len(all) {
+		p.Next = strconv.Itoa(end)
+	}
+	return p
+}
+
+func (m *memStore) Snapshot(_ context.Context, id string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.snapshots[id]
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return b, nil
+}
+
+func (m *memStore) Acknowledge(_ context.Context, id, who, note string, at time.Time) (store.Anomaly, error) {
+	return m.update(id, func(a *store.Anomaly) {
+		if a.Status == store.StatusOpen {
+			a.Status, a.AcknowledgedBy, a.AcknowledgedAt, a.Note = store.StatusAcknowledged, who, at, note
+		}
+	})
+}
+
+func (m *memStore) Resolve(_ context.Context, id, who, note string, at time.Time) (store.Anomaly, error) {
+	return m.update(id, func(a *store.Anomaly) {
+		a.Status, a.ResolvedBy, a.ResolvedAt, a.Note = store.StatusResolved, who, at, note
+	})
+}
+
+func (m *memStore) update(id string, f func(*store.Anomaly)) (store.Anomaly, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.anomalies[id]
+	if !ok {
+		return a, store.ErrNotFound
+	}
+	f(&a)
+	m.anomalies[id] = a
+	return a, nil
+}
+
+func (m *memStore) Audit(_ context.Context, e store.AuditEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e.ID = int64(len(m.audit) + 1)
+	m.audit = append(m.audit, e)
+	return nil
+}
+
+func (m *memStore) AuditLog(_ context.Context, q store.AuditQuery) (store.Page[store.AuditEntry], error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var all []store.AuditEntry
+	for i := len(m.audit) - 1; i >= 0; i-- {
+		e := m.audit[i]
+		if (q.Who == "" || q.Who == e.Who) && strings.HasPrefix(e.Action, q.Action) && (q.Site == "" || q.Site == e.Site) {
+			all = append(all, e)
+		}
+	}
+	return pageOf(all, q.Limit, q.Cursor), nil
+}
+
+// entries is a copy of the audit log, oldest first.
+func (m *memStore) entries() []store.AuditEntry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.audit)
+}
+
+func (m *memStore) PutUser(_ context.Context, u store.User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.users[u.Name] = u
+	return nil
+}
+
+func (m *memStore) User(_ context.Context, name string) (store.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.users[name]
+	if !ok {
+		return u, store.ErrNotFound
+	}
+	return u, nil
+}
+
+func (m *memStore) Users(context.Context) ([]store.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []store.User
+	for _, u := range m.users {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (m *memStore) DeleteUser(_ context.Context, name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.users[name]; !ok {
+		return store.ErrNotFound
+	}
+	delete(m.users, name)
+	for h, s := range m.sessions {
+		if s.User == name {
+			delete(m.sessions, h)
+		}
+	}
+	return nil
+}
+
+func (m *memStore) PutSession(_ context.Context, s store.Session) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sessions[s.TokenHash] = s
+	return nil
+}
+
+func (m *memStore) Session(_ context.Context, hash string, now time.Time) (store.Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sessions[hash]
+	if !ok || !now.Before(s.Expires) {
+		return s, store.ErrNotFound
+	}
+	return s, nil
+}
+
+func (m *memStore) DeleteSession(_ context.Context, hash string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.sessions, hash)
+	return nil
+}
+
+// catalog is a fixed list of cameras and edges.
+type catalog struct {
+	cams  []bus.CameraStatus // sorted by id
+	edges []bus.EdgeStatus
+}
+
+func (c *catalog) Cameras(q CameraQuery) ([]bus.CameraStatus, int, string) {
+	var all []bus.CameraStatus
+	for _, s := range c.cams {
+		if (q.Sites == nil || slices.Contains(q.Sites, s.Site)) && (q.Site == "" || q.Site == s.Site) &&
+			(q.State == "" || q.State == s.State) && strings.Contains(s.Camera, strings.ToLower(q.Q)) {
+			all = append(all, s)
+		}
+	}
+	p := pageOf(all, q.Limit, q.Cursor)
+	return p.Items, len(all), p.Next
+}
+
+func (c *catalog) Camera(id string) (bus.CameraStatus, bool) {
+	for _, s := range c.cams {
+		if s.Camera == id {
+			return s, true
+		}
+	}
+	return bus.CameraStatus{}, false
+}
+
+func (c *catalog) Edges() []bus.EdgeStatus { return c.edges }
+
+func (c *catalog) Sites() []SiteSummary {
+	by := map[string]*SiteSummary{}
+	var order []string
+	for _, s := range c.cams {
+		if by[s.Site] == nil {
+			by[s.Site] = &SiteSummary{Site: s.Site}
+			order = append(order, s.Site)
+		}
+		by[s.Site].Cameras++
+		if s.State == "online" {
+			by[s.Site].Online++
+		} else {
+			by[s.Site].Offline++
+		}
+	}
+	var out []SiteSummary
+	for _, s := range order {
+		out = append(out, *by[s])
+	}
+	return out
+}
+
+// errConflict stands for rulesets.ErrConflict.
+var errConflict = strictConflict("version is not above the live one")
+
+type strictConflict string
+
+func (e strictConflict) Error() string { return string(e) }
+
+// ruleBook records the calls of the rule workflow; a document containing
+// "invalid" fails validation with one problem, "stale" conflicts.
+type ruleBook struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (r *ruleBook) record(call string) {
+	r.mu.Lock()
+	r.calls = append(r.calls, call)
+	r.mu.Unlock()
+}
+
+func (r *ruleBook) Get(_ context.Context, site string) (RuleSets, error) {
+	live := store.RuleSet{Site: site, Version: 1, Document: "site: " + site + "\nversion: 1\n", Stage: "live"}
+	return RuleSets{Live: &live, Versions: []store.RuleSet{live}}, nil
+}
+
+func (r *ruleBook) check(doc []byte) error {
+	switch {
+	case strings.Contains(string(doc), "invalid"):
+		return &strict.Error{Problems: []strict.Problem{{File: "rules", Line: 3, Field: "cameras.gate.rules[0].kind", Msg: `"dragon" is not a kind`}}}
+	case strings.Contains(string(doc), "stale"):
+		return errConflict
+	}
+	return nil
+}
+
+func (r *ruleBook) Validate(_ context.Context, site string, doc []byte) (int, error) {
+	r.record("validate " + site)
+	return 2, r.check(doc)
+}
+
+func (r *ruleBook) SubmitShadow(_ context.Context, site string, doc []byte, author string) (store.RuleSet, error) {
+	if err := r.check(doc); err != nil {
+		return store.RuleSet{}, err
+	}
+	r.record("shadow " + site + " by " + author)
+	return store.RuleSet{Site: site, Version: 2, Document: string(doc), Author: author, Stage: "shadow"}, nil
+}
+
+func (r *ruleBook) RetireShadow(_ context.Context, site, who string) error {
+	r.record("retire " + site + " by " + who)
+	return nil
+}
+
+func (r *ruleBook) Promote(_ context.Context, site string, version int, who string) (store.RuleSet, error) {
+	r.record("promote " + site + " " + strconv.Itoa(version) + " by " + who)
+	return store.RuleSet{Site: site, Version: 2, Author: who, Stage: "live"}, nil
+}
+
+func (r *ruleBook) Rollback(_ context.Context, site string, version int, who string) (store.RuleSet, error) {
+	if version > 2 {
+		return store.RuleSet{}, store.ErrNotFound
+	}
+	r.record("rollback " + site + " " + strconv.Itoa(version) + " by " + who)
+	return store.RuleSet{Site: site, Version: 3, Author: who, Stage: "live"}, nil
+}
+
+func (r *ruleBook) Compare(_ context.Context, site string, from, to time.Time) (Comparison, error) {
+	return Comparison{Live: []KindCount{{"person", 3}}, Shadow: []KindCount{{"person", 1}}, LiveVersion: 1, ShadowVersion: 2}, nil
+}
+
+// wall is a list of entries; add and dismiss call onChange, as alerts' listener would.
+type wall struct {
+	mu       sync.Mutex
+	entries  []store.WallEntry
+	onChange func([]store.WallEntry)
+}
+
+func (w *wall) Wall(context.Context) ([]store.WallEntry, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.entries), nil
+}
+
+func (w *wall) AddToWall(_ context.Context, camera, site, who string) error {
+	w.mu.Lock()
+	w.entries = append(w.entries, store.WallEntry{Camera: camera, Site: site, Reason: "added by " + who})
+	list := slices.Clone(w.entries)
+	w.mu.Unlock()
+	if w.onChange != nil {
+		w.onChange(list)
+	}
+	return nil
+}
+
+func (w *wall) Dismiss(_ context.Context, camera, who string) error {
+	w.mu.Lock()
+	w.entries = slices.DeleteFunc(w.entries, func(e store.WallEntry) bool { return e.Camera == camera })
+	list := slices.Clone(w.entries)
+	w.mu.Unlock()
+	if w.onChange != nil {
+		w.onChange(list)
+	}
+	return nil
+}
