@@ -196,3 +196,13 @@ func (s *Server) events(c *call) {
 		}
 	}
 }
+
+// Shutdown ends every event stream (they would otherwise hold a graceful
+// HTTP shutdown until its deadline); the console reconnects to the next gateway.
+func (s *Server) Shutdown() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	for sub := range s.hub.subs {
+		s.hub.dropLocked(sub)
+	}
+}

@@ -109,7 +109,12 @@ func TestListingsAreScoped(t *testing.T) {
 	if len(anomalies.Items) != 0 {
 		t.Fatalf("shadow anomalies %+v", anomalies)
 	}
-	var edges struct{ Items []struct{ Edge string; Cameras []string } }
+	var edges struct {
+		Items []struct {
+			Edge    string
+			Cameras []string
+		}
+	}
 	get(river, "/api/edges", &edges)
 	if len(edges.Items) != 2 || strings.Join(edges.Items[1].Cameras, ",") != "river-bank" {
 		t.Fatalf("edges %+v", edges)
