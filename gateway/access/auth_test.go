@@ -10,60 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argus-edge/argus/gateway/access/accesstest"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
 )
-
-// sessionStore is a SIMULATED store (a map) for users and sessions: the
-// SQLite store is built on another branch; the API tests use the same
-// interface. It honours expiry as store.Store.Session documents.
-type sessionStore struct {
-	mu       sync.Mutex
-	users    map[string]store.User
-	sessions map[string]store.Session
-}
-
-func newSessionStore(users ...store.User) *sessionStore {
-	s := &sessionStore{users: map[string]store.User{}, sessions: map[string]store.Session{}}
-	for _, u := range users {
-		s.users[u.Name] = u
-	}
-	return s
-}
-
-func (s *sessionStore) User(_ context.Context, name string) (store.User, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, ok := s.users[name]
-	if !ok {
-		return u, store.ErrNotFound
-	}
-	return u, nil
-}
-
-func (s *sessionStore) PutSession(_ context.Context, ss store.Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sessions[ss.TokenHash] = ss
-	return nil
-}
-
-func (s *sessionStore) Session(_ context.Context, hash string, now time.Time) (store.Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, ok := s.sessions[hash]
-	if !ok || !now.Before(ss.Expires) {
-		return ss, store.ErrNotFound
-	}
-	return ss, nil
-}
-
-func (s *sessionStore) DeleteSession(_ context.Context, hash string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.sessions, hash)
-	return nil
-}
 
 // clock is a hand-moved clock.
 type clock struct {
@@ -74,9 +24,10 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func newAuth(t *testing.T) (*Auth, *sessionStore, *clock) {
+// Simulated: the store of users and sessions (accesstest, in memory) and the clock.
+func newAuth(t *testing.T) (*Auth, *accesstest.Store, *clock) {
 	clk := &clock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
-	st := newSessionStore(store.User{Name: "stored-op", Role: store.RoleOperator, Sites: []string{"hillside"}, PasswordHash: hashOf(t, "stored password")},
+	st := accesstest.NewStore(store.User{Name: "stored-op", Role: store.RoleOperator, Sites: []string{"hillside"}, PasswordHash: hashOf(t, "stored password")},
 		store.User{Name: "gone", Role: store.RolePilot, Sites: []string{"*"}, PasswordHash: hashOf(t, "disabled password"), Disabled: true})
 	a := NewAuth(AuthOptions{Store: st, TTL: time.Hour, Now: clk.now, Users: []store.User{
 		{Name: "chief", Role: store.RoleCommander, Sites: []string{"*"}, PasswordHash: hashOf(t, "chief password")},
@@ -98,7 +49,7 @@ func TestLoginResolveLogout(t *testing.T) {
 	if raw, err := base64.RawURLEncoding.DecodeString(s.Token); err != nil || len(raw) != 32 {
 		t.Fatalf("token is not 32 bytes base64url: %v", err)
 	}
-	for hash := range st.sessions {
+	for _, hash := range st.TokenHashes() {
 		if hash != HashToken(s.Token) || hash == s.Token {
 			t.Fatalf("the store keeps %q, want only the token's SHA-256", hash)
 		}

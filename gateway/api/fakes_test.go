@@ -19,22 +19,22 @@ import (
 
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/access/accesstest"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// memStore is a map-backed store: anomalies, snapshots, audit, users, sessions.
+// memStore is a map-backed store: anomalies, snapshots, audit; users and
+// sessions from accesstest.
 type memStore struct {
+	*accesstest.Store
 	mu        sync.Mutex
 	anomalies map[string]store.Anomaly
 	snapshots map[string][]byte
 	audit     []store.AuditEntry
-	users     map[string]store.User
-	sessions  map[string]store.Session
 }
 
 func newMemStore() *memStore {
-	return &memStore{anomalies: map[string]store.Anomaly{}, snapshots: map[string][]byte{},
-		users: map[string]store.User{}, sessions: map[string]store.Session{}}
+	return &memStore{Store: accesstest.NewStore(), anomalies: map[string]store.Anomaly{}, snapshots: map[string][]byte{}}
 }
 
 func (m *memStore) put(a store.Anomaly, jpeg []byte) {
@@ -152,73 +152,6 @@ func (m *memStore) entries() []store.AuditEntry {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.audit)
-}
-
-func (m *memStore) PutUser(_ context.Context, u store.User) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.users[u.Name] = u
-	return nil
-}
-
-func (m *memStore) User(_ context.Context, name string) (store.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.users[name]
-	if !ok {
-		return u, store.ErrNotFound
-	}
-	return u, nil
-}
-
-func (m *memStore) Users(context.Context) ([]store.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []store.User
-	for _, u := range m.users {
-		out = append(out, u)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-func (m *memStore) DeleteUser(_ context.Context, name string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.users[name]; !ok {
-		return store.ErrNotFound
-	}
-	delete(m.users, name)
-	for h, s := range m.sessions {
-		if s.User == name {
-			delete(m.sessions, h)
-		}
-	}
-	return nil
-}
-
-func (m *memStore) PutSession(_ context.Context, s store.Session) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sessions[s.TokenHash] = s
-	return nil
-}
-
-func (m *memStore) Session(_ context.Context, hash string, now time.Time) (store.Session, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.sessions[hash]
-	if !ok || !now.Before(s.Expires) {
-		return s, store.ErrNotFound
-	}
-	return s, nil
-}
-
-func (m *memStore) DeleteSession(_ context.Context, hash string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.sessions, hash)
-	return nil
 }
 
 // catalog is a fixed list of cameras and edges.
