@@ -15,56 +15,81 @@ import (
 	"github.com/argus-edge/argus/gateway/api"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/sfu"
-	"github.com/argus-edge/argus/gateway/store"
 )
 
 // gatewayStore is what the gateway needs of gateway/store.Store.
 type gatewayStore interface {
 	api.Store
 	access.UserStore
-	Prune(ctx context.Context, r store.Retention, now time.Time) (store.Pruned, error)
 	Close() error
 }
 
 // services are the parts behind the console. Until the store, rulesets,
 // alerts and the directory's catalog are merged, they are nil and the API
-// answers 503 (see the TODO(merge) lines).
-type services struct {
+// answers 503 (see the TODO(merge) lines, written against those branches'
+// signatures).
+type services struct { // TODO(merge): alerts *alerts.Alerts
 	store        gatewayStore
 	auth         *access.Auth
 	catalog      api.Catalog
 	rules        api.Rules
 	ruleConflict error
 	wall         api.Wall
+	handling     api.Handling
 	log          zerolog.Logger
 }
 
 // openServices opens the store and builds the services on it.
 func openServices(ctx context.Context, cfg *access.Config, rulesDir string, dir *directory.Directory, log zerolog.Logger) (*services, error) {
 	s := &services{log: log}
-	// TODO(merge): open the configured store:
-	//   s.store, err = store.Open(ctx, cfg.Store.Driver, cfg.Store.Path, cfg.Store.DSN) // sqlite: path; postgres: DSN (never logged)
+	// TODO(merge): open the configured store (the DSN is a secret: never log it):
+	//   target := cfg.Store.Path; if cfg.Store.Driver == access.DriverPostgres { target = cfg.Store.DSN }
+	//   st, err := store.Open(ctx, cfg.Store.Driver, target); if err != nil { return nil, err }; s.store = st
 	if s.store == nil {
 		log.Warn().Str("driver", cfg.Store.Driver).Str("path", cfg.Store.Path).Msg("store not built in yet: /api/ answers 503 (TODO(merge))")
 		return s, nil
 	}
 	s.auth = access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: s.store, TTL: cfg.SessionTTL})
-	// TODO(merge): the rule workflow, publishing retained on the gateway's broker:
-	//   rs := rulesets.New(rulesets.Options{Store: s.store, Publisher: dir, Log: log})
-	//   s.rules, s.ruleConflict = rs, rulesets.ErrConflict
-	//   if rulesDir != "" { if err := rulesets.Seed(ctx, rulesDir); err != nil { return nil, err } }
-	// TODO(merge): alerts (anomaly ingest and the wall), relays started on demand:
-	//   al := alerts.New(alerts.Options{Store: s.store, MinSeverity: cfg.WallMinSeverity,
+	// TODO(merge): the rule workflow, publishing retained through the directory's client:
+	//   rs := rulesets.New(st, dir, log)
+	//   if rulesDir != "" { if err := rs.Seed(ctx, rulesDir); err != nil { return nil, err } }
+	//   s.rules, s.ruleConflict = rulesView{rs}, rulesets.ErrConflict
+	// TODO(merge): alerts (anomaly ingest, the wall, handling), relays started on demand:
+	//   al, err := alerts.New(alerts.Options{Broker: dir's broker URL, Store: st, WallSeverity: cfg.WallMinSeverity,
 	//       StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, camera, log) }, Log: log})
-	//   s.wall = al
-	// TODO(merge): s.catalog = dir (directory.Cameras/Edges/Sites; CameraQuery converted)
+	//   s.alerts, s.wall, s.handling = al, al, al
+	// TODO(merge): s.catalog = catalogView{dir}
 	_, _ = rulesDir, dir
 	return s, nil
 }
 
+// TODO(merge): the adapters from the real packages' own types to the API's
+// (same fields, so conversions):
+//
+//	type catalogView struct{ *directory.Directory }
+//	func (c catalogView) Cameras(q api.CameraQuery) ([]bus.CameraStatus, int, string) {
+//		return c.Directory.Cameras(directory.CameraQuery(q))
+//	}
+//	func (c catalogView) Sites() []api.SiteSummary {
+//		var out []api.SiteSummary
+//		for _, s := range c.Directory.Sites() { out = append(out, api.SiteSummary(s)) }
+//		return out
+//	}
+//	type rulesView struct{ *rulesets.Service }
+//	func (r rulesView) Get(ctx context.Context, site string) (api.RuleSets, error) {
+//		v, err := r.Service.Get(ctx, site); return api.RuleSets(v), err
+//	}
+//	func (r rulesView) Compare(ctx context.Context, site string, from, to time.Time) (api.Comparison, error) {
+//		c, err := r.Service.Compare(ctx, site, from, to)
+//		out := api.Comparison{From: c.From, To: c.To, LiveVersion: c.LiveVersion, ShadowVersion: c.ShadowVersion}
+//		for _, k := range c.Live { out.Live = append(out.Live, api.KindCount(k)) }
+//		for _, k := range c.Shadow { out.Shadow = append(out.Shadow, api.KindCount(k)) }
+//		return out, err
+//	}
+
 // ready reports whether every service the API needs is there.
 func (s *services) ready() bool {
-	return s.store != nil && s.auth != nil && s.catalog != nil && s.rules != nil && s.wall != nil
+	return s.store != nil && s.auth != nil && s.catalog != nil && s.rules != nil && s.wall != nil && s.handling != nil
 }
 
 // audits is where stream views are audited: the store, when there is one.
@@ -91,44 +116,25 @@ func (s *services) console(cfg *access.Config, streams *sfu.Server, reg promethe
 		return h
 	}
 	a := api.New(api.Options{Auth: s.auth, Store: s.store, Cameras: s.catalog, Rules: s.rules, Wall: s.wall,
-		RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
+		Handling: s.handling, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
 		Metrics: reg, Log: log})
-	// TODO(merge): events into the API's stream:
-	//   al.OnAnomaly(a.PublishAnomaly); al.OnWall(a.PublishWall)
-	//   dir.OnCamera(a.PublishCamera); dir.OnEdge(a.PublishEdge)
+	// TODO(merge): events into the API's stream (each listener's cancel can be ignored: they live as long as the gateway):
+	//   s.alerts.Subscribe(a.PublishAnomaly); s.alerts.SubscribeWall(a.PublishWall)
+	//   dir.Subscribe(func(ev directory.Event) {
+	//       switch { case ev.Camera != nil && !ev.Removed: a.PublishCamera(*ev.Camera); case ev.Edge != nil: a.PublishEdge(*ev.Edge) } })
 	h.api, h.shutdown = a, a.Shutdown
 	return h
 }
 
-// run runs the services until ctx ends: the retention loop (and, once
-// merged, alerts).
+// run runs the services until ctx ends: alerts and the retention loop,
+// once merged.
 func (s *services) run(ctx context.Context, cfg *access.Config, every time.Duration) error {
-	if s.store == nil {
-		<-ctx.Done()
-		return nil
-	}
-	// TODO(merge): go al.Run(ctx) when alerts needs a loop of its own.
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		s.prune(ctx, cfg.Retention)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// prune deletes what is past its retention; a failure is logged and tried again next time.
-func (s *services) prune(ctx context.Context, r store.Retention) {
-	p, err := s.store.Prune(ctx, r, time.Now())
-	if err != nil {
-		s.log.Error().Err(err).Msg("retention: prune failed")
-		return
-	}
-	s.log.Info().Int64("anomalies", p.Anomalies).Int64("snapshots", p.Snapshots).Int64("audit", p.Audit).
-		Int64("sessions", p.Sessions).Msg("retention: pruned")
+	// TODO(merge):
+	//   go s.alerts.RunRetention(ctx, cfg.Retention, every)
+	//   return s.alerts.Run(ctx)
+	_, _ = cfg, every
+	<-ctx.Done()
+	return nil
 }
 
 func (s *services) close() {

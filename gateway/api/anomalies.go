@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -120,14 +119,14 @@ func (s *Server) snapshot(c *call) {
 }
 
 // ack acknowledges an anomaly.
-func (s *Server) ack(c *call) { s.handle(c, s.opts.Store.Acknowledge) }
+func (s *Server) ack(c *call) { s.handle(c, s.opts.Handling.Acknowledge) }
 
 // resolve resolves an anomaly.
-func (s *Server) resolve(c *call) { s.handle(c, s.opts.Store.Resolve) }
+func (s *Server) resolve(c *call) { s.handle(c, s.opts.Handling.Resolve) }
 
-// handle applies an acknowledgement or resolution with its note and tells
-// the event stream.
-func (s *Server) handle(c *call, apply func(ctx context.Context, id, who, note string, at time.Time) (store.Anomaly, error)) {
+// handle applies an acknowledgement or resolution with its note (the
+// handling service tells the event stream).
+func (s *Server) handle(c *call, apply func(ctx context.Context, id, who, note string) (store.Anomaly, error)) {
 	var in struct {
 		Note string `json:"note"`
 	}
@@ -142,11 +141,10 @@ func (s *Server) handle(c *call, apply func(ctx context.Context, id, who, note s
 	if !ok {
 		return
 	}
-	a, err := apply(c.r.Context(), a.ID, c.p.Name, in.Note, s.opts.Now().UTC())
+	a, err := apply(c.r.Context(), a.ID, c.p.Name, in.Note)
 	if err != nil {
 		c.failErr(s, err)
 		return
 	}
-	s.PublishAnomaly(a)
 	c.ok(a)
 }

@@ -14,13 +14,14 @@ import (
 	"github.com/argus-edge/argus/gateway/access"
 )
 
-// Options configure a Server; Auth, Store, Cameras, Rules and Wall are required.
+// Options configure a Server; Auth, Store, Cameras, Rules, Wall and Handling are required.
 type Options struct {
-	Auth    *access.Auth
-	Store   Store
-	Cameras Catalog
-	Rules   Rules
-	Wall    Wall
+	Auth     *access.Auth
+	Store    Store
+	Cameras  Catalog
+	Rules    Rules
+	Wall     Wall
+	Handling Handling
 	// RuleConflict is the rule service's state-conflict error (answered 409).
 	RuleConflict error
 	// Relayed reports whether the gateway relays a camera to a viewer now (nil: never).

@@ -17,8 +17,6 @@ type Store interface {
 	Anomaly(ctx context.Context, id string) (store.Anomaly, error)
 	Anomalies(ctx context.Context, q store.AnomalyQuery) (store.Page[store.Anomaly], error)
 	Snapshot(ctx context.Context, id string) ([]byte, error)
-	Acknowledge(ctx context.Context, id, who, note string, at time.Time) (store.Anomaly, error)
-	Resolve(ctx context.Context, id, who, note string, at time.Time) (store.Anomaly, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 	AuditLog(ctx context.Context, q store.AuditQuery) (store.Page[store.AuditEntry], error)
 	PutUser(ctx context.Context, u store.User) error
@@ -27,17 +25,19 @@ type Store interface {
 	DeleteUser(ctx context.Context, name string) error
 }
 
-// CameraQuery selects cameras of the catalog; empty fields match everything.
+// CameraQuery selects cameras of the catalog; empty fields match
+// everything. Its fields are directory.CameraQuery's, in order, so one
+// converts to the other.
 type CameraQuery struct {
 	Sites  []string // any of these sites; nil: every site (the API scopes it)
-	Q      string   // a case-insensitive substring of the camera id
 	Site   string   // one site
 	State  string   // online, offline, connecting or disabled
-	Limit  int      // page size
+	Q      string   // a case-insensitive substring of the camera id
 	Cursor string   // from the previous page
+	Limit  int      // page size
 }
 
-// SiteSummary counts a site's cameras.
+// SiteSummary counts a site's cameras (directory.SiteSummary's fields).
 type SiteSummary struct {
 	Site    string `json:"site"`
 	Cameras int    `json:"cameras"`
@@ -57,7 +57,8 @@ type Catalog interface {
 	Sites() []SiteSummary
 }
 
-// RuleSets is a site's rule sets: live, shadow and every stored version, newest first.
+// RuleSets is a site's rule sets: live, shadow and every stored version,
+// newest first (rulesets.View's fields, so one converts to the other).
 type RuleSets struct {
 	Live     *store.RuleSet  `json:"live"`
 	Shadow   *store.RuleSet  `json:"shadow"`
@@ -70,33 +71,47 @@ type KindCount struct {
 	Count int    `json:"count"`
 }
 
-// Comparison is what the live and the shadow rule set alerted over one period.
+// Comparison is what the live and the shadow rule set alerted over one
+// period (rulesets.Comparison).
 type Comparison struct {
-	Live          []KindCount `json:"live"`
-	Shadow        []KindCount `json:"shadow"`
+	From          time.Time   `json:"from"`
+	To            time.Time   `json:"to"`
 	LiveVersion   int         `json:"live_version"`
+	Live          []KindCount `json:"live"`
 	ShadowVersion int         `json:"shadow_version"`
+	Shadow        []KindCount `json:"shadow"`
 }
 
 // Rules is the operators' rule-set workflow (gateway/rulesets). Invalid
 // documents are a *strict.Error (422), unknown versions store.ErrNotFound
 // (404) and state conflicts Options.RuleConflict (409).
+// The signatures are rulesets.Service's.
 type Rules interface {
 	Get(ctx context.Context, site string) (RuleSets, error)
 	// Validate checks a document for site without storing it; it returns its version.
-	Validate(ctx context.Context, site string, doc []byte) (int, error)
-	SubmitShadow(ctx context.Context, site string, doc []byte, author string) (store.RuleSet, error)
-	RetireShadow(ctx context.Context, site, who string) error
+	Validate(site string, doc []byte) (int, error)
+	SubmitShadow(ctx context.Context, site, author string, doc []byte) (store.RuleSet, error)
+	RetireShadow(ctx context.Context, site, author string) error
 	// Promote makes version (0: the shadow one) live.
-	Promote(ctx context.Context, site string, version int, who string) (store.RuleSet, error)
+	Promote(ctx context.Context, site, author string, version int) (store.RuleSet, error)
 	// Rollback republishes an older version as live under a new number.
-	Rollback(ctx context.Context, site string, version int, who string) (store.RuleSet, error)
+	Rollback(ctx context.Context, site, author string, version int) (store.RuleSet, error)
+	// Compare counts what live and shadow alerted in [from, to); a zero from is the shadow's submission.
 	Compare(ctx context.Context, site string, from, to time.Time) (Comparison, error)
 }
 
-// Wall is the incident wall (gateway/alerts).
+// Wall is the incident wall (gateway/alerts.Alerts); changes reach the
+// event stream through PublishWall, which main wires to its listener.
 type Wall interface {
 	Wall(ctx context.Context) ([]store.WallEntry, error)
-	AddToWall(ctx context.Context, camera, site, who string) error
+	AddToWall(ctx context.Context, camera, site, who string) (store.WallEntry, error)
 	Dismiss(ctx context.Context, camera, who string) error
+}
+
+// Handling acknowledges and resolves anomalies (gateway/alerts.Alerts);
+// the changed record reaches the event stream through PublishAnomaly,
+// which main wires to its listener.
+type Handling interface {
+	Acknowledge(ctx context.Context, id, who, note string) (store.Anomaly, error)
+	Resolve(ctx context.Context, id, who, note string) (store.Anomaly, error)
 }

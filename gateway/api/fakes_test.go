@@ -100,29 +100,38 @@ func (m *memStore) Snapshot(_ context.Context, id string) ([]byte, error) {
 	return b, nil
 }
 
-func (m *memStore) Acknowledge(_ context.Context, id, who, note string, at time.Time) (store.Anomaly, error) {
-	return m.update(id, func(a *store.Anomaly) {
+// handling acknowledges and resolves in memStore and tells onChange, as
+// alerts tells its listeners.
+type handling struct {
+	m        *memStore
+	onChange func(store.Anomaly)
+}
+
+func (h *handling) Acknowledge(_ context.Context, id, who, note string) (store.Anomaly, error) {
+	return h.update(id, func(a *store.Anomaly) {
 		if a.Status == store.StatusOpen {
-			a.Status, a.AcknowledgedBy, a.AcknowledgedAt, a.Note = store.StatusAcknowledged, who, at, note
+			a.Status, a.AcknowledgedBy, a.AcknowledgedAt, a.Note = store.StatusAcknowledged, who, time.Now(), note
 		}
 	})
 }
 
-func (m *memStore) Resolve(_ context.Context, id, who, note string, at time.Time) (store.Anomaly, error) {
-	return m.update(id, func(a *store.Anomaly) {
-		a.Status, a.ResolvedBy, a.ResolvedAt, a.Note = store.StatusResolved, who, at, note
+func (h *handling) Resolve(_ context.Context, id, who, note string) (store.Anomaly, error) {
+	return h.update(id, func(a *store.Anomaly) {
+		a.Status, a.ResolvedBy, a.ResolvedAt, a.Note = store.StatusResolved, who, time.Now(), note
 	})
 }
 
-func (m *memStore) update(id string, f func(*store.Anomaly)) (store.Anomaly, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	a, ok := m.anomalies[id]
+func (h *handling) update(id string, f func(*store.Anomaly)) (store.Anomaly, error) {
+	h.m.mu.Lock()
+	a, ok := h.m.anomalies[id]
 	if !ok {
+		h.m.mu.Unlock()
 		return a, store.ErrNotFound
 	}
 	f(&a)
-	m.anomalies[id] = a
+	h.m.anomalies[id] = a
+	h.m.mu.Unlock()
+	h.onChange(a)
 	return a, nil
 }
 
@@ -240,12 +249,12 @@ func (r *ruleBook) check(doc []byte) error {
 	return nil
 }
 
-func (r *ruleBook) Validate(_ context.Context, site string, doc []byte) (int, error) {
+func (r *ruleBook) Validate(site string, doc []byte) (int, error) {
 	r.record("validate " + site)
 	return 2, r.check(doc)
 }
 
-func (r *ruleBook) SubmitShadow(_ context.Context, site string, doc []byte, author string) (store.RuleSet, error) {
+func (r *ruleBook) SubmitShadow(_ context.Context, site, author string, doc []byte) (store.RuleSet, error) {
 	if err := r.check(doc); err != nil {
 		return store.RuleSet{}, err
 	}
@@ -258,12 +267,12 @@ func (r *ruleBook) RetireShadow(_ context.Context, site, who string) error {
 	return nil
 }
 
-func (r *ruleBook) Promote(_ context.Context, site string, version int, who string) (store.RuleSet, error) {
+func (r *ruleBook) Promote(_ context.Context, site, who string, version int) (store.RuleSet, error) {
 	r.record("promote " + site + " " + strconv.Itoa(version) + " by " + who)
 	return store.RuleSet{Site: site, Version: 2, Author: who, Stage: "live"}, nil
 }
 
-func (r *ruleBook) Rollback(_ context.Context, site string, version int, who string) (store.RuleSet, error) {
+func (r *ruleBook) Rollback(_ context.Context, site, who string, version int) (store.RuleSet, error) {
 	if version > 2 {
 		return store.RuleSet{}, store.ErrNotFound
 	}
@@ -288,15 +297,16 @@ func (w *wall) Wall(context.Context) ([]store.WallEntry, error) {
 	return slices.Clone(w.entries), nil
 }
 
-func (w *wall) AddToWall(_ context.Context, camera, site, who string) error {
+func (w *wall) AddToWall(_ context.Context, camera, site, who string) (store.WallEntry, error) {
 	w.mu.Lock()
-	w.entries = append(w.entries, store.WallEntry{Camera: camera, Site: site, Reason: "added by " + who})
+	e := store.WallEntry{Camera: camera, Site: site, Reason: "added by " + who}
+	w.entries = append(w.entries, e)
 	list := slices.Clone(w.entries)
 	w.mu.Unlock()
 	if w.onChange != nil {
 		w.onChange(list)
 	}
-	return nil
+	return e, nil
 }
 
 func (w *wall) Dismiss(_ context.Context, camera, who string) error {

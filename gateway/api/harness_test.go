@@ -86,13 +86,14 @@ func newEnv(t *testing.T, tune ...func(*Options)) *env {
 	e.st.put(store.Anomaly{ID: "a-hill", Site: "hillside", Camera: "hill-top", Kind: "fire", Severity: "critical",
 		State: "start", Status: store.StatusOpen, StartedAt: e.clk.now().Add(-2 * time.Minute)}, jpeg)
 	e.wall.entries = []store.WallEntry{{Camera: "hill-top", Site: "hillside", Anomaly: "a-hill", Reason: "fire"}}
-	opts := Options{Auth: auth, Store: e.st, Cameras: cat, Rules: e.rules, Wall: e.wall, RuleConflict: errConflict,
+	h := &handling{m: e.st}
+	opts := Options{Auth: auth, Store: e.st, Cameras: cat, Rules: e.rules, Wall: e.wall, Handling: h, RuleConflict: errConflict,
 		Now: e.clk.now, Log: zerolog.New(e.log)}
 	for _, f := range tune {
 		f(&opts)
 	}
 	e.api = New(opts)
-	e.wall.onChange = e.api.PublishWall
+	e.wall.onChange, h.onChange = e.api.PublishWall, e.api.PublishAnomaly
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(e.srv.Close)
 	return e

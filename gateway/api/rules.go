@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/store"
@@ -44,7 +43,7 @@ func (s *Server) rulesValidate(c *call) {
 	if !ok {
 		return
 	}
-	v, err := s.opts.Rules.Validate(c.r.Context(), site, doc)
+	v, err := s.opts.Rules.Validate(site, doc)
 	if err != nil {
 		c.failErr(s, err)
 		return
@@ -62,7 +61,7 @@ func (s *Server) rulesShadow(c *call) {
 	if !ok {
 		return
 	}
-	rs, err := s.opts.Rules.SubmitShadow(c.r.Context(), site, doc, c.p.Name)
+	rs, err := s.opts.Rules.SubmitShadow(c.r.Context(), site, c.p.Name, doc)
 	if err != nil {
 		c.failErr(s, err)
 		return
@@ -95,7 +94,7 @@ func (s *Server) rulesRollback(c *call) {
 }
 
 // republish runs a promote or a rollback of {"version": N}.
-func (s *Server) republish(c *call, do func(context.Context, string, int, string) (store.RuleSet, error), needVersion bool) {
+func (s *Server) republish(c *call, do func(ctx context.Context, site, author string, version int) (store.RuleSet, error), needVersion bool) {
 	site, ok := c.ruleSite()
 	if !ok {
 		return
@@ -110,7 +109,7 @@ func (s *Server) republish(c *call, do func(context.Context, string, int, string
 		c.fail(http.StatusBadRequest, "version: want the number of a stored version")
 		return
 	}
-	rs, err := do(c.r.Context(), site, in.Version, c.p.Name)
+	rs, err := do(c.r.Context(), site, c.p.Name, in.Version)
 	if err != nil {
 		c.failErr(s, err)
 		return
@@ -119,7 +118,8 @@ func (s *Server) republish(c *call, do func(context.Context, string, int, string
 	c.ok(rs)
 }
 
-// rulesCompare is what live and shadow alerted over [from, to) (default: the last 24 h).
+// rulesCompare is what live and shadow alerted over [from, to) (default:
+// from the shadow's submission to now).
 func (s *Server) rulesCompare(c *call) {
 	site, ok := c.ruleSite()
 	if !ok {
@@ -132,10 +132,7 @@ func (s *Server) rulesCompare(c *call) {
 	if to.IsZero() {
 		to = s.opts.Now()
 	}
-	if from.IsZero() {
-		from = to.Add(-24 * time.Hour)
-	}
-	if !from.Before(to) {
+	if !from.IsZero() && !from.Before(to) {
 		c.fail(http.StatusBadRequest, "from: want a time before to")
 		return
 	}

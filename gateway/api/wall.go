@@ -49,7 +49,7 @@ func (s *Server) wallAdd(c *call) {
 	if !c.inScope(st.Site) {
 		return
 	}
-	if err := s.opts.Wall.AddToWall(c.r.Context(), st.Camera, st.Site, c.p.Name); err != nil {
+	if _, err := s.opts.Wall.AddToWall(c.r.Context(), st.Camera, st.Site, c.p.Name); err != nil {
 		c.failErr(s, err)
 		return
 	}
