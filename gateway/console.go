@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -42,9 +44,10 @@ type services struct { // TODO(merge): alerts *alerts.Alerts
 // openServices opens the store and builds the services on it.
 func openServices(ctx context.Context, cfg *access.Config, rulesDir string, dir *directory.Directory, log zerolog.Logger) (*services, error) {
 	s := &services{log: log}
-	// TODO(merge): open the configured store (the DSN is a secret: never log it):
-	//   target := cfg.Store.Path; if cfg.Store.Driver == access.DriverPostgres { target = cfg.Store.DSN }
-	//   st, err := store.Open(ctx, cfg.Store.Driver, target); if err != nil { return nil, err }; s.store = st
+	// TODO(merge): open the configured store:
+	//   target, err := storeTarget(cfg.Store); if err != nil { return nil, err }
+	//   st, err := store.Open(ctx, cfg.Store.Driver, target); if err != nil { return nil, fmt.Errorf("store (%s): %w", cfg.Store.Driver, err) }
+	//   s.store = st
 	if s.store == nil {
 		log.Warn().Str("driver", cfg.Store.Driver).Str("path", cfg.Store.Path).Msg("store not built in yet: /api/ answers 503 (TODO(merge))")
 		return s, nil
@@ -61,6 +64,19 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir string, dir 
 	// TODO(merge): s.catalog = catalogView{dir}
 	_, _ = rulesDir, dir
 	return s, nil
+}
+
+// storeTarget is what store.Open takes: the SQLite file, whose directory
+// is created (var/ is not in the repository), or the PostgreSQL DSN, a
+// secret that is never logged.
+func storeTarget(sc access.StoreConfig) (string, error) {
+	if sc.Driver == access.DriverPostgres {
+		return sc.DSN, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(sc.Path), 0o750); err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	return sc.Path, nil
 }
 
 // TODO(merge): the adapters from the real packages' own types to the API's
