@@ -73,6 +73,9 @@ func TestPermissionMatrix(t *testing.T) {
 					if resp.StatusCode >= 400 && a.Detail == "" {
 						t.Fatalf("refusal audited without a reason: %+v", a)
 					}
+					if strings.Contains(f.path, "/%s") && a.Object != f.arg[side] {
+						t.Fatalf("audit object %q, want %q", a.Object, f.arg[side])
+					}
 				})
 			}
 		}

@@ -44,7 +44,14 @@ type call struct {
 // entry once the handler has answered (or refused).
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{w: &recorder{ResponseWriter: w}, r: r}
+		c := &call{w: &recorder{ResponseWriter: w}, r: r, site: r.PathValue("site")}
+		// The path names the object, so that a call refused before its
+		// handler runs is audited with it too.
+		for _, name := range []string{"id", "camera", "site", "name"} {
+			if v := r.PathValue(name); v != "" && c.object == "" {
+				c.object = v
+			}
+		}
 		defer func() { s.finish(c, rt.action) }()
 		if rt.perm == "" || s.admit(c, rt.perm) {
 			rt.handle(c)
