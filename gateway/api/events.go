@@ -12,11 +12,28 @@ import (
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// event is one server-sent event; render gives its data for one
-// subscriber, ok=false when that subscriber must not see it.
+// event is one server-sent event for the subscribers allow admits: the
+// same frame for all, or, when render is set, one rendered per subscriber
+// (ok=false: not for that one).
 type event struct {
 	name   string
+	frame  []byte
+	allow  func(p access.Principal) bool
 	render func(p access.Principal) (data []byte, ok bool)
+}
+
+// frameFor is the wire form of ev for one subscriber, nil when not for it.
+func (ev event) frameFor(p access.Principal) []byte {
+	if ev.render == nil {
+		if ev.allow(p) {
+			return ev.frame
+		}
+		return nil
+	}
+	if data, ok := ev.render(p); ok {
+		return frame(ev.name, data)
+	}
+	return nil
 }
 
 // subscriber is one SSE client: a bounded queue, closed gone when dropped.
@@ -70,12 +87,12 @@ func (h *hub) publish(ev event) (dropped int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sub := range h.subs {
-		data, ok := ev.render(sub.p)
-		if !ok {
+		f := ev.frameFor(sub.p)
+		if f == nil {
 			continue
 		}
 		select {
-		case sub.ch <- frame(ev.name, data):
+		case sub.ch <- f:
 		default:
 			h.dropLocked(sub)
 			dropped++
@@ -89,11 +106,11 @@ func frame(name string, data []byte) []byte {
 	return fmt.Appendf(nil, "event: %s\ndata: %s\n\n", name, data)
 }
 
-// ofSite renders v for the subscribers covering site.
+// ofSite is v, encoded once, for the subscribers covering site.
 func ofSite(name, site string, v any) event {
 	data, err := json.Marshal(v)
-	return event{name: name, render: func(p access.Principal) ([]byte, bool) {
-		return data, err == nil && p.Covers(site)
+	return event{name: name, frame: frame(name, data), allow: func(p access.Principal) bool {
+		return err == nil && p.Covers(site)
 	}}
 }
 

@@ -49,7 +49,7 @@ func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	api   *Server
 	st    *memStore
@@ -62,7 +62,7 @@ type env struct {
 // jpeg is a tiny stand-in snapshot (its bytes are only passed through).
 var jpeg = []byte("\xff\xd8\xff\xe0 snapshot \xff\xd9")
 
-func newEnv(t *testing.T, tune ...func(*Options)) *env {
+func newEnv(t testing.TB, tune ...func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, st: newMemStore(), rules: &ruleBook{}, wall: &wall{}, log: &peers.LogBuffer{},
 		clk: &clock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}}
