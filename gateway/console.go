@@ -16,22 +16,17 @@ import (
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/api"
 	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/sfu"
+	"github.com/argus-edge/argus/gateway/store"
 )
-
-// gatewayStore is what the gateway needs of gateway/store.Store.
-type gatewayStore interface {
-	api.Store
-	access.UserStore
-	Close() error
-}
 
 // services are the parts behind the console. Until the store, rulesets,
 // alerts and the directory's catalog are merged, they are nil and the API
 // answers 503 (see the TODO(merge) lines, written against those branches'
 // signatures).
 type services struct { // TODO(merge): alerts *alerts.Alerts
-	store        gatewayStore
+	store        store.Store
 	auth         *access.Auth
 	catalog      api.Catalog
 	rules        api.Rules
@@ -53,16 +48,21 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir string, dir 
 		return s, nil
 	}
 	s.auth = access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: s.store, TTL: cfg.SessionTTL})
-	// TODO(merge): the rule workflow, publishing retained through the directory's client:
-	//   rs := rulesets.New(st, dir, log)
-	//   if rulesDir != "" { if err := rs.Seed(ctx, rulesDir); err != nil { return nil, err } }
-	//   s.rules, s.ruleConflict = rulesView{rs}, rulesets.ErrConflict
+	// The rule workflow publishes retained through the directory's client.
+	var pub rulesets.Publisher // TODO(merge): pub = dir (directory.PublishRetained)
+	rs := rulesets.New(s.store, pub, log)
+	if rulesDir != "" {
+		if err := rs.Seed(ctx, rulesDir); err != nil {
+			return nil, err
+		}
+	}
+	s.rules, s.ruleConflict = rs, rulesets.ErrConflict
 	// TODO(merge): alerts (anomaly ingest, the wall, handling), relays started on demand:
 	//   al, err := alerts.New(alerts.Options{Broker: dir's broker URL, Store: st, WallSeverity: cfg.WallMinSeverity,
 	//       StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, camera, log) }, Log: log})
 	//   s.alerts, s.wall, s.handling = al, al, al
 	// TODO(merge): s.catalog = catalogView{dir}
-	_, _ = rulesDir, dir
+	_ = dir
 	return s, nil
 }
 
@@ -79,8 +79,7 @@ func storeTarget(sc access.StoreConfig) (string, error) {
 	return sc.Path, nil
 }
 
-// TODO(merge): the adapters from the real packages' own types to the API's
-// (same fields, so conversions):
+// TODO(merge): the directory's catalog as the API's (same fields, so conversions):
 //
 //	type catalogView struct{ *directory.Directory }
 //	func (c catalogView) Cameras(q api.CameraQuery) ([]bus.CameraStatus, int, string) {
@@ -90,17 +89,6 @@ func storeTarget(sc access.StoreConfig) (string, error) {
 //		var out []api.SiteSummary
 //		for _, s := range c.Directory.Sites() { out = append(out, api.SiteSummary(s)) }
 //		return out
-//	}
-//	type rulesView struct{ *rulesets.Service }
-//	func (r rulesView) Get(ctx context.Context, site string) (api.RuleSets, error) {
-//		v, err := r.Service.Get(ctx, site); return api.RuleSets(v), err
-//	}
-//	func (r rulesView) Compare(ctx context.Context, site string, from, to time.Time) (api.Comparison, error) {
-//		c, err := r.Service.Compare(ctx, site, from, to)
-//		out := api.Comparison{From: c.From, To: c.To, LiveVersion: c.LiveVersion, ShadowVersion: c.ShadowVersion}
-//		for _, k := range c.Live { out.Live = append(out.Live, api.KindCount(k)) }
-//		for _, k := range c.Shadow { out.Shadow = append(out.Shadow, api.KindCount(k)) }
-//		return out, err
 //	}
 
 // ready reports whether every service the API needs is there.

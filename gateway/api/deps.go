@@ -5,12 +5,14 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
 // The API's view of the packages it serves, declared here (consumer side)
-// so that handlers and tests need only what they use; main adapts the real
-// ones (gateway/store, gateway/directory, gateway/rulesets, gateway/alerts).
+// so that handlers and tests need only what they use: gateway/store.Store,
+// *rulesets.Service and *alerts.Alerts satisfy theirs as they are; the
+// directory's catalog converts its query and summaries (main).
 
 // Store is what the API reads and writes in the gateway's store; store.Store has it all.
 type Store interface {
@@ -57,37 +59,11 @@ type Catalog interface {
 	Sites() []SiteSummary
 }
 
-// RuleSets is a site's rule sets: live, shadow and every stored version,
-// newest first (rulesets.View's fields, so one converts to the other).
-type RuleSets struct {
-	Live     *store.RuleSet  `json:"live"`
-	Shadow   *store.RuleSet  `json:"shadow"`
-	Versions []store.RuleSet `json:"versions"`
-}
-
-// KindCount is how many anomalies of one kind a rule set raised.
-type KindCount struct {
-	Kind  string `json:"kind"`
-	Count int    `json:"count"`
-}
-
-// Comparison is what the live and the shadow rule set alerted over one
-// period (rulesets.Comparison).
-type Comparison struct {
-	From          time.Time   `json:"from"`
-	To            time.Time   `json:"to"`
-	LiveVersion   int         `json:"live_version"`
-	Live          []KindCount `json:"live"`
-	ShadowVersion int         `json:"shadow_version"`
-	Shadow        []KindCount `json:"shadow"`
-}
-
-// Rules is the operators' rule-set workflow (gateway/rulesets). Invalid
+// Rules is the operators' rule-set workflow: *rulesets.Service. Invalid
 // documents are a *strict.Error (422), unknown versions store.ErrNotFound
-// (404) and state conflicts Options.RuleConflict (409).
-// The signatures are rulesets.Service's.
+// (404) and state conflicts Options.RuleConflict (rulesets.ErrConflict, 409).
 type Rules interface {
-	Get(ctx context.Context, site string) (RuleSets, error)
+	Get(ctx context.Context, site string) (rulesets.View, error)
 	// Validate checks a document for site without storing it; it returns its version.
 	Validate(site string, doc []byte) (int, error)
 	SubmitShadow(ctx context.Context, site, author string, doc []byte) (store.RuleSet, error)
@@ -97,7 +73,7 @@ type Rules interface {
 	// Rollback republishes an older version as live under a new number.
 	Rollback(ctx context.Context, site, author string, version int) (store.RuleSet, error)
 	// Compare counts what live and shadow alerted in [from, to); a zero from is the shadow's submission.
-	Compare(ctx context.Context, site string, from, to time.Time) (Comparison, error)
+	Compare(ctx context.Context, site string, from, to time.Time) (rulesets.Comparison, error)
 }
 
 // Wall is the incident wall (gateway/alerts.Alerts); changes reach the

@@ -1,12 +1,12 @@
 package api
 
 // SIMULATED parts for the API tests. The SQLite store (gateway/store), the
-// directory's catalog, the rule workflow (gateway/rulesets) and the wall
-// (gateway/alerts) are built on other branches at the same time; these
-// fakes implement only the API's own interfaces (deps.go), as plainly as
-// possible, so that what is tested is the API: who may do what, scope,
-// audit, paging parameters, events. TODO(merge): swap memStore for the real
-// SQLite store (store.Open on a t.TempDir file) once it is on main.
+// directory's catalog and the wall and handling (gateway/alerts) are built
+// on other branches at the same time; these fakes implement only the API's
+// own interfaces (deps.go), as plainly as possible, so that what is tested
+// is the API: who may do what, scope, audit, paging parameters, events.
+// TODO(merge): swap memStore for the real SQLite store (store.OpenSQLite
+// on a t.TempDir file) once it is on main (tried: the tests pass on it).
 
 import (
 	"context"
@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access/accesstest"
 	"github.com/argus-edge/argus/gateway/store"
@@ -212,76 +211,6 @@ func (c *catalog) Sites() []SiteSummary {
 		out = append(out, *by[s])
 	}
 	return out
-}
-
-// errConflict stands for rulesets.ErrConflict.
-var errConflict = strictConflict("version is not above the live one")
-
-type strictConflict string
-
-func (e strictConflict) Error() string { return string(e) }
-
-// ruleBook records the calls of the rule workflow; a document containing
-// "invalid" fails validation with one problem, "stale" conflicts.
-type ruleBook struct {
-	mu    sync.Mutex
-	calls []string
-}
-
-func (r *ruleBook) record(call string) {
-	r.mu.Lock()
-	r.calls = append(r.calls, call)
-	r.mu.Unlock()
-}
-
-func (r *ruleBook) Get(_ context.Context, site string) (RuleSets, error) {
-	live := store.RuleSet{Site: site, Version: 1, Document: "site: " + site + "\nversion: 1\n", Stage: "live"}
-	return RuleSets{Live: &live, Versions: []store.RuleSet{live}}, nil
-}
-
-func (r *ruleBook) check(doc []byte) error {
-	switch {
-	case strings.Contains(string(doc), "invalid"):
-		return &strict.Error{Problems: []strict.Problem{{File: "rules", Line: 3, Field: "cameras.gate.rules[0].kind", Msg: `"dragon" is not a kind`}}}
-	case strings.Contains(string(doc), "stale"):
-		return errConflict
-	}
-	return nil
-}
-
-func (r *ruleBook) Validate(site string, doc []byte) (int, error) {
-	r.record("validate " + site)
-	return 2, r.check(doc)
-}
-
-func (r *ruleBook) SubmitShadow(_ context.Context, site, author string, doc []byte) (store.RuleSet, error) {
-	if err := r.check(doc); err != nil {
-		return store.RuleSet{}, err
-	}
-	r.record("shadow " + site + " by " + author)
-	return store.RuleSet{Site: site, Version: 2, Document: string(doc), Author: author, Stage: "shadow"}, nil
-}
-
-func (r *ruleBook) RetireShadow(_ context.Context, site, who string) error {
-	r.record("retire " + site + " by " + who)
-	return nil
-}
-
-func (r *ruleBook) Promote(_ context.Context, site, who string, version int) (store.RuleSet, error) {
-	r.record("promote " + site + " " + strconv.Itoa(version) + " by " + who)
-	return store.RuleSet{Site: site, Version: 2, Author: who, Stage: "live"}, nil
-}
-
-func (r *ruleBook) Rollback(_ context.Context, site, who string, version int) (store.RuleSet, error) {
-	if version > 2 {
-		return store.RuleSet{}, store.ErrNotFound
-	}
-	r.record("rollback " + site + " " + strconv.Itoa(version) + " by " + who)
-	return store.RuleSet{Site: site, Version: 3, Author: who, Stage: "live"}, nil
-}
-
-func (r *ruleBook) Compare(_ context.Context, site string, from, to time.Time) (Comparison, error) {
-	return Comparison{Live: []KindCount{{"person", 3}}, Shadow: []KindCount{{"person", 1}}, LiveVersion: 1, ShadowVersion: 2}, nil
 }
 
 // wall is a list of entries; add and dismiss call onChange, as alerts' listener would.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,13 +20,31 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/rulesets"
+	"github.com/argus-edge/argus/gateway/rulesets/rulesetstest"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
+// ruleDoc is the demo's rule set of site (configs/rules) as version.
+func ruleDoc(t testing.TB, site string, version int) string {
+	t.Helper()
+	b, err := os.ReadFile("../../configs/rules/" + site + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(b), "\nversion: 1\n", fmt.Sprintf("\nversion: %d\n", version), 1)
+	if doc == string(b) && version != 1 {
+		t.Fatalf("%s.yaml has no version: 1 line", site)
+	}
+	return doc
+}
+
 // Real in these tests: the API's handlers and middleware, gateway/access
-// (bcrypt, sessions, throttle) and HTTP over loopback (httptest). Simulated:
-// the store, catalog, rule workflow and wall (fakes_test.go), and the clock
-// where a test moves it.
+// (bcrypt, sessions, throttle), the rule workflow (gateway/rulesets, seeded
+// from configs/rules, publishing on a real mosquitto) and HTTP over
+// loopback (httptest). Simulated: the store, catalog, wall and handling
+// (fakes_test.go; the rule versions in rulesetstest.MemStore), and the
+// clock where a test moves it.
 
 // password is every test user's password: "<name> password".
 func password(name string) string { return name + " password" }
@@ -53,7 +73,8 @@ type env struct {
 	srv   *httptest.Server
 	api   *Server
 	st    *memStore
-	rules *ruleBook
+	rules *rulesets.Service
+	mqtt  string // the broker the rule sets are published on
 	wall  *wall
 	clk   *clock
 	log   *peers.LogBuffer
@@ -64,7 +85,7 @@ var jpeg = []byte("\xff\xd8\xff\xe0 snapshot \xff\xd9")
 
 func newEnv(t testing.TB, tune ...func(*Options)) *env {
 	t.Helper()
-	e := &env{t: t, st: newMemStore(), rules: &ruleBook{}, wall: &wall{}, log: &peers.LogBuffer{},
+	e := &env{t: t, st: newMemStore(), wall: &wall{}, log: &peers.LogBuffer{},
 		clk: &clock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}}
 	var users []store.User
 	for _, u := range testUsers {
@@ -86,8 +107,15 @@ func newEnv(t testing.TB, tune ...func(*Options)) *env {
 	e.st.put(store.Anomaly{ID: "a-hill", Site: "hillside", Camera: "hill-top", Kind: "fire", Severity: "critical",
 		State: "start", Status: store.StatusOpen, StartedAt: e.clk.now().Add(-2 * time.Minute)}, jpeg)
 	e.wall.entries = []store.WallEntry{{Camera: "hill-top", Site: "hillside", Anomaly: "a-hill", Reason: "fire"}}
+	broker := peers.Mosquitto(t)
+	e.mqtt = broker.URL()
+	pub := rulesets.PahoPublisher(rulesetstest.Connect(t, e.mqtt, fmt.Sprintf("api-test-%p", e)), 10*time.Second)
+	e.rules = rulesets.New(rulesetstest.NewMemStore(), pub, zerolog.New(e.log))
+	if err := e.rules.Seed(context.Background(), "../../configs/rules"); err != nil {
+		t.Fatal(err)
+	}
 	h := &handling{m: e.st}
-	opts := Options{Auth: auth, Store: e.st, Cameras: cat, Rules: e.rules, Wall: e.wall, Handling: h, RuleConflict: errConflict,
+	opts := Options{Auth: auth, Store: e.st, Cameras: cat, Rules: e.rules, Wall: e.wall, Handling: h, RuleConflict: rulesets.ErrConflict,
 		Now: e.clk.now, Log: zerolog.New(e.log)}
 	for _, f := range tune {
 		f(&opts)
