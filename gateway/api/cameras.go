@@ -84,9 +84,9 @@ func (s *Server) edges(c *call) {
 			continue
 		}
 		var mine []string
-		for _, cam := range e.Cameras {
-			if st, ok := s.opts.Cameras.Camera(cam); ok && c.p.Covers(st.Site) {
-				mine = append(mine, cam)
+		for i, site := range s.sitesOf(e.Cameras) {
+			if c.p.Covers(site) {
+				mine = append(mine, e.Cameras[i])
 			}
 		}
 		if len(mine) > 0 {

@@ -123,22 +123,37 @@ func (s *Server) PublishCamera(c bus.CameraStatus) { s.publish(ofSite("camera", 
 // PublishEdge sends an edge status to the clients that see the edge
 // (every-site clients, or those covering one of its cameras, naming only those).
 func (s *Server) PublishEdge(e bus.EdgeStatus) {
+	whole, err := json.Marshal(e)
+	sites := s.sitesOf(e.Cameras) // looked up once, not per client
 	s.publish(event{name: "edge", render: func(p access.Principal) ([]byte, bool) {
-		if !p.AllSites() {
-			var mine []string
-			for _, cam := range e.Cameras {
-				if st, ok := s.opts.Cameras.Camera(cam); ok && p.Covers(st.Site) {
-					mine = append(mine, cam)
-				}
-			}
-			if len(mine) == 0 {
-				return nil, false
-			}
-			e.Cameras = mine
+		if p.AllSites() {
+			return whole, err == nil
 		}
-		data, err := json.Marshal(e)
+		var mine []string
+		for i, cam := range e.Cameras {
+			if p.Covers(sites[i]) {
+				mine = append(mine, cam)
+			}
+		}
+		if len(mine) == 0 {
+			return nil, false
+		}
+		scoped := e
+		scoped.Cameras = mine
+		data, err := json.Marshal(scoped)
 		return data, err == nil
 	}})
+}
+
+// sitesOf is the site of each camera ("" when the catalog does not know it).
+func (s *Server) sitesOf(cams []string) []string {
+	out := make([]string, len(cams))
+	for i, cam := range cams {
+		if st, ok := s.opts.Cameras.Camera(cam); ok {
+			out[i] = st.Site
+		}
+	}
+	return out
 }
 
 // PublishWall sends the wall to every client, each its sites' entries.

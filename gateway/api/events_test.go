@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -96,6 +97,22 @@ func TestEventsScopedBySite(t *testing.T) {
 	}
 	if ev, _ := next(t, hill); ev.name != "wall" || strings.Contains(ev.data, "river-gate") || !strings.Contains(ev.data, "hill-top") {
 		t.Fatalf("hillside wall %+v", ev)
+	}
+	// An edge names only each one's cameras; a camera goes to its site's.
+	e.api.PublishEdge(bus.EdgeStatus{Edge: "edge-b", State: "online", Cameras: []string{"hill-top", "river-bank"}})
+	if ev, _ := next(t, river); ev.name != "edge" || !strings.Contains(ev.data, `"cameras":["river-bank"]`) {
+		t.Fatalf("riverside edge %+v", ev)
+	}
+	if ev, _ := next(t, hill); ev.name != "edge" || !strings.Contains(ev.data, `"cameras":["hill-top"]`) {
+		t.Fatalf("hillside edge %+v", ev)
+	}
+	e.api.PublishCamera(bus.CameraStatus{Camera: "river-gate", Site: "riverside", State: "offline"})
+	e.api.PublishCamera(bus.CameraStatus{Camera: "hill-top", Site: "hillside", State: "offline"})
+	if ev, _ := next(t, river); ev.name != "camera" || !strings.Contains(ev.data, `"camera":"river-gate"`) {
+		t.Fatalf("riverside camera %+v", ev)
+	}
+	if ev, _ := next(t, hill); ev.name != "camera" || !strings.Contains(ev.data, `"camera":"hill-top"`) {
+		t.Fatalf("hillside camera %+v", ev)
 	}
 	// An ack is an anomaly event too.
 	e.do("POST", "/api/anomalies/a-river/ack", e.login("chief"), nil)
