@@ -21,10 +21,10 @@ import (
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// services are the parts behind the console. Until the store, rulesets,
-// alerts and the directory's catalog are merged, they are nil and the API
-// answers 503 (see the TODO(merge) lines, written against those branches'
-// signatures).
+// services are the parts behind the console: the store, logins, the rule
+// workflow and, once merged, alerts and the directory's catalog; until
+// then the API answers 503 (see the TODO(merge) lines, written against
+// those branches' signatures).
 type services struct { // TODO(merge): alerts *alerts.Alerts
 	store        store.Store
 	auth         *access.Auth
@@ -38,21 +38,22 @@ type services struct { // TODO(merge): alerts *alerts.Alerts
 
 // openServices opens the store and builds the services on it.
 func openServices(ctx context.Context, cfg *access.Config, rulesDir string, dir *directory.Directory, log zerolog.Logger) (*services, error) {
-	s := &services{log: log}
-	// TODO(merge): open the configured store:
-	//   target, err := storeTarget(cfg.Store); if err != nil { return nil, err }
-	//   st, err := store.Open(ctx, cfg.Store.Driver, target); if err != nil { return nil, fmt.Errorf("store (%s): %w", cfg.Store.Driver, err) }
-	//   s.store = st
-	if s.store == nil {
-		log.Warn().Str("driver", cfg.Store.Driver).Str("path", cfg.Store.Path).Msg("store not built in yet: /api/ answers 503 (TODO(merge))")
-		return s, nil
+	target, err := storeTarget(cfg.Store)
+	if err != nil {
+		return nil, err
 	}
-	s.auth = access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: s.store, TTL: cfg.SessionTTL})
+	st, err := store.Open(ctx, cfg.Store.Driver, target)
+	if err != nil {
+		return nil, fmt.Errorf("store (%s): %w", cfg.Store.Driver, err)
+	}
+	log.Info().Str("driver", cfg.Store.Driver).Str("path", cfg.Store.Path).Int("users", len(cfg.Users)).Msg("store open")
+	s := &services{store: st, log: log, auth: access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL})}
 	// The rule workflow publishes retained through the directory's client.
 	var pub rulesets.Publisher // TODO(merge): pub = dir (directory.PublishRetained)
 	rs := rulesets.New(s.store, pub, log)
 	if rulesDir != "" {
 		if err := rs.Seed(ctx, rulesDir); err != nil {
+			st.Close()
 			return nil, err
 		}
 	}
@@ -96,13 +97,8 @@ func (s *services) ready() bool {
 	return s.store != nil && s.auth != nil && s.catalog != nil && s.rules != nil && s.wall != nil && s.handling != nil
 }
 
-// audits is where stream views are audited: the store, when there is one.
-func (s *services) audits() auditor {
-	if s.store == nil {
-		return nil
-	}
-	return s.store
-}
+// audits is where stream views are audited.
+func (s *services) audits() auditor { return s.store }
 
 // consoleHandlers are the API and the console's assets.
 type consoleHandlers struct {
@@ -114,7 +110,7 @@ type consoleHandlers struct {
 // console builds the API over the services, and wires their events into it.
 func (s *services) console(cfg *access.Config, streams *sfu.Server, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
 	// TODO(merge): web: web.Handler() once gateway/web is on main.
-	h := consoleHandlers{api: unavailable("the API needs the store, rulesets, alerts and the camera catalog (not merged yet)"),
+	h := consoleHandlers{api: unavailable("the API needs alerts and the camera catalog (not merged yet)"),
 		web: placeholderConsole(), shutdown: func() {}}
 	if !s.ready() {
 		return h
@@ -130,22 +126,37 @@ func (s *services) console(cfg *access.Config, streams *sfu.Server, reg promethe
 	return h
 }
 
-// run runs the services until ctx ends: alerts and the retention loop,
-// once merged.
+// run runs the services until ctx ends: the retention loop (and, once
+// merged, alerts).
 func (s *services) run(ctx context.Context, cfg *access.Config, every time.Duration) error {
-	// TODO(merge):
-	//   go s.alerts.RunRetention(ctx, cfg.Retention, every)
-	//   return s.alerts.Run(ctx)
-	_, _ = cfg, every
-	<-ctx.Done()
-	return nil
+	// TODO(merge): alerts has the same loop with metrics; use it instead:
+	//   go s.alerts.RunRetention(ctx, cfg.Retention, every); return s.alerts.Run(ctx)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		s.prune(ctx, cfg.Retention)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// prune deletes what is past its retention; a failure is logged and tried again next time.
+func (s *services) prune(ctx context.Context, r store.Retention) {
+	p, err := s.store.Prune(ctx, r, time.Now().UTC())
+	if err != nil {
+		s.log.Error().Err(err).Msg("retention: prune failed")
+		return
+	}
+	s.log.Info().Int64("anomalies", p.Anomalies).Int64("snapshots", p.Snapshots).Int64("audit", p.Audit).
+		Int64("sessions", p.Sessions).Msg("retention: pruned")
 }
 
 func (s *services) close() {
-	if s.store != nil {
-		if err := s.store.Close(); err != nil {
-			s.log.Warn().Err(err).Msg("store: close")
-		}
+	if err := s.store.Close(); err != nil {
+		s.log.Warn().Err(err).Msg("store: close")
 	}
 }
 

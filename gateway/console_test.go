@@ -7,47 +7,32 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/argus-edge/argus/gateway/access"
-	"github.com/argus-edge/argus/gateway/access/accesstest"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// auditLog is a SIMULATED audit store (a slice); the SQLite store is on another branch.
-type auditLog struct {
-	mu      sync.Mutex
-	entries []store.AuditEntry
-}
-
-func (a *auditLog) Audit(_ context.Context, e store.AuditEntry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.entries = append(a.entries, e)
-	return nil
-}
-
-func (a *auditLog) last() store.AuditEntry {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.entries[len(a.entries)-1]
-}
-
-// Real: the SFU with the gateway's stream authorizer and audit, over HTTP.
-// Simulated: the users/sessions store (accesstest) and the audit store.
+// Real: the SFU with the gateway's stream authorizer and audit, over HTTP,
+// the SQLite store (sessions and audit).
 // An operator of riverside may play a riverside camera with its session
 // token (the SFU then looks for an uplink: 404 here, no edge), gets 403 on
 // a hillside camera; a config token still works; every try is audited.
 func TestWHEPBySession(t *testing.T) {
 	h, _ := bcrypt.GenerateFromPassword([]byte("river password"), bcrypt.MinCost)
-	auth := access.NewAuth(access.AuthOptions{Store: accesstest.NewStore(),
+	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	auth := access.NewAuth(access.AuthOptions{Store: st,
 		Users: []store.User{{Name: "river-op", Role: store.RoleOperator, Sites: []string{"riverside"}, PasswordHash: string(h)}}})
 	_, sess, err := auth.Login(context.Background(), "river-op", "river password")
 	if err != nil {
@@ -58,10 +43,16 @@ func TestWHEPBySession(t *testing.T) {
 		return s, ok
 	}
 	owner := func(string) (string, bool) { return "edge-a", true }
-	audits := &auditLog{}
+	last := func() store.AuditEntry {
+		p, err := st.AuditLog(context.Background(), store.AuditQuery{Limit: 1})
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("audit log: %v", err)
+		}
+		return p.Items[0]
+	}
 	grants := map[string]sfu.Grant{"viewer-token-0123456789": {Role: sfu.RoleViewer, Sites: []string{"*"}, Name: "wall-screen"}}
 	s, err := sfu.New(sfu.Options{Auth: streamAuth(grants, auth, site, owner), Site: site,
-		Audit: auditViews(zerolog.Nop(), audits, site), UDPAddr: "127.0.0.1:0", Log: zerolog.Nop()})
+		Audit: auditViews(zerolog.Nop(), st, site), UDPAddr: "127.0.0.1:0", Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +73,7 @@ func TestWHEPBySession(t *testing.T) {
 	if st := whep("hill-cam", sess.Token); st != 403 {
 		t.Fatalf("riverside operator on a hillside camera: %d, want 403", st)
 	}
-	if a := audits.last(); a.Who != "river-op" || a.Action != "stream.view" || a.Status != 403 || a.Site != "hillside" || a.Object != "hill-cam" {
+	if a := last(); a.Who != "river-op" || a.Action != "stream.view" || a.Status != 403 || a.Site != "hillside" || a.Object != "hill-cam" {
 		t.Fatalf("audit %+v", a)
 	}
 	if st := whep("river-cam", sess.Token); st == 401 || st == 403 {
@@ -94,7 +85,7 @@ func TestWHEPBySession(t *testing.T) {
 	if st := whep("hill-cam", "not-a-session-or-token"); st != 401 {
 		t.Fatalf("unknown bearer: %d, want 401", st)
 	}
-	if a := audits.last(); a.Who != "anonymous" || a.Status != 401 {
+	if a := last(); a.Who != "anonymous" || a.Status != 401 {
 		t.Fatalf("audit %+v", a)
 	}
 }

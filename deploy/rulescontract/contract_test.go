@@ -115,7 +115,7 @@ func (e *edge) versions() (live, shadow int) {
 func TestEdgeTakesWhatTheGatewayPublishes(t *testing.T) {
 	b := peers.Mosquitto(t)
 	ctx := context.Background()
-	svc := rulesets.New(rulesetstest.NewMemStore(),
+	svc := rulesets.New(rulesetstest.SQLite(t),
 		rulesets.PahoPublisher(rulesetstest.Connect(t, b.URL(), "gateway"), 10*time.Second), peers.TestLog(t))
 	if err := svc.Seed(ctx, rulesDir); err != nil {
 		t.Fatal(err)

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/argus-edge/argus/gateway/access/accesstest"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -24,11 +24,22 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-// Simulated: the store of users and sessions (accesstest, in memory) and the clock.
-func newAuth(t *testing.T) (*Auth, *accesstest.Store, *clock) {
+// Real: the SQLite store in a temp file. Simulated: the clock.
+func newAuth(t *testing.T) (*Auth, store.Store, *clock) {
 	clk := &clock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
-	st := accesstest.NewStore(store.User{Name: "stored-op", Role: store.RoleOperator, Sites: []string{"hillside"}, PasswordHash: hashOf(t, "stored password")},
-		store.User{Name: "gone", Role: store.RolePilot, Sites: []string{"*"}, PasswordHash: hashOf(t, "disabled password"), Disabled: true})
+	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for _, u := range []store.User{
+		{Name: "stored-op", Role: store.RoleOperator, Sites: []string{"hillside"}, PasswordHash: hashOf(t, "stored password")},
+		{Name: "gone", Role: store.RolePilot, Sites: []string{"*"}, PasswordHash: hashOf(t, "disabled password"), Disabled: true},
+	} {
+		if err := st.PutUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
 	a := NewAuth(AuthOptions{Store: st, TTL: time.Hour, Now: clk.now, Users: []store.User{
 		{Name: "chief", Role: store.RoleCommander, Sites: []string{"*"}, PasswordHash: hashOf(t, "chief password")},
 		{Name: "river-op", Role: store.RoleOperator, Sites: []string{"riverside"}, PasswordHash: hashOf(t, "river password")},
@@ -49,10 +60,11 @@ func TestLoginResolveLogout(t *testing.T) {
 	if raw, err := base64.RawURLEncoding.DecodeString(s.Token); err != nil || len(raw) != 32 {
 		t.Fatalf("token is not 32 bytes base64url: %v", err)
 	}
-	for _, hash := range st.TokenHashes() {
-		if hash != HashToken(s.Token) || hash == s.Token {
-			t.Fatalf("the store keeps %q, want only the token's SHA-256", hash)
-		}
+	if _, err := st.Session(ctx, HashToken(s.Token), clk.now()); err != nil {
+		t.Fatalf("session not stored under the token's SHA-256: %v", err)
+	}
+	if _, err := st.Session(ctx, s.Token, clk.now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("session stored under the token itself: %v", err)
 	}
 	if got, exp, err := a.Resolve(ctx, s.Token); err != nil || got.Name != "chief" || !exp.Equal(s.Expires) {
 		t.Fatalf("resolve: %+v %v", got, err)

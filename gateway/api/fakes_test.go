@@ -1,78 +1,24 @@
 package api
 
-// SIMULATED parts for the API tests. The SQLite store (gateway/store), the
-// directory's catalog and the wall and handling (gateway/alerts) are built
-// on other branches at the same time; these fakes implement only the API's
-// own interfaces (deps.go), as plainly as possible, so that what is tested
-// is the API: who may do what, scope, audit, paging parameters, events.
-// TODO(merge): swap memStore for the real SQLite store (store.OpenSQLite
-// on a t.TempDir file) once it is on main (tried: the tests pass on it).
+// SIMULATED parts for the API tests: the directory's catalog and the wall
+// and handling (gateway/alerts), which have their own tests; these fakes
+// implement only the API's own interfaces (deps.go), as plainly as
+// possible, so that what is tested is the API: who may do what, scope,
+// audit, paging parameters, events. The store is the real SQLite one.
 
 import (
 	"context"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
-	"github.com/argus-edge/argus/gateway/access/accesstest"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// memStore is a map-backed store: anomalies, snapshots, audit; users and
-// sessions from accesstest.
-type memStore struct {
-	*accesstest.Store
-	mu        sync.Mutex
-	anomalies map[string]store.Anomaly
-	snapshots map[string][]byte
-	audit     []store.AuditEntry
-}
-
-func newMemStore() *memStore {
-	return &memStore{Store: accesstest.NewStore(), anomalies: map[string]store.Anomaly{}, snapshots: map[string][]byte{}}
-}
-
-func (m *memStore) put(a store.Anomaly, jpeg []byte) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	a.HasSnapshot = jpeg != nil
-	m.anomalies[a.ID] = a
-	if jpeg != nil {
-		m.snapshots[a.ID] = jpeg
-	}
-}
-
-func (m *memStore) Anomaly(_ context.Context, id string) (store.Anomaly, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	a, ok := m.anomalies[id]
-	if !ok {
-		return a, store.ErrNotFound
-	}
-	return a, nil
-}
-
-func (m *memStore) Anomalies(_ context.Context, q store.AnomalyQuery) (store.Page[store.Anomaly], error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var all []store.Anomaly
-	for _, a := range m.anomalies {
-		if (q.Sites == nil || slices.Contains(q.Sites, a.Site)) && (q.Camera == "" || q.Camera == a.Camera) &&
-			(q.Kind == "" || q.Kind == a.Kind) && (q.State == "" || q.State == a.State) &&
-			(q.Status == "" || q.Status == a.Status) && (q.Shadow == nil || *q.Shadow == a.Shadow) &&
-			(q.From.IsZero() || !a.StartedAt.Before(q.From)) && (q.To.IsZero() || a.StartedAt.Before(q.To)) {
-			all = append(all, a)
-		}
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].StartedAt.After(all[j].StartedAt) })
-	return pageOf(all, q.Limit, q.Cursor), nil
-}
-
-// pageOf cuts a page; the cursor is an offset (the real store's is opaque).
+// pageOf cuts a page; the cursor is an offset.
 func pageOf[T any](all []T, limit int, cursor string) store.Page[T] {
 	off, _ := strconv.Atoi(cursor)
 	if limit <= 0 {
@@ -89,77 +35,26 @@ func pageOf[T any](all []T, limit int, cursor string) store.Page[T] {
 	return p
 }
 
-func (m *memStore) Snapshot(_ context.Context, id string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.snapshots[id]
-	if !ok {
-		return nil, store.ErrNotFound
-	}
-	return b, nil
-}
-
-// handling acknowledges and resolves in memStore and tells onChange, as
+// handling acknowledges and resolves in the store and tells onChange, as
 // alerts tells its listeners.
 type handling struct {
-	m        *memStore
+	st       store.Store
 	onChange func(store.Anomaly)
 }
 
-func (h *handling) Acknowledge(_ context.Context, id, who, note string) (store.Anomaly, error) {
-	return h.update(id, func(a *store.Anomaly) {
-		if a.Status == store.StatusOpen {
-			a.Status, a.AcknowledgedBy, a.AcknowledgedAt, a.Note = store.StatusAcknowledged, who, time.Now(), note
-		}
-	})
+func (h *handling) Acknowledge(ctx context.Context, id, who, note string) (store.Anomaly, error) {
+	return h.told(h.st.Acknowledge(ctx, id, who, note, time.Now()))
 }
 
-func (h *handling) Resolve(_ context.Context, id, who, note string) (store.Anomaly, error) {
-	return h.update(id, func(a *store.Anomaly) {
-		a.Status, a.ResolvedBy, a.ResolvedAt, a.Note = store.StatusResolved, who, time.Now(), note
-	})
+func (h *handling) Resolve(ctx context.Context, id, who, note string) (store.Anomaly, error) {
+	return h.told(h.st.Resolve(ctx, id, who, note, time.Now()))
 }
 
-func (h *handling) update(id string, f func(*store.Anomaly)) (store.Anomaly, error) {
-	h.m.mu.Lock()
-	a, ok := h.m.anomalies[id]
-	if !ok {
-		h.m.mu.Unlock()
-		return a, store.ErrNotFound
+func (h *handling) told(a store.Anomaly, err error) (store.Anomaly, error) {
+	if err == nil {
+		h.onChange(a)
 	}
-	f(&a)
-	h.m.anomalies[id] = a
-	h.m.mu.Unlock()
-	h.onChange(a)
-	return a, nil
-}
-
-func (m *memStore) Audit(_ context.Context, e store.AuditEntry) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e.ID = int64(len(m.audit) + 1)
-	m.audit = append(m.audit, e)
-	return nil
-}
-
-func (m *memStore) AuditLog(_ context.Context, q store.AuditQuery) (store.Page[store.AuditEntry], error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var all []store.AuditEntry
-	for i := len(m.audit) - 1; i >= 0; i-- {
-		e := m.audit[i]
-		if (q.Who == "" || q.Who == e.Who) && strings.HasPrefix(e.Action, q.Action) && (q.Site == "" || q.Site == e.Site) {
-			all = append(all, e)
-		}
-	}
-	return pageOf(all, q.Limit, q.Cursor), nil
-}
-
-// entries is a copy of the audit log, oldest first.
-func (m *memStore) entries() []store.AuditEntry {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.audit)
+	return a, err
 }
 
 // catalog is a fixed list of cameras and edges.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -40,11 +41,11 @@ func ruleDoc(t testing.TB, site string, version int) string {
 }
 
 // Real in these tests: the API's handlers and middleware, gateway/access
-// (bcrypt, sessions, throttle), the rule workflow (gateway/rulesets, seeded
-// from configs/rules, publishing on a real mosquitto) and HTTP over
-// loopback (httptest). Simulated: the store, catalog, wall and handling
-// (fakes_test.go; the rule versions in rulesetstest.MemStore), and the
-// clock where a test moves it.
+// (bcrypt, sessions, throttle), the SQLite store (a temp file), the rule
+// workflow (gateway/rulesets, seeded from configs/rules, publishing on a
+// real mosquitto) and HTTP over loopback (httptest). Simulated: the
+// catalog, wall and handling (fakes_test.go), and the clock where a test
+// moves it.
 
 // password is every test user's password: "<name> password".
 func password(name string) string { return name + " password" }
@@ -72,7 +73,7 @@ type env struct {
 	t     testing.TB
 	srv   *httptest.Server
 	api   *Server
-	st    *memStore
+	st    store.Store
 	rules *rulesets.Service
 	mqtt  string // the broker the rule sets are published on
 	wall  *wall
@@ -85,7 +86,12 @@ var jpeg = []byte("\xff\xd8\xff\xe0 snapshot \xff\xd9")
 
 func newEnv(t testing.TB, tune ...func(*Options)) *env {
 	t.Helper()
-	e := &env{t: t, st: newMemStore(), wall: &wall{}, log: &peers.LogBuffer{},
+	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &env{t: t, st: st, wall: &wall{}, log: &peers.LogBuffer{},
 		clk: &clock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}}
 	var users []store.User
 	for _, u := range testUsers {
@@ -102,19 +108,24 @@ func newEnv(t testing.TB, tune ...func(*Options)) *env {
 		edges: []bus.EdgeStatus{{Edge: "edge-a", State: "online", Cameras: []string{"river-gate"}},
 			{Edge: "edge-b", State: "online", Cameras: []string{"hill-top", "river-bank"}}},
 	}
-	e.st.put(store.Anomaly{ID: "a-river", Site: "riverside", Camera: "river-gate", Kind: "person", Severity: "high",
-		State: "start", Status: store.StatusOpen, StartedAt: e.clk.now().Add(-time.Minute)}, jpeg)
-	e.st.put(store.Anomaly{ID: "a-hill", Site: "hillside", Camera: "hill-top", Kind: "fire", Severity: "critical",
-		State: "start", Status: store.StatusOpen, StartedAt: e.clk.now().Add(-2 * time.Minute)}, jpeg)
+	for _, a := range []bus.Anomaly{
+		{ID: "a-river", Site: "riverside", Camera: "river-gate", Kind: "person", Severity: "high", FrameTime: bus.At(e.clk.now().Add(-time.Minute))},
+		{ID: "a-hill", Site: "hillside", Camera: "hill-top", Kind: "fire", Severity: "critical", FrameTime: bus.At(e.clk.now().Add(-2 * time.Minute))},
+	} {
+		a.Seq, a.Edge, a.State, a.Snapshot, a.PublishedAt = 1, "edge-a", bus.StateStart, jpeg, a.FrameTime
+		if _, _, _, err := st.PutAnomaly(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.wall.entries = []store.WallEntry{{Camera: "hill-top", Site: "hillside", Anomaly: "a-hill", Reason: "fire"}}
 	broker := peers.Mosquitto(t)
 	e.mqtt = broker.URL()
 	pub := rulesets.PahoPublisher(rulesetstest.Connect(t, e.mqtt, fmt.Sprintf("api-test-%p", e)), 10*time.Second)
-	e.rules = rulesets.New(rulesetstest.NewMemStore(), pub, zerolog.New(e.log))
+	e.rules = rulesets.New(st, pub, zerolog.New(e.log))
 	if err := e.rules.Seed(context.Background(), "../../configs/rules"); err != nil {
 		t.Fatal(err)
 	}
-	h := &handling{m: e.st}
+	h := &handling{st: e.st}
 	opts := Options{Auth: auth, Store: e.st, Cameras: cat, Rules: e.rules, Wall: e.wall, Handling: h, RuleConflict: rulesets.ErrConflict,
 		Now: e.clk.now, Log: zerolog.New(e.log)}
 	for _, f := range tune {
@@ -181,9 +192,9 @@ func (e *env) send(req *http.Request) (*http.Response, []byte) {
 
 // lastAudit is the newest audit entry.
 func (e *env) lastAudit() store.AuditEntry {
-	all := e.st.entries()
-	if len(all) == 0 {
-		e.t.Fatal("no audit entry")
+	p, err := e.st.AuditLog(context.Background(), store.AuditQuery{Limit: 1})
+	if err != nil || len(p.Items) == 0 {
+		e.t.Fatalf("no audit entry: %v", err)
 	}
-	return all[len(all)-1]
+	return p.Items[0]
 }

@@ -3,6 +3,7 @@ package rulesets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,29 +11,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/rulesets/rulesetstest"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
 // Compare sums live versions, counts the current shadow version only and
-// lists the same kinds on both sides. The counts are set in the in-memory
-// store (simulated anomaly history).
+// lists the same kinds on both sides, from the shadow's submission on. The
+// anomaly history is written into the real SQLite store as an edge's
+// events would be (simulated history, real store).
 func TestCompare(t *testing.T) {
 	f := start(t)
 	ctx := context.Background()
+	history(t, f.st, time.Now().Add(-time.Hour), store.Count{RuleVersion: 1, Kind: "person", Count: 3}) // before the trial: not counted
 	sub, err := f.svc.SubmitShadow(ctx, "riverside", "olga", riverside(t, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.st.SetCounts([]store.Count{
-		{Shadow: false, RuleVersion: 1, Kind: "person", Count: 4},
-		{Shadow: false, RuleVersion: 0, Kind: "person", Count: 1}, // an older live version in the period
-		{Shadow: false, RuleVersion: 1, Kind: "camera_covered", Count: 2},
-		{Shadow: true, RuleVersion: 2, Kind: "person", Count: 9},
-		{Shadow: true, RuleVersion: 2, Kind: "fire", Count: 1},
-		{Shadow: true, RuleVersion: 7, Kind: "fire", Count: 50}, // another trial: not mixed in
-	})
+	at := sub.Created.Add(time.Second)
+	history(t, f.st, at,
+		store.Count{Shadow: false, RuleVersion: 1, Kind: "person", Count: 4},
+		store.Count{Shadow: false, RuleVersion: 0, Kind: "person", Count: 1}, // an older live version in the period
+		store.Count{Shadow: false, RuleVersion: 1, Kind: "camera_covered", Count: 2},
+		store.Count{Shadow: true, RuleVersion: 2, Kind: "person", Count: 9},
+		store.Count{Shadow: true, RuleVersion: 2, Kind: "fire", Count: 1},
+		store.Count{Shadow: true, RuleVersion: 7, Kind: "fire", Count: 5}, // another trial: not mixed in
+	)
 	to := time.Now().Add(time.Hour)
 	c, err := f.svc.Compare(ctx, "riverside", time.Time{}, to)
 	if err != nil {
@@ -46,16 +51,29 @@ func TestCompare(t *testing.T) {
 	if !reflect.DeepEqual(c.Live, wantLive) || !reflect.DeepEqual(c.Shadow, wantShadow) {
 		t.Errorf("live %v shadow %v", c.Live, c.Shadow)
 	}
-	if !f.st.Asked[0].Equal(sub.Created) || !f.st.Asked[1].Equal(to) {
-		t.Errorf("asked for %v, want from the shadow's submission %v", f.st.Asked, sub.Created)
-	}
 	// Without a shadow, the newest shadow version in the period.
 	if err := f.svc.RetireShadow(ctx, "riverside", "olga"); err != nil {
 		t.Fatal(err)
 	}
 	c, _ = f.svc.Compare(ctx, "riverside", time.Time{}, to)
-	if c.ShadowVersion != 7 || c.Shadow[1] != (KindCount{"fire", 50}) {
+	if c.ShadowVersion != 7 || c.Shadow[1] != (KindCount{"fire", 5}) {
 		t.Errorf("without a shadow: v%d %v", c.ShadowVersion, c.Shadow)
+	}
+}
+
+// history stores, for each count, that many riverside anomaly starts at at.
+func history(t *testing.T, st store.Store, at time.Time, counts ...store.Count) {
+	t.Helper()
+	for _, c := range counts {
+		for i := range c.Count {
+			a := bus.Anomaly{ID: fmt.Sprintf("cam1.%s.v%d.%t.%d.%d", c.Kind, c.RuleVersion, c.Shadow, at.UnixMilli(), i),
+				Seq: 1, Site: "riverside", Camera: "cam1", Edge: "edge-1", Kind: c.Kind, State: bus.StateStart,
+				Severity: "high", Rule: c.Kind, RuleVersion: c.RuleVersion, Shadow: c.Shadow,
+				FrameTime: bus.At(at), PublishedAt: bus.At(at)}
+			if _, _, _, err := st.PutAnomaly(context.Background(), a); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 
@@ -72,7 +90,7 @@ func TestSeed(t *testing.T) {
 	write("dock.yaml", "site: dock\nversion: 1\ncameras: {c: {rules: [{name: r, kind: fir}]}}\n")
 	write("pier.yaml", "site: pier\nversion: 9\n")
 	write("notes.txt", "not a rule set")
-	st := rulesetstest.NewMemStore()
+	st := rulesetstest.SQLite(t)
 	if err := st.PutRuleSet(context.Background(), store.RuleSet{Site: "pier", Version: 3, Stage: StageLive}); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +119,7 @@ func (failing) PublishRetained(string, []byte) error {
 
 // A publication the broker refuses stores nothing: the operator retries.
 func TestPublishFails(t *testing.T) {
-	st := rulesetstest.NewMemStore()
+	st := rulesetstest.SQLite(t)
 	svc := New(st, failing{}, peers.TestLog(t))
 	if err := svc.Seed(context.Background(), rulesDir); err != nil {
 		t.Fatal(err)

@@ -11,10 +11,10 @@ import (
 	"github.com/argus-edge/argus/configs/ruleset"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/rulesets/rulesetstest"
+	"github.com/argus-edge/argus/gateway/store"
 )
 
-// The store is rulesetstest.MemStore (simulated: in memory) until the
-// SQLite store is on main; the broker is a real mosquitto and the
+// The store is a real SQLite file, the broker a real mosquitto and the
 // publisher a real paho client.
 
 // rulesDir holds the demo's rule files, which the demo edge loads.
@@ -22,7 +22,7 @@ const rulesDir = "../../configs/rules"
 
 type fixture struct {
 	svc *Service
-	st  *rulesetstest.MemStore
+	st  store.Store
 	url string
 }
 
@@ -30,7 +30,7 @@ type fixture struct {
 func start(t *testing.T) *fixture {
 	t.Helper()
 	b := peers.Mosquitto(t)
-	st := rulesetstest.NewMemStore()
+	st := rulesetstest.SQLite(t)
 	c := rulesetstest.Connect(t, b.URL(), "gateway-"+strings.ReplaceAll(t.Name(), "/", "-"))
 	svc := New(st, PahoPublisher(c, 10*time.Second), peers.TestLog(t))
 	if err := svc.Seed(context.Background(), rulesDir); err != nil {

@@ -16,11 +16,11 @@ import (
 // Stages of a stored version (store.RuleSet.Stage).
 const (
 	// StageShadow is the version edges run beside the live one.
-	StageShadow = "shadow"
+	StageShadow = store.StageShadow
 	// StageLive is the version edges run.
-	StageLive = "live"
+	StageLive = store.StageLive
 	// StageRetired is every other version, kept for rollback.
-	StageRetired = "retired"
+	StageRetired = store.StageRetired
 )
 
 // ErrConflict is wrapped by the errors that contradict the site's state

@@ -3,11 +3,19 @@
 // and their sessions, rule-set versions and the incident wall. One
 // interface, two implementations: SQLite (an embedded file, the default)
 // and PostgreSQL (a district-scale deployment). Both speak the same SQL
-// (sql.go); only the dialect differs.
+// (sql.go); only the dialect differs (dialect.go). Open, OpenSQLite and
+// OpenPostgres create or migrate the schema (migrate.go, a schema_version
+// table) before returning.
+//
+// Times are stored as Unix milliseconds, so a time reads back truncated to
+// the millisecond, in UTC. Listings are keyset-paged newest first: a cursor
+// is the last item's (time, id), so a deep page costs what the first does.
 package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -16,6 +24,14 @@ import (
 
 // ErrNotFound is returned for an id, user, session or camera not stored.
 var ErrNotFound = errors.New("store: not found")
+
+// ErrInvalid wraps every refusal of bad input (a malformed cursor, an
+// anomaly without id, an unknown role or stage): the API answers 400.
+var ErrInvalid = errors.New("store: invalid input")
+
+// ErrConflict is returned when a record that must be unique already exists
+// (a site's rule-set version): the API answers 409.
+var ErrConflict = errors.New("store: already exists")
 
 // Store is the gateway's persistence. Every method is safe for concurrent use.
 type Store interface {
@@ -60,13 +76,17 @@ type Store interface {
 	// DeleteSession ends a session.
 	DeleteSession(ctx context.Context, tokenHash string) error
 
-	// PutRuleSet stores a rule-set version as submitted (site, version unique).
+	// PutRuleSet stores a rule-set version as submitted (site, version
+	// unique: ErrConflict); like SetRuleStage, a live or shadow one retires
+	// the site's previous live or shadow version. An empty stage is shadow.
 	PutRuleSet(ctx context.Context, r RuleSet) error
 	// RuleSets lists a site's stored versions, newest first.
 	RuleSets(ctx context.Context, site string) ([]RuleSet, error)
 	// RuleSet returns one version of a site's rule set.
 	RuleSet(ctx context.Context, site string, version int) (RuleSet, error)
-	// SetRuleStage changes the stage (shadow, live or retired) of one stored version.
+	// SetRuleStage moves a stored version to shadow, live or retired. Setting
+	// live (or shadow) retires the site's other live (or shadow) version in
+	// the same transaction: a site has at most one of each.
 	SetRuleStage(ctx context.Context, site string, version int, stage string) error
 
 	// PutWall puts a camera on the incident wall (or refreshes its entry).
@@ -122,7 +142,7 @@ type Anomaly struct {
 
 // AnomalyQuery selects anomalies; empty fields match everything.
 type AnomalyQuery struct {
-	Sites  []string  // any of these sites; nil: every site (the caller scopes it)
+	Sites  []string  // any of these sites; nil: every site (the caller scopes it); empty but not nil: none
 	Camera string    // one camera
 	Kind   string    // one kind
 	State  string    // start/update/end of the latest event
@@ -190,6 +210,13 @@ type User struct {
 	Created      time.Time `json:"created"`
 }
 
+// HashToken is the hex SHA-256 of a session token: the only form of a
+// token the store accepts (PutSession refuses anything else).
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
 // Session is a login: only the SHA-256 of its token is stored.
 type Session struct {
 	TokenHash string
@@ -197,6 +224,14 @@ type Session struct {
 	Created   time.Time
 	Expires   time.Time
 }
+
+// Rule-set stages: a new version runs in shadow, is promoted live, and is
+// retired when another takes its place.
+const (
+	StageShadow  = "shadow"
+	StageLive    = "live"
+	StageRetired = "retired"
+)
 
 // RuleSet is one version of a site's rule set as an operator submitted it.
 type RuleSet struct {
@@ -222,13 +257,15 @@ type WallEntry struct {
 }
 
 // Retention is how long each kind of record is kept; zero keeps forever.
+// A record goes once it is strictly older than its age: one exactly at the
+// age stays.
 type Retention struct {
-	Anomalies time.Duration // ended anomalies, by start time
-	Snapshots time.Duration // snapshot JPEGs (the bulk), by anomaly start
-	Audit     time.Duration
+	Anomalies time.Duration // ended anomalies (any status), by start time; ongoing ones stay; also dismissed wall entries, by dismissal
+	Snapshots time.Duration // snapshot JPEGs (the bulk), by anomaly start, ongoing or not
+	Audit     time.Duration // audit entries, by time
 }
 
-// Pruned counts what Prune deleted.
+// Pruned counts what Prune deleted (expired sessions go whatever the retention).
 type Pruned struct {
-	Anomalies, Snapshots, Audit, Sessions int64
+	Anomalies, Snapshots, Audit, Sessions, Wall int64
 }

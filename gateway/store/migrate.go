@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// migrations are the schema steps, in order: migrations[i] takes the schema
+// from version i to i+1. Append, never edit: a stored database has run the
+// old ones. Times are Unix milliseconds (BIGINT) in both backends: exact,
+// sortable, and free of each driver's time-zone handling; NULL is "never".
+var migrations = [][]string{{
+	`CREATE TABLE IF NOT EXISTS anomalies (
+		id TEXT PRIMARY KEY,
+		site TEXT NOT NULL, camera TEXT NOT NULL, edge TEXT NOT NULL,
+		kind TEXT NOT NULL, severity TEXT NOT NULL, state TEXT NOT NULL,
+		score DOUBLE PRECISION NOT NULL,
+		box_x DOUBLE PRECISION NOT NULL, box_y DOUBLE PRECISION NOT NULL,
+		box_w DOUBLE PRECISION NOT NULL, box_h DOUBLE PRECISION NOT NULL,
+		zone TEXT NOT NULL, rule TEXT NOT NULL, rule_version INTEGER NOT NULL,
+		shadow BOOLEAN NOT NULL,
+		geo_lat DOUBLE PRECISION, geo_lon DOUBLE PRECISION, geo_alt DOUBLE PRECISION,
+		seq BIGINT NOT NULL,
+		started_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, ended_at BIGINT,
+		has_snapshot BOOLEAN NOT NULL,
+		status TEXT NOT NULL,
+		acknowledged_by TEXT NOT NULL, acknowledged_at BIGINT,
+		resolved_by TEXT NOT NULL, resolved_at BIGINT,
+		note TEXT NOT NULL)`,
+	// Newest first, each an index Anomalies reads one range of (see
+	// partitions): by site (shadow or not; rule comparisons), by site and
+	// shadow flag (the console's default: live only), by those and status
+	// (its open alerts), by camera, by flag and status across sites, and
+	// overall (admins, pruning).
+	// Counts reads this one alone: the grouped columns ride along.
+	`CREATE INDEX IF NOT EXISTS anomalies_site_started ON anomalies (site, started_at, id, shadow, rule_version, kind)`,
+	`CREATE INDEX IF NOT EXISTS anomalies_site_shadow_started ON anomalies (site, shadow, started_at, id)`,
+	`CREATE INDEX IF NOT EXISTS anomalies_site_shadow_status_started ON anomalies (site, shadow, status, started_at, id)`,
+	`CREATE INDEX IF NOT EXISTS anomalies_camera_started ON anomalies (camera, started_at, id)`,
+	`CREATE INDEX IF NOT EXISTS anomalies_shadow_status_started ON anomalies (shadow, status, started_at, id)`,
+	`CREATE INDEX IF NOT EXISTS anomalies_started ON anomalies (started_at, id)`,
+	// The JPEGs apart: they are the bulk, and listings never read them.
+	`CREATE TABLE IF NOT EXISTS snapshots (
+		anomaly_id TEXT PRIMARY KEY,
+		jpeg {blob} NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS audit (
+		id {serial},
+		at BIGINT NOT NULL,
+		who TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL,
+		object TEXT NOT NULL, site TEXT NOT NULL,
+		status INTEGER NOT NULL, detail TEXT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS audit_at ON audit (at, id)`,
+	`CREATE INDEX IF NOT EXISTS audit_who_at ON audit (who, at, id)`,
+	`CREATE INDEX IF NOT EXISTS audit_site_at ON audit (site, at, id)`,
+	`CREATE TABLE IF NOT EXISTS users (
+		name TEXT PRIMARY KEY,
+		role TEXT NOT NULL,
+		sites TEXT NOT NULL,
+		password_hash TEXT NOT NULL,
+		disabled BOOLEAN NOT NULL,
+		created BIGINT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS sessions (
+		token_hash TEXT PRIMARY KEY,
+		user_name TEXT NOT NULL,
+		created BIGINT NOT NULL,
+		expires BIGINT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_name)`,
+	`CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires)`,
+	`CREATE TABLE IF NOT EXISTS rule_sets (
+		site TEXT NOT NULL,
+		version INTEGER NOT NULL,
+		document TEXT NOT NULL,
+		author TEXT NOT NULL,
+		created BIGINT NOT NULL,
+		stage TEXT NOT NULL,
+		PRIMARY KEY (site, version))`,
+	`CREATE TABLE IF NOT EXISTS wall (
+		id {serial},
+		camera TEXT NOT NULL, site TEXT NOT NULL,
+		anomaly TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,
+		reason TEXT NOT NULL,
+		added BIGINT NOT NULL,
+		dismissed BIGINT,
+		dismissed_by TEXT NOT NULL)`,
+	// One undismissed entry per camera; PutWall upserts on it.
+	`CREATE UNIQUE INDEX IF NOT EXISTS wall_on ON wall (camera) WHERE dismissed IS NULL`,
+	`CREATE INDEX IF NOT EXISTS wall_dismissed ON wall (dismissed)`,
+}}
+
+// migrate brings the schema to the newest version in one transaction,
+// recording it in schema_version. On PostgreSQL an advisory lock keeps two
+// gateways opening the same database from migrating at once. A database
+// newer than this code is refused rather than misread.
+func (s *sqlStore) migrate(ctx context.Context) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if s.d.migrateLock != "" {
+			if _, err := tx.ExecContext(ctx, s.d.migrateLock); err != nil {
+				return fmt.Errorf("store: migration lock: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+			return fmt.Errorf("store: schema_version: %w", err)
+		}
+		v, err := schemaVersion(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if v > len(migrations) {
+			return fmt.Errorf("store: database schema version %d is newer than this gateway's %d", v, len(migrations))
+		}
+		if v == len(migrations) {
+			return nil
+		}
+		for ; v < len(migrations); v++ {
+			for _, stmt := range migrations[v] {
+				if _, err := tx.ExecContext(ctx, s.d.ddl(stmt)); err != nil {
+					return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO schema_version (version) VALUES (?)`), v)
+		return err
+	})
+}
+
+// schemaVersion reads the stored version, 0 for a new database.
+func schemaVersion(ctx context.Context, tx *sql.Tx) (int, error) {
+	var v int
+	err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return v, nil
+}
