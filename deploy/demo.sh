@@ -23,8 +23,18 @@ export ARGUS_DEMO_EDGE_TOKEN=${ARGUS_DEMO_EDGE_TOKEN:-demo-edge-token-change-me}
 export ARGUS_DEMO_VIEWER_TOKEN=${ARGUS_DEMO_VIEWER_TOKEN:-demo-viewer-token-change-me}
 export ARGUS_DEMO_RIVERSIDE_TOKEN=${ARGUS_DEMO_RIVERSIDE_TOKEN:-demo-riverside-token-change-me}
 
-"$BIN/gateway" -mqtt :1883 -http :8080 -tokens configs/gateway-demo.yaml -log-format "$fmt" &
+"$BIN/gateway" -mqtt :1883 -http :8080 -config configs/gateway-demo.yaml -rules configs/rules -log-format "$fmt" &
 pids+=($!)
+# The demo users of configs/gateway-demo.yaml. DEMO ONLY: these passwords
+# are published here and in the file's hashes; replace the users before
+# anyone else can reach the gateway.
+cat >&2 <<'LOGINS'
+argus demo: console on http://localhost:8080 - demo logins (demo-only passwords, printed on purpose):
+  chief         / demo-commander  commander, every site
+  riverside-op  / demo-operator   operator, site riverside only
+  pilot         / demo-pilot      pilot, every site (view)
+  admin         / demo-admin      admin, every site: users and the audit log
+LOGINS
 
 # The simulator encodes its scenes once (about a minute on first run, then
 # cached); the edge starts when every camera serves, so the first screen of

@@ -1,12 +1,15 @@
 // Command gateway is the Argus command center's side. It runs the embedded
 // MQTT broker (:1883) that edges publish to, the directory of cameras that
-// follows their retained statuses, and an HTTP server (:8080) with /healthz
-// and the SFU: edges POST /whip/{camera}, viewers POST /whep/{camera}. The
-// API and console come with later issues. It never imports edge/: what both
-// speak is in drivers/bus.
+// follows their retained statuses, the store, alerts and the incident wall,
+// and an HTTP server (:8080): the console at /, its JSON API under /api/,
+// the SFU (edges POST /whip/{camera}, viewers POST /whep/{camera}),
+// /healthz and /metrics. It never imports edge/: what both speak is in
+// drivers/bus. `gateway hash-password` prints the bcrypt hash of a
+// password read from stdin, for the config's users.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -16,13 +19,18 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/argus-edge/argus/drivers/logs"
+	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/broker"
 	"github.com/argus-edge/argus/gateway/directory"
 )
@@ -30,66 +38,126 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "hash-password" {
+		err = hashPassword(os.Stdin, os.Stdout)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stderr)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)
 	}
 }
 
-// run parses args, starts the broker and the HTTP server, and returns when
-// ctx ends (a signal) or one of them fails.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+// flags are the gateway's command line.
+type flags struct {
+	mqtt, http     string
+	config, rules  string
+	level, format  string
+	streams        streamOptions
+	retentionEvery time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	mqttAddr := fs.String("mqtt", ":1883", "embedded MQTT broker listen address")
-	httpAddr := fs.String("http", ":8080", "HTTP listen address (/healthz, /whip, /whep)")
-	var so streamOptions
-	so.flags(fs)
-	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	format := fs.String("log-format", "auto", "log format: json, console, auto (console on a terminal)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	log, err := logs.New(stderr, *format, *level)
+	fs.StringVar(&f.mqtt, "mqtt", ":1883", "embedded MQTT broker listen address")
+	fs.StringVar(&f.http, "http", ":8080", "HTTP listen address (console, /api/, /whip, /whep, /healthz, /metrics)")
+	fs.StringVar(&f.config, "config", "", "the gateway config: tokens, users, store, retention, wall, sessions (see gateway/README.md)")
+	fs.StringVar(&f.config, "tokens", "", "the former name of -config (a file of tokens only is a valid config)")
+	fs.StringVar(&f.rules, "rules", "", "a directory of site rule sets (configs/rules) stored at start when the store has none for a site")
+	fs.DurationVar(&f.retentionEvery, "retention-every", time.Hour, "how often records past their retention are pruned")
+	f.streams.flags(fs)
+	fs.StringVar(&f.level, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&f.format, "log-format", "auto", "log format: json, console, auto (console on a terminal)")
+	return f, fs.Parse(args)
+}
+
+// run parses args, starts the broker, the console's services and the HTTP
+// server, and returns when ctx ends (a signal) or one of them fails.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	f, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	b, err := broker.New(broker.Options{Addr: *mqttAddr, Log: log})
+	log, err := logs.New(stderr, f.format, f.level)
 	if err != nil {
 		return err
 	}
+	cfg := access.Defaults()
+	if f.config != "" {
+		if cfg, err = access.LoadConfig(f.config); err != nil {
+			return err
+		}
+	} else {
+		log.Warn().Msg("no -config file: no tokens and no users, every WHIP, WHEP and login is refused")
+	}
+	b, err := broker.New(broker.Options{Addr: f.mqtt, Log: log})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
 	dir := directory.New(directory.Options{Broker: localURL(b.Addr()), Log: log})
-	streams, err := newStreams(so, dir, log)
+	svc, err := openServices(ctx, cfg, f.rules, dir, log)
 	if err != nil {
-		b.Close()
+		return err
+	}
+	defer svc.close()
+	streams, err := newStreams(f.streams, cfg.Grants, svc.auth, svc.audits(), dir, log)
+	if err != nil {
 		return err
 	}
 	defer streams.Close()
-	ln, err := net.Listen("tcp", *httpAddr)
+	reg := newRegistry()
+	console := svc.console(cfg, streams, reg, log)
+	handler := routes(streams, console, reg)
+	ln, err := net.Listen("tcp", f.http)
 	if err != nil {
-		b.Close()
-		return fmt.Errorf("http: listen %s: %w", *httpAddr, err)
+		return fmt.Errorf("http: listen %s: %w", f.http, err)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(ctx) })
 	g.Go(func() error { return dir.Run(ctx) })
-	g.Go(func() error { return serveHTTP(ctx, ln, streams, log) })
+	g.Go(func() error { return svc.run(ctx, cfg, f.retentionEvery) })
+	g.Go(func() error { return serveHTTP(ctx, ln, handler, console.shutdown, log) })
 	log.Info().Str("mqtt", b.Addr().String()).Str("http", ln.Addr().String()).Msg("gateway ready")
 	err = g.Wait()
 	log.Info().Err(err).Msg("gateway stopped")
 	return err
 }
 
-// serveHTTP serves /healthz and, at the root, the SFU (/whip, /whep) until
-// ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, streams http.Handler, log zerolog.Logger) error {
+// newRegistry is the /metrics registry with the Go runtime and process collectors.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// routes is the gateway's HTTP surface: the SFU's paths (including the
+// edges' GET /api/relays/{camera}), the API, /healthz, /metrics and, at
+// the root, the console.
+func routes(streams http.Handler, console consoleHandlers, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/", streams)
+	mux.Handle("/whip/", streams)
+	mux.Handle("/whep/", streams)
+	mux.Handle("/api/relays/", streams)
+	mux.Handle("/api/", console.api)
+	mux.Handle("/", console.web)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return mux
+}
+
+// serveHTTP serves handler until ctx ends, then shuts down gracefully
+// (onShutdown ends the long-lived event streams).
+func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, onShutdown func(), log zerolog.Logger) error {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(onShutdown)
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
@@ -104,4 +172,19 @@ func serveHTTP(ctx context.Context, ln net.Listener, streams http.Handler, log z
 		log.Warn().Err(err).Msg("http: shutdown")
 	}
 	return nil
+}
+
+// hashPassword reads one password line from in and writes its bcrypt hash
+// to out, for a user's password_hash in the config; the password is never echoed.
+func hashPassword(in io.Reader, out io.Writer) error {
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	h, err := access.HashPassword(strings.TrimRight(line, "\r\n"))
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, h)
+	return err
 }

@@ -22,12 +22,13 @@ import (
 // context that signal.NotifyContext would cancel.
 func TestGatewayServesHealthzAndMQTTAndStopsCleanly(t *testing.T) {
 	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
+	config := writeConfig(t, "users:\n  - {name: chief, role: commander, sites: [\"*\"], password_hash: \"$2a$10$KS29Z7w9LeN8JtU.a4YEMufWT2lcvMH4bX4dZS71NLQj1rdDGCdvq\"}\n")
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort),
-			"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-webrtc-udp", "127.0.0.1:0", "-log-format", "json"}, pw)
+			"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-webrtc-udp", "127.0.0.1:0", "-config", config, "-log-format", "json"}, pw)
 		pw.Close()
 	}()
 	ready := make(chan bool, 1)

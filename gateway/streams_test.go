@@ -25,16 +25,29 @@ const (
 	guardSecret  = "guard-secret-0123456789"
 )
 
-// startGateway runs the gateway with a tokens file until the test ends and
-// returns its HTTP and MQTT URLs and its log.
+// writeConfig writes a gateway config with a store in the test's temporary
+// directory (never var/ of the source tree) after the given YAML.
+func writeConfig(t *testing.T, yaml string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gateway.yaml")
+	yaml += fmt.Sprintf("store: {driver: sqlite, path: %q}\n", filepath.Join(dir, "var", "gateway.db"))
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startGateway runs the gateway with a config of tokens (passed as -tokens,
+// the former name of -config) until the test ends and returns its HTTP and
+// MQTT URLs and its log.
 func startGateway(t *testing.T) (httpURL, mqttURL string, log *peers.LogBuffer) {
 	t.Helper()
-	tokens := filepath.Join(t.TempDir(), "tokens.yaml")
-	os.WriteFile(tokens, []byte(`tokens:
+	tokens := writeConfig(t, `tokens:
   - {name: edge-demo, role: edge, sites: ["*"], edge: edge-demo, token_env: T_EDGE}
   - {name: duty-officer, role: viewer, sites: ["*"], token_env: T_VIEWER}
   - {name: riverside-guard, role: viewer, sites: [riverside], token_env: T_GUARD}
-`), 0o600)
+`)
 	t.Setenv("T_EDGE", edgeSecret)
 	t.Setenv("T_VIEWER", viewerSecret)
 	t.Setenv("T_GUARD", guardSecret)
@@ -56,6 +69,7 @@ func startGateway(t *testing.T) (httpURL, mqttURL string, log *peers.LogBuffer) 
 	for !strings.Contains(log.String(), `"following camera statuses"`) {
 		select {
 		case err := <-done:
+			done <- err // for the cleanup
 			t.Fatalf("gateway exited: %v\n%s", err, log)
 		default:
 		}

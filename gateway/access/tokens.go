@@ -1,13 +1,13 @@
-// Package access reads the gateway's bearer-token file: who may publish
-// (edges, over WHIP) and who may view (over WHEP) which sites. The file
-// names environment variables; the tokens themselves are never written in
-// it, never logged and never part of an error. It imports gateway/sfu for
-// its Grant type and nothing of edge/.
+// Package access is who may do what at the gateway: the config file's
+// bearer tokens (edges publish over WHIP) and console users (roles
+// commander, pilot, operator, admin scoped to sites), their password logins
+// and sessions, and the permission table the API checks. The file names
+// environment variables for tokens and holds only bcrypt hashes of
+// passwords: no secret is ever written in it, logged or part of an error.
+// It imports gateway/sfu for its Grant type and nothing of edge/.
 package access
 
 import (
-	"fmt"
-	"os"
 	"slices"
 
 	"github.com/argus-edge/argus/configs/strict"
@@ -17,11 +17,6 @@ import (
 
 // MinTokenLen is the shortest token accepted, in bytes.
 const MinTokenLen = 16
-
-// File is the tokens file: one entry per credential.
-type File struct {
-	Tokens []Entry `yaml:"tokens"`
-}
 
 // Entry is one credential: who it is, what it may do, and the environment
 // variable holding its token.
@@ -35,50 +30,37 @@ type Entry struct {
 
 // Load reads the tokens file at path and the variables it names; it
 // returns bearer token → sfu.Grant. Problems name the file, line and field.
+// It reads the whole gateway config (LoadConfig) and keeps its tokens.
 func Load(path string) (map[string]sfu.Grant, error) {
-	data, err := os.ReadFile(path)
+	c, err := LoadConfig(path)
 	if err != nil {
-		return nil, fmt.Errorf("tokens: %w", err)
+		return nil, err
 	}
-	return Parse(path, data, os.LookupEnv)
+	return c.Grants, nil
 }
 
 // Parse decodes a tokens file and resolves its variables with lookup; file
 // only names the source in problems.
 func Parse(file string, data []byte, lookup func(string) (string, bool)) (map[string]sfu.Grant, error) {
-	var f File
-	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens"), strict.Unit("tokens file"))
-	if ps.Failed("") {
-		return nil, ps.Err()
+	c, err := ParseConfig(file, data, lookup)
+	if err != nil {
+		return nil, err
 	}
+	return c.Grants, nil
+}
+
+// parseTokens checks the token entries and resolves their variables.
+func parseTokens(ps *strict.Problems, entries []Entry, lookup func(string) (string, bool)) map[string]sfu.Grant {
 	grants := map[string]sfu.Grant{}
 	owner := map[string]string{} // token → entry name, to refuse a token shared by two entries
 	names := map[string]bool{}
-	if len(f.Tokens) == 0 {
-		ps.Add("tokens", "no tokens: list at least one")
-	}
-	for i, e := range f.Tokens {
+	for i, e := range entries {
 		at := strict.Index("tokens", i)
-		switch {
-		case e.Name == "":
-			ps.Add(strict.Child(at, "name"), "missing")
-		case names[e.Name]:
-			ps.Addf(strict.Child(at, "name"), "%q is used by another entry", e.Name)
-		case bus.ValidID(e.Name) != nil:
-			ps.Addf(strict.Child(at, "name"), "%q: want 1 to 64 of a-z 0-9 _ -", e.Name)
-		}
-		names[e.Name] = true
+		checkName(ps, strict.Child(at, "name"), e.Name, names)
 		if !slices.Contains([]string{sfu.RoleEdge, sfu.RoleViewer, sfu.RoleAdmin}, e.Role) {
 			ps.Addf(strict.Child(at, "role"), "%q is not one of edge, viewer, admin", e.Role)
 		}
-		if len(e.Sites) == 0 {
-			ps.Add(strict.Child(at, "sites"), `missing: list site ids or "*"`)
-		}
-		for j, s := range e.Sites {
-			if s != "*" && bus.ValidID(s) != nil {
-				ps.Addf(strict.Index(strict.Child(at, "sites"), j), "%q is not a site id (a-z 0-9 _ -) or \"*\"", s)
-			}
-		}
+		checkSites(ps, strict.Child(at, "sites"), e.Sites)
 		switch {
 		case e.Role == sfu.RoleEdge && e.Edge == "":
 			ps.Add(strict.Child(at, "edge"), "missing: an edge token names its edge")
@@ -100,10 +82,32 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (map[st
 		owner[token] = e.Name
 		grants[token] = sfu.Grant{Role: e.Role, Sites: e.Sites, Edge: e.Edge, Name: e.Name}
 	}
-	if err := ps.Err(); err != nil {
-		return nil, err
+	return grants
+}
+
+// checkName refuses a missing, repeated or malformed holder name.
+func checkName(ps *strict.Problems, field, name string, seen map[string]bool) {
+	switch {
+	case name == "":
+		ps.Add(field, "missing")
+	case seen[name]:
+		ps.Addf(field, "%q is used by another entry", name)
+	case bus.ValidID(name) != nil:
+		ps.Addf(field, "%q: want 1 to 64 of a-z 0-9 _ -", name)
 	}
-	return grants, nil
+	seen[name] = true
+}
+
+// checkSites refuses an empty list and anything but site ids and "*".
+func checkSites(ps *strict.Problems, field string, sites []string) {
+	if len(sites) == 0 {
+		ps.Add(field, `missing: list site ids or "*"`)
+	}
+	for j, s := range sites {
+		if s != AllSites && bus.ValidID(s) != nil {
+			ps.Addf(strict.Index(field, j), "%q is not a site id (a-z 0-9 _ -) or \"*\"", s)
+		}
+	}
 }
 
 // resolve reads the token from the variable name; problems name the

@@ -1,0 +1,60 @@
+package access
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/argus-edge/argus/gateway/sfu"
+)
+
+// Sessions wraps an Authorizer so that console users view streams (WHEP)
+// with their session token as a bearer token, given the view permission on
+// the camera's site (site maps a camera to it). A bearer that is not a
+// session is left to inner (the config's tokens); publishing (WHIP) is
+// always inner's: a console user never publishes.
+func Sessions(inner sfu.Authorizer, a *Auth, site func(camera string) (string, bool)) sfu.Authorizer {
+	return sessions{Authorizer: inner, auth: a, site: site}
+}
+
+type sessions struct {
+	sfu.Authorizer
+	auth *Auth
+	site func(camera string) (string, bool)
+}
+
+// Viewer allows a console user whose role may view the camera's site.
+func (s sessions) Viewer(r *http.Request, camera string) (string, error) {
+	token, ok := BearerToken(r)
+	if !ok {
+		return s.Authorizer.Viewer(r, camera)
+	}
+	p, _, err := s.auth.Resolve(r.Context(), token)
+	if errors.Is(err, ErrNoSession) {
+		return s.Authorizer.Viewer(r, camera)
+	}
+	if err != nil {
+		return "", &sfu.AuthError{Status: http.StatusServiceUnavailable, Reason: "sessions unavailable"}
+	}
+	site, known := s.site(camera)
+	switch {
+	case !p.Can(PermView):
+		return p.Name, &sfu.AuthError{Status: http.StatusForbidden, Reason: fmt.Sprintf("role %s may not view streams", p.Role)}
+	case !known && !p.AllSites():
+		return p.Name, &sfu.AuthError{Status: http.StatusForbidden, Reason: fmt.Sprintf("camera %s is not in your sites", camera)}
+	case known && !p.Covers(site):
+		return p.Name, &sfu.AuthError{Status: http.StatusForbidden, Reason: fmt.Sprintf("camera %s is not in your sites", camera)}
+	}
+	return p.Name, nil
+}
+
+// BearerToken is the token of an "Authorization: Bearer" header.
+func BearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}

@@ -1,0 +1,118 @@
+// Package api is the console's JSON API under /api/ (API.md is its
+// contract): who is asking (sessions from gateway/access), what they may do
+// on which sites, one audit entry per call, and server-sent events. It
+// serves what other packages hold through the small interfaces of deps.go.
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/gateway/access"
+)
+
+// Options configure a Server; Auth, Store, Cameras, Rules, Wall and Handling are required.
+type Options struct {
+	Auth     *access.Auth
+	Store    Store
+	Cameras  Catalog
+	Rules    Rules
+	Wall     Wall
+	Handling Handling
+	// RuleConflict is the rule service's state-conflict error (answered 409).
+	RuleConflict error
+	// Relayed reports whether the gateway relays a camera to a viewer now (nil: never).
+	Relayed func(camera string) bool
+	// Ping is the SSE keep-alive period (default 15 s).
+	Ping time.Duration
+	// EventBuffer is how many events a slow SSE client may lag before it is dropped (default 256).
+	EventBuffer int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Metrics, when set, receives the API's request counter and SSE gauge.
+	Metrics prometheus.Registerer
+	Log     zerolog.Logger
+}
+
+// Server is the API: an http.Handler to mount at /api/.
+type Server struct {
+	opts    Options
+	mux     *http.ServeMux
+	hub     *hub
+	log     zerolog.Logger
+	metrics *metrics
+}
+
+// New builds the API.
+func New(opts Options) *Server {
+	if opts.Ping <= 0 {
+		opts.Ping = 15 * time.Second
+	}
+	if opts.EventBuffer <= 0 {
+		opts.EventBuffer = 256
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Relayed == nil {
+		opts.Relayed = func(string) bool { return false }
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux(), hub: newHub(opts.EventBuffer),
+		log: opts.Log.With().Str("component", "api").Logger(), metrics: newMetrics(opts.Metrics)}
+	s.routes()
+	return s
+}
+
+// ServeHTTP serves /api/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// routes is the API's table: method and path, audit action, permission, handler.
+func (s *Server) routes() {
+	for _, rt := range []route{
+		{"POST /api/login", "login", "", s.login},
+		{"POST /api/logout", "logout", authenticated, s.logout},
+		{"GET /api/me", "me", authenticated, s.me},
+		{"GET /api/events", "events", access.PermView, s.events},
+
+		{"GET /api/cameras", "camera.list", access.PermView, s.cameras},
+		{"GET /api/cameras/{camera}", "camera.get", access.PermView, s.camera},
+		{"GET /api/edges", "edge.list", access.PermView, s.edges},
+		{"GET /api/sites", "site.list", access.PermView, s.sites},
+
+		{"GET /api/anomalies", "anomaly.list", access.PermView, s.anomalies},
+		{"GET /api/anomalies/{id}", "anomaly.get", access.PermView, s.anomaly},
+		{"GET /api/anomalies/{id}/snapshot", "anomaly.snapshot", access.PermView, s.snapshot},
+		{"POST /api/anomalies/{id}/ack", "anomaly.ack", access.PermHandle, s.ack},
+		{"POST /api/anomalies/{id}/resolve", "anomaly.resolve", access.PermHandle, s.resolve},
+
+		{"GET /api/wall", "wall.list", access.PermView, s.wall},
+		{"POST /api/wall", "wall.add", access.PermHandle, s.wallAdd},
+		{"DELETE /api/wall/{camera}", "wall.dismiss", access.PermHandle, s.wallDismiss},
+
+		{"GET /api/sites/{site}/rules", "rules.get", access.PermRulesRead, s.rules},
+		{"POST /api/sites/{site}/rules/validate", "rules.validate", access.PermRulesRead, s.rulesValidate},
+		{"PUT /api/sites/{site}/rules/shadow", "rules.shadow", access.PermRulesWrite, s.rulesShadow},
+		{"DELETE /api/sites/{site}/rules/shadow", "rules.retire", access.PermRulesWrite, s.rulesRetire},
+		{"POST /api/sites/{site}/rules/promote", "rules.promote", access.PermRulesWrite, s.rulesPromote},
+		{"POST /api/sites/{site}/rules/rollback", "rules.rollback", access.PermRulesWrite, s.rulesRollback},
+		{"GET /api/sites/{site}/rules/compare", "rules.compare", access.PermRulesRead, s.rulesCompare},
+
+		{"GET /api/users", "user.list", access.PermAdmin, s.users},
+		{"POST /api/users", "user.create", access.PermAdmin, s.userCreate},
+		{"PUT /api/users/{name}", "user.update", access.PermAdmin, s.userUpdate},
+		{"DELETE /api/users/{name}", "user.delete", access.PermAdmin, s.userDelete},
+		{"GET /api/audit", "audit.read", access.PermAdmin, s.audit},
+
+		{"/api/", "unknown", authenticated, s.notFound},
+	} {
+		s.mux.Handle(rt.pattern, s.wrap(rt))
+	}
+}
+
+// notFound answers a path the API does not have.
+func (s *Server) notFound(c *call) {
+	c.fail(http.StatusNotFound, "no such API call: "+c.r.Method+" "+c.r.URL.Path)
+}

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/argus-edge/argus/drivers/bus"
+)
+
+// cameraItem is a camera status with what the gateway knows of it.
+type cameraItem struct {
+	bus.CameraStatus
+	OnWall  bool `json:"on_wall"`
+	Relayed bool `json:"relayed"`
+}
+
+// cameraStates are the state filter's values.
+var cameraStates = []string{"online", "offline", "connecting", "disabled"}
+
+// cameras lists the cameras of the caller's sites, one page at a time.
+func (s *Server) cameras(c *call) {
+	q := c.r.URL.Query()
+	cq := CameraQuery{Sites: c.p.Scope(), Q: q.Get("q"), Site: q.Get("site"), State: q.Get("state"), Cursor: q.Get("cursor")}
+	if cq.Site != "" && !c.inScope(cq.Site) {
+		return
+	}
+	if cq.State != "" && !slices.Contains(cameraStates, cq.State) {
+		c.fail(http.StatusBadRequest, "state: want online, offline, connecting or disabled")
+		return
+	}
+	var ok bool
+	if cq.Limit, ok = c.limit(); !ok {
+		return
+	}
+	items, total, next := s.opts.Cameras.Cameras(cq)
+	onWall := s.wallCameras(c)
+	out := make([]cameraItem, 0, len(items))
+	for _, st := range items {
+		out = append(out, s.item(st, onWall))
+	}
+	c.ok(map[string]any{"items": out, "next": next, "total": total})
+}
+
+// camera is one camera of the caller's sites (403 for another site's).
+func (s *Server) camera(c *call) {
+	id := c.r.PathValue("camera")
+	c.object = id
+	st, ok := s.opts.Cameras.Camera(id)
+	if !ok {
+		c.fail(http.StatusNotFound, "no camera "+strconv.Quote(id))
+		return
+	}
+	if !c.inScope(st.Site) {
+		return
+	}
+	c.ok(s.item(st, s.wallCameras(c)))
+}
+
+func (s *Server) item(st bus.CameraStatus, onWall map[string]bool) cameraItem {
+	return cameraItem{CameraStatus: st, OnWall: onWall[st.Camera], Relayed: s.opts.Relayed(st.Camera)}
+}
+
+// wallCameras is the set of cameras on the wall; an error leaves it empty (logged).
+func (s *Server) wallCameras(c *call) map[string]bool {
+	entries, err := s.opts.Wall.Wall(c.r.Context())
+	if err != nil {
+		s.log.Warn().Err(err).Msg("reading the wall for camera listings")
+	}
+	set := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		set[e.Camera] = true
+	}
+	return set
+}
+
+// edges lists the edges with a camera in the caller's sites, naming only
+// those cameras; a caller of every site sees every edge.
+func (s *Server) edges(c *call) {
+	out := []bus.EdgeStatus{}
+	for _, e := range s.opts.Cameras.Edges() {
+		if c.p.AllSites() {
+			out = append(out, e)
+			continue
+		}
+		var mine []string
+		for i, site := range s.sitesOf(e.Cameras) {
+			if c.p.Covers(site) {
+				mine = append(mine, e.Cameras[i])
+			}
+		}
+		if len(mine) > 0 {
+			e.Cameras = mine
+			out = append(out, e)
+		}
+	}
+	c.ok(map[string]any{"items": out})
+}
+
+// sites counts the cameras of the caller's sites.
+func (s *Server) sites(c *call) {
+	out := []SiteSummary{}
+	for _, st := range s.opts.Cameras.Sites() {
+		if c.p.Covers(st.Site) {
+			out = append(out, st)
+		}
+	}
+	c.ok(map[string]any{"items": out})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

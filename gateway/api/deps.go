@@ -1,0 +1,93 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/rulesets"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// The API's view of the packages it serves, declared here (consumer side)
+// so that handlers and tests need only what they use: gateway/store.Store,
+// *rulesets.Service and *alerts.Alerts satisfy theirs as they are; the
+// directory's catalog converts its query and summaries (main).
+
+// Store is what the API reads and writes in the gateway's store; store.Store has it all.
+type Store interface {
+	Anomaly(ctx context.Context, id string) (store.Anomaly, error)
+	Anomalies(ctx context.Context, q store.AnomalyQuery) (store.Page[store.Anomaly], error)
+	Snapshot(ctx context.Context, id string) ([]byte, error)
+	Audit(ctx context.Context, e store.AuditEntry) error
+	AuditLog(ctx context.Context, q store.AuditQuery) (store.Page[store.AuditEntry], error)
+	PutUser(ctx context.Context, u store.User) error
+	User(ctx context.Context, name string) (store.User, error)
+	Users(ctx context.Context) ([]store.User, error)
+	DeleteUser(ctx context.Context, name string) error
+}
+
+// CameraQuery selects cameras of the catalog; empty fields match
+// everything. Its fields are directory.CameraQuery's, in order, so one
+// converts to the other.
+type CameraQuery struct {
+	Sites  []string // any of these sites; nil: every site (the API scopes it)
+	Site   string   // one site
+	State  string   // online, offline, connecting or disabled
+	Q      string   // a case-insensitive substring of the camera id
+	Cursor string   // from the previous page
+	Limit  int      // page size
+}
+
+// SiteSummary counts a site's cameras (directory.SiteSummary's fields).
+type SiteSummary struct {
+	Site    string `json:"site"`
+	Cameras int    `json:"cameras"`
+	Online  int    `json:"online"`
+	Offline int    `json:"offline"`
+}
+
+// Catalog is the directory of cameras and edges (gateway/directory).
+type Catalog interface {
+	// Cameras returns one page sorted by id, the number matching before paging and the next cursor.
+	Cameras(q CameraQuery) (items []bus.CameraStatus, total int, next string)
+	// Camera returns one camera's status.
+	Camera(id string) (bus.CameraStatus, bool)
+	// Edges lists every edge's status.
+	Edges() []bus.EdgeStatus
+	// Sites counts every site's cameras.
+	Sites() []SiteSummary
+}
+
+// Rules is the operators' rule-set workflow: *rulesets.Service. Invalid
+// documents are a *strict.Error (422), unknown versions store.ErrNotFound
+// (404) and state conflicts Options.RuleConflict (rulesets.ErrConflict, 409).
+type Rules interface {
+	Get(ctx context.Context, site string) (rulesets.View, error)
+	// Validate checks a document for site without storing it; it returns its version.
+	Validate(site string, doc []byte) (int, error)
+	SubmitShadow(ctx context.Context, site, author string, doc []byte) (store.RuleSet, error)
+	RetireShadow(ctx context.Context, site, author string) error
+	// Promote makes version (0: the shadow one) live.
+	Promote(ctx context.Context, site, author string, version int) (store.RuleSet, error)
+	// Rollback republishes an older version as live under a new number.
+	Rollback(ctx context.Context, site, author string, version int) (store.RuleSet, error)
+	// Compare counts what live and shadow alerted in [from, to); a zero from is the shadow's submission.
+	Compare(ctx context.Context, site string, from, to time.Time) (rulesets.Comparison, error)
+}
+
+// Wall is the incident wall (gateway/alerts.Alerts); changes reach the
+// event stream through PublishWall, which main wires to its listener.
+type Wall interface {
+	Wall(ctx context.Context) ([]store.WallEntry, error)
+	AddToWall(ctx context.Context, camera, site, who string) (store.WallEntry, error)
+	Dismiss(ctx context.Context, camera, who string) error
+}
+
+// Handling acknowledges and resolves anomalies (gateway/alerts.Alerts);
+// the changed record reaches the event stream through PublishAnomaly,
+// which main wires to its listener.
+type Handling interface {
+	Acknowledge(ctx context.Context, id, who, note string) (store.Anomaly, error)
+	Resolve(ctx context.Context, id, who, note string) (store.Anomaly, error)
+}

@@ -1,0 +1,240 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// event is one server-sent event for the subscribers allow admits: the
+// same frame for all, or, when render is set, one rendered per subscriber
+// (ok=false: not for that one).
+type event struct {
+	name   string
+	frame  []byte
+	allow  func(p access.Principal) bool
+	render func(p access.Principal) (data []byte, ok bool)
+}
+
+// frameFor is the wire form of ev for one subscriber, nil when not for it.
+func (ev event) frameFor(p access.Principal) []byte {
+	if ev.render == nil {
+		if ev.allow(p) {
+			return ev.frame
+		}
+		return nil
+	}
+	if data, ok := ev.render(p); ok {
+		return frame(ev.name, data)
+	}
+	return nil
+}
+
+// subscriber is one SSE client: a bounded queue, closed gone when dropped.
+type subscriber struct {
+	p    access.Principal
+	ch   chan []byte
+	gone chan struct{}
+}
+
+// hub fans events out to the SSE clients. Publishing never blocks: a client
+// whose queue is full is dropped (its stream ends and the console
+// reconnects and reloads), so one slow client never holds up the others.
+type hub struct {
+	size int
+	mu   sync.Mutex
+	subs map[*subscriber]struct{}
+}
+
+func newHub(size int) *hub { return &hub{size: size, subs: map[*subscriber]struct{}{}} }
+
+func (h *hub) join(p access.Principal) *subscriber {
+	sub := &subscriber{p: p, ch: make(chan []byte, h.size), gone: make(chan struct{})}
+	h.mu.Lock()
+	h.subs[sub] = struct{}{}
+	h.mu.Unlock()
+	return sub
+}
+
+func (h *hub) leave(sub *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.dropLocked(sub)
+}
+
+func (h *hub) dropLocked(sub *subscriber) {
+	if _, ok := h.subs[sub]; ok {
+		delete(h.subs, sub)
+		close(sub.gone)
+	}
+}
+
+// count is the number of connected clients.
+func (h *hub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+// publish queues ev for every subscriber allowed to see it.
+func (h *hub) publish(ev event) (dropped int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sub := range h.subs {
+		f := ev.frameFor(sub.p)
+		if f == nil {
+			continue
+		}
+		select {
+		case sub.ch <- f:
+		default:
+			h.dropLocked(sub)
+			dropped++
+		}
+	}
+	return dropped
+}
+
+// frame is the wire form of one event.
+func frame(name string, data []byte) []byte {
+	return fmt.Appendf(nil, "event: %s\ndata: %s\n\n", name, data)
+}
+
+// ofSite is v, encoded once, for the subscribers covering site.
+func ofSite(name, site string, v any) event {
+	data, err := json.Marshal(v)
+	return event{name: name, frame: frame(name, data), allow: func(p access.Principal) bool {
+		return err == nil && p.Covers(site)
+	}}
+}
+
+// PublishAnomaly sends an anomaly record to the clients of its site.
+func (s *Server) PublishAnomaly(a store.Anomaly) { s.publish(ofSite("anomaly", a.Site, a)) }
+
+// PublishCamera sends a camera status to the clients of its site.
+func (s *Server) PublishCamera(c bus.CameraStatus) { s.publish(ofSite("camera", c.Site, c)) }
+
+// PublishEdge sends an edge status to the clients that see the edge
+// (every-site clients, or those covering one of its cameras, naming only those).
+func (s *Server) PublishEdge(e bus.EdgeStatus) {
+	whole, err := json.Marshal(e)
+	sites := s.sitesOf(e.Cameras) // looked up once, not per client
+	s.publish(event{name: "edge", render: func(p access.Principal) ([]byte, bool) {
+		if p.AllSites() {
+			return whole, err == nil
+		}
+		var mine []string
+		for i, cam := range e.Cameras {
+			if p.Covers(sites[i]) {
+				mine = append(mine, cam)
+			}
+		}
+		if len(mine) == 0 {
+			return nil, false
+		}
+		scoped := e
+		scoped.Cameras = mine
+		data, err := json.Marshal(scoped)
+		return data, err == nil
+	}})
+}
+
+// sitesOf is the site of each camera ("" when the catalog does not know it).
+func (s *Server) sitesOf(cams []string) []string {
+	out := make([]string, len(cams))
+	for i, cam := range cams {
+		if st, ok := s.opts.Cameras.Camera(cam); ok {
+			out[i] = st.Site
+		}
+	}
+	return out
+}
+
+// PublishWall sends the wall to every client, each its sites' entries.
+func (s *Server) PublishWall(entries []store.WallEntry) {
+	s.publish(event{name: "wall", render: func(p access.Principal) ([]byte, bool) {
+		data, err := json.Marshal(map[string]any{"items": wallOf(entries, p.Covers)})
+		return data, err == nil
+	}})
+}
+
+func (s *Server) publish(ev event) {
+	if n := s.hub.publish(ev); n > 0 {
+		s.log.Warn().Int("clients", n).Str("event", ev.name).Msg("dropped slow event-stream clients")
+		s.metrics.dropped(n)
+	}
+}
+
+// writeTimeout bounds one write to an SSE client: a stuck connection ends.
+const writeTimeout = 10 * time.Second
+
+// events streams the caller's events until the client leaves, lags too
+// far, logs out or its session expires.
+func (s *Server) events(c *call) {
+	rc := http.NewResponseController(c.w)
+	sub := s.hub.join(c.p)
+	s.metrics.clients(s.hub.count())
+	defer func() {
+		s.hub.leave(sub)
+		s.metrics.clients(s.hub.count())
+	}()
+	c.w.Header().Set("Content-Type", "text/event-stream")
+	c.w.Header().Set("Cache-Control", "no-store")
+	c.w.Header().Set("X-Accel-Buffering", "no")
+	c.w.WriteHeader(http.StatusOK)
+	s.auditCall(c, "events", http.StatusOK) // now, not when the stream ends hours later
+	hello, _ := json.Marshal(map[string]any{"user": infoOf(c.p)})
+	send := func(b []byte) bool {
+		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if _, err := c.w.Write(b); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send(frame("hello", hello)) {
+		return
+	}
+	ping := time.NewTicker(s.opts.Ping)
+	defer ping.Stop()
+	expiry := time.NewTimer(c.expires.Sub(s.opts.Now()))
+	defer expiry.Stop()
+	for {
+		select {
+		case <-c.r.Context().Done():
+			return
+		case <-sub.gone:
+			return
+		case <-expiry.C:
+			send(frame("bye", []byte(`{"reason":"session expired"}`)))
+			return
+		case b := <-sub.ch:
+			if !send(b) {
+				return
+			}
+		case <-ping.C:
+			if _, _, err := s.opts.Auth.Resolve(c.r.Context(), c.token); err != nil {
+				send(frame("bye", []byte(`{"reason":"session ended"}`)))
+				return
+			}
+			if !send([]byte(": ping\n\n")) {
+				return
+			}
+		}
+	}
+}
+
+// Shutdown ends every event stream (they would otherwise hold a graceful
+// HTTP shutdown until its deadline); the console reconnects to the next gateway.
+func (s *Server) Shutdown() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	for sub := range s.hub.subs {
+		s.hub.dropLocked(sub)
+	}
+}
