@@ -100,7 +100,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer b.Close()
 	dir := directory.New(directory.Options{Broker: localURL(b.Addr()), Log: log})
-	svc, err := openServices(ctx, cfg, f.rules, dir, log)
+	svc, err := openServices(ctx, cfg, f.rules, localURL(b.Addr()), dir, log)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer streams.Close()
 	reg := newRegistry()
-	console := svc.console(cfg, streams, reg, log)
+	console := svc.console(dir, streams, reg, log)
 	handler := routes(streams, console, reg)
 	ln, err := net.Listen("tcp", f.http)
 	if err != nil {

@@ -41,13 +41,13 @@ func writeConfig(t *testing.T, yaml string) string {
 // startGateway runs the gateway with a config of tokens (passed as -tokens,
 // the former name of -config) until the test ends and returns its HTTP and
 // MQTT URLs and its log.
-func startGateway(t *testing.T) (httpURL, mqttURL string, log *peers.LogBuffer) {
+func startGateway(t *testing.T, more ...string) (httpURL, mqttURL string, log *peers.LogBuffer) {
 	t.Helper()
 	tokens := writeConfig(t, `tokens:
   - {name: edge-demo, role: edge, sites: ["*"], edge: edge-demo, token_env: T_EDGE}
   - {name: duty-officer, role: viewer, sites: ["*"], token_env: T_VIEWER}
   - {name: riverside-guard, role: viewer, sites: [riverside], token_env: T_GUARD}
-`)
+`+strings.Join(more, ""))
 	t.Setenv("T_EDGE", edgeSecret)
 	t.Setenv("T_VIEWER", viewerSecret)
 	t.Setenv("T_GUARD", guardSecret)
@@ -57,7 +57,7 @@ func startGateway(t *testing.T) (httpURL, mqttURL string, log *peers.LogBuffer) 
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
-			"-webrtc-udp", "127.0.0.1:0", "-tokens", tokens, "-log-format", "json", "-on-demand-timeout", "10s"}, log)
+			"-webrtc-udp", "127.0.0.1:0", "-tokens", tokens, "-rules", "../configs/rules", "-log-format", "json", "-on-demand-timeout", "10s"}, log)
 	}()
 	t.Cleanup(func() {
 		cancel()
