@@ -1,0 +1,194 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// css is a CSS selector for chromedp.
+type css = chromedp.CSS
+
+// signIn fills the login form and waits for the signed-in chrome.
+func signIn(t *testing.T, ctx context.Context, errs *pageErrors, user string) {
+	t.Helper()
+	run(t, ctx, errs, "sign in as "+user,
+		chromedp.WaitVisible(css(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(css(`[data-testid="login-user"]`), user),
+		chromedp.SendKeys(css(`[data-testid="login-password"]`), "pw"),
+		chromedp.Click(css(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="whoami"]`)))
+}
+
+// await waits (in the page, per animation frame) until js is truthy.
+func await(t *testing.T, ctx context.Context, errs *pageErrors, what, js string) {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](js)); err != nil {
+		t.Fatalf("%s: %v (waited for %s); page errors: %q", what, err, js, errs.list())
+	}
+}
+
+func q(sel string) string { return "document.querySelector(" + strconv.Quote(sel) + ")" }
+
+// noErrorsBut fails on page errors other than the browser's own log lines
+// for answers the test provoked (such as a 415 from WHEP).
+func noErrorsBut(t *testing.T, errs *pageErrors, expected ...string) {
+	t.Helper()
+next:
+	for _, e := range errs.list() {
+		for _, x := range expected {
+			if strings.Contains(e, x) {
+				continue next
+			}
+		}
+		t.Errorf("page error: %s", e)
+	}
+}
+
+// Simulated API (fakeapi_test.go), real Chromium: the views driven as
+// users would, in one browser (signing out between the parts).
+func TestBrowserViews(t *testing.T) {
+	hs, api := startFakeAPI(t)
+	ctx, errs := openConsole(t, hs.URL+"/")
+	parts := []struct {
+		name string
+		run  func(*testing.T, context.Context, *pageErrors, *fakeAPI)
+	}{
+		{"LoginShowsAPIError", loginShowsAPIError},
+		{"NavFollowsPermissions", navFollowsPermissions},
+		{"Commander", commanderViews},
+		{"OperatorRulesProblemInline", rulesProblemInline},
+	}
+	for _, p := range parts {
+		if !t.Run(p.name, func(t *testing.T) { p.run(t, ctx, errs, api) }) {
+			return // the page is in an unknown state
+		}
+	}
+	// The browser's own log lines for answers the tests provoked are expected.
+	noErrorsBut(t, errs, "status of 415", "status of 422", "status of 401")
+}
+
+// A wrong password: the login view shows the API's message as it came.
+func loginShowsAPIError(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
+	run(t, ctx, errs, "failed login",
+		chromedp.WaitVisible(css(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(css(`[data-testid="login-user"]`), "cmdr"),
+		chromedp.SendKeys(css(`[data-testid="login-password"]`), "not-the-password"),
+		chromedp.Click(css(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="login-error"]`)))
+	if msg := eval[string](t, ctx, q(`[data-testid="login-error"]`)+`.textContent`); msg != "wrong user or password" {
+		t.Errorf("login error shows %q, want the API's text", msg)
+	}
+	eval[bool](t, ctx, `(() => { for (const id of ['login-user', 'login-password']) document.querySelector('[data-testid="' + id + '"]').value = ''; return true; })()`)
+}
+
+// Each role sees only the views its permissions allow; signing out returns to the login.
+func navFollowsPermissions(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
+	for _, c := range []struct{ user, nav string }{
+		{"pilot", "wall alerts cameras"},
+		{"cmdr", "wall alerts cameras rules"},
+		{"op", "wall alerts cameras rules"},
+		{"root", "wall alerts cameras rules admin"},
+	} {
+		signIn(t, ctx, errs, c.user)
+		nav := eval[string](t, ctx, `[...document.querySelectorAll('#nav a')].map((a) => a.dataset.testid.slice(4)).join(' ')`)
+		if nav != c.nav {
+			t.Errorf("%s sees %q, want %q", c.user, nav, c.nav)
+		}
+		signOut(t, ctx, errs)
+	}
+}
+
+func signOut(t *testing.T, ctx context.Context, errs *pageErrors) {
+	t.Helper()
+	run(t, ctx, errs, "sign out", chromedp.Click(css(`[data-testid="logout"]`)), chromedp.WaitVisible(css(`[data-testid="login-form"]`)))
+}
+
+// A commander: the wall shows the fire
+// camera with its kind and a dismiss button, and the WHEP 415 as a codec
+// message (no retry loop); the alert feed shows the anomaly with its
+// snapshot decoded, acknowledges it (the API gets the call, the row says
+// who), inserts an anomaly pushed over SSE at the top, and opens its
+// camera live on a click; the camera list shows the total and marks the
+// offline camera.
+func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fakeAPI) {
+	run(t, ctx, errs, "wall first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/wall'`))
+	signIn(t, ctx, errs, "cmdr")
+
+	tile := `[data-testid="tile"][data-camera="cam5"]`
+	await(t, ctx, errs, "wall tile refused with a codec message", q(tile)+`?.dataset.play === 'refused'`)
+	msg := eval[string](t, ctx, q(tile+` [data-testid="tile-message"]`)+`.textContent`)
+	if !strings.Contains(msg, "codec") || !strings.Contains(msg, "H265") {
+		t.Errorf("tile message %q, want the codec refusal", msg)
+	}
+	if k := eval[string](t, ctx, q(tile+` [data-testid="tile-kind"]`)+`.textContent`); k != "fire" {
+		t.Errorf("tile kind %q, want fire", k)
+	}
+	await(t, ctx, errs, "tile state from GET /api/cameras/cam5", q(tile+` [data-testid="tile-state"]`)+`.textContent === 'online'`)
+	if !eval[bool](t, ctx, q(tile+` [data-testid="tile-dismiss"]`)+` !== null`) {
+		t.Error("a commander has no dismiss button")
+	}
+
+	run(t, ctx, errs, "alerts", chromedp.Click(css(`[data-testid="nav-alerts"]`)))
+	a1 := `[data-testid="alert"][data-id="a1"]`
+	await(t, ctx, errs, "snapshot decoded", q(a1+` img[data-testid="alert-snapshot"]`)+`?.naturalWidth === 32`)
+	run(t, ctx, errs, "acknowledge", chromedp.Click(css(a1+` [data-testid="alert-ack"]`)))
+	await(t, ctx, errs, "acknowledged row", q(a1+` [data-testid="alert-acked"]`)+`?.textContent.startsWith('acknowledged by cmdr at ')`)
+	select {
+	case id := <-api.acked:
+		if id != "a1" {
+			t.Errorf("acknowledged %s, want a1", id)
+		}
+	default:
+		t.Error("the API got no acknowledge call")
+	}
+
+	api.events <- "event: anomaly\ndata: " + `{"id": "a2", "site": "riverside", "camera": "cam7", "kind": "smoke", "severity": "high", "state": "start", "status": "open", "has_snapshot": true, "started_at": "2026-12-01T05:05:00Z"}` + "\n\n"
+	await(t, ctx, errs, "SSE anomaly on top", `document.querySelector('[data-testid="alerts-list"]').firstElementChild?.dataset.id === 'a2'`)
+	run(t, ctx, errs, "open live", chromedp.Click(css(`[data-testid="alert"][data-id="a2"] [data-testid="alert-kind"]`)))
+	await(t, ctx, errs, "live panel player", `!document.getElementById('live-panel').hidden && window.argus.players.has('live:cam7')`)
+	run(t, ctx, errs, "close live", chromedp.Click(css(`[data-testid="live-close"]`)))
+	await(t, ctx, errs, "live player stopped", `!window.argus.players.has('live:cam7')`)
+
+	run(t, ctx, errs, "cameras", chromedp.Click(css(`[data-testid="nav-cameras"]`)))
+	await(t, ctx, errs, "camera rows", `document.querySelectorAll('[data-testid="camera-row"]').length === 2`)
+	if !eval[bool](t, ctx, q(`[data-testid="camera-row"][data-camera="cam2"]`)+`.classList.contains('st-offline')`) {
+		t.Error("the offline camera is not marked")
+	}
+	if total := eval[string](t, ctx, q(`[data-testid="cameras-total"]`)+`.textContent`); !strings.HasPrefix(total, "41000 cameras") {
+		t.Errorf("total %q", total)
+	}
+	signOut(t, ctx, errs)
+}
+
+// An operator validates a rule set with an
+// unknown kind: the API's problem shows beside line 3 (gutter and note),
+// and in the list below the editor.
+func rulesProblemInline(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
+	run(t, ctx, errs, "rules first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/rules'`))
+	signIn(t, ctx, errs, "op")
+	await(t, ctx, errs, "rules loaded", q(`[data-testid="rules-live"]`)+`?.dataset.version === '1'`)
+	doc := "site: riverside\nversion: 2\ncameras: {\"*\": {rules: [{name: u, kind: unicorn}]}}\n"
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { const t = %s; t.value = %s; t.dispatchEvent(new Event('input')); return true; })()`,
+		q(`[data-testid="rules-text"]`), strconv.Quote(doc)))
+	run(t, ctx, errs, "validate", chromedp.Click(css(`[data-testid="rules-validate"]`)))
+	await(t, ctx, errs, "inline problem", q(`[data-testid="rules-inline-problem"][data-line="3"]`)+` !== null`)
+	note := eval[string](t, ctx, q(`[data-testid="rules-inline-problem"]`)+`.textContent`)
+	if !strings.Contains(note, `unknown kind "unicorn"`) {
+		t.Errorf("inline note %q", note)
+	}
+	if !eval[bool](t, ctx, q(`[data-testid="rules-gutter"] [data-line="3"]`)+`.classList.contains('bad')`) {
+		t.Error("gutter line 3 not marked")
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="rules-problem"]').length`); n != 1 {
+		t.Errorf("%d problems listed, want 1", n)
+	}
+	signOut(t, ctx, errs)
+}
