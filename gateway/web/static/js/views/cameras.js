@@ -29,6 +29,7 @@ export function mount(root, ctx) {
     h('div', {class: 'pager'}, prev, next)));
 
   let edges = new Map(); // edge id → status
+  let shown = new Map(); // camera id → the row's status, for live updates
   const cursors = ['']; // cursors[i] fetches page i
   let pageNo = 0;
   let seq = 0; // answers to superseded searches are dropped
@@ -38,6 +39,7 @@ export function mount(root, ctx) {
     try {
       const r = await get('/api/cameras', {q: q.value.trim(), site: site.value, state: state.value, limit: PAGE, cursor: cursors[pageNo]});
       if (mine !== seq) return;
+      shown = new Map((r.items || []).map((c) => [c.camera, c]));
       clear(body).append(...(r.items || []).map(row));
       if (!(r.items || []).length) body.append(h('tr', {}, h('td', {colspan: 7, class: 'muted'}, 'No camera matches.')));
       cursors[pageNo + 1] = r.next || '';
@@ -108,8 +110,11 @@ export function mount(root, ctx) {
   const offs = [
     ctx.events.on('edge', (e) => { edges.set(e.edge, e); showEdges(); }),
     ctx.events.on('camera', (c) => {
-      const tr = body.querySelector(`tr[data-camera="${CSS.escape(c.camera)}"]`);
-      if (tr) tr.replaceWith(row(c));
+      const old = shown.get(c.camera);
+      if (!old) return;
+      const now = {...old, ...c}; // a status event lacks the API's on_wall and relayed
+      shown.set(c.camera, now);
+      body.querySelector(`tr[data-camera="${CSS.escape(c.camera)}"]`)?.replaceWith(row(now));
     }),
   ];
   Promise.all([loadSites(), loadEdges()]).then(load);
