@@ -19,8 +19,9 @@ import (
 // be driven in Chromium before (and independently of) the real API. The
 // real API and console are tested together in deploy/e2e.
 type fakeAPI struct {
-	events chan string // SSE frames to push ("event: x\ndata: {...}\n\n")
-	acked  chan string // anomaly ids acknowledged through the console
+	events chan string   // SSE frames to push ("event: x\ndata: {...}\n\n")
+	drop   chan struct{} // ends the current SSE stream, as the gateway drops a lagging client
+	acked  chan string   // anomaly ids acknowledged through the console
 }
 
 var fakeRoles = map[string][]string{
@@ -33,7 +34,7 @@ var fakeRoles = map[string][]string{
 // startFakeAPI serves the console and the simulated API on one origin.
 func startFakeAPI(t *testing.T) (*httptest.Server, *fakeAPI) {
 	t.Helper()
-	f := &fakeAPI{events: make(chan string, 16), acked: make(chan string, 16)}
+	f := &fakeAPI{events: make(chan string, 16), drop: make(chan struct{}), acked: make(chan string, 16)}
 	mux := http.NewServeMux()
 	mux.Handle("/", Handler())
 	mux.HandleFunc("POST /api/login", f.login)
@@ -148,11 +149,14 @@ func (f *fakeAPI) authed(w http.ResponseWriter, r *http.Request) {
 // sse sends hello and then every frame pushed on f.events until the client goes.
 func (f *fakeAPI) sse(w http.ResponseWriter, r *http.Request, user string) {
 	w.Header().Set("Content-Type", "text/event-stream")
-	fmt.Fprintf(w, "event: hello\ndata: {\"user\": %q}\n\n", user)
+	// retry: the browser reconnects 100 ms after a drop (instead of about 3 s).
+	fmt.Fprintf(w, "retry: 100\nevent: hello\ndata: {\"user\": %q}\n\n", user)
 	w.(http.Flusher).Flush()
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-f.drop:
 			return
 		case ev := <-f.events:
 			io.WriteString(w, ev)

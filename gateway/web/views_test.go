@@ -115,7 +115,8 @@ func signOut(t *testing.T, ctx context.Context, errs *pageErrors) {
 // camera with its kind and a dismiss button, and the WHEP 415 as a codec
 // message (no retry loop); the alert feed shows the anomaly with its
 // snapshot decoded, acknowledges it (the API gets the call, the row says
-// who), inserts an anomaly pushed over SSE at the top, and opens its
+// who), inserts an anomaly pushed over SSE at the top, reloads when the
+// feed is dropped and reconnects, and opens its
 // camera live on a click; the camera list shows the total and marks the
 // offline camera.
 func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fakeAPI) {
@@ -152,6 +153,12 @@ func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fa
 
 	api.events <- "event: anomaly\ndata: " + `{"id": "a2", "site": "riverside", "camera": "cam7", "kind": "smoke", "severity": "high", "state": "start", "status": "open", "has_snapshot": true, "started_at": "2026-12-01T05:05:00Z"}` + "\n\n"
 	await(t, ctx, errs, "SSE anomaly on top", `document.querySelector('[data-testid="alerts-list"]').firstElementChild?.dataset.id === 'a2'`)
+	// A dropped feed reconnects and the view reloads: a2 was only ever an
+	// event, so the reloaded list (from GET /api/anomalies) no longer has it.
+	api.drop <- struct{}{}
+	await(t, ctx, errs, "reload after the feed reconnects", q(`[data-testid="alert"][data-id="a2"]`)+` === null && `+q(a1)+` !== null`)
+	api.events <- "event: anomaly\ndata: " + `{"id": "a2", "site": "riverside", "camera": "cam7", "kind": "smoke", "severity": "high", "state": "start", "status": "open", "has_snapshot": true, "started_at": "2026-12-01T05:05:00Z"}` + "\n\n"
+	await(t, ctx, errs, "SSE anomaly after the reconnection", q(`[data-testid="alert"][data-id="a2"]`)+` !== null`)
 	run(t, ctx, errs, "open live", chromedp.Click(css(`[data-testid="alert"][data-id="a2"] [data-testid="alert-kind"]`)))
 	await(t, ctx, errs, "live panel player", `!document.getElementById('live-panel').hidden && window.argus.players.has('live:cam7')`)
 	run(t, ctx, errs, "close live", chromedp.Click(css(`[data-testid="live-close"]`)))

@@ -106,13 +106,25 @@ export class Events extends EventTarget {
     this.source = null;
   }
 
-  /** open connects (EventSource reconnects by itself after a drop). */
+  /**
+   * open connects. EventSource reconnects by itself after a drop; events
+   * sent meanwhile are lost (the gateway also drops a client that lags), so
+   * a reconnection dispatches `resync` for the views to reload what they show.
+   */
   open() {
     this.close();
     const src = new EventSource('/api/events');
     this.source = src;
-    src.onopen = () => this.dispatchEvent(new CustomEvent('status', {detail: 'live'}));
-    src.onerror = () => this.dispatchEvent(new CustomEvent('status', {detail: src.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting'}));
+    let dropped = false;
+    src.onopen = () => {
+      this.dispatchEvent(new CustomEvent('status', {detail: 'live'}));
+      if (dropped) this.dispatchEvent(new CustomEvent('resync'));
+      dropped = false;
+    };
+    src.onerror = () => {
+      dropped = true;
+      this.dispatchEvent(new CustomEvent('status', {detail: src.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting'}));
+    };
     for (const name of ['hello', 'anomaly', 'wall', 'camera', 'edge']) {
       src.addEventListener(name, (e) => {
         let detail;

@@ -90,9 +90,27 @@ function setupChrome() {
   events.on('status', (s) => {
     $('live-status').textContent = s;
     $('live-status').className = `live-status ${s}`;
+    if (s === 'offline') reopenEvents();
   });
   events.on('camera', (s) => { if (live && live.camera === s.camera) live.status(s); });
   window.addEventListener('hashchange', route);
+}
+
+let reopenTimer = 0;
+
+// reopenEvents retries a feed the browser gave up on (the server answered
+// other than 200): a 401 from /api/me signs out; otherwise retry in 5 s.
+function reopenEvents() {
+  clearTimeout(reopenTimer);
+  reopenTimer = setTimeout(async () => {
+    if (!me) return;
+    try {
+      await get('/api/me');
+    } catch (e) {
+      if (e.status === 401) return; // onUnauthorized has signed out
+    }
+    if (me) events.open();
+  }, 5000);
 }
 
 function showLogin(message = '') {

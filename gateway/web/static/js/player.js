@@ -10,6 +10,9 @@
 // {state, framesDecoded, frameWidth, frameHeight, codec} of the player with
 // that key; window.argus.players maps keys to players. Keys are
 // "wall:<camera>" for wall tiles and "live:<camera>" for the live panel.
+// Each player also keeps performance.now() marks of its last attempt in
+// .times (start, post, answer, firstFrame) and its last SDP offer in .offer,
+// as the test pages do, so they can be rebuilt on this module.
 
 import {token} from './api.js';
 
@@ -21,13 +24,19 @@ const BACKOFF_MAX = 30000;
 // A connection that stays disconnected this long is rebuilt.
 const DISCONNECT_GRACE = 5000;
 
-/** Player plays one camera into one <video>; onState(state, message) reports progress. */
+/**
+ * Player plays one camera into one <video>; onState(state, message) reports
+ * progress. opts.token returns the bearer token (default: the session's).
+ */
 export class Player {
-  constructor(key, camera, video, onState = () => {}) {
+  constructor(key, camera, video, onState = () => {}, opts = {}) {
     this.key = key;
     this.camera = camera;
     this.video = video;
     this.onState = onState;
+    this.token = opts.token || token;
+    this.times = {};
+    this.offer = '';
     this.pc = null;
     this.location = '';
     this.closed = false;
@@ -76,6 +85,11 @@ export class Player {
 
   // negotiate builds the PeerConnection and exchanges SDP with the gateway.
   async negotiate(attempt) {
+    const t = {start: performance.now()};
+    this.times = t;
+    if (this.video.requestVideoFrameCallback) {
+      this.video.requestVideoFrameCallback((now) => { if (this.times === t) t.firstFrame = now; });
+    }
     const pc = new RTCPeerConnection();
     this.pc = pc;
     pc.addTransceiver('video', {direction: 'recvonly'});
@@ -87,16 +101,19 @@ export class Player {
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     if (this.closed || attempt !== this.attempt) return;
+    this.offer = pc.localDescription.sdp;
+    t.post = performance.now();
     const resp = await fetch(`/whep/${encodeURIComponent(this.camera)}`, {
       method: 'POST',
-      headers: {'Content-Type': 'application/sdp', Authorization: `Bearer ${token()}`},
+      headers: {'Content-Type': 'application/sdp', Authorization: `Bearer ${this.token()}`},
       body: pc.localDescription.sdp,
     });
     const body = await resp.text();
+    t.answer = performance.now();
     if (resp.status !== 201) throw refusal(resp.status, body);
     const location = resp.headers.get('Location') || '';
     if (this.closed || attempt !== this.attempt) {
-      release(location);
+      release(location, this.token());
       return;
     }
     this.location = location;
@@ -137,7 +154,7 @@ export class Player {
 
   // teardown closes the PeerConnection and releases the WHEP resource.
   teardown() {
-    release(this.location);
+    release(this.location, this.token());
     this.location = '';
     if (this.pc) {
       this.pc.onconnectionstatechange = null;
@@ -165,9 +182,9 @@ export class Player {
 }
 
 // release DELETEs a WHEP session resource (best effort: the gateway also ends idle ones).
-function release(location) {
+function release(location, bearer) {
   if (!location) return;
-  fetch(location, {method: 'DELETE', headers: {Authorization: `Bearer ${token()}`}}).catch(() => {});
+  fetch(location, {method: 'DELETE', headers: {Authorization: `Bearer ${bearer}`}}).catch(() => {});
 }
 
 // gathered resolves when ICE gathering completes (non-trickle WHEP).

@@ -98,7 +98,7 @@ export function mount(root, ctx) {
 
   status.addEventListener('change', () => page(true));
   more.addEventListener('click', () => page(false));
-  const off = ctx.events.on('anomaly', (a) => upsert(a, true));
+  const offs = [ctx.events.on('anomaly', (a) => upsert(a, true)), ctx.events.on('resync', () => page(true))];
   page(true);
-  return off;
+  return () => offs.forEach((off) => off());
 }

@@ -117,6 +117,7 @@ export function mount(root, ctx) {
       body.querySelector(`tr[data-camera="${CSS.escape(c.camera)}"]`)?.replaceWith(row(now));
     }),
   ];
+  offs.push(ctx.events.on('resync', () => loadEdges().then(load)));
   Promise.all([loadSites(), loadEdges()]).then(load);
   return () => offs.forEach((off) => off());
 }

@@ -86,6 +86,7 @@ export function mount(root, ctx) {
     ctx.events.on('wall', (d) => { wall = d.items || d || []; render(); }),
     ctx.events.on('camera', (s) => { const t = tiles.get(s.camera); if (t) t.tile.status(s); }),
     pins.onChange(render),
+    ctx.events.on('resync', load),
   ];
   load();
   return () => {
