@@ -166,7 +166,7 @@ func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fa
 
 	run(t, ctx, errs, "cameras", chromedp.Click(css(`[data-testid="nav-cameras"]`)))
 	await(t, ctx, errs, "camera rows", `document.querySelectorAll('[data-testid="camera-row"]').length === 2`)
-	if !eval[bool](t, ctx, q(`[data-testid="camera-row"][data-camera="cam2"]`)+`.classList.contains('st-offline')`) {
+	if !eval[bool](t, ctx, q(`[data-testid="camera-row"][data-camera="cam2"]`)+`.classList.contains('state-offline')`) {
 		t.Error("the offline camera is not marked")
 	}
 	if total := eval[string](t, ctx, q(`[data-testid="cameras-total"]`)+`.textContent`); !strings.HasPrefix(total, "41000 cameras") {

@@ -73,7 +73,7 @@ export function mount(root, ctx) {
       }}));
     }
     const video = c.codec ? `${c.codec} ${c.width || '?'}×${c.height || '?'} ${c.fps ? `${Math.round(c.fps)} fps` : ''}` : '';
-    return h('tr', {class: `cam-row st-${c.state}${edgeDown ? ' edge-down' : ''}`, 'data-testid': 'camera-row', 'data-camera': c.camera, 'data-state': c.state},
+    return h('tr', {class: `cam-row state-${c.state}${edgeDown ? ' edge-down' : ''}`, 'data-testid': 'camera-row', 'data-camera': c.camera, 'data-state': c.state},
       h('td', {class: 'cam'}, c.camera, c.on_wall ? h('span', {class: 'badge', title: 'on the wall'}, 'wall') : ''),
       h('td', {}, c.site),
       h('td', {class: edgeDown ? 'offline' : '', title: edgeDown ? `edge ${edge.state}` : ''}, c.edge || '', edgeDown ? ` (${edge.state})` : ''),

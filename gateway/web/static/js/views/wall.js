@@ -38,6 +38,10 @@ export function mount(root, ctx) {
       grid.append(t.tile.el); // re-appending keeps the wall's order
     }
     empty.hidden = want.size > 0;
+    // Wall mode fills the screen: a near-square grid of 16:9 tiles (CSS reads these).
+    const cols = Math.max(1, Math.ceil(Math.sqrt(want.size)));
+    grid.style.setProperty('--cols', cols);
+    grid.style.setProperty('--rows', Math.max(1, Math.ceil(want.size / cols)));
   };
 
   // decorate shows why the camera is on the wall and the buttons that apply.
