@@ -22,6 +22,7 @@ type fakeAPI struct {
 	events chan string   // SSE frames to push ("event: x\ndata: {...}\n\n")
 	drop   chan struct{} // ends the current SSE stream, as the gateway drops a lagging client
 	acked  chan string   // anomaly ids acknowledged through the console
+	wheps  chan string   // cameras other than cam5 and cam7 asked over WHEP (answered 503)
 }
 
 var fakeRoles = map[string][]string{
@@ -34,7 +35,7 @@ var fakeRoles = map[string][]string{
 // startFakeAPI serves the console and the simulated API on one origin.
 func startFakeAPI(t *testing.T) (*httptest.Server, *fakeAPI) {
 	t.Helper()
-	f := &fakeAPI{events: make(chan string, 16), drop: make(chan struct{}), acked: make(chan string, 16)}
+	f := &fakeAPI{events: make(chan string, 16), drop: make(chan struct{}), acked: make(chan string, 16), wheps: make(chan string, 64)}
 	mux := http.NewServeMux()
 	mux.Handle("/", Handler())
 	mux.HandleFunc("POST /api/login", f.login)
@@ -42,6 +43,11 @@ func startFakeAPI(t *testing.T) (*httptest.Server, *fakeAPI) {
 	mux.HandleFunc("POST /whep/{camera}", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "" {
 			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		if cam := r.PathValue("camera"); cam != "cam5" && cam != "cam7" {
+			f.wheps <- cam
+			http.Error(w, "no relay for "+cam+" yet", http.StatusServiceUnavailable)
 			return
 		}
 		http.Error(w, "camera codec H265 is not in the offer", http.StatusUnsupportedMediaType)
@@ -105,7 +111,7 @@ func (f *fakeAPI) authed(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"items": []any{map[string]any{"camera": "cam5", "site": "riverside", "anomaly": "a1", "kind": "fire", "severity": "critical", "reason": "fire on cam5"}}})
 	case "POST /api/logout":
 		w.WriteHeader(http.StatusNoContent)
-	case "GET /api/cameras/cam5", "GET /api/cameras/cam7":
+	case "GET /api/cameras/cam1", "GET /api/cameras/cam5", "GET /api/cameras/cam7":
 		writeJSON(w, 200, cam(r.URL.Path[len("/api/cameras/"):], "online"))
 	case "GET /api/cameras":
 		writeJSON(w, 200, map[string]any{"items": []any{cam("cam1", "online"), cam("cam2", "offline")}, "total": 41000, "next": "cur2"})

@@ -72,7 +72,7 @@ func TestBrowserViews(t *testing.T) {
 		}
 	}
 	// The browser's own log lines for answers the tests provoked are expected.
-	noErrorsBut(t, errs, "status of 415", "status of 422", "status of 401")
+	noErrorsBut(t, errs, "status of 415", "status of 422", "status of 401", "status of 503")
 }
 
 // A wrong password: the login view shows the API's message as it came.
@@ -118,7 +118,7 @@ func signOut(t *testing.T, ctx context.Context, errs *pageErrors) {
 // who), inserts an anomaly pushed over SSE at the top, reloads when the
 // feed is dropped and reconnects, and opens its
 // camera live on a click; the camera list shows the total and marks the
-// offline camera.
+// offline camera; a pinned camera whose WHEP fails is retried with backoff.
 func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fakeAPI) {
 	run(t, ctx, errs, "wall first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/wall'`))
 	signIn(t, ctx, errs, "cmdr")
@@ -172,6 +172,28 @@ func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fa
 	if total := eval[string](t, ctx, q(`[data-testid="cameras-total"]`)+`.textContent`); !strings.HasPrefix(total, "41000 cameras") {
 		t.Errorf("total %q", total)
 	}
+
+	// Pinned, cam1 joins the wall; its WHEP answers 503, and the tile
+	// retries with a doubling wait.
+	run(t, ctx, errs, "pin cam1", chromedp.Click(css(`[data-testid="camera-row"][data-camera="cam1"] [data-testid="camera-pin"]`)))
+	run(t, ctx, errs, "wall", chromedp.Click(css(`[data-testid="nav-wall"]`)))
+	pinned := `[data-testid="tile"][data-camera="cam1"]`
+	await(t, ctx, errs, "pinned tile retrying", q(pinned+` [data-testid="tile-message"]`)+`?.textContent.includes('retrying in 2 s')`)
+	for i := range 2 {
+		select {
+		case cam := <-api.wheps:
+			if cam != "cam1" {
+				t.Errorf("WHEP for %s, want cam1", cam)
+			}
+		default:
+			t.Fatalf("%d WHEP requests for cam1 before the second retry, want 2", i)
+		}
+	}
+	if eval[bool](t, ctx, q(pinned+` [data-testid="tile-unpin"]`)+` === null`) {
+		t.Error("the pinned tile has no unpin button")
+	}
+	run(t, ctx, errs, "unpin", chromedp.Click(css(pinned+` [data-testid="tile-unpin"]`)))
+	await(t, ctx, errs, "unpinned tile gone", q(pinned)+` === null && !window.argus.players.has('wall:cam1')`)
 	signOut(t, ctx, errs)
 }
 

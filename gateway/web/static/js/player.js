@@ -23,6 +23,9 @@ const BACKOFF_MIN = 1000;
 const BACKOFF_MAX = 30000;
 // A connection that stays disconnected this long is rebuilt.
 const DISCONNECT_GRACE = 5000;
+// An answered offer whose connection is not up this long is tried again
+// (ICE found no path, or the media never came).
+const CONNECT_TIMEOUT = 20000;
 
 /**
  * Player plays one camera into one <video>; onState(state, message) reports
@@ -43,6 +46,7 @@ export class Player {
     this.backoff = BACKOFF_MIN;
     this.retryTimer = 0;
     this.graceTimer = 0;
+    this.connectTimer = 0;
     this.attempt = 0;
     video.muted = true;
     video.autoplay = true;
@@ -60,7 +64,6 @@ export class Player {
   stop() {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    clearTimeout(this.graceTimer);
     this.teardown();
     if (players.get(this.key) === this) players.delete(this.key);
   }
@@ -119,6 +122,10 @@ export class Player {
     this.location = location;
     await pc.setRemoteDescription({type: 'answer', sdp: body});
     this.onState('negotiated', 'waiting for video…');
+    clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => {
+      if (pc === this.pc && pc.connectionState !== 'connected') this.retry('no connection');
+    }, CONNECT_TIMEOUT);
   }
 
   // watchConnection reports the connection and rebuilds it when it fails.
@@ -127,6 +134,7 @@ export class Player {
     clearTimeout(this.graceTimer);
     switch (pc.connectionState) {
       case 'connected':
+        clearTimeout(this.connectTimer);
         this.backoff = BACKOFF_MIN;
         this.onState('playing', '');
         break;
@@ -154,6 +162,8 @@ export class Player {
 
   // teardown closes the PeerConnection and releases the WHEP resource.
   teardown() {
+    clearTimeout(this.graceTimer);
+    clearTimeout(this.connectTimer);
     release(this.location, this.token());
     this.location = '';
     if (this.pc) {
