@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -23,6 +24,9 @@ type fakeAPI struct {
 	drop   chan struct{} // ends the current SSE stream, as the gateway drops a lagging client
 	acked  chan string   // anomaly ids acknowledged through the console
 	wheps  chan string   // cameras other than cam5 and cam7 asked over WHEP (answered 503)
+
+	mu    sync.Mutex
+	users []any // created through the console
 }
 
 var fakeRoles = map[string][]string{
@@ -144,7 +148,23 @@ func (f *fakeAPI) authed(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"ok": true, "version": 2})
 	case "GET /api/users":
-		writeJSON(w, 200, map[string]any{"items": []any{map[string]any{"name": "root", "role": "admin", "sites": []string{"*"}, "source": "config"}}})
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"items": append([]any{map[string]any{"name": "root", "role": "admin", "sites": []string{"*"}, "source": "config"}}, f.users...)})
+	case "POST /api/users":
+		var u struct {
+			Name, Role, Password string
+			Sites                []string
+		}
+		json.NewDecoder(r.Body).Decode(&u)
+		if u.Password == "" {
+			writeJSON(w, 400, map[string]string{"error": "password: missing"})
+			return
+		}
+		f.mu.Lock()
+		f.users = append(f.users, map[string]any{"name": u.Name, "role": u.Role, "sites": u.Sites, "source": "store"})
+		f.mu.Unlock()
+		writeJSON(w, 201, map[string]any{"name": u.Name, "role": u.Role, "sites": u.Sites, "source": "store"})
 	case "GET /api/audit":
 		writeJSON(w, 200, map[string]any{"items": []any{map[string]any{"time": "2026-12-01T05:00:00Z", "who": "root", "role": "admin", "action": "login", "status": 200}}})
 	default:

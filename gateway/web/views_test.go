@@ -65,6 +65,7 @@ func TestBrowserViews(t *testing.T) {
 		{"NavFollowsPermissions", navFollowsPermissions},
 		{"Commander", commanderViews},
 		{"OperatorRulesProblemInline", rulesProblemInline},
+		{"AdminUsersAndAudit", adminUsersAndAudit},
 	}
 	for _, p := range parts {
 		if !t.Run(p.name, func(t *testing.T) { p.run(t, ctx, errs, api) }) {
@@ -218,6 +219,33 @@ func rulesProblemInline(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 	}
 	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="rules-problem"]').length`); n != 1 {
 		t.Errorf("%d problems listed, want 1", n)
+	}
+	signOut(t, ctx, errs)
+}
+
+// An admin: config users cannot be deleted, a user created in the form
+// appears in the list, and the audit log shows its entries.
+func adminUsersAndAudit(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
+	run(t, ctx, errs, "admin first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/admin'`))
+	signIn(t, ctx, errs, "root")
+	root := `[data-testid="user-row"][data-user="root"]`
+	await(t, ctx, errs, "users listed", q(root)+` !== null`)
+	if eval[bool](t, ctx, q(root+` [data-testid="user-delete"]`)+` !== null`) {
+		t.Error("a config user has a delete button")
+	}
+	await(t, ctx, errs, "audit listed", `document.querySelectorAll('[data-testid="audit-row"]').length === 1`)
+	run(t, ctx, errs, "create a user",
+		chromedp.SendKeys(css(`[data-testid="user-name"]`), "dora"),
+		chromedp.SendKeys(css(`[data-testid="user-sites"]`), "riverside, hillside"),
+		chromedp.SendKeys(css(`[data-testid="user-password"]`), "a-long-password"),
+		chromedp.Click(css(`[data-testid="user-create"]`)))
+	dora := `[data-testid="user-row"][data-user="dora"]`
+	await(t, ctx, errs, "created user listed", q(dora)+` !== null`)
+	if got := eval[string](t, ctx, q(dora)+`.children[2].textContent`); got != "riverside, hillside" {
+		t.Errorf("dora's sites %q", got)
+	}
+	if v := eval[string](t, ctx, q(`[data-testid="user-password"]`)+`.value`); v != "" {
+		t.Error("the password stays in the form after creating the user")
 	}
 	signOut(t, ctx, errs)
 }
