@@ -200,7 +200,8 @@ func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fa
 
 // An operator validates a rule set with an
 // unknown kind: the API's problem shows beside line 3 (gutter and note),
-// and in the list below the editor.
+// and in the list below the editor. The common-fields form rewrites only
+// the edited keys of a rule's line.
 func rulesProblemInline(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
 	run(t, ctx, errs, "rules first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/rules'`))
 	signIn(t, ctx, errs, "op")
@@ -219,6 +220,19 @@ func rulesProblemInline(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 	}
 	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="rules-problem"]').length`); n != 1 {
 		t.Errorf("%d problems listed, want 1", n)
+	}
+
+	// The form edits the common fields on the rule's own line, keeping the rest.
+	doc = "site: riverside\nversion: 2\ncameras:\n  \"*\":\n    rules:\n      - {name: fire, kind: fire, objects: [a, b], min_score: 0.5}  # keep me\n"
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { const t = %s; t.value = %s; t.dispatchEvent(new Event('input')); return true; })()`,
+		q(`[data-testid="rules-text"]`), strconv.Quote(doc)))
+	row := `[data-testid="rules-form-row"][data-line="6"]`
+	await(t, ctx, errs, "form row for line 6", q(row)+` !== null`)
+	eval[bool](t, ctx, `(() => { const s = `+q(row+` [data-testid="rules-form-severity"]`)+`; s.value = 'critical'; s.dispatchEvent(new Event('change'));
+		const m = `+q(row+` [data-testid="rules-form-min-score"]`)+`; m.value = '0.7'; m.dispatchEvent(new Event('change')); return true; })()`)
+	line := eval[string](t, ctx, q(`[data-testid="rules-text"]`)+`.value.split('\n')[5]`)
+	if want := "      - {name: fire, kind: fire, objects: [a, b], min_score: 0.7, severity: critical}  # keep me"; line != want {
+		t.Errorf("form edit gave\n%q, want\n%q", line, want)
 	}
 	signOut(t, ctx, errs)
 }

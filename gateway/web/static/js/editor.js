@@ -28,6 +28,7 @@ export class Editor {
   set value(v) {
     this.text.value = v;
     this.show([]);
+    this.text.dispatchEvent(new Event('input')); // listeners (the rules form) follow the new text
   }
 
   /** show marks problems [{line, field, message}] beside their lines and lists them below. */

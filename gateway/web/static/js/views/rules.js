@@ -6,6 +6,7 @@
 import {h, clear, button, fmtTime, select, toast} from '../dom.js';
 import {request, get, post, del, esc} from '../api.js';
 import {Editor, versionOf, withVersion} from '../editor.js';
+import {RulesForm} from '../rulesform.js';
 
 const PERIODS = [['3600', 'last hour'], ['21600', 'last 6 hours'], ['86400', 'last 24 hours'], ['604800', 'last 7 days']];
 
@@ -17,6 +18,7 @@ export function mount(root, ctx) {
   const versions = h('tbody', {'data-testid': 'rules-versions'});
   const editor = new Editor();
   editor.text.readOnly = !write;
+  const form = new RulesForm(editor, !write);
   const result = h('p', {class: 'result', role: 'status', 'data-testid': 'rules-result'});
   const period = select({'data-testid': 'rules-period', 'aria-label': 'Period'}, PERIODS, '86400');
   const compareOut = h('div', {'data-testid': 'rules-compare-result'});
@@ -33,7 +35,7 @@ export function mount(root, ctx) {
           btn('Run in shadow', 'rules-shadow', () => shadow()),
           btn('Retire shadow', 'rules-retire', () => retire()),
           btn('Promote shadow', 'rules-promote', () => promote())),
-        editor.el, result),
+        editor.el, result, form.el),
       h('div', {class: 'rules-side'},
         h('h3', {}, 'Versions'),
         h('table', {class: 'table'}, h('thead', {}, h('tr', {}, ['Version', 'Stage', 'Author', 'Created', ''].map((t) => h('th', {}, t)))), versions),
