@@ -7,7 +7,7 @@
 // was written on.
 //
 // It serves every configuration Argus reads: the edge config (package
-// configs) and the sites' rule sets (edge/rules), whether they come from a
+// configs) and the sites' rule sets (configs/ruleset), whether they come from a
 // file or, as JSON (which is YAML), from an MQTT message. It imports only
 // the standard library and yaml.v3, never anything of Argus.
 package strict

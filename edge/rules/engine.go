@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -89,7 +91,7 @@ func (e *Engine) Observe(camera string, t time.Time, dets []detect.Detection) []
 	var out []Event
 	for _, p := range b.rules {
 		rs := cs.rules[p.name]
-		best, ok := rs.match(t, e.set.loc, dets, tracks)
+		best, ok := rs.match(t, e.set.Location(), dets, tracks)
 		out = e.step(out, camera, rs, t, best, ok)
 		if b.tracks {
 			rs.forget(&cs.tracker)
@@ -104,7 +106,7 @@ func (e *Engine) Tick(t time.Time) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []Event
-	for _, camera := range sortedKeys(e.cams) {
+	for _, camera := range slices.Sorted(maps.Keys(e.cams)) {
 		cs := e.cams[camera]
 		b := e.set.block(camera)
 		if b == nil {
@@ -139,7 +141,7 @@ func (e *Engine) Apply(set *Set, t time.Time) ([]Event, error) {
 			"to roll back, publish the old content with a version above %d", set.Site, set.Version, old.Version, old.Version)
 	}
 	var out []Event
-	for _, camera := range sortedKeys(e.cams) {
+	for _, camera := range slices.Sorted(maps.Keys(e.cams)) {
 		cs := e.cams[camera]
 		ob, nb := old.block(camera), set.block(camera)
 		for _, op := range ob.rules {
@@ -174,7 +176,7 @@ func (e *Engine) Close(t time.Time) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []Event
-	for _, camera := range sortedKeys(e.cams) {
+	for _, camera := range slices.Sorted(maps.Keys(e.cams)) {
 		b := e.set.block(camera)
 		for _, p := range b.rules {
 			if rs := e.cams[camera].rules[p.name]; rs != nil && rs.on != nil {
@@ -292,7 +294,7 @@ func (rs *ruleState) match(t time.Time, loc *time.Location, dets []detect.Detect
 			best, found = d, true
 		}
 	}
-	if found && !activeAt(p.hours, t, loc) {
+	if found && !p.hours.Active(t, loc) {
 		return detect.Detection{}, false
 	}
 	return best, found

@@ -11,10 +11,11 @@ import (
 )
 
 // FuzzParse checks that no input makes Parse panic, that what it refuses
-// is a *strict.Error with problems, and that what it accepts runs in an
-// engine (synthetic detections) without panicking.
+// is a *strict.Error with problems, and that what it accepts compiles and
+// runs in an engine (synthetic detections) without panicking. The
+// document side alone is fuzzed by configs/ruleset's FuzzParse.
 func FuzzParse(f *testing.F) {
-	if data, err := os.ReadFile("testdata/riverside.yaml"); err == nil {
+	if data, err := os.ReadFile(example); err == nil {
 		f.Add(data)
 	}
 	f.Add([]byte(oneRule(1, "name: p, kind: person, min_duration: 1s, active_hours: '22:00-06:00'")))

@@ -65,15 +65,6 @@ func segmentsCross(p, q, a, b detect.Point) bool {
 	return s1 != s2 || s1 == 0
 }
 
-// area is the absolute area of a polygon (shoelace formula).
-func area(poly detect.Polygon) float64 {
-	s := 0.0
-	for i, j := 0, len(poly)-1; i < len(poly); j, i = i, i+1 {
-		s += poly[j].X*poly[i].Y - poly[i].X*poly[j].Y
-	}
-	return math.Abs(s) / 2
-}
-
 // iou is the intersection over union of two boxes.
 func iou(a, b detect.Box) float64 {
 	w := math.Min(a.X+a.W, b.X+b.W) - math.Max(a.X, b.X)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/argus-edge/argus/configs/ruleset"
 	"github.com/argus-edge/argus/edge/detect"
 )
 
@@ -34,7 +35,7 @@ type plan struct {
 	zone                 detect.Polygon
 	masks                []detect.Polygon
 	line                 *segment
-	hours                []span
+	hours                ruleset.Hours
 	minScore, minArea    float64
 	maxArea              float64
 	dwell, minDuration   time.Duration

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/argus-edge/argus/configs/ruleset"
 	"github.com/argus-edge/argus/edge/detect"
 )
 
@@ -51,7 +52,7 @@ func (tr *tracker) update(t time.Time, dets []detect.Detection) []*track {
 	}
 	var pairs []pair
 	for di, d := range dets {
-		if !slices.Contains(objectKinds, d.Kind) {
+		if !slices.Contains(ruleset.TrackedKinds, d.Kind) {
 			continue
 		}
 		for ti, k := range tr.tracks {
@@ -88,7 +89,7 @@ func (tr *tracker) update(t time.Time, dets []detect.Detection) []*track {
 		out[p.di] = k
 	}
 	for di, d := range dets {
-		if out[di] == nil && slices.Contains(objectKinds, d.Kind) {
+		if out[di] == nil && slices.Contains(ruleset.TrackedKinds, d.Kind) {
 			tr.next++
 			k := &track{id: tr.next, kind: d.Kind, box: d.Box, first: t, last: t}
 			tr.tracks = append(tr.tracks, k)

@@ -66,6 +66,8 @@ type Store interface {
 	RuleSets(ctx context.Context, site string) ([]RuleSet, error)
 	// RuleSet returns one version of a site's rule set.
 	RuleSet(ctx context.Context, site string, version int) (RuleSet, error)
+	// SetRuleStage changes the stage (shadow, live or retired) of one stored version.
+	SetRuleStage(ctx context.Context, site string, version int, stage string) error
 
 	// PutWall puts a camera on the incident wall (or refreshes its entry).
 	PutWall(ctx context.Context, w WallEntry) error

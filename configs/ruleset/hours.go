@@ -1,4 +1,4 @@
-package rules
+package ruleset
 
 import (
 	"fmt"
@@ -7,16 +7,20 @@ import (
 	"time"
 )
 
-// span is a range of the day in minutes since midnight, from inclusive, to
-// exclusive; from > to wraps past midnight ("22:00-06:00").
-type span struct{ from, to int }
+// Hours is an active_hours value parsed: ranges of the day; empty means
+// always.
+type Hours []Span
 
-// parseHours reads "HH:MM-HH:MM[, HH:MM-HH:MM…]". "" means always (nil).
-func parseHours(s string) ([]span, error) {
+// Span is a range of the day in minutes since midnight, From inclusive, To
+// exclusive; From > To wraps past midnight ("22:00-06:00").
+type Span struct{ From, To int }
+
+// ParseHours reads "HH:MM-HH:MM[, HH:MM-HH:MM…]". "" means always (nil).
+func ParseHours(s string) (Hours, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	var out []span
+	var out Hours
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		a, b, ok := strings.Cut(part, "-")
@@ -36,7 +40,7 @@ func parseHours(s string) ([]span, error) {
 			// says always without doubt.
 			return nil, fmt.Errorf("%q starts where it ends: leave active_hours out to be active all day", part)
 		}
-		out = append(out, span{from, to})
+		out = append(out, Span{from, to})
 	}
 	return out, nil
 }
@@ -57,19 +61,19 @@ func clock(s string, end bool) (int, error) {
 	return hh*60 + mm, nil
 }
 
-// activeAt reports whether t falls in one of the spans, reading the wall
+// Active reports whether t falls in one of the spans, reading the wall
 // clock in loc (so 22:00 stays 22:00 across daylight saving changes).
-func activeAt(spans []span, t time.Time, loc *time.Location) bool {
-	if len(spans) == 0 {
+func (h Hours) Active(t time.Time, loc *time.Location) bool {
+	if len(h) == 0 {
 		return true
 	}
-	h, m, _ := t.In(loc).Clock()
-	now := h*60 + m
-	for _, s := range spans {
-		if s.from < s.to && now >= s.from && now < s.to {
+	hh, mm, _ := t.In(loc).Clock()
+	now := hh*60 + mm
+	for _, s := range h {
+		if s.From < s.To && now >= s.From && now < s.To {
 			return true
 		}
-		if s.from > s.to && (now >= s.from || now < s.to) {
+		if s.From > s.To && (now >= s.From || now < s.To) {
 			return true
 		}
 	}

@@ -1,17 +1,18 @@
-package rules
+package ruleset
 
 import (
+	"math"
+	"slices"
 	"time"
 
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
-	"github.com/argus-edge/argus/edge/detect"
 )
 
-// Set is one version of a site's rule set, as written by an operator. It is
-// made by Parse (or LoadDir, ParseMessage), which validates and compiles it;
-// treat it as read-only afterwards.
-type Set struct {
+// Document is one version of a site's rule set, as written by an operator.
+// Parse (or ParseMessage, LoadDir) decodes and validates it; treat it as
+// read-only afterwards.
+type Document struct {
 	// Site is the site id; it must match the file name or MQTT topic.
 	Site string `yaml:"site"`
 	// Version is required and must grow with every publication; an engine
@@ -26,9 +27,8 @@ type Set struct {
 	// to its block. A listed camera does not inherit from "*".
 	Cameras map[string]Camera `yaml:"cameras"`
 
-	source  string
-	loc     *time.Location
-	planned map[string]*cameraPlan
+	source string
+	loc    *time.Location
 }
 
 // Camera is the block of one camera (or of "*"): its detectors and rules.
@@ -41,7 +41,7 @@ type Camera struct {
 }
 
 // Detector holds the settings of one detector; each detector reads the
-// ones it needs (see detect.Settings).
+// ones it needs.
 type Detector struct {
 	// Threshold is a detector-specific sensitivity.
 	Threshold float64 `yaml:"threshold"`
@@ -133,6 +133,16 @@ const (
 	LineCrossing = bus.KindLineCrossing
 )
 
+// Line directions; left and right as seen walking the line from From to To.
+const (
+	// AnyDirection counts crossings both ways (the default).
+	AnyDirection = "any"
+	// LeftToRight counts crossings from the left side to the right side.
+	LeftToRight = "left_to_right"
+	// RightToLeft counts crossings from the right side to the left side.
+	RightToLeft = "right_to_left"
+)
+
 // Defaults for keys left out of a rule.
 const (
 	// DefaultEndAfter ends an anomaly 3s after its last matching detection:
@@ -147,33 +157,77 @@ const (
 	Default = "*"
 )
 
-// Source names where the set was read from: a file or mqtt:<topic>.
-func (s *Set) Source() string { return s.source }
+var (
+	// DetectionKinds are what detectors report, the kinds a plain rule takes.
+	DetectionKinds = []string{bus.KindMotion, bus.KindPerson, bus.KindVehicle, bus.KindFire, bus.KindSmoke,
+		bus.KindCameraOffline, bus.KindCameraFrozen, bus.KindCameraCovered, bus.KindCameraTampered}
+	// DerivedKinds are computed by the engine from tracked objects.
+	DerivedKinds = []string{Intrusion, Loitering, LineCrossing}
+	// TrackedKinds are the detection kinds the engine's tracker follows.
+	TrackedKinds = []string{bus.KindPerson, bus.KindVehicle}
+)
+
+// Source names where the document was read from: a file or mqtt:<topic>.
+func (d *Document) Source() string { return d.source }
 
 // Location is the time zone active hours are read in.
-func (s *Set) Location() *time.Location { return s.loc }
+func (d *Document) Location() *time.Location { return d.loc }
 
-// block returns the camera's block: its own, or "*", or nil.
-func (s *Set) block(camera string) *cameraPlan {
-	if p, ok := s.planned[camera]; ok {
-		return p
+// Derived reports whether the rule's kind is computed from tracked objects.
+func (r *Rule) Derived() bool { return slices.Contains(DerivedKinds, r.Kind) }
+
+// WithDefaults returns a copy of a validated rule with the defaults of the
+// keys left out filled in: objects [person], severity medium, end_after
+// 3s, update_every 10s, a zone or line named after the rule, direction
+// any. The document itself keeps what was written.
+func (r Rule) WithDefaults() Rule {
+	if r.Objects == nil { // an explicit [] watches nothing, as written
+		r.Objects = []string{bus.KindPerson}
 	}
-	return s.planned[Default]
+	if r.Severity == "" {
+		r.Severity = DefaultSeverity
+	}
+	if r.EndAfter == 0 {
+		r.EndAfter = strict.Duration(DefaultEndAfter)
+	}
+	if r.UpdateEvery == 0 {
+		r.UpdateEvery = strict.Duration(DefaultUpdateEvery)
+	}
+	if r.Zone != nil {
+		z := *r.Zone
+		if z.Name == "" {
+			z.Name = r.Name
+		}
+		r.Zone = &z
+	}
+	if r.Line != nil {
+		l := *r.Line
+		if l.Name == "" {
+			l.Name = r.Name
+		}
+		if l.Direction == "" {
+			l.Direction = AnyDirection
+		}
+		r.Line = &l
+	}
+	return r
 }
 
-// Detectors returns the settings of the detectors camera runs, keyed by
-// detector name, from its own block or the "*" block; nil when neither
-// exists. The edge makes each with detect.New(name, settings).
-func (s *Set) Detectors(camera string) map[string]detect.Settings {
-	b := s.block(camera)
-	if b == nil {
+// Hours is the rule's active_hours parsed; nil (always) for a rule whose
+// active_hours did not validate.
+func (r *Rule) Hours() Hours {
+	h, err := ParseHours(r.ActiveHours)
+	if err != nil {
 		return nil
 	}
-	out := make(map[string]detect.Settings, len(b.detectors))
-	for name, d := range b.detectors {
-		d.Camera = camera
-		d.Masks = append([]detect.Polygon(nil), d.Masks...)
-		out[name] = d
+	return h
+}
+
+// Area is the absolute area of the polygon (shoelace formula).
+func (p Polygon) Area() float64 {
+	s := 0.0
+	for i, j := 0, len(p)-1; i < len(p); j, i = i, i+1 {
+		s += p[j][0]*p[i][1] - p[i][0]*p[j][1]
 	}
-	return out
+	return math.Abs(s) / 2
 }
