@@ -35,9 +35,9 @@ const (
 // empty one on site hillside; the gateway runs with a config file (edge and
 // viewer tokens, a commander of every site and an operator of hillside, a
 // SQLite store in the test's directory, the wall taking anomalies of high
-// severity and above); the edge runs configs/rules/hillside.yaml (fire is
-// critical) from its rules directory. Chromium opens the console from the
-// gateway itself.
+// severity and above) and seeds its store with the edge's rule files; the
+// edge runs configs/rules/hillside.yaml (version 1, fire is critical) from
+// its rules directory. Chromium opens the console from the gateway itself.
 func startConsoleStack(t *testing.T) *stack {
 	t.Helper()
 	peers.Need(t, "chromium", "chromium")
@@ -61,17 +61,6 @@ users:
 store: {driver: sqlite, path: %q}
 wall: {min_severity: high}
 `, edgeID, commander, hash, operator, hillSite, hash, filepath.Join(dir, "gateway.db")))
-	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken}
-	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
-	st.gatewayURL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	st.gateway = start(t, "gateway", gatewayBin, env, "-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort),
-		"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-webrtc-udp", "0.0.0.0:0",
-		"-config", cfg, "-log-format", "json", "-on-demand-timeout", "20s")
-	poll(t, "gateway /healthz", 30*time.Second, func() (bool, string) {
-		code, body := get(st.gatewayURL + "/healthz")
-		return code == 200, fmt.Sprintf("%d %s", code, body)
-	})
-
 	rules := filepath.Join(dir, "rules")
 	if err := os.Mkdir(rules, 0o755); err != nil {
 		t.Fatal(err)
@@ -81,6 +70,17 @@ wall: {min_severity: high}
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(rules, "hillside.yaml"), string(hill))
+	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken}
+	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
+	st.gatewayURL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	st.gateway = start(t, "gateway", gatewayBin, env, "-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort),
+		"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-webrtc-udp", "0.0.0.0:0",
+		"-config", cfg, "-rules", rules, "-log-format", "json", "-on-demand-timeout", "20s")
+	poll(t, "gateway /healthz", 30*time.Second, func() (bool, string) {
+		code, body := get(st.gatewayURL + "/healthz")
+		return code == 200, fmt.Sprintf("%d %s", code, body)
+	})
+
 	st.edgeAddr = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	var b strings.Builder
 	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [{id: %s}]\ncameras:\n", edgeID, st.edgeAddr, hillSite)
@@ -222,6 +222,7 @@ func TestConsoleOperatorShadowsAndPromotes(t *testing.T) {
 	st := startConsoleStack(t)
 	ctx := openConsole(t, st, operator, "#/rules")
 	awaitPage(t, ctx, "rules view for hillside", sel(`[data-testid="rules-site"]`)+`?.value === 'hillside'`, 30*time.Second)
+	awaitPage(t, ctx, "the seeded live version", sel(`[data-testid="rules-live"]`)+`?.dataset.version === '1'`, 30*time.Second)
 	if sites := peers.Eval[string](t, ctx, `[...document.querySelectorAll('[data-testid="rules-site"] option')].map((o) => o.value).join(',')`); sites != hillSite {
 		t.Errorf("the operator's sites %q, want only %s", sites, hillSite)
 	}
