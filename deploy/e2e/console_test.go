@@ -1,0 +1,272 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/sim"
+)
+
+// The console's users in these tests; the gateway config holds only
+// their bcrypt hashes.
+const (
+	hillSite      = "hillside"
+	fireCam       = "hill-fire"
+	quietCam      = "hill-quiet"
+	commander     = "cmdr"
+	operator      = "op-hill"
+	consolePasswd = "e2e-console-password"
+)
+
+// startConsoleStack is startStack for the console: the simulator serves a
+// fire scene (a flame grows 3 s into a 20 s loop, 1280x720 H.264) and an
+// empty one on site hillside; the gateway runs with a config file (edge and
+// viewer tokens, a commander of every site and an operator of hillside, a
+// SQLite store in the test's directory, the wall taking anomalies of high
+// severity and above) and seeds its store with the edge's rule files; the
+// edge runs configs/rules/hillside.yaml (version 1, fire is critical) from
+// its rules directory. Chromium opens the console from the gateway itself.
+func startConsoleStack(t *testing.T) *stack {
+	t.Helper()
+	peers.Need(t, "chromium", "chromium")
+	st := &stack{cameras: map[string]string{fireCam: "h264", quietCam: "h264"}}
+	st.sim = peers.Sim(t,
+		sim.Camera{Path: fireCam, Scene: sim.SceneSpec{Kind: sim.Fire, Width: 1280, Height: 720, FPS: 15}},
+		sim.Camera{Path: quietCam, Scene: scene(sim.H264)})
+
+	dir := t.TempDir()
+	hash, err := bcrypt.GenerateFromPassword([]byte(consolePasswd), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "gateway.yaml")
+	write(t, cfg, fmt.Sprintf(`tokens:
+  - {name: edge-e2e, role: edge, sites: ["*"], edge: %s, token_env: E2E_EDGE_TOKEN}
+  - {name: duty-officer, role: viewer, sites: ["*"], token_env: E2E_VIEWER_TOKEN}
+users:
+  - {name: %s, role: commander, sites: ["*"], password_hash: %q}
+  - {name: %s, role: operator, sites: [%s], password_hash: %q}
+store: {driver: sqlite, path: %q}
+wall: {min_severity: high}
+`, edgeID, commander, hash, operator, hillSite, hash, filepath.Join(dir, "gateway.db")))
+	rules := filepath.Join(dir, "rules")
+	if err := os.Mkdir(rules, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hill, err := os.ReadFile(filepath.Join("..", "..", "configs", "rules", "hillside.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(rules, "hillside.yaml"), string(hill))
+	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken}
+	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
+	st.gatewayURL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	st.gateway = start(t, "gateway", gatewayBin, env, "-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort),
+		"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-webrtc-udp", "0.0.0.0:0",
+		"-config", cfg, "-rules", rules, "-log-format", "json", "-on-demand-timeout", "20s")
+	poll(t, "gateway /healthz", 30*time.Second, func() (bool, string) {
+		code, body := get(st.gatewayURL + "/healthz")
+		return code == 200, fmt.Sprintf("%d %s", code, body)
+	})
+
+	st.edgeAddr = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
+	var b strings.Builder
+	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [{id: %s}]\ncameras:\n", edgeID, st.edgeAddr, hillSite)
+	for _, id := range sortedKeys(st.cameras) {
+		fmt.Fprintf(&b, "  - {id: %s, site: %s, main: %q}\n", id, hillSite, st.sim.URL(id))
+	}
+	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", queue_dir: %q}\n", mqttPort, filepath.Join(dir, "queue"))
+	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
+	fmt.Fprintf(&b, "relay: {gateway: %q, token_env: E2E_EDGE_TOKEN, idle_timeout: 60s}\n", st.gatewayURL)
+	st.edgeCfg = filepath.Join(dir, "edge.yaml")
+	write(t, st.edgeCfg, b.String())
+	st.startEdge(t)
+	return st
+}
+
+// openConsole starts Chromium on the console the gateway serves and signs in.
+func openConsole(t *testing.T, st *stack, user, hash string) context.Context {
+	t.Helper()
+	ctx := peers.Chromium(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.gatewayURL+"/"+hash)); err != nil {
+		t.Fatalf("chromium: open the console: %v", err)
+	}
+	do(t, ctx, "sign in as "+user, 30*time.Second,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-user"]`), user),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), consolePasswd),
+		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="whoami"]`)))
+	return ctx
+}
+
+// do runs browser actions within a time limit.
+func do(t *testing.T, ctx context.Context, what string, within time.Duration, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	dctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	if err := chromedp.Do(dctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// awaitPage waits, in the page (each animation frame), until js is truthy.
+func awaitPage(t *testing.T, ctx context.Context, what, js string, within time.Duration) {
+	t.Helper()
+	do(t, ctx, what, within+5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(within))(ctx, tg)
+		return err
+	}))
+}
+
+// sel is document.querySelector(s) in page JavaScript.
+func sel(s string) string { return "document.querySelector(" + strconv.Quote(s) + ")" }
+
+// click clicks the first element matching a CSS selector.
+func click(t *testing.T, ctx context.Context, css string) {
+	t.Helper()
+	do(t, ctx, "click "+css, 30*time.Second, chromedp.Click(chromedp.CSS(css)))
+}
+
+// apiGet calls the gateway's API with the page's session token.
+func apiGet(t *testing.T, ctx context.Context, st *stack, path string, v any) {
+	t.Helper()
+	tok := peers.Eval[string](t, ctx, `sessionStorage.getItem('argus.token') || ''`)
+	req, _ := http.NewRequest(http.MethodGet, st.gatewayURL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// Real gateway, edge, store and Chromium; simulated fire camera. A
+// commander signs in: within 30 s the fire anomaly is in the alert feed
+// with its snapshot decoded by the browser; acknowledging it is stored
+// (read back from the API) and shown with who; the fire camera is on the
+// wall by itself (severity critical, nobody pinned it) and its tile
+// decodes; clicking the alert opens the camera live and frames decode.
+func TestConsoleCommanderSeesFire(t *testing.T) {
+	st := startConsoleStack(t)
+	ctx := openConsole(t, st, commander, "#/alerts")
+
+	fire := fmt.Sprintf(`[data-testid="alert"][data-camera=%q][data-kind="fire"]`, fireCam)
+	awaitPage(t, ctx, "the fire anomaly in the feed", sel(fire)+` !== null`, 30*time.Second)
+	id := peers.Eval[string](t, ctx, sel(fire)+`.dataset.id`)
+	awaitPage(t, ctx, "its snapshot decoded", sel(fire+` img[data-testid="alert-snapshot"]`)+`?.naturalWidth > 0`, 30*time.Second)
+	if sev := peers.Eval[string](t, ctx, sel(fire+` [data-testid="alert-severity"]`)+`.textContent`); sev != "critical" {
+		t.Errorf("fire alert severity %q, want critical (configs/rules/hillside.yaml)", sev)
+	}
+
+	row := fmt.Sprintf(`[data-testid="alert"][data-id=%q]`, id)
+	click(t, ctx, row+` [data-testid="alert-ack"]`)
+	awaitPage(t, ctx, "acknowledged in the feed", sel(row+` [data-testid="alert-acked"]`)+`?.textContent.startsWith('acknowledged by cmdr')`, 30*time.Second)
+	var rec struct {
+		Status         string `json:"status"`
+		AcknowledgedBy string `json:"acknowledged_by"`
+	}
+	apiGet(t, ctx, st, "/api/anomalies/"+id, &rec)
+	if rec.Status != "acknowledged" || rec.AcknowledgedBy != commander {
+		t.Errorf("stored anomaly %s: status %q by %q, want acknowledged by %s", id, rec.Status, rec.AcknowledgedBy, commander)
+	}
+
+	click(t, ctx, `[data-testid="nav-wall"]`)
+	tile := fmt.Sprintf(`[data-testid="tile"][data-camera=%q]`, fireCam)
+	awaitPage(t, ctx, "the fire camera on the wall", sel(tile)+` !== null`, 30*time.Second)
+	if kind := peers.Eval[string](t, ctx, sel(tile+` [data-testid="tile-kind"]`)+`?.textContent || ''`); kind != "fire" {
+		t.Errorf("wall tile kind %q, want fire", kind)
+	}
+	if peers.Eval[bool](t, ctx, sel(tile+` [data-testid="tile-unpin"]`)+` !== null`) {
+		t.Error("the fire camera is on the wall as a pin, not by the anomaly")
+	}
+	in := peers.AwaitDecoding(t, ctx, "wall:"+fireCam, 1280, 720, 60*time.Second)
+	t.Logf("wall tile %s decoding: %+v", fireCam, in)
+
+	click(t, ctx, `[data-testid="nav-alerts"]`)
+	click(t, ctx, row+` [data-testid="alert-kind"]`)
+	in = peers.AwaitDecoding(t, ctx, "live:"+fireCam, 1280, 720, 60*time.Second)
+	t.Logf("live panel %s decoding: %+v", fireCam, in)
+}
+
+// setRules replaces the console's rule text as typing would (an input event).
+func setRules(t *testing.T, ctx context.Context, doc string) {
+	t.Helper()
+	peers.Eval[bool](t, ctx, fmt.Sprintf(`(() => { const el = %s; el.value = %s; el.dispatchEvent(new Event('input')); return true; })()`,
+		sel(`[data-testid="rules-text"]`), strconv.Quote(doc)))
+}
+
+// Real gateway, edge, store and Chromium. An operator of hillside edits
+// its rules in the console: an unknown kind is refused by Validate with the
+// reason beside its line; a valid version 2 runs in shadow (the edge
+// applies it as shadow) and is promoted (the edge applies it live).
+func TestConsoleOperatorShadowsAndPromotes(t *testing.T) {
+	st := startConsoleStack(t)
+	ctx := openConsole(t, st, operator, "#/rules")
+	awaitPage(t, ctx, "rules view for hillside", sel(`[data-testid="rules-site"]`)+`?.value === 'hillside'`, 30*time.Second)
+	awaitPage(t, ctx, "the seeded live version", sel(`[data-testid="rules-live"]`)+`?.dataset.version === '1'`, 30*time.Second)
+	if sites := peers.Eval[string](t, ctx, `[...document.querySelectorAll('[data-testid="rules-site"] option')].map((o) => o.value).join(',')`); sites != hillSite {
+		t.Errorf("the operator's sites %q, want only %s", sites, hillSite)
+	}
+	if peers.Eval[bool](t, ctx, sel(`[data-testid="nav-admin"]`)+` !== null`) {
+		t.Error("an operator sees the admin view")
+	}
+
+	raw, err := os.ReadFile(filepath.Join("..", "..", "configs", "rules", "hillside.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.Replace(string(raw), "version: 1", "version: 2", 1)
+	v2 = strings.Replace(v2, "min_duration: 2s, end_after: 5s, update_every: 5s", "min_duration: 1s, end_after: 5s, update_every: 5s", 1)
+	bad := strings.Replace(v2, "kind: smoke,", "kind: unicorn,", 1)
+	badLine := 1 + strings.Count(bad[:strings.Index(bad, "kind: unicorn")], "\n")
+
+	setRules(t, ctx, bad)
+	click(t, ctx, `[data-testid="rules-validate"]`)
+	inline := fmt.Sprintf(`[data-testid="rules-inline-problem"][data-line="%d"]`, badLine)
+	awaitPage(t, ctx, "the problem beside its line", sel(inline)+` !== null`, 30*time.Second)
+	note := peers.Eval[string](t, ctx, sel(inline)+`.textContent`)
+	if !strings.Contains(note, "unicorn") {
+		t.Errorf("line %d note %q does not name the bad kind", badLine, note)
+	}
+	t.Logf("invalid rule set: line %d: %s", badLine, note)
+
+	setRules(t, ctx, v2)
+	click(t, ctx, `[data-testid="rules-validate"]`)
+	awaitPage(t, ctx, "valid", sel(`[data-testid="rules-result"]`)+`.textContent.startsWith('Valid')`, 30*time.Second)
+	if n := peers.Eval[int](t, ctx, `document.querySelectorAll('[data-testid="rules-inline-problem"]').length`); n != 0 {
+		t.Errorf("%d problems still shown after a valid check", n)
+	}
+	click(t, ctx, `[data-testid="rules-shadow"]`)
+	awaitPage(t, ctx, "version 2 in shadow", sel(`[data-testid="rules-shadow-version"]`)+`?.dataset.version === '2'`, 30*time.Second)
+	poll(t, "edge applies version 2 as shadow", 30*time.Second, func() (bool, string) {
+		n := len(st.edge.log.events("rule set applied", map[string]string{"site": hillSite, "version": "2", "shadow": "true"}))
+		return n > 0, fmt.Sprintf("%d", n)
+	})
+
+	click(t, ctx, `[data-testid="rules-promote"]`)
+	awaitPage(t, ctx, "version 2 live", sel(`[data-testid="rules-live"]`)+`?.dataset.version === '2'`, 30*time.Second)
+	awaitPage(t, ctx, "no shadow left", sel(`[data-testid="rules-shadow-version"]`)+`?.dataset.version === ''`, 30*time.Second)
+	poll(t, "edge applies version 2 live", 30*time.Second, func() (bool, string) {
+		n := len(st.edge.log.events("rule set applied", map[string]string{"site": hillSite, "version": "2", "shadow": "false"}))
+		return n > 0, fmt.Sprintf("%d", n)
+	})
+}

@@ -1,0 +1,190 @@
+// The Argus console: boot, sign-in, the views a user's permissions allow
+// (GET /api/me), the live feed and the live panel.
+//
+// Stable hooks for browser tests (ids and data-testid attributes):
+//   view                      the main area; data-view on <body> names the shown view
+//   nav-wall, nav-alerts, nav-cameras, nav-rules, nav-admin   navigation links (only those permitted)
+//   whoami, logout, wall-mode, live-status ("live" once /api/events is open), toast
+//   Login:   login-view, login-form, login-user, login-password, login-submit, login-error
+//   Wall:    wall-view, wall-grid, wall-empty; each tile: tile (data-camera, data-player = player
+//            key, data-play = player state, data-severity), tile-camera, tile-site, tile-state,
+//            tile-kind, tile-message, tile-video, tile-dismiss, tile-unpin
+//   Alerts:  alerts-view, alerts-list, alerts-status, alerts-more, alerts-empty; each alert: alert
+//            (data-id, data-camera, data-kind, data-status), alert-severity, alert-kind,
+//            alert-camera, alert-site, alert-time, alert-status, alert-snapshot, alert-note,
+//            alert-ack, alert-resolve, alert-acked, alert-resolved, alert-note-text
+//   Live:    live-panel (a tile with player key "live:<camera>"), live-close
+//   Cameras: cameras-view, cameras-search, cameras-site, cameras-state, cameras-total,
+//            cameras-rows, camera-row (data-camera, data-state), camera-state, camera-watch,
+//            camera-pin, camera-to-wall, cameras-prev, cameras-next, edges, edge (data-edge)
+//   Rules:   rules-view, rules-site, rules-summary, rules-live, rules-shadow-version (data-version),
+//            rules-versions, rules-version (data-version, data-stage), rules-load, rules-rollback,
+//            rules-text, rules-gutter, rules-notes, rules-inline-problem (data-line),
+//            rules-problems, rules-problem (data-line), rules-result, rules-validate, rules-bump,
+//            rules-shadow, rules-retire, rules-promote, rules-period, rules-compare,
+//            rules-compare-result, rules-compare-row (data-kind)
+//   Admin:   admin-view, users-rows, user-row (data-user), user-delete, user-form, user-name,
+//            user-role, user-sites, user-password, user-create, user-error, audit-filter,
+//            audit-who, audit-action, audit-site, audit-from, audit-to, audit-rows, audit-row, audit-more
+// Video test hooks: window.stats(key) and window.argus.players (see player.js).
+
+import {h, clear, button} from './dom.js';
+import {get, token, logout, onUnauthorized, Events} from './api.js';
+import {Tile} from './tile.js';
+import * as login from './views/login.js';
+import * as wall from './views/wall.js';
+import * as alerts from './views/alerts.js';
+import * as cameras from './views/cameras.js';
+import * as rules from './views/rules.js';
+import * as admin from './views/admin.js';
+
+// VIEWS in navigation order, each with the permission it needs.
+const VIEWS = [
+  {name: 'wall', label: 'Wall', perm: 'view', mod: wall},
+  {name: 'alerts', label: 'Alerts', perm: 'view', mod: alerts},
+  {name: 'cameras', label: 'Cameras', perm: 'view', mod: cameras},
+  {name: 'rules', label: 'Rules', perm: 'rules.read', mod: rules},
+  {name: 'admin', label: 'Admin', perm: 'admin', mod: admin},
+];
+
+const $ = (id) => document.getElementById(id);
+const events = new Events();
+let me = null;
+let unmount = () => {};
+let live = null; // the live panel's tile
+
+// ctx is what every view gets: who is signed in, what they may do, the live feed.
+const ctx = {
+  get me() { return me; },
+  can: (perm) => !!me && (me.permissions || []).includes(perm),
+  events,
+  openLive,
+};
+
+/** boot restores a session (the token of this tab) or shows the login. */
+async function boot() {
+  onUnauthorized(() => signedOut('Your session ended: sign in again.'));
+  setupChrome();
+  if (!token()) return showLogin();
+  try {
+    me = await get('/api/me');
+  } catch {
+    return showLogin();
+  }
+  signedIn();
+}
+
+function setupChrome() {
+  const body = document.body;
+  const applyWall = (on) => {
+    body.classList.toggle('wall-mode', on);
+    $('wall-mode').setAttribute('aria-pressed', String(on));
+    localStorage.setItem('argus.wallMode', on ? '1' : '');
+  };
+  applyWall(localStorage.getItem('argus.wallMode') === '1');
+  $('wall-mode').addEventListener('click', () => applyWall(!body.classList.contains('wall-mode')));
+  $('logout').addEventListener('click', async () => {
+    await logout();
+    signedOut('');
+  });
+  events.on('status', (s) => {
+    $('live-status').textContent = s;
+    $('live-status').className = `live-status ${s}`;
+    if (s === 'offline') reopenEvents();
+  });
+  events.on('camera', (s) => { if (live && live.camera === s.camera) live.status(s); });
+  window.addEventListener('hashchange', route);
+}
+
+let reopenTimer = 0;
+
+// reopenEvents retries a feed the browser gave up on (the server answered
+// other than 200): a 401 from /api/me signs out; otherwise retry in 5 s.
+function reopenEvents() {
+  clearTimeout(reopenTimer);
+  reopenTimer = setTimeout(async () => {
+    if (!me) return;
+    try {
+      await get('/api/me');
+    } catch (e) {
+      if (e.status === 401) return; // onUnauthorized has signed out
+    }
+    if (me) events.open();
+  }, 5000);
+}
+
+function showLogin(message = '') {
+  unmount();
+  closeLive();
+  $('topbar').hidden = true;
+  document.body.dataset.view = 'login';
+  const root = clear($('view'));
+  unmount = login.mount(root, {done: async () => {
+    try {
+      me = await get('/api/me');
+    } catch (e) {
+      return showLogin(e.message);
+    }
+    signedIn();
+  }});
+  if (message) {
+    const err = root.querySelector('[data-testid="login-error"]');
+    err.textContent = message;
+    err.hidden = false;
+  }
+}
+
+function signedIn() {
+  $('topbar').hidden = false;
+  $('whoami').textContent = `${me.name} · ${me.role} · ${(me.sites || []).join(', ')}`;
+  clear($('nav')).append(...allowed().map((v) =>
+    h('a', {href: `#/${v.name}`, id: `nav-${v.name}`, 'data-testid': `nav-${v.name}`}, v.label)));
+  events.open();
+  route();
+}
+
+function signedOut(message) {
+  events.close();
+  me = null;
+  showLogin(message);
+}
+
+const allowed = () => VIEWS.filter((v) => ctx.can(v.perm));
+
+/** route shows the view named in the URL hash, or the first allowed one. */
+function route() {
+  if (!me) return;
+  const name = (location.hash.match(/^#\/(\w+)/) || [])[1];
+  const views = allowed();
+  const v = views.find((x) => x.name === name) || views[0];
+  if (!v) {
+    clear($('view')).append(h('p', {class: 'error'}, 'Your role has no view in this console.'));
+    return;
+  }
+  unmount();
+  document.body.dataset.view = v.name;
+  for (const a of $('nav').children) a.classList.toggle('active', a.id === `nav-${v.name}`);
+  unmount = v.mod.mount(clear($('view')), ctx) || (() => {});
+}
+
+/** openLive plays one camera in the live panel. */
+function openLive(camera, site = '') {
+  closeLive();
+  const panel = $('live-panel');
+  live = new Tile({key: `live:${camera}`, camera, site,
+    actions: [button('Close', {class: 'small', 'data-testid': 'live-close', onclick: closeLive})]});
+  get(`/api/cameras/${encodeURIComponent(camera)}`).then((s) => live && live.camera === camera && live.status(s), () => {});
+  clear(panel).append(live.el);
+  panel.hidden = false;
+}
+
+function closeLive() {
+  if (live) live.stop();
+  live = null;
+  const panel = $('live-panel');
+  clear(panel);
+  panel.hidden = true;
+}
+
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeLive(); });
+boot();

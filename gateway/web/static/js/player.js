@@ -1,0 +1,249 @@
+// The console's WHEP player: one receive-only PeerConnection per <video>,
+// non-trickle (the offer carries every candidate), POST /whep/{camera}
+// with the session token as a bearer token, the answer applied, and the
+// Location DELETEd on close. A failed play is retried with exponential
+// backoff; a refusal that retrying cannot fix (403 not allowed, 415 codec
+// the browser cannot decode) stops with a message.
+//
+// Test hooks (the same as deploy/e2e/testdata/whep.html, so drivers/peers
+// Stats and AwaitDecoding work on the console): window.stats(key) returns
+// {state, framesDecoded, frameWidth, frameHeight, codec} of the player with
+// that key; window.argus.players maps keys to players. Keys are
+// "wall:<camera>" for wall tiles and "live:<camera>" for the live panel.
+// Each player also keeps performance.now() marks of its last attempt in
+// .times (start, post, answer, firstFrame) and its last SDP offer in .offer,
+// as the test pages do, so they can be rebuilt on this module.
+
+import {token} from './api.js';
+
+/** players maps a player key to its Player. */
+export const players = new Map();
+
+const BACKOFF_MIN = 1000;
+const BACKOFF_MAX = 30000;
+// A connection that stays disconnected this long is rebuilt.
+const DISCONNECT_GRACE = 5000;
+// An answered offer whose connection is not up this long is tried again
+// (ICE found no path, or the media never came).
+const CONNECT_TIMEOUT = 20000;
+
+/**
+ * Player plays one camera into one <video>; onState(state, message) reports
+ * progress. opts.token returns the bearer token (default: the session's).
+ */
+export class Player {
+  constructor(key, camera, video, onState = () => {}, opts = {}) {
+    this.key = key;
+    this.camera = camera;
+    this.video = video;
+    this.onState = onState;
+    this.token = opts.token || token;
+    this.times = {};
+    this.offer = '';
+    this.pc = null;
+    this.location = '';
+    this.closed = false;
+    this.backoff = BACKOFF_MIN;
+    this.retryTimer = 0;
+    this.graceTimer = 0;
+    this.connectTimer = 0;
+    this.attempt = 0;
+    video.muted = true;
+    video.autoplay = true;
+    video.playsInline = true;
+    players.set(key, this);
+  }
+
+  /** start plays, retrying after failures until stop. */
+  start() {
+    this.connect();
+    return this;
+  }
+
+  /** stop ends the session (DELETE on the resource) and any retry. */
+  stop() {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.teardown();
+    if (players.get(this.key) === this) players.delete(this.key);
+  }
+
+  // connect makes one attempt; a failure schedules the next.
+  async connect() {
+    const attempt = ++this.attempt;
+    this.teardown();
+    this.onState('connecting', this.backoff > BACKOFF_MIN ? 'reconnecting…' : 'connecting…');
+    try {
+      await this.negotiate(attempt);
+    } catch (e) {
+      if (this.closed || attempt !== this.attempt) return;
+      if (e.permanent) {
+        this.teardown();
+        this.onState('refused', e.message);
+        return;
+      }
+      this.retry(e.message);
+    }
+  }
+
+  // negotiate builds the PeerConnection and exchanges SDP with the gateway.
+  async negotiate(attempt) {
+    const t = {start: performance.now()};
+    this.times = t;
+    if (this.video.requestVideoFrameCallback) {
+      this.video.requestVideoFrameCallback((now) => { if (this.times === t) t.firstFrame = now; });
+    }
+    const pc = new RTCPeerConnection();
+    this.pc = pc;
+    pc.addTransceiver('video', {direction: 'recvonly'});
+    pc.ontrack = (e) => {
+      this.video.srcObject = e.streams[0] || new MediaStream([e.track]);
+      this.video.play().catch(() => { /* muted autoplay is allowed; a detached video may refuse */ });
+    };
+    pc.onconnectionstatechange = () => this.watchConnection(pc);
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    if (this.closed || attempt !== this.attempt) return;
+    this.offer = pc.localDescription.sdp;
+    t.post = performance.now();
+    const resp = await fetch(`/whep/${encodeURIComponent(this.camera)}`, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/sdp', Authorization: `Bearer ${this.token()}`},
+      body: pc.localDescription.sdp,
+    });
+    const body = await resp.text();
+    t.answer = performance.now();
+    if (resp.status !== 201) throw refusal(resp.status, body);
+    const location = resp.headers.get('Location') || '';
+    if (this.closed || attempt !== this.attempt) {
+      release(location, this.token());
+      return;
+    }
+    this.location = location;
+    await pc.setRemoteDescription({type: 'answer', sdp: body});
+    this.onState('negotiated', 'waiting for video…');
+    clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => {
+      if (pc === this.pc && pc.connectionState !== 'connected') this.retry('no connection');
+    }, CONNECT_TIMEOUT);
+  }
+
+  // watchConnection reports the connection and rebuilds it when it fails.
+  watchConnection(pc) {
+    if (pc !== this.pc || this.closed) return;
+    clearTimeout(this.graceTimer);
+    switch (pc.connectionState) {
+      case 'connected':
+        clearTimeout(this.connectTimer);
+        this.backoff = BACKOFF_MIN;
+        this.onState('playing', '');
+        break;
+      case 'disconnected':
+        this.onState('connecting', 'connection interrupted…');
+        this.graceTimer = setTimeout(() => this.retry('connection lost'), DISCONNECT_GRACE);
+        break;
+      case 'failed':
+        this.retry('connection failed');
+        break;
+      default:
+    }
+  }
+
+  // retry schedules the next attempt after the current backoff, doubling it.
+  retry(why) {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.teardown();
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX);
+    this.onState('retrying', `${why}; retrying in ${Math.round(wait / 1000)} s`);
+    this.retryTimer = setTimeout(() => this.connect(), wait);
+  }
+
+  // teardown closes the PeerConnection and releases the WHEP resource.
+  teardown() {
+    clearTimeout(this.graceTimer);
+    clearTimeout(this.connectTimer);
+    release(this.location, this.token());
+    this.location = '';
+    if (this.pc) {
+      this.pc.onconnectionstatechange = null;
+      this.pc.close();
+      this.pc = null;
+    }
+  }
+
+  /** stats reads the inbound video statistics (getStats). */
+  async stats() {
+    const out = {state: this.pc ? this.pc.connectionState : 'none', framesDecoded: 0, frameWidth: 0, frameHeight: 0, codec: ''};
+    if (!this.pc) return out;
+    const report = await this.pc.getStats();
+    report.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        out.framesDecoded = s.framesDecoded || 0;
+        out.frameWidth = s.frameWidth || 0;
+        out.frameHeight = s.frameHeight || 0;
+        const c = s.codecId && report.get(s.codecId);
+        out.codec = c ? c.mimeType : '';
+      }
+    });
+    return out;
+  }
+}
+
+// release DELETEs a WHEP session resource (best effort: the gateway also ends idle ones).
+function release(location, bearer) {
+  if (!location) return;
+  fetch(location, {method: 'DELETE', headers: {Authorization: `Bearer ${bearer}`}}).catch(() => {});
+}
+
+// gathered resolves when ICE gathering completes (non-trickle WHEP).
+function gathered(pc) {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    const done = () => {
+      if (pc.iceGatheringState === 'complete') resolve();
+    };
+    pc.addEventListener('icegatheringstatechange', done);
+  });
+}
+
+// refusal turns a WHEP answer other than 201 into an Error; permanent ones stop retrying.
+function refusal(status, body) {
+  const text = errorText(body);
+  let e;
+  switch (status) {
+    case 415:
+      e = new Error(`This browser cannot play the camera's codec: ${text}`);
+      e.permanent = true;
+      break;
+    case 403:
+      e = new Error(`Not allowed to watch this camera: ${text}`);
+      e.permanent = true;
+      break;
+    case 401:
+      e = new Error('Session ended: sign in again');
+      e.permanent = true;
+      break;
+    default:
+      e = new Error(`gateway answered ${status}${text ? `: ${text}` : ''}`);
+  }
+  e.status = status;
+  return e;
+}
+
+// errorText reads a WHEP error body, JSON {"error"} or plain text.
+function errorText(body) {
+  const t = (body || '').trim();
+  try { return JSON.parse(t).error || t; } catch { return t; }
+}
+
+/** stats is the test hook drivers/peers calls: the statistics of the player with key. */
+async function stats(key) {
+  const p = players.get(key);
+  if (!p) return {state: 'none', framesDecoded: 0, frameWidth: 0, frameHeight: 0, codec: ''};
+  return p.stats();
+}
+
+window.stats = stats;
+window.argus = Object.assign(window.argus || {}, {players});
