@@ -20,7 +20,7 @@ import (
 )
 
 // consoleUsers are the config's users of TestConsoleEndToEnd; passwords are "<name> password".
-func consoleUsers(t *testing.T) string {
+func consoleUsers(t testing.TB) string {
 	out := "users:\n"
 	for _, u := range []struct{ name, role, sites string }{{"river-op", "operator", "[riverside]"}, {"root", "admin", `["*"]`}} {
 		h, _ := bcrypt.GenerateFromPassword([]byte(u.name+" password"), bcrypt.MinCost)
@@ -30,7 +30,7 @@ func consoleUsers(t *testing.T) string {
 }
 
 // call sends a JSON request with a bearer token and decodes the answer into out (if not nil).
-func call(t *testing.T, method, url, token string, body any, out any) int {
+func call(t testing.TB, method, url, token string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -54,7 +54,7 @@ func call(t *testing.T, method, url, token string, body any, out any) int {
 	return resp.StatusCode
 }
 
-func login(t *testing.T, httpURL, user string) string {
+func login(t testing.TB, httpURL, user string) string {
 	t.Helper()
 	var out struct{ Token string }
 	if st := call(t, "POST", httpURL+"/api/login", "", map[string]string{"user": user, "password": user + " password"}, &out); st != 200 {
@@ -64,7 +64,7 @@ func login(t *testing.T, httpURL, user string) string {
 }
 
 // events follows /api/events and returns its events as "name data".
-func events(t *testing.T, url, token string) <-chan string {
+func events(t testing.TB, url, token string) <-chan string {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/events", nil)
@@ -92,7 +92,7 @@ func events(t *testing.T, url, token string) <-chan string {
 
 // awaitAll reads events until, for each {prefix, has} pair, one started
 // with prefix and contained has, in any order.
-func awaitAll(t *testing.T, ch <-chan string, want ...[]string) {
+func awaitAll(t testing.TB, ch <-chan string, want ...[]string) {
 	t.Helper()
 	timeout := time.After(15 * time.Second)
 	for len(want) > 0 {
@@ -108,7 +108,7 @@ func awaitAll(t *testing.T, ch <-chan string, want ...[]string) {
 }
 
 // await reads events until one starts with prefix and contains has.
-func await(t *testing.T, ch <-chan string, prefix, has string) string {
+func await(t testing.TB, ch <-chan string, prefix, has string) string {
 	t.Helper()
 	timeout := time.After(15 * time.Second)
 	for {

@@ -27,7 +27,7 @@ const (
 
 // writeConfig writes a gateway config with a store in the test's temporary
 // directory (never var/ of the source tree) after the given YAML.
-func writeConfig(t *testing.T, yaml string) string {
+func writeConfig(t testing.TB, yaml string) string {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "gateway.yaml")
@@ -41,7 +41,7 @@ func writeConfig(t *testing.T, yaml string) string {
 // startGateway runs the gateway with a config of tokens (passed as -tokens,
 // the former name of -config) until the test ends and returns its HTTP and
 // MQTT URLs and its log.
-func startGateway(t *testing.T, more ...string) (httpURL, mqttURL string, log *peers.LogBuffer) {
+func startGateway(t testing.TB, more ...string) (httpURL, mqttURL string, log *peers.LogBuffer) {
 	t.Helper()
 	tokens := writeConfig(t, `tokens:
   - {name: edge-demo, role: edge, sites: ["*"], edge: edge-demo, token_env: T_EDGE}
