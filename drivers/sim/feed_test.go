@@ -35,7 +35,10 @@ func TestSendAllocations(t *testing.T) {
 				n++
 			}
 		})
-		if allocs > float64(packets) {
+		// AllocsPerRun counts the whole process: the server's own goroutines
+		// may allocate a few times meanwhile. One allocation more per packet
+		// in our path would still double the count.
+		if allocs > float64(packets+packets/10) {
 			t.Fatalf("corrupt %v: %v allocations for a loop of %d packets", frac, allocs, packets)
 		}
 		t.Logf("corrupt %v: %v allocations for a loop of %d packets", frac, allocs, packets)
