@@ -52,38 +52,38 @@ func init() {
 	detect.Register(SmokeName, func(s detect.Settings) (detect.Detector, error) { return NewSmoke(s) })
 }
 
-// small is the downscaled colour picture both detectors start from.
+// small is the downscaled colour picture both detectors start from: the
+// frame's own small picture when it has one (made once for every
+// detector), else a shrunk copy of its BGR plane.
 type small struct {
 	size  image.Point
 	masks []detect.Polygon
 	mask  []byte
-	mat   gocv.Mat
-	bgr   []byte
+	mat   gocv.Mat // the shrunk copy, when the frame had no small picture
+	copy  []byte   // mat's pixels
+	bgr   []byte   // the picture: the frame's (valid during Detect only) or copy
+	gray  []byte   // the frame's small luma; nil when shrunk here
 }
 
 func newSmall(masks []detect.Polygon) small {
 	return small{masks: masks, mat: gocv.NewMat()}
 }
 
-// load shrinks f's BGR plane; ok is false on an idle-mode frame, resized
-// is true when the size changed (state must start over).
+// load takes f's small picture or shrinks its BGR plane; ok is false on an
+// idle-mode frame, resized is true when the size changed (state must
+// start over).
 func (s *small) load(f *frame.Frame) (ok, resized bool, err error) {
 	if err := picture.Check(f); err != nil {
 		return false, false, err
 	}
-	if f.BGR == nil {
+	if !picture.HasColour(f) {
 		return false, false, nil
 	}
-	m, err := picture.BGR(f)
-	if err != nil {
-		return false, false, err
-	}
-	defer m.Close()
-	sz := picture.Fit(f.Width, f.Height, Width)
-	if err := picture.Shrink(m, &s.mat, sz); err != nil {
-		return false, false, err
-	}
-	if s.bgr, err = picture.Bytes(s.mat, s.bgr); err != nil {
+	var sz image.Point
+	if picture.Small(f, Width, true) {
+		sz = image.Pt(f.Small.Width, f.Small.Height)
+		s.bgr, s.gray = f.Small.BGR, f.Small.Gray
+	} else if sz, err = s.shrink(f); err != nil {
 		return false, false, err
 	}
 	if sz != s.size {
@@ -92,6 +92,24 @@ func (s *small) load(f *frame.Frame) (ok, resized bool, err error) {
 		return true, true, nil
 	}
 	return true, false, nil
+}
+
+// shrink makes the small picture from f's full-size BGR plane.
+func (s *small) shrink(f *frame.Frame) (image.Point, error) {
+	m, err := picture.BGR(f)
+	if err != nil {
+		return image.Point{}, err
+	}
+	defer m.Close()
+	sz := picture.Fit(f.Width, f.Height, Width)
+	if err := picture.Shrink(m, &s.mat, sz); err != nil {
+		return image.Point{}, err
+	}
+	if s.copy, err = picture.Bytes(s.mat, s.copy); err != nil {
+		return image.Point{}, err
+	}
+	s.bgr, s.gray = s.copy, nil
+	return sz, nil
 }
 
 func (s *small) close() {

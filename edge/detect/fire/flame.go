@@ -45,6 +45,9 @@ func NewFire(s detect.Settings) (*Fire, error) {
 	return &Fire{pic: newSmall(s.Masks), minArea: s.MinArea}, nil
 }
 
+// SmallPicture is true: the frame's small picture is all it needs.
+func (d *Fire) SmallPicture() bool { return true }
+
 // Name is "fire".
 func (d *Fire) Name() string { return FireName }
 

@@ -43,7 +43,8 @@ type Smoke struct {
 	lapAbs  gocv.Mat
 	bgLum   []float32
 	bgLap   []float32
-	lum     []byte
+	lum     []byte // the small luma: the frame's (during Detect) or lumCopy
+	lumCopy []byte
 	tex     []byte
 	hold    []uint8
 	bin     []byte
@@ -72,6 +73,9 @@ func NewSmoke(s detect.Settings) (*Smoke, error) {
 	return &Smoke{pic: newSmall(s.Masks), minArea: s.MinArea,
 		gray: gocv.NewMat(), lap: gocv.NewMat(), lapAbs: gocv.NewMat()}, nil
 }
+
+// SmallPicture is true: the frame's small picture is all it needs.
+func (d *Smoke) SmallPicture() bool { return true }
 
 // Name is "smoke".
 func (d *Smoke) Name() string { return SmokeName }
@@ -161,20 +165,34 @@ func (d *Smoke) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, erro
 	return d.follow(rects, areas, now), nil
 }
 
-// texture computes the small picture's luma and its local texture (the
-// absolute Laplacian, box-blurred), both 8-bit.
+// texture computes the small picture's luma (the frame's small luma when
+// it has one) and its local texture (the absolute Laplacian,
+// box-blurred), both 8-bit.
 func (d *Smoke) texture() error {
-	if d.pic.mat.Empty() {
-		return fmt.Errorf("empty picture")
+	gray := d.gray
+	if d.pic.gray != nil {
+		m, err := gocv.NewMatFromBytes(d.pic.size.Y, d.pic.size.X, gocv.MatTypeCV8U, d.pic.gray)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		gray = m
+		d.lum = d.pic.gray
+	} else {
+		if d.pic.mat.Empty() {
+			return fmt.Errorf("empty picture")
+		}
+		gocv.CvtColor(d.pic.mat, &d.gray, gocv.ColorBGRToGray)
+		var err error
+		if d.lumCopy, err = bytesOf(d.gray, d.lumCopy); err != nil {
+			return err
+		}
+		d.lum = d.lumCopy
 	}
-	gocv.CvtColor(d.pic.mat, &d.gray, gocv.ColorBGRToGray)
-	var err error
-	if d.lum, err = bytesOf(d.gray, d.lum); err != nil {
-		return err
-	}
-	gocv.Laplacian(d.gray, &d.lap, gocv.MatTypeCV16S, 3, 1, 0, gocv.BorderReplicate)
+	gocv.Laplacian(gray, &d.lap, gocv.MatTypeCV16S, 3, 1, 0, gocv.BorderReplicate)
 	gocv.ConvertScaleAbs(d.lap, &d.lapAbs, 1, 0)
 	gocv.Blur(d.lapAbs, &d.lap, image.Pt(5, 5))
+	var err error
 	d.tex, err = bytesOf(d.lap, d.tex)
 	return err
 }
