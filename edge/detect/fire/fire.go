@@ -118,49 +118,57 @@ func (s *small) close() {
 	}
 }
 
-// masked tells whether pixel i is ignored.
-func (s *small) masked(i int) bool { return s.mask != nil && s.mask[i] != 0 }
+// region is one 8-connected region of a binary map.
+type region struct {
+	rect  image.Rectangle
+	area  int
+	label uint16 // its value in the label map
+}
 
-// components labels the 8-connected regions of a binary map (0/255) of
-// the small size and returns their bounding boxes and pixel counts,
-// ignoring those under minPixels.
-func components(bin []byte, sz image.Point, minPixels int) ([]image.Rectangle, []int, []int32, error) {
+// labeller finds the 8-connected regions of binary maps (0/255) of the
+// small size. Its Mats live from frame to frame: new ones each frame
+// cost more than the labelling.
+type labeller struct {
+	labels, stats, centroids gocv.Mat
+}
+
+func newLabeller() labeller {
+	return labeller{labels: gocv.NewMat(), stats: gocv.NewMat(), centroids: gocv.NewMat()}
+}
+
+func (l *labeller) close() {
+	for _, m := range []*gocv.Mat{&l.labels, &l.stats, &l.centroids} {
+		if m.Ptr() != nil {
+			m.Close()
+		}
+	}
+}
+
+// find returns the regions of at least minPixels and the label map, valid
+// until the next call.
+func (l *labeller) find(bin []byte, sz image.Point, minPixels int) ([]region, []uint16, error) {
 	m, err := gocv.NewMatFromBytes(sz.Y, sz.X, gocv.MatTypeCV8U, bin)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("components: %w", err)
+		return nil, nil, fmt.Errorf("components: %w", err)
 	}
 	defer m.Close()
-	labels, stats, centroids := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-	defer labels.Close()
-	defer stats.Close()
-	defer centroids.Close()
 	// 16-bit labels: a 320-px picture has far fewer than 65536 regions.
-	n := gocv.ConnectedComponentsWithStatsWithParams(m, &labels, &stats, &centroids, 8, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
-	var rects []image.Rectangle
-	var areas []int
-	ids := make([]int32, n) // label -> index in rects + 1, 0 = dropped
-	for l := 1; l < n; l++ {
-		area := int(stats.GetIntAt(l, int(gocv.CC_STAT_AREA)))
+	n := gocv.ConnectedComponentsWithStatsWithParams(m, &l.labels, &l.stats, &l.centroids, 8, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
+	var out []region
+	for k := 1; k < n; k++ {
+		area := int(l.stats.GetIntAt(k, int(gocv.CC_STAT_AREA)))
 		if area < minPixels {
 			continue
 		}
-		x, y := int(stats.GetIntAt(l, int(gocv.CC_STAT_LEFT))), int(stats.GetIntAt(l, int(gocv.CC_STAT_TOP)))
-		w, h := int(stats.GetIntAt(l, int(gocv.CC_STAT_WIDTH))), int(stats.GetIntAt(l, int(gocv.CC_STAT_HEIGHT)))
-		rects = append(rects, image.Rect(x, y, x+w, y+h))
-		areas = append(areas, area)
-		ids[l] = int32(len(rects))
+		x, y := int(l.stats.GetIntAt(k, int(gocv.CC_STAT_LEFT))), int(l.stats.GetIntAt(k, int(gocv.CC_STAT_TOP)))
+		w, h := int(l.stats.GetIntAt(k, int(gocv.CC_STAT_WIDTH))), int(l.stats.GetIntAt(k, int(gocv.CC_STAT_HEIGHT)))
+		out = append(out, region{rect: image.Rect(x, y, x+w, y+h), area: area, label: uint16(k)})
 	}
-	lab, err := labels.DataPtrUint16()
+	lab, err := l.labels.DataPtrUint16()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("components: %w", err)
+		return nil, nil, fmt.Errorf("components: %w", err)
 	}
-	out := make([]int32, len(lab))
-	for i, l := range lab {
-		if l > 0 && int(l) < n {
-			out[i] = ids[l]
-		}
-	}
-	return rects, areas, out, nil
+	return out, lab, nil
 }
 
 // minPixels converts a MinArea fraction to pixels of the small size.
