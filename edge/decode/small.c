@@ -8,10 +8,28 @@
 // over its luma and chroma, instead of a full-size BGR conversion (6 MB
 // written) that each detector then shrinks again.
 
+// row_average writes the averages of k consecutive column sums (pixels of
+// ch channels) over n = k*k pixels, rounded: (s + n/2) * inv >> 32 is
+// exactly (s + n/2) / n for inv = 2^32/n + 1 and sums under 2^32/n.
+static inline __attribute__((always_inline)) void row_average(const uint16_t *acc, int sw, int ch, int k,
+		uint32_t n, uint64_t inv, uint8_t *out) {
+	for (int x = 0; x < sw; x++) {
+		const uint16_t *a = acc + (size_t)x * k * ch;
+		for (int c = 0; c < ch; c++) {
+			uint32_t s = n / 2;
+			for (int j = 0; j < k; j++) {
+				s += a[j * ch + c];
+			}
+			out[x * ch + c] = (uint8_t)((s * inv) >> 32);
+		}
+	}
+}
+
 // argus_box averages a packed picture of ch channels over k×k blocks into
 // dst, (w/k)×(h/k) pixels; edges narrower than a block are left out.
 // Columns are summed over the block's rows first (a loop the compiler
-// vectorises), then k sums are added along the row.
+// vectorises), then k sums are added along the row, unrolled for the
+// usual luma and chroma scales (1080p: 6 and 3, 720p: 4 and 2).
 void argus_box(const uint8_t *src, int stride, int w, int h, int ch, int k, uint8_t *dst) {
 	int sw = w / k, sh = h / k, rw = sw * k * ch;
 	if (sw <= 0 || sh <= 0) {
@@ -22,9 +40,7 @@ void argus_box(const uint8_t *src, int stride, int w, int h, int ch, int k, uint
 		return;
 	}
 	uint32_t n = (uint32_t)(k * k);
-	// (s + n/2) * inv >> 24 is s/n rounded: s < 2^24/n... kept exact
-	// enough for 8-bit output by the +1.
-	uint64_t inv = ((uint64_t)1 << 24) / n + 1;
+	uint64_t inv = ((uint64_t)1 << 32) / n + 1;
 	for (int y = 0; y < sh; y++) {
 		const uint8_t *row = src + (size_t)y * k * stride;
 		for (int x = 0; x < rw; x++) {
@@ -37,15 +53,12 @@ void argus_box(const uint8_t *src, int stride, int w, int h, int ch, int k, uint
 			}
 		}
 		uint8_t *out = dst + (size_t)y * sw * ch;
-		for (int x = 0; x < sw; x++) {
-			const uint16_t *a = acc + (size_t)x * k * ch;
-			for (int c = 0; c < ch; c++) {
-				uint32_t s = 0;
-				for (int j = 0; j < k; j++) {
-					s += a[j * ch + c];
-				}
-				out[x * ch + c] = (uint8_t)(((s + n / 2) * inv) >> 24);
-			}
+		switch (ch == 1 ? k : 0) {
+		case 2: row_average(acc, sw, 1, 2, n, inv, out); break;
+		case 3: row_average(acc, sw, 1, 3, n, inv, out); break;
+		case 4: row_average(acc, sw, 1, 4, n, inv, out); break;
+		case 6: row_average(acc, sw, 1, 6, n, inv, out); break;
+		default: row_average(acc, sw, ch, k, n, inv, out);
 		}
 	}
 	free(acc);

@@ -28,7 +28,7 @@ func boxRef(p []byte, w, h, ch, k int) []byte {
 }
 
 // TestSmall checks the small picture against an average of the full-size
-// planes, for the path from libav's 4:2:0 planes (1280x720, scale 4) and
+// planes, for the path from libav's 4:2:0 planes (1280x720 and 1920x1080, scales 4 and 6) and
 // the fallbacks (an odd scale, 4:4:4, 10 bits), and that leaving out the
 // full BGR changes nothing else and Colour brings it back identical.
 func TestSmall(t *testing.T) {
@@ -38,6 +38,7 @@ func TestSmall(t *testing.T) {
 		w, h, k          int
 	}{
 		{"420", "h264", "testsrc=size=1280x720:rate=25:duration=0.12", nil, 1280, 720, 4},
+		{"1080p", "h264", "testsrc=size=1920x1080:rate=25:duration=0.08", nil, 1920, 1080, 6},
 		{"odd-scale", "h264", "testsrc=size=960x540:rate=25:duration=0.12", nil, 960, 540, 3},
 		{"444", "h264", "testsrc=size=640x360:rate=25:duration=0.12", []string{"-pix_fmt", "yuv444p"}, 640, 360, 2},
 		{"10bit", "h265", "testsrc=size=640x360:rate=25:duration=0.12", []string{"-pix_fmt", "yuv420p10le"}, 640, 360, 2},
