@@ -77,6 +77,9 @@ func (d *Decoder) small(out *frame.Frame, colour, luma8 bool) error {
 	w, h := out.Width, out.Height
 	k := frame.SmallScale(w, h)
 	sw, sh := w/k, h/k
+	if sw == 0 || sh == 0 {
+		return nil // a sliver (8x4000): no small picture; detectors shrink it themselves
+	}
 	s := frame.Small{Width: sw, Height: sh, Scale: k, Gray: d.bufs.get(&d.bufs.sGray, sw*sh)}
 	if colour {
 		s.BGR = d.bufs.get(&d.bufs.sBGR, sw*sh*3)

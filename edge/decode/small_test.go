@@ -102,6 +102,19 @@ func TestSmallIdle(t *testing.T) {
 	}
 }
 
+// TestSliver: a picture narrower than a block (8x4000: blocks of 13) has
+// no small picture, and no panic.
+func TestSliver(t *testing.T) {
+	us := units("h264", encode(t, "h264", "testsrc=size=8x4000:rate=25:duration=0.08", "-bf", "0"))
+	fs, _ := decodeAll(t, newDecoder(t, "h264", Active), us)
+	if len(fs) == 0 {
+		t.Fatalf("no frames from %d units", len(us))
+	}
+	if f := fs[0]; f.Width != 8 || f.Small.Gray != nil || f.Small.BGR != nil || len(f.BGR) != 8*4000*3 {
+		t.Fatalf("%dx%d: small %dx%d, gray %d, bgr %d", f.Width, f.Height, f.Small.Width, f.Small.Height, len(f.Small.Gray), len(f.BGR))
+	}
+}
+
 func TestSmallScale(t *testing.T) {
 	for _, c := range []struct{ w, h, k int }{
 		{1920, 1080, 6}, {1280, 720, 4}, {768, 576, 3}, {320, 240, 1}, {100, 50, 1}, {1080, 1920, 6}, {3840, 2160, 12}, {321, 10, 2},
