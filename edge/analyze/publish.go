@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
+	"sync"
 
 	"github.com/rs/zerolog"
 
@@ -56,9 +57,12 @@ func snapshot(f *frame.Frame) []byte {
 	var img image.Image
 	switch {
 	case len(f.BGR) == f.Width*f.Height*3 && f.Width > 0:
-		rgba := image.NewRGBA(image.Rect(0, 0, f.Width, f.Height))
-		for i, j := 0, 0; i+2 < len(f.BGR); i, j = i+3, j+4 {
-			rgba.Pix[j], rgba.Pix[j+1], rgba.Pix[j+2], rgba.Pix[j+3] = f.BGR[i+2], f.BGR[i+1], f.BGR[i], 0xff
+		rgba := rgbaOf(f.Width, f.Height)
+		defer rgbas.Put(rgba)
+		pix, bgr := rgba.Pix[:4*f.Width*f.Height], f.BGR
+		for j := 0; j < len(pix); j += 4 {
+			p, q := pix[j:j+4:j+4], bgr[j/4*3:j/4*3+3:j/4*3+3]
+			p[0], p[1], p[2], p[3] = q[2], q[1], q[0], 0xff
 		}
 		img = rgba
 	case len(f.Gray) == f.Width*f.Height && f.Width > 0:
@@ -71,4 +75,16 @@ func snapshot(f *frame.Frame) []byte {
 		return nil
 	}
 	return b.Bytes()
+}
+
+// rgbas keeps snapshot pictures for the next: a new 8 MB picture per 1080p
+// snapshot cost more CPU (page faults, clearing) than the JPEG encoding.
+var rgbas sync.Pool
+
+// rgbaOf returns a w×h picture from rgbas, or a new one.
+func rgbaOf(w, h int) *image.RGBA {
+	if m, ok := rgbas.Get().(*image.RGBA); ok && m.Rect.Dx() == w && m.Rect.Dy() == h {
+		return m
+	}
+	return image.NewRGBA(image.Rect(0, 0, w, h))
 }

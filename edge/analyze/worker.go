@@ -77,7 +77,25 @@ func (w *worker) unit(u *media.Unit) {
 	w.analysed.Add(1)
 	dets := w.detect(f)
 	events := w.runner.Observe(w.cam.ID, f.Time, dets)
+	if starts(events) && f.BGR == nil && f.Small.BGR != nil {
+		// The snapshot is in colour at full size, which the detectors
+		// did without.
+		if err := w.dec.Colour(f); err != nil {
+			w.fail(err)
+		}
+	}
 	w.out.publish(w.cam, events, f)
+}
+
+// starts tells whether any event starts an anomaly (and so carries a
+// snapshot).
+func starts(events []rules.Event) bool {
+	for _, ev := range events {
+		if ev.State == rules.Start {
+			return true
+		}
+	}
+	return false
 }
 
 // advance decodes a unit without taking its picture out.
@@ -120,6 +138,7 @@ func (w *worker) decoder(u *media.Unit) error {
 	}
 	w.dec, w.codec = d, codec
 	w.dec.SetMode(decodeMode(w.pace.mode))
+	w.dec.SetFullBGR(w.detectors == nil || detect.FullBGR(w.detectors))
 	return nil
 }
 
@@ -181,6 +200,10 @@ func (w *worker) refreshDetectors() {
 		w.detectors[name] = d
 	}
 	w.version = v
+	if w.dec != nil {
+		// From the next frame on: this one went without if none needed it.
+		w.dec.SetFullBGR(detect.FullBGR(w.detectors))
+	}
 }
 
 func (w *worker) setMode(m Mode) {

@@ -63,7 +63,8 @@ func feed(b *testing.B, d *Decoder, us []*media.Unit, release bool) int {
 }
 
 // BenchmarkDecode1080p reports ms per decoded frame of one camera: active
-// (every frame, luma + BGR, with and without Release), decoding alone
+// (every frame, luma + BGR, with and without Release; with the small
+// picture's colour only), decoding alone
 // (every frame, luma only) and idle (keyframes, luma only).
 func BenchmarkDecode1080p(b *testing.B) {
 	_, us := bench1080p(b)
@@ -71,12 +72,14 @@ func BenchmarkDecode1080p(b *testing.B) {
 		name           string
 		mode           Mode
 		noBGR, release bool
+		small          bool // SetFullBGR(false): the small picture's colour only
 	}{
-		{"active", Active, false, false},
-		{"active-release", Active, false, true},
-		{"decode-only", Active, true, true},
-		{"idle", Idle, false, true},
-		{"idle-deblock", Idle, false, true},
+		{"active", Active, false, false, false},
+		{"active-release", Active, false, true, false},
+		{"active-small", Active, false, true, true},
+		{"decode-only", Active, true, true, false},
+		{"idle", Idle, false, true, false},
+		{"idle-deblock", Idle, false, true, false},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			if c.name == "idle-deblock" {
@@ -85,6 +88,7 @@ func BenchmarkDecode1080p(b *testing.B) {
 			}
 			d := newDecoder(b, "h264", c.mode)
 			d.noBGR = c.noBGR
+			d.SetFullBGR(!c.small)
 			frames := 0
 			b.ResetTimer()
 			for range b.N {

@@ -57,6 +57,7 @@ type Decoder struct {
 	camera string
 	codec  string
 	mode   atomic.Int32
+	full   atomic.Bool // Active frames carry the full-size BGR plane
 	bufs   pool
 
 	mu      sync.Mutex // serializes libav calls
@@ -66,6 +67,7 @@ type Decoder struct {
 	damaged bool // libav met bad data: reset it before the next keyframe
 	seq     int64
 	sent    [ring]unitMeta
+	kept    *frame.Frame // the picture argus_keep holds, for Colour
 
 	noBGR bool // benchmarks: time decoding alone in Active mode
 }
@@ -86,6 +88,7 @@ func New(camera, codec string) (*Decoder, error) {
 		return nil, fmt.Errorf("decode %s: %w", codec, err)
 	}
 	d := &Decoder{camera: camera, codec: codec, c: c, needKey: true}
+	d.full.Store(true)
 	d.setIdle(true)
 	return d, nil
 }
@@ -99,6 +102,14 @@ var skipLoopFilter C.int = 1
 // skips units until the next keyframe.
 func (d *Decoder) SetMode(m Mode) {
 	d.mode.Store(int32(m))
+}
+
+// SetFullBGR tells whether Active frames carry the full-size BGR plane
+// (the default) or only Small's: detectors that work on the small picture
+// do not need the full one, whose conversion costs more than the rest of
+// the picture's handling together. Colour makes it later for one frame.
+func (d *Decoder) SetFullBGR(full bool) {
+	d.full.Store(full)
 }
 
 // Mode returns the mode set last.

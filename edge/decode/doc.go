@@ -4,9 +4,14 @@
 //
 // A Decoder has two modes. Idle watches a camera cheaply: keyframes only,
 // luma only, with libav told to discard everything else. Active decodes every
-// frame and converts it to BGR with libswscale. Switching from Idle to Active
-// mid-stream skips units until the next keyframe, because a P-frame decoded
-// without its references is garbage that would look like motion.
+// frame and converts it to BGR with libswscale. Every picture also carries a
+// small one (frame.Small: block averages, longest side 320 px, in colour in
+// Active mode) made straight from libav's planes; SetFullBGR(false) leaves
+// the full-size BGR out for detectors that need only the small picture, and
+// Colour makes it afterwards for one frame (a snapshot). Switching from Idle
+// to Active mid-stream skips units until the next keyframe, because a
+// P-frame decoded without its references is garbage that would look like
+// motion.
 //
 // Corrupt input never crashes the process: units are checked before they
 // reach C (empty, larger than MaxUnitBytes), libav's failures come back as
@@ -21,8 +26,10 @@
 //
 // Memory: libav owns every C allocation and reuses its picture pool and the
 // decoder's padded input buffer, so a steady stream allocates nothing in C
-// per frame. Each Frame's Gray and BGR are Go slices the caller owns; handing
-// them back with Release lets the next frames reuse them.
+// per frame; without the full BGR, the last picture handed out stays
+// referenced (one more picture in libav's pool) until the next, for Colour.
+// Each Frame's planes are Go slices the caller owns; handing them back with
+// Release lets the next frames reuse them.
 //
 // decode imports drivers/media and edge/frame only.
 package decode

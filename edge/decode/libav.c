@@ -87,7 +87,8 @@ argus_dec *argus_open(int hevc, int *err) {
 	d->hevc = hevc;
 	d->pkt = av_packet_alloc();
 	d->frame = av_frame_alloc();
-	*err = d->pkt == NULL || d->frame == NULL ? ARGUS_ENOMEM : open_ctx(d);
+	d->last = av_frame_alloc();
+	*err = d->pkt == NULL || d->frame == NULL || d->last == NULL ? ARGUS_ENOMEM : open_ctx(d);
 	if (*err < 0) {
 		argus_close(d);
 		return NULL;
@@ -100,6 +101,7 @@ argus_dec *argus_open(int hevc, int *err) {
 // not outlive it.
 int argus_reset(argus_dec *d) {
 	av_frame_unref(d->frame);
+	av_frame_unref(d->last);
 	avcodec_free_context(&d->ctx);
 	return open_ctx(d);
 }
@@ -111,6 +113,8 @@ void argus_close(argus_dec *d) {
 	avcodec_free_context(&d->ctx);
 	av_packet_free(&d->pkt);
 	av_frame_free(&d->frame);
+	av_frame_free(&d->last);
+	av_freep(&d->uv);
 	av_buffer_unref(&d->in);
 	sws_freeContext(d->sws);
 	av_free(d);
@@ -182,6 +186,7 @@ int argus_receive(argus_dec *d) {
 
 void argus_flush(argus_dec *d) {
 	av_frame_unref(d->frame);
+	av_frame_unref(d->last);
 	if (d->ctx == NULL) {
 		return;
 	}
@@ -205,6 +210,8 @@ int argus_luma8(argus_dec *d) {
 	return c->plane == 0 && c->depth == 8 && c->step == 1 && c->offset == 0 && c->shift == 0;
 }
 
+static int convert_frame(argus_dec *d, AVFrame *f, uint8_t *dst, int dst_fmt);
+
 // argus_convert converts the frame into dst, packed with no padding, as
 // dst_fmt (AV_PIX_FMT_BGR24 or AV_PIX_FMT_GRAY8). dst is Go memory, passed as
 // a plain argument (cgo pins it for the call); the pointer array swscale
@@ -212,7 +219,25 @@ int argus_luma8(argus_dec *d) {
 // that holds Go pointers. The scaler is rebuilt only when the picture's size,
 // format or colour description change.
 int argus_convert(argus_dec *d, uint8_t *dst, int dst_fmt) {
-	AVFrame *f = d->frame;
+	return convert_frame(d, d->frame, dst, dst_fmt);
+}
+
+// argus_keep keeps the picture just received (a reference, no copy) for
+// argus_convert_last, dropping the one kept before.
+void argus_keep(argus_dec *d) {
+	av_frame_unref(d->last);
+	av_frame_ref(d->last, d->frame);
+}
+
+// argus_convert_last converts the kept picture to BGR24, as argus_convert.
+int argus_convert_last(argus_dec *d, uint8_t *dst) {
+	if (d->last->data[0] == NULL) {
+		return AVERROR(EINVAL);
+	}
+	return convert_frame(d, d->last, dst, AV_PIX_FMT_BGR24);
+}
+
+static int convert_frame(argus_dec *d, AVFrame *f, uint8_t *dst, int dst_fmt) {
 	int range = f->color_range == AVCOL_RANGE_JPEG;
 	int cs = f->colorspace;
 	if (d->sws == NULL || d->sws_w != f->width || d->sws_h != f->height || d->sws_fmt != f->format ||

@@ -1,6 +1,7 @@
 package decode
 
 // #cgo pkg-config: libavcodec libavutil libswscale
+// #cgo CFLAGS: -O3
 // #include "libav.h"
 import "C"
 
@@ -80,6 +81,36 @@ func plane(d *C.argus_dec, i, rows, width int) ([]byte, int) {
 		return nil, stride
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(f.data[i])), stride*(rows-1)+width), stride
+}
+
+// box averages a packed w×h picture of ch channels (Go memory) over k×k
+// blocks into dst, (w/k)×(h/k) pixels.
+func box(src []byte, w, h, ch, k int, dst []byte) {
+	C.argus_box((*C.uint8_t)(unsafe.Pointer(&src[0])), C.int(w*ch), C.int(w), C.int(h), C.int(ch), C.int(k),
+		(*C.uint8_t)(unsafe.Pointer(&dst[0])))
+}
+
+// small writes the decoded frame's luma averaged over k×k blocks into gray
+// and, with bgr not nil, its colour into bgr. It returns false when the
+// colour must come from a full-size conversion instead (see argus_small).
+func small(d *C.argus_dec, k int, gray, bgr []byte) (bool, error) {
+	var b *C.uint8_t
+	if bgr != nil {
+		b = (*C.uint8_t)(unsafe.Pointer(&bgr[0]))
+	}
+	code := C.argus_small(d, C.int(k), (*C.uint8_t)(unsafe.Pointer(&gray[0])), b)
+	if code < 0 {
+		return false, &avErr{op: "small picture", code: int(code)}
+	}
+	return code == 0, nil
+}
+
+// convertLast writes the picture kept by argus_keep into dst as BGR24.
+func convertLast(d *C.argus_dec, dst []byte) error {
+	if code := C.argus_convert_last(d, (*C.uint8_t)(unsafe.Pointer(&dst[0]))); code < 0 {
+		return &avErr{op: "convert", code: int(code), msg: lastLog(d)}
+	}
+	return nil
 }
 
 // convert writes the decoded frame into dst as packed BGR24 or GRAY8; dst

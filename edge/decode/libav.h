@@ -23,6 +23,9 @@ typedef struct argus_dec {
 	AVCodecContext *ctx;
 	AVPacket *pkt;       // reused for every send; never owns its buffer
 	AVFrame *frame;      // the decoded picture, owned by the decoder's pool
+	AVFrame *last;       // the last picture handed out, kept for argus_convert_last
+	uint8_t *uv;         // scratch for the small picture's chroma
+	int uv_size;
 	AVBufferRef *in;     // padded input buffer, reused while writable
 	struct SwsContext *sws;
 	int sws_w, sws_h, sws_fmt, sws_dst, sws_cs, sws_range;
@@ -41,6 +44,10 @@ int argus_receive(argus_dec *d);
 void argus_flush(argus_dec *d);
 int argus_luma8(argus_dec *d);
 int argus_convert(argus_dec *d, uint8_t *dst, int dst_fmt);
+void argus_keep(argus_dec *d);
+int argus_convert_last(argus_dec *d, uint8_t *dst);
+void argus_box(const uint8_t *src, int stride, int w, int h, int ch, int k, uint8_t *dst);
+int argus_small(argus_dec *d, int k, uint8_t *gray, uint8_t *bgr);
 int argus_strerror(int err, char *buf, int size);
 
 #endif

@@ -45,20 +45,92 @@ func (d *Decoder) picture(mode Mode) (*frame.Frame, error) {
 		Key:    u.Key,
 		Gray:   d.bufs.get(&d.bufs.gray, w*h),
 	}
-	if C.argus_luma8(d.c) != 0 {
+	luma8 := C.argus_luma8(d.c) != 0
+	if luma8 {
 		copyPlane(out.Gray, d, w, h)
 	} else if err := convert(d.c, out.Gray, false); err != nil {
 		d.Release(out)
 		return nil, err
 	}
-	if mode == Active && !d.noBGR {
+	colour := mode == Active && !d.noBGR
+	if colour && d.full.Load() {
 		out.BGR = d.bufs.get(&d.bufs.bgr, w*h*3)
 		if err := convert(d.c, out.BGR, true); err != nil {
 			d.Release(out)
 			return nil, err
 		}
 	}
+	if err := d.small(out, colour, luma8); err != nil {
+		d.Release(out)
+		return nil, err
+	}
+	if colour && out.BGR == nil {
+		C.argus_keep(d.c) // for Colour, should a snapshot want the full picture
+		d.kept = out
+	}
 	return out, nil
+}
+
+// small makes out.Small: from libav's planes when it can (8-bit luma, and
+// 4:2:0 for the colour), else by averaging out's full-size planes.
+func (d *Decoder) small(out *frame.Frame, colour, luma8 bool) error {
+	w, h := out.Width, out.Height
+	k := frame.SmallScale(w, h)
+	sw, sh := w/k, h/k
+	if sw == 0 || sh == 0 {
+		return nil // a sliver (8x4000): no small picture; detectors shrink it themselves
+	}
+	s := frame.Small{Width: sw, Height: sh, Scale: k, Gray: d.bufs.get(&d.bufs.sGray, sw*sh)}
+	if colour {
+		s.BGR = d.bufs.get(&d.bufs.sBGR, sw*sh*3)
+	}
+	out.Small = s
+	made := false
+	if luma8 {
+		var err error
+		if made, err = small(d.c, k, s.Gray, s.BGR); err != nil {
+			return err
+		}
+	} else {
+		box(out.Gray, w, h, 1, k, s.Gray)
+	}
+	if !colour || made {
+		return nil
+	}
+	full := out.BGR
+	if full == nil {
+		full = d.bufs.get(&d.bufs.bgr, w*h*3)
+		defer d.bufs.put(&d.bufs.bgr, full)
+		if err := convert(d.c, full, true); err != nil {
+			return err
+		}
+	}
+	box(full, w, h, 3, k, s.BGR)
+	return nil
+}
+
+// Colour gives f, the last picture Decode returned in Active mode, its
+// full-size BGR plane when SetFullBGR(false) left it out: for a snapshot,
+// which is rare. It does nothing when f has one already.
+func (d *Decoder) Colour(f *frame.Frame) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f.BGR != nil {
+		return nil
+	}
+	if d.c == nil {
+		return ErrClosed
+	}
+	if f != d.kept || f.Small.BGR == nil {
+		return d.errorf("colour: not the last active picture")
+	}
+	buf := d.bufs.get(&d.bufs.bgr, f.Width*f.Height*3)
+	if err := convertLast(d.c, buf); err != nil {
+		d.bufs.put(&d.bufs.bgr, buf)
+		return d.errorf("%w", err)
+	}
+	f.BGR = buf
+	return nil
 }
 
 // copyPlane packs libav's luma plane, whose rows may be padded, into dst.

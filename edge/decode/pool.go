@@ -15,8 +15,8 @@ const poolDepth = 4
 // second. It has its own lock: Release comes from detector goroutines and
 // must not wait for a decode.
 type pool struct {
-	mu        sync.Mutex
-	gray, bgr [][]byte
+	mu                     sync.Mutex
+	gray, bgr, sGray, sBGR [][]byte
 }
 
 // get returns a slice of n bytes from list, or a new one.
@@ -48,12 +48,14 @@ func (p *pool) put(list *[][]byte, b []byte) {
 
 // Release gives f's pixel slices back to the decoder for later frames. It
 // is optional (unreleased frames are garbage collected as usual), and after
-// it neither f's Gray nor BGR may be used by anyone.
+// it none of f's planes (Gray, BGR, Small's) may be used by anyone.
 func (d *Decoder) Release(f *frame.Frame) {
 	if f == nil {
 		return
 	}
 	d.bufs.put(&d.bufs.gray, f.Gray)
 	d.bufs.put(&d.bufs.bgr, f.BGR)
-	f.Gray, f.BGR = nil, nil
+	d.bufs.put(&d.bufs.sGray, f.Small.Gray)
+	d.bufs.put(&d.bufs.sBGR, f.Small.BGR)
+	f.Gray, f.BGR, f.Small.Gray, f.Small.BGR = nil, nil, nil, nil
 }

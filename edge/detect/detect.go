@@ -66,6 +66,24 @@ type Detector interface {
 	Close() error
 }
 
+// SmallPicture is implemented by detectors that look at a frame's small
+// picture (frame.Small) only: when all of a camera's detectors do, the
+// decoder leaves the full-size BGR plane out.
+type SmallPicture interface {
+	// SmallPicture tells that the detector needs no full-size BGR plane.
+	SmallPicture() bool
+}
+
+// FullBGR tells whether any of ds needs the full-size BGR plane.
+func FullBGR(ds map[string]Detector) bool {
+	for _, d := range ds {
+		if s, ok := d.(SmallPicture); !ok || !s.SmallPicture() {
+			return true
+		}
+	}
+	return false
+}
+
 // Settings are the knobs an operator tunes per camera in a site's rules.
 // Each detector reads the ones it needs and documents them.
 type Settings struct {

@@ -52,38 +52,38 @@ func init() {
 	detect.Register(SmokeName, func(s detect.Settings) (detect.Detector, error) { return NewSmoke(s) })
 }
 
-// small is the downscaled colour picture both detectors start from.
+// small is the downscaled colour picture both detectors start from: the
+// frame's own small picture when it has one (made once for every
+// detector), else a shrunk copy of its BGR plane.
 type small struct {
 	size  image.Point
 	masks []detect.Polygon
 	mask  []byte
-	mat   gocv.Mat
-	bgr   []byte
+	mat   gocv.Mat // the shrunk copy, when the frame had no small picture
+	copy  []byte   // mat's pixels
+	bgr   []byte   // the picture: the frame's (valid during Detect only) or copy
+	gray  []byte   // the frame's small luma; nil when shrunk here
 }
 
 func newSmall(masks []detect.Polygon) small {
 	return small{masks: masks, mat: gocv.NewMat()}
 }
 
-// load shrinks f's BGR plane; ok is false on an idle-mode frame, resized
-// is true when the size changed (state must start over).
+// load takes f's small picture or shrinks its BGR plane; ok is false on an
+// idle-mode frame, resized is true when the size changed (state must
+// start over).
 func (s *small) load(f *frame.Frame) (ok, resized bool, err error) {
 	if err := picture.Check(f); err != nil {
 		return false, false, err
 	}
-	if f.BGR == nil {
+	if !picture.HasColour(f) {
 		return false, false, nil
 	}
-	m, err := picture.BGR(f)
-	if err != nil {
-		return false, false, err
-	}
-	defer m.Close()
-	sz := picture.Fit(f.Width, f.Height, Width)
-	if err := picture.Shrink(m, &s.mat, sz); err != nil {
-		return false, false, err
-	}
-	if s.bgr, err = picture.Bytes(s.mat, s.bgr); err != nil {
+	var sz image.Point
+	if picture.Small(f, Width, true) {
+		sz = image.Pt(f.Small.Width, f.Small.Height)
+		s.bgr, s.gray = f.Small.BGR, f.Small.Gray
+	} else if sz, err = s.shrink(f); err != nil {
 		return false, false, err
 	}
 	if sz != s.size {
@@ -94,55 +94,81 @@ func (s *small) load(f *frame.Frame) (ok, resized bool, err error) {
 	return true, false, nil
 }
 
+// shrink makes the small picture from f's full-size BGR plane.
+func (s *small) shrink(f *frame.Frame) (image.Point, error) {
+	m, err := picture.BGR(f)
+	if err != nil {
+		return image.Point{}, err
+	}
+	defer m.Close()
+	sz := picture.Fit(f.Width, f.Height, Width)
+	if err := picture.Shrink(m, &s.mat, sz); err != nil {
+		return image.Point{}, err
+	}
+	if s.copy, err = picture.Bytes(s.mat, s.copy); err != nil {
+		return image.Point{}, err
+	}
+	s.bgr, s.gray = s.copy, nil
+	return sz, nil
+}
+
 func (s *small) close() {
 	if s.mat.Ptr() != nil {
 		s.mat.Close()
 	}
 }
 
-// masked tells whether pixel i is ignored.
-func (s *small) masked(i int) bool { return s.mask != nil && s.mask[i] != 0 }
+// region is one 8-connected region of a binary map.
+type region struct {
+	rect  image.Rectangle
+	area  int
+	label uint16 // its value in the label map
+}
 
-// components labels the 8-connected regions of a binary map (0/255) of
-// the small size and returns their bounding boxes and pixel counts,
-// ignoring those under minPixels.
-func components(bin []byte, sz image.Point, minPixels int) ([]image.Rectangle, []int, []int32, error) {
+// labeller finds the 8-connected regions of binary maps (0/255) of the
+// small size. Its Mats live from frame to frame: new ones each frame
+// cost more than the labelling.
+type labeller struct {
+	labels, stats, centroids gocv.Mat
+}
+
+func newLabeller() labeller {
+	return labeller{labels: gocv.NewMat(), stats: gocv.NewMat(), centroids: gocv.NewMat()}
+}
+
+func (l *labeller) close() {
+	for _, m := range []*gocv.Mat{&l.labels, &l.stats, &l.centroids} {
+		if m.Ptr() != nil {
+			m.Close()
+		}
+	}
+}
+
+// find returns the regions of at least minPixels and the label map, valid
+// until the next call.
+func (l *labeller) find(bin []byte, sz image.Point, minPixels int) ([]region, []uint16, error) {
 	m, err := gocv.NewMatFromBytes(sz.Y, sz.X, gocv.MatTypeCV8U, bin)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("components: %w", err)
+		return nil, nil, fmt.Errorf("components: %w", err)
 	}
 	defer m.Close()
-	labels, stats, centroids := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-	defer labels.Close()
-	defer stats.Close()
-	defer centroids.Close()
 	// 16-bit labels: a 320-px picture has far fewer than 65536 regions.
-	n := gocv.ConnectedComponentsWithStatsWithParams(m, &labels, &stats, &centroids, 8, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
-	var rects []image.Rectangle
-	var areas []int
-	ids := make([]int32, n) // label -> index in rects + 1, 0 = dropped
-	for l := 1; l < n; l++ {
-		area := int(stats.GetIntAt(l, int(gocv.CC_STAT_AREA)))
+	n := gocv.ConnectedComponentsWithStatsWithParams(m, &l.labels, &l.stats, &l.centroids, 8, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
+	var out []region
+	for k := 1; k < n; k++ {
+		area := int(l.stats.GetIntAt(k, int(gocv.CC_STAT_AREA)))
 		if area < minPixels {
 			continue
 		}
-		x, y := int(stats.GetIntAt(l, int(gocv.CC_STAT_LEFT))), int(stats.GetIntAt(l, int(gocv.CC_STAT_TOP)))
-		w, h := int(stats.GetIntAt(l, int(gocv.CC_STAT_WIDTH))), int(stats.GetIntAt(l, int(gocv.CC_STAT_HEIGHT)))
-		rects = append(rects, image.Rect(x, y, x+w, y+h))
-		areas = append(areas, area)
-		ids[l] = int32(len(rects))
+		x, y := int(l.stats.GetIntAt(k, int(gocv.CC_STAT_LEFT))), int(l.stats.GetIntAt(k, int(gocv.CC_STAT_TOP)))
+		w, h := int(l.stats.GetIntAt(k, int(gocv.CC_STAT_WIDTH))), int(l.stats.GetIntAt(k, int(gocv.CC_STAT_HEIGHT)))
+		out = append(out, region{rect: image.Rect(x, y, x+w, y+h), area: area, label: uint16(k)})
 	}
-	lab, err := labels.DataPtrUint16()
+	lab, err := l.labels.DataPtrUint16()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("components: %w", err)
+		return nil, nil, fmt.Errorf("components: %w", err)
 	}
-	out := make([]int32, len(lab))
-	for i, l := range lab {
-		if l > 0 && int(l) < n {
-			out[i] = ids[l]
-		}
-	}
-	return rects, areas, out, nil
+	return out, lab, nil
 }
 
 // minPixels converts a MinArea fraction to pixels of the small size.

@@ -33,7 +33,9 @@ type Fire struct {
 	frames  int
 	on      []uint8 // per pixel: frames in the window with flame colour
 	flips   []uint8 // per pixel: switches in the window
-	bin     []byte
+	bin     []byte  // pixels that may be part of a fire: 255
+	lit     int     // how many there are
+	labels  labeller
 }
 
 // NewFire makes a fire detector; it reads MinArea (default 0.0005) and
@@ -42,15 +44,19 @@ func NewFire(s detect.Settings) (*Fire, error) {
 	if s.MinArea < 0 || s.MinArea > 1 {
 		return nil, fmt.Errorf("fire: min_area %v out of 0..1", s.MinArea)
 	}
-	return &Fire{pic: newSmall(s.Masks), minArea: s.MinArea}, nil
+	return &Fire{pic: newSmall(s.Masks), minArea: s.MinArea, labels: newLabeller()}, nil
 }
+
+// SmallPicture is true: the frame's small picture is all it needs.
+func (d *Fire) SmallPicture() bool { return true }
 
 // Name is "fire".
 func (d *Fire) Name() string { return FireName }
 
-// Close frees the detector's Mat; idempotent.
+// Close frees the detector's Mats; idempotent.
 func (d *Fire) Close() error {
 	d.pic.close()
+	d.labels.close()
 	return nil
 }
 
@@ -79,27 +85,7 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 		d.next, d.frames = 0, 0
 		d.minPx = minPixels(d.minArea, d.pic.size, DefaultFireArea)
 	}
-	// The ring slot about to be overwritten is the oldest map; the one
-	// before it the newest. Counts are kept up to date incrementally.
-	old := d.masks[d.next]
-	oldNext := d.masks[(d.next+1)%Window]
-	prev := d.masks[(d.next+Window-1)%Window]
-	bgr := d.pic.bgr
-	for i := 0; i < n; i++ {
-		var m byte
-		if !d.pic.masked(i) && flame(bgr[3*i], bgr[3*i+1], bgr[3*i+2]) {
-			m = 1
-		}
-		if d.frames >= Window {
-			d.on[i] -= old[i]
-			d.flips[i] -= old[i] ^ oldNext[i]
-		}
-		d.on[i] += m
-		if d.frames > 0 {
-			d.flips[i] += m ^ prev[i]
-		}
-		old[i] = m
-	}
+	d.add(n)
 	d.next = (d.next + 1) % Window
 	d.frames++
 	if d.frames < Window {
@@ -108,41 +94,86 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	return d.regions()
 }
 
+// add puts the small picture's flame-colour map into the window. The ring
+// slot about to be overwritten is the oldest map; the one before it the
+// newest. Counts are kept up to date incrementally, and the map of pixels
+// that may belong to a fire (flame colour for a quarter of the window, or
+// flickering) with them.
+func (d *Fire) add(n int) {
+	old := d.masks[d.next][:n]
+	oldNext := d.masks[(d.next+1)%Window][:n]
+	prev := d.masks[(d.next+Window-1)%Window][:n]
+	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
+	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
+	full, first := d.frames >= Window, d.frames == 0
+	lit := 0
+	for i := range n {
+		p := bgr[3*i : 3*i+3 : 3*i+3]
+		var m byte
+		if flame(p[0], p[1], p[2]) && (mask == nil || mask[i] == 0) {
+			m = 1
+		}
+		c, f := on[i], flips[i]
+		if full {
+			c -= old[i]
+			f -= old[i] ^ oldNext[i]
+		}
+		c += m
+		if !first {
+			f += m ^ prev[i]
+		}
+		on[i], flips[i], old[i] = c, f, m
+		var b byte
+		if c >= Window/4 || (c > 0 && f >= 2) {
+			b = 255
+			lit++
+		}
+		bin[i] = b
+	}
+	d.lit = lit
+}
+
 // regions finds regions holding flame colour for a quarter of the window
 // (or flickering) and keeps those that flicker around a persisting core.
 func (d *Fire) regions() ([]detect.Detection, error) {
-	for i, c := range d.on {
-		d.bin[i] = 0
-		if c >= Window/4 || (c > 0 && d.flips[i] >= 2) {
-			d.bin[i] = 255
-		}
+	if d.lit < d.minPx {
+		return nil, nil // too few pixels for any region: nothing to label
 	}
-	rects, areas, labels, err := components(d.bin, d.pic.size, d.minPx)
+	regs, labels, err := d.labels.find(d.bin, d.pic.size, d.minPx)
 	if err != nil {
 		return nil, fmt.Errorf("fire: %w", err)
 	}
-	flick, core := make([]int, len(rects)), make([]int, len(rects))
-	for i, l := range labels {
-		if l == 0 {
-			continue
-		}
-		if d.flips[i] >= 2 {
-			flick[l-1]++
-		}
-		if d.on[i] >= Window/2 {
-			core[l-1]++
-		}
-	}
 	var out []detect.Detection
-	for k, r := range rects {
+	for _, r := range regs {
+		flick, core := d.count(r, labels)
 		// A flame flickers at its rim around a core that persists: a
 		// red flag or a passing red coat has no persisting core.
-		ratio := float64(flick[k]) / float64(areas[k])
-		if ratio < FlickerRatio || float64(core[k]) < CoreRatio*float64(areas[k]) {
+		ratio := float64(flick) / float64(r.area)
+		if ratio < FlickerRatio || float64(core) < CoreRatio*float64(r.area) {
 			continue
 		}
 		out = append(out, detect.Detection{Kind: detect.Fire, Label: "flame",
-			Score: math.Min(1, 0.5+ratio), Box: toBox(r, d.pic.size)})
+			Score: math.Min(1, 0.5+ratio), Box: toBox(r.rect, d.pic.size)})
 	}
 	return out, nil
+}
+
+// count returns how many of r's pixels flickered and how many held flame
+// colour for half the window.
+func (d *Fire) count(r region, labels []uint16) (flick, core int) {
+	w := d.pic.size.X
+	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
+		for i := y*w + r.rect.Min.X; i < y*w+r.rect.Max.X; i++ {
+			if labels[i] != r.label {
+				continue
+			}
+			if d.flips[i] >= 2 {
+				flick++
+			}
+			if d.on[i] >= Window/2 {
+				core++
+			}
+		}
+	}
+	return flick, core
 }

@@ -43,10 +43,12 @@ type Smoke struct {
 	lapAbs  gocv.Mat
 	bgLum   []float32
 	bgLap   []float32
-	lum     []byte
+	lum     []byte // the small luma: the frame's (during Detect) or lumCopy
+	lumCopy []byte
 	tex     []byte
 	hold    []uint8
 	bin     []byte
+	labels  labeller
 	last    time.Time
 	tracks  []track
 }
@@ -70,8 +72,11 @@ func NewSmoke(s detect.Settings) (*Smoke, error) {
 		return nil, fmt.Errorf("smoke: min_area %v out of 0..1", s.MinArea)
 	}
 	return &Smoke{pic: newSmall(s.Masks), minArea: s.MinArea,
-		gray: gocv.NewMat(), lap: gocv.NewMat(), lapAbs: gocv.NewMat()}, nil
+		gray: gocv.NewMat(), lap: gocv.NewMat(), lapAbs: gocv.NewMat(), labels: newLabeller()}, nil
 }
+
+// SmallPicture is true: the frame's small picture is all it needs.
+func (d *Smoke) SmallPicture() bool { return true }
 
 // Name is "smoke".
 func (d *Smoke) Name() string { return SmokeName }
@@ -79,6 +84,7 @@ func (d *Smoke) Name() string { return SmokeName }
 // Close frees the detector's Mats; idempotent.
 func (d *Smoke) Close() error {
 	d.pic.close()
+	d.labels.close()
 	for _, m := range []*gocv.Mat{&d.gray, &d.lap, &d.lapAbs} {
 		if m.Ptr() != nil {
 			m.Close()
@@ -120,31 +126,7 @@ func (d *Smoke) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, erro
 	d.last = now
 	fast := float32(math.Min(1, math.Max(0, dt/learnTau.Seconds())))
 	slow := float32(math.Min(1, math.Max(0, dt/learnSlow.Seconds())))
-	bgr := d.pic.bgr
-	cands := 0
-	for i := 0; i < n; i++ {
-		b, g, r := int(bgr[3*i]), int(bgr[3*i+1]), int(bgr[3*i+2])
-		grey := max(b, g, r)-min(b, g, r) <= greyness
-		diff := float32(d.lum[i]) - d.bgLum[i]
-		// Smoke changes the luma (lighter over dark ground, darker or
-		// lighter over sky) without adding texture.
-		smooth := float32(d.tex[i]) <= d.bgLap[i]*1.2+4
-		cand := grey && smooth && (diff > lighter || diff < -lighter) && !d.pic.masked(i)
-		a := fast
-		if cand {
-			cands++
-			d.hold[i] = uint8(min(int(d.hold[i])+2, 2*persist))
-			a = slow
-		} else if d.hold[i] > 0 {
-			d.hold[i]--
-		}
-		d.bgLum[i] += a * (float32(d.lum[i]) - d.bgLum[i])
-		d.bgLap[i] += a * (float32(d.tex[i]) - d.bgLap[i])
-		d.bin[i] = 0
-		if d.hold[i] >= persist {
-			d.bin[i] = 255
-		}
-	}
+	cands, held := d.update(n, fast, slow)
 	if cands > n/2 {
 		// Half the picture turning grey at once is fog, a lens misting
 		// or a global exposure change, not a plume: start over.
@@ -154,50 +136,106 @@ func (d *Smoke) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, erro
 		d.tracks = nil
 		return nil, nil
 	}
-	rects, areas, _, err := components(d.bin, d.pic.size, d.minPx)
-	if err != nil {
-		return nil, fmt.Errorf("smoke: %w", err)
+	var regs []region
+	if held >= d.minPx { // else no region can be large enough
+		if regs, _, err = d.labels.find(d.bin, d.pic.size, d.minPx); err != nil {
+			return nil, fmt.Errorf("smoke: %w", err)
+		}
 	}
-	return d.follow(rects, areas, now), nil
+	return d.follow(regs, now), nil
 }
 
-// texture computes the small picture's luma and its local texture (the
-// absolute Laplacian, box-blurred), both 8-bit.
+// update compares the small picture with the background, pixel by pixel,
+// learns it into the background (slowly where smoke may be), and returns
+// how many pixels are smoke candidates and how many have been for long
+// enough (d.bin).
+func (d *Smoke) update(n int, fast, slow float32) (cands, held int) {
+	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
+	lum, tex, bgLum, bgLap := d.lum[:n], d.tex[:n], d.bgLum[:n], d.bgLap[:n]
+	hold, bin := d.hold[:n], d.bin[:n]
+	for i := range n {
+		p := bgr[3*i : 3*i+3 : 3*i+3]
+		b, g, r := int(p[0]), int(p[1]), int(p[2])
+		grey := max(b, g, r)-min(b, g, r) <= greyness
+		l, t := float32(lum[i]), float32(tex[i])
+		diff := l - bgLum[i]
+		// Smoke changes the luma (lighter over dark ground, darker or
+		// lighter over sky) without adding texture.
+		smooth := t <= bgLap[i]*1.2+4
+		cand := grey && smooth && (diff > lighter || diff < -lighter) && (mask == nil || mask[i] == 0)
+		a, h := fast, hold[i]
+		if cand {
+			cands++
+			h = min(h+2, 2*persist)
+			a = slow
+		} else if h > 0 {
+			h--
+		}
+		hold[i] = h
+		bgLum[i] += a * diff
+		bgLap[i] += a * (t - bgLap[i])
+		var on byte
+		if h >= persist {
+			on = 255
+			held++
+		}
+		bin[i] = on
+	}
+	return cands, held
+}
+
+// texture computes the small picture's luma (the frame's small luma when
+// it has one) and its local texture (the absolute Laplacian,
+// box-blurred), both 8-bit.
 func (d *Smoke) texture() error {
-	if d.pic.mat.Empty() {
-		return fmt.Errorf("empty picture")
+	gray := d.gray
+	if d.pic.gray != nil {
+		m, err := gocv.NewMatFromBytes(d.pic.size.Y, d.pic.size.X, gocv.MatTypeCV8U, d.pic.gray)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		gray = m
+		d.lum = d.pic.gray
+	} else {
+		if d.pic.mat.Empty() {
+			return fmt.Errorf("empty picture")
+		}
+		gocv.CvtColor(d.pic.mat, &d.gray, gocv.ColorBGRToGray)
+		var err error
+		if d.lumCopy, err = bytesOf(d.gray, d.lumCopy); err != nil {
+			return err
+		}
+		d.lum = d.lumCopy
 	}
-	gocv.CvtColor(d.pic.mat, &d.gray, gocv.ColorBGRToGray)
-	var err error
-	if d.lum, err = bytesOf(d.gray, d.lum); err != nil {
-		return err
-	}
-	gocv.Laplacian(d.gray, &d.lap, gocv.MatTypeCV16S, 3, 1, 0, gocv.BorderReplicate)
+	gocv.Laplacian(gray, &d.lap, gocv.MatTypeCV16S, 3, 1, 0, gocv.BorderReplicate)
 	gocv.ConvertScaleAbs(d.lap, &d.lapAbs, 1, 0)
 	gocv.Blur(d.lapAbs, &d.lap, image.Pt(5, 5))
+	var err error
 	d.tex, err = bytesOf(d.lap, d.tex)
 	return err
 }
 
 // follow matches regions to tracks by overlap and reports tracks that
 // have lasted SmokeAfter and risen or grown.
-func (d *Smoke) follow(rects []image.Rectangle, areas []int, now time.Time) []detect.Detection {
+func (d *Smoke) follow(regs []region, now time.Time) []detect.Detection {
 	for i := range d.tracks {
 		d.tracks[i].seen = false
 	}
-	for k, r := range rects {
+	for _, reg := range regs {
+		r, area := reg.rect, reg.area
 		matched := false
 		for i := range d.tracks {
 			t := &d.tracks[i]
 			if !t.seen && t.rect.Inset(-2).Overlaps(r) {
-				t.rect, t.area, t.seen, matched = r, areas[k], true, true
+				t.rect, t.area, t.seen, matched = r, area, true, true
 				t.risen = max(t.risen, t.top0-r.Min.Y)
-				t.maxGrown = math.Max(t.maxGrown, float64(areas[k])/float64(max(1, t.area0))-1)
+				t.maxGrown = math.Max(t.maxGrown, float64(area)/float64(max(1, t.area0))-1)
 				break
 			}
 		}
 		if !matched {
-			d.tracks = append(d.tracks, track{since: now, top0: r.Min.Y, area0: areas[k], rect: r, area: areas[k], seen: true})
+			d.tracks = append(d.tracks, track{since: now, top0: r.Min.Y, area0: area, rect: r, area: area, seen: true})
 		}
 	}
 	kept := d.tracks[:0]

@@ -8,9 +8,9 @@ func edges(p []byte, w, h int, out []float32) {
 	for y := 1; y < h-1; y++ {
 		for x := 1; x < w-1; x++ {
 			i := y*w + x
-			dx := float32(p[i+1]) - float32(p[i-1])
-			dy := float32(p[i+w]) - float32(p[i-w])
-			out[i] = abs(dx) + abs(dy)
+			dx := int(p[i+1]) - int(p[i-1])
+			dy := int(p[i+w]) - int(p[i-w])
+			out[i] = float32(iabs(dx) + iabs(dy))
 		}
 	}
 }
@@ -54,7 +54,12 @@ func correlation(a, b []float32, mask []byte) float64 {
 	return (sab - sa*sb/fn) / math.Sqrt(va*vb)
 }
 
+// abs clears the sign bit: no branch, which noise would make a coin toss.
 func abs(v float32) float32 {
+	return math.Float32frombits(math.Float32bits(v) &^ (1 << 31))
+}
+
+func iabs(v int) int {
 	if v < 0 {
 		return -v
 	}

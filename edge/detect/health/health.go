@@ -108,6 +108,9 @@ func New(s detect.Settings, c Config) (*Detector, error) {
 	return &Detector{cfg: c, masks: s.Masks, small: gocv.NewMat()}, nil
 }
 
+// SmallPicture is true: the frame's small picture is all it needs.
+func (d *Detector) SmallPicture() bool { return true }
+
 // Name is "health".
 func (d *Detector) Name() string { return Name }
 
@@ -125,13 +128,8 @@ var whole = detect.Box{W: 1, H: 1}
 // Detect checks f against the camera's recent pictures; regions is
 // ignored. Frames are timed by f.Time (the wall clock when zero).
 func (d *Detector) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error) {
-	g, err := picture.Gray(f)
+	sz, err := d.shrink(f)
 	if err != nil {
-		return nil, fmt.Errorf("health: %w", err)
-	}
-	defer g.Close()
-	sz := picture.Fit(f.Width, f.Height, Width)
-	if err := picture.Shrink(g, &d.small, sz); err != nil {
 		return nil, fmt.Errorf("health: %w", err)
 	}
 	d.prev, d.cur = d.cur, d.prev
@@ -189,6 +187,29 @@ func (d *Detector) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, e
 	d.tamperSince = time.Time{}
 	d.learn(dt)
 	return out, nil
+}
+
+// shrink makes d.small, at most Width wide, from the frame's small luma
+// when it has one (a quarter of the pixels to go through), else from its
+// full luma.
+func (d *Detector) shrink(f *frame.Frame) (image.Point, error) {
+	if err := picture.Check(f); err != nil {
+		return image.Point{}, err
+	}
+	var g gocv.Mat
+	var err error
+	sz := picture.Fit(f.Width, f.Height, Width)
+	if f.Small.Gray != nil {
+		g, err = picture.SmallGray(f)
+		sz = picture.Fit(f.Small.Width, f.Small.Height, Width)
+	} else {
+		g, err = picture.Gray(f)
+	}
+	if err != nil {
+		return image.Point{}, err
+	}
+	defer g.Close()
+	return sz, picture.Shrink(g, &d.small, sz)
 }
 
 // start begins again at a new size.

@@ -90,6 +90,9 @@ func New(s detect.Settings) (*Detector, error) {
 	return d, nil
 }
 
+// SmallPicture is true: the frame's small picture is all it needs.
+func (d *Detector) SmallPicture() bool { return true }
+
 // Name is "motion".
 func (d *Detector) Name() string { return Name }
 
@@ -107,17 +110,15 @@ func (d *Detector) Close() error {
 // frame (and the first after a size change or a global change) only
 // teaches the background.
 func (d *Detector) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error) {
-	g, err := picture.Gray(f)
+	small, sz, view, err := d.shrink(f)
 	if err != nil {
 		return nil, fmt.Errorf("motion: %w", err)
 	}
-	defer g.Close()
-	sz := picture.Fit(f.Width, f.Height, Width)
-	if err := picture.Shrink(g, &d.small, sz); err != nil {
-		return nil, fmt.Errorf("motion: %w", err)
+	if view {
+		defer small.Close()
 	}
 	// A light blur so that single noisy pixels do not count.
-	gocv.GaussianBlur(d.small, &d.blur, image.Pt(3, 3), 0, 0, gocv.BorderReplicate)
+	gocv.GaussianBlur(small, &d.blur, image.Pt(3, 3), 0, 0, gocv.BorderReplicate)
 	if d.cur, err = picture.Bytes(d.blur, d.cur); err != nil {
 		return nil, fmt.Errorf("motion: %w", err)
 	}
@@ -141,6 +142,26 @@ func (d *Detector) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, e
 	out := d.regions()
 	d.update(mv)
 	return out, nil
+}
+
+// shrink returns the luma to analyse, at most Width wide: a view of the
+// frame's small luma when it has one (view: the caller closes it), else
+// d.small, f's luma shrunk.
+func (d *Detector) shrink(f *frame.Frame) (m gocv.Mat, sz image.Point, view bool, err error) {
+	if err := picture.Check(f); err != nil {
+		return m, sz, false, err
+	}
+	if picture.Small(f, Width, false) {
+		m, err := picture.SmallGray(f)
+		return m, image.Pt(f.Small.Width, f.Small.Height), err == nil, err
+	}
+	g, err := picture.Gray(f)
+	if err != nil {
+		return m, sz, false, err
+	}
+	defer g.Close()
+	sz = picture.Fit(f.Width, f.Height, Width)
+	return d.small, sz, false, picture.Shrink(g, &d.small, sz)
 }
 
 // reset starts over at a new size.

@@ -1,6 +1,7 @@
 package motion
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"testing"
@@ -51,13 +52,25 @@ func iou(a, b detect.Box) float64 {
 	return in / (a.W*a.H + b.W*b.H - in)
 }
 
+// TestMovingBlob runs on full-size frames and on the small picture, as
+// edge/decode hands it over.
 func TestMovingBlob(t *testing.T) {
+	for _, small := range []bool{false, true} {
+		t.Run(fmt.Sprintf("small=%v", small), func(t *testing.T) { movingBlob(t, small) })
+	}
+}
+
+func movingBlob(t *testing.T, small bool) {
 	before := matCount()
 	d := newDetector(t, detect.Settings{})
 	s := walking(640, 360)
 	defer s.Close()
 	for n := 0; n < 30; n++ {
-		dets, err := d.Detect(s.Frame(n), nil)
+		f := s.Frame(n)
+		if small {
+			f = clip.Small(f)
+		}
+		dets, err := d.Detect(f, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,12 +96,18 @@ func TestMovingBlob(t *testing.T) {
 }
 
 func TestStaticNoisySceneIsQuiet(t *testing.T) {
-	d := newDetector(t, detect.Settings{})
-	s := clip.Street(1280, 720, 15)
-	defer s.Close()
-	for n := 0; n < 40; n++ {
-		if dets, _ := d.Detect(s.Frame(n), nil); len(dets) != 0 {
-			t.Fatalf("frame %d: motion %+v in a static scene", n, dets)
+	for _, small := range []bool{false, true} {
+		d := newDetector(t, detect.Settings{})
+		s := clip.Street(1280, 720, 15)
+		defer s.Close()
+		for n := 0; n < 40; n++ {
+			f := s.Frame(n)
+			if small {
+				f = clip.Small(f)
+			}
+			if dets, _ := d.Detect(f, nil); len(dets) != 0 {
+				t.Fatalf("frame %d (small %v): motion %+v in a static scene", n, small, dets)
+			}
 		}
 	}
 }

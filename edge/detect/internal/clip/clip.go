@@ -201,3 +201,39 @@ func SimScene(prefix string) string {
 	}
 	return m[0]
 }
+
+// Small returns f as edge/decode hands it over in active mode when no
+// detector needs the full-size colour: with frame.Small (block averages of
+// the luma and of the colour) and without the full BGR plane; idle frames
+// keep only Small's luma.
+func Small(f *frame.Frame) *frame.Frame {
+	g := *f
+	k := frame.SmallScale(f.Width, f.Height)
+	g.Small = frame.Small{Width: f.Width / k, Height: f.Height / k, Scale: k, Gray: box(f.Gray, f.Width, f.Height, 1, k)}
+	if f.BGR != nil {
+		g.Small.BGR = box(f.BGR, f.Width, f.Height, 3, k)
+	}
+	g.BGR = nil
+	return &g
+}
+
+// box averages a packed w×h picture of ch channels over k×k blocks.
+func box(p []byte, w, h, ch, k int) []byte {
+	sw, sh := w/k, h/k
+	out := make([]byte, sw*sh*ch)
+	for y := range sh {
+		for x := range sw {
+			for c := range ch {
+				s := 0
+				for dy := range k {
+					row := ((y*k+dy)*w + x*k) * ch
+					for dx := range k {
+						s += int(p[row+dx*ch+c])
+					}
+				}
+				out[(y*sw+x)*ch+c] = byte((s + k*k/2) / (k * k))
+			}
+		}
+	}
+	return out
+}

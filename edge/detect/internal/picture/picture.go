@@ -37,7 +37,42 @@ func Check(f *frame.Frame) error {
 	if f.BGR != nil && len(f.BGR) != f.Width*f.Height*3 {
 		return fmt.Errorf("frame %dx%d: BGR plane has %d bytes, want %d", f.Width, f.Height, len(f.BGR), f.Width*f.Height*3)
 	}
+	return checkSmall(f)
+}
+
+// checkSmall refuses a small picture whose size and planes disagree.
+func checkSmall(f *frame.Frame) error {
+	s := f.Small
+	if s.Gray == nil && s.BGR == nil {
+		return nil
+	}
+	if s.Width <= 0 || s.Height <= 0 || s.Width > f.Width || s.Height > f.Height {
+		return fmt.Errorf("frame %dx%d: small picture %dx%d", f.Width, f.Height, s.Width, s.Height)
+	}
+	if len(s.Gray) != s.Width*s.Height || s.BGR != nil && len(s.BGR) != s.Width*s.Height*3 {
+		return fmt.Errorf("small picture %dx%d: planes of %d and %d bytes", s.Width, s.Height, len(s.Gray), len(s.BGR))
+	}
 	return nil
+}
+
+// Small tells whether f carries a small picture (frame.Small) that a
+// detector analysing at most side pixels can take as it is, with colour
+// when bgr is set; f must have passed Check.
+func Small(f *frame.Frame, side int, bgr bool) bool {
+	s := f.Small
+	return s.Gray != nil && max(s.Width, s.Height) <= side && (!bgr || s.BGR != nil)
+}
+
+// SmallGray returns a Mat viewing f's small luma (no copy); Small must
+// have said yes.
+func SmallGray(f *frame.Frame) (gocv.Mat, error) {
+	return gocv.NewMatFromBytes(f.Small.Height, f.Small.Width, gocv.MatTypeCV8U, f.Small.Gray)
+}
+
+// HasColour tells whether f has colour at any size: false for an
+// idle-mode frame.
+func HasColour(f *frame.Frame) bool {
+	return f.BGR != nil || f.Small.BGR != nil
 }
 
 // Gray returns a Mat viewing f's luma plane (no copy): f must outlive it.
