@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,10 +97,33 @@ wall: {min_severity: high}
 	return st
 }
 
-// openConsole starts Chromium on the console the gateway serves and signs in.
+// openConsole starts Chromium on the console the gateway serves and signs
+// in. An uncaught exception in the page fails the test when it ends.
 func openConsole(t *testing.T, st *stack, user, hash string) context.Context {
 	t.Helper()
 	ctx := peers.Chromium(t)
+	var mu sync.Mutex
+	var thrown []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				mu.Lock()
+				thrown = append(thrown, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line+1))
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range thrown {
+			t.Errorf("console page: %s", e)
+		}
+	})
 	if err := chromedp.Do(ctx, chromedp.Navigate(st.gatewayURL+"/"+hash)); err != nil {
 		t.Fatalf("chromium: open the console: %v", err)
 	}
