@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,10 +97,33 @@ wall: {min_severity: high}
 	return st
 }
 
-// openConsole starts Chromium on the console the gateway serves and signs in.
+// openConsole starts Chromium on the console the gateway serves and signs
+// in. An uncaught exception in the page fails the test when it ends.
 func openConsole(t *testing.T, st *stack, user, hash string) context.Context {
 	t.Helper()
 	ctx := peers.Chromium(t)
+	var mu sync.Mutex
+	var thrown []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				mu.Lock()
+				thrown = append(thrown, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line+1))
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range thrown {
+			t.Errorf("console page: %s", e)
+		}
+	})
 	if err := chromedp.Do(ctx, chromedp.Navigate(st.gatewayURL+"/"+hash)); err != nil {
 		t.Fatalf("chromium: open the console: %v", err)
 	}
@@ -169,8 +193,13 @@ func TestConsoleCommanderSeesFire(t *testing.T) {
 	st := startConsoleStack(t)
 	ctx := openConsole(t, st, commander, "#/alerts")
 
+	signedIn := time.Now()
+	if peers.Eval[bool](t, ctx, sel(`[data-testid="nav-admin"]`)+` !== null`) {
+		t.Error("a commander sees the admin view")
+	}
 	fire := fmt.Sprintf(`[data-testid="alert"][data-camera=%q][data-kind="fire"]`, fireCam)
 	awaitPage(t, ctx, "the fire anomaly in the feed", sel(fire)+` !== null`, 30*time.Second)
+	t.Logf("fire alert in the feed %.1fs after sign-in (the stack had been up since the edge's cameras came online)", time.Since(signedIn).Seconds())
 	id := peers.Eval[string](t, ctx, sel(fire)+`.dataset.id`)
 	awaitPage(t, ctx, "its snapshot decoded", sel(fire+` img[data-testid="alert-snapshot"]`)+`?.naturalWidth > 0`, 30*time.Second)
 	if sev := peers.Eval[string](t, ctx, sel(fire+` [data-testid="alert-severity"]`)+`.textContent`); sev != "critical" {
@@ -217,7 +246,8 @@ func setRules(t *testing.T, ctx context.Context, doc string) {
 // Real gateway, edge, store and Chromium. An operator of hillside edits
 // its rules in the console: an unknown kind is refused by Validate with the
 // reason beside its line; a valid version 2 runs in shadow (the edge
-// applies it as shadow) and is promoted (the edge applies it live).
+// applies it as shadow) and is promoted (the edge applies it live); the
+// comparison of live and shadow renders.
 func TestConsoleOperatorShadowsAndPromotes(t *testing.T) {
 	st := startConsoleStack(t)
 	ctx := openConsole(t, st, operator, "#/rules")
@@ -269,4 +299,7 @@ func TestConsoleOperatorShadowsAndPromotes(t *testing.T) {
 		n := len(st.edge.log.events("rule set applied", map[string]string{"site": hillSite, "version": "2", "shadow": "false"}))
 		return n > 0, fmt.Sprintf("%d", n)
 	})
+
+	click(t, ctx, `[data-testid="rules-compare"]`)
+	awaitPage(t, ctx, "a comparison", sel(`[data-testid="rules-compare-result"] table`)+` !== null`, 30*time.Second)
 }
