@@ -1,12 +1,10 @@
 package peers
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -22,7 +20,7 @@ type Broker struct {
 	port   int
 	mu     sync.Mutex
 	cmd    *exec.Cmd
-	exited chan struct{}
+	exited <-chan struct{}
 }
 
 // MosquittoOption changes the broker's generated config.
@@ -95,43 +93,8 @@ func (b *Broker) Start() {
 		b.t.Fatal("mosquitto: Start while running")
 	}
 	cmd := exec.Command(b.bin, "-c", b.conf)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.t.Fatalf("start mosquitto: %v", err)
-	}
-	ready := make(chan bool, 1)
-	exited := make(chan struct{})
-	log := &safeLog{t: b.t}
-	b.t.Cleanup(log.stop)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		signalled := false
-		for sc.Scan() {
-			log.printf("mosquitto: %s", sc.Text())
-			// "mosquitto version 2.0.11 running" comes after the listener opened.
-			if !signalled && strings.Contains(sc.Text(), " running") {
-				ready <- true
-				signalled = true
-			}
-		}
-		if !signalled {
-			ready <- false
-		}
-		cmd.Wait()
-		close(exited)
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			b.t.Fatalf("mosquitto exited before it was running (port %d)", b.port)
-		}
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		b.t.Fatal("mosquitto not running after 10s")
-	}
+	// "mosquitto version 2.0.11 running" comes after the listener opened.
+	exited := daemon(b.t, cmd, "mosquitto", " running", 10*time.Second)
 	b.cmd, b.exited = cmd, exited
 }
 

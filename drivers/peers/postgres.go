@@ -1,7 +1,6 @@
 package peers
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -91,31 +89,7 @@ func postgresCredential(t testing.TB, dir string) *syscall.SysProcAttr {
 // shutdown, which ends every session) and killed if it lingers.
 func startPostgres(t testing.TB, cmd *exec.Cmd) {
 	t.Helper()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start postgres: %v", err)
-	}
-	ready, exited := make(chan bool, 1), make(chan struct{})
-	log := &safeLog{t: t}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		signalled := false
-		for sc.Scan() {
-			log.printf("postgres: %s", sc.Text())
-			if !signalled && strings.Contains(sc.Text(), "ready to accept connections") {
-				ready <- true
-				signalled = true
-			}
-		}
-		if !signalled {
-			ready <- false
-		}
-		cmd.Wait()
-		close(exited)
-	}()
+	exited := daemon(t, cmd, "postgres", "ready to accept connections", 30*time.Second)
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGINT)
 		select {
@@ -124,14 +98,5 @@ func startPostgres(t testing.TB, cmd *exec.Cmd) {
 			cmd.Process.Kill()
 			<-exited
 		}
-		log.stop()
 	})
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatal("postgres exited before it was ready")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("postgres not ready after 30s")
-	}
 }
