@@ -394,3 +394,37 @@ func TestStoreRefusalIsAcknowledged(t *testing.T) {
 		t.Fatalf("a failed write: acked %v, stats %+v", m.acked, s)
 	}
 }
+
+// A camera's wall entry shows the newest of its most severe anomalies: a
+// high smoke after a critical fire leaves the fire shown, a second
+// critical fire replaces the first. Applied directly (no broker).
+func TestWallShowsTheMostSevere(t *testing.T) {
+	r := newRig(t, "tcp://127.0.0.1:1", "alerts-severe", newStore(t))
+	for _, a := range []bus.Anomaly{
+		anomaly("ridge.fire.1", 1, "ridge", bus.KindFire, bus.StateStart, "critical"),
+		anomaly("ridge.smoke.2", 2, "ridge", bus.KindSmoke, bus.StateStart, "high"),
+	} {
+		if err := r.apply(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Alerts.relays.Wait()
+	shown := func() store.WallEntry {
+		t.Helper()
+		wall, err := r.Wall(context.Background())
+		if err != nil || len(wall) != 1 {
+			t.Fatalf("wall %+v (%v)", wall, err)
+		}
+		return wall[0]
+	}
+	if w := shown(); w.Anomaly != "ridge.fire.1" || w.Severity != "critical" {
+		t.Fatalf("after a high smoke the wall shows %+v, want the critical fire", w)
+	}
+	if err := r.apply(anomaly("ridge.fire.3", 3, "ridge", bus.KindFire, bus.StateStart, "critical")); err != nil {
+		t.Fatal(err)
+	}
+	r.Alerts.relays.Wait()
+	if w := shown(); w.Anomaly != "ridge.fire.3" {
+		t.Fatalf("a second critical fire: the wall shows %+v", w)
+	}
+}

@@ -62,7 +62,9 @@ func (a *Alerts) onWall(ctx context.Context, camera string) (store.WallEntry, bo
 
 // putOnWall stores w, starts the camera's relay and tells the wall
 // listeners. A camera already there keeps the time it was added; an
-// anomaly refreshes its reason (the newest shows), a hand changes nothing.
+// anomaly at least as severe as the one shown refreshes its reason (the
+// newest of the most severe shows: a smoke after a critical fire does not
+// hide the fire), anything else changes nothing.
 // Errors are logged and returned; the caller's record stands either way.
 func (a *Alerts) putOnWall(ctx context.Context, w store.WallEntry, by string) (store.WallEntry, error) {
 	a.wallMu.Lock()
@@ -72,7 +74,7 @@ func (a *Alerts) putOnWall(ctx context.Context, w store.WallEntry, by string) (s
 		a.log.Error().Err(err).Str("camera", w.Camera).Msg("wall: not updated")
 		return store.WallEntry{}, err
 	}
-	if already && by == byHand {
+	if already && (by == byHand || bus.SeverityRank(w.Severity) < bus.SeverityRank(old.Severity)) {
 		return old, nil
 	}
 	w.Added = time.Now().UTC().Truncate(time.Millisecond) // as the store keeps it
