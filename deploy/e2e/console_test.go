@@ -26,8 +26,12 @@ const (
 	hillSite      = "hillside"
 	fireCam       = "hill-fire"
 	quietCam      = "hill-quiet"
+	riverSite     = "riverside"
+	riverCam      = "river-quiet"
 	commander     = "cmdr"
 	operator      = "op-hill"
+	pilot         = "pilot-1"
+	admin         = "root"
 	consolePasswd = "e2e-console-password"
 )
 
@@ -42,10 +46,11 @@ const (
 func startConsoleStack(t *testing.T) *stack {
 	t.Helper()
 	peers.Need(t, "chromium", "chromium")
-	st := &stack{cameras: map[string]string{fireCam: "h264", quietCam: "h264"}}
+	st := &stack{cameras: map[string]string{fireCam: "h264", quietCam: "h264", riverCam: "h264"}}
 	st.sim = peers.Sim(t,
 		sim.Camera{Path: fireCam, Scene: sim.SceneSpec{Kind: sim.Fire, Width: 1280, Height: 720, FPS: 15}},
-		sim.Camera{Path: quietCam, Scene: scene(sim.H264)})
+		sim.Camera{Path: quietCam, Scene: scene(sim.H264)},
+		sim.Camera{Path: riverCam, Scene: scene(sim.H264)})
 
 	dir := t.TempDir()
 	hash, err := bcrypt.GenerateFromPassword([]byte(consolePasswd), bcrypt.MinCost)
@@ -59,9 +64,11 @@ func startConsoleStack(t *testing.T) *stack {
 users:
   - {name: %s, role: commander, sites: ["*"], password_hash: %q}
   - {name: %s, role: operator, sites: [%s], password_hash: %q}
+  - {name: %s, role: pilot, sites: ["*"], password_hash: %q}
+  - {name: %s, role: admin, sites: ["*"], password_hash: %q}
 store: {driver: sqlite, path: %q}
 wall: {min_severity: high}
-`, edgeID, commander, hash, operator, hillSite, hash, filepath.Join(dir, "gateway.db")))
+`, edgeID, commander, hash, operator, hillSite, hash, pilot, hash, admin, hash, filepath.Join(dir, "gateway.db")))
 	rules := filepath.Join(dir, "rules")
 	if err := os.Mkdir(rules, 0o755); err != nil {
 		t.Fatal(err)
@@ -84,9 +91,13 @@ wall: {min_severity: high}
 
 	st.edgeAddr = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	var b strings.Builder
-	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [{id: %s}]\ncameras:\n", edgeID, st.edgeAddr, hillSite)
+	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [{id: %s}, {id: %s}]\ncameras:\n", edgeID, st.edgeAddr, hillSite, riverSite)
 	for _, id := range sortedKeys(st.cameras) {
-		fmt.Fprintf(&b, "  - {id: %s, site: %s, main: %q}\n", id, hillSite, st.sim.URL(id))
+		site := hillSite
+		if id == riverCam {
+			site = riverSite // a camera of another site, with no rules there
+		}
+		fmt.Fprintf(&b, "  - {id: %s, site: %s, main: %q}\n", id, site, st.sim.URL(id))
 	}
 	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", queue_dir: %q}\n", mqttPort, filepath.Join(dir, "queue"))
 	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
@@ -168,19 +179,61 @@ func click(t *testing.T, ctx context.Context, css string) {
 func apiGet(t *testing.T, ctx context.Context, st *stack, path string, v any) {
 	t.Helper()
 	tok := peers.Eval[string](t, ctx, `sessionStorage.getItem('argus.token') || ''`)
-	req, _ := http.NewRequest(http.MethodGet, st.gatewayURL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
+	if code := apiDo(t, st, http.MethodGet, path, tok, "", "", v); code != 200 {
+		t.Fatalf("GET %s: %d", path, code)
+	}
+}
+
+// apiDo sends one request to the gateway with a bearer token and returns
+// the status, decoding a 200 answer into v when v is not nil.
+func apiDo(t *testing.T, st *stack, method, path, token, ctype, body string, v any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, st.gatewayURL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %s", path, resp.Status)
+	if resp.StatusCode == 200 && v != nil {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
 	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", path, err)
+	return resp.StatusCode
+}
+
+// apiLogin signs user in through the API and returns the session token.
+func apiLogin(t *testing.T, st *stack, user string) string {
+	t.Helper()
+	var out struct{ Token string }
+	body := fmt.Sprintf(`{"user": %q, "password": %q}`, user, consolePasswd)
+	if code := apiDo(t, st, http.MethodPost, "/api/login", "", "application/json", body, &out); code != 200 {
+		t.Fatalf("login %s: %d", user, code)
 	}
+	return out.Token
+}
+
+// audited returns "action object status" of every audit entry of who.
+func audited(t *testing.T, st *stack, adminToken, who string) map[string]bool {
+	t.Helper()
+	var page struct {
+		Items []struct {
+			Action, Object string
+			Status         int
+		}
+	}
+	if code := apiDo(t, st, http.MethodGet, "/api/audit?limit=500&who="+who, adminToken, "", "", &page); code != 200 {
+		t.Fatalf("audit of %s: %d", who, code)
+	}
+	seen := map[string]bool{}
+	for _, e := range page.Items {
+		seen[fmt.Sprintf("%s %s %d", e.Action, e.Object, e.Status)] = true
+	}
+	return seen
 }
 
 // Real gateway, edge, store and Chromium; simulated fire camera. A
@@ -302,4 +355,36 @@ func TestConsoleOperatorShadowsAndPromotes(t *testing.T) {
 
 	click(t, ctx, `[data-testid="rules-compare"]`)
 	awaitPage(t, ctx, "a comparison", sel(`[data-testid="rules-compare-result"] table`)+` !== null`, 30*time.Second)
+
+	// The same operator on another site's rules and stream, a pilot on
+	// rules, then the audit of every one of these calls (read by an admin).
+	op := peers.Eval[string](t, ctx, `sessionStorage.getItem('argus.token') || ''`)
+	if code := apiDo(t, st, http.MethodGet, "/api/sites/"+riverSite+"/rules", op, "", "", nil); code != 403 {
+		t.Errorf("operator of %s reading %s's rules: %d, want 403", hillSite, riverSite, code)
+	}
+	root := apiLogin(t, st, admin)
+	poll(t, riverCam+" known to the gateway", 30*time.Second, func() (bool, string) {
+		code := apiDo(t, st, http.MethodGet, "/api/cameras/"+riverCam, root, "", "", nil)
+		return code == 200, fmt.Sprintf("%d", code)
+	})
+	if code := apiDo(t, st, http.MethodPost, "/whep/"+riverCam, op, "application/sdp", "v=0\r\n", nil); code != 403 {
+		t.Errorf("operator of %s watching %s: %d, want 403", hillSite, riverCam, code)
+	}
+	pt := apiLogin(t, st, pilot)
+	v3 := strings.Replace(v2, "version: 2", "version: 3", 1)
+	if code := apiDo(t, st, http.MethodPut, "/api/sites/"+hillSite+"/rules/shadow", pt, "application/yaml", v3, nil); code != 403 {
+		t.Errorf("pilot submitting rules: %d, want 403", code)
+	}
+	for who, want := range map[string][]string{
+		operator: {"rules.validate hillside 422", "rules.validate hillside 200", "rules.shadow hillside 200",
+			"rules.promote hillside 200", "rules.compare hillside 200", "rules.get riverside 403", "stream.view river-quiet 403"},
+		pilot: {"rules.shadow hillside 403"},
+	} {
+		seen := audited(t, st, root, who)
+		for _, w := range want {
+			if !seen[w] {
+				t.Errorf("the audit of %s lacks %q; it has %v", who, w, seen)
+			}
+		}
+	}
 }
