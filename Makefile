@@ -72,6 +72,7 @@ bench: deps build
 	$(GO) test -run XXX -bench CameraAPI41k -benchtime 200x ./gateway/
 	$(GO) test -run XXX -bench 'Catalog41k' ./gateway/directory/
 	$(GO) test -run XXX -bench 'Anomalies|PutAnomaly' ./gateway/store/
+	$(GO) test -run XXX -bench Ingest ./gateway/alerts/
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s
