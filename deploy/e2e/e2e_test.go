@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,11 +16,6 @@ import (
 
 	"github.com/argus-edge/argus/drivers/peers"
 )
-
-// whepPage is the viewer page Chromium loads from the test's page server.
-//
-//go:embed testdata/whep.html
-var whepPage []byte
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "argus-e2e-")
@@ -104,7 +98,7 @@ func TestFirstFrameOnDemand(t *testing.T) {
 	}
 	var tm timings
 	poll(t, "first-frame marks", 30*time.Second, func() (bool, string) {
-		tm = peers.Eval[timings](t, ctx, `window.argus.times["v"]`)
+		tm = peers.Eval[timings](t, ctx, `times("v")`)
 		return tm.FirstFrame > 0 && tm.FirstDecoded > 0, fmt.Sprintf("%+v", tm)
 	})
 	rvfc, decoded := tm.FirstFrame-tm.Post, tm.FirstDecoded-tm.Post

@@ -20,6 +20,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim"
+	"github.com/argus-edge/argus/gateway/web"
 )
 
 // Binaries built once by TestMain.
@@ -226,23 +227,18 @@ func (st *stack) startEdge(t *testing.T) {
 	}
 }
 
-// pageServer serves the viewer page and reverse-proxies /whep/ to the
-// gateway, so the page's WHEP requests are same-origin.
+// pageServer serves the viewer page (peers.ViewerServer, on the console's
+// player module from web's embedded assets) and reverse-proxies /whep/ to
+// the gateway, so the page's WHEP requests are same-origin.
 func pageServer(t *testing.T, gateway string) *httptest.Server {
 	t.Helper()
 	target, err := url.Parse(gateway)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(whepPage)
-	})
-	mux.Handle("/whep/", httputil.NewSingleHostReverseProxy(target))
-	hs := httptest.NewServer(mux)
-	t.Cleanup(hs.Close)
-	return hs
+	whep := http.NewServeMux()
+	whep.Handle("/whep/", httputil.NewSingleHostReverseProxy(target))
+	return peers.ViewerServer(t, web.Handler(), whep)
 }
 
 // poll calls cond until it holds, failing the test with cond's last

@@ -2,9 +2,7 @@ package sfu
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -14,15 +12,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/web"
 )
 
-// whepPage is the viewer page the browser tests load, served from the same
-// origin as the SFU (no CDN, no external asset).
-//
-//go:embed testdata/whep.html
-var whepPage []byte
-
-// startBrowserSFU serves the SFU and the viewer page on one loopback origin.
+// startBrowserSFU serves the SFU and the viewer page (built on the
+// console's player module, from web's embedded assets) on one loopback
+// origin: no CDN, no external asset.
 // ICE listens on every interface: Chromium gathers no loopback candidates.
 func startBrowserSFU(t *testing.T) *httptest.Server {
 	t.Helper()
@@ -30,18 +25,18 @@ func startBrowserSFU(t *testing.T) *httptest.Server {
 		o.UDPAddr = "0.0.0.0:0"
 		o.Site = func(camera string) (string, bool) { return "riverside", strings.HasPrefix(camera, "cam") }
 	})
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(whepPage)
-	})
-	mux.Handle("/", s)
-	hs := httptest.NewServer(mux)
-	t.Cleanup(hs.Close)
-	return hs
+	return peers.ViewerServer(t, web.Handler(), s)
 }
 
-// openPage starts Chromium on the viewer page and watches each camera over WHEP.
+// whepAnswer is what the viewer page's watch() resolves with.
+type whepAnswer struct {
+	Status   int    `json:"status"`
+	Body     string `json:"body"`
+	Location string `json:"location"`
+}
+
+// openPage starts Chromium on the viewer page and watches each camera over
+// WHEP, each under its own name as the key.
 func openPage(t *testing.T, base string, cameras ...string) context.Context {
 	t.Helper()
 	ctx := peers.Chromium(t)
@@ -50,14 +45,14 @@ func openPage(t *testing.T, base string, cameras ...string) context.Context {
 	}
 	for _, cam := range cameras {
 		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		loc, err := chromedp.Run(wctx, chromedp.Evaluate[string](
-			fmt.Sprintf("watch(%s, %s)", strconv.Quote(cam), strconv.Quote(otherTok)), chromedp.EvalAwaitPromise))
+		a, err := chromedp.Run(wctx, chromedp.Evaluate[whepAnswer](
+			fmt.Sprintf("watch(%s, %s, %s)", strconv.Quote(cam), strconv.Quote(cam), strconv.Quote(otherTok)), chromedp.EvalAwaitPromise))
 		cancel()
 		if err != nil {
 			t.Fatalf("chromium: WHEP %s: %v", cam, err)
 		}
-		if !strings.HasPrefix(loc, "/whep/"+cam+"/") {
-			t.Fatalf("chromium: WHEP %s: Location %q", cam, loc)
+		if a.Status != 201 || !strings.HasPrefix(a.Location, "/whep/"+cam+"/") {
+			t.Fatalf("chromium: WHEP %s: %d %q, Location %q", cam, a.Status, a.Body, a.Location)
 		}
 	}
 	return ctx

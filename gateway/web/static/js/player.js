@@ -5,14 +5,15 @@
 // backoff; a refusal that retrying cannot fix (403 not allowed, 415 codec
 // the browser cannot decode) stops with a message.
 //
-// Test hooks (the same as deploy/e2e/testdata/whep.html, so drivers/peers
-// Stats and AwaitDecoding work on the console): window.stats(key) returns
+// Test hooks (drivers/peers Stats and AwaitDecoding read them, on the
+// console and on the tests' viewer page alike): window.stats(key) returns
 // {state, framesDecoded, frameWidth, frameHeight, codec} of the player with
 // that key; window.argus.players maps keys to players. Keys are
 // "wall:<camera>" for wall tiles and "live:<camera>" for the live panel.
 // Each player also keeps performance.now() marks of its last attempt in
-// .times (start, post, answer, firstFrame) and its last SDP offer in .offer,
-// as the test pages do, so they can be rebuilt on this module.
+// .times (start, post, answer, firstFrame, and firstDecoded when
+// opts.pollDecoded is set) and its last SDP offer in .offer; the browser
+// tests' viewer page (drivers/peers/viewer.html) is built on this module.
 
 import {token} from './api.js';
 
@@ -28,8 +29,13 @@ const DISCONNECT_GRACE = 5000;
 const CONNECT_TIMEOUT = 20000;
 
 /**
- * Player plays one camera into one <video>; onState(state, message) reports
- * progress. opts.token returns the bearer token (default: the session's).
+ * Player plays one camera into one <video>; onState(state, message, answer)
+ * reports progress, with answer {status, body, location} when the state
+ * follows a WHEP answer ('negotiated', 'refused', 'retrying' after a
+ * refusal). opts.token returns the bearer token (default: the session's);
+ * opts.pollDecoded, in ms, polls getStats after each answer until a frame
+ * is decoded and marks times.firstDecoded (0, the default, polls nothing:
+ * firstFrame, from requestVideoFrameCallback, costs nothing).
  */
 export class Player {
   constructor(key, camera, video, onState = () => {}, opts = {}) {
@@ -38,6 +44,7 @@ export class Player {
     this.video = video;
     this.onState = onState;
     this.token = opts.token || token;
+    this.pollDecoded = opts.pollDecoded || 0;
     this.times = {};
     this.offer = '';
     this.pc = null;
@@ -47,6 +54,7 @@ export class Player {
     this.retryTimer = 0;
     this.graceTimer = 0;
     this.connectTimer = 0;
+    this.decodedTimer = 0;
     this.attempt = 0;
     video.muted = true;
     video.autoplay = true;
@@ -79,10 +87,10 @@ export class Player {
       if (this.closed || attempt !== this.attempt) return;
       if (e.permanent) {
         this.teardown();
-        this.onState('refused', e.message);
+        this.onState('refused', e.message, e.answer);
         return;
       }
-      this.retry(e.message);
+      this.retry(e.message, e.answer);
     }
   }
 
@@ -121,7 +129,8 @@ export class Player {
     }
     this.location = location;
     await pc.setRemoteDescription({type: 'answer', sdp: body});
-    this.onState('negotiated', 'waiting for video…');
+    this.onState('negotiated', 'waiting for video…', {status: resp.status, body: '', location});
+    this.markDecoded(pc, t);
     clearTimeout(this.connectTimer);
     this.connectTimer = setTimeout(() => {
       if (pc === this.pc && pc.connectionState !== 'connected') this.retry('no connection');
@@ -149,14 +158,30 @@ export class Player {
     }
   }
 
-  // retry schedules the next attempt after the current backoff, doubling it.
-  retry(why) {
+  // markDecoded polls pc's statistics every pollDecoded ms until a frame is
+  // decoded, marking t.firstDecoded (a second figure beside firstFrame).
+  markDecoded(pc, t) {
+    if (!this.pollDecoded) return;
+    clearInterval(this.decodedTimer);
+    this.decodedTimer = setInterval(async () => {
+      if (pc !== this.pc) return;
+      const s = await this.stats();
+      if (s.framesDecoded > 0 && pc === this.pc && !t.firstDecoded) {
+        t.firstDecoded = performance.now();
+        clearInterval(this.decodedTimer);
+      }
+    }, this.pollDecoded);
+  }
+
+  // retry schedules the next attempt after the current backoff, doubling it;
+  // answer is the refusal that caused it, if any.
+  retry(why, answer) {
     if (this.closed) return;
     clearTimeout(this.retryTimer);
     this.teardown();
     const wait = this.backoff;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX);
-    this.onState('retrying', `${why}; retrying in ${Math.round(wait / 1000)} s`);
+    this.onState('retrying', `${why}; retrying in ${Math.round(wait / 1000)} s`, answer);
     this.retryTimer = setTimeout(() => this.connect(), wait);
   }
 
@@ -164,6 +189,7 @@ export class Player {
   teardown() {
     clearTimeout(this.graceTimer);
     clearTimeout(this.connectTimer);
+    clearInterval(this.decodedTimer);
     release(this.location, this.token());
     this.location = '';
     if (this.pc) {
@@ -208,7 +234,8 @@ function gathered(pc) {
   });
 }
 
-// refusal turns a WHEP answer other than 201 into an Error; permanent ones stop retrying.
+// refusal turns a WHEP answer other than 201 into an Error carrying the
+// answer; permanent ones stop retrying.
 function refusal(status, body) {
   const text = errorText(body);
   let e;
@@ -229,6 +256,7 @@ function refusal(status, body) {
       e = new Error(`gateway answered ${status}${text ? `: ${text}` : ''}`);
   }
   e.status = status;
+  e.answer = {status, body, location: ''};
   return e;
 }
 
