@@ -141,7 +141,7 @@ func startStack(t *testing.T) *stack {
 	st.sim = peers.Sim(t, cams...)
 
 	dir := t.TempDir()
-	tokens := filepath.Join(dir, "tokens.yaml") // configs/gateway-demo.yaml's format
+	tokens := filepath.Join(dir, "gateway.yaml") // configs/gateway-demo.yaml's format
 	write(t, tokens, fmt.Sprintf(`tokens:
   - name: edge-e2e
     role: edge
@@ -152,7 +152,8 @@ func startStack(t *testing.T) *stack {
     role: viewer
     sites: ["*"]
     token_env: E2E_VIEWER_TOKEN
-`, edgeID))
+store: {driver: sqlite, path: %q} # in the test's directory, never the source tree
+`, edgeID, filepath.Join(dir, "gateway.db")))
 	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken}
 	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
 	st.gatewayURL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
