@@ -91,27 +91,14 @@ func New(opts Options) (*Alerts, error) {
 // broker queues anomalies while the gateway is away; handlers in order (a
 // start before its update) and acknowledged by hand, only once stored.
 func (a *Alerts) pahoOptions() *mqtt.ClientOptions {
-	return mqtt.NewClientOptions().AddBroker(a.opts.Broker).
-		SetClientID(a.opts.ClientID).
-		SetUsername(a.opts.Username).
-		SetPassword(a.opts.Password).
+	return bus.ServiceOptions(a.opts.Broker, a.opts.ClientID, a.opts.Username, a.opts.Password, a.log).
 		SetCleanSession(false).
 		SetOrderMatters(true).
 		SetAutoAckDisabled(true).
 		// Queued messages arrive right after CONNACK, before Subscribe
 		// returns: they come to the default handler.
 		SetDefaultPublishHandler(a.onMessage).
-		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).
-		SetMaxReconnectInterval(10 * time.Second).
-		SetConnectTimeout(10 * time.Second).
-		SetWriteTimeout(10 * time.Second).
-		SetKeepAlive(30 * time.Second).
-		SetOnConnectHandler(a.onConnect).
-		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
-			a.log.Warn().Err(err).Msg("mqtt connection lost; reconnecting")
-		})
+		SetOnConnectHandler(a.onConnect)
 }
 
 // Run connects (retrying until the broker answers) and serves until ctx

@@ -54,25 +54,12 @@ func New(opts Options) *Directory {
 		ready: make(chan struct{}), events: notify.New[Event](opts.EventBuffer),
 		cameras: map[string]bus.CameraStatus{}, catalog: newCatalog(),
 		edges: map[string]bus.EdgeStatus{}, pending: map[string]awaiting{}}
-	o := mqtt.NewClientOptions().AddBroker(opts.Broker).
-		SetClientID(opts.ClientID).
-		SetUsername(opts.Username).
-		SetPassword(opts.Password).
+	o := bus.ServiceOptions(opts.Broker, opts.ClientID, opts.Username, opts.Password, d.log).
 		SetCleanSession(true).
 		// In order: a camera's offline then online must not be swapped,
 		// nor a status and its clearing. Every handler returns at once.
 		SetOrderMatters(true).
-		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).
-		SetMaxReconnectInterval(10 * time.Second).
-		SetConnectTimeout(10 * time.Second).
-		SetWriteTimeout(10 * time.Second).
-		SetKeepAlive(30 * time.Second).
-		SetOnConnectHandler(d.onConnect).
-		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
-			d.log.Warn().Err(err).Msg("mqtt connection lost; reconnecting")
-		})
+		SetOnConnectHandler(d.onConnect)
 	d.client = mqtt.NewClient(o)
 	return d
 }
