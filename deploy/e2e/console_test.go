@@ -89,22 +89,12 @@ wall: {min_severity: high}
 		return code == 200, fmt.Sprintf("%d %s", code, body)
 	})
 
-	st.edgeAddr = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
-	var b strings.Builder
-	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [{id: %s}, {id: %s}]\ncameras:\n", edgeID, st.edgeAddr, hillSite, riverSite)
-	for _, id := range sortedKeys(st.cameras) {
-		site := hillSite
-		if id == riverCam {
-			site = riverSite // a camera of another site, with no rules there
+	st.startEdgeOn(t, dir, rules, mqttPort, func(camera string) string {
+		if camera == riverCam {
+			return riverSite // a camera of another site, with no rules there
 		}
-		fmt.Fprintf(&b, "  - {id: %s, site: %s, main: %q}\n", id, site, st.sim.URL(id))
-	}
-	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", queue_dir: %q}\n", mqttPort, filepath.Join(dir, "queue"))
-	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
-	fmt.Fprintf(&b, "relay: {gateway: %q, token_env: E2E_EDGE_TOKEN, idle_timeout: 60s}\n", st.gatewayURL)
-	st.edgeCfg = filepath.Join(dir, "edge.yaml")
-	write(t, st.edgeCfg, b.String())
-	st.startEdge(t)
+		return hillSite
+	})
 	return st
 }
 

@@ -170,18 +170,7 @@ store: {driver: sqlite, path: %q} # in the test's directory, never the source tr
 	if err := os.Mkdir(rules, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	st.edgeAddr = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
-	var b strings.Builder
-	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [{id: %s}]\ncameras:\n", edgeID, st.edgeAddr, site)
-	for _, id := range sortedKeys(st.cameras) {
-		fmt.Fprintf(&b, "  - {id: %s, site: %s, main: %q}\n", id, site, st.sim.URL(id))
-	}
-	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", queue_dir: %q}\n", mqttPort, filepath.Join(dir, "queue"))
-	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
-	fmt.Fprintf(&b, "relay: {gateway: %q, token_env: E2E_EDGE_TOKEN, idle_timeout: 60s}\n", st.gatewayURL)
-	st.edgeCfg = filepath.Join(dir, "edge.yaml")
-	write(t, st.edgeCfg, b.String())
-	st.startEdge(t)
+	st.startEdgeOn(t, dir, rules, mqttPort, func(string) string { return site })
 
 	st.page = pageServer(t, st.gatewayURL)
 	return st
@@ -280,3 +269,28 @@ func write(t *testing.T, path, s string) {
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// startEdgeOn writes the edge's config in dir (its cameras, each in the
+// site siteOf gives, pulled from the simulator; the broker on mqttPort;
+// rule sets from rules; relays to the gateway) and starts the edge.
+func (st *stack) startEdgeOn(t *testing.T, dir, rules string, mqttPort int, siteOf func(camera string) string) {
+	t.Helper()
+	st.edgeAddr = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
+	var cams strings.Builder
+	var sites []string
+	for _, id := range sortedKeys(st.cameras) {
+		site := siteOf(id)
+		if !slices.Contains(sites, "{id: "+site+"}") {
+			sites = append(sites, "{id: "+site+"}")
+		}
+		fmt.Fprintf(&cams, "  - {id: %s, site: %s, main: %q}\n", id, site, st.sim.URL(id))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [%s]\ncameras:\n%s", edgeID, st.edgeAddr, strings.Join(sites, ", "), cams.String())
+	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", queue_dir: %q}\n", mqttPort, filepath.Join(dir, "queue"))
+	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
+	fmt.Fprintf(&b, "relay: {gateway: %q, token_env: E2E_EDGE_TOKEN, idle_timeout: 60s}\n", st.gatewayURL)
+	st.edgeCfg = filepath.Join(dir, "edge.yaml")
+	write(t, st.edgeCfg, b.String())
+	st.startEdge(t)
+}
