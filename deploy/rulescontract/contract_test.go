@@ -65,7 +65,7 @@ func startEdge(t *testing.T, url, site string) *edge {
 	if _, err := e.runner.Apply(set, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	c := rulesetstest.Connect(t, url, fmt.Sprintf("edge-%s-%d", site, time.Now().UnixNano()))
+	c := peers.MQTTClient(t, url, fmt.Sprintf("edge-%s-%d", site, time.Now().UnixNano()))
 	handle := func(_ paho.Client, m paho.Message) {
 		set, err := rules.ParseMessage(m.Topic(), m.Payload(), detect.Names())
 		switch {
@@ -116,7 +116,7 @@ func TestEdgeTakesWhatTheGatewayPublishes(t *testing.T) {
 	b := peers.Mosquitto(t)
 	ctx := context.Background()
 	svc := rulesets.New(rulesetstest.SQLite(t),
-		rulesets.PahoPublisher(rulesetstest.Connect(t, b.URL(), "gateway"), 10*time.Second), peers.TestLog(t))
+		rulesets.PahoPublisher(peers.MQTTClient(t, b.URL(), "gateway"), 10*time.Second), peers.TestLog(t))
 	if err := svc.Seed(ctx, rulesDir); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
-	"github.com/argus-edge/argus/gateway/broker"
+	"github.com/argus-edge/argus/gateway/broker/brokertest"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -27,7 +27,7 @@ func TestAnomaliesToStoreAndWall(t *testing.T) {
 	b := peers.Mosquitto(t)
 	r := newRig(t, b.URL(), "alerts-wall", newStore(t))
 	r.run(t)
-	e := edge(t, b.URL(), "edge-1")
+	e := peers.MQTTClient(t, b.URL(), "edge-1")
 
 	fire := anomaly("gate.fire.1", 1, "gate", bus.KindFire, bus.StateStart, "critical")
 	sendAnomaly(t, e, fire)
@@ -129,7 +129,7 @@ func TestPersistentSessionDeliversWhatCameWhileAway(t *testing.T) {
 		ordered bool // mochi may resend a resumed session's queue in any order
 	}{
 		{"mosquitto", func(t *testing.T) string { return peers.Mosquitto(t).URL() }, true},
-		{"embedded", embeddedBroker, false},
+		{"embedded", func(t *testing.T) string { return brokertest.Start(t) }, false},
 	}
 	for _, tc := range brokers {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestPersistentSessionDeliversWhatCameWhileAway(t *testing.T) {
 			stop := first.run(t)
 			stop() // the gateway goes down; its session and subscription stay with the broker
 
-			e := edge(t, url, "edge-1")
+			e := peers.MQTTClient(t, url, "edge-1")
 			want := []string{"gate.fire.9", "yard.smoke.9", "door.person.9"}
 			for i, id := range want {
 				sendAnomaly(t, e, anomaly(id, uint64(10+i), "cam"+string(rune('a'+i)), bus.KindSmoke, bus.StateStart, "low"))
@@ -165,20 +165,6 @@ func TestPersistentSessionDeliversWhatCameWhileAway(t *testing.T) {
 			}
 		})
 	}
-}
-
-// embeddedBroker runs the gateway's own broker on a free loopback port
-// until the test ends and returns its URL.
-func embeddedBroker(t *testing.T) string {
-	b, err := broker.New(broker.Options{Addr: "127.0.0.1:0", Log: peers.TestLog(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return "tcp://" + b.Addr().String()
 }
 
 // The SQLite store behind a probe that fails twice (SIMULATED): the
@@ -215,7 +201,7 @@ func TestUnstoredAnomalyIsDeliveredAgain(t *testing.T) {
 	attempts := len(storeRetries) + 1
 	st.failNext(attempts)
 	fire := anomaly("gate.fire.5", 1, "gate", bus.KindFire, bus.StateStart, "low")
-	sendAnomaly(t, edge(t, b.URL(), "edge-1"), fire)
+	sendAnomaly(t, peers.MQTTClient(t, b.URL(), "edge-1"), fire)
 	for i := range attempts {
 		await(t, st.failed, fmt.Sprintf("failed write %d", i+1))
 	}

@@ -37,7 +37,7 @@ func BenchmarkIngest(b *testing.B) {
 	go func() { done <- a.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 	<-a.Ready()
-	e := edge(b, mq.URL(), "edge-1")
+	e := peers.MQTTClient(b, mq.URL(), "edge-1")
 	payloads := make([][]byte, b.N)
 	for i := range payloads {
 		payloads[i] = mustJSON(b, anomaly(fmt.Sprintf("cam-%d.person.%d", i%100, i), uint64(i+1),

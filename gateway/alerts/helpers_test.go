@@ -82,17 +82,6 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 	}
 }
 
-// edge is a paho client publishing as an edge does: QoS 1, not retained.
-func edge(t testing.TB, url, id string) paho.Client {
-	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id))
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("%s: connect: %v", id, tok.Error())
-	}
-	t.Cleanup(func() { c.Disconnect(100) })
-	return c
-}
-
 // send publishes raw on topic and waits for the broker's PUBACK.
 func send(t *testing.T, c paho.Client, topic string, raw []byte) {
 	t.Helper()

@@ -22,7 +22,6 @@ import (
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/rulesets"
-	"github.com/argus-edge/argus/gateway/rulesets/rulesetstest"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -120,7 +119,7 @@ func newEnv(t testing.TB, tune ...func(*Options)) *env {
 	e.wall.entries = []store.WallEntry{{Camera: "hill-top", Site: "hillside", Anomaly: "a-hill", Reason: "fire"}}
 	broker := peers.Mosquitto(t)
 	e.mqtt = broker.URL()
-	pub := rulesets.PahoPublisher(rulesetstest.Connect(t, e.mqtt, fmt.Sprintf("api-test-%p", e)), 10*time.Second)
+	pub := rulesets.PahoPublisher(peers.MQTTClient(t, e.mqtt, fmt.Sprintf("api-test-%p", e)), 10*time.Second)
 	e.rules = rulesets.New(st, pub, zerolog.New(e.log))
 	if err := e.rules.Seed(context.Background(), "../../configs/rules"); err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 func BenchmarkCatalog41k(b *testing.B) {
 	const n = 41_000
 	mq := peers.Mosquitto(b)
-	retainStatuses(b, edgeClient(b, mq.URL(), "edge-fleet"), n)
+	retainStatuses(b, peers.MQTTClient(b, mq.URL(), "edge-fleet"), n)
 	d := New(Options{Broker: mq.URL(), ClientID: "dir-bench", Log: peers.TestLog(b), EventBuffer: n})
 	all := make(chan struct{})
 	count := 0

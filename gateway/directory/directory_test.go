@@ -12,23 +12,8 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
-	"github.com/argus-edge/argus/gateway/broker"
+	"github.com/argus-edge/argus/gateway/broker/brokertest"
 )
-
-// startBroker runs the gateway's embedded broker on a free loopback port
-// until the test ends and returns its URL.
-func startBroker(t *testing.T) string {
-	t.Helper()
-	b, err := broker.New(broker.Options{Addr: "127.0.0.1:0", Log: peers.TestLog(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return "tcp://" + b.Addr().String()
-}
 
 // startDirectory runs a Directory on url until the test ends and waits
 // until it is subscribed.
@@ -56,17 +41,6 @@ func runDirectory(t testing.TB, d *Directory) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("directory not subscribed within 10s")
 	}
-}
-
-// edgeClient is a paho client standing for an edge.
-func edgeClient(t testing.TB, url, id string) paho.Client {
-	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id))
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("%s: connect: %v", id, tok.Error())
-	}
-	t.Cleanup(func() { c.Disconnect(100) })
-	return c
 }
 
 func publish(t *testing.T, c paho.Client, topic string, retained bool, v any) {
@@ -105,8 +79,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // directory connects, published after it, cleared, and lying about their
 // topic.
 func TestLookupFollowsRetainedStatuses(t *testing.T) {
-	url := startBroker(t)
-	e := edgeClient(t, url, "edge-a")
+	url := brokertest.Start(t)
+	e := peers.MQTTClient(t, url, "edge-a")
 	publish(t, e, bus.CameraStatusTopic("riverside", "cam1"), true,
 		bus.CameraStatus{Site: "riverside", Camera: "cam1", Edge: "edge-a", State: bus.Online})
 	d := startDirectory(t, url)
@@ -140,9 +114,9 @@ func TestLookupFollowsRetainedStatuses(t *testing.T) {
 // with another request id, a reply from the wrong edge, and an edge that
 // never answers.
 func TestCommandAwaitsTheMatchingReply(t *testing.T) {
-	url := startBroker(t)
+	url := brokertest.Start(t)
 	d := startDirectory(t, url)
-	e := edgeClient(t, url, "edge-a")
+	e := peers.MQTTClient(t, url, "edge-a")
 	got := make(chan bus.Command, 1)
 	tok := e.Subscribe(bus.CommandTopic("edge-a"), 1, func(c paho.Client, m paho.Message) {
 		var cmd bus.Command
@@ -194,8 +168,8 @@ func TestCommandAwaitsTheMatchingReply(t *testing.T) {
 // listener's queue (4) could not hold is dropped and counted.
 func TestStuckListenerDoesNotStopTheDirectory(t *testing.T) {
 	const n = 50
-	url := startBroker(t)
-	e := edgeClient(t, url, "edge-a")
+	url := brokertest.Start(t)
+	e := peers.MQTTClient(t, url, "edge-a")
 	for i := range n {
 		publish(t, e, bus.CameraStatusTopic("riverside", fmt.Sprintf("cam%02d", i)), true,
 			bus.CameraStatus{Edge: "edge-a", State: bus.Online})

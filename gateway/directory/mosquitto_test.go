@@ -38,7 +38,7 @@ func retainStatuses(t testing.TB, c paho.Client, n int) {
 func TestAllRetainedStatusesFromMosquitto(t *testing.T) {
 	const n = 5000
 	b := peers.Mosquitto(t)
-	retainStatuses(t, edgeClient(t, b.URL(), "edge-fleet"), n)
+	retainStatuses(t, peers.MQTTClient(t, b.URL(), "edge-fleet"), n)
 
 	d := New(Options{Broker: b.URL(), ClientID: "dir-retained", Log: peers.TestLog(t), EventBuffer: 2 * n})
 	events := make(chan Event, 2*n)
@@ -68,7 +68,7 @@ func TestAllRetainedStatusesFromMosquitto(t *testing.T) {
 // changes reach a listener in order, and a cleared status is forgotten.
 func TestEdgeStatusesAndEvents(t *testing.T) {
 	b := peers.Mosquitto(t)
-	e := edgeClient(t, b.URL(), "edge-a")
+	e := peers.MQTTClient(t, b.URL(), "edge-a")
 	publish(t, e, bus.EdgeStatusTopic("edge-a"), true,
 		bus.EdgeStatus{Edge: "edge-a", State: bus.Online, Version: "1.2.3", Cameras: []string{"cam1"}, Load: 0.5})
 	publish(t, e, bus.EdgeStatusTopic("edge-liar"), true, bus.EdgeStatus{Edge: "edge-other", State: bus.Online})
@@ -139,7 +139,7 @@ func TestPublishRetained(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := make(chan paho.Message, 4)
-	e := edgeClient(t, b.URL(), "edge-rules")
+	e := peers.MQTTClient(t, b.URL(), "edge-rules")
 	if tok := e.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) { got <- m }); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}

@@ -31,7 +31,7 @@ func start(t *testing.T) *fixture {
 	t.Helper()
 	b := peers.Mosquitto(t)
 	st := rulesetstest.SQLite(t)
-	c := rulesetstest.Connect(t, b.URL(), "gateway-"+strings.ReplaceAll(t.Name(), "/", "-"))
+	c := peers.MQTTClient(t, b.URL(), "gateway-"+strings.ReplaceAll(t.Name(), "/", "-"))
 	svc := New(st, PahoPublisher(c, 10*time.Second), peers.TestLog(t))
 	if err := svc.Seed(context.Background(), rulesDir); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
 )
 
 // markerTopic holds a retained marker, subscribed after the rules: the
@@ -22,23 +23,11 @@ const markerTopic = bus.Root + "/test/marker"
 // in use would take the first one's session over.
 var clients atomic.Int64
 
-// Connect returns a paho client connected to url, disconnected when the
-// test ends.
-func Connect(t testing.TB, url, id string) paho.Client {
-	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id).SetOrderMatters(true))
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("%s: connect to %s: %v", id, url, tok.Error())
-	}
-	t.Cleanup(func() { c.Disconnect(100) })
-	return c
-}
-
 // Retained returns what the broker at url retains under argus/v1/rules/#,
 // by topic, as a new subscriber (an edge starting) receives it.
 func Retained(t testing.TB, url string) map[string]string {
 	t.Helper()
-	c := Connect(t, url, fmt.Sprintf("retained-%d", clients.Add(1)))
+	c := peers.MQTTClient(t, url, fmt.Sprintf("retained-%d", clients.Add(1)))
 	defer c.Disconnect(100)
 	if tok := c.Publish(markerTopic, 1, true, "m"); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("marker: %v", tok.Error())

@@ -1,0 +1,29 @@
+package bus
+
+import (
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/rs/zerolog"
+)
+
+// ServiceOptions are the paho options of a long-lived service on the
+// broker (the gateway's directory and alerts): it retries the first
+// connect, reconnects on its own with backoff up to 10 s, and logs a lost
+// connection. Callers add the session kind and their handlers.
+func ServiceOptions(broker, clientID, username, password string, log zerolog.Logger) *mqtt.ClientOptions {
+	return mqtt.NewClientOptions().AddBroker(broker).
+		SetClientID(clientID).
+		SetUsername(username).
+		SetPassword(password).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).
+		SetMaxReconnectInterval(10 * time.Second).
+		SetConnectTimeout(10 * time.Second).
+		SetWriteTimeout(10 * time.Second).
+		SetKeepAlive(30 * time.Second).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			log.Warn().Err(err).Msg("mqtt connection lost; reconnecting")
+		})
+}
