@@ -157,10 +157,8 @@ func TestConsoleEndToEnd(t *testing.T) {
 	// An anomaly from the edge reaches the operator's stream and, being high,
 	// the wall. Alerts must follow the anomalies first: a QoS 1 message
 	// published before any subscription is not kept for it.
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), `"following anomalies"`); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("alerts not following anomalies after 10s:\n%s", log)
-		}
+	if !log.Await(`"following anomalies"`, 10*time.Second) {
+		t.Fatalf("alerts not following anomalies after 10s:\n%s", log)
 	}
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(mqttURL).SetClientID("edge-anomalies"))
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {

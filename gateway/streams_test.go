@@ -65,18 +65,14 @@ func startGateway(t testing.TB, more ...string) (httpURL, mqttURL string, log *p
 			t.Error(err)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(log.String(), `"following camera statuses"`) {
+	if !log.Await(`"following camera statuses"`, 10*time.Second) {
 		select {
 		case err := <-done:
 			done <- err // for the cleanup
 			t.Fatalf("gateway exited: %v\n%s", err, log)
 		default:
-		}
-		if time.Now().After(deadline) {
 			t.Fatalf("gateway not ready after 10s:\n%s", log)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Sprintf("http://127.0.0.1:%d", httpPort), fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort), log
 }

@@ -2,20 +2,27 @@ package peers
 
 import (
 	"bytes"
+	"strings"
 	"sync"
+	"time"
 )
 
 // LogBuffer collects what a process or a logger writes while the test
 // reads it; safe for concurrent use.
 type LogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed by the next Write, for Await
 }
 
-// Write appends p.
+// Write appends p and wakes Await.
 func (l *LogBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.written != nil {
+		close(l.written)
+		l.written = nil
+	}
 	return l.b.Write(p)
 }
 
@@ -24,4 +31,27 @@ func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// Await reports whether the log contains s within the time given. It
+// wakes on each write: no polling.
+func (l *LogBuffer) Await(s string, within time.Duration) bool {
+	timeout := time.After(within)
+	for {
+		l.mu.Lock()
+		if strings.Contains(l.b.String(), s) {
+			l.mu.Unlock()
+			return true
+		}
+		if l.written == nil {
+			l.written = make(chan struct{})
+		}
+		next := l.written
+		l.mu.Unlock()
+		select {
+		case <-next:
+		case <-timeout:
+			return false
+		}
+	}
 }
