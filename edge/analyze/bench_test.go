@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/drivers/sim"
+	"github.com/argus-edge/argus/edge/decode"
+	"github.com/argus-edge/argus/edge/frame"
 )
 
 // cpuTime is the process's user+system CPU so far.
@@ -96,4 +98,53 @@ func ffmpegDecode(b *testing.B, sc *sim.Scene) time.Duration {
 		b.Fatalf("ffmpeg %s: %v", filepath.Base(sc.File), err)
 	}
 	return childCPU() - c0
+}
+
+// BenchmarkSnapshot reports the CPU of a start's snapshot of the fire
+// scene: the decoder's JPEG from libav's planes (what starts use), and
+// Go's encoder from a BGR picture already converted (the fallback, and
+// what starts used before, plus that conversion).
+func BenchmarkSnapshot(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		spec sim.SceneSpec
+	}{
+		{"720p", sim.SceneSpec{Kind: sim.Fire, Width: 1280, Height: 720}},
+		{"1080p", sim.SceneSpec{Kind: sim.Fire, Width: 1920, Height: 1080, BitrateKbps: 4000}},
+	} {
+		sc := scene(b, c.spec)
+		dec, err := decode.New("snap", string(sc.Spec.Codec))
+		if err != nil {
+			b.Fatal(err)
+		}
+		dec.SetMode(decode.Active)
+		var f *frame.Frame
+		for u := range sc.Replay(time.Unix(1_800_000_000, 0), 2*time.Second) {
+			if g, err := dec.Decode(u); err == nil && g != nil {
+				f = g // the last one is the decoder's kept picture
+			}
+		}
+		if f == nil {
+			b.Fatal("no picture decoded")
+		}
+		b.Run(c.name+"/decoder", func(b *testing.B) {
+			n := 0
+			for range b.N {
+				jpg, err := dec.JPEG(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(jpg)
+			}
+			b.ReportMetric(float64(n)/1024, "KiB")
+		})
+		b.Run(c.name+"/go-from-bgr", func(b *testing.B) {
+			n := 0
+			for range b.N {
+				n = len(snapshot(f))
+			}
+			b.ReportMetric(float64(n)/1024, "KiB")
+		})
+		dec.Close()
+	}
 }

@@ -20,13 +20,13 @@ type publisher struct {
 	log  zerolog.Logger
 }
 
-// publish sends events; a start carries a JPEG snapshot of f (nil for
-// events that no frame caused, such as ends on a tick).
-func (p *publisher) publish(cam Camera, events []rules.Event, f *frame.Frame) {
+// publish sends events; a start carries the JPEG snapshot of the frame
+// that caused it (nil for events no frame caused, such as ends on a tick).
+func (p *publisher) publish(cam Camera, events []rules.Event, snap []byte) {
 	for _, ev := range events {
 		a := p.anomaly(cam, ev)
-		if ev.State == rules.Start && f != nil {
-			a.Snapshot = snapshot(f)
+		if ev.State == rules.Start {
+			a.Snapshot = snap
 		}
 		if err := p.sink.PublishAnomaly(a); err != nil {
 			p.log.Error().Err(err).Str("anomaly", a.ID).Str("state", a.State).Msg("anomaly not queued")
@@ -50,9 +50,9 @@ func (p *publisher) anomaly(cam Camera, ev rules.Event) bus.Anomaly {
 	return a
 }
 
-// snapshot encodes the frame as a JPEG (pure Go: a start is rare, and no
-// C++ exception can take the edge down here). In idle mode only luma was
-// decoded, so the snapshot is grey.
+// snapshot encodes the frame's own planes as a JPEG with Go's encoder:
+// for the pictures the decoder cannot encode itself (decode.ErrNoJPEG). In
+// idle mode only luma was decoded, so the snapshot is grey.
 func snapshot(f *frame.Frame) []byte {
 	var img image.Image
 	switch {

@@ -77,14 +77,32 @@ func (w *worker) unit(u *media.Unit) {
 	w.analysed.Add(1)
 	dets := w.detect(f)
 	events := w.runner.Observe(w.cam.ID, f.Time, dets)
-	if starts(events) && f.BGR == nil && f.Small.BGR != nil {
-		// The snapshot is in colour at full size, which the detectors
-		// did without.
+	var snap []byte
+	if starts(events) {
+		snap = w.snapshot(f)
+	}
+	w.out.publish(w.cam, events, snap)
+}
+
+// snapshot is the JPEG a start carries: full-size and in colour from the
+// decoder's own planes when it can, else from the frame (grey in Idle mode,
+// where only luma was decoded).
+func (w *worker) snapshot(f *frame.Frame) []byte {
+	jpg, err := w.dec.JPEG(f)
+	if err == nil {
+		return jpg
+	}
+	if !errors.Is(err, decode.ErrNoJPEG) {
+		w.fail(err)
+	}
+	if f.BGR == nil && f.Small.BGR != nil {
+		// A pixel format the encoder does not take: the full-size colour
+		// picture the detectors did without.
 		if err := w.dec.Colour(f); err != nil {
 			w.fail(err)
 		}
 	}
-	w.out.publish(w.cam, events, f)
+	return snapshot(f)
 }
 
 // starts tells whether any event starts an anomaly (and so carries a

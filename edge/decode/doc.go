@@ -7,8 +7,10 @@
 // frame and converts it to BGR with libswscale. Every picture also carries a
 // small one (frame.Small: block averages, longest side 320 px, in colour in
 // Active mode) made straight from libav's planes; SetFullBGR(false) leaves
-// the full-size BGR out for detectors that need only the small picture, and
-// Colour makes it afterwards for one frame (a snapshot). Switching from Idle
+// the full-size BGR out for detectors that need only the small picture.
+// For a snapshot, JPEG encodes the last Active picture straight from
+// libav's planes with libavcodec's MJPEG encoder, and Colour makes the
+// full-size BGR afterwards for one frame, for the pictures JPEG refuses. Switching from Idle
 // to Active mid-stream skips units until the next keyframe, because a
 // P-frame decoded without its references is garbage that would look like
 // motion.
@@ -26,8 +28,8 @@
 //
 // Memory: libav owns every C allocation and reuses its picture pool and the
 // decoder's padded input buffer, so a steady stream allocates nothing in C
-// per frame; without the full BGR, the last picture handed out stays
-// referenced (one more picture in libav's pool) until the next, for Colour.
+// per frame; in Active mode the last picture handed out stays referenced
+// (one more picture in libav's pool) until the next, for JPEG and Colour.
 // Each Frame's planes are Go slices the caller owns; handing them back with
 // Release lets the next frames reuse them.
 //

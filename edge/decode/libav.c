@@ -38,13 +38,13 @@ void argus_init(void) {
 	av_log_set_callback(argus_log);
 }
 
-static void enter(argus_dec *d) {
+void argus_enter(argus_dec *d) {
 	d->msg[0] = 0;
 	d->msg_level = AV_LOG_TRACE;
 	argus_cur = d;
 }
 
-static void leave(void) {
+void argus_leave(void) {
 	argus_cur = NULL;
 }
 
@@ -67,9 +67,9 @@ static int open_ctx(argus_dec *d) {
 	// libav refuses to allocate pictures beyond this, so a forged SPS cannot
 	// make it allocate gigabytes; the Go side also checks each dimension.
 	d->ctx->max_pixels = 8192 * 8192;
-	enter(d);
+	argus_enter(d);
 	int err = avcodec_open2(d->ctx, codec, NULL);
-	leave();
+	argus_leave();
 	if (err < 0) {
 		// Every other function checks for a NULL context, so a failed
 		// reset leaves a decoder that returns errors, not one that crashes.
@@ -117,6 +117,9 @@ void argus_close(argus_dec *d) {
 	av_freep(&d->uv);
 	av_buffer_unref(&d->in);
 	sws_freeContext(d->sws);
+	avcodec_free_context(&d->jpeg);
+	av_frame_free(&d->jframe);
+	av_packet_free(&d->jpkt);
 	av_free(d);
 }
 
@@ -160,14 +163,14 @@ int argus_send(argus_dec *d, int size, int64_t pts, int drain) {
 	d->pkt->pts = pts;
 	d->pkt->dts = AV_NOPTS_VALUE;
 	d->pkt->flags = 0;
-	enter(d);
+	argus_enter(d);
 	int ret = avcodec_send_packet(d->ctx, d->pkt);
 	if (ret >= 0 && drain) {
 		// Idle mode: a keyframe must come out now, not when the next one
 		// arrives seconds later (streams with B-frames delay output).
 		ret = avcodec_send_packet(d->ctx, NULL);
 	}
-	leave();
+	argus_leave();
 	d->pkt->buf = NULL;
 	d->pkt->data = NULL;
 	d->pkt->size = 0;
@@ -178,9 +181,9 @@ int argus_receive(argus_dec *d) {
 	if (d->ctx == NULL) {
 		return AVERROR(EINVAL);
 	}
-	enter(d);
+	argus_enter(d);
 	int ret = avcodec_receive_frame(d->ctx, d->frame);
-	leave();
+	argus_leave();
 	return ret;
 }
 
@@ -190,9 +193,9 @@ void argus_flush(argus_dec *d) {
 	if (d->ctx == NULL) {
 		return;
 	}
-	enter(d);
+	argus_enter(d);
 	avcodec_flush_buffers(d->ctx);
-	leave();
+	argus_leave();
 }
 
 // argus_luma8 tells whether plane 0 of the frame is 8-bit luma, one byte a
@@ -243,10 +246,10 @@ static int convert_frame(argus_dec *d, AVFrame *f, uint8_t *dst, int dst_fmt) {
 	if (d->sws == NULL || d->sws_w != f->width || d->sws_h != f->height || d->sws_fmt != f->format ||
 	    d->sws_dst != dst_fmt || d->sws_cs != cs || d->sws_range != range) {
 		sws_freeContext(d->sws);
-		enter(d);
+		argus_enter(d);
 		d->sws = sws_getContext(f->width, f->height, f->format, f->width, f->height, dst_fmt,
 			SWS_FAST_BILINEAR, NULL, NULL, NULL);
-		leave();
+		argus_leave();
 		if (d->sws == NULL) {
 			return AVERROR(EINVAL);
 		}
@@ -266,9 +269,9 @@ static int convert_frame(argus_dec *d, AVFrame *f, uint8_t *dst, int dst_fmt) {
 	}
 	uint8_t *planes[4] = {dst, NULL, NULL, NULL};
 	int strides[4] = {f->width * (dst_fmt == AV_PIX_FMT_BGR24 ? 3 : 1), 0, 0, 0};
-	enter(d);
+	argus_enter(d);
 	int ret = sws_scale(d->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes, strides);
-	leave();
+	argus_leave();
 	return ret == f->height ? 0 : AVERROR(EINVAL);
 }
 

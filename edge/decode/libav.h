@@ -13,6 +13,7 @@ enum {
 	ARGUS_EAGAIN = AVERROR(EAGAIN),
 	ARGUS_EOF = AVERROR_EOF,
 	ARGUS_ENOMEM = AVERROR(ENOMEM),
+	ARGUS_ENOSYS = AVERROR(ENOSYS),
 };
 
 // argus_dec is one camera's decoder. It is allocated once by argus_open and
@@ -29,6 +30,11 @@ typedef struct argus_dec {
 	AVBufferRef *in;     // padded input buffer, reused while writable
 	struct SwsContext *sws;
 	int sws_w, sws_h, sws_fmt, sws_dst, sws_cs, sws_range;
+	AVCodecContext *jpeg; // the snapshot encoder (jpeg.c), opened on first use
+	AVFrame *jframe;      // the snapshot's full-range picture
+	AVPacket *jpkt;       // the snapshot's JPEG
+	int jpeg_q;
+	int64_t jpeg_pts;
 	char msg[256];       // most severe libav log line of the current call
 	int msg_level;
 } argus_dec;
@@ -48,6 +54,13 @@ void argus_keep(argus_dec *d);
 int argus_convert_last(argus_dec *d, uint8_t *dst);
 void argus_box(const uint8_t *src, int stride, int w, int h, int ch, int k, uint8_t *dst);
 int argus_small(argus_dec *d, int k, uint8_t *gray, uint8_t *bgr);
+int argus_jpeg_last(argus_dec *d, int q, uint8_t **data);
+void argus_jpeg_done(argus_dec *d);
 int argus_strerror(int err, char *buf, int size);
+
+// argus_enter and argus_leave bracket every libav call made for d, so that
+// its log lines become d's error message (libav.c).
+void argus_enter(argus_dec *d);
+void argus_leave(void);
 
 #endif

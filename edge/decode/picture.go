@@ -64,8 +64,8 @@ func (d *Decoder) picture(mode Mode) (*frame.Frame, error) {
 		d.Release(out)
 		return nil, err
 	}
-	if colour && out.BGR == nil {
-		C.argus_keep(d.c) // for Colour, should a snapshot want the full picture
+	if colour {
+		C.argus_keep(d.c) // for JPEG and Colour, should a snapshot want it
 		d.kept = out
 	}
 	return out, nil
