@@ -25,8 +25,9 @@ type Options struct {
 	Version  string // the edge's version, reported in its status
 	Log      zerolog.Logger
 
-	QueueDir string // where anomalies wait for the broker; survives restarts
-	QueueMax int    // anomalies kept while the broker is away; default 100000
+	QueueDir      string // where anomalies wait for the broker; survives restarts
+	QueueMax      int    // anomalies kept while the broker is away; default 100000
+	QueueMaxBytes int64  // bytes of anomalies kept (snapshots included); default 256 MiB
 
 	PubackTimeout time.Duration // wait for one PUBACK before resending; default 10s
 	ReconnectMax  time.Duration // reconnect backoff ceiling; default 30s
@@ -63,7 +64,7 @@ func New(opts Options) (*Client, error) {
 		return nil, err
 	}
 	log := opts.Log.With().Str("edge", opts.Edge).Logger()
-	q, err := openQueue(opts.QueueDir, opts.QueueMax, opts.segmentBytes, log)
+	q, err := openQueue(opts.QueueDir, limits{count: opts.QueueMax, bytes: opts.QueueMaxBytes}, opts.segmentBytes, log)
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
 	}
@@ -99,6 +100,9 @@ func (o *Options) defaults() error {
 	}
 	if o.QueueMax <= 0 {
 		o.QueueMax = 100000
+	}
+	if o.QueueMaxBytes <= 0 {
+		o.QueueMaxBytes = 256 << 20
 	}
 	if o.PubackTimeout <= 0 {
 		o.PubackTimeout = 10 * time.Second
