@@ -34,8 +34,9 @@ const (
 	// DefaultQueueMax bounds the store-and-forward queue: a day of a busy
 	// site's anomalies while the link to the command center is down.
 	DefaultQueueMax = 100000
-	// DefaultQueueMaxMB caps the queue's disk: about 7,000 anomaly starts
-	// with 1080p snapshots, far more ends and updates, which carry none.
+	// DefaultQueueMaxMB caps the queue's disk: 5,000 to 10,000 anomaly
+	// starts with their 20–40 KB snapshots (base64 in the JSON), and far
+	// more ends and updates, which carry none.
 	DefaultQueueMaxMB = 256
 	// DefaultRulesDir holds one rule set file per site.
 	DefaultRulesDir = "configs/rules"
