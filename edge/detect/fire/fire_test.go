@@ -294,6 +294,56 @@ func TestStaticGreyIsNotSmoke(t *testing.T) {
 	}
 }
 
+// rect is a mask polygon over x0..x1, y0..y1 (0..1).
+func rect(x0, y0, x1, y1 float64) detect.Polygon {
+	return detect.Polygon{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
+}
+
+// TestMasks: a mask over the flame or the plume hides it; a mask
+// elsewhere does not.
+func TestMasks(t *testing.T) {
+	cases := []struct {
+		name, detector string
+		draw           func(*gocv.Mat, int)
+		fps            float64
+		frames         int
+		mask           detect.Polygon
+		truth          detect.Box
+		want           bool
+	}{
+		{"flame masked", FireName, flickering, 15, 120, rect(0.5, 0.45, 0.75, 0.95), flameBox, false},
+		{"left half masked, flame right", FireName, flickering, 15, 120, rect(0, 0, 0.5, 1), flameBox, true},
+		{"plume masked", SmokeName, plume, 5, 60, rect(0.15, 0.15, 0.5, 0.95), plumeBox, false},
+		{"right half masked, plume left", SmokeName, plume, 5, 60, rect(0.55, 0, 1, 1), plumeBox, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := detect.New(c.detector, detect.Settings{Masks: []detect.Polygon{c.mask}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			s := clip.Street(640, 360, c.fps)
+			s.Draw = c.draw
+			defer s.Close()
+			found := 0
+			for n, dets := range run(t, d, s, c.frames) {
+				for _, x := range dets {
+					if !c.want || !overlaps(x.Box, c.truth) {
+						t.Fatalf("frame %d: %s %+v (mask %v)", n, c.detector, x, c.mask)
+					}
+				}
+				if len(dets) > 0 {
+					found++
+				}
+			}
+			if c.want && found == 0 {
+				t.Fatalf("no %s in %d frames with the mask elsewhere", c.detector, c.frames)
+			}
+		})
+	}
+}
+
 func benchmark(b *testing.B, name string, draw func(*gocv.Mat, int)) {
 	d := newDetector(b, name)
 	s := clip.Street(1280, 720, 15)
