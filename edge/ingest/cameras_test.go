@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/argus-edge/argus/drivers/media"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim"
@@ -127,4 +129,66 @@ func hasParameterSets(codec string, au [][]byte) bool {
 		delete(need, t)
 	}
 	return len(need) == 0
+}
+
+// TestCameraClockInStatus pulls two simulated cameras whose RTCP sender
+// reports (gortsplib's server sends one every 10 s) put their clock right,
+// and 5 minutes behind. The status and the metrics say which clock times
+// each camera's frames and how far off the camera's clock is, and the log
+// warns about the camera that is off.
+func TestCameraClockInStatus(t *testing.T) {
+	scene := peers.TinyScene(sim.Empty, sim.H264)
+	s := peers.Sim(t, sim.Camera{Path: "ntp", Scene: scene}, sim.Camera{Path: "skewed", Scene: scene, ClockOffset: -5 * time.Minute})
+	h := newHarness(t)
+	h.m.Apply(edgeConfig(t, cam("ntp", s.URL("ntp")), cam("skewed", s.URL("skewed"))))
+	for _, msg := range []string{"camera clock: frames timed by its sender reports", "camera clock is off: frames timed by their arrival"} {
+		if !h.logs.Await(msg, 30*time.Second) {
+			t.Fatalf("no %q in the log within 30 s", msg)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewMetrics(h.m))
+	for id, want := range map[string]struct {
+		clock  string
+		offset time.Duration
+	}{"ntp": {"rtcp", 0}, "skewed": {"arrival", -5 * time.Minute}} {
+		st := h.status(id).Main
+		if st.Clock != want.clock || st.ClockOffsetMs == nil || !near(time.Duration(*st.ClockOffsetMs)*time.Millisecond, want.offset) {
+			t.Errorf("camera %s: clock %q offset %v ms, want %s about %s", id, st.Clock, st.ClockOffsetMs, want.clock, want.offset)
+		}
+		gauge, ok := gaugeOf(t, reg, "argus_camera_clock_offset_seconds", id)
+		if !ok || !near(time.Duration(gauge*float64(time.Second)), want.offset) {
+			t.Errorf("camera %s: argus_camera_clock_offset_seconds %v (found %v), want about %s", id, gauge, ok, want.offset)
+		}
+	}
+}
+
+// near tells whether a measured camera clock offset is the wanted one,
+// give or take the delay between sending a frame and its arrival.
+func near(d, want time.Duration) bool {
+	return d > want-300*time.Millisecond && d < want+50*time.Millisecond
+}
+
+// gaugeOf returns the value of a gauge of one camera's main stream.
+func gaugeOf(t *testing.T, reg *prometheus.Registry, name, camera string) (float64, bool) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.Metric {
+			labels := map[string]string{}
+			for _, l := range m.Label {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["camera"] == camera && labels["stream"] == "main" {
+				return m.GetGauge().GetValue(), true
+			}
+		}
+	}
+	return 0, false
 }
