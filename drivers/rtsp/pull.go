@@ -241,11 +241,16 @@ func (p *pull) timeBy(u *media.Unit, camera, arrival time.Time) {
 
 func (p *pull) info() {
 	w, h := p.track.size()
-	tr := p.transport
+	p.o.OnInfo(Info{Codec: media.Codec(p.format), Width: w, Height: h, Transport: p.transportNow(), Format: p.format})
+}
+
+// transportNow is the transport in use: auto starts with UDP and may
+// switch to TCP.
+func (p *pull) transportNow() string {
 	if p.switched.Load() {
-		tr = "tcp"
+		return "tcp"
 	}
-	p.o.OnInfo(Info{Codec: media.Codec(p.format), Width: w, Height: h, Transport: tr, Format: p.format})
+	return p.transport
 }
 
 func (o *Options) defaults() {

@@ -80,7 +80,7 @@ func (p *pull) statusError(method base.Method, s liberrors.ErrClientBadStatusCod
 		}
 		return fmt.Errorf("%w: the camera refused the password of user %q", ErrAuth, p.o.Username)
 	case base.StatusUnsupportedTransport:
-		return fmt.Errorf("%w %d %s to %s: it does not offer transport %s", ErrStatus, s.Code, s.Message, method, p.transport)
+		return fmt.Errorf("%w %d %s to %s: it does not offer transport %s", ErrStatus, s.Code, s.Message, method, p.transportNow())
 	}
 	return fmt.Errorf("%w %d %s to %s", ErrStatus, s.Code, s.Message, method)
 }
