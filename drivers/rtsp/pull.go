@@ -73,7 +73,7 @@ func Pull(ctx context.Context, o Options) error {
 	if o.Username != "" || o.Password != "" {
 		u.User = url.UserPassword(o.Username, o.Password)
 	}
-	p := &pull{o: o, host: u.Host, transport: transportName(o.Transport)}
+	p := &pull{o: o, host: u.Host, secure: u.Scheme == "rtsps", transport: transportName(o.Transport)}
 	c := &gortsplib.Client{
 		Scheme:       u.Scheme,
 		Host:         u.Host,
@@ -104,6 +104,7 @@ func Pull(ctx context.Context, o Options) error {
 type pull struct {
 	o         Options
 	host      string
+	secure    bool // RTSPS
 	transport string
 	switched  atomic.Bool // auto transport fell back from UDP to TCP
 	head      head        // the first bytes the camera sent
@@ -117,11 +118,12 @@ type pull struct {
 	lastErr   atomic.Pointer[error]
 }
 
-// dial connects as gortsplib would, keeping the first bytes received.
+// dial connects as gortsplib would, keeping the first bytes received. Over
+// RTSPS those are TLS's, which say nothing of what answered: none are kept.
 func (p *pull) dial(ctx context.Context, network, address string) (net.Conn, error) {
 	conn, err := (&net.Dialer{}).DialContext(ctx, network, address)
-	if err != nil {
-		return nil, err
+	if err != nil || p.secure {
+		return conn, err
 	}
 	p.head.reset()
 	return headConn{Conn: conn, head: &p.head}, nil
