@@ -77,7 +77,7 @@ bench: deps build
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s
-FUZZ_TARGETS := configs:FuzzParse configs/ruleset:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
+FUZZ_TARGETS := configs:FuzzParse configs:FuzzRedact configs/ruleset:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
 	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
 	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter
 fuzz:

@@ -20,10 +20,10 @@ type Options struct {
 	Broker   string // tcp://host:port
 	ClientID string // default "argus-edge-" + Edge
 	Username string
-	Password string // the caller reads it from the environment; never logged
-	Edge     string // this edge's id: topics, the will and every payload's edge
-	Version  string // the edge's version, reported in its status
-	Log      zerolog.Logger
+	Password string         // the caller reads it from the environment; never logged
+	Edge     string         // this edge's id: topics, the will and every payload's edge
+	Version  string         // the edge's version, reported in its status
+	Log      zerolog.Logger // the caller's, with its context (the edge id); the client adds none
 
 	QueueDir      string // where anomalies wait for the broker; survives restarts
 	QueueMax      int    // anomalies kept while the broker is away; default 100000
@@ -63,7 +63,9 @@ func New(opts Options) (*Client, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	log := opts.Log.With().Str("edge", opts.Edge).Logger()
+	// The caller's logger already says which edge this is (edge/main.go
+	// tags it): a library adding the key again would write it twice.
+	log := opts.Log
 	q, err := openQueue(opts.QueueDir, limits{count: opts.QueueMax, bytes: opts.QueueMaxBytes}, opts.segmentBytes, log)
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
