@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"errors"
+	"reflect"
 	"sync/atomic"
 
 	"github.com/rs/zerolog"
@@ -38,7 +39,8 @@ type worker struct {
 	dec       *decode.Decoder
 	codec     string
 	detectors map[string]detect.Detector
-	version   int // rule set version the detectors were made for
+	settings  map[string]detect.Settings // what each detector was made with
+	version   int                        // rule set version the detectors follow
 
 	mode     atomic.Value // Mode
 	analysed atomic.Uint64
@@ -194,9 +196,12 @@ func (w *worker) run1(d detect.Detector, f *frame.Frame, regions []detect.Box) [
 	return ds
 }
 
-// refreshDetectors remakes the detectors when the site's live rule set
-// changed version. It runs between two frames on the worker's goroutine,
-// so a new version costs no frame.
+// refreshDetectors follows the site's live rule set when it changed
+// version: a detector whose settings changed is made anew, one whose
+// settings did not goes on with its state (the health reference and
+// timers, the background, the smoke history), so that a new version does
+// not end the anomalies it sees. It runs between two frames on the
+// worker's goroutine, so a new version costs no frame.
 func (w *worker) refreshDetectors() {
 	set := w.runner.Live()
 	v := 0
@@ -206,18 +211,25 @@ func (w *worker) refreshDetectors() {
 	if v == w.version && w.detectors != nil {
 		return
 	}
-	w.closeDetectors()
-	w.detectors = map[string]detect.Detector{}
-	for name, s := range w.runner.Detectors(w.cam.ID) {
+	want := w.runner.Detectors(w.cam.ID)
+	next := make(map[string]detect.Detector, len(want))
+	for name, s := range want {
 		s.Camera, s.ModelDir = w.cam.ID, w.models
+		want[name] = s
+		if d, ok := w.detectors[name]; ok && reflect.DeepEqual(s, w.settings[name]) {
+			next[name] = d
+			delete(w.detectors, name)
+			continue
+		}
 		d, err := detect.New(name, s)
 		if err != nil {
 			w.log.Error().Err(err).Str("detector", name).Int("rule_version", v).Msg("detector not started")
 			continue
 		}
-		w.detectors[name] = d
+		next[name] = d
 	}
-	w.version = v
+	w.closeDetectors() // those gone or changed
+	w.detectors, w.settings, w.version = next, want, v
 	if w.dec != nil {
 		// From the next frame on: this one went without if none needed it.
 		w.dec.SetFullBGR(detect.FullBGR(w.detectors))
