@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -163,7 +164,9 @@ func (w *worker) decoder(u *media.Unit) error {
 }
 
 // detect runs motion first, then, in active mode, the other detectors on
-// the motion regions; camera health runs in every mode.
+// the motion regions; camera health runs in every mode. While the rules
+// follow people or vehicles the camera stays active, and the objects
+// detector also looks at the whole frame now and then (pacer.whole).
 func (w *worker) detect(f *frame.Frame) []detect.Detection {
 	w.refreshDetectors()
 	var dets []detect.Detection
@@ -175,7 +178,8 @@ func (w *worker) detect(f *frame.Frame) []detect.Detection {
 		}
 		dets = append(dets, ds...)
 	}
-	mode, changed := w.pace.observe(f.Time, len(regions) > 0)
+	following := w.runner.Following(w.cam.ID)
+	mode, changed := w.pace.observe(f.Time, len(regions) > 0, following)
 	if changed {
 		w.setMode(mode)
 	}
@@ -183,9 +187,27 @@ func (w *worker) detect(f *frame.Frame) []detect.Detection {
 		if name == "motion" || (mode == Idle && name != "health") {
 			continue
 		}
-		dets = append(dets, w.run1(d, f, regions)...)
+		where := regions
+		if name == "objects" {
+			where = w.objectRegions(f.Time, regions, following)
+		}
+		dets = append(dets, w.run1(d, f, where)...)
 	}
 	return dets
+}
+
+// objectRegions is where the objects detector looks: the whole frame (nil)
+// when a look is due while following, else the motion regions, none (an
+// empty list) when nothing moved: a forward of the model costs as much as
+// a whole frame, for nothing.
+func (w *worker) objectRegions(t time.Time, regions []detect.Box, following bool) []detect.Box {
+	if w.pace.whole(t, following) {
+		return nil
+	}
+	if regions == nil {
+		return []detect.Box{}
+	}
+	return regions
 }
 
 func (w *worker) run1(d detect.Detector, f *frame.Frame, regions []detect.Box) []detect.Detection {
