@@ -31,9 +31,10 @@ cameras:
 // vtest.avi (real footage), slid by ffmpeg into an empty street (H.264,
 // 640x360, 5 fps, 2 minutes), stands still from 13 s to 80 s, then walks
 // off. Standing still, he stops being motion once the background has
-// learnt him (about 35 s later; before following was added, the camera
-// then went idle and the anomaly ended at 54 s). The anomaly must start
-// after the dwell, go on while he stands there and end once he has left.
+// learnt him, about half a minute later (before following was added, the
+// camera went idle 10 s after that and the anomaly ended at 54 s). The
+// anomaly must start after the dwell, go on while he stands there and end
+// once he has left.
 func TestLoiteringStillPerson(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two minutes of video through YOLOX-nano: not in -short")
