@@ -103,7 +103,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 		if ev.Stream != ev.Camera {
 			return // a substream's state is not the camera's
 		}
-		an.CameraOffline(ev.Camera, ev.State == ingest.StateOffline)
+		an.CameraState(ev.Camera, ev.State)
 		select {
 		case changed <- ev.Camera:
 		default: // the periodic refresh will publish it

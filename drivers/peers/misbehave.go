@@ -83,14 +83,7 @@ func HangUp(t testing.TB) string {
 // Silent returns the URL of a port that accepts connections and never
 // answers, like a camera whose firmware hung.
 func Silent(t testing.TB) string {
-	return "rtsp://" + listen(t, func(c net.Conn) {
-		buf := make([]byte, 4096)
-		for {
-			if _, err := c.Read(buf); err != nil {
-				return
-			}
-		}
-	}) + "/cam"
+	return "rtsp://" + listen(t, drain) + "/cam"
 }
 
 // VideoSDP is a valid SDP offering one H.264 track, for peers that break

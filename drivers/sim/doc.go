@@ -1,6 +1,7 @@
 // Package sim serves simulated RTSP cameras for the Argus demo, tests and
 // benchmarks. Scenes (an empty street, walking people, fire, smoke, a lens
-// that goes black, a busy 1080p test picture) are encoded once with
+// that goes black, a busy 1080p test picture, a pedestrian who stops) are
+// encoded once with
 // Debian's ffmpeg into a cache, packetized once into RTP, and looped by
 // any number of cameras that only rewrite RTP headers, so hundreds of
 // cameras cost little. Cameras can misbehave on purpose (flap, stall,

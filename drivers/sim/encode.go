@@ -133,7 +133,7 @@ func ffmpegArgs(s SceneSpec, inputs []string, graph string) []string {
 	args = append(args, "-filter_complex", graph, "-frames:v", strconv.Itoa(frameCount(s)), "-an",
 		"-pix_fmt", "yuv420p", "-threads", "2", "-b:v", rate, "-maxrate", rate, "-bufsize", rate)
 	preset := "ultrafast"
-	if s.Kind == People {
+	if s.Kind == People || s.Kind == Loiter {
 		// Real footage feeds detectors: spend a little more on quality.
 		preset = "veryfast"
 	}

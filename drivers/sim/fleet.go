@@ -28,7 +28,7 @@ type Fleet struct {
 type FleetCamera struct {
 	// Path is the RTSP path, e.g. riverside-bridge/main.
 	Path string `yaml:"path"`
-	// Scene is the scene kind: empty, people, fire, smoke, black, bench.
+	// Scene is the scene kind: empty, people, fire, smoke, black, bench, loiter.
 	Scene Kind `yaml:"scene"`
 	// Codec is h264 (default) or h265.
 	Codec Codec `yaml:"codec"`

@@ -34,6 +34,10 @@ const (
 	Black Kind = "black"
 	// Bench is a busy 1080p test picture with noise, for benchmarks.
 	Bench Kind = "bench"
+	// Loiter is a pedestrian cut out of vtest.avi who walks into an empty
+	// street, stands still for most of the loop, walks off and leaves the
+	// street empty (default 45 s: in 0–5 s, still 5–30 s, off 30–35 s).
+	Loiter Kind = "loiter"
 )
 
 // ClockRate is the RTP clock rate of H.264 and H.265 video.
@@ -53,7 +57,8 @@ type SceneSpec struct {
 	BitrateKbps int
 	// GOP is the closed GOP length, a keyframe every GOP (default 2s).
 	GOP time.Duration
-	// Duration is the length of the loop (default 20s, 60s for people).
+	// Duration is the length of the loop (default 20s; 60s for people,
+	// 45s for loiter).
 	Duration time.Duration
 }
 
@@ -73,8 +78,11 @@ func (s SceneSpec) WithDefaults() SceneSpec {
 	}
 	if s.Duration == 0 {
 		s.Duration = 20 * time.Second
-		if s.Kind == People {
+		switch s.Kind {
+		case People:
 			s.Duration = 60 * time.Second
+		case Loiter:
+			s.Duration = 45 * time.Second
 		}
 	}
 	if s.BitrateKbps == 0 {
@@ -105,7 +113,7 @@ func defaultBitrate(s SceneSpec) int {
 // Validate reports a spec that cannot be encoded.
 func (s SceneSpec) Validate() error {
 	if _, ok := recipes[s.Kind]; !ok {
-		return fmt.Errorf("unknown scene %q (want empty, people, fire, smoke, black or bench)", s.Kind)
+		return fmt.Errorf("unknown scene %q (want empty, people, fire, smoke, black, bench or loiter)", s.Kind)
 	}
 	if s.Codec != H264 && s.Codec != H265 {
 		return fmt.Errorf("unknown codec %q (want h264 or h265)", s.Codec)
@@ -134,7 +142,8 @@ func (s SceneSpec) String() string {
 
 // Event is one fact of a scene's ground truth.
 type Event struct {
-	// Label is what is there: "person", "fire", "smoke" or "black".
+	// Label is what is there: "person", "fire", "smoke" or "black"; or
+	// "still" while the loiter scene's pedestrian stands still.
 	Label string
 	// Box is [x, y, w, h] in 0..1 of the picture, the extent over the whole
 	// event; all zero when the event is not localized (a black frame,

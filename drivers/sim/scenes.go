@@ -21,6 +21,7 @@ var recipes = map[Kind]recipe{
 	Smoke:  smokeScene,
 	Black:  blackScene,
 	Bench:  benchScene,
+	Loiter: loiterScene,
 }
 
 // sensorNoise is light temporal noise, so that a static scene still
@@ -110,6 +111,38 @@ func peopleScene(s SceneSpec) ([]string, string, []Event, error) {
 	// A finer, per-box annotation comes later; people walk all the time.
 	truth := []Event{{Label: "person", From: 0, To: s.Duration}}
 	return inputs, graph, truth, nil
+}
+
+// The loiter scene's pedestrian: a crop of vtest.avi at 20 s (a man in a
+// dark jacket and jeans, on the road at the right, 56x120 pixels).
+const (
+	loiterAt   = "20"
+	loiterCrop = "crop=56:120:604:256"
+)
+
+func loiterScene(s SceneSpec) ([]string, string, []Event, error) {
+	src, err := VTestPath()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	// In from the left until 1/9 of the loop, still at x=0.4 until 2/3,
+	// off to the right by 7/9, then an empty street. The road is the
+	// crop's own grey so that the cut-out hardly shows.
+	in, still, out := s.Duration/9, s.Duration*2/3, s.Duration*7/9
+	const x0, hgt, feet = 0.4, 0.42, 0.9
+	sec := func(d time.Duration) string { return fmt.Sprintf("%g", d.Seconds()) }
+	x := fmt.Sprintf("if(lt(t,%[1]s),-w+(%[4]g*W+w)*t/%[1]s,if(lt(t,%[2]s),%[4]g*W,%[4]g*W+(W-%[4]g*W)*(t-%[2]s)/(%[3]s-%[2]s)))",
+		sec(in), sec(still), sec(out), x0)
+	man := fmt.Sprintf("[0:v]trim=end_frame=1,%s,scale=-2:%d,loop=loop=-1:size=1,setpts=N/(%d*TB)",
+		loiterCrop, int(hgt*float64(s.Height))&^1, s.FPS)
+	graph := street(s, "0x55606a", "0x9a9c9a") + "[bg];" + man + "[man];" +
+		fmt.Sprintf("[bg][man]overlay=x='%s':y=%g*H-h:eof_action=repeat,%s", x, feet, sensorNoise)
+	w := hgt * 56 / 120 * float64(s.Height) / float64(s.Width)
+	truth := []Event{
+		{Label: "person", Box: [4]float64{0, feet - hgt, 1, hgt}, From: 0, To: out},
+		{Label: "still", Box: [4]float64{x0, feet - hgt, w, hgt}, From: in, To: still},
+	}
+	return []string{"-ss", loiterAt, "-i", src}, graph, truth, nil
 }
 
 // onset returns the frame where fire or smoke appears (3 s in, sooner in

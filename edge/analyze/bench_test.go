@@ -74,7 +74,7 @@ func BenchmarkActiveVsDecode(b *testing.B) {
 			sc := scene(t, c.spec)
 			for range b.N {
 				w := testWorker(t, Camera{ID: c.site + "-bench", Site: c.site}, siteRules(t, c.site), &recorder{}, c.model)
-				w.pace.observe(time.Unix(1_800_000_000, 0), true) // start active
+				w.pace.observe(time.Unix(1_800_000_000, 0), true, false) // start active
 				c0 := cpuTime()
 				for u := range sc.Replay(time.Unix(1_800_000_000, 0), sc.Loop()) {
 					w.unit(u)

@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/argus-edge/argus/edge/detect"
 	"github.com/argus-edge/argus/edge/hub"
+	"github.com/argus-edge/argus/edge/ingest"
 	"github.com/argus-edge/argus/edge/rules"
 )
 
@@ -38,6 +41,10 @@ type Manager struct {
 	workers map[string]*worker
 	runners map[string]*rules.Runner
 	offline map[string]Camera
+	closed  bool
+	// ending keeps Tick and Close apart, so that no tick starts an
+	// anomaly after Close ended them all.
+	ending sync.Mutex
 }
 
 // New returns a manager with no camera.
@@ -56,9 +63,15 @@ func (m *Manager) Apply(cams []Camera) {
 		want[c.ID] = c
 	}
 	for id, w := range m.workers {
-		if c, ok := want[id]; !ok || c.Stream != w.cam.Stream || c.Site != w.cam.Site {
+		c, ok := want[id]
+		if !ok || c.Stream != w.cam.Stream || c.Site != w.cam.Site {
 			m.stop(w)
 			delete(m.workers, id)
+		}
+		if _, down := m.offline[id]; down && !ok {
+			delete(m.offline, id) // no longer analysed: no longer reported
+		} else if down {
+			m.offline[id] = c
 		}
 	}
 	for _, c := range cams {
@@ -103,7 +116,7 @@ func (m *Manager) runner(site string) *rules.Runner {
 func (m *Manager) Rules(set *rules.Set) error {
 	m.mu.Lock()
 	r := m.runner(set.Site)
-	cams := m.siteCameras(set.Site)
+	cams := m.cameras(set.Site)
 	m.mu.Unlock()
 	events, err := r.Apply(set, time.Now())
 	if err != nil {
@@ -117,21 +130,27 @@ func (m *Manager) Rules(set *rules.Set) error {
 func (m *Manager) DropShadow(site string) {
 	m.mu.Lock()
 	r := m.runner(site)
-	cams := m.siteCameras(site)
+	cams := m.cameras(site)
 	m.mu.Unlock()
 	m.publishAll(cams, r.DropShadow(time.Now()))
 }
 
-// CameraOffline tells that a camera's pull is down (or back up): while it
-// is down, the rules see a camera_offline detection every tick.
-func (m *Manager) CameraOffline(camera string, down bool) {
+// CameraState tells the state of a camera's pull: ingest.StateOffline,
+// StateConnecting or StateOnline. A camera is down from its pull's first
+// failure until it is online again, when frames flow: the attempts in
+// between do not bring it back, since a dead camera can keep each one
+// connecting until the read timeout (10 s), longer than end_after, and its
+// offline anomaly would otherwise end and start again under a new id at
+// every retry. While it is down, the rules see a camera_offline detection
+// every tick.
+func (m *Manager) CameraState(camera, state string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	w, ok := m.workers[camera]
 	switch {
-	case down && ok:
+	case state == ingest.StateOffline && ok:
 		m.offline[camera] = w.cam
-	case !down:
+	case state == ingest.StateOnline:
 		delete(m.offline, camera)
 	}
 }
@@ -140,19 +159,19 @@ func (m *Manager) CameraOffline(camera string, down bool) {
 // frames stopped end, and offline cameras are reported. The edge calls it
 // once a second.
 func (m *Manager) Tick(now time.Time) {
+	m.ending.Lock()
+	defer m.ending.Unlock()
 	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
 	offline := make([]Camera, 0, len(m.offline))
 	for _, c := range m.offline {
 		offline = append(offline, c)
 	}
-	runners := make(map[string]*rules.Runner, len(m.runners))
-	cams := map[string]Camera{}
-	for site, r := range m.runners {
-		runners[site] = r
-	}
-	for id, w := range m.workers {
-		cams[id] = w.cam
-	}
+	runners := maps.Clone(m.runners)
+	cams := m.cameras("")
 	m.mu.Unlock()
 	down := []detect.Detection{{Kind: detect.CameraOffline, Score: 1, Box: detect.Box{W: 1, H: 1}}}
 	for _, c := range offline {
@@ -173,10 +192,11 @@ func (m *Manager) publishAll(cams map[string]Camera, events []rules.Event) {
 	}
 }
 
-func (m *Manager) siteCameras(site string) map[string]Camera {
+// cameras are the analysed cameras of site, or of every site with "".
+func (m *Manager) cameras(site string) map[string]Camera {
 	cams := map[string]Camera{}
 	for id, w := range m.workers {
-		if w.cam.Site == site {
+		if site == "" || w.cam.Site == site {
 			cams[id] = w.cam
 		}
 	}
@@ -213,12 +233,25 @@ func (m *Manager) Status() []Status {
 	return out
 }
 
-// Close stops every worker.
+// Close stops every worker, then ends every ongoing anomaly, live and
+// shadow, so that an edge shutting down cleanly leaves none open at the
+// gateway. The ends go to the sink, for the edge the bus's disk queue
+// (delivered at once, or after the next start): close the manager before
+// the bus. Tick does nothing afterwards.
 func (m *Manager) Close() {
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	cams := m.cameras("")
 	for id, w := range m.workers {
 		m.stop(w)
 		delete(m.workers, id)
+	}
+	m.closed = true
+	runners := maps.Clone(m.runners)
+	m.mu.Unlock()
+	m.ending.Lock() // a Tick under way finishes first
+	defer m.ending.Unlock()
+	now := time.Now()
+	for _, site := range slices.Sorted(maps.Keys(runners)) {
+		m.publishAll(cams, runners[site].Close(now))
 	}
 }

@@ -15,15 +15,27 @@ const (
 	Active Mode = "active"
 )
 
+// WholeEvery is how often, while the rules follow people or vehicles on
+// a camera, the objects detector looks at the whole frame rather than at
+// the motion regions only: a person standing still stops being motion
+// once the background has learnt them (about half a minute), and would
+// otherwise stop being seen. Once a second keeps a still person's track
+// alive (tracks live 5 s unseen) and the anomaly under way (end_after
+// defaults to 3 s) for one forward of the model a second, about a tenth of
+// a core with YOLOX-nano, on top of the crops of whatever moves.
+const WholeEvery = time.Second
+
 // pacer decides, per unit, whether to decode and whether to analyse, and
-// switches between idle and active on motion. It is driven by frame times,
-// never the wall clock, so a clip can be run faster than real time.
+// switches between idle and active on motion, or while the rules follow
+// objects. It is driven by frame times, never the wall clock, so a clip
+// can be run faster than real time.
 type pacer struct {
 	idleEvery, activeEvery, quiet time.Duration
 
 	mode         Mode
 	lastAnalysed time.Time
-	lastMotion   time.Time
+	lastBusy     time.Time // last motion or followed object
+	lastWhole    time.Time // last whole-frame look for objects
 }
 
 func newPacer(idleFPS, activeFPS float64, quiet time.Duration) *pacer {
@@ -69,22 +81,38 @@ func (p *pacer) analyse(t time.Time) bool {
 	return true
 }
 
-// due allows some slack so a 2 s GOP at idle 1 fps, or 15 fps sampled at
-// 5 fps, does not skip a beat because of timestamp jitter.
-func (p *pacer) due(t time.Time, step time.Duration) bool {
-	return p.lastAnalysed.IsZero() || t.Sub(p.lastAnalysed) >= step*9/10 || t.Before(p.lastAnalysed)
+// due tells whether the frame at t comes step after the last analysed.
+func (p *pacer) due(t time.Time, step time.Duration) bool { return after(p.lastAnalysed, t, step) }
+
+// after tells whether t is step after last, or last is unset. It allows
+// some slack so a 2 s GOP at idle 1 fps, or 15 fps sampled at 5 fps, does
+// not skip a beat because of timestamp jitter.
+func after(last, t time.Time, step time.Duration) bool {
+	return last.IsZero() || t.Sub(last) >= step*9/10 || t.Before(last)
 }
 
-// observe records whether the analysed frame at t showed motion and
-// returns the mode, and whether it changed.
-func (p *pacer) observe(t time.Time, motion bool) (Mode, bool) {
+// observe records whether the analysed frame at t showed motion, and
+// whether the rules follow objects on the camera, and returns the mode and
+// whether it changed. Followed objects keep the camera active as motion
+// does: the objects detector runs only there.
+func (p *pacer) observe(t time.Time, motion, following bool) (Mode, bool) {
 	old := p.mode
 	switch {
-	case motion:
-		p.lastMotion = t
+	case motion || following:
+		p.lastBusy = t
 		p.mode = Active
-	case p.mode == Active && t.Sub(p.lastMotion) >= p.quiet:
+	case p.mode == Active && t.Sub(p.lastBusy) >= p.quiet:
 		p.mode = Idle
 	}
 	return p.mode, p.mode != old
+}
+
+// whole tells whether the objects detector looks at the whole frame at t:
+// once every WholeEvery while the rules follow objects.
+func (p *pacer) whole(t time.Time, following bool) bool {
+	if !following || !after(p.lastWhole, t, WholeEvery) {
+		return false
+	}
+	p.lastWhole = t
+	return true
 }

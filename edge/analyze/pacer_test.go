@@ -23,7 +23,7 @@ func TestPacerIdleDecodesDueKeyframesOnly(t *testing.T) {
 func TestPacerMotionActivatesAndQuietReturnsToIdle(t *testing.T) {
 	p := newPacer(1, 5, 2*time.Second)
 	t0 := time.Unix(1000, 0)
-	if m, changed := p.observe(t0, true); m != Active || !changed {
+	if m, changed := p.observe(t0, true, false); m != Active || !changed {
 		t.Fatalf("motion left mode %s", m)
 	}
 	if !p.decode(false, t0.Add(time.Millisecond)) {
@@ -38,10 +38,37 @@ func TestPacerMotionActivatesAndQuietReturnsToIdle(t *testing.T) {
 	if analysed < 4 || analysed > 6 {
 		t.Fatalf("active analysed %d of 15 frames in 1 s, want about 5", analysed)
 	}
-	if m, _ := p.observe(t0.Add(time.Second), false); m != Active {
+	if m, _ := p.observe(t0.Add(time.Second), false, false); m != Active {
 		t.Fatal("returned to idle before the quiet period")
 	}
-	if m, changed := p.observe(t0.Add(2*time.Second), false); m != Idle || !changed {
+	if m, changed := p.observe(t0.Add(2*time.Second), false, false); m != Idle || !changed {
 		t.Fatalf("still %s after the quiet period", m)
+	}
+}
+
+// Followed objects keep the camera active without motion, and the objects
+// detector gets a whole-frame look once a second while they are followed.
+func TestPacerFollowingKeepsActiveAndLooksAtWholeFrames(t *testing.T) {
+	p := newPacer(1, 5, 2*time.Second)
+	t0 := time.Unix(1000, 0)
+	p.observe(t0, true, false)
+	wholes := 0
+	for i := 1; i <= 50; i++ { // 10 s at 5 fps, nothing moving, someone followed
+		ts := t0.Add(time.Duration(i) * 200 * time.Millisecond)
+		if m, _ := p.observe(ts, false, true); m != Active {
+			t.Fatalf("idle at %s while following", ts.Sub(t0))
+		}
+		if p.whole(ts, true) {
+			wholes++
+		}
+	}
+	if wholes != 10 {
+		t.Fatalf("%d whole-frame looks in 10 s of following, want 10", wholes)
+	}
+	if p.whole(t0.Add(20*time.Second), false) {
+		t.Fatal("a whole-frame look with nothing followed")
+	}
+	if m, changed := p.observe(t0.Add(12*time.Second), false, false); m != Idle || !changed {
+		t.Fatalf("still %s the quiet period after following", m)
 	}
 }

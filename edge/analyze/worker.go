@@ -2,7 +2,9 @@ package analyze
 
 import (
 	"errors"
+	"reflect"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -38,7 +40,8 @@ type worker struct {
 	dec       *decode.Decoder
 	codec     string
 	detectors map[string]detect.Detector
-	version   int // rule set version the detectors were made for
+	settings  map[string]detect.Settings // what each detector was made with
+	version   int                        // rule set version the detectors follow
 
 	mode     atomic.Value // Mode
 	analysed atomic.Uint64
@@ -161,7 +164,9 @@ func (w *worker) decoder(u *media.Unit) error {
 }
 
 // detect runs motion first, then, in active mode, the other detectors on
-// the motion regions; camera health runs in every mode.
+// the motion regions; camera health runs in every mode. While the rules
+// follow people or vehicles the camera stays active, and the objects
+// detector also looks at the whole frame now and then (pacer.whole).
 func (w *worker) detect(f *frame.Frame) []detect.Detection {
 	w.refreshDetectors()
 	var dets []detect.Detection
@@ -173,7 +178,8 @@ func (w *worker) detect(f *frame.Frame) []detect.Detection {
 		}
 		dets = append(dets, ds...)
 	}
-	mode, changed := w.pace.observe(f.Time, len(regions) > 0)
+	following := w.runner.Following(w.cam.ID)
+	mode, changed := w.pace.observe(f.Time, len(regions) > 0, following)
 	if changed {
 		w.setMode(mode)
 	}
@@ -181,9 +187,27 @@ func (w *worker) detect(f *frame.Frame) []detect.Detection {
 		if name == "motion" || (mode == Idle && name != "health") {
 			continue
 		}
-		dets = append(dets, w.run1(d, f, regions)...)
+		where := regions
+		if name == "objects" {
+			where = w.objectRegions(f.Time, regions, following)
+		}
+		dets = append(dets, w.run1(d, f, where)...)
 	}
 	return dets
+}
+
+// objectRegions is where the objects detector looks: the whole frame (nil)
+// when a look is due while following, else the motion regions, none (an
+// empty list) when nothing moved: a forward of the model costs as much as
+// a whole frame, for nothing.
+func (w *worker) objectRegions(t time.Time, regions []detect.Box, following bool) []detect.Box {
+	if w.pace.whole(t, following) {
+		return nil
+	}
+	if regions == nil {
+		return []detect.Box{}
+	}
+	return regions
 }
 
 func (w *worker) run1(d detect.Detector, f *frame.Frame, regions []detect.Box) []detect.Detection {
@@ -194,9 +218,12 @@ func (w *worker) run1(d detect.Detector, f *frame.Frame, regions []detect.Box) [
 	return ds
 }
 
-// refreshDetectors remakes the detectors when the site's live rule set
-// changed version. It runs between two frames on the worker's goroutine,
-// so a new version costs no frame.
+// refreshDetectors follows the site's live rule set when it changed
+// version: a detector whose settings changed is made anew, one whose
+// settings did not goes on with its state (the health reference and
+// timers, the background, the smoke history), so that a new version does
+// not end the anomalies it sees. It runs between two frames on the
+// worker's goroutine, so a new version costs no frame.
 func (w *worker) refreshDetectors() {
 	set := w.runner.Live()
 	v := 0
@@ -206,18 +233,25 @@ func (w *worker) refreshDetectors() {
 	if v == w.version && w.detectors != nil {
 		return
 	}
-	w.closeDetectors()
-	w.detectors = map[string]detect.Detector{}
-	for name, s := range w.runner.Detectors(w.cam.ID) {
+	want := w.runner.Detectors(w.cam.ID)
+	next := make(map[string]detect.Detector, len(want))
+	for name, s := range want {
 		s.Camera, s.ModelDir = w.cam.ID, w.models
+		want[name] = s
+		if d, ok := w.detectors[name]; ok && reflect.DeepEqual(s, w.settings[name]) {
+			next[name] = d
+			delete(w.detectors, name)
+			continue
+		}
 		d, err := detect.New(name, s)
 		if err != nil {
 			w.log.Error().Err(err).Str("detector", name).Int("rule_version", v).Msg("detector not started")
 			continue
 		}
-		w.detectors[name] = d
+		next[name] = d
 	}
-	w.version = v
+	w.closeDetectors() // those gone or changed
+	w.detectors, w.settings, w.version = next, want, v
 	if w.dec != nil {
 		// From the next frame on: this one went without if none needed it.
 		w.dec.SetFullBGR(detect.FullBGR(w.detectors))

@@ -189,6 +189,28 @@ func (e *Engine) Close(t time.Time) []Event {
 	return out
 }
 
+// Following tells whether the engine follows objects on camera: a track
+// that is still alive (loitering, line crossing), or an ongoing anomaly of
+// a rule on people or vehicles. The analysis then keeps looking for them
+// even where nothing moves: a person standing still is no motion.
+func (e *Engine) Following(camera string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cs := e.cams[camera]
+	if cs == nil {
+		return false
+	}
+	if len(cs.tracker.tracks) > 0 {
+		return true
+	}
+	for _, rs := range cs.rules {
+		if rs.on != nil && rs.plan.onObjects() {
+			return true
+		}
+	}
+	return false
+}
+
 // camera returns the state of camera, adding state for rules it lacks.
 func (e *Engine) camera(camera string, b *cameraPlan) *camState {
 	cs := e.cams[camera]

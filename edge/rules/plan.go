@@ -58,6 +58,12 @@ func (p *plan) watches(kind string) bool {
 	return kind == p.kind
 }
 
+// onObjects reports whether the rule matches people or vehicles, which
+// the objects detector reports.
+func (p *plan) onObjects() bool {
+	return slices.ContainsFunc(ruleset.TrackedKinds, p.watches)
+}
+
 // accepts applies the rule's kind, filters, masks and zone to d.
 func (p *plan) accepts(d detect.Detection) bool {
 	if !p.watches(d.Kind) || d.Score < p.minScore {

@@ -60,6 +60,27 @@ func (r *Runner) DropShadow(t time.Time) []Event {
 	return out
 }
 
+// Close ends the ongoing anomalies of both sets at t, for an edge shutting
+// down cleanly; the runner has no anomaly afterwards.
+func (r *Runner) Close(t time.Time) []Event {
+	live, shad := r.engines()
+	var out []Event
+	if live != nil {
+		out = live.Close(t)
+	}
+	if shad != nil {
+		out = append(out, shad.Close(t)...)
+	}
+	return out
+}
+
+// Following tells whether either set follows objects on camera (see
+// Engine.Following).
+func (r *Runner) Following(camera string) bool {
+	live, shad := r.engines()
+	return (live != nil && live.Following(camera)) || (shad != nil && shad.Following(camera))
+}
+
 // Observe evaluates a frame with both sets: live events first, then
 // shadow events.
 func (r *Runner) Observe(camera string, t time.Time, dets []detect.Detection) []Event {
