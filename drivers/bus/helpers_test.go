@@ -129,7 +129,11 @@ func (s *subscriber) waitUntil(t *testing.T, timeout time.Duration, what string,
 		msgs := append([]message(nil), s.msgs...)
 		s.mu.Unlock()
 		if cond(msgs) {
-			return msgs
+			// A condition may count what arrived after the copy (unique
+			// does): the messages returned are taken after it held.
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return append([]message(nil), s.msgs...)
 		}
 		select {
 		case <-s.changed:
