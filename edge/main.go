@@ -188,5 +188,5 @@ func measure(ctx context.Context, m *ingest.Manager) {
 
 func logChanges(log zerolog.Logger, ch ingest.Changes) {
 	log.Info().Strs("added", ch.Added).Strs("removed", ch.Removed).Strs("restarted", ch.Restarted).
-		Int("unchanged", ch.Unchanged).Msg("cameras applied")
+		Strs("updated", ch.Updated).Int("unchanged", ch.Unchanged).Bool("ingest_changed", ch.Ingest).Msg("cameras applied")
 }

@@ -47,7 +47,9 @@ func New(o Options) *Manager {
 }
 
 // Apply starts a worker for each new camera, stops the ones no longer
-// listed and restarts those whose stream or site changed.
+// listed and restarts those whose stream or site (and so rules) changed.
+// A camera that only moved keeps its worker, and its anomalies carry the
+// new position from the next one.
 func (m *Manager) Apply(cams []Camera) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -62,7 +64,9 @@ func (m *Manager) Apply(cams []Camera) {
 		}
 	}
 	for _, c := range cams {
-		if _, ok := m.workers[c.ID]; !ok {
+		if w, ok := m.workers[c.ID]; ok {
+			w.move(c.Geo)
+		} else {
 			m.start(c)
 		}
 	}
@@ -130,7 +134,7 @@ func (m *Manager) CameraOffline(camera string, down bool) {
 	w, ok := m.workers[camera]
 	switch {
 	case down && ok:
-		m.offline[camera] = w.cam
+		m.offline[camera] = w.located()
 	case !down:
 		delete(m.offline, camera)
 	}
@@ -151,7 +155,7 @@ func (m *Manager) Tick(now time.Time) {
 		runners[site] = r
 	}
 	for id, w := range m.workers {
-		cams[id] = w.cam
+		cams[id] = w.located()
 	}
 	m.mu.Unlock()
 	down := []detect.Detection{{Kind: detect.CameraOffline, Score: 1, Box: detect.Box{W: 1, H: 1}}}
@@ -177,7 +181,7 @@ func (m *Manager) siteCameras(site string) map[string]Camera {
 	cams := map[string]Camera{}
 	for id, w := range m.workers {
 		if w.cam.Site == site {
-			cams[id] = w.cam
+			cams[id] = w.located()
 		}
 	}
 	return cams

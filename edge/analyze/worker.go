@@ -40,10 +40,39 @@ type worker struct {
 	detectors map[string]detect.Detector
 	version   int // rule set version the detectors were made for
 
-	mode     atomic.Value // Mode
+	moved    atomic.Pointer[position] // set when a live reload moves the camera
+	mode     atomic.Value             // Mode
 	analysed atomic.Uint64
 	errors   atomic.Uint64
 	done     chan struct{}
+}
+
+// position is a camera's position as a live reload last set it (nil Geo:
+// no longer known).
+type position struct{ geo *[3]float64 }
+
+// located returns the camera with its current position: a live reload
+// moves a camera without restarting its analysis.
+func (w *worker) located() Camera {
+	c := w.cam
+	if p := w.moved.Load(); p != nil {
+		c.Geo = p.geo
+	}
+	return c
+}
+
+// move sets the camera's position when it changed.
+func (w *worker) move(geo *[3]float64) {
+	if !sameGeo(w.located().Geo, geo) {
+		w.moved.Store(&position{geo: geo})
+	}
+}
+
+func sameGeo(a, b *[3]float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // run consumes units until the reader closes.
@@ -81,7 +110,7 @@ func (w *worker) unit(u *media.Unit) {
 	if starts(events) {
 		snap = w.snapshot(f)
 	}
-	w.out.publish(w.cam, events, snap)
+	w.out.publish(w.located(), events, snap)
 }
 
 // snapshot is the JPEG a start carries: full-size and in colour from the
