@@ -151,6 +151,9 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 	case err := <-httpErr:
 		return fmt.Errorf("http %s: %w", cfg.Edge.HTTP, err)
 	}
+	// No analysis from here on: queued frames are dropped, and no anomaly
+	// is published after this line is logged (those queued stay queued).
+	an.Stop()
 	log.Info().Msg("edge stopping")
 	shut, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()

@@ -85,7 +85,9 @@ func (m *Manager) start(c Camera) {
 	go w.run()
 }
 
+// stop ends a worker after its current frame, dropping its queued ones.
 func (m *Manager) stop(w *worker) {
+	w.quit.Store(true)
 	w.reader.Close()
 	<-w.done
 }
@@ -217,7 +219,20 @@ func (m *Manager) Status() []Status {
 	return out
 }
 
-// Close stops every worker.
+// Stop ends the analysis at once, when the edge shuts down: it returns
+// once the anomalies being published are in the sink (on disk, for the
+// bus) and publishes none after, and every worker drops its queued frames
+// instead of analysing them. Close then waits for the workers.
+func (m *Manager) Stop() {
+	m.out.stop()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range m.workers {
+		w.quit.Store(true)
+	}
+}
+
+// Close stops every worker and waits for them.
 func (m *Manager) Close() {
 	m.mu.Lock()
 	defer m.mu.Unlock()

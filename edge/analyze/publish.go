@@ -18,11 +18,23 @@ type publisher struct {
 	edge string
 	sink Sink
 	log  zerolog.Logger
+
+	// mu is held for reading while events are handed to the sink, so that
+	// stop returns only once the last of them is in the sink's queue.
+	mu      sync.RWMutex
+	stopped bool
 }
 
 // publish sends events; a start carries the JPEG snapshot of the frame
 // that caused it (nil for events no frame caused, such as ends on a tick).
+// Once the publisher is stopped, events are dropped: the edge is shutting
+// down and the rules' state dies with it.
 func (p *publisher) publish(cam Camera, events []rules.Event, snap []byte) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.stopped {
+		return
+	}
 	for _, ev := range events {
 		a := p.anomaly(cam, ev)
 		if ev.State == rules.Start {
@@ -35,6 +47,14 @@ func (p *publisher) publish(cam Camera, events []rules.Event, snap []byte) {
 		p.log.Info().Str("camera", a.Camera).Str("anomaly", a.ID).Str("kind", a.Kind).Str("state", a.State).
 			Float64("score", a.Score).Bool("shadow", a.Shadow).Int("rule_version", a.RuleVersion).Msg("anomaly")
 	}
+}
+
+// stop waits for the events being handed to the sink and drops all later
+// ones.
+func (p *publisher) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
 }
 
 func (p *publisher) anomaly(cam Camera, ev rules.Event) bus.Anomaly {

@@ -44,6 +44,7 @@ type worker struct {
 	mode     atomic.Value             // Mode
 	analysed atomic.Uint64
 	errors   atomic.Uint64
+	quit     atomic.Bool // set when the worker is to stop: queued frames are dropped
 	done     chan struct{}
 }
 
@@ -75,11 +76,16 @@ func sameGeo(a, b *[3]float64) bool {
 	return *a == *b
 }
 
-// run consumes units until the reader closes.
+// run consumes units until the reader closes, or until it is told to quit:
+// the frames still queued then are dropped, not analysed, so a stopping
+// edge neither waits for them nor raises anomalies from them.
 func (w *worker) run() {
 	defer close(w.done)
 	defer w.close()
 	for u := range w.reader.Units() {
+		if w.quit.Load() {
+			return
+		}
 		w.unit(u)
 	}
 }
