@@ -75,6 +75,7 @@ test: deps
 bench: deps build
 	$(GO) test -run XXX -bench . -benchmem ./edge/hub/
 	$(GO) test -run XXX -bench . -benchtime 1x ./edge/analyze/ ./edge/decode/
+	$(GO) test -run XXX -bench EmptySceneHour ./edge/rules/
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 50
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 200
 	$(GO) run ./deploy/bench/latency -bin $(BIN) -cameras 8
@@ -87,7 +88,7 @@ bench: deps build
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s
-FUZZ_TARGETS := configs:FuzzParse configs/ruleset:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
+FUZZ_TARGETS := configs:FuzzParse configs:FuzzRedact configs/ruleset:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
 	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
 	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter
 fuzz:

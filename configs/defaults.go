@@ -34,6 +34,10 @@ const (
 	// DefaultQueueMax bounds the store-and-forward queue: a day of a busy
 	// site's anomalies while the link to the command center is down.
 	DefaultQueueMax = 100000
+	// DefaultQueueMaxMB caps the queue's disk: 5,000 to 10,000 anomaly
+	// starts with their 20–40 KB snapshots (base64 in the JSON), and far
+	// more ends and updates, which carry none.
+	DefaultQueueMaxMB = 256
 	// DefaultRulesDir holds one rule set file per site.
 	DefaultRulesDir = "configs/rules"
 	// DefaultIdleFPS is the analysis rate of a quiet camera: keyframes only.
@@ -87,6 +91,9 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	}
 	if unset("mqtt.queue_max", e.MQTT.QueueMax == 0) {
 		e.MQTT.QueueMax = DefaultQueueMax
+	}
+	if unset("mqtt.queue_max_mb", e.MQTT.QueueMaxMB == 0) {
+		e.MQTT.QueueMaxMB = DefaultQueueMaxMB
 	}
 	d := &e.Detect
 	if unset("detect.rules_dir", d.RulesDir == "") {

@@ -23,6 +23,9 @@ func TestDefaults(t *testing.T) {
 	if e.Edge.HTTP != ":9100" {
 		t.Errorf("http %q", e.Edge.HTTP)
 	}
+	if e.MQTT.QueueMax != 100000 || e.MQTT.QueueMaxMB != 256 {
+		t.Errorf("mqtt queue bounds %d messages, %d MiB", e.MQTT.QueueMax, e.MQTT.QueueMaxMB)
+	}
 	if e.Cameras[0].Transport != "tcp" {
 		t.Errorf("transport %q", e.Cameras[0].Transport)
 	}

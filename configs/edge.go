@@ -54,6 +54,10 @@ type MQTT struct {
 	// QueueMax bounds that queue in messages; past it the oldest are
 	// dropped, counted and logged (default 100000).
 	QueueMax int `yaml:"queue_max"`
+	// QueueMaxMB bounds it in MiB of queued anomalies, snapshots included,
+	// since a start's snapshot makes messages 20–40 KB; past it the oldest
+	// are dropped, counted and logged (default 256).
+	QueueMaxMB int `yaml:"queue_max_mb"`
 }
 
 // Detect configures decoding and detection.

@@ -47,31 +47,45 @@ func lookupEnv(camera, key, name string) (string, error) {
 // secretParams are query parameters that some cameras take credentials in.
 var secretParams = []string{"password", "passwd", "pwd", "pass"}
 
+// secretParam finds a password-like parameter: its key and "=" after a
+// '?', '&', ';' or '#', then its value up to the next '&' or '#'. It is
+// found anywhere, query or not, since a password typed with a '#' in it
+// can move the parameter into what a parser takes for a fragment.
+var secretParam = regexp.MustCompile(`(?i)([?&;#](?:` + strings.Join(secretParams, "|") + `)=)[^&#]*`)
+
 // Redact returns rawURL fit for logs and messages: a password in the
-// userinfo or in a password-like query parameter becomes "xxxxx". Input that
-// does not parse as a URL is redacted from "://" (or the start) up to the
-// last "@", because its userinfo cannot be told apart reliably.
+// userinfo or in a password-like parameter becomes "xxxxx". Input that does
+// not parse as a URL, or whose "@" the parser did not take as the end of a
+// userinfo, is redacted from "://" (or the start) up to the last "@",
+// because its userinfo cannot be told apart reliably: a password typed
+// with a '/', '?' or '#' in it cuts the URL's authority short.
 // Userinfo without a password is kept: a user name is not a secret.
 func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Host == "" && strings.Contains(rawURL, "@")) {
-		// No host while there is an "@" (rtsp:/u:p@h, rtsp:u:p@h) means the
-		// parser took the userinfo for a path: redact by position instead.
-		head, query, ok := strings.Cut(redactUnparsed(rawURL), "?")
-		if !ok {
-			return head
-		}
-		return head + "?" + redactParams(query)
+	// parameters first: a value with an "@" in it would otherwise leave its
+	// tail after the last "@"
+	s := secretParam.ReplaceAllString(rawURL, "${1}"+redacted)
+	u, err := url.Parse(s)
+	if err != nil || strayAt(s, u) {
+		return redactUnparsed(s)
 	}
-	query := redactParams(u.RawQuery)
-	if !hasPassword(u) && query == u.RawQuery {
-		return rawURL // nothing secret: keep the caller's spelling
+	if !hasPassword(u) {
+		return s // nothing secret left: keep the caller's spelling
 	}
-	if hasPassword(u) {
-		u.User = url.UserPassword(u.User.Username(), redacted)
-	}
-	u.RawQuery = query
+	u.User = url.UserPassword(u.User.Username(), redacted)
 	return u.String()
+}
+
+// strayAt tells whether raw has an "@" that is not the end of the parsed
+// userinfo: without a host (rtsp:/u:p@h, rtsp:u:p@h) the parser took the
+// userinfo for a path, and an "@" after the host is in a path, query or
+// fragment, or ends a password that a '/', '?' or '#' cut short
+// (rtsp://admin:12/3@h parses as host admin:12, path /3@h).
+func strayAt(raw string, u *url.URL) bool {
+	if !strings.Contains(raw, "@") {
+		return false
+	}
+	return u.User == nil || u.Host == "" ||
+		strings.Contains(u.Host+u.EscapedPath()+u.RawQuery+u.EscapedFragment()+u.Opaque, "@")
 }
 
 // schemePrefix matches a URL scheme and the slashes after it.
@@ -91,30 +105,6 @@ func redactUnparsed(s string) string {
 		start = len(m)
 	}
 	return s[:start] + redacted + s[end:]
-}
-
-// redactParams redacts the values of password-like parameters in a raw
-// query, keeping the parameters' order and spelling.
-func redactParams(query string) string {
-	if query == "" {
-		return query
-	}
-	parts := strings.Split(query, "&")
-	for i, p := range parts {
-		if key, _, ok := strings.Cut(p, "="); ok && isSecretParam(key) {
-			parts[i] = key + "=" + redacted
-		}
-	}
-	return strings.Join(parts, "&")
-}
-
-func isSecretParam(key string) bool {
-	for _, p := range secretParams {
-		if strings.EqualFold(key, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // Token returns the edge's HTTP bearer token from the variable that

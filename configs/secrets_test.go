@@ -20,7 +20,16 @@ func TestRedact(t *testing.T) {
 		{"rtsp://admin:p w@10.0.0.1/x", "rtsp://xxxxx@10.0.0.1/x"},
 		{"rtsp://admin:pw@10.0.0.1:port/x", "rtsp://xxxxx@10.0.0.1:port/x"},
 		{"rtsp://ad\x7fmin:pw@h/x", "rtsp://xxxxx@h/x"},
-		{"rtsp://admin:pw@h/x?password=pw\x7f", "rtsp://xxxxx@h/x?password=xxxxx"},
+		{"rtsp://admin:pw@h/x?password=pw\x7f", "rtsp://admin:xxxxx@h/x?password=xxxxx"},
+		// A password with '/', '?' or '#' typed into it cuts the authority
+		// short: the "@" after it gives it away.
+		{"rtsp://admin:#pw@10.0.0.1/x", "rtsp://xxxxx@10.0.0.1/x"},
+		{"rtsp://admin:?pw@10.0.0.1/x", "rtsp://xxxxx@10.0.0.1/x"},
+		{"rtsp://admin:123/pw@10.0.0.1", "rtsp://xxxxx@10.0.0.1"},
+		{"rtsp://10.0.0.1/x?a=b@c&password=pw", "rtsp://xxxxx@c&password=xxxxx"},
+		{"rtsp://10.0.0.1/x?password=p@w", "rtsp://10.0.0.1/x?password=xxxxx"},
+		{"rtsp://10.0.0.1/x#password=pw", "rtsp://10.0.0.1/x#password=xxxxx"},
+		{"rtsp://10.0.0.1/x;passwd=pw", "rtsp://10.0.0.1/x;passwd=xxxxx"},
 		// Parsed without a host: the userinfo was taken for a path.
 		{"rtsp:/admin:pw@10.0.0.1/x", "rtsp:/xxxxx@10.0.0.1/x"},
 		{"rtsp:admin:pw@10.0.0.1/x", "rtsp:xxxxx@10.0.0.1/x"},

@@ -71,6 +71,7 @@ func checkMQTT(ps *strict.Problems, m *MQTT) {
 	}
 	checkEnvName(ps, "mqtt.password_env", m.PasswordEnv)
 	checkRange(ps, "mqtt.queue_max", m.QueueMax, 1, 100_000_000)
+	checkRange(ps, "mqtt.queue_max_mb", m.QueueMaxMB, 1, 1<<20)
 }
 
 func checkDetect(ps *strict.Problems, d *Detect) {

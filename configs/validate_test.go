@@ -56,6 +56,7 @@ func TestParseValidationProblems(t *testing.T) {
 		{"consumer_queue large", top("ingest:", "  consumer_queue: 65537"), 10, "ingest.consumer_queue", "65537 is not between 1 and 65536"},
 		{"gop_cache_mb zero", top("ingest:", "  gop_cache_mb: 0"), 10, "ingest.gop_cache_mb", "0 is not between 1 and 1024"},
 		{"gop_cache_mb large", top("ingest:", "  gop_cache_mb: 2048"), 10, "ingest.gop_cache_mb", "2048 is not between 1 and 1024"},
+		{"queue_max_mb zero", top("mqtt:", "  queue_max_mb: 0"), 10, "mqtt.queue_max_mb", "0 is not between 1 and 1048576"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

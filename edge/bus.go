@@ -25,6 +25,7 @@ func connect(cfg *configs.Edge, log zerolog.Logger) (*bus.Client, error) {
 	return bus.New(bus.Options{
 		Broker: cfg.MQTT.Broker, Username: cfg.MQTT.Username, Password: pass, Edge: cfg.Edge.ID,
 		Version: version, Log: log, QueueDir: cfg.MQTT.QueueDir, QueueMax: cfg.MQTT.QueueMax,
+		QueueMaxBytes: int64(cfg.MQTT.QueueMaxMB) << 20,
 	})
 }
 

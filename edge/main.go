@@ -122,8 +122,8 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 
 	logChanges(log, m.Apply(cfg))
 	an.Apply(analysed(cfg))
-	rs := newRuleSets(an, log)
-	rs.watchFiles(ctx, cfg.Detect.RulesDir, siteIDs(cfg))
+	rs := newRuleSets(ctx, an, log, cfg.Detect.RulesDir)
+	rs.follow(siteIDs(cfg))
 	if client != nil {
 		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
 		client.Subscribe(bus.Root+"/rules/+/shadow", rs.offerMessage)
@@ -144,7 +144,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 
 	go measure(ctx, m)
 	if path != "" {
-		go watchConfig(ctx, log, path, cfg, m, an)
+		go watchConfig(ctx, log, path, cfg, m, an, rs)
 	}
 	select {
 	case <-ctx.Done():

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -87,38 +88,16 @@ func (l *logLines) await(t *testing.T, msg string, want map[string]string) map[s
 	}
 }
 
-// until returns the events logged before the first whose message is msg,
-// which it awaits like await.
-func (l *logLines) until(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	var before []map[string]any
-	timeout := time.After(60 * time.Second)
-	for {
-		select {
-		case ev, ok := <-l.ch:
-			if !ok {
-				t.Fatalf("edge exited before logging %q", msg)
-			}
-			if ev["message"] == msg {
-				return before
-			}
-			before = append(before, ev)
-		case <-timeout:
-			t.Fatalf("no %q log event", msg)
-		}
-	}
-}
-
-// writeConfig writes an edge config of cams on site s1, whose rules are in
-// rulesDir.
-func writeConfig(t *testing.T, path, addr, rulesDir string, cams ...string) {
+// writeConfig writes an edge config of cams on site s1, whose rule sets are
+// in the folder rules.
+func writeConfig(t *testing.T, path, addr, rules string, cams ...string) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "edge: {id: edge-e2e, http: %q}\nsites: [{id: s1}]\ncameras:\n", addr)
 	for _, c := range cams {
 		b.WriteString("  - " + c + "\n")
 	}
-	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rulesDir)
+	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +126,7 @@ func TestEdgeBinary(t *testing.T) {
 	s := peers.Sim(t, sim.Camera{Path: "one", Scene: peers.TinyScene(sim.Empty, sim.H264)},
 		sim.Camera{Path: "two", Scene: peers.TinyScene(sim.Empty, sim.H265)}, sim.Camera{Path: "black", Scene: black})
 	dir := t.TempDir()
-	rules := filepath.Join(dir, "rules")
-	if err := os.MkdirAll(rules, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	rules := rulesDir(t, dir)
 	if err := os.WriteFile(filepath.Join(rules, "s1.yaml"), []byte(coveredRules), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -159,16 +135,7 @@ func TestEdgeBinary(t *testing.T) {
 	blackCam := fmt.Sprintf("{id: black, site: s1, main: %q}", s.URL("black"))
 	writeConfig(t, cfg, addr, rules, fmt.Sprintf("{id: one, site: s1, main: %q}", s.URL("one")), blackCam)
 
-	cmd := exec.Command(edgeBin, "-config", cfg, "-log-format", "json")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	logs := follow(t, stderr)
+	cmd, logs := startEdge(t, cfg)
 	logs.await(t, "camera online", map[string]string{"camera": "one", "codec": "h264"})
 	if st := cameraStates(t, addr); st["one"] != "online" {
 		t.Fatalf("states %v", st)
@@ -192,21 +159,20 @@ func TestEdgeBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := time.Now()
-	logs.until(t, "edge stopping")
-	for _, ev := range logs.until(t, "edge stopped") {
-		if ev["message"] == "anomaly" && ev["state"] == "start" {
+	var hung atomic.Bool
+	guard := time.AfterFunc(30*time.Second, func() { hung.Store(true); cmd.Process.Kill() }) // a hang guard, not a target
+	logs.await(t, "edge stopping", nil)
+	for _, ev := range logs.rest("anomaly") { // up to the end of the log: the process has exited
+		if ev["state"] == "start" {
 			t.Errorf("anomaly started after \"edge stopping\": %v", ev)
 		}
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("edge exit after SIGINT: %v", err)
-		}
-	case <-time.After(30 * time.Second): // a hang guard, not a target
+	guard.Stop()
+	if hung.Load() {
 		t.Fatal("edge still running 30 s after SIGINT")
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("edge exit after SIGINT: %v", err)
 	}
 	t.Logf("edge exited %v after SIGINT", time.Since(sent).Round(time.Millisecond))
 }

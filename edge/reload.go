@@ -16,9 +16,10 @@ import (
 )
 
 // watchConfig applies every valid change of the config file live, and
-// re-reads it at once on SIGHUP. An invalid change is logged with its file,
+// re-reads it at once on SIGHUP: cameras, their analysis, and which sites'
+// rule set files are watched. An invalid change is logged with its file,
 // line and field, and the running config stays.
-func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *configs.Edge, m *ingest.Manager, an *analyze.Manager) {
+func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *configs.Edge, m *ingest.Manager, an *analyze.Manager, rs *ruleSets) {
 	w := watch.New(path, time.Second, func(data []byte) {
 		cfg, ch, err := m.Reload(path, data)
 		if err != nil {
@@ -28,6 +29,7 @@ func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *
 		}
 		warnRestartOnly(log, running, cfg)
 		an.Apply(analysed(cfg))
+		rs.follow(siteIDs(cfg))
 		running = cfg
 		if ch.Any() {
 			logChanges(log, ch)

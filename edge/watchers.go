@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,13 +21,20 @@ import (
 )
 
 // ruleSets applies sites' rule sets from files and retained MQTT messages,
-// and remembers the outcome per site for the status API.
+// and remembers the outcome per site for the status API. It watches the
+// rule set file of every site of the running config (follow).
 type ruleSets struct {
 	an  *analyze.Manager
 	log zerolog.Logger
+	ctx context.Context // the edge's: every file watcher stops with it
+	dir string          // detect.rules_dir, fixed at start
 
-	mu     sync.Mutex
-	status map[string]*RuleStatus
+	mu      sync.Mutex
+	status  map[string]*RuleStatus
+	applied map[string][sha256.Size]byte // file → hash of the content last applied from it
+
+	fmu   sync.Mutex
+	files map[string]context.CancelFunc // site → stops its file's watcher
 }
 
 // RuleStatus is what the edge knows of one site's rules.
@@ -42,15 +50,33 @@ type RuleStatus struct {
 	Refused string `json:"refused,omitempty"`
 }
 
-func newRuleSets(an *analyze.Manager, log zerolog.Logger) *ruleSets {
-	return &ruleSets{an: an, log: log, status: map[string]*RuleStatus{}}
+// newRuleSets makes the rule sets of an edge whose sites' files are in dir;
+// it watches none until follow.
+func newRuleSets(ctx context.Context, an *analyze.Manager, log zerolog.Logger, dir string) *ruleSets {
+	return &ruleSets{an: an, log: log, ctx: ctx, dir: dir, status: map[string]*RuleStatus{},
+		applied: map[string][sha256.Size]byte{}, files: map[string]context.CancelFunc{}}
 }
 
-// offer parses and applies one rule set; a refusal is logged with its
-// reason and the running set stays.
-func (r *ruleSets) offer(site, source string, data []byte) {
-	set, err := rules.Parse(source, data, detect.Names())
-	r.apply(site, source, set, err)
+// offerFile parses and applies the content of a site's rule set file; a
+// refusal is logged with its reason and the running set stays. The content
+// last applied from the same file is skipped quietly: a watcher started
+// again for a site that left the config and came back reads it once more.
+func (r *ruleSets) offerFile(site, path string, data []byte) {
+	h := sha256.Sum256(data)
+	r.mu.Lock()
+	same := r.applied[path] == h
+	r.mu.Unlock()
+	if same {
+		r.note(site, func(st *RuleStatus) { st.Refused = "" }) // back to the content running
+		r.log.Info().Str("site", site).Str("source", path).Msg("rule set file unchanged since applied")
+		return
+	}
+	set, err := rules.Parse(path, data, detect.Names())
+	if r.apply(site, path, set, err) {
+		r.mu.Lock()
+		r.applied[path] = h
+		r.mu.Unlock()
+	}
 }
 
 // offerMessage handles a retained rules message from MQTT.
@@ -66,7 +92,9 @@ func (r *ruleSets) offerMessage(topic string, payload []byte) {
 	r.apply(site, "mqtt:"+topic, set, err)
 }
 
-func (r *ruleSets) apply(site, source string, set *rules.Set, err error) {
+// apply applies a parsed set, or logs why it is refused; it reports
+// whether the set now runs.
+func (r *ruleSets) apply(site, source string, set *rules.Set, err error) bool {
 	if err == nil {
 		err = r.an.Rules(set)
 	}
@@ -74,7 +102,7 @@ func (r *ruleSets) apply(site, source string, set *rules.Set, err error) {
 		r.log.Error().Str("site", site).Str("source", source).Strs("problems", ingest.Problems(err)).
 			Msg("rule set refused; the running one stays")
 		r.note(site, func(st *RuleStatus) { st.Refused = err.Error() })
-		return
+		return false
 	}
 	r.note(site, func(st *RuleStatus) {
 		st.Refused, st.Source = "", source
@@ -86,6 +114,7 @@ func (r *ruleSets) apply(site, source string, set *rules.Set, err error) {
 	})
 	r.log.Info().Str("site", site).Str("source", source).Int("version", set.Version).Bool("shadow", set.Shadow).
 		Msg("rule set applied")
+	return true
 }
 
 func (r *ruleSets) note(site string, f func(*RuleStatus)) {
@@ -110,16 +139,39 @@ func (r *ruleSets) Status() []RuleStatus {
 	return out
 }
 
-// watchFiles applies <dir>/<site>.yaml for every site now and whenever the
-// file changes; a missing file is waited for quietly.
-func (r *ruleSets) watchFiles(ctx context.Context, dir string, sites []string) {
+// follow watches <dir>/<site>.yaml for each of sites — applying it now
+// and whenever it changes, waiting quietly while it is missing — and stops
+// watching the files of sites no longer listed. The edge calls it at start
+// and after every config change it applies, so a site added live gets its
+// rules from its file like the others.
+func (r *ruleSets) follow(sites []string) {
+	r.fmu.Lock()
+	defer r.fmu.Unlock()
+	listed := make(map[string]bool, len(sites))
 	for _, site := range sites {
-		path := filepath.Join(dir, site+".yaml")
-		if _, err := os.Stat(path); err != nil {
-			r.log.Info().Str("site", site).Str("file", path).Msg("no rule set file; waiting for one (or for argus/v1/rules/" + site + ")")
+		listed[site] = true
+		if r.files[site] == nil {
+			r.files[site] = r.watchFile(site)
 		}
-		w := watch.New(path, time.Second, func(data []byte) { r.offer(site, path, data) })
-		w.OnError = func(error) {}
-		go w.Run(ctx)
 	}
+	for site, stop := range r.files {
+		if !listed[site] {
+			stop()
+			delete(r.files, site)
+			r.log.Info().Str("site", site).Msg("site removed from the config: its rule set file is no longer watched")
+		}
+	}
+}
+
+// watchFile starts the watcher of one site's file and returns its stop.
+func (r *ruleSets) watchFile(site string) context.CancelFunc {
+	path := filepath.Join(r.dir, site+".yaml")
+	if _, err := os.Stat(path); err != nil {
+		r.log.Info().Str("site", site).Str("file", path).Msg("no rule set file; waiting for one (or for argus/v1/rules/" + site + ")")
+	}
+	ctx, stop := context.WithCancel(r.ctx)
+	w := watch.New(path, time.Second, func(data []byte) { r.offerFile(site, path, data) })
+	w.OnError = func(error) {} // a missing file is waited for; refusals are logged by offerFile
+	go w.Run(ctx)
+	return stop
 }

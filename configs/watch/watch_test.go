@@ -233,11 +233,41 @@ func TestPokeRereadsAtOnce(t *testing.T) {
 	}
 }
 
+// TestPokeNeverBlocks pokes while the consumer is busy in onChange (a
+// SIGHUP during a slow reload): every Poke returns at once, the pokes
+// coalesce into one pending re-read, and once the consumer is done the
+// watcher reads the file again and goes on delivering.
 func TestPokeNeverBlocks(t *testing.T) {
-	w := New("unused", time.Second, func([]byte) {})
-	for range 10 {
-		w.Poke() // no Run: pokes coalesce instead of blocking
+	h := newHarness(t, time.Hour) // ticks never come: only Poke can re-read
+	release := make(chan struct{})
+	h.w.onChange = func(data []byte) {
+		h.changes <- string(data)
+		<-release // the consumer is busy until the test releases it
 	}
+	h.write("a: 1\n")
+	h.start()
+	h.expectChange("a: 1\n") // Run is now inside onChange
+	h.write("a: 2\n")
+	poked := make(chan struct{})
+	go func() {
+		for range 100 {
+			h.w.Poke()
+		}
+		close(poked)
+	}()
+	select {
+	case <-poked:
+	case <-time.After(wait):
+		t.Fatal("Poke blocked while the consumer was busy")
+	}
+	if n := len(h.w.poke); n != 1 {
+		t.Fatalf("%d re-reads pending after 100 pokes, want them coalesced into 1", n)
+	}
+	close(release)
+	h.expectChange("a: 2\n") // the pending poke re-read the file
+	h.write("a: 3\n")
+	h.w.Poke()
+	h.expectChange("a: 3\n")
 }
 
 func TestRunRefusesBadArguments(t *testing.T) {

@@ -20,13 +20,14 @@ type Options struct {
 	Broker   string // tcp://host:port
 	ClientID string // default "argus-edge-" + Edge
 	Username string
-	Password string // the caller reads it from the environment; never logged
-	Edge     string // this edge's id: topics, the will and every payload's edge
-	Version  string // the edge's version, reported in its status
-	Log      zerolog.Logger
+	Password string         // the caller reads it from the environment; never logged
+	Edge     string         // this edge's id: topics, the will and every payload's edge
+	Version  string         // the edge's version, reported in its status
+	Log      zerolog.Logger // the caller's, with its context (the edge id); the client adds none
 
-	QueueDir string // where anomalies wait for the broker; survives restarts
-	QueueMax int    // anomalies kept while the broker is away; default 100000
+	QueueDir      string // where anomalies wait for the broker; survives restarts
+	QueueMax      int    // anomalies kept while the broker is away; default 100000
+	QueueMaxBytes int64  // bytes of anomalies kept (snapshots included); default 256 MiB
 
 	PubackTimeout time.Duration // wait for one PUBACK before resending; default 10s
 	ReconnectMax  time.Duration // reconnect backoff ceiling; default 30s
@@ -62,8 +63,10 @@ func New(opts Options) (*Client, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	log := opts.Log.With().Str("edge", opts.Edge).Logger()
-	q, err := openQueue(opts.QueueDir, opts.QueueMax, opts.segmentBytes, log)
+	// The caller's logger already says which edge this is (edge/main.go
+	// tags it): a library adding the key again would write it twice.
+	log := opts.Log
+	q, err := openQueue(opts.QueueDir, limits{count: opts.QueueMax, bytes: opts.QueueMaxBytes}, opts.segmentBytes, log)
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
 	}
@@ -99,6 +102,9 @@ func (o *Options) defaults() error {
 	}
 	if o.QueueMax <= 0 {
 		o.QueueMax = 100000
+	}
+	if o.QueueMaxBytes <= 0 {
+		o.QueueMaxBytes = 256 << 20
 	}
 	if o.PubackTimeout <= 0 {
 		o.PubackTimeout = 10 * time.Second

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/argus-edge/argus/drivers/peers"
 )
@@ -99,6 +102,49 @@ func TestQueueMaxDropsTheOldestAndCountsThem(t *testing.T) {
 	msgs := sub.waitUntil(t, 30*time.Second, "10 anomalies", func(m []message) bool { return len(m) >= 10 })
 	unique, _ := dedup(t, anomalies(t, msgs))
 	checkComplete(t, unique, ids[15:])
+}
+
+// Simulated: a long outage while anomaly starts carry 30 KB snapshots
+// (repeated bytes standing in for JPEGs). Real: mosquitto, the client, the
+// subscriber and the Prometheus collector. QueueMaxBytes holds 4 such
+// anomalies; of 12 the 8 oldest are dropped, counted in
+// argus_bus_anomalies_dropped_total and logged once, and the newest 4
+// arrive in order when the broker returns.
+func TestQueueMaxBytesDropsTheOldestCountsAndLogsThem(t *testing.T) {
+	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
+	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	broker.Stop()
+	snapshot := bytes.Repeat([]byte{0xa5}, 30<<10)
+	one, _ := json.Marshal(Anomaly{Snapshot: snapshot})
+	lb := &peers.LogBuffer{}
+	c := newTestClient(t, broker.URL(), t.TempDir(), func(o *Options) {
+		o.QueueMaxBytes = int64(4*len(one) + len(one)/2) // JSON of the snapshot, with room for the fields
+		o.Log = testLog(t, lb)
+	})
+	var ids []string
+	for i := range 12 {
+		a := testAnomaly(i, cams3)
+		a.Snapshot = snapshot
+		if err := c.PublishAnomaly(a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	if s := c.Stats(); s.Dropped != 8 || s.Depth != 4 {
+		t.Fatalf("stats %+v, want 8 dropped and 4 waiting", s)
+	}
+	want := "# HELP argus_bus_anomalies_dropped_total Oldest anomalies dropped because the queue reached its bound in anomalies or bytes.\n" +
+		"# TYPE argus_bus_anomalies_dropped_total counter\nargus_bus_anomalies_dropped_total 8\n"
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "argus_bus_anomalies_dropped_total"); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(lb.String(), "anomaly queue full: dropping the oldest undelivered anomalies"); n != 1 {
+		t.Fatalf("%d drop log lines for one overflow episode, want 1:\n%s", n, lb)
+	}
+	broker.Start()
+	msgs := sub.waitUntil(t, 30*time.Second, "4 anomalies", func(m []message) bool { return len(m) >= 4 })
+	unique, _ := dedup(t, anomalies(t, msgs))
+	checkComplete(t, unique, ids[8:])
 }
 
 // Simulated: the edge dies without a word — its TCP connection is cut

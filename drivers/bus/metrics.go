@@ -17,16 +17,17 @@ func (c *Client) Stats() Stats {
 var (
 	descQueued    = prometheus.NewDesc("argus_bus_anomalies_queued_total", "Anomalies appended to the on-disk queue.", nil, nil)
 	descDelivered = prometheus.NewDesc("argus_bus_anomalies_delivered_total", "Anomalies the broker acknowledged.", nil, nil)
-	descDropped   = prometheus.NewDesc("argus_bus_anomalies_dropped_total", "Oldest anomalies dropped because the queue was full.", nil, nil)
+	descDropped   = prometheus.NewDesc("argus_bus_anomalies_dropped_total", "Oldest anomalies dropped because the queue reached its bound in anomalies or bytes.", nil, nil)
 	descCorrupt   = prometheus.NewDesc("argus_bus_queue_corrupt_records_total", "Damaged or torn queue records skipped.", nil, nil)
 	descDepth     = prometheus.NewDesc("argus_bus_queue_depth", "Anomalies waiting for the broker.", nil, nil)
+	descBytes     = prometheus.NewDesc("argus_bus_queue_bytes", "Bytes of the anomalies waiting for the broker, as written on disk.", nil, nil)
 	descConnected = prometheus.NewDesc("argus_bus_connected", "1 while connected to the broker.", nil, nil)
 	descConnects  = prometheus.NewDesc("argus_bus_connects_total", "Connections made to the broker.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *Client) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descQueued, descDelivered, descDropped, descCorrupt, descDepth, descConnected, descConnects} {
+	for _, d := range []*prometheus.Desc{descQueued, descDelivered, descDropped, descCorrupt, descDepth, descBytes, descConnected, descConnects} {
 		ch <- d
 	}
 }
@@ -43,6 +44,7 @@ func (c *Client) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(s.Dropped))
 	ch <- prometheus.MustNewConstMetric(descCorrupt, prometheus.CounterValue, float64(s.Corrupt))
 	ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(s.Depth))
+	ch <- prometheus.MustNewConstMetric(descBytes, prometheus.GaugeValue, float64(s.Bytes))
 	ch <- prometheus.MustNewConstMetric(descConnected, prometheus.GaugeValue, connected)
 	ch <- prometheus.MustNewConstMetric(descConnects, prometheus.CounterValue, float64(s.Connects))
 }

@@ -32,15 +32,20 @@ import (
 // fails its CRC: it is logged, counted and skipped; never published, never
 // a crash.
 //
-// Bound: at most max records wait. Appending beyond that drops the OLDEST
-// waiting records (counted and logged): during a long outage the newest
-// anomalies matter most to the command center.
+// Bound: at most limits.count records and limits.bytes bytes of records
+// wait (the byte bound because a start carries a 20–40 KB snapshot, so a
+// count alone puts no ceiling on the disk). Appending beyond either drops
+// the OLDEST waiting records, counted, and logged once per overflow
+// episode: during a long outage the newest anomalies matter most to the
+// command center. The newest record is always kept, even alone above the
+// byte bound. The files may hold up to two segments (segBytes each) more
+// than the bound: delivered records leave the disk a segment at a time.
 //
 // Compaction: a segment is deleted once every record in it is acked or
 // dropped; a new segment starts past segBytes and at every open.
 type queue struct {
 	dir      string
-	max      int
+	lim      limits
 	segBytes int64
 	log      zerolog.Logger
 
@@ -48,15 +53,15 @@ type queue struct {
 	lastSeq uint64     // the last sequence number assigned; under wmu
 	buf     []byte     // encoding buffer; under wmu
 
-	mu          sync.Mutex // guards everything below
-	pending     []entry    // waiting records, oldest first
-	active      *segment   // written under both wmu and mu
-	ackF        *os.File
-	acked       uint64
-	stats       QueueStats
-	overflowing bool
-	closed      bool
-	ready       chan struct{} // capacity 1: a record was appended
+	mu       sync.Mutex // guards everything below
+	pending  []entry    // waiting records, oldest first
+	active   *segment   // written under both wmu and mu
+	ackF     *os.File
+	acked    uint64
+	stats    QueueStats
+	overflow uint64 // records dropped in the current overflow episode
+	closed   bool
+	ready    chan struct{} // capacity 1: a record was appended
 }
 
 // QueueStats counts what went through the queue since it was opened;
@@ -67,6 +72,13 @@ type QueueStats struct {
 	Dropped   uint64 // oldest anomalies dropped to keep within the bound
 	Corrupt   uint64 // damaged or torn records skipped
 	Depth     int    // anomalies waiting to be delivered
+	Bytes     int64  // bytes of the records waiting, as written on disk
+}
+
+// limits bound what waits in a queue.
+type limits struct {
+	count int   // records
+	bytes int64 // bytes of records, headers included
 }
 
 // segment is one file of records.
@@ -93,9 +105,9 @@ const (
 
 // openQueue opens (or creates) the queue in dir and indexes every record
 // not yet delivered, so an edge restart delivers what it had not.
-func openQueue(dir string, max int, segBytes int64, log zerolog.Logger) (*queue, error) {
-	if max <= 0 {
-		return nil, fmt.Errorf("queue %s: max %d: want at least 1", dir, max)
+func openQueue(dir string, lim limits, segBytes int64, log zerolog.Logger) (*queue, error) {
+	if lim.count <= 0 || lim.bytes <= 0 {
+		return nil, fmt.Errorf("queue %s: bound of %d records and %d bytes: want at least 1 of each", dir, lim.count, lim.bytes)
 	}
 	if segBytes <= 0 {
 		segBytes = defaultSegmentBytes
@@ -103,7 +115,7 @@ func openQueue(dir string, max int, segBytes int64, log zerolog.Logger) (*queue,
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("queue %s: %w", dir, err)
 	}
-	q := &queue{dir: dir, max: max, segBytes: segBytes, log: log, ready: make(chan struct{}, 1)}
+	q := &queue{dir: dir, lim: lim, segBytes: segBytes, log: log, ready: make(chan struct{}, 1)}
 	fresh, err := q.openAck()
 	if err != nil {
 		return nil, err
@@ -190,8 +202,7 @@ func (q *queue) load(path string, prev uint64) (uint64, error) {
 		prev = r.seq
 		q.lastSeq = max(q.lastSeq, r.seq)
 		if r.seq > q.acked {
-			q.pending = append(q.pending, entry{seq: r.seq, seg: seg, off: int64(off), n: n})
-			seg.pending++
+			q.pushLocked(entry{seq: r.seq, seg: seg, off: int64(off), n: n})
 		}
 		off += n
 	}
@@ -273,9 +284,8 @@ func (q *queue) append(topic string, build func(seq uint64) ([]byte, error)) (ui
 	}
 	q.lastSeq = seq
 	q.mu.Lock()
-	q.pending = append(q.pending, entry{seq: seq, seg: seg, off: seg.size, n: len(q.buf)})
+	q.pushLocked(entry{seq: seq, seg: seg, off: seg.size, n: len(q.buf)})
 	seg.size += int64(len(q.buf))
-	seg.pending++
 	q.stats.Queued++
 	q.dropOverflowLocked()
 	q.mu.Unlock()
@@ -294,22 +304,36 @@ func writeSync(f *os.File, b []byte) error {
 	return f.Sync()
 }
 
-// dropOverflowLocked drops the oldest waiting records beyond the bound. It
-// logs when dropping starts and every 1000 drops, not once per anomaly.
+// dropOverflowLocked drops the oldest waiting records beyond either bound
+// (keeping the newest). It logs once when an overflow episode begins and
+// once when an append fits again, not once per anomaly: a long outage
+// drops thousands, and the counter has the total.
 func (q *queue) dropOverflowLocked() {
-	if len(q.pending) <= q.max {
-		q.overflowing = false
+	if !q.overBoundLocked() {
+		if q.overflow > 0 {
+			q.log.Info().Uint64("dropped", q.overflow).Uint64("dropped_total", q.stats.Dropped).
+				Msg("anomaly queue back within its bound; no more anomalies dropped")
+			q.overflow = 0
+		}
 		return
 	}
-	for len(q.pending) > q.max {
+	if q.overflow == 0 {
+		q.log.Warn().Int("queue_max", q.lim.count).Int64("queue_max_bytes", q.lim.bytes).
+			Int("waiting", len(q.pending)).Int64("waiting_bytes", q.stats.Bytes).
+			Uint64("dropped_total", q.stats.Dropped).
+			Msg("anomaly queue full: dropping the oldest undelivered anomalies")
+	}
+	for q.overBoundLocked() {
 		q.popLocked()
 		q.stats.Dropped++
-		if !q.overflowing || q.stats.Dropped%1000 == 0 {
-			q.log.Warn().Int("queue_max", q.max).Uint64("dropped_total", q.stats.Dropped).
-				Msg("anomaly queue full: dropping the oldest undelivered anomalies")
-		}
-		q.overflowing = true
+		q.overflow++
 	}
+}
+
+// overBoundLocked tells whether the waiting records exceed a bound and
+// more than the newest one waits.
+func (q *queue) overBoundLocked() bool {
+	return len(q.pending) > 1 && (len(q.pending) > q.lim.count || q.stats.Bytes > q.lim.bytes)
 }
 
 // next waits for the oldest waiting record and returns it; it stays
@@ -377,12 +401,20 @@ func (q *queue) ack(seq uint64) {
 	q.stats.Delivered++
 }
 
+// pushLocked adds a waiting record at the end.
+func (q *queue) pushLocked(e entry) {
+	q.pending = append(q.pending, e)
+	e.seg.pending++
+	q.stats.Bytes += int64(e.n)
+}
+
 // popLocked removes the oldest waiting record, moves the acked offset past
 // it and deletes its segment when nothing in it waits any more.
 func (q *queue) popLocked() {
 	e := q.pending[0]
 	q.pending[0] = entry{}
 	q.pending = q.pending[1:]
+	q.stats.Bytes -= int64(e.n)
 	e.seg.pending--
 	q.acked = e.seq
 	q.writeAckLocked()

@@ -1,9 +1,9 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"github.com/argus-edge/argus/drivers/peers"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,12 +11,20 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/peers"
 )
 
+// openTestQueue opens a queue bounded by max records (and 1 GiB).
 func openTestQueue(t *testing.T, dir string, max int, segBytes int64) (*queue, *peers.LogBuffer) {
 	t.Helper()
+	return openBoundedQueue(t, dir, limits{count: max, bytes: 1 << 30}, segBytes)
+}
+
+func openBoundedQueue(t *testing.T, dir string, lim limits, segBytes int64) (*queue, *peers.LogBuffer) {
+	t.Helper()
 	lb := &peers.LogBuffer{}
-	q, err := openQueue(dir, max, segBytes, zerolog.New(lb))
+	q, err := openQueue(dir, lim, segBytes, zerolog.New(lb))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +158,80 @@ func TestQueueBoundDropsTheOldest(t *testing.T) {
 	}
 	if n := strings.Count(lb.String(), "dropping the oldest"); n != 1 {
 		t.Fatalf("%d drop log lines, want 1 per overflow episode:\n%s", n, lb)
+	}
+}
+
+// Simulated: anomaly starts with 30 KB snapshots (random-looking bytes
+// standing in for the JPEG) while the broker is away, in two overflow
+// episodes. The byte bound, not the count, drops the oldest; each episode
+// is logged once when it begins and once when appends fit again.
+func TestQueueByteBoundDropsTheOldestAndLogsOncePerEpisode(t *testing.T) {
+	const topic = "argus/v1/anomalies/s/c"
+	snapshot := bytes.Repeat([]byte{0xa5}, 30<<10)
+	one, err := appendRecord(nil, record{seq: 1, topic: topic, payload: snapshot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := int64(len(one))
+	q, lb := openBoundedQueue(t, t.TempDir(), limits{count: 1000, bytes: 4*rec + rec/2}, 0)
+	appendBig := func(n int) []uint64 {
+		var seqs []uint64
+		for range n {
+			seq, err := q.append(topic, func(uint64) ([]byte, error) { return snapshot, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			seqs = append(seqs, seq)
+		}
+		return seqs
+	}
+	seqs := appendBig(20)
+	if s := q.snapshot(); s.Dropped != 16 || s.Depth != 4 || s.Bytes != 4*rec {
+		t.Fatalf("stats %+v, want 16 dropped and 4 records (%d bytes) waiting", s, 4*rec)
+	}
+	if n := strings.Count(lb.String(), "dropping the oldest"); n != 1 || !strings.Contains(lb.String(), `"queue_max_bytes":`) {
+		t.Fatalf("%d drop log lines naming the byte bound, want 1 for the episode:\n%s", n, lb)
+	}
+	if got := drain(t, q); fmt.Sprint(got) != fmt.Sprint(seqs[16:]) {
+		t.Fatalf("delivered %v, want the newest 4 %v", got, seqs[16:])
+	}
+
+	appendBig(1) // the broker drained the queue: this one fits
+	if !strings.Contains(lb.String(), `"dropped":16`) || !strings.Contains(lb.String(), "back within its bound") {
+		t.Fatalf("the end of the episode is not logged with its count:\n%s", lb)
+	}
+	appendBig(10) // a second outage
+	if s := q.snapshot(); s.Dropped != 16+7 || s.Depth != 4 {
+		t.Fatalf("stats after the second episode %+v, want 23 dropped and 4 waiting", s)
+	}
+	if n := strings.Count(lb.String(), "dropping the oldest"); n != 2 {
+		t.Fatalf("%d drop log lines after two episodes, want 2:\n%s", n, lb)
+	}
+}
+
+// A record bigger than the whole byte bound is kept alone rather than
+// dropped on arrival: the newest anomaly is the one that matters.
+func TestQueueKeepsTheNewestRecordAboveTheByteBound(t *testing.T) {
+	q, _ := openBoundedQueue(t, t.TempDir(), limits{count: 10, bytes: 10}, 0)
+	seqs := appendN(t, q, 3)
+	if got := drain(t, q); fmt.Sprint(got) != fmt.Sprint(seqs[2:]) {
+		t.Fatalf("delivered %v, want only the newest %v", got, seqs[2:])
+	}
+}
+
+// A queue reopened with a smaller bound drops its oldest at once.
+func TestQueueReopenedWithASmallerByteBoundDrops(t *testing.T) {
+	dir := t.TempDir()
+	q, _ := openTestQueue(t, dir, 100, 0)
+	seqs := appendN(t, q, 10)
+	per := q.snapshot().Bytes / 10
+	q.close()
+	q2, lb := openBoundedQueue(t, dir, limits{count: 100, bytes: 3 * per}, 0)
+	if s := q2.snapshot(); s.Dropped != 7 || !strings.Contains(lb.String(), "dropping the oldest") {
+		t.Fatalf("stats %+v after reopening with room for 3; log:\n%s", s, lb)
+	}
+	if got := drain(t, q2); fmt.Sprint(got) != fmt.Sprint(seqs[7:]) {
+		t.Fatalf("delivered %v, want %v", got, seqs[7:])
 	}
 }
 

@@ -2,7 +2,6 @@ package logs
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -19,9 +18,9 @@ func TestNewWritesOneJSONEventPerLine(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("got %d lines: %q", len(lines), b.String())
 	}
-	var ev map[string]any
-	if err := json.Unmarshal([]byte(lines[0]), &ev); err != nil {
-		t.Fatalf("not JSON: %v", err)
+	ev, err := Parse([]byte(lines[0]))
+	if err != nil {
+		t.Fatalf("not one JSON event: %v", err)
 	}
 	if ev["camera"] != "c1" || ev["message"] != "camera online" || ev["time"] == nil {
 		t.Fatalf("event %v", ev)
@@ -34,5 +33,28 @@ func TestNewRejectsBadSettings(t *testing.T) {
 	}
 	if _, err := New(&bytes.Buffer{}, "json", "loud"); err == nil {
 		t.Fatal("accepted level loud")
+	}
+}
+
+func TestParseRefusesDuplicateKeys(t *testing.T) {
+	cases := []struct {
+		line string
+		ok   bool
+	}{
+		{`{"level":"info","edge":"e1","message":"bus: connecting"}`, true},
+		{`{"level":"info","edge":"e1","edge":"e1","message":"bus: connecting"}`, false},
+		{`{"a":{"b":1,"b":2}}`, false},
+		{`{"a":[{"b":1},{"b":2}]}`, true}, // the same key in two objects
+		{`{"a":[{"b":1,"b":1}]}`, false},
+		{`{"a":1}{"a":2}`, false}, // two events on one line
+		{`not json`, false},
+		{`{"a":`, false},
+		{``, false},
+	}
+	for _, c := range cases {
+		ev, err := Parse([]byte(c.line))
+		if (err == nil) != c.ok || (err == nil) != (ev != nil) {
+			t.Errorf("Parse(%q): %v, %v; want ok %v", c.line, ev, err, c.ok)
+		}
 	}
 }

@@ -53,12 +53,31 @@ func listen(t testing.TB, handle func(net.Conn)) string {
 	return l.Addr().String()
 }
 
-// Garbage returns the URL of a port that answers every connection with
-// bytes that are no RTSP at all, then hangs up.
+// GarbageAnswer is what Garbage answers: binary, then text, no RTSP.
+const GarbageAnswer = "\x00\xff\x13garbage that is not RTSP\r\n\r\n\x7f\x80"
+
+// Garbage returns the URL of a port that answers every request with bytes
+// that are no RTSP at all, then hangs up, like a service of another protocol
+// on the camera's port. It reads the request first, as such a service does:
+// hanging up on unread data would reset the connection, and the reset can
+// overtake the answer.
 func Garbage(t testing.TB) string {
 	return "rtsp://" + listen(t, func(c net.Conn) {
-		c.Write([]byte("\x00\xff\x13garbage that is not RTSP\r\n\r\n\x7f\x80"))
+		r := textproto.NewReader(bufio.NewReader(c))
+		if _, err := r.ReadLine(); err != nil {
+			return
+		}
+		if _, err := r.ReadMIMEHeader(); err != nil {
+			return
+		}
+		c.Write([]byte(GarbageAnswer))
 	}) + "/cam"
+}
+
+// HangUp returns the URL of a port that takes each connection and closes
+// it at once, like a camera whose RTSP service crashed behind its socket.
+func HangUp(t testing.TB) string {
+	return "rtsp://" + listen(t, func(net.Conn) {}) + "/cam"
 }
 
 // Silent returns the URL of a port that accepts connections and never

@@ -2,8 +2,8 @@ package rtsp
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -33,6 +33,13 @@ type Options struct {
 	StallTimeout time.Duration
 	// Counters, when set, receive the pull's running totals.
 	Counters *Counters
+	// Clock, when set, tells which clock times the frames and how far the
+	// camera's is from ours; Pull starts it over.
+	Clock *Clock
+	// OnClock, when set, is called when the clock that times the frames
+	// changes: the first sender report, or the camera's clock crossing
+	// ClockGuard. offset is the camera's clock minus ours.
+	OnClock func(source string, offset time.Duration)
 	// OnInfo is called when the stream starts and whenever its codec or
 	// picture size changes.
 	OnInfo func(Info)
@@ -53,13 +60,10 @@ type Info struct {
 	Format format.Format
 }
 
-// ErrStalled is returned (wrapped) when the camera stays connected but sends
-// no complete frame within the stall timeout.
-var ErrStalled = errors.New("stalled")
-
 // Pull connects to the camera, plays its video track and delivers units
 // until ctx ends or the pull fails. It always returns a non-nil error that
-// says what failed; on ctx's end that is ctx.Err().
+// says what failed, classed by the Err variables of this package; on ctx's
+// end that is ctx.Err().
 func Pull(ctx context.Context, o Options) error {
 	o.defaults()
 	u, err := base.ParseURL(o.URL)
@@ -69,15 +73,16 @@ func Pull(ctx context.Context, o Options) error {
 	if o.Username != "" || o.Password != "" {
 		u.User = url.UserPassword(o.Username, o.Password)
 	}
-	p := &pull{o: o, transport: transportName(o.Transport)}
+	p := &pull{o: o, host: u.Host, secure: u.Scheme == "rtsps", transport: transportName(o.Transport)}
 	c := &gortsplib.Client{
 		Scheme:       u.Scheme,
 		Host:         u.Host,
 		ReadTimeout:  o.ReadTimeout,
 		WriteTimeout: o.ReadTimeout,
 		Transport:    transport(o.Transport),
+		DialContext:  p.dial,
 		OnTransportSwitch: func(error) {
-			p.switched.Store(true) // gortsplib only switches from UDP to TCP, in PLAY
+			p.switched.Store(true) // gortsplib only switches from UDP to TCP
 			p.info()
 		},
 		OnPacketsLost: func(n uint64) { o.Counters.Lost.Add(n) },
@@ -98,33 +103,49 @@ func Pull(ctx context.Context, o Options) error {
 // pull is the state of one attempt.
 type pull struct {
 	o         Options
+	host      string
+	secure    bool // RTSPS
 	transport string
 	switched  atomic.Bool // auto transport fell back from UDP to TCP
+	head      head        // the first bytes the camera sent
 	track     track
 	format    format.Format
 	media     *description.Media
 	pkts      []*rtp.Packet
 	size      int
-	lastFrame atomic.Int64 // unix nanos of the last complete unit
+	lastFrame atomic.Int64  // unix nanos of the last complete unit
+	framePkts atomic.Uint64 // Counters.Packets at the last complete unit
 	lastErr   atomic.Pointer[error]
+}
+
+// dial connects as gortsplib would, keeping the first bytes received. Over
+// RTSPS those are TLS's, which say nothing of what answered: none are kept.
+func (p *pull) dial(ctx context.Context, network, address string) (net.Conn, error) {
+	conn, err := (&net.Dialer{}).DialContext(ctx, network, address)
+	if err != nil || p.secure {
+		return conn, err
+	}
+	p.head.reset()
+	return headConn{Conn: conn, head: &p.head}, nil
 }
 
 func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 	desc, _, err := c.Describe(u)
 	if err != nil {
-		return fmt.Errorf("describe: %w", err)
+		return p.explain(base.Describe, err)
 	}
 	p.media, p.format, p.track, err = newTrack(desc)
 	if err != nil {
-		return fmt.Errorf("describe: %w", err)
+		return err
 	}
 	if _, err := c.Setup(desc.BaseURL, p.media, 0, 0); err != nil {
-		return fmt.Errorf("setup: %w", err)
+		return p.explain(base.Setup, err)
 	}
 	c.OnPacketRTP(p.media, p.format, func(pkt *rtp.Packet) { p.onPacket(c, pkt) })
 	p.lastFrame.Store(time.Now().UnixNano())
+	p.framePkts.Store(p.o.Counters.Packets.Load())
 	if _, err := c.Play(nil); err != nil {
-		return fmt.Errorf("play: %w", err)
+		return p.explain(base.Play, err)
 	}
 	p.info()
 	return nil
@@ -139,7 +160,7 @@ func (p *pull) watch(ctx context.Context, c *gortsplib.Client) error {
 	for {
 		select {
 		case err := <-done:
-			return fmt.Errorf("read: %w", err)
+			return p.explainRead(err)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
@@ -150,15 +171,22 @@ func (p *pull) watch(ctx context.Context, c *gortsplib.Client) error {
 	}
 }
 
+// stalled tells, once no frame came for the stall timeout, whether no
+// packet came either or the packets that came assemble into nothing.
 func (p *pull) stalled() error {
 	idle := time.Since(time.Unix(0, p.lastFrame.Load()))
 	if idle < p.o.StallTimeout {
 		return nil
 	}
-	if e := p.lastErr.Load(); e != nil {
-		return fmt.Errorf("%w: no complete frame for %s (last error: %v)", ErrStalled, idle.Round(time.Millisecond), *e)
+	idle = idle.Round(time.Millisecond)
+	pkts := p.o.Counters.Packets.Load() - p.framePkts.Load()
+	if pkts == 0 {
+		return fmt.Errorf("%w: no packet for %s", ErrStalled, idle)
 	}
-	return fmt.Errorf("%w: no complete frame for %s", ErrStalled, idle.Round(time.Millisecond))
+	if e := p.lastErr.Load(); e != nil {
+		return fmt.Errorf("%w: %d packets but no complete frame for %s (last error: %v)", ErrUndecodable, pkts, idle, *e)
+	}
+	return fmt.Errorf("%w: %d packets but no complete frame for %s", ErrUndecodable, pkts, idle)
 }
 
 // onPacket runs on gortsplib's reading goroutine for every RTP packet.
@@ -182,12 +210,13 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	if changed {
 		p.info()
 	}
-	u := &media.Unit{Format: p.format, Packets: p.pkts, AU: au, Key: key, Size: p.size, NTP: time.Now()}
+	arrival := time.Now()
+	u := &media.Unit{Format: p.format, Packets: p.pkts, AU: au, Key: key, Size: p.size, NTP: arrival}
 	if pts, ok := c.PacketPTS2(p.media, pkt); ok {
 		u.PTS = pts
 	}
-	if ntp, ok := c.PacketNTP(p.media, pkt); ok && trusted(ntp, u.NTP) {
-		u.NTP = ntp
+	if ntp, ok := c.PacketNTP(p.media, pkt); ok {
+		p.timeBy(u, ntp, arrival)
 	}
 	// the unit keeps this slice: start a new one sized like the last
 	p.pkts, p.size = make([]*rtp.Packet, 0, cap(p.pkts)), 0
@@ -195,30 +224,35 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	if key {
 		cnt.Keyframes.Add(1)
 	}
-	p.lastFrame.Store(time.Now().UnixNano())
+	p.lastFrame.Store(arrival.UnixNano())
+	p.framePkts.Store(cnt.Packets.Load())
 	p.o.OnUnit(u)
 }
 
-// clockSkew is how far a camera's clock (from its RTCP sender reports) may
-// be from ours before its time is not used: many cameras run without NTP
-// and drift by minutes, and the rules compare frame times with the edge's
-// clock to end anomalies when frames stop.
-const clockSkew = time.Second
-
-// trusted tells whether the camera's time of a frame agrees with its
-// arrival time.
-func trusted(camera, arrival time.Time) bool {
-	d := arrival.Sub(camera)
-	return d > -clockSkew && d < clockSkew
+// timeBy gives u the camera's time of the frame when the camera's clock is
+// within ClockGuard of ours, and tells OnClock when that changes.
+func (p *pull) timeBy(u *media.Unit, camera, arrival time.Time) {
+	use, changed := p.o.Clock.observe(camera, arrival)
+	if use {
+		u.NTP = camera
+	}
+	if changed && p.o.OnClock != nil {
+		p.o.OnClock(p.o.Clock.Source(), camera.Sub(arrival))
+	}
 }
 
 func (p *pull) info() {
 	w, h := p.track.size()
-	tr := p.transport
+	p.o.OnInfo(Info{Codec: media.Codec(p.format), Width: w, Height: h, Transport: p.transportNow(), Format: p.format})
+}
+
+// transportNow is the transport in use: auto starts with UDP and may
+// switch to TCP.
+func (p *pull) transportNow() string {
 	if p.switched.Load() {
-		tr = "tcp"
+		return "tcp"
 	}
-	p.o.OnInfo(Info{Codec: media.Codec(p.format), Width: w, Height: h, Transport: tr, Format: p.format})
+	return p.transport
 }
 
 func (o *Options) defaults() {
@@ -231,6 +265,10 @@ func (o *Options) defaults() {
 	if o.Counters == nil {
 		o.Counters = &Counters{}
 	}
+	if o.Clock == nil {
+		o.Clock = &Clock{}
+	}
+	o.Clock.reset()
 	if o.OnInfo == nil {
 		o.OnInfo = func(Info) {}
 	}

@@ -33,7 +33,7 @@ func newTrack(desc *description.Session) (*description.Media, format.Format, tra
 	if m := desc.FindFormat(&f264); m != nil {
 		d, err := f264.CreateDecoder()
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, fmt.Errorf("%w: H.264 track: %w", ErrBadSDP, err)
 		}
 		return m, f264, &h264Track{f: f264, dec: d}, nil
 	}
@@ -41,11 +41,11 @@ func newTrack(desc *description.Session) (*description.Media, format.Format, tra
 	if m := desc.FindFormat(&f265); m != nil {
 		d, err := f265.CreateDecoder()
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, fmt.Errorf("%w: H.265 track: %w", ErrBadSDP, err)
 		}
 		return m, f265, &h265Track{f: f265, dec: d}, nil
 	}
-	return nil, nil, nil, fmt.Errorf("no H.264 or H.265 video track (offered: %s)", offered(desc))
+	return nil, nil, nil, fmt.Errorf("%w (offered: %s)", ErrNoVideo, offered(desc))
 }
 
 // offered lists the codecs of a session for error messages.

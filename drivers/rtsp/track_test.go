@@ -2,7 +2,6 @@ package rtsp
 
 import (
 	"testing"
-	"time"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
@@ -112,23 +111,6 @@ func TestBrokenNALUnitsAreRefused(t *testing.T) {
 		}
 		if err := check(c.au); (err == nil) != c.ok {
 			t.Errorf("case %d: error %v, want ok=%v", i, err, c.ok)
-		}
-	}
-}
-
-func TestCameraClockTrustedOnlyWhenClose(t *testing.T) {
-	now := time.Now()
-	for _, c := range []struct {
-		camera time.Time
-		ok     bool
-	}{
-		{now.Add(-40 * time.Millisecond), true}, // network delay
-		{now.Add(300 * time.Millisecond), true}, // slightly ahead
-		{now.Add(-time.Hour), false},            // a camera without NTP
-		{now.Add(5 * time.Second), false},
-	} {
-		if trusted(c.camera, now) != c.ok {
-			t.Errorf("camera time %s from arrival: trusted %v, want %v", c.camera.Sub(now), !c.ok, c.ok)
 		}
 	}
 }

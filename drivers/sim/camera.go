@@ -30,6 +30,13 @@ type Camera struct {
 	// Corrupt is the fraction (0..1) of picture NAL units broken on the
 	// way out: bytes flipped or fragments truncated, the RTP stays valid.
 	Corrupt float64
+	// ClockOffset is how far the camera's clock is from the real time: its
+	// RTCP sender reports say frames were taken this much later (earlier
+	// when negative), like a camera without NTP.
+	ClockOffset time.Duration
+	// TCPOnly refuses RTP over UDP: SETUP asking for UDP is answered 461
+	// Unsupported Transport, as cameras with UDP disabled answer.
+	TCPOnly bool
 }
 
 // Flap is an online/offline cycle. Offline closes the stream: readers are

@@ -1,4 +1,4 @@
-package sim
+package sim_test
 
 import (
 	"context"
@@ -8,22 +8,24 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/sim"
 )
 
 // Simulated: the whole demo fleet of configs/sim-demo.yaml on one server,
 // each camera probed by Debian's ffprobe (a third-party RTSP client) over
 // TCP. ffprobe must report the codec and size the fleet file promises.
 // The flap schedule is left out here (TestFlap covers it) so that no probe
-// lands in an offline window. Skips only without ffprobe or vtest.avi.
+// lands in an offline window. Without ffprobe it skips, or fails under CI
+// (peers.Need); without vtest.avi it skips.
 func TestDemoFleetFFprobe(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("ffprobe"); err != nil {
-		t.Skip("ffprobe not installed (apt-get install -y ffmpeg): ", err)
-	}
-	if _, err := VTestPath(); err != nil {
+	peers.Need(t, "ffprobe", "ffmpeg")
+	if _, err := sim.VTestPath(); err != nil {
 		t.Skip("people scenes need vtest.avi: ", err)
 	}
-	fleet, err := LoadFleet("../../configs/sim-demo.yaml")
+	fleet, err := sim.LoadFleet("../../configs/sim-demo.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +33,7 @@ func TestDemoFleetFFprobe(t *testing.T) {
 	if len(refused) > 0 {
 		t.Fatal(refused)
 	}
-	s := New(Options{Listen: "127.0.0.1:0", Log: testLog(t)})
+	s := sim.New(sim.Options{Listen: "127.0.0.1:0", Log: peers.TestLog(t)})
 	for _, c := range cams {
 		c.Flap = nil
 		if err := s.Add(c); err != nil {
@@ -60,7 +62,7 @@ func TestDemoFleetFFprobe(t *testing.T) {
 				t.Fatal(err)
 			}
 			spec := c.Scene.WithDefaults()
-			want := map[Codec]string{H264: "h264", H265: "hevc"}[spec.Codec]
+			want := map[sim.Codec]string{sim.H264: "h264", sim.H265: "hevc"}[spec.Codec]
 			if got.Codec != want || got.Width != spec.Width || got.Height != spec.Height {
 				t.Fatalf("ffprobe sees %s %dx%d, the fleet promises %s %dx%d",
 					got.Codec, got.Width, got.Height, want, spec.Width, spec.Height)

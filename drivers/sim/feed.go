@@ -84,7 +84,7 @@ func (f *feed) run(ctx context.Context) {
 	}
 	defer f.swapStream(false) //nolint:errcheck // closing cannot fail
 	f.started = time.Now()
-	f.ntp0 = f.started
+	f.ntp0 = f.started.Add(f.cfg.ClockOffset)
 	f.log.Info().Str("scene", sc.Spec.String()).Msg("camera serving")
 	close(f.ready)
 	f.loop(ctx, sc)

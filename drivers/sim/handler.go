@@ -41,12 +41,15 @@ func (h *handler) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.R
 }
 
 // OnSetup implements gortsplib.ServerHandlerOnSetup; only reading is
-// offered.
+// offered, and a TCPOnly camera refuses UDP.
 func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
 	if ctx.Session.State() == gortsplib.ServerSessionStatePreRecord {
 		return &base.Response{StatusCode: base.StatusBadRequest}, nil, nil
 	}
-	res, st, _, err := h.stream(ctx.Conn, ctx.Request, ctx.Path)
+	res, st, f, err := h.stream(ctx.Conn, ctx.Request, ctx.Path)
+	if f != nil && f.cfg.TCPOnly && ctx.Transport != gortsplib.TransportTCP {
+		return &base.Response{StatusCode: base.StatusUnsupportedTransport}, nil, nil
+	}
 	return res, st, err
 }
 

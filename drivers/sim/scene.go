@@ -178,6 +178,19 @@ func (s *Scene) Loop() time.Duration {
 // Frames returns the number of frames in the loop.
 func (s *Scene) Frames() int { return len(s.frames) }
 
+// BitrateKbps returns the RTP payload bitrate of the loop: what a reader
+// counting payload bytes measures over a whole loop, whatever the encoder's
+// target was.
+func (s *Scene) BitrateKbps() float64 {
+	var bytes int
+	for _, fr := range s.frames {
+		for _, p := range fr.payloads {
+			bytes += len(p)
+		}
+	}
+	return float64(bytes) * 8 / 1000 / s.Loop().Seconds()
+}
+
 // TruthAt returns the events under way at time t of the loop; t may run past
 // the loop's end and wraps around.
 func (s *Scene) TruthAt(t time.Duration) []Event {

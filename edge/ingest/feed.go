@@ -24,6 +24,7 @@ type feed struct {
 	setup  atomic.Pointer[setup]
 
 	counters   rtsp.Counters
+	clock      rtsp.Clock
 	reconnects atomic.Uint64
 	live       atomic.Bool
 	lastFrame  atomic.Int64 // unix nanos
@@ -121,7 +122,7 @@ func (f *feed) pull(ctx context.Context, su *setup) error {
 	err = rtsp.Pull(ctx, rtsp.Options{
 		URL: f.url, Transport: su.cam.Transport, Username: user, Password: pass,
 		ReadTimeout: su.ing.ReadTimeout.D(), StallTimeout: su.ing.StallTimeout.D(),
-		Counters: &f.counters, OnInfo: f.onInfo, OnUnit: f.onUnit,
+		Counters: &f.counters, Clock: &f.clock, OnClock: f.onClock, OnInfo: f.onInfo, OnUnit: f.onUnit,
 	})
 	if err == nil {
 		err = errors.New("stream ended")
@@ -142,6 +143,20 @@ func (f *feed) onUnit(u *media.Unit) {
 			Str("transport", st.Transport).Msg("camera online")
 	}
 	f.stream.Publish(u)
+}
+
+// onClock logs which clock times the camera's frames. A camera clock off
+// by more than rtsp.ClockGuard is worth a warning: its frames fall back to
+// arrival time, and its recordings and events are stamped wrong at the
+// source.
+func (f *feed) onClock(source string, offset time.Duration) {
+	log := f.setup.Load().log
+	if source == rtsp.ClockRTCP {
+		log.Info().Dur("clock_offset", offset).Msg("camera clock: frames timed by its sender reports")
+		return
+	}
+	log.Warn().Dur("clock_offset", offset).Str("guard", rtsp.ClockGuard.String()).
+		Msg("camera clock is off: frames timed by their arrival (set up NTP on the camera)")
 }
 
 func (f *feed) onInfo(i rtsp.Info) {
@@ -175,6 +190,11 @@ func (f *feed) status() FeedStatus {
 	st := f.st
 	f.mu.Unlock()
 	st.Reconnects = f.reconnects.Load()
+	st.Clock = f.clock.Source()
+	if off, ok := f.clock.Offset(); ok {
+		ms := off.Milliseconds()
+		st.ClockOffsetMs = &ms
+	}
 	if ns := f.lastFrame.Load(); ns != 0 {
 		t := time.Unix(0, ns).UTC()
 		st.LastFrame = &t

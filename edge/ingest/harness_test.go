@@ -2,9 +2,12 @@ package ingest
 
 import (
 	"context"
+	"io"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/drivers/peers"
@@ -18,6 +21,7 @@ type harness struct {
 	m      *Manager
 	hub    *hub.Hub
 	events chan StateEvent
+	logs   peers.LogBuffer // what the manager logged
 
 	mu   sync.Mutex
 	seen map[string][]StateEvent
@@ -28,7 +32,9 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, hub: hub.New(hub.Options{Queue: 64}), events: make(chan StateEvent, 4096),
 		seen: map[string][]StateEvent{}, pos: map[string]int{}}
 	ctx, cancel := context.WithCancel(context.Background())
-	h.m = New(ctx, h.hub, peers.TestLog(t), func(ev StateEvent) { h.events <- ev })
+	log := peers.TestLog(t)
+	log = log.Output(io.MultiWriter(zerolog.NewTestWriter(t), &h.logs))
+	h.m = New(ctx, h.hub, log, func(ev StateEvent) { h.events <- ev })
 	t.Cleanup(func() {
 		h.m.Close()
 		cancel()

@@ -25,6 +25,7 @@ var (
 	descReconnects = prometheus.NewDesc("argus_camera_reconnects_total", "Pull attempts after the first.", feedLabels, nil)
 	descOnline     = prometheus.NewDesc("argus_camera_online", "1 while the stream delivers frames.", feedLabels, nil)
 	descFPS        = prometheus.NewDesc("argus_camera_fps", "Measured frame rate.", feedLabels, nil)
+	descClock      = prometheus.NewDesc("argus_camera_clock_offset_seconds", "Camera clock (RTCP sender reports) minus the edge's.", feedLabels, nil)
 	descDelivered  = prometheus.NewDesc("argus_consumer_delivered_total", "Units queued to a hub consumer.", consumerLabels, nil)
 	descDropped    = prometheus.NewDesc("argus_consumer_dropped_total", "Units a hub consumer lost to a full queue.", consumerLabels, nil)
 )
@@ -32,7 +33,7 @@ var (
 // Describe implements prometheus.Collector.
 func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPackets, descBytes, descFrames, descKeyframes, descLost,
-		descDecodeErrs, descReconnects, descOnline, descFPS, descDelivered, descDropped} {
+		descDecodeErrs, descReconnects, descOnline, descFPS, descClock, descDelivered, descDropped} {
 		ch <- d
 	}
 }
@@ -64,6 +65,9 @@ func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descOnline, prometheus.GaugeValue, online, l...)
 		ch <- prometheus.MustNewConstMetric(descFPS, prometheus.GaugeValue, st.FPS, l...)
+		if off, ok := f.clock.Offset(); ok {
+			ch <- prometheus.MustNewConstMetric(descClock, prometheus.GaugeValue, off.Seconds(), l...)
+		}
 		for _, r := range f.stream.Readers() {
 			cl := []string{f.id, site, stream, r.Name()}
 			ch <- prometheus.MustNewConstMetric(descDelivered, prometheus.CounterValue, float64(r.Delivered()), cl...)

@@ -37,6 +37,13 @@ type FeedStatus struct {
 	BitrateKbps float64 `json:"bitrate_kbps"`
 	// LastFrame is the arrival time of the last complete frame.
 	LastFrame *time.Time `json:"last_frame,omitempty"`
+	// Clock is what times the frames: "rtcp" (the camera's own clock,
+	// from its sender reports) or "arrival" (no sender report yet, or the
+	// camera's clock is further than rtsp.ClockGuard from the edge's).
+	Clock string `json:"clock"`
+	// ClockOffsetMs is the camera's clock minus the edge's, network delay
+	// included, once a sender report came.
+	ClockOffsetMs *int64 `json:"clock_offset_ms,omitempty"`
 	// Reconnects counts the pull attempts after the first.
 	Reconnects uint64 `json:"reconnects"`
 	// NextRetry is when the next attempt starts, while offline.

@@ -9,8 +9,10 @@
 // saturated) that FLICKER: over the last Window frames (about 1-2 s) a
 // flame's edge switches in and out of the colour many times while a red
 // object does not. A region is fire when it holds flame colour in at
-// least a quarter of the window and at least FlickerRatio of its pixels
-// flickered. It sees open flames and glowing fronts of forest fire at
+// least a quarter of the window, at least FlickerRatio of its pixels
+// flickered, and it GROWS or holds: its flame area over the newer half of
+// the window is at least MinGrowth of that over the older half. Growth
+// also moves the score, so a rule can ask for a spreading fire. It sees open flames and glowing fronts of forest fire at
 // night or by day; it cannot see flameless smouldering, flames hidden by
 // smoke, or fire smaller than MinArea; a white-hot core counts only by its
 // coloured rim. It can be fooled by flickering red-orange lights

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sort"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -31,12 +32,16 @@ var flameBox = detect.Box{X: 370.0 / 640, Y: 200.0 / 360, W: 60.0 / 640, H: 110.
 // with sines of time (9 and 17 rad/s) and a little randomness, from 3 s
 // (frame 45 at 15 fps) on.
 func flickering(img *gocv.Mat, n int) {
-	if n < 45 {
-		return
+	if n >= 45 {
+		flameAt(img, n, 1)
 	}
+}
+
+// flameAt draws flickering's flame at frame n, its size times scale.
+func flameAt(img *gocv.Mat, n int, scale float64) {
 	t := float64(n) / 15
-	h := 80 * (0.8 + 0.2*math.Sin(9*t) + 0.1*math.Sin(23*t))
-	w := 28 * (0.75 + 0.25*math.Sin(17*t))
+	h := scale * 80 * (0.8 + 0.2*math.Sin(9*t) + 0.1*math.Sin(23*t))
+	w := scale * 28 * (0.75 + 0.25*math.Sin(17*t))
 	c := image.Pt(400, 310-int(h/2))
 	gocv.Ellipse(img, c, image.Pt(int(w), int(h/2)), 0, 0, 360, color.RGBA{255, 110, 20, 0}, -1)
 	gocv.Ellipse(img, image.Pt(400, 310-int(h/4)), image.Pt(int(w/2), int(h/4)), 0, 0, 360, color.RGBA{255, 210, 40, 0}, -1)
@@ -93,6 +98,71 @@ func TestFlickerIsFire(t *testing.T) {
 	d.Close()
 	if after := matCount(); before >= 0 && after != before {
 		t.Errorf("Mats leaked: %d before, %d after", before, after)
+	}
+}
+
+// TestGrowthMovesScore: the same flickering flame, drawn steady, growing
+// (its size from 0.4 to 1.2 times over 4 s), dying down (from 1.2 to 0.2
+// times over 4 s) and put out at once. Growth enters the score: a
+// spreading flame scores 0.9 or more, above the steady one, a dying one
+// below; a flame put out stops being fire within a quarter of the window,
+// where its persisting core alone would keep it for half.
+func TestGrowthMovesScore(t *testing.T) {
+	const out = 90 // the frame where the put-out flame is gone
+	cases := []struct {
+		name     string
+		scale    func(n int) float64
+		from, to int // frames whose median score is compared
+	}{
+		{"steady", func(int) float64 { return 1 }, 90, 150},
+		{"growing", func(n int) float64 { return 0.4 + 0.8*min(1, float64(n-45)/60) }, 65, 105},
+		{"dying", func(n int) float64 { return 1.2 - min(1, max(0, float64(n-75)/60)) }, 85, 115},
+		{"put out", func(n int) float64 {
+			if n < out {
+				return 1
+			}
+			return 0
+		}, 60, out},
+	}
+	medians := map[string]float64{}
+	for _, c := range cases {
+		d := newDetector(t, FireName)
+		s := clip.Street(640, 360, 15)
+		s.Draw = func(img *gocv.Mat, n int) {
+			if k := c.scale(n); n >= 45 && k > 0 {
+				flameAt(img, n, k)
+			}
+		}
+		got := run(t, d, s, 150)
+		s.Close()
+		var scores []float64
+		for _, dets := range got[c.from:c.to] {
+			sc := 0.0 // a frame without fire scores 0
+			for _, x := range dets {
+				sc = max(sc, x.Score)
+			}
+			scores = append(scores, sc)
+		}
+		sort.Float64s(scores)
+		medians[c.name] = scores[len(scores)/2]
+		t.Logf("%s: median score %.2f over frames %d-%d", c.name, medians[c.name], c.from, c.to)
+		if c.name == "put out" {
+			for n := out + Window/4; n < len(got); n++ {
+				if len(got[n]) > 0 {
+					t.Errorf("frame %d: fire %+v, %d frames after the flame was put out", n, got[n], n-out)
+				}
+			}
+		}
+	}
+	// A rule's min_score of 0.9 passes the spreading flame, not the steady one.
+	if s := medians["steady"]; s < 0.6 || s >= 0.9 {
+		t.Errorf("steady flame's median score %.2f, want 0.6 to 0.9", s)
+	}
+	if g := medians["growing"]; g < 0.9 || g < medians["steady"]+0.05 {
+		t.Errorf("growing flame's median score %.2f, want at least 0.9 and above the steady one's %.2f", g, medians["steady"])
+	}
+	if medians["dying"] > medians["steady"]-0.1 {
+		t.Errorf("dying flame's median score %.2f, not below the steady one's %.2f", medians["dying"], medians["steady"])
 	}
 }
 
@@ -221,6 +291,56 @@ func TestStaticGreyIsNotSmoke(t *testing.T) {
 		if len(dets) > 0 {
 			t.Fatalf("frame %d: smoke %+v on a grey van that does not rise", n, dets)
 		}
+	}
+}
+
+// rect is a mask polygon over x0..x1, y0..y1 (0..1).
+func rect(x0, y0, x1, y1 float64) detect.Polygon {
+	return detect.Polygon{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
+}
+
+// TestMasks: a mask over the flame or the plume hides it; a mask
+// elsewhere does not.
+func TestMasks(t *testing.T) {
+	cases := []struct {
+		name, detector string
+		draw           func(*gocv.Mat, int)
+		fps            float64
+		frames         int
+		mask           detect.Polygon
+		truth          detect.Box
+		want           bool
+	}{
+		{"flame masked", FireName, flickering, 15, 120, rect(0.5, 0.45, 0.75, 0.95), flameBox, false},
+		{"left half masked, flame right", FireName, flickering, 15, 120, rect(0, 0, 0.5, 1), flameBox, true},
+		{"plume masked", SmokeName, plume, 5, 60, rect(0.15, 0.15, 0.5, 0.95), plumeBox, false},
+		{"right half masked, plume left", SmokeName, plume, 5, 60, rect(0.55, 0, 1, 1), plumeBox, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := detect.New(c.detector, detect.Settings{Masks: []detect.Polygon{c.mask}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			s := clip.Street(640, 360, c.fps)
+			s.Draw = c.draw
+			defer s.Close()
+			found := 0
+			for n, dets := range run(t, d, s, c.frames) {
+				for _, x := range dets {
+					if !c.want || !overlaps(x.Box, c.truth) {
+						t.Fatalf("frame %d: %s %+v (mask %v)", n, c.detector, x, c.mask)
+					}
+				}
+				if len(dets) > 0 {
+					found++
+				}
+			}
+			if c.want && found == 0 {
+				t.Fatalf("no %s in %d frames with the mask elsewhere", c.detector, c.frames)
+			}
+		})
 	}
 }
 

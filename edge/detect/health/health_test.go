@@ -131,6 +131,52 @@ func TestIdenticalFramesFrozen(t *testing.T) {
 	}
 }
 
+// TestMaskedClockFrozen: a stuck encoder's frame repeated for 12 s at
+// 5 fps, with an on-screen clock in the top-left corner that the overlay
+// keeps updating. The clock keeps the feed alive unless masked; masked,
+// the feed is frozen from 10 s on.
+func TestMaskedClockFrozen(t *testing.T) {
+	clock := detect.Polygon{{X: 0, Y: 0}, {X: 0.2, Y: 0}, {X: 0.2, Y: 0.1}, {X: 0, Y: 0.1}}
+	s := clip.Street(640, 360, 5)
+	defer s.Close()
+	still := s.Frame(0)
+	var frames []*frame.Frame
+	for n := 0; n < 60; n++ {
+		f := at(still, s.Time(n))
+		f.Gray = append([]byte(nil), f.Gray...)
+		for y := 8; y < 28; y++ { // the clock's digits: 100x20 px changing every frame
+			for x := 8; x < 108; x++ {
+				f.Gray[y*f.Width+x] = byte(40 + (n*37+x/10)%180)
+			}
+		}
+		frames = append(frames, f)
+	}
+	cases := []struct {
+		name  string
+		masks []detect.Polygon
+		from  int // first frame reported frozen; -1 for never
+	}{
+		{"clock not masked", nil, -1},
+		// Frame 1 is the first repeat outside the clock: 10 s later is frame 51.
+		{"clock masked", []detect.Polygon{clock}, 51},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := detect.New(Name, detect.Settings{Masks: c.masks})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			for i, k := range kinds(t, d, frames) {
+				frozen := len(k) == 1 && k[0] == detect.CameraFrozen
+				if want := c.from >= 0 && i >= c.from; frozen != want || len(k) > 1 {
+					t.Fatalf("frame %d: %v, want frozen %v", i, k, want)
+				}
+			}
+		})
+	}
+}
+
 // TestSceneCutTampered: 6 s of real pedestrians, then the camera turned
 // (the same footage upside down and mirrored) for 4 s: tampered after
 // 2 s of the new view. A lightning-like brightness jump is not tampering.

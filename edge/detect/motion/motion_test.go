@@ -149,16 +149,100 @@ func TestBrightnessJumpIgnored(t *testing.T) {
 	}
 }
 
+// TestMaskHidesRegion: one walker crosses the masked left part of the
+// street, another the right part: only the right one is found, in every
+// frame, and no region reaches into the mask.
 func TestMaskHidesRegion(t *testing.T) {
-	// The walker's whole path (x 60..300 px of 640, y 200..290 of 360).
+	// The left walker's whole path (x 60..300 px of 640, y 200..290 of 360).
 	left := detect.Polygon{{X: 0, Y: 0.4}, {X: 0.55, Y: 0.4}, {X: 0.55, Y: 0.9}, {X: 0, Y: 0.9}}
+	// The right walker goes the other way, x 560..386 px, outside the mask.
+	right := func(n int) image.Rectangle {
+		x := 560 - 6*n
+		return image.Rect(x, 200, x+40, 290)
+	}
 	d := newDetector(t, detect.Settings{Masks: []detect.Polygon{left}})
 	s := walking(640, 360)
 	defer s.Close()
-	for n := 0; n < 30; n++ {
-		if dets, _ := d.Detect(s.Frame(n), nil); len(dets) != 0 {
-			t.Fatalf("frame %d: motion %+v inside the mask", n, dets)
+	inLeft := s.Draw
+	s.Draw = func(img *gocv.Mat, n int) {
+		inLeft(img, n)
+		if n >= 5 {
+			gocv.Rectangle(img, right(n), color.RGBA{30, 35, 40, 0}, -1)
 		}
+	}
+	for n := 0; n < 30; n++ {
+		dets, err := d.Detect(s.Frame(n), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range dets {
+			if x.Box.X < 0.55 {
+				t.Fatalf("frame %d: motion %+v inside the mask", n, x)
+			}
+		}
+		if n < 5 {
+			continue
+		}
+		want := picture.ToBox(right(n), 640, 360)
+		if len(dets) != 1 || iou(dets[0].Box, want) < 0.5 {
+			t.Fatalf("frame %d: %+v, want the right walker near %+v", n, dets, want)
+		}
+	}
+}
+
+// TestMinAreaAndThreshold: on the noisy street a still grey square
+// appears at frame 5 on the ground below the kerb (luma about 61). Whether it is motion
+// depends on its size against min_area (fractions of the frame) and on
+// its contrast against threshold (luma levels).
+func TestMinAreaAndThreshold(t *testing.T) {
+	cases := []struct {
+		name     string
+		settings detect.Settings
+		side     int // the square's side, px of 640x360
+		contrast int // its luma above the ground
+		want     bool
+	}{
+		// 12 px square: 0.000625 of the frame.
+		{"small below default min_area", detect.Settings{}, 12, 60, false},
+		{"small above a lower min_area", detect.Settings{MinArea: 0.0004}, 12, 60, true},
+		// 40 px square: 0.0069 of the frame.
+		{"large above default min_area", detect.Settings{}, 40, 60, true},
+		{"large below a higher min_area", detect.Settings{MinArea: 0.01}, 40, 60, false},
+		{"contrast over default threshold", detect.Settings{}, 40, 40, true},
+		{"contrast under a higher threshold", detect.Settings{Threshold: 60}, 40, 40, false},
+		{"faint under default threshold", detect.Settings{}, 40, 15, false},
+		{"faint over a lower threshold", detect.Settings{Threshold: 10}, 40, 15, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sq := image.Rect(300, 308, 300+c.side, 308+c.side)
+			d := newDetector(t, c.settings)
+			s := clip.Street(640, 360, 10)
+			defer s.Close()
+			v := uint8(61 + c.contrast)
+			s.Draw = func(img *gocv.Mat, n int) {
+				if n >= 5 {
+					gocv.Rectangle(img, sq, color.RGBA{v, v, v, 0}, -1)
+				}
+			}
+			want := picture.ToBox(sq, 640, 360)
+			found := false
+			for n := 0; n < 8; n++ {
+				dets, err := d.Detect(s.Frame(n), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range dets {
+					if n < 5 || iou(x.Box, want) < 0.3 {
+						t.Fatalf("frame %d: motion %+v, the square is %+v from frame 5", n, x, want)
+					}
+					found = true
+				}
+			}
+			if found != c.want {
+				t.Fatalf("square found: %v, want %v", found, c.want)
+			}
+		})
 	}
 }
 

@@ -171,6 +171,64 @@ func TestIdleModeLuma(t *testing.T) {
 	}
 }
 
+// TestMasksDropBoxes: on real vtest frames, whole-frame, a mask over the
+// left or the right half drops every detection centred in it and keeps
+// every other one, as found without the mask.
+func TestMasksDropBoxes(t *testing.T) {
+	dir := modelDir(t, models.Default)
+	frames := vtest(t, 5, 40)
+	find := func(masks []detect.Polygon) [][]detect.Detection {
+		d, err := New(detect.Settings{ModelDir: dir, Masks: masks})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		out := make([][]detect.Detection, len(frames))
+		for i, f := range frames {
+			if out[i], err = d.Detect(f, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	all := find(nil)
+	half := func(x0, x1 float64) detect.Polygon {
+		return detect.Polygon{{X: x0, Y: 0}, {X: x1, Y: 0}, {X: x1, Y: 1}, {X: x0, Y: 1}}
+	}
+	cases := []struct {
+		name   string
+		mask   detect.Polygon
+		masked func(centreX float64) bool
+	}{
+		{"left half masked", half(0, 0.5), func(x float64) bool { return x < 0.5 }},
+		{"right half masked", half(0.5, 1), func(x float64) bool { return x > 0.5 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := find([]detect.Polygon{c.mask})
+			kept, dropped := 0, 0
+			for i := range frames {
+				var want []detect.Detection
+				for _, x := range all[i] {
+					if c.masked(x.Box.X + x.Box.W/2) {
+						dropped++
+						continue
+					}
+					want = append(want, x)
+				}
+				kept += len(want)
+				if fmt.Sprint(got[i]) != fmt.Sprint(want) {
+					t.Fatalf("frame %d: %+v, want %+v", i, got[i], want)
+				}
+			}
+			t.Logf("%d detections kept, %d dropped in %d frames", kept, dropped, len(frames))
+			if kept == 0 || dropped == 0 {
+				t.Fatalf("%d kept, %d dropped: vtest should have people on both halves", kept, dropped)
+			}
+		})
+	}
+}
+
 // TestWrongOrCorruptModelRefused: a file with the card's name but other
 // bytes is refused by its digest; garbage and a truncated real model are
 // refused by vetting in a child while this process lives on.

@@ -1,0 +1,131 @@
+package rtsp
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/media"
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/sim"
+)
+
+func TestClockTrustsTheCameraOnlyWhenClose(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		camera time.Time
+		use    bool
+	}{
+		{now.Add(-40 * time.Millisecond), true}, // network delay
+		{now.Add(300 * time.Millisecond), true}, // slightly ahead
+		{now.Add(-time.Hour), false},            // a camera without NTP
+		{now.Add(5 * time.Second), false},
+	} {
+		var clk Clock
+		if _, ok := clk.Offset(); ok || clk.Source() != ClockArrival {
+			t.Fatal("a clock without sender reports claims an offset or the camera's time")
+		}
+		use, changed := clk.observe(c.camera, now)
+		off, ok := clk.Offset()
+		if use != c.use || !changed || !ok || off != c.camera.Sub(now) {
+			t.Errorf("camera %s from arrival: use %v changed %v offset %s, want use %v and the offset", c.camera.Sub(now), use, changed, off, c.use)
+		}
+		if want := map[bool]string{true: ClockRTCP, false: ClockArrival}[c.use]; clk.Source() != want {
+			t.Errorf("camera %s from arrival: source %s, want %s", c.camera.Sub(now), clk.Source(), want)
+		}
+		if _, changed := clk.observe(c.camera, now); changed {
+			t.Error("the same offset again reported as a change")
+		}
+	}
+}
+
+// TestClockCostsNoAllocation: the pull observes the clock once per frame.
+func TestClockCostsNoAllocation(t *testing.T) {
+	var clk Clock
+	now := time.Now()
+	if n := testing.AllocsPerRun(1000, func() { clk.observe(now, now) }); n != 0 {
+		t.Fatalf("%v allocations per frame", n)
+	}
+}
+
+// TestUnitsCarryTheCameraClock pulls simulated cameras whose RTCP sender
+// reports (gortsplib's server sends one every 10 s) put their clock 400 ms
+// ahead of the real time, and 5 minutes behind. The first camera's units
+// carry its own time, 400 ms after their arrival; the second's carry their
+// arrival time, and its clock shows how far off it is.
+func TestUnitsCarryTheCameraClock(t *testing.T) {
+	scene := peers.TinyScene(sim.Empty, sim.H264)
+	s := peers.Sim(t,
+		sim.Camera{Path: "ahead", Scene: scene, ClockOffset: 400 * time.Millisecond},
+		sim.Camera{Path: "behind", Scene: scene, ClockOffset: -5 * time.Minute},
+	)
+	cases := []struct {
+		path   string
+		offset time.Duration
+		source string
+		// unit is the unit's time minus its arrival
+		unit time.Duration
+	}{
+		{"ahead", 400 * time.Millisecond, ClockRTCP, 400 * time.Millisecond},
+		{"behind", -5 * time.Minute, ClockArrival, 0}, // up to the callback's own delay
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			t.Parallel()
+			got := pullClock(t, s.URL(c.path))
+			// the camera's time is taken when the frame is sent, arrival a
+			// little later: allow for the delay on loopback and the
+			// simulator's ticker
+			near := func(d, want time.Duration) bool { return d > want-150*time.Millisecond && d < want+50*time.Millisecond }
+			if got.source != c.source || !near(got.offset, c.offset) {
+				t.Fatalf("clock %s offset %s, want %s about %s", got.source, got.offset, c.source, c.offset)
+			}
+			t.Logf("clock %s, offset %s; a unit is %s from its arrival", got.source, got.offset, got.unit)
+			if !near(got.unit, c.unit) {
+				t.Fatalf("a unit after the sender report is %s from its arrival, want %s", got.unit, c.unit)
+			}
+		})
+	}
+}
+
+// clockSeen is what pullClock saw.
+type clockSeen struct {
+	source       string
+	offset, unit time.Duration
+}
+
+// pullClock pulls url until the clock that times its units is known from a
+// sender report, and returns it with the time of the next unit minus its
+// arrival.
+func pullClock(t *testing.T, url string) clockSeen {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var clk Clock
+	clocked := make(chan clockSeen, 1)
+	units := make(chan time.Duration, 1)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- Pull(ctx, Options{URL: url, Clock: &clk,
+			OnClock: func(source string, offset time.Duration) { clocked <- clockSeen{source: source, offset: offset} },
+			OnUnit: func(u *media.Unit) {
+				select {
+				case units <- u.NTP.Sub(time.Now()):
+				default:
+				}
+			}})
+	}()
+	var seen clockSeen
+	select {
+	case seen = <-clocked:
+	case err := <-errc:
+		t.Fatalf("pull ended before a sender report: %v", err)
+	}
+	if clk.Source() != seen.source {
+		t.Fatalf("OnClock said %s, the clock says %s", seen.source, clk.Source())
+	}
+	<-units // may be from before the report
+	seen.unit = <-units
+	cancel()
+	<-errc
+	return seen
+}
