@@ -191,14 +191,23 @@ func TestDemoScript(t *testing.T) {
 	began := time.Now()
 	d := startDemo(t, state, ports)
 
+	broker := fmt.Sprintf("tcp://127.0.0.1:%d", ports["ARGUS_DEMO_MQTT"])
+	connected := false                          // the edge to the gateway's broker on its moved port
 	deadline := time.Now().Add(5 * time.Minute) // a cold scene cache encodes the fleet first
-	for len(want) > 0 {
-		ev, ok := d.next(t, deadline, fmt.Sprintf("cameras %v online at the edge", want))
+	for len(want) > 0 || !connected {
+		ev, ok := d.next(t, deadline, fmt.Sprintf("cameras %v online at the edge, and its bus connected (%v)", want, connected))
 		if !ok {
-			t.Fatalf("the demo ended before cameras %v were online", want)
+			t.Fatalf("the demo ended before cameras %v were online and the bus connected (%v)", want, connected)
 		}
-		if ev["message"] == "ready" {
+		switch ev["message"] {
+		case "ready":
 			t.Logf("simulator ready after %v", time.Since(began).Round(time.Millisecond))
+		case "bus: connecting":
+			if ev["broker"] != broker {
+				t.Errorf("the edge connects to %v, the gateway's broker is on %s", ev["broker"], broker)
+			}
+		case "bus: connected":
+			connected = true
 		}
 		id, _ := ev["camera"].(string)
 		if ev["message"] != "camera online" || ev["stream"] != "main" || want[id] == "" {
@@ -209,14 +218,16 @@ func TestDemoScript(t *testing.T) {
 		}
 		delete(want, id)
 	}
-	t.Logf("every camera online at the edge after %v", time.Since(began).Round(time.Millisecond))
+	t.Logf("every camera online at the edge, its bus connected, after %v", time.Since(began).Round(time.Millisecond))
 	for name, port := range map[string]int{"edge": ports["ARGUS_DEMO_EDGE_HTTP"], "gateway": ports["ARGUS_DEMO_HTTP"]} {
 		if code, body := get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port)); code != 200 {
 			t.Errorf("%s /healthz on its moved port %d: %d %s", name, port, code, body)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(state, "gateway.db")); err != nil {
-		t.Errorf("the gateway's store is not in ARGUS_DEMO_VAR: %v", err)
+	for _, f := range []string{"gateway.db", "edge-demo/queue"} {
+		if _, err := os.Stat(filepath.Join(state, f)); err != nil {
+			t.Errorf("the demo's state is not in ARGUS_DEMO_VAR: %v", err)
+		}
 	}
 
 	pgid := d.cmd.Process.Pid
