@@ -20,17 +20,28 @@ APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql
 
-.PHONY: deps deps-apt deps-go vtest build run test bench fuzz clean
+.PHONY: deps deps-go-version deps-apt deps-go vtest build run test bench fuzz clean
 
-deps: deps-apt deps-go vtest
+deps: deps-go-version deps-apt deps-go vtest
 
-deps-apt:
+# Go comes from /usr/local/go (Debian's golang package is too old): without
+# a Go at least as new as go.mod's go line, stop at once and say so.
+GO_NEED := $(shell sed -n 's/^go //p' go.mod)
+deps-go-version:
+	@have=$$(GOTOOLCHAIN=local $(GO) version 2>/dev/null | awk '{print $$3}' | sed 's/^go//'); \
+	if [ -z "$$have" ] || [ "$$(printf '%s\n%s\n' "$(GO_NEED)" "$$have" | sort -V | head -n1)" != "$(GO_NEED)" ]; then \
+		echo "argus needs Go >= $(GO_NEED) (the go line of go.mod) at /usr/local/go, with /usr/local/go/bin" \
+			"on the PATH (Debian's golang package is too old); found: $${have:-no '$(GO)' command}" >&2; \
+		exit 1; \
+	fi
+
+deps-apt: deps-go-version
 	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { \
 		echo "installing Debian packages: $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES); }
 
-deps-go:
+deps-go: deps-go-version
 	$(GO) mod download
 
 # OpenCV's vtest.avi (768x576 pedestrians, real footage) from Debian's

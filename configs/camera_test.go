@@ -8,17 +8,22 @@ func TestCameraSame(t *testing.T) {
 		name   string
 		change func(c *Camera)
 		same   bool
+		// samePull: only the description changed, the pull stays.
+		samePull bool
 	}{
-		{"identical copy", func(c *Camera) {}, true},
-		{"equal location, other pointer", func(c *Camera) { c.Location = &Location{Lat: 1, Lon: 2} }, true},
-		{"location moved", func(c *Camera) { c.Location = &Location{Lat: 1, Lon: 2, Alt: 3} }, false},
-		{"location removed", func(c *Camera) { c.Location = nil }, false},
-		{"main", func(c *Camera) { c.Main = "rtsp://h/y" }, false},
-		{"sub", func(c *Camera) { c.Sub = "rtsp://h/sub" }, false},
-		{"transport", func(c *Camera) { c.Transport = "udp" }, false},
-		{"password_env", func(c *Camera) { c.PasswordEnv = "P" }, false},
-		{"name", func(c *Camera) { c.Name = "Gate" }, false},
-		{"disabled", func(c *Camera) { c.Disabled = true }, false},
+		{"identical copy", func(c *Camera) {}, true, true},
+		{"equal location, other pointer", func(c *Camera) { c.Location = &Location{Lat: 1, Lon: 2} }, true, true},
+		{"location moved", func(c *Camera) { c.Location = &Location{Lat: 1, Lon: 2, Alt: 3} }, false, true},
+		{"location removed", func(c *Camera) { c.Location = nil }, false, true},
+		{"name", func(c *Camera) { c.Name = "Gate" }, false, true},
+		{"site", func(c *Camera) { c.Site = "t" }, false, true},
+		{"main", func(c *Camera) { c.Main = "rtsp://h/y" }, false, false},
+		{"sub", func(c *Camera) { c.Sub = "rtsp://h/sub" }, false, false},
+		{"transport", func(c *Camera) { c.Transport = "udp" }, false, false},
+		{"username", func(c *Camera) { c.Username = "u" }, false, false},
+		{"username_env", func(c *Camera) { c.UsernameEnv = "U" }, false, false},
+		{"password_env", func(c *Camera) { c.PasswordEnv = "P" }, false, false},
+		{"disabled", func(c *Camera) { c.Disabled = true }, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -29,6 +34,12 @@ func TestCameraSame(t *testing.T) {
 			}
 			if got := o.Same(base); got != tc.same {
 				t.Errorf("Same is not symmetric")
+			}
+			if got := base.SamePull(o); got != tc.samePull {
+				t.Errorf("SamePull = %v, want %v", got, tc.samePull)
+			}
+			if got := o.SamePull(base); got != tc.samePull {
+				t.Errorf("SamePull is not symmetric")
 			}
 		})
 	}

@@ -154,12 +154,13 @@ type Camera struct {
 	Disabled bool `yaml:"disabled"`
 }
 
-// Location is a WGS84 position.
+// Location is a WGS84 position. It is shown in the edge's camera status as
+// JSON with the same keys.
 type Location struct {
 	// Lat is the latitude in degrees.
-	Lat float64 `yaml:"lat"`
+	Lat float64 `yaml:"lat" json:"lat"`
 	// Lon is the longitude in degrees.
-	Lon float64 `yaml:"lon"`
+	Lon float64 `yaml:"lon" json:"lon"`
 	// Alt is the altitude in metres, optional.
-	Alt float64 `yaml:"alt"`
+	Alt float64 `yaml:"alt" json:"alt"`
 }

@@ -151,6 +151,9 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 	case err := <-httpErr:
 		return fmt.Errorf("http %s: %w", cfg.Edge.HTTP, err)
 	}
+	// No analysis from here on: queued frames are dropped, and no anomaly
+	// is published after this line is logged (those queued stay queued).
+	an.Stop()
 	log.Info().Msg("edge stopping")
 	shut, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -188,5 +191,5 @@ func measure(ctx context.Context, m *ingest.Manager) {
 
 func logChanges(log zerolog.Logger, ch ingest.Changes) {
 	log.Info().Strs("added", ch.Added).Strs("removed", ch.Removed).Strs("restarted", ch.Restarted).
-		Int("unchanged", ch.Unchanged).Msg("cameras applied")
+		Strs("updated", ch.Updated).Int("unchanged", ch.Unchanged).Bool("ingest_changed", ch.Ingest).Msg("cameras applied")
 }

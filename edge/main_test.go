@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -87,50 +88,64 @@ func (l *logLines) await(t *testing.T, msg string, want map[string]string) map[s
 	}
 }
 
-func writeConfig(t *testing.T, path, addr string, cams ...string) {
+// writeConfig writes an edge config of cams on site s1, whose rule sets are
+// in the folder rules.
+func writeConfig(t *testing.T, path, addr, rules string, cams ...string) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "edge: {id: edge-e2e, http: %q}\nsites: [{id: s1}]\ncameras:\n", addr)
 	for _, c := range cams {
 		b.WriteString("  - " + c + "\n")
 	}
+	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
+// coveredRules raises camera_covered on site s1 whenever a picture stays
+// black (the health detector's 2 s), and ends it a second after.
+const coveredRules = `site: s1
+version: 1
+cameras:
+  "*":
+    detectors: {health: {}}
+    rules:
+      - {name: covered, kind: camera_covered, end_after: 1s, severity: high}
+`
+
 // TestEdgeBinary runs the real edge binary against the simulator: it pulls
 // the configured cameras, serves their state, applies a config change live,
 // refuses a broken one with file and line while the cameras keep running,
-// and stops cleanly on SIGINT.
+// and stops on SIGINT: from "edge stopping" on, no anomaly starts (a
+// simulated camera that goes black every 8 s keeps raising them until
+// then), and the process exits cleanly.
 func TestEdgeBinary(t *testing.T) {
+	black := sim.SceneSpec{Kind: sim.Black, Codec: sim.H264, Width: 320, Height: 240, FPS: 10,
+		GOP: 500 * time.Millisecond, Duration: 8 * time.Second}
 	s := peers.Sim(t, sim.Camera{Path: "one", Scene: peers.TinyScene(sim.Empty, sim.H264)},
-		sim.Camera{Path: "two", Scene: peers.TinyScene(sim.Empty, sim.H265)})
+		sim.Camera{Path: "two", Scene: peers.TinyScene(sim.Empty, sim.H265)}, sim.Camera{Path: "black", Scene: black})
 	dir := t.TempDir()
+	rules := rulesDir(t, dir)
+	if err := os.WriteFile(filepath.Join(rules, "s1.yaml"), []byte(coveredRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cfg := filepath.Join(dir, "edge.yaml")
 	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
-	writeConfig(t, cfg, addr, fmt.Sprintf("{id: one, site: s1, main: %q}", s.URL("one")))
+	blackCam := fmt.Sprintf("{id: black, site: s1, main: %q}", s.URL("black"))
+	writeConfig(t, cfg, addr, rules, fmt.Sprintf("{id: one, site: s1, main: %q}", s.URL("one")), blackCam)
 
-	cmd := exec.Command(edgeBin, "-config", cfg, "-log-format", "json")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	logs := follow(t, stderr)
+	cmd, logs := startEdge(t, cfg)
 	logs.await(t, "camera online", map[string]string{"camera": "one", "codec": "h264"})
 	if st := cameraStates(t, addr); st["one"] != "online" {
 		t.Fatalf("states %v", st)
 	}
 
-	writeConfig(t, cfg, addr, fmt.Sprintf("{id: one, site: s1, main: %q}", s.URL("one")),
+	writeConfig(t, cfg, addr, rules, fmt.Sprintf("{id: one, site: s1, main: %q}", s.URL("one")), blackCam,
 		fmt.Sprintf("{id: two, site: s1, main: %q}", s.URL("two")))
 	logs.await(t, "camera online", map[string]string{"camera": "two", "codec": "h265"})
 
-	writeConfig(t, cfg, addr, fmt.Sprintf("{id: one, site: s1, main: %q, transport: tpc}", s.URL("one")))
+	writeConfig(t, cfg, addr, rules, fmt.Sprintf("{id: one, site: s1, main: %q, transport: tpc}", s.URL("one")), blackCam)
 	ev := logs.await(t, "config change refused; the running config stays", nil)
 	if p := fmt.Sprint(ev["problems"]); !strings.Contains(p, cfg+":4: cameras[0].transport") {
 		t.Fatalf("refusal does not name file, line and field: %s", p)
@@ -139,13 +154,27 @@ func TestEdgeBinary(t *testing.T) {
 		t.Fatalf("after a refused change: %v, want both still online", st)
 	}
 
+	logs.await(t, "anomaly", map[string]string{"camera": "black", "kind": "camera_covered", "state": "start"})
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	logs.await(t, "edge stopped", nil)
+	sent := time.Now()
+	var hung atomic.Bool
+	guard := time.AfterFunc(30*time.Second, func() { hung.Store(true); cmd.Process.Kill() }) // a hang guard, not a target
+	logs.await(t, "edge stopping", nil)
+	for _, ev := range logs.rest("anomaly") { // up to the end of the log: the process has exited
+		if ev["state"] == "start" {
+			t.Errorf("anomaly started after \"edge stopping\": %v", ev)
+		}
+	}
+	guard.Stop()
+	if hung.Load() {
+		t.Fatal("edge still running 30 s after SIGINT")
+	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("edge exit after SIGINT: %v", err)
 	}
+	t.Logf("edge exited %v after SIGINT", time.Since(sent).Round(time.Millisecond))
 }
 
 func cameraStates(t *testing.T, addr string) map[string]string {

@@ -23,7 +23,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	gatewayBin, edgeBin = filepath.Join(dir, "gateway"), filepath.Join(dir, "edge")
-	for bin, pkg := range map[string]string{gatewayBin: "../../gateway", edgeBin: "../../edge"} {
+	// argus-sim beside them: deploy/demo.sh runs the three from one folder.
+	for bin, pkg := range map[string]string{gatewayBin: "../../gateway", edgeBin: "../../edge",
+		filepath.Join(dir, "argus-sim"): "../../drivers/sim/cmd/argus-sim"} {
 		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 			panic(fmt.Sprintf("build %s: %v\n%s", pkg, err, out))
 		}

@@ -24,7 +24,7 @@ func TinyScene(kind sim.Kind, codec sim.Codec) sim.SceneSpec {
 func Sim(t testing.TB, cams ...sim.Camera) *sim.Server {
 	t.Helper()
 	Need(t, "ffmpeg", "ffmpeg")
-	s := sim.New(sim.Options{Listen: "127.0.0.1:0", UDP: freeUDPPair(t), Log: TestLog(t)})
+	s := sim.New(sim.Options{Listen: "127.0.0.1:0", UDP: FreeUDPPair(t), Log: TestLog(t)})
 	for _, c := range cams {
 		if err := s.Add(c); err != nil {
 			t.Fatal(err)
@@ -47,9 +47,9 @@ func TestLog(t testing.TB) zerolog.Logger {
 	return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 }
 
-// freeUDPPair returns 127.0.0.1:P where P (even) and P+1 are free UDP ports
+// FreeUDPPair returns 127.0.0.1:P where P (even) and P+1 are free UDP ports
 // at the time of the call, for the simulator's RTP and RTCP.
-func freeUDPPair(t testing.TB) string {
+func FreeUDPPair(t testing.TB) string {
 	t.Helper()
 	for range 100 {
 		a, err := net.ListenPacket("udp", "127.0.0.1:0")

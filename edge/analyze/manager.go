@@ -54,7 +54,9 @@ func New(o Options) *Manager {
 }
 
 // Apply starts a worker for each new camera, stops the ones no longer
-// listed and restarts those whose stream or site changed.
+// listed and restarts those whose stream or site (and so rules) changed.
+// A camera that only moved keeps its worker, and its anomalies carry the
+// new position from the next one.
 func (m *Manager) Apply(cams []Camera) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -75,7 +77,9 @@ func (m *Manager) Apply(cams []Camera) {
 		}
 	}
 	for _, c := range cams {
-		if _, ok := m.workers[c.ID]; !ok {
+		if w, ok := m.workers[c.ID]; ok {
+			w.move(c.Geo)
+		} else {
 			m.start(c)
 		}
 	}
@@ -94,7 +98,9 @@ func (m *Manager) start(c Camera) {
 	go w.run()
 }
 
+// stop ends a worker after its current frame, dropping its queued ones.
 func (m *Manager) stop(w *worker) {
+	w.quit.Store(true)
 	w.reader.Close()
 	<-w.done
 }
@@ -149,7 +155,7 @@ func (m *Manager) CameraState(camera, state string) {
 	w, ok := m.workers[camera]
 	switch {
 	case state == ingest.StateOffline && ok:
-		m.offline[camera] = w.cam
+		m.offline[camera] = w.located()
 	case state == ingest.StateOnline:
 		delete(m.offline, camera)
 	}
@@ -197,7 +203,7 @@ func (m *Manager) cameras(site string) map[string]Camera {
 	cams := map[string]Camera{}
 	for id, w := range m.workers {
 		if site == "" || w.cam.Site == site {
-			cams[id] = w.cam
+			cams[id] = w.located()
 		}
 	}
 	return cams
@@ -231,6 +237,20 @@ func (m *Manager) Status() []Status {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Camera < out[j].Camera })
 	return out
+}
+
+// Stop ends the analysis at once, when the edge shuts down: it returns
+// once the anomalies being published are in the sink (on disk, for the
+// bus) and publishes none from frames after, and every worker drops its
+// queued frames instead of analysing them. Close then waits for the
+// workers and ends what is ongoing.
+func (m *Manager) Stop() {
+	m.out.stop()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range m.workers {
+		w.quit.Store(true)
+	}
 }
 
 // Close stops every worker, then ends every ongoing anomaly, live and

@@ -18,12 +18,27 @@ type publisher struct {
 	edge string
 	sink Sink
 	log  zerolog.Logger
+
+	// mu is held for reading while events are handed to the sink, so that
+	// stop returns only once the last of them is in the sink's queue.
+	mu      sync.RWMutex
+	stopped bool
+
+	late     sync.Mutex      // guards withheld
+	withheld map[string]bool // starts dropped after stop, whose ends must not go either
 }
 
 // publish sends events; a start carries the JPEG snapshot of the frame
 // that caused it (nil for events no frame caused, such as ends on a tick).
+// Once the publisher is stopped only ends go out: the edge is shutting
+// down, and Manager.Close ends what is ongoing.
 func (p *publisher) publish(cam Camera, events []rules.Event, snap []byte) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	for _, ev := range events {
+		if p.stopped && !p.passes(ev) {
+			continue
+		}
 		a := p.anomaly(cam, ev)
 		if ev.State == rules.Start {
 			a.Snapshot = snap
@@ -35,6 +50,30 @@ func (p *publisher) publish(cam Camera, events []rules.Event, snap []byte) {
 		p.log.Info().Str("camera", a.Camera).Str("anomaly", a.ID).Str("kind", a.Kind).Str("state", a.State).
 			Float64("score", a.Score).Bool("shadow", a.Shadow).Int("rule_version", a.RuleVersion).Msg("anomaly")
 	}
+}
+
+// stop waits for the events being handed to the sink; after it only ends
+// go out.
+func (p *publisher) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	p.withheld = map[string]bool{}
+}
+
+// passes tells whether ev still goes out after stop: only the ends of
+// anomalies whose start went out (a frame being analysed while the edge
+// stopped may still start one, which is withheld with its end).
+func (p *publisher) passes(ev rules.Event) bool {
+	p.late.Lock()
+	defer p.late.Unlock()
+	if ev.State != rules.End {
+		if ev.State == rules.Start {
+			p.withheld[ev.ID] = true
+		}
+		return false
+	}
+	return !p.withheld[ev.ID]
 }
 
 func (p *publisher) anomaly(cam Camera, ev rules.Event) bus.Anomaly {

@@ -43,17 +43,52 @@ type worker struct {
 	settings  map[string]detect.Settings // what each detector was made with
 	version   int                        // rule set version the detectors follow
 
-	mode     atomic.Value // Mode
+	moved    atomic.Pointer[position] // set when a live reload moves the camera
+	mode     atomic.Value             // Mode
 	analysed atomic.Uint64
 	errors   atomic.Uint64
+	quit     atomic.Bool // set when the worker is to stop: queued frames are dropped
 	done     chan struct{}
 }
 
-// run consumes units until the reader closes.
+// position is a camera's position as a live reload last set it (nil Geo:
+// no longer known).
+type position struct{ geo *[3]float64 }
+
+// located returns the camera with its current position: a live reload
+// moves a camera without restarting its analysis.
+func (w *worker) located() Camera {
+	c := w.cam
+	if p := w.moved.Load(); p != nil {
+		c.Geo = p.geo
+	}
+	return c
+}
+
+// move sets the camera's position when it changed.
+func (w *worker) move(geo *[3]float64) {
+	if !sameGeo(w.located().Geo, geo) {
+		w.moved.Store(&position{geo: geo})
+	}
+}
+
+func sameGeo(a, b *[3]float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// run consumes units until the reader closes, or until it is told to quit:
+// the frames still queued then are dropped, not analysed, so a stopping
+// edge neither waits for them nor raises anomalies from them.
 func (w *worker) run() {
 	defer close(w.done)
 	defer w.close()
 	for u := range w.reader.Units() {
+		if w.quit.Load() {
+			return
+		}
 		w.unit(u)
 	}
 }
@@ -84,7 +119,7 @@ func (w *worker) unit(u *media.Unit) {
 	if starts(events) {
 		snap = w.snapshot(f)
 	}
-	w.out.publish(w.cam, events, snap)
+	w.out.publish(w.located(), events, snap)
 }
 
 // snapshot is the JPEG a start carries: full-size and in colour from the

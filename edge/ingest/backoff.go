@@ -3,6 +3,8 @@ package ingest
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/argus-edge/argus/configs"
 )
 
 // backoff yields exponentially growing delays with jitter, bounded by max.
@@ -33,3 +35,9 @@ func (b *backoff) upper() time.Duration {
 
 // reset starts over from min, after an attempt that delivered frames.
 func (b *backoff) reset() { b.n = 0 }
+
+// bound sets the delays' bounds and keeps the count of failures, so bounds
+// handed over by a live reload apply to the next delay.
+func (b *backoff) bound(c configs.Backoff) {
+	b.min, b.max, b.jitter = c.Min.D(), c.Max.D(), c.Jitter
+}

@@ -18,11 +18,10 @@ import (
 // feed supervises the pull of one URL of a camera into one hub stream.
 type feed struct {
 	url    string
-	cam    configs.Camera
-	ing    configs.Ingest
+	id     string // the camera's
 	stream *hub.Stream
-	log    zerolog.Logger
 	notify func(StateEvent)
+	setup  atomic.Pointer[setup]
 
 	counters   rtsp.Counters
 	clock      rtsp.Clock
@@ -44,8 +43,18 @@ type sample struct {
 	frames, bytes uint64
 }
 
-func newFeed(url string, cam configs.Camera, ing configs.Ingest, s *hub.Stream, log zerolog.Logger, notify func(StateEvent)) *feed {
-	f := &feed{url: url, cam: cam, ing: ing, stream: s, log: log, notify: notify, done: make(chan struct{})}
+// setup is what a running feed can be handed without restarting its pull:
+// the camera's description (site, name, location, in its logs and metric
+// labels) and the shared ingest settings, which each attempt reads afresh.
+type setup struct {
+	cam configs.Camera
+	ing configs.Ingest
+	log zerolog.Logger
+}
+
+func newFeed(url string, su *setup, s *hub.Stream, notify func(StateEvent)) *feed {
+	f := &feed{url: url, id: su.cam.ID, stream: s, notify: notify, done: make(chan struct{})}
+	f.setup.Store(su)
 	f.st = FeedStatus{URL: configs.Redact(url), State: StateConnecting, Since: time.Now()}
 	f.sample.at = time.Now()
 	return f
@@ -55,7 +64,7 @@ func newFeed(url string, cam configs.Camera, ing configs.Ingest, s *hub.Stream, 
 func (f *feed) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	f.cancel = cancel
-	f.notify(StateEvent{Camera: f.cam.ID, Stream: f.stream.Camera(), State: StateConnecting})
+	f.notify(StateEvent{Camera: f.id, Stream: f.stream.Camera(), State: StateConnecting})
 	go func() {
 		defer close(f.done)
 		f.run(ctx)
@@ -68,8 +77,10 @@ func (f *feed) stop() {
 	<-f.done
 }
 
+// run pulls until ctx ends. Each attempt reads the feed's setup afresh, so
+// settings handed over by a live reload apply from the next attempt.
 func (f *feed) run(ctx context.Context) {
-	b := backoff{min: f.ing.Reconnect.Min.D(), max: f.ing.Reconnect.Max.D(), jitter: f.ing.Reconnect.Jitter}
+	var b backoff
 	retry := time.NewTimer(0)
 	defer retry.Stop()
 	for attempt := 0; ; attempt++ {
@@ -78,7 +89,7 @@ func (f *feed) run(ctx context.Context) {
 		}
 		f.setState(StateConnecting, "", nil)
 		frames := f.counters.Frames.Load()
-		err := f.pull(ctx)
+		err := f.pull(ctx, f.setup.Load())
 		f.live.Store(false)
 		f.stream.Reset()
 		if ctx.Err() != nil {
@@ -87,10 +98,12 @@ func (f *feed) run(ctx context.Context) {
 		if f.counters.Frames.Load() > frames {
 			b.reset() // it worked for a while: start the backoff over
 		}
+		su := f.setup.Load()
+		b.bound(su.ing.Reconnect)
 		d := b.next()
 		next := time.Now().Add(d)
 		f.setState(StateOffline, err.Error(), &next)
-		f.log.Warn().Err(err).Str("retry_in", d.Round(time.Millisecond).String()).Uint64("reconnects", f.reconnects.Load()).Msg("camera offline")
+		su.log.Warn().Err(err).Str("retry_in", d.Round(time.Millisecond).String()).Uint64("reconnects", f.reconnects.Load()).Msg("camera offline")
 		retry.Reset(d)
 		select {
 		case <-ctx.Done():
@@ -101,14 +114,14 @@ func (f *feed) run(ctx context.Context) {
 }
 
 // pull makes one attempt.
-func (f *feed) pull(ctx context.Context) error {
-	user, pass, err := f.cam.Credentials()
+func (f *feed) pull(ctx context.Context, su *setup) error {
+	user, pass, err := su.cam.Credentials()
 	if err != nil {
 		return err
 	}
 	err = rtsp.Pull(ctx, rtsp.Options{
-		URL: f.url, Transport: f.cam.Transport, Username: user, Password: pass,
-		ReadTimeout: f.ing.ReadTimeout.D(), StallTimeout: f.ing.StallTimeout.D(),
+		URL: f.url, Transport: su.cam.Transport, Username: user, Password: pass,
+		ReadTimeout: su.ing.ReadTimeout.D(), StallTimeout: su.ing.StallTimeout.D(),
 		Counters: &f.counters, Clock: &f.clock, OnClock: f.onClock, OnInfo: f.onInfo, OnUnit: f.onUnit,
 	})
 	if err == nil {
@@ -126,7 +139,7 @@ func (f *feed) onUnit(u *media.Unit) {
 		f.live.Store(true)
 		f.setState(StateOnline, "", nil)
 		st := f.status()
-		f.log.Info().Str("codec", st.Codec).Int("width", st.Width).Int("height", st.Height).
+		f.setup.Load().log.Info().Str("codec", st.Codec).Int("width", st.Width).Int("height", st.Height).
 			Str("transport", st.Transport).Msg("camera online")
 	}
 	f.stream.Publish(u)
@@ -137,11 +150,12 @@ func (f *feed) onUnit(u *media.Unit) {
 // arrival time, and its recordings and events are stamped wrong at the
 // source.
 func (f *feed) onClock(source string, offset time.Duration) {
+	log := f.setup.Load().log
 	if source == rtsp.ClockRTCP {
-		f.log.Info().Dur("clock_offset", offset).Msg("camera clock: frames timed by its sender reports")
+		log.Info().Dur("clock_offset", offset).Msg("camera clock: frames timed by its sender reports")
 		return
 	}
-	f.log.Warn().Dur("clock_offset", offset).Str("guard", rtsp.ClockGuard.String()).
+	log.Warn().Dur("clock_offset", offset).Str("guard", rtsp.ClockGuard.String()).
 		Msg("camera clock is off: frames timed by their arrival (set up NTP on the camera)")
 }
 
@@ -166,7 +180,7 @@ func (f *feed) setState(state, reason string, next *time.Time) {
 	f.st.State, f.st.Reason, f.st.NextRetry = state, reason, next
 	f.mu.Unlock()
 	if changed {
-		f.notify(StateEvent{Camera: f.cam.ID, Stream: f.stream.Camera(), State: state, Reason: reason, NextRetry: next})
+		f.notify(StateEvent{Camera: f.id, Stream: f.stream.Camera(), State: state, Reason: reason, NextRetry: next})
 	}
 }
 

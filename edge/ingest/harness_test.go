@@ -70,6 +70,24 @@ func (h *harness) await(stream, state string) StateEvent {
 	}
 }
 
+// history returns every state event of stream so far, taking in the ones
+// already sent without waiting for more: Apply sends a restarted camera's
+// "connecting" before it returns.
+func (h *harness) history(stream string) []StateEvent {
+	for {
+		select {
+		case ev := <-h.events:
+			h.mu.Lock()
+			h.seen[ev.Stream] = append(h.seen[ev.Stream], ev)
+			h.mu.Unlock()
+		default:
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return append([]StateEvent(nil), h.seen[stream]...)
+		}
+	}
+}
+
 // status returns one camera's status.
 func (h *harness) status(id string) Status {
 	h.t.Helper()

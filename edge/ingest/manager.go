@@ -36,10 +36,17 @@ type camera struct {
 
 // Changes summarises what Apply did.
 type Changes struct {
-	// Added, Removed and Restarted list camera ids.
+	// Added, Removed and Restarted list camera ids. A camera restarts when
+	// how it is pulled changed: URLs, transport, credentials, disabled.
 	Added, Removed, Restarted []string
-	// Unchanged counts cameras left running untouched.
+	// Updated lists cameras whose description alone changed (site, name,
+	// location): their pulls run on untouched with the new description.
+	Updated []string
+	// Unchanged counts cameras whose config did not change.
 	Unchanged int
+	// Ingest tells that the shared pull settings changed: running pulls
+	// take the backoff and timeouts from their next attempt.
+	Ingest bool
 }
 
 // New returns a manager whose pulls live until ctx ends or Close. onState,
@@ -52,14 +59,17 @@ func New(ctx context.Context, h *hub.Hub, log zerolog.Logger, onState func(State
 	return &Manager{hub: h, log: log, ctx: ctx, notify: onState, cams: map[string]*camera{}}
 }
 
-// Apply reconciles the running pulls with cfg, which must be valid. Cameras
-// whose config (and the shared ingest settings) did not change keep their
-// pulls and consumers untouched.
+// Apply reconciles the running pulls with cfg, which must be valid. Only
+// cameras pulled differently restart; the others keep their pulls and
+// consumers, and are handed their new description and the ingest settings.
+// The hub's bounds (consumer_queue, gop_cache_mb) are the hub's, fixed
+// when the edge starts: Apply ignores them.
 func (m *Manager) Apply(cfg *configs.Edge) Changes {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var ch Changes
-	ingestChanged := cfg.Ingest != m.ingest
+	// The first Apply finds zero settings: defaults fill every valid config.
+	first := m.ingest == configs.Ingest{}
+	ch := Changes{Ingest: !first && pullSettings(cfg.Ingest) != pullSettings(m.ingest)}
 	m.ingest = cfg.Ingest
 	want := map[string]configs.Camera{}
 	for _, c := range cfg.Cameras {
@@ -77,17 +87,29 @@ func (m *Manager) Apply(cfg *configs.Edge) Changes {
 		switch {
 		case !ok:
 			ch.Added = append(ch.Added, c.ID)
-		case ingestChanged || !old.cfg.Same(c):
+			m.cams[c.ID] = m.start(c)
+		case !old.cfg.SamePull(c):
 			m.stop(old, &c)
 			ch.Restarted = append(ch.Restarted, c.ID)
+			m.cams[c.ID] = m.start(c)
 		default:
-			ch.Unchanged++
-			continue
+			if old.cfg.Same(c) {
+				ch.Unchanged++
+			} else {
+				ch.Updated = append(ch.Updated, c.ID)
+			}
+			m.cams[c.ID] = m.hand(old, c)
 		}
-		m.cams[c.ID] = m.start(c)
 	}
 	sort.Strings(ch.Removed)
 	return ch
+}
+
+// pullSettings is what the pulls use of the ingest settings: the rest
+// sizes the hub.
+func pullSettings(i configs.Ingest) configs.Ingest {
+	i.ConsumerQueue, i.GOPCacheMB = 0, 0
+	return i
 }
 
 // start launches the feeds of a camera. A restarted camera reuses its hub
@@ -97,14 +119,32 @@ func (m *Manager) start(c configs.Camera) *camera {
 	if c.Disabled {
 		return cam
 	}
-	log := m.log.With().Str("camera", c.ID).Str("site", c.Site).Logger()
-	cam.main = newFeed(c.Main, c, m.ingest, m.hub.Open(c.ID), log.With().Str("stream", "main").Logger(), m.notify)
+	cam.main = newFeed(c.Main, m.setup(c, "main"), m.hub.Open(c.ID), m.notify)
 	cam.main.start(m.ctx)
 	if c.Sub != "" {
-		cam.sub = newFeed(c.Sub, c, m.ingest, m.hub.Open(c.ID+SubSuffix), log.With().Str("stream", "sub").Logger(), m.notify)
+		cam.sub = newFeed(c.Sub, m.setup(c, "sub"), m.hub.Open(c.ID+SubSuffix), m.notify)
 		cam.sub.start(m.ctx)
 	}
 	return cam
+}
+
+// hand gives a camera's running feeds its new description and the current
+// ingest settings. The camera is a new value, so Status, which reads
+// cameras outside the lock, never sees one half-changed.
+func (m *Manager) hand(old *camera, c configs.Camera) *camera {
+	if old.main != nil {
+		old.main.setup.Store(m.setup(c, "main"))
+	}
+	if old.sub != nil {
+		old.sub.setup.Store(m.setup(c, "sub"))
+	}
+	return &camera{cfg: c, main: old.main, sub: old.sub}
+}
+
+// setup is what the feed of stream (main or sub) of c runs with.
+func (m *Manager) setup(c configs.Camera, stream string) *setup {
+	return &setup{cam: c, ing: m.ingest,
+		log: m.log.With().Str("camera", c.ID).Str("site", c.Site).Str("stream", stream).Logger()}
 }
 
 // stop ends a camera's feeds and closes the hub streams that the next
@@ -178,7 +218,8 @@ func (m *Manager) Status() []Status {
 }
 
 func (c *camera) status(h *hub.Hub) Status {
-	st := Status{ID: c.cfg.ID, Site: c.cfg.Site, Name: c.cfg.Name, State: StateDisabled, Consumers: []ConsumerStatus{}}
+	st := Status{ID: c.cfg.ID, Site: c.cfg.Site, Name: c.cfg.Name, Location: c.cfg.Location,
+		State: StateDisabled, Consumers: []ConsumerStatus{}}
 	if c.main == nil {
 		st.Main = FeedStatus{State: StateDisabled}
 		return st

@@ -42,10 +42,11 @@ func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
 func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 	for _, f := range x.m.feeds() {
 		stream := "main"
-		if f.stream.Camera() != f.cam.ID {
+		if f.stream.Camera() != f.id {
 			stream = "sub"
 		}
-		l := []string{f.cam.ID, f.cam.Site, stream}
+		site := f.setup.Load().cam.Site
+		l := []string{f.id, site, stream}
 		c := &f.counters
 		counter := func(d *prometheus.Desc, v uint64) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), l...)
@@ -68,7 +69,7 @@ func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descClock, prometheus.GaugeValue, off.Seconds(), l...)
 		}
 		for _, r := range f.stream.Readers() {
-			cl := []string{f.cam.ID, f.cam.Site, stream, r.Name()}
+			cl := []string{f.id, site, stream, r.Name()}
 			ch <- prometheus.MustNewConstMetric(descDelivered, prometheus.CounterValue, float64(r.Delivered()), cl...)
 			ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(r.Dropped()), cl...)
 		}

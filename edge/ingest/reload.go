@@ -33,5 +33,5 @@ func Problems(err error) []string {
 
 // Any tells whether Apply changed anything.
 func (c Changes) Any() bool {
-	return len(c.Added)+len(c.Removed)+len(c.Restarted) > 0
+	return len(c.Added)+len(c.Removed)+len(c.Restarted)+len(c.Updated) > 0 || c.Ingest
 }

@@ -1,6 +1,10 @@
 package ingest
 
-import "time"
+import (
+	"time"
+
+	"github.com/argus-edge/argus/configs"
+)
 
 // States of a camera stream.
 const (
@@ -54,6 +58,8 @@ type Status struct {
 	Site string `json:"site"`
 	// Name is the camera's human name.
 	Name string `json:"name,omitempty"`
+	// Location is where the camera stands, when known.
+	Location *configs.Location `json:"location,omitempty"`
 	// State is the main stream's state, or disabled.
 	State string `json:"state"`
 	// Main is the main stream (relayed).

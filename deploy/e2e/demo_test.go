@@ -1,0 +1,275 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/sim"
+)
+
+// repoRoot is the repository's top folder (the tests run in deploy/e2e).
+const repoRoot = "../.."
+
+// demoCameras reads the demo's two fleets: the edge's cameras
+// (configs/demo.yaml) and the simulator's (configs/sim-demo.yaml, with the
+// gate camera's password variable set).
+func demoCameras(t *testing.T) (*configs.Edge, []sim.Camera) {
+	t.Helper()
+	edge, err := configs.Load(filepath.Join(repoRoot, "configs", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet, err := sim.LoadFleet(filepath.Join(repoRoot, "configs", "sim-demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cams, refused := fleet.Resolve(func(string) (string, bool) { return "demo-only-secret", true })
+	if len(refused) > 0 {
+		t.Fatal(refused)
+	}
+	return edge, cams
+}
+
+// TestDemoConfigsAgree: every stream the demo edge pulls is a camera of
+// the demo simulator on the port demo.sh gives it, with the same
+// credentials, and every simulated camera is pulled.
+func TestDemoConfigsAgree(t *testing.T) {
+	edge, cams := demoCameras(t)
+	served := map[string]sim.Camera{}
+	for _, c := range cams {
+		served[c.Path] = c
+	}
+	pulled := map[string]bool{}
+	for _, c := range edge.Cameras {
+		for _, raw := range []string{c.Main, c.Sub} {
+			if raw == "" {
+				continue
+			}
+			u, err := url.Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := strings.TrimPrefix(u.Path, "/")
+			s, ok := served[path]
+			switch {
+			case !ok:
+				t.Errorf("camera %s pulls %s: no such simulated camera", c.ID, path)
+			case u.Host != "127.0.0.1:8554":
+				t.Errorf("camera %s pulls %s from %s, the simulator is on 127.0.0.1:8554 (deploy/demo.sh)", c.ID, path, u.Host)
+			case s.User != c.Username || (s.Pass != "") != (c.PasswordEnv != ""):
+				t.Errorf("camera %s: user %q password_env %q, the simulator wants user %q (password set: %v)",
+					c.ID, c.Username, c.PasswordEnv, s.User, s.Pass != "")
+			}
+			pulled[path] = true
+		}
+	}
+	for path := range served {
+		if !pulled[path] {
+			t.Errorf("simulated camera %s is pulled by no demo camera", path)
+		}
+	}
+}
+
+// demoRun is deploy/demo.sh running in its own process group, its output
+// (every process's log and the script's lines) followed line by line.
+type demoRun struct {
+	cmd    *exec.Cmd
+	lines  chan string
+	tail   []string // the last lines, for a failure's report
+	exited chan error
+}
+
+// startDemo runs deploy/demo.sh as `make run` does after its build, with
+// the binaries of TestMain, every port moved to a free one and the state
+// folder in dir. The script's process group is killed if the test ends
+// first.
+func startDemo(t *testing.T, dir string, ports map[string]int) *demoRun {
+	t.Helper()
+	vtest, err := sim.VTestPath()
+	if err != nil {
+		t.Skip("the demo's people scenes need vtest.avi (make deps): ", err)
+	}
+	cmd := exec.Command(filepath.Join(repoRoot, "deploy", "demo.sh"))
+	cmd.Env = append(os.Environ(), "BIN="+filepath.Dir(edgeBin), "ARGUS_VTEST="+vtest,
+		"ARGUS_DEMO_CAM_PASSWORD=demo-only-secret", "ARGUS_DEMO_VAR="+dir)
+	for name, port := range ports {
+		cmd.Env = append(cmd.Env, name+"="+strconv.Itoa(port))
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close() // the processes hold the only write ends: EOF once all are gone
+	d := &demoRun{cmd: cmd, lines: make(chan string, 4096), exited: make(chan error, 1)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			d.lines <- sc.Text()
+		}
+		close(d.lines)
+		r.Close()
+	}()
+	go func() { d.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // no-op once the group is gone
+		if t.Failed() {
+			t.Logf("demo output, last %d lines:\n%s", len(d.tail), strings.Join(d.tail, "\n"))
+		}
+	})
+	return d
+}
+
+// next returns the next JSON log event, or ok false once the output has
+// ended (every process holding it gone). Past deadline the test fails,
+// saying what it awaited.
+func (d *demoRun) next(t *testing.T, deadline time.Time, what string) (ev map[string]any, ok bool) {
+	t.Helper()
+	timeout := time.After(time.Until(deadline))
+	for {
+		select {
+		case line, open := <-d.lines:
+			if !open {
+				return nil, false
+			}
+			if d.tail = append(d.tail, line); len(d.tail) > 60 {
+				d.tail = d.tail[1:]
+			}
+			if json.Unmarshal([]byte(line), &ev) == nil {
+				return ev, true
+			}
+		case <-timeout:
+			t.Fatalf("still awaiting %s", what)
+		}
+	}
+}
+
+// TestDemoScript runs deploy/demo.sh (what `make run` starts after its
+// build) in its own process group, with its ports moved by environment
+// variables so it runs beside other tests or a demo on the default ports.
+// Every demo camera comes online at the edge with the codec the simulator
+// serves; then SIGINT to the group, as Ctrl-C in a terminal sends, and the
+// script must exit 0 with every process gone (the group empty, the output
+// closed). The cameras are simulated (argus-sim, the demo fleet); the
+// first run encodes the scenes (about a minute), later runs take them
+// from the cache.
+func TestDemoScript(t *testing.T) {
+	peers.Need(t, "ffmpeg", "ffmpeg")
+	edge, cams := demoCameras(t)
+	codec := map[string]string{}
+	for _, c := range cams {
+		codec[c.Path] = string(c.Scene.WithDefaults().Codec)
+	}
+	want := map[string]string{} // camera id → codec of its main stream
+	for _, c := range edge.Cameras {
+		u, _ := url.Parse(c.Main)
+		if want[c.ID] = codec[strings.TrimPrefix(u.Path, "/")]; want[c.ID] == "" {
+			t.Fatalf("camera %s: its main stream %s is not simulated", c.ID, c.Main)
+		}
+	}
+	ports := map[string]int{"ARGUS_DEMO_RTSP": peers.FreePort(t), "ARGUS_DEMO_RTP": udpPort(t), "ARGUS_DEMO_MQTT": peers.FreePort(t),
+		"ARGUS_DEMO_HTTP": peers.FreePort(t), "ARGUS_DEMO_WEBRTC_UDP": udpPort(t), "ARGUS_DEMO_EDGE_HTTP": peers.FreePort(t)}
+	state := t.TempDir()
+	began := time.Now()
+	d := startDemo(t, state, ports)
+
+	broker := fmt.Sprintf("tcp://127.0.0.1:%d", ports["ARGUS_DEMO_MQTT"])
+	connected := false                          // the edge to the gateway's broker on its moved port
+	deadline := time.Now().Add(5 * time.Minute) // a cold scene cache encodes the fleet first
+	for len(want) > 0 || !connected {
+		ev, ok := d.next(t, deadline, fmt.Sprintf("cameras %v online at the edge, and its bus connected (%v)", want, connected))
+		if !ok {
+			t.Fatalf("the demo ended before cameras %v were online and the bus connected (%v)", want, connected)
+		}
+		switch ev["message"] {
+		case "ready":
+			t.Logf("simulator ready after %v", time.Since(began).Round(time.Millisecond))
+		case "bus: connecting":
+			if ev["broker"] != broker {
+				t.Errorf("the edge connects to %v, the gateway's broker is on %s", ev["broker"], broker)
+			}
+		case "bus: connected":
+			connected = true
+		}
+		id, _ := ev["camera"].(string)
+		if ev["message"] != "camera online" || ev["stream"] != "main" || want[id] == "" {
+			continue
+		}
+		if ev["codec"] != want[id] {
+			t.Errorf("camera %s online with codec %v, the simulator serves %s", id, ev["codec"], want[id])
+		}
+		delete(want, id)
+	}
+	t.Logf("every camera online at the edge, its bus connected, after %v", time.Since(began).Round(time.Millisecond))
+	for name, port := range map[string]int{"edge": ports["ARGUS_DEMO_EDGE_HTTP"], "gateway": ports["ARGUS_DEMO_HTTP"]} {
+		if code, body := get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port)); code != 200 {
+			t.Errorf("%s /healthz on its moved port %d: %d %s", name, port, code, body)
+		}
+	}
+	for _, f := range []string{"gateway.db", "edge-demo/queue"} {
+		if _, err := os.Stat(filepath.Join(state, f)); err != nil {
+			t.Errorf("the demo's state is not in ARGUS_DEMO_VAR: %v", err)
+		}
+	}
+
+	pgid := d.cmd.Process.Pid
+	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now()
+	guard := sent.Add(60 * time.Second) // a hang guard, not a target
+	select {
+	case err := <-d.exited:
+		if err != nil {
+			t.Errorf("demo.sh after SIGINT: %v, want exit status 0", err)
+		}
+	case <-time.After(time.Until(guard)):
+		t.Fatal("demo.sh still running 60 s after SIGINT")
+	}
+	t.Logf("demo.sh exited %v after SIGINT", time.Since(sent).Round(time.Millisecond))
+	if err := syscall.Kill(-pgid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("processes of the demo's group outlive the script (kill -0: %v)", err)
+	}
+	stopped := map[string]bool{}
+	for {
+		ev, ok := d.next(t, guard, "the end of the demo's output (a process holding it outlives the script)")
+		if !ok {
+			break
+		}
+		if m, _ := ev["message"].(string); m == "edge stopped" || m == "gateway stopped" {
+			stopped[m] = true
+		}
+	}
+	if !stopped["edge stopped"] || !stopped["gateway stopped"] {
+		t.Errorf("clean stops logged: %v, want the edge's and the gateway's", stopped)
+	}
+}
+
+// udpPort returns an even UDP port that is free on 127.0.0.1, with the
+// next one, at the time of the call (RTP and RTCP take the two).
+func udpPort(t *testing.T) int {
+	t.Helper()
+	p, err := strconv.Atoi(strings.TrimPrefix(peers.FreeUDPPair(t), "127.0.0.1:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
