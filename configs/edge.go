@@ -8,6 +8,8 @@
 // in configs/watch.
 package configs
 
+import "github.com/argus-edge/argus/configs/iceservers"
+
 // Edge is the whole configuration of one edge process.
 type Edge struct {
 	// Edge identifies this edge and where it listens.
@@ -38,6 +40,9 @@ type Relay struct {
 	// IdleTimeout stops a relay nobody has watched for that long (default
 	// 60s).
 	IdleTimeout Duration `yaml:"idle_timeout"`
+	// ICEServers are the STUN/TURN servers the uplink uses to reach the
+	// gateway through NAT; TURN passwords come from the variables named.
+	ICEServers []iceservers.Entry `yaml:"ice_servers"`
 }
 
 // MQTT is the connection to the command center's broker.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/configs/strict"
 )
 
@@ -55,6 +56,8 @@ func checkRelay(ps *strict.Problems, r *Relay) {
 	}
 	checkEnvName(ps, "relay.token_env", r.TokenEnv)
 	checkPositive(ps, "relay.idle_timeout", r.IdleTimeout)
+	// Syntax only: the edge reads the TURN passwords when it starts.
+	iceservers.Check(ps, "relay.ice_servers", r.ICEServers, nil)
 }
 
 func checkMQTT(ps *strict.Problems, m *MQTT) {

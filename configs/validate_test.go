@@ -57,6 +57,10 @@ func TestParseValidationProblems(t *testing.T) {
 		{"gop_cache_mb zero", top("ingest:", "  gop_cache_mb: 0"), 10, "ingest.gop_cache_mb", "0 is not between 1 and 1024"},
 		{"gop_cache_mb large", top("ingest:", "  gop_cache_mb: 2048"), 10, "ingest.gop_cache_mb", "2048 is not between 1 and 1024"},
 		{"queue_max_mb zero", top("mqtt:", "  queue_max_mb: 0"), 10, "mqtt.queue_max_mb", "0 is not between 1 and 1048576"},
+		{"ice server scheme", top("relay:", "  ice_servers:", "    - urls: [\"http://stun.example.net\"]"), 11, "relay.ice_servers[0].urls[0]", `"http://stun.example.net" is not a STUN or TURN URL`},
+		{"ice server password inline", top("relay:", "  ice_servers:", "    - urls: [\"turn:u:hunter2@turn.example.net\"]"), 11, "relay.ice_servers[0].urls[0]", "holds credentials"},
+		{"turn without user", top("relay:", "  ice_servers:", "    - urls: [turn:turn.example.net]", "      credential_env: TURN_PASS"), 11, "relay.ice_servers[0].username", "missing"},
+		{"turn credential_env name", top("relay:", "  ice_servers:", "    - urls: [turn:turn.example.net]", "      username: argus", "      credential_env: turn-pass"), 13, "relay.ice_servers[0].credential_env", "is not an environment variable name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,5 +169,23 @@ func TestHTTPTokenEnvIsAName(t *testing.T) {
 	_, err := Parse("t.yaml", []byte("edge: {id: e1, http_token_env: 's3cret token'}\n"))
 	if err == nil || !strings.Contains(err.Error(), "edge.http_token_env") || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("error %v, want a problem on edge.http_token_env that does not echo the value", err)
+	}
+}
+
+// relay.ice_servers parse without their TURN password's variable being
+// set: the edge reads it when it starts (iceservers.Resolve).
+func TestParseRelayICEServers(t *testing.T) {
+	doc := top("relay:", "  ice_servers:",
+		`    - urls: ["stun:stun.example.net:3478"]`,
+		`    - urls: ["turn:turn.example.net:3478?transport=udp"]`,
+		"      username: argus-edge",
+		"      credential_env: ARGUS_TEST_UNSET_TURN_PASSWORD")
+	e, err := Parse("t.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ice := e.Relay.ICEServers
+	if len(ice) != 2 || ice[1].Username != "argus-edge" || ice[1].CredentialEnv != "ARGUS_TEST_UNSET_TURN_PASSWORD" {
+		t.Fatalf("relay.ice_servers %+v", ice)
 	}
 }

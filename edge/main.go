@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/edge/analyze"
@@ -85,6 +86,10 @@ func load(path string) (*configs.Edge, error) {
 
 // serve runs the edge until ctx ends: ingest → hub → analysis → MQTT.
 func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Edge) error {
+	ice, err := iceservers.Resolve("relay.ice_servers", cfg.Relay.ICEServers, os.LookupEnv)
+	if err != nil {
+		return err // names the unset variable, never a password
+	}
 	h := hub.New(hub.Options{Queue: cfg.Ingest.ConsumerQueue, GOPBytes: cfg.Ingest.GOPCacheMB << 20})
 	client, err := connect(cfg, log)
 	if err != nil {
@@ -117,7 +122,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 	}
 
 	rl := relay.NewManager(relay.Options{Gateway: cfg.Relay.Gateway, Token: cfg.Relay.Token(), Hub: h, Log: log,
-		IdleTimeout: cfg.Relay.IdleTimeout.D(), Viewers: viewers(cfg.Relay)})
+		ICEServers: ice, IdleTimeout: cfg.Relay.IdleTimeout.D(), Viewers: viewers(cfg.Relay)})
 	defer rl.Close()
 
 	logChanges(log, m.Apply(cfg))

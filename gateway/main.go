@@ -105,7 +105,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer svc.close()
-	streams, err := newStreams(f.streams, cfg.Grants, svc.auth, svc.audits(), dir, log)
+	streams, err := newStreams(f.streams, cfg, svc.auth, svc.audits(), dir, log)
 	if err != nil {
 		return err
 	}

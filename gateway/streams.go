@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/directory"
@@ -38,10 +39,11 @@ type auditor interface {
 	Audit(ctx context.Context, e store.AuditEntry) error
 }
 
-// newStreams builds the SFU: tokens from the config, console users by
-// their session (auth, nil without a store), cameras and sites from the
-// directory, relays started on demand over MQTT, views audited.
-func newStreams(o streamOptions, grants map[string]sfu.Grant, auth *access.Auth, audits auditor, dir *directory.Directory, log zerolog.Logger) (*sfu.Server, error) {
+// newStreams builds the SFU: tokens and ICE servers from the config,
+// console users by their session (auth, nil without a store), cameras and
+// sites from the directory, relays started on demand over MQTT, views audited.
+func newStreams(o streamOptions, cfg *access.Config, auth *access.Auth, audits auditor, dir *directory.Directory, log zerolog.Logger) (*sfu.Server, error) {
+	grants := cfg.Grants
 	if len(grants) == 0 && auth == nil {
 		log.Warn().Msg("no tokens and no console sessions: every WHIP and WHEP request is refused")
 	}
@@ -59,6 +61,7 @@ func newStreams(o streamOptions, grants map[string]sfu.Grant, auth *access.Auth,
 		OnDemand:        func(ctx context.Context, camera string) error { return relayStart(ctx, dir, camera, log) },
 		OnDemandTimeout: o.onDemand,
 		Audit:           auditViews(log, audits, site),
+		ICEServers:      cfg.ICEServers,
 		PublicIP:        o.publicIP,
 		UDPAddr:         o.udp,
 		TCPAddr:         o.tcp,
@@ -71,7 +74,8 @@ func newStreams(o streamOptions, grants map[string]sfu.Grant, auth *access.Auth,
 	if a := s.UDPAddr(); a != nil {
 		udp = a.String()
 	}
-	log.Info().Int("tokens", len(grants)).Bool("sessions", auth != nil).Str("webrtc_udp", udp).Msg("sfu ready: POST /whip/{camera}, /whep/{camera}")
+	log.Info().Int("tokens", len(grants)).Bool("sessions", auth != nil).Str("webrtc_udp", udp).
+		Strs("ice_servers", iceservers.URLs(cfg.ICEServers)).Msg("sfu ready: POST /whip/{camera}, /whep/{camera}")
 	return s, nil
 }
 
@@ -105,42 +109,63 @@ func relayStart(ctx context.Context, dir *directory.Directory, camera string, lo
 
 // streamActions names the SFU's actions in the audit log.
 var streamActions = map[string]string{
-	sfu.ActionWHEP: "stream.view", sfu.ActionDeleteWHEP: "stream.view.end",
-	sfu.ActionWHIP: "stream.publish", sfu.ActionDeleteWHIP: "stream.publish.end",
+	sfu.ActionWHEP: "stream.view", sfu.ActionDeleteWHEP: "stream.view.delete", sfu.ActionEndWHEP: "stream.view.end",
+	sfu.ActionWHIP: "stream.publish", sfu.ActionDeleteWHIP: "stream.publish.delete", sfu.ActionEndWHIP: "stream.publish.end",
+	"whep.patch": "stream.view.patch", "whip.patch": "stream.publish.patch",
 }
 
 // auditViews records who watched (or published, or was refused) what: one
-// "stream view" log event and one audit entry per WHIP, WHEP and DELETE.
-func auditViews(log zerolog.Logger, audits auditor, site func(string) (string, bool)) func(who, action, camera string) {
-	return func(who, action, camera string) {
-		base, denied := strings.CutSuffix(action, sfu.DeniedSuffix)
-		ev, status := log.Info(), http.StatusCreated
-		switch {
-		case denied && who == "":
-			ev, status = log.Warn(), http.StatusUnauthorized
-		case denied:
-			ev, status = log.Warn(), http.StatusForbidden
-		case strings.HasSuffix(base, ".delete"):
-			status = http.StatusOK
+// "stream view" log event and one audit entry per WHIP, WHEP and DELETE,
+// and per session's end with its reason and duration.
+func auditViews(log zerolog.Logger, audits auditor, site func(string) (string, bool)) func(sfu.AuditEvent) {
+	return func(ae sfu.AuditEvent) {
+		s, _ := site(ae.Camera)
+		e := streamEntry(ae, s)
+		ev := log.Info()
+		if e.Status >= 400 {
+			ev = log.Warn()
 		}
-		s, _ := site(camera)
-		ev.Str("who", who).Str("camera", camera).Str("site", s).Str("action", action).Msg("stream view")
+		ev = ev.Str("who", ae.Who).Str("camera", ae.Camera).Str("site", s).Str("action", ae.Action)
+		if ae.Reason != "" {
+			ev = ev.Str("reason", ae.Reason).Dur("duration", ae.Duration)
+		}
+		ev.Msg("stream view")
 		if audits == nil {
 			return
-		}
-		e := store.AuditEntry{Time: time.Now().UTC(), Who: who, Action: streamActions[base], Object: camera, Site: s, Status: status, Detail: action}
-		switch {
-		case e.Who == "":
-			e.Who = "anonymous"
-		case strings.HasPrefix(e.Who, "edge:"):
-			e.Role = sfu.RoleEdge
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := audits.Audit(ctx, e); err != nil {
-			log.Error().Err(err).Str("camera", camera).Msg("stream view not audited")
+			log.Error().Err(err).Str("camera", ae.Camera).Msg("stream view not audited")
 		}
 	}
+}
+
+// streamEntry is the audit entry of an SFU event at site: the status the
+// request was answered with (0 for a session's end, which answers none)
+// and, in detail, the SFU's action and, for an end, its reason and duration.
+func streamEntry(ae sfu.AuditEvent, site string) store.AuditEntry {
+	base, denied := strings.CutSuffix(ae.Action, sfu.DeniedSuffix)
+	e := store.AuditEntry{Time: time.Now().UTC(), Who: ae.Who, Action: streamActions[base], Object: ae.Camera, Site: site,
+		Status: http.StatusCreated, Detail: ae.Action}
+	switch {
+	case denied && ae.Who == "":
+		e.Status = http.StatusUnauthorized
+	case denied:
+		e.Status = http.StatusForbidden
+	case base == sfu.ActionEndWHEP || base == sfu.ActionEndWHIP:
+		e.Status = 0
+		e.Detail = fmt.Sprintf("%s: %s after %s", ae.Action, ae.Reason, ae.Duration.Round(time.Millisecond))
+	case strings.HasSuffix(base, ".delete"):
+		e.Status = http.StatusOK
+	}
+	switch {
+	case e.Who == "":
+		e.Who = "anonymous"
+	case strings.HasPrefix(e.Who, "edge:"):
+		e.Role = sfu.RoleEdge
+	}
+	return e
 }
 
 // localURL is the broker's MQTT URL as seen from this process: a wildcard

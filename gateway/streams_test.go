@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,13 @@ func writeConfig(t testing.TB, yaml string) string {
 // MQTT URLs and its log.
 func startGateway(t testing.TB, more ...string) (httpURL, mqttURL string, log *peers.LogBuffer) {
 	t.Helper()
+	return startGatewayArgs(t, nil, more...)
+}
+
+// startGatewayArgs is startGateway with extra command-line arguments
+// (they win over the defaults).
+func startGatewayArgs(t testing.TB, args []string, more ...string) (httpURL, mqttURL string, log *peers.LogBuffer) {
+	t.Helper()
 	tokens := writeConfig(t, `tokens:
   - {name: edge-demo, role: edge, sites: ["*"], edge: edge-demo, token_env: T_EDGE}
   - {name: duty-officer, role: viewer, sites: ["*"], token_env: T_VIEWER}
@@ -56,8 +64,8 @@ func startGateway(t testing.TB, more ...string) (httpURL, mqttURL string, log *p
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
-			"-webrtc-udp", "127.0.0.1:0", "-tokens", tokens, "-rules", "../configs/rules", "-log-format", "json", "-on-demand-timeout", "10s"}, log)
+		done <- run(ctx, append([]string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
+			"-webrtc-udp", "127.0.0.1:0", "-tokens", tokens, "-rules", "../configs/rules", "-log-format", "json", "-on-demand-timeout", "10s"}, args...), log)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -103,6 +111,29 @@ func sdpOffer(t *testing.T, pc *webrtc.PeerConnection) string {
 	}
 	<-gathered
 	return pc.LocalDescription().SDP
+}
+
+// request sends method to url with a bearer token (none when empty) and
+// an SDP body (none when empty); the body is read and closed.
+func request(t *testing.T, method, url, token, sdp string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(sdp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sdp != "" {
+		req.Header.Set("Content-Type", "application/sdp")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
 }
 
 func postSDP(url, token, sdp string) (int, string, error) {
@@ -154,32 +185,49 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 	}
 }
 
+// turnSecret is the TURN password of the gateway's config in these tests.
+const turnSecret = "turn-secret-0123456789"
+
+// iceConfig lists a STUN and a TURN server, its password in T_TURN.
+const iceConfig = `ice_servers:
+  - urls: ["stun:stun.example.net:3478"]
+  - {urls: ["turn:turn.example.net:3478?transport=udp"], username: argus, credential_env: T_TURN}
+`
+
 // Real: the gateway's run with a tokens file, its embedded broker, paho and
 // pion peers. A viewer asks for a camera nobody relays: the gateway finds its
 // edge in the retained statuses, sends relay_start over MQTT, the edge
-// publishes over WHIP and the viewer gets its answer. Sites limit viewers,
-// every view is in the log as "stream view", and no token ever is.
+// publishes over WHIP and the viewer gets its answer, with the config's ICE
+// servers in Link headers. Sites limit viewers, every view and its end is
+// in the log as "stream view", and no token or TURN password ever is.
 func TestGatewayStartsARelayOnDemand(t *testing.T) {
-	httpURL, mqttURL, log := startGateway(t)
+	t.Setenv("T_TURN", turnSecret)
+	httpURL, mqttURL, log := startGatewayArgs(t, []string{"-log-level", "debug"}, iceConfig)
 	fakeEdge(t, httpURL, mqttURL, map[string]string{"riverside-walk": "riverside", "hillside-fire": "hillside"})
+	// The directory logs each camera it learns (at debug level) once Lookup finds it.
+	if !log.Await(`"camera":"riverside-walk","site":"riverside","edge":"edge-demo"`, 10*time.Second) {
+		t.Fatalf("the directory never learned riverside-walk:\n%s", log)
+	}
 
 	viewer := pionPC(t)
 	viewer.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 	offer := sdpOffer(t, viewer)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		st, body, err := postSDP(httpURL+"/whep/riverside-walk", viewerSecret, offer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st == http.StatusCreated {
-			break
-		}
-		// 404 until the directory has the retained status.
-		if st != http.StatusNotFound || time.Now().After(deadline) {
-			t.Fatalf("WHEP riverside-walk: %d %s\n%s", st, body, log)
-		}
-		time.Sleep(50 * time.Millisecond)
+	resp := request(t, http.MethodPost, httpURL+"/whep/riverside-walk", viewerSecret, offer)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("WHEP riverside-walk: %d\n%s", resp.StatusCode, log)
+	}
+	wantLinks := []string{`<stun:stun.example.net:3478>; rel="ice-server"`,
+		`<turn:turn.example.net:3478?transport=udp>; rel="ice-server"; username="argus"; credential="` + turnSecret + `"; credential-type="password"`}
+	if got := resp.Header.Values("Link"); !slices.Equal(got, wantLinks) {
+		t.Errorf("WHEP 201 Link headers %q, want %q", got, wantLinks)
+	}
+	// Without a credential (a CORS preflight), OPTIONS tells the STUN server only.
+	opt := request(t, http.MethodOptions, httpURL+"/whep/riverside-walk", "", "")
+	if got := opt.Header.Values("Link"); opt.StatusCode != http.StatusNoContent || !slices.Equal(got, wantLinks[:1]) {
+		t.Errorf("anonymous OPTIONS: %d, Link %q, want 204 and %q", opt.StatusCode, got, wantLinks[:1])
+	}
+	if st := request(t, http.MethodDelete, httpURL+resp.Header.Get("Location"), viewerSecret, "").StatusCode; st != http.StatusOK {
+		t.Fatalf("DELETE the viewer: %d", st)
 	}
 	guard := pionPC(t)
 	guard.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
@@ -190,6 +238,9 @@ func TestGatewayStartsARelayOnDemand(t *testing.T) {
 		t.Fatalf("unknown token: %d, want 401", st)
 	}
 
+	if !log.Await(`"action":"whep.end","reason":"deleted by duty-officer"`, 10*time.Second) {
+		t.Errorf("log lacks the end of the view")
+	}
 	out := log.String()
 	for _, want := range []string{
 		`"who":"duty-officer","camera":"riverside-walk","site":"riverside","action":"whep"`,
@@ -202,9 +253,9 @@ func TestGatewayStartsARelayOnDemand(t *testing.T) {
 			t.Errorf("log lacks %s", want)
 		}
 	}
-	for _, secret := range []string{edgeSecret, viewerSecret, guardSecret, "not-a-token-at-all"} {
+	for _, secret := range []string{edgeSecret, viewerSecret, guardSecret, "not-a-token-at-all", turnSecret} {
 		if strings.Contains(out, secret) {
-			t.Errorf("log shows a token")
+			t.Errorf("log shows a secret")
 		}
 	}
 	if t.Failed() {

@@ -15,6 +15,17 @@ import (
 // most tests, TCP4 to exercise ICE-TCP).
 func PionAPI(t testing.TB, m *webrtc.MediaEngine, network webrtc.NetworkType) *webrtc.API {
 	t.Helper()
+	return pionAPI(t, m, network, true)
+}
+
+// PionAPIBare is PionAPI without interceptors: no NACK responder keeping
+// copies of the packets sent, no reports; for tests that measure the heap.
+func PionAPIBare(t testing.TB, m *webrtc.MediaEngine, network webrtc.NetworkType) *webrtc.API {
+	t.Helper()
+	return pionAPI(t, m, network, false)
+}
+
+func pionAPI(t testing.TB, m *webrtc.MediaEngine, network webrtc.NetworkType, interceptors bool) *webrtc.API {
 	if m == nil {
 		m = &webrtc.MediaEngine{}
 		if err := m.RegisterDefaultCodecs(); err != nil {
@@ -22,8 +33,10 @@ func PionAPI(t testing.TB, m *webrtc.MediaEngine, network webrtc.NetworkType) *w
 		}
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		t.Fatal(err)
+	if interceptors {
+		if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+			t.Fatal(err)
+		}
 	}
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)

@@ -42,27 +42,43 @@ func Stats(t testing.TB, ctx context.Context, key string) Inbound {
 	return Eval[Inbound](t, ctx, fmt.Sprintf("stats(%s)", strconv.Quote(key)))
 }
 
+// How AwaitDecoding checks that a video plays on: framesDecoded must rise
+// between each of risingReads reads, risingEvery apart, after the first
+// decoded frame (2 s: 30 frames of a 15 fps camera).
+const (
+	risingReads = 4
+	risingEvery = 500 * time.Millisecond
+)
+
 // AwaitDecoding polls the page until viewer key has decoded frames at
-// width x height, then until framesDecoded has risen again: the video
-// plays. It fails the test after within.
+// width x height, then checks that framesDecoded keeps rising at that size
+// over the next risingReads reads, risingEvery apart: the video plays on,
+// it did not just show a picture. It fails the test when no frame is
+// decoded within the time given, or when decoding stalls or changes size
+// afterwards, and returns the last read.
 func AwaitDecoding(t testing.TB, ctx context.Context, key string, width, height int, within time.Duration) Inbound {
 	t.Helper()
 	deadline := time.Now().Add(within)
-	var first, last Inbound
+	var last Inbound
 	for {
 		last = Stats(t, ctx, key)
-		if first.FramesDecoded == 0 && last.FramesDecoded > 0 && last.FrameWidth == width && last.FrameHeight == height {
-			first = last
-		} else if first.FramesDecoded > 0 && last.FramesDecoded > first.FramesDecoded {
-			if last.FrameWidth != width || last.FrameHeight != height {
-				t.Fatalf("%s: decoding at %dx%d, want %dx%d", key, last.FrameWidth, last.FrameHeight, width, height)
-			}
-			return last
+		if last.FramesDecoded > 0 && last.FrameWidth == width && last.FrameHeight == height {
+			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: within %s the browser reached %+v (first good read %+v), want frames decoded rising at %dx%d",
-				key, within, last, first, width, height)
+			t.Fatalf("%s: within %s the browser reached %+v, want frames decoded at %dx%d", key, within, last, width, height)
 		}
 		time.Sleep(100 * time.Millisecond) // the poll interval of a browser we cannot be notified by
 	}
+	first := last
+	for range risingReads {
+		time.Sleep(risingEvery) // frames decoded between two reads: nothing to be notified by
+		cur := Stats(t, ctx, key)
+		if cur.FramesDecoded <= last.FramesDecoded || cur.FrameWidth != width || cur.FrameHeight != height {
+			t.Fatalf("%s: decoding stalled or changed: %+v after %+v (first decoded read %+v), want frames decoded rising at %dx%d every %s",
+				key, cur, last, first, width, height, risingEvery)
+		}
+		last = cur
+	}
+	return last
 }

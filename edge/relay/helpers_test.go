@@ -30,7 +30,7 @@ const (
 )
 
 // startSFU serves the gateway's SFU on loopback.
-func startSFU(t *testing.T) (*sfu.Server, string) {
+func startSFU(t testing.TB) (*sfu.Server, string) {
 	t.Helper()
 	s, err := sfu.New(sfu.Options{
 		Auth: sfu.NewTokens(map[string]sfu.Grant{
@@ -149,6 +149,13 @@ type viewer struct {
 
 func watch(t *testing.T, base, camera string) *viewer {
 	t.Helper()
+	return watchFunc(t, base, camera, nil)
+}
+
+// watchFunc is watch with onRTP, when non-nil, called on the reading
+// goroutine with every packet as pion returns it, instead of queueing it.
+func watchFunc(t testing.TB, base, camera string, onRTP func(*rtp.Packet)) *viewer {
+	t.Helper()
 	pc, err := peers.PionAPI(t, nil, webrtc.NetworkTypeUDP4).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +173,10 @@ func watch(t *testing.T, base, camera string) *viewer {
 			pkt, _, err := tr.ReadRTP()
 			if err != nil {
 				return
+			}
+			if onRTP != nil {
+				onRTP(pkt)
+				continue
 			}
 			select {
 			case v.packets <- pkt:
@@ -284,7 +295,7 @@ func settle(t *testing.T, n int, d time.Duration) {
 	}
 }
 
-func testOptions(t *testing.T, gateway string, h *hub.Hub) Options {
+func testOptions(t testing.TB, gateway string, h *hub.Hub) Options {
 	return Options{Gateway: gateway, Token: edgeTok, Hub: h, Loopback: true,
 		Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)}
 }

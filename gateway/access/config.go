@@ -5,6 +5,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
+	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/sfu"
@@ -12,15 +15,17 @@ import (
 )
 
 // File is the gateway config file (gateway -config): bearer tokens, console
-// users, the store, retention, the wall and sessions. A file with only
-// tokens (the former -tokens file) is still a valid config.
+// users, the store, retention, the wall, sessions and the ICE servers
+// handed to WebRTC clients. A file with only tokens (the former -tokens
+// file) is still a valid config.
 type File struct {
-	Tokens    []Entry       `yaml:"tokens"`
-	Users     []UserEntry   `yaml:"users"`
-	Store     StoreEntry    `yaml:"store"`
-	Retention RetentionFile `yaml:"retention"`
-	Wall      WallFile      `yaml:"wall"`
-	Sessions  SessionsFile  `yaml:"sessions"`
+	Tokens     []Entry            `yaml:"tokens"`
+	Users      []UserEntry        `yaml:"users"`
+	Store      StoreEntry         `yaml:"store"`
+	Retention  RetentionFile      `yaml:"retention"`
+	Wall       WallFile           `yaml:"wall"`
+	Sessions   SessionsFile       `yaml:"sessions"`
+	ICEServers []iceservers.Entry `yaml:"ice_servers"`
 }
 
 // UserEntry is a console user written in the config: read-only through the API.
@@ -86,6 +91,9 @@ type Config struct {
 	Retention       store.Retention
 	WallMinSeverity string
 	SessionTTL      time.Duration
+	// ICEServers are the STUN/TURN servers of the SFU's connections, also
+	// announced to WHIP/WHEP clients; TURN credentials are secrets: never log them.
+	ICEServers []webrtc.ICEServer
 }
 
 // Defaults is the config of a gateway started without a file: no tokens,
@@ -108,7 +116,7 @@ func LoadConfig(path string) (*Config, error) {
 // every problem is reported at once as file:line: field: message.
 func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
 	var f File
-	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall and sessions"), strict.Unit("gateway config"))
+	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, sessions and ice_servers"), strict.Unit("gateway config"))
 	if ps.Failed("") {
 		return nil, ps.Err()
 	}
@@ -120,6 +128,7 @@ func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (
 	c.Users = parseUsers(ps, f.Users)
 	c.Store = parseStore(ps, f.Store, lookup)
 	c.Retention = parseRetention(ps, f.Retention)
+	c.ICEServers = iceservers.Check(ps, "ice_servers", f.ICEServers, lookup)
 	if s := f.Wall.MinSeverity; s != "" {
 		if bus.SeverityRank(s) < 0 {
 			ps.Addf("wall.min_severity", "%q is not one of %v", s, bus.Severities)

@@ -28,8 +28,11 @@ store: {driver: sqlite, path: /tmp/x.db}
 retention: {anomalies: 240h, snapshots: 0s}
 wall: {min_severity: critical}
 sessions: {ttl: 2h}
+ice_servers:
+  - urls: ["stun:stun.example.net"]
+  - {urls: ["turn:turn.example.net?transport=udp"], username: argus, credential_env: TURN_PASS}
 `
-	c, err := ParseConfig("g.yaml", []byte(file), env(map[string]string{"EDGE_TOK": "0123456789abcdef-edge"}))
+	c, err := ParseConfig("g.yaml", []byte(file), env(map[string]string{"EDGE_TOK": "0123456789abcdef-edge", "TURN_PASS": "turn-secret"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +47,9 @@ sessions: {ttl: 2h}
 	}
 	if c.WallMinSeverity != "critical" || c.SessionTTL != 2*time.Hour {
 		t.Errorf("wall %q ttl %s", c.WallMinSeverity, c.SessionTTL)
+	}
+	if ice := c.ICEServers; len(ice) != 2 || ice[0].URLs[0] != "stun:stun.example.net" || ice[1].Username != "argus" || ice[1].Credential != "turn-secret" {
+		t.Errorf("ice servers %+v", c.ICEServers)
 	}
 }
 
@@ -84,6 +90,11 @@ wall:
 sessions:
   ttl: 10s
 colour: blue
+ice_servers:
+  - urls: ["turn:turn.example.net"]
+    username: argus
+    credential_env: TURN_UNSET
+  - urls: ["turn:argus:turn-pw@turn.example.net"]
 `
 	_, err := ParseConfig("g.yaml", []byte(file), env(map[string]string{"PG": dsn}))
 	if err == nil {
@@ -102,12 +113,14 @@ colour: blue
 		`g.yaml:18: wall.min_severity: "severe" is not one of`,
 		`g.yaml:20: sessions.ttl: 10s: want between 1m and 720h`,
 		`g.yaml:21: colour: unknown field`,
+		`g.yaml:25: ice_servers[0].credential_env: environment variable TURN_UNSET is not set`,
+		`g.yaml:26: ice_servers[1].urls[0]: holds credentials`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
 	}
-	for _, secret := range []string{"plain-text-password", "hunter2", "pg-secret"} {
+	for _, secret := range []string{"plain-text-password", "hunter2", "pg-secret", "turn-pw"} {
 		if strings.Contains(msg, secret) {
 			t.Errorf("error shows a secret %q:\n%s", secret, msg)
 		}

@@ -152,6 +152,10 @@ func (d *Directory) status(t bus.Topic, payload []byte) {
 	// Under the lock, so a reader that sees the change knows its event is queued.
 	d.events.Publish(Event{Kind: EventCamera, Camera: &cs})
 	d.mu.Unlock()
+	if !had {
+		// After the update: whoever reads this line finds the camera in Lookup.
+		d.log.Debug().Str("camera", cs.Camera).Str("site", cs.Site).Str("edge", cs.Edge).Msg("camera known")
+	}
 }
 
 // Lookup returns the edge that owns camera and the camera's site; ok is

@@ -3,13 +3,16 @@ package sfu
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/web"
@@ -19,11 +22,12 @@ import (
 // console's player module, from web's embedded assets) on one loopback
 // origin: no CDN, no external asset.
 // ICE listens on every interface: Chromium gathers no loopback candidates.
-func startBrowserSFU(t *testing.T) *httptest.Server {
+func startBrowserSFU(t *testing.T, ice ...webrtc.ICEServer) *httptest.Server {
 	t.Helper()
 	s, _, _ := startSFU(t, func(o *Options) {
 		o.UDPAddr = "0.0.0.0:0"
 		o.Site = func(camera string) (string, bool) { return "riverside", strings.HasPrefix(camera, "cam") }
+		o.ICEServers = ice
 	})
 	return peers.ViewerServer(t, web.Handler(), s)
 }
@@ -91,4 +95,45 @@ func TestBrowserPlaysFourCameras(t *testing.T) {
 	if err != nil || n != len(cams) {
 		t.Fatalf("page has %d video elements (%v), want %d", n, err, len(cams))
 	}
+}
+
+// Real: the SFU's ICE servers reach the console's player. A pion/turn
+// server (STUN and TURN) runs on this host's first non-loopback address;
+// the player asks the WHEP endpoint for its servers (an authenticated
+// OPTIONS) before it builds its RTCPeerConnection, so Chromium's complete
+// offer already holds a relay candidate allocated with the TURN
+// credentials, and the video plays.
+func TestBrowserUsesICEServers(t *testing.T) {
+	aus := clipOf(t, "640x360")
+	_, servers := startTURN(t, hostIP(t))
+	hs := startBrowserSFU(t, servers...)
+	publish(t, hs.URL, "cam1", edge2Tok, aus)
+	ctx := openPage(t, hs.URL, "cam1")
+	peers.AwaitDecoding(t, ctx, "cam1", 640, 360, 30*time.Second)
+	type iceServer struct{ URLs, Username, Credential string }
+	got := peers.Eval[[]iceServer](t, ctx, `argus.players.get('cam1').iceServers.map((s) => ({URLs: s.urls, Username: s.username || '', Credential: s.credential || ''}))`)
+	want := []iceServer{{URLs: servers[0].URLs[0]}, {URLs: servers[1].URLs[0], Username: turnUser, Credential: turnPass}}
+	if !slices.Equal(got, want) {
+		t.Errorf("the player's ICE servers %+v, want %+v", got, want)
+	}
+	if offer := peers.Eval[string](t, ctx, `argus.players.get('cam1').offer`); !strings.Contains(offer, " typ relay ") {
+		t.Errorf("Chromium's offer has no relay candidate from the TURN server:\n%s", offer)
+	}
+}
+
+// hostIP is this host's first non-loopback IPv4 address, where Chromium,
+// which gathers no loopback candidates, can reach the TURN server.
+func hostIP(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	t.Skip("no non-loopback IPv4 address")
+	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,14 +54,54 @@ func testSite(camera string) (string, bool) {
 
 // auditLog records Options.Audit calls.
 type auditLog struct {
-	mu    sync.Mutex
-	lines []string
+	mu      sync.Mutex
+	lines   []string // "who action camera"
+	events  []AuditEvent
+	changed chan struct{} // closed by the next record, for await
 }
 
-func (a *auditLog) record(who, action, camera string) {
+func (a *auditLog) record(e AuditEvent) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.lines = append(a.lines, who+" "+action+" "+camera)
+	a.lines = append(a.lines, e.Who+" "+e.Action+" "+e.Camera)
+	a.events = append(a.events, e)
+	if a.changed != nil {
+		close(a.changed)
+		a.changed = nil
+	}
+}
+
+// await returns the first event recorded with who, action and camera
+// as in line ("alice whep.end cam1"), waiting up to d for it.
+func (a *auditLog) await(t testing.TB, line string, d time.Duration) AuditEvent {
+	t.Helper()
+	timeout := time.After(d)
+	for {
+		a.mu.Lock()
+		for i, l := range a.lines {
+			if l == line {
+				e := a.events[i]
+				a.mu.Unlock()
+				return e
+			}
+		}
+		if a.changed == nil {
+			a.changed = make(chan struct{})
+		}
+		next := a.changed
+		a.mu.Unlock()
+		select {
+		case <-next:
+		case <-timeout:
+			t.Fatalf("audit: no %q within %s: %v", line, d, a.snapshot())
+		}
+	}
+}
+
+func (a *auditLog) snapshot() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.lines)
 }
 
 func (a *auditLog) has(line string) bool {
@@ -230,7 +271,13 @@ type publisher struct {
 
 func publish(t testing.TB, base, camera, token string, aus [][][]byte) *publisher {
 	t.Helper()
-	pc, err := clientAPI(t, nil).NewPeerConnection(webrtc.Configuration{})
+	return publishOver(t, clientAPI(t, nil), base, camera, token, aus)
+}
+
+// publishOver is publish through a given client API.
+func publishOver(t testing.TB, api *webrtc.API, base, camera, token string, aus [][][]byte) *publisher {
+	t.Helper()
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}

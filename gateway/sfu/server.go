@@ -59,6 +59,8 @@ type session struct {
 	pc     *webrtc.PeerConnection
 	log    zerolog.Logger
 	ended  bool
+	// created is when the offer arrived, for the duration audited at the end.
+	created time.Time
 }
 
 // New builds a Server and opens its shared ICE sockets; Close releases them.
@@ -80,6 +82,8 @@ func New(opts Options) (*Server, error) {
 	}
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(opts.Loopback)
+	// Keepalives (pion's default every 2 s) must come well within the disconnect timeout.
+	se.SetICETimeouts(opts.DisconnectedTimeout, opts.FailedTimeout, min(2*time.Second, opts.DisconnectedTimeout/2))
 	if opts.PublicIP != "" {
 		se.SetNAT1To1IPs([]string{opts.PublicIP}, webrtc.ICECandidateTypeHost)
 	}
@@ -109,12 +113,12 @@ func New(opts Options) (*Server, error) {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /whip/{camera}", s.handleWHIP)
 	s.mux.HandleFunc("POST /whep/{camera}", s.handleWHEP)
-	s.mux.HandleFunc("DELETE /whip/{camera}/{id}", s.handleDelete(ActionWHIP))
-	s.mux.HandleFunc("DELETE /whep/{camera}/{id}", s.handleDelete(ActionWHEP))
 	s.mux.HandleFunc("GET /api/relays/{camera}", s.handleViewers)
-	s.mux.HandleFunc("PATCH /{kind}/{camera}/{id}", func(w http.ResponseWriter, _ *http.Request) {
-		httpError(w, http.StatusMethodNotAllowed, "trickle ICE is not supported: send a complete offer")
-	})
+	for _, kind := range []string{ActionWHIP, ActionWHEP} {
+		s.mux.HandleFunc("OPTIONS /"+kind+"/{camera}", s.handleOptions(kind))
+		s.mux.HandleFunc("DELETE /"+kind+"/{camera}/{id}", s.handleDelete(kind))
+		s.mux.HandleFunc("PATCH /"+kind+"/{camera}/{id}", s.handlePatch(kind))
+	}
 	return s, nil
 }
 
@@ -235,6 +239,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, kind string) (who
 	return who, cam, offer, codecs, true
 }
 
+// deniedActions name refusals in the audit log by method; a method not
+// listed (OPTIONS, which grants nothing but ICE servers) is not audited.
+var deniedActions = map[string]string{http.MethodPost: "", http.MethodDelete: ".delete", http.MethodPatch: ".patch"}
+
 // authorize runs the Authorizer for kind and answers 401/403 on refusal.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kind, cam string) (string, bool) {
 	check := s.opts.Auth.Viewer
@@ -245,11 +253,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kind, cam str
 	if err == nil {
 		return who, true
 	}
-	action := kind
-	if r.Method == http.MethodDelete {
-		action += ".delete"
+	if suffix, audited := deniedActions[r.Method]; audited {
+		s.audit(who, kind+suffix+DeniedSuffix, cam)
 	}
-	s.opts.Audit(who, action+DeniedSuffix, cam)
 	var ae *AuthError
 	if errors.As(err, &ae) {
 		if ae.Status == http.StatusUnauthorized {
@@ -303,7 +309,7 @@ func (s *Server) newSession(kind, who string, cam *camera) (*session, error) {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
 	id := newID()
-	ss := &session{id: id, kind: kind, owner: who, camera: cam, pc: pc,
+	ss := &session{id: id, kind: kind, owner: who, camera: cam, pc: pc, created: time.Now(),
 		log: cam.log.With().Str("session", id).Str("kind", kind).Str("who", who).Logger()}
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		ss.log.Debug().Str("state", st.String()).Msg("connection state")
@@ -335,6 +341,7 @@ func (s *Server) end(ss *session, why string) {
 		return
 	}
 	ss.ended = true
+	_, started := s.sessions[ss.id]
 	delete(s.sessions, ss.id)
 	cam := ss.camera
 	if ss.kind == ActionWHIP {
@@ -347,10 +354,20 @@ func (s *Server) end(ss *session, why string) {
 		delete(cam.viewers, ss.id)
 	}
 	s.mu.Unlock()
-	ss.log.Info().Str("why", why).Msg("session ended")
+	lasted := time.Since(ss.created)
+	ss.log.Info().Str("why", why).Dur("lasted", lasted).Msg("session ended")
+	if started {
+		// A session refused before it started was never audited as begun.
+		s.opts.Audit(AuditEvent{Who: ss.owner, Action: ss.kind + ".end", Camera: cam.id, Reason: why, Duration: lasted})
+	}
 	if err := ss.pc.Close(); err != nil {
 		ss.log.Warn().Err(err).Msg("close peer connection")
 	}
+}
+
+// audit records a request through Options.Audit.
+func (s *Server) audit(who, action, camera string) {
+	s.opts.Audit(AuditEvent{Who: who, Action: action, Camera: camera})
 }
 
 // cameraFor returns the camera named id, creating it.
@@ -373,40 +390,6 @@ func (s *Server) requestKeyframe(cam *camera) {
 	}
 	if err := up.pc.WriteRTCP(pkts); err != nil {
 		up.log.Debug().Err(err).Msg("keyframe request")
-	}
-}
-
-// created answers 201 with the SDP answer and the resource's Location.
-func created(w http.ResponseWriter, ss *session, answer string) {
-	w.Header().Set("Content-Type", "application/sdp")
-	w.Header().Set("Location", "/"+ss.kind+"/"+ss.camera.id+"/"+ss.id)
-	w.WriteHeader(http.StatusCreated)
-	io.WriteString(w, answer)
-}
-
-// handleDelete ends a WHIP or WHEP resource; only its creator may.
-func (s *Server) handleDelete(kind string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		cam, id := r.PathValue("camera"), r.PathValue("id")
-		who, ok := s.authorize(w, r, kind, cam)
-		if !ok {
-			return
-		}
-		s.mu.Lock()
-		ss := s.sessions[id]
-		s.mu.Unlock()
-		if ss == nil || ss.kind != kind || ss.camera.id != cam {
-			httpError(w, http.StatusNotFound, "no such session")
-			return
-		}
-		if ss.owner != who {
-			s.opts.Audit(who, kind+".delete"+DeniedSuffix, cam)
-			httpError(w, http.StatusForbidden, "only the credential that created this session may end it")
-			return
-		}
-		s.end(ss, "deleted by "+who)
-		s.opts.Audit(who, kind+".delete", cam)
-		w.WriteHeader(http.StatusOK)
 	}
 }
 

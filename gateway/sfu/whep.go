@@ -60,8 +60,8 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {
 	// Owned by the PeerConnection: ReadRTCP fails once it is closed.
 	go s.readViewerRTCP(ss, sender)
 	ss.log.Info().Msg("viewer")
-	s.opts.Audit(who, ActionWHEP, camID)
-	created(w, ss, answer)
+	s.audit(who, ActionWHEP, camID)
+	s.created(w, ss, answer)
 }
 
 // awaitUplink returns the camera once it has an uplink, calling Options.OnDemand

@@ -86,8 +86,8 @@ func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {
 		s.end(v, "uplink codec changed to "+codec.MimeType)
 	}
 	ss.log.Info().Str("codec", codec.MimeType).Bool("replaced", old != nil).Msg("uplink")
-	s.opts.Audit(who, ActionWHIP, cam.id)
-	created(w, ss, answer)
+	s.audit(who, ActionWHIP, cam.id)
+	s.created(w, ss, answer)
 }
 
 // videoCodec returns the video codec negotiated on pc.

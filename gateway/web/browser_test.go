@@ -112,3 +112,24 @@ func TestBrowserLoginRenders(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // polling the collector goroutine
 	}
 }
+
+// Real: the player's Link header parser, in Chromium, on the header fetch
+// joins from several Link values: each rel="ice-server" link is one
+// RTCIceServer with its username and credential; commas and semicolons in
+// quotes or in the URL do not split; other relations are left out.
+func TestBrowserParsesIceLinks(t *testing.T) {
+	hs := httptest.NewServer(Handler())
+	t.Cleanup(hs.Close)
+	ctx, errs := openConsole(t, hs.URL+"/")
+	const header = `<stun:stun.example.net:3478>; rel="ice-server", ` +
+		`<turn:turn.example.net:3478?transport=udp>; rel="ice-server"; username="argus"; credential="a,b;c\"d"; credential-type="password", ` +
+		`</whep/cam1/x>; rel="self", <turns:turn.example.net>; rel=ice-server`
+	got := eval[string](t, ctx, fmt.Sprintf("import('/assets/js/player.js').then((m) => JSON.stringify(m.parseIceLinks(%q)))", header))
+	const want = `[{"urls":"stun:stun.example.net:3478"},` +
+		`{"urls":"turn:turn.example.net:3478?transport=udp","username":"argus","credential":"a,b;c\"d"},` +
+		`{"urls":"turns:turn.example.net"}]`
+	if got != want {
+		t.Errorf("parseIceLinks:\n got %s\nwant %s", got, want)
+	}
+	noErrors(t, errs)
+}

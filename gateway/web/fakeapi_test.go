@@ -44,6 +44,11 @@ func startFakeAPI(t *testing.T) (*httptest.Server, *fakeAPI) {
 	mux.Handle("/", Handler())
 	mux.HandleFunc("POST /api/login", f.login)
 	mux.HandleFunc("/api/", f.authed)
+	// The player asks for ICE servers before each WHEP; this gateway has none.
+	mux.HandleFunc("OPTIONS /whep/{camera}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "OPTIONS, POST")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("POST /whep/{camera}", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "" {
 			http.Error(w, "no token", http.StatusUnauthorized)

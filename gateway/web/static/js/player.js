@@ -5,14 +5,24 @@
 // backoff; a refusal that retrying cannot fix (403 not allowed, 415 codec
 // the browser cannot decode) stops with a message.
 //
+// ICE servers (STUN/TURN, from the gateway's config) are asked for before
+// each attempt's RTCPeerConnection is built: an authenticated OPTIONS on
+// the camera's WHEP endpoint answers them as Link headers (rel="ice-server";
+// TURN credentials only to an authenticated request). The 201 carries the
+// same headers (RFC 9725), but a complete offer is gathered before the POST,
+// so servers learnt from the answer would need an ICE restart the gateway
+// does not do; asking each attempt keeps credentials current across a
+// gateway restart. Without an answer the player goes on without servers.
+//
 // Test hooks (drivers/peers Stats and AwaitDecoding read them, on the
 // console and on the tests' viewer page alike): window.stats(key) returns
 // {state, framesDecoded, frameWidth, frameHeight, codec} of the player with
 // that key; window.argus.players maps keys to players. Keys are
 // "wall:<camera>" for wall tiles and "live:<camera>" for the live panel.
 // Each player also keeps performance.now() marks of its last attempt in
-// .times (start, post, answer, firstFrame, and firstDecoded when
-// opts.pollDecoded is set) and its last SDP offer in .offer; the browser
+// .times (start, ice, post, answer, firstFrame, and firstDecoded when
+// opts.pollDecoded is set), its last SDP offer in .offer and the ICE
+// servers it used in .iceServers; the browser
 // tests' viewer page (drivers/peers/viewer.html) is built on this module.
 
 import {token} from './api.js';
@@ -47,6 +57,7 @@ export class Player {
     this.pollDecoded = opts.pollDecoded || 0;
     this.times = {};
     this.offer = '';
+    this.iceServers = [];
     this.pc = null;
     this.location = '';
     this.closed = false;
@@ -101,7 +112,11 @@ export class Player {
     if (this.video.requestVideoFrameCallback) {
       this.video.requestVideoFrameCallback((now) => { if (this.times === t) t.firstFrame = now; });
     }
-    const pc = new RTCPeerConnection();
+    const servers = await iceServers(this.camera, this.token());
+    t.ice = performance.now();
+    if (this.closed || attempt !== this.attempt) return;
+    const pc = newPeerConnection(servers);
+    this.iceServers = servers;
     this.pc = pc;
     pc.addTransceiver('video', {direction: 'recvonly'});
     pc.ontrack = (e) => {
@@ -215,6 +230,83 @@ export class Player {
     });
     return out;
   }
+}
+
+// iceServers asks the camera's WHEP endpoint for its ICE servers (OPTIONS
+// with the bearer token); [] when it cannot say (a refusal, a network
+// error: the POST that follows reports those).
+async function iceServers(camera, bearer) {
+  try {
+    const resp = await fetch(`/whep/${encodeURIComponent(camera)}`, {
+      method: 'OPTIONS', headers: {Authorization: `Bearer ${bearer}`},
+    });
+    return resp.ok ? parseIceLinks(resp.headers.get('Link') || '') : [];
+  } catch {
+    return [];
+  }
+}
+
+// newPeerConnection builds the player's RTCPeerConnection with servers, or
+// without any should the browser refuse them (a URL it does not support).
+function newPeerConnection(servers) {
+  try {
+    return new RTCPeerConnection({iceServers: servers});
+  } catch {
+    return new RTCPeerConnection();
+  }
+}
+
+/**
+ * parseIceLinks reads Link header values (several joined by ", ", as
+ * fetch's Headers.get joins them) into RTCIceServer dictionaries: each
+ * `<url>; rel="ice-server"` is one server, with its username and
+ * credential attributes when it has them (RFC 9725 §4.6, RFC 8288).
+ */
+export function parseIceLinks(header) {
+  const servers = [];
+  for (const link of splitLinks(header)) {
+    const m = /^\s*<([^>]*)>(.*)$/s.exec(link);
+    if (!m) continue;
+    const params = {};
+    for (const p of m[2].matchAll(/;\s*([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g)) {
+      params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3];
+    }
+    if (!(params.rel || '').split(/\s+/).includes('ice-server')) continue;
+    const server = {urls: m[1]};
+    if (params.username !== undefined) server.username = params.username;
+    if (params.credential !== undefined) server.credential = params.credential;
+    servers.push(server);
+  }
+  return servers;
+}
+
+// splitLinks splits a Link header at the commas between links: not those
+// inside a <URL> or a quoted attribute.
+function splitLinks(header) {
+  const links = [];
+  let cur = '';
+  let inURL = false;
+  let inQuote = false;
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i];
+    if (inQuote) {
+      cur += c;
+      if (c === '\\') cur += header[++i] || '';
+      else if (c === '"') inQuote = false;
+      continue;
+    }
+    if (c === ',' && !inURL) {
+      links.push(cur);
+      cur = '';
+      continue;
+    }
+    if (c === '"') inQuote = true;
+    else if (c === '<') inURL = true;
+    else if (c === '>') inURL = false;
+    cur += c;
+  }
+  if (cur.trim()) links.push(cur);
+  return links;
 }
 
 // release DELETEs a WHEP session resource (best effort: the gateway also ends idle ones).
