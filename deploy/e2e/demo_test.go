@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim"
 )
@@ -138,6 +142,13 @@ func startDemo(t *testing.T, dir string, ports map[string]int) *demoRun {
 	return d
 }
 
+// keep remembers line among the last ones, for a failure's report.
+func (d *demoRun) keep(line string) {
+	if d.tail = append(d.tail, line); len(d.tail) > 60 {
+		d.tail = d.tail[1:]
+	}
+}
+
 // next returns the next JSON log event, or ok false once the output has
 // ended (every process holding it gone). Past deadline the test fails,
 // saying what it awaited.
@@ -150,9 +161,7 @@ func (d *demoRun) next(t *testing.T, deadline time.Time, what string) (ev map[st
 			if !open {
 				return nil, false
 			}
-			if d.tail = append(d.tail, line); len(d.tail) > 60 {
-				d.tail = d.tail[1:]
-			}
+			d.keep(line)
 			if json.Unmarshal([]byte(line), &ev) == nil {
 				return ev, true
 			}
@@ -170,7 +179,8 @@ func (d *demoRun) next(t *testing.T, deadline time.Time, what string) (ev map[st
 // script must exit 0 with every process gone (the group empty, the output
 // closed). The cameras are simulated (argus-sim, the demo fleet); the
 // first run encodes the scenes (about a minute), later runs take them
-// from the cache.
+// from the cache. Before the SIGINT, mustShow checks the anomalies the
+// README promises.
 func TestDemoScript(t *testing.T) {
 	peers.Need(t, "ffmpeg", "ffmpeg")
 	edge, cams := demoCameras(t)
@@ -230,6 +240,8 @@ func TestDemoScript(t *testing.T) {
 		}
 	}
 
+	mustShow(t, d, broker)
+
 	pgid := d.cmd.Process.Pid
 	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -272,4 +284,69 @@ func udpPort(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// demoShows is what the README promises a subscriber sees from the demo:
+// an anomaly kind per camera. The cameras of the empty scenes must give
+// none.
+var (
+	demoShows = map[string]string{
+		"riverside-walk": bus.KindPerson, "chemplant-gate": bus.KindPerson, "hillside-fire": bus.KindFire,
+		"hillside-smoke": bus.KindSmoke, "chemplant-black": bus.KindCameraCovered, "chemplant-flap": bus.KindCameraOffline,
+	}
+	demoQuiet = []string{"riverside-empty", "riverside-bridge", "hillside-inband"}
+)
+
+// mustShow subscribes to the demo's broker as `mosquitto_sub -t
+// 'argus/v1/#'` would (a paho client), once every camera is online, and
+// waits for each of demoShows (a start, or an update of one that started
+// before the subscription); every start carries a JPEG snapshot (but an
+// offline camera's: there is no picture), and the
+// quiet cameras send nothing meanwhile. It logs when each arrived: the
+// README says within 30 s; the guard here is only against a hang.
+func mustShow(t *testing.T, d *demoRun, broker string) {
+	t.Helper()
+	events := make(chan bus.Anomaly, 4096)
+	c := peers.MQTTClient(t, broker, "must-show")
+	tok := c.Subscribe(bus.AllAnomalies, 1, func(_ paho.Client, m paho.Message) {
+		var a bus.Anomaly
+		if err := json.Unmarshal(m.Payload(), &a); err != nil {
+			t.Errorf("%s: not an anomaly: %v", m.Topic(), err)
+			return
+		}
+		events <- a
+	})
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	begun := time.Now()
+	quiet := map[string]bool{}
+	for _, id := range demoQuiet {
+		quiet[id] = true
+	}
+	awaited := maps.Clone(demoShows)
+	guard := time.After(3 * time.Minute)
+	for len(awaited) > 0 {
+		select {
+		case a := <-events:
+			if quiet[a.Camera] {
+				t.Errorf("%s is an empty scene, yet sent %s %s", a.Camera, a.Kind, a.State)
+			}
+			if a.State == bus.StateStart && a.Kind != bus.KindCameraOffline && len(a.Snapshot) == 0 {
+				t.Errorf("%s %s start without a snapshot", a.Camera, a.Kind)
+			}
+			if awaited[a.Camera] == a.Kind && a.State != bus.StateEnd {
+				t.Logf("%s %s (%s) after %v", a.Camera, a.Kind, a.State, time.Since(begun).Round(100*time.Millisecond))
+				delete(awaited, a.Camera)
+			}
+		case line, open := <-d.lines: // keep the demo's output flowing
+			if !open {
+				t.Fatalf("the demo ended while %v were awaited", awaited)
+			}
+			d.keep(line)
+		case <-guard:
+			t.Fatalf("after 3 minutes no anomaly of %v", awaited)
+		}
+	}
+	t.Logf("every promised anomaly seen %v after the subscription", time.Since(begun).Round(100*time.Millisecond))
 }
