@@ -36,6 +36,7 @@ type pacer struct {
 	lastAnalysed time.Time
 	lastBusy     time.Time // last motion or followed object
 	lastWhole    time.Time // last whole-frame look for objects
+	lastHealth   time.Time // last look of the health detector
 }
 
 func newPacer(idleFPS, activeFPS float64, quiet time.Duration) *pacer {
@@ -114,5 +115,18 @@ func (p *pacer) whole(t time.Time, following bool) bool {
 		return false
 	}
 	p.lastWhole = t
+	return true
+}
+
+// health tells whether the health detector looks at the frame at t: at
+// the idle rate in both modes. Its conditions last seconds (frozen 10 s,
+// covered and tampered 2 s) and an anomaly lasts until end_after without
+// a detection, so looking more often would only cost CPU: at 5 fps it was
+// a tenth of the active pipeline.
+func (p *pacer) health(t time.Time) bool {
+	if !after(p.lastHealth, t, p.idleEvery) {
+		return false
+	}
+	p.lastHealth = t
 	return true
 }

@@ -72,3 +72,19 @@ func TestPacerFollowingKeepsActiveAndLooksAtWholeFrames(t *testing.T) {
 		t.Fatalf("still %s the quiet period after following", m)
 	}
 }
+
+// TestPacerHealthAtIdleRate: in active mode (frames analysed at 5 fps)
+// the health detector looks once a second, as in idle mode.
+func TestPacerHealthAtIdleRate(t *testing.T) {
+	p := newPacer(1, 5, 10*time.Second)
+	t0 := time.Unix(1000, 0)
+	looks := 0
+	for i := range 50 { // 10 s at 5 fps
+		if p.health(t0.Add(time.Duration(i) * time.Second / 5)) {
+			looks++
+		}
+	}
+	if looks != 10 {
+		t.Fatalf("health looked %d times in 10 s of 5 fps, want 10", looks)
+	}
+}

@@ -199,7 +199,7 @@ func (w *worker) decoder(u *media.Unit) error {
 }
 
 // detect runs motion first, then, in active mode, the other detectors on
-// the motion regions; camera health runs in every mode. While the rules
+// the motion regions; camera health runs in every mode, at the idle rate. While the rules
 // follow people or vehicles the camera stays active, and the objects
 // detector also looks at the whole frame now and then (pacer.whole).
 func (w *worker) detect(f *frame.Frame) []detect.Detection {
@@ -219,7 +219,7 @@ func (w *worker) detect(f *frame.Frame) []detect.Detection {
 		w.setMode(mode)
 	}
 	for name, d := range w.detectors {
-		if name == "motion" || (mode == Idle && name != "health") {
+		if name == "motion" || (mode == Idle && name != "health") || (name == "health" && !w.pace.health(f.Time)) {
 			continue
 		}
 		where := regions
