@@ -1,7 +1,8 @@
 // Package sfu is the gateway's WebRTC fan-out: edges publish a camera with WHIP
 // (POST /whip/{camera}), viewers watch it with WHEP (POST /whep/{camera}), and the
-// RTP of the camera's one uplink is forwarded unchanged to every viewer. A camera
-// keeps one track for its lifetime, so viewers survive an edge reconnecting.
+// RTP of the camera's one uplink is forwarded unchanged to every viewer. Each
+// viewer starts with the camera's cached keyframe group (feed.go) and keeps its
+// track across uplinks, so viewers survive an edge reconnecting.
 // It never imports edge/ or drivers other than through their public contracts.
 package sfu
 
@@ -59,6 +60,7 @@ type session struct {
 	pc     *webrtc.PeerConnection
 	log    zerolog.Logger
 	ended  bool
+	out    *outlet // a viewer's track; nil for an uplink
 }
 
 // New builds a Server and opens its shared ICE sockets; Close releases them.
@@ -320,7 +322,7 @@ func (s *Server) newSession(kind, who string, cam *camera) (*session, error) {
 			}
 		case webrtc.PeerConnectionStateConnected:
 			if kind == ActionWHEP {
-				s.requestKeyframe(cam)
+				s.viewerUp(ss)
 			}
 		}
 	})
@@ -347,6 +349,9 @@ func (s *Server) end(ss *session, why string) {
 		delete(cam.viewers, ss.id)
 	}
 	s.mu.Unlock()
+	if ss.out != nil {
+		ss.out.leave()
+	}
 	ss.log.Info().Str("why", why).Msg("session ended")
 	if err := ss.pc.Close(); err != nil {
 		ss.log.Warn().Err(err).Msg("close peer connection")
