@@ -27,12 +27,15 @@ const replayStep = 90
 // get a new one).
 type feed struct {
 	codec webrtc.RTPCodecCapability
+	log   zerolog.Logger
 
 	// mu serialises forwarding with viewers joining and leaving, so a
 	// joining viewer gets each packet once: in the replay or live.
 	mu   sync.Mutex
 	gop  *gop
 	live []*outlet
+	// overflowed is set once a group exceeded the cache's bounds (logged once).
+	overflowed bool
 }
 
 // outlet is one viewer's track of a feed.
@@ -46,8 +49,8 @@ type outlet struct {
 	failing      bool
 }
 
-func newFeed(codec webrtc.RTPCodecCapability) *feed {
-	return &feed{codec: codec, gop: newGOP(strings.EqualFold(codec.MimeType, webrtc.MimeTypeH265))}
+func newFeed(codec webrtc.RTPCodecCapability, log zerolog.Logger) *feed {
+	return &feed{codec: codec, log: log, gop: newGOP(strings.EqualFold(codec.MimeType, webrtc.MimeTypeH265))}
 }
 
 // outlet makes a viewer's track; it gets packets once joined.
@@ -63,7 +66,11 @@ func (f *feed) outlet(camera string, log zerolog.Logger) (*outlet, error) {
 func (f *feed) forward(pkt *rtp.Packet) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.gop.add(pkt)
+	if f.gop.add(pkt) && !f.overflowed {
+		f.overflowed = true
+		f.log.Warn().Int("max_bytes", f.gop.maxBytes).Int("max_packets", f.gop.maxPackets).
+			Msg("keyframe group over the cache's bounds: viewers joining then wait for the next keyframe")
+	}
 	for _, o := range f.live {
 		o.write(pkt)
 	}

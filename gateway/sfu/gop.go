@@ -44,8 +44,9 @@ func newGOP(h265 bool) *gop {
 	return &gop{h265: h265, maxBytes: gopMaxBytes, maxPackets: gopMaxPackets}
 }
 
-// add appends pkt, restarting the group at a keyframe.
-func (g *gop) add(pkt *rtp.Packet) {
+// add appends pkt, restarting the group at a keyframe; it reports whether
+// the group was dropped for exceeding a bound.
+func (g *gop) add(pkt *rtp.Packet) (dropped bool) {
 	if !g.inAU || pkt.Timestamp != g.auTS {
 		if !g.keyed {
 			g.drop() // only a keyframe's access unit may start a group
@@ -53,7 +54,7 @@ func (g *gop) add(pkt *rtp.Packet) {
 		g.inAU, g.auTS, g.auAt, g.auHas, g.skipAU = true, pkt.Timestamp, len(g.pkts), 0, false
 	}
 	if g.skipAU {
-		return
+		return false
 	}
 	c := media.Carries(g.h265, pkt.Payload)
 	g.auHas |= c
@@ -65,7 +66,9 @@ func (g *gop) add(pkt *rtp.Packet) {
 	if g.bytes > g.maxBytes || len(g.pkts) > g.maxPackets {
 		g.drop()
 		g.skipAU = true
+		return true
 	}
+	return false
 }
 
 // restart begins a group at the access unit in progress, whose keyframe

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/rs/zerolog"
 )
 
 // Synthetic RTP payloads (RFC 6184, RFC 7798): only their NAL unit headers
@@ -136,5 +138,27 @@ func TestReplayTimestamps(t *testing.T) {
 	want := []uint32{13000 - 2*replayStep, 13000 - 2*replayStep, 13000 - replayStep, 13000, 13000}
 	if !slices.Equal(got, want) {
 		t.Fatalf("replay timestamps %v, want %v", got, want)
+	}
+}
+
+// TestUplinkGoneReleasesGroup: a camera whose uplink stopped holds no
+// keyframe group until the next one, unless another uplink took over.
+func TestUplinkGoneReleasesGroup(t *testing.T) {
+	s := &Server{}
+	cam := newCamera("cam1", zerolog.Nop())
+	cam.feed = newFeed(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}, zerolog.Nop())
+	cam.feed.forward(&rtp.Packet{Header: rtp.Header{Timestamp: 1}, Payload: h264Params})
+	cam.feed.forward(&rtp.Packet{Header: rtp.Header{Timestamp: 1}, Payload: h264IDR})
+	gone, next := &session{camera: cam}, &session{camera: cam}
+
+	cam.uplink = next
+	s.uplinkGone(gone)
+	if cam.feed.gop.group() == nil {
+		t.Fatal("the group was dropped although another uplink took over")
+	}
+	cam.uplink = nil
+	s.uplinkGone(gone)
+	if cam.feed.gop.group() != nil {
+		t.Fatal("the group outlived the camera's last uplink")
 	}
 }

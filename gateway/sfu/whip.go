@@ -61,7 +61,7 @@ func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {
 		cam.feed = nil
 	}
 	if cam.feed == nil {
-		cam.feed = newFeed(codec.RTPCodecCapability)
+		cam.feed = newFeed(codec.RTPCodecCapability, cam.log)
 		cam.clockRate = codec.ClockRate
 		cam.from = nil
 	}
@@ -108,6 +108,7 @@ func (s *Server) pump(ss *session, t *webrtc.TrackRemote) {
 	}
 	ss.log.Debug().Str("codec", t.Codec().MimeType).Uint32("ssrc", uint32(t.SSRC())).Msg("uplink track")
 	cam := ss.camera
+	defer s.uplinkGone(ss)
 	first := true
 	for {
 		pkt, _, err := t.ReadRTP()
@@ -130,5 +131,17 @@ func (s *Server) pump(ss *session, t *webrtc.TrackRemote) {
 			s.requestKeyframe(cam)
 		}
 		fd.forward(pkt)
+	}
+}
+
+// uplinkGone drops the camera's cached keyframe group once its uplink ss
+// stopped, unless another uplink took over: until the next one attaches
+// the group is memory held for nothing.
+func (s *Server) uplinkGone(ss *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cam := ss.camera
+	if cam.feed != nil && (cam.uplink == nil || cam.uplink == ss) {
+		cam.feed.restart()
 	}
 }
