@@ -34,14 +34,28 @@ const (
 	site        = "riverside"
 )
 
-// events returns the JSON log events whose message is msg and whose fields
-// include every one of want.
 // childLog is a child's log, with its JSON events searchable.
 type childLog struct{ peers.LogBuffer }
 
+// events returns the JSON log events whose message is msg and whose fields
+// include every one of want.
 func (s *childLog) events(msg string, want map[string]string) []map[string]any {
+	return eventsIn(s.String(), msg, want)
+}
+
+// awaitEvents waits until the log has n events that events would return,
+// failing the test after within.
+func (s *childLog) awaitEvents(t *testing.T, n int, msg string, want map[string]string, within time.Duration) {
+	t.Helper()
+	if !s.AwaitFunc(func(log string) bool { return len(eventsIn(log, msg, want)) >= n }, within) {
+		t.Fatalf("log: %d %q events %v within %s, want %d", len(s.events(msg, want)), msg, want, within, n)
+	}
+}
+
+// eventsIn is events of the log text log.
+func eventsIn(log, msg string, want map[string]string) []map[string]any {
 	var out []map[string]any
-	for _, line := range strings.Split(s.String(), "\n") {
+	for _, line := range strings.Split(log, "\n") {
 		var ev map[string]any
 		if json.Unmarshal([]byte(line), &ev) != nil || ev["message"] != msg {
 			continue
@@ -104,6 +118,7 @@ func (c *child) kill(t *testing.T) {
 // stack is one deployment: simulator, gateway, edge and a same-origin page
 // server for Chromium.
 type stack struct {
+	opts       stackOptions
 	sim        *sim.Server
 	cameras    map[string]string // camera id → codec (h264, h265)
 	gatewayURL string
@@ -122,21 +137,39 @@ func scene(codec sim.Codec) sim.SceneSpec {
 	return s
 }
 
+// stackOptions change a stack from its defaults.
+type stackOptions struct {
+	// gop is the cameras' keyframe interval; 0 keeps scene's.
+	gop time.Duration
+	// relayIdle is the edge's relay.idle_timeout; 0 is 60 s.
+	relayIdle time.Duration
+}
+
 // startStack starts the simulator (cam1..cam4 H.264, cam5 H.265), the
 // gateway (embedded broker, tokens file) and the edge pulling every camera,
 // and returns once the cameras are online at the edge and known to the
 // gateway through their retained statuses.
 func startStack(t *testing.T) *stack {
 	t.Helper()
+	return startStackWith(t, stackOptions{})
+}
+
+// startStackWith is startStack with options.
+func startStackWith(t *testing.T, o stackOptions) *stack {
+	t.Helper()
 	peers.Need(t, "chromium", "chromium") // before minutes of setup
-	st := &stack{cameras: map[string]string{"cam1": "h264", "cam2": "h264", "cam3": "h264", "cam4": "h264", "cam5": "h265"}}
+	st := &stack{opts: o, cameras: map[string]string{"cam1": "h264", "cam2": "h264", "cam3": "h264", "cam4": "h264", "cam5": "h265"}}
 	var cams []sim.Camera
 	for _, id := range sortedKeys(st.cameras) {
 		codec := sim.H264
 		if st.cameras[id] == "h265" {
 			codec = sim.H265
 		}
-		cams = append(cams, sim.Camera{Path: id, Scene: scene(codec)})
+		sc := scene(codec)
+		if o.gop > 0 {
+			sc.GOP = o.gop
+		}
+		cams = append(cams, sim.Camera{Path: id, Scene: sc})
 	}
 	st.sim = peers.Sim(t, cams...)
 
@@ -289,7 +322,11 @@ func (st *stack) startEdgeOn(t *testing.T, dir, rules string, mqttPort int, site
 	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [%s]\ncameras:\n%s", edgeID, st.edgeAddr, strings.Join(sites, ", "), cams.String())
 	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", queue_dir: %q}\n", mqttPort, filepath.Join(dir, "queue"))
 	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
-	fmt.Fprintf(&b, "relay: {gateway: %q, token_env: E2E_EDGE_TOKEN, idle_timeout: 60s}\n", st.gatewayURL)
+	idle := st.opts.relayIdle
+	if idle == 0 {
+		idle = time.Minute
+	}
+	fmt.Fprintf(&b, "relay: {gateway: %q, token_env: E2E_EDGE_TOKEN, idle_timeout: %s}\n", st.gatewayURL, idle)
 	st.edgeCfg = filepath.Join(dir, "edge.yaml")
 	write(t, st.edgeCfg, b.String())
 	st.startEdge(t)

@@ -36,10 +36,16 @@ func (l *LogBuffer) String() string {
 // Await reports whether the log contains s within the time given. It
 // wakes on each write: no polling.
 func (l *LogBuffer) Await(s string, within time.Duration) bool {
+	return l.AwaitFunc(func(log string) bool { return strings.Contains(log, s) }, within)
+}
+
+// AwaitFunc reports whether cond holds of the log within the time given,
+// checking it once now and after each write: no polling.
+func (l *LogBuffer) AwaitFunc(cond func(log string) bool, within time.Duration) bool {
 	timeout := time.After(within)
 	for {
 		l.mu.Lock()
-		if strings.Contains(l.b.String(), s) {
+		if cond(l.b.String()) {
 			l.mu.Unlock()
 			return true
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +102,7 @@ func stripParams(u *media.Unit) *media.Unit {
 	c.Packets = nil
 	for _, pkt := range u.Packets {
 		var keep [][]byte
-		ns := p.nalus(pkt.Payload)
+		ns := slices.Collect(media.PayloadNALUs(p.h265, pkt.Payload))
 		if ns == nil { // a fragment
 			c.Packets = append(c.Packets, pkt)
 			continue
@@ -236,34 +237,7 @@ func (v *viewer) untilKeyframe(t *testing.T, p params, d time.Duration) []*rtp.P
 
 // startsKeyframe tells whether a payload holds or starts an IDR/IRAP slice.
 func startsKeyframe(p params, b []byte) bool {
-	if len(b) < 3 {
-		return false
-	}
-	if p.h265 {
-		k := p.kind(b)
-		if k == h265FU && b[2]&0x80 != 0 {
-			k = int(b[2] & 0x3f)
-		}
-		for _, n := range append([][]byte{{byte(k << 1), 1}}, p.nalus(b)...) {
-			if t := p.kind(n); t >= 16 && t <= 21 {
-				return true
-			}
-		}
-		return false
-	}
-	k := p.kind(b)
-	if k == h264FUA && b[1]&0x80 != 0 {
-		k = int(b[1] & 0x1f)
-	}
-	if k == 5 {
-		return true
-	}
-	for _, n := range p.nalus(b) {
-		if p.kind(n) == 5 {
-			return true
-		}
-	}
-	return false
+	return media.Carries(p.h265, b)&media.CarriesKey != 0
 }
 
 // hasSetsBefore tells whether SPS and PPS (and a VPS for H.265) arrived

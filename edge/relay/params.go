@@ -14,9 +14,8 @@ import (
 
 // NAL unit types the relay looks for, RFC 6184 (H.264) and RFC 7798 (H.265).
 const (
-	h264SPS, h264PPS, h264STAPA, h264FUA = 7, 8, 24, 28
-	h265VPS, h265SPS, h265PPS, h265AP    = 32, 33, 34, 48
-	h265FU                               = 49
+	h264SPS, h264PPS, h264STAPA       = 7, 8, 24
+	h265VPS, h265SPS, h265PPS, h265AP = 32, 33, 34, 48
 )
 
 // maxAggregate is the largest payload the relay builds itself; parameter
@@ -65,15 +64,7 @@ func paramsOf(u *media.Unit) (params, error) {
 
 // kind returns the NAL unit type of n, numbered as the codec numbers them.
 // For H.264 the VPS is never seen, so the two numberings cannot collide.
-func (p params) kind(n []byte) int {
-	if p.h265 {
-		if len(n) < 2 {
-			return -1
-		}
-		return int(n[0]>>1) & 0x3f
-	}
-	return int(n[0] & 0x1f)
-}
+func (p params) kind(n []byte) int { return media.NALType(p.h265, n) }
 
 // capability is the codec the relay offers: the one the camera sends, with
 // the profile read from its SPS, so the gateway can refuse what it cannot
@@ -94,50 +85,12 @@ func (p params) capability() webrtc.RTPCodecCapability {
 // hasParams tells whether the packets carry an SPS and a PPS (and a VPS for
 // H.265) themselves, alone or aggregated.
 func (p params) hasParams(pkts []*rtp.Packet) bool {
-	var vps, sps, pps bool
+	var c media.Carried
 	for _, pkt := range pkts {
-		for _, n := range p.nalus(pkt.Payload) {
-			switch p.kind(n) {
-			case h264SPS, h265SPS:
-				sps = true
-			case h264PPS, h265PPS:
-				pps = true
-			case h265VPS:
-				vps = true
-			}
-		}
+		c |= media.Carries(p.h265, pkt.Payload)
 	}
-	return sps && pps && (vps || !p.h265)
-}
-
-// nalus returns the NAL units of an RTP payload: the unit itself, those of
-// an aggregate, or none for a fragment (parameter sets are never fragmented
-// in practice; a fragmented one is only missed for injection, never lost).
-func (p params) nalus(payload []byte) [][]byte {
-	if len(payload) == 0 {
-		return nil
-	}
-	hdr := 1
-	agg, frag := h264STAPA, h264FUA
-	if p.h265 {
-		hdr, agg, frag = 2, h265AP, h265FU
-	}
-	switch p.kind(payload) {
-	case frag, -1:
-		return nil
-	case agg:
-		var out [][]byte
-		for b := payload[min(hdr, len(payload)):]; len(b) >= 2; {
-			n := int(binary.BigEndian.Uint16(b))
-			if n == 0 || len(b) < 2+n {
-				break
-			}
-			out = append(out, b[2:2+n])
-			b = b[2+n:]
-		}
-		return out
-	}
-	return [][]byte{payload}
+	need := media.ParamSets(p.h265)
+	return c&need == need
 }
 
 // payloads builds the RTP payloads that carry the parameter sets: one

@@ -165,7 +165,8 @@ func (s *session) awaitConnected(ctx context.Context) error {
 
 // readRTCP drains the sender's RTCP so interceptors (NACK, reports) run.
 // The gateway's PLI/FIR are only noted: the camera's next keyframe comes
-// with its GOP, and an edge cannot ask an RTSP camera for one.
+// with its GOP, and an edge cannot ask an RTSP camera for one. The gateway
+// starts new viewers from its cached keyframe group instead.
 func (s *session) readRTCP(sender *webrtc.RTPSender) {
 	defer close(s.rtcpDone)
 	for {

@@ -23,16 +23,23 @@ import (
 )
 
 // The benchmarks' uplink is simulated: no camera and no encoder, but synthetic
-// RTP of the 4 Mbps stream an edge relays. The SFU forwards RTP without parsing
-// the video, so only sizes and pacing matter: 30 frames a second of 14 packets
-// with 1200-byte payloads (14*1200*8*30 = 4.03 Mbps), each frame's packets
-// written back to back as a camera's packetiser would.
+// RTP of the 4 Mbps stream an edge relays. The SFU reads only the NAL unit
+// headers (to cache the keyframe group), so sizes, pacing and keyframes
+// matter: 30 frames a second of 14 packets with 1200-byte payloads
+// (14*1200*8*30 = 4.03 Mbps), each frame's packets written back to back as a
+// camera's packetiser would, and every 2 s a keyframe after a STAP-A of SPS
+// and PPS, as an edge sends them.
 const (
 	benchFPS      = 30
 	benchPerFrame = 14
 	benchPayload  = 1200
 	benchClock    = 90000
+	benchGOP      = 2 * benchFPS // frames
 )
+
+// benchParams is the STAP-A of SPS and PPS sent before each keyframe; its
+// byte at offMeasured is not 1, so it is never counted as measured.
+var benchParams = []byte{0x78, 0, 4, 0x67, 0x42, 0xe0, 0x1f, 0, 4, 0x68, 0xce, 0x3c, 0x80}
 
 // Payload layout of a synthetic packet: an FU-A-looking header (never parsed),
 // the writer's monotonic time in ns since rtpSource.t0, and a flag set on
@@ -70,7 +77,7 @@ func newRTPSource(tb testing.TB, base, camera string) *rtpSource {
 	}
 	exchange(tb, pc, base, "/whip/"+camera, edgeTok)
 	buf := make([]byte, benchPayload)
-	buf[0], buf[1] = 0x7c, 0x01 // FU-A of a non-IDR slice; the SFU does not look
+	buf[0] = 0x7c // FU-A
 	return &rtpSource{track: track, t0: time.Now(), buf: buf}
 }
 
@@ -81,25 +88,34 @@ func (s *rtpSource) send(tb testing.TB, n int, measured bool) {
 		s.next = time.Now()
 	}
 	for range n {
+		s.buf[1] = 0x01 // a fragment of a non-IDR slice
 		if s.n%benchPerFrame == 0 {
 			if d := time.Until(s.next); d > 0 {
 				time.Sleep(d)
 			}
 			s.next = s.next.Add(time.Second / benchFPS)
 			s.ts += benchClock / benchFPS
+			if s.n%(benchPerFrame*benchGOP) == 0 {
+				s.write(tb, benchParams, false)
+				s.buf[1] = 0x85 // the first fragment of an IDR slice
+			}
 		}
 		s.n++
-		s.seq++
 		s.buf[offMeasured] = 0
 		if measured {
 			s.buf[offMeasured] = 1
 		}
 		binary.BigEndian.PutUint64(s.buf[offStamp:], uint64(time.Since(s.t0)))
-		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: s.seq, Timestamp: s.ts,
-			Marker: s.n%benchPerFrame == 0}, Payload: s.buf}
-		if err := s.track.WriteRTP(pkt); err != nil {
-			tb.Fatal(err)
-		}
+		s.write(tb, s.buf, s.n%benchPerFrame == 0)
+	}
+}
+
+// write sends one packet of the current frame.
+func (s *rtpSource) write(tb testing.TB, payload []byte, marker bool) {
+	s.seq++
+	pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: s.seq, Timestamp: s.ts, Marker: marker}, Payload: payload}
+	if err := s.track.WriteRTP(pkt); err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -113,7 +129,7 @@ func (s *rtpSource) warm(tb testing.TB, ready func() bool) {
 		}
 		s.send(tb, benchPerFrame, false)
 	}
-	s.send(tb, benchFPS*benchPerFrame/2, false) // half a second more to settle
+	s.send(tb, 3*benchFPS*benchPerFrame, false) // 3 s more to settle
 }
 
 // BenchmarkAddedLatency measures the time from the simulated edge writing a

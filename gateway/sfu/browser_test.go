@@ -48,18 +48,24 @@ func openPage(t *testing.T, base string, cameras ...string) context.Context {
 		t.Fatalf("chromium: open %s: %v", base, err)
 	}
 	for _, cam := range cameras {
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		a, err := chromedp.Run(wctx, chromedp.Evaluate[whepAnswer](
-			fmt.Sprintf("watch(%s, %s, %s)", strconv.Quote(cam), strconv.Quote(cam), strconv.Quote(otherTok)), chromedp.EvalAwaitPromise))
-		cancel()
-		if err != nil {
-			t.Fatalf("chromium: WHEP %s: %v", cam, err)
-		}
-		if a.Status != 201 || !strings.HasPrefix(a.Location, "/whep/"+cam+"/") {
-			t.Fatalf("chromium: WHEP %s: %d %q, Location %q", cam, a.Status, a.Body, a.Location)
-		}
+		watchIn(t, ctx, cam)
 	}
 	return ctx
+}
+
+// watchIn makes the open page watch camera over WHEP, under its name as the key.
+func watchIn(t *testing.T, ctx context.Context, cam string) {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	a, err := chromedp.Run(wctx, chromedp.Evaluate[whepAnswer](
+		fmt.Sprintf("watch(%s, %s, %s)", strconv.Quote(cam), strconv.Quote(cam), strconv.Quote(otherTok)), chromedp.EvalAwaitPromise))
+	cancel()
+	if err != nil {
+		t.Fatalf("chromium: WHEP %s: %v", cam, err)
+	}
+	if a.Status != 201 || !strings.HasPrefix(a.Location, "/whep/"+cam+"/") {
+		t.Fatalf("chromium: WHEP %s: %d %q, Location %q", cam, a.Status, a.Body, a.Location)
+	}
 }
 
 // Real: Debian's headless Chromium runs the page's WHEP client against the
@@ -136,4 +142,24 @@ func hostIP(t *testing.T) string {
 	}
 	t.Skip("no non-loopback IPv4 address")
 	return ""
+}
+
+// Real Chromium joins a relayed camera 1 s into its 4 s GOP (a pion WHIP
+// publisher of ffmpeg's H.264, 640x360, a keyframe every 60 frames). It
+// decodes at once, from the SFU's cached keyframe group: before the
+// publisher sends its next keyframe, which it would wait for otherwise.
+func TestBrowserLateJoinerStartsAtOnce(t *testing.T) {
+	aus := longGOPClip(t, "640x360")
+	hs := startBrowserSFU(t)
+	pub := publish(t, hs.URL, "cam1", edge2Tok, aus)
+	ctx := openPage(t, hs.URL) // Chromium's start is not the viewer's wait
+	frames, _ := pub.counts()
+	pub.awaitFrames(t, frames-frames%60+60+16, 20*time.Second)
+	_, keys := pub.counts()
+	watchIn(t, ctx, "cam1")
+	st := peers.AwaitDecoding(t, ctx, "cam1", 640, 360, 30*time.Second)
+	if _, now := pub.counts(); now != keys {
+		t.Fatalf("Chromium decoded only after the publisher's keyframe %d (joined after keyframe %d): it waited for a new one", now, keys)
+	}
+	t.Logf("joined 1 s into a 4 s GOP, decoding before the next keyframe: %+v", st)
 }

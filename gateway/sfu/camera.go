@@ -5,19 +5,20 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 	"github.com/rs/zerolog"
 )
 
 // keyframeInterval is the shortest interval between two keyframe requests sent to an uplink.
 const keyframeInterval = 500 * time.Millisecond
 
-// camera is one relayed camera: its current uplink, the one track every viewer is
+// camera is one relayed camera: its current uplink, the feed its viewers are
 // served from, and its viewers. All fields are guarded by Server.mu.
 type camera struct {
-	id    string
-	log   zerolog.Logger
-	track *webrtc.TrackLocalStaticRTP // created on first uplink, kept across uplink replacement
+	id  string
+	log zerolog.Logger
+	// feed is created on the first uplink and kept across uplink
+	// replacement, unless the codec changes.
+	feed *feed
 	// uplink is the current WHIP session, nil when none.
 	uplink *session
 	// ready is closed while an uplink is attached; replaced when it detaches.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -222,12 +223,28 @@ func clip(t testing.TB) [][][]byte {
 // clipOf encodes a 3 s 15 fps H.264 Annex-B clip of size (WxH) with ffmpeg and returns its access units.
 func clipOf(t testing.TB, size string) [][][]byte {
 	t.Helper()
+	return encodeClip(t, size, 3*time.Second, 15)
+}
+
+// longGOPClip is an 8 s 15 fps clip of size with a keyframe every 4 s (60
+// frames), as cameras set to save bandwidth send: a viewer that had to
+// wait for the next keyframe would wait up to 4 s.
+func longGOPClip(t testing.TB, size string) [][][]byte {
+	t.Helper()
+	return encodeClip(t, size, 8*time.Second, 60)
+}
+
+// encodeClip encodes a 15 fps H.264 Annex-B clip of size and length d, a
+// keyframe every gop frames, with ffmpeg and returns its access units.
+func encodeClip(t testing.TB, size string, d time.Duration, gop int) [][][]byte {
+	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg not installed (apt-get install ffmpeg)")
 	}
 	out := filepath.Join(t.TempDir(), "out.h264")
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size="+size+":rate=15",
-		"-t", "3", "-c:v", "libx264", "-bsf:v", "h264_mp4toannexb", "-g", "15", "-bf", "0", out)
+		"-t", fmt.Sprint(d.Seconds()), "-c:v", "libx264", "-bsf:v", "h264_mp4toannexb", "-g", fmt.Sprint(gop), "-keyint_min", fmt.Sprint(gop),
+		"-sc_threshold", "0", "-bf", "0", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v: %s", err, b)
 	}
@@ -267,6 +284,11 @@ type publisher struct {
 	url    string
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	mu     sync.Mutex
+	frames int           // access units sent
+	keys   int           // keyframes among them
+	sent   chan struct{} // closed and replaced after each access unit
 }
 
 func publish(t testing.TB, base, camera, token string, aus [][][]byte) *publisher {
@@ -288,8 +310,11 @@ func publishOver(t testing.TB, api *webrtc.API, base, camera, token string, aus 
 	if _, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 		t.Fatal(err)
 	}
-	p := &publisher{pc: pc, done: make(chan struct{})}
+	p := &publisher{pc: pc, done: make(chan struct{}), sent: make(chan struct{})}
 	p.url = exchange(t, pc, base, "/whip/"+camera, token)
+	// As an edge does: pion drops what is written before the connection is
+	// up, and the first access unit is a keyframe.
+	awaitState(t, pc, 10*time.Second, webrtc.PeerConnectionStateConnected)
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	go func() {
@@ -297,6 +322,7 @@ func publishOver(t testing.TB, api *webrtc.API, base, camera, token string, aus 
 		tick := time.NewTicker(time.Second / 15)
 		defer tick.Stop()
 		for i := 0; ; i++ {
+			p.count(aus[i%len(aus)])
 			for j, nal := range aus[i%len(aus)] {
 				d := time.Duration(0)
 				if j == len(aus[i%len(aus)])-1 {
@@ -315,6 +341,47 @@ func publishOver(t testing.TB, api *webrtc.API, base, camera, token string, aus 
 	}()
 	t.Cleanup(p.stop)
 	return p
+}
+
+// count records an access unit about to be sent.
+func (p *publisher) count(au [][]byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frames++
+	for _, n := range au {
+		if len(n) > 0 && n[0]&0x1f == 5 { // IDR slice
+			p.keys++
+			break
+		}
+	}
+	close(p.sent)
+	p.sent = make(chan struct{})
+}
+
+// counts returns the access units and keyframes sent (or being sent) so far.
+func (p *publisher) counts() (frames, keys int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.frames, p.keys
+}
+
+// awaitFrames waits until n access units were sent, failing after d.
+func (p *publisher) awaitFrames(t testing.TB, n int, d time.Duration) {
+	t.Helper()
+	timeout := time.After(d)
+	for {
+		p.mu.Lock()
+		got, sent := p.frames, p.sent
+		p.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-sent:
+		case <-timeout:
+			t.Fatalf("publisher: %d of %d access units sent within %s", got, n, d)
+		}
+	}
 }
 
 // stop ends the sender and closes the PeerConnection; idempotent.

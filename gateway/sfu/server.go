@@ -1,7 +1,8 @@
 // Package sfu is the gateway's WebRTC fan-out: edges publish a camera with WHIP
 // (POST /whip/{camera}), viewers watch it with WHEP (POST /whep/{camera}), and the
-// RTP of the camera's one uplink is forwarded unchanged to every viewer. A camera
-// keeps one track for its lifetime, so viewers survive an edge reconnecting.
+// RTP of the camera's one uplink is forwarded unchanged to every viewer. Each
+// viewer starts with the camera's cached keyframe group (feed.go) and keeps its
+// track across uplinks, so viewers survive an edge reconnecting.
 // It never imports edge/ or drivers other than through their public contracts.
 package sfu
 
@@ -61,6 +62,7 @@ type session struct {
 	ended  bool
 	// created is when the offer arrived, for the duration audited at the end.
 	created time.Time
+	out     *outlet // a viewer's track; nil for an uplink
 }
 
 // New builds a Server and opens its shared ICE sockets; Close releases them.
@@ -326,7 +328,7 @@ func (s *Server) newSession(kind, who string, cam *camera) (*session, error) {
 			}
 		case webrtc.PeerConnectionStateConnected:
 			if kind == ActionWHEP {
-				s.requestKeyframe(cam)
+				s.viewerUp(ss)
 			}
 		}
 	})
@@ -354,6 +356,9 @@ func (s *Server) end(ss *session, why string) {
 		delete(cam.viewers, ss.id)
 	}
 	s.mu.Unlock()
+	if ss.out != nil {
+		ss.out.leave()
+	}
 	lasted := time.Since(ss.created)
 	ss.log.Info().Str("why", why).Dur("lasted", lasted).Msg("session ended")
 	if started {

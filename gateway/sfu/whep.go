@@ -11,7 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// handleWHEP serves a viewer from the camera's track.
+// handleWHEP serves a viewer from the camera's feed, on a track of its own.
 func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {
 	who, camID, offer, offered, ok := s.admit(w, r, ActionWHEP)
 	if !ok {
@@ -23,9 +23,9 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	track := cam.track
+	fd := cam.feed
 	s.mu.Unlock()
-	if want := mimeName(track.Codec().MimeType); !slices.Contains(offered, want) {
+	if want := mimeName(fd.codec.MimeType); !slices.Contains(offered, want) {
 		httpError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("camera %s is %s: offered [%s]", camID, want, strings.Join(offered, ", ")))
 		return
 	}
@@ -35,7 +35,13 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	sender, err := ss.pc.AddTrack(track)
+	ss.out, err = fd.outlet(camID, ss.log)
+	if err != nil {
+		ss.pc.Close()
+		httpError(w, http.StatusInternalServerError, fmt.Sprintf("camera %s: track: %v", camID, err))
+		return
+	}
+	sender, err := ss.pc.AddTrack(ss.out.track)
 	if err != nil {
 		ss.pc.Close()
 		httpError(w, http.StatusInternalServerError, fmt.Sprintf("camera %s: add track: %v", camID, err))
@@ -48,7 +54,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	if s.closed || cam.track != track {
+	if s.closed || cam.feed != fd {
 		s.mu.Unlock()
 		ss.pc.Close()
 		httpError(w, http.StatusServiceUnavailable, fmt.Sprintf("camera %s changed while connecting: retry", camID))
@@ -69,7 +75,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) awaitUplink(ctx context.Context, id string) (*camera, int, error) {
 	s.mu.Lock()
 	cam := s.cameras[id]
-	if cam != nil && cam.uplink != nil && cam.track != nil {
+	if cam != nil && cam.uplink != nil && cam.feed != nil {
 		s.mu.Unlock()
 		return cam, 0, nil
 	}
@@ -93,7 +99,7 @@ func (s *Server) awaitUplink(ctx context.Context, id string) (*camera, int, erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cam.uplink == nil || cam.track == nil {
+	if cam.uplink == nil || cam.feed == nil {
 		return nil, http.StatusServiceUnavailable, fmt.Errorf("camera %s: uplink ended: retry", id)
 	}
 	return cam, 0, nil
@@ -113,5 +119,20 @@ func (s *Server) readViewerRTCP(ss *session, sender *webrtc.RTPSender) {
 				s.requestKeyframe(ss.camera)
 			}
 		}
+	}
+}
+
+// viewerUp starts a viewer whose connection is up (its SRTP too, so no
+// packet is lost): the camera's cached keyframe group, then the live flow.
+// With nothing cached, or when the connection comes up again, the uplink
+// is asked for a keyframe (an Argus edge cannot make one: its viewers then
+// start at the camera's next).
+func (s *Server) viewerUp(ss *session) {
+	n, again := ss.out.join()
+	if n == 0 {
+		s.requestKeyframe(ss.camera)
+	}
+	if !again {
+		ss.log.Debug().Int("replayed", n).Msg("viewer joined")
 	}
 }

@@ -2,7 +2,6 @@ package sfu
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -54,25 +53,22 @@ func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {
 	}
 	old := cam.uplink
 	var dropped []*session
-	if cam.track != nil && !strings.EqualFold(cam.track.Codec().MimeType, codec.MimeType) {
+	if cam.feed != nil && !strings.EqualFold(cam.feed.codec.MimeType, codec.MimeType) {
 		// Viewers negotiated the old codec: they must reconnect.
 		for _, v := range cam.viewers {
 			dropped = append(dropped, v)
 		}
-		cam.track = nil
+		cam.feed = nil
 	}
-	if cam.track == nil {
-		cam.track, err = webrtc.NewTrackLocalStaticRTP(codec.RTPCodecCapability, "video", "argus-"+cam.id)
-		if err != nil {
-			s.mu.Unlock()
-			ss.pc.Close()
-			httpError(w, http.StatusInternalServerError, fmt.Sprintf("camera %s: track: %v", cam.id, err))
-			return
-		}
+	if cam.feed == nil {
+		cam.feed = newFeed(codec.RTPCodecCapability, cam.log)
 		cam.clockRate = codec.ClockRate
 		cam.from = nil
 	}
 	cam.uplink = ss
+	// A viewer connecting before this uplink's first packet must not get
+	// the last uplink's keyframe group: the camera may have moved on.
+	cam.feed.restart()
 	if old == nil {
 		close(cam.ready)
 	}
@@ -105,13 +101,14 @@ func videoCodec(pc *webrtc.PeerConnection) (webrtc.RTPCodecParameters, error) {
 	return webrtc.RTPCodecParameters{}, errors.New("no video codec negotiated")
 }
 
-// pump forwards an uplink's RTP into its camera's track until the uplink ends.
+// pump forwards an uplink's RTP into its camera's feed until the uplink ends.
 func (s *Server) pump(ss *session, t *webrtc.TrackRemote) {
 	if t.Kind() != webrtc.RTPCodecTypeVideo {
 		return
 	}
 	ss.log.Debug().Str("codec", t.Codec().MimeType).Uint32("ssrc", uint32(t.SSRC())).Msg("uplink track")
 	cam := ss.camera
+	defer s.uplinkGone(ss)
 	first := true
 	for {
 		pkt, _, err := t.ReadRTP()
@@ -122,8 +119,8 @@ func (s *Server) pump(ss *session, t *webrtc.TrackRemote) {
 			return
 		}
 		s.mu.Lock()
-		track := cam.track
-		ok := track != nil && cam.rewrite(ss, pkt, time.Now())
+		fd := cam.feed
+		ok := fd != nil && cam.rewrite(ss, pkt, time.Now())
 		s.mu.Unlock()
 		if !ok {
 			continue
@@ -133,8 +130,18 @@ func (s *Server) pump(ss *session, t *webrtc.TrackRemote) {
 			// Viewers that joined before media flowed need a keyframe.
 			s.requestKeyframe(cam)
 		}
-		if err := track.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
-			ss.log.Debug().Err(err).Msg("relay write")
-		}
+		fd.forward(pkt)
+	}
+}
+
+// uplinkGone drops the camera's cached keyframe group once its uplink ss
+// stopped, unless another uplink took over: until the next one attaches
+// the group is memory held for nothing.
+func (s *Server) uplinkGone(ss *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cam := ss.camera
+	if cam.feed != nil && (cam.uplink == nil || cam.uplink == ss) {
+		cam.feed.restart()
 	}
 }

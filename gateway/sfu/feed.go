@@ -1,0 +1,142 @@
+package sfu
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/rs/zerolog"
+)
+
+// replayStep is the timestamp distance, in clock ticks, between replayed
+// frames (1 ms at 90 kHz). The replay is sent at once; had its frames kept
+// their timestamps, a browser would schedule them over the group's real
+// duration and then play up to a GOP behind the live stream. Packed just
+// before the live frame in progress, they are decoded and shown as fast as
+// they arrive, and the live frames that follow are on time.
+const replayStep = 90
+
+// feed fans a camera's RTP out to its viewers, each on a track of its own,
+// and keeps the current keyframe group: a viewer whose connection comes up
+// gets that group first, then the live packets, with its sequence numbers
+// continuous. A feed lives as long as its codec (uplinks of another codec
+// get a new one).
+type feed struct {
+	codec webrtc.RTPCodecCapability
+	log   zerolog.Logger
+
+	// mu serialises forwarding with viewers joining and leaving, so a
+	// joining viewer gets each packet once: in the replay or live.
+	mu   sync.Mutex
+	gop  *gop
+	live []*outlet
+	// overflowed is set once a group exceeded the cache's bounds (logged once).
+	overflowed bool
+}
+
+// outlet is one viewer's track of a feed.
+type outlet struct {
+	feed  *feed
+	track *webrtc.TrackLocalStaticRTP
+	log   zerolog.Logger
+	// joined is set once the viewer had its replay, gone once it left;
+	// both guarded by feed.mu.
+	joined, gone bool
+	failing      bool
+}
+
+func newFeed(codec webrtc.RTPCodecCapability, log zerolog.Logger) *feed {
+	return &feed{codec: codec, log: log, gop: newGOP(strings.EqualFold(codec.MimeType, webrtc.MimeTypeH265))}
+}
+
+// outlet makes a viewer's track; it gets packets once joined.
+func (f *feed) outlet(camera string, log zerolog.Logger) (*outlet, error) {
+	t, err := webrtc.NewTrackLocalStaticRTP(f.codec, "video", "argus-"+camera)
+	if err != nil {
+		return nil, err
+	}
+	return &outlet{feed: f, track: t, log: log}, nil
+}
+
+// forward caches pkt and writes it to every joined viewer.
+func (f *feed) forward(pkt *rtp.Packet) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gop.add(pkt) && !f.overflowed {
+		f.overflowed = true
+		f.log.Warn().Int("max_bytes", f.gop.maxBytes).Int("max_packets", f.gop.maxPackets).
+			Msg("keyframe group over the cache's bounds: viewers joining then wait for the next keyframe")
+	}
+	for _, o := range f.live {
+		o.write(pkt)
+	}
+}
+
+// restart forgets the cached group, for a new uplink.
+func (f *feed) restart() {
+	f.mu.Lock()
+	f.gop.reset()
+	f.mu.Unlock()
+}
+
+// join replays the cached keyframe group to o, then adds it to the live
+// flow; it returns the packets replayed, 0 when there was no keyframe to
+// start at (o then waits for the next one). Joining again, or after
+// leaving, does nothing but report again.
+func (o *outlet) join() (replayed int, again bool) {
+	f := o.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if o.joined || o.gone {
+		return 0, true
+	}
+	o.joined = true
+	g := f.gop.group()
+	replay(g, o.write)
+	f.live = append(f.live, o)
+	return len(g), false
+}
+
+// replay writes a keyframe group with every frame but the last, which
+// goes on live, moved up to replayStep ticks before the next one.
+func replay(g []*rtp.Packet, write func(*rtp.Packet)) {
+	frames := uint32(0) // frames after the current packet's
+	for i := 1; i < len(g); i++ {
+		if g[i].Timestamp != g[i-1].Timestamp {
+			frames++
+		}
+	}
+	var out rtp.Packet
+	for i, p := range g {
+		if i > 0 && p.Timestamp != g[i-1].Timestamp {
+			frames--
+		}
+		out = *p
+		out.Timestamp = g[len(g)-1].Timestamp - frames*replayStep
+		write(&out)
+	}
+}
+
+// leave takes o out of the live flow for good; idempotent.
+func (o *outlet) leave() {
+	f := o.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o.gone = true
+	if i := slices.Index(f.live, o); i >= 0 {
+		f.live = slices.Delete(f.live, i, i+1)
+	}
+}
+
+// write sends one packet to the viewer, logging the first failure of a run.
+func (o *outlet) write(p *rtp.Packet) {
+	err := o.track.WriteRTP(p)
+	if err != nil && !errors.Is(err, io.ErrClosedPipe) && !o.failing {
+		o.log.Debug().Err(err).Msg("relay write")
+	}
+	o.failing = err != nil
+}
