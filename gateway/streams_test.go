@@ -113,26 +113,11 @@ func sdpOffer(t *testing.T, pc *webrtc.PeerConnection) string {
 	return pc.LocalDescription().SDP
 }
 
-// request sends method to url with a bearer token (none when empty) and
-// an SDP body (none when empty); the body is read and closed.
+// request sends a WHIP/WHEP request (peers.SDPRequest) and returns the
+// response, its body read and closed.
 func request(t *testing.T, method, url, token, sdp string) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(sdp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sdp != "" {
-		req.Header.Set("Content-Type", "application/sdp")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	resp, _ := peers.SDPRequest(t, method, url, token, sdp)
 	return resp
 }
 

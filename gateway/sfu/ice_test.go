@@ -1,9 +1,7 @@
 package sfu
 
 import (
-	"io"
 	"net"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -52,28 +50,8 @@ func startTURN(t testing.TB, ip string) (*turn.Server, []webrtc.ICEServer) {
 		{URLs: []string{"turn:" + addr + "?transport=udp"}, Username: turnUser, Credential: turnPass, CredentialType: webrtc.ICECredentialTypePassword}}
 }
 
-// send makes a request with a bearer token (none when empty) and an SDP
-// body (none when empty) and returns the response, its body read.
-func send(t testing.TB, method, url, token, sdp string) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(sdp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sdp != "" {
-		req.Header.Set("Content-Type", "application/sdp")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
+// send makes a WHIP/WHEP request (peers.SDPRequest).
+var send = peers.SDPRequest
 
 // TestICEServerLinks: the SFU's ICE servers reach WHIP and WHEP clients as
 // Link headers (RFC 9725 §4.6): the STUN server to anyone asking OPTIONS,
