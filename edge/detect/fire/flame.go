@@ -1,5 +1,8 @@
 package fire
 
+// #include "pixels.h"
+import "C"
+
 import (
 	"fmt"
 	"math"
@@ -111,37 +114,20 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 // that may belong to a fire (flame colour for a quarter of the window, or
 // flickering) with them.
 func (d *Fire) add(n int) {
+	if n == 0 {
+		d.lit = 0
+		return
+	}
 	old := d.masks[d.next][:n]
 	oldNext := d.masks[(d.next+1)%Window][:n]
 	prev := d.masks[(d.next+Window-1)%Window][:n]
 	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
-	full, first := d.frames >= Window, d.frames == 0
-	lit := 0
-	for i := range n {
-		p := bgr[3*i : 3*i+3 : 3*i+3]
-		var m byte
-		if flame(p[0], p[1], p[2]) && (mask == nil || mask[i] == 0) {
-			m = 1
-		}
-		c, f := on[i], flips[i]
-		if full {
-			c -= old[i]
-			f -= old[i] ^ oldNext[i]
-		}
-		c += m
-		if !first {
-			f += m ^ prev[i]
-		}
-		on[i], flips[i], old[i] = c, f, m
-		var b byte
-		if c >= Window/4 || (c > 0 && f >= 2) {
-			b = 255
-			lit++
-		}
-		bin[i] = b
+	if mask != nil {
+		mask = mask[:n]
 	}
-	d.lit = lit
+	d.lit = int(C.fire_add(u8(bgr), u8(mask), u8(old), u8(oldNext), u8(prev), u8(on), u8(flips), u8(bin),
+		C.ptrdiff_t(n), cBool(d.frames >= Window), cBool(d.frames == 0)))
 }
 
 // regions finds regions holding flame colour for a quarter of the window
@@ -205,24 +191,32 @@ func (c counts) growth() float64 {
 // Detect advanced it).
 func (d *Fire) count(r region, labels []uint16) counts {
 	var c counts
+	var ring [Window][]byte // the maps, oldest first
+	for k := range ring {
+		ring[k] = d.masks[(d.next+k)%Window]
+	}
 	w := d.pic.size.X
 	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
-		for i := y*w + r.rect.Min.X; i < y*w+r.rect.Max.X; i++ {
-			if labels[i] != r.label {
+		lo, hi := y*w+r.rect.Min.X, y*w+r.rect.Max.X
+		lab, flips, on := labels[lo:hi], d.flips[lo:hi], d.on[lo:hi:hi]
+		flips = flips[:len(lab)]
+		on = on[:len(lab)]
+		for j, l := range lab {
+			if l != r.label {
 				continue
 			}
-			if d.flips[i] >= 2 {
+			if flips[j] >= 2 {
 				c.flick++
 			}
-			if d.on[i] >= Window/2 {
+			if on[j] >= Window/2 {
 				c.core++
 			}
-			for k := range Window {
-				if m := int(d.masks[(d.next+k)%Window][i]); k < Window/2 {
-					c.older += m
-				} else {
-					c.newer += m
-				}
+			i := lo + j
+			for _, m := range ring[:Window/2] {
+				c.older += int(m[i])
+			}
+			for _, m := range ring[Window/2:] {
+				c.newer += int(m[i])
 			}
 		}
 	}

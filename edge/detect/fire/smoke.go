@@ -1,5 +1,8 @@
 package fire
 
+// #include "pixels.h"
+import "C"
+
 import (
 	"fmt"
 	"image"
@@ -150,38 +153,18 @@ func (d *Smoke) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, erro
 // how many pixels are smoke candidates and how many have been for long
 // enough (d.bin).
 func (d *Smoke) update(n int, fast, slow float32) (cands, held int) {
+	if n == 0 {
+		return 0, 0
+	}
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
+	if mask != nil {
+		mask = mask[:n]
+	}
 	lum, tex, bgLum, bgLap := d.lum[:n], d.tex[:n], d.bgLum[:n], d.bgLap[:n]
 	hold, bin := d.hold[:n], d.bin[:n]
-	for i := range n {
-		p := bgr[3*i : 3*i+3 : 3*i+3]
-		b, g, r := int(p[0]), int(p[1]), int(p[2])
-		grey := max(b, g, r)-min(b, g, r) <= greyness
-		l, t := float32(lum[i]), float32(tex[i])
-		diff := l - bgLum[i]
-		// Smoke changes the luma (lighter over dark ground, darker or
-		// lighter over sky) without adding texture.
-		smooth := t <= bgLap[i]*1.2+4
-		cand := grey && smooth && (diff > lighter || diff < -lighter) && (mask == nil || mask[i] == 0)
-		a, h := fast, hold[i]
-		if cand {
-			cands++
-			h = min(h+2, 2*persist)
-			a = slow
-		} else if h > 0 {
-			h--
-		}
-		hold[i] = h
-		bgLum[i] += a * diff
-		bgLap[i] += a * (t - bgLap[i])
-		var on byte
-		if h >= persist {
-			on = 255
-			held++
-		}
-		bin[i] = on
-	}
-	return cands, held
+	c := C.smoke_update(u8(bgr), u8(mask), u8(lum), u8(tex), f32(bgLum), f32(bgLap), u8(hold), u8(bin),
+		C.ptrdiff_t(n), C.float(fast), C.float(slow))
+	return int(c.cands), int(c.held)
 }
 
 // texture computes the small picture's luma (the frame's small luma when

@@ -1,0 +1,107 @@
+// The fire and smoke detectors' per-pixel loops, written without branches
+// so that the compiler vectorises them. Each does exactly what the Go it
+// replaced did (kept as a reference in pixels_test.go): the same 8-bit
+// wrap-around, the same float32 operations in the same order (no
+// fused multiply-add: see the pragma).
+#include "pixels.h"
+
+// Go does not fuse a*b+c on amd64 (GOAMD64 v1), so neither may we; cgo
+// refuses -ffp-contract=off among the CFLAGS, hence the pragma.
+#pragma GCC optimize("fp-contract=off")
+
+#define WINDOW 20   // Window in flame.go
+#define GREYNESS 40 // greyness in smoke.go
+#define LIGHTER 10  // lighter in smoke.go
+#define PERSIST 6   // persist in smoke.go
+
+// Taking three bytes a pixel into vectors needs a byte shuffle (SSSE3) on
+// x86-64, whose baseline lacks it: build a copy for SSSE3 and one for AVX2
+// beside the plain one, chosen when the program loads. Arm64 always has it.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx2", "ssse3", "default")))
+#else
+#define CLONES
+#endif
+
+// A static inline body taking has_mask as a constant gives one loop with
+// the mask and one without, neither testing it per pixel.
+static inline __attribute__((always_inline)) int
+fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
+          uint8_t *restrict old, const uint8_t *restrict old_next,
+          const uint8_t *restrict prev, uint8_t *restrict on,
+          uint8_t *restrict flips, uint8_t *restrict bin, ptrdiff_t n,
+          int full, int first, const int has_mask) {
+  const uint8_t keep_old = full ? 0xff : 0, keep_prev = first ? 0 : 0xff;
+  int lit = 0;
+  for (ptrdiff_t i = 0; i < n; i++) {
+    const int b = bgr[3 * i], g = bgr[3 * i + 1], r = bgr[3 * i + 2];
+    uint8_t m = (r >= 150) & (r >= g) & (g > b) & (r - b >= 90) & (g - b >= 15);
+    if (has_mask)
+      m &= mask[i] == 0;
+    const uint8_t o = old[i] & keep_old;
+    uint8_t c = on[i], f = flips[i];
+    c = (uint8_t)(c - o);
+    f = (uint8_t)(f - ((o ^ old_next[i]) & keep_old));
+    c = (uint8_t)(c + m);
+    f = (uint8_t)(f + ((m ^ prev[i]) & keep_prev));
+    on[i] = c;
+    flips[i] = f;
+    old[i] = m;
+    const uint8_t lt = (c >= WINDOW / 4) | ((c > 0) & (f >= 2));
+    bin[i] = (uint8_t)-lt;
+    lit += lt;
+  }
+  return lit;
+}
+
+CLONES int fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *old,
+                    const uint8_t *old_next, const uint8_t *prev, uint8_t *on,
+                    uint8_t *flips, uint8_t *bin, ptrdiff_t n, int full,
+                    int first) {
+  if (mask)
+    return fire_loop(bgr, mask, old, old_next, prev, on, flips, bin, n, full, first, 1);
+  return fire_loop(bgr, mask, old, old_next, prev, on, flips, bin, n, full, first, 0);
+}
+
+static inline __attribute__((always_inline)) struct smoke_counts
+smoke_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
+           const uint8_t *restrict lum, const uint8_t *restrict tex,
+           float *restrict bg_lum, float *restrict bg_lap,
+           uint8_t *restrict hold, uint8_t *restrict bin, ptrdiff_t n,
+           float fast, float slow, const int has_mask) {
+  int cands = 0, held = 0;
+  for (ptrdiff_t i = 0; i < n; i++) {
+    const int b = bgr[3 * i], g = bgr[3 * i + 1], r = bgr[3 * i + 2];
+    const int hi = b > g ? (b > r ? b : r) : (g > r ? g : r);
+    const int lo = b < g ? (b < r ? b : r) : (g < r ? g : r);
+    const float l = lum[i], t = tex[i], lap = bg_lap[i];
+    const float diff = l - bg_lum[i];
+    int cand = (hi - lo <= GREYNESS) & (t <= lap * 1.2f + 4.0f) &
+               ((diff > LIGHTER) | (diff < -LIGHTER));
+    if (has_mask)
+      cand &= mask[i] == 0;
+    const uint8_t h = hold[i];
+    const uint8_t up = (uint8_t)(h + 2) < 2 * PERSIST ? (uint8_t)(h + 2) : 2 * PERSIST;
+    const uint8_t down = h > 0 ? h - 1 : 0;
+    const uint8_t nh = cand ? up : down;
+    const float a = cand ? slow : fast;
+    hold[i] = nh;
+    bg_lum[i] += a * diff;
+    bg_lap[i] = lap + a * (t - lap);
+    const int lt = nh >= PERSIST;
+    bin[i] = (uint8_t)-lt;
+    cands += cand;
+    held += lt;
+  }
+  return (struct smoke_counts){cands, held};
+}
+
+CLONES struct smoke_counts smoke_update(const uint8_t *bgr, const uint8_t *mask,
+                                        const uint8_t *lum, const uint8_t *tex,
+                                        float *bg_lum, float *bg_lap,
+                                        uint8_t *hold, uint8_t *bin,
+                                        ptrdiff_t n, float fast, float slow) {
+  if (mask)
+    return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, 1);
+  return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, 0);
+}

@@ -1,0 +1,20 @@
+// Per-pixel loops of the fire and smoke detectors (pixels.c). Go passes
+// its slices for the call only; nothing here keeps a pointer.
+#include <stddef.h>
+#include <stdint.h>
+
+int fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *old,
+             const uint8_t *old_next, const uint8_t *prev, uint8_t *on,
+             uint8_t *flips, uint8_t *bin, ptrdiff_t n, int full, int first);
+
+// smoke_counts is what smoke_update counts: returned by value, so that Go
+// passes no pointer to a local.
+struct smoke_counts {
+  int cands, held;
+};
+
+struct smoke_counts smoke_update(const uint8_t *bgr, const uint8_t *mask,
+                                 const uint8_t *lum, const uint8_t *tex,
+                                 float *bg_lum, float *bg_lap, uint8_t *hold,
+                                 uint8_t *bin, ptrdiff_t n, float fast,
+                                 float slow);

@@ -1,0 +1,311 @@
+package fire
+
+import (
+	"image"
+	"math/rand"
+	"testing"
+)
+
+// addRef is the Go (*Fire).add replaced by pixels.c: the reference.
+func addRef(d *Fire, n int) {
+	old := d.masks[d.next][:n]
+	oldNext := d.masks[(d.next+1)%Window][:n]
+	prev := d.masks[(d.next+Window-1)%Window][:n]
+	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
+	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
+	full, first := d.frames >= Window, d.frames == 0
+	lit := 0
+	for i := range n {
+		p := bgr[3*i : 3*i+3 : 3*i+3]
+		var m byte
+		if flame(p[0], p[1], p[2]) && (mask == nil || mask[i] == 0) {
+			m = 1
+		}
+		c, f := on[i], flips[i]
+		if full {
+			c -= old[i]
+			f -= old[i] ^ oldNext[i]
+		}
+		c += m
+		if !first {
+			f += m ^ prev[i]
+		}
+		on[i], flips[i], old[i] = c, f, m
+		var b byte
+		if c >= Window/4 || (c > 0 && f >= 2) {
+			b = 255
+			lit++
+		}
+		bin[i] = b
+	}
+	d.lit = lit
+}
+
+// countRef is the former (*Fire).count: the reference.
+func countRef(d *Fire, r region, labels []uint16) counts {
+	var c counts
+	w := d.pic.size.X
+	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
+		for i := y*w + r.rect.Min.X; i < y*w+r.rect.Max.X; i++ {
+			if labels[i] != r.label {
+				continue
+			}
+			if d.flips[i] >= 2 {
+				c.flick++
+			}
+			if d.on[i] >= Window/2 {
+				c.core++
+			}
+			for k := range Window {
+				if m := int(d.masks[(d.next+k)%Window][i]); k < Window/2 {
+					c.older += m
+				} else {
+					c.newer += m
+				}
+			}
+		}
+	}
+	return c
+}
+
+// updateRef is the Go (*Smoke).update replaced by pixels.c: the reference.
+func updateRef(d *Smoke, n int, fast, slow float32) (cands, held int) {
+	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
+	lum, tex, bgLum, bgLap := d.lum[:n], d.tex[:n], d.bgLum[:n], d.bgLap[:n]
+	hold, bin := d.hold[:n], d.bin[:n]
+	for i := range n {
+		p := bgr[3*i : 3*i+3 : 3*i+3]
+		b, g, r := int(p[0]), int(p[1]), int(p[2])
+		grey := max(b, g, r)-min(b, g, r) <= greyness
+		l, t := float32(lum[i]), float32(tex[i])
+		diff := l - bgLum[i]
+		smooth := t <= bgLap[i]*1.2+4
+		cand := grey && smooth && (diff > lighter || diff < -lighter) && (mask == nil || mask[i] == 0)
+		a, h := fast, hold[i]
+		if cand {
+			cands++
+			h = min(h+2, 2*persist)
+			a = slow
+		} else if h > 0 {
+			h--
+		}
+		hold[i] = h
+		bgLum[i] += a * diff
+		bgLap[i] += a * (t - bgLap[i])
+		var on byte
+		if h >= persist {
+			on = 255
+			held++
+		}
+		bin[i] = on
+	}
+	return cands, held
+}
+
+// Simulated input: random pictures, some pixels drawn near the colour
+// rules' thresholds so every branch is taken, random masks and states.
+
+const pxW, pxH = 320, 180
+
+func randBytes(rng *rand.Rand, n int, lo, hi int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(lo + rng.Intn(hi-lo+1))
+	}
+	return b
+}
+
+// randPicture is BGR noise mixed with flame-ish and grey pixels.
+func randPicture(rng *rand.Rand, n int) []byte {
+	p := randBytes(rng, 3*n, 0, 255)
+	for i := 0; i < n; i++ {
+		switch rng.Intn(3) {
+		case 0: // near the flame rule's edges
+			r := 140 + rng.Intn(116)
+			g := max(0, r-rng.Intn(120))
+			p[3*i], p[3*i+1], p[3*i+2] = byte(max(0, g-rng.Intn(40))), byte(g), byte(r)
+		case 1: // near grey
+			v := rng.Intn(216)
+			p[3*i], p[3*i+1], p[3*i+2] = byte(v+rng.Intn(41)), byte(v+rng.Intn(41)), byte(v+rng.Intn(41))
+		}
+	}
+	return p
+}
+
+func randMask(rng *rand.Rand, n int) []byte {
+	if rng.Intn(2) == 0 {
+		return nil
+	}
+	return randBytes(rng, n, 0, 1)
+}
+
+func equalBytes(t *testing.T, what string, a, b []byte) {
+	t.Helper()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("%s differs at %d: %d vs reference %d", what, i, a[i], b[i])
+		}
+	}
+}
+
+// newFireState is a Fire of the small size with empty state.
+func newFireState(n int, mask []byte) *Fire {
+	d := &Fire{pic: small{size: image.Pt(pxW, pxH), mask: mask}}
+	d.masks = make([][]byte, Window)
+	for i := range d.masks {
+		d.masks[i] = make([]byte, n)
+	}
+	d.on, d.flips, d.bin = make([]uint8, n), make([]uint8, n), make([]byte, n)
+	return d
+}
+
+func TestFireAddMatchesReference(t *testing.T) {
+	n := pxW * pxH
+	for seed := int64(1); seed <= 4; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		mask := randMask(rng, n)
+		got, want := newFireState(n, mask), newFireState(n, mask)
+		// A scene that holds still for a while flickers less: reuse frames.
+		pics := [][]byte{randPicture(rng, n), randPicture(rng, n), randPicture(rng, n)}
+		for f := range 3 * Window {
+			got.pic.bgr = pics[rng.Intn(len(pics))]
+			if rng.Intn(4) == 0 {
+				got.pic.bgr = randPicture(rng, n)
+			}
+			want.pic.bgr = got.pic.bgr
+			got.add(n)
+			addRef(want, n)
+			if got.lit != want.lit {
+				t.Fatalf("seed %d frame %d: lit %d, reference %d", seed, f, got.lit, want.lit)
+			}
+			equalBytes(t, "on", got.on, want.on)
+			equalBytes(t, "flips", got.flips, want.flips)
+			equalBytes(t, "bin", got.bin, want.bin)
+			equalBytes(t, "map", got.masks[got.next], want.masks[want.next])
+			for _, d := range []*Fire{got, want} {
+				d.next = (d.next + 1) % Window
+				d.frames++
+			}
+			if got.frames >= Window {
+				checkCount(t, got, rng)
+			}
+		}
+	}
+}
+
+// checkCount compares count with countRef on random label maps and regions.
+func checkCount(t *testing.T, d *Fire, rng *rand.Rand) {
+	t.Helper()
+	labels := make([]uint16, pxW*pxH)
+	for i := range labels {
+		labels[i] = uint16(rng.Intn(3))
+	}
+	for range 4 {
+		x0, y0 := rng.Intn(pxW), rng.Intn(pxH)
+		r := region{rect: image.Rect(x0, y0, x0+rng.Intn(pxW-x0+1), y0+rng.Intn(pxH-y0+1)), label: uint16(rng.Intn(3))}
+		if got, want := d.count(r, labels), countRef(d, r, labels); got != want {
+			t.Fatalf("count %+v, reference %+v", got, want)
+		}
+	}
+}
+
+// newSmokeState is a Smoke of the small size with a random background.
+func newSmokeState(rng *rand.Rand, n int, mask []byte) *Smoke {
+	d := &Smoke{pic: small{size: image.Pt(pxW, pxH), mask: mask}}
+	d.bgLum, d.bgLap = make([]float32, n), make([]float32, n)
+	for i := range d.bgLum {
+		d.bgLum[i], d.bgLap[i] = rng.Float32()*255, rng.Float32()*60
+	}
+	d.hold, d.bin = randBytes(rng, n, 0, 2*persist), make([]byte, n)
+	return d
+}
+
+func TestSmokeUpdateMatchesReference(t *testing.T) {
+	n := pxW * pxH
+	for seed := int64(1); seed <= 4; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		mask := randMask(rng, n)
+		got := newSmokeState(rng, n, mask)
+		want := &Smoke{pic: got.pic, bgLum: append([]float32(nil), got.bgLum...),
+			bgLap: append([]float32(nil), got.bgLap...), hold: append([]byte(nil), got.hold...), bin: make([]byte, n)}
+		for f := range 40 {
+			bgr, lum, tex := randPicture(rng, n), randBytes(rng, n, 0, 255), randBytes(rng, n, 0, 70)
+			got.pic.bgr, got.lum, got.tex = bgr, lum, tex
+			want.pic.bgr, want.lum, want.tex = bgr, lum, tex
+			fast, slow := rng.Float32(), rng.Float32()/10
+			gc, gh := got.update(n, fast, slow)
+			wc, wh := updateRef(want, n, fast, slow)
+			if gc != wc || gh != wh {
+				t.Fatalf("seed %d frame %d: cands, held %d, %d; reference %d, %d", seed, f, gc, gh, wc, wh)
+			}
+			equalBytes(t, "hold", got.hold, want.hold)
+			equalBytes(t, "bin", got.bin, want.bin)
+			for i := range n { // same float32 operations in the same order: exact
+				if got.bgLum[i] != want.bgLum[i] || got.bgLap[i] != want.bgLap[i] {
+					t.Fatalf("background differs at %d: %v, %v; reference %v, %v",
+						i, got.bgLum[i], got.bgLap[i], want.bgLum[i], want.bgLap[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkFireAdd times one 320x180 pass of the C loop and of its Go
+// reference.
+func BenchmarkFireAdd(b *testing.B) {
+	n := pxW * pxH
+	rng := rand.New(rand.NewSource(1))
+	for _, c := range []struct {
+		name string
+		add  func(*Fire, int)
+	}{{"c", (*Fire).add}, {"goref", addRef}} {
+		b.Run(c.name, func(b *testing.B) {
+			d := newFireState(n, nil)
+			d.pic.bgr, d.frames = randPicture(rng, n), Window
+			for i := 0; i < b.N; i++ {
+				c.add(d, n)
+				d.next = (d.next + 1) % Window
+			}
+		})
+	}
+}
+
+// BenchmarkSmokeUpdate is the same for the smoke loop.
+func BenchmarkSmokeUpdate(b *testing.B) {
+	n := pxW * pxH
+	rng := rand.New(rand.NewSource(1))
+	for _, c := range []struct {
+		name   string
+		update func(*Smoke, int, float32, float32) (int, int)
+	}{{"c", (*Smoke).update}, {"goref", updateRef}} {
+		b.Run(c.name, func(b *testing.B) {
+			d := newSmokeState(rng, n, nil)
+			d.pic.bgr, d.lum, d.tex = randPicture(rng, n), randBytes(rng, n, 0, 255), randBytes(rng, n, 0, 70)
+			for i := 0; i < b.N; i++ {
+				c.update(d, n, 0.01, 0.001)
+			}
+		})
+	}
+}
+
+// BenchmarkFireCount counts a region the size of the picture.
+func BenchmarkFireCount(b *testing.B) {
+	n := pxW * pxH
+	rng := rand.New(rand.NewSource(1))
+	d := newFireState(n, nil)
+	for _, m := range d.masks {
+		copy(m, randBytes(rng, n, 0, 1))
+	}
+	labels := make([]uint16, n) // one region: the whole picture
+	r := region{rect: image.Rect(0, 0, pxW, pxH), area: n}
+	b.Run("go", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			d.count(r, labels)
+		}
+	})
+	b.Run("goref", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			countRef(d, r, labels)
+		}
+	})
+}
