@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/argus-edge/argus/edge/frame"
@@ -136,4 +137,57 @@ func diff(a, b []byte) (float64, int) {
 		worst = max(worst, d)
 	}
 	return float64(sum) / float64(max(1, len(a))), worst
+}
+
+// TestBox compares argus_box with boxRef on noise, for every scale the
+// small picture uses (specialised or not), widths and heights that leave
+// edges out, and one and three channels.
+func TestBox(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, ch := range []int{1, 3} {
+		for k := 1; k <= 13; k++ {
+			for _, sz := range [][2]int{{k, k}, {5*k + k - 1, 3*k + 1}, {64*k + 3, 2 * k}} {
+				w, h := sz[0], sz[1]
+				src := make([]byte, w*h*ch)
+				for i := range src {
+					src[i] = byte(rng.IntN(256))
+				}
+				if k%2 == 0 { // extremes, where rounding and overflow show
+					for i := range src[:len(src)/2] {
+						src[i] = 255
+					}
+				}
+				dst := make([]byte, (w/k)*(h/k)*ch)
+				box(src, w, h, ch, k, dst)
+				if want := boxRef(src, w, h, ch, k); string(dst) != string(want) {
+					t.Fatalf("ch %d k %d %dx%d: argus_box differs from the plain average", ch, k, w, h)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkBox reports the block average of one luma or chroma plane at
+// the scales the small picture uses: 720p (luma 4, chroma 2) and 1080p
+// (6 and 3).
+func BenchmarkBox(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		w, h, k int
+	}{
+		{"720p-luma", 1280, 720, 4}, {"720p-chroma", 640, 360, 2},
+		{"1080p-luma", 1920, 1080, 6}, {"1080p-chroma", 960, 540, 3},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			src := make([]byte, c.w*c.h)
+			for i := range src {
+				src[i] = byte(i * 7)
+			}
+			dst := make([]byte, (c.w/c.k)*(c.h/c.k))
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				box(src, c.w, c.h, 1, c.k, dst)
+			}
+		})
+	}
 }

@@ -17,6 +17,10 @@
 // Masks the areas ignored.
 package motion
 
+// #cgo CFLAGS: -O3
+// #include "pixels.h"
+import "C"
+
 import (
 	"fmt"
 	"image"
@@ -126,8 +130,8 @@ func (d *Detector) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, e
 		d.reset(sz)
 		return nil, nil
 	}
-	changed := d.difference()
-	if float64(changed) > GlobalFraction*float64(d.counted()) {
+	changed, counted := d.difference()
+	if float64(changed) > GlobalFraction*float64(counted) {
 		d.relearn()
 		return nil, nil
 	}
@@ -184,70 +188,46 @@ func (d *Detector) relearn() {
 	}
 }
 
-// counted is the number of pixels not masked.
-func (d *Detector) counted() int {
-	n := len(d.cur)
-	for _, m := range d.mask {
-		n -= int(m)
-	}
-	return n
-}
-
 // difference fills d.moving with 255 where the picture differs from the
 // background by more than the threshold once the global change of
 // brightness and contrast is taken out (the picture is mapped to the
-// background's mean and spread), and returns how many pixels do.
-func (d *Detector) difference() int {
-	var sumC, sumB, sqC, sqB float64
-	n := 0
-	for i, v := range d.cur {
-		if d.mask != nil && d.mask[i] != 0 {
-			continue
-		}
-		c, b := float64(v), float64(d.bg[i])
-		sumC += c
-		sumB += b
-		sqC += c * c
-		sqB += b * b
-		n++
+// background's mean and spread), and returns how many pixels do and how
+// many are not masked.
+func (d *Detector) difference() (changed, counted int) {
+	n := len(d.cur)
+	mask := d.mask
+	if mask != nil {
+		mask = mask[:n]
 	}
+	bg := d.bg[:n]
+	s := C.motion_sums(u8(d.cur), f32(bg), u8(mask), C.ptrdiff_t(n))
 	mv, err := d.moving.DataPtrUint8()
-	if err != nil || n == 0 {
+	if err != nil || s.n == 0 {
 		d.moving.SetTo(gocv.NewScalar(0, 0, 0, 0))
-		return 0
+		return 0, int(s.n)
 	}
-	meanC, meanB := sumC/float64(n), sumB/float64(n)
-	varC, varB := sqC/float64(n)-meanC*meanC, sqB/float64(n)-meanB*meanB
+	count := float64(s.n)
+	meanC, meanB := float64(s.sum_c)/count, float64(s.sum_b)/count
+	varC, varB := float64(s.sq_c)/count-meanC*meanC, float64(s.sq_b)/count-meanB*meanB
 	gain := 1.0
 	if varC > 4 && varB > 4 {
 		// A flat picture (lens covered) has no spread to match.
 		gain = math.Max(0.2, math.Min(5, math.Sqrt(varB/varC)))
 	}
 	g, off := float32(gain), float32(meanB-meanC*gain)
-	th := float32(d.threshold)
-	changed := 0
-	for i, v := range d.cur {
-		diff := float32(v)*g + off - d.bg[i]
-		if (diff > th || -diff > th) && (d.mask == nil || d.mask[i] == 0) {
-			mv[i] = 255
-			changed++
-			continue
-		}
-		mv[i] = 0
-	}
-	return changed
+	changed = int(C.motion_difference(u8(d.cur), f32(bg), u8(mask), C.ptrdiff_t(n),
+		C.float(g), C.float(off), C.float(d.threshold), u8(mv[:n])))
+	return changed, int(s.n)
 }
 
 // update moves the background towards the current picture, slower where
-// something moves.
+// something moves (moving nil: nothing does).
 func (d *Detector) update(moving []byte) {
-	for i, v := range d.cur {
-		a := float32(learn)
-		if moving != nil && moving[i] != 0 {
-			a = learnMoving
-		}
-		d.bg[i] += a * (float32(v) - d.bg[i])
+	n := len(d.cur)
+	if moving != nil {
+		moving = moving[:n]
 	}
+	C.motion_update(u8(d.cur), f32(d.bg[:n]), u8(moving), C.ptrdiff_t(n), learn, learnMoving)
 }
 
 // regions turns the moving map into merged boxes of at least minArea.
