@@ -8,6 +8,16 @@
 // over its luma and chroma, instead of a full-size BGR conversion (6 MB
 // written) that each detector then shrinks again.
 
+// Some loops here want vector instructions that x86-64's baseline (SSE2)
+// lacks: 32-bit multiplies (the colour) and byte shuffles (sums of 3 or 6
+// neighbours). Build an AVX2 and an SSE4.1 copy of those functions beside
+// the plain one, chosen when the program loads.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx2", "sse4.1", "default")))
+#else
+#define CLONES
+#endif
+
 // row_average writes the averages of k consecutive column sums (pixels of
 // ch channels) over n = k*k pixels, rounded: (s + n/2) * inv >> 32 is
 // exactly (s + n/2) / n for inv = 2^32/n + 1 and sums under 2^32/n.
@@ -58,7 +68,7 @@ static inline __attribute__((always_inline)) void column_sums(const uint8_t *res
 // Columns are summed over the block's rows first (a loop the compiler
 // vectorises), then k sums are added along the row, specialised for the
 // usual luma and chroma scales (1080p: 6 and 3, 720p: 4 and 2).
-void argus_box(const uint8_t *src, int stride, int w, int h, int ch, int k, uint8_t *dst) {
+CLONES void argus_box(const uint8_t *src, int stride, int w, int h, int ch, int k, uint8_t *dst) {
 	int sw = w / k, sh = h / k, rw = sw * k * ch;
 	if (sw <= 0 || sh <= 0) {
 		return;
@@ -129,15 +139,6 @@ static inline uint8_t clip8(int v) {
 	v = v < 0 ? 0 : v;
 	return (uint8_t)(v > 255 ? 255 : v);
 }
-
-// The conversion multiplies 32-bit lanes, which x86-64's baseline (SSE2)
-// cannot do in vectors: build an AVX2 and an SSE4.1 copy beside the plain
-// one, chosen when the program loads.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("avx2", "sse4.1", "default")))
-#else
-#define CLONES
-#endif
 
 // to_bgr converts n small pixels of luma and averaged chroma to BGR.
 CLONES static void to_bgr(const uint8_t *restrict gray, const uint8_t *restrict u, const uint8_t *restrict v, int n,
