@@ -198,9 +198,9 @@ func (d *Fire) count(r region, labels []uint16) counts {
 	w := d.pic.size.X
 	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
 		lo, hi := y*w+r.rect.Min.X, y*w+r.rect.Max.X
-		lab, flips, on := labels[lo:hi], d.flips[lo:hi], d.on[lo:hi:hi]
-		flips = flips[:len(lab)]
-		on = on[:len(lab)]
+		// Slices of one length: the compiler drops the bounds checks.
+		lab, flips, on := labels[lo:hi], d.flips[lo:hi], d.on[lo:hi]
+		flips, on = flips[:len(lab)], on[:len(lab)]
 		for j, l := range lab {
 			if l != r.label {
 				continue

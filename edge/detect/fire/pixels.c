@@ -76,6 +76,8 @@ smoke_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
     const int lo = b < g ? (b < r ? b : r) : (g < r ? g : r);
     const float l = lum[i], t = tex[i], lap = bg_lap[i];
     const float diff = l - bg_lum[i];
+    // Smoke changes the luma (lighter over dark ground, darker or lighter
+    // over sky) without adding texture.
     int cand = (hi - lo <= GREYNESS) & (t <= lap * 1.2f + 4.0f) &
                ((diff > LIGHTER) | (diff < -LIGHTER));
     if (has_mask)

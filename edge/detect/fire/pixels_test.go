@@ -1,6 +1,7 @@
 package fire
 
 import (
+	"fmt"
 	"image"
 	"math/rand"
 	"testing"
@@ -159,11 +160,22 @@ func newFireState(n int, mask []byte) *Fire {
 	return d
 }
 
+// eachSeed runs check as subtests for seeds 1 to 4, each with its own
+// random source and a random mask (nil half the time).
+func eachSeed(t *testing.T, check func(t *testing.T, rng *rand.Rand, mask []byte)) {
+	for seed := int64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(seed))
+			check(t, rng, randMask(rng, pxW*pxH))
+		})
+	}
+}
+
+// TestFireAddMatchesReference: the C add leaves the same state as the Go
+// it replaced, frame after frame, through the window filling up.
 func TestFireAddMatchesReference(t *testing.T) {
 	n := pxW * pxH
-	for seed := int64(1); seed <= 4; seed++ {
-		rng := rand.New(rand.NewSource(seed))
-		mask := randMask(rng, n)
+	eachSeed(t, func(t *testing.T, rng *rand.Rand, mask []byte) {
 		got, want := newFireState(n, mask), newFireState(n, mask)
 		// A scene that holds still for a while flickers less: reuse frames.
 		pics := [][]byte{randPicture(rng, n), randPicture(rng, n), randPicture(rng, n)}
@@ -176,7 +188,7 @@ func TestFireAddMatchesReference(t *testing.T) {
 			got.add(n)
 			addRef(want, n)
 			if got.lit != want.lit {
-				t.Fatalf("seed %d frame %d: lit %d, reference %d", seed, f, got.lit, want.lit)
+				t.Fatalf("frame %d: lit %d, reference %d", f, got.lit, want.lit)
 			}
 			equalBytes(t, "on", got.on, want.on)
 			equalBytes(t, "flips", got.flips, want.flips)
@@ -190,7 +202,7 @@ func TestFireAddMatchesReference(t *testing.T) {
 				checkCount(t, got, rng)
 			}
 		}
-	}
+	})
 }
 
 // checkCount compares count with countRef on random label maps and regions.
@@ -220,11 +232,11 @@ func newSmokeState(rng *rand.Rand, n int, mask []byte) *Smoke {
 	return d
 }
 
+// TestSmokeUpdateMatchesReference: the C update counts and leaves the
+// same state as the Go it replaced, to the bit in the float backgrounds.
 func TestSmokeUpdateMatchesReference(t *testing.T) {
 	n := pxW * pxH
-	for seed := int64(1); seed <= 4; seed++ {
-		rng := rand.New(rand.NewSource(seed))
-		mask := randMask(rng, n)
+	eachSeed(t, func(t *testing.T, rng *rand.Rand, mask []byte) {
 		got := newSmokeState(rng, n, mask)
 		want := &Smoke{pic: got.pic, bgLum: append([]float32(nil), got.bgLum...),
 			bgLap: append([]float32(nil), got.bgLap...), hold: append([]byte(nil), got.hold...), bin: make([]byte, n)}
@@ -236,7 +248,7 @@ func TestSmokeUpdateMatchesReference(t *testing.T) {
 			gc, gh := got.update(n, fast, slow)
 			wc, wh := updateRef(want, n, fast, slow)
 			if gc != wc || gh != wh {
-				t.Fatalf("seed %d frame %d: cands, held %d, %d; reference %d, %d", seed, f, gc, gh, wc, wh)
+				t.Fatalf("frame %d: cands, held %d, %d; reference %d, %d", f, gc, gh, wc, wh)
 			}
 			equalBytes(t, "hold", got.hold, want.hold)
 			equalBytes(t, "bin", got.bin, want.bin)
@@ -247,7 +259,7 @@ func TestSmokeUpdateMatchesReference(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
 // BenchmarkFireAdd times one 320x180 pass of the C loop and of its Go
