@@ -61,6 +61,17 @@ type Anomaly struct {
 	PublishedAt Time       `json:"published_at"` // when the edge queued it; delivery may be later
 	Geo         *Geo       `json:"geo,omitempty"`
 	Snapshot    []byte     `json:"snapshot,omitempty"` // a JPEG; JSON carries it as base64
+	Owner
+}
+
+// Owner says which pull of a camera a message comes from, in fleet mode:
+// the assignment revision (epoch) under which the edge pulls the camera
+// and the edge process's incarnation (a random id per start). The gateway
+// drops a message whose epoch is older than the camera's current
+// assignment. Both are empty from a standalone edge.
+type Owner struct {
+	Epoch       uint64 `json:"epoch,omitempty"`
+	Incarnation string `json:"incarnation,omitempty"`
 }
 
 // Geo is a position in WGS 84; Alt is metres above sea level.
@@ -97,6 +108,9 @@ type EdgeStatus struct {
 	Cameras []string `json:"cameras"` // ids of the cameras the edge owns
 	Load    float64  `json:"load"`    // CPU in use, 1.0 = one core
 	Time    Time     `json:"time"`
+	// Incarnation is the edge process's random id per start: an offline
+	// will from an earlier incarnation does not mark a reconnected edge offline.
+	Incarnation string `json:"incarnation,omitempty"`
 }
 
 // CameraStatus is retained on argus/v1/status/cameras/{site}/{camera}.
@@ -114,6 +128,7 @@ type CameraStatus struct {
 	LastFrame   Time    `json:"last_frame,omitzero"` // absent until a first frame
 	Mode        string  `json:"mode"`                // idle or active
 	Time        Time    `json:"time"`
+	Owner
 }
 
 // Command actions the gateway sends on argus/v1/commands/{edge}.
@@ -131,7 +146,10 @@ type Command struct {
 	Action    string `json:"action"`
 	Camera    string `json:"camera,omitempty"`
 	Drone     string `json:"drone,omitempty"`
-	Time      Time   `json:"time"`
+	// Patrol is the order of a patrol_launch; a patrol_abort names the
+	// drone only.
+	Patrol *PatrolOrder `json:"patrol,omitempty"`
+	Time   Time         `json:"time"`
 }
 
 // Reply answers a Command: OK, or the error that stopped it.
