@@ -16,14 +16,16 @@ const (
 	PermRulesRead  Permission = "rules.read"  // a site's rule sets, versions, compare
 	PermRulesWrite Permission = "rules.write" // submit shadow, promote, roll back
 	PermAdmin      Permission = "admin"       // users and the audit log
+	PermFly        Permission = "fly"         // launch and abort drone patrols
+	PermVerify     Permission = "verify"      // send a drone to look at an anomaly, and abort it
 )
 
 // roleTable is who may do what: the one place the API's permission table lives.
 var roleTable = map[string][]Permission{
-	store.RoleCommander: {PermView, PermHandle, PermRulesRead},
-	store.RolePilot:     {PermView},
+	store.RoleCommander: {PermView, PermHandle, PermRulesRead, PermVerify},
+	store.RolePilot:     {PermView, PermFly, PermVerify},
 	store.RoleOperator:  {PermView, PermRulesRead, PermRulesWrite},
-	store.RoleAdmin:     {PermView, PermHandle, PermRulesRead, PermRulesWrite, PermAdmin},
+	store.RoleAdmin:     {PermView, PermHandle, PermRulesRead, PermRulesWrite, PermAdmin, PermFly, PermVerify},
 }
 
 // Roles lists the console roles in a stable order, for messages.
