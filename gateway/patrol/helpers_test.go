@@ -1,0 +1,210 @@
+package patrol
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/configs/airspace"
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// Real in these tests: mosquitto, the service's paho client, the
+// directory's command channel, airspace's checks and the SQLite store of
+// the audit. SIMULATED: the edge (peers.DroneEdge answers commands and
+// reports progress as an edge would; no MAVLink, no vehicle) and the clock
+// where a test moves it.
+
+// square is the polygon of the box [lat0,lat1] x [lon0,lon1].
+func square(lat0, lon0, lat1, lon1 float64) airspace.Polygon {
+	return airspace.Polygon{{Lat: lat0, Lon: lon0}, {Lat: lat0, Lon: lon1}, {Lat: lat1, Lon: lon1}, {Lat: lat1, Lon: lon0}}
+}
+
+// route is a route through points at 40 m, 5 m/s, ending in RTL.
+func route(name string, pts ...[2]float64) airspace.Route {
+	r := airspace.Route{Name: name, RTL: true}
+	for _, p := range pts {
+		r.Waypoints = append(r.Waypoints, airspace.Waypoint{Lat: p[0], Lon: p[1], Alt: 40, Speed: 5})
+	}
+	return r
+}
+
+// testSite is hillside: a ~1.1 km square with a no-fly square on its
+// east side, and routes that pass, leave the fence, or cross the no-fly
+// zone between two legal waypoints.
+func testSite(id string, auto bool) *airspace.Site {
+	return &airspace.Site{ID: id, Geofence: square(22.300, 114.170, 22.310, 114.180),
+		NoFly:   []airspace.Zone{{Name: "chemical-plant", Polygon: square(22.304, 114.176, 22.306, 114.178)}},
+		Ceiling: 120, BatteryReserve: 25, AutoDispatch: auto,
+		Verify: airspace.Verify{Altitude: 50, Standoff: 80},
+		Routes: []airspace.Route{
+			route("ridge", [2]float64{22.302, 114.172}, [2]float64{22.308, 114.172}, [2]float64{22.308, 114.174}),
+			route("across-plant", [2]float64{22.305, 114.174}, [2]float64{22.305, 114.179}),
+			route("beyond-fence", [2]float64{22.302, 114.172}, [2]float64{22.320, 114.172}),
+		}}
+}
+
+// home is where the test drones stand.
+var home = bus.DronePos{Lat: 22.301, Lon: 114.171, Alt: 0, AltMSL: 80}
+
+// idle is a drone of site standing at home, link up, GPS fixed, battery full.
+func idle(id, site string) bus.DroneTelemetry {
+	p := home
+	return bus.DroneTelemetry{Drone: id, Site: site, State: bus.DroneIdle, Link: bus.LinkUp, Mode: "LOITER",
+		Status: "standby", Battery: bus.DroneBattery{Percent: 100, Voltage: 16.8}, Position: &p, GPSFix: true}
+}
+
+var (
+	pilot     = access.Principal{Name: "hill-pilot", Role: store.RolePilot, Sites: []string{"hillside"}}
+	commander = access.Principal{Name: "hill-cmd", Role: store.RoleCommander, Sites: []string{"hillside"}}
+	outsider  = access.Principal{Name: "river-pilot", Role: store.RolePilot, Sites: []string{"riverside"}}
+)
+
+type rig struct {
+	t      *testing.T
+	broker *peers.Broker
+	svc    *Service
+	edge   *peers.DroneEdge
+	events chan Event
+	st     store.Store
+}
+
+// newRig runs a directory and the service on a fresh mosquitto with the
+// sites' airspaces, and a simulated edge "edge-a".
+func newRig(t *testing.T, sites map[string]*airspace.Site, tune ...func(*Options)) *rig {
+	t.Helper()
+	b := peers.Mosquitto(t)
+	st, err := store.OpenSQLite(t.TempDir() + "/gateway.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	dir := directory.New(directory.Options{Broker: b.URL(), ClientID: "dir-" + t.Name(), Log: peers.TestLog(t)})
+	run(t, dir.Run, dir.Ready())
+	opts := Options{Broker: b.URL(), ClientID: "patrol-test", Sites: sites, Commands: dir, Audit: st, Log: peers.TestLog(t),
+		CommandTimeout: 5 * time.Second}
+	for _, f := range tune {
+		f(&opts)
+	}
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, broker: b, svc: svc, edge: peers.NewDroneEdge(t, b.URL(), "edge-a"), events: make(chan Event, 1024), st: st}
+	cancel := svc.Subscribe(func(e Event) { r.events <- e })
+	t.Cleanup(cancel)
+	run(t, svc.Run, svc.Ready())
+	return r
+}
+
+// run runs fn until the test ends and waits for ready.
+func run(t *testing.T, fn func(context.Context) error, ready <-chan struct{}) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := fn(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("not subscribed within 10s")
+	}
+}
+
+// put publishes a drone's telemetry and waits until the service shows it
+// as sent (state, link, battery and patrol alike).
+func (r *rig) put(tel bus.DroneTelemetry) {
+	r.t.Helper()
+	r.edge.Telemetry(tel)
+	r.waitFor(func() bool {
+		v, ok := r.svc.Drone(tel.Drone)
+		return ok && v.State == tel.State && v.Link == tel.Link && v.Battery == tel.Battery.Percent && v.GPSFix == tel.GPSFix
+	}, "drone %s's telemetry", tel.Drone)
+}
+
+// waitFor polls cond until it holds, failing after 10 s.
+func (r *rig) waitFor(cond func() bool, what string, args ...any) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("waiting for "+what, args...)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// command awaits the next command the edge received.
+func (r *rig) command() bus.Command {
+	r.t.Helper()
+	select {
+	case c := <-r.edge.Commands():
+		return c
+	case <-time.After(10 * time.Second):
+		r.t.Fatal("no command reached the edge within 10s")
+	}
+	return bus.Command{}
+}
+
+// noCommand asserts that no command reached the edge. Launch returns only
+// once the edge has answered, and the edge records a command before it
+// answers: one sent would be in the channel already.
+func (r *rig) noCommand() {
+	r.t.Helper()
+	select {
+	case c := <-r.edge.Commands():
+		r.t.Fatalf("unexpected command %s %s", c.Action, c.Drone)
+	default:
+	}
+}
+
+// progress awaits patrol progress events until one in state final, and
+// returns the states seen (waypoints as "waypoint n/N").
+func (r *rig) progress(final string) []string {
+	r.t.Helper()
+	var seen []string
+	for {
+		select {
+		case e := <-r.events:
+			if e.Kind != EventPatrol {
+				continue
+			}
+			s := e.Progress.State
+			if s == bus.PatrolWaypoint {
+				s = fmtWaypoint(e.Progress.Waypoint, e.Progress.Of)
+			}
+			seen = append(seen, s)
+			if e.Progress.State == final {
+				return seen
+			}
+		case <-time.After(15 * time.Second):
+			r.t.Fatalf("no %s within 15s; saw %v", final, seen)
+		}
+	}
+}
+
+// event awaits the next event of kind.
+func (r *rig) event(kind string) Event {
+	r.t.Helper()
+	for {
+		select {
+		case e := <-r.events:
+			if e.Kind == kind {
+				return e
+			}
+		case <-time.After(10 * time.Second):
+			r.t.Fatalf("no %s event within 10s", kind)
+		}
+	}
+}
