@@ -10,12 +10,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/alerts"
 	"github.com/argus-edge/argus/gateway/api"
 	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
@@ -31,12 +33,13 @@ type services struct {
 	rules        api.Rules
 	ruleConflict error
 	alerts       *alerts.Alerts
+	drones       *patrol.Service
 	log          zerolog.Logger
 }
 
-// openServices opens the store and builds the services on it; rulesDir,
-// when set, seeds the sites' rule sets the store does not have yet.
-func openServices(ctx context.Context, cfg *access.Config, rulesDir, brokerURL string, dir *directory.Directory, log zerolog.Logger) (*services, error) {
+// openServices opens the store and builds the services on it; airspaceDir
+// holds the sites' airspaces; rulesDir, when set, seeds the sites' rule sets the store does not have yet.
+func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir, brokerURL string, dir *directory.Directory, log zerolog.Logger) (*services, error) {
 	target, err := storeTarget(cfg.Store)
 	if err != nil {
 		return nil, err
@@ -52,6 +55,10 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, brokerURL s
 	s.alerts, err = alerts.New(alerts.Options{Broker: brokerURL, Store: st, WallSeverity: cfg.WallMinSeverity,
 		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, camera, log) }, Log: log})
 	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if s.drones, err = newDrones(airspaceDir, brokerURL, dir, st, log); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -107,12 +114,14 @@ type consoleHandlers struct {
 // console builds the API over the services, and wires their events into it.
 func (s *services) console(dir *directory.Directory, streams *sfu.Server, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
 	a := api.New(api.Options{Auth: s.auth, Store: s.store, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
-		Handling: s.alerts, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
+		Handling: s.alerts, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
 		Metrics: reg, Log: log})
 	reg.MustRegister(s.alerts, dir)
 	// The listeners live as long as the gateway: their cancels are not needed.
 	s.alerts.Subscribe(a.PublishAnomaly)
 	s.alerts.SubscribeWall(a.PublishWall)
+	s.alerts.Subscribe(s.drones.OnAnomaly) // camera locations and auto_dispatch
+	s.drones.Subscribe(a.PublishDrone)
 	dir.Subscribe(func(ev directory.Event) {
 		switch {
 		case ev.Camera != nil && !ev.Removed:
@@ -124,10 +133,13 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, reg pr
 	return consoleHandlers{api: a, web: web.Handler(), shutdown: a.Shutdown}
 }
 
-// run runs alerts and the retention loop until ctx ends.
+// run runs alerts, the drones and the retention loop until ctx ends.
 func (s *services) run(ctx context.Context, cfg *access.Config, every time.Duration) error {
 	go s.alerts.RunRetention(ctx, cfg.Retention, every)
-	return s.alerts.Run(ctx)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.drones.Run(ctx) })
+	g.Go(func() error { return s.alerts.Run(ctx) })
+	return g.Wait()
 }
 
 func (s *services) close() {

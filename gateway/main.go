@@ -54,6 +54,7 @@ func main() {
 type flags struct {
 	mqtt, http     string
 	config, rules  string
+	airspace       string
 	level, format  string
 	streams        streamOptions
 	retentionEvery time.Duration
@@ -68,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.config, "config", "", "the gateway config: tokens, users, store, retention, wall, sessions (see gateway/README.md)")
 	fs.StringVar(&f.config, "tokens", "", "the former name of -config (a file of tokens only is a valid config)")
 	fs.StringVar(&f.rules, "rules", "", "a directory of site rule sets (configs/rules) stored at start when the store has none for a site")
+	fs.StringVar(&f.airspace, "airspace", "", "a directory of site airspaces (configs/airspace: geofence, no-fly zones, routes); none: drones may not fly")
 	fs.DurationVar(&f.retentionEvery, "retention-every", time.Hour, "how often records past their retention are pruned")
 	f.streams.flags(fs)
 	fs.StringVar(&f.level, "log-level", "info", "log level: debug, info, warn, error")
@@ -100,7 +102,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer b.Close()
 	dir := directory.New(directory.Options{Broker: localURL(b.Addr()), Log: log})
-	svc, err := openServices(ctx, cfg, f.rules, localURL(b.Addr()), dir, log)
+	svc, err := openServices(ctx, cfg, f.rules, f.airspace, localURL(b.Addr()), dir, log)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ type Options struct {
 	Rules    Rules
 	Wall     Wall
 	Handling Handling
+	// Drones are the drones' service (nil: the gateway has none, the list is empty).
+	Drones Drones
 	// RuleConflict is the rule service's state-conflict error (answered 409).
 	RuleConflict error
 	// Relayed reports whether the gateway relays a camera to a viewer now (nil: never).
@@ -87,6 +89,14 @@ func (s *Server) routes() {
 		{"GET /api/anomalies/{id}/snapshot", "anomaly.snapshot", access.PermView, s.snapshot},
 		{"POST /api/anomalies/{id}/ack", "anomaly.ack", access.PermHandle, s.ack},
 		{"POST /api/anomalies/{id}/resolve", "anomaly.resolve", access.PermHandle, s.resolve},
+
+		{"POST /api/anomalies/{id}/verify", "anomaly.verify", access.PermVerify, s.verify},
+
+		{"GET /api/drones", "drone.list", access.PermView, s.drones},
+		{"GET /api/drones/{drone}", "drone.get", access.PermView, s.drone},
+		{"POST /api/drones/{drone}/preflight", "drone.preflight", access.PermView, s.preflight},
+		{"POST /api/drones/{drone}/patrols", "patrol.launch", access.PermFly, s.launch},
+		{"DELETE /api/drones/{drone}/patrols/current", "patrol.abort", authenticated, s.abort},
 
 		{"GET /api/wall", "wall.list", access.PermView, s.wall},
 		{"POST /api/wall", "wall.add", access.PermHandle, s.wallAdd},

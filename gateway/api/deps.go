@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -90,4 +92,21 @@ type Wall interface {
 type Handling interface {
 	Acknowledge(ctx context.Context, id, who, note string) (store.Anomaly, error)
 	Resolve(ctx context.Context, id, who, note string) (store.Anomaly, error)
+}
+
+// Drones are the drones and their patrols (*patrol.Service): views,
+// the site's plan, pre-flight, launch, abort and verification flights.
+// Refusals are a *patrol.Refusal; patrol.StatusOf maps every error to
+// its answer.
+type Drones interface {
+	// Drones lists the drones of the sites covers admits.
+	Drones(covers func(site string) bool) []patrol.View
+	Drone(id string) (patrol.View, bool)
+	// Plan is a site's airspace and cameras, for drawing.
+	Plan(site string) patrol.Plan
+	Preflight(p access.Principal, drone, route string) ([]patrol.Check, error)
+	Launch(ctx context.Context, p access.Principal, drone, route string) (patrol.Launched, error)
+	// Abort sends the abort at once and returns the patrol aborted.
+	Abort(ctx context.Context, drone string) (string, error)
+	Verify(ctx context.Context, p access.Principal, a store.Anomaly) (patrol.Launched, error)
 }
