@@ -1,0 +1,391 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/configs/airspace"
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/patrol"
+)
+
+// Real in the drone tests, beside the harness's: gateway/patrol on the
+// harness's mosquitto, its commands through gateway/directory, the
+// airspace's checks. SIMULATED: the edge holding the drones
+// (peers.DroneEdge answers commands and reports progress; no MAVLink,
+// no vehicle).
+
+// square is the polygon of the box [lat0,lat1] x [lon0,lon1].
+func square(lat0, lon0, lat1, lon1 float64) airspace.Polygon {
+	return airspace.Polygon{{Lat: lat0, Lon: lon0}, {Lat: lat0, Lon: lon1}, {Lat: lat1, Lon: lon1}, {Lat: lat1, Lon: lon0}}
+}
+
+// airRoute is a route through points at 40 m, 5 m/s, ending in RTL.
+func airRoute(name string, pts ...[2]float64) airspace.Route {
+	r := airspace.Route{Name: name, RTL: true}
+	for _, p := range pts {
+		r.Waypoints = append(r.Waypoints, airspace.Waypoint{Lat: p[0], Lon: p[1], Alt: 40, Speed: 5})
+	}
+	return r
+}
+
+// airSite is a ~1.1 km square with a no-fly square on its east side, and
+// routes that pass, leave the fence, or cross the no-fly zone between two
+// legal waypoints.
+func airSite(id string) *airspace.Site {
+	return &airspace.Site{ID: id, Geofence: square(22.300, 114.170, 22.310, 114.180),
+		NoFly:   []airspace.Zone{{Name: "chemical-plant", Polygon: square(22.304, 114.176, 22.306, 114.178)}},
+		Ceiling: 120, BatteryReserve: 25, Verify: airspace.Verify{Altitude: 50, Standoff: 80},
+		Routes: []airspace.Route{
+			airRoute("ridge", [2]float64{22.302, 114.172}, [2]float64{22.308, 114.172}, [2]float64{22.308, 114.174}),
+			airRoute("across-plant", [2]float64{22.305, 114.174}, [2]float64{22.305, 114.179}),
+			airRoute("beyond-fence", [2]float64{22.302, 114.172}, [2]float64{22.320, 114.172}),
+		}}
+}
+
+// standing is a drone of site at its home, link up, GPS fixed, battery full.
+func standing(id, site string) bus.DroneTelemetry {
+	return bus.DroneTelemetry{Drone: id, Site: site, State: bus.DroneIdle, Link: bus.LinkUp, Mode: "LOITER",
+		Battery: bus.DroneBattery{Percent: 100, Voltage: 16.8}, GPSFix: true,
+		Position: &bus.DronePos{Lat: 22.301, Lon: 114.171, AltMSL: 80, Heading: 90}}
+}
+
+// droneEnv is the harness with the drones' service and a simulated edge
+// holding river-1 (riverside) and hill-1 (hillside).
+type droneEnv struct {
+	*env
+	svc  *patrol.Service
+	edge *peers.DroneEdge
+}
+
+func newDroneEnv(t *testing.T) *droneEnv {
+	t.Helper()
+	e := newEnv(t)
+	dir := directory.New(directory.Options{Broker: e.mqtt, ClientID: "dir-drones", Log: peers.TestLog(t)})
+	runUntilCleanup(t, dir.Run, dir.Ready())
+	cat := e.api.opts.Cameras
+	svc, err := patrol.New(patrol.Options{Broker: e.mqtt, Sites: map[string]*airspace.Site{"riverside": airSite("riverside"), "hillside": airSite("hillside")},
+		Commands: dir, Audit: e.st, Log: peers.TestLog(t), CommandTimeout: 5 * time.Second,
+		Cameras: func(site string) []string {
+			items, _, _ := cat.Cameras(CameraQuery{Site: site})
+			var ids []string
+			for _, c := range items {
+				ids = append(ids, c.Camera)
+			}
+			return ids
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.api.opts.Drones = svc // before any request: the harness's server is idle
+	t.Cleanup(svc.Subscribe(e.api.PublishDrone))
+	runUntilCleanup(t, svc.Run, svc.Ready())
+	d := &droneEnv{env: e, svc: svc, edge: peers.NewDroneEdge(t, e.mqtt, "edge-a")}
+	d.put(standing("river-1", "riverside"))
+	d.put(standing("hill-1", "hillside"))
+	return d
+}
+
+// runUntilCleanup runs fn until the test ends and waits for ready.
+func runUntilCleanup(t *testing.T, fn func(context.Context) error, ready <-chan struct{}) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := fn(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("not subscribed within 10s")
+	}
+}
+
+// put publishes a drone's telemetry and waits until the service has it.
+func (d *droneEnv) put(tel bus.DroneTelemetry) {
+	d.t.Helper()
+	d.edge.Telemetry(tel)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v, ok := d.svc.Drone(tel.Drone)
+		if ok && v.State == tel.State && v.Link == tel.Link && v.Battery == tel.Battery.Percent && v.GPSFix == tel.GPSFix {
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("drone %s's telemetry not seen within 10s", tel.Drone)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// command awaits the next command the edge received.
+func (d *droneEnv) command() bus.Command {
+	d.t.Helper()
+	select {
+	case c := <-d.edge.Commands():
+		return c
+	case <-time.After(10 * time.Second):
+		d.t.Fatal("no command reached the edge within 10s")
+	}
+	return bus.Command{}
+}
+
+// refusal is the body of a refused launch.
+type refusal struct {
+	Error  string
+	Checks []patrol.Check
+}
+
+// Listings and details keep to the caller's sites; another site's drone is 404.
+func TestDronesScoped(t *testing.T) {
+	d := newDroneEnv(t)
+	river := d.login("river-pilot")
+	resp, body := d.do("GET", "/api/drones", river, nil)
+	var list struct{ Items []patrol.View }
+	json.Unmarshal(body, &list)
+	if resp.StatusCode != 200 || len(list.Items) != 1 || list.Items[0].ID != "river-1" || list.Items[0].Edge != "edge-a" ||
+		!slices.Equal(list.Items[0].Routes, []string{"ridge", "across-plant", "beyond-fence"}) || list.Items[0].Position == nil {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	resp, body = d.do("GET", "/api/drones", d.login("chief"), nil)
+	json.Unmarshal(body, &list)
+	if len(list.Items) != 2 {
+		t.Fatalf("chief sees %s", body)
+	}
+	resp, body = d.do("GET", "/api/drones/river-1", river, nil)
+	var one struct {
+		patrol.View
+		Airspace patrol.Plan
+	}
+	json.Unmarshal(body, &one)
+	a := one.Airspace
+	if resp.StatusCode != 200 || one.ID != "river-1" || !a.Configured || len(a.Geofence) != 4 || len(a.NoFly) != 1 ||
+		a.NoFly[0].Name != "chemical-plant" || len(a.Routes) != 3 || len(a.Routes[0].Waypoints) != 3 ||
+		len(a.Cameras) != 2 || a.Cameras[0].ID != "river-bank" {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/api/drones/hill-1", "/api/drones/nobody"} {
+		if resp, body := d.do("GET", path, river, nil); resp.StatusCode != 404 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := d.do("POST", "/api/drones/hill-1/patrols", river, map[string]string{"route": "ridge"}); resp.StatusCode != 404 {
+		t.Fatalf("launching another site's drone: %d", resp.StatusCode)
+	}
+	if a := d.lastAudit(); a.Action != "patrol.launch" || a.Object != "hill-1" || a.Status != 404 || !strings.Contains(a.Detail, "outside") {
+		t.Fatalf("audit %+v", a)
+	}
+}
+
+// A pilot launches, sees the dry run pass, and aborts; each is audited
+// with who, which drone, which route and the outcome.
+func TestLaunchAndAbortAudited(t *testing.T) {
+	d := newDroneEnv(t)
+	pilot := d.login("river-pilot")
+	resp, body := d.do("POST", "/api/drones/river-1/preflight", pilot, map[string]string{"route": "ridge"})
+	var dry struct{ Checks []patrol.Check }
+	json.Unmarshal(body, &dry)
+	if resp.StatusCode != 200 || len(dry.Checks) < 2 || dry.Checks[0].Name != "permission" || !dry.Checks[0].OK {
+		t.Fatalf("preflight %d %s", resp.StatusCode, body)
+	}
+	resp, body = d.do("POST", "/api/drones/river-1/patrols", pilot, map[string]string{"route": "ridge"})
+	var out struct {
+		Patrol string
+		Checks []patrol.Check
+	}
+	json.Unmarshal(body, &out)
+	if resp.StatusCode != 202 || out.Patrol == "" || len(out.Checks) != len(dry.Checks) {
+		t.Fatalf("launch %d %s", resp.StatusCode, body)
+	}
+	if c := d.command(); c.Action != bus.ActionPatrolLaunch || c.Patrol.ID != out.Patrol || c.Patrol.By != "river-pilot" {
+		t.Fatalf("command %+v", c)
+	}
+	a := d.lastAudit()
+	if a.Who != "river-pilot" || a.Action != "patrol.launch" || a.Object != "river-1" || a.Site != "riverside" || a.Status != 202 ||
+		a.Detail != fmt.Sprintf("route ridge: patrol %s launched", out.Patrol) {
+		t.Fatalf("audit %+v", a)
+	}
+	// A commander may abort (verify), not launch.
+	cmd := d.login("river-cmd")
+	if resp, _ := d.do("POST", "/api/drones/river-1/patrols", cmd, map[string]string{"route": "ridge"}); resp.StatusCode != 403 {
+		t.Fatalf("a commander's launch: %d", resp.StatusCode)
+	}
+	if resp, _ := d.do("DELETE", "/api/drones/river-1/patrols/current", d.login("river-op"), nil); resp.StatusCode != 403 {
+		t.Fatalf("an operator's abort: %d", resp.StatusCode)
+	}
+	resp, body = d.do("DELETE", "/api/drones/river-1/patrols/current", cmd, nil)
+	if resp.StatusCode != 202 || !strings.Contains(string(body), out.Patrol) {
+		t.Fatalf("abort %d %s", resp.StatusCode, body)
+	}
+	if c := d.command(); c.Action != bus.ActionPatrolAbort || c.Drone != "river-1" {
+		t.Fatalf("command %+v", c)
+	}
+	a = d.lastAudit()
+	if a.Who != "river-cmd" || a.Action != "patrol.abort" || a.Object != "river-1" || a.Status != 202 ||
+		a.Detail != fmt.Sprintf("patrol %s (route ridge) aborted", out.Patrol) {
+		t.Fatalf("audit %+v", a)
+	}
+}
+
+// Each refusal has its status, its failed check with the reason, and an
+// audit entry saying why.
+func TestLaunchRefusals(t *testing.T) {
+	d := newDroneEnv(t)
+	pilot := d.login("river-pilot")
+	for _, tc := range []struct {
+		name   string
+		tel    func(*bus.DroneTelemetry)
+		route  string
+		status int
+		check  string
+		reason string
+	}{
+		{"link lost", func(t *bus.DroneTelemetry) { t.Link, t.State = bus.LinkLost, bus.DroneOffline }, "ridge", 409, "link", ""},
+		{"no gps fix", func(t *bus.DroneTelemetry) { t.GPSFix = false }, "ridge", 409, "gps", ""},
+		{"busy", func(t *bus.DroneTelemetry) { t.State, t.Armed = bus.DronePatrol, true }, "ridge", 409, "idle", ""},
+		{"battery", func(t *bus.DroneTelemetry) { t.Battery.Percent = 27 }, "ridge", 422, "battery", ""},
+		{"geofence", nil, "beyond-fence", 422, "geofence", ""},
+		{"no-fly between two legal waypoints", nil, "across-plant", 422, "no_fly", "chemical-plant"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tel := standing("river-1", "riverside")
+			if tc.tel != nil {
+				tc.tel(&tel)
+			}
+			d.put(tel)
+			resp, body := d.do("POST", "/api/drones/river-1/patrols", pilot, map[string]string{"route": tc.route})
+			var r refusal
+			json.Unmarshal(body, &r)
+			i := slices.IndexFunc(r.Checks, func(c patrol.Check) bool { return c.Name == tc.check && !c.OK })
+			if resp.StatusCode != tc.status || i < 0 || !strings.Contains(r.Checks[i].Reason, tc.reason) || r.Error == "" {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+			if a := d.lastAudit(); a.Action != "patrol.launch" || a.Status != tc.status ||
+				!strings.HasPrefix(a.Detail, "route "+tc.route+": refused: ") || !strings.Contains(a.Detail, r.Checks[i].Reason) {
+				t.Fatalf("audit %+v", a)
+			}
+		})
+	}
+	d.put(standing("river-1", "riverside"))
+	for _, tc := range []struct {
+		path   string
+		body   any
+		status int
+	}{
+		{"/api/drones/river-1/patrols", map[string]string{"route": "nowhere"}, 404},
+		{"/api/drones/nobody/patrols", map[string]string{"route": "ridge"}, 404},
+		{"/api/drones/river-1/patrols", map[string]string{}, 400},
+		{"/api/drones/river-1/preflight", map[string]string{"route": "nowhere"}, 404},
+	} {
+		if resp, body := d.do("POST", tc.path, pilot, tc.body); resp.StatusCode != tc.status {
+			t.Fatalf("%s %v: %d %s", tc.path, tc.body, resp.StatusCode, body)
+		}
+	}
+	select {
+	case c := <-d.edge.Commands():
+		t.Fatalf("a refused launch reached the edge: %+v", c)
+	default:
+	}
+}
+
+// A commander sends a drone to look at a fire with a location; other
+// kinds are 422, roles without verify 403.
+func TestVerifyAnomaly(t *testing.T) {
+	d := newDroneEnv(t)
+	for _, a := range []bus.Anomaly{
+		{ID: "a-fire", Site: "riverside", Camera: "river-gate", Kind: "fire", Geo: &bus.Geo{Lat: 22.307, Lon: 114.173, Alt: 90}},
+		{ID: "a-nogeo", Site: "riverside", Camera: "river-gate", Kind: "smoke"},
+	} {
+		a.Seq, a.Edge, a.State, a.Severity, a.FrameTime, a.PublishedAt = 2, "edge-a", bus.StateStart, "critical", bus.Now(), bus.Now()
+		if _, _, _, err := d.st.PutAnomaly(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if resp, _ := d.do("POST", "/api/anomalies/a-fire/verify", d.login("river-op"), nil); resp.StatusCode != 403 {
+		t.Fatalf("an operator: %d", resp.StatusCode)
+	}
+	cmd := d.login("river-cmd")
+	for _, id := range []string{"a-nogeo", "a-river"} { // no location; a person
+		if resp, body := d.do("POST", "/api/anomalies/"+id+"/verify", cmd, nil); resp.StatusCode != 422 {
+			t.Fatalf("%s: %d %s", id, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := d.do("POST", "/api/anomalies/a-hill/verify", cmd, nil); resp.StatusCode != 404 {
+		t.Fatalf("another site's anomaly: %d", resp.StatusCode)
+	}
+	resp, body := d.do("POST", "/api/anomalies/a-fire/verify", cmd, nil)
+	var out struct{ Drone, Patrol, Route string }
+	json.Unmarshal(body, &out)
+	if resp.StatusCode != 202 || out.Drone != "river-1" || out.Route != "verify-a-fire" || out.Patrol == "" {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if c := d.command(); c.Patrol == nil || c.Patrol.Reason != "verify a-fire" || c.Patrol.Target == nil {
+		t.Fatalf("command %+v", c)
+	}
+	if a := d.lastAudit(); a.Action != "anomaly.verify" || a.Object != "a-fire" || a.Status != 202 || !strings.Contains(a.Detail, "drone river-1") {
+		t.Fatalf("audit %+v", a)
+	}
+}
+
+// Telemetry, progress and dispatches reach the event stream of the
+// drone's site only.
+func TestDroneEvents(t *testing.T) {
+	d := newDroneEnv(t)
+	d.edge.Step = 20 * time.Millisecond
+	river, hill := d.stream(d.login("river-pilot")), d.stream(d.login("hill-cmd"))
+	for _, ch := range []<-chan sse{river, hill} {
+		if ev, _ := next(t, ch); ev.name != "hello" {
+			t.Fatalf("first event %+v", ev)
+		}
+	}
+	tel := standing("hill-1", "hillside")
+	tel.Battery.Percent, tel.Mode = 88, "STABILIZE" // a change: sent at once, to hill only
+	d.put(tel)
+	tel = standing("river-1", "riverside")
+	tel.Mode = "GUIDED" // a change: sent at once
+	d.put(tel)
+	ev, _ := next(t, river)
+	var v patrol.View
+	json.Unmarshal([]byte(ev.data), &v)
+	if ev.name != "drone" || v.ID != "river-1" || v.Mode != "GUIDED" || v.Position == nil || v.Position.Heading != 90 {
+		t.Fatalf("river's first drone event %+v", ev)
+	}
+	ev, _ = next(t, hill)
+	if ev.name != "drone" || !strings.Contains(ev.data, `"id":"hill-1"`) || !strings.Contains(ev.data, `"battery":88`) {
+		t.Fatalf("hill's first drone event %+v", ev)
+	}
+	resp, body := d.do("POST", "/api/drones/river-1/patrols", d.login("river-pilot"), map[string]string{"route": "ridge"})
+	if resp.StatusCode != 202 {
+		t.Fatalf("launch %d %s", resp.StatusCode, body)
+	}
+	var states []string
+	for !slices.Contains(states, "completed") {
+		ev, ok := next(t, river)
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		if ev.name != "patrol" {
+			continue
+		}
+		var p bus.PatrolProgress
+		json.Unmarshal([]byte(ev.data), &p)
+		states = append(states, p.State)
+	}
+	want := []string{"accepted", "uploading", "started", "waypoint", "waypoint", "waypoint", "returning", "landed", "completed"}
+	if !slices.Equal(states, want) {
+		t.Fatalf("progress %v", states)
+	}
+}
