@@ -30,10 +30,10 @@ type fakeAPI struct {
 }
 
 var fakeRoles = map[string][]string{
-	"cmdr":  {"view", "handle", "rules.read"},
+	"cmdr":  {"view", "handle", "rules.read", "verify"},
 	"op":    {"view", "rules.read", "rules.write"},
-	"root":  {"view", "handle", "rules.read", "rules.write", "admin"},
-	"pilot": {"view"},
+	"root":  {"view", "handle", "rules.read", "rules.write", "admin", "fly", "verify"},
+	"pilot": {"view", "fly", "verify"},
 }
 
 // startFakeAPI serves the console and the simulated API on one origin.

@@ -13,6 +13,7 @@ export class ApiError extends Error {
     this.status = status;
     this.problems = body.problems || [];
     this.retryAfter = body.retry_after;
+    this.checks = body.checks || []; // a refused drone launch's pre-flight checks
   }
 }
 
@@ -125,7 +126,7 @@ export class Events extends EventTarget {
       dropped = true;
       this.dispatchEvent(new CustomEvent('status', {detail: src.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting'}));
     };
-    for (const name of ['hello', 'anomaly', 'wall', 'camera', 'edge']) {
+    for (const name of ['hello', 'anomaly', 'wall', 'camera', 'edge', 'drone', 'patrol', 'dispatch']) {
       src.addEventListener(name, (e) => {
         let detail;
         try { detail = JSON.parse(e.data); } catch { return; }

@@ -3,7 +3,7 @@
 //
 // Stable hooks for browser tests (ids and data-testid attributes):
 //   view                      the main area; data-view on <body> names the shown view
-//   nav-wall, nav-alerts, nav-cameras, nav-rules, nav-admin   navigation links (only those permitted)
+//   nav-wall, nav-alerts, nav-cameras, nav-drones, nav-rules, nav-admin   navigation links (only those permitted)
 //   whoami, logout, wall-mode, live-status ("live" once /api/events is open), toast
 //   Login:   login-view, login-form, login-user, login-password, login-submit, login-error
 //   Wall:    wall-view, wall-grid, wall-empty; each tile: tile (data-camera, data-player = player
@@ -12,7 +12,8 @@
 //   Alerts:  alerts-view, alerts-list, alerts-status, alerts-more, alerts-empty; each alert: alert
 //            (data-id, data-camera, data-kind, data-status), alert-severity, alert-kind,
 //            alert-camera, alert-site, alert-time, alert-status, alert-snapshot, alert-note,
-//            alert-ack, alert-resolve, alert-acked, alert-resolved, alert-note-text
+//            alert-ack, alert-resolve, alert-acked, alert-resolved, alert-note-text, alert-verify
+//            ("Send a drone": fire or smoke with a location, verify permission)
 //   Live:    live-panel (a tile with player key "live:<camera>"), live-close
 //   Cameras: cameras-view, cameras-search, cameras-site, cameras-state, cameras-total,
 //            cameras-rows, camera-row (data-camera, data-state), camera-state, camera-watch,
@@ -23,6 +24,12 @@
 //            rules-problems, rules-problem (data-line), rules-result, rules-validate, rules-bump,
 //            rules-shadow, rules-retire, rules-promote, rules-period, rules-compare,
 //            rules-compare-result, rules-compare-row (data-kind)
+//   Drones:  drones-view, drones-grid, drones-empty; each drone: drone-card (data-drone, data-state),
+//            drone-state, drone-link, drone-mode, drone-armed, drone-battery, drone-progress
+//            (data-state), drone-plan (svg: plan-geofence, plan-nofly (data-zone), plan-route
+//            (data-route), plan-camera (data-camera), drone-arrow (data-lat, data-lon,
+//            data-heading)), drone-route, drone-check, drone-checks, drone-check-item (data-check,
+//            data-ok), drone-launch, drone-abort, drone-progress-log, drone-progress-item (data-state)
 //   Admin:   admin-view, users-rows, user-row (data-user), user-delete, user-form, user-name,
 //            user-role, user-sites, user-password, user-create, user-error, audit-filter,
 //            audit-who, audit-action, audit-site, audit-from, audit-to, audit-rows, audit-row, audit-more
@@ -36,6 +43,7 @@ import * as wall from './views/wall.js';
 import * as alerts from './views/alerts.js';
 import * as cameras from './views/cameras.js';
 import * as rules from './views/rules.js';
+import * as drones from './views/drones.js';
 import * as admin from './views/admin.js';
 
 // VIEWS in navigation order, each with the permission it needs.
@@ -43,6 +51,7 @@ const VIEWS = [
   {name: 'wall', label: 'Wall', perm: 'view', mod: wall},
   {name: 'alerts', label: 'Alerts', perm: 'view', mod: alerts},
   {name: 'cameras', label: 'Cameras', perm: 'view', mod: cameras},
+  {name: 'drones', label: 'Drones', perm: 'view', mod: drones},
   {name: 'rules', label: 'Rules', perm: 'rules.read', mod: rules},
   {name: 'admin', label: 'Admin', perm: 'admin', mod: admin},
 ];

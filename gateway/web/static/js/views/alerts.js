@@ -1,7 +1,8 @@
 // Alerts: the anomaly feed, newest first: GET /api/anomalies for the first
 // page (and "Load more" for the next), then `anomaly` events from the live
 // feed inserted or updated in place. Commanders acknowledge and resolve with
-// an optional note; clicking an alert opens its camera live.
+// an optional note; clicking an alert opens its camera live. A fire or smoke
+// with a location offers "Send a drone" to those who may verify.
 
 import {h, clear, button, fmtTime, ago, select, toast} from '../dom.js';
 import {get, post, esc} from '../api.js';
@@ -73,6 +74,9 @@ export function mount(root, ctx) {
       if (a.status === 'open') actions.push(button('Acknowledge', {class: 'small', 'data-testid': 'alert-ack', onclick: act('ack')}));
       actions.push(button('Resolve', {class: 'small', 'data-testid': 'alert-resolve', onclick: act('resolve')}));
     }
+    if (ctx.can('verify') && (a.kind === 'fire' || a.kind === 'smoke') && a.geo) {
+      actions.push(button('Send a drone', {class: 'small', 'data-testid': 'alert-verify', onclick: verify(a)}));
+    }
     const thumb = a.has_snapshot
       ? h('img', {class: 'thumb', alt: `snapshot of ${a.kind} on ${a.camera}`, loading: 'lazy', 'data-testid': 'alert-snapshot', src: `/api/anomalies/${esc(a.id)}/snapshot`})
       : h('div', {class: 'thumb none'}, 'no snapshot');
@@ -94,6 +98,18 @@ export function mount(root, ctx) {
     li.addEventListener('click', open);
     li.addEventListener('keydown', (e) => { if (e.key === 'Enter' && e.target === li) open(); });
     return li;
+  };
+
+  // verify sends the nearest able drone to look (POST /api/anomalies/{id}/verify).
+  const verify = (a) => async (e) => {
+    e.stopPropagation();
+    try {
+      const r = await post(`/api/anomalies/${esc(a.id)}/verify`);
+      toast(`${r.drone} is flying ${r.route} (patrol ${r.patrol}) to look at the ${a.kind} on ${a.camera}`);
+    } catch (ex) {
+      const why = ex.checks.filter((c) => !c.ok).map((c) => c.reason).join('; ');
+      toast(`No drone sent: ${why || ex.message}`, 'error');
+    }
   };
 
   status.addEventListener('change', () => page(true));
