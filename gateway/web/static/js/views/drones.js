@@ -155,10 +155,10 @@ function card(d, ctx) {
   launch.addEventListener('click', async () => {
     if (passed !== routes.value) return;
     launch.disabled = true;
+    clear(log); // now: the patrol's first progress may come before the answer
     try {
       const r = await post(`/api/drones/${esc(d.id)}/patrols`, {route: routes.value});
       showChecks(r.checks);
-      clear(log);
       toast(`${d.id}: patrol ${r.patrol} on ${r.route} launched`);
       abort.hidden = false;
     } catch (e) {

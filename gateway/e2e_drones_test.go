@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+// droneUsers are a hillside pilot and commander; passwords "<name> password".
+func droneUsers() string {
+	out := "users:\n"
+	for _, u := range []struct{ name, role string }{{"hill-pilot", "pilot"}, {"hill-cmd", "commander"}} {
+		h, _ := bcrypt.GenerateFromPassword([]byte(u.name+" password"), bcrypt.MinCost)
+		out += "  - {name: " + u.name + ", role: " + u.role + ", sites: [hillside], password_hash: \"" + string(h) + "\"}\n"
+	}
+	return out
+}
+
+// startDrones runs the gateway with the demo's airspaces (configs/sites)
+// and a SIMULATED edge (peers.DroneEdge: no MAVLink, no vehicle) holding
+// drone-hillside, standing at its demo home, every check passing.
+func startDrones(t *testing.T, step time.Duration) (httpURL, mqttURL string, edge *peers.DroneEdge) {
+	t.Helper()
+	httpURL, mqttURL, log := startGatewayArgs(t, []string{"-airspace", "../configs/sites"}, droneUsers())
+	if !log.Await(`"following drones"`, 10*time.Second) {
+		t.Fatalf("the drones' service did not subscribe:\n%s", log)
+	}
+	edge = peers.NewDroneEdge(t, mqttURL, "edge-hill")
+	edge.Step = step
+	edge.Telemetry(bus.DroneTelemetry{Drone: "drone-hillside", Site: "hillside", State: bus.DroneIdle, Link: bus.LinkUp,
+		Mode: "LOITER", Battery: bus.DroneBattery{Percent: 100, Voltage: 16.8}, GPSFix: true,
+		Position: &bus.DronePos{Lat: 22.5460, Lon: 114.0495, AltMSL: 30, Heading: 0}})
+	return httpURL, mqttURL, edge
+}
+
+// Real: the gateway's run (embedded broker, store, patrol, API, console
+// assets) with configs/sites, and Debian's headless Chromium. SIMULATED:
+// the edge and its flight (peers.DroneEdge reports the progress of the
+// order it got, a step every 300 ms). A pilot opens the Drones view, sees
+// the site's plan, checks north-slope (every check passes), launches it,
+// sees the progress in order and the drone move, and aborts mid-route.
+func TestConsoleDronesLaunchAndAbort(t *testing.T) {
+	httpURL, _, edge := startDrones(t, 300*time.Millisecond)
+	ctx := peers.Chromium(t)
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(rctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	wait := func(what, js string) {
+		t.Helper()
+		do(what, chromedp.Poll[chromedp.Void](js))
+	}
+	card := `[data-testid="drone-card"][data-drone="drone-hillside"]`
+	in := func(sel string) string { return "document.querySelector(" + strconv.Quote(card+" "+sel) + ")" }
+	do("sign in", chromedp.Navigate(httpURL+"/#/drones"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-user"]`), "hill-pilot"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), "hill-pilot password"),
+		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(card)))
+	wait("the plan", in(`[data-testid="plan-nofly"][data-zone="radio mast"]`)+` && `+in(`[data-testid="plan-route"][data-route="north-slope"]`)+
+		` && `+in(`[data-testid="plan-geofence"]`)+` && `+in(`[data-testid="drone-arrow"]`)+`.dataset.lat === '22.546'`)
+	if st := peers.Eval[string](t, ctx, in(`[data-testid="drone-state"]`)+`.textContent`); st != "idle" {
+		t.Fatalf("state %q", st)
+	}
+
+	peers.Eval[bool](t, ctx, `(() => { const s = `+in(`[data-testid="drone-route"]`)+`; s.value = 'north-slope'; s.dispatchEvent(new Event('change')); return true; })()`)
+	do("check", chromedp.Click(chromedp.CSS(card+` [data-testid="drone-check"]`)))
+	wait("every check passed", in(`[data-testid="drone-check-item"]`)+` && !`+in(`[data-testid="drone-launch"]`)+`.disabled`)
+	checks := peers.Eval[[]string](t, ctx, `[...document.querySelectorAll(`+strconv.Quote(card+` [data-testid="drone-check-item"]`)+`)].map((li) => li.dataset.check + '=' + li.dataset.ok)`)
+	for _, want := range []string{"permission=true", "geofence=true", "no_fly=true", "battery=true", "link=true", "gps=true", "idle=true"} {
+		if !slices.Contains(checks, want) {
+			t.Fatalf("checks %v lack %s", checks, want)
+		}
+	}
+
+	do("launch", chromedp.Click(chromedp.CSS(card+` [data-testid="drone-launch"]`)))
+	wait("waypoint 2 of 5", in(`[data-testid="drone-progress-item"]:nth-child(5)`))
+	wait("the drone moved off home", in(`[data-testid="drone-arrow"]`)+`.dataset.lat !== '22.546'`)
+	if c := <-edge.Commands(); c.Action != bus.ActionPatrolLaunch || c.Patrol.Route != "north-slope" || c.Patrol.By != "hill-pilot" || len(c.Patrol.Points) != 5 {
+		t.Fatalf("launch command %+v", c)
+	}
+	do("abort", chromedp.Click(chromedp.CSS(card+` [data-testid="drone-abort"]`)))
+	wait("aborted", in(`[data-testid="drone-progress-item"][data-state="aborted"]`))
+	if c := <-edge.Commands(); c.Action != bus.ActionPatrolAbort || c.Drone != "drone-hillside" {
+		t.Fatalf("abort command %+v", c)
+	}
+	got := peers.Eval[[]string](t, ctx, `[...document.querySelectorAll(`+strconv.Quote(card+` [data-testid="drone-progress-item"]`)+`)].map((li) => li.textContent)`)
+	// Up to the abort, the normal order; the abort ends it home.
+	want := []string{"accepted", "uploading", "started", "waypoint 1/5", "waypoint 2/5"}
+	if len(got) < len(want)+3 || !slices.Equal(got[:len(want)], want) {
+		t.Fatalf("progress %q", got)
+	}
+	rest := got[len(want):]
+	for i, s := range rest[:len(rest)-3] { // waypoints reached before the abort took effect, in order
+		if s != "waypoint "+strconv.Itoa(3+i)+"/5" {
+			t.Fatalf("progress %q", got)
+		}
+	}
+	if tail := rest[len(rest)-3:]; !strings.HasPrefix(tail[0], "returning") || tail[1] != "landed" || !strings.HasPrefix(tail[2], "aborted") {
+		t.Fatalf("progress %q", got)
+	}
+	wait("idle again, abort hidden", in(`[data-testid="drone-abort"]`)+`.hidden && `+in(`[data-testid="drone-state"]`)+`.textContent === 'idle'`)
+}
+
+// Real: the gateway's run with configs/sites, where hillside has
+// auto_dispatch on, and its alerts on the embedded broker. SIMULATED: the
+// edges (a paho client publishing a fire anomaly as the camera's edge,
+// peers.DroneEdge holding the drone). A fire start on hillside-fire, with
+// the camera's location, sends drone-hillside to look by itself; the
+// commander's event stream says so.
+func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
+	httpURL, mqttURL, edge := startDrones(t, 0)
+	ev := events(t, httpURL, login(t, httpURL, "hill-cmd"))
+	await(t, ev, "hello", `"name":"hill-cmd"`)
+	pilot, deadline := login(t, httpURL, "hill-pilot"), time.Now().Add(10*time.Second)
+	for {
+		var list struct{ Items []struct{ ID string } }
+		call(t, "GET", httpURL+"/api/drones", pilot, nil, &list)
+		if len(list.Items) == 1 && list.Items[0].ID == "drone-hillside" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("drone-hillside not listed within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c := peers.MQTTClient(t, mqttURL, "edge-cams")
+	a := bus.Anomaly{ID: "fire-1", Seq: 1, Site: "hillside", Camera: "hillside-fire", Edge: "edge-cams", Kind: bus.KindFire,
+		State: bus.StateStart, Severity: "critical", Score: 0.9, FrameTime: bus.Now(), PublishedAt: bus.Now(),
+		Geo: &bus.Geo{Lat: 22.5481, Lon: 114.0462, Alt: 48}}
+	b, _ := json.Marshal(a)
+	if tok := c.Publish(bus.AnomalyTopic("hillside", "hillside-fire"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	select {
+	case cmd := <-edge.Commands():
+		if cmd.Action != bus.ActionPatrolLaunch || cmd.Drone != "drone-hillside" || cmd.Patrol.Route != "verify-fire-1" ||
+			cmd.Patrol.By != "auto_dispatch" || cmd.Patrol.Target == nil || cmd.Patrol.Target.Lat != 22.5481 {
+			t.Fatalf("command %+v %+v", cmd, cmd.Patrol)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no patrol_launch reached the drone's edge within 15s")
+	}
+	await(t, ev, "dispatch", `"by":"auto_dispatch"`)
+}
