@@ -116,7 +116,7 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, reg pr
 	a := api.New(api.Options{Auth: s.auth, Store: s.store, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
 		Handling: s.alerts, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
 		Metrics: reg, Log: log})
-	reg.MustRegister(s.alerts, dir)
+	reg.MustRegister(s.alerts, dir, s.drones)
 	// The listeners live as long as the gateway: their cancels are not needed.
 	s.alerts.Subscribe(a.PublishAnomaly)
 	s.alerts.SubscribeWall(a.PublishWall)

@@ -123,8 +123,14 @@ func (s *Service) progress(id string, payload []byte) error {
 	s.mu.Lock()
 	d, ok := s.drones[id]
 	if !ok {
-		d = &drone{tel: bus.DroneTelemetry{Drone: id, Site: p.Site, Edge: p.Edge, Link: bus.LinkNone, State: bus.DroneOffline}}
-		s.drones[id] = d
+		// Its retained telemetry comes first on a subscription; progress
+		// of a drone never heard of is passed on to its site, not kept.
+		s.mu.Unlock()
+		if err := bus.ValidID(p.Site); err != nil {
+			return fmt.Errorf("drone %s: patrol progress of an unknown drone: site: %w", id, err)
+		}
+		s.events.Publish(Event{Kind: EventPatrol, Site: p.Site, Progress: &p})
+		return nil
 	}
 	st := bus.PatrolStatus{ID: p.ID, Route: p.Route, State: p.State, Waypoint: p.Waypoint, Of: p.Of}
 	if old := d.patrol; old != nil && old.ID == p.ID {
@@ -136,9 +142,7 @@ func (s *Service) progress(id string, payload []byte) error {
 		}
 	}
 	d.patrol = &st
-	if p.Site == "" {
-		p.Site = d.tel.Site
-	}
+	p.Site = d.tel.Site // the site it is known at, whatever the message says
 	s.mu.Unlock()
 	s.log.Info().Str("drone", id).Str("patrol", p.ID).Str("state", p.State).Int("waypoint", p.Waypoint).
 		Int("of", p.Of).Str("reason", p.Reason).Msg("patrol progress")

@@ -122,10 +122,13 @@ func (s *Service) Launch(ctx context.Context, p access.Principal, droneID, route
 	checks := s.checksLocked(p, access.PermFly, droneID, d, site, r)
 	if ref := refusal(checks); ref != nil {
 		s.mu.Unlock()
+		s.stats.refused.Add(1)
 		return Launched{Drone: droneID, Route: route, Checks: checks}, ref
 	}
 	order := bus.PatrolOrder{ID: newPatrolID(), Route: r.Name, By: p.Name, Reason: "patrol", Points: r.Points(), RTL: r.RTL}
-	return s.sendLocked(ctx, droneID, d, order, checks)
+	out, err := s.sendLocked(ctx, droneID, d, order, checks)
+	s.stats.launch(err)
+	return out, err
 }
 
 // routeLocked finds a drone, its site's airspace (nil: none configured)
@@ -232,6 +235,11 @@ func (s *Service) Abort(ctx context.Context, droneID string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.CommandTimeout)
 	defer cancel()
 	reply, err := s.opts.Commands.Command(ctx, edge, bus.Command{Action: bus.ActionPatrolAbort, Drone: droneID})
+	if err != nil || !reply.OK {
+		s.stats.abortErrors.Add(1)
+	} else {
+		s.stats.aborts.Add(1)
+	}
 	if err != nil {
 		return patrol, fmt.Errorf("drone %s: patrol_abort to edge %s: %w: %v", droneID, edge, ErrEdge, err)
 	}

@@ -73,11 +73,12 @@ type Service struct {
 	life   context.Context // ends with Run: bounds auto_dispatch launches
 	end    context.CancelFunc
 	work   sync.WaitGroup // auto_dispatch launches in flight
+	stats  counters
 
 	mu         sync.Mutex
 	drones     map[string]*drone
-	cameraGeo  map[string]bus.Geo  // fixed cameras' locations, from their anomalies
-	dispatched map[string]struct{} // anomalies auto_dispatch acted on
+	cameraGeo  map[string]bus.Geo   // fixed cameras' locations, from their anomalies
+	dispatched map[string]time.Time // anomalies auto_dispatch acted on, when
 }
 
 // New checks opts and sets up a Service; nothing connects until Run.
@@ -108,7 +109,7 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, log: opts.Log.With().Str("component", "patrol").Logger(), ready: make(chan struct{}),
 		events: notify.New[Event](opts.EventBuffer), drones: map[string]*drone{},
-		cameraGeo: map[string]bus.Geo{}, dispatched: map[string]struct{}{}}
+		cameraGeo: map[string]bus.Geo{}, dispatched: map[string]time.Time{}}
 	s.life, s.end = context.WithCancel(context.Background())
 	o := bus.ServiceOptions(opts.Broker, opts.ClientID, opts.Username, opts.Password, s.log).
 		SetCleanSession(true).
@@ -168,11 +169,14 @@ func (s *Service) onMessage(_ mqtt.Client, m mqtt.Message) {
 	}
 	switch t.Kind {
 	case bus.KindDroneTelemetry:
+		s.stats.telemetry.Add(1)
 		err = s.telemetry(t.Drone, m.Payload())
 	case bus.KindDronePatrols:
+		s.stats.progress.Add(1)
 		err = s.progress(t.Drone, m.Payload())
 	}
 	if err != nil {
+		s.stats.rejected.Add(1)
 		s.log.Warn().Err(err).Str("topic", m.Topic()).Int("bytes", len(m.Payload())).Msg("ignored drone message")
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
@@ -177,6 +179,20 @@ func TestAbortMidRoute(t *testing.T) {
 	}
 	if _, err := r.svc.Abort(context.Background(), "nobody"); !errors.Is(err, ErrUnknownDrone) {
 		t.Fatalf("abort of an unknown drone: %v", err)
+	}
+	if r.svc.stats.launched.Load() != 1 || r.svc.stats.aborts.Load() != 1 {
+		t.Fatalf("launched %d, aborts %d", r.svc.stats.launched.Load(), r.svc.stats.aborts.Load())
+	}
+	if problems, err := testutil.CollectAndLint(r.svc); err != nil || len(problems) > 0 {
+		t.Fatalf("metrics: %v %v", problems, err)
+	}
+	want := `# HELP argus_gateway_patrol_aborts_total Patrol aborts sent, by outcome: sent, error.
+# TYPE argus_gateway_patrol_aborts_total counter
+argus_gateway_patrol_aborts_total{outcome="error"} 0
+argus_gateway_patrol_aborts_total{outcome="sent"} 1
+`
+	if err := testutil.CollectAndCompare(r.svc, strings.NewReader(want), "argus_gateway_patrol_aborts_total"); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -32,6 +32,7 @@ var ErrNotVerifiable = errors.New("not an anomaly a drone can verify")
 // lists, per drone tried, why it could not go.
 func (s *Service) Verify(ctx context.Context, p access.Principal, a store.Anomaly) (Launched, error) {
 	out, err := s.verify(ctx, p, access.PermVerify, a)
+	s.stats.launch(err)
 	s.announce(p.Name, a, out, err)
 	return out, err
 }
@@ -166,7 +167,7 @@ func (s *Service) OnAnomaly(a store.Anomaly) {
 	due := !done && !isDrone && site != nil && site.AutoDispatch && !a.Shadow && a.State == bus.StateStart &&
 		verifiable(a) == nil && s.life.Err() == nil
 	if due {
-		s.dispatched[a.ID] = struct{}{}
+		s.remember(a.ID)
 		s.work.Add(1)
 	}
 	s.mu.Unlock()
@@ -179,10 +180,32 @@ func (s *Service) OnAnomaly(a store.Anomaly) {
 	}()
 }
 
+// dispatchMemory is how long auto_dispatch remembers an anomaly it acted
+// on: far longer than a fire's events last, and the map stays small.
+const dispatchMemory = 24 * time.Hour
+
+// remember notes that auto_dispatch acted on anomaly id, forgetting those
+// older than dispatchMemory; the lock is held.
+func (s *Service) remember(id string) {
+	now := s.opts.Now()
+	for old, at := range s.dispatched {
+		if now.Sub(at) > dispatchMemory {
+			delete(s.dispatched, old)
+		}
+	}
+	s.dispatched[id] = now
+}
+
 // autoDispatch launches a verification flight for a and audits it.
 func (s *Service) autoDispatch(a store.Anomaly) {
 	p := access.Principal{Name: AutoDispatch}
 	out, err := s.verify(s.life, p, system, a)
+	s.stats.launch(err)
+	if err == nil {
+		s.stats.dispatches.Add(1)
+	} else {
+		s.stats.noneTo.Add(1)
+	}
 	s.announce(AutoDispatch, a, out, err)
 	e := store.AuditEntry{Time: s.opts.Now().UTC(), Who: AutoDispatch, Action: "anomaly.verify", Object: a.ID, Site: a.Site,
 		Status: http.StatusAccepted, Detail: fmt.Sprintf("%s on %s: drone %s, route %s, patrol %s", a.Kind, a.Camera, out.Drone, out.Route, out.Patrol)}
