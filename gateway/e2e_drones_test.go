@@ -16,12 +16,14 @@ import (
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
-// droneUsers are a hillside pilot and commander; passwords "<name> password".
+// droneUsers are a hillside pilot and commander and a riverside
+// commander; passwords "<name> password".
 func droneUsers() string {
 	out := "users:\n"
-	for _, u := range []struct{ name, role string }{{"hill-pilot", "pilot"}, {"hill-cmd", "commander"}} {
+	for _, u := range []struct{ name, role, site string }{{"hill-pilot", "pilot", "hillside"}, {"hill-cmd", "commander", "hillside"},
+		{"river-cmd", "commander", "riverside"}} {
 		h, _ := bcrypt.GenerateFromPassword([]byte(u.name+" password"), bcrypt.MinCost)
-		out += "  - {name: " + u.name + ", role: " + u.role + ", sites: [hillside], password_hash: \"" + string(h) + "\"}\n"
+		out += "  - {name: " + u.name + ", role: " + u.role + ", sites: [" + u.site + "], password_hash: \"" + string(h) + "\"}\n"
 	}
 	return out
 }
@@ -157,4 +159,64 @@ func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 		t.Fatal("no patrol_launch reached the drone's edge within 15s")
 	}
 	await(t, ev, "dispatch", `"by":"auto_dispatch"`)
+}
+
+// Real: the gateway's run with configs/sites (riverside: auto_dispatch
+// off), its alerts, API and console, and headless Chromium. SIMULATED: the
+// edges (a paho client publishing a smoke anomaly with the camera's
+// location; peers.DroneEdge holding drone-riverside and reporting its
+// flight). The riverside commander's alert offers "Send a drone"; the
+// click sends drone-riverside on verify-<id>; the Drones view then shows
+// the commander the red Abort, which brings it home.
+func TestConsoleSendADrone(t *testing.T) {
+	httpURL, mqttURL, edge := startDrones(t, 400*time.Millisecond)
+	edge.Telemetry(bus.DroneTelemetry{Drone: "drone-riverside", Site: "riverside", State: bus.DroneIdle, Link: bus.LinkUp,
+		Mode: "LOITER", Battery: bus.DroneBattery{Percent: 95, Voltage: 16.5}, GPSFix: true,
+		Position: &bus.DronePos{Lat: 22.5410, Lon: 114.0505, AltMSL: 4}})
+	c := peers.MQTTClient(t, mqttURL, "edge-cams")
+	a := bus.Anomaly{ID: "smoke-1", Seq: 1, Site: "riverside", Camera: "riverside-walk", Edge: "edge-cams", Kind: bus.KindSmoke,
+		State: bus.StateStart, Severity: "high", Score: 0.8, FrameTime: bus.Now(), PublishedAt: bus.Now(),
+		Geo: &bus.Geo{Lat: 22.5412, Lon: 114.0521, Alt: 6}}
+	b, _ := json.Marshal(a)
+	if tok := c.Publish(bus.AnomalyTopic("riverside", "riverside-walk"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	ctx := peers.Chromium(t)
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(rctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	alert := `[data-testid="alert"][data-id="smoke-1"] [data-testid="alert-verify"]`
+	do("sign in and send a drone", chromedp.Navigate(httpURL+"/#/alerts"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-user"]`), "river-cmd"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), "river-cmd password"),
+		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(alert)),
+		chromedp.Click(chromedp.CSS(alert)))
+	select {
+	case cmd := <-edge.Commands():
+		if cmd.Action != bus.ActionPatrolLaunch || cmd.Drone != "drone-riverside" || cmd.Patrol.Route != "verify-smoke-1" || cmd.Patrol.By != "river-cmd" {
+			t.Fatalf("command %+v %+v", cmd, cmd.Patrol)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no patrol_launch within 15s")
+	}
+	do("the toast names the drone", chromedp.Poll[chromedp.Void](`document.getElementById('toast').textContent.includes('drone-riverside is flying verify-smoke-1')`))
+	abort := `[data-testid="drone-card"][data-drone="drone-riverside"] [data-testid="drone-abort"]`
+	do("abort from the Drones view", chromedp.Navigate(httpURL+"/#/drones"),
+		chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector(`+strconv.Quote(abort)+`); return b && !b.hidden; })()`),
+		chromedp.Click(chromedp.CSS(abort)))
+	select {
+	case cmd := <-edge.Commands():
+		if cmd.Action != bus.ActionPatrolAbort || cmd.Drone != "drone-riverside" {
+			t.Fatalf("command %+v", cmd)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no patrol_abort within 15s")
+	}
 }

@@ -27,7 +27,7 @@
 //   Drones:  drones-view, drones-grid, drones-empty; each drone: drone-card (data-drone, data-state),
 //            drone-state, drone-link, drone-mode, drone-armed, drone-battery, drone-progress
 //            (data-state), drone-plan (svg: plan-geofence, plan-nofly (data-zone), plan-route
-//            (data-route), plan-camera (data-camera), drone-arrow (data-lat, data-lon,
+//            (data-route), plan-camera (data-camera), plan-home, drone-arrow (data-lat, data-lon,
 //            data-heading)), drone-route, drone-check, drone-checks, drone-check-item (data-check,
 //            data-ok), drone-launch, drone-abort, drone-progress-log, drone-progress-item (data-state)
 //   Admin:   admin-view, users-rows, user-row (data-user), user-delete, user-form, user-name,

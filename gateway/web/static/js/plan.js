@@ -74,6 +74,10 @@ export function drawPlan(plan, key, home) {
     const [x, y] = proj(c.location);
     svg.append(s('circle', {cx: x, cy: y, r: 4, class: 'camera', 'data-testid': 'plan-camera', 'data-camera': c.id}, s('title', {}, c.id)));
   }
+  if (home) {
+    const [x, y] = proj(home);
+    svg.append(s('rect', {x: x - 5, y: y - 5, width: 10, height: 10, class: 'home', 'data-testid': 'plan-home'}, s('title', {}, 'home')));
+  }
   const arrow = s('g', {class: 'drone-arrow', 'data-testid': 'drone-arrow'}, s('path', {d: 'M0,-11 L7,8 L0,4 L-7,8 Z'}));
   svg.append(arrow);
   const move = (pos) => {

@@ -112,8 +112,8 @@ function card(d, ctx) {
       prog.textContent = 'no patrol yet';
       return;
     }
-    const wp = p.of ? ` · waypoint ${p.waypoint}/${p.of}` : '';
-    prog.textContent = `patrol ${p.route} (${p.id}): ${p.state}${wp}`;
+    const where = p.state === 'waypoint' ? `waypoint ${p.waypoint}/${p.of}` : p.state + (p.of ? ` · waypoint ${p.waypoint}/${p.of}` : '');
+    prog.textContent = `patrol ${p.route} (${p.id}): ${where}`;
     prog.dataset.state = p.state;
   };
 
