@@ -128,6 +128,9 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, reg pr
 			a.PublishCamera(*ev.Camera)
 		case ev.Edge != nil:
 			a.PublishEdge(*ev.Edge)
+			if ev.Edge.State == bus.Offline {
+				s.drones.EdgeOffline(ev.Edge.Edge)
+			}
 		}
 	})
 	return consoleHandlers{api: a, web: web.Handler(), shutdown: a.Shutdown}

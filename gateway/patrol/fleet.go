@@ -216,3 +216,25 @@ func (s *Service) Drone(id string) (View, bool) {
 	}
 	return s.viewLocked(id, d), true
 }
+
+// EdgeOffline marks the drones held by edge offline with their link lost:
+// the edge's retained telemetry stays on the broker after it died, and
+// must not let a launch through. Their next telemetry restores them.
+func (s *Service) EdgeOffline(edge string) {
+	var evs []Event
+	s.mu.Lock()
+	for id, d := range s.drones {
+		if d.tel.Edge != edge || d.tel.State == bus.DroneOffline && d.tel.Link == bus.LinkLost {
+			continue
+		}
+		d.tel.State, d.tel.Link = bus.DroneOffline, bus.LinkLost
+		d.tel.Message = "edge " + edge + " is offline"
+		v := s.viewLocked(id, d)
+		evs = append(evs, Event{Kind: EventDrone, Site: d.tel.Site, Drone: &v})
+	}
+	s.mu.Unlock()
+	for _, ev := range evs {
+		s.log.Warn().Str("drone", ev.Drone.ID).Str("edge", edge).Msg("drone offline: its edge is")
+		s.events.Publish(ev)
+	}
+}

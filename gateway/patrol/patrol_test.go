@@ -259,3 +259,24 @@ func TestBadMessagesIgnored(t *testing.T) {
 		t.Fatalf("drones %+v", got)
 	}
 }
+
+// An edge that goes offline leaves its drones' retained telemetry behind:
+// they show offline and a launch is refused (link), until telemetry comes again.
+func TestEdgeOfflineGroundsItsDrones(t *testing.T) {
+	r := newRig(t, map[string]*airspace.Site{"hillside": testSite("hillside", false)})
+	r.put(idle("hill-1", "hillside"))
+	r.event(EventDrone)
+	r.svc.EdgeOffline("edge-other")
+	r.svc.EdgeOffline("edge-a")
+	if e := r.event(EventDrone); e.Drone.State != bus.DroneOffline || e.Drone.Link != bus.LinkLost || !strings.Contains(e.Drone.Message, "edge-a") {
+		t.Fatalf("event %+v", e.Drone)
+	}
+	_, err := r.svc.Launch(context.Background(), pilot, "hill-1", "ridge")
+	if StatusOf(err) != 409 || !strings.Contains(err.Error(), "link") {
+		t.Fatalf("launch with the edge offline: %v", err)
+	}
+	r.put(idle("hill-1", "hillside"))
+	if _, err := r.svc.Launch(context.Background(), pilot, "hill-1", "ridge"); err != nil {
+		t.Fatalf("launch once back: %v", err)
+	}
+}
