@@ -123,11 +123,10 @@ func (s *Server) abort(c *call) {
 		s.failDrone(c, err, nil)
 		return
 	}
-	route := ""
-	if v.Patrol != nil {
-		route = v.Patrol.Route
+	c.detail = "abort sent (no patrol known)"
+	if v.Patrol != nil && id != "" {
+		c.detail = fmt.Sprintf("patrol %s (route %s) aborted", id, v.Patrol.Route)
 	}
-	c.detail = fmt.Sprintf("patrol %s (route %s) aborted", id, route)
 	c.reply(http.StatusAccepted, map[string]any{"drone": v.ID, "patrol": id})
 }
 

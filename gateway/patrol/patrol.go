@@ -58,6 +58,7 @@ type Options struct {
 	EventBuffer int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Log receives the service's logs.
 	Log zerolog.Logger
 }
 

@@ -56,6 +56,10 @@ func (s *Service) verify(ctx context.Context, p access.Principal, perm access.Pe
 	name := "verify-" + a.ID
 	s.mu.Lock()
 	site := s.opts.Sites[a.Site]
+	if site == nil {
+		s.mu.Unlock()
+		return Launched{Route: name}, refusal([]Check{{Name: CheckAirspace, Reason: "no airspace configured for site " + a.Site}})
+	}
 	var tried []Check
 	for _, id := range s.nearestLocked(a.Site, target) {
 		d := s.drones[id]
@@ -86,12 +90,8 @@ func (s *Service) verify(ctx context.Context, p access.Principal, perm access.Pe
 	return Launched{Route: name, Checks: tried}, refusal(tried)
 }
 
-// verifyRoute is the verification route of d to target; no airspace is
-// no route.
+// verifyRoute is the verification route of d to target.
 func verifyRoute(site *airspace.Site, d *drone, target airspace.Point) (airspace.Route, error) {
-	if site == nil {
-		return airspace.Route{}, errors.New("no airspace configured for site " + d.tel.Site)
-	}
 	home := d.whereFrom()
 	if home == nil {
 		return airspace.Route{}, errors.New("its position is not known yet")

@@ -70,6 +70,11 @@ func TestVerifyRefusals(t *testing.T) {
 	if _, err := r.svc.Verify(context.Background(), outsider, fire("a-1")); StatusOf(err) != 403 {
 		t.Fatalf("another site's pilot: %v", err)
 	}
+	river := fire("a-river")
+	river.Site = "riverside" // no airspace in this test
+	if _, err := r.svc.Verify(context.Background(), commander, river); StatusOf(err) != 422 || !strings.Contains(err.Error(), "no airspace configured for site riverside") {
+		t.Fatalf("a site without airspace: %v", err)
+	}
 	r.noCommand()
 }
 
