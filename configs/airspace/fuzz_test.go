@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/argus-edge/argus/configs/strict"
 )
 
@@ -15,13 +17,8 @@ import (
 // is a *strict.Error with problems, that what it accepts keeps the
 // document's promises, and that the checks run on it without panicking.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("../sites/*.yaml")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
+	for _, seed := range demoSeeds(f) {
+		f.Add(seed)
 	}
 	f.Add([]byte(base))
 	f.Add([]byte(`{"site": "s", "geofence": [[0, 0], [0, 1], [1, 1]], "routes": [{"name": "r", "waypoints": [{"lat": 0.5, "lon": 0.8, "alt": 10}]}]}`))
@@ -100,4 +97,51 @@ func finiteVec(vs ...vec) bool {
 		}
 	}
 	return true
+}
+
+// demoSeeds cuts each demo site into one small document per route, without
+// comments: when a mutation finds new coverage the fuzzer minimizes it,
+// and minimizing a whole commented file takes most of a short fuzz run.
+func demoSeeds(f *testing.F) [][]byte {
+	files, err := filepath.Glob("../sites/*.yaml")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no demo sites: %v", err)
+	}
+	var seeds [][]byte
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			f.Fatal(err)
+		}
+		dropComments(&doc)
+		root := doc.Content[0]
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value != "routes" {
+				continue
+			}
+			routes := root.Content[i+1]
+			all := routes.Content
+			for _, r := range all {
+				routes.Content = []*yaml.Node{r}
+				out, err := yaml.Marshal(&doc)
+				if err != nil {
+					f.Fatal(err)
+				}
+				seeds = append(seeds, out)
+			}
+			routes.Content = all
+		}
+	}
+	return seeds
+}
+
+func dropComments(n *yaml.Node) {
+	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+	for _, c := range n.Content {
+		dropComments(c)
+	}
 }
