@@ -11,14 +11,14 @@ import (
 // Check names, in the order Preflight returns them. The gateway adds
 // CheckPermission for the pilot's right to fly the drone at the site.
 const (
-	CheckGeofence   = "geofence"
-	CheckNoFly      = "no_fly"
-	CheckCeiling    = "ceiling"
-	CheckBattery    = "battery"
-	CheckLink       = "link"
-	CheckGPS        = "gps"
-	CheckIdle       = "idle"
-	CheckPermission = "permission"
+	CheckGeofence   = "geofence"   // home and every leg inside the site's geofence
+	CheckNoFly      = "no_fly"     // no leg enters or touches a no-fly zone
+	CheckCeiling    = "ceiling"    // every waypoint above ground and under the ceiling
+	CheckBattery    = "battery"    // the route's need plus the reserve within the charge
+	CheckLink       = "link"       // heartbeats arrive
+	CheckGPS        = "gps"        // a 3D fix or better
+	CheckIdle       = "idle"       // on the ground, not flying a patrol
+	CheckPermission = "permission" // the gateway's: the pilot may fly this drone here
 )
 
 // maxReasons is how many problems of one check its reason lists before
@@ -195,3 +195,23 @@ func Failed(cs []Check) []Check {
 
 // formatDuration writes a flight time to the second: "8m12s".
 func formatDuration(d time.Duration) string { return d.Round(time.Second).String() }
+
+// RouteProblems runs the checks that depend on the airspace alone
+// (geofence, no_fly, ceiling, and battery on a full charge) on every route
+// of the site, flown by d from its home, and returns the failed checks by
+// route name; nil when every route can be flown. The edge and the gateway
+// call it at load time, so that a route that could never be launched is
+// reported when its file is read rather than when a pilot needs it.
+func (s *Site) RouteProblems(d Drone) map[string][]Check {
+	d.LinkUp, d.GPSFix, d.Idle, d.Battery = true, true, true, 100
+	var out map[string][]Check
+	for _, r := range s.Routes {
+		if failed := Failed(Preflight(s, r, d)); len(failed) > 0 {
+			if out == nil {
+				out = map[string][]Check{}
+			}
+			out[r.Name] = failed
+		}
+	}
+	return out
+}
