@@ -207,6 +207,7 @@ func TestConsoleSendADrone(t *testing.T) {
 		t.Fatal("no patrol_launch within 15s")
 	}
 	do("the toast names the drone", chromedp.Poll[chromedp.Void](`document.getElementById('toast').textContent.includes('drone-riverside is flying verify-smoke-1')`))
+	do("the alert says who was sent", chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="alert"][data-id="smoke-1"] [data-testid="alert-dispatch"]') || {}).textContent?.startsWith('drone-riverside sent to look by river-cmd')`))
 	abort := `[data-testid="drone-card"][data-drone="drone-riverside"] [data-testid="drone-abort"]`
 	do("abort from the Drones view", chromedp.Navigate(httpURL+"/#/drones"),
 		chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector(`+strconv.Quote(abort)+`); return b && !b.hidden; })()`),

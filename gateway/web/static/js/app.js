@@ -13,7 +13,7 @@
 //            (data-id, data-camera, data-kind, data-status), alert-severity, alert-kind,
 //            alert-camera, alert-site, alert-time, alert-status, alert-snapshot, alert-note,
 //            alert-ack, alert-resolve, alert-acked, alert-resolved, alert-note-text, alert-verify
-//            ("Send a drone": fire or smoke with a location, verify permission)
+//            ("Send a drone": fire or smoke with a location, verify permission), alert-dispatch
 //   Live:    live-panel (a tile with player key "live:<camera>"), live-close
 //   Cameras: cameras-view, cameras-search, cameras-site, cameras-state, cameras-total,
 //            cameras-rows, camera-row (data-camera, data-state), camera-state, camera-watch,

@@ -18,6 +18,8 @@ export function mount(root, ctx) {
   root.append(h('section', {class: 'alerts-view', 'data-testid': 'alerts-view'},
     h('div', {class: 'toolbar'}, h('h2', {}, 'Alerts'), status), empty, list, more));
   const rows = new Map(); // id → li
+  const records = new Map(); // id → the anomaly shown, to redraw a row
+  const sent = new Map(); // anomaly id → what a dispatch event said (a drone sent to look, or why not)
   let cursor = '';
 
   const page = async (reset) => {
@@ -46,6 +48,7 @@ export function mount(root, ctx) {
       if (old) { old.remove(); rows.delete(a.id); }
       return;
     }
+    records.set(a.id, a);
     const li = row(a);
     if (old) old.replaceWith(li);
     else if (live) list.prepend(li);
@@ -68,6 +71,7 @@ export function mount(root, ctx) {
     if (a.acknowledged_by) handled.push(h('span', {'data-testid': 'alert-acked'}, `acknowledged by ${a.acknowledged_by} at ${fmtTime(a.acknowledged_at)}`));
     if (a.resolved_by) handled.push(h('span', {'data-testid': 'alert-resolved'}, `resolved by ${a.resolved_by} at ${fmtTime(a.resolved_at)}`));
     if (a.note) handled.push(h('q', {'data-testid': 'alert-note-text'}, a.note));
+    if (sent.has(a.id)) handled.push(h('span', {class: 'dispatch', 'data-testid': 'alert-dispatch'}, sent.get(a.id)));
     const actions = [];
     if (ctx.can('handle') && a.status !== 'resolved') {
       actions.push(note);
@@ -114,7 +118,17 @@ export function mount(root, ctx) {
 
   status.addEventListener('change', () => page(true));
   more.addEventListener('click', () => page(false));
-  const offs = [ctx.events.on('anomaly', (a) => upsert(a, true)), ctx.events.on('resync', () => page(true))];
+  // dispatched notes on the alert's row what became of "Send a drone" or auto_dispatch.
+  const dispatched = (d) => {
+    sent.set(d.anomaly, d.patrol ? `${d.drone} sent to look by ${d.by} (patrol ${d.patrol})` : `no drone sent by ${d.by}: ${d.error}`);
+    const a = records.get(d.anomaly);
+    if (!a || !rows.has(a.id)) return;
+    const li = row(a);
+    rows.get(a.id).replaceWith(li);
+    rows.set(a.id, li);
+  };
+  const offs = [ctx.events.on('anomaly', (a) => upsert(a, true)), ctx.events.on('resync', () => page(true)),
+    ctx.events.on('dispatch', dispatched)];
   page(true);
   return () => offs.forEach((off) => off());
 }
