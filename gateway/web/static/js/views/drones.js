@@ -19,7 +19,13 @@ export function mount(root, ctx) {
     h('div', {class: 'toolbar'}, h('h2', {}, 'Drones')), empty, grid));
   const cards = new Map(); // drone id → card
 
-  const load = async () => {
+  // load (re)builds every card; one at a time, or cards would be doubled.
+  let loading = null;
+  const load = () => {
+    loading ||= build().finally(() => { loading = null; });
+    return loading;
+  };
+  const build = async () => {
     try {
       const r = await get('/api/drones');
       clear(grid);
