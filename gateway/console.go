@@ -122,6 +122,7 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, reg pr
 	s.alerts.SubscribeWall(a.PublishWall)
 	s.alerts.Subscribe(s.drones.OnAnomaly) // camera locations and auto_dispatch
 	s.drones.Subscribe(a.PublishDrone)
+	wallFollowsPatrols(s.drones, s.alerts, dir, log)
 	dir.Subscribe(func(ev directory.Event) {
 		switch {
 		case ev.Camera != nil && !ev.Removed:

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/configs/airspace"
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/alerts"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/store"
@@ -44,4 +49,42 @@ func siteCameras(fleet *directory.Directory, site string) []string {
 		}
 		q.Cursor = next
 	}
+}
+
+// wallFollowsPatrols puts a drone's feed on the wall while it flies a
+// patrol: when the patrol starts, if the directory knows a camera of the
+// drone's id (its video, ingested by its edge), and off again when the
+// patrol ends — unless someone else put it there meanwhile.
+func wallFollowsPatrols(drones *patrol.Service, wall *alerts.Alerts, fleet *directory.Directory, log zerolog.Logger) (cancel func()) {
+	return drones.Subscribe(func(ev patrol.Event) {
+		p := ev.Progress
+		if ev.Kind != patrol.EventPatrol || p == nil {
+			return
+		}
+		if _, _, ok := fleet.Lookup(p.Drone); !ok {
+			return // no video
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		by := "patrol " + p.ID
+		switch {
+		case p.State == bus.PatrolStarted:
+			if _, err := wall.AddToWall(ctx, p.Drone, ev.Site, by); err != nil {
+				log.Warn().Err(err).Str("drone", p.Drone).Msg("drone feed not put on the wall")
+			}
+		case bus.PatrolEnded(p.State):
+			entries, err := wall.Wall(ctx)
+			if err != nil {
+				log.Warn().Err(err).Str("drone", p.Drone).Msg("drone feed not taken off the wall")
+				return
+			}
+			for _, e := range entries {
+				if e.Camera == p.Drone && e.Reason == "added by "+by {
+					if err := wall.Dismiss(ctx, p.Drone, by); err != nil && !errors.Is(err, store.ErrNotFound) {
+						log.Warn().Err(err).Str("drone", p.Drone).Msg("drone feed not taken off the wall")
+					}
+				}
+			}
+		}
+	})
 }

@@ -221,3 +221,42 @@ func TestConsoleSendADrone(t *testing.T) {
 		t.Fatal("no patrol_abort within 15s")
 	}
 }
+
+// Real: the gateway's run (directory, alerts' wall, patrol, API).
+// SIMULATED: the edge (peers.DroneEdge flying the patrol in steps of
+// 100 ms, and the retained status of the drone's video as its camera). The
+// drone's feed is on the wall while its patrol flies, and off when it ends.
+func TestPatrolPutsTheDroneFeedOnTheWall(t *testing.T) {
+	httpURL, mqttURL, _ := startDrones(t, 100*time.Millisecond)
+	c := peers.MQTTClient(t, mqttURL, "edge-hill-cams")
+	st, _ := json.Marshal(bus.CameraStatus{Site: "hillside", Camera: "drone-hillside", Edge: "edge-hill", State: bus.Online, Time: bus.Now()})
+	if tok := c.Publish(bus.CameraStatusTopic("hillside", "drone-hillside"), 1, true, st); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	cmd := login(t, httpURL, "hill-cmd")
+	ev := events(t, httpURL, cmd)
+	await(t, ev, "hello", `"name":"hill-cmd"`)
+	for deadline := time.Now().Add(10 * time.Second); call(t, "GET", httpURL+"/api/cameras/drone-hillside", cmd, nil, nil) != 200; {
+		if time.Now().After(deadline) {
+			t.Fatal("the drone's camera is not in the directory after 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var out struct{ Patrol string }
+	if st := call(t, "POST", httpURL+"/api/drones/drone-hillside/patrols", login(t, httpURL, "hill-pilot"), map[string]string{"route": "north-slope"}, &out); st != 202 {
+		t.Fatalf("launch: %d", st)
+	}
+	await(t, ev, "wall", `"reason":"added by patrol `+out.Patrol+`"`)
+	await(t, ev, "patrol", `"state":"completed"`)
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case e := <-ev:
+			if strings.HasPrefix(e, "wall ") && !strings.Contains(e, "drone-hillside") {
+				return
+			}
+		case <-timeout:
+			t.Fatal("the drone's feed still on the wall 15s after its patrol ended")
+		}
+	}
+}
