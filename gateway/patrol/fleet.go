@@ -71,13 +71,14 @@ func (s *Service) telemetry(id string, payload []byte) error {
 }
 
 // noteHome takes the drone's position as its home when it is first seen
-// disarmed after flying (or ever): where it stands is where it takes off.
+// disarmed with a GPS fix after flying (or ever): where it stands is where
+// it takes off. A position without a fix may be anywhere.
 func (d *drone) noteHome() {
 	if d.tel.Armed {
 		d.grounded = false
 		return
 	}
-	if p := d.tel.Position; p != nil && (!d.grounded || d.home == nil) {
+	if p := d.tel.Position; p != nil && d.tel.GPSFix && (!d.grounded || d.home == nil) {
 		d.home = &bus.Geo{Lat: p.Lat, Lon: p.Lon, Alt: p.AltMSL}
 		d.grounded = true
 	}

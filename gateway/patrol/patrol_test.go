@@ -280,3 +280,38 @@ func TestEdgeOfflineGroundsItsDrones(t *testing.T) {
 		t.Fatalf("launch once back: %v", err)
 	}
 }
+
+// Home is the first position seen disarmed with a GPS fix after a flight:
+// not a position without a fix, not where it flies.
+func TestHome(t *testing.T) {
+	r := newRig(t, nil)
+	tel := idle("hill-1", "hillside")
+	tel.GPSFix, tel.Position = false, &bus.DronePos{Lat: 0, Lon: 0}
+	r.put(tel)
+	if v, _ := r.svc.Drone("hill-1"); v.Home != nil {
+		t.Fatalf("home without a fix: %+v", v.Home)
+	}
+	at := func(lat, lon float64, armed bool) {
+		tel := idle("hill-1", "hillside")
+		tel.Position, tel.Armed = &bus.DronePos{Lat: lat, Lon: lon, AltMSL: 80}, armed
+		if armed {
+			tel.State = bus.DroneFlying
+		}
+		r.put(tel)
+	}
+	for _, step := range []struct {
+		lat, lon float64
+		armed    bool
+		home     float64 // the home's latitude after it
+	}{
+		{22.301, 114.171, false, 22.301}, // first seen disarmed: home
+		{22.302, 114.171, false, 22.301}, // moved a little on the ground: still the first
+		{22.305, 114.175, true, 22.301},  // flying
+		{22.303, 114.173, false, 22.303}, // landed elsewhere: the new home
+	} {
+		at(step.lat, step.lon, step.armed)
+		if v, _ := r.svc.Drone("hill-1"); v.Home == nil || v.Home.Lat != step.home {
+			t.Fatalf("after %+v: home %+v", step, v.Home)
+		}
+	}
+}
