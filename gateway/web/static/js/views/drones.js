@@ -74,7 +74,7 @@ function card(d, ctx) {
   const canFly = ctx.can('fly');
   const routes = h('select', {'data-testid': 'drone-route', 'aria-label': 'Route'},
     (d.routes || []).map((r) => h('option', {value: r}, r)));
-  const check = button('Check', {'data-testid': 'drone-check'});
+  const check = button('Check', {'data-testid': 'drone-check', disabled: !(d.routes || []).length});
   const launch = button('Launch', {class: 'primary', 'data-testid': 'drone-launch', disabled: true});
   const abort = button('Abort', {class: 'danger', 'data-testid': 'drone-abort', hidden: true});
   let cur = d;
