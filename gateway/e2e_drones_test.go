@@ -53,6 +53,7 @@ func startDrones(t *testing.T, step time.Duration) (httpURL, mqttURL string, edg
 // sees the progress in order and the drone move, and aborts mid-route.
 func TestConsoleDronesLaunchAndAbort(t *testing.T) {
 	httpURL, _, edge := startDrones(t, 300*time.Millisecond)
+	awaitDrone(t, httpURL, login(t, httpURL, "hill-pilot"), "drone-hillside")
 	ctx := peers.Chromium(t)
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -129,18 +130,7 @@ func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 	httpURL, mqttURL, edge := startDrones(t, 0)
 	ev := events(t, httpURL, login(t, httpURL, "hill-cmd"))
 	await(t, ev, "hello", `"name":"hill-cmd"`)
-	pilot, deadline := login(t, httpURL, "hill-pilot"), time.Now().Add(10*time.Second)
-	for {
-		var list struct{ Items []struct{ ID string } }
-		call(t, "GET", httpURL+"/api/drones", pilot, nil, &list)
-		if len(list.Items) == 1 && list.Items[0].ID == "drone-hillside" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("drone-hillside not listed within 10s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	awaitDrone(t, httpURL, login(t, httpURL, "hill-pilot"), "drone-hillside")
 	c := peers.MQTTClient(t, mqttURL, "edge-cams")
 	a := bus.Anomaly{ID: "fire-1", Seq: 1, Site: "hillside", Camera: "hillside-fire", Edge: "edge-cams", Kind: bus.KindFire,
 		State: bus.StateStart, Severity: "critical", Score: 0.9, FrameTime: bus.Now(), PublishedAt: bus.Now(),
@@ -173,6 +163,7 @@ func TestConsoleSendADrone(t *testing.T) {
 	edge.Telemetry(bus.DroneTelemetry{Drone: "drone-riverside", Site: "riverside", State: bus.DroneIdle, Link: bus.LinkUp,
 		Mode: "LOITER", Battery: bus.DroneBattery{Percent: 95, Voltage: 16.5}, GPSFix: true,
 		Position: &bus.DronePos{Lat: 22.5410, Lon: 114.0505, AltMSL: 4}})
+	awaitDrone(t, httpURL, login(t, httpURL, "river-cmd"), "drone-riverside")
 	c := peers.MQTTClient(t, mqttURL, "edge-cams")
 	a := bus.Anomaly{ID: "smoke-1", Seq: 1, Site: "riverside", Camera: "riverside-walk", Edge: "edge-cams", Kind: bus.KindSmoke,
 		State: bus.StateStart, Severity: "high", Score: 0.8, FrameTime: bus.Now(), PublishedAt: bus.Now(),
@@ -243,20 +234,41 @@ func TestPatrolPutsTheDroneFeedOnTheWall(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	var out struct{ Patrol string }
-	if st := call(t, "POST", httpURL+"/api/drones/drone-hillside/patrols", login(t, httpURL, "hill-pilot"), map[string]string{"route": "north-slope"}, &out); st != 202 {
+	pilot := login(t, httpURL, "hill-pilot")
+	awaitDrone(t, httpURL, pilot, "drone-hillside")
+	if st := call(t, "POST", httpURL+"/api/drones/drone-hillside/patrols", pilot, map[string]string{"route": "north-slope"}, &out); st != 202 {
 		t.Fatalf("launch: %d", st)
 	}
 	await(t, ev, "wall", `"reason":"added by patrol `+out.Patrol+`"`)
-	await(t, ev, "patrol", `"state":"completed"`)
+	// The patrol's end and the wall without the drone, in either order:
+	// they reach the stream through listeners of their own.
+	completed, cleared := false, false
 	timeout := time.After(15 * time.Second)
-	for {
+	for !completed || !cleared {
 		select {
 		case e := <-ev:
-			if strings.HasPrefix(e, "wall ") && !strings.Contains(e, "drone-hillside") {
+			completed = completed || strings.HasPrefix(e, "patrol ") && strings.Contains(e, `"state":"completed"`)
+			cleared = cleared || strings.HasPrefix(e, "wall ") && !strings.Contains(e, "drone-hillside")
+		case <-timeout:
+			t.Fatalf("15s after the launch: patrol completed %v, the feed off the wall %v", completed, cleared)
+		}
+	}
+}
+
+// awaitDrone waits until the API lists drone for token's user.
+func awaitDrone(t *testing.T, httpURL, token, drone string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var list struct{ Items []struct{ ID string } }
+		call(t, "GET", httpURL+"/api/drones", token, nil, &list)
+		for _, d := range list.Items {
+			if d.ID == drone {
 				return
 			}
-		case <-timeout:
-			t.Fatal("the drone's feed still on the wall 15s after its patrol ended")
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not listed within 10s", drone)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

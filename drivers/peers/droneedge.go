@@ -125,8 +125,12 @@ func (e *DroneEdge) onCommand(_ paho.Client, m paho.Message) {
 			delete(e.abort, c.Drone)
 		}
 	}
+	e.wg.Add(1) // under the lock: close waits for it before the client disconnects
 	e.mu.Unlock()
-	go e.publish(bus.ReplyTopic(e.Edge), 1, false, r) // not from the callback: paho would wait on itself
+	go func() { // not from the callback: paho would wait on itself
+		defer e.wg.Done()
+		e.publish(bus.ReplyTopic(e.Edge), 1, false, r)
+	}()
 	if stop != nil {
 		go func() {
 			defer e.wg.Done()

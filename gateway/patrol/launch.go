@@ -31,6 +31,9 @@ const CheckAirspace = "airspace"
 // CheckEdge fails where the edge refused the command.
 const CheckEdge = "edge"
 
+// CheckRoute fails where no verification route could be drawn for a drone.
+const CheckRoute = "route"
+
 // Check is one pre-flight check's result, as the console lists it.
 type Check struct {
 	Name   string `json:"name"`
@@ -152,22 +155,25 @@ func (s *Service) routeLocked(droneID, route string) (*drone, *airspace.Site, ai
 // checksLocked is the permission check (perm at the drone's site; system
 // skips the role) and the airspace's checks of r for d.
 func (s *Service) checksLocked(p access.Principal, perm access.Permission, id string, d *drone, site *airspace.Site, r airspace.Route) []Check {
-	siteID := d.tel.Site
-	allowed := Check{Name: CheckPermission, OK: true}
-	switch {
-	case perm != system && !p.Can(perm):
-		allowed = Check{Name: CheckPermission, Reason: fmt.Sprintf("role %s may not %s drones", p.Role, perm)}
-	case perm != system && !p.Covers(siteID):
-		allowed = Check{Name: CheckPermission, Reason: fmt.Sprintf("%s may not fly at site %s", p.Name, siteID)}
-	}
-	checks := []Check{allowed}
+	checks := []Check{permission(p, perm, d.tel.Site)}
 	if site == nil {
-		return append(checks, Check{Name: CheckAirspace, Reason: "no airspace configured for site " + siteID})
+		return append(checks, Check{Name: CheckAirspace, Reason: "no airspace configured for site " + d.tel.Site})
 	}
 	for _, c := range airspace.Preflight(site, r, s.droneLocked(id, d)) {
 		checks = append(checks, Check{Name: c.Name, OK: c.OK, Reason: c.Reason})
 	}
 	return checks
+}
+
+// permission checks that p holds perm at site (system: nobody's request, no role to check).
+func permission(p access.Principal, perm access.Permission, site string) Check {
+	switch {
+	case perm != system && !p.Can(perm):
+		return Check{Name: CheckPermission, Reason: fmt.Sprintf("role %s may not %s drones", p.Role, perm)}
+	case perm != system && !p.Covers(site):
+		return Check{Name: CheckPermission, Reason: fmt.Sprintf("%s may not fly at site %s", p.Name, site)}
+	}
+	return Check{Name: CheckPermission, OK: true}
 }
 
 // droneLocked is what the airspace's checks know of d.

@@ -1,6 +1,7 @@
 package patrol
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,8 @@ func verifiable(a store.Anomaly) error {
 	return nil
 }
 
+// verify is Verify for p holding perm (system: auto_dispatch), without the
+// announcement.
 func (s *Service) verify(ctx context.Context, p access.Principal, perm access.Permission, a store.Anomaly) (Launched, error) {
 	if err := verifiable(a); err != nil {
 		return Launched{}, err
@@ -65,9 +68,8 @@ func (s *Service) verify(ctx context.Context, p access.Principal, perm access.Pe
 		d := s.drones[id]
 		r, err := verifyRoute(site, d, target)
 		var checks []Check
-		if err != nil {
-			checks = append(s.checksLocked(p, perm, id, d, site, airspace.Route{Name: name}),
-				Check{Name: "route", Reason: err.Error()})
+		if err != nil { // no route to check: the permission and why
+			checks = []Check{permission(p, perm, d.tel.Site), {Name: CheckRoute, Reason: err.Error()}}
 		} else {
 			r.Name = name
 			checks = s.checksLocked(p, perm, id, d, site, r)
@@ -115,19 +117,12 @@ func (s *Service) nearestLocked(site string, target airspace.Point) []string {
 		}
 	}
 	slices.SortFunc(ids, func(a, b string) int {
-		if dist[a] != dist[b] {
-			return cmpFloat(dist[a], dist[b])
+		if c := cmp.Compare(dist[a], dist[b]); c != 0 {
+			return c
 		}
 		return strings.Compare(a, b)
 	})
 	return ids
-}
-
-func cmpFloat(a, b float64) int {
-	if a < b {
-		return -1
-	}
-	return 1
 }
 
 // metres is the equirectangular distance between two points: site scale.
