@@ -389,3 +389,45 @@ func TestDroneEvents(t *testing.T) {
 		t.Fatalf("progress %v", states)
 	}
 }
+
+// The drones' permission matrix: each role × get, pre-flight, launch and
+// abort × its own site's drone (river-1) and another's (hill-1). Another
+// site's drone is 404 like an unknown one; launching needs fly (pilots and
+// admins), aborting fly or verify; each answer is audited with its reason.
+func TestDronePermissionMatrix(t *testing.T) {
+	calls := []struct{ name, method, path string }{
+		{"get", "GET", "/api/drones/%s"},
+		{"preflight", "POST", "/api/drones/%s/preflight"},
+		{"launch", "POST", "/api/drones/%s/patrols"},
+		{"abort", "DELETE", "/api/drones/%s/patrols/current"},
+	}
+	want := map[string][][2]int{ // per call: own, other
+		"river-cmd":   {{200, 404}, {200, 404}, {403, 403}, {202, 404}},
+		"river-pilot": {{200, 404}, {200, 404}, {202, 404}, {202, 404}},
+		"river-op":    {{200, 404}, {200, 404}, {403, 403}, {403, 403}},
+		"river-admin": {{200, 404}, {200, 404}, {202, 404}, {202, 404}},
+		"chief":       {{200, 200}, {200, 200}, {403, 403}, {202, 202}},
+	}
+	for user, statuses := range want {
+		t.Run(user, func(t *testing.T) {
+			d := newDroneEnv(t)
+			token := d.login(user)
+			for i, c := range calls {
+				for j, drone := range []string{"river-1", "hill-1"} {
+					var body any
+					if c.method == "POST" {
+						body = map[string]string{"route": "ridge"}
+					}
+					resp, b := d.do(c.method, fmt.Sprintf(c.path, drone), token, body)
+					if resp.StatusCode != statuses[i][j] {
+						t.Fatalf("%s %s: %d %s, want %d", c.name, drone, resp.StatusCode, b, statuses[i][j])
+					}
+					a := d.lastAudit()
+					if a.Who != user || a.Object != drone || a.Status != resp.StatusCode || resp.StatusCode >= 400 && a.Detail == "" {
+						t.Fatalf("%s %s: audit %+v", c.name, drone, a)
+					}
+				}
+			}
+		})
+	}
+}
