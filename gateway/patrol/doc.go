@@ -8,7 +8,7 @@
 // caller's permission. It sends the nearest able drone to look at a
 // camera's fire or smoke, by request or by itself where the site's
 // airspace turns auto_dispatch on, and tells listeners (the console's
-// event stream) of telemetry, at most twice a second per drone, of
+// event stream) of telemetry, twice a second per drone on average, of
 // patrol progress and of dispatches.
 //
 // It speaks only the drivers/bus contract and never imports edge/, nor the

@@ -49,8 +49,9 @@ type Options struct {
 	// whose own figures only its edge's config holds (default 10 m/s, 20 min).
 	MaxSpeed  float64
 	Endurance time.Duration
-	// TelemetryEvery is the least time between two telemetry events of one
-	// drone to listeners (default 500 ms: 2 Hz).
+	// TelemetryEvery is the time between two telemetry events of one drone
+	// to listeners, on average (default 500 ms: 2 Hz); changes of state,
+	// link, arming or mode pass at once.
 	TelemetryEvery time.Duration
 	// CommandTimeout bounds one command's round trip to an edge (default 10 s).
 	CommandTimeout time.Duration

@@ -206,21 +206,42 @@ func TestTelemetryThrottled(t *testing.T) {
 	if e := r.event(EventDrone); e.Drone.ID != "hill-1" || e.Site != "hillside" {
 		t.Fatalf("event %+v", e)
 	}
-	for i := range 5 { // 5 samples within 500 ms: no event
-		clk.add(90 * time.Millisecond)
+	for i := range 5 { // 5 samples within 350 ms: no event
+		clk.add(70 * time.Millisecond)
 		tel.Battery.Percent = 99 - i
 		r.put(tel)
 	}
-	clk.add(60 * time.Millisecond) // 510 ms after the first: an event
+	clk.add(160 * time.Millisecond) // 510 ms after the first: an event
 	tel.Battery.Percent = 90
 	r.put(tel)
 	if e := r.event(EventDrone); e.Drone.Battery != 90 {
 		t.Fatalf("the event after 500 ms has battery %d, want 90 (the samples between were not sent)", e.Drone.Battery)
 	}
-	tel.State, tel.Armed = bus.DroneFlying, true // a change, 0 ms later: an event
+	// An edge at 2 Hz with jitter (samples 480 to 520 ms apart) loses none.
+	for i, gap := range []int{480, 520, 490, 510, 485} {
+		clk.add(time.Duration(gap) * time.Millisecond)
+		tel.Battery.Percent = 80 - i
+		r.put(tel)
+		if e := r.event(EventDrone); e.Drone.Battery != 80-i {
+			t.Fatalf("jittered sample %d: the event has battery %d", i, e.Drone.Battery)
+		}
+	}
+	// An edge at 10 Hz for 2 s: 4 events, 2 Hz. Then a change, 0 ms
+	// later, passes at once; listeners hear in order, so the events before
+	// it are the throttled ones.
+	for i := range 20 {
+		clk.add(100 * time.Millisecond)
+		tel.Battery.Percent = 70 - i
+		r.put(tel)
+	}
+	tel.State, tel.Armed = bus.DroneFlying, true
 	r.put(tel)
-	if e := r.event(EventDrone); e.Drone.State != bus.DroneFlying {
-		t.Fatalf("the change's event %+v", e.Drone)
+	throttled := 0
+	for e := r.event(EventDrone); e.Drone.State != bus.DroneFlying; e = r.event(EventDrone) {
+		throttled++
+	}
+	if throttled != 4 {
+		t.Fatalf("%d events from 2 s at 10 Hz, want 4", throttled)
 	}
 	select {
 	case e := <-r.events:
