@@ -1,0 +1,2 @@
+// Package kubernetes validates the Kustomize manifests beside it.
+package kubernetes
