@@ -64,10 +64,12 @@ build:
 run: deps build
 	ARGUS_DEMO_CAM_PASSWORD=$${ARGUS_DEMO_CAM_PASSWORD:-demo-only-secret} BIN=$(BIN) ./deploy/demo.sh
 
-# The whole suite, then the race detector over the concurrent core (hub,
+# The whole suite (the Kubernetes manifests' checks are a module of their
+# own, deploy/kubernetes), then the race detector over the concurrent core (hub,
 # ingest, the RTSP driver) in -short mode (20 flaps instead of 200).
 test: deps
 	$(GO) vet ./...
+	cd deploy/kubernetes && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -race -short -count=1 -timeout 20m ./edge/... ./drivers/rtsp/... ./drivers/bus/...
 
