@@ -43,6 +43,7 @@ deps-apt: deps-go-version
 
 deps-go: deps-go-version
 	$(GO) mod download
+	cd deploy/kubernetes && $(GO) mod download
 
 # OpenCV's vtest.avi (768x576 pedestrians, real footage) from Debian's
 # opencv-doc, extracted alone: the package is 95 MB and pulls in MathJax.
