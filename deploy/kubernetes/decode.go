@@ -133,7 +133,10 @@ func DecodeStream(stream []byte, file string) ([]Object, []error) {
 	var objs []Object
 	var errs []error
 	for _, d := range SplitDocuments(stream) {
-		o, err := Decode(d.Data, fmt.Sprintf("%s:%d", file, d.Line))
+		// Blank lines in front keep the YAML parser's line numbers those
+		// of the file.
+		data := append(bytes.Repeat([]byte("\n"), d.Line-1), d.Data...)
+		o, err := Decode(data, fmt.Sprintf("%s:%d", file, d.Line))
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 )
 
@@ -59,6 +60,7 @@ func TestRenderedManifestsPassEveryCheck(t *testing.T) {
 			objs := render(t, dir)
 			errs := append(Check(objs, ext), UnusedExternal(objs, ext)...)
 			errs = append(errs, CheckFleet(objs)...)
+			errs = append(errs, CheckScrapeConfig(objs)...)
 			if len(errs) > 0 {
 				t.Fatal(errors.Join(errs...))
 			}
@@ -247,5 +249,31 @@ func TestFleetAddressesFollowTheNATSReplicas(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("5 NATS pods with 3 addresses: want an error with %q, got %v", want, err)
 		}
+	}
+}
+
+func TestScrapeJobsThatKeepNothingAreRefused(t *testing.T) {
+	cases := []struct{ from, to, want string }{
+		{"regex: argus-edge\n", "regex: argus-edges\n", "job argus-edge: keeps no workload's pods"},
+		{"regex: metrics\n", "regex: metric\n", `job argus-nats: keeps ports named "^(?:metric)$", which StatefulSet argus-nats has not`},
+		{"names: [argus]", "names: [argus-system]", `job argus-edge: looks in namespaces [argus-system], not "argus"`},
+		{"scrape_configs:", "scrape_config:", `unknown field "scrape_config"`},
+	}
+	for _, c := range cases {
+		t.Run(c.want, func(t *testing.T) {
+			objs := render(t, "overlays/district")
+			for _, o := range objs {
+				if cm, ok := o.Value.(*corev1.ConfigMap); ok && cm.Data["prometheus.yml"] != "" {
+					if !strings.Contains(cm.Data["prometheus.yml"], c.from) {
+						t.Fatalf("prometheus.yml has no %q to break", c.from)
+					}
+					cm.Data["prometheus.yml"] = strings.Replace(cm.Data["prometheus.yml"], c.from, c.to, 1)
+				}
+			}
+			err := errors.Join(CheckScrapeConfig(objs)...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("want an error with %q, got %v", c.want, err)
+			}
+		})
 	}
 }
