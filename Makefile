@@ -14,11 +14,12 @@ export ARGUS_VTEST ?= $(CACHE)/vtest.avi
 # a third-party RTSP peer; libav*: decoding (cgo); OpenCV 4.6 (gocv) and
 # its Haar cascades: the detectors; chromium: the real browser of the
 # WebRTC tests; postgresql: the gateway store's second backend, a
-# throwaway cluster per test (peers.Postgres).
+# throwaway cluster per test (peers.Postgres); systemd: systemd-analyze
+# verifies the bare-metal units (deploy/systemd).
 APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	libavcodec-dev libavutil-dev libswscale-dev libopencv-dev opencv-data \
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
-	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql systemd
 
 .PHONY: deps deps-go-version deps-apt deps-go vtest build run test bench fuzz clean
 
