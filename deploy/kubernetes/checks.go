@@ -19,6 +19,7 @@ func Check(objs []Object, ext External) []error {
 	var errs []error
 	errs = append(errs, checkWorkloads(objs, ws)...)
 	errs = append(errs, checkImages(ws)...)
+	errs = append(errs, checkExpansions(ws)...)
 	errs = append(errs, checkResources(ws)...)
 	errs = append(errs, checkProbes(ws)...)
 	errs = append(errs, checkServices(objs, ws)...)
