@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -40,7 +41,9 @@ var kinds = map[string]func() any{
 
 // Document is one YAML document of a stream and the line it starts at.
 type Document struct {
+	// Line is the file's line the document starts at, from 1.
 	Line int
+	// Data is the document's text, without its "---" line.
 	Data []byte
 }
 
@@ -123,7 +126,7 @@ func knownKinds() string {
 	for k := range kinds {
 		names = append(names, k)
 	}
-	sortStrings(names)
+	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
 

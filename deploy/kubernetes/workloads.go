@@ -2,7 +2,6 @@ package kubernetes
 
 import (
 	"fmt"
-	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -91,6 +90,3 @@ func podPorts(p corev1.PodSpec) []corev1.ContainerPort {
 	}
 	return out
 }
-
-// sortStrings sorts in place (a name for the call sites' readability).
-func sortStrings(s []string) { sort.Strings(s) }
