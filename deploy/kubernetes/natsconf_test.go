@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -94,21 +95,33 @@ var podPaths = strings.NewReplacer("/etc/nats/tls/", "@DIR@/tls/", "/data/", "@D
 var hostPaths = strings.NewReplacer("/etc/nats/tls/", "@DIR@/tls/", "/var/lib/argus-nats/", "@DIR@/data/")
 
 func TestNATSServerAcceptsTheDistrictConfig(t *testing.T) {
-	var conf string
-	for _, o := range render(t, "overlays/district") {
-		if cm, ok := o.Value.(*corev1.ConfigMap); ok && cm.Data["nats.conf"] != "" {
-			conf = cm.Data["nats.conf"]
-		}
+	for _, dir := range overlays {
+		t.Run(dir, func(t *testing.T) {
+			objs := render(t, dir)
+			var conf string
+			for _, o := range objs {
+				if cm, ok := o.Value.(*corev1.ConfigMap); ok && cm.Data["nats.conf"] != "" {
+					conf = cm.Data["nats.conf"]
+				}
+			}
+			if conf == "" {
+				t.Fatal("no ConfigMap holds nats.conf")
+			}
+			t.Setenv("POD_NAME", "argus-nats-1")
+			opts, err := processNATSConfig(t, conf, podPaths)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNATSOptions(t, opts, "argus-nats-1")
+			// JetStream must not promise more disk than the claim holds: it
+			// would fail writes, not the scheduler, when the volume fills.
+			nats := find[*appsv1.StatefulSet](t, objs, "StatefulSet", "argus-nats")
+			claim := nats.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests.Storage()
+			if opts.JetStreamMaxStore <= 0 || opts.JetStreamMaxStore > claim.Value()*9/10 {
+				t.Errorf("jetstream max_file_store %d bytes: want set and at most 90%% of the claim (%s)", opts.JetStreamMaxStore, claim)
+			}
+		})
 	}
-	if conf == "" {
-		t.Fatal("no ConfigMap holds nats.conf")
-	}
-	t.Setenv("POD_NAME", "argus-nats-1")
-	opts, err := processNATSConfig(t, conf, podPaths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkNATSOptions(t, opts, "argus-nats-1")
 }
 
 func TestNATSServerAcceptsTheHostConfig(t *testing.T) {
