@@ -61,6 +61,7 @@ func TestRenderedManifestsPassEveryCheck(t *testing.T) {
 			errs := append(Check(objs, ext), UnusedExternal(objs, ext)...)
 			errs = append(errs, CheckFleet(objs)...)
 			errs = append(errs, CheckScrapeConfig(objs)...)
+			errs = append(errs, CheckEdgeSizing(objs)...)
 			if len(errs) > 0 {
 				t.Fatal(errors.Join(errs...))
 			}
@@ -275,5 +276,31 @@ func TestScrapeJobsThatKeepNothingAreRefused(t *testing.T) {
 				t.Fatalf("want an error with %q, got %v", c.want, err)
 			}
 		})
+	}
+}
+
+func TestEdgeResourcesFollowTheCapacity(t *testing.T) {
+	// fleet.capacity doubled without the resources, GOMEMLIMIT above the limit.
+	objs := render(t, "overlays/district")
+	for _, o := range objs {
+		if cm, ok := o.Value.(*corev1.ConfigMap); ok && cm.Data["edge.yaml"] != "" {
+			cm.Data["edge.yaml"] = strings.Replace(cm.Data["edge.yaml"], "capacity: 300", "capacity: 600", 1)
+		}
+	}
+	edges := find[*appsv1.StatefulSet](t, objs, "StatefulSet", "argus-edge")
+	for i, e := range edges.Spec.Template.Spec.Containers[0].Env {
+		if e.Name == "GOMEMLIMIT" {
+			edges.Spec.Template.Spec.Containers[0].Env[i].Value = "4GiB"
+		}
+	}
+	err := errors.Join(CheckEdgeSizing(objs)...)
+	for _, want := range []string{
+		"requests.cpu 2 < 3.18 cores for fleet.capacity 600",
+		"requests.memory 1536Mi < 1752 MiB for fleet.capacity 600",
+		"GOMEMLIMIT 4GiB must be a size below limits.memory 2Gi",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error with %q, got %v", want, err)
+		}
 	}
 }
