@@ -112,7 +112,9 @@ func startTap(t *testing.T, router string) (string, *tap) {
 	return front.LocalAddr().String(), tp
 }
 
-func isClosed(err error) bool { return err != nil && bytes.Contains([]byte(err.Error()), []byte("closed")) }
+func isClosed(err error) bool {
+	return err != nil && bytes.Contains([]byte(err.Error()), []byte("closed"))
+}
 
 func (tp *tap) bytes() []byte {
 	tp.mu.Lock()
@@ -279,4 +281,3 @@ func TestFramesDecodeWithNodeMavlink(t *testing.T) {
 		}
 	}
 }
-
