@@ -108,7 +108,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := configs:FuzzParse configs:FuzzRedact configs/ruleset:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
 	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
 	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter \
-	drivers/mavlink:FuzzParseLink drivers/mavlink:FuzzItems drivers/mavlink:FuzzPatrolItems
+	drivers/mavlink/link:FuzzParse drivers/mavlink:FuzzItems drivers/mavlink:FuzzPatrolItems
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzzing $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \

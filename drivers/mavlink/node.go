@@ -11,11 +11,13 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/minimal"
 	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/mavlink/link"
 )
 
 // Options configure a Node. Zero values take the defaults in brackets.
 type Options struct {
-	// Links are the URLs of the links to the vehicles (see ParseLink).
+	// Links are the URLs of the links to the vehicles (see link.Parse).
 	Links []string
 	// SystemID is this ground station's MAVLink system id [254].
 	SystemID int
@@ -99,7 +101,7 @@ func New(opts Options) (*Node, error) {
 	}
 	var eps []gomavlib.EndpointConf
 	for _, l := range opts.Links {
-		ep, err := ParseLink(l)
+		ep, err := link.Parse(l)
 		if err != nil {
 			return nil, fmt.Errorf("mavlink: %w", err)
 		}

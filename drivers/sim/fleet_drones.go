@@ -3,12 +3,10 @@ package sim
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/argus-edge/argus/drivers/mavlink"
-	"github.com/argus-edge/argus/drivers/sim/drone"
+	"github.com/argus-edge/argus/drivers/mavlink/link"
 )
 
 // FleetDrone is one simulated MAVLink drone of a fleet file, with its
@@ -93,7 +91,7 @@ func (d *FleetDrone) check(file string) error {
 	case d.Speedup < 0 || d.Speedup > 100:
 		return fmt.Errorf("%s: drone %q: speedup %g: want 1..100", d.at(file, "speedup"), d.ID, d.Speedup)
 	}
-	if _, err := mavlink.ParseLink(d.Link); err != nil {
+	if _, err := link.Parse(d.Link); err != nil {
 		return fmt.Errorf("%s: drone %q: %w", d.at(file, "link"), d.ID, err)
 	}
 	probe := Camera{Path: d.path(), Scene: SceneSpec{Kind: d.scene()}}
@@ -133,16 +131,4 @@ func (f *Fleet) DroneCameras() []Camera {
 		cams = append(cams, Camera{Path: d.path(), Scene: SceneSpec{Kind: d.scene()}})
 	}
 	return cams
-}
-
-// DroneOptions returns the options of the fleet's simulated drones.
-func (f *Fleet) DroneOptions() []drone.Options {
-	var out []drone.Options
-	for _, d := range f.Drones {
-		out = append(out, drone.Options{ID: d.ID, SystemID: d.SystemID, Link: d.Link,
-			Home:  mavlink.Point{Lat: d.Home.Lat, Lon: d.Home.Lon, Alt: d.Home.Alt},
-			Speed: d.Speed, Climb: d.Climb, Battery: d.Battery, Speedup: d.Speedup,
-			GCSTimeout: 5 * time.Second})
-	}
-	return out
 }

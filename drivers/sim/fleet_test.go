@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/argus-edge/argus/drivers/sim/drone"
 )
 
 // Simulated: the demo fleet file as shipped. It parses, and without the
@@ -98,11 +96,6 @@ func FuzzParseFleet(f *testing.F) {
 				t.Fatalf("accepted drone camera %+v does not validate: %v", c, err)
 			}
 		}
-		for _, o := range fl.DroneOptions() {
-			if _, err := drone.New(o); err != nil {
-				t.Fatalf("accepted drone %+v is refused: %v", o, err)
-			}
-		}
 	})
 }
 
@@ -113,12 +106,9 @@ func TestDemoFleetDrones(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts, cams := f.DroneOptions(), f.DroneCameras()
-	if len(opts) != 2 || len(cams) != 2 {
-		t.Fatalf("%d drones, %d drone cameras; want 2 and 2", len(opts), len(cams))
-	}
-	if o := opts[0]; o.SystemID != 11 || o.Link != "udps://127.0.0.1:14561" || o.Home.Lat != 22.5476 || o.Speed != 8 {
-		t.Errorf("hillside drone %+v", o)
+	cams := f.DroneCameras()
+	if len(cams) != 2 {
+		t.Fatalf("%d drone cameras; want 2", len(cams))
 	}
 	if cams[0].Path != "drone-hillside" || cams[0].Scene.Kind != Fire || cams[1].Path != "drone-riverside" {
 		t.Errorf("drone cameras %+v", cams)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/argus-edge/argus/drivers/mavlink/link"
 	"sync"
 	"time"
 
@@ -23,7 +24,7 @@ type Options struct {
 	ID string
 	// SystemID is the drone's MAVLink system id (1..250).
 	SystemID int
-	// Link is the URL of its link, as mavlink.ParseLink reads it, e.g.
+	// Link is the URL of its link, as link.Parse reads it, e.g.
 	// udpc://127.0.0.1:14550.
 	Link string
 	// Home is where it stands at start and returns to (Alt above sea level).
@@ -112,7 +113,7 @@ func New(opts Options) (*Drone, error) {
 	if opts.SystemID < 1 || opts.SystemID > 250 {
 		return nil, fmt.Errorf("drone: system id %d: want 1..250", opts.SystemID)
 	}
-	conf, err := mavlink.ParseLink(opts.Link)
+	conf, err := link.Parse(opts.Link)
 	if err != nil {
 		return nil, fmt.Errorf("drone %d: %w", opts.SystemID, err)
 	}

@@ -63,7 +63,7 @@ func run(ctx context.Context, log zerolog.Logger, listen, udp, fleet string, clo
 	defer func() { cancel(); drones.Wait() }()
 	if f != nil {
 		cams = append(cams, f.DroneCameras()...)
-		if err := startDrones(ctx, &drones, log, f.DroneOptions()); err != nil {
+		if err := startDrones(ctx, &drones, log, drone.FromFleet(f)); err != nil {
 			return err
 		}
 	}

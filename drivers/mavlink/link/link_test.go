@@ -1,4 +1,4 @@
-package mavlink
+package link
 
 import (
 	"net/url"
@@ -8,7 +8,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3"
 )
 
-func TestParseLink(t *testing.T) {
+func TestParse(t *testing.T) {
 	for _, c := range []struct {
 		link string
 		want gomavlib.EndpointConf
@@ -34,7 +34,7 @@ func TestParseLink(t *testing.T) {
 		{link: "serial:///dev/ttyUSB0?parity=even", err: `unknown option "parity"`},
 		{link: "%%", err: "invalid URL escape"},
 	} {
-		got, err := ParseLink(c.link)
+		got, err := Parse(c.link)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%s: error %v, want one containing %q", c.link, err, c.err)
@@ -50,15 +50,15 @@ func TestParseLink(t *testing.T) {
 	}
 }
 
-// FuzzParseLink: any string gives an endpoint or an error naming the
+// FuzzParse: any string gives an endpoint or an error naming the
 // link, never a panic, and never an echo of a password.
-func FuzzParseLink(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{"udps://:14550", "udpc://10.0.0.2:14550", "tcpc://h:5760", "serial:///dev/ttyUSB0?baud=57600",
 		"tcpc://u:pw@h:1", "udps://[::]:1", "serial:///?baud=", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, link string) {
-		ep, err := ParseLink(link)
+		ep, err := Parse(link)
 		if (ep == nil) == (err == nil) {
 			t.Fatalf("%q: endpoint %v and error %v", link, ep, err)
 		}

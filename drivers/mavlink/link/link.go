@@ -1,4 +1,8 @@
-package mavlink
+// Package link parses the URL of a MAVLink link (udps://, udpc://, tcps://,
+// tcpc://, serial://) into a gomavlib endpoint. It is apart from
+// drivers/mavlink so that the simulator can check its drones' links without
+// importing the driver (and, through it, drivers/bus).
+package link
 
 import (
 	"errors"
@@ -11,11 +15,11 @@ import (
 	"github.com/bluenviron/gomavlib/v3"
 )
 
-// ParseLink turns a link URL into a gomavlib endpoint. The schemes name
+// Parse turns a link URL into a gomavlib endpoint. The schemes name
 // endpoints as mavp2p does: udps://host:port (UDP server, listens),
 // udpc://host:port (UDP client), tcps://host:port, tcpc://host:port and
 // serial:///dev/ttyUSB0?baud=57600 (baud defaults to 57600).
-func ParseLink(link string) (gomavlib.EndpointConf, error) {
+func Parse(link string) (gomavlib.EndpointConf, error) {
 	u, err := url.Parse(link)
 	if err != nil {
 		// url.Error quotes the whole link, password and all: keep its cause only.
