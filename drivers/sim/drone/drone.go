@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/argus-edge/argus/drivers/mavlink/link"
 	"sync"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/mavlink"
+	"github.com/argus-edge/argus/drivers/mavlink/link"
 )
 
 // Options configure a simulated drone. Zero values take the defaults in
