@@ -16,7 +16,7 @@ func TestFromFleetDemo(t *testing.T) {
 	if len(opts) != 2 {
 		t.Fatalf("%d drones; want 2", len(opts))
 	}
-	if o := opts[0]; o.SystemID != 11 || o.Link != "udps://127.0.0.1:14561" || o.Home.Lat != 22.5476 || o.Speed != 8 {
+	if o := opts[0]; o.SystemID != 1 || o.Link != "udpc://127.0.0.1:14550" || o.Home.Lat != 22.5460 || o.Speed != 8 {
 		t.Errorf("hillside drone %+v", o)
 	}
 	for _, o := range opts {
