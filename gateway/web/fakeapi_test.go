@@ -31,8 +31,8 @@ type fakeAPI struct {
 
 var fakeRoles = map[string][]string{
 	"cmdr":  {"view", "handle", "rules.read"},
-	"op":    {"view", "rules.read", "rules.write"},
-	"root":  {"view", "handle", "rules.read", "rules.write", "admin"},
+	"op":    {"view", "rules.read", "rules.write", "inventory"},
+	"root":  {"view", "handle", "rules.read", "rules.write", "inventory", "admin"},
 	"pilot": {"view"},
 }
 

@@ -93,10 +93,10 @@ func loginShowsAPIError(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 // Each role sees only the views its permissions allow; signing out returns to the login.
 func navFollowsPermissions(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
 	for _, c := range []struct{ user, nav string }{
-		{"pilot", "wall alerts cameras"},
-		{"cmdr", "wall alerts cameras rules"},
-		{"op", "wall alerts cameras rules"},
-		{"root", "wall alerts cameras rules admin"},
+		{"pilot", "wall alerts cameras edges"},
+		{"cmdr", "wall alerts cameras edges rules"},
+		{"op", "wall alerts cameras edges rules"},
+		{"root", "wall alerts cameras edges rules admin"},
 	} {
 		signIn(t, ctx, errs, c.user)
 		nav := eval[string](t, ctx, `[...document.querySelectorAll('#nav a')].map((a) => a.dataset.testid.slice(4)).join(' ')`)
