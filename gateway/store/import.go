@@ -131,7 +131,10 @@ func (s *sqlStore) storedCameras(ctx context.Context, tx *sql.Tx, cams []Camera)
 		for i, c := range part {
 			args[i] = c.ID
 		}
-		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT `+cameraCols+` FROM cameras WHERE NOT deleted AND id IN (`+marks(len(part))+`)`), args...)
+		// By id alone, tombstones skipped below: with "NOT deleted" in the
+		// query PostgreSQL may pick the partial site index and scan the
+		// whole inventory for every batch (measured: minutes at 41,000).
+		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT `+cameraCols+` FROM cameras WHERE id IN (`+marks(len(part))+`)`), args...)
 		if err != nil {
 			return nil, fmt.Errorf("reading stored cameras: %w", err)
 		}
@@ -140,7 +143,9 @@ func (s *sqlStore) storedCameras(ctx context.Context, tx *sql.Tx, cams []Camera)
 			return nil, fmt.Errorf("reading stored cameras: %w", err)
 		}
 		for _, c := range list {
-			out[c.ID] = c
+			if !c.Deleted {
+				out[c.ID] = c
+			}
 		}
 	}
 	return out, nil
