@@ -203,4 +203,3 @@ func BenchmarkImport41k(b *testing.B) {
 	}
 	b.ReportMetric(float64(41000*b.N)/b.Elapsed().Seconds(), "cameras/s")
 }
-

@@ -238,6 +238,8 @@ func (s *Server) cameraImport(c *call) {
 		return
 	}
 	c.detail = importDetail(res, dry)
+	s.log.Info().Str("who", who(c.p)).Bool("dry_run", dry).Int("created", res.Created).Int("updated", res.Updated).
+		Int("unchanged", res.Unchanged).Msg("camera import")
 	c.ok(map[string]any{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged, "dry_run": dry})
 }
 
