@@ -205,9 +205,9 @@ func TestEdgesLoad(t *testing.T) {
 		t.Fatalf("edges: %s", b)
 	}
 	out.Items = nil
-	_, b = e.do("GET", "/api/edges", e.login("hill-cmd"), nil)
+	_, b = e.do("GET", "/api/edges?brief=1", e.login("hill-cmd"), nil)
 	json.Unmarshal(b, &out)
-	if len(out.Items) != 1 || out.Items[0]["edge"] != "edge-b" || out.Items[0]["cameras_owned"] != 1.0 {
-		t.Fatalf("edges of hillside: %s", b)
+	if len(out.Items) != 1 || out.Items[0]["edge"] != "edge-b" || out.Items[0]["cameras_owned"] != 1.0 || out.Items[0]["cameras"] != nil {
+		t.Fatalf("edges of hillside, brief: %s", b)
 	}
 }

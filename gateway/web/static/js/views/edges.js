@@ -18,7 +18,7 @@ export function mount(root, ctx) {
 
   const load = async () => {
     try {
-      const items = (await get('/api/edges')).items || [];
+      const items = (await get('/api/edges', {brief: 1})).items || [];
       clear(body).append(...items.map(row));
       if (!items.length) body.append(h('tr', {}, h('td', {colspan: 6, class: 'muted'}, 'No edge has reported yet.')));
       const online = items.filter((e) => e.state === 'online').length;
