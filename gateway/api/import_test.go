@@ -138,6 +138,10 @@ func TestImportRefusals(t *testing.T) {
 	if resp, b := e.raw("POST", "/api/cameras/import", op, "text/plain", "id,site,main\n"); resp.StatusCode != 415 {
 		t.Errorf("text/plain: %d %s", resp.StatusCode, b)
 	}
+	huge := "id,site,main\n" + strings.Repeat("x", importMaxBody)
+	if resp, b := e.raw("POST", "/api/cameras/import", op, "text/csv", huge); resp.StatusCode != 413 || !strings.Contains(string(b), "split it") {
+		t.Errorf("over 16 MiB: %d %.200s", resp.StatusCode, b)
+	}
 	if resp, _ := e.raw("POST", "/api/cameras/import", e.login("river-cmd"), "text/csv", importCSV); resp.StatusCode != 403 {
 		t.Errorf("a commander imports: %d", resp.StatusCode)
 	}
