@@ -102,13 +102,17 @@ bench: deps build
 	$(GO) test -run XXX -bench 'Catalog41k' ./gateway/directory/
 	$(GO) test -run XXX -bench 'Anomalies|PutAnomaly' ./gateway/store/
 	$(GO) test -run XXX -bench Ingest ./gateway/alerts/
+	$(GO) test -run XXX -bench Import41k -benchtime 3x ./gateway/api/
+	$(GO) test -run XXX -bench 'ImportCameras41k' -benchtime 3x ./gateway/store/
+	$(GO) test -run XXX -bench Parse41k -benchtime 3x ./gateway/inventory/
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s
 FUZZ_TARGETS := configs:FuzzParse configs:FuzzRedact configs/ruleset:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
 	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
 	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter \
-	drivers/mavlink/link:FuzzParse drivers/mavlink:FuzzItems drivers/mavlink:FuzzPatrolItems
+	drivers/mavlink/link:FuzzParse drivers/mavlink:FuzzItems drivers/mavlink:FuzzPatrolItems \
+	gateway/inventory:FuzzImport configs/airspace:FuzzParse configs/airspace:FuzzGeometry
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzzing $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \
