@@ -32,23 +32,46 @@ func newDrones(dir, brokerURL string, fleet *directory.Directory, st store.Store
 		log.Warn().Msg("no -airspace directory: drones have no routes, every launch is refused")
 	}
 	return patrol.New(patrol.Options{Broker: brokerURL, Sites: sites, Commands: fleet, Audit: st,
-		Cameras: func(site string) []string { return siteCameras(fleet, site) }, Log: log})
+		Cameras: func(site string) []patrol.PlanCamera { return siteCameras(fleet, st, site, log) }, Log: log})
 }
 
-// siteCameras are the ids of a site's cameras in the directory.
-func siteCameras(fleet *directory.Directory, site string) []string {
-	var ids []string
-	q := directory.CameraQuery{Site: site, Limit: directory.MaxLimit}
-	for {
+// planCameras is the most cameras a site's plan draws: a site's, not a district's.
+const planCameras = 2000
+
+// siteCameras are a site's cameras for its plan: those of the inventory,
+// with their locations, and those the directory knows besides.
+func siteCameras(fleet *directory.Directory, st store.Store, site string, log zerolog.Logger) []patrol.PlanCamera {
+	var out []patrol.PlanCamera
+	seen := map[string]bool{}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for q := (store.CameraQuery{Site: site, Limit: 500}); len(out) < planCameras; {
+		page, err := st.Cameras(ctx, q)
+		if err != nil {
+			log.Warn().Err(err).Str("site", site).Msg("plan: the inventory's cameras not read")
+			break
+		}
+		for _, c := range page.Items {
+			out, seen[c.ID] = append(out, patrol.PlanCamera{ID: c.ID, Location: c.Location}), true
+		}
+		if page.Next == "" {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	for q := (directory.CameraQuery{Site: site, Limit: directory.MaxLimit}); len(out) < planCameras; {
 		items, _, next := fleet.Cameras(q)
 		for _, c := range items {
-			ids = append(ids, c.Camera)
+			if !seen[c.Camera] {
+				out = append(out, patrol.PlanCamera{ID: c.Camera})
+			}
 		}
-		if next == "" || len(ids) >= 2000 { // a plan draws a site's cameras, not a district's
-			return ids
+		if next == "" {
+			break
 		}
 		q.Cursor = next
 	}
+	return out
 }
 
 // wallFollowsPatrols puts a drone's feed on the wall while it flies a

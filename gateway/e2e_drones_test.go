@@ -16,12 +16,12 @@ import (
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
-// droneUsers are a hillside pilot and commander and a riverside
-// commander; passwords "<name> password".
+// droneUsers are a hillside pilot and commander, a riverside commander
+// and an admin; passwords "<name> password".
 func droneUsers() string {
 	out := "users:\n"
 	for _, u := range []struct{ name, role, site string }{{"hill-pilot", "pilot", "hillside"}, {"hill-cmd", "commander", "hillside"},
-		{"river-cmd", "commander", "riverside"}} {
+		{"river-cmd", "commander", "riverside"}, {"root", "admin", `"*"`}} {
 		h, _ := bcrypt.GenerateFromPassword([]byte(u.name+" password"), bcrypt.MinCost)
 		out += "  - {name: " + u.name + ", role: " + u.role + ", sites: [" + u.site + "], password_hash: \"" + string(h) + "\"}\n"
 	}
@@ -54,6 +54,11 @@ func startDrones(t *testing.T, step time.Duration) (httpURL, mqttURL string, edg
 func TestConsoleDronesLaunchAndAbort(t *testing.T) {
 	httpURL, _, edge := startDrones(t, 300*time.Millisecond)
 	awaitDrone(t, httpURL, login(t, httpURL, "hill-pilot"), "drone-hillside")
+	cam := map[string]any{"id": "hillside-fire", "site": "hillside", "main": "rtsp://127.0.0.1:8554/hillside-fire",
+		"location": map[string]float64{"lat": 22.5481, "lon": 114.0462, "alt": 48}}
+	if st := call(t, "POST", httpURL+"/api/cameras", login(t, httpURL, "root"), cam, nil); st != 201 {
+		t.Fatalf("registering hillside-fire: %d", st)
+	}
 	ctx := peers.Chromium(t)
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -76,7 +81,8 @@ func TestConsoleDronesLaunchAndAbort(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(card)))
 	wait("the plan", in(`[data-testid="plan-nofly"][data-zone="radio mast"]`)+` && `+in(`[data-testid="plan-route"][data-route="north-slope"]`)+
-		` && `+in(`[data-testid="plan-geofence"]`)+` && `+in(`[data-testid="drone-arrow"]`)+`.dataset.lat === '22.546'`)
+		` && `+in(`[data-testid="plan-geofence"]`)+` && `+in(`[data-testid="drone-arrow"]`)+`.dataset.lat === '22.546'`+
+		` && `+in(`[data-testid="plan-camera"][data-camera="hillside-fire"]`))
 	if st := peers.Eval[string](t, ctx, in(`[data-testid="drone-state"]`)+`.textContent`); st != "idle" {
 		t.Fatalf("state %q", st)
 	}

@@ -74,13 +74,13 @@ func newDroneEnv(t *testing.T) *droneEnv {
 	cat := e.api.opts.Cameras
 	svc, err := patrol.New(patrol.Options{Broker: e.mqtt, Sites: map[string]*airspace.Site{"riverside": airSite("riverside"), "hillside": airSite("hillside")},
 		Commands: dir, Audit: e.st, Log: peers.TestLog(t), CommandTimeout: 5 * time.Second,
-		Cameras: func(site string) []string {
+		Cameras: func(site string) []patrol.PlanCamera {
 			items, _, _ := cat.Cameras(CameraQuery{Site: site})
-			var ids []string
+			var out []patrol.PlanCamera
 			for _, c := range items {
-				ids = append(ids, c.Camera)
+				out = append(out, patrol.PlanCamera{ID: c.Camera})
 			}
-			return ids
+			return out
 		}})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package patrol
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
@@ -37,8 +38,8 @@ type PlanRoute struct {
 	Waypoints []bus.PatrolPoint `json:"waypoints"`
 }
 
-// PlanCamera is a camera of the site; Location is known once one of its
-// anomalies carried it.
+// PlanCamera is a camera of the site; Location is the inventory's, or
+// where its anomalies said it is, or unknown.
 type PlanCamera struct {
 	ID       string   `json:"id"`
 	Location *bus.Geo `json:"location,omitempty"`
@@ -71,11 +72,10 @@ func (s *Service) Plan(site string) Plan {
 		}
 	}
 	cams := slices.Clone(s.opts.Cameras(site))
-	slices.Sort(cams)
+	slices.SortFunc(cams, func(a, b PlanCamera) int { return strings.Compare(a.ID, b.ID) })
 	s.mu.Lock()
-	for _, id := range cams {
-		c := PlanCamera{ID: id}
-		if g, ok := s.cameraGeo[id]; ok {
+	for _, c := range cams {
+		if g, ok := s.cameraGeo[c.ID]; ok && c.Location == nil {
 			c.Location = &g
 		}
 		p.Cameras = append(p.Cameras, c)

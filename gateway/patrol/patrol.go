@@ -41,8 +41,10 @@ type Options struct {
 	Sites map[string]*airspace.Site
 	// Commands sends patrol_launch and patrol_abort to edges.
 	Commands Commander
-	// Cameras lists a site's camera ids (the directory's), for the plan.
-	Cameras func(site string) []string
+	// Cameras lists a site's cameras for the plan, with their locations
+	// where known (the inventory's); a camera without one is drawn where
+	// its anomalies said it is.
+	Cameras func(site string) []PlanCamera
 	// Audit records auto_dispatch launches and refusals; nil logs only.
 	Audit Auditor
 	// MaxSpeed and Endurance are what the pre-flight assumes of a drone,
@@ -107,7 +109,7 @@ func New(opts Options) (*Service, error) {
 		opts.Now = time.Now
 	}
 	if opts.Cameras == nil {
-		opts.Cameras = func(string) []string { return nil }
+		opts.Cameras = func(string) []PlanCamera { return nil }
 	}
 	s := &Service{opts: opts, log: opts.Log.With().Str("component", "patrol").Logger(), ready: make(chan struct{}),
 		events: notify.New[Event](opts.EventBuffer), drones: map[string]*drone{},

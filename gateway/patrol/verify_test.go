@@ -118,3 +118,27 @@ func TestAutoDispatch(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// A site's plan: its airspace for drawing, and its cameras placed by the
+// inventory or, failing that, by their anomalies.
+func TestPlan(t *testing.T) {
+	gate := &bus.Geo{Lat: 22.303, Lon: 114.171, Alt: 85}
+	r := newRig(t, map[string]*airspace.Site{"hillside": testSite("hillside", false)}, func(o *Options) {
+		o.Cameras = func(site string) []PlanCamera {
+			return []PlanCamera{{ID: "hill-gate", Location: gate}, {ID: "hill-cam"}, {ID: "hill-dark"}}
+		}
+	})
+	r.svc.OnAnomaly(fire("a-1")) // hill-cam's location, from its anomaly
+	p := r.svc.Plan("hillside")
+	if !p.Configured || len(p.Geofence) != 4 || len(p.NoFly) != 1 || p.NoFly[0].Name != "chemical-plant" || len(p.NoFly[0].Polygon) != 4 ||
+		len(p.Routes) != 3 || p.Routes[1].Name != "across-plant" || len(p.Routes[1].Waypoints) != 2 || !p.Routes[0].RTL || p.Reserve != 25 {
+		t.Fatalf("plan %+v", p)
+	}
+	if len(p.Cameras) != 3 || p.Cameras[0].ID != "hill-cam" || p.Cameras[0].Location == nil || p.Cameras[0].Location.Lat != 22.307 ||
+		p.Cameras[1].ID != "hill-dark" || p.Cameras[1].Location != nil || p.Cameras[2].Location == nil || *p.Cameras[2].Location != *gate {
+		t.Fatalf("cameras %+v", p.Cameras)
+	}
+	if p := r.svc.Plan("riverside"); p.Configured || len(p.Routes) != 0 || p.Geofence == nil {
+		t.Fatalf("a site without airspace: %+v", p)
+	}
+}
