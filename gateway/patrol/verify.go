@@ -32,10 +32,31 @@ var ErrNotVerifiable = errors.New("not an anomaly a drone can verify")
 // facing the anomaly's location, named verify-<anomaly id>. A refusal
 // lists, per drone tried, why it could not go.
 func (s *Service) Verify(ctx context.Context, p access.Principal, a store.Anomaly) (Launched, error) {
-	out, err := s.verify(ctx, p, access.PermVerify, a)
+	out, err := s.verify(ctx, p, access.PermVerify, s.placed(a))
 	s.stats.launch(err)
 	s.announce(p.Name, a, out, err)
 	return out, err
+}
+
+// placed is a with the location of its camera when it came without one:
+// the inventory's, else where the camera's earlier anomalies placed it.
+func (s *Service) placed(a store.Anomaly) store.Anomaly {
+	if a.Geo != nil || a.Kind != bus.KindFire && a.Kind != bus.KindSmoke {
+		return a
+	}
+	for _, c := range s.opts.Cameras(a.Site) {
+		if c.ID == a.Camera && c.Location != nil {
+			g := *c.Location
+			a.Geo = &g
+			return a
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g, ok := s.cameraGeo[a.Camera]; ok {
+		a.Geo = &g
+	}
+	return a
 }
 
 // verifiable says why a cannot be verified by drone, nil when it can.
@@ -152,6 +173,9 @@ func (s *Service) announce(by string, a store.Anomaly, out Launched, err error) 
 // on, sends a drone to look at a live fire or smoke start by itself (once
 // per anomaly), audited as by auto_dispatch.
 func (s *Service) OnAnomaly(a store.Anomaly) {
+	if a.State == bus.StateStart && !a.Shadow {
+		a = s.placed(a) // an inventory lookup, for fire and smoke starts without a location only
+	}
 	s.mu.Lock()
 	_, isDrone := s.drones[a.Camera]
 	if a.Geo != nil && !isDrone {

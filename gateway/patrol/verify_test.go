@@ -142,3 +142,22 @@ func TestPlan(t *testing.T) {
 		t.Fatalf("a site without airspace: %+v", p)
 	}
 }
+
+// A fire that came without a location is placed at its camera's, from the
+// inventory, and verified there.
+func TestVerifyPlacesTheCamera(t *testing.T) {
+	r := newRig(t, map[string]*airspace.Site{"hillside": testSite("hillside", false)}, func(o *Options) {
+		o.Cameras = func(string) []PlanCamera {
+			return []PlanCamera{{ID: "hill-cam", Location: &bus.Geo{Lat: 22.307, Lon: 114.173}}}
+		}
+	})
+	r.put(idle("hill-1", "hillside"))
+	a := fire("a-1")
+	a.Geo = nil
+	if _, err := r.svc.Verify(context.Background(), commander, a); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.command(); c.Patrol == nil || c.Patrol.Target == nil || c.Patrol.Target.Lat != 22.307 {
+		t.Fatalf("command %+v", c)
+	}
+}
