@@ -14,11 +14,24 @@ import (
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
-// startBroker runs the embedded broker on a free loopback port until the
-// test ends and returns its URL for paho.
-func startBroker(t *testing.T) string {
+// Test users: the gateway, and edge-1 owning site riverside and drone d1.
+var (
+	gatewayUser = User{Name: "gw", Password: "gateway password", Role: RoleGateway}
+	edgeUser    = User{Name: "edge-1", Password: "edge-1 password", Role: RoleEdge, Edge: "edge-1",
+		Sites: []string{"riverside"}, Drones: []string{"d1"}}
+)
+
+// startBroker runs the embedded broker on free loopback ports (JetStream in
+// a temporary directory) until the test ends, with the test users, and
+// returns it.
+func startBroker(t *testing.T, tune ...func(*Options)) *Broker {
 	t.Helper()
-	b, err := New(Options{Addr: "127.0.0.1:0", Log: peers.TestLog(t)})
+	o := Options{Addr: "127.0.0.1:0", ClientAddr: "127.0.0.1:0", StoreDir: t.TempDir(),
+		Users: []User{gatewayUser, edgeUser}, Log: peers.TestLog(t)}
+	for _, f := range tune {
+		f(&o)
+	}
+	b, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,18 +44,32 @@ func startBroker(t *testing.T) string {
 			t.Error(err)
 		}
 	})
-	return "tcp://" + b.Addr().String()
+	return b
 }
 
-// connect makes a plain paho client (clean session), disconnected at test end.
-func connect(t *testing.T, url, id string) paho.Client {
+// mqttURL is b's MQTT URL.
+func mqttURL(b *Broker) string { return "tcp://" + b.Addr().String() }
+
+// connect makes a paho client (clean session) logged in as u, disconnected at test end.
+func connect(t *testing.T, url string, u User, id string) paho.Client {
 	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id).SetOrderMatters(true))
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("%s: connect: %v", id, tok.Error())
+	c, err := dial(url, u, id)
+	if err != nil {
+		t.Fatalf("%s: connect: %v", id, err)
 	}
 	t.Cleanup(func() { c.Disconnect(100) })
 	return c
+}
+
+// dial connects a paho client as u, or says why it could not.
+func dial(url string, u User, id string) (paho.Client, error) {
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id).SetOrderMatters(true).
+		SetUsername(u.Name).SetPassword(u.Password).SetAutoReconnect(false))
+	tok := c.Connect()
+	if !tok.WaitTimeout(10 * time.Second) {
+		return nil, fmt.Errorf("no answer in 10s")
+	}
+	return c, tok.Error()
 }
 
 func wait(t *testing.T, what string, tok paho.Token) {
@@ -52,16 +79,16 @@ func wait(t *testing.T, what string, tok paho.Token) {
 	}
 }
 
-// Real: the embedded mochi broker and two paho clients (the same library
+// Real: the embedded NATS node and two paho clients (the same library
 // the edges use). A QoS 1 anomaly reaches a subscriber, and a retained
 // status reaches a subscriber that comes after it was published.
 func TestBrokerRoutesQoS1AndRetained(t *testing.T) {
-	url := startBroker(t)
+	url := mqttURL(startBroker(t))
 	got := make(chan paho.Message, 4)
-	sub := connect(t, url, "gateway")
+	sub := connect(t, url, gatewayUser, "gateway")
 	wait(t, "subscribe", sub.Subscribe(bus.AllAnomalies, 1, func(_ paho.Client, m paho.Message) { got <- m }))
 
-	pub := connect(t, url, "edge-1")
+	pub := connect(t, url, edgeUser, "edge-1")
 	wait(t, "publish anomaly", pub.Publish(bus.AnomalyTopic("riverside", "cam-a"), 1, false, `{"id":"a1"}`))
 	wait(t, "publish status", pub.Publish(bus.CameraStatusTopic("riverside", "cam-a"), 1, true, `{"state":"online"}`))
 	select {
@@ -73,7 +100,7 @@ func TestBrokerRoutesQoS1AndRetained(t *testing.T) {
 		t.Fatal("anomaly not delivered")
 	}
 
-	late := connect(t, url, "console")
+	late := connect(t, url, gatewayUser, "console")
 	retained := make(chan paho.Message, 1)
 	wait(t, "subscribe late", late.Subscribe(bus.AllCameraStatus, 1, func(_ paho.Client, m paho.Message) { retained <- m }))
 	select {
@@ -89,11 +116,11 @@ func TestBrokerRoutesQoS1AndRetained(t *testing.T) {
 // Real: the embedded broker holding a district's 41,000 retained camera
 // statuses (~300 bytes each, as the edges publish them). A new QoS 1
 // subscriber — the console at startup — must receive every one: with
-// mochi's default limits most are dropped silently.
+// NATS's default JetStream API queue and timeout many are lost silently.
 func TestBrokerHands41000RetainedStatusesToANewSubscriber(t *testing.T) {
 	const n = 41000
-	url := startBroker(t)
-	pub := connect(t, url, "edges")
+	url := mqttURL(startBroker(t))
+	pub := connect(t, url, gatewayUser, "edges")
 	pad := fmt.Sprintf("%0200d", 0)
 	for i := range n {
 		pub.Publish(bus.CameraStatusTopic(fmt.Sprintf("site-%d", i%40), fmt.Sprintf("cam-%05d", i)), 0, true,
@@ -107,7 +134,7 @@ func TestBrokerHands41000RetainedStatusesToANewSubscriber(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	all := make(chan struct{})
-	sub := connect(t, url, "console")
+	sub := connect(t, url, gatewayUser, "console")
 	wait(t, "subscribe", sub.Subscribe(bus.AllCameraStatus, 1, func(_ paho.Client, m paho.Message) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -129,11 +156,11 @@ func TestBrokerHands41000RetainedStatusesToANewSubscriber(t *testing.T) {
 // Real: an edge's bus.Client (queue, will, retained status) against the
 // embedded broker — the one-command demo's pairing.
 func TestEdgeClientThroughTheEmbeddedBroker(t *testing.T) {
-	url := startBroker(t)
+	url := mqttURL(startBroker(t))
 	got := make(chan paho.Message, 8)
-	sub := connect(t, url, "gateway")
+	sub := connect(t, url, gatewayUser, "gateway")
 	wait(t, "subscribe", sub.Subscribe(bus.AllAnomalies, 1, func(_ paho.Client, m paho.Message) { got <- m }))
-	c, err := bus.New(bus.Options{Broker: url, Edge: "edge-1", Log: peers.TestLog(t), QueueDir: t.TempDir()})
+	c, err := bus.New(bus.Options{Broker: url, Edge: "edge-1", Username: edgeUser.Name, Password: edgeUser.Password, Log: peers.TestLog(t), QueueDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
