@@ -64,7 +64,7 @@ func connect(t *testing.T, url string, u User, id string) paho.Client {
 // dial connects a paho client as u, or says why it could not.
 func dial(url string, u User, id string) (paho.Client, error) {
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id).SetOrderMatters(true).
-		SetUsername(u.Name).SetPassword(u.Password).SetAutoReconnect(false))
+		SetUsername(u.Name).SetPassword(u.Password).SetAutoReconnect(false).SetProtocolVersion(4))
 	tok := c.Connect()
 	if !tok.WaitTimeout(10 * time.Second) {
 		return nil, fmt.Errorf("no answer in 10s")

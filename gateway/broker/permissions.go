@@ -49,7 +49,7 @@ func InboxPrefix(edge string) string { return "_INBOX." + edge }
 // MQTT's internal $MQTT subjects (QoS 1 sessions, retained messages,
 // wills) are handled by the server for MQTT clients: nothing to grant.
 func GatewayGrant() Grant {
-	all := []string{"argus.v1.>", "$KV.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>"}
+	all := []string{"argus.v1", "argus.v1.>", "$KV.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>"}
 	return Grant{Publish: all, Subscribe: all}
 }
 
