@@ -98,7 +98,8 @@ func New(opts Options) (*Broker, error) {
 	if b.srv, err = server.NewServer(b.opts); err != nil {
 		return nil, fmt.Errorf("nats: %w", err)
 	}
-	b.srv.SetLoggerV2(newLogger(b.log), b.log.GetLevel() <= zerolog.DebugLevel, false, false)
+	lvl := b.log.GetLevel()
+	b.srv.SetLoggerV2(newLogger(b.log), lvl <= zerolog.DebugLevel, lvl <= zerolog.TraceLevel, false)
 	b.srv.Start()
 	if !b.srv.ReadyForConnections(startTimeout) {
 		b.srv.Shutdown()

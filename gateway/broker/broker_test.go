@@ -16,8 +16,8 @@ import (
 
 // Test users: the gateway, and edge-1 owning site riverside and drone d1.
 var (
-	gatewayUser = User{Name: "gw", Password: "gateway password", Role: RoleGateway}
-	edgeUser    = User{Name: "edge-1", Password: "edge-1 password", Role: RoleEdge, Edge: "edge-1",
+	gatewayUser = User{Name: "gw", Password: "gw-secret-9Zk", Role: RoleGateway}
+	edgeUser    = User{Name: "edge-1", Password: "edge-secret-7Qx", Role: RoleEdge, Edge: "edge-1",
 		Sites: []string{"riverside"}, Drones: []string{"d1"}}
 )
 
