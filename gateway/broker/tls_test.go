@@ -65,7 +65,7 @@ func TestTLSFromFiles(t *testing.T) {
 	b := startBroker(t, func(o *Options) { o.CertFile, o.KeyFile = certFile, keyFile })
 	tlsConf := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 
-	o := paho.NewClientOptions().AddBroker("ssl://"+b.Addr().String()).SetClientID("edge-1-tls").
+	o := paho.NewClientOptions().AddBroker("ssl://" + b.Addr().String()).SetClientID("edge-1-tls").
 		SetUsername(edgeUser.Name).SetPassword(edgeUser.Password).SetTLSConfig(tlsConf).SetProtocolVersion(4)
 	c := paho.NewClient(o)
 	wait(t, "TLS connect", c.Connect())
