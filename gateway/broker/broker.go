@@ -12,9 +12,11 @@
 package broker
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -71,6 +73,7 @@ type Broker struct {
 	mqttAddr *net.TCPAddr
 	natsAddr *net.TCPAddr
 	internal User
+	cert     *tls.Certificate // the TLS certificate, nil without TLS
 	log      zerolog.Logger
 	mu       sync.Mutex // SetUsers one at a time
 	stop     sync.Once
@@ -95,6 +98,9 @@ func New(opts Options) (*Broker, error) {
 		return nil, err
 	}
 	b.opts.Users = b.users(opts.Users)
+	if b.opts.TLSConfig != nil {
+		b.cert = &b.opts.TLSConfig.Certificates[0]
+	}
 	if b.srv, err = server.NewServer(b.opts); err != nil {
 		return nil, fmt.Errorf("nats: %w", err)
 	}
@@ -147,7 +153,7 @@ func serverOptions(o Options, mqttAddr, natsAddr *net.TCPAddr) (*server.Options,
 			return nil, fmt.Errorf("nats: TLS: %w", err)
 		}
 		cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		so.TLS, so.TLSConfig, so.TLSTimeout = true, cfg, 5
+		so.TLS, so.TLSConfig, so.TLSTimeout, so.TLSVerify = true, cfg, 5, false
 		so.MQTT.TLSConfig, so.MQTT.TLSTimeout = cfg.Clone(), 5
 	}
 	return so, nil
@@ -203,6 +209,26 @@ func (b *Broker) SetUsers(users []User) error {
 
 // Internal is the gateway role user the gateway's own clients log in as.
 func (b *Broker) Internal() User { return b.internal }
+
+// LocalMQTT is the MQTT URL of the gateway's own clients (loopback for a
+// wildcard address) and, with TLS on, their TLS config: it trusts exactly
+// the node's own certificate, whatever names it was issued for.
+func (b *Broker) LocalMQTT() (string, *tls.Config) {
+	if b.cert == nil {
+		return "tcp://" + loopback(b.mqttAddr), nil
+	}
+	own := b.cert.Certificate[0]
+	return "ssl://" + loopback(b.mqttAddr), &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, // replaced by the pinning below
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 || !bytes.Equal(raw[0], own) {
+				return errors.New("mqtt: the listener's certificate is not the gateway's own")
+			}
+			return nil
+		},
+	}
+}
 
 // Addr is the MQTT listen address (with the port chosen for ":0").
 func (b *Broker) Addr() net.Addr { return b.mqttAddr }
