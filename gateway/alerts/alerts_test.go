@@ -124,8 +124,8 @@ func checkMetric(t *testing.T, a *Alerts, name string, want float64) {
 // returns under the same client id.
 func TestPersistentSessionDeliversWhatCameWhileAway(t *testing.T) {
 	brokers := []struct {
-		name    string
-		url     func(t *testing.T) string
+		name string
+		url  func(t *testing.T) string
 	}{
 		{"mosquitto", func(t *testing.T) string { return peers.Mosquitto(t).URL() }},
 		{"embedded", func(t *testing.T) string { return brokertest.Start(t) }},
