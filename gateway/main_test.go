@@ -87,17 +87,25 @@ func TestGatewayServesHealthzAndMQTTAndStopsCleanly(t *testing.T) {
 	}
 }
 
-// Simulated: another process holds the MQTT port. run fails at once,
-// naming it, instead of serving without a broker.
+// Simulated: another process holds the MQTT port, or the NATS client
+// port. run fails at once, naming it, instead of serving without a broker
+// (or NATS exiting the process).
 func TestGatewayRefusesABusyPort(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	err = run(context.Background(), []string{"-mqtt", l.Addr().String(), "-http", "127.0.0.1:0", "-webrtc-udp", "127.0.0.1:0",
-		"-nats", "127.0.0.1:0", "-bus-store", t.TempDir()}, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), l.Addr().String()) {
-		t.Fatalf("got %v, want a listen error naming %s", err, l.Addr())
+	for _, tc := range []struct{ name, mqtt, nats string }{
+		{"mqtt", l.Addr().String(), "127.0.0.1:0"},
+		{"nats", "127.0.0.1:0", l.Addr().String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), []string{"-mqtt", tc.mqtt, "-nats", tc.nats, "-http", "127.0.0.1:0",
+				"-webrtc-udp", "127.0.0.1:0", "-bus-store", t.TempDir()}, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), l.Addr().String()) || !strings.Contains(err.Error(), tc.name) {
+				t.Fatalf("got %v, want a %s listen error naming %s", err, tc.name, l.Addr())
+			}
+		})
 	}
 }

@@ -121,3 +121,36 @@ func TestPasswordsNeverLogged(t *testing.T) {
 
 // zerologTo is a trace-level logger writing to w.
 func zerologTo(w io.Writer) zerolog.Logger { return zerolog.New(w).Level(zerolog.TraceLevel) }
+
+// Real: paho over TLS. A node started with no users but its own refuses
+// an edge until SetUsers admits it (a reload, TLS kept); the gateway's
+// own clients reach it with LocalMQTT's URL and TLS config as the
+// internal user.
+func TestSetUsersAdmitsLater(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	b := startBroker(t, func(o *Options) { o.CertFile, o.KeyFile, o.Users = certFile, keyFile, nil })
+	url, local := b.LocalMQTT()
+	if !strings.HasPrefix(url, "ssl://") || local == nil {
+		t.Fatalf("LocalMQTT %s without TLS", url)
+	}
+	in := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("argus-gateway-test").SetTLSConfig(local).
+		SetUsername(b.Internal().Name).SetPassword(b.Internal().Password).SetProtocolVersion(4))
+	wait(t, "internal user connects", in.Connect())
+	in.Disconnect(100)
+
+	edgeOpts := func(id string) *paho.ClientOptions {
+		return paho.NewClientOptions().AddBroker("ssl://"+b.Addr().String()).SetClientID(id).
+			SetUsername(edgeUser.Name).SetPassword(edgeUser.Password).SetTLSConfig(&tls.Config{RootCAs: pool}).SetProtocolVersion(4)
+	}
+	early := paho.NewClient(edgeOpts("edge-1-early"))
+	if tok := early.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() == nil {
+		early.Disconnect(100)
+		t.Fatal("the edge got in before it was admitted")
+	}
+	if err := b.SetUsers([]User{edgeUser}); err != nil {
+		t.Fatal(err)
+	}
+	late := paho.NewClient(edgeOpts("edge-1-late"))
+	wait(t, "admitted edge connects", late.Connect())
+	late.Disconnect(100)
+}
