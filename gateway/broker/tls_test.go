@@ -139,7 +139,7 @@ func TestSetUsersAdmitsLater(t *testing.T) {
 	in.Disconnect(100)
 
 	edgeOpts := func(id string) *paho.ClientOptions {
-		return paho.NewClientOptions().AddBroker("ssl://"+b.Addr().String()).SetClientID(id).
+		return paho.NewClientOptions().AddBroker("ssl://" + b.Addr().String()).SetClientID(id).
 			SetUsername(edgeUser.Name).SetPassword(edgeUser.Password).SetTLSConfig(&tls.Config{RootCAs: pool}).SetProtocolVersion(4)
 	}
 	early := paho.NewClient(edgeOpts("edge-1-early"))
