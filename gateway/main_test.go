@@ -15,6 +15,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/broker"
 )
 
 // Real: the gateway's run (as main calls it) on free loopback ports, an
@@ -107,5 +109,12 @@ func TestGatewayRefusesABusyPort(t *testing.T) {
 				t.Fatalf("got %v, want a %s listen error naming %s", err, tc.name, l.Addr())
 			}
 		})
+	}
+}
+
+// The config refuses the name of the broker's built-in login.
+func TestReservedBusUser(t *testing.T) {
+	if access.ReservedBusUser != broker.InternalUser {
+		t.Fatalf("access reserves %q, the broker's own login is %q", access.ReservedBusUser, broker.InternalUser)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,6 +96,9 @@ func New(opts Options) (*Broker, error) {
 	b := &Broker{mqttAddr: mqttAddr, natsAddr: natsAddr, log: opts.Log.With().Str("component", "nats").Logger(),
 		internal: User{Name: InternalUser, Password: randomPassword(), Role: RoleGateway}}
 	if b.opts, err = serverOptions(opts, mqttAddr, natsAddr); err != nil {
+		return nil, err
+	}
+	if err := checkUsers(opts.Users); err != nil {
 		return nil, err
 	}
 	b.opts.Users = b.users(opts.Users)
@@ -181,6 +185,26 @@ func randomPassword() string {
 	return hex.EncodeToString(b)
 }
 
+// checkUsers refuses a user the permission table cannot describe (the
+// gateway config checks the same with file and line).
+func checkUsers(users []User) error {
+	seen := map[string]bool{InternalUser: true}
+	for _, u := range users {
+		switch {
+		case u.Name == "" || u.Password == "":
+			return fmt.Errorf("nats: user %q: a name and a password are needed", u.Name)
+		case seen[u.Name]:
+			return fmt.Errorf("nats: user %q: listed twice (or the internal user's name)", u.Name)
+		case u.Role != RoleGateway && u.Role != RoleEdge:
+			return fmt.Errorf("nats: user %q: role %q is not %s or %s", u.Name, u.Role, RoleGateway, RoleEdge)
+		case u.Role == RoleEdge && (u.Edge == "" || strings.ContainsAny(u.Edge, ".*> ") || len(u.Sites) == 0):
+			return fmt.Errorf("nats: user %q: an edge user needs its edge id (no . * > or space) and its sites", u.Name)
+		}
+		seen[u.Name] = true
+	}
+	return nil
+}
+
 // users is the internal user and extra, as the server takes them.
 func (b *Broker) users(extra []User) []*server.User {
 	us := []*server.User{natsUser(b.internal)}
@@ -195,6 +219,9 @@ func (b *Broker) users(extra []User) []*server.User {
 // its alert follower (so its durable session exists), then admits the
 // edges with SetUsers. Clients of a removed user are disconnected.
 func (b *Broker) SetUsers(users []User) error {
+	if err := checkUsers(users); err != nil {
+		return err
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	next := b.opts.Clone()

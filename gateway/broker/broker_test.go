@@ -178,3 +178,23 @@ func TestEdgeClientThroughTheEmbeddedBroker(t *testing.T) {
 		t.Fatal("anomaly not delivered")
 	}
 }
+
+// New and SetUsers refuse users the permission table cannot describe.
+func TestUsersAreChecked(t *testing.T) {
+	b := startBroker(t)
+	for _, u := range []User{
+		{Name: "x", Role: RoleEdge, Edge: "e", Sites: []string{"s"}},                  // no password
+		{Name: InternalUser, Password: "p", Role: RoleGateway},                        // the internal name
+		{Name: "x", Password: "p", Role: "root"},                                      // no such role
+		{Name: "x", Password: "p", Role: RoleEdge, Sites: []string{"s"}},              // no edge
+		{Name: "x", Password: "p", Role: RoleEdge, Edge: "e.>", Sites: []string{"s"}}, // a wildcard edge
+		{Name: "x", Password: "p", Role: RoleEdge, Edge: "e"},                         // no sites
+	} {
+		if err := b.SetUsers([]User{u}); err == nil {
+			t.Errorf("%+v accepted", u)
+		}
+	}
+	if err := b.SetUsers([]User{edgeUser, edgeUser}); err == nil {
+		t.Error("a user listed twice accepted")
+	}
+}
