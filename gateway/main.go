@@ -116,6 +116,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer streams.Close()
 	reg := newRegistry()
+	reg.MustRegister(b)
 	console := svc.console(dir, streams, reg, log)
 	handler := routes(streams, console, reg)
 	ln, err := net.Listen("tcp", f.http)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
@@ -196,5 +197,27 @@ func TestUsersAreChecked(t *testing.T) {
 	}
 	if err := b.SetUsers([]User{edgeUser, edgeUser}); err == nil {
 		t.Error("a user listed twice accepted")
+	}
+}
+
+// Real: a paho client connected; the broker's metrics count it and its message.
+func TestMetrics(t *testing.T) {
+	b := startBroker(t)
+	c := connect(t, mqttURL(b), edgeUser, "edge-1")
+	wait(t, "publish", c.Publish(bus.EdgeStatusTopic("edge-1"), 1, true, "online"))
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(b)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			got[mf.GetName()] += m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	if got["argus_broker_connections"] < 1 || got["argus_broker_messages_total"] < 1 || got["argus_broker_jetstream_store_bytes"] <= 0 {
+		t.Fatalf("metrics %v", got)
 	}
 }
