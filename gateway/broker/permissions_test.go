@@ -121,6 +121,18 @@ func TestEdgePublishes(t *testing.T) {
 			}
 		})
 	}
+
+	// Nor was the edge's rule set retained: a new subscriber gets the
+	// gateway's retained marker (sent with every other retained message
+	// matching, at once after the SUBACK) and nothing on riverside.
+	gw := connect(t, url, gatewayUser, "gateway-rules")
+	wait(t, "retained marker", gw.Publish(bus.RulesTopic("hillside"), 1, true, "marker"))
+	late := make(chan paho.Message, 8)
+	wait(t, "subscribe rules", connect(t, url, gatewayUser, "gateway-late").Subscribe(bus.AllRules, 1,
+		func(_ paho.Client, m paho.Message) { late <- m }))
+	for m := next(t, late); m.Topic() != bus.RulesTopic("hillside"); m = next(t, late) {
+		t.Fatalf("the edge's rule set was retained: %s %q", m.Topic(), m.Payload())
+	}
 }
 
 // subscribeCode is the broker's SUBACK code for filter (0x80: refused).
