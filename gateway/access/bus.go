@@ -151,6 +151,8 @@ func resolvePassword(ps *strict.Problems, field, name string, lookup func(string
 		ps.Addf(field, "environment variable %s is not set", name)
 	case len(v) < MinTokenLen:
 		ps.Addf(field, "environment variable %s holds %d bytes, want at least %d", name, len(v), MinTokenLen)
+	case len(v) > 72:
+		ps.Addf(field, "environment variable %s holds %d bytes, want at most 72 (bcrypt reads no more)", name, len(v))
 	default:
 		return v, true
 	}

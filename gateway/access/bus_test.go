@@ -42,8 +42,9 @@ func TestParseBusProblems(t *testing.T) {
     - {name: e3, role: edge, edge: e3, sites: [riverside], password_env: ""}
     - {name: e4, role: edge, edge: e3, sites: [riverside], password_env: GW_PW, password: hunter2}
     - {name: e5, role: root, password_env: GW_PW}
+    - {name: e6, role: gateway, password_env: LONG}
 `
-	_, err := ParseConfig("g.yaml", []byte(file), env(map[string]string{"GW_PW": "gateway-secret-123", "SHORT": "tiny-secret"}))
+	_, err := ParseConfig("g.yaml", []byte(file), env(map[string]string{"GW_PW": "gateway-secret-123", "SHORT": "tiny-secret", "LONG": strings.Repeat("long-secret-", 7)}))
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -63,6 +64,7 @@ func TestParseBusProblems(t *testing.T) {
 		`g.yaml:9: bus.users[5].edge: edge "e3" already has the login "e3"`,
 		`g.yaml:9: bus.users[5].password: unknown field`,
 		`g.yaml:10: bus.users[6].role: "root" is not one of gateway, edge`,
+		`g.yaml:11: bus.users[7].password_env: environment variable LONG holds 84 bytes, want at most 72`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)

@@ -101,7 +101,9 @@ func New(opts Options) (*Broker, error) {
 	if err := checkUsers(opts.Users); err != nil {
 		return nil, err
 	}
-	b.opts.Users = b.users(opts.Users)
+	if b.opts.Users, err = b.users(opts.Users); err != nil {
+		return nil, err
+	}
 	if b.opts.TLSConfig != nil {
 		b.cert = &b.opts.TLSConfig.Certificates[0]
 	}
@@ -206,12 +208,16 @@ func checkUsers(users []User) error {
 }
 
 // users is the internal user and extra, as the server takes them.
-func (b *Broker) users(extra []User) []*server.User {
-	us := []*server.User{natsUser(b.internal)}
-	for _, u := range extra {
-		us = append(us, natsUser(u))
+func (b *Broker) users(extra []User) ([]*server.User, error) {
+	var us []*server.User
+	for _, u := range append([]User{b.internal}, extra...) {
+		nu, err := natsUser(u)
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, nu)
 	}
-	return us
+	return us, nil
 }
 
 // SetUsers replaces who may log in (the internal user always may) without
@@ -225,7 +231,10 @@ func (b *Broker) SetUsers(users []User) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	next := b.opts.Clone()
-	next.Users = b.users(users)
+	var err error
+	if next.Users, err = b.users(users); err != nil {
+		return err
+	}
 	if err := b.srv.ReloadOptions(next); err != nil {
 		return fmt.Errorf("nats: set users: %w", err)
 	}

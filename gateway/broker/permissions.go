@@ -1,7 +1,10 @@
 package broker
 
 import (
+	"fmt"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -35,7 +38,9 @@ type User struct {
 }
 
 // Grant is what a user may publish and subscribe to, as NATS subjects.
-// MQTT topics map onto them: "/" is ".", "+" is "*", "#" is ">".
+// MQTT topics map onto them: "/" is ".", "+" is "*", "#" is ">"; an MQTT
+// filter "a/#" also subscribes to "a" itself (# matches the parent level),
+// so it needs both "a" and "a.>".
 type Grant struct {
 	Publish, Subscribe []string
 }
@@ -47,7 +52,10 @@ func InboxPrefix(edge string) string { return "_INBOX." + edge }
 // GatewayGrant is the gateway role's grant: every argus/v1 topic, the
 // JetStream API (the fleet's buckets and streams) and its own replies.
 // MQTT's internal $MQTT subjects (QoS 1 sessions, retained messages,
-// wills) are handled by the server for MQTT clients: nothing to grant.
+// wills) need no grant in 2.15.3: the server subscribes MQTT clients to
+// their $MQTT.sub delivery subjects itself and stores retained messages
+// and wills on its own account (TestEdgeUserGetsRetainedQueuedAndWill
+// shows all three for an edge user with only the grant below).
 func GatewayGrant() Grant {
 	all := []string{"argus.v1", "argus.v1.>", "$KV.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>"}
 	return Grant{Publish: all, Subscribe: all}
@@ -122,11 +130,18 @@ func grantOf(u User) Grant {
 	return EdgeGrant(u.Edge, u.Sites, u.Drones)
 }
 
-// natsUser is u as the server takes it.
-func natsUser(u User) *server.User {
+// natsUser is u as the server takes it: the password as a bcrypt hash,
+// so the node's options never hold it. The cost is bcrypt's least: the
+// hash only lives in this process, beside the password itself, and every
+// (re)connection of an edge pays it.
+func natsUser(u User) (*server.User, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.MinCost)
+	if err != nil {
+		return nil, fmt.Errorf("nats: user %s: %w", u.Name, err)
+	}
 	g := grantOf(u)
-	return &server.User{Username: u.Name, Password: u.Password, Permissions: &server.Permissions{
+	return &server.User{Username: u.Name, Password: string(hash), Permissions: &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: g.Publish},
 		Subscribe: &server.SubjectPermission{Allow: g.Subscribe},
-	}}
+	}}, nil
 }
