@@ -150,6 +150,17 @@ store: {path: %s}
 		}
 		last[cam] = id
 	}
+	for _, p := range []*gatewayProc{first, second} {
+		log := p.log.String()
+		if strings.Contains(log, password) {
+			t.Fatal("the bus password is in the gateway's log")
+		}
+		// The follower's session is in place before the edge may log in.
+		follow, admit := strings.Index(log, `"following anomalies"`), strings.Index(log, `"bus users admitted"`)
+		if follow < 0 || admit < follow {
+			t.Fatalf("edges admitted (at %d) before the alert follower subscribed (at %d)", admit, follow)
+		}
+	}
 }
 
 // storedIDs are the ids of every anomaly in st.
