@@ -146,6 +146,7 @@ func serverOptions(o Options, mqttAddr, natsAddr *net.TCPAddr) (*server.Options,
 		ServerName: o.ServerName,
 		Host:       natsAddr.IP.String(), Port: natsAddr.Port,
 		JetStream: true, StoreDir: o.StoreDir, JetStreamRequestQueueLimit: requestQueueLimit,
+		// A start's base64 snapshot of a 4K frame can pass NATS's default 1 MiB.
 		NoSigs: true, MaxPayload: 8 << 20,
 		MQTT: server.MQTTOpts{Host: mqttAddr.IP.String(), Port: mqttAddr.Port,
 			JSAPITimeout: jsAPITimeout, MaxAckPending: maxAckPending},
