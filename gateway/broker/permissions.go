@@ -101,8 +101,8 @@ type bucketAccess struct {
 //     subject is the consumer's), then $JS.API.CONSUMER.DELETE.KV_<bucket>.<consumer>
 //     and $JS.FC.KV_<bucket>.> (flow-control answers).
 //
-// The fleet's code may adjust these rows; the tests in permissions_test.go
-// show each one from outside.
+// The fleet's code may adjust these rows; TestEdgeKeyValueAccess
+// (buckets_test.go) shows each one from outside with nats.go.
 var edgeBuckets = []bucketAccess{
 	{BucketEdges, []string{ // put own key
 		"$JS.API.STREAM.INFO.KV_<bucket>", "$KV.<bucket>.<edge>",
