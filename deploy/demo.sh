@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one-command demo (make run): the gateway with its embedded MQTT broker
-# on :1883, the simulated camera fleet on RTSP :8554 (RTP/UDP :8000-8001)
+# The one-command demo (make run): the gateway with its embedded broker
+# (NATS: MQTT on :1883, nats.go on 127.0.0.1:4222, logins required), the
+# simulated camera fleet on RTSP :8554 (RTP/UDP :8000-8001)
 # and the edge pulling and analysing it, with its camera state on
 # http://localhost:9100 and anomalies on argus/v1/anomalies/#. Ctrl-C stops
 # everything cleanly: the script exits 0 once every process has exited 0.
@@ -8,9 +9,9 @@
 # Ports and the state folder may be moved with environment variables (the
 # e2e test runs the demo beside other tests this way):
 #   ARGUS_DEMO_RTSP (8554)  ARGUS_DEMO_RTP (8000, RTCP on the next port)
-#   ARGUS_DEMO_MQTT (1883)  ARGUS_DEMO_HTTP (8080, console)
+#   ARGUS_DEMO_MQTT (1883)  ARGUS_DEMO_NATS (4222, on 127.0.0.1)  ARGUS_DEMO_HTTP (8080, console)
 #   ARGUS_DEMO_WEBRTC_UDP (8189)  ARGUS_DEMO_EDGE_HTTP (9100)
-#   ARGUS_DEMO_VAR (var: the gateway's store, the edge's anomaly queue)
+#   ARGUS_DEMO_VAR (var: the gateway's store and bus, the edge's anomaly queue)
 # With any of them set otherwise, the edge and gateway run on copies of
 # their demo configs with those values, written to a temporary folder (the
 # log says where; live config changes go there).
@@ -20,6 +21,7 @@ BIN=${BIN:-./bin}
 rtsp=${ARGUS_DEMO_RTSP:-8554}
 rtp=${ARGUS_DEMO_RTP:-8000}
 mqtt=${ARGUS_DEMO_MQTT:-1883}
+nats=${ARGUS_DEMO_NATS:-4222}
 http=${ARGUS_DEMO_HTTP:-8080}
 webrtc=${ARGUS_DEMO_WEBRTC_UDP:-8189}
 edgehttp=${ARGUS_DEMO_EDGE_HTTP:-9100}
@@ -68,8 +70,13 @@ fi
 export ARGUS_DEMO_EDGE_TOKEN=${ARGUS_DEMO_EDGE_TOKEN:-demo-edge-token-change-me}
 export ARGUS_DEMO_VIEWER_TOKEN=${ARGUS_DEMO_VIEWER_TOKEN:-demo-viewer-token-change-me}
 export ARGUS_DEMO_RIVERSIDE_TOKEN=${ARGUS_DEMO_RIVERSIDE_TOKEN:-demo-riverside-token-change-me}
+# Demo bus passwords (the edge's MQTT login and a gateway-role login for
+# watching), unless already set; the configs name these variables.
+export ARGUS_DEMO_EDGE_BUS_PASSWORD=${ARGUS_DEMO_EDGE_BUS_PASSWORD:-demo-edge-bus-change-me}
+export ARGUS_DEMO_BUS_PASSWORD=${ARGUS_DEMO_BUS_PASSWORD:-demo-watcher-bus-change-me}
 
-"$BIN/gateway" -mqtt ":$mqtt" -http ":$http" -webrtc-udp ":$webrtc" -config "$gatewaycfg" -rules configs/rules -log-format "$fmt" &
+"$BIN/gateway" -mqtt ":$mqtt" -nats "127.0.0.1:$nats" -bus-store "$state/nats" -http ":$http" -webrtc-udp ":$webrtc" \
+	-config "$gatewaycfg" -rules configs/rules -log-format "$fmt" &
 pids+=($!)
 # The demo users of configs/gateway-demo.yaml. DEMO ONLY: these passwords
 # are published here and in the file's hashes; replace the users before
@@ -80,6 +87,9 @@ argus demo: console on http://localhost:$http - demo logins (demo-only passwords
   riverside-op  / demo-operator   operator, site riverside only
   pilot         / demo-pilot      pilot, every site (view)
   admin         / demo-admin      admin, every site: users and the audit log
+argus demo: bus logins on mqtt://localhost:$mqtt and nats://127.0.0.1:$nats (demo-only passwords, printed on purpose):
+  bus user edge-demo : $ARGUS_DEMO_EDGE_BUS_PASSWORD   the demo edge: its own topics only
+  bus user watcher   : $ARGUS_DEMO_BUS_PASSWORD   role gateway: all of argus/v1
 LOGINS
 
 # The simulator encodes its scenes once (about a minute on first run, then
@@ -102,7 +112,7 @@ done
 "$BIN/edge" -config "$edgecfg" -log-format "$fmt" &
 pids+=($!)
 echo "argus demo: 9 cameras on rtsp://localhost:$rtsp/<camera>; edge state on http://localhost:$edgehttp;" \
-	"anomalies: mosquitto_sub -h 127.0.0.1 -p $mqtt -t 'argus/v1/#' -v (Ctrl-C stops)" >&2
+	"anomalies: mosquitto_sub -h 127.0.0.1 -p $mqtt -u watcher -P $ARGUS_DEMO_BUS_PASSWORD -t 'argus/v1/#' -v (Ctrl-C stops)" >&2
 # The processes run until stopped: one that ends on its own is a failure.
 s=0
 wait -n || s=$?

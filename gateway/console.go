@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"os"
@@ -37,9 +38,16 @@ type services struct {
 	log          zerolog.Logger
 }
 
+// brokerLogin is how the gateway's own clients reach the embedded broker.
+type brokerLogin struct {
+	url, username, password string
+	tls                     *tls.Config
+}
+
 // openServices opens the store and builds the services on it; airspaceDir
-// holds the sites' airspaces; rulesDir, when set, seeds the sites' rule sets the store does not have yet.
-func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir, brokerURL string, dir *directory.Directory, log zerolog.Logger) (*services, error) {
+// holds the sites' airspaces; rulesDir, when set, seeds the sites' rule
+// sets the store does not have yet.
+func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir string, bl brokerLogin, dir *directory.Directory, log zerolog.Logger) (*services, error) {
 	target, err := storeTarget(cfg.Store)
 	if err != nil {
 		return nil, err
@@ -52,13 +60,13 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 		auth: access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL})}
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
-	s.alerts, err = alerts.New(alerts.Options{Broker: brokerURL, Store: st, WallSeverity: cfg.WallMinSeverity,
+	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, Username: bl.username, Password: bl.password, TLS: bl.tls, Store: st, WallSeverity: cfg.WallMinSeverity,
 		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, camera, log) }, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	if s.drones, err = newDrones(airspaceDir, brokerURL, dir, st, log); err != nil {
+	if s.drones, err = newDrones(airspaceDir, bl, dir, st, log); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
@@ -93,7 +94,8 @@ func TestWHEPBySession(t *testing.T) {
 // The demo config parses, and its users' hashes are of the passwords that
 // deploy/demo.sh prints, with the roles and sites it says.
 func TestDemoConfig(t *testing.T) {
-	for _, v := range []string{"ARGUS_DEMO_EDGE_TOKEN", "ARGUS_DEMO_VIEWER_TOKEN", "ARGUS_DEMO_RIVERSIDE_TOKEN"} {
+	for _, v := range []string{"ARGUS_DEMO_EDGE_TOKEN", "ARGUS_DEMO_VIEWER_TOKEN", "ARGUS_DEMO_RIVERSIDE_TOKEN",
+		"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD"} {
 		t.Setenv(v, "demo-token-0123456789-"+v)
 	}
 	cfg, err := access.LoadConfig("../configs/gateway-demo.yaml")
@@ -103,6 +105,27 @@ func TestDemoConfig(t *testing.T) {
 	script, err := os.ReadFile("../deploy/demo.sh")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The demo edge logs in to the bus as its own edge user, whose
+	// password variable demo.sh sets and whose credentials it prints.
+	edge, err := configs.Load("../configs/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bu *access.BusUser
+	for i := range cfg.Bus.Users {
+		if cfg.Bus.Users[i].Name == edge.MQTT.Username {
+			bu = &cfg.Bus.Users[i]
+		}
+	}
+	if bu == nil || bu.Role != access.BusRoleEdge || bu.Edge != edge.Edge.ID || edge.MQTT.PasswordEnv != "ARGUS_DEMO_EDGE_BUS_PASSWORD" {
+		t.Fatalf("the demo edge %q logs in as %q (password in %s); the gateway's bus user is %+v",
+			edge.Edge.ID, edge.MQTT.Username, edge.MQTT.PasswordEnv, bu)
+	}
+	for _, v := range []string{"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD"} {
+		if !strings.Contains(string(script), "export "+v+"=") || !strings.Contains(string(script), "$"+v) {
+			t.Errorf("demo.sh does not set and print %s", v)
+		}
 	}
 	// "  chief         / demo-commander  commander, every site"
 	line := regexp.MustCompile(`(?m)^  ([a-z-]+) +/ (demo-[a-z]+) +(\w+), (.*)$`)

@@ -20,7 +20,7 @@ import (
 // dir (configs/airspace; empty: none, every launch is refused with the
 // reason), sending commands through the directory and auditing
 // auto_dispatch in the store.
-func newDrones(dir, brokerURL string, fleet *directory.Directory, st store.Store, log zerolog.Logger) (*patrol.Service, error) {
+func newDrones(dir string, bl brokerLogin, fleet *directory.Directory, st store.Store, log zerolog.Logger) (*patrol.Service, error) {
 	var sites map[string]*airspace.Site
 	if dir != "" {
 		var err error
@@ -31,7 +31,7 @@ func newDrones(dir, brokerURL string, fleet *directory.Directory, st store.Store
 	} else {
 		log.Warn().Msg("no -airspace directory: drones have no routes, every launch is refused")
 	}
-	return patrol.New(patrol.Options{Broker: brokerURL, Sites: sites, Commands: fleet, Audit: st,
+	return patrol.New(patrol.Options{Broker: bl.url, Username: bl.username, Password: bl.password, TLS: bl.tls, Sites: sites, Commands: fleet, Audit: st,
 		Cameras: func(site string) []patrol.PlanCamera { return siteCameras(fleet, st, site, log) }, Log: log})
 }
 

@@ -53,6 +53,7 @@ func main() {
 // flags are the gateway's command line.
 type flags struct {
 	mqtt, http     string
+	nats, busStore string
 	config, rules  string
 	airspace       string
 	level, format  string
@@ -64,7 +65,9 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	var f flags
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.mqtt, "mqtt", ":1883", "embedded MQTT broker listen address")
+	fs.StringVar(&f.mqtt, "mqtt", broker.DefaultAddr, "embedded broker's MQTT listen address (edges)")
+	fs.StringVar(&f.nats, "nats", broker.DefaultClientAddr, "embedded broker's NATS client listen address (nats.go: the fleet's key-value buckets)")
+	fs.StringVar(&f.busStore, "bus-store", "", "the broker's JetStream directory (default: the config's bus.store_dir, else "+access.DefaultBusStoreDir+")")
 	fs.StringVar(&f.http, "http", ":8080", "HTTP listen address (console, /api/, /whip, /whep, /healthz, /metrics)")
 	fs.StringVar(&f.config, "config", "", "the gateway config: tokens, users, store, retention, wall, sessions (see gateway/README.md)")
 	fs.StringVar(&f.config, "tokens", "", "the former name of -config (a file of tokens only is a valid config)")
@@ -96,13 +99,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		log.Warn().Msg("no -config file: no tokens and no users, every WHIP, WHEP and login is refused")
 	}
-	b, err := broker.New(broker.Options{Addr: f.mqtt, Log: log})
+	b, err := newBroker(f, cfg.Bus, log)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	dir := directory.New(directory.Options{Broker: localURL(b.Addr()), Log: log})
-	svc, err := openServices(ctx, cfg, f.rules, f.airspace, localURL(b.Addr()), dir, log)
+	mqttURL, mqttTLS := b.LocalMQTT()
+	login := b.Internal()
+	dir := directory.New(directory.Options{Broker: mqttURL, Username: login.Name, Password: login.Password, TLS: mqttTLS, Log: log})
+	svc, err := openServices(ctx, cfg, f.rules, f.airspace, brokerLogin{mqttURL, login.Name, login.Password, mqttTLS}, dir, log)
 	if err != nil {
 		return err
 	}
@@ -113,6 +118,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer streams.Close()
 	reg := newRegistry()
+	reg.MustRegister(b)
 	console := svc.console(dir, streams, reg, log)
 	handler := routes(streams, console, reg)
 	ln, err := net.Listen("tcp", f.http)
@@ -124,10 +130,43 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	g.Go(func() error { return dir.Run(ctx) })
 	g.Go(func() error { return svc.run(ctx, cfg, f.retentionEvery) })
 	g.Go(func() error { return serveHTTP(ctx, ln, handler, console.shutdown, log) })
-	log.Info().Str("mqtt", b.Addr().String()).Str("http", ln.Addr().String()).Msg("gateway ready")
+	g.Go(func() error {
+		if err := admitEdges(ctx, b, svc.alerts.Ready(), cfg.Bus.Users); err != nil {
+			return err
+		}
+		log.Info().Str("mqtt", b.Addr().String()).Str("nats", b.ClientAddr().String()).Str("http", ln.Addr().String()).Msg("gateway ready")
+		return nil
+	})
 	err = g.Wait()
 	log.Info().Err(err).Msg("gateway stopped")
 	return err
+}
+
+// newBroker starts the embedded NATS node with only the gateway's own
+// login: edges are admitted by admitEdges.
+func newBroker(f flags, bc access.BusConfig, log zerolog.Logger) (*broker.Broker, error) {
+	store := f.busStore
+	if store == "" {
+		store = bc.StoreDir
+	}
+	return broker.New(broker.Options{Addr: f.mqtt, ClientAddr: f.nats, StoreDir: store,
+		CertFile: bc.CertFile, KeyFile: bc.KeyFile, Log: log})
+}
+
+// admitEdges lets the config's bus users log in once the alert follower
+// is subscribed: its durable session then exists before any edge can
+// publish, so no anomaly is acknowledged with nobody to store it.
+func admitEdges(ctx context.Context, b *broker.Broker, followerReady <-chan struct{}, users []access.BusUser) error {
+	select {
+	case <-followerReady:
+	case <-ctx.Done():
+		return nil
+	}
+	us := make([]broker.User, len(users))
+	for i, u := range users {
+		us[i] = broker.User{Name: u.Name, Password: u.Password, Role: u.Role, Edge: u.Edge, Sites: u.Sites, Drones: u.Drones}
+	}
+	return b.SetUsers(us)
 }
 
 // newRegistry is the /metrics registry with the Go runtime and process collectors.

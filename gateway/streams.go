@@ -4,9 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -166,18 +164,4 @@ func streamEntry(ae sfu.AuditEvent, site string) store.AuditEntry {
 		e.Role = sfu.RoleEdge
 	}
 	return e
-}
-
-// localURL is the broker's MQTT URL as seen from this process: a wildcard
-// listen address is reached on loopback.
-func localURL(a net.Addr) string {
-	ta, ok := a.(*net.TCPAddr)
-	if !ok {
-		return "tcp://" + a.String()
-	}
-	host := ta.IP.String()
-	if ta.IP == nil || ta.IP.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return "tcp://" + net.JoinHostPort(host, strconv.Itoa(ta.Port))
 }

@@ -39,9 +39,9 @@ func writeConfig(t testing.TB, yaml string) string {
 	return path
 }
 
-// startGateway runs the gateway with a config of tokens (passed as -tokens,
-// the former name of -config) until the test ends and returns its HTTP and
-// MQTT URLs and its log.
+// startGateway runs the gateway with a config of tokens and a gateway bus
+// user (passed as -tokens, the former name of -config) until the test ends
+// and returns its HTTP URL, its MQTT URL logged in as that user, and its log.
 func startGateway(t testing.TB, more ...string) (httpURL, mqttURL string, log *peers.LogBuffer) {
 	t.Helper()
 	return startGatewayArgs(t, nil, more...)
@@ -55,7 +55,11 @@ func startGatewayArgs(t testing.TB, args []string, more ...string) (httpURL, mqt
   - {name: edge-demo, role: edge, sites: ["*"], edge: edge-demo, token_env: T_EDGE}
   - {name: duty-officer, role: viewer, sites: ["*"], token_env: T_VIEWER}
   - {name: riverside-guard, role: viewer, sites: [riverside], token_env: T_GUARD}
+bus:
+  users:
+    - {name: test-gw, role: gateway, password_env: T_BUS_GW}
 `+strings.Join(more, ""))
+	t.Setenv("T_BUS_GW", busSecret)
 	t.Setenv("T_EDGE", edgeSecret)
 	t.Setenv("T_VIEWER", viewerSecret)
 	t.Setenv("T_GUARD", guardSecret)
@@ -65,6 +69,7 @@ func startGatewayArgs(t testing.TB, args []string, more ...string) (httpURL, mqt
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
+			"-nats", "127.0.0.1:0", "-bus-store", t.TempDir(),
 			"-webrtc-udp", "127.0.0.1:0", "-tokens", tokens, "-rules", "../configs/rules", "-log-format", "json", "-on-demand-timeout", "10s"}, args...), log)
 	}()
 	t.Cleanup(func() {
@@ -73,7 +78,7 @@ func startGatewayArgs(t testing.TB, args []string, more ...string) (httpURL, mqt
 			t.Error(err)
 		}
 	})
-	if !log.Await(`"following camera statuses"`, 10*time.Second) {
+	if !log.Await(`"gateway ready"`, 10*time.Second) { // edges are admitted
 		select {
 		case err := <-done:
 			done <- err // for the cleanup
@@ -82,8 +87,12 @@ func startGatewayArgs(t testing.TB, args []string, more ...string) (httpURL, mqt
 			t.Fatalf("gateway not ready after 10s:\n%s", log)
 		}
 	}
-	return fmt.Sprintf("http://127.0.0.1:%d", httpPort), fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort), log
+	return fmt.Sprintf("http://127.0.0.1:%d", httpPort), fmt.Sprintf("tcp://test-gw:%s@127.0.0.1:%d", busSecret, mqttPort), log
 }
+
+// busSecret is the password of the bus user test-gw (role gateway), which
+// the MQTT URL of startGateway carries for paho.
+const busSecret = "bus-secret-for-tests"
 
 // pionPC is a pion PeerConnection for loopback tests.
 func pionPC(t *testing.T) *webrtc.PeerConnection {

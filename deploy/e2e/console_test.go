@@ -68,7 +68,7 @@ users:
   - {name: %s, role: admin, sites: ["*"], password_hash: %q}
 store: {driver: sqlite, path: %q}
 wall: {min_severity: high}
-`, edgeID, commander, hash, operator, hillSite, hash, pilot, hash, admin, hash, filepath.Join(dir, "gateway.db")))
+`+busSection(edgeID), edgeID, commander, hash, operator, hillSite, hash, pilot, hash, admin, hash, filepath.Join(dir, "gateway.db")))
 	rules := filepath.Join(dir, "rules")
 	if err := os.Mkdir(rules, 0o755); err != nil {
 		t.Fatal(err)
@@ -78,11 +78,12 @@ wall: {min_severity: high}
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(rules, "hillside.yaml"), string(hill))
-	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken}
+	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken, "E2E_EDGE_BUS=" + edgeBusPassword}
 	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
 	st.gatewayURL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	st.gateway = start(t, "gateway", gatewayBin, env, "-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort),
 		"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-webrtc-udp", "0.0.0.0:0",
+		"-nats", "127.0.0.1:0", "-bus-store", filepath.Join(dir, "nats"),
 		"-config", cfg, "-rules", rules, "-log-format", "json", "-on-demand-timeout", "20s")
 	poll(t, "gateway /healthz", 30*time.Second, func() (bool, string) {
 		code, body := get(st.gatewayURL + "/healthz")

@@ -108,7 +108,7 @@ func startDemo(t *testing.T, dir string, ports map[string]int) *demoRun {
 	}
 	cmd := exec.Command(filepath.Join(repoRoot, "deploy", "demo.sh"))
 	cmd.Env = append(os.Environ(), "BIN="+filepath.Dir(edgeBin), "ARGUS_VTEST="+vtest,
-		"ARGUS_DEMO_CAM_PASSWORD=demo-only-secret", "ARGUS_DEMO_VAR="+dir)
+		"ARGUS_DEMO_CAM_PASSWORD=demo-only-secret", "ARGUS_DEMO_VAR="+dir, "ARGUS_DEMO_BUS_PASSWORD="+demoWatcherPassword)
 	for name, port := range ports {
 		cmd.Env = append(cmd.Env, name+"="+strconv.Itoa(port))
 	}
@@ -195,7 +195,7 @@ func TestDemoScript(t *testing.T) {
 			t.Fatalf("camera %s: its main stream %s is not simulated", c.ID, c.Main)
 		}
 	}
-	ports := map[string]int{"ARGUS_DEMO_RTSP": peers.FreePort(t), "ARGUS_DEMO_RTP": udpPort(t), "ARGUS_DEMO_MQTT": peers.FreePort(t),
+	ports := map[string]int{"ARGUS_DEMO_RTSP": peers.FreePort(t), "ARGUS_DEMO_RTP": udpPort(t), "ARGUS_DEMO_MQTT": peers.FreePort(t), "ARGUS_DEMO_NATS": peers.FreePort(t),
 		"ARGUS_DEMO_HTTP": peers.FreePort(t), "ARGUS_DEMO_WEBRTC_UDP": udpPort(t), "ARGUS_DEMO_EDGE_HTTP": peers.FreePort(t)}
 	state := t.TempDir()
 	began := time.Now()
@@ -240,7 +240,8 @@ func TestDemoScript(t *testing.T) {
 		}
 	}
 
-	mustShow(t, d, broker)
+	// As the demo's watcher login (role gateway), which it prints.
+	mustShow(t, d, fmt.Sprintf("tcp://watcher:%s@127.0.0.1:%d", demoWatcherPassword, ports["ARGUS_DEMO_MQTT"]))
 
 	pgid := d.cmd.Process.Pid
 	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {
@@ -296,6 +297,9 @@ var (
 	}
 	demoQuiet = []string{"riverside-empty", "riverside-bridge", "hillside-inband"}
 )
+
+// demoWatcherPassword is the demo's watcher bus login's password in the test.
+const demoWatcherPassword = "e2e-demo-watcher-password"
 
 // mustShow subscribes to the demo's broker as `mosquitto_sub -t
 // 'argus/v1/#'` would (a paho client), once every camera is online, and

@@ -186,14 +186,14 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
     sites: ["*"]
     token_env: E2E_VIEWER_TOKEN
 store: {driver: sqlite, path: %q} # in the test's directory, never the source tree
-`, edgeID, filepath.Join(dir, "gateway.db")))
-	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken}
+`+busSection(edgeID), edgeID, filepath.Join(dir, "gateway.db")))
+	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken, "E2E_EDGE_BUS=" + edgeBusPassword}
 	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
 	st.gatewayURL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	// ICE listens on every interface: Chromium gathers no loopback candidates.
 	st.gateway = start(t, "gateway", gatewayBin, env, "-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort),
 		"-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-webrtc-udp", "0.0.0.0:0",
-		"-tokens", tokens, "-log-format", "json", "-on-demand-timeout", "20s")
+		"-nats", "127.0.0.1:0", "-bus-store", filepath.Join(dir, "nats"), "-tokens", tokens, "-log-format", "json", "-on-demand-timeout", "20s")
 	poll(t, "gateway /healthz", 30*time.Second, func() (bool, string) {
 		code, body := get(st.gatewayURL + "/healthz")
 		return code == 200, fmt.Sprintf("%d %s", code, body)
@@ -213,7 +213,7 @@ store: {driver: sqlite, path: %q} # in the test's directory, never the source tr
 // online at the edge and its retained status reached the gateway.
 func (st *stack) startEdge(t *testing.T) {
 	t.Helper()
-	st.edge = start(t, "edge", edgeBin, []string{"E2E_EDGE_TOKEN=" + edgeToken}, "-config", st.edgeCfg, "-log-format", "json")
+	st.edge = start(t, "edge", edgeBin, []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_EDGE_BUS=" + edgeBusPassword}, "-config", st.edgeCfg, "-log-format", "json")
 	poll(t, "edge cameras online", 90*time.Second, func() (bool, string) {
 		code, body := get("http://" + st.edgeAddr + "/api/cameras")
 		if code != 200 {
@@ -303,6 +303,15 @@ func write(t *testing.T, path, s string) {
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
+// busSection is the gateway config's bus section: the edge's own login,
+// its password edgeBusPassword in E2E_EDGE_BUS.
+func busSection(edge string) string {
+	return fmt.Sprintf("bus:\n  users:\n    - {name: %s, role: edge, edge: %s, sites: [\"*\"], password_env: E2E_EDGE_BUS}\n", edge, edge)
+}
+
+// edgeBusPassword is the edge's bus password in the e2e tests.
+const edgeBusPassword = "e2e-edge-bus-password"
+
 // startEdgeOn writes the edge's config in dir (its cameras, each in the
 // site siteOf gives, pulled from the simulator; the broker on mqttPort;
 // rule sets from rules; relays to the gateway) and starts the edge.
@@ -320,7 +329,8 @@ func (st *stack) startEdgeOn(t *testing.T, dir, rules string, mqttPort int, site
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [%s]\ncameras:\n%s", edgeID, st.edgeAddr, strings.Join(sites, ", "), cams.String())
-	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", queue_dir: %q}\n", mqttPort, filepath.Join(dir, "queue"))
+	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", username: %s, password_env: E2E_EDGE_BUS, queue_dir: %q}\n",
+		mqttPort, edgeID, filepath.Join(dir, "queue"))
 	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
 	idle := st.opts.relayIdle
 	if idle == 0 {

@@ -15,8 +15,8 @@ import (
 )
 
 // File is the gateway config file (gateway -config): bearer tokens, console
-// users, the store, retention, the wall, sessions and the ICE servers
-// handed to WebRTC clients. A file with only tokens (the former -tokens
+// users, the store, retention, the wall, sessions, the ICE servers
+// handed to WebRTC clients and the message bus (its logins). A file with only tokens (the former -tokens
 // file) is still a valid config.
 type File struct {
 	Tokens     []Entry            `yaml:"tokens"`
@@ -26,6 +26,7 @@ type File struct {
 	Wall       WallFile           `yaml:"wall"`
 	Sessions   SessionsFile       `yaml:"sessions"`
 	ICEServers []iceservers.Entry `yaml:"ice_servers"`
+	Bus        BusFile            `yaml:"bus"`
 }
 
 // UserEntry is a console user written in the config: read-only through the API.
@@ -94,13 +95,16 @@ type Config struct {
 	// ICEServers are the STUN/TURN servers of the SFU's connections, also
 	// announced to WHIP/WHEP clients; TURN credentials are secrets: never log them.
 	ICEServers []webrtc.ICEServer
+	// Bus is the embedded NATS node's store, TLS and logins.
+	Bus BusConfig
 }
 
 // Defaults is the config of a gateway started without a file: no tokens,
 // no users, the default store, retention, wall and sessions.
 func Defaults() *Config {
 	return &Config{Grants: map[string]sfu.Grant{}, Store: StoreConfig{Driver: DriverSQLite, Path: DefaultStorePath},
-		Retention: DefaultRetention, WallMinSeverity: DefaultMinSeverity, SessionTTL: DefaultSessionTTL}
+		Retention: DefaultRetention, WallMinSeverity: DefaultMinSeverity, SessionTTL: DefaultSessionTTL,
+		Bus: BusConfig{StoreDir: DefaultBusStoreDir}}
 }
 
 // LoadConfig reads the config file at path and the variables it names.
@@ -116,12 +120,12 @@ func LoadConfig(path string) (*Config, error) {
 // every problem is reported at once as file:line: field: message.
 func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
 	var f File
-	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, sessions and ice_servers"), strict.Unit("gateway config"))
+	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, sessions, ice_servers and bus"), strict.Unit("gateway config"))
 	if ps.Failed("") {
 		return nil, ps.Err()
 	}
-	if len(f.Tokens) == 0 && len(f.Users) == 0 {
-		ps.Add("tokens", "no tokens and no users: list at least one")
+	if len(f.Tokens) == 0 && len(f.Users) == 0 && len(f.Bus.Users) == 0 {
+		ps.Add("tokens", "no tokens, no users and no bus users: list at least one")
 	}
 	c := Defaults()
 	c.Grants = parseTokens(ps, f.Tokens, lookup)
@@ -129,6 +133,7 @@ func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (
 	c.Store = parseStore(ps, f.Store, lookup)
 	c.Retention = parseRetention(ps, f.Retention)
 	c.ICEServers = iceservers.Check(ps, "ice_servers", f.ICEServers, lookup)
+	c.Bus = parseBus(ps, f.Bus, lookup)
 	if s := f.Wall.MinSeverity; s != "" {
 		if bus.SeverityRank(s) < 0 {
 			ps.Addf("wall.min_severity", "%q is not one of %v", s, bus.Severities)

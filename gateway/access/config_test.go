@@ -141,7 +141,7 @@ func TestParseConfigPostgres(t *testing.T) {
 
 func TestParseConfigEmpty(t *testing.T) {
 	_, err := ParseConfig("g.yaml", []byte("store: {driver: sqlite}\n"), env(nil))
-	if err == nil || !strings.Contains(err.Error(), "no tokens and no users") {
+	if err == nil || !strings.Contains(err.Error(), "no tokens, no users") {
 		t.Fatalf("got %v", err)
 	}
 }

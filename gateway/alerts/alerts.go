@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sync"
@@ -25,6 +26,8 @@ type Options struct {
 	ClientID string
 	// Username and Password authenticate to the broker when it asks.
 	Username, Password string
+	// TLS, when set, is used for an ssl:// Broker.
+	TLS *tls.Config
 	// Store records anomalies and the wall; required.
 	Store store.Store
 	// WallSeverity is the lowest severity whose live anomaly start puts its
@@ -91,7 +94,11 @@ func New(opts Options) (*Alerts, error) {
 // broker queues anomalies while the gateway is away; handlers in order (a
 // start before its update) and acknowledged by hand, only once stored.
 func (a *Alerts) pahoOptions() *mqtt.ClientOptions {
-	return bus.ServiceOptions(a.opts.Broker, a.opts.ClientID, a.opts.Username, a.opts.Password, a.log).
+	o := bus.ServiceOptions(a.opts.Broker, a.opts.ClientID, a.opts.Username, a.opts.Password, a.log)
+	if a.opts.TLS != nil {
+		o.SetTLSConfig(a.opts.TLS)
+	}
+	return o.
 		SetCleanSession(false).
 		SetOrderMatters(true).
 		SetAutoAckDisabled(true).

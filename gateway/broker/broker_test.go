@@ -9,16 +9,30 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
-// startBroker runs the embedded broker on a free loopback port until the
-// test ends and returns its URL for paho.
-func startBroker(t *testing.T) string {
+// Test users: the gateway, and edge-1 owning site riverside and drone d1.
+var (
+	gatewayUser = User{Name: "gw", Password: "gw-secret-9Zk", Role: RoleGateway}
+	edgeUser    = User{Name: "edge-1", Password: "edge-secret-7Qx", Role: RoleEdge, Edge: "edge-1",
+		Sites: []string{"riverside"}, Drones: []string{"d1"}}
+)
+
+// startBroker runs the embedded broker on free loopback ports (JetStream in
+// a temporary directory) until the test ends, with the test users, and
+// returns it.
+func startBroker(t *testing.T, tune ...func(*Options)) *Broker {
 	t.Helper()
-	b, err := New(Options{Addr: "127.0.0.1:0", Log: peers.TestLog(t)})
+	o := Options{Addr: "127.0.0.1:0", ClientAddr: "127.0.0.1:0", StoreDir: t.TempDir(),
+		Users: []User{gatewayUser, edgeUser}, Log: peers.TestLog(t)}
+	for _, f := range tune {
+		f(&o)
+	}
+	b, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,18 +45,32 @@ func startBroker(t *testing.T) string {
 			t.Error(err)
 		}
 	})
-	return "tcp://" + b.Addr().String()
+	return b
 }
 
-// connect makes a plain paho client (clean session), disconnected at test end.
-func connect(t *testing.T, url, id string) paho.Client {
+// mqttURL is b's MQTT URL.
+func mqttURL(b *Broker) string { return "tcp://" + b.Addr().String() }
+
+// connect makes a paho client (clean session) logged in as u, disconnected at test end.
+func connect(t *testing.T, url string, u User, id string) paho.Client {
 	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id).SetOrderMatters(true))
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("%s: connect: %v", id, tok.Error())
+	c, err := dial(url, u, id)
+	if err != nil {
+		t.Fatalf("%s: connect: %v", id, err)
 	}
 	t.Cleanup(func() { c.Disconnect(100) })
 	return c
+}
+
+// dial connects a paho client as u, or says why it could not.
+func dial(url string, u User, id string) (paho.Client, error) {
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id).SetOrderMatters(true).
+		SetUsername(u.Name).SetPassword(u.Password).SetAutoReconnect(false).SetProtocolVersion(4))
+	tok := c.Connect()
+	if !tok.WaitTimeout(10 * time.Second) {
+		return nil, fmt.Errorf("no answer in 10s")
+	}
+	return c, tok.Error()
 }
 
 func wait(t *testing.T, what string, tok paho.Token) {
@@ -52,16 +80,16 @@ func wait(t *testing.T, what string, tok paho.Token) {
 	}
 }
 
-// Real: the embedded mochi broker and two paho clients (the same library
+// Real: the embedded NATS node and two paho clients (the same library
 // the edges use). A QoS 1 anomaly reaches a subscriber, and a retained
 // status reaches a subscriber that comes after it was published.
 func TestBrokerRoutesQoS1AndRetained(t *testing.T) {
-	url := startBroker(t)
+	url := mqttURL(startBroker(t))
 	got := make(chan paho.Message, 4)
-	sub := connect(t, url, "gateway")
+	sub := connect(t, url, gatewayUser, "gateway")
 	wait(t, "subscribe", sub.Subscribe(bus.AllAnomalies, 1, func(_ paho.Client, m paho.Message) { got <- m }))
 
-	pub := connect(t, url, "edge-1")
+	pub := connect(t, url, edgeUser, "edge-1")
 	wait(t, "publish anomaly", pub.Publish(bus.AnomalyTopic("riverside", "cam-a"), 1, false, `{"id":"a1"}`))
 	wait(t, "publish status", pub.Publish(bus.CameraStatusTopic("riverside", "cam-a"), 1, true, `{"state":"online"}`))
 	select {
@@ -73,7 +101,7 @@ func TestBrokerRoutesQoS1AndRetained(t *testing.T) {
 		t.Fatal("anomaly not delivered")
 	}
 
-	late := connect(t, url, "console")
+	late := connect(t, url, gatewayUser, "console")
 	retained := make(chan paho.Message, 1)
 	wait(t, "subscribe late", late.Subscribe(bus.AllCameraStatus, 1, func(_ paho.Client, m paho.Message) { retained <- m }))
 	select {
@@ -89,11 +117,11 @@ func TestBrokerRoutesQoS1AndRetained(t *testing.T) {
 // Real: the embedded broker holding a district's 41,000 retained camera
 // statuses (~300 bytes each, as the edges publish them). A new QoS 1
 // subscriber — the console at startup — must receive every one: with
-// mochi's default limits most are dropped silently.
+// NATS's default JetStream API queue and timeout many are lost silently.
 func TestBrokerHands41000RetainedStatusesToANewSubscriber(t *testing.T) {
 	const n = 41000
-	url := startBroker(t)
-	pub := connect(t, url, "edges")
+	url := mqttURL(startBroker(t))
+	pub := connect(t, url, gatewayUser, "edges")
 	pad := fmt.Sprintf("%0200d", 0)
 	for i := range n {
 		pub.Publish(bus.CameraStatusTopic(fmt.Sprintf("site-%d", i%40), fmt.Sprintf("cam-%05d", i)), 0, true,
@@ -107,7 +135,7 @@ func TestBrokerHands41000RetainedStatusesToANewSubscriber(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	all := make(chan struct{})
-	sub := connect(t, url, "console")
+	sub := connect(t, url, gatewayUser, "console")
 	wait(t, "subscribe", sub.Subscribe(bus.AllCameraStatus, 1, func(_ paho.Client, m paho.Message) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -129,11 +157,11 @@ func TestBrokerHands41000RetainedStatusesToANewSubscriber(t *testing.T) {
 // Real: an edge's bus.Client (queue, will, retained status) against the
 // embedded broker — the one-command demo's pairing.
 func TestEdgeClientThroughTheEmbeddedBroker(t *testing.T) {
-	url := startBroker(t)
+	url := mqttURL(startBroker(t))
 	got := make(chan paho.Message, 8)
-	sub := connect(t, url, "gateway")
+	sub := connect(t, url, gatewayUser, "gateway")
 	wait(t, "subscribe", sub.Subscribe(bus.AllAnomalies, 1, func(_ paho.Client, m paho.Message) { got <- m }))
-	c, err := bus.New(bus.Options{Broker: url, Edge: "edge-1", Log: peers.TestLog(t), QueueDir: t.TempDir()})
+	c, err := bus.New(bus.Options{Broker: url, Edge: "edge-1", Username: edgeUser.Name, Password: edgeUser.Password, Log: peers.TestLog(t), QueueDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +177,47 @@ func TestEdgeClientThroughTheEmbeddedBroker(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("anomaly not delivered")
+	}
+}
+
+// New and SetUsers refuse users the permission table cannot describe.
+func TestUsersAreChecked(t *testing.T) {
+	b := startBroker(t)
+	for _, u := range []User{
+		{Name: "x", Role: RoleEdge, Edge: "e", Sites: []string{"s"}},                  // no password
+		{Name: InternalUser, Password: "p", Role: RoleGateway},                        // the internal name
+		{Name: "x", Password: "p", Role: "root"},                                      // no such role
+		{Name: "x", Password: "p", Role: RoleEdge, Sites: []string{"s"}},              // no edge
+		{Name: "x", Password: "p", Role: RoleEdge, Edge: "e.>", Sites: []string{"s"}}, // a wildcard edge
+		{Name: "x", Password: "p", Role: RoleEdge, Edge: "e"},                         // no sites
+	} {
+		if err := b.SetUsers([]User{u}); err == nil {
+			t.Errorf("%+v accepted", u)
+		}
+	}
+	if err := b.SetUsers([]User{edgeUser, edgeUser}); err == nil {
+		t.Error("a user listed twice accepted")
+	}
+}
+
+// Real: a paho client connected; the broker's metrics count it and its message.
+func TestMetrics(t *testing.T) {
+	b := startBroker(t)
+	c := connect(t, mqttURL(b), edgeUser, "edge-1")
+	wait(t, "publish", c.Publish(bus.EdgeStatusTopic("edge-1"), 1, true, "online"))
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(b)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			got[mf.GetName()] += m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	if got["argus_broker_connections"] < 1 || got["argus_broker_messages_total"] < 1 || got["argus_broker_jetstream_store_bytes"] <= 0 {
+		t.Fatalf("metrics %v", got)
 	}
 }

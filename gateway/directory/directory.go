@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,8 @@ type Options struct {
 	ClientID string
 	// Username and Password authenticate to the broker when it asks.
 	Username, Password string
+	// TLS, when set, is used for an ssl:// Broker.
+	TLS *tls.Config
 	// Log receives the directory's logs.
 	Log zerolog.Logger
 	// EventBuffer is each Subscribe listener's queue (default notify.DefaultBuffer).
@@ -60,6 +63,9 @@ func New(opts Options) *Directory {
 		// nor a status and its clearing. Every handler returns at once.
 		SetOrderMatters(true).
 		SetOnConnectHandler(d.onConnect)
+	if opts.TLS != nil {
+		o.SetTLSConfig(opts.TLS)
+	}
 	d.client = mqtt.NewClient(o)
 	return d
 }

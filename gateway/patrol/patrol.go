@@ -2,6 +2,7 @@ package patrol
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sync"
@@ -36,6 +37,8 @@ type Options struct {
 	ClientID string
 	// Username and Password authenticate to the broker when it asks.
 	Username, Password string
+	// TLS, when set, is used for an ssl:// or tls:// Broker.
+	TLS *tls.Config
 	// Sites are the sites' airspaces by site id (configs/airspace.LoadDir);
 	// a site without one has no routes and every launch there is refused.
 	Sites map[string]*airspace.Site
@@ -119,6 +122,9 @@ func New(opts Options) (*Service, error) {
 		SetCleanSession(true).
 		SetOrderMatters(true). // a patrol's progress in order; handlers return at once
 		SetOnConnectHandler(s.onConnect)
+	if opts.TLS != nil {
+		o.SetTLSConfig(opts.TLS)
+	}
 	s.client = mqtt.NewClient(o)
 	return s, nil
 }

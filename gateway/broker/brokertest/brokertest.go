@@ -1,19 +1,35 @@
-// Package brokertest runs the gateway's embedded broker for tests.
+// Package brokertest runs the gateway's embedded broker for tests. It is
+// test support: only _test.go files import it.
 package brokertest
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/broker"
 )
 
-// Start runs the gateway's embedded broker on a free loopback port until
-// the test ends and returns its URL.
-func Start(t testing.TB) string {
+// Gateway is the gateway role user every test broker admits; Start's URL
+// carries its name and password, which paho reads from the URL.
+var Gateway = broker.User{Name: "gateway-test", Password: "gateway-test-password", Role: broker.RoleGateway}
+
+// Start runs the gateway's embedded broker (JetStream in a temporary
+// directory) on free loopback ports until the test ends, admitting Gateway
+// and users, and returns its MQTT URL logged in as Gateway.
+func Start(t testing.TB, users ...broker.User) string {
 	t.Helper()
-	b, err := broker.New(broker.Options{Addr: "127.0.0.1:0", Log: peers.TestLog(t)})
+	b := Run(t, users...)
+	u := url.URL{Scheme: "tcp", Host: b.Addr().String(), User: url.UserPassword(Gateway.Name, Gateway.Password)}
+	return u.String()
+}
+
+// Run is Start returning the broker itself.
+func Run(t testing.TB, users ...broker.User) *broker.Broker {
+	t.Helper()
+	b, err := broker.New(broker.Options{Addr: "127.0.0.1:0", ClientAddr: "127.0.0.1:0", StoreDir: t.TempDir(),
+		Users: append([]broker.User{Gateway}, users...), Log: peers.TestLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,5 +37,5 @@ func Start(t testing.TB) string {
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return "tcp://" + b.Addr().String()
+	return b
 }
