@@ -44,6 +44,7 @@ type Assigner struct {
 	log     zerolog.Logger
 	inc     string
 	leading atomic.Bool
+	rounds  atomic.Uint64
 
 	mu      sync.Mutex
 	lease   *lease
@@ -74,6 +75,9 @@ func NewAssigner(js jetstream.JetStream, cfg AssignerConfig) *Assigner {
 	return &Assigner{js: js, cfg: cfg, inc: inc,
 		log: cfg.Log.With().Str("assigner", cfg.Holder).Str("incarnation", inc).Logger()}
 }
+
+// Rounds counts the placements this assigner completed and wrote.
+func (a *Assigner) Rounds() uint64 { return a.rounds.Load() }
 
 // Leading tells whether this assigner holds the lease now.
 func (a *Assigner) Leading() bool { return a.leading.Load() }

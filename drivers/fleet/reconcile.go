@@ -22,6 +22,8 @@ func (a *Assigner) place(ctx context.Context, kv jetstream.KeyValue) error {
 				return err
 			}
 			a.log.Warn().Err(err).Msg("placement not fully written: retried")
+		} else {
+			a.rounds.Add(1)
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,179 @@
+package fleet
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+// These tests run a real 3-node nats-server cluster (JetStream, replicas
+// 3). Edges are in-process agents with their own connections; their pulls
+// are simulated by the oracle, which records every start and stop.
+
+// startFleet starts n edges (edge-0 …) on every URL and one assigner, and
+// waits until every camera is pulled once.
+func startFleet(t *testing.T, n int) (*harness, *testAssigner, map[string]string) {
+	h := newHarness(t, 4, 10)
+	for i := range n {
+		h.startEdge(fmt.Sprintf("edge-%d", i), h.nats.URLs())
+	}
+	a := h.startAssigner("gw-a")
+	owners, took := h.owned(30 * time.Second)
+	t.Logf("cold start: %d cameras owned after %s", len(owners), took.Round(time.Millisecond))
+	return h, a, owners
+}
+
+func TestEdgeKilledOnlyItsCamerasMove(t *testing.T) {
+	h, _, before := startFleet(t, 4)
+	starts := h.oracle.startsOf()
+	h.kill("edge-2")
+	after, took := h.owned(10 * time.Second)
+	t.Logf("edge-2's cameras owned again after %s", took.Round(time.Millisecond))
+	moved := 0
+	for c, e := range before {
+		switch {
+		case e == "edge-2":
+			moved++
+			if after[c] == "edge-2" {
+				t.Errorf("%s still on the dead edge", c)
+			}
+		case after[c] != e || h.oracle.startsOf()[c] != starts[c]:
+			t.Errorf("%s moved from live %s to %s", c, e, after[c])
+		}
+	}
+	if moved == 0 {
+		t.Fatal("edge-2 owned nothing: the test shows nothing")
+	}
+	h.noDoubles()
+}
+
+func TestAssignerRestartMovesNothing(t *testing.T) {
+	h, a, _ := startFleet(t, 3)
+	revs, starts := h.revisions(), h.oracle.startsOf()
+	a.stop()
+	b := h.startAssigner("gw-b")
+	h.waitFor(15*time.Second, "the new assigner placing", func() bool { return b.Leading() && b.Rounds() >= 1 })
+	if got := h.revisions(); fmt.Sprint(got) != fmt.Sprint(revs) {
+		t.Fatalf("assignments rewritten by the new assigner: %v, were %v", got, revs)
+	}
+	if got := h.oracle.startsOf(); fmt.Sprint(got) != fmt.Sprint(starts) {
+		t.Fatal("a camera was stopped and started again")
+	}
+}
+
+func TestTwoAssignersOneWrites(t *testing.T) {
+	h := newHarness(t, 2, 10)
+	for i := range 3 {
+		h.startEdge(fmt.Sprintf("edge-%d", i), h.nats.URLs())
+	}
+	a, b := h.startAssigner("gw-a"), h.startAssigner("gw-b")
+	h.waitFor(30*time.Second, "cameras owned, one assigner leading", func() bool {
+		if a.Leading() && b.Leading() {
+			t.Fatal("both assigners lead")
+		}
+		_, ok := h.oracle.owners(h.cameras)
+		return ok
+	})
+	leader, other := a, b
+	if b.Leading() {
+		leader, other = b, a
+	}
+	stale := h.revisions()
+
+	// The leader goes; the other takes over and re-places after a loss.
+	leader.stop()
+	h.waitFor(15*time.Second, "the other assigner leading", other.Leading)
+	h.kill("edge-1")
+	h.owned(10 * time.Second)
+
+	// The old leader, paused with a lease it still believes valid,
+	// writes from its stale view: the engine refuses.
+	kv, err := h.js.KeyValue(h.ctx(5*time.Second), BucketAssign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := leader.Assigner
+	old.mu.Lock()
+	old.lease.until = time.Now().Add(time.Hour)
+	for e, rev := range stale {
+		old.assign[e] = assigned{Assignment: Assignment{Edge: e}, rev: rev}
+	}
+	old.mu.Unlock()
+	refused := 0
+	for e, rev := range h.revisions() {
+		if rev == stale[e] {
+			continue
+		}
+		_, err := old.write(h.ctx(5*time.Second), kv, Assignment{Edge: e, Cameras: []string{"cam-0-0"}})
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			t.Fatalf("stale write to %s: %v, want a revision mismatch", e, err)
+		}
+		refused++
+	}
+	if refused == 0 {
+		t.Fatal("the new leader rewrote no key: nothing to refuse")
+	}
+	h.noDoubles()
+}
+
+func TestCutOffEdgeFencesBeforeItsCamerasMove(t *testing.T) {
+	h := newHarness(t, 4, 10)
+	link := peers.TCPLink(t, h.nats.URL(0)[len("nats://"):])
+	h.startEdge("edge-0", "nats://"+link.Addr(), nats.IgnoreDiscoveredServers())
+	for i := 1; i < 4; i++ {
+		h.startEdge(fmt.Sprintf("edge-%d", i), h.nats.URLs())
+	}
+	h.startAssigner("gw-a")
+	before, _ := h.owned(30 * time.Second)
+	mine := 0
+	for _, e := range before {
+		if e == "edge-0" {
+			mine++
+		}
+	}
+	if mine == 0 {
+		t.Fatal("edge-0 owns nothing: the test shows nothing")
+	}
+	link.Cut()
+	took := h.waitFor(15*time.Second, "edge-0 fenced and its cameras owned elsewhere", func() bool {
+		owners, ok := h.oracle.owners(h.cameras)
+		for _, e := range owners {
+			if e == "edge-0" {
+				return false
+			}
+		}
+		return ok && h.oracle.holds("edge-0") == 0
+	})
+	t.Logf("cut off: cameras owned elsewhere after %s", took.Round(time.Millisecond))
+	h.noDoubles()
+
+	// Back on the backbone it rejoins and takes a share again, by
+	// break-before-make moves.
+	link.Restore()
+	h.waitFor(30*time.Second, "edge-0 pulling again", func() bool {
+		_, ok := h.oracle.owners(h.cameras)
+		return ok && h.oracle.holds("edge-0") > 0
+	})
+	h.noDoubles()
+}
+
+func TestNATSNodeKilledAssignmentGoesOn(t *testing.T) {
+	h, _, _ := startFleet(t, 4)
+	h.nats.Kill(0)
+	h.kill("edge-3")
+	after, took := h.owned(30 * time.Second)
+	t.Logf("node 0 killed, edge-3 killed: cameras owned again after %s", took.Round(time.Millisecond))
+	for c, e := range after {
+		if e == "edge-3" {
+			t.Fatalf("%s on the dead edge", c)
+		}
+	}
+	h.noDoubles()
+	h.nats.Restart(0)
+}
