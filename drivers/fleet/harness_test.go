@@ -27,6 +27,7 @@ type oracle struct {
 	held    map[string]map[string]bool // edge → cameras it pulls
 	pulling map[string]map[string]bool // camera → edges pulling it
 	starts  map[string]int             // camera → starts so far
+	stops   int
 	dead    map[string]bool            // killed edges: their callbacks no longer count
 	doubles []string
 }
@@ -52,6 +53,7 @@ func (o *oracle) apply(edge string, w Work) {
 	for c := range o.held[edge] {
 		if !now[c] {
 			delete(o.pulling[c], edge)
+			o.stops++
 		}
 	}
 	for c := range now {
@@ -112,6 +114,12 @@ func (o *oracle) startsOf() map[string]int {
 	return maps.Clone(o.starts)
 }
 
+func (o *oracle) stopCount() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.stops
+}
+
 func (o *oracle) holds(edge string) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -127,7 +135,7 @@ func (o *oracle) violations() []string {
 // harness is a NATS cluster with the fleet's buckets, an inventory, edges
 // and assigners.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	nats    *peers.NATS
 	js      jetstream.JetStream
 	oracle  *oracle
@@ -155,7 +163,7 @@ type testAssigner struct {
 }
 
 // newHarness starts a 3-node cluster and stores sites × perSite cameras.
-func newHarness(t *testing.T, sites, perSite int) *harness {
+func newHarness(t testing.TB, sites, perSite int) *harness {
 	t.Helper()
 	h := &harness{t: t, nats: peers.NATSCluster(t, 3), oracle: newOracle(), edges: map[string]*testEdge{}}
 	h.js = h.connect(h.nats.URLs())
@@ -163,20 +171,27 @@ func newHarness(t *testing.T, sites, perSite int) *harness {
 	if err := Buckets(ctx, h.js, 3); err != nil {
 		t.Fatal(err)
 	}
-	kv, err := h.js.KeyValue(ctx, BucketCameras)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The inventory goes in as asynchronous puts to the keys' subjects,
+	// as many as 41,000 of them.
 	for s := range sites {
 		for c := range perSite {
 			id := fmt.Sprintf("cam-%d-%d", s, c)
 			spec := SpecOf(configs.Camera{ID: id, Site: fmt.Sprintf("site-%d", s), Main: "rtsp://127.0.0.1:1/" + id}, "", 0)
 			b, _ := json.Marshal(spec)
-			if _, err := kv.Put(ctx, id, b); err != nil {
-				t.Fatal(err)
+			subject := "$KV." + BucketCameras + "." + id
+			if _, err := h.js.PublishAsync(subject, b); err != nil {
+				<-h.js.PublishAsyncComplete() // too many in flight: let them land
+				if _, err := h.js.PublishAsync(subject, b); err != nil {
+					t.Fatal(err)
+				}
 			}
 			h.cameras = append(h.cameras, id)
 		}
+	}
+	select {
+	case <-h.js.PublishAsyncComplete():
+	case <-ctx.Done():
+		t.Fatal("inventory not stored after 30s")
 	}
 	return h
 }
@@ -211,8 +226,12 @@ func (h *harness) dial(urls string, opts ...nats.Option) (*nats.Conn, error) {
 	return nc, err
 }
 
-func logger(t *testing.T) zerolog.Logger {
-	return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+func logger(t testing.TB) zerolog.Logger {
+	level := zerolog.InfoLevel
+	if _, bench := t.(*testing.B); bench {
+		level = zerolog.WarnLevel
+	}
+	return zerolog.New(zerolog.NewTestWriter(t)).Level(level).With().Timestamp().Logger()
 }
 
 // startEdge runs an edge agent with its own connection to urls.
