@@ -28,7 +28,7 @@ type oracle struct {
 	pulling map[string]map[string]bool // camera → edges pulling it
 	starts  map[string]int             // camera → starts so far
 	stops   int
-	dead    map[string]bool            // killed edges: their callbacks no longer count
+	dead    map[string]bool // killed edges: their callbacks no longer count
 	doubles []string
 }
 
