@@ -72,7 +72,11 @@ type Agent struct {
 	applied  uint64    // epoch of the last Work applied
 	draining bool
 	load     float64
-	specs    map[string]CameraSpec
+	// fenced mirrors follow's state for metrics; fences and beatErrors count.
+	fenced     bool
+	fences     uint64
+	beatErrors uint64
+	specs      map[string]CameraSpec
 
 	status jetstream.KeyValue
 }
@@ -195,6 +199,9 @@ func (a *Agent) beat(ctx context.Context) error {
 			a.lastOK = sent
 			a.mu.Unlock()
 		} else if ctx.Err() == nil {
+			a.mu.Lock()
+			a.beatErrors++
+			a.mu.Unlock()
 			a.log.Warn().Err(err).Msg("heartbeat failed")
 		}
 		select {
@@ -211,6 +218,9 @@ func (a *Agent) follow(ctx context.Context, assign, cameras jetstream.KeyValue) 
 	check := time.NewTicker(50 * time.Millisecond)
 	defer check.Stop()
 	fenced := true // until the first heartbeat is acknowledged and the key read
+	a.mu.Lock()
+	a.fenced = true
+	a.mu.Unlock()
 	var w jetstream.KeyWatcher
 	defer func() {
 		if w != nil {
@@ -239,7 +249,8 @@ func (a *Agent) follow(ctx context.Context, assign, cameras jetstream.KeyValue) 
 			if !fenced && now.Sub(lastOK) > a.cfg.Fence {
 				fenced = true
 				a.mu.Lock()
-				a.firstOK = time.Time{}
+				a.firstOK, a.fenced = time.Time{}, true
+				a.fences++
 				a.mu.Unlock()
 				a.log.Warn().Dur("since_heartbeat", now.Sub(lastOK)).Msg("backbone unreachable: fenced, every pull stopped")
 				a.apply(Work{Fenced: true})
@@ -251,6 +262,9 @@ func (a *Agent) follow(ctx context.Context, assign, cameras jetstream.KeyValue) 
 					continue
 				}
 				fenced = false
+				a.mu.Lock()
+				a.fenced = false
+				a.mu.Unlock()
 			}
 			if !fenced && updates == nil {
 				var err error

@@ -45,6 +45,9 @@ type Assigner struct {
 	inc     string
 	leading atomic.Bool
 	rounds  atomic.Uint64
+	moves   atomic.Uint64
+	// timeouts counts moves made without the old edge's confirmation.
+	timeouts atomic.Uint64
 
 	mu      sync.Mutex
 	lease   *lease
@@ -165,6 +168,9 @@ func (a *Assigner) follow(ctx context.Context, kv jetstream.KeyValue, synced *sy
 			if !ok {
 				if !done {
 					synced.Done()
+				}
+				if ctx.Err() != nil {
+					return nil
 				}
 				return fmt.Errorf("watch %s ended", kv.Bucket())
 			}

@@ -90,6 +90,9 @@ func (f *Filter) Run(ctx context.Context, js jetstream.JetStream) error {
 			return nil
 		case e, ok := <-w.Updates():
 			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
 				return fmt.Errorf("fleet filter: watch of %s ended", BucketAssign)
 			}
 			if e == nil {

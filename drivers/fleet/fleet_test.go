@@ -31,7 +31,18 @@ func startFleet(t *testing.T, n int) (*harness, *testAssigner, map[string]string
 
 func TestEdgeKilledOnlyItsCamerasMove(t *testing.T) {
 	h, _, before := startFleet(t, 4)
+	filter := h.startFilter()
 	starts := h.oracle.startsOf()
+	var victim string // a camera of edge-2, with a status from it
+	for c, e := range before {
+		if e == "edge-2" {
+			victim = c
+		}
+	}
+	old := h.putStatus("edge-2", victim)
+	h.waitFor(5*time.Second, "the filter knowing the owners", func() bool {
+		return filter.Accept(victim, "edge-2", old.Owner)
+	})
 	h.kill("edge-2")
 	after, took := h.owned(10 * time.Second)
 	t.Logf("edge-2's cameras owned again after %s", took.Round(time.Millisecond))
@@ -51,6 +62,19 @@ func TestEdgeKilledOnlyItsCamerasMove(t *testing.T) {
 		t.Fatal("edge-2 owned nothing: the test shows nothing")
 	}
 	h.noDoubles()
+
+	// The gateway's filter now drops edge-2's status and takes the new
+	// owner's, read back from the status bucket.
+	h.waitFor(5*time.Second, "the filter following the move", func() bool {
+		e, _, ok := filter.Owner(victim)
+		return ok && e == after[victim]
+	})
+	if filter.Accept(victim, "edge-2", old.Owner) {
+		t.Errorf("the dead edge's status for %s is still accepted", victim)
+	}
+	if st := h.putStatus(after[victim], victim); !filter.Accept(victim, st.Edge, st.Owner) {
+		t.Errorf("the new owner's status %+v is dropped", st)
+	}
 }
 
 func TestAssignerRestartMovesNothing(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -315,6 +316,48 @@ func (h *harness) owned(within time.Duration) (map[string]string, time.Duration)
 		return ok
 	})
 	return owners, took
+}
+
+// startFilter runs a stale-owner filter on the cluster until the test ends.
+func (h *harness) startFilter() *Filter {
+	f := NewFilter()
+	js := h.connect(h.nats.URLs()) // closed after the filter stops
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := f.Run(ctx, js); err != nil {
+			h.t.Errorf("filter: %v", err)
+		}
+	}()
+	h.t.Cleanup(func() { cancel(); <-done })
+	return f
+}
+
+// putStatus has edge store an online status of camera and reads it back
+// from the status bucket.
+func (h *harness) putStatus(edge, camera string) bus.CameraStatus {
+	h.t.Helper()
+	ctx := h.ctx(5 * time.Second)
+	if err := h.edges[edge].agent.PutStatus(ctx, bus.CameraStatus{Camera: camera, State: bus.Online, Time: bus.Now()}); err != nil {
+		h.t.Fatal(err)
+	}
+	kv, err := h.js.KeyValue(ctx, BucketStatus)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	e, err := kv.Get(ctx, camera)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var st bus.CameraStatus
+	if err := json.Unmarshal(e.Value(), &st); err != nil {
+		h.t.Fatal(err)
+	}
+	if st.Edge != edge || st.Epoch == 0 || st.Incarnation != h.edges[edge].agent.Incarnation() {
+		h.t.Fatalf("status stored as %+v", st)
+	}
+	return st
 }
 
 // revisions reads every assignment key's revision.

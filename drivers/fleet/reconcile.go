@@ -167,6 +167,7 @@ func (a *Assigner) letGo(old string, rev uint64, deadline time.Time) bool {
 	case !live || hb.Epoch >= rev:
 		return true
 	case time.Now().After(deadline):
+		a.timeouts.Add(1)
 		a.log.Warn().Str("edge", old).Uint64("epoch", rev).Uint64("applied", hb.Epoch).
 			Msg("edge did not confirm a release in time: moved anyway")
 		return true
@@ -185,8 +186,11 @@ func (a *Assigner) add(ctx context.Context, kv jetstream.KeyValue, to string, id
 			as.add(id, drone[id])
 		}
 	}
-	_, err := a.write(ctx, kv, as)
-	return err
+	if _, err := a.write(ctx, kv, as); err != nil {
+		return err
+	}
+	a.moves.Add(uint64(len(ids)))
+	return nil
 }
 
 // write stores an edge's assignment if the lease is still held and the
