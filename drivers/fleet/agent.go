@@ -144,8 +144,9 @@ func (a *Agent) PutStatus(ctx context.Context, st bus.CameraStatus) error {
 	return nil
 }
 
-// Run heartbeats, follows the assignment and fences until ctx ends; the
-// edge is told to stop everything (a fenced Work) when it returns.
+// Run heartbeats, follows the assignment and fences until ctx ends; then
+// it tells the edge to stop everything (a fenced Work) and withdraws the
+// heartbeat.
 func (a *Agent) Run(ctx context.Context) error {
 	kvs, err := openBuckets(ctx, a.js, BucketEdges, BucketAssign, BucketCameras, BucketStatus)
 	if err != nil {
@@ -154,11 +155,23 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.mu.Lock()
 	a.status = kvs[3]
 	a.mu.Unlock()
-	defer a.apply(Work{Fenced: true})
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return a.beat(ctx) })
-	g.Go(func() error { return a.follow(ctx, kvs[1], kvs[2]) })
-	return g.Wait()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.beat(gctx) })
+	g.Go(func() error { return a.follow(gctx, kvs[1], kvs[2]) })
+	err = g.Wait()
+	a.leave(kvs[0])
+	return err
+}
+
+// leave stops every pull, then deletes the heartbeat so the assigner
+// moves the edge's cameras at once rather than after the TTL.
+func (a *Agent) leave(edges jetstream.KeyValue) {
+	a.apply(Work{Fenced: true})
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Every)
+	defer cancel()
+	if err := edges.Delete(ctx, a.cfg.Edge); err != nil {
+		a.log.Info().Err(err).Msg("heartbeat not withdrawn: it expires with its TTL")
+	}
 }
 
 // openBuckets binds to existing buckets, in order.

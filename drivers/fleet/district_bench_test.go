@@ -1,12 +1,20 @@
 package fleet
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/argus-edge/argus/drivers/bus"
 )
 
 // BenchmarkFleetDistrict simulates a district on one machine against a
@@ -49,8 +57,8 @@ func district(b *testing.B, sites, perSite, edges int) {
 	h.settle()
 	owners, _ = h.oracle.owners(h.cameras)
 	maxLoad, bound := loadFigures(owners, edges, n)
-	report("cold start", "all pulled after %s; max load %d, bound ceil(1.05×avg) %d; double pulls %d",
-		time.Since(start).Round(time.Millisecond), maxLoad, bound, len(h.oracle.violations()))
+	report("cold start", "all pulled after %s; max load %d, bound ceil(1.05×avg) %d; a site on %.1f edges on average; double pulls %d",
+		time.Since(start).Round(time.Millisecond), maxLoad, bound, edgesPerSite(owners), len(h.oracle.violations()))
 
 	steadyStarts := total(h.oracle.startsOf())
 	time.Sleep(5 * time.Second) // an observation window, not a synchronisation
@@ -112,6 +120,24 @@ func district(b *testing.B, sites, perSite, edges int) {
 	}
 }
 
+// edgesPerSite is how many edges a site's cameras are spread over, on
+// average (camera ids are cam-<site>-<n>).
+func edgesPerSite(owners map[string]string) float64 {
+	per := map[string]map[string]bool{}
+	for c, e := range owners {
+		site := c[:strings.LastIndexByte(c, '-')]
+		if per[site] == nil {
+			per[site] = map[string]bool{}
+		}
+		per[site][e] = true
+	}
+	n := 0
+	for _, es := range per {
+		n += len(es)
+	}
+	return float64(n) / float64(len(per))
+}
+
 func edgeID(i int) string { return fmt.Sprintf("edge-%03d", i) }
 
 // settle waits until every camera is pulled once and no camera started
@@ -160,4 +186,70 @@ func loadFigures(owners map[string]string, edges, n int) (int, int) {
 		m = max(m, c)
 	}
 	return m, int(math.Ceil(Balance * float64(n) / float64(edges)))
+}
+
+// BenchmarkStatusRebuild41k reads 41,000 camera statuses of ~300 B from
+// BucketStatus on a 3-node cluster (replicas 3) with one watch, as the
+// gateway rebuilds its view at start, and reports the time and the heap
+// the map of statuses takes.
+func BenchmarkStatusRebuild41k(b *testing.B) {
+	h := newHarness(b, 0, 0)
+	const n = 41000
+	for i := range n {
+		st := bus.CameraStatus{Site: fmt.Sprintf("site-%d", i/410), Camera: fmt.Sprintf("cam-%d-%d", i/410, i%410),
+			Edge: edgeID(i % 120), State: bus.Online, Codec: "h264", Width: 1920, Height: 1080, FPS: 25,
+			BitrateKbps: 4000, Mode: bus.ModeIdle, Time: bus.Now(), Owner: bus.Owner{Epoch: uint64(i), Incarnation: "0123456789abcdef"}}
+		v, _ := json.Marshal(st)
+		subject := "$KV." + BucketStatus + "." + st.Camera
+		if _, err := h.js.PublishAsync(subject, v); err != nil {
+			<-h.js.PublishAsyncComplete()
+			if _, err := h.js.PublishAsync(subject, v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	<-h.js.PublishAsyncComplete()
+	for b.Loop() {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		t0 := time.Now()
+		statuses := readStatuses(b, h.connect(h.nats.URLs()))
+		took := time.Since(t0)
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		if len(statuses) != n {
+			b.Fatalf("read %d statuses of %d", len(statuses), n)
+		}
+		fmt.Printf("fleet statuses     %d read from %s in %s; heap held %.1f MB\n", n, BucketStatus,
+			took.Round(time.Millisecond), float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/1e6)
+		runtime.KeepAlive(statuses)
+	}
+}
+
+// readStatuses reads every status in BucketStatus with one watch.
+func readStatuses(b *testing.B, js jetstream.JetStream) map[string]bus.CameraStatus {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, BucketStatus)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := kv.WatchAll(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+	out := map[string]bus.CameraStatus{}
+	for e := range w.Updates() {
+		if e == nil {
+			return out
+		}
+		var st bus.CameraStatus
+		if json.Unmarshal(e.Value(), &st) == nil {
+			out[e.Key()] = st
+		}
+	}
+	b.Fatal("status watch ended early")
+	return nil
 }
