@@ -60,7 +60,8 @@ type Assigner struct {
 // assigned is an edge's assignment and the revision it has.
 type assigned struct {
 	Assignment
-	rev uint64
+	rev     uint64
+	corrupt bool // the stored value is unreadable: rewrite it
 }
 
 // NewAssigner makes the assigner of gateway replica cfg.Holder.
@@ -249,11 +250,15 @@ func (a *Assigner) onAssign(e jetstream.KeyValueEntry) {
 		return // our own write, already recorded
 	}
 	var as Assignment
+	corrupt := false
 	if e.Operation() == jetstream.KeyValuePut {
 		if err := json.Unmarshal(e.Value(), &as); err != nil {
-			a.log.Error().Err(err).Str("edge", e.Key()).Msg("assignment unreadable: treated as empty")
+			// The edge keeps what it applied last; so does the assigner,
+			// and it writes that back over the garbage.
+			a.log.Error().Err(err).Str("edge", e.Key()).Msg("assignment unreadable: rewritten from the last known one")
+			as, corrupt = a.assign[e.Key()].Assignment, true
 		}
 	}
-	a.assign[e.Key()] = assigned{Assignment: as, rev: e.Revision()}
+	a.assign[e.Key()] = assigned{Assignment: as, rev: e.Revision(), corrupt: corrupt}
 	a.signal()
 }

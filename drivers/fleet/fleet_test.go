@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -200,4 +201,41 @@ func TestNATSNodeKilledAssignmentGoesOn(t *testing.T) {
 	}
 	h.noDoubles()
 	h.nats.Restart(0)
+}
+
+// Garbage in the buckets (a heartbeat, a camera spec, an assignment that
+// are not JSON) is logged and skipped: nothing crashes, every real
+// camera stays where it was, and a corrupt assignment is rewritten from
+// the assigner's last known one.
+func TestCorruptValuesAreSkipped(t *testing.T) {
+	h, a, before := startFleet(t, 3)
+	ctx := h.ctx(10 * time.Second)
+	put := func(bucket, key, value string) {
+		t.Helper()
+		kv, err := h.js.KeyValue(ctx, bucket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := kv.Put(ctx, key, []byte(value)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rounds := a.Rounds()
+	put(BucketEdges, "edge-junk", "{not json")
+	put(BucketCameras, "cam-junk", "\x00\xff")
+	put(BucketAssign, "edge-1", "[1,2")
+	h.waitFor(10*time.Second, "a placement after the garbage", func() bool { return a.Rounds() > rounds })
+	h.waitFor(10*time.Second, "edge-1's assignment rewritten", func() bool {
+		kv, _ := h.js.KeyValue(ctx, BucketAssign)
+		e, err := kv.Get(ctx, "edge-1")
+		var as Assignment
+		return err == nil && json.Unmarshal(e.Value(), &as) == nil
+	})
+	after, _ := h.owned(10 * time.Second)
+	for c, e := range before {
+		if after[c] != e {
+			t.Errorf("%s moved from %s to %s", c, e, after[c])
+		}
+	}
+	h.noDoubles()
 }

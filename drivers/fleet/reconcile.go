@@ -97,7 +97,7 @@ func (a *Assigner) reconcile(ctx context.Context, kv jetstream.KeyValue) error {
 				keep.add(id, drone[id])
 			}
 		}
-		if len(keep.Cameras)+len(keep.Drones) == len(as.Cameras)+len(as.Drones) {
+		if len(keep.Cameras)+len(keep.Drones) == len(as.Cameras)+len(as.Drones) && !as.corrupt {
 			continue
 		}
 		rev, err := a.write(ctx, kv, keep)
