@@ -86,6 +86,8 @@ bench: deps build
 	$(GO) test -run XXX -bench 'Catalog41k' ./gateway/directory/
 	$(GO) test -run XXX -bench 'Anomalies|PutAnomaly' ./gateway/store/
 	$(GO) test -run XXX -bench Ingest ./gateway/alerts/
+	$(GO) test -run XXX -bench 'PlaceDistrict' ./drivers/fleet/
+	$(GO) test -run XXX -bench 'FleetDistrict|StatusRebuild41k' -benchtime 1x ./drivers/fleet/
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s
