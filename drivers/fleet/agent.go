@@ -24,9 +24,13 @@ import (
 // its pulls at least 1 s, plus the assigner's reaction, before any other
 // edge is told to start them.
 const (
-	HeartbeatTTL   = 3 * time.Second
+	// HeartbeatTTL is how long an edge's heartbeat key lives unrenewed.
+	HeartbeatTTL = 3 * time.Second
+	// HeartbeatEvery is the heartbeat period.
 	HeartbeatEvery = time.Second
-	FenceAfter     = 2 * time.Second
+	// FenceAfter is the fencing time: no acknowledged heartbeat sent
+	// within it, and the edge stops every pull.
+	FenceAfter = 2 * time.Second
 	// RejoinHoldOff is how long a fenced edge keeps beating before it reads
 	// its assignment again: time for the assigner to finish taking its
 	// cameras away if it had declared it dead.

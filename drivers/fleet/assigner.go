@@ -16,6 +16,7 @@ import (
 
 // Assigner timing defaults.
 const (
+	// LeaseTTL is how long the assigner lease lives unrenewed.
 	LeaseTTL = 5 * time.Second
 	// Debounce gathers the changes of one event (5 edges dying together)
 	// into one placement.
