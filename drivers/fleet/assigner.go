@@ -150,40 +150,39 @@ func (a *Assigner) lead(ctx context.Context, l *lease) error {
 	return err
 }
 
-// follow feeds a bucket's entries to on; after the initial values it marks
-// synced. It returns when ctx ends, failing if the watch does.
+// follow feeds a bucket's entries to on; after the initial values (or on
+// any early return) it marks synced. It returns when ctx ends, failing if
+// the watch does.
 func (a *Assigner) follow(ctx context.Context, kv jetstream.KeyValue, synced *sync.WaitGroup, on func(jetstream.KeyValueEntry)) error {
+	done := false
+	defer func() {
+		if !done {
+			synced.Done()
+		}
+	}()
 	w, err := kv.WatchAll(ctx)
 	if err != nil {
 		return fmt.Errorf("watch %s: %w", kv.Bucket(), err)
 	}
 	defer w.Stop()
-	done := false
 	for {
 		select {
 		case <-ctx.Done():
-			if !done {
-				synced.Done()
-			}
 			return nil
 		case e, ok := <-w.Updates():
-			if !ok {
-				if !done {
-					synced.Done()
-				}
-				if ctx.Err() != nil {
-					return nil
-				}
+			switch {
+			case !ok && ctx.Err() != nil:
+				return nil
+			case !ok:
 				return fmt.Errorf("watch %s ended", kv.Bucket())
-			}
-			if e == nil {
+			case e == nil:
 				if !done {
 					done = true
 					synced.Done()
 				}
-				continue
+			default:
+				on(e)
 			}
-			on(e)
 		}
 	}
 }
