@@ -111,9 +111,19 @@ func TestTwoAssignersOneWrites(t *testing.T) {
 	}
 	stale := h.revisions()
 
-	// The leader goes; the other takes over and re-places after a loss.
-	leader.stop()
-	h.waitFor(15*time.Second, "the other assigner leading", other.Leading)
+	// The leader is cut off (its connection closes, it never releases the
+	// lease): it stops leading before its lease expires, and only then
+	// does the other take over; then the other re-places after a loss.
+	leader.conn.Close()
+	h.waitFor(15*time.Second, "the other assigner leading", func() bool {
+		if leader.Leading() && other.Leading() {
+			t.Fatal("both assigners lead")
+		}
+		return other.Leading()
+	})
+	if leader.Leading() {
+		t.Fatal("the cut-off assigner still leads")
+	}
 	h.kill("edge-1")
 	h.owned(10 * time.Second)
 

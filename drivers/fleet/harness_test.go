@@ -159,6 +159,7 @@ func (e *testEdge) stop() {
 
 type testAssigner struct {
 	*Assigner
+	conn   *nats.Conn
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -273,9 +274,14 @@ func (h *harness) kill(id string) {
 
 func (h *harness) startAssigner(holder string) *testAssigner {
 	h.t.Helper()
-	a := NewAssigner(h.connect(h.nats.URLs()), AssignerConfig{Holder: holder, Log: logger(h.t)})
+	nc, err := h.dial(h.nats.URLs())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	js, _ := jetstream.New(nc)
+	a := NewAssigner(js, AssignerConfig{Holder: holder, Log: logger(h.t)})
 	ctx, cancel := context.WithCancel(context.Background())
-	ta := &testAssigner{Assigner: a, cancel: cancel, done: make(chan struct{})}
+	ta := &testAssigner{Assigner: a, conn: nc, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(ta.done)
 		if err := a.Run(ctx); err != nil {
