@@ -249,3 +249,46 @@ func TestCorruptValuesAreSkipped(t *testing.T) {
 	}
 	h.noDoubles()
 }
+
+// Draining moves an edge's cameras between live edges break-before-make:
+// the drained edge takes 700 ms to stop its pulls, and no other edge
+// starts one of them before it has.
+func TestDrainIsBreakBeforeMake(t *testing.T) {
+	h := newHarness(t, 4, 10)
+	slow := h.startSlowEdge("edge-0", h.nats.URLs(), 700*time.Millisecond)
+	for i := 1; i < 4; i++ {
+		h.startEdge(fmt.Sprintf("edge-%d", i), h.nats.URLs())
+	}
+	h.startAssigner("gw-a")
+	before, _ := h.owned(30 * time.Second)
+	if h.oracle.holds("edge-0") == 0 {
+		t.Fatal("edge-0 owns nothing: the test shows nothing")
+	}
+	slow.agent.SetDraining(true)
+	h.waitFor(15*time.Second, "edge-0 drained", func() bool {
+		_, ok := h.oracle.owners(h.cameras)
+		return ok && h.oracle.holds("edge-0") == 0
+	})
+	after, _ := h.oracle.owners(h.cameras)
+	for c, e := range before {
+		if e != "edge-0" && after[c] != e {
+			t.Errorf("%s moved from %s to %s", c, e, after[c])
+		}
+	}
+	h.noDoubles()
+}
+
+func TestAgentConfigChecked(t *testing.T) {
+	for _, cfg := range []AgentConfig{
+		{},
+		{Edge: "e", TTL: 3 * time.Second, Fence: 3 * time.Second},
+		{Edge: "e", Every: 2 * time.Second, Fence: 2 * time.Second},
+	} {
+		if _, err := NewAgent(nil, cfg, func(Work) {}); err == nil {
+			t.Errorf("%+v accepted", cfg)
+		}
+	}
+	if _, err := NewAgent(nil, AgentConfig{Edge: "e"}, func(Work) {}); err != nil {
+		t.Errorf("defaults refused: %v", err)
+	}
+}

@@ -239,13 +239,23 @@ func logger(t testing.TB) zerolog.Logger {
 // startEdge runs an edge agent with its own connection to urls.
 func (h *harness) startEdge(id, urls string, opts ...nats.Option) *testEdge {
 	h.t.Helper()
+	return h.startSlowEdge(id, urls, 0, opts...)
+}
+
+// startSlowEdge runs an edge whose every apply takes stopping long before
+// its pulls stop, as an edge tearing down many readers would.
+func (h *harness) startSlowEdge(id, urls string, stopping time.Duration, opts ...nats.Option) *testEdge {
+	h.t.Helper()
 	nc, err := h.dial(urls, opts...)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	js, _ := jetstream.New(nc)
 	h.oracle.revive(id)
-	a, err := NewAgent(js, AgentConfig{Edge: id, Capacity: 1, Log: logger(h.t)}, func(w Work) { h.oracle.apply(id, w) })
+	a, err := NewAgent(js, AgentConfig{Edge: id, Capacity: 1, Log: logger(h.t)}, func(w Work) {
+		time.Sleep(stopping) // the simulated teardown, not a synchronisation
+		h.oracle.apply(id, w)
+	})
 	if err != nil {
 		h.t.Fatal(err)
 	}
