@@ -49,10 +49,13 @@ type Assigner struct {
 	moves   atomic.Uint64
 	// timeouts counts moves made without the old edge's confirmation.
 	timeouts atomic.Uint64
+	// duplicates counts heartbeats showing two processes under one edge id.
+	duplicates atomic.Uint64
 
 	mu      sync.Mutex
 	lease   *lease
 	edges   map[string]Heartbeat
+	before  map[string]string // edge → the incarnation it had before its current one
 	cameras map[string]CameraSpec
 	assign  map[string]assigned
 	changed chan struct{}
@@ -80,6 +83,10 @@ func NewAssigner(js jetstream.JetStream, cfg AssignerConfig) *Assigner {
 	return &Assigner{js: js, cfg: cfg, inc: inc,
 		log: cfg.Log.With().Str("assigner", cfg.Holder).Str("incarnation", inc).Logger()}
 }
+
+// Duplicates counts the times two live processes were seen beating under
+// one edge id (a misconfiguration: both may pull the edge's cameras).
+func (a *Assigner) Duplicates() uint64 { return a.duplicates.Load() }
 
 // Rounds counts the placements this assigner completed and wrote.
 func (a *Assigner) Rounds() uint64 { return a.rounds.Load() }
@@ -128,6 +135,7 @@ func (a *Assigner) lead(ctx context.Context, l *lease) error {
 	}
 	a.mu.Lock()
 	a.lease, a.edges, a.cameras, a.assign = l, map[string]Heartbeat{}, map[string]CameraSpec{}, map[string]assigned{}
+	a.before = map[string]string{}
 	a.changed = make(chan struct{}, 1)
 	a.mu.Unlock()
 	a.leading.Store(true)
@@ -214,6 +222,16 @@ func (a *Assigner) onEdge(e jetstream.KeyValueEntry) {
 		return
 	}
 	hb.Edge = e.Key()
+	if had && hb.Incarnation != old.Incarnation {
+		// A restart changes the incarnation once; coming back to the one
+		// before means two live processes beat under one edge id.
+		if hb.Incarnation == a.before[e.Key()] {
+			a.duplicates.Add(1)
+			a.log.Error().Str("edge", e.Key()).Str("incarnations", old.Incarnation+","+hb.Incarnation).
+				Msg("two processes run as one edge: both may pull its cameras")
+		}
+		a.before[e.Key()] = old.Incarnation
+	}
 	a.edges[e.Key()] = hb
 	if !had || old.Capacity != hb.Capacity || old.Draining != hb.Draining {
 		a.signal()

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -291,4 +292,22 @@ func TestAgentConfigChecked(t *testing.T) {
 	if _, err := NewAgent(nil, AgentConfig{Edge: "e"}, func(Work) {}); err != nil {
 		t.Errorf("defaults refused: %v", err)
 	}
+}
+
+// Two processes started under one edge id (a misconfiguration) are seen
+// by the assigner, which says so in its log and metrics.
+func TestDuplicateEdgeIDSeen(t *testing.T) {
+	h := newHarness(t, 1, 4)
+	h.startEdge("edge-0", h.nats.URLs())
+	a := h.startAssigner("gw-a")
+	h.owned(30 * time.Second)
+	twin, err := NewAgent(h.connect(h.nats.URLs()), AgentConfig{Edge: "edge-0", Log: logger(t)}, func(Work) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); twin.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h.waitFor(15*time.Second, "the duplicate seen", func() bool { return a.Duplicates() > 0 })
 }

@@ -8,6 +8,7 @@ var (
 	descMoves      = prometheus.NewDesc("argus_fleet_moves_total", "Cameras and drones given to a new edge.", nil, nil)
 	descTimeouts   = prometheus.NewDesc("argus_fleet_release_timeouts_total", "Moves made without the old edge confirming its release in time.", nil, nil)
 	descLiveEdges  = prometheus.NewDesc("argus_fleet_live_edges", "Edges with a live heartbeat, as the assigner sees them.", nil, nil)
+	descDuplicates = prometheus.NewDesc("argus_fleet_duplicate_edges_total", "Times two live processes were seen beating under one edge id.", nil, nil)
 	descFenced     = prometheus.NewDesc("argus_fleet_agent_fenced", "1 while the edge is fenced: cut off from the backbone, every pull stopped.", nil, nil)
 	descFences     = prometheus.NewDesc("argus_fleet_agent_fences_total", "Times the edge fenced itself.", nil, nil)
 	descEpoch      = prometheus.NewDesc("argus_fleet_agent_epoch", "Revision of the assignment the edge applies.", nil, nil)
@@ -16,7 +17,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (a *Assigner) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLeading, descRounds, descMoves, descTimeouts, descLiveEdges} {
+	for _, d := range []*prometheus.Desc{descLeading, descRounds, descMoves, descTimeouts, descLiveEdges, descDuplicates} {
 		ch <- d
 	}
 }
@@ -35,6 +36,7 @@ func (a *Assigner) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descMoves, prometheus.CounterValue, float64(a.moves.Load()))
 	ch <- prometheus.MustNewConstMetric(descTimeouts, prometheus.CounterValue, float64(a.timeouts.Load()))
 	ch <- prometheus.MustNewConstMetric(descLiveEdges, prometheus.GaugeValue, float64(live))
+	ch <- prometheus.MustNewConstMetric(descDuplicates, prometheus.CounterValue, float64(a.duplicates.Load()))
 }
 
 // Describe implements prometheus.Collector.
