@@ -38,7 +38,8 @@ func validate(e *Edge, ps *strict.Problems) {
 	checkEnvName(ps, "edge.http_token_env", e.Edge.HTTPTokenEnv)
 	checkIngest(ps, &e.Ingest)
 	sites := checkSites(ps, e.Sites)
-	checkCameras(ps, e.Cameras, sites)
+	cameras := checkCameras(ps, e.Cameras, sites)
+	checkDrones(ps, e.Drones, sites, cameras)
 	checkMQTT(ps, &e.MQTT)
 	checkDetect(ps, &e.Detect)
 	checkRelay(ps, &e.Relay)
@@ -152,33 +153,59 @@ func checkUnique(ps *strict.Problems, field, id, list string, i int, index map[s
 	index[id] = i
 }
 
-func checkCameras(ps *strict.Problems, cams []Camera, sites map[string]int) {
+// checkCameras validates the cameras and returns the index of each id.
+func checkCameras(ps *strict.Problems, cams []Camera, sites map[string]int) map[string]int {
+	declared := declaredSites(sites)
+	index := map[string]int{}
+	for i, c := range cams {
+		path := indexPath("cameras", i)
+		CheckCamera(ps, path, c)
+		checkUnique(ps, path+".id", c.ID, "cameras", i, index)
+		checkSiteRef(ps, path+".site", c.Site, sites, declared)
+	}
+	return index
+}
+
+// declaredSites lists the site ids, sorted, for messages.
+func declaredSites(sites map[string]int) []string {
 	declared := make([]string, 0, len(sites))
 	for id := range sites {
 		declared = append(declared, id)
 	}
 	slices.Sort(declared)
-	index := map[string]int{}
-	for i, c := range cams {
-		path := indexPath("cameras", i)
-		checkID(ps, path+".id", c.ID)
-		checkUnique(ps, path+".id", c.ID, "cameras", i, index)
-		checkSiteRef(ps, path+".site", c.Site, sites, declared)
-		if c.Main == "" {
-			ps.Add(path+".main", "is required")
-		} else {
-			checkURL(ps, path+".main", c.Main)
-		}
-		if c.Sub != "" {
-			checkURL(ps, path+".sub", c.Sub)
-		}
-		if !slices.Contains(transports, c.Transport) {
-			ps.Add(path+".transport", fmt.Sprintf("%q is not one of %s", c.Transport, strings.Join(transports, ", ")))
-		}
-		checkCredentials(ps, path, c)
-		checkLocation(ps, path+".location", c.Location)
-	}
+	return declared
 }
+
+// CheckCamera records every rule one camera entry breaks, at field paths
+// under path ("cameras[3]", or "" for a camera on its own): its id, main and
+// sub RTSP URLs (no inline credentials), transport, the names of its
+// credential variables and its location's ranges. What depends on the
+// document around it (a unique id, a declared site) is the caller's: the
+// edge config checks them against its lists, the gateway's inventory
+// against the district's. The gateway registers cameras with this same
+// function, so an entry it accepts is one an edge config accepts. An empty
+// transport is refused: apply DefaultTransport first.
+func CheckCamera(ps *strict.Problems, path string, c Camera) {
+	at := func(field string) string { return strict.Child(path, field) }
+	checkID(ps, at("id"), c.ID)
+	if c.Main == "" {
+		ps.Add(at("main"), "is required")
+	} else {
+		checkURL(ps, at("main"), c.Main)
+	}
+	if c.Sub != "" {
+		checkURL(ps, at("sub"), c.Sub)
+	}
+	if !slices.Contains(transports, c.Transport) {
+		ps.Add(at("transport"), fmt.Sprintf("%q is not one of %s", c.Transport, strings.Join(transports, ", ")))
+	}
+	checkCredentials(ps, path, c)
+	checkLocation(ps, at("location"), c.Location)
+}
+
+// CheckID records a problem when id is not an Argus id (a site's, an
+// edge's): 1 to 63 of a-z, 0-9, _ and -, starting with a letter or digit.
+func CheckID(ps *strict.Problems, field, id string) { checkID(ps, field, id) }
 
 // checkSiteRef checks that site names one of the sites; declared lists
 // their ids, sorted, for the message.
@@ -236,12 +263,12 @@ func hasPassword(u *url.URL) bool {
 // where the process that pulls has its environment.
 func checkCredentials(ps *strict.Problems, path string, c Camera) {
 	if c.Username != "" && c.UsernameEnv != "" {
-		ps.Add(path+".username_env", "username and username_env exclude each other: keep one")
+		ps.Add(strict.Child(path, "username_env"), "username and username_env exclude each other: keep one")
 	}
 	// The values are not quoted back: a password written where its variable
 	// name belongs would otherwise be printed.
-	checkEnvName(ps, path+".username_env", c.UsernameEnv)
-	checkEnvName(ps, path+".password_env", c.PasswordEnv)
+	checkEnvName(ps, strict.Child(path, "username_env"), c.UsernameEnv)
+	checkEnvName(ps, strict.Child(path, "password_env"), c.PasswordEnv)
 }
 
 // checkEnvName checks the name of a variable that holds a secret, without
@@ -258,12 +285,12 @@ func checkLocation(ps *strict.Problems, path string, l *Location) {
 		return
 	}
 	if !(l.Lat >= -90 && l.Lat <= 90) {
-		ps.Add(path+".lat", fmt.Sprintf("%g is not between -90 and 90", l.Lat))
+		ps.Add(strict.Child(path, "lat"), fmt.Sprintf("%g is not between -90 and 90", l.Lat))
 	}
 	if !(l.Lon >= -180 && l.Lon <= 180) {
-		ps.Add(path+".lon", fmt.Sprintf("%g is not between -180 and 180", l.Lon))
+		ps.Add(strict.Child(path, "lon"), fmt.Sprintf("%g is not between -180 and 180", l.Lon))
 	}
 	if math.IsNaN(l.Alt) || math.IsInf(l.Alt, 0) {
-		ps.Add(path+".alt", fmt.Sprintf("%g is not a finite number", l.Alt))
+		ps.Add(strict.Child(path, "alt"), fmt.Sprintf("%g is not a finite number", l.Alt))
 	}
 }

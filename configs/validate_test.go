@@ -1,8 +1,11 @@
 package configs
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/argus-edge/argus/configs/strict"
 )
 
 func TestParseValidationProblems(t *testing.T) {
@@ -187,5 +190,29 @@ func TestParseRelayICEServers(t *testing.T) {
 	ice := e.Relay.ICEServers
 	if len(ice) != 2 || ice[1].Username != "argus-edge" || ice[1].CredentialEnv != "ARGUS_TEST_UNSET_TURN_PASSWORD" {
 		t.Fatalf("relay.ice_servers %+v", ice)
+	}
+}
+
+// CheckCamera is the one check of a camera entry that the edge config and
+// the gateway's inventory share: on its own (path "") its fields are bare.
+func TestCheckCameraAlone(t *testing.T) {
+	ps := strict.NewProblems("")
+	CheckCamera(ps, "", Camera{ID: "Gate", Main: "rtsp://admin:hunter2@10.0.0.9/live", Transport: "quic",
+		PasswordEnv: "not a name", Location: &Location{Lat: 91, Lon: 0}})
+	var got []string
+	for _, p := range ps.Err().(*Error).Problems {
+		got = append(got, p.Field)
+		if strings.Contains(p.Msg, "hunter2") {
+			t.Errorf("%s quotes the password: %s", p.Field, p.Msg)
+		}
+	}
+	want := []string{"id", "main", "transport", "password_env", "location.lat"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("fields %v, want %v", got, want)
+	}
+	ps = strict.NewProblems("")
+	CheckCamera(ps, "", Camera{ID: "gate", Main: "rtsp://10.0.0.9/live", Transport: "tcp"})
+	if err := ps.Err(); err != nil {
+		t.Fatalf("a good camera: %v", err)
 	}
 }

@@ -79,6 +79,7 @@ func FuzzParseFleet(f *testing.F) {
 	f.Add([]byte("cameras:\n  - path: a/b\n    scene: fire\n    flap: {online: 1s, offline: 2s}\n"))
 	f.Add([]byte("clones:\n  - count: 2\n    scene: bench\n    username: u\n    password_env: P\n"))
 	f.Add([]byte("cameras: [{path: x, scene: empty, corrupt: 0.5, gop: 1s, duration: 4s}]"))
+	f.Add([]byte("drones:\n  - id: d\n    system_id: 3\n    link: udps://127.0.0.1:14561\n    home: {lat: 1, lon: 2, alt: 3}\n    scene: fire\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fl, err := ParseFleet("fuzz.yaml", data)
 		if err != nil {
@@ -90,5 +91,47 @@ func FuzzParseFleet(f *testing.F) {
 				t.Fatalf("accepted camera %+v does not validate: %v", c, err)
 			}
 		}
+		for _, c := range fl.DroneCameras() {
+			if err := c.Validate(); err != nil {
+				t.Fatalf("accepted drone camera %+v does not validate: %v", c, err)
+			}
+		}
 	})
+}
+
+// Simulated: the demo's drones parse into drone options and camera feeds
+// of their own, apart from the cameras an edge pulls.
+func TestDemoFleetDrones(t *testing.T) {
+	f, err := LoadFleet("../../configs/sim-demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cams := f.DroneCameras()
+	if len(cams) != 2 {
+		t.Fatalf("%d drone cameras; want 2", len(cams))
+	}
+	if cams[0].Path != "drone-hillside" || cams[0].Scene.Kind != Fire || cams[1].Path != "drone-riverside" {
+		t.Errorf("drone cameras %+v", cams)
+	}
+}
+
+// Simulated: drone entries with mistakes, each at its file:line.
+func TestFleetDroneErrors(t *testing.T) {
+	base := "drones:\n  - id: d1\n    system_id: 1\n    link: udps://127.0.0.1:14561\n    home: {lat: 22.5, lon: 114.0, alt: 5}\n"
+	for _, c := range []struct{ name, yaml, want string }{
+		{"bad link", strings.Replace(base, "udps://127.0.0.1:14561", "udp://x:1", 1), `f.yaml:4: drone "d1": link`},
+		{"system id", strings.Replace(base, "system_id: 1", "system_id: 300", 1), `f.yaml:3: drone "d1": system_id 300`},
+		{"no home", strings.Replace(base, "    home: {lat: 22.5, lon: 114.0, alt: 5}\n", "", 1), `drone "d1": home 0,0`},
+		{"duplicate", base + strings.Replace(strings.TrimPrefix(base, "drones:\n"), "system_id: 1", "system_id: 2", 1), `f.yaml:6: drone id "d1" already used at f.yaml:2`},
+		{"duplicate sysid", base + strings.Replace(strings.TrimPrefix(base, "drones:\n"), "id: d1", "id: d2", 1), `f.yaml:7: drone "d2": system_id 1 already used at f.yaml:3`},
+		{"path taken", "cameras:\n  - path: drone-d1\n    scene: empty\n" + base, `path "drone-d1" already used at f.yaml:2`},
+		{"unknown key", base + "    colour: red\n", "f.yaml:6: field colour not found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseFleet("f.yaml", []byte(c.yaml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
 }

@@ -15,6 +15,7 @@ const (
 	PermHandle     Permission = "handle"      // acknowledge and resolve anomalies, add and dismiss wall tiles
 	PermRulesRead  Permission = "rules.read"  // a site's rule sets, versions, compare
 	PermRulesWrite Permission = "rules.write" // submit shadow, promote, roll back
+	PermInventory  Permission = "inventory"   // register, change, import and delete cameras of the district inventory
 	PermAdmin      Permission = "admin"       // users and the audit log
 )
 
@@ -22,8 +23,8 @@ const (
 var roleTable = map[string][]Permission{
 	store.RoleCommander: {PermView, PermHandle, PermRulesRead},
 	store.RolePilot:     {PermView},
-	store.RoleOperator:  {PermView, PermRulesRead, PermRulesWrite},
-	store.RoleAdmin:     {PermView, PermHandle, PermRulesRead, PermRulesWrite, PermAdmin},
+	store.RoleOperator:  {PermView, PermRulesRead, PermRulesWrite, PermInventory},
+	store.RoleAdmin:     {PermView, PermHandle, PermRulesRead, PermRulesWrite, PermInventory, PermAdmin},
 }
 
 // Roles lists the console roles in a stable order, for messages.

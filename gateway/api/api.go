@@ -24,6 +24,8 @@ type Options struct {
 	Handling Handling
 	// RuleConflict is the rule service's state-conflict error (answered 409).
 	RuleConflict error
+	// Capacity gives the edges' declared capacities (nil: unknown).
+	Capacity Capacity
 	// Relayed reports whether the gateway relays a camera to a viewer now (nil: never).
 	Relayed func(camera string) bool
 	// Ping is the SSE keep-alive period (default 15 s).
@@ -79,6 +81,13 @@ func (s *Server) routes() {
 
 		{"GET /api/cameras", "camera.list", access.PermView, s.cameras},
 		{"GET /api/cameras/{camera}", "camera.get", access.PermView, s.camera},
+		{"POST /api/cameras", "camera.create", access.PermInventory, s.cameraCreate},
+		{"POST /api/cameras/import", "camera.import", access.PermInventory, s.cameraImport},
+		{"PUT /api/cameras/{camera}", "camera.update", access.PermInventory, s.cameraUpdate},
+		{"DELETE /api/cameras/{camera}", "camera.delete", access.PermInventory, s.cameraDelete},
+		{"GET /api/inventory", "inventory.list", access.PermView, s.inventory},
+		{"GET /api/inventory/counts", "inventory.counts", access.PermView, s.inventoryCounts},
+		{"GET /api/inventory/{camera}", "inventory.get", access.PermView, s.inventoryCamera},
 		{"GET /api/edges", "edge.list", access.PermView, s.edges},
 		{"GET /api/sites", "site.list", access.PermView, s.sites},
 

@@ -11,8 +11,11 @@ import (
 // cameraItem is a camera status with what the gateway knows of it.
 type cameraItem struct {
 	bus.CameraStatus
-	OnWall  bool `json:"on_wall"`
-	Relayed bool `json:"relayed"`
+	// OwnerEdge is the edge that pulls the camera now (the status's edge,
+	// named for what it means in a fleet).
+	OwnerEdge string `json:"owner_edge"`
+	OnWall    bool   `json:"on_wall"`
+	Relayed   bool   `json:"relayed"`
 }
 
 // cameraStates are the state filter's values.
@@ -58,7 +61,7 @@ func (s *Server) camera(c *call) {
 }
 
 func (s *Server) item(st bus.CameraStatus, onWall map[string]bool) cameraItem {
-	return cameraItem{CameraStatus: st, OnWall: onWall[st.Camera], Relayed: s.opts.Relayed(st.Camera)}
+	return cameraItem{CameraStatus: st, OwnerEdge: st.Edge, OnWall: onWall[st.Camera], Relayed: s.opts.Relayed(st.Camera)}
 }
 
 // wallCameras is the set of cameras on the wall; an error leaves it empty (logged).
@@ -74,25 +77,48 @@ func (s *Server) wallCameras(c *call) map[string]bool {
 	return set
 }
 
+// edgeItem is an edge's status with its load against its capacity.
+type edgeItem struct {
+	bus.EdgeStatus
+	// CamerasOwned counts the cameras it pulls (of the caller's sites).
+	CamerasOwned int `json:"cameras_owned"`
+	// Capacity is how many cameras (weight units) it declares it can
+	// pull; null when unknown (no fleet).
+	Capacity *float64 `json:"capacity"`
+	// LastSeen is the time of its latest status.
+	LastSeen bus.Time `json:"last_seen,omitzero"`
+}
+
 // edges lists the edges with a camera in the caller's sites, naming only
-// those cameras; a caller of every site sees every edge.
+// those cameras; a caller of every site sees every edge. With brief=1 the
+// camera lists are left out (counted only): 41,000 ids are a lot to send
+// a view that shows the counts.
 func (s *Server) edges(c *call) {
-	out := []bus.EdgeStatus{}
+	brief := c.r.URL.Query().Get("brief") == "1"
+	out := []edgeItem{}
 	for _, e := range s.opts.Cameras.Edges() {
-		if c.p.AllSites() {
-			out = append(out, e)
-			continue
+		if !c.p.AllSites() {
+			var mine []string
+			for i, site := range s.sitesOf(e.Cameras) {
+				if c.p.Covers(site) {
+					mine = append(mine, e.Cameras[i])
+				}
+			}
+			if len(mine) == 0 {
+				continue
+			}
+			e.Cameras = mine
 		}
-		var mine []string
-		for i, site := range s.sitesOf(e.Cameras) {
-			if c.p.Covers(site) {
-				mine = append(mine, e.Cameras[i])
+		it := edgeItem{EdgeStatus: e, CamerasOwned: len(e.Cameras), LastSeen: e.Time}
+		if brief {
+			it.Cameras = nil
+		}
+		if s.opts.Capacity != nil {
+			if capa, ok := s.opts.Capacity.Capacity(e.Edge); ok {
+				it.Capacity = &capa
 			}
 		}
-		if len(mine) > 0 {
-			e.Cameras = mine
-			out = append(out, e)
-		}
+		out = append(out, it)
 	}
 	c.ok(map[string]any{"items": out})
 }

@@ -25,6 +25,20 @@ type Store interface {
 	User(ctx context.Context, name string) (store.User, error)
 	Users(ctx context.Context) ([]store.User, error)
 	DeleteUser(ctx context.Context, name string) error
+
+	PutCamera(ctx context.Context, c store.Camera) (store.Camera, store.Change, error)
+	Camera(ctx context.Context, id string) (store.Camera, error)
+	DeleteCamera(ctx context.Context, id, by string, at time.Time) (store.Camera, error)
+	Cameras(ctx context.Context, q store.CameraQuery) (store.Page[store.Camera], error)
+	ImportCameras(ctx context.Context, cams []store.Camera, o store.ImportOptions) (store.ImportResult, error)
+	CameraCounts(ctx context.Context) ([]store.SiteCameras, error)
+}
+
+// Capacity tells how many cameras (in weight units) an edge declares it
+// can pull: the fleet fills it from each edge's heartbeat. Without one
+// (a standalone gateway) capacities are unknown.
+type Capacity interface {
+	Capacity(edge string) (cameras float64, ok bool)
 }
 
 // CameraQuery selects cameras of the catalog; empty fields match

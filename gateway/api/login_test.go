@@ -22,7 +22,7 @@ func TestLoginCookieLogoutExpiry(t *testing.T) {
 		Expires time.Time
 	}
 	json.Unmarshal(body, &out)
-	if out.User.Name != "river-op" || out.User.Role != "operator" || strings.Join(out.User.Permissions, ",") != "view,rules.read,rules.write" ||
+	if out.User.Name != "river-op" || out.User.Role != "operator" || strings.Join(out.User.Permissions, ",") != "view,rules.read,rules.write,inventory" ||
 		!out.Expires.Equal(e.clk.now().Add(time.Hour)) {
 		t.Fatalf("login answer %s", body)
 	}

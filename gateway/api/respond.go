@@ -36,8 +36,8 @@ func (c *call) fail(status int, msg string) {
 }
 
 // failErr answers an error from a dependency: not found 404, an invalid
-// document 422 with its problems, a conflict 409, anything else 500 (the
-// details logged, not shown).
+// document 422 with its problems, a conflict 409, input the store refuses
+// 400, anything else 500 (the details logged, not shown).
 func (c *call) failErr(s *Server, err error) {
 	var se *strict.Error
 	switch {
@@ -46,8 +46,10 @@ func (c *call) failErr(s *Server, err error) {
 	case errors.As(err, &se):
 		c.detail = fmt.Sprintf("%d problems", len(se.Problems))
 		c.reply(http.StatusUnprocessableEntity, map[string]any{"error": "the rule set does not validate", "problems": problems(se)})
-	case s.opts.RuleConflict != nil && errors.Is(err, s.opts.RuleConflict):
+	case s.opts.RuleConflict != nil && errors.Is(err, s.opts.RuleConflict), errors.Is(err, store.ErrConflict):
 		c.fail(http.StatusConflict, err.Error())
+	case errors.Is(err, store.ErrInvalid):
+		c.fail(http.StatusBadRequest, err.Error())
 	default:
 		s.log.Error().Err(err).Str("path", c.r.URL.Path).Msg("api call failed")
 		c.fail(http.StatusInternalServerError, "internal error (logged)")

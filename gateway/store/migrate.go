@@ -87,6 +87,28 @@ var migrations = [][]string{{
 	// One undismissed entry per camera; PutWall upserts on it.
 	`CREATE UNIQUE INDEX IF NOT EXISTS wall_on ON wall (camera) WHERE dismissed IS NULL`,
 	`CREATE INDEX IF NOT EXISTS wall_dismissed ON wall (dismissed)`,
+}, {
+	// The district's camera inventory (inventory.go). A deleted camera stays
+	// as a tombstone (deleted true) so that the change feed, read by
+	// revision, tells the fleet's assigner to drop it.
+	`CREATE TABLE IF NOT EXISTS cameras (
+		id TEXT PRIMARY KEY,
+		site TEXT NOT NULL, name TEXT NOT NULL,
+		main TEXT NOT NULL, sub TEXT NOT NULL, transport TEXT NOT NULL,
+		username TEXT NOT NULL, username_env TEXT NOT NULL, password_env TEXT NOT NULL,
+		lat DOUBLE PRECISION, lon DOUBLE PRECISION, alt DOUBLE PRECISION,
+		pin TEXT NOT NULL, weight DOUBLE PRECISION NOT NULL, disabled BOOLEAN NOT NULL,
+		created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL,
+		revision BIGINT NOT NULL, deleted BOOLEAN NOT NULL)`,
+	// The change feed reads a range of revisions; each is one camera's.
+	`CREATE UNIQUE INDEX IF NOT EXISTS cameras_revision ON cameras (revision)`,
+	// Listings of one site by id, tombstones left out.
+	`CREATE INDEX IF NOT EXISTS cameras_site_id ON cameras (site, id) WHERE NOT deleted`,
+	// The inventory's revision counter, one row: a write takes the next
+	// revisions under its row lock, so revisions commit in order and a
+	// reader of the feed never sees revision n+1 before n.
+	`CREATE TABLE IF NOT EXISTS inventory_revision (rev BIGINT NOT NULL)`,
+	`INSERT INTO inventory_revision (rev) VALUES (0)`,
 }}
 
 // migrate brings the schema to the newest version in one transaction,

@@ -1,6 +1,7 @@
 // Package store keeps what the command center must not lose: anomaly
 // history with snapshots and acknowledgements, the audit log, console users
-// and their sessions, rule-set versions and the incident wall. One
+// and their sessions, rule-set versions, the incident wall and the
+// district's camera inventory with its change feed (inventory.go). One
 // interface, two implementations: SQLite (an embedded file, the default)
 // and PostgreSQL (a district-scale deployment). Both speak the same SQL
 // (sql.go); only the dialect differs (dialect.go). Open, OpenSQLite and
@@ -95,6 +96,28 @@ type Store interface {
 	Wall(ctx context.Context) ([]WallEntry, error)
 	// DismissWall takes a camera off the wall, recording who and when.
 	DismissWall(ctx context.Context, camera, who string, at time.Time) error
+
+	// PutCamera registers a camera in the district inventory or replaces
+	// its registration (inventory.go), taking a new revision unless nothing
+	// changed. It returns the stored record and what happened to it.
+	PutCamera(ctx context.Context, c Camera) (Camera, Change, error)
+	// Camera returns one registered camera (ErrNotFound for none or a deleted one).
+	Camera(ctx context.Context, id string) (Camera, error)
+	// DeleteCamera removes a camera from the inventory, recording who and
+	// when in its tombstone; it returns the camera as it was.
+	DeleteCamera(ctx context.Context, id, by string, at time.Time) (Camera, error)
+	// Cameras returns one page of the registered cameras matching q, by id.
+	Cameras(ctx context.Context, q CameraQuery) (Page[Camera], error)
+	// ImportCameras registers many cameras in one transaction: all of them
+	// or, on any error, none. A dry run counts what would change and writes nothing.
+	ImportCameras(ctx context.Context, cams []Camera, o ImportOptions) (ImportResult, error)
+	// CameraCounts counts the registered cameras of every site.
+	CameraCounts(ctx context.Context) ([]SiteCameras, error)
+	// ListInventory returns up to limit changes of the inventory after
+	// revision since, oldest first, deletions included: the feed the fleet's
+	// assigner follows (0 reads everything). The limit defaults to 1,000
+	// and is at most 10,000.
+	ListInventory(ctx context.Context, since int64, limit int) (Inventory, error)
 
 	// Prune deletes what is older than the retention allows at now.
 	Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error)

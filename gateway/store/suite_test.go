@@ -38,6 +38,10 @@ var suite = []struct {
 	{"Wall", testWall},
 	{"PruneBoundary", testPruneBoundary},
 	{"PruneKeepsForever", testPruneKeepsForever},
+	{"InventoryPut", testInventoryPut},
+	{"InventoryImport", testInventoryImport},
+	{"InventoryList", testInventoryList},
+	{"InventoryConcurrent", testInventoryConcurrent},
 }
 
 // runSuite runs the suite against stores from open.

@@ -31,8 +31,8 @@ type fakeAPI struct {
 
 var fakeRoles = map[string][]string{
 	"cmdr":  {"view", "handle", "rules.read"},
-	"op":    {"view", "rules.read", "rules.write"},
-	"root":  {"view", "handle", "rules.read", "rules.write", "admin"},
+	"op":    {"view", "rules.read", "rules.write", "inventory"},
+	"root":  {"view", "handle", "rules.read", "rules.write", "inventory", "admin"},
 	"pilot": {"view"},
 }
 
@@ -127,7 +127,9 @@ func (f *fakeAPI) authed(w http.ResponseWriter, r *http.Request) {
 	case "GET /api/sites":
 		writeJSON(w, 200, map[string]any{"items": []any{map[string]any{"site": "riverside", "cameras": 2, "online": 1, "offline": 1}}})
 	case "GET /api/edges":
-		writeJSON(w, 200, map[string]any{"items": []any{map[string]any{"edge": "edge-1", "state": "online"}}})
+		writeJSON(w, 200, map[string]any{"items": []any{
+			map[string]any{"edge": "edge-1", "state": "online", "cameras_owned": 150, "capacity": 300, "load": 1.5, "last_seen": time.Now().Add(-3 * time.Second)},
+			map[string]any{"edge": "edge-2", "state": "offline", "cameras_owned": 0, "capacity": nil, "load": 0}}})
 	case "GET /api/anomalies":
 		writeJSON(w, 200, map[string]any{"items": []any{fakeAnomaly}})
 	case "GET /api/anomalies/a1/snapshot", "GET /api/anomalies/a2/snapshot":

@@ -66,6 +66,7 @@ func TestBrowserViews(t *testing.T) {
 		{"Commander", commanderViews},
 		{"OperatorRulesProblemInline", rulesProblemInline},
 		{"AdminUsersAndAudit", adminUsersAndAudit},
+		{"Edges", edgesView},
 	}
 	for _, p := range parts {
 		if !t.Run(p.name, func(t *testing.T) { p.run(t, ctx, errs, api) }) {
@@ -93,10 +94,10 @@ func loginShowsAPIError(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 // Each role sees only the views its permissions allow; signing out returns to the login.
 func navFollowsPermissions(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
 	for _, c := range []struct{ user, nav string }{
-		{"pilot", "wall alerts cameras"},
-		{"cmdr", "wall alerts cameras rules"},
-		{"op", "wall alerts cameras rules"},
-		{"root", "wall alerts cameras rules admin"},
+		{"pilot", "wall alerts cameras edges"},
+		{"cmdr", "wall alerts cameras edges rules"},
+		{"op", "wall alerts cameras edges rules"},
+		{"root", "wall alerts cameras edges rules admin"},
 	} {
 		signIn(t, ctx, errs, c.user)
 		nav := eval[string](t, ctx, `[...document.querySelectorAll('#nav a')].map((a) => a.dataset.testid.slice(4)).join(' ')`)
@@ -260,6 +261,28 @@ func adminUsersAndAudit(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 	}
 	if v := eval[string](t, ctx, q(`[data-testid="user-password"]`)+`.value`); v != "" {
 		t.Error("the password stays in the form after creating the user")
+	}
+	signOut(t, ctx, errs)
+}
+
+// The Edges view: health, cameras against capacity as a meter (its
+// percentage), and "capacity unknown" for an edge without one.
+func edgesView(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
+	run(t, ctx, errs, "edges first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/edges'`))
+	signIn(t, ctx, errs, "pilot")
+	one, two := `[data-testid="edge-row"][data-edge="edge-1"]`, `[data-testid="edge-row"][data-edge="edge-2"]`
+	await(t, ctx, errs, "edges listed", q(two)+` !== null`)
+	if got := eval[string](t, ctx, q(one+` [data-testid="edge-bar"]`)+`.dataset.percent`); got != "50" {
+		t.Errorf("edge-1 at %q %%, want 50", got)
+	}
+	if got := eval[string](t, ctx, q(two+` [data-testid="edge-bar"]`)+`.textContent`); got != "capacity unknown" {
+		t.Errorf("edge-2's bar reads %q", got)
+	}
+	if got := eval[string](t, ctx, q(two+` [data-testid="edge-health"]`)+`.textContent`); got != "offline" {
+		t.Errorf("edge-2's health %q", got)
+	}
+	if got := eval[string](t, ctx, q(`[data-testid="edges-summary"]`)+`.textContent`); got != "1 of 2 online · 150 cameras owned" {
+		t.Errorf("summary %q", got)
 	}
 	signOut(t, ctx, errs)
 }

@@ -12,6 +12,7 @@ export class ApiError extends Error {
     super(message);
     this.status = status;
     this.problems = body.problems || [];
+    this.omitted = body.omitted || 0;
     this.retryAfter = body.retry_after;
   }
 }
@@ -32,7 +33,8 @@ export function setToken(t) {
 
 /**
  * request calls the API. opts: json (a body sent as JSON), yaml (a body sent
- * as application/yaml), query (an object; empty values dropped). It returns
+ * as application/yaml), body with type (any other body, e.g. a CSV file),
+ * query (an object; empty values dropped). It returns
  * the decoded JSON (or null for an empty body) and throws ApiError.
  */
 export async function request(method, path, opts = {}) {
@@ -45,6 +47,9 @@ export async function request(method, path, opts = {}) {
   } else if (opts.yaml !== undefined) {
     headers['Content-Type'] = 'application/yaml';
     body = opts.yaml;
+  } else if (opts.body !== undefined) {
+    headers['Content-Type'] = opts.type;
+    body = opts.body;
   }
   let resp;
   try {
@@ -81,6 +86,8 @@ function query(q) {
 export const get = (path, q) => request('GET', path, {query: q});
 /** post is request('POST', path, {json}). */
 export const post = (path, json = {}) => request('POST', path, {json});
+/** put is request('PUT', path, {json}). */
+export const put = (path, json = {}) => request('PUT', path, {json});
 /** del is request('DELETE', path). */
 export const del = (path) => request('DELETE', path);
 /** esc encodes one path segment. */

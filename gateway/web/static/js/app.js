@@ -3,7 +3,7 @@
 //
 // Stable hooks for browser tests (ids and data-testid attributes):
 //   view                      the main area; data-view on <body> names the shown view
-//   nav-wall, nav-alerts, nav-cameras, nav-rules, nav-admin   navigation links (only those permitted)
+//   nav-wall, nav-alerts, nav-cameras, nav-edges, nav-rules, nav-admin   navigation links (only those permitted)
 //   whoami, logout, wall-mode, live-status ("live" once /api/events is open), toast
 //   Login:   login-view, login-form, login-user, login-password, login-submit, login-error
 //   Wall:    wall-view, wall-grid, wall-empty; each tile: tile (data-camera, data-player = player
@@ -16,7 +16,15 @@
 //   Live:    live-panel (a tile with player key "live:<camera>"), live-close
 //   Cameras: cameras-view, cameras-search, cameras-site, cameras-state, cameras-total,
 //            cameras-rows, camera-row (data-camera, data-state), camera-state, camera-watch,
-//            camera-pin, camera-to-wall, cameras-prev, cameras-next, edges, edge (data-edge)
+//            camera-pin, camera-to-wall, camera-owner, camera-delete, cameras-prev, cameras-next,
+//            cameras-source (reported | registered), edges, edge (data-edge)
+//   Inventory (in Cameras, with the inventory permission): import-panel, import-file,
+//            import-dry-run, import-submit, import-result, import-problems, import-problem
+//            (data-line, data-field), add-panel, add-form, add-<field> (id, site, name, main,
+//            sub, username, password_env, lat, lon, pin, transport), add-submit, add-error,
+//            add-problems, add-problem
+//   Edges:   edges-view, edges-summary, edges-rows, edge-row (data-edge, data-state),
+//            edge-health, edge-bar (data-percent, empty when the capacity is unknown), edge-cameras
 //   Rules:   rules-view, rules-site, rules-summary, rules-live, rules-shadow-version (data-version),
 //            rules-versions, rules-version (data-version, data-stage), rules-load, rules-rollback,
 //            rules-text, rules-gutter, rules-notes, rules-inline-problem (data-line),
@@ -35,6 +43,7 @@ import * as login from './views/login.js';
 import * as wall from './views/wall.js';
 import * as alerts from './views/alerts.js';
 import * as cameras from './views/cameras.js';
+import * as edges from './views/edges.js';
 import * as rules from './views/rules.js';
 import * as admin from './views/admin.js';
 
@@ -43,6 +52,7 @@ const VIEWS = [
   {name: 'wall', label: 'Wall', perm: 'view', mod: wall},
   {name: 'alerts', label: 'Alerts', perm: 'view', mod: alerts},
   {name: 'cameras', label: 'Cameras', perm: 'view', mod: cameras},
+  {name: 'edges', label: 'Edges', perm: 'view', mod: edges},
   {name: 'rules', label: 'Rules', perm: 'rules.read', mod: rules},
   {name: 'admin', label: 'Admin', perm: 'admin', mod: admin},
 ];
