@@ -14,6 +14,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/peers/droneedge"
 )
 
 // droneUsers are a hillside pilot and commander, a riverside commander
@@ -29,15 +30,15 @@ func droneUsers() string {
 }
 
 // startDrones runs the gateway with the demo's airspaces (configs/sites)
-// and a SIMULATED edge (peers.DroneEdge: no MAVLink, no vehicle) holding
+// and a SIMULATED edge (droneedge.Edge: no MAVLink, no vehicle) holding
 // drone-hillside, standing at its demo home, every check passing.
-func startDrones(t *testing.T, step time.Duration) (httpURL, mqttURL string, edge *peers.DroneEdge) {
+func startDrones(t *testing.T, step time.Duration) (httpURL, mqttURL string, edge *droneedge.Edge) {
 	t.Helper()
 	httpURL, mqttURL, log := startGatewayArgs(t, []string{"-airspace", "../configs/sites"}, droneUsers())
 	if !log.Await(`"following drones"`, 10*time.Second) {
 		t.Fatalf("the drones' service did not subscribe:\n%s", log)
 	}
-	edge = peers.NewDroneEdge(t, mqttURL, "edge-hill")
+	edge = droneedge.New(t, mqttURL, "edge-hill")
 	edge.Step = step
 	edge.Telemetry(bus.DroneTelemetry{Drone: "drone-hillside", Site: "hillside", State: bus.DroneIdle, Link: bus.LinkUp,
 		Mode: "LOITER", Battery: bus.DroneBattery{Percent: 100, Voltage: 16.8}, GPSFix: true,
@@ -47,7 +48,7 @@ func startDrones(t *testing.T, step time.Duration) (httpURL, mqttURL string, edg
 
 // Real: the gateway's run (embedded broker, store, patrol, API, console
 // assets) with configs/sites, and Debian's headless Chromium. SIMULATED:
-// the edge and its flight (peers.DroneEdge reports the progress of the
+// the edge and its flight (droneedge.Edge reports the progress of the
 // order it got, a step every 300 ms). A pilot opens the Drones view, sees
 // the site's plan, checks north-slope (every check passes), launches it,
 // sees the progress in order and the drone move, and aborts mid-route.
@@ -129,7 +130,7 @@ func TestConsoleDronesLaunchAndAbort(t *testing.T) {
 // Real: the gateway's run with configs/sites, where hillside has
 // auto_dispatch on, and its alerts on the embedded broker. SIMULATED: the
 // edges (a paho client publishing a fire anomaly as the camera's edge,
-// peers.DroneEdge holding the drone). A fire start on hillside-fire, with
+// droneedge.Edge holding the drone). A fire start on hillside-fire, with
 // the camera's location, sends drone-hillside to look by itself; the
 // commander's event stream says so.
 func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
@@ -160,7 +161,7 @@ func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 // Real: the gateway's run with configs/sites (riverside: auto_dispatch
 // off), its alerts, API and console, and headless Chromium. SIMULATED: the
 // edges (a paho client publishing a smoke anomaly with the camera's
-// location; peers.DroneEdge holding drone-riverside and reporting its
+// location; droneedge.Edge holding drone-riverside and reporting its
 // flight). The riverside commander's alert offers "Send a drone"; the
 // click sends drone-riverside on verify-<id>; the Drones view then shows
 // the commander the red Abort, which brings it home.
@@ -220,7 +221,7 @@ func TestConsoleSendADrone(t *testing.T) {
 }
 
 // Real: the gateway's run (directory, alerts' wall, patrol, API).
-// SIMULATED: the edge (peers.DroneEdge flying the patrol in steps of
+// SIMULATED: the edge (droneedge.Edge flying the patrol in steps of
 // 100 ms, and the retained status of the drone's video as its camera). The
 // drone's feed is on the wall while its patrol flies, and off when it ends.
 func TestPatrolPutsTheDroneFeedOnTheWall(t *testing.T) {

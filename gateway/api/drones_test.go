@@ -13,6 +13,7 @@ import (
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/peers/droneedge"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/patrol"
 )
@@ -20,7 +21,7 @@ import (
 // Real in the drone tests, beside the harness's: gateway/patrol on the
 // harness's mosquitto, its commands through gateway/directory, the
 // airspace's checks. SIMULATED: the edge holding the drones
-// (peers.DroneEdge answers commands and reports progress; no MAVLink,
+// (droneedge.Edge answers commands and reports progress; no MAVLink,
 // no vehicle).
 
 // square is the polygon of the box [lat0,lat1] x [lon0,lon1].
@@ -63,7 +64,7 @@ func standing(id, site string) bus.DroneTelemetry {
 type droneEnv struct {
 	*env
 	svc  *patrol.Service
-	edge *peers.DroneEdge
+	edge *droneedge.Edge
 }
 
 func newDroneEnv(t *testing.T) *droneEnv {
@@ -88,7 +89,7 @@ func newDroneEnv(t *testing.T) *droneEnv {
 	e.api.opts.Drones = svc // before any request: the harness's server is idle
 	t.Cleanup(svc.Subscribe(e.api.PublishDrone))
 	runUntilCleanup(t, svc.Run, svc.Ready())
-	d := &droneEnv{env: e, svc: svc, edge: peers.NewDroneEdge(t, e.mqtt, "edge-a")}
+	d := &droneEnv{env: e, svc: svc, edge: droneedge.New(t, e.mqtt, "edge-a")}
 	d.put(standing("river-1", "riverside"))
 	d.put(standing("hill-1", "hillside"))
 	return d

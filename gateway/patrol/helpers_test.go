@@ -9,6 +9,7 @@ import (
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/peers/droneedge"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/store"
@@ -16,7 +17,7 @@ import (
 
 // Real in these tests: mosquitto, the service's paho client, the
 // directory's command channel, airspace's checks and the SQLite store of
-// the audit. SIMULATED: the edge (peers.DroneEdge answers commands and
+// the audit. SIMULATED: the edge (droneedge.Edge answers commands and
 // reports progress as an edge would; no MAVLink, no vehicle) and the clock
 // where a test moves it.
 
@@ -69,7 +70,7 @@ type rig struct {
 	t      *testing.T
 	broker *peers.Broker
 	svc    *Service
-	edge   *peers.DroneEdge
+	edge   *droneedge.Edge
 	events chan Event
 	st     store.Store
 }
@@ -95,7 +96,7 @@ func newRig(t *testing.T, sites map[string]*airspace.Site, tune ...func(*Options
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, broker: b, svc: svc, edge: peers.NewDroneEdge(t, b.URL(), "edge-a"), events: make(chan Event, 1024), st: st}
+	r := &rig{t: t, broker: b, svc: svc, edge: droneedge.New(t, b.URL(), "edge-a"), events: make(chan Event, 1024), st: st}
 	cancel := svc.Subscribe(func(e Event) { r.events <- e })
 	t.Cleanup(cancel)
 	run(t, svc.Run, svc.Ready())

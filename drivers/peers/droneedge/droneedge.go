@@ -1,4 +1,7 @@
-package peers
+// Package droneedge is test support: a simulated edge holding drones, for
+// the gateway's tests. It is apart from drivers/peers because it speaks the
+// bus contract, and drivers/bus's own tests import drivers/peers.
+package droneedge
 
 import (
 	"encoding/json"
@@ -9,16 +12,17 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
 )
 
-// DroneEdge is a SIMULATED edge holding drones, on a real broker: it
+// Edge is a SIMULATED edge holding drones, on a real broker: it
 // publishes the telemetry a test gives it (retained, as an edge does),
 // answers patrol_launch and patrol_abort on argus/v1/commands/{edge}, and,
 // when Step is set, flies a launched patrol by reporting its progress in
 // order (accepted, uploading, started, waypoint 1..N, returning, landed,
 // completed; returning, landed, aborted on an abort). No MAVLink and no
 // vehicle are involved: it stands for the edge the gateway commands.
-type DroneEdge struct {
+type Edge struct {
 	Edge string
 	// Step is the time between two progress reports of a flight; 0: it
 	// only answers commands, and the test reports progress itself.
@@ -35,11 +39,11 @@ type DroneEdge struct {
 	closed bool
 }
 
-// NewDroneEdge connects the simulated edge to the broker at url and
+// New connects the simulated edge to the broker at url and
 // follows its commands; it stops with the test.
-func NewDroneEdge(t testing.TB, url, edge string) *DroneEdge {
+func New(t testing.TB, url, edge string) *Edge {
 	t.Helper()
-	e := &DroneEdge{Edge: edge, t: t, client: MQTTClient(t, url, "fake-edge-"+edge), cmds: make(chan bus.Command, 64),
+	e := &Edge{Edge: edge, t: t, client: peers.MQTTClient(t, url, "fake-edge-"+edge), cmds: make(chan bus.Command, 64),
 		tel: map[string]bus.DroneTelemetry{}, abort: map[string]chan struct{}{}}
 	tok := e.client.Subscribe(bus.CommandTopic(edge), 1, e.onCommand)
 	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
@@ -49,7 +53,7 @@ func NewDroneEdge(t testing.TB, url, edge string) *DroneEdge {
 	return e
 }
 
-func (e *DroneEdge) close() {
+func (e *Edge) close() {
 	e.mu.Lock()
 	e.closed = true
 	for _, ch := range e.abort {
@@ -61,11 +65,11 @@ func (e *DroneEdge) close() {
 }
 
 // Commands are the commands received, in order.
-func (e *DroneEdge) Commands() <-chan bus.Command { return e.cmds }
+func (e *Edge) Commands() <-chan bus.Command { return e.cmds }
 
 // Refuse makes the edge answer every later command with reason (""
 // accepts again).
-func (e *DroneEdge) Refuse(reason string) {
+func (e *Edge) Refuse(reason string) {
 	e.mu.Lock()
 	e.refuse = reason
 	e.mu.Unlock()
@@ -73,7 +77,7 @@ func (e *DroneEdge) Refuse(reason string) {
 
 // Telemetry publishes t (its Edge set to this edge's, its Time to now)
 // as the drone's retained telemetry and waits until the broker has it.
-func (e *DroneEdge) Telemetry(t bus.DroneTelemetry) {
+func (e *Edge) Telemetry(t bus.DroneTelemetry) {
 	e.mu.Lock()
 	t.Edge = e.Edge
 	t.Time = bus.Now()
@@ -83,12 +87,12 @@ func (e *DroneEdge) Telemetry(t bus.DroneTelemetry) {
 }
 
 // Progress publishes one patrol progress event of p.Drone.
-func (e *DroneEdge) Progress(p bus.PatrolProgress) {
+func (e *Edge) Progress(p bus.PatrolProgress) {
 	p.Edge, p.Time = e.Edge, bus.Now()
 	e.publish(bus.DronePatrolsTopic(p.Drone), 1, false, p)
 }
 
-func (e *DroneEdge) publish(topic string, qos byte, retain bool, v any) {
+func (e *Edge) publish(topic string, qos byte, retain bool, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		e.t.Errorf("edge %s: %v", e.Edge, err)
@@ -101,7 +105,7 @@ func (e *DroneEdge) publish(topic string, qos byte, retain bool, v any) {
 
 // onCommand records a command, answers it and, with Step set, flies a
 // launch or ends a flight on an abort.
-func (e *DroneEdge) onCommand(_ paho.Client, m paho.Message) {
+func (e *Edge) onCommand(_ paho.Client, m paho.Message) {
 	var c bus.Command
 	if err := json.Unmarshal(m.Payload(), &c); err != nil {
 		e.t.Errorf("edge %s: bad command: %v", e.Edge, err)
@@ -140,7 +144,7 @@ func (e *DroneEdge) onCommand(_ paho.Client, m paho.Message) {
 }
 
 // fly reports a flight of order, step by step, until its end or stop.
-func (e *DroneEdge) fly(drone string, order bus.PatrolOrder, stop chan struct{}) {
+func (e *Edge) fly(drone string, order bus.PatrolOrder, stop chan struct{}) {
 	n := len(order.Points)
 	report := func(state string, wp int, reason string) {
 		p := bus.PatrolProgress{ID: order.ID, Drone: drone, Route: order.Route, State: state, Reason: reason}
@@ -201,7 +205,7 @@ func (e *DroneEdge) fly(drone string, order bus.PatrolOrder, stop chan struct{})
 }
 
 // aborted reports the end of an aborted flight, unless the test is over.
-func (e *DroneEdge) aborted(report func(state string, wp int, reason string)) {
+func (e *Edge) aborted(report func(state string, wp int, reason string)) {
 	e.mu.Lock()
 	closed := e.closed
 	e.mu.Unlock()
