@@ -104,9 +104,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer b.Close()
+	nc, err := dialBackbone(b, log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	retained, err := broker.NewRetained(nc)
+	if err != nil {
+		return err
+	}
 	mqttURL, mqttTLS := b.LocalMQTT()
 	login := b.Internal()
-	dir := directory.New(directory.Options{Broker: mqttURL, Username: login.Name, Password: login.Password, TLS: mqttTLS, Log: log})
+	dir := directory.New(directory.Options{Broker: mqttURL, Username: login.Name, Password: login.Password, TLS: mqttTLS,
+		Retained: retained, Log: log})
 	svc, err := openServices(ctx, cfg, f.rules, f.airspace, brokerLogin{mqttURL, login.Name, login.Password, mqttTLS}, dir, log)
 	if err != nil {
 		return err

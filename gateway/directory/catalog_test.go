@@ -25,7 +25,7 @@ func feed(t testing.TB, d *Directory, site, camera string, cs *bus.CameraStatus)
 			t.Fatal(err)
 		}
 	}
-	d.status(tp, payload)
+	d.status(tp, payload, false)
 }
 
 // fleet is 30 cameras over three sites: cam-00..cam-29, site i%3, every

@@ -30,6 +30,17 @@ type Options struct {
 	Log zerolog.Logger
 	// EventBuffer is each Subscribe listener's queue (default notify.DefaultBuffer).
 	EventBuffer int
+	// Retained, when set, reads the broker's retained statuses whole on
+	// every (re)connect: a subscription alone may get an incomplete set
+	// from NATS (gateway/broker.Retained says why). Nil relies on the
+	// subscription, as with mosquitto.
+	Retained RetainedReader
+}
+
+// RetainedReader reads a broker's retained messages whole: every topic
+// matching an MQTT filter once, with its latest payload (nil when cleared).
+type RetainedReader interface {
+	Read(ctx context.Context, filter string, fn func(topic string, payload []byte)) (int, error)
 }
 
 // Directory follows the retained camera and edge statuses and carries
@@ -98,6 +109,7 @@ func (d *Directory) onConnect(c mqtt.Client) {
 			d.log.Error().Err(tok.Error()).Msg("subscribe to statuses and replies failed")
 			return
 		}
+		d.readRetained()
 		// Edge statuses too; the message stays as gateway tests await it.
 		d.log.Info().Str("broker", d.opts.Broker).Msg("following camera statuses")
 		select {
@@ -117,18 +129,22 @@ func (d *Directory) onMessage(_ mqtt.Client, m mqtt.Message) {
 	}
 	switch t.Kind {
 	case bus.KindCameraStatus:
-		d.status(t, m.Payload())
+		d.status(t, m.Payload(), false)
 	case bus.KindEdgeStatus:
-		d.edgeStatus(t, m.Payload())
+		d.edgeStatus(t, m.Payload(), false)
 	case bus.KindReply:
 		d.reply(t, m.Payload())
 	}
 }
 
 // status records (or, on an empty payload, forgets) one camera's status
-// and tells the listeners.
-func (d *Directory) status(t bus.Topic, payload []byte) {
+// and tells the listeners. A status from a retained snapshot (read after
+// the subscription started) neither clears nor replaces one as new.
+func (d *Directory) status(t bus.Topic, payload []byte, snapshot bool) {
 	if len(payload) == 0 {
+		if snapshot {
+			return
+		}
 		d.mu.Lock()
 		cs, ok := d.cameras[t.Camera]
 		ok = ok && cs.Site == t.Site // the camera may have moved to another site's topic
@@ -153,6 +169,12 @@ func (d *Directory) status(t bus.Topic, payload []byte) {
 	cs.Camera, cs.Site = t.Camera, t.Site
 	d.mu.Lock()
 	old, had := d.cameras[t.Camera]
+	// The same status twice (the subscription's retained copy and the
+	// snapshot's) is one: no event.
+	if had && (cs == old || snapshot && !cs.Time.After(old.Time.Time)) {
+		d.mu.Unlock()
+		return
+	}
 	d.cameras[t.Camera] = cs
 	d.catalog.put(cs, old, had)
 	// Under the lock, so a reader that sees the change knows its event is queued.

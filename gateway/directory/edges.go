@@ -9,9 +9,12 @@ import (
 )
 
 // edgeStatus records (or, on an empty payload, forgets) one edge's
-// retained status and tells the listeners.
-func (d *Directory) edgeStatus(t bus.Topic, payload []byte) {
+// retained status and tells the listeners; snapshot as for status.
+func (d *Directory) edgeStatus(t bus.Topic, payload []byte, snapshot bool) {
 	if len(payload) == 0 {
+		if snapshot {
+			return
+		}
 		d.mu.Lock()
 		if es, ok := d.edges[t.Edge]; ok {
 			delete(d.edges, t.Edge)
@@ -31,6 +34,10 @@ func (d *Directory) edgeStatus(t bus.Topic, payload []byte) {
 	}
 	es.Edge = t.Edge
 	d.mu.Lock()
+	if old, had := d.edges[t.Edge]; snapshot && had && !es.Time.After(old.Time.Time) {
+		d.mu.Unlock()
+		return
+	}
 	d.edges[t.Edge] = es
 	d.events.Publish(Event{Kind: EventEdge, Edge: &es})
 	d.mu.Unlock()

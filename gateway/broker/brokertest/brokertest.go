@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/broker"
 )
@@ -20,7 +22,11 @@ var Gateway = broker.User{Name: "gateway-test", Password: "gateway-test-password
 // and users, and returns its MQTT URL logged in as Gateway.
 func Start(t testing.TB, users ...broker.User) string {
 	t.Helper()
-	b := Run(t, users...)
+	return URL(Run(t, users...))
+}
+
+// URL is b's MQTT URL logged in as Gateway.
+func URL(b *broker.Broker) string {
 	u := url.URL{Scheme: "tcp", Host: b.Addr().String(), User: url.UserPassword(Gateway.Name, Gateway.Password)}
 	return u.String()
 }
@@ -38,4 +44,20 @@ func Run(t testing.TB, users ...broker.User) *broker.Broker {
 	go func() { done <- b.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return b
+}
+
+// Retained is a reader of b's retained messages over nats.go, logged in as
+// Gateway; it closes with the test.
+func Retained(t testing.TB, b *broker.Broker) *broker.Retained {
+	t.Helper()
+	nc, err := nats.Connect(b.ClientURL(), nats.UserInfo(Gateway.Name, Gateway.Password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	r, err := broker.NewRetained(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
