@@ -100,6 +100,7 @@ bench: deps build
 	ARGUS_BENCH_FIRST_FRAMES=10 $(GO) test -run TestFirstFrame -v -count=1 ./deploy/e2e/
 	$(GO) test -run XXX -bench CameraAPI41k -benchtime 200x ./gateway/
 	$(GO) test -run XXX -bench 'Catalog41k' ./gateway/directory/
+	$(GO) test -run XXX -bench 'Rebuild41k' -benchtime 1x ./gateway/directory/
 	$(GO) test -run XXX -bench 'Anomalies|PutAnomaly' ./gateway/store/
 	$(GO) test -run XXX -bench Ingest ./gateway/alerts/
 	$(GO) test -run XXX -bench Import41k -benchtime 3x ./gateway/api/

@@ -2,11 +2,15 @@ package directory
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/gateway/broker/brokertest"
 )
 
 // BenchmarkCatalog41k loads a district's 41,000 retained camera statuses
@@ -85,4 +89,35 @@ func BenchmarkCatalog41k(b *testing.B) {
 			b.Fatalf("%d cameras after the churn, want %d", d.Len(), n)
 		}
 	})
+}
+
+// BenchmarkRebuild41k is a gateway (re)starting in a district: 41,000
+// camera statuses retained on the embedded NATS node, a new directory
+// reading them. It reports the seconds until every status is in the
+// directory (ready_s: Ready closes after the read from JetStream) and the
+// heap then in use. Figures only.
+//
+//	go test ./gateway/directory -run '^$' -bench Rebuild41k -benchtime 1x
+func BenchmarkRebuild41k(b *testing.B) {
+	const n = 41_000
+	br := brokertest.Run(b)
+	retainStatuses(b, peers.MQTTClient(b, brokertest.URL(br), "edge-fleet"), n)
+	for range b.N {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		d := New(Options{Broker: brokertest.URL(br), ClientID: "dir-rebuild", Log: zerolog.Nop(), EventBuffer: 16,
+			Retained: brokertest.Retained(b, br)})
+		start := time.Now()
+		runDirectory(b, d) // returns once Ready: the read from JetStream is done
+		ready := time.Since(start)
+		if d.Len() != n {
+			b.Fatalf("%d cameras when ready, want %d", d.Len(), n)
+		}
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(ready.Seconds(), "ready_s")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap_MiB")
+	}
 }
