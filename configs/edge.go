@@ -27,6 +27,40 @@ type Edge struct {
 	Detect Detect `yaml:"detect"`
 	// Relay is how selected cameras reach the command center over WebRTC.
 	Relay Relay `yaml:"relay"`
+	// Drones are the drones whose MAVLink links this edge holds.
+	Drones []Drone `yaml:"drones"`
+	// AirspaceDir holds one airspace file per site, <site>.yaml (default
+	// configs/sites): geofence, no-fly zones, ceiling and routes, read by
+	// configs/airspace.
+	AirspaceDir string `yaml:"airspace_dir"`
+}
+
+// Drone is one drone whose MAVLink link this edge holds. Its video, when
+// it has one, is ingested as a camera whose id is the drone's.
+type Drone struct {
+	// ID is the drone id, unique among the edge's drones and cameras, used
+	// in MQTT topics (argus/v1/drones/{id}/…).
+	ID string `yaml:"id"`
+	// Site is the id of the site whose airspace the drone flies in.
+	Site string `yaml:"site"`
+	// Link is the MAVLink endpoint: udps://[host]:port (listen),
+	// udpc://host:port (dial), tcps://[host]:port, tcpc://host:port or
+	// serial:///dev/ttyX?baud=N. Drones may share a link.
+	Link string `yaml:"link"`
+	// SystemID is the autopilot's MAVLink system id, 1..250, unique on
+	// its link.
+	SystemID int `yaml:"system_id"`
+	// Video is the RTSP URL of the drone's camera feed, optional.
+	Video string `yaml:"video"`
+	// Home is the take-off point: lat, lon (WGS 84) and alt (metres above
+	// sea level).
+	Home *Location `yaml:"home"`
+	// MaxSpeed caps the speed of every waypoint, m/s (default 10, at most
+	// 25).
+	MaxSpeed float64 `yaml:"max_speed"`
+	// Endurance is the flight time on a full battery (default 20m); the
+	// battery check of the pre-flight reckons with it.
+	Endurance Duration `yaml:"endurance"`
 }
 
 // Relay configures the WHIP uplink of relayed cameras.
