@@ -17,7 +17,7 @@ func TestHistoryInterpolates(t *testing.T) {
 	h.add(t0, bus.Geo{Lat: 22.0, Lon: 114.0, Alt: 100})
 	h.add(t0.Add(500*time.Millisecond), bus.Geo{Lat: 22.001, Lon: 114.002, Alt: 110})
 	h.add(t0.Add(500*time.Millisecond), bus.Geo{Lat: 22.001, Lon: 114.002, Alt: 110}) // a repeat: no second sample
-	h.add(t0.Add(100*time.Millisecond), bus.Geo{Lat: 99})                          // out of order: dropped
+	h.add(t0.Add(100*time.Millisecond), bus.Geo{Lat: 99})                             // out of order: dropped
 	h.add(t0.Add(5*time.Second), bus.Geo{Lat: 22.002, Lon: 114.002, Alt: 110})
 	for _, c := range []struct {
 		name string
