@@ -50,6 +50,15 @@ const (
 	// DefaultRelayIdle stops a relay nobody watched for a minute: the
 	// uplink to the command center is the scarce link.
 	DefaultRelayIdle = Duration(time.Minute)
+	// DefaultAirspaceDir holds one airspace file per site (geofence, no-fly
+	// zones, ceiling, routes), read by configs/airspace.
+	DefaultAirspaceDir = "configs/sites"
+	// DefaultDroneMaxSpeed caps a drone's waypoint speeds at 10 m/s, a
+	// cruise most multirotors hold with margin in wind.
+	DefaultDroneMaxSpeed = 10.0
+	// DefaultDroneEndurance is 20 minutes on a full battery, a typical
+	// mid-size multirotor with a camera: the battery check errs short.
+	DefaultDroneEndurance = Duration(20 * time.Minute)
 )
 
 // ApplyDefaults fills every zero-valued field that has a default. It is for
@@ -110,6 +119,19 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	}
 	if unset("relay.idle_timeout", e.Relay.IdleTimeout == 0) {
 		e.Relay.IdleTimeout = DefaultRelayIdle
+	}
+	if unset("airspace_dir", e.AirspaceDir == "") {
+		e.AirspaceDir = DefaultAirspaceDir
+	}
+	for i := range e.Drones {
+		d := &e.Drones[i]
+		path := indexPath("drones", i)
+		if unset(path+".max_speed", d.MaxSpeed == 0) {
+			d.MaxSpeed = DefaultDroneMaxSpeed
+		}
+		if unset(path+".endurance", d.Endurance == 0) {
+			d.Endurance = DefaultDroneEndurance
+		}
 	}
 	for i := range e.Cameras {
 		c := &e.Cameras[i]

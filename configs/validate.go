@@ -38,7 +38,8 @@ func validate(e *Edge, ps *strict.Problems) {
 	checkEnvName(ps, "edge.http_token_env", e.Edge.HTTPTokenEnv)
 	checkIngest(ps, &e.Ingest)
 	sites := checkSites(ps, e.Sites)
-	checkCameras(ps, e.Cameras, sites)
+	cameras := checkCameras(ps, e.Cameras, sites)
+	checkDrones(ps, e.Drones, sites, cameras)
 	checkMQTT(ps, &e.MQTT)
 	checkDetect(ps, &e.Detect)
 	checkRelay(ps, &e.Relay)
@@ -152,12 +153,9 @@ func checkUnique(ps *strict.Problems, field, id, list string, i int, index map[s
 	index[id] = i
 }
 
-func checkCameras(ps *strict.Problems, cams []Camera, sites map[string]int) {
-	declared := make([]string, 0, len(sites))
-	for id := range sites {
-		declared = append(declared, id)
-	}
-	slices.Sort(declared)
+// checkCameras validates the cameras and returns the index of each id.
+func checkCameras(ps *strict.Problems, cams []Camera, sites map[string]int) map[string]int {
+	declared := declaredSites(sites)
 	index := map[string]int{}
 	for i, c := range cams {
 		path := indexPath("cameras", i)
@@ -178,6 +176,17 @@ func checkCameras(ps *strict.Problems, cams []Camera, sites map[string]int) {
 		checkCredentials(ps, path, c)
 		checkLocation(ps, path+".location", c.Location)
 	}
+	return index
+}
+
+// declaredSites lists the site ids, sorted, for messages.
+func declaredSites(sites map[string]int) []string {
+	declared := make([]string, 0, len(sites))
+	for id := range sites {
+		declared = append(declared, id)
+	}
+	slices.Sort(declared)
+	return declared
 }
 
 // checkSiteRef checks that site names one of the sites; declared lists
