@@ -138,6 +138,9 @@ func (w *watcher) event(ev mavlink.Event) {
 		if r := failsafeReason(e.Text); r != "" && w.failsafe == "" {
 			w.failsafe = r
 			w.u.log.Warn().Str("patrol", w.f.order.ID).Str("text", e.Text).Msg("autopilot failsafe")
+			// The autopilot takes the drone home (or down) now; its mode
+			// shows it only at the next heartbeat, a second later.
+			w.back("failsafe")
 		}
 	}
 }
@@ -240,6 +243,8 @@ func (w *watcher) headedFor(seq int) int {
 func failsafeReason(text string) string {
 	t := strings.ToLower(text)
 	switch {
+	case strings.HasPrefix(t, "battery failsafe"):
+		return "battery failsafe" + strings.TrimLeft(text[len("battery failsafe"):], " ")
 	case strings.Contains(t, "battery"):
 		return "battery failsafe: " + text
 	case strings.Contains(t, "failsafe"), strings.Contains(t, "fence"):
