@@ -69,9 +69,10 @@ type rig struct {
 
 // simSpec is one simulated drone of a rig.
 type simSpec struct {
-	id   string
-	sys  int
-	opts func(*simOptions) // misbehaviours
+	id    string
+	sys   int
+	opts  func(*simOptions) // misbehaviours
+	noFix bool              // the drone has no GPS fix: newRig does not wait for one
 }
 
 // simOptions are a simulated drone's options.
@@ -146,7 +147,7 @@ func newRig(t *testing.T, mod func(*Options), drones ...simSpec) *rig {
 	for _, d := range drones {
 		r.await(15*time.Second, d.id+" link up with a position and a GPS fix", func() bool {
 			st := r.m.units[d.id].v.State()
-			return st.Link == bus.LinkUp && hasPosition(st) && st.GPSFix && st.BatteryPercent >= 0
+			return st.Link == bus.LinkUp && (hasPosition(st) && st.GPSFix || d.noFix) && st.BatteryPercent >= 0
 		})
 	}
 	return r

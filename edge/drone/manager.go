@@ -97,6 +97,8 @@ type Manager struct {
 
 	ctx    context.Context // ends at Close: patrols and telemetry stop
 	cancel context.CancelFunc
+	mu     sync.Mutex // orders spawn's Add before Close's Wait
+	closed bool
 	wg     sync.WaitGroup
 	once   sync.Once
 }
@@ -135,8 +137,7 @@ func New(o Options) (*Manager, error) {
 		}
 	})
 	for _, u := range m.units {
-		m.wg.Add(1)
-		go func() { defer m.wg.Done(); u.telemetry(ctx) }()
+		m.spawn(func() { u.telemetry(ctx) })
 	}
 	o.Log.Info().Strs("drones", m.ids).Strs("links", links).Msg("drones: up")
 	return m, nil
@@ -173,20 +174,23 @@ func check(ds []configs.Drone) ([]string, error) {
 // links. Safe to call twice.
 func (m *Manager) Close() {
 	m.once.Do(func() {
+		m.mu.Lock()
+		m.closed = true
 		m.cancel()
+		m.mu.Unlock()
 		m.wg.Wait()
 		m.node.Close()
 		m.o.Log.Info().Msg("drones: closed")
 	})
 }
 
-// go runs f on a goroutine the Manager waits for at Close; false when
+// spawn runs f on a goroutine the Manager waits for at Close; false when
 // closing already.
 func (m *Manager) spawn(f func()) bool {
-	select {
-	case <-m.ctx.Done():
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
 		return false
-	default:
 	}
 	m.wg.Add(1)
 	go func() { defer m.wg.Done(); f() }()

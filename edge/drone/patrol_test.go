@@ -252,3 +252,44 @@ func dist(lat1, lon1, lat2, lon2 float64) float64 {
 // refuseDenied is the MISSION_ACK result of a vehicle that takes no
 // mission now.
 const refuseDenied = common.MAV_MISSION_DENIED
+
+// TestLinkLostInFlight: the link goes for good after the first waypoint.
+// The vehicle's own failsafe (no ground station) brings it home; the edge
+// publishes the drone link_lost and offline at once, and ends the patrol
+// failed once the link has been gone for LinkLostLimit, saying so.
+func TestLinkLostInFlight(t *testing.T) {
+	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1, opts: func(o *simOptions) { o.GCSTimeout = time.Second }})
+	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
+		t.Fatalf("launch refused: %+v", rep)
+	}
+	r.console.reached(t, "p1", bus.PatrolWaypoint, 1, 30*time.Second)
+	r.sims["drone-1"].LoseLink(time.Hour)
+	r.console.wait(t, 5*time.Second, "telemetry link_lost, offline", func() bool {
+		n := len(r.console.tel)
+		return n > 0 && r.console.tel[n-1].Link == bus.LinkLost && r.console.tel[n-1].State == bus.DroneOffline
+	})
+	evs := r.console.ended(t, "p1", 30*time.Second)
+	if e := last(evs); e.State != bus.PatrolFailed || !strings.Contains(e.Reason, "link lost for 5s") {
+		t.Fatalf("progress %q, reason %q: want failed, the link lost for 5s", states(evs), e.Reason)
+	}
+	r.await(30*time.Second, "the vehicle home by its own failsafe", func() bool {
+		st := r.sims["drone-1"].Status()
+		return st.Landed() && dist(st.Lat, st.Lon, home.Lat, home.Lon) < 2
+	})
+}
+
+// TestRefusedWithoutGPS: a drone without a GPS fix is refused by the
+// edge's pre-flight, with the reason, before anything is uploaded.
+func TestRefusedWithoutGPS(t *testing.T) {
+	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1, noFix: true, opts: func(o *simOptions) { o.NoGPS = true }})
+	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
+		t.Fatalf("launch not accepted: %+v", rep)
+	}
+	evs := r.console.ended(t, "p1", 10*time.Second)
+	if e := last(evs); e.State != bus.PatrolRefused || !strings.Contains(strings.ToLower(e.Reason), "gps") {
+		t.Fatalf("progress %q, reason %q: want refused for want of a GPS fix", states(evs), e.Reason)
+	}
+	if st := r.sims["drone-1"].Status(); len(st.Mission) != 0 {
+		t.Fatalf("%d mission items uploaded to a drone refused", len(st.Mission))
+	}
+}

@@ -15,7 +15,7 @@ import (
 func (u *unit) telemetry(ctx context.Context) {
 	tick := time.NewTicker(u.m.o.TelemetryEvery)
 	defer tick.Stop()
-	var lastPos time.Time
+	var last sample // the last position recorded
 	for {
 		periodic := false
 		select {
@@ -26,9 +26,13 @@ func (u *unit) telemetry(ctx context.Context) {
 		case <-u.wake:
 		}
 		st := u.v.State()
-		if hasPosition(st) && st.Updated.After(lastPos) {
-			lastPos = st.Updated
-			u.hist.add(st.Updated, bus.Geo{Lat: st.Lat, Lon: st.Lon, Alt: st.AltMSL})
+		if g := (bus.Geo{Lat: st.Lat, Lon: st.Lon, Alt: st.AltMSL}); hasPosition(st) && st.Updated.After(last.at) &&
+			(g != last.geo || st.Updated.Sub(last.at) >= u.m.o.TelemetryEvery) {
+			// A new position, or the same one a while later (a drone
+			// holding still is still there): the state's time is when
+			// its last message arrived.
+			last = sample{at: st.Updated, geo: g}
+			u.hist.add(last.at, last.geo)
 		}
 		t, changed := u.observe(st)
 		if periodic || changed {
