@@ -8,21 +8,26 @@ CACHE    := $(CURDIR)/.cache
 BIN      := $(CURDIR)/bin
 export ARGUS_CACHE ?= $(CACHE)/scenes
 export ARGUS_VTEST ?= $(CACHE)/vtest.avi
+export ARGUS_NODE_DIR ?= $(CACHE)/node
 
 # Debian packages, installed by name. ffmpeg: scene encoding and ffprobe in
 # tests; mosquitto: the real broker of the tests; GStreamer's RTSP server:
 # a third-party RTSP peer; libav*: decoding (cgo); OpenCV 4.6 (gocv) and
 # its Haar cascades: the detectors; chromium: the real browser of the
 # WebRTC tests; postgresql: the gateway store's second backend, a
-# throwaway cluster per test (peers.Postgres).
+# throwaway cluster per test (peers.Postgres); nodejs: node-mavlink, the
+# independent MAVLink codec the drone driver's frames are checked with (npm
+# comes with deps-npm: NodeSource's nodejs ships its own and conflicts
+# with Debian's).
 APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	libavcodec-dev libavutil-dev libswscale-dev libopencv-dev opencv-data \
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
-	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql \
+	nodejs
 
-.PHONY: deps deps-go-version deps-apt deps-go vtest build run test bench fuzz clean
+.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run test bench fuzz clean
 
-deps: deps-go-version deps-apt deps-go vtest
+deps: deps-go-version deps-apt deps-go deps-npm vtest
 
 # Go comes from /usr/local/go (Debian's golang package is too old): without
 # a Go at least as new as go.mod's go line, stop at once and say so.
@@ -43,6 +48,13 @@ deps-apt: deps-go-version
 
 deps-go: deps-go-version
 	$(GO) mod download
+
+# node-mavlink 2.3.0 (npm) in a directory of its own: drivers/mavlink's
+# tests decode the driver's frames with it (ARGUS_NODE_DIR tells them where).
+deps-npm: deps-apt
+	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends npm
+	@grep -qs '"version": "2.3.0"' $(ARGUS_NODE_DIR)/node_modules/node-mavlink/package.json || \
+		npm install --no-audit --no-fund --prefix $(ARGUS_NODE_DIR) node-mavlink@2.3.0
 
 # OpenCV's vtest.avi (768x576 pedestrians, real footage) from Debian's
 # opencv-doc, extracted alone: the package is 95 MB and pulls in MathJax.
@@ -91,7 +103,8 @@ bench: deps build
 FUZZTIME ?= 60s
 FUZZ_TARGETS := configs:FuzzParse configs:FuzzRedact configs/ruleset:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
 	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
-	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter
+	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter \
+	drivers/mavlink:FuzzParseLink drivers/mavlink:FuzzItems drivers/mavlink:FuzzPatrolItems
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzzing $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \

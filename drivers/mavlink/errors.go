@@ -25,21 +25,21 @@ func (e *MissionError) Error() string {
 }
 
 var missionResultWords = map[common.MAV_MISSION_RESULT]string{
-	common.MAV_MISSION_ERROR:                    "generic error",
-	common.MAV_MISSION_UNSUPPORTED_FRAME:        "a coordinate frame it does not support",
-	common.MAV_MISSION_UNSUPPORTED:              "a command it does not support",
-	common.MAV_MISSION_NO_SPACE:                 "more items than it can hold",
-	common.MAV_MISSION_INVALID:                  "a parameter out of range",
-	common.MAV_MISSION_INVALID_PARAM1:           "param1 out of range",
-	common.MAV_MISSION_INVALID_PARAM2:           "param2 out of range",
-	common.MAV_MISSION_INVALID_PARAM3:           "param3 out of range",
-	common.MAV_MISSION_INVALID_PARAM4:           "param4 out of range",
-	common.MAV_MISSION_INVALID_PARAM5_X:         "latitude out of range",
-	common.MAV_MISSION_INVALID_PARAM6_Y:         "longitude out of range",
-	common.MAV_MISSION_INVALID_PARAM7:           "altitude out of range",
-	common.MAV_MISSION_INVALID_SEQUENCE:         "items out of sequence",
-	common.MAV_MISSION_DENIED:                   "not accepting missions now",
-	common.MAV_MISSION_OPERATION_CANCELLED:      "the transaction was cancelled",
+	common.MAV_MISSION_ERROR:               "generic error",
+	common.MAV_MISSION_UNSUPPORTED_FRAME:   "a coordinate frame it does not support",
+	common.MAV_MISSION_UNSUPPORTED:         "a command it does not support",
+	common.MAV_MISSION_NO_SPACE:            "more items than it can hold",
+	common.MAV_MISSION_INVALID:             "a parameter out of range",
+	common.MAV_MISSION_INVALID_PARAM1:      "param1 out of range",
+	common.MAV_MISSION_INVALID_PARAM2:      "param2 out of range",
+	common.MAV_MISSION_INVALID_PARAM3:      "param3 out of range",
+	common.MAV_MISSION_INVALID_PARAM4:      "param4 out of range",
+	common.MAV_MISSION_INVALID_PARAM5_X:    "latitude out of range",
+	common.MAV_MISSION_INVALID_PARAM6_Y:    "longitude out of range",
+	common.MAV_MISSION_INVALID_PARAM7:      "altitude out of range",
+	common.MAV_MISSION_INVALID_SEQUENCE:    "items out of sequence",
+	common.MAV_MISSION_DENIED:              "not accepting missions now",
+	common.MAV_MISSION_OPERATION_CANCELLED: "the transaction was cancelled",
 }
 
 func typeName(t MissionType) string {

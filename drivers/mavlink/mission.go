@@ -123,8 +123,12 @@ func (v *Vehicle) Upload(ctx context.Context, t MissionType, items []Item) error
 			continue
 		}
 		last = items[seq].message(seq, t, sys, comp)
-		sent[seq] = true
-		x.advanced(fmt.Sprintf("the request after item %d", seq))
+		if !sent[seq] {
+			// Only a new item is progress: a vehicle asking again and
+			// again for the same one does not keep the transaction alive.
+			sent[seq] = true
+			x.advanced(fmt.Sprintf("the request after item %d", seq))
+		}
 		if err := resend(); err != nil {
 			return fmt.Errorf("vehicle %d: upload %s: %w", v.sysid, typeName(t), err)
 		}

@@ -280,7 +280,7 @@ func (n *Node) forgetChannel(ch *gomavlib.Channel) {
 // ticker, so a silent vehicle is noticed without waiting for a message.
 func (n *Node) watchLinks() {
 	defer n.wg.Done()
-	tick := time.NewTicker(min(n.opts.LinkTimeout/10, 200*time.Millisecond))
+	tick := time.NewTicker(min(n.opts.LinkTimeout/10, 100*time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {

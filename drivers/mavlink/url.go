@@ -1,6 +1,7 @@
 package mavlink
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -17,11 +18,17 @@ import (
 func ParseLink(link string) (gomavlib.EndpointConf, error) {
 	u, err := url.Parse(link)
 	if err != nil {
-		return nil, fmt.Errorf("link %q: %w", link, err)
+		// url.Error quotes the whole link, password and all: keep its cause only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("link: not a URL: %w", err)
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("link %q: credentials are not supported in a MAVLink link", redact(u))
 	}
+	link = redact(u)
 	if u.Scheme == "serial" {
 		return parseSerial(u)
 	}

@@ -14,7 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Fleet is a fleet file: the cameras one simulator serves.
+// Fleet is a fleet file: the cameras and drones one simulator serves.
 type Fleet struct {
 	// File is the name errors are reported against.
 	File string `yaml:"-"`
@@ -22,6 +22,8 @@ type Fleet struct {
 	Cameras []FleetCamera `yaml:"cameras"`
 	// Clones are groups of identical cameras for benchmarks.
 	Clones []FleetClone `yaml:"clones"`
+	// Drones are simulated MAVLink drones, each with a camera feed.
+	Drones []FleetDrone `yaml:"drones"`
 }
 
 // FleetCamera is one camera of a fleet file.
@@ -161,6 +163,10 @@ func (f *Fleet) findLines(doc *yaml.Node) {
 			for j := range min(len(items), len(f.Clones)) {
 				f.Clones[j].setLines(items[j])
 			}
+		case "drones":
+			for j := range min(len(items), len(f.Drones)) {
+				f.Drones[j].setLines(items[j])
+			}
 		}
 	}
 }
@@ -181,8 +187,8 @@ func (c *FleetCamera) at(file, key string) string {
 }
 
 func (f *Fleet) check() error {
-	if len(f.Cameras) == 0 && len(f.Clones) == 0 {
-		return fmt.Errorf("%s: no cameras and no clones", f.File)
+	if len(f.Cameras) == 0 && len(f.Clones) == 0 && len(f.Drones) == 0 {
+		return fmt.Errorf("%s: no cameras, no clones and no drones", f.File)
 	}
 	seen := map[string]string{}
 	claim := func(path, at string) error {
@@ -207,6 +213,7 @@ func (f *Fleet) check() error {
 			}
 		}
 	}
+	errs = append(errs, f.checkDrones(claim)...)
 	return errors.Join(errs...)
 }
 

@@ -92,3 +92,43 @@ func FuzzParseFleet(f *testing.F) {
 		}
 	})
 }
+
+// Simulated: the demo's drones parse into drone options and camera feeds
+// of their own, apart from the cameras an edge pulls.
+func TestDemoFleetDrones(t *testing.T) {
+	f, err := LoadFleet("../../configs/sim-demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, cams := f.DroneOptions(), f.DroneCameras()
+	if len(opts) != 2 || len(cams) != 2 {
+		t.Fatalf("%d drones, %d drone cameras; want 2 and 2", len(opts), len(cams))
+	}
+	if o := opts[0]; o.SystemID != 11 || o.Link != "udps://127.0.0.1:14561" || o.Home.Lat != 22.5476 || o.Speed != 8 {
+		t.Errorf("hillside drone %+v", o)
+	}
+	if cams[0].Path != "drone-hillside" || cams[0].Scene.Kind != Fire || cams[1].Path != "drone-riverside" {
+		t.Errorf("drone cameras %+v", cams)
+	}
+}
+
+// Simulated: drone entries with mistakes, each at its file:line.
+func TestFleetDroneErrors(t *testing.T) {
+	base := "drones:\n  - id: d1\n    system_id: 1\n    link: udps://127.0.0.1:14561\n    home: {lat: 22.5, lon: 114.0, alt: 5}\n"
+	for _, c := range []struct{ name, yaml, want string }{
+		{"bad link", strings.Replace(base, "udps://127.0.0.1:14561", "udp://x:1", 1), `f.yaml:4: drone "d1": link`},
+		{"system id", strings.Replace(base, "system_id: 1", "system_id: 300", 1), `f.yaml:3: drone "d1": system_id 300`},
+		{"no home", strings.Replace(base, "    home: {lat: 22.5, lon: 114.0, alt: 5}\n", "", 1), `drone "d1": home 0,0`},
+		{"duplicate", base + strings.Replace(strings.TrimPrefix(base, "drones:\n"), "system_id: 1", "system_id: 2", 1), `f.yaml:6: drone id "d1" already used at f.yaml:2`},
+		{"duplicate sysid", base + strings.Replace(strings.TrimPrefix(base, "drones:\n"), "id: d1", "id: d2", 1), `f.yaml:7: drone "d2": system_id 1 already used at f.yaml:3`},
+		{"path taken", "cameras:\n  - path: drone-d1\n    scene: empty\n" + base, `path "drone-d1" already used at f.yaml:2`},
+		{"unknown key", base + "    colour: red\n", "f.yaml:6: field colour not found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseFleet("f.yaml", []byte(c.yaml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}

@@ -15,10 +15,12 @@ const metresPerDegree = 111320.0
 // is held.
 func (d *Drone) step(now time.Time, real time.Duration) {
 	d.uploadTimeouts(now)
-	dt := real.Seconds() * d.opts.Speedup
 	s := &d.s
 	s.vn, s.ve, s.vd = 0, 0, 0
-	if s.armed {
+	// Sub-steps of at most 100 ms of simulated time, so that a fast clock
+	// or a late tick never jumps over a fence or a waypoint.
+	for left := real.Seconds() * d.opts.Speedup; left > 0 && s.armed; left -= maxStep {
+		dt := min(left, maxStep)
 		s.flown += time.Duration(dt * float64(time.Second))
 		s.battery = math.Max(0, s.battery-d.opts.DrainPerMinute*dt/60)
 		d.failsafes(now)
@@ -26,6 +28,9 @@ func (d *Drone) step(now time.Time, real time.Duration) {
 	}
 	d.telemetry(now)
 }
+
+// maxStep is the longest simulation sub-step, in simulated seconds.
+const maxStep = 0.1
 
 // failsafes send the drone home on low battery, a lost ground station and
 // a fence breach; d.mu is held.

@@ -1,5 +1,7 @@
 // Command argus-sim serves simulated RTSP cameras: the demo fleet
-// (configs/sim-demo.yaml) and, for benchmarks, N clones of one scene.
+// (configs/sim-demo.yaml) and, for benchmarks, N clones of one scene; and
+// the fleet's simulated MAVLink drones, each on its link with its camera
+// feed on RTSP.
 //
 //	go run ./drivers/sim/cmd/argus-sim -fleet configs/sim-demo.yaml
 //	go run ./drivers/sim/cmd/argus-sim -fleet "" -clone 200 -clone-scene bench
@@ -13,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/drivers/sim"
+	"github.com/argus-edge/argus/drivers/sim/drone"
 )
 
 func main() {
@@ -46,12 +50,25 @@ func main() {
 }
 
 func run(ctx context.Context, log zerolog.Logger, listen, udp, fleet string, clones int, cloneScene sim.Kind, cache string) error {
-	cams, err := cameras(log, fleet, clones, cloneScene)
+	f, err := loadFleet(fleet)
 	if err != nil {
 		return err
 	}
+	cams, err := cameras(log, f, clones, cloneScene)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var drones sync.WaitGroup
+	defer func() { cancel(); drones.Wait() }()
+	if f != nil {
+		cams = append(cams, f.DroneCameras()...)
+		if err := startDrones(ctx, &drones, log, f.DroneOptions()); err != nil {
+			return err
+		}
+	}
 	if len(cams) == 0 {
-		return errors.New("no cameras: give -fleet or -clone")
+		return errors.New("no cameras and no drones: give -fleet or -clone")
 	}
 	srv := sim.New(sim.Options{Listen: listen, UDP: udp, CacheDir: cache, Log: log})
 	defer srv.Close()
@@ -76,15 +93,20 @@ func run(ctx context.Context, log zerolog.Logger, listen, udp, fleet string, clo
 	return nil
 }
 
-// cameras reads the fleet file and adds the clones. A camera refused for
-// want of its password is logged and left out; the others still serve.
-func cameras(log zerolog.Logger, fleet string, clones int, cloneScene sim.Kind) ([]sim.Camera, error) {
+// loadFleet reads the fleet file; none for an empty name.
+func loadFleet(name string) (*sim.Fleet, error) {
+	if name == "" {
+		return nil, nil
+	}
+	return sim.LoadFleet(name)
+}
+
+// cameras resolves the fleet's cameras and adds the clones. A camera
+// refused for want of its password is logged and left out; the others
+// still serve.
+func cameras(log zerolog.Logger, f *sim.Fleet, clones int, cloneScene sim.Kind) ([]sim.Camera, error) {
 	var cams []sim.Camera
-	if fleet != "" {
-		f, err := sim.LoadFleet(fleet)
-		if err != nil {
-			return nil, err
-		}
+	if f != nil {
 		var refused []error
 		cams, refused = f.Resolve(os.LookupEnv)
 		for _, err := range refused {
@@ -98,4 +120,25 @@ func cameras(log zerolog.Logger, fleet string, clones int, cloneScene sim.Kind) 
 		cams = append(cams, sim.Camera{Path: string(cloneScene) + "/" + strconv.Itoa(i), Scene: sim.SceneSpec{Kind: cloneScene}})
 	}
 	return cams, nil
+}
+
+// startDrones runs each simulated drone until ctx ends. A drone that
+// cannot open its link is logged; the cameras and the other drones serve
+// on.
+func startDrones(ctx context.Context, wg *sync.WaitGroup, log zerolog.Logger, opts []drone.Options) error {
+	for _, o := range opts {
+		o.Log = log
+		d, err := drone.New(o)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := d.Run(ctx); err != nil {
+				log.Error().Err(err).Int("sysid", o.SystemID).Msg("drone stopped")
+			}
+		}()
+	}
+	return nil
 }
