@@ -92,3 +92,35 @@ func TestExampleReal(t *testing.T) {
 		}
 	}
 }
+
+// The demo's two simulated drones share one UDP link, told apart by their
+// system ids, and their video comes from the simulator.
+func TestDemoDrones(t *testing.T) {
+	e, err := Parse(DemoFile, Demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.AirspaceDir != "configs/sites" || len(e.Drones) != 2 {
+		t.Fatalf("airspace_dir %q, drones %+v", e.AirspaceDir, e.Drones)
+	}
+	want := []struct {
+		id, site string
+		sysid    int
+	}{{"drone-hillside", "hillside", 1}, {"drone-riverside", "riverside", 2}}
+	for i, w := range want {
+		d := e.Drones[i]
+		if d.ID != w.id || d.Site != w.site || d.SystemID != w.sysid || d.Link != "udps://127.0.0.1:14550" ||
+			d.Video != "rtsp://127.0.0.1:8554/"+w.id || d.Home == nil || d.MaxSpeed <= 0 || d.Endurance <= 0 {
+			t.Errorf("drone %+v, want %+v", d, w)
+		}
+	}
+	data, err := os.ReadFile("example-real.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# drones:", "serial:///dev/ttyUSB0?baud=57600", "# airspace_dir:"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("example-real.yaml lacks %q", want)
+		}
+	}
+}

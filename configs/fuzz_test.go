@@ -14,6 +14,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Add([]byte(base))
+	f.Add([]byte(droneBase))
 	f.Add([]byte(cam("location: &l {lat: 1, lon: 2}", "<<: {transport: udp}")))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("edge: {id: e}\ncameras:\n  - &c {id: c}\n  - <<: [*c, *c]\n"))

@@ -70,6 +70,9 @@ func TestDemoRoutesPassPreflight(t *testing.T) {
 				t.Errorf("%s:%d: route %s fails its pre-flight: %+v", s.File, r.Line, r.Name, airspace.Failed(checks))
 			}
 		}
+		if p := s.RouteProblems(drones[s.ID]); p != nil {
+			t.Errorf("site %s: RouteProblems = %+v", s.ID, p)
+		}
 	}
 }
 

@@ -144,6 +144,9 @@ func crossings(a, b, c, d vec) []float64 {
 			ts = append(ts, t)
 		}
 	}
+	if len(ts) == 0 { // nearly parallel, meeting within eps: where c falls on ab
+		ts = append(ts, clamp01(ab.dot(c.sub(a))/l2))
+	}
 	return ts
 }
 
@@ -166,10 +169,10 @@ func inside(poly []vec, p vec) bool {
 }
 
 // cuts returns the sorted parameters along ab where it meets the edges of
-// poly, with 0 and 1: between two consecutive ones the segment is wholly
+// poly: between two consecutive ones, and 0 and 1, the segment is wholly
 // inside or wholly outside the polygon.
 func cuts(poly []vec, a, b vec) []float64 {
-	ts := []float64{0, 1}
+	var ts []float64
 	for i, j := 0, len(poly)-1; i < len(poly); j, i = i, i+1 {
 		ts = append(ts, crossings(a, b, poly[j], poly[i])...)
 	}
@@ -178,37 +181,52 @@ func cuts(poly []vec, a, b vec) []float64 {
 }
 
 // leaves returns where the segment ab first leaves the closed polygon
-// poly, going from a to b, and whether it does.
+// poly, going from a to b, and whether it does. Whether it does is the
+// same for ba: the work is done on the segment's canonical direction.
 func leaves(poly []vec, a, b vec) (vec, bool) {
-	if !inside(poly, a) {
-		return a, true
+	p, q := canonical(a, b)
+	ts := append(append([]float64{0}, cuts(poly, p, q)...), 1)
+	var bad [][2]float64 // stretches of p→q outside the polygon
+	if !inside(poly, p) {
+		bad = append(bad, [2]float64{0, 0})
 	}
-	ts := cuts(poly, a, b)
 	for i := 0; i+1 < len(ts); i++ {
-		if !inside(poly, lerp(a, b, (ts[i]+ts[i+1])/2)) {
-			return lerp(a, b, ts[i]), true
+		if ts[i+1] > ts[i] && !inside(poly, lerp(p, q, (ts[i]+ts[i+1])/2)) {
+			bad = append(bad, [2]float64{ts[i], ts[i+1]})
 		}
 	}
-	if !inside(poly, b) {
-		return b, true
+	if !inside(poly, q) {
+		bad = append(bad, [2]float64{1, 1})
 	}
-	return vec{}, false
+	if len(bad) == 0 {
+		return vec{}, false
+	}
+	if p == a {
+		return lerp(p, q, bad[0][0]), true
+	}
+	return lerp(p, q, bad[len(bad)-1][1]), true // from q's end, going back
 }
 
 // enters returns where the segment ab first touches the closed polygon
-// poly, going from a to b, and whether it does.
+// poly, going from a to b, and whether it does. Whether it does is the
+// same for ba.
 func enters(poly []vec, a, b vec) (vec, bool) {
-	if inside(poly, a) {
-		return a, true
+	p, q := canonical(a, b)
+	var ts []float64 // parameters along p→q in or on the polygon
+	if inside(poly, p) {
+		ts = append(ts, 0)
 	}
-	ts := cuts(poly, a, b)
-	if len(ts) > 2 {
-		return lerp(a, b, ts[1]), true // ts[0] is 0, where a is outside
+	ts = append(ts, cuts(poly, p, q)...)
+	if inside(poly, q) {
+		ts = append(ts, 1)
 	}
-	if inside(poly, b) { // unreachable for a closed boundary, kept for rounding
-		return b, true
+	if len(ts) == 0 {
+		return vec{}, false
 	}
-	return vec{}, false
+	if p == a {
+		return lerp(p, q, slices.Min(ts)), true
+	}
+	return lerp(p, q, slices.Max(ts)), true
 }
 
 // selfCrossing returns the first two edges (by their first vertex) of

@@ -2,6 +2,8 @@ package airspace
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,4 +191,21 @@ func wantProblem(t *testing.T, err error, line int, field, msg string) {
 		}
 	}
 	t.Errorf("want quay.yaml:%d: %s: %s, got\n%v", line, field, msg, err)
+}
+
+// A site's size is bounded: the checks compare every leg with every edge.
+func TestParseBounds(t *testing.T) {
+	var zones, points strings.Builder
+	for i := range maxZones + 1 {
+		fmt.Fprintf(&zones, "  - {name: z%d, polygon: [[1, 1], [1, 2], [2, 2]]}\n", i)
+	}
+	for i := range maxVertices + 1 {
+		a := 2 * math.Pi * float64(i) / float64(maxVertices+1)
+		fmt.Fprintf(&points, "  - [%f, %f]\n", 22.54+0.01*math.Sin(a), 114.05+0.01*math.Cos(a))
+	}
+	_, err := Parse("quay.yaml", []byte(strings.Replace(base, "no_fly:\n", "no_fly:\n"+zones.String(), 1)))
+	wantProblem(t, err, 7, "no_fly", "has 102 zones: at most 100")
+	doc := "site: quay\ngeofence:\n" + points.String()
+	_, err = Parse("quay.yaml", []byte(doc))
+	wantProblem(t, err, 2, "geofence", "has 501 points: at most 500")
 }

@@ -195,3 +195,23 @@ func Failed(cs []Check) []Check {
 
 // formatDuration writes a flight time to the second: "8m12s".
 func formatDuration(d time.Duration) string { return d.Round(time.Second).String() }
+
+// RouteProblems runs the checks that depend on the airspace alone
+// (geofence, no_fly, ceiling, and battery on a full charge) on every route
+// of the site, flown by d from its home, and returns the failed checks by
+// route name; nil when every route can be flown. The edge and the gateway
+// call it at load time, so that a route that could never be launched is
+// reported when its file is read rather than when a pilot needs it.
+func (s *Site) RouteProblems(d Drone) map[string][]Check {
+	d.LinkUp, d.GPSFix, d.Idle, d.Battery = true, true, true, 100
+	var out map[string][]Check
+	for _, r := range s.Routes {
+		if failed := Failed(Preflight(s, r, d)); len(failed) > 0 {
+			if out == nil {
+				out = map[string][]Check{}
+			}
+			out[r.Name] = failed
+		}
+	}
+	return out
+}

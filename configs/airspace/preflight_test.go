@@ -245,3 +245,17 @@ func TestRoutePointsRoundTrip(t *testing.T) {
 		t.Error("Route(nope) found")
 	}
 }
+
+// RouteProblems names the routes that cannot be flown from a drone's home,
+// whatever the drone's state.
+func TestRouteProblems(t *testing.T) {
+	s := testSite()
+	s.Routes = []Route{route(true, 50, 100, 400), route(true, 50, 550, 150, 550, 450, 450, 450, 450, 150)}
+	s.Routes[1].Name = "through-tanks"
+	d := testDrone()
+	d.LinkUp, d.Battery = false, 10 // not the airspace's concern
+	p := s.RouteProblems(d)
+	if len(p) != 1 || len(p["through-tanks"]) != 1 || p["through-tanks"][0].Name != CheckNoFly {
+		t.Errorf("RouteProblems = %+v, want through-tanks refused for no_fly", p)
+	}
+}

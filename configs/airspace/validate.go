@@ -13,6 +13,9 @@ const (
 	// maxVertices bounds a polygon: autopilots keep fences in a few hundred
 	// points at most, and the checks compare every edge with every leg.
 	maxVertices = 500
+	// maxZones bounds the no-fly zones of a site: every leg is checked
+	// against every zone's every edge.
+	maxZones = 100
 	// maxWaypoints bounds a route, below what ArduPilot boards store.
 	maxWaypoints = 500
 	// maxHover is the longest hover a waypoint may ask for, in seconds.
@@ -43,6 +46,9 @@ func validate(s *Site, ps *strict.Problems) {
 		ps.Add("geofence", "is required: the polygon, [[lat, lon], …], drones of the site must stay in")
 	} else {
 		checkPolygon(ps, "geofence", s.Geofence)
+	}
+	if len(s.NoFly) > maxZones {
+		ps.Addf("no_fly", "has %d zones: at most %d", len(s.NoFly), maxZones)
 	}
 	names := map[string]int{}
 	for i, z := range s.NoFly {
