@@ -1,0 +1,40 @@
+package mavlink
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/argus-edge/argus/drivers/bus"
+)
+
+var (
+	descFrames      = prometheus.NewDesc("argus_mavlink_frames_total", "Valid MAVLink frames received on the node's links.", nil, nil)
+	descParseErrors = prometheus.NewDesc("argus_mavlink_parse_errors_total", "Corrupt, unknown or truncated MAVLink frames dropped.", nil, nil)
+	descVehicles    = prometheus.NewDesc("argus_mavlink_vehicles", "Vehicles known to the node, by link state (up, link_lost, none).", []string{"link"}, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (n *Node) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descFrames
+	ch <- descParseErrors
+	ch <- descVehicles
+}
+
+// Collect implements prometheus.Collector: one snapshot per scrape.
+func (n *Node) Collect(ch chan<- prometheus.Metric) {
+	s := n.Stats()
+	ch <- prometheus.MustNewConstMetric(descFrames, prometheus.CounterValue, float64(s.Frames))
+	ch <- prometheus.MustNewConstMetric(descParseErrors, prometheus.CounterValue, float64(s.ParseErrors))
+	counts := map[string]int{bus.LinkUp: 0, bus.LinkLost: 0, bus.LinkNone: 0}
+	n.mu.Lock()
+	vs := make([]*Vehicle, 0, len(n.vehicles))
+	for _, v := range n.vehicles {
+		vs = append(vs, v)
+	}
+	n.mu.Unlock()
+	for _, v := range vs {
+		counts[v.State().Link]++
+	}
+	for link, c := range counts {
+		ch <- prometheus.MustNewConstMetric(descVehicles, prometheus.GaugeValue, float64(c), link)
+	}
+}
