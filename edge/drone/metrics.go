@@ -46,19 +46,20 @@ var (
 	descDrones   = prometheus.NewDesc("argus_drones", "Drones of this edge by the state of their MAVLink link.", []string{"link"}, nil)
 	descPatrols  = prometheus.NewDesc("argus_drone_patrols_total", "Patrols ended, by outcome.", []string{"outcome"}, nil)
 	descAge      = prometheus.NewDesc("argus_drone_telemetry_age_seconds", "Seconds since the drone's state last changed on its link (absent until first heard).", []string{"drone"}, nil)
-	descFrames   = prometheus.NewDesc("argus_mavlink_frames_total", "Valid MAVLink frames received on the edge's links.", nil, nil)
-	descCorrupts = prometheus.NewDesc("argus_mavlink_parse_errors_total", "Corrupt or unknown MAVLink frames dropped.", nil, nil)
 )
 
-// Describe implements prometheus.Collector.
+// Describe implements prometheus.Collector, the MAVLink node's metrics
+// (frames, parse errors) included.
 func (m *Manager) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descDrones, descPatrols, descAge, descFrames, descCorrupts} {
+	for _, d := range []*prometheus.Desc{descDrones, descPatrols, descAge} {
 		ch <- d
 	}
+	m.node.Describe(ch)
 }
 
 // Collect implements prometheus.Collector: one look at every drone.
 func (m *Manager) Collect(ch chan<- prometheus.Metric) {
+	m.node.Collect(ch)
 	links := map[string]float64{bus.LinkUp: 0, bus.LinkLost: 0, bus.LinkNone: 0}
 	now := time.Now()
 	for _, id := range m.ids {
@@ -74,7 +75,4 @@ func (m *Manager) Collect(ch chan<- prometheus.Metric) {
 	for o, n := range m.Outcomes() {
 		ch <- prometheus.MustNewConstMetric(descPatrols, prometheus.CounterValue, float64(n), o)
 	}
-	s := m.node.Stats()
-	ch <- prometheus.MustNewConstMetric(descFrames, prometheus.CounterValue, float64(s.Frames))
-	ch <- prometheus.MustNewConstMetric(descCorrupts, prometheus.CounterValue, float64(s.ParseErrors))
 }

@@ -1,6 +1,7 @@
 package drone
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/mavlink"
@@ -72,6 +74,54 @@ func TestFullPatrol(t *testing.T) {
 	if o := r.m.Outcomes(); o[bus.PatrolCompleted] != 1 {
 		t.Fatalf("outcomes %v, want one completed", o)
 	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(r.m)
+	for _, c := range []struct {
+		name string
+		want float64
+	}{
+		{`argus_drone_patrols_total{outcome="completed"}`, 1},
+		{`argus_drones{link="up"}`, 1},
+	} {
+		if got := gathered(t, reg, c.name); got != c.want {
+			t.Errorf("%s = %g, want %g", c.name, got, c.want)
+		}
+	}
+	if n := gathered(t, reg, "argus_mavlink_frames_total"); n == 0 {
+		t.Error("argus_mavlink_frames_total is 0 after a flight")
+	}
+}
+
+// gathered is the value of one series, named as the exposition writes it.
+func gathered(t *testing.T, reg *prometheus.Registry, series string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			if len(labels) > 0 {
+				name += "{" + strings.Join(labels, ",") + "}"
+			}
+			if name != series {
+				continue
+			}
+			switch {
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no series %s", series)
+	return 0
 }
 
 // TestAbortMidRoute: an abort after the second waypoint sends the drone
