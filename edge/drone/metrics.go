@@ -43,9 +43,9 @@ func (m *Manager) Outcomes() map[string]uint64 {
 }
 
 var (
-	descDrones   = prometheus.NewDesc("argus_drones", "Drones of this edge by the state of their MAVLink link.", []string{"link"}, nil)
-	descPatrols  = prometheus.NewDesc("argus_drone_patrols_total", "Patrols ended, by outcome.", []string{"outcome"}, nil)
-	descAge      = prometheus.NewDesc("argus_drone_telemetry_age_seconds", "Seconds since the drone's state last changed on its link (absent until first heard).", []string{"drone"}, nil)
+	descDrones  = prometheus.NewDesc("argus_drones", "Drones of this edge by the state of their MAVLink link.", []string{"link"}, nil)
+	descPatrols = prometheus.NewDesc("argus_drone_patrols_total", "Patrols ended, by outcome.", []string{"outcome"}, nil)
+	descAge     = prometheus.NewDesc("argus_drone_telemetry_age_seconds", "Seconds since the drone's state last changed on its link (absent until first heard).", []string{"drone"}, nil)
 )
 
 // Describe implements prometheus.Collector, the MAVLink node's metrics
