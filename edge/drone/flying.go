@@ -48,7 +48,7 @@ func (u *unit) disarm() bool {
 // when the flight outlasts its bound. Every wait is bounded: a link lost
 // for LinkLostLimit or a flight beyond FlightLimit ends the patrol.
 func (u *unit) watch(f *flight, events <-chan mavlink.Event, startErr error) (string, string) {
-	w := &watcher{u: u, f: f, n: len(f.order.Points)}
+	w := &watcher{u: u, f: f, n: len(f.order.Points), since: time.Now()}
 	if startErr != nil {
 		w.failure = "start: " + startErr.Error()
 		w.home("start failed")
@@ -98,9 +98,10 @@ func (u *unit) flightLimit() time.Duration {
 
 // watcher is a started patrol's view of its drone.
 type watcher struct {
-	u *unit
-	f *flight
-	n int // waypoints
+	u     *unit
+	f     *flight
+	n     int       // waypoints
+	since time.Time // when the watch began
 
 	wp        int       // the waypoint last published
 	done      bool      // the last waypoint was reached
@@ -167,6 +168,14 @@ func (w *watcher) look(now time.Time) (state, reason string, done bool) {
 	}
 	if w.f.isAborted() && !w.rtlSent && now.Sub(w.rtlAt) > 2*time.Second {
 		w.home("abort, again") // the first RTL found no answer
+	}
+	if !w.airborne && now.Sub(w.since) > w.u.m.o.Step {
+		// Started, yet never seen armed: the autopilot disarmed at once
+		// (ArduPilot does when it does not take off), or never armed.
+		if w.f.isAborted() {
+			return bus.PatrolAborted, "aborted before take-off; the drone stayed on the ground", true
+		}
+		return bus.PatrolFailed, fmt.Sprintf("the drone was not seen armed within %s of the start (mode %s): %s", w.u.m.o.Step, st.Mode, st.Text), true
 	}
 	if !w.airborne || st.Armed {
 		return "", "", false
