@@ -54,6 +54,12 @@ func (u *unit) observe(st mavlink.State) (bus.DroneTelemetry, bool) {
 		Battery: bus.DroneBattery{Percent: st.BatteryPercent, Voltage: st.Voltage},
 		GPSFix:  st.GPSFix, Speed: st.Speed, Message: st.Text, Time: bus.Now(),
 	}
+	if !st.Updated.IsZero() {
+		// The time of what it says: when the vehicle's latest message
+		// arrived, so a receiver sees how old the data is, not when the
+		// 2 Hz tick happened to carry it.
+		t.Time = bus.At(st.Updated)
+	}
 	if hasPosition(st) {
 		t.Position = &bus.DronePos{Lat: st.Lat, Lon: st.Lon, Alt: st.AltRel, AltMSL: st.AltMSL, Heading: st.Heading}
 	}
