@@ -3,6 +3,7 @@ module github.com/argus-edge/argus
 go 1.26.8
 
 require (
+	github.com/bluenviron/gomavlib/v3 v3.3.5
 	github.com/bluenviron/gortsplib/v4 v4.16.2
 	github.com/bluenviron/mediacommon/v2 v2.4.1
 	github.com/chromedp/chromedp v0.23.0
@@ -29,7 +30,6 @@ require (
 require (
 	github.com/alecthomas/kong v1.15.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
-	github.com/bluenviron/gomavlib/v3 v3.3.5 // indirect
 	github.com/bluenviron/mavp2p v1.3.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect

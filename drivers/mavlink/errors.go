@@ -20,6 +20,7 @@ type MissionError struct {
 	Result common.MAV_MISSION_RESULT
 }
 
+// Error says what was refused and the vehicle's reason, by name and in words.
 func (e *MissionError) Error() string {
 	return fmt.Sprintf("%s of the %s refused by the vehicle: %s (%s)", e.Op, typeName(e.Type), e.Result, missionResultWords[e.Result])
 }
@@ -53,6 +54,7 @@ type CommandError struct {
 	Result common.MAV_RESULT
 }
 
+// Error names the command and the vehicle's result.
 func (e *CommandError) Error() string {
 	return fmt.Sprintf("%s refused by the vehicle: %s", e.Cmd, e.Result)
 }

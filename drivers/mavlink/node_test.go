@@ -397,3 +397,53 @@ func TestLostGroundStationReturnsHome(t *testing.T) {
 	}
 	_ = c
 }
+
+// An abort never waits for a mission transaction: while an upload is
+// stuck (the drone loses every item), RTL goes through at once; the upload
+// then ends in a clear error.
+func TestCommandDuringStuckUpload(t *testing.T) {
+	o := fast(1)
+	o.DropItems = 1
+	r := newRig(t, mavlink.Options{}, o)
+	v := r.node.Vehicle(1)
+	waitTelemetry(t, v)
+	ctx := ctxFor(t, 30*time.Second)
+	upload := make(chan error, 1)
+	go func() { upload <- v.Upload(ctx, mavlink.Mission, mavlink.PatrolItems(home, route(), true)) }()
+	for !r.drones[1].Status().Uploading {
+		if ctx.Err() != nil {
+			t.Fatal("the upload never began")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := v.ReturnToLaunch(ctx); err != nil {
+		t.Fatalf("RTL during an upload: %v", err)
+	}
+	select {
+	case err := <-upload:
+		t.Fatalf("the upload ended (%v) before the RTL was answered: nothing was stuck", err)
+	default:
+	}
+	waitState(t, v, 5*time.Second, "in RTL", func(s mavlink.State) bool { return s.Mode == "RTL" })
+	if err := <-upload; !errors.Is(err, mavlink.ErrNoAnswer) {
+		t.Fatalf("stuck upload: %v, want ErrNoAnswer", err)
+	}
+}
+
+// A link cut during an upload ends it with ErrNoAnswer; once the link is
+// back the same upload goes through.
+func TestLinkLostDuringUpload(t *testing.T) {
+	r := newRig(t, mavlink.Options{}, fast(1))
+	v := r.node.Vehicle(1)
+	waitTelemetry(t, v)
+	ctx := ctxFor(t, 40*time.Second)
+	items := mavlink.PatrolItems(home, route(), true)
+	r.drones[1].LoseLink(8 * time.Second)
+	if err := v.Upload(ctx, mavlink.Mission, items); !errors.Is(err, mavlink.ErrNoAnswer) {
+		t.Fatalf("upload over a cut link: %v, want ErrNoAnswer", err)
+	}
+	waitState(t, v, 10*time.Second, "back up", func(s mavlink.State) bool { return s.Link == bus.LinkUp })
+	if err := v.Upload(ctx, mavlink.Mission, items); err != nil {
+		t.Fatalf("upload once the link is back: %v", err)
+	}
+}

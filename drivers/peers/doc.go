@@ -1,6 +1,6 @@
 // Package peers starts the real and the misbehaving peers that Argus
 // tests pull from: GStreamer's RTSP server (a third-party implementation),
 // a port that answers garbage, a server with a malformed SDP and one that
-// never answers, mosquitto, and headless Chromium. It is test support:
-// only _test files import it.
+// never answers, mosquitto, headless Chromium, and mavp2p (a MAVLink
+// router). It is test support: only _test files import it.
 package peers

@@ -6,8 +6,10 @@
 // any number of cameras that only rewrite RTP headers, so hundreds of
 // cameras cost little. Cameras can misbehave on purpose (flap, stall,
 // corrupt NAL units, in-band-only parameter sets, credentials) and every
-// scene carries its ground truth for judging detectors.
+// scene carries its ground truth for judging detectors. A fleet file may
+// also declare simulated MAVLink drones (package drone), whose camera
+// feeds it serves like the cameras'.
 //
 // It imports nothing of edge or gateway: it speaks gortsplib, mediacommon
-// and pion/rtp only.
+// and pion/rtp, and drivers/mavlink for the drones' links.
 package sim

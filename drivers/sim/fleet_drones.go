@@ -139,7 +139,7 @@ func (f *Fleet) DroneCameras() []Camera {
 func (f *Fleet) DroneOptions() []drone.Options {
 	var out []drone.Options
 	for _, d := range f.Drones {
-		out = append(out, drone.Options{SystemID: d.SystemID, Link: d.Link,
+		out = append(out, drone.Options{ID: d.ID, SystemID: d.SystemID, Link: d.Link,
 			Home:  mavlink.Point{Lat: d.Home.Lat, Lon: d.Home.Lon, Alt: d.Home.Alt},
 			Speed: d.Speed, Climb: d.Climb, Battery: d.Battery, Speedup: d.Speedup,
 			GCSTimeout: 5 * time.Second})

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/argus-edge/argus/drivers/sim/drone"
 )
 
 // Simulated: the demo fleet file as shipped. It parses, and without the
@@ -79,6 +81,7 @@ func FuzzParseFleet(f *testing.F) {
 	f.Add([]byte("cameras:\n  - path: a/b\n    scene: fire\n    flap: {online: 1s, offline: 2s}\n"))
 	f.Add([]byte("clones:\n  - count: 2\n    scene: bench\n    username: u\n    password_env: P\n"))
 	f.Add([]byte("cameras: [{path: x, scene: empty, corrupt: 0.5, gop: 1s, duration: 4s}]"))
+	f.Add([]byte("drones:\n  - id: d\n    system_id: 3\n    link: udps://127.0.0.1:14561\n    home: {lat: 1, lon: 2, alt: 3}\n    scene: fire\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fl, err := ParseFleet("fuzz.yaml", data)
 		if err != nil {
@@ -88,6 +91,16 @@ func FuzzParseFleet(f *testing.F) {
 		for _, c := range cams {
 			if err := c.Validate(); err != nil {
 				t.Fatalf("accepted camera %+v does not validate: %v", c, err)
+			}
+		}
+		for _, c := range fl.DroneCameras() {
+			if err := c.Validate(); err != nil {
+				t.Fatalf("accepted drone camera %+v does not validate: %v", c, err)
+			}
+		}
+		for _, o := range fl.DroneOptions() {
+			if _, err := drone.New(o); err != nil {
+				t.Fatalf("accepted drone %+v is refused: %v", o, err)
 			}
 		}
 	})

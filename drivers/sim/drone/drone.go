@@ -19,6 +19,8 @@ import (
 // Options configure a simulated drone. Zero values take the defaults in
 // brackets.
 type Options struct {
+	// ID names the drone in logs, e.g. hillside-1.
+	ID string
 	// SystemID is the drone's MAVLink system id (1..250).
 	SystemID int
 	// Link is the URL of its link, as mavlink.ParseLink reads it, e.g.
@@ -115,7 +117,7 @@ func New(opts Options) (*Drone, error) {
 		return nil, fmt.Errorf("drone %d: %w", opts.SystemID, err)
 	}
 	d := &Drone{opts: opts, conf: conf,
-		log: opts.Log.With().Int("sysid", opts.SystemID).Str("component", "sim-drone").Logger()}
+		log: opts.Log.With().Str("drone", opts.ID).Int("sysid", opts.SystemID).Str("component", "sim-drone").Logger()}
 	d.s = newState(opts)
 	return d, nil
 }

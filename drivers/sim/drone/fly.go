@@ -126,17 +126,18 @@ func (d *Drone) fly(dt float64) {
 func (d *Drone) runMission(dt float64) {
 	s := &d.s
 	list := s.lists[mavlink.Mission]
+	s.cur = max(s.cur, 1) // item 0 is the home, never flown to
 	for s.cur < len(list) {
 		it := list[s.cur]
 		switch it.Command {
 		case common.MAV_CMD_NAV_TAKEOFF:
-			if !d.climbTo(float64(it.Alt), dt) {
+			if !d.climbTo(d.relAlt(it), dt) {
 				return
 			}
 			d.reach(s.cur)
 		case common.MAV_CMD_NAV_WAYPOINT:
 			if !s.arrived {
-				if !d.moveTo(it.Lat, it.Lon, float64(it.Alt), s.speed, dt) {
+				if !d.moveTo(it.Lat, it.Lon, d.relAlt(it), s.speed, dt) {
 					return
 				}
 				s.arrived, s.holding = true, 0
@@ -170,6 +171,15 @@ func (d *Drone) runMission(dt float64) {
 		s.done = true
 		d.text(common.MAV_SEVERITY_INFO, "Mission complete, hovering")
 	}
+}
+
+// relAlt is an item's altitude above home, whatever its frame.
+func (d *Drone) relAlt(it mavlink.Item) float64 {
+	switch it.Frame {
+	case common.MAV_FRAME_GLOBAL, common.MAV_FRAME_GLOBAL_INT:
+		return float64(it.Alt) - d.opts.Home.Alt
+	}
+	return float64(it.Alt)
 }
 
 func (d *Drone) reach(seq int) {

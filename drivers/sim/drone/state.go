@@ -70,6 +70,7 @@ type Status struct {
 	Reached        []int    // MISSION_ITEM_REACHED sent, in order
 	Texts          []string // STATUSTEXT sent, in order
 	Failsafe       string   // the failsafe that sent it home, if any
+	Uploading      bool     // an upload is in progress, the drone's side
 	Flown          time.Duration
 	Mission, Fence []mavlink.Item
 }
@@ -82,7 +83,7 @@ func (d *Drone) Status() Status {
 	return Status{Lat: s.lat, Lon: s.lon, Alt: s.alt, Armed: s.armed, Mode: mavlink.ModeName(s.mode),
 		Battery: s.battery, GPSFix: !d.opts.NoGPS, MissionCurrent: s.cur,
 		Reached: append([]int(nil), s.reached...), Texts: append([]string(nil), s.texts...),
-		Failsafe: s.failsafe, Flown: s.flown,
+		Failsafe: s.failsafe, Flown: s.flown, Uploading: s.upload != nil,
 		Mission: append([]mavlink.Item(nil), s.lists[mavlink.Mission]...),
 		Fence:   append([]mavlink.Item(nil), s.lists[mavlink.Fence]...)}
 }
