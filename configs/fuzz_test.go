@@ -37,10 +37,10 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// demoSeeds cuts the demo into one small document per camera, without
-// comments. Small seeds keep the fuzzer fuzzing: when a mutation finds new
-// coverage it is minimized, and minimizing the whole commented demo takes
-// longer than a 30 s fuzz run.
+// demoSeeds cuts the demo into one small document per camera and one per
+// drone, without comments. Small seeds keep the fuzzer fuzzing: when a
+// mutation finds new coverage it is minimized, and minimizing the whole
+// commented demo takes longer than a 30 s fuzz run.
 func demoSeeds(f *testing.F) [][]byte {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(Demo, &doc); err != nil {
@@ -48,23 +48,31 @@ func demoSeeds(f *testing.F) [][]byte {
 	}
 	dropComments(&doc)
 	root := doc.Content[0]
-	var cams *yaml.Node
+	lists := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "cameras" {
-			cams = root.Content[i+1]
-		}
+		lists[root.Content[i].Value] = root.Content[i+1]
 	}
-	all := cams.Content
+	cams, drones := lists["cameras"], lists["drones"]
+	allCams, allDrones := cams.Content, drones.Content
 	var seeds [][]byte
-	for _, c := range all {
-		cams.Content = []*yaml.Node{c}
+	add := func() {
 		out, err := yaml.Marshal(&doc)
 		if err != nil {
 			f.Fatal(err)
 		}
 		seeds = append(seeds, out)
 	}
-	cams.Content = all
+	drones.Content = nil
+	for _, c := range allCams {
+		cams.Content = []*yaml.Node{c}
+		add()
+	}
+	cams.Content = nil
+	for _, d := range allDrones {
+		drones.Content = []*yaml.Node{d}
+		add()
+	}
+	cams.Content, drones.Content = allCams, allDrones
 	return seeds
 }
 

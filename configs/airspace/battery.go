@@ -9,8 +9,8 @@ import (
 // Vertical rates assumed by the battery estimate, in m/s: ArduPilot's
 // defaults for missions (WPNAV_SPEED_UP, WPNAV_SPEED_DN).
 const (
-	ClimbRate   = 2.5
-	DescentRate = 1.5
+	ClimbRate   = 2.5 // m/s up
+	DescentRate = 1.5 // m/s down
 )
 
 // Estimate is how long a route takes and how far it goes.

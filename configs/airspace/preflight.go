@@ -11,14 +11,14 @@ import (
 // Check names, in the order Preflight returns them. The gateway adds
 // CheckPermission for the pilot's right to fly the drone at the site.
 const (
-	CheckGeofence   = "geofence"
-	CheckNoFly      = "no_fly"
-	CheckCeiling    = "ceiling"
-	CheckBattery    = "battery"
-	CheckLink       = "link"
-	CheckGPS        = "gps"
-	CheckIdle       = "idle"
-	CheckPermission = "permission"
+	CheckGeofence   = "geofence"   // home and every leg inside the site's geofence
+	CheckNoFly      = "no_fly"     // no leg enters or touches a no-fly zone
+	CheckCeiling    = "ceiling"    // every waypoint above ground and under the ceiling
+	CheckBattery    = "battery"    // the route's need plus the reserve within the charge
+	CheckLink       = "link"       // heartbeats arrive
+	CheckGPS        = "gps"        // a 3D fix or better
+	CheckIdle       = "idle"       // on the ground, not flying a patrol
+	CheckPermission = "permission" // the gateway's: the pilot may fly this drone here
 )
 
 // maxReasons is how many problems of one check its reason lists before
