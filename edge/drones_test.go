@@ -121,6 +121,21 @@ drones:
 	}
 	t.Logf("patrol %s: %d anomalies of the drone's video in flight, each placed on the route", end.State, len(flown))
 
+	// A config change to a drone waits for a restart, says so, and the
+	// drone's video stays a camera.
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, cfg, strings.Replace(string(data), "max_speed: 12", "max_speed: 8", 1))
+	ev := logs.await(t, "changed settings apply at the next restart", nil)
+	if fmt.Sprint(ev["settings"]) != "[drones]" {
+		t.Fatalf("restart-only settings %v, want [drones]", ev["settings"])
+	}
+	if st := cameraStates(t, addr); st["drone-hillside"] != "online" {
+		t.Fatalf("after the config change the drone's camera is %q, want online", st["drone-hillside"])
+	}
+
 	metrics := getText(t, "http://"+addr+"/metrics")
 	for _, want := range []string{`argus_drones{link="up"} 1`, `argus_drone_patrols_total{outcome="completed"} 1`, `argus_drone_telemetry_age_seconds{drone="drone-hillside"}`} {
 		if !strings.Contains(metrics, want) {
