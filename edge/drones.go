@@ -1,6 +1,11 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -14,23 +19,43 @@ import (
 )
 
 // startDrones opens the links of the configured drones, or returns nil
-// when there are none. A site airspace that does not load is logged with
-// its problems and the edge goes on: its cameras matter more than its
-// drones, and every launch is then refused with the reason.
+// when there are none. The sites' airspace files are read at every
+// launch; those that do not load now are logged with their problems, and
+// the edge goes on (its cameras matter more than its drones): a launch at
+// such a site is refused with the problems until the file is mended.
 func startDrones(cfg *configs.Edge, client *bus.Client, log zerolog.Logger) (*drone.Manager, error) {
 	if len(cfg.Drones) == 0 {
 		return nil, nil
 	}
-	sites, err := airspace.LoadDir(cfg.AirspaceDir)
-	if err != nil {
+	if _, err := airspace.LoadDir(cfg.AirspaceDir); err != nil {
 		log.Error().Str("dir", cfg.AirspaceDir).Strs("problems", strings.Split(err.Error(), "\n")).
-			Msg("site airspaces not loaded: every patrol launch will be refused until the edge restarts")
+			Msg("site airspaces do not load: patrol launches at those sites are refused until mended")
 	}
-	o := drone.Options{Edge: cfg.Edge.ID, Drones: cfg.Drones, Sites: sites, Log: log}
+	o := drone.Options{Edge: cfg.Edge.ID, Drones: cfg.Drones, Airspace: airspaceFiles(cfg.AirspaceDir), Log: log}
 	if client != nil {
 		o.Bus = client
 	}
 	return drone.New(o)
+}
+
+// airspaceFiles reads a site's airspace from <dir>/<site>.yaml (or .yml,
+// .json) each time it is asked: a few kilobytes per launch, and an edit
+// applies to the next patrol without a restart.
+func airspaceFiles(dir string) func(site string) (*airspace.Site, error) {
+	return func(site string) (*airspace.Site, error) {
+		for _, ext := range []string{".yaml", ".yml", ".json"} {
+			path := filepath.Join(dir, site+ext)
+			data, err := os.ReadFile(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			return airspace.ParseFile(path, data)
+		}
+		return nil, fmt.Errorf("no %s.yaml in %s", site, dir)
+	}
 }
 
 // withDroneVideo returns cfg with a camera for each drone that has a

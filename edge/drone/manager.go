@@ -32,8 +32,12 @@ type Options struct {
 	Edge string
 	// Drones are the drones whose links this edge holds.
 	Drones []configs.Drone
-	// Sites are the sites' airspaces (configs/airspace.LoadDir), for the
-	// pre-flight at the edge and the geofence uploaded with each patrol.
+	// Airspace returns a site's airspace for the pre-flight at the edge
+	// and the geofence uploaded with each patrol; it is asked at every
+	// launch, so an edited file applies to the next patrol. Without it,
+	// Sites is used.
+	Airspace func(site string) (*airspace.Site, error)
+	// Sites are fixed airspaces by site, when Airspace is nil.
 	Sites map[string]*airspace.Site
 	// Bus receives telemetry and progress; nil only logs them.
 	Bus Bus

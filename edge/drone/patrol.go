@@ -127,9 +127,9 @@ func (u *unit) fly(f *flight) {
 
 // patrol flies f and returns how it ended and why.
 func (u *unit) patrol(f *flight) (string, string) {
-	site := u.site()
-	if site == nil {
-		return bus.PatrolRefused, fmt.Sprintf("edge %s has no airspace for site %s", u.m.o.Edge, u.cfg.Site)
+	site, err := u.site()
+	if err != nil {
+		return bus.PatrolRefused, err.Error()
 	}
 	st := u.v.State()
 	if failed := airspace.Failed(airspace.Preflight(site, f.route, u.preflightDrone(st))); len(failed) > 0 {

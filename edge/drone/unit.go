@@ -1,6 +1,7 @@
 package drone
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -48,8 +49,20 @@ func (u *unit) kick() {
 	}
 }
 
-// site is the drone's site's airspace, nil when the edge has none.
-func (u *unit) site() *airspace.Site { return u.m.o.Sites[u.cfg.Site] }
+// site is the drone's site's airspace as it is now.
+func (u *unit) site() (*airspace.Site, error) {
+	if f := u.m.o.Airspace; f != nil {
+		s, err := f(u.cfg.Site)
+		if err != nil {
+			return nil, fmt.Errorf("site %s airspace: %w", u.cfg.Site, err)
+		}
+		return s, nil
+	}
+	if s := u.m.o.Sites[u.cfg.Site]; s != nil {
+		return s, nil
+	}
+	return nil, fmt.Errorf("edge %s has no airspace for site %s", u.m.o.Edge, u.cfg.Site)
+}
 
 // home is the drone's take-off point: the configured one, else where
 // the drone is now.
