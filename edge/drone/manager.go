@@ -98,6 +98,9 @@ type Manager struct {
 	units map[string]*unit // by drone id
 	ids   []string         // drone ids, sorted
 	stats *stats
+	// launched remembers the last patrol ids and how they stand, so a
+	// launch delivered twice (MQTT QoS 1) never flies twice.
+	launched *recent
 
 	ctx    context.Context // ends at Close: patrols and telemetry stop
 	cancel context.CancelFunc
@@ -126,7 +129,7 @@ func New(o Options) (*Manager, error) {
 		return nil, fmt.Errorf("drones: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Manager{o: o, node: node, units: map[string]*unit{}, stats: newStats(), ctx: ctx, cancel: cancel}
+	m := &Manager{o: o, node: node, units: map[string]*unit{}, stats: newStats(), launched: newRecent(1024), ctx: ctx, cancel: cancel}
 	bySys := map[int]*unit{}
 	for _, d := range o.Drones {
 		u := newUnit(m, d, node.Vehicle(d.SystemID))

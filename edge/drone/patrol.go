@@ -61,6 +61,14 @@ func (u *unit) launch(o *bus.PatrolOrder) error {
 		return err
 	}
 	u.mu.Lock()
+	if cur := u.flight; cur != nil && cur.order.ID == o.ID {
+		u.mu.Unlock()
+		return nil // the same launch again (a QoS 1 redelivery): it flies already
+	}
+	if state, seen := u.m.launched.get(o.ID); seen {
+		u.mu.Unlock()
+		return fmt.Errorf("drone %s: patrol %s was launched already (%s); a new launch needs a new id", u.cfg.ID, o.ID, state)
+	}
 	if cur := u.flight; cur != nil {
 		u.mu.Unlock()
 		err := fmt.Errorf("drone %s is flying patrol %s", u.cfg.ID, cur.order.ID)
@@ -74,6 +82,7 @@ func (u *unit) launch(o *bus.PatrolOrder) error {
 		ctx:    ctx, cancel: cancel, aborted: make(chan struct{}),
 	}
 	u.flight = f
+	u.m.launched.put(o.ID, bus.PatrolAccepted)
 	u.progressLocked(f, bus.PatrolAccepted, "")
 	u.mu.Unlock()
 	u.log.Info().Str("patrol", o.ID).Str("route", o.Route).Str("by", o.By).Str("reason", o.Reason).
@@ -90,6 +99,7 @@ func (u *unit) refuse(o bus.PatrolOrder, reason string) {
 	p := bus.PatrolProgress{ID: o.ID, Drone: u.cfg.ID, Site: u.cfg.Site, Edge: u.m.o.Edge, Route: o.Route,
 		State: bus.PatrolRefused, Of: len(o.Points), Reason: reason, Time: bus.Now()}
 	if o.ID != "" {
+		u.m.launched.put(o.ID, bus.PatrolRefused)
 		if err := u.m.o.Bus.PublishPatrol(p); err != nil {
 			u.log.Error().Err(err).Str("patrol", o.ID).Msg("refusal not queued")
 		}
@@ -130,6 +140,9 @@ func (u *unit) patrol(f *flight) (string, string) {
 	site, err := u.site()
 	if err != nil {
 		return bus.PatrolRefused, err.Error()
+	}
+	if f.isAborted() {
+		return bus.PatrolAborted, "aborted before the upload: nothing was sent to the drone"
 	}
 	st := u.v.State()
 	if failed := airspace.Failed(airspace.Preflight(site, f.route, u.preflightDrone(st))); len(failed) > 0 {
@@ -220,6 +233,7 @@ func (u *unit) end(f *flight, state, reason string) {
 	if u.flight == f {
 		u.flight = nil
 	}
+	u.m.launched.put(f.order.ID, state)
 	u.mu.Unlock()
 	f.cancel()
 	u.m.stats.ended(state)

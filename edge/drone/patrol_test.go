@@ -343,3 +343,34 @@ func TestRefusedWithoutGPS(t *testing.T) {
 		t.Fatalf("%d mission items uploaded to a drone refused", len(st.Mission))
 	}
 }
+
+// TestLaunchDeliveredTwice: MQTT delivers a command at least once. The
+// same launch again while it flies is answered ok and changes nothing;
+// after it ended, it is refused by reply without flying again, and no
+// event of that patrol follows.
+func TestLaunchDeliveredTwice(t *testing.T) {
+	r := newRig(t, nil)
+	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
+		t.Fatalf("launch refused: %+v", rep)
+	}
+	r.console.reached(t, "p1", bus.PatrolStarted, 0, 30*time.Second)
+	if rep := r.send(bus.Command{RequestID: "again-1", Action: bus.ActionPatrolLaunch, Drone: "drone-1",
+		Patrol: &bus.PatrolOrder{ID: "p1", Route: "test-route", Points: route(), RTL: true}}); !rep.OK {
+		t.Fatalf("the same launch again while it flies: %+v, want ok", rep)
+	}
+	evs := r.console.ended(t, "p1", time.Minute)
+	if last(evs).State != bus.PatrolCompleted || slices.Contains(states(evs)[1:], bus.PatrolAccepted) || slices.Contains(states(evs), bus.PatrolRefused) {
+		t.Fatalf("progress %q: want one flight, completed", states(evs))
+	}
+	rep := r.send(bus.Command{RequestID: "again-2", Action: bus.ActionPatrolLaunch, Drone: "drone-1",
+		Patrol: &bus.PatrolOrder{ID: "p1", Route: "test-route", Points: route(), RTL: true}})
+	if rep.OK || !strings.Contains(rep.Error, "launched already (completed)") {
+		t.Fatalf("the launch again after it ended: %+v, want refused", rep)
+	}
+	if n := len(r.console.events("p1")); n != len(evs) {
+		t.Fatalf("%d events of p1 after the repeat, want %d: it flew again", n, len(evs))
+	}
+	if st := r.sims["drone-1"].Status(); st.Armed {
+		t.Fatal("the drone armed again")
+	}
+}
