@@ -175,7 +175,7 @@ func (u *unit) notFlown(f *flight, step string, err error) (string, string) {
 		return bus.PatrolFailed, fmt.Sprintf("the edge stopped during the %s", step)
 	}
 	if st := u.v.State(); st.Link != bus.LinkUp {
-		return bus.PatrolFailed, fmt.Sprintf("%s: link %s: %v", step, st.Link, err)
+		return bus.PatrolFailed, fmt.Sprintf("link lost during the %s: %v", step, err)
 	}
 	return bus.PatrolFailed, fmt.Sprintf("%s: %v", step, err)
 }

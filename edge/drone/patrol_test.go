@@ -206,7 +206,7 @@ func TestLostLinkDuringUpload(t *testing.T) {
 	}
 	evs := r.console.ended(t, "p1", 40*time.Second)
 	e := last(evs)
-	if e.State != bus.PatrolFailed || !strings.Contains(e.Reason, "upload") || !strings.Contains(e.Reason, "no answer") {
+	if e.State != bus.PatrolFailed || !strings.HasPrefix(e.Reason, "link lost during the upload: ") || !strings.Contains(e.Reason, "no answer") {
 		t.Fatalf("progress %q, reason %q: want failed, the upload finding no answer", states(evs), e.Reason)
 	}
 	t.Logf("failed after %s: %s", time.Since(began).Round(time.Millisecond), e.Reason)
