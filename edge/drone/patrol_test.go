@@ -374,3 +374,30 @@ func TestLaunchDeliveredTwice(t *testing.T) {
 		t.Fatal("the drone armed again")
 	}
 }
+
+// TestRouteWithoutRTL: a route without RTL completes at its last
+// waypoint with the drone holding there, armed; an abort then (no patrol
+// under way) still sends it home, where it lands.
+func TestRouteWithoutRTL(t *testing.T) {
+	r := newRig(t, nil)
+	rep := r.send(bus.Command{RequestID: "r1", Action: bus.ActionPatrolLaunch, Drone: "drone-1",
+		Patrol: &bus.PatrolOrder{ID: "p1", Route: "one-way", Points: route(), RTL: false}})
+	if !rep.OK {
+		t.Fatalf("launch refused: %+v", rep)
+	}
+	evs := r.console.ended(t, "p1", time.Minute)
+	want := []string{"accepted", "uploading", "started", "waypoint 1/3", "waypoint 2/3", "waypoint 3/3", "completed"}
+	if got := states(evs); !slices.Equal(got, want) || !strings.Contains(last(evs).Reason, "holds there") {
+		t.Fatalf("progress %q (%s), want %q and the drone holding", got, last(evs).Reason, want)
+	}
+	if st := r.sims["drone-1"].Status(); !st.Armed || st.Alt < 10 {
+		t.Fatalf("drone %+v: want it holding in the air at the last waypoint", st)
+	}
+	if rep := r.abort("drone-1"); !rep.OK {
+		t.Fatalf("abort of a drone holding after its patrol: %+v, want ok (RTL)", rep)
+	}
+	r.await(30*time.Second, "the drone home and landed", func() bool {
+		st := r.sims["drone-1"].Status()
+		return st.Landed() && dist(st.Lat, st.Lon, home.Lat, home.Lon) < 2
+	})
+}
