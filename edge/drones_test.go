@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -33,7 +34,8 @@ var coveredHillside = strings.Replace(coveredRules, "site: s1", "site: hillside"
 // RTSP simulator's scene that goes black half of every 8 s). Real: the
 // edge, mavp2p routing MAVLink between them, mosquitto, the repository's
 // hillside airspace. A patrol launched over MQTT as the gateway sends it
-// flies to completion; /api/drones and /metrics show the drone; the
+// flies to completion; /api/drones, /metrics and the status page (in
+// headless Chromium) show the drone; the
 // drone's video is analysed as a camera of the drone's id, and its
 // anomalies during the flight are placed where the drone was: away from
 // home, inside the site's geofence.
@@ -120,6 +122,17 @@ drones:
 		}
 	}
 	t.Logf("patrol %s: %d anomalies of the drone's video in flight, each placed on the route", end.State, len(flown))
+
+	// The status page, in headless Chromium, lists the drone: idle at
+	// home again, its patrol completed.
+	page := peers.Chromium(t)
+	if err := chromedp.Do(page, chromedp.Navigate("http://"+addr+"/")); err != nil {
+		t.Fatal(err)
+	}
+	awaitHTTP(t, 20*time.Second, "the drone's row on the status page", func() bool {
+		row := peers.Eval[string](t, page, `(document.querySelector('tr[data-drone="drone-hillside"]') || {}).innerText || ''`)
+		return strings.Contains(row, "idle") && strings.Contains(row, "up") && strings.Contains(row, "south-loop completed 2/2")
+	})
 
 	// A config change to a drone waits for a restart, says so, and the
 	// drone's video stays a camera.
