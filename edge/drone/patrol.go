@@ -47,10 +47,9 @@ func (f *flight) isAborted() bool {
 	}
 }
 
-// launch accepts a patrol and starts flying it, or refuses it: an order
-// without points, or a drone already flying one. The refusal is also
-// published as the refused patrol's progress, so whoever follows that
-// patrol id sees it end.
+// launch accepts a patrol and starts flying it, or refuses it (by the
+// returned error, which the reply carries): an order without points, or
+// a drone already flying one.
 func (u *unit) launch(o *bus.PatrolOrder) error {
 	if o == nil || o.ID == "" {
 		return fmt.Errorf("drone %s: patrol_launch without a patrol (id and points)", u.cfg.ID)
@@ -94,15 +93,12 @@ func (u *unit) launch(o *bus.PatrolOrder) error {
 	return nil
 }
 
-// refuse publishes a patrol that never became the drone's as refused.
+// refuse records a launch refused before it was accepted. It goes by
+// reply only: a patrol id appears on the drone's patrols topic once
+// accepted, so a refused second launch never shows over the one flying.
 func (u *unit) refuse(o bus.PatrolOrder, reason string) {
-	p := bus.PatrolProgress{ID: o.ID, Drone: u.cfg.ID, Site: u.cfg.Site, Edge: u.m.o.Edge, Route: o.Route,
-		State: bus.PatrolRefused, Of: len(o.Points), Reason: reason, Time: bus.Now()}
 	if o.ID != "" {
 		u.m.launched.put(o.ID, bus.PatrolRefused)
-		if err := u.m.o.Bus.PublishPatrol(p); err != nil {
-			u.log.Error().Err(err).Str("patrol", o.ID).Msg("refusal not queued")
-		}
 	}
 	u.m.stats.ended(bus.PatrolRefused)
 	u.log.Warn().Str("patrol", o.ID).Str("route", o.Route).Str("reason", reason).Msg("patrol refused")
