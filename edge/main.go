@@ -64,6 +64,7 @@ func run() error {
 	if err != nil {
 		return err // names file, line and field
 	}
+	cfg = withDroneVideo(cfg)
 	log = log.With().Str("edge", cfg.Edge.ID).Logger()
 	if os.Getenv("GOGC") == "" {
 		// The heap is mostly GOP caches, long-lived and refilled every GOP:
@@ -124,24 +125,39 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 	rl := relay.NewManager(relay.Options{Gateway: cfg.Relay.Gateway, Token: cfg.Relay.Token(), Hub: h, Log: log,
 		ICEServers: ice, IdleTimeout: cfg.Relay.IdleTimeout.D(), Viewers: viewers(cfg.Relay)})
 	defer rl.Close()
+	dm, err := startDrones(cfg, client, log)
+	if err != nil {
+		return err
+	}
+	extra := map[string]func() any{"analysis": func() any { return an.Status() }}
+	if dm != nil {
+		defer dm.Close() // before the bus client: the last progress goes through its queue
+		reg.MustRegister(dm)
+		extra["drones"] = func() any { return map[string]any{"edge": cfg.Edge.ID, "drones": dm.Status()} }
+	}
 
 	logChanges(log, m.Apply(cfg))
-	an.Apply(analysed(cfg))
+	an.Apply(withDroneGeo(analysed(cfg), dm))
 	rs := newRuleSets(ctx, an, log, cfg.Detect.RulesDir)
 	rs.follow(siteIDs(cfg))
 	if client != nil {
 		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
 		client.Subscribe(bus.Root+"/rules/+/shadow", rs.offerMessage)
-		client.Subscribe(bus.CommandTopic(cfg.Edge.ID), rl.CommandHandler(cfg.Edge.ID, client))
+		handlers := []func(string, []byte){rl.CommandHandler(cfg.Edge.ID, client)}
+		if dm != nil {
+			handlers = append(handlers, dm.CommandHandler(client))
+		}
+		client.Subscribe(bus.CommandTopic(cfg.Edge.ID), commandHandlers(handlers...))
 	}
 	go statusLoop(ctx, client, cfg.Edge.ID, m, an, changed)
-	log.Info().Str("version", version).Int("cameras", len(cfg.Cameras)).Str("http", cfg.Edge.HTTP).
+	extra["rules"] = func() any { return rs.Status() }
+	log.Info().Str("version", version).Int("cameras", len(cfg.Cameras)).Int("drones", len(cfg.Drones)).Str("http", cfg.Edge.HTTP).
 		Str("mqtt", cfg.MQTT.Broker).Strs("detectors", detect.Names()).Msg("edge started")
 
 	srv := &http.Server{
 		Addr: cfg.Edge.HTTP,
 		Handler: status.Handler(m, status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log,
-			Extra: map[string]func() any{"analysis": func() any { return an.Status() }, "rules": func() any { return rs.Status() }}}),
+			Extra: extra}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	httpErr := make(chan error, 1)
@@ -149,7 +165,7 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 
 	go measure(ctx, m)
 	if path != "" {
-		go watchConfig(ctx, log, path, cfg, m, an, rs)
+		go watchConfig(ctx, log, path, cfg, m, an, rs, dm)
 	}
 	select {
 	case <-ctx.Done():
@@ -166,6 +182,9 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 		log.Warn().Err(err).Msg("http shutdown")
 	}
 	rl.Close()
+	if dm != nil {
+		dm.Close()
+	}
 	m.Close()
 	an.Close()
 	log.Info().Msg("edge stopped")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"reflect"
 	"syscall"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/watch"
 	"github.com/argus-edge/argus/edge/analyze"
+	"github.com/argus-edge/argus/edge/drone"
 	"github.com/argus-edge/argus/edge/ingest"
 )
 
@@ -19,16 +21,21 @@ import (
 // re-reads it at once on SIGHUP: cameras, their analysis, and which sites'
 // rule set files are watched. An invalid change is logged with its file,
 // line and field, and the running config stays.
-func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *configs.Edge, m *ingest.Manager, an *analyze.Manager, rs *ruleSets) {
+func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *configs.Edge, m *ingest.Manager, an *analyze.Manager, rs *ruleSets, dm *drone.Manager) {
 	w := watch.New(path, time.Second, func(data []byte) {
-		cfg, ch, err := m.Reload(path, data)
+		cfg, err := configs.Parse(path, data)
 		if err != nil {
 			log.Error().Str("file", path).Strs("problems", ingest.Problems(err)).
 				Msg("config change refused; the running config stays")
 			return
 		}
 		warnRestartOnly(log, running, cfg)
-		an.Apply(analysed(cfg))
+		// The drones themselves (links, ids, video) and the airspaces
+		// change at the next restart; their video keeps its cameras.
+		cfg.Drones, cfg.AirspaceDir = running.Drones, running.AirspaceDir
+		cfg = withDroneVideo(cfg)
+		ch := m.Apply(cfg)
+		an.Apply(withDroneGeo(analysed(cfg), dm))
 		rs.follow(siteIDs(cfg))
 		running = cfg
 		if ch.Any() {
@@ -72,6 +79,12 @@ func warnRestartOnly(log zerolog.Logger, old, cfg *configs.Edge) {
 	}
 	if old.Ingest.GOPCacheMB != cfg.Ingest.GOPCacheMB {
 		changed = append(changed, "ingest.gop_cache_mb")
+	}
+	if !reflect.DeepEqual(old.Drones, cfg.Drones) {
+		changed = append(changed, "drones")
+	}
+	if old.AirspaceDir != cfg.AirspaceDir {
+		changed = append(changed, "airspace_dir")
 	}
 	if len(changed) > 0 {
 		log.Warn().Strs("settings", changed).Msg("changed settings apply at the next restart")

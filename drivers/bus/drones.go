@@ -93,7 +93,10 @@ type PatrolStatus struct {
 // a patrol's state changed. Reason says why for refused, failed and
 // aborted, in words a pilot reads.
 type PatrolProgress struct {
-	ID       string `json:"id"` // the patrol id the gateway gave in the launch command
+	ID string `json:"id"` // the patrol id the gateway gave in the launch command
+	// Seq is assigned by the publishing Client from the same sequence as
+	// anomalies: a receiver drops an (edge, seq) it has already seen.
+	Seq      uint64 `json:"seq,omitempty"`
 	Drone    string `json:"drone"`
 	Site     string `json:"site"`
 	Edge     string `json:"edge"`

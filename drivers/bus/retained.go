@@ -19,6 +19,7 @@ type retainedCache struct {
 // sent is the version the broker acknowledged.
 type slot struct {
 	payload []byte
+	qos     byte
 	version uint64
 	sent    uint64
 }
@@ -27,6 +28,7 @@ type slot struct {
 type pendingRetained struct {
 	topic   string
 	payload []byte
+	qos     byte
 	version uint64
 }
 
@@ -34,15 +36,20 @@ func newRetainedCache() *retainedCache {
 	return &retainedCache{slots: map[string]*slot{}, kick: make(chan struct{}, 1)}
 }
 
-// set stores the latest payload of a topic and wakes the sender.
-func (r *retainedCache) set(topic string, payload []byte) {
+// set stores the latest payload of a topic, sent at QoS 1, and wakes the
+// sender.
+func (r *retainedCache) set(topic string, payload []byte) { r.setQoS(topic, payload, 1) }
+
+// setQoS stores the latest payload of a topic, sent at qos, and wakes the
+// sender.
+func (r *retainedCache) setQoS(topic string, payload []byte, qos byte) {
 	r.mu.Lock()
 	s := r.slots[topic]
 	if s == nil {
 		s = &slot{}
 		r.slots[topic] = s
 	}
-	s.payload = payload
+	s.payload, s.qos = payload, qos
 	s.version++
 	r.mu.Unlock()
 	r.wake()
@@ -74,7 +81,7 @@ func (r *retainedCache) dirty() []pendingRetained {
 	var out []pendingRetained
 	for t, s := range r.slots {
 		if s.sent != s.version {
-			out = append(out, pendingRetained{topic: t, payload: s.payload, version: s.version})
+			out = append(out, pendingRetained{topic: t, payload: s.payload, qos: s.qos, version: s.version})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].topic < out[j].topic })

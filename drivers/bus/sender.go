@@ -74,7 +74,7 @@ func (c *Client) pause(ctx context.Context) bool {
 }
 
 // sendRetained publishes the latest unacknowledged retained payloads (edge
-// and camera statuses) whenever one changes or the client reconnects.
+// and camera statuses, drone telemetry) whenever one changes or the client reconnects.
 func (c *Client) sendRetained(ctx context.Context) {
 	var retry <-chan time.Time
 	for {
@@ -107,7 +107,7 @@ func (c *Client) publishRetained(ctx context.Context) bool {
 	}
 	toks := make([]sent, 0, len(batch))
 	for _, p := range batch {
-		toks = append(toks, sent{p, c.pc.Publish(p.topic, 1, true, p.payload)})
+		toks = append(toks, sent{p, c.pc.Publish(p.topic, p.qos, true, p.payload)})
 	}
 	_, lost := c.conn.channels()
 	timer := time.NewTimer(c.opts.PubackTimeout)

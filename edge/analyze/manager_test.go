@@ -42,3 +42,33 @@ func TestMovedCameraKeepsItsWorker(t *testing.T) {
 		t.Fatal("a camera moved to another site kept the old site's analysis")
 	}
 }
+
+// TestMovingCameraGeoAtFrameTime: a camera with GeoAt (a drone's) has its
+// anomalies placed where it was at the frame's time, not at a fixed
+// position; the position function here moves the camera one thousandth of
+// a degree north per second, so a wrong time gives a wrong latitude.
+func TestMovingCameraGeoAtFrameTime(t *testing.T) {
+	rec := &recorder{}
+	an := New(Options{Edge: "edge-test", Hub: hub.New(hub.Options{Queue: 8}), Sink: rec, Log: peers.TestLog(t),
+		IdleFPS: 1, ActiveFPS: 5, Quiet: 10 * time.Second})
+	t.Cleanup(an.Close)
+	if err := an.Rules(siteRules(t, "hillside").Live()); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	at := func(ts time.Time) *bus.Geo {
+		return &bus.Geo{Lat: 22 + ts.Sub(t0).Seconds()/1000, Lon: 114, Alt: 50}
+	}
+	an.Apply([]Camera{{ID: "d", Site: "hillside", Stream: "d", Geo: &[3]float64{1, 2, 3}, GeoAt: at}})
+	an.CameraState("d", ingest.StateOffline)
+	for s := 0; s <= 4; s++ {
+		an.Tick(t0.Add(time.Duration(s) * time.Second))
+	}
+	got := rec.anomalies()
+	if len(got) != 1 || got[0].Geo == nil {
+		t.Fatalf("anomalies %+v, want one with a position", got)
+	}
+	if want := at(got[0].FrameTime.Time); *got[0].Geo != *want || got[0].FrameTime.Time.Equal(t0) {
+		t.Fatalf("geo %+v at frame time %s, want %+v (from GeoAt, after t0)", *got[0].Geo, got[0].FrameTime.Time, *want)
+	}
+}

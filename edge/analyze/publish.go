@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/jpeg"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -83,10 +84,20 @@ func (p *publisher) anomaly(cam Camera, ev rules.Event) bus.Anomaly {
 		Rule: ev.Rule, RuleVersion: ev.RuleVersion, Shadow: ev.Shadow,
 		FrameTime: bus.At(ev.FrameTime), PublishedAt: bus.Now(),
 	}
-	if cam.Geo != nil {
-		a.Geo = &bus.Geo{Lat: cam.Geo[0], Lon: cam.Geo[1], Alt: cam.Geo[2]}
-	}
+	a.Geo = cam.geoAt(ev.FrameTime)
 	return a
+}
+
+// geoAt is where the camera was at a frame's time: from GeoAt when the
+// camera moves, else its fixed position; nil when not known.
+func (c Camera) geoAt(t time.Time) *bus.Geo {
+	if c.GeoAt != nil {
+		return c.GeoAt(t)
+	}
+	if c.Geo != nil {
+		return &bus.Geo{Lat: c.Geo[0], Lon: c.Geo[1], Alt: c.Geo[2]}
+	}
+	return nil
 }
 
 // snapshot encodes the frame's own planes as a JPEG with Go's encoder:

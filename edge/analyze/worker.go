@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/media"
 	"github.com/argus-edge/argus/edge/decode"
 	"github.com/argus-edge/argus/edge/detect"
@@ -25,6 +26,12 @@ type Camera struct {
 	Stream string
 	// Geo is the camera's position, when known.
 	Geo *[3]float64
+	// GeoAt, when set, gives the camera's position at a frame's time and
+	// takes precedence over Geo: a camera that moves (a drone's) is where
+	// it was when the frame was taken, not where it is when the anomaly
+	// is published. Nil from GeoAt means not known then. It is called
+	// from the analysis goroutines and must be safe for concurrent use.
+	GeoAt func(time.Time) *bus.Geo
 }
 
 // worker analyses one camera on its own goroutine.
