@@ -1,11 +1,7 @@
 package airspace
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/argus-edge/argus/configs/strict"
@@ -89,37 +85,13 @@ func build(d *document, ps *strict.Problems) *Site {
 // A file's site must match its name. Problems of all files come back
 // together, each naming its file and line.
 func LoadDir(dir string) (map[string]*Site, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("airspace: load %s: %w", dir, err)
-	}
-	sites := map[string]*Site{}
-	var errs []error
-	for _, e := range entries {
-		if e.IsDir() || !slices.Contains([]string{".yaml", ".yml", ".json"}, filepath.Ext(e.Name())) {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(path)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("airspace: %w", err))
-			continue
-		}
+	return strict.LoadSites(dir, "airspace", func(path string, data []byte) (*Site, string, error) {
 		s, err := ParseFile(path, data)
 		if err != nil {
-			errs = append(errs, err)
-			continue
+			return nil, "", err
 		}
-		if _, dup := sites[s.ID]; dup {
-			errs = append(errs, fmt.Errorf("airspace: %s: site %s is already loaded from another file", path, s.ID))
-			continue
-		}
-		sites[s.ID] = s
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return sites, nil
+		return s, s.ID, nil
+	})
 }
 
 // ParseFile parses <site>.yaml (or .yml, .json): Parse, and the site must

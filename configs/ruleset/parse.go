@@ -3,9 +3,7 @@ package ruleset
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	_ "time/tzdata" // active hours need IANA zones even on edge boxes without /usr/share/zoneinfo
 
@@ -112,36 +110,11 @@ func ParseFile(path string, data []byte, detectors []string) (*Document, error) 
 // A file's site must match its name. Problems of all files come back
 // together, each naming its file.
 func LoadDir(dir string, detectors []string) (map[string]*Document, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("rules: load %s: %w", dir, err)
-	}
-	docs := map[string]*Document{}
-	var errs []error
-	for _, e := range entries {
-		ext := filepath.Ext(e.Name())
-		if e.IsDir() || !slices.Contains([]string{".yaml", ".yml", ".json"}, ext) {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(path)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("rules: %w", err))
-			continue
-		}
+	return strict.LoadSites(dir, "rules", func(path string, data []byte) (*Document, string, error) {
 		d, err := ParseFile(path, data, detectors)
 		if err != nil {
-			errs = append(errs, err)
-			continue
+			return nil, "", err
 		}
-		if _, dup := docs[d.Site]; dup {
-			errs = append(errs, fmt.Errorf("rules: %s: site %s is already loaded from another file", path, d.Site))
-			continue
-		}
-		docs[d.Site] = d
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return docs, nil
+		return d, d.Site, nil
+	})
 }

@@ -1,6 +1,8 @@
 package bus
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -26,4 +28,21 @@ func ServiceOptions(broker, clientID, username, password string, log zerolog.Log
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 			log.Warn().Err(err).Msg("mqtt connection lost; reconnecting")
 		})
+}
+
+// ConnectUntil connects a service's client (built with ServiceOptions, it
+// retries until the broker answers) and returns when ctx ends, or at once
+// with the broker's refusal, named after the service. The caller
+// disconnects.
+func ConnectUntil(ctx context.Context, client mqtt.Client, service, broker string) error {
+	tok := client.Connect()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("%s: connect %s: %w", service, broker, err)
+		}
+	case <-ctx.Done():
+	}
+	<-ctx.Done()
+	return nil
 }

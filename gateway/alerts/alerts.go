@@ -112,15 +112,9 @@ func (a *Alerts) pahoOptions() *mqtt.ClientOptions {
 // ends, then disconnects and waits for relay starts in flight. Call it once.
 func (a *Alerts) Run(ctx context.Context) error {
 	defer context.AfterFunc(ctx, a.end)()
-	tok := a.client.Connect() // with ConnectRetry the token completes once connected
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return fmt.Errorf("alerts: connect %s: %w", a.opts.Broker, err)
-		}
-	case <-ctx.Done():
+	if err := bus.ConnectUntil(ctx, a.client, "alerts", a.opts.Broker); err != nil {
+		return err
 	}
-	<-ctx.Done()
 	a.end()
 	a.client.Disconnect(250)
 	a.relays.Wait()

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -84,15 +83,9 @@ func New(opts Options) *Directory {
 // Run connects (retrying until the broker answers) and serves until ctx
 // ends, then disconnects.
 func (d *Directory) Run(ctx context.Context) error {
-	tok := d.client.Connect() // with ConnectRetry the token completes once connected
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return fmt.Errorf("directory: connect %s: %w", d.opts.Broker, err)
-		}
-	case <-ctx.Done():
+	if err := bus.ConnectUntil(ctx, d.client, "directory", d.opts.Broker); err != nil {
+		return err
 	}
-	<-ctx.Done()
 	d.client.Disconnect(250)
 	return nil
 }

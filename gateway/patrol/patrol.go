@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -133,15 +132,9 @@ func New(opts Options) (*Service, error) {
 // ends, then disconnects and waits for auto_dispatch launches in flight.
 func (s *Service) Run(ctx context.Context) error {
 	defer context.AfterFunc(ctx, s.end)()
-	tok := s.client.Connect()
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return fmt.Errorf("patrol: connect %s: %w", s.opts.Broker, err)
-		}
-	case <-ctx.Done():
+	if err := bus.ConnectUntil(ctx, s.client, "patrol", s.opts.Broker); err != nil {
+		return err
 	}
-	<-ctx.Done()
 	s.end()
 	s.client.Disconnect(250)
 	s.work.Wait()
