@@ -21,7 +21,11 @@ import (
 // them; drone-2's patrol completes and drone-1 stays where it is, idle,
 // its link up.
 func TestCorruptFramesSpareTheOtherDrone(t *testing.T) {
-	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1}, simSpec{id: "drone-2", sys: 2})
+	// The mission protocol's own timeouts (the rig's are tight, for the
+	// tests that wait them out): a flood of corrupt frames on a loaded
+	// machine made a 300 ms item wait run out.
+	spec := func(o *Options) { o.Mavlink.ItemTimeout, o.Mavlink.TransactionTimeout = 0, 0 }
+	r := newRig(t, spec, simSpec{id: "drone-1", sys: 1}, simSpec{id: "drone-2", sys: 2})
 	conn, err := net.Dial("udp", strings.TrimPrefix(r.simLink, "udpc://"))
 	if err != nil {
 		t.Fatal(err)
