@@ -15,6 +15,10 @@ const droneBase = base + `drones:
     home: {lat: 22.546, lon: 114.0495, alt: 30}
 `
 
+// unsignedOK ends a document with drones: their links may go unsigned
+// (the signing rules have their own tests, in mavlink_test.go).
+const unsignedOK = "mavlink: {allow_unsigned: true}\n"
+
 // drone returns droneBase with old replaced by new, or with extra lines
 // added to drones[0] (from line 15) when old is "".
 func drone(old, new string, extra ...string) string {
@@ -33,7 +37,7 @@ func drone(old, new string, extra ...string) string {
 
 func TestParseDrones(t *testing.T) {
 	e, err := Parse("t.yaml", []byte(drone("", "", "video: rtsp://10.0.0.9:8554/live",
-		"max_speed: 15", "endurance: 35m")+"  - {id: d2, site: s1, link: 'serial:///dev/ttyUSB0?baud=57600', system_id: 1, home: {lat: 0, lon: 0}}\n"))
+		"max_speed: 15", "endurance: 35m")+"  - {id: d2, site: s1, link: 'serial:///dev/ttyUSB0?baud=57600', system_id: 1, home: {lat: 0, lon: 0}}\n"+unsignedOK))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +93,7 @@ func TestParseDroneProblems(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("t.yaml", []byte(tc.yaml))
+			_, err := Parse("t.yaml", []byte(tc.yaml+unsignedOK))
 			wantProblem(t, err, tc.line, tc.field, tc.msg)
 		})
 	}
@@ -102,7 +106,7 @@ func TestDroneLinks(t *testing.T) {
 		"tcpc://[fe80::1]:5760", "'serial:///dev/serial/by-id/usb-ArduPilot?baud=115200'"} {
 		doc := drone("udps://:14550", link) + "  - {id: d2, site: s1, link: 'udpc://10.0.0.7:14550', system_id: 1, home: {lat: 0, lon: 0}}\n" +
 			"  - {id: d3, site: s1, link: 'udpc://10.0.0.7:14550', system_id: 2, home: {lat: 0, lon: 0}}\n"
-		if _, err := Parse("t.yaml", []byte(doc)); err != nil {
+		if _, err := Parse("t.yaml", []byte(doc+unsignedOK)); err != nil {
 			t.Errorf("link %s: %v", link, err)
 		}
 	}

@@ -29,6 +29,8 @@ type Edge struct {
 	Relay Relay `yaml:"relay"`
 	// Drones are the drones whose MAVLink links this edge holds.
 	Drones []Drone `yaml:"drones"`
+	// MAVLink secures the drones' links (MAVLink 2 signing).
+	MAVLink MAVLink `yaml:"mavlink"`
 	// AirspaceDir holds one airspace file per site, <site>.yaml (default
 	// configs/sites): geofence, no-fly zones, ceiling and routes, read by
 	// configs/airspace.

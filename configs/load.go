@@ -34,5 +34,6 @@ func Parse(file string, data []byte) (*Edge, error) {
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
+	e.MAVLink.locate(ps)
 	return e, nil
 }

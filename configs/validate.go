@@ -40,6 +40,7 @@ func validate(e *Edge, ps *strict.Problems) {
 	sites := checkSites(ps, e.Sites)
 	cameras := checkCameras(ps, e.Cameras, sites)
 	checkDrones(ps, e.Drones, sites, cameras)
+	checkMAVLink(ps, &e.MAVLink, len(e.Drones))
 	checkMQTT(ps, &e.MQTT)
 	checkDetect(ps, &e.Detect)
 	checkRelay(ps, &e.Relay)
