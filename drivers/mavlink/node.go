@@ -10,6 +10,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/minimal"
+	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/mavlink/link"
@@ -42,6 +43,12 @@ type Options struct {
 	// StreamRate is the telemetry rate asked of each vehicle with
 	// SET_MESSAGE_INTERVAL, in Hz [5].
 	StreamRate float64
+	// SigningKey is the MAVLink 2 signing key shared with the vehicles
+	// (KeySize bytes). With it every frame out is signed, and frames in
+	// that are unsigned, signed with another key or replayed are dropped
+	// before they reach any vehicle. Nil leaves the links unsigned: the
+	// edge allows that only when its config says so explicitly.
+	SigningKey []byte
 }
 
 func (o *Options) defaults() {
@@ -88,6 +95,8 @@ type Node struct {
 	frames      atomic.Uint64
 	parseErrors atomic.Uint64
 	lastErrLog  atomic.Int64 // unix nanoseconds of the last parse error logged
+	rejects     *rejects
+	replays     *replayGuard // nil when the links are unsigned
 }
 
 // New opens the links and starts reading them.
@@ -98,6 +107,9 @@ func New(opts Options) (*Node, error) {
 	}
 	if len(opts.Links) == 0 {
 		return nil, errors.New("mavlink: no links")
+	}
+	if opts.SigningKey != nil && len(opts.SigningKey) != KeySize {
+		return nil, fmt.Errorf("mavlink: signing key of %d bytes: want %d", len(opts.SigningKey), KeySize)
 	}
 	var eps []gomavlib.EndpointConf
 	for _, l := range opts.Links {
@@ -118,6 +130,10 @@ func New(opts Options) (*Node, error) {
 		// The autopilot type of a ground station is INVALID (8).
 		HeartbeatAutopilotType: int(minimal.MAV_AUTOPILOT_INVALID),
 	}
+	if opts.SigningKey != nil {
+		mav.InKey = frame.NewV2Key(opts.SigningKey)
+		mav.OutKey = frame.NewV2Key(opts.SigningKey)
+	}
 	if err := mav.Initialize(); err != nil {
 		return nil, fmt.Errorf("mavlink: open links: %w", err)
 	}
@@ -125,12 +141,19 @@ func New(opts Options) (*Node, error) {
 		opts: opts, log: opts.Log.With().Str("component", "mavlink").Logger(), mav: mav,
 		vehicles: map[int]*Vehicle{}, dirty: map[int]bool{},
 		notify: make(chan struct{}, 1), stop: make(chan struct{}),
+		rejects: newRejects(),
+	}
+	if opts.SigningKey != nil {
+		n.replays = &replayGuard{streams: map[stream]*stamp{}}
 	}
 	n.wg.Add(3)
 	go n.read()
 	go n.watchLinks()
 	go n.notifier()
-	n.log.Info().Strs("links", opts.Links).Int("system_id", opts.SystemID).Msg("mavlink node up")
+	n.log.Info().Strs("links", opts.Links).Int("system_id", opts.SystemID).Bool("signed", opts.SigningKey != nil).Msg("mavlink node up")
+	if opts.SigningKey == nil {
+		n.log.Warn().Msg("mavlink links unsigned: anyone who can reach them can forge telemetry and commands")
+	}
 	return n, nil
 }
 
@@ -184,11 +207,14 @@ func (n *Node) OnUpdate(f func(sysid int)) {
 type Stats struct {
 	Frames      uint64 // valid frames received
 	ParseErrors uint64 // corrupt or unknown frames dropped
+	// Rejected counts the frames a signing node dropped, by reason
+	// (RejectUnsigned, RejectWrongKey, RejectReplayed).
+	Rejected map[string]uint64
 }
 
 // Stats returns the node's counters now.
 func (n *Node) Stats() Stats {
-	return Stats{Frames: n.frames.Load(), ParseErrors: n.parseErrors.Load()}
+	return Stats{Frames: n.frames.Load(), ParseErrors: n.parseErrors.Load(), Rejected: n.rejects.snapshot()}
 }
 
 // changed marks a vehicle's state changed for the OnUpdate callbacks.
@@ -229,9 +255,16 @@ func (n *Node) read() {
 	for evt := range n.mav.Events() {
 		switch e := evt.(type) {
 		case *gomavlib.EventFrame:
+			if !n.freshFrame(e) {
+				continue
+			}
 			n.frames.Add(1)
 			n.frame(e)
 		case *gomavlib.EventParseError:
+			if reason, ok := signatureReason(e.Error); ok && n.replays != nil {
+				n.reject(e.Channel, reason)
+				continue
+			}
 			c := n.parseErrors.Add(1)
 			now := time.Now().UnixNano()
 			if last := n.lastErrLog.Load(); now-last > int64(time.Second) && n.lastErrLog.CompareAndSwap(last, now) {
@@ -244,6 +277,31 @@ func (n *Node) read() {
 			n.forgetChannel(e.Channel)
 		}
 	}
+}
+
+// freshFrame applies the replay rule to a signed frame; without a key
+// every frame passes.
+func (n *Node) freshFrame(e *gomavlib.EventFrame) bool {
+	if n.replays == nil {
+		return true
+	}
+	f, ok := e.Frame.(*frame.V2Frame)
+	if ok && n.replays.fresh(f, time.Now()) {
+		return true
+	}
+	n.reject(e.Channel, RejectReplayed)
+	return false
+}
+
+// reject counts a frame refused for its signature and warns about it at
+// most once per link per rejectLogEvery, never per frame.
+func (n *Node) reject(ch *gomavlib.Channel, reason string) {
+	total, logNow := n.rejects.add(ch.Endpoint(), reason, time.Now())
+	if !logNow {
+		return
+	}
+	n.log.Warn().Str("channel", ch.String()).Str("reason", reason).Uint64("count", total).
+		Msg("mavlink frame dropped: not signed with this edge's key (a vehicle without signing, another key, a replay or a forger); its vehicle's state is untouched")
 }
 
 func (n *Node) frame(e *gomavlib.EventFrame) {

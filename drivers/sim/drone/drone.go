@@ -10,6 +10,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 	"github.com/rs/zerolog"
 
@@ -52,6 +53,10 @@ type Options struct {
 	Tick time.Duration
 	// Log receives the drone's events.
 	Log zerolog.Logger
+	// SigningKey, when set (mavlink.KeySize bytes), makes the drone sign
+	// every frame and refuse unsigned or wrongly signed ones, as ArduPilot
+	// does once a key is set.
+	SigningKey []byte
 
 	// Misbehaviours.
 
@@ -113,6 +118,9 @@ func New(opts Options) (*Drone, error) {
 	if opts.SystemID < 1 || opts.SystemID > 250 {
 		return nil, fmt.Errorf("drone: system id %d: want 1..250", opts.SystemID)
 	}
+	if opts.SigningKey != nil && len(opts.SigningKey) != mavlink.KeySize {
+		return nil, fmt.Errorf("drone %d: signing key of %d bytes: want %d", opts.SystemID, len(opts.SigningKey), mavlink.KeySize)
+	}
 	conf, err := link.Parse(opts.Link)
 	if err != nil {
 		return nil, fmt.Errorf("drone %d: %w", opts.SystemID, err)
@@ -133,6 +141,10 @@ func (d *Drone) Run(ctx context.Context) error {
 		OutComponentID:   1,    // MAV_COMP_ID_AUTOPILOT1
 		HeartbeatDisable: true, // its own heartbeat carries mode and armed
 	}
+	if d.opts.SigningKey != nil {
+		node.InKey = frame.NewV2Key(d.opts.SigningKey)
+		node.OutKey = frame.NewV2Key(d.opts.SigningKey)
+	}
 	if err := node.Initialize(); err != nil {
 		return fmt.Errorf("drone %d: open link: %w", d.opts.SystemID, err)
 	}
@@ -146,7 +158,8 @@ func (d *Drone) Run(ctx context.Context) error {
 		d.s.outageTo = d.s.outageFrom.Add(d.opts.Outage.For)
 	}
 	d.mu.Unlock()
-	d.log.Info().Str("link", d.opts.Link).Msg("simulated drone up")
+	d.log.Info().Str("link", d.opts.Link).Bool("signed", d.opts.SigningKey != nil).Msg("simulated drone up")
+	var lastRefusal time.Time
 	tick := time.NewTicker(d.opts.Tick)
 	defer tick.Stop()
 	last := start
@@ -158,12 +171,18 @@ func (d *Drone) Run(ctx context.Context) error {
 			if !ok {
 				return errors.New("drone: link closed")
 			}
-			if f, ok := evt.(*gomavlib.EventFrame); ok {
+			switch e := evt.(type) {
+			case *gomavlib.EventFrame:
 				d.mu.Lock()
 				if !d.cut(time.Now()) {
-					d.handle(f)
+					d.handle(e)
 				}
 				d.mu.Unlock()
+			case *gomavlib.EventParseError:
+				if d.opts.SigningKey != nil && time.Since(lastRefusal) > 10*time.Second {
+					lastRefusal = time.Now()
+					d.log.Warn().Err(e.Error).Msg("frame refused (signing on; logged once per 10 s)")
+				}
 			}
 		case now := <-tick.C:
 			d.mu.Lock()
