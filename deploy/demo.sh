@@ -74,6 +74,9 @@ export ARGUS_DEMO_RIVERSIDE_TOKEN=${ARGUS_DEMO_RIVERSIDE_TOKEN:-demo-riverside-t
 # watching), unless already set; the configs name these variables.
 export ARGUS_DEMO_EDGE_BUS_PASSWORD=${ARGUS_DEMO_EDGE_BUS_PASSWORD:-demo-edge-bus-change-me}
 export ARGUS_DEMO_BUS_PASSWORD=${ARGUS_DEMO_BUS_PASSWORD:-demo-watcher-bus-change-me}
+# Demo MAVLink signing key (64 hex digits: "argus-demo-mavlink-key-change-me") shared by the edge and argus-sim's
+# drones, unless already set; configs/demo.yaml and sim-demo.yaml name it.
+export ARGUS_DEMO_MAVLINK_KEY=${ARGUS_DEMO_MAVLINK_KEY:-61726775732d64656d6f2d6d61766c696e6b2d6b65792d6368616e67652d6d65}
 
 "$BIN/gateway" -mqtt ":$mqtt" -nats "127.0.0.1:$nats" -bus-store "$state/nats" -http ":$http" -webrtc-udp ":$webrtc" \
 	-config "$gatewaycfg" -rules configs/rules -log-format "$fmt" &

@@ -31,7 +31,12 @@ func startDrones(cfg *configs.Edge, client *bus.Client, log zerolog.Logger) (*dr
 		log.Error().Str("dir", cfg.AirspaceDir).Strs("problems", strings.Split(err.Error(), "\n")).
 			Msg("site airspaces do not load: patrol launches at those sites are refused until mended")
 	}
+	key, err := cfg.MAVLink.SigningKey()
+	if err != nil {
+		return nil, fmt.Errorf("drones: %w", err)
+	}
 	o := drone.Options{Edge: cfg.Edge.ID, Drones: cfg.Drones, Airspace: airspaceFiles(cfg.AirspaceDir), Log: log}
+	o.Mavlink.SigningKey = key
 	if client != nil {
 		o.Bus = client
 	}

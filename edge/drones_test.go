@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,8 +46,12 @@ func TestEdgeFliesADrone(t *testing.T) {
 	edgeSide, droneSide := peers.FreeUDPAddr(t), peers.FreeUDPAddr(t)
 	peers.MAVP2P(t, "udps:"+edgeSide, "udps:"+droneSide)
 	home := mavlink.Point{Lat: 22.5460, Lon: 114.0495, Alt: 30} // the demo's hillside drone
+	// The link is signed: the edge reads the key from the variable its
+	// config names (the edge process inherits the test's environment).
+	key := bytes.Repeat([]byte{0x5c}, 32)
+	t.Setenv("T_EDGE_MAVLINK_KEY", hex.EncodeToString(key))
 	vehicle, err := simdrone.New(simdrone.Options{SystemID: 1, Link: "udpc://" + droneSide, Home: home,
-		Speed: 10, Climb: 5, Speedup: 8, Log: peers.TestLog(t)})
+		Speed: 10, Climb: 5, Speedup: 8, Log: peers.TestLog(t), SigningKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +79,7 @@ mqtt: {broker: %q, queue_dir: %q}
 sites: [{id: hillside}]
 detect: {rules_dir: %q}
 airspace_dir: %q
+mavlink: {signing_key_env: T_EDGE_MAVLINK_KEY}
 drones:
   - {id: drone-hillside, site: hillside, link: "udpc://%s", system_id: 1, video: %q,
      home: {lat: %g, lon: %g, alt: %g}, max_speed: 12, endurance: 25m}

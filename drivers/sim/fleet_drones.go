@@ -34,6 +34,10 @@ type FleetDrone struct {
 	Path string `yaml:"path"`
 	// Scene is the scene kind its camera shows (default empty).
 	Scene Kind `yaml:"scene"`
+	// SigningKeyEnv names the environment variable holding its MAVLink
+	// signing key (64 hex digits or the base64 of 32 bytes): the drone
+	// then signs its frames and refuses unsigned ones. Empty: unsigned.
+	SigningKeyEnv string `yaml:"signing_key_env"`
 
 	line  int
 	lines map[string]int
@@ -52,6 +56,10 @@ func (d *FleetDrone) setLines(n *yaml.Node) {
 		d.lines[n.Content[i].Value] = n.Content[i].Line
 	}
 }
+
+// At is file:line of key in the drone's entry (of the entry when the key
+// is absent), for errors found outside this package.
+func (d *FleetDrone) At(file, key string) string { return d.at(file, key) }
 
 func (d *FleetDrone) at(file, key string) string {
 	if l, ok := d.lines[key]; ok {

@@ -63,7 +63,11 @@ func run(ctx context.Context, log zerolog.Logger, listen, udp, fleet string, clo
 	defer func() { cancel(); drones.Wait() }()
 	if f != nil {
 		cams = append(cams, f.DroneCameras()...)
-		if err := startDrones(ctx, &drones, log, drone.FromFleet(f)); err != nil {
+		opts, err := drone.FromFleet(f)
+		if err != nil {
+			return err
+		}
+		if err := startDrones(ctx, &drones, log, opts); err != nil {
 			return err
 		}
 	}
