@@ -2,9 +2,12 @@ package mavlink_test
 
 import (
 	"context"
+	"io"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/mavlink"
@@ -32,6 +35,8 @@ type rig struct {
 	drones map[int]*drone.Drone
 	// vehicleSide is the router's address the drones connect to.
 	vehicleSide string
+	// logs holds what the node logged.
+	logs *peers.LogBuffer
 }
 
 // newRig starts mavp2p, the drones and a node whose links are the router's
@@ -40,12 +45,12 @@ func newRig(t *testing.T, node mavlink.Options, drones ...drone.Options) *rig {
 	t.Helper()
 	gcsSide, vehicleSide := peers.FreeUDPAddr(t), peers.FreeUDPAddr(t)
 	peers.MAVP2P(t, "udps:"+gcsSide, "udps:"+vehicleSide)
-	r := &rig{drones: map[int]*drone.Drone{}, vehicleSide: vehicleSide}
+	r := &rig{drones: map[int]*drone.Drone{}, vehicleSide: vehicleSide, logs: &peers.LogBuffer{}}
 	for _, o := range drones {
 		r.addDrone(t, o)
 	}
 	node.Links = append([]string{"udpc://" + gcsSide}, node.Links...)
-	node.Log = peers.TestLog(t)
+	node.Log = zerolog.New(io.MultiWriter(zerolog.NewTestWriter(t), r.logs)).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 	n, err := mavlink.New(node)
 	if err != nil {
 		t.Fatal(err)
