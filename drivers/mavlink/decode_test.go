@@ -3,6 +3,7 @@ package mavlink_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"net"
@@ -134,6 +135,14 @@ type decoded struct {
 	SysID   int                `json:"sysid"`
 	CompID  int                `json:"compid"`
 	Fields  map[string]float64 `json:"fields"`
+	// Incompat is the incompatibility flags (0x01: signed).
+	Incompat int  `json:"incompat"`
+	Signed   bool `json:"signed"`
+	LinkID   int  `json:"link_id"`
+	// SigTimestamp is the signature's timestamp, 10 µs since 2015.
+	SigTimestamp float64 `json:"sig_timestamp"`
+	// SigOK is node-mavlink's check of the signature with MAVLINK_KEY.
+	SigOK *bool `json:"sig_ok"`
 }
 
 // TestFramesDecodeWithNodeMavlink checks the frames our driver puts on
@@ -141,15 +150,72 @@ type decoded struct {
 // between the node and mavp2p keeps every datagram the node sends while it
 // uploads a mission to the simulated drone (no real autopilot), arms it
 // and asks for telemetry; node-mavlink must find each frame's CRC good and
-// read back, field by field, what we meant to send.
+// read back, field by field, what we meant to send. Signed, node-mavlink
+// must also find every frame signed and its signature right with our key
+// (and wrong with another).
 func TestFramesDecodeWithNodeMavlink(t *testing.T) {
+	t.Run("unsigned", func(t *testing.T) { checkDecode(t, nil) })
+	t.Run("signed", func(t *testing.T) { checkDecode(t, key) })
+}
+
+// runDecode runs decode.cjs on file, with MAVLINK_KEY set to k when given.
+func runDecode(t *testing.T, modules, file string, k []byte) (frames []decoded, summary decoded) {
+	t.Helper()
+	script, err := filepath.Abs("testdata/decode.cjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", script, file)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(modules, "node_modules"))
+	if k != nil {
+		cmd.Env = append(cmd.Env, "MAVLINK_KEY="+hex.EncodeToString(k))
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node-mavlink: %v\n%s", err, out)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var d decoded
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			t.Fatalf("node-mavlink output %q: %v", sc.Text(), err)
+		}
+		if d.Summary {
+			summary = d
+		} else {
+			frames = append(frames, d)
+		}
+	}
+	return frames, summary
+}
+
+// checkSignatures wants every frame signed, and node-mavlink's verdict on
+// each signature with k to be want.
+func checkSignatures(t *testing.T, frames []decoded, want bool) {
+	t.Helper()
+	bad := 0
+	for _, f := range frames {
+		if !f.Signed || f.Incompat&0x01 == 0 || f.SigOK == nil || *f.SigOK != want || f.SigTimestamp <= 0 {
+			bad++
+			if bad <= 3 {
+				t.Errorf("%s: signed %v incompat %#x signature right %v, want signed, 0x01, %v", f.Name, f.Signed, f.Incompat, f.SigOK, want)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d frames", bad, len(frames))
+	}
+}
+
+func checkDecode(t *testing.T, k []byte) {
 	modules := nodeModules(t)
 	gcsSide, vehicleSide := peers.FreeUDPAddr(t), peers.FreeUDPAddr(t)
 	peers.MAVP2P(t, "udps:"+gcsSide, "udps:"+vehicleSide)
 	tapAddr, tp := startTap(t, gcsSide)
 	r := &rig{drones: map[int]*drone.Drone{}, vehicleSide: vehicleSide}
-	r.addDrone(t, fast(1))
-	n, err := mavlink.New(mavlink.Options{Links: []string{"udpc://" + tapAddr}, Log: peers.TestLog(t)})
+	r.addDrone(t, signed(fast(1), k))
+	n, err := mavlink.New(mavlink.Options{Links: []string{"udpc://" + tapAddr}, Log: peers.TestLog(t), SigningKey: k})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,29 +236,16 @@ func TestFramesDecodeWithNodeMavlink(t *testing.T) {
 	if err := os.WriteFile(file, tp.bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	script, err := filepath.Abs("testdata/decode.cjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("node", script, file)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(modules, "node_modules"))
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node-mavlink: %v\n%s", err, out)
-	}
-	var frames []decoded
-	var summary decoded
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var d decoded
-		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
-			t.Fatalf("node-mavlink output %q: %v", sc.Text(), err)
-		}
-		if d.Summary {
-			summary = d
-		} else {
-			frames = append(frames, d)
+	frames, summary := runDecode(t, modules, file, k)
+	if k != nil {
+		checkSignatures(t, frames, true)
+		others, _ := runDecode(t, modules, file, wrongKey)
+		checkSignatures(t, others, false)
+	} else {
+		for _, f := range frames {
+			if f.Signed || f.Incompat != 0 {
+				t.Errorf("%s signed (incompat %#x) without a key", f.Name, f.Incompat)
+			}
 		}
 	}
 	t.Logf("node-mavlink: %d frames valid, %d invalid, %d CRC errors", summary.Valid, summary.Invalid, summary.CRCErrs)

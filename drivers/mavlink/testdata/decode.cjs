@@ -5,12 +5,17 @@
 // ardupilotmega/common registry. One JSON object per frame on stdout, field
 // names as in the MAVLink XML, then a summary line.
 //
-//   NODE_PATH=<dir>/node_modules node decode.cjs frames.bin
+// A signed frame (incompatibility flag 0x01, 13 bytes after the CRC) also
+// gives its link id and timestamp, and, when MAVLINK_KEY holds a key in
+// hex, whether node-mavlink finds its signature right with that key.
+//
+//   NODE_PATH=<dir>/node_modules [MAVLINK_KEY=<64 hex>] node decode.cjs frames.bin
 'use strict'
 const fs = require('fs')
 const { Readable } = require('stream')
 const { MavLinkPacketSplitter, MavLinkPacketParser, minimal, common, standard, ardupilotmega } = require('node-mavlink')
 
+const KEY = process.env.MAVLINK_KEY ? Buffer.from(process.env.MAVLINK_KEY, 'hex') : null
 const REGISTRY = { ...minimal.REGISTRY, ...common.REGISTRY, ...standard.REGISTRY, ...ardupilotmega.REGISTRY }
 
 let crcErrors = 0
@@ -25,7 +30,14 @@ reader.on('data', packet => {
     magic: packet.header.magic,
     sysid: packet.header.sysid,
     compid: packet.header.compid,
+    incompat: packet.header.incompatibilityFlags,
+    signed: packet.signature !== null,
     fields: {},
+  }
+  if (packet.signature) {
+    out.link_id = packet.signature.linkId
+    out.sig_timestamp = Number(packet.signature.timestamp)
+    if (KEY) out.sig_ok = packet.signature.matches(KEY)
   }
   if (clazz) {
     const data = packet.protocol.data(packet.payload, clazz)
