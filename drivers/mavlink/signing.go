@@ -22,7 +22,7 @@ const (
 	RejectWrongKey = "wrong_key"
 	// RejectReplayed is a validly signed frame whose timestamp is not newer
 	// than the last one of its stream, or, first of its stream, more than
-	// a minute from our clock: a replay.
+	// a minute behind our clock: a replay.
 	RejectReplayed = "replayed"
 )
 
@@ -102,8 +102,9 @@ type replayGuard struct {
 	streams map[stream]*stamp
 }
 
-// maxSkew is how far from our clock the first timestamp of a stream may
-// be (the spec's one minute).
+// maxSkew is how far behind our clock the first timestamp of a stream may
+// be (the spec's one minute; a timestamp ahead of our clock is fine: only
+// a key holder can make one).
 const maxSkew = uint64(time.Minute / (10 * time.Microsecond))
 
 // signingEpoch is the zero of signature timestamps (1 January 2015 UTC).
@@ -122,8 +123,8 @@ func (g *replayGuard) fresh(f *frame.V2Frame, now time.Time) bool {
 	switch {
 	case s == nil:
 		ours := uint64(now.Sub(signingEpoch) / (10 * time.Microsecond))
-		if f.SignatureTimestamp+maxSkew < ours || f.SignatureTimestamp > ours+maxSkew {
-			return false
+		if f.SignatureTimestamp+maxSkew < ours {
+			return false // as the spec's C library: older than a minute behind us
 		}
 		g.streams[k] = &stamp{ts: f.SignatureTimestamp, sigs: []frame.V2Signature{*f.Signature}}
 	case f.SignatureTimestamp > s.ts:
