@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"os"
 	"strings"
 	"testing"
 )
@@ -96,4 +97,38 @@ func FuzzParseMAVLinkKey(f *testing.F) {
 			t.Fatalf("%q: error quotes the input: %v", s, err)
 		}
 	})
+}
+
+// The demo signs its drones' links: demo.yaml names the variable, the
+// simulator's fleet file names the same one, and deploy/demo.sh exports
+// a default that is a valid key.
+func TestDemoSigning(t *testing.T) {
+	e, err := Parse(DemoFile, Demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "ARGUS_DEMO_MAVLINK_KEY"
+	if e.MAVLink.SigningKeyEnv != name || e.MAVLink.AllowUnsigned {
+		t.Errorf("demo mavlink %+v, want signing_key_env %s", e.MAVLink, name)
+	}
+	fleet, err := os.ReadFile("sim-demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(fleet), "signing_key_env: "+name); n != 2 {
+		t.Errorf("sim-demo.yaml names %s for %d drones, want 2", name, n)
+	}
+	script, err := os.ReadFile("../deploy/demo.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := "export " + name + "=${" + name + ":-"
+	_, rest, ok := strings.Cut(string(script), prefix)
+	def, _, closed := strings.Cut(rest, "}")
+	if !ok || !closed {
+		t.Fatalf("demo.sh does not export %s with a default", name)
+	}
+	if _, err := ParseMAVLinkKey(def); err != nil {
+		t.Errorf("demo.sh's default %s: %v", name, err)
+	}
 }
