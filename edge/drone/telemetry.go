@@ -53,6 +53,7 @@ func (u *unit) observe(st mavlink.State) (bus.DroneTelemetry, bool) {
 		Link: st.Link, Mode: st.Mode, Armed: st.Armed, Status: st.Status,
 		Battery: bus.DroneBattery{Percent: st.BatteryPercent, Voltage: st.Voltage},
 		GPSFix:  st.GPSFix, Speed: st.Speed, Message: st.Text, Time: bus.Now(),
+		MaxSpeed: u.cfg.MaxSpeed, Endurance: u.cfg.Endurance.D().Seconds(),
 	}
 	if !st.Updated.IsZero() {
 		// The time of what it says: when the vehicle's latest message

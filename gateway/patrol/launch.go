@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
@@ -180,6 +181,14 @@ func permission(p access.Principal, perm access.Permission, site string) Check {
 func (s *Service) droneLocked(id string, d *drone) airspace.Drone {
 	ad := airspace.Drone{ID: id, Site: d.tel.Site, MaxSpeed: s.opts.MaxSpeed, Endurance: s.opts.Endurance,
 		LinkUp: d.tel.Link == bus.LinkUp, GPSFix: d.tel.GPSFix, Idle: !d.busy(), Battery: d.tel.Battery.Percent}
+	// The drone's own figures, where its edge publishes them (from its
+	// config); the options' are for an edge that does not say.
+	if d.tel.MaxSpeed > 0 {
+		ad.MaxSpeed = d.tel.MaxSpeed
+	}
+	if d.tel.Endurance > 0 {
+		ad.Endurance = time.Duration(d.tel.Endurance * float64(time.Second))
+	}
 	if h := d.whereFrom(); h != nil {
 		ad.Home = airspace.Point{Lat: h.Lat, Lon: h.Lon}
 	}
