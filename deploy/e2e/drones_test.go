@@ -12,9 +12,11 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/sim"
 )
 
 // droneWatch is a bus subscriber (as the demo's watcher login) to every
@@ -212,4 +214,42 @@ func apiCall(t *testing.T, method, u, token string, v any, body ...string) (int,
 		}
 	}
 	return resp.StatusCode, string(b)
+}
+
+// TestDemoDronesAgree: every drone of the demo edge (configs/demo.yaml) is
+// a simulated drone of configs/sim-demo.yaml with the same system id and
+// home, a UDP client of the edge's UDP server link on the same address
+// (the port deploy/demo.sh moves), and its video a path the simulator
+// serves; and every simulated drone is held by the edge.
+func TestDemoDronesAgree(t *testing.T) {
+	edge, err := configs.Load(filepath.Join(repoRoot, "configs", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet, err := sim.LoadFleet(filepath.Join(repoRoot, "configs", "sim-demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	simulated := map[string]sim.FleetDrone{}
+	for _, d := range fleet.Drones {
+		simulated[d.ID] = d
+	}
+	if len(edge.Drones) == 0 || len(edge.Drones) != len(simulated) {
+		t.Fatalf("the edge holds %d drones, the simulator flies %d", len(edge.Drones), len(simulated))
+	}
+	for _, d := range edge.Drones {
+		s, ok := simulated[d.ID]
+		switch {
+		case !ok:
+			t.Errorf("drone %s: the simulator flies no such drone", d.ID)
+		case s.SystemID != d.SystemID:
+			t.Errorf("drone %s: system id %d at the edge, %d in the simulator", d.ID, d.SystemID, s.SystemID)
+		case d.Home == nil || s.Home.Lat != d.Home.Lat || s.Home.Lon != d.Home.Lon || s.Home.Alt != d.Home.Alt:
+			t.Errorf("drone %s: home %+v at the edge, %+v in the simulator", d.ID, d.Home, s.Home)
+		case d.Link != "udps://127.0.0.1:14550" || s.Link != "udpc://127.0.0.1:14550":
+			t.Errorf("drone %s: link %s at the edge, %s in the simulator: deploy/demo.sh moves udps/udpc://127.0.0.1:14550", d.ID, d.Link, s.Link)
+		case d.Video != "rtsp://127.0.0.1:8554/"+s.Path && !(s.Path == "" && d.Video == "rtsp://127.0.0.1:8554/drone-"+d.ID):
+			t.Errorf("drone %s: video %s, the simulator serves its feed on path %q", d.ID, d.Video, s.Path)
+		}
+	}
 }
