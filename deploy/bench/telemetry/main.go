@@ -6,9 +6,9 @@
 // events, as the console reads it) receives each `drone` event. The age is
 // the receive time minus the event's `time`: when the vehicle's latest
 // message reached the edge (the UDP hop from the vehicle on loopback is
-// not in it). It includes how old the vehicle's latest message already
-// was when the edge's 2 Hz tick published it: up to 200 ms, the vehicle
-// streaming its position at 5 Hz. The same age at an MQTT subscriber of
+// not in it). The edge sends a period's sample with the first new
+// position after its 2 Hz tick, so the age is the way through Argus, not
+// the vehicle's 5 Hz stream period. The same age at an MQTT subscriber of
 // the gateway's broker shows the gateway's share. Every drone flies north-slope (configs/sites/hillside.yaml)
 // meanwhile. It prints p50, p99 and max, and asserts nothing. Run it
 // through `make bench`.
