@@ -216,9 +216,9 @@ func TestDemoScript(t *testing.T) {
 		if !ok {
 			t.Fatalf("the demo ended before cameras %v were online, the bus connected (%v) and the drone links up %v", want, connected, links)
 		}
-		if ev["message"] == "following drones" && drones == nil {
-			// The gateway's patrol service is on its broker: so can the
-			// watcher be, before the edge starts (it waits for the simulator).
+		if ev["message"] == "gateway ready" && drones == nil {
+			// The bus users are admitted: the watcher subscribes long
+			// before a fire can send a drone (seconds after the edge starts).
 			drones = watchDrones(t, watcher)
 		}
 		switch ev["message"] {
@@ -255,7 +255,7 @@ func TestDemoScript(t *testing.T) {
 	}
 
 	if drones == nil {
-		t.Fatal(`the gateway never logged "following drones"`)
+		t.Fatal(`the gateway never logged "gateway ready"`)
 	}
 	mustShow(t, d, watcher)
 	mustFly(t, d, drones, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]))

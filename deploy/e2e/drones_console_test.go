@@ -59,7 +59,7 @@ bus:
 		"-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"-webrtc-udp", "127.0.0.1:0", "-nats", "127.0.0.1:0", "-bus-store", filepath.Join(dir, "nats"),
 		"-config", gwCfg, "-airspace", sites, "-log-format", "json")
-	ds.gw.log.awaitEvents(t, 1, "following drones", nil, 30*time.Second)
+	ds.gw.log.awaitEvents(t, 1, "gateway ready", nil, 30*time.Second)
 
 	fleet := filepath.Join(dir, "fleet.yaml")
 	write(t, fleet, fmt.Sprintf(`drones:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -62,7 +63,8 @@ func watchDrones(t *testing.T, broker string) *droneWatch {
 // hillside-fire sends drone-hillside by itself (auto_dispatch: its patrol
 // accepted, uploading, started, on route verify-hillside-fire.…); its feed
 // on the commander's wall; its anomalies placed (geo) inside the hillside
-// geofence, out of every no-fly zone, and at least one from the air.
+// geofence, out of every no-fly zone, within 50 m of the line from its home
+// to the camera (its verify route), and at least one from the air.
 func mustFly(t *testing.T, d *demoRun, w *droneWatch, gateway string) {
 	t.Helper()
 	sites, err := airspace.LoadDir(filepath.Join(repoRoot, "configs", "sites"))
@@ -128,6 +130,11 @@ func mustFly(t *testing.T, d *demoRun, w *droneWatch, gateway string) {
 					t.Errorf("drone-hillside anomaly %s placed at %+v, in no-fly zone %s", a.ID, *a.Geo, z.Name)
 				}
 			}
+			// The verify route flies from home towards the camera and holds
+			// short of it: every place the drone was lies near that line.
+			if d := offLine(droneHome, hillsideFire, *a.Geo); d > 50 {
+				t.Errorf("drone-hillside anomaly %s placed at %+v, %.0f m off its route (home to hillside-fire)", a.ID, *a.Geo, d)
+			}
 			if a.Geo.Alt > 30+20 && !airborne { // home is 30 m above sea level
 				airborne = true
 				t.Logf("drone-hillside anomaly %s %s placed from the air at %+v", a.Kind, a.State, *a.Geo)
@@ -157,6 +164,20 @@ func mustFly(t *testing.T, d *demoRun, w *droneWatch, gateway string) {
 			t.Fatalf("after 90 s: patrol progress %v (want %v), feed on the wall %v, an anomaly placed from the air %v", seen, want, onWall, airborne)
 		}
 	}
+}
+
+// hillsideFire is the camera hillside-fire's location (configs/demo.yaml).
+var hillsideFire = bus.Geo{Lat: 22.5481, Lon: 114.0462}
+
+// offLine is how far p is from the segment a-b, in metres (a local flat
+// projection, exact enough over a site).
+func offLine(a, b, p bus.Geo) float64 {
+	const m = 6371000 * math.Pi / 180
+	k := math.Cos(a.Lat * math.Pi / 180)
+	bx, by := (b.Lon-a.Lon)*k*m, (b.Lat-a.Lat)*m
+	px, py := (p.Lon-a.Lon)*k*m, (p.Lat-a.Lat)*m
+	u := max(0, min(1, (px*bx+py*by)/(bx*bx+by*by)))
+	return math.Hypot(px-u*bx, py-u*by)
 }
 
 // insidePolygon reports whether p is inside poly (ray casting on lat/lon,
