@@ -177,17 +177,21 @@ func permission(p access.Principal, perm access.Permission, site string) Check {
 	return Check{Name: CheckPermission, OK: true}
 }
 
+// maxEndurance bounds a drone's endurance_s as the edge's config does.
+const maxEndurance = 24 * time.Hour
+
 // droneLocked is what the airspace's checks know of d.
 func (s *Service) droneLocked(id string, d *drone) airspace.Drone {
 	ad := airspace.Drone{ID: id, Site: d.tel.Site, MaxSpeed: s.opts.MaxSpeed, Endurance: s.opts.Endurance,
 		LinkUp: d.tel.Link == bus.LinkUp, GPSFix: d.tel.GPSFix, Idle: !d.busy(), Battery: d.tel.Battery.Percent}
 	// The drone's own figures, where its edge publishes them (from its
-	// config); the options' are for an edge that does not say.
-	if d.tel.MaxSpeed > 0 {
-		ad.MaxSpeed = d.tel.MaxSpeed
+	// config, which bounds them the same way); the options' are for an
+	// edge that does not say, or says something no config allows.
+	if v := d.tel.MaxSpeed; v > 0 && v <= airspace.MaxSpeed {
+		ad.MaxSpeed = v
 	}
-	if d.tel.Endurance > 0 {
-		ad.Endurance = time.Duration(d.tel.Endurance * float64(time.Second))
+	if e := d.tel.Endurance; e > 0 && e <= maxEndurance.Seconds() {
+		ad.Endurance = time.Duration(e * float64(time.Second))
 	}
 	if h := d.whereFrom(); h != nil {
 		ad.Home = airspace.Point{Lat: h.Lat, Lon: h.Lon}
