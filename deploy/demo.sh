@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The one-command demo (make run): the gateway with its embedded broker
 # (NATS: MQTT on :1883, nats.go on 127.0.0.1:4222, logins required), the
-# simulated camera fleet on RTSP :8554 (RTP/UDP :8000-8001)
-# and the edge pulling and analysing it, with its camera state on
+# simulated camera fleet on RTSP :8554 (RTP/UDP :8000-8001), two
+# simulated drones (MAVLink over UDP to the edge on 127.0.0.1:14550, flown by
+# the gateway's patrols over the site airspaces of configs/sites) and the
+# edge pulling and analysing it all, with its camera state on
 # http://localhost:9100 and anomalies on argus/v1/anomalies/#. Ctrl-C stops
 # everything cleanly: the script exits 0 once every process has exited 0.
 #
@@ -11,6 +13,7 @@
 #   ARGUS_DEMO_RTSP (8554)  ARGUS_DEMO_RTP (8000, RTCP on the next port)
 #   ARGUS_DEMO_MQTT (1883)  ARGUS_DEMO_NATS (4222, on 127.0.0.1)  ARGUS_DEMO_HTTP (8080, console)
 #   ARGUS_DEMO_WEBRTC_UDP (8189)  ARGUS_DEMO_EDGE_HTTP (9100)
+#   ARGUS_DEMO_MAVLINK (14550: the edge's MAVLink link on 127.0.0.1, UDP)
 #   ARGUS_DEMO_VAR (var: the gateway's store and bus, the edge's anomaly queue)
 # With any of them set otherwise, the edge and gateway run on copies of
 # their demo configs with those values, written to a temporary folder (the
@@ -25,6 +28,7 @@ nats=${ARGUS_DEMO_NATS:-4222}
 http=${ARGUS_DEMO_HTTP:-8080}
 webrtc=${ARGUS_DEMO_WEBRTC_UDP:-8189}
 edgehttp=${ARGUS_DEMO_EDGE_HTTP:-9100}
+mavlink=${ARGUS_DEMO_MAVLINK:-14550}
 state=${ARGUS_DEMO_VAR:-var}
 fmt=json
 [ -t 2 ] && fmt=console
@@ -53,16 +57,20 @@ trap 'stop $?' EXIT
 # Configs: the demo's own, or copies with the ports and folder moved.
 edgecfg=configs/demo.yaml
 gatewaycfg=configs/gateway-demo.yaml
-if [ "$rtsp:$mqtt:$http:$edgehttp:$state" != "8554:1883:8080:9100:var" ]; then
+simcfg=configs/sim-demo.yaml
+if [ "$rtsp:$mqtt:$http:$edgehttp:$mavlink:$state" != "8554:1883:8080:9100:14550:var" ]; then
 	edgecfg=$tmp/demo.yaml
 	gatewaycfg=$tmp/gateway-demo.yaml
+	simcfg=$tmp/sim-demo.yaml
 	sed -e "s|rtsp://127.0.0.1:8554/|rtsp://127.0.0.1:$rtsp/|" \
+		-e "s|^\(    link:\) udps://127.0.0.1:14550$|\1 udps://127.0.0.1:$mavlink|" \
 		-e "s|^\(  http:\) \":9100\"|\1 \":$edgehttp\"|" \
 		-e "s|^\(  broker:\) tcp://127.0.0.1:1883|\1 tcp://127.0.0.1:$mqtt|" \
 		-e "s|^\(  gateway:\) http://127.0.0.1:8080|\1 http://127.0.0.1:$http|" \
 		-e "s|^\(  queue_dir:\) var/|\1 $state/|" configs/demo.yaml >"$edgecfg"
 	sed -e "s|^\(  path:\) var/|\1 $state/|" configs/gateway-demo.yaml >"$gatewaycfg"
-	echo "argus demo: configs with the ports and folder moved: $edgecfg, $gatewaycfg" >&2
+	sed -e "s|^\(    link:\) udpc://127.0.0.1:14550$|\1 udpc://127.0.0.1:$mavlink|" configs/sim-demo.yaml >"$simcfg"
+	echo "argus demo: configs with the ports and folder moved: $edgecfg, $gatewaycfg, $simcfg" >&2
 fi
 
 # Demo tokens for WHIP (the edge) and WHEP (viewers), unless already set;
@@ -79,7 +87,7 @@ export ARGUS_DEMO_BUS_PASSWORD=${ARGUS_DEMO_BUS_PASSWORD:-demo-watcher-bus-chang
 export ARGUS_DEMO_MAVLINK_KEY=${ARGUS_DEMO_MAVLINK_KEY:-61726775732d64656d6f2d6d61766c696e6b2d6b65792d6368616e67652d6d65}
 
 "$BIN/gateway" -mqtt ":$mqtt" -nats "127.0.0.1:$nats" -bus-store "$state/nats" -http ":$http" -webrtc-udp ":$webrtc" \
-	-config "$gatewaycfg" -rules configs/rules -log-format "$fmt" &
+	-config "$gatewaycfg" -rules configs/rules -airspace configs/sites -log-format "$fmt" &
 pids+=($!)
 # The demo users of configs/gateway-demo.yaml. DEMO ONLY: these passwords
 # are published here and in the file's hashes; replace the users before
@@ -103,7 +111,7 @@ LOGINS
 ready=$tmp/sim.log
 exec {simlog}> >(trap '' INT TERM; exec tee "$ready" >&2)
 tee_pid=$!
-"$BIN/argus-sim" -listen ":$rtsp" -udp ":$rtp" -fleet configs/sim-demo.yaml -log-format "$fmt" 2>&"$simlog" &
+"$BIN/argus-sim" -listen ":$rtsp" -udp ":$rtp" -fleet "$simcfg" -log-format "$fmt" 2>&"$simlog" &
 pids+=($!)
 exec {simlog}>&-
 echo "argus demo: preparing the simulated cameras (the first run encodes scenes with ffmpeg)..." >&2
@@ -114,7 +122,8 @@ done
 
 "$BIN/edge" -config "$edgecfg" -log-format "$fmt" &
 pids+=($!)
-echo "argus demo: 9 cameras on rtsp://localhost:$rtsp/<camera>; edge state on http://localhost:$edgehttp;" \
+echo "argus demo: 9 cameras on rtsp://localhost:$rtsp/<camera>; drones drone-hillside and drone-riverside" \
+	"(simulated, MAVLink on udp 127.0.0.1:$mavlink; the console's Drones view); edge state on http://localhost:$edgehttp;" \
 	"anomalies: mosquitto_sub -h 127.0.0.1 -p $mqtt -u watcher -P $ARGUS_DEMO_BUS_PASSWORD -t 'argus/v1/#' -v (Ctrl-C stops)" >&2
 # The processes run until stopped: one that ends on its own is a failure.
 s=0

@@ -179,8 +179,10 @@ func (d *demoRun) next(t *testing.T, deadline time.Time, what string) (ev map[st
 // script must exit 0 with every process gone (the group empty, the output
 // closed). The cameras are simulated (argus-sim, the demo fleet); the
 // first run encodes the scenes (about a minute), later runs take them
-// from the cache. Before the SIGINT, mustShow checks the anomalies the
-// README promises.
+// from the cache. The demo's drones are simulated too (argus-sim's
+// vehicles, MAVLink over UDP to the edge on the moved ARGUS_DEMO_MAVLINK).
+// Before the SIGINT, mustShow checks the anomalies the README promises and
+// mustFly what it promises of the drones (issue 12).
 func TestDemoScript(t *testing.T) {
 	peers.Need(t, "ffmpeg", "ffmpeg")
 	edge, cams := demoCameras(t)
@@ -196,20 +198,32 @@ func TestDemoScript(t *testing.T) {
 		}
 	}
 	ports := map[string]int{"ARGUS_DEMO_RTSP": peers.FreePort(t), "ARGUS_DEMO_RTP": udpPort(t), "ARGUS_DEMO_MQTT": peers.FreePort(t), "ARGUS_DEMO_NATS": peers.FreePort(t),
-		"ARGUS_DEMO_HTTP": peers.FreePort(t), "ARGUS_DEMO_WEBRTC_UDP": udpPort(t), "ARGUS_DEMO_EDGE_HTTP": peers.FreePort(t)}
+		"ARGUS_DEMO_HTTP": peers.FreePort(t), "ARGUS_DEMO_WEBRTC_UDP": udpPort(t), "ARGUS_DEMO_EDGE_HTTP": peers.FreePort(t),
+		"ARGUS_DEMO_MAVLINK": udpPort(t)}
 	state := t.TempDir()
 	began := time.Now()
 	d := startDemo(t, state, ports)
 
 	broker := fmt.Sprintf("tcp://127.0.0.1:%d", ports["ARGUS_DEMO_MQTT"])
-	connected := false                          // the edge to the gateway's broker on its moved port
-	deadline := time.Now().Add(5 * time.Minute) // a cold scene cache encodes the fleet first
-	for len(want) > 0 || !connected {
-		ev, ok := d.next(t, deadline, fmt.Sprintf("cameras %v online at the edge, and its bus connected (%v)", want, connected))
+	// As the demo's watcher login (role gateway), which it prints.
+	watcher := fmt.Sprintf("tcp://watcher:%s@127.0.0.1:%d", demoWatcherPassword, ports["ARGUS_DEMO_MQTT"])
+	var drones *droneWatch
+	links := map[string]bool{"1": false, "2": false} // the demo drones' system ids, their links up at the edge
+	connected := false                               // the edge to the gateway's broker on its moved port
+	deadline := time.Now().Add(5 * time.Minute)      // a cold scene cache encodes the fleet first
+	for len(want) > 0 || !connected || !links["1"] || !links["2"] {
+		ev, ok := d.next(t, deadline, fmt.Sprintf("cameras %v online at the edge, its bus connected (%v), drone links up %v", want, connected, links))
 		if !ok {
-			t.Fatalf("the demo ended before cameras %v were online and the bus connected (%v)", want, connected)
+			t.Fatalf("the demo ended before cameras %v were online, the bus connected (%v) and the drone links up %v", want, connected, links)
+		}
+		if ev["message"] == "gateway ready" && drones == nil {
+			// The bus users are admitted: the watcher subscribes long
+			// before a fire can send a drone (seconds after the edge starts).
+			drones = watchDrones(t, watcher)
 		}
 		switch ev["message"] {
+		case "vehicle link up":
+			links[fmt.Sprint(ev["sysid"])] = true
 		case "ready":
 			t.Logf("simulator ready after %v", time.Since(began).Round(time.Millisecond))
 		case "bus: connecting":
@@ -240,8 +254,11 @@ func TestDemoScript(t *testing.T) {
 		}
 	}
 
-	// As the demo's watcher login (role gateway), which it prints.
-	mustShow(t, d, fmt.Sprintf("tcp://watcher:%s@127.0.0.1:%d", demoWatcherPassword, ports["ARGUS_DEMO_MQTT"]))
+	if drones == nil {
+		t.Fatal(`the gateway never logged "gateway ready"`)
+	}
+	mustShow(t, d, watcher)
+	mustFly(t, d, drones, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]))
 
 	pgid := d.cmd.Process.Pid
 	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {

@@ -60,7 +60,12 @@ type DroneTelemetry struct {
 	Speed    float64       `json:"speed"`              // ground speed, m/s
 	Patrol   *PatrolStatus `json:"patrol,omitempty"`   // the current or last patrol
 	Message  string        `json:"message,omitempty"`  // the last STATUSTEXT
-	Time     Time          `json:"time"`
+	// MaxSpeed (m/s) and Endurance (seconds of flight on a full battery)
+	// are the drone's own figures from its edge's config, for the
+	// gateway's pre-flight; 0 when the edge does not say.
+	MaxSpeed  float64 `json:"max_speed,omitempty"`
+	Endurance float64 `json:"endurance_s,omitempty"`
+	Time      Time    `json:"time"`
 }
 
 // DroneBattery is a drone's battery as the autopilot reports it; -1 means

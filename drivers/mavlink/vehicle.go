@@ -33,6 +33,7 @@ type State struct {
 	LastReached    int     // the last MISSION_ITEM_REACHED, -1 none
 	Text           string  // the last STATUSTEXT
 	Updated        time.Time
+	PositionAt     time.Time // when the last GLOBAL_POSITION_INT arrived
 }
 
 // Vehicle is one drone on the node's links, by system id.
@@ -159,6 +160,7 @@ func (v *Vehicle) apply(msg message.Message, comp byte) bool {
 			st.Heading = float64(m.Hdg) / 100
 		}
 		st.Speed = math.Hypot(float64(m.Vx), float64(m.Vy)) / 100
+		st.PositionAt = time.Now()
 	case *common.MessageGpsRawInt:
 		st.GPSFix = m.FixType >= common.GPS_FIX_TYPE_3D_FIX
 	case *common.MessageSysStatus:

@@ -71,6 +71,9 @@ func TestFullPatrol(t *testing.T) {
 	if tel := late.tel[0]; tel.Drone != "drone-1" || tel.Link != bus.LinkUp || tel.Position == nil || tel.Battery.Percent <= 0 {
 		t.Fatalf("retained telemetry %+v: want drone-1, link up, a position and a battery", tel)
 	}
+	if tel := late.tel[0]; tel.MaxSpeed != 12 || tel.Endurance != 20*60 {
+		t.Fatalf("retained telemetry has max_speed %g and endurance_s %g: want the config's 12 m/s and 1200 s", tel.MaxSpeed, tel.Endurance)
+	}
 	if o := r.m.Outcomes(); o[bus.PatrolCompleted] != 1 {
 		t.Fatalf("outcomes %v, want one completed", o)
 	}

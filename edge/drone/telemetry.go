@@ -12,20 +12,29 @@ import (
 // telemetry publishes the drone's retained telemetry every TelemetryEvery,
 // and at once when its link, state, mode, arming or patrol changes; it
 // records each new position in the history. It returns when ctx ends.
+//
+// A period's sample goes out with the first new position after the tick
+// (a console then gets a position a few milliseconds old, not one up to a
+// stream period old, 200 ms at 5 Hz), or at the next tick when none came.
 func (u *unit) telemetry(ctx context.Context) {
 	tick := time.NewTicker(u.m.o.TelemetryEvery)
 	defer tick.Stop()
-	var last sample // the last position recorded
+	var last sample     // the last position recorded
+	var dueAt time.Time // when a period's sample became owed; zero when none is
 	for {
 		periodic := false
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
-			periodic = true
+		case now := <-tick.C:
+			periodic = !dueAt.IsZero() // a whole period without a new position: send what there is
+			dueAt = now
 		case <-u.wake:
 		}
 		st := u.v.State()
+		if !dueAt.IsZero() && st.PositionAt.After(dueAt) {
+			periodic = true
+		}
 		if g := (bus.Geo{Lat: st.Lat, Lon: st.Lon, Alt: st.AltMSL}); hasPosition(st) && st.Updated.After(last.at) &&
 			(g != last.geo || st.Updated.Sub(last.at) >= u.m.o.TelemetryEvery) {
 			// A new position, or the same one a while later (a drone
@@ -36,6 +45,9 @@ func (u *unit) telemetry(ctx context.Context) {
 		}
 		t, changed := u.observe(st)
 		if periodic || changed {
+			if periodic {
+				dueAt = time.Time{}
+			}
 			if err := u.m.o.Bus.PublishTelemetry(t); err != nil {
 				u.log.Warn().Err(err).Msg("telemetry not published")
 			}
@@ -53,6 +65,7 @@ func (u *unit) observe(st mavlink.State) (bus.DroneTelemetry, bool) {
 		Link: st.Link, Mode: st.Mode, Armed: st.Armed, Status: st.Status,
 		Battery: bus.DroneBattery{Percent: st.BatteryPercent, Voltage: st.Voltage},
 		GPSFix:  st.GPSFix, Speed: st.Speed, Message: st.Text, Time: bus.Now(),
+		MaxSpeed: u.cfg.MaxSpeed, Endurance: u.cfg.Endurance.D().Seconds(),
 	}
 	if !st.Updated.IsZero() {
 		// The time of what it says: when the vehicle's latest message

@@ -36,7 +36,8 @@ func newUnit(m *Manager, d configs.Drone, v *mavlink.Vehicle) *unit {
 		// 10 Hz telemetry for two minutes; a frame is placed from a sample
 		// at most two seconds away.
 		hist: newHistory(1200, 2*time.Second),
-		tel:  bus.DroneTelemetry{Drone: d.ID, Site: d.Site, Edge: m.o.Edge, State: bus.DroneOffline, Link: bus.LinkNone, Battery: bus.DroneBattery{Percent: -1}},
+		tel: bus.DroneTelemetry{Drone: d.ID, Site: d.Site, Edge: m.o.Edge, State: bus.DroneOffline, Link: bus.LinkNone, Battery: bus.DroneBattery{Percent: -1},
+			MaxSpeed: d.MaxSpeed, Endurance: d.Endurance.D().Seconds()},
 	}
 }
 

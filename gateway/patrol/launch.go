@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
@@ -176,10 +177,22 @@ func permission(p access.Principal, perm access.Permission, site string) Check {
 	return Check{Name: CheckPermission, OK: true}
 }
 
+// maxEndurance bounds a drone's endurance_s as the edge's config does.
+const maxEndurance = 24 * time.Hour
+
 // droneLocked is what the airspace's checks know of d.
 func (s *Service) droneLocked(id string, d *drone) airspace.Drone {
 	ad := airspace.Drone{ID: id, Site: d.tel.Site, MaxSpeed: s.opts.MaxSpeed, Endurance: s.opts.Endurance,
 		LinkUp: d.tel.Link == bus.LinkUp, GPSFix: d.tel.GPSFix, Idle: !d.busy(), Battery: d.tel.Battery.Percent}
+	// The drone's own figures, where its edge publishes them (from its
+	// config, which bounds them the same way); the options' are for an
+	// edge that does not say, or says something no config allows.
+	if v := d.tel.MaxSpeed; v > 0 && v <= airspace.MaxSpeed {
+		ad.MaxSpeed = v
+	}
+	if e := d.tel.Endurance; e > 0 && e <= maxEndurance.Seconds() {
+		ad.Endurance = time.Duration(e * float64(time.Second))
+	}
 	if h := d.whereFrom(); h != nil {
 		ad.Home = airspace.Point{Lat: h.Lat, Lon: h.Lon}
 	}

@@ -49,8 +49,9 @@ type Options struct {
 	Cameras func(site string) []PlanCamera
 	// Audit records auto_dispatch launches and refusals; nil logs only.
 	Audit Auditor
-	// MaxSpeed and Endurance are what the pre-flight assumes of a drone,
-	// whose own figures only its edge's config holds (default 10 m/s, 20 min).
+	// MaxSpeed and Endurance are what the pre-flight assumes of a drone
+	// whose telemetry does not carry its own max_speed and endurance_s
+	// (default 10 m/s, 20 min).
 	MaxSpeed  float64
 	Endurance time.Duration
 	// TelemetryEvery is the time between two telemetry events of one drone

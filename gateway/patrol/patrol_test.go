@@ -88,6 +88,15 @@ func TestRefusals(t *testing.T) {
 		{"no gps fix", func(d *bus.DroneTelemetry) { d.GPSFix = false }, pilot, "ridge", 409, airspace.CheckGPS, ""},
 		{"flying already", func(d *bus.DroneTelemetry) { d.State, d.Armed = bus.DroneFlying, true }, pilot, "ridge", 409, airspace.CheckIdle, ""},
 		{"battery low", func(d *bus.DroneTelemetry) { d.Battery.Percent = 27 }, pilot, "ridge", 422, airspace.CheckBattery, ""},
+		// The drone's own figures from its telemetry, not the options'
+		// 10 m/s and 20 min (with those, ridge passes on a full battery);
+		// battery 99 and 98 tell put these samples from the others.
+		{"its own endurance short", func(d *bus.DroneTelemetry) { d.Battery.Percent, d.Endurance = 99, 60 }, pilot, "ridge", 422, airspace.CheckBattery, "1m"},
+		{"its own max speed slow", func(d *bus.DroneTelemetry) { d.Battery.Percent, d.MaxSpeed = 98, 0.5 }, pilot, "ridge", 422, airspace.CheckBattery, ""},
+		// Figures no edge config allows are not believed: the options'
+		// endurance (20 min) then refuses a battery at 35 %, where 1e300 s
+		// would have let it fly.
+		{"an absurd endurance", func(d *bus.DroneTelemetry) { d.Battery.Percent, d.Endurance, d.MaxSpeed = 35, 1e300, 1e300 }, pilot, "ridge", 422, airspace.CheckBattery, "20m"},
 		{"beyond the geofence", nil, pilot, "beyond-fence", 422, airspace.CheckGeofence, ""},
 		{"a leg across a no-fly zone", nil, pilot, "across-plant", 422, airspace.CheckNoFly, "chemical-plant"},
 		{"a commander", nil, commander, "ridge", 403, CheckPermission, "role commander"},
