@@ -69,8 +69,9 @@ bus:
     home: {lat: %g, lon: %g, alt: %g}
     speed: 8
     speedup: %g
+    signing_key_env: E2E_MAVLINK_KEY
 `, mavPort, droneHome.Lat, droneHome.Lon, droneHome.Alt, speedup))
-	ds.sim = start(t, "argus-sim", filepath.Join(filepath.Dir(edgeBin), "argus-sim"), nil,
+	ds.sim = start(t, "argus-sim", filepath.Join(filepath.Dir(edgeBin), "argus-sim"), []string{e2eMAVLinkKey},
 		"-listen", fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t)), "-udp", "", "-fleet", fleet, "-log-format", "json")
 
 	edgeCfg := filepath.Join(dir, "edge.yaml")
@@ -79,6 +80,7 @@ sites: [{id: hillside}]
 cameras: []
 mqtt: {broker: "tcp://127.0.0.1:%d", username: %s, password_env: E2E_EDGE_BUS, queue_dir: %q}
 airspace_dir: %q
+mavlink: {signing_key_env: E2E_MAVLINK_KEY}
 drones:
   - id: drone-hillside
     site: hillside
@@ -88,7 +90,7 @@ drones:
     max_speed: 12
     endurance: 25m
 `, edgeID, peers.FreePort(t), mqttPort, edgeID, filepath.Join(dir, "queue"), sites, mavPort, droneHome.Lat, droneHome.Lon, droneHome.Alt))
-	ds.edge = start(t, "edge", edgeBin, []string{"E2E_EDGE_BUS=" + edgeBusPassword}, "-config", edgeCfg, "-log-format", "json")
+	ds.edge = start(t, "edge", edgeBin, []string{"E2E_EDGE_BUS=" + edgeBusPassword, e2eMAVLinkKey}, "-config", edgeCfg, "-log-format", "json")
 
 	pilot := demoLogin(t, ds.gateway, "pilot", "pilot password")
 	poll(t, "drone-hillside idle, link up, at home", 60*time.Second, func() (bool, string) {
@@ -222,3 +224,7 @@ func firstWord(s string) string {
 	}
 	return s
 }
+
+// e2eMAVLinkKey signs the MAVLink link between the edge and argus-sim's
+// drone (MAVLink 2 signing, as a deployment must).
+const e2eMAVLinkKey = "E2E_MAVLINK_KEY=6532652d6d61766c696e6b2d6b65792d666f722d7465737473206f6e6c792121"

@@ -74,7 +74,9 @@ bus:
     - {name: edge-bench, role: edge, edge: edge-bench, sites: ["*"], drones: ["*"], password_env: BENCH_EDGE_BUS}
     - {name: watcher, role: gateway, password_env: BENCH_EDGE_BUS}
 `, hash, filepath.Join(dir, "gateway.db"))), 0o600)
-	env := append(os.Environ(), "BENCH_EDGE_BUS=bench-edge-bus-password")
+	// The MAVLink links are signed, as a deployment's must be.
+	env := append(os.Environ(), "BENCH_EDGE_BUS=bench-edge-bus-password",
+		"BENCH_MAVLINK_KEY=62656e63682d6d61766c696e6b2d6b65792d6e6f742d666f722d757365212121")
 	gw := exec.Command(filepath.Join(bin, "gateway"), "-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"-webrtc-udp", "127.0.0.1:0", "-nats", "127.0.0.1:0", "-bus-store", filepath.Join(dir, "nats"), "-config", gwCfg,
 		"-airspace", sites, "-log-format", "json")
@@ -88,7 +90,7 @@ bus:
 	fleet.WriteString("drones:\n")
 	for i := range n {
 		lon := homeLon + float64(i)*0.00003
-		fmt.Fprintf(&fleet, "  - {id: bench-%d, system_id: %d, link: \"udpc://127.0.0.1:%d\", home: {lat: %g, lon: %g, alt: %g}, speed: 8}\n",
+		fmt.Fprintf(&fleet, "  - {id: bench-%d, system_id: %d, link: \"udpc://127.0.0.1:%d\", home: {lat: %g, lon: %g, alt: %g}, speed: 8, signing_key_env: BENCH_MAVLINK_KEY}\n",
 			i, i+1, mavPort, homeLat, lon, homeAlt)
 		fmt.Fprintf(&drones, "  - {id: bench-%d, site: hillside, link: \"udps://127.0.0.1:%d\", system_id: %d, home: {lat: %g, lon: %g, alt: %g}, max_speed: 12, endurance: 25m}\n",
 			i, mavPort, i+1, homeLat, lon, homeAlt)
@@ -96,6 +98,7 @@ bus:
 	fleetPath := filepath.Join(dir, "fleet.yaml")
 	os.WriteFile(fleetPath, []byte(fleet.String()), 0o600)
 	sim := exec.Command(filepath.Join(bin, "argus-sim"), "-listen", fmt.Sprintf("127.0.0.1:%d", freePort("tcp")), "-udp", "", "-fleet", fleetPath, "-log-format", "json")
+	sim.Env = env
 	if err := bench.StartAndAwait(sim, `"ready"`, 10*time.Minute); err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
@@ -107,6 +110,7 @@ sites: [{id: hillside}]
 cameras: []
 mqtt: {broker: "tcp://127.0.0.1:%d", username: edge-bench, password_env: BENCH_EDGE_BUS, queue_dir: %q}
 airspace_dir: %q
+mavlink: {signing_key_env: BENCH_MAVLINK_KEY}
 drones:
 %s`, edgeHTTP, mqttPort, filepath.Join(dir, "queue"), sites, drones.String())), 0o600)
 	edge := exec.Command(filepath.Join(bin, "edge"), "-config", edgeCfg, "-log-format", "json", "-log-level", "warn")
