@@ -78,4 +78,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-tool github.com/bluenviron/mavp2p
+tool (
+	github.com/bluenviron/mavp2p
+	github.com/nats-io/nats-server/v2
+)
