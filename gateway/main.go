@@ -29,6 +29,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/broker"
@@ -58,6 +59,7 @@ type flags struct {
 	airspace       string
 	level, format  string
 	streams        streamOptions
+	backbone       backboneFlags
 	retentionEvery time.Duration
 }
 
@@ -75,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.airspace, "airspace", "", "a directory of site airspaces (configs/airspace: geofence, no-fly zones, routes); none: drones may not fly")
 	fs.DurationVar(&f.retentionEvery, "retention-every", time.Hour, "how often records past their retention are pruned")
 	f.streams.flags(fs)
+	f.backbone.flags(fs)
 	fs.StringVar(&f.level, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.format, "log-format", "auto", "log format: json, console, auto (console on a terminal)")
 	return f, fs.Parse(args)
@@ -99,47 +102,72 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		log.Warn().Msg("no -config file: no tokens and no users, every WHIP, WHEP and login is refused")
 	}
-	b, err := newBroker(f, cfg.Bus, log)
+	bb, err := openBackbone(f, cfg.Bus, log)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
-	mqttURL, mqttTLS := b.LocalMQTT()
-	login := b.Internal()
-	dir := directory.New(directory.Options{Broker: mqttURL, Username: login.Name, Password: login.Password, TLS: mqttTLS, Log: log})
-	svc, err := openServices(ctx, cfg, f.rules, f.airspace, brokerLogin{mqttURL, login.Name, login.Password, mqttTLS}, dir, log)
+	defer bb.close()
+	var fl *fleetSide
+	dir := directory.New(directory.Options{Broker: bb.login.url, ClientID: bb.login.clientID("directory"),
+		Username: bb.login.username, Password: bb.login.password, TLS: bb.login.tls, Log: log,
+		NoCameraStatus: bb.b == nil, Accept: func(cs bus.CameraStatus) bool { return fl.acceptStatus(cs) }})
+	svc, err := openServices(ctx, cfg, f.rules, f.airspace, bb.login, dir, func(an bus.Anomaly) bool { return fl.acceptAnomaly(an) }, log)
 	if err != nil {
 		return err
 	}
 	defer svc.close()
+	if fl, err = newFleet(bb.nc, bb.replicas, bb.holder, svc.store, dir, log); err != nil {
+		return err
+	}
 	streams, err := newStreams(f.streams, cfg, svc.auth, svc.audits(), dir, log)
 	if err != nil {
 		return err
 	}
 	defer streams.Close()
 	reg := newRegistry()
-	reg.MustRegister(b)
-	console := svc.console(dir, streams, reg, log)
+	console := svc.console(dir, streams, fl, reg, log)
 	handler := routes(streams, console, reg)
 	ln, err := net.Listen("tcp", f.http)
 	if err != nil {
 		return fmt.Errorf("http: listen %s: %w", f.http, err)
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return b.Run(ctx) })
+	if bb.b != nil {
+		reg.MustRegister(bb.b)
+		g.Go(func() error { return bb.b.Run(ctx) })
+	}
+	g.Go(func() error { return fl.Run(ctx) })
 	g.Go(func() error { return dir.Run(ctx) })
 	g.Go(func() error { return svc.run(ctx, cfg, f.retentionEvery) })
 	g.Go(func() error { return serveHTTP(ctx, ln, handler, console.shutdown, log) })
-	g.Go(func() error {
-		if err := admitEdges(ctx, b, svc.alerts.Ready(), cfg.Bus.Users); err != nil {
-			return err
-		}
-		log.Info().Str("mqtt", b.Addr().String()).Str("nats", b.ClientAddr().String()).Str("http", ln.Addr().String()).Msg("gateway ready")
-		return nil
-	})
+	g.Go(func() error { return announce(ctx, bb, svc.alerts.Ready(), cfg.Bus.Users, ln.Addr(), log) })
 	err = g.Wait()
 	log.Info().Err(err).Msg("gateway stopped")
 	return err
+}
+
+// announce admits the edges on the embedded node (a cluster has its own
+// users) once the alert follower is subscribed, then logs that the
+// gateway is ready.
+func announce(ctx context.Context, bb *backbone, followerReady <-chan struct{}, users []access.BusUser, http net.Addr, log zerolog.Logger) error {
+	ev := log.Info().Str("http", http.String())
+	if bb.b != nil {
+		if err := admitEdges(ctx, bb.b, followerReady, users); err != nil {
+			return err
+		}
+		ev = ev.Str("mqtt", bb.b.Addr().String()).Str("nats", bb.b.ClientAddr().String())
+	} else {
+		select {
+		case <-followerReady:
+		case <-ctx.Done():
+			return nil
+		}
+		ev = ev.Str("backbone", redactURLs(bb.nc.Servers()[0])).Str("mqtt", bb.login.url)
+	}
+	if ctx.Err() == nil {
+		ev.Msg("gateway ready")
+	}
+	return nil
 }
 
 // newBroker starts the embedded NATS node with only the gateway's own

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/fleet"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// inventoryEvery is how often the store's change feed is polled: an
+// operator's edit reaches the assigner within about a second.
+const inventoryEvery = time.Second
+
+// inventoryBatch is the most changes read from the store at once.
+const inventoryBatch = 5000
+
+// syncInventory makes argus-cameras the store's inventory: a full pass at
+// start (writing only what differs, deleting what the store no longer
+// has), then the change feed every second. Every gateway replica does it:
+// they write the same values, and an unchanged value is not written.
+func (f *fleetSide) syncInventory(ctx context.Context) error {
+	for ctx.Err() == nil {
+		err := f.inventorySync(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		f.log.Warn().Err(err).Msg("inventory: sync into " + fleet.BucketCameras + " interrupted; starting again")
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+	return nil
+}
+
+// inventorySync is one run of syncInventory, until an error.
+func (f *fleetSide) inventorySync(ctx context.Context) error {
+	kv, err := f.js.KeyValue(ctx, fleet.BucketCameras)
+	if err != nil {
+		return err
+	}
+	status, err := f.js.KeyValue(ctx, fleet.BucketStatus)
+	if err != nil {
+		return err
+	}
+	have, err := bucketValues(ctx, kv)
+	if err != nil {
+		return err
+	}
+	s := &inventorySyncer{kv: kv, status: status, have: have}
+	present := map[string]bool{}
+	since, n, err := s.apply(ctx, f.store, 0, present)
+	if err != nil {
+		return err
+	}
+	for id := range have {
+		if !present[id] {
+			if err := s.delete(ctx, id); err != nil {
+				return err
+			}
+		}
+	}
+	f.inventory.Store(since)
+	f.log.Info().Int("cameras", len(present)).Int("written", n+s.deleted).Int64("revision", since).Msg("inventory synced into " + fleet.BucketCameras)
+	t := time.NewTicker(inventoryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		next, n, err := s.apply(ctx, f.store, since, nil)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			f.log.Info().Int("changes", n).Int64("revision", next).Msg("inventory changes written to " + fleet.BucketCameras)
+		}
+		since = next
+		f.inventory.Store(since)
+	}
+}
+
+// inventorySyncer writes store changes into argus-cameras, remembering
+// what the bucket holds so that an unchanged camera is not written again.
+type inventorySyncer struct {
+	kv, status jetstream.KeyValue
+	have       map[string][]byte
+	deleted    int
+}
+
+// apply writes every change after revision since; present, when given,
+// collects the cameras that exist. It returns the revision reached and
+// the number of changes written.
+func (s *inventorySyncer) apply(ctx context.Context, st store.Store, since int64, present map[string]bool) (int64, int, error) {
+	written := 0
+	for {
+		inv, err := st.ListInventory(ctx, since, inventoryBatch)
+		if err != nil {
+			return since, written, fmt.Errorf("inventory: read after revision %d: %w", since, err)
+		}
+		for _, c := range inv.Changes {
+			if c.Deleted {
+				if present != nil {
+					delete(present, c.ID)
+				}
+				if _, ok := s.have[c.ID]; ok {
+					if err := s.delete(ctx, c.ID); err != nil {
+						return since, written, err
+					}
+					written++
+				}
+				continue
+			}
+			if present != nil {
+				present[c.ID] = true
+			}
+			b, _ := json.Marshal(specOf(c))
+			if bytes.Equal(s.have[c.ID], b) {
+				continue
+			}
+			if _, err := s.kv.Put(ctx, c.ID, b); err != nil {
+				return since, written, fmt.Errorf("inventory: camera %s: %w", c.ID, err)
+			}
+			s.have[c.ID] = b
+			written++
+		}
+		since = inv.Revision
+		if !inv.More {
+			return since, written, nil
+		}
+	}
+}
+
+// delete removes a camera from argus-cameras and its last status from
+// argus-status: the camera is no longer the district's.
+func (s *inventorySyncer) delete(ctx context.Context, id string) error {
+	if err := s.kv.Delete(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("inventory: delete camera %s: %w", id, err)
+	}
+	if err := s.status.Delete(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("inventory: delete camera %s's status: %w", id, err)
+	}
+	delete(s.have, id)
+	s.deleted++
+	return nil
+}
+
+// bucketValues reads every key's current value.
+func bucketValues(ctx context.Context, kv jetstream.KeyValue) (map[string][]byte, error) {
+	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", kv.Bucket(), err)
+	}
+	defer w.Stop()
+	out := map[string][]byte{}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, fmt.Errorf("read %s: watch closed", kv.Bucket())
+			}
+			if e == nil {
+				return out, nil
+			}
+			out[e.Key()] = e.Value()
+		}
+	}
+}
+
+// specOf is a registered camera as the fleet's record: the edge's camera
+// config fields (credentials as environment variable names only), its pin
+// and weight.
+func specOf(c store.Camera) fleet.CameraSpec {
+	var loc *configs.Location
+	if c.Location != nil {
+		loc = &configs.Location{Lat: c.Location.Lat, Lon: c.Location.Lon, Alt: c.Location.Alt}
+	}
+	return fleet.SpecOf(configs.Camera{ID: c.ID, Site: c.Site, Name: c.Name, Main: c.Main, Sub: c.Sub,
+		Transport: c.Transport, Username: c.Username, UsernameEnv: c.UsernameEnv, PasswordEnv: c.PasswordEnv,
+		Location: loc, Disabled: c.Disabled}, c.Pin, c.Weight)
+}
