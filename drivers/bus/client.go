@@ -17,7 +17,7 @@ import (
 
 // Options configure a Client.
 type Options struct {
-	Broker   string // tcp://host:port
+	Broker   string // tcp://host:port, or several comma-separated (a cluster's nodes, tried in order)
 	ClientID string // default "argus-edge-" + Edge
 	Username string
 	Password string         // the caller reads it from the environment; never logged
@@ -122,8 +122,7 @@ func (o *Options) defaults() error {
 // could land a stale retained status after the latest one; a fresh Connect
 // with a clean session discards that instead.
 func (c *Client) pahoOptions() *mqtt.ClientOptions {
-	o := mqtt.NewClientOptions().
-		AddBroker(c.opts.Broker).
+	o := addBrokers(mqtt.NewClientOptions(), c.opts.Broker).
 		SetClientID(c.opts.ClientID).
 		SetUsername(c.opts.Username).
 		SetPassword(c.opts.Password).
