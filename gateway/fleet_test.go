@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -81,8 +83,6 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 	})
 	assertEdgeCounts(t, gw.http, root, owner, edges)
 
-	staleStatusAndAnomalyDropped(t, c, js, gw, root, owner)
-
 	// The gateway restarts (the assigner with it): nothing moves.
 	_, revs := placement(t, js)
 	before := startsStops(edges)
@@ -124,6 +124,7 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 	if e := apiEdges(t, gw.http, root)["edge-1"]; e.Fleet == nil || !e.Fleet.Drained || e.Fleet.Assigned != 0 {
 		t.Fatalf("/api/edges after the drain: %+v", e.Fleet)
 	}
+	staleStatusAndAnomalyDropped(t, c, js, gw, root, owner, revs)
 	if st := call(t, "DELETE", gw.http+"/api/edges/edge-1/drain", root, nil, nil); st != http.StatusOK {
 		t.Fatalf("undrain: %d", st)
 	}
@@ -144,24 +145,33 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 	}
 }
 
-// staleStatusAndAnomalyDropped: another edge writes a status of a camera
-// it does not own, and its owner's previous epoch is replayed; an anomaly
-// from the wrong edge and one from an old epoch follow. None shows; the
-// markers written after them do (so they were read, and dropped).
-func staleStatusAndAnomalyDropped(t *testing.T, c *peers.NATS, js jetstream.JetStream, gw *fleetGateway, root string, owner map[string]string) {
+// staleStatusAndAnomalyDropped, after edge-1's drain: for a camera that
+// moved off edge-1, edge-1 (its previous owner) writes a status, and its
+// new owner replays one of an epoch before it got the camera (its
+// assignment's revision before the drain, in before); anomalies from both
+// follow. None shows; the markers written after them do (so they were
+// read, and dropped).
+func staleStatusAndAnomalyDropped(t *testing.T, c *peers.NATS, js jetstream.JetStream, gw *fleetGateway, root string, owner map[string]string, before map[string]uint64) {
 	t.Helper()
-	victim, marker := "cam-0007", "cam-0008"
-	right := owner[victim]
-	wrong := "edge-1"
-	if right == wrong {
-		wrong = "edge-2"
+	victim, marker, wrong := "", "", "edge-1"
+	for _, id := range slices.Sorted(maps.Keys(owner)) {
+		switch {
+		case victim == "" && statusOf(t, js, id).Epoch > before[owner[id]]:
+			victim = id // moved in the drain: owned since after before
+		case marker == "":
+			marker = id
+		}
 	}
+	if victim == "" {
+		t.Fatal("no camera moved in the drain")
+	}
+	right, oldEpoch := owner[victim], before[owner[victim]]
 	cur := statusOf(t, js, victim)
 	stale := cur
 	stale.Edge, stale.State, stale.Reason = wrong, bus.Offline, "forged by a stale owner"
 	putStatus(t, js, stale)
 	old := cur
-	old.Epoch, old.State, old.Reason = 1, bus.Offline, "an earlier ownership"
+	old.Epoch, old.State, old.Reason = oldEpoch, bus.Offline, "an earlier ownership"
 	putStatus(t, js, old)
 	mark := statusOf(t, js, marker)
 	mark.Reason = "marker" // same owner and epoch: accepted
@@ -193,7 +203,7 @@ func staleStatusAndAnomalyDropped(t *testing.T, c *peers.NATS, js jetstream.JetS
 		}
 	}
 	an("stale-edge", wrong, cur.Epoch, victim)
-	an("stale-epoch", right, 1, victim)
+	an("stale-epoch", right, oldEpoch, victim)
 	an("standalone", "edge-solo", 0, victim) // no epoch: a standalone edge, taken as today
 	an("current", right, cur.Epoch, victim)
 	eventually(t, 10*time.Second, "the current owner's anomaly stored", func() (bool, string) {
