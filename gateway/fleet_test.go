@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,7 +132,9 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 		_, _, n := edges["edge-1"].counts()
 		return n > 0, "edge-1 pulls none"
 	})
-	var audit struct{ Items []struct{ Action, Object string } }
+	var audit struct {
+		Items []struct{ Action, Object string }
+	}
 	call(t, "GET", gw.http+"/api/audit?limit=500", root, nil, &audit)
 	seen := map[string]bool{}
 	for _, a := range audit.Items {
