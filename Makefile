@@ -105,6 +105,8 @@ bench: deps build
 	$(GO) test -run XXX -bench Import41k -benchtime 3x ./gateway/api/
 	$(GO) test -run XXX -bench 'ImportCameras41k' -benchtime 3x ./gateway/store/
 	$(GO) test -run XXX -bench Parse41k -benchtime 3x ./gateway/inventory/
+	$(GO) test -run XXX -bench 'PlaceDistrict' ./drivers/fleet/
+	$(GO) test -run XXX -bench 'FleetDistrict|StatusRebuild41k' -benchtime 1x ./drivers/fleet/
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s

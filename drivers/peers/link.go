@@ -34,6 +34,18 @@ func CameraLink(t testing.TB, cam string) *Link {
 	return l
 }
 
+// TCPLink relays to addr (host:port), up, until the test ends: a link a
+// test can cut between any TCP client and its server.
+func TCPLink(t testing.TB, addr string) *Link {
+	t.Helper()
+	l := &Link{to: addr, up: true, open: map[net.Conn]bool{}}
+	l.addr = listen(t, l.handle)
+	return l
+}
+
+// Addr is the link's own host:port.
+func (l *Link) Addr() string { return l.addr }
+
 // URL is the camera's URL through the link.
 func (l *Link) URL() string { return "rtsp://" + l.addr + l.path }
 
