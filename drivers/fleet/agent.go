@@ -154,6 +154,10 @@ func (a *Agent) PutStatus(ctx context.Context, st bus.CameraStatus) error {
 func (a *Agent) Run(ctx context.Context) error {
 	kvs, err := openBuckets(ctx, a.js, BucketEdges, BucketAssign, BucketCameras, BucketStatus)
 	if err != nil {
+		if ctx.Err() != nil {
+			a.apply(Work{Fenced: true})
+			return nil
+		}
 		return fmt.Errorf("fleet agent %s: %w", a.cfg.Edge, err)
 	}
 	a.mu.Lock()

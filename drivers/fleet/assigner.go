@@ -99,6 +99,9 @@ func (a *Assigner) Leading() bool { return a.leading.Load() }
 func (a *Assigner) Run(ctx context.Context) error {
 	kvs, err := openBuckets(ctx, a.js, BucketLease)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("fleet assigner: %w", err)
 	}
 	l := &lease{js: a.js, kv: kvs[0], holder: a.cfg.Holder, inc: a.inc,

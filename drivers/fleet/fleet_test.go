@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -310,4 +311,58 @@ func TestDuplicateEdgeIDSeen(t *testing.T) {
 	go func() { defer close(done); twin.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	h.waitFor(15*time.Second, "the duplicate seen", func() bool { return a.Duplicates() > 0 })
+}
+
+// A round cut short between break and make (an assigner gone after it
+// took a camera off a live edge, before giving it to another) leaves the
+// camera in no key while its old edge may still pull it: the next
+// assigner waits until that edge confirms before it starts the camera
+// elsewhere. The old edge here takes 700 ms to stop.
+func TestCutShortMoveWaitsForTheOldEdge(t *testing.T) {
+	h := newHarness(t, 2, 10)
+	h.startSlowEdge("edge-0", h.nats.URLs(), 700*time.Millisecond)
+	h.startEdge("edge-1", h.nats.URLs())
+	a := h.startAssigner("gw-a")
+	before, _ := h.owned(30 * time.Second)
+	a.stop()
+
+	// What the cut-short round wrote: edge-0's key without one camera.
+	ctx := h.ctx(10 * time.Second)
+	kv, err := h.js.KeyValue(ctx, BucketAssign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := kv.Get(ctx, "edge-0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var as Assignment
+	if err := json.Unmarshal(e.Value(), &as); err != nil || len(as.Cameras) == 0 {
+		t.Fatalf("edge-0's assignment %s: %v", e.Value(), err)
+	}
+	taken := as.Cameras[0]
+	as.Cameras = as.Cameras[1:]
+	// The camera is pinned to edge-1 meanwhile, so it must move there.
+	cams, err := h.js.KeyValue(ctx, BucketCameras)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := SpecOf(configs.Camera{ID: taken, Site: "site-0", Main: "rtsp://127.0.0.1:1/" + taken}, "edge-1", 0)
+	sb, _ := json.Marshal(spec)
+	if _, err := cams.Put(ctx, taken, sb); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(as)
+	if _, err := kv.Update(ctx, "edge-0", b, e.Revision()); err != nil {
+		t.Fatal(err)
+	}
+	h.startAssigner("gw-b")
+	h.waitFor(15*time.Second, "the camera on edge-1", func() bool {
+		after, ok := h.oracle.owners(h.cameras)
+		return ok && after[taken] == "edge-1"
+	})
+	if before[taken] != "edge-0" {
+		t.Fatalf("%s was on %s", taken, before[taken])
+	}
+	h.noDoubles()
 }

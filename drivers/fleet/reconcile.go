@@ -46,6 +46,10 @@ type snapshot struct {
 	nodes  []Node
 	assign map[string]assigned
 	live   map[string]bool
+	// lagging maps each live edge that has not confirmed its latest
+	// assignment to that assignment's revision: it may still pull a unit
+	// that no key lists any more (a move cut short between break and make).
+	lagging map[string]uint64
 }
 
 func (a *Assigner) snapshot() snapshot {
@@ -63,6 +67,12 @@ func (a *Assigner) snapshot() snapshot {
 	for k, v := range a.assign {
 		s.assign[k] = v
 	}
+	s.lagging = map[string]uint64{}
+	for id, hb := range a.edges {
+		if rev := a.assign[id].rev; hb.Epoch < rev {
+			s.lagging[id] = rev
+		}
+	}
 	return s
 }
 
@@ -70,7 +80,9 @@ func (a *Assigner) snapshot() snapshot {
 // every edge that loses units, then the units whose old edge is gone (it
 // fenced itself before its heartbeat expired), then each unit leaving a
 // live edge once that edge confirms, in its heartbeat, that it applied the
-// assignment without it (or after ReleaseWait).
+// assignment without it (or after ReleaseWait). A unit no key lists (new,
+// or left unowned by a round cut short) waits until every edge that lagged
+// behind its assignment has caught up.
 func (a *Assigner) reconcile(ctx context.Context, kv jetstream.KeyValue) error {
 	s := a.snapshot()
 	prev := Placement{}
@@ -125,7 +137,8 @@ func (a *Assigner) reconcile(ctx context.Context, kv jetstream.KeyValue) error {
 		for _, to := range sortedKeys(waiting) {
 			var ready, rest []string
 			for _, id := range waiting[to] {
-				if a.letGo(from[id], released[from[id]], deadline) {
+				free := prev[id] != "" || a.caughtUp(s.lagging, deadline)
+				if free && a.letGo(from[id], released[from[id]], deadline) {
 					ready = append(ready, id)
 				} else {
 					rest = append(rest, id)
@@ -173,6 +186,20 @@ func (a *Assigner) letGo(old string, rev uint64, deadline time.Time) bool {
 		return true
 	}
 	return false
+}
+
+// caughtUp tells whether a unit no key lists may start: every edge that
+// lagged behind its assignment when the round began has confirmed it (or
+// is gone), or time is up. New cameras wait at most a heartbeat for it.
+func (a *Assigner) caughtUp(lagging map[string]uint64, deadline time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for id, rev := range lagging {
+		if hb, live := a.edges[id]; live && hb.Epoch < rev && time.Now().Before(deadline) {
+			return false
+		}
+	}
+	return true
 }
 
 // add writes ids into edge to's assignment.

@@ -38,7 +38,8 @@ type natsNode struct {
 // once per machine into the user cache) on 127.0.0.1: JetStream on disk in
 // the test's temp dir, one cluster with routes to every node, unique
 // server names, request_queue_limit 200000 (DESIGN.md). It returns once
-// JetStream answers on every node; the nodes are killed when the test ends.
+// JetStream can place streams on every node; the nodes are killed when
+// the test ends.
 func NATSCluster(t testing.TB, n int) *NATS {
 	t.Helper()
 	c := &NATS{t: t, bin: natsBinary(t)}
@@ -128,8 +129,8 @@ func (c *NATS) start(i int) {
 	n.cmd = cmd
 }
 
-// WaitJetStream returns once JetStream answers through the cluster (a
-// meta leader is elected), failing the test after 30 s.
+// WaitJetStream returns once JetStream can place a stream with a replica
+// on every node, failing the test after 30 s.
 func (c *NATS) WaitJetStream() {
 	c.t.Helper()
 	nc, err := nats.Connect(c.URLs())
@@ -141,10 +142,17 @@ func (c *NATS) WaitJetStream() {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	// A stream with a replica on every node is placed only once the meta
+	// leader knows every peer; until then creation fails ("no suitable
+	// peers for placement").
+	probe := jetstream.StreamConfig{Name: "peers-probe", Subjects: []string{"peers.probe"}, Replicas: len(c.nodes)}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := js.AccountInfo(ctx)
+		_, err := js.CreateOrUpdateStream(ctx, probe)
+		if err == nil {
+			err = js.DeleteStream(ctx, probe.Name)
+		}
 		cancel()
 		if err == nil {
 			return
