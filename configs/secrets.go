@@ -130,6 +130,19 @@ func (m MQTT) Password() (string, error) {
 	return v, nil
 }
 
+// User returns the MQTT user name: mqtt.username, or the variable that
+// mqtt.username_env names (an unset variable is an error naming it).
+func (m MQTT) User() (string, error) {
+	if m.UsernameEnv == "" {
+		return m.Username, nil
+	}
+	v, ok := os.LookupEnv(m.UsernameEnv)
+	if !ok {
+		return "", fmt.Errorf("mqtt.username_env: environment variable %s is not set", m.UsernameEnv)
+	}
+	return v, nil
+}
+
 // Token returns the edge's bearer token at the gateway from the variable
 // that relay.token_env names; "" when none is named or it is unset.
 func (r Relay) Token() string {
