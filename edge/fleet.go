@@ -66,8 +66,8 @@ func newFleetEdge(cfg *configs.Edge, log zerolog.Logger) (*fleetEdge, error) {
 	return f, nil
 }
 
-// connectNATS connects nats.go with the edge's bus identity to every URL
-// of the backbone; it reconnects forever, and its replies come under the
+// connectNATS connects nats.go with the edge's bus identity to the URLs
+// of the backbone's nodes; it reconnects forever, and its replies come under the
 // edge's own inbox prefix, the only one the broker lets it read.
 func connectNATS(cfg *configs.Edge, log zerolog.Logger) (*nats.Conn, error) {
 	user, err := cfg.MQTT.User()
@@ -82,6 +82,10 @@ func connectNATS(cfg *configs.Edge, log zerolog.Logger) (*nats.Conn, error) {
 		nats.Name("argus-edge-" + cfg.Edge.ID),
 		nats.UserInfo(user, pass),
 		nats.CustomInboxPrefix(fleet.InboxPrefix(cfg.Edge.ID)),
+		// Only the URLs the config lists: a cluster advertises its nodes'
+		// own addresses (pod IPs), which an edge may not reach, and the
+		// config lists every node anyway.
+		nats.IgnoreDiscoveredServers(),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(500 * time.Millisecond),
