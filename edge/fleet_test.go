@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -116,6 +117,10 @@ func TestFleetEdges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The gateway's filter: a status it would drop is not from the
+	// camera's current owner under a current epoch.
+	filter := fleet.NewFilter()
+	go filter.Run(ctx, js)
 	as := fleet.NewAssigner(js, fleet.AssignerConfig{Holder: "gw-test", Log: peers.TestLog(t)})
 	assignerDone := make(chan struct{})
 	go func() { defer close(assignerDone); as.Run(ctx) }()
@@ -135,8 +140,8 @@ func TestFleetEdges(t *testing.T) {
 	// 1. Spread and pulled.
 	owners := waitStatuses(t, statusKV, ids, 60*time.Second, "every camera online from edge-a or edge-b", func(st map[string]bus.CameraStatus) bool {
 		seen := map[string]bool{}
-		for _, c := range st {
-			if c.State != bus.Online || c.Epoch == 0 || (c.Edge == "edge-a") == (c.Edge == "edge-b") {
+		for id, c := range st {
+			if c.State != bus.Online || c.Epoch == 0 || (c.Edge == "edge-a") == (c.Edge == "edge-b") || !filter.Accept(id, c.Edge, c.Owner) {
 				return false
 			}
 			seen[c.Edge] = true
@@ -153,6 +158,23 @@ func TestFleetEdges(t *testing.T) {
 		}
 	}
 	t.Logf("spread: %v", edgesOf(owners))
+	// On MQTT: each edge's online status carries its incarnation, each
+	// camera's retained status its owner's edge and epoch.
+	waitRetained(t, broker.URL(), 20*time.Second, "online edge statuses with incarnations, camera statuses with epochs", func(m map[string][]byte) bool {
+		for _, e := range []*fleetEdgeProc{a, b} {
+			var es bus.EdgeStatus
+			if json.Unmarshal(m[bus.EdgeStatusTopic(e.id)], &es) != nil || es.State != bus.Online || es.Incarnation != e.incarnation(t) {
+				return false
+			}
+		}
+		for id, c := range owners {
+			var cs bus.CameraStatus
+			if json.Unmarshal(m[bus.CameraStatusTopic("s1", id)], &cs) != nil || cs.Edge != c.Edge || cs.Epoch == 0 || !filter.Accept(id, cs.Edge, cs.Owner) {
+				return false
+			}
+		}
+		return true
+	})
 	a.wantHealth(t, http.StatusOK, "ok")
 	b.wantHealth(t, http.StatusOK, "ok")
 	noDoublePulls(t, relays)
@@ -227,8 +249,8 @@ func TestFleetEdges(t *testing.T) {
 		t.Logf("%s pulled again %s after the kill", id, started.Sub(killedAt).Round(time.Millisecond))
 	}
 	waitStatuses(t, statusKV, ids, 30*time.Second, "every camera online from edge-a", func(st map[string]bus.CameraStatus) bool {
-		for _, c := range st {
-			if c.State != bus.Online || c.Edge != "edge-a" {
+		for id, c := range st {
+			if c.State != bus.Online || c.Edge != "edge-a" || !filter.Accept(id, c.Edge, c.Owner) {
 				return false
 			}
 		}
@@ -238,7 +260,35 @@ func TestFleetEdges(t *testing.T) {
 	noDoublePulls(t, relays)
 }
 
-// fleetEdge is an edge binary the test runs in fleet mode.
+// waitRetained subscribes to every status on the broker and waits until
+// cond holds for the latest payload per topic.
+func waitRetained(t *testing.T, url string, within time.Duration, what string, cond func(map[string][]byte) bool) {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[string][]byte{}
+	c := peers.MQTTClient(t, url, "fleet-test-watcher")
+	tok := c.Subscribe(bus.Root+"/status/#", 1, func(_ paho.Client, m paho.Message) {
+		mu.Lock()
+		got[m.Topic()] = m.Payload()
+		mu.Unlock()
+	})
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		mu.Lock()
+		ok := cond(got)
+		mu.Unlock()
+		if ok {
+			return
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Fatalf("after %s: %s not seen on MQTT; %d topics", within, what, len(got))
+}
+
+// fleetEdgeProc is an edge binary the test runs in fleet mode.
 type fleetEdgeProc struct {
 	id   string
 	addr string
@@ -575,5 +625,24 @@ func (l *eventLog) await(t *testing.T, msg string, within time.Duration) map[str
 		case <-deadline.C:
 			t.Fatalf("after %s: %q not logged", within, msg)
 		}
+	}
+}
+
+// recordSink keeps the anomalies handed to it.
+type recordSink struct{ got []bus.Anomaly }
+
+func (r *recordSink) PublishAnomaly(a bus.Anomaly) error { r.got = append(r.got, a); return nil }
+
+// A fleet edge's anomalies carry the Owner of the Work being applied.
+func TestOwnedSinkStampsAnomalies(t *testing.T) {
+	f := &fleetEdge{}
+	f.owner.Store(&bus.Owner{Epoch: 7, Incarnation: "abc"})
+	rec := &recordSink{}
+	s := ownedSink{Sink: rec, fl: f}
+	s.PublishAnomaly(bus.Anomaly{ID: "a1"})
+	f.owner.Store(&bus.Owner{Epoch: 9, Incarnation: "abc"})
+	s.PublishAnomaly(bus.Anomaly{ID: "a2"})
+	if len(rec.got) != 2 || rec.got[0].Epoch != 7 || rec.got[1].Epoch != 9 || rec.got[1].Incarnation != "abc" {
+		t.Fatalf("anomalies %+v", rec.got)
 	}
 }
