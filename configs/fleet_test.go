@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -119,5 +120,29 @@ func TestMQTTUserFromEnv(t *testing.T) {
 	}
 	if _, err := (MQTT{UsernameEnv: "ARGUS_TEST_UNSET_BUS_USER"}).User(); err == nil || !strings.Contains(err.Error(), "ARGUS_TEST_UNSET_BUS_USER is not set") {
 		t.Fatalf("unset variable: %v", err)
+	}
+}
+
+// The shipped fleet example loads, and the real-cameras example shows a
+// fleet section in comments.
+func TestFleetExamples(t *testing.T) {
+	e, err := Load("fleet-edge.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Fleet == nil || len(e.Fleet.NATS) != 3 || len(e.Cameras) != 0 {
+		t.Fatalf("fleet %+v, %d cameras", e.Fleet, len(e.Cameras))
+	}
+	if e, err = LoadAs("fleet-edge.example.yaml", "edge-12"); err != nil || e.Edge.ID != "edge-12" {
+		t.Fatalf("LoadAs: %v", err)
+	}
+	data, err := os.ReadFile("example-real.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# fleet:", "#   nats: [", "#   capacity:"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("example-real.yaml lacks %q", want)
+		}
 	}
 }
