@@ -73,7 +73,9 @@ cameras:
 // (peers.TCPLink).
 //
 // Shown: the cameras are spread over both edges and pulled (online
-// statuses in argus-status carrying the edge and epoch); a cut-off edge
+// statuses in argus-status and on MQTT carrying the edge and an epoch the
+// gateway's filter accepts; heartbeats with capacity, epoch and CPU load);
+// a live change of a fleet edge's file restarts none of its cameras; a cut-off edge
 // fences (its log says so, its /healthz says 503 with the reason, its
 // pulls end) and its cameras are pulled by the other, never by both at
 // once; back, it takes a share again; kill -9 of the other edge: its
@@ -178,6 +180,26 @@ func TestFleetEdges(t *testing.T) {
 	a.wantHealth(t, http.StatusOK, "ok")
 	b.wantHealth(t, http.StatusOK, "ok")
 	noDoublePulls(t, relays)
+	// Heartbeats carry the capacity, the epoch applied and the CPU load.
+	edgesKV, _ := js.KeyValue(ctx, fleet.BucketEdges)
+	waitFor(t, 20*time.Second, "edge-a's heartbeat with capacity, epoch and load", func() bool {
+		e, err := edgesKV.Get(ctx, "edge-a")
+		var hb fleet.Heartbeat
+		return err == nil && json.Unmarshal(e.Value(), &hb) == nil && hb.Capacity == 3 && hb.Epoch > 0 && hb.Load > 0 &&
+			hb.Incarnation == a.incarnation(t)
+	})
+	// A live change of the file keeps the assigned cameras: the file has
+	// none, and they are not its to remove.
+	bNow := sessionsOf(relays, owners, "edge-b")
+	writeAtomic(t, b.cfg, strings.Replace(b.doc, "read_timeout: 3s", "read_timeout: 4s", 1))
+	changed := b.logs.await(t, "cameras applied", 10*time.Second) // the first: at start, nothing
+	for changed["ingest_changed"] != true {
+		changed = b.logs.awaitAfter(t, changed, "cameras applied", 10*time.Second)
+	}
+	if fmt.Sprint(changed["removed"], changed["restarted"]) != "[] []" || changed["unchanged"] != float64(len(bNow)) {
+		t.Fatalf("a config change on a fleet edge: %v", changed)
+	}
+	wantNoRestart(t, relays, bNow, "edge-b's cameras after its file changed")
 
 	// 2. Edge a cut off the backbone: it fences, b pulls its cameras.
 	cutAt := time.Now()
@@ -290,10 +312,10 @@ func waitRetained(t *testing.T, url string, within time.Duration, what string, c
 
 // fleetEdgeProc is an edge binary the test runs in fleet mode.
 type fleetEdgeProc struct {
-	id   string
-	addr string
-	cmd  *exec.Cmd
-	logs *eventLog
+	id, addr string
+	cfg, doc string // the config file and what it holds
+	cmd      *exec.Cmd
+	logs     *eventLog
 }
 
 // startFleetEdge runs the edge binary with a fleet config whose edge.id
@@ -305,13 +327,14 @@ func startFleetEdge(t *testing.T, id, mqttURL string, natsURLs []string) *fleetE
 	dir := t.TempDir()
 	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	cfg := filepath.Join(dir, "edge.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`edge: {id: from-the-file, http: %q}
+	doc := fmt.Sprintf(`edge: {id: from-the-file, http: %q}
 ingest: {read_timeout: 3s, reconnect: {min: 200ms, max: 1s}}
 mqtt: {broker: %q, username: %s, password_env: ARGUS_TEST_BUS_PASSWORD}
 fleet:
   nats: [%s]
   capacity: 3
-`, addr, mqttURL, id, strings.Join(natsURLs, ", "))), 0o644)
+`, addr, mqttURL, id, strings.Join(natsURLs, ", "))
+	os.WriteFile(cfg, []byte(doc), 0o644)
 	cmd := exec.Command(edgeBin, "-config", cfg, "-id", id, "-log-format", "json")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ARGUS_TEST_BUS_PASSWORD=not-checked-by-this-cluster")
@@ -323,7 +346,7 @@ fleet:
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	e := &fleetEdgeProc{id: id, addr: addr, cmd: cmd, logs: followEvents(t, stderr)}
+	e := &fleetEdgeProc{id: id, addr: addr, cfg: cfg, doc: doc, cmd: cmd, logs: followEvents(t, stderr)}
 	e.logs.await(t, "edge started", 30*time.Second)
 	if _, err := os.Stat(filepath.Join(dir, "var", id, "queue")); err != nil {
 		t.Errorf("%s: the default queue dir does not follow -id: %v", id, err)
@@ -361,6 +384,16 @@ func (e *fleetEdgeProc) wantHealth(t *testing.T, code int, want string) {
 		}
 	}
 	t.Fatalf("%s /healthz: %s, want %d %q", e.id, last, code, want)
+}
+
+// waitFor polls cond until it holds, failing after within.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s not seen", within, what)
+		}
+	}
 }
 
 // waitStatuses polls argus-status until every camera of ids has a status
@@ -605,11 +638,23 @@ func (l *eventLog) poke() {
 // within for it.
 func (l *eventLog) await(t *testing.T, msg string, within time.Duration) map[string]any {
 	t.Helper()
+	return l.awaitAfter(t, nil, msg, within)
+}
+
+// awaitAfter is await for the events logged after event prev (all with
+// nil).
+func (l *eventLog) awaitAfter(t *testing.T, prev map[string]any, msg string, within time.Duration) map[string]any {
+	t.Helper()
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
 	for {
 		l.mu.Lock()
+		passed := prev == nil
 		for _, ev := range l.events {
+			if !passed {
+				passed = fmt.Sprint(ev) == fmt.Sprint(prev)
+				continue
+			}
 			if ev["message"] == msg {
 				l.mu.Unlock()
 				return ev
