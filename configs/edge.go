@@ -93,6 +93,9 @@ type MQTT struct {
 	UsernameEnv string `yaml:"username_env"`
 	// PasswordEnv names the environment variable holding the password.
 	PasswordEnv string `yaml:"password_env"`
+	// PasswordFile is a file holding the password (a mounted Kubernetes
+	// Secret), instead of password_env; a final newline is not part of it.
+	PasswordFile string `yaml:"password_file"`
 	// CAFile is a PEM file of the CA that signed the broker's certificate,
 	// for tls://, ssl:// and wss:// brokers; empty uses the system's roots.
 	CAFile string `yaml:"ca_file"`

@@ -103,8 +103,8 @@ func checkFleet(ps *strict.Problems, e *Edge) {
 	if e.MQTT.Username == "" && e.MQTT.UsernameEnv == "" {
 		ps.Add("mqtt.username", "is required with fleet (or mqtt.username_env): the edge logs in to the backbone with the mqtt user and password")
 	}
-	if e.MQTT.PasswordEnv == "" {
-		ps.Add("mqtt.password_env", "is required with fleet: the edge logs in to the backbone with the mqtt user and password")
+	if e.MQTT.PasswordEnv == "" && e.MQTT.PasswordFile == "" {
+		ps.Add("mqtt.password_env", "is required with fleet (or mqtt.password_file): the edge logs in to the backbone with the mqtt user and password")
 	}
 }
 

@@ -76,6 +76,7 @@ func TestParseFleetProblems(t *testing.T) {
 		{"unknown key", fleetBase + "  capacty: 3\n", 12, "fleet.capacty", "unknown"},
 		{"username and username_env", rep("  username: edge-7\n", "  username: edge-7\n  username_env: BUS_USER\n"), 6, "mqtt.username_env", "exclude each other"},
 		{"username_env name", rep("  username: edge-7\n", "  username_env: bus user\n"), 5, "mqtt.username_env", "is not an environment variable name"},
+		{"password_env and password_file", rep("  password_env: ARGUS_BUS_PASSWORD\n", "  password_env: ARGUS_BUS_PASSWORD\n  password_file: /run/secrets/bus\n"), 7, "mqtt.password_file", "exclude each other"},
 		{"ca_file on a plain broker", rep("tls://nats-0:8883", "tcp://nats-0:1883"), 7, "mqtt.ca_file", "is for a TLS broker"},
 	}
 	for _, tc := range cases {
@@ -108,6 +109,31 @@ func TestParseAsOverridesID(t *testing.T) {
 	}
 	_, err = ParseAs("t.yaml", []byte(fleetBase), "Edge 3")
 	wantProblem(t, err, 2, "edge.id", `"Edge 3" is not a valid id`)
+}
+
+// The password file's final newline (as kubectl create secret --from-file
+// leaves it) is not part of the password.
+func TestMQTTPasswordFile(t *testing.T) {
+	f := t.TempDir() + "/password"
+	os.WriteFile(f, []byte("s3cret-bus-password\n"), 0o600)
+	if p, err := (MQTT{PasswordFile: f}).Password(); err != nil || p != "s3cret-bus-password" {
+		t.Fatalf("Password = %q, %v", p, err)
+	}
+	if _, err := (MQTT{PasswordFile: f + ".missing"}).Password(); err == nil || !strings.Contains(err.Error(), "mqtt.password_file") {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+// The Kubernetes overlay's edge config (deploy/, a module of its own that
+// cannot load it) is one this package accepts, under a pod's name.
+func TestKubernetesEdgeConfigLoads(t *testing.T) {
+	e, err := LoadAs("../deploy/kubernetes/base/edge/edge.yaml", "argus-edge-0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Fleet == nil || e.Edge.ID != "argus-edge-0" || e.MQTT.PasswordFile == "" {
+		t.Fatalf("edge %+v", e)
+	}
 }
 
 func TestMQTTUserFromEnv(t *testing.T) {

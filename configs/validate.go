@@ -33,7 +33,11 @@ func (e *Edge) Validate() error {
 
 // validate records every rule the config breaks.
 func validate(e *Edge, ps *strict.Problems) {
-	checkID(ps, "edge.id", e.Edge.ID)
+	if e.Edge.ID == "" {
+		ps.Add("edge.id", "is required (or give the edge's -id flag)")
+	} else {
+		checkID(ps, "edge.id", e.Edge.ID)
+	}
 	checkListen(ps, "edge.http", e.Edge.HTTP)
 	checkEnvName(ps, "edge.http_token_env", e.Edge.HTTPTokenEnv)
 	checkIngest(ps, &e.Ingest)
@@ -79,6 +83,9 @@ func checkMQTT(ps *strict.Problems, m *MQTT) {
 	}
 	checkEnvName(ps, "mqtt.username_env", m.UsernameEnv)
 	checkEnvName(ps, "mqtt.password_env", m.PasswordEnv)
+	if m.PasswordEnv != "" && m.PasswordFile != "" {
+		ps.Add("mqtt.password_file", "password_env and password_file exclude each other: keep one")
+	}
 	if m.CAFile != "" && m.Broker != "" && !secureBroker(m.Broker) {
 		ps.Add("mqtt.ca_file", "is for a TLS broker (tls://, ssl:// or wss://): mqtt.broker is plain")
 	}
