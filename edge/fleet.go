@@ -136,7 +136,7 @@ func (f *fleetEdge) Close() { f.nc.Close() }
 // ones it drops stopped before it returns, or nothing when fenced.
 func (f *fleetEdge) apply(w fleet.Work) {
 	if w.Fenced {
-		f.note(func() { f.fenced = true })
+		f.note(func() { f.fenced, f.ncams = true, 0 })
 		logChanges(f.log, f.pulls.assign(nil))
 		return
 	}

@@ -209,6 +209,12 @@ func TestFleetEdges(t *testing.T) {
 	a.logs.await(t, "backbone unreachable: fenced, every pull stopped", 15*time.Second)
 	fencedAfter := time.Since(cutAt)
 	a.wantHealth(t, http.StatusServiceUnavailable, "not ready: fleet: fenced since")
+	if st := a.fleetState(t); st.State != "fenced" || st.Cameras != 0 {
+		t.Errorf("edge-a's /api/cameras while cut off: fleet %+v", st)
+	}
+	if st := b.fleetState(t); st.State != "serving" || st.Epoch == 0 {
+		t.Errorf("edge-b's /api/cameras: fleet %+v", st)
+	}
 	bBefore := sessionsOf(relays, owners, "edge-b")
 	waitStatuses(t, statusKV, ids, 30*time.Second, "every camera online from edge-b", func(st map[string]bus.CameraStatus) bool {
 		for _, c := range st {
@@ -384,6 +390,21 @@ func (e *fleetEdgeProc) wantHealth(t *testing.T, code int, want string) {
 		}
 	}
 	t.Fatalf("%s /healthz: %s, want %d %q", e.id, last, code, want)
+}
+
+// fleetState is the fleet part of the edge's /api/cameras.
+func (e *fleetEdgeProc) fleetState(t *testing.T) fleetState {
+	t.Helper()
+	resp, err := http.Get("http://" + e.addr + "/api/cameras")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct{ Fleet fleetState }
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatalf("%s /api/cameras: %v", e.id, err)
+	}
+	return v.Fleet
 }
 
 // waitFor polls cond until it holds, failing after within.
@@ -689,5 +710,15 @@ func TestOwnedSinkStampsAnomalies(t *testing.T) {
 	s.PublishAnomaly(bus.Anomaly{ID: "a2"})
 	if len(rec.got) != 2 || rec.got[0].Epoch != 7 || rec.got[1].Epoch != 9 || rec.got[1].Incarnation != "abc" {
 		t.Fatalf("anomalies %+v", rec.got)
+	}
+}
+
+// A CA file that holds no certificate is refused, naming the key.
+func TestMQTTCAFileRefused(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(f, []byte("not a certificate"), 0o644)
+	cfg := &configs.Edge{Edge: configs.Identity{ID: "e1"}, MQTT: configs.MQTT{Broker: "tls://127.0.0.1:1", CAFile: f, QueueDir: t.TempDir()}}
+	if _, err := connect(cfg, peers.TestLog(t), ""); err == nil || !strings.Contains(err.Error(), "mqtt.ca_file") || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("connect = %v, want a mqtt.ca_file problem", err)
 	}
 }
