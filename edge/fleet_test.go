@@ -61,6 +61,14 @@ cameras:
 	}
 }
 
+// An -id that is not an edge id is refused before anything starts.
+func TestBadIDFlagRefused(t *testing.T) {
+	out, err := exec.Command(edgeBin, "-id", "Edge 1").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `-id: "Edge 1" is not a valid id`) {
+		t.Fatalf("edge -id 'Edge 1': %v\n%s", err, out)
+	}
+}
+
 // TestFleetEdges runs the real edge binary twice in fleet mode against a
 // real 3-node nats-server cluster (peers.NATSCluster), a real mosquitto
 // for MQTT (the cluster here has no MQTT listener) and simulated RTSP
@@ -180,6 +188,9 @@ func TestFleetEdges(t *testing.T) {
 	a.wantHealth(t, http.StatusOK, "ok")
 	b.wantHealth(t, http.StatusOK, "ok")
 	noDoublePulls(t, relays)
+	if m := a.get(t, "/metrics"); !strings.Contains(m, "argus_fleet_status_writes_total") || !strings.Contains(m, "argus_fleet_agent_epoch") {
+		t.Error("edge-a's /metrics lacks the fleet's metrics")
+	}
 	// Heartbeats carry the capacity, the epoch applied and the CPU load.
 	edgesKV, _ := js.KeyValue(ctx, fleet.BucketEdges)
 	waitFor(t, 20*time.Second, "edge-a's heartbeat with capacity, epoch and load", func() bool {
@@ -390,6 +401,18 @@ func (e *fleetEdgeProc) wantHealth(t *testing.T, code int, want string) {
 		}
 	}
 	t.Fatalf("%s /healthz: %s, want %d %q", e.id, last, code, want)
+}
+
+// get returns the body of a GET of path on the edge's HTTP port.
+func (e *fleetEdgeProc) get(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + e.addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // fleetState is the fleet part of the edge's /api/cameras.

@@ -172,7 +172,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		fl.pulls = p
 		opts.Ready = fl.ready
 		opts.Fleet = func() any { return fl.State() }
-		reg.MustRegister(fl.agent)
+		reg.MustRegister(fl.agent, fl.status.written, fl.status.failed)
 		go func() { defer close(fleetDone); fl.Run(ctx) }()
 	} else {
 		close(fleetDone)

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -17,8 +18,10 @@ import (
 // change or refresh writes it again): when the edge is cut off it fences
 // and those cameras are someone else's by then.
 type statusKV struct {
-	put func(context.Context, bus.CameraStatus) error
-	log zerolog.Logger
+	put     func(context.Context, bus.CameraStatus) error
+	log     zerolog.Logger
+	written prometheus.Counter
+	failed  prometheus.Counter
 
 	mu      sync.Mutex
 	pending map[string]bus.CameraStatus
@@ -26,7 +29,12 @@ type statusKV struct {
 }
 
 func newStatusKV(put func(context.Context, bus.CameraStatus) error, log zerolog.Logger) *statusKV {
-	return &statusKV{put: put, log: log, pending: map[string]bus.CameraStatus{}, wake: make(chan struct{}, 1)}
+	return &statusKV{put: put, log: log, pending: map[string]bus.CameraStatus{}, wake: make(chan struct{}, 1),
+		written: prometheus.NewCounter(prometheus.CounterOpts{Name: "argus_fleet_status_writes_total",
+			Help: "Camera statuses written to the fleet's argus-status bucket."}),
+		failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "argus_fleet_status_write_failures_total",
+			Help: "Camera statuses that could not be written to argus-status (dropped; rewritten at the next change or refresh)."}),
+	}
 }
 
 // set queues st, replacing a queued status of the same camera.
@@ -57,6 +65,11 @@ func (s *statusKV) run(ctx context.Context) {
 			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			err := s.put(pctx, st)
 			cancel()
+			if err != nil {
+				s.failed.Inc()
+			} else {
+				s.written.Inc()
+			}
 			switch {
 			case err != nil && !failing && ctx.Err() == nil:
 				failing = true
