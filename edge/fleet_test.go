@@ -277,9 +277,15 @@ func TestFleetEdges(t *testing.T) {
 	if len(orphans) == 0 {
 		t.Fatal("edge-b holds nothing: the kill shows nothing")
 	}
+	bInc := b.incarnation(t)
 	killedAt := time.Now()
 	b.cmd.Process.Signal(syscall.SIGKILL)
 	b.cmd.Wait()
+	// Its will says offline, under the incarnation that died.
+	waitRetained(t, broker.URL(), 20*time.Second, "edge-b's will with its incarnation", func(m map[string][]byte) bool {
+		var es bus.EdgeStatus
+		return json.Unmarshal(m[bus.EdgeStatusTopic("edge-b")], &es) == nil && es.State == bus.Offline && es.Incarnation == bInc
+	})
 	for _, id := range orphans {
 		started := relays[id].startedAfter(killedAt, 10*time.Second)
 		if started.IsZero() {
@@ -305,7 +311,7 @@ func waitRetained(t *testing.T, url string, within time.Duration, what string, c
 	t.Helper()
 	var mu sync.Mutex
 	got := map[string][]byte{}
-	c := peers.MQTTClient(t, url, "fleet-test-watcher")
+	c := peers.MQTTClient(t, url, fmt.Sprintf("fleet-test-watcher-%d", time.Now().UnixNano()))
 	tok := c.Subscribe(bus.Root+"/status/#", 1, func(_ paho.Client, m paho.Message) {
 		mu.Lock()
 		got[m.Topic()] = m.Payload()
