@@ -152,7 +152,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	defer rl.Close()
 
 	rs := newRuleSets(ctx, an, log, cfg.Detect.RulesDir)
-	p := &pulls{log: log, m: m, an: an, rs: rs}
+	p := &pulls{m: m, an: an, rs: rs}
 	logChanges(log, p.setFile(cfg))
 	if client != nil {
 		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
@@ -167,16 +167,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 
 	opts := status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log,
 		Extra: map[string]func() any{"analysis": func() any { return an.Status() }, "rules": func() any { return rs.Status() }}}
-	fleetDone := make(chan struct{})
-	if fl != nil {
-		fl.pulls = p
-		opts.Ready = fl.ready
-		opts.Fleet = func() any { return fl.State() }
-		reg.MustRegister(fl.agent, fl.status.written, fl.status.failed)
-		go func() { defer close(fleetDone); fl.Run(ctx) }()
-	} else {
-		close(fleetDone)
-	}
+	fleetDone := runFleet(ctx, fl, p, &opts, reg)
 	srv := &http.Server{Addr: cfg.Edge.HTTP, Handler: status.Handler(m, opts), ReadHeaderTimeout: 5 * time.Second}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.ListenAndServe() }()
@@ -207,6 +198,24 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	an.Close()
 	log.Info().Msg("edge stopped")
 	return nil
+}
+
+// runFleet starts a fleet edge's agent on the edge's pulls, with its
+// readiness, state and metrics on the HTTP port; the channel closes once
+// it has stopped every pull and withdrawn its heartbeat (at once for a
+// standalone edge, whose fl is nil).
+func runFleet(ctx context.Context, fl *fleetEdge, p *pulls, opts *status.Options, reg *prometheus.Registry) <-chan struct{} {
+	done := make(chan struct{})
+	if fl == nil {
+		close(done)
+		return done
+	}
+	fl.pulls = p
+	opts.Ready = fl.ready
+	opts.Fleet = func() any { return fl.State() }
+	reg.MustRegister(fl.agent, fl.status.written, fl.status.failed)
+	go func() { defer close(done); fl.Run(ctx) }()
+	return done
 }
 
 func siteIDs(cfg *configs.Edge) []string {

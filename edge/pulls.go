@@ -4,8 +4,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/rs/zerolog"
-
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/ingest"
@@ -16,10 +14,9 @@ import (
 // file's other settings. Both a config reload and a fleet Work go through
 // it, one at a time, so neither undoes the other.
 type pulls struct {
-	log zerolog.Logger
-	m   *ingest.Manager
-	an  *analyze.Manager
-	rs  *ruleSets
+	m  *ingest.Manager
+	an *analyze.Manager
+	rs *ruleSets
 
 	mu       sync.Mutex
 	file     *configs.Edge    // the running config file
