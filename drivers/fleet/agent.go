@@ -70,13 +70,14 @@ type Agent struct {
 	inc   string
 	log   zerolog.Logger
 
+	applyMu  sync.Mutex // held while apply runs: applies never overlap
 	mu       sync.Mutex
 	lastOK   time.Time // send time of the last acknowledged heartbeat
 	firstOK  time.Time // the first acknowledged one since fencing
 	applied  uint64    // epoch of the last Work applied
 	draining bool
 	load     float64
-	// fenced mirrors follow's state for metrics; fences and beatErrors count.
+	// fenced: every pull stopped, until a rejoin; fences and beatErrors count.
 	fenced     bool
 	fences     uint64
 	beatErrors uint64
@@ -107,7 +108,7 @@ func NewAgent(js jetstream.JetStream, cfg AgentConfig, apply func(Work)) (*Agent
 		return nil, fmt.Errorf("fleet agent %s: need heartbeat every %s < fence %s < TTL %s", cfg.Edge, cfg.Every, cfg.Fence, cfg.TTL)
 	}
 	inc := NewIncarnation()
-	return &Agent{js: js, cfg: cfg, apply: apply, inc: inc, specs: map[string]CameraSpec{},
+	return &Agent{js: js, cfg: cfg, apply: apply, inc: inc, specs: map[string]CameraSpec{}, fenced: true,
 		log: cfg.Log.With().Str("edge", cfg.Edge).Str("incarnation", inc).Logger()}, nil
 }
 
@@ -129,7 +130,10 @@ func (a *Agent) Owner() bus.Owner {
 }
 
 // PutStatus stores a camera's latest status in BucketStatus, stamped with
-// this edge and its Owner. It fails before Run has opened the buckets.
+// this edge and, unless st carries an epoch already, its Owner: the edge
+// stamps a status with the epoch of the Work being applied, which Owner
+// reports only once apply has returned. It fails before Run has opened
+// the buckets.
 func (a *Agent) PutStatus(ctx context.Context, st bus.CameraStatus) error {
 	a.mu.Lock()
 	kv := a.status
@@ -137,7 +141,10 @@ func (a *Agent) PutStatus(ctx context.Context, st bus.CameraStatus) error {
 	if kv == nil {
 		return errors.New("fleet agent: status before Run")
 	}
-	st.Edge, st.Owner = a.cfg.Edge, a.Owner()
+	st.Edge = a.cfg.Edge
+	if st.Owner.Epoch == 0 {
+		st.Owner = a.Owner()
+	}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -155,7 +162,6 @@ func (a *Agent) Run(ctx context.Context) error {
 	kvs, err := openBuckets(ctx, a.js, BucketEdges, BucketAssign, BucketCameras, BucketStatus)
 	if err != nil {
 		if ctx.Err() != nil {
-			a.apply(Work{Fenced: true})
 			return nil
 		}
 		return fmt.Errorf("fleet agent %s: %w", a.cfg.Edge, err)
@@ -165,6 +171,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.beat(gctx) })
+	g.Go(func() error { return a.watchdog(gctx) })
 	g.Go(func() error { return a.follow(gctx, kvs[1], kvs[2]) })
 	err = g.Wait()
 	a.leave(kvs[0])
@@ -174,7 +181,12 @@ func (a *Agent) Run(ctx context.Context) error {
 // leave stops every pull, then deletes the heartbeat so the assigner
 // moves the edge's cameras at once rather than after the TTL.
 func (a *Agent) leave(edges jetstream.KeyValue) {
+	a.applyMu.Lock()
+	a.mu.Lock()
+	a.fenced = true
+	a.mu.Unlock()
 	a.apply(Work{Fenced: true})
+	a.applyMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Every)
 	defer cancel()
 	if err := edges.Delete(ctx, a.cfg.Edge); err != nil {
@@ -233,15 +245,49 @@ func (a *Agent) beat(ctx context.Context) error {
 	}
 }
 
-// follow applies the edge's assignment as it changes and fences the edge
-// when heartbeats stop being acknowledged.
+// watchdog fences the edge when no heartbeat sent within the fencing time
+// was acknowledged. It runs apart from follow, so nothing follow waits
+// for (a read, a watch) can delay it.
+func (a *Agent) watchdog(ctx context.Context) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		a.mu.Lock()
+		since, fenced := time.Since(a.lastOK), a.fenced
+		a.mu.Unlock()
+		if !fenced && since > a.cfg.Fence {
+			a.fence(since)
+		}
+	}
+}
+
+// fence stops every pull, unless the edge is fenced already.
+func (a *Agent) fence(since time.Duration) {
+	a.applyMu.Lock()
+	defer a.applyMu.Unlock()
+	a.mu.Lock()
+	if a.fenced {
+		a.mu.Unlock()
+		return
+	}
+	a.fenced, a.firstOK = true, time.Time{}
+	a.fences++
+	a.mu.Unlock()
+	a.log.Warn().Dur("since_heartbeat", since).Msg("backbone unreachable: fenced, every pull stopped")
+	a.apply(Work{Fenced: true})
+}
+
+// follow applies the edge's assignment as it changes; once a fenced edge
+// has beaten again for the hold-off, it reads the assignment afresh and
+// lifts the fence.
 func (a *Agent) follow(ctx context.Context, assign, cameras jetstream.KeyValue) error {
 	check := time.NewTicker(50 * time.Millisecond)
 	defer check.Stop()
-	fenced := true // until the first heartbeat is acknowledged and the key read
-	a.mu.Lock()
-	a.fenced = true
-	a.mu.Unlock()
 	var w jetstream.KeyWatcher
 	defer func() {
 		if w != nil {
@@ -256,54 +302,38 @@ func (a *Agent) follow(ctx context.Context, assign, cameras jetstream.KeyValue) 
 			return nil
 		case e, ok := <-updates:
 			if !ok {
-				w, updates = nil, nil // the watcher ended; fencing or the next check restarts it
+				w, updates = nil, nil // the watcher ended; the next check restarts it
 				continue
 			}
-			if e != nil && !fenced {
+			if e != nil {
 				a.applyEntry(ctx, e, cameras, false)
 			}
 		case <-check.C:
 			now := time.Now()
 			a.mu.Lock()
-			lastOK, firstOK := a.lastOK, a.firstOK
+			lastOK, firstOK, fenced := a.lastOK, a.firstOK, a.fenced
 			a.mu.Unlock()
-			if !fenced && now.Sub(lastOK) > a.cfg.Fence {
-				fenced = true
-				a.mu.Lock()
-				a.firstOK, a.fenced = time.Time{}, true
-				a.fences++
-				a.mu.Unlock()
-				a.log.Warn().Dur("since_heartbeat", now.Sub(lastOK)).Msg("backbone unreachable: fenced, every pull stopped")
-				a.apply(Work{Fenced: true})
+			if fenced {
+				if !firstOK.IsZero() && lastOK.Sub(firstOK) >= a.cfg.HoldOff && now.Sub(lastOK) < a.cfg.Fence {
+					if err := a.rejoin(ctx, assign, cameras, true); err != nil {
+						a.log.Warn().Err(err).Msg("rejoin")
+					}
+					reread = now
+				}
 				continue
 			}
-			if fenced && !firstOK.IsZero() && lastOK.Sub(firstOK) >= a.cfg.HoldOff && now.Sub(lastOK) < a.cfg.Fence {
-				if err := a.rejoin(ctx, assign, cameras, true); err != nil {
-					a.log.Warn().Err(err).Msg("rejoin")
-					continue
-				}
-				fenced = false
-				a.mu.Lock()
-				a.fenced = false
-				a.mu.Unlock()
-			}
-			if !fenced && updates == nil {
+			if updates == nil {
 				var err error
 				if w, err = assign.Watch(ctx, a.cfg.Edge, jetstream.UpdatesOnly()); err != nil {
 					a.log.Warn().Err(err).Msg("watch assignment")
 					continue
 				}
 				updates = w.Updates()
-				// A change between rejoin's read and the watch start:
-				// read once more, so it is not missed.
-				if err := a.rejoin(ctx, assign, cameras, false); err != nil {
-					a.log.Warn().Err(err).Msg("reread assignment")
-				}
-				reread = now
+				reread = time.Time{} // read once more: a change may have come before the watch
 			}
 			// A watcher can stall across a node's failure: read the key
 			// now and then as well.
-			if !fenced && now.Sub(reread) > 5*a.cfg.Every {
+			if now.Sub(reread) > 5*a.cfg.Every {
 				if err := a.rejoin(ctx, assign, cameras, false); err == nil {
 					reread = now
 				}
@@ -313,26 +343,29 @@ func (a *Agent) follow(ctx context.Context, assign, cameras jetstream.KeyValue) 
 }
 
 // rejoin reads the edge's assignment afresh and applies it if it is newer
-// than the one applied, or in any case when force is set (after fencing).
-func (a *Agent) rejoin(ctx context.Context, assign, cameras jetstream.KeyValue, force bool) error {
-	e, err := assign.Get(ctx, a.cfg.Edge)
+// than the one applied; with unfence it applies it in any case and lifts
+// the fence.
+func (a *Agent) rejoin(ctx context.Context, assign, cameras jetstream.KeyValue, unfence bool) error {
+	rctx, cancel := context.WithTimeout(ctx, a.cfg.Fence)
+	defer cancel()
+	e, err := assign.Get(rctx, a.cfg.Edge)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
-		a.applyWork(Work{})
+		a.applyWork(Work{}, unfence)
 		return nil
 	case err != nil:
 		return fmt.Errorf("read assignment: %w", err)
 	}
-	a.applyEntry(ctx, e, cameras, force)
+	a.applyEntry(rctx, e, cameras, unfence)
 	return nil
 }
 
 // applyEntry turns an assignment entry into Work, reading new cameras'
-// specs, and applies it if it is newer than what was applied, or not
-// older when force is set.
-func (a *Agent) applyEntry(ctx context.Context, e jetstream.KeyValueEntry, cameras jetstream.KeyValue, force bool) {
+// specs, and applies it if it is newer than what was applied (with
+// unfence, if it is not older).
+func (a *Agent) applyEntry(ctx context.Context, e jetstream.KeyValueEntry, cameras jetstream.KeyValue, unfence bool) {
 	a.mu.Lock()
-	old := e.Revision() < a.applied || (!force && e.Revision() == a.applied)
+	old := e.Revision() < a.applied || (!unfence && e.Revision() == a.applied)
 	a.mu.Unlock()
 	if old {
 		return
@@ -348,10 +381,23 @@ func (a *Agent) applyEntry(ctx context.Context, e jetstream.KeyValueEntry, camer
 	for _, spec := range a.specsOf(ctx, as.Cameras, cameras) {
 		w.Cameras = append(w.Cameras, spec)
 	}
-	a.applyWork(w)
+	a.applyWork(w, unfence)
 }
 
-func (a *Agent) applyWork(w Work) {
+// applyWork hands w to the edge unless the edge is fenced, or its last
+// acknowledged heartbeat is older than the fencing time; unfence lifts
+// the fence first. Applies never overlap.
+func (a *Agent) applyWork(w Work, unfence bool) {
+	a.applyMu.Lock()
+	defer a.applyMu.Unlock()
+	a.mu.Lock()
+	stale := time.Since(a.lastOK) > a.cfg.Fence
+	if stale || (a.fenced && !unfence) {
+		a.mu.Unlock()
+		return
+	}
+	a.fenced = false
+	a.mu.Unlock()
 	a.apply(w)
 	a.mu.Lock()
 	if w.Epoch > a.applied {

@@ -72,6 +72,7 @@ func Place(units []Unit, nodes []Node, prev Placement) Placement {
 	for _, i := range orphans {
 		p.take(i, p.choose(i))
 	}
+	p.repair(orphans)
 	p.fill(fresh)
 	for i, n := range p.owner {
 		out[p.units[i].ID] = p.nodes[n].ID
@@ -236,6 +237,29 @@ func (p *placer) choose(i int) int {
 	return pick
 }
 
+// repair moves units placed this round off edges above their bound (where
+// a heavy unit found no room and fell back) to edges with room, lightest
+// first: they move anyway, so this costs no movement.
+func (p *placer) repair(placed []int) {
+	byWeight := slices.Clone(placed)
+	sort.SliceStable(byWeight, func(a, b int) bool { return weight(p.units[byWeight[a]]) < weight(p.units[byWeight[b]]) })
+	for _, i := range byWeight {
+		n, w := p.owner[i], weight(p.units[i])
+		if p.load[n] <= p.bound[n] || p.pinned[i] {
+			continue
+		}
+		best, room := -1, 0.0
+		for m := range p.nodes {
+			if r := p.bound[m] - p.load[m]; m != n && r >= w && r > room {
+				best, room = m, r
+			}
+		}
+		if best >= 0 {
+			p.take(i, best)
+		}
+	}
+}
+
 // underloaded tells, per node, whether it holds under half its share
 // once previous owners kept their units: a new or returning edge.
 func (p *placer) underloaded() []bool {
@@ -246,11 +270,17 @@ func (p *placer) underloaded() []bool {
 	return u
 }
 
-// fill lets each fresh edge still below share/c take, up to its share, the units that prefer
-// it most relative to their current edge, from edges above their share.
+// fill lets each underfilled edge — one under half its share, or a fresh
+// one still under share/c — take, up to its share, the units that prefer
+// it most relative to their edge, from edges above their share that are
+// not underfilled themselves.
 func (p *placer) fill(fresh []bool) {
+	under := make([]bool, len(p.nodes))
 	for n := range p.nodes {
-		if !fresh[n] || p.load[n] >= p.share[n]/Balance {
+		under[n] = p.load[n] < p.share[n]/2 || (fresh[n] && p.load[n] < p.share[n]/Balance)
+	}
+	for n := range p.nodes {
+		if !under[n] {
 			continue
 		}
 		type cand struct {
@@ -259,7 +289,7 @@ func (p *placer) fill(fresh []bool) {
 		}
 		var cands []cand
 		for i, o := range p.owner {
-			if o == n || p.pinned[i] || p.load[o] <= p.share[o] {
+			if o == n || under[o] || p.pinned[i] || p.load[o] <= p.share[o] {
 				continue
 			}
 			cands = append(cands, cand{i, p.score(i, n) / p.score(i, o)})
@@ -272,16 +302,18 @@ func (p *placer) fill(fresh []bool) {
 		})
 		for _, c := range cands {
 			w := weight(p.units[c.i])
-			if p.load[n]+w > p.share[n]+0.5 {
+			if p.load[n]+w > min(p.share[n]+0.5, p.bound[n]) {
 				break
 			}
-			if o := p.owner[c.i]; p.load[o]-w >= p.share[o]-0.5 {
+			if o := p.owner[c.i]; p.load[o]-w >= max(p.share[o]-0.5, p.share[o]/2) {
 				p.take(c.i, n)
 			}
 		}
 	}
 }
 
+// score is the weighted rendezvous score of unit i on node n:
+// -capacity / ln(h), h the pair's hash mapped into (0, 1).
 func (p *placer) score(i, n int) float64 {
 	h := mix(p.uhash[i] ^ mix(p.nhash[n]))
 	u := (float64(h>>11) + 0.5) / (1 << 53)

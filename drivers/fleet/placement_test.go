@@ -240,3 +240,73 @@ func BenchmarkPlaceDistrict(b *testing.B) {
 		}
 	})
 }
+
+// FuzzPlace feeds Place fleets built from arbitrary bytes (duplicate and
+// empty ids, odd weights and capacities, pins to anything, a previous
+// placement naming anything): every unit lands on a usable edge, and a
+// result within its bounds is kept whole when placed again.
+func FuzzPlace(f *testing.F) {
+	f.Add([]byte("abcdefgh"), uint8(3), uint8(20))
+	f.Add([]byte{0, 0, 0, 0, 255, 255}, uint8(1), uint8(2))
+	f.Add([]byte("pin-me-to-edge-2 please"), uint8(5), uint8(40))
+	f.Fuzz(func(t *testing.T, data []byte, nEdges, nUnits uint8) {
+		at := func(i int) byte {
+			if len(data) == 0 {
+				return 0
+			}
+			return data[i%len(data)]
+		}
+		var ns []Node
+		for i := range int(nEdges % 16) {
+			ns = append(ns, Node{ID: fmt.Sprintf("e%d", at(i)%8), Capacity: float64(at(i+1)%4) - 1, Draining: at(i+2)%7 == 0})
+		}
+		var us []Unit
+		prev := Placement{}
+		for i := range int(nUnits) * 4 {
+			b := at(i * 3)
+			u := Unit{ID: fmt.Sprintf("u%d", i), Site: fmt.Sprintf("s%d", b%5), Weight: float64(b%3) - 0.5, Drone: b%11 == 0}
+			if b%4 == 0 {
+				u.Pin = fmt.Sprintf("e%d", at(i*3+1)%10)
+			}
+			us = append(us, u)
+			if b%2 == 0 {
+				prev[u.ID] = fmt.Sprintf("e%d", at(i*3+2)%10)
+			}
+		}
+		usable := map[string]bool{}
+		for _, n := range ns {
+			if !n.Draining {
+				usable[n.ID] = true
+			}
+		}
+		// A duplicate id counts as draining if any of its entries is: the
+		// first non-draining entry makes it usable, as in newPlacer.
+		p := Place(us, ns, prev)
+		if len(usable) == 0 {
+			if len(p) != 0 {
+				t.Fatalf("placed %d units with no usable edge", len(p))
+			}
+			return
+		}
+		for _, u := range us {
+			if !usable[p[u.ID]] {
+				t.Fatalf("unit %s on %q", u.ID, p[u.ID])
+			}
+		}
+		// Within every bound, and with every edge's share at least two of
+		// the heaviest unit (a district: hundreds of cameras per edge), a
+		// placement is kept whole. Below that, rounding to whole units can
+		// make a second pass even loads out further.
+		pl := newPlacer(us, ns)
+		stable := true
+		for e, l := range loads(us, p) {
+			stable = stable && l <= pl.bound[pl.index[e]]
+		}
+		for _, s := range pl.share {
+			stable = stable && s >= 2*1.5
+		}
+		if again := Place(us, ns, p); stable && moved(p, again) != 0 {
+			t.Fatalf("re-placing a placement within its bounds moved %d", moved(p, again))
+		}
+	})
+}
