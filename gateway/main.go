@@ -5,7 +5,10 @@
 // the SFU (edges POST /whip/{camera}, viewers POST /whep/{camera}),
 // /healthz and /metrics. It never imports edge/: what both speak is in
 // drivers/bus. `gateway hash-password` prints the bcrypt hash of a
-// password read from stdin, for the config's users.
+// password read from stdin, for the config's users; `gateway nats-auth
+// -config FILE` prints a NATS cluster's authorization block for the
+// config's bus users. With -backbone it joins a district's NATS cluster
+// instead of embedding the broker.
 package main
 
 import (
@@ -40,9 +43,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "hash-password" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "hash-password":
 		err = hashPassword(os.Stdin, os.Stdout)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == "nats-auth":
+		err = natsAuth(os.Args[2:], os.Stdout, os.Stderr)
+	default:
 		err = run(ctx, os.Args[1:], os.Stderr)
 	}
 	if err != nil {
