@@ -26,7 +26,7 @@ APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql \
 	systemd nodejs
 
-.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run test bench fuzz clean
+.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run district test bench fuzz clean
 
 deps: deps-go-version deps-apt deps-go deps-npm vtest
 
@@ -77,6 +77,13 @@ build:
 # the edge on :9100, until Ctrl-C.
 run: deps build
 	ARGUS_DEMO_CAM_PASSWORD=$${ARGUS_DEMO_CAM_PASSWORD:-demo-only-secret} BIN=$(BIN) ./deploy/demo.sh
+
+# A district on one machine: a 3-node NATS cluster, the gateway joining
+# it, 4 fleet-mode edges and 400 light simulated cameras, until Ctrl-C
+# (README, "District deployment").
+district: deps build
+	$(GO) build -o $(BIN)/nats-server github.com/nats-io/nats-server/v2
+	BIN=$(BIN) ./deploy/district.sh
 
 # The whole suite (the Kubernetes manifests' checks are a module of their
 # own, deploy/kubernetes), then the race detector over the concurrent core (hub,
