@@ -117,7 +117,7 @@ jetstream {
 cluster {
   name: argus-district
   listen: 127.0.0.1:$((routes + i))
-  routes: [${routelist[*]}]
+  routes: [$(IFS=,; echo "${routelist[*]}")]
 }
 mqtt {
   listen: 127.0.0.1:$((mqtt + i))

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
@@ -48,13 +48,20 @@ func natsAuth(args []string, out, stderr io.Writer) error {
 		if u.Role == access.BusRoleEdge {
 			g = broker.EdgeGrant(u.Edge, u.Sites, u.Drones)
 		}
-		pub, _ := json.Marshal(g.Publish)
-		sub, _ := json.Marshal(g.Subscribe)
-		user, _ := json.Marshal(u.Name)
-		pw, _ := json.Marshal(string(hash))
-		fmt.Fprintf(&b, "    {user: %s, password: %s, permissions: {publish: {allow: %s}, subscribe: {allow: %s}}}\n", user, pw, pub, sub)
+		fmt.Fprintf(&b, "    {user: %s, password: %s, permissions: {publish: {allow: %s}, subscribe: {allow: %s}}}\n",
+			strconv.Quote(u.Name), strconv.Quote(string(hash)), confList(g.Publish), confList(g.Subscribe))
 	}
 	b.WriteString("  ]\n}\n")
 	_, err = io.WriteString(out, b.String())
 	return err
+}
+
+// confList is a list of strings in NATS config syntax (its strings take
+// only \\, \" and a few escapes; subjects are plain ASCII).
+func confList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
