@@ -303,6 +303,35 @@ func TestFleetEdges(t *testing.T) {
 	})
 	wantNoRestart(t, relays, aBefore, "edge-a's cameras when edge-b was killed")
 	noDoublePulls(t, relays)
+
+	// 5. SIGTERM: edge a stops its pulls, then withdraws its heartbeat,
+	// so edge c has them at once, not a heartbeat TTL later, and never
+	// while a still pulls.
+	startFleetEdge(t, "edge-c", broker.URL(), strings.Split(cluster.URLs(), ","))
+	waitStatuses(t, statusKV, ids, 60*time.Second, "edge-c pulling", func(st map[string]bus.CameraStatus) bool {
+		for _, s := range st {
+			if s.Edge == "edge-c" && s.State == bus.Online {
+				return true
+			}
+		}
+		return false
+	})
+	stopAt := time.Now()
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	waitStatuses(t, statusKV, ids, 30*time.Second, "every camera online from edge-c", func(st map[string]bus.CameraStatus) bool {
+		for id, s := range st {
+			if s.State != bus.Online || s.Edge != "edge-c" || !filter.Accept(id, s.Edge, s.Owner) {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("edge-a stopped: all on edge-c %s after SIGTERM", time.Since(stopAt).Round(time.Millisecond))
+	a.logs.await(t, "edge stopped", 10*time.Second)
+	if err := a.cmd.Wait(); err != nil {
+		t.Errorf("edge-a after SIGTERM: %v", err)
+	}
+	noDoublePulls(t, relays)
 }
 
 // waitRetained subscribes to every status on the broker and waits until
