@@ -39,7 +39,9 @@ func (f *fakeFleet) Drain(_ context.Context, edge, by string) error {
 	return f.set(edge, "drain by "+by, true)
 }
 
-func (f *fakeFleet) Undrain(_ context.Context, edge string) error { return f.set(edge, "undrain", false) }
+func (f *fakeFleet) Undrain(_ context.Context, edge string) error {
+	return f.set(edge, "undrain", false)
+}
 
 func (f *fakeFleet) set(edge, call string, on bool) error {
 	f.mu.Lock()
