@@ -152,57 +152,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return err
 }
 
-// announce admits the edges on the embedded node (a cluster has its own
-// users) once the alert follower is subscribed, then logs that the
-// gateway is ready.
-func announce(ctx context.Context, bb *backbone, followerReady <-chan struct{}, users []access.BusUser, http net.Addr, log zerolog.Logger) error {
-	ev := log.Info().Str("http", http.String())
-	if bb.b != nil {
-		if err := admitEdges(ctx, bb.b, followerReady, users); err != nil {
-			return err
-		}
-		ev = ev.Str("mqtt", bb.b.Addr().String()).Str("nats", bb.b.ClientAddr().String())
-	} else {
-		select {
-		case <-followerReady:
-		case <-ctx.Done():
-			return nil
-		}
-		ev = ev.Str("backbone", redactURLs(bb.nc.Servers()[0])).Str("mqtt", bb.login.url)
-	}
-	if ctx.Err() == nil {
-		ev.Msg("gateway ready")
-	}
-	return nil
-}
-
-// newBroker starts the embedded NATS node with only the gateway's own
-// login: edges are admitted by admitEdges.
-func newBroker(f flags, bc access.BusConfig, log zerolog.Logger) (*broker.Broker, error) {
-	store := f.busStore
-	if store == "" {
-		store = bc.StoreDir
-	}
-	return broker.New(broker.Options{Addr: f.mqtt, ClientAddr: f.nats, StoreDir: store,
-		CertFile: bc.CertFile, KeyFile: bc.KeyFile, Log: log})
-}
-
-// admitEdges lets the config's bus users log in once the alert follower
-// is subscribed: its durable session then exists before any edge can
-// publish, so no anomaly is acknowledged with nobody to store it.
-func admitEdges(ctx context.Context, b *broker.Broker, followerReady <-chan struct{}, users []access.BusUser) error {
-	select {
-	case <-followerReady:
-	case <-ctx.Done():
-		return nil
-	}
-	us := make([]broker.User, len(users))
-	for i, u := range users {
-		us[i] = broker.User{Name: u.Name, Password: u.Password, Role: u.Role, Edge: u.Edge, Sites: u.Sites, Drones: u.Drones}
-	}
-	return b.SetUsers(us)
-}
-
 // newRegistry is the /metrics registry with the Go runtime and process collectors.
 func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
