@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -29,7 +30,8 @@ import (
 // follow; four edges get every camera once; /api/cameras shows them online
 // with their owner edges and /api/edges the assignment counts; a stale
 // owner's status and anomaly are dropped; a restarted gateway moves
-// nothing; a drained edge is emptied and, undrained, takes a share again.
+// nothing; a drained edge is emptied and, undrained in the console's Edges
+// view (Chromium, as the admin), takes a share again.
 func TestFleetGatewayOnACluster(t *testing.T) {
 	c := peers.NATSClusterWith(t, 3, peers.NATSOptions{MQTT: true})
 	js := backboneJS(t, c.URLs())
@@ -125,9 +127,7 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 		t.Fatalf("/api/edges after the drain: %+v", e.Fleet)
 	}
 	staleStatusAndAnomalyDropped(t, c, js, gw, root, owner, revs)
-	if st := call(t, "DELETE", gw.http+"/api/edges/edge-1/drain", root, nil, nil); st != http.StatusOK {
-		t.Fatalf("undrain: %d", st)
-	}
+	undrainInTheConsole(t, gw.http, "edge-1")
 	eventually(t, 30*time.Second, "edge-1 takes cameras again", func() (bool, string) {
 		_, _, n := edges["edge-1"].counts()
 		return n > 0, "edge-1 pulls none"
@@ -323,4 +323,28 @@ func metricsOf(t *testing.T, httpURL string) map[string]float64 {
 		out[line[:i]] = v
 	}
 	return out
+}
+
+// undrainInTheConsole signs in as root in Chromium, finds edge's row in
+// the Edges view marked drained, and clicks its Undrain button.
+func undrainInTheConsole(t *testing.T, httpURL, edge string) {
+	t.Helper()
+	ctx := peers.Chromium(t)
+	tid := func(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+	button := `[data-testid="edge-drain"][data-edge="` + edge + `"]`
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, chromedp.Navigate(httpURL+"/"), chromedp.WaitVisible(tid("login-form")),
+		chromedp.SendKeys(tid("login-user"), "root"), chromedp.SendKeys(tid("login-password"), "root password"),
+		chromedp.Click(tid("login-submit")), chromedp.WaitVisible(tid("nav-edges")),
+		chromedp.Navigate(httpURL+"/#/edges"), chromedp.WaitVisible(chromedp.CSS(button))); err != nil {
+		t.Fatalf("the Edges view: %v", err)
+	}
+	cell := `document.querySelector('[data-testid="edge-row"][data-edge="` + edge + `"] [data-testid="edge-fleet"]')`
+	if got := peers.Eval[string](t, ctx, cell+`.dataset.drained + ' ' + document.querySelector('`+button+`').textContent`); got != "true Undrain" {
+		t.Fatalf("%s in the Edges view: %q, want drained with an Undrain button", edge, got)
+	}
+	if err := chromedp.Do(c, chromedp.Click(chromedp.CSS(button))); err != nil {
+		t.Fatalf("click Undrain: %v", err)
+	}
 }
