@@ -15,6 +15,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/fleet"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/broker"
 )
@@ -29,6 +31,7 @@ type backboneFlags struct {
 	ca             string
 	replicas       int
 	id             string
+	dronePins      string
 }
 
 func (b *backboneFlags) flags(fs *flag.FlagSet) {
@@ -38,6 +41,7 @@ func (b *backboneFlags) flags(fs *flag.FlagSet) {
 	fs.StringVar(&b.password, "backbone-password-env", "", "with -backbone: the environment variable holding that user's password")
 	fs.StringVar(&b.ca, "backbone-ca", "", "with -backbone: PEM file of the CA that signed the nodes' certificates (TLS on the client and MQTT ports)")
 	fs.IntVar(&b.replicas, "backbone-replicas", 3, "with -backbone: JetStream replicas of the fleet's buckets (the cluster's size, at most 5)")
+	fs.StringVar(&b.dronePins, "drone-pins", "", "drones the assigner places, each pinned to the edge beside its dock: drone=edge,… (the edge must declare the drone's link)")
 	fs.StringVar(&b.id, "id", "", "this gateway replica's id: the assigner lease holder and the suffix of its MQTT client ids (default: the host name)")
 }
 
@@ -54,7 +58,29 @@ func (b backboneFlags) check() error {
 	case b.on() && (b.replicas < 1 || b.replicas > 5):
 		return fmt.Errorf("-backbone-replicas %d: JetStream takes 1 to 5", b.replicas)
 	}
-	return nil
+	_, err := b.drones()
+	return err
+}
+
+// drones are -drone-pins as the assigner's units.
+func (b backboneFlags) drones() ([]fleet.Unit, error) {
+	var out []fleet.Unit
+	seen := map[string]bool{}
+	for _, pair := range strings.Split(b.dronePins, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		drone, edge, ok := strings.Cut(pair, "=")
+		if !ok || bus.ValidID(drone) != nil || bus.ValidID(edge) != nil {
+			return nil, fmt.Errorf("-drone-pins %q: want drone=edge with valid ids", pair)
+		}
+		if seen[drone] {
+			return nil, fmt.Errorf("-drone-pins: drone %s pinned twice", drone)
+		}
+		seen[drone] = true
+		out = append(out, fleet.Unit{ID: drone, Pin: edge, Drone: true})
+	}
+	return out, nil
 }
 
 // login is the backbone's login: the MQTT URL, user, password (read from
@@ -148,8 +174,9 @@ type backbone struct {
 	b        *broker.Broker // nil when joining an external cluster
 	login    brokerLogin
 	nc       *nats.Conn
-	replicas int    // of the fleet's buckets
-	holder   string // the assigner lease's holder
+	replicas int          // of the fleet's buckets
+	holder   string       // the assigner lease's holder
+	drones   []fleet.Unit // drones the assigner places, pinned
 }
 
 // openBackbone starts the embedded node, or prepares to join the cluster
@@ -159,6 +186,7 @@ func openBackbone(f flags, bc access.BusConfig, log zerolog.Logger) (*backbone, 
 	if err := f.backbone.check(); err != nil {
 		return nil, err
 	}
+	bb.drones, _ = f.backbone.drones() // checked above
 	urls := ""
 	if f.backbone.on() {
 		var err error

@@ -59,15 +59,16 @@ type assignedTo struct {
 }
 
 // newFleet sets up the fleet's side on nc; nothing runs until Run.
-// replicas is the buckets' (1 on the embedded node, 3 on a cluster).
-func newFleet(nc *nats.Conn, replicas int, holder string, st store.Store, dir *directory.Directory, log zerolog.Logger) (*fleetSide, error) {
+// replicas is the buckets' (1 on the embedded node, 3 on a cluster);
+// drones are placed beside the inventory's cameras, each on its pin.
+func newFleet(nc *nats.Conn, replicas int, holder string, drones []fleet.Unit, st store.Store, dir *directory.Directory, log zerolog.Logger) (*fleetSide, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
 	}
 	log = log.With().Str("component", "fleet").Logger()
 	return &fleetSide{nc: nc, js: js, replicas: replicas, store: st, dir: dir, log: log,
-		assigner: fleet.NewAssigner(js, fleet.AssignerConfig{Holder: holder, Log: log}),
+		assigner: fleet.NewAssigner(js, fleet.AssignerConfig{Holder: holder, Drones: drones, Log: log}),
 		filter:   fleet.NewFilter(), filterReady: make(chan struct{}), statusReady: make(chan struct{}),
 		beats: map[string]fleet.Heartbeat{}, assigned: map[string]assignedTo{},
 		drained: map[string]bool{}, pending: map[string]bus.CameraStatus{}}, nil

@@ -54,7 +54,7 @@ func BenchmarkStatusRebuild41k(b *testing.B) {
 		var fl *fleetSide
 		dir := directory.New(directory.Options{Broker: "tcp://127.0.0.1:1", NoCameraStatus: true, Log: zerolog.Nop(),
 			Accept: func(cs bus.CameraStatus) bool { return fl.acceptStatus(cs) }})
-		fl, _ = newFleet(gnc, 3, "bench", nil, dir, zerolog.Nop())
+		fl, _ = newFleet(gnc, 3, "bench", nil, nil, dir, zerolog.Nop())
 		rctx, cancel := context.WithCancel(ctx)
 		start := time.Now()
 		var g errgroup.Group

@@ -29,7 +29,7 @@ type fleetGateway struct {
 
 // startFleetGateway runs the gateway as replica id on the cluster c
 // (every node's client and MQTT URL) with config, until stop or the test's end.
-func startFleetGateway(t *testing.T, c *peers.NATS, id, config string) *fleetGateway {
+func startFleetGateway(t *testing.T, c *peers.NATS, id, config string, more ...string) *fleetGateway {
 	t.Helper()
 	port := peers.FreePort(t)
 	mqtt := []string{}
@@ -40,9 +40,9 @@ func startFleetGateway(t *testing.T, c *peers.NATS, id, config string) *fleetGat
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-backbone", c.URLs(), "-mqtt-broker", strings.Join(mqtt, ","), "-backbone-user", "",
+		done <- run(ctx, append([]string{"-backbone", c.URLs(), "-mqtt-broker", strings.Join(mqtt, ","), "-backbone-user", "",
 			"-id", id, "-http", fmt.Sprintf("127.0.0.1:%d", port), "-webrtc-udp", "127.0.0.1:0",
-			"-config", config, "-log-format", "json"}, g.log)
+			"-config", config, "-log-format", "json"}, more...), g.log)
 	}()
 	var once sync.Once
 	g.stop = func() {

@@ -36,7 +36,7 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 	c := peers.NATSClusterWith(t, 3, peers.NATSOptions{MQTT: true})
 	js := backboneJS(t, c.URLs())
 	config := writeConfig(t, consoleUsers(t))
-	gw := startFleetGateway(t, c, "gw-1", config)
+	gw := startFleetGateway(t, c, "gw-1", config, "-drone-pins", "drone-1=edge-3")
 	root := login(t, gw.http, "root")
 
 	csv, ids := districtCSV(1000, 100)
@@ -83,13 +83,17 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 		}
 		return allOwned(t, gw.http, root, owner)
 	})
-	assertEdgeCounts(t, gw.http, root, owner, edges)
+	drones := droneOwners(t, js)
+	if drones["drone-1"] != "edge-3" {
+		t.Fatalf("drone-1 pinned to edge-3 is on %q", drones["drone-1"])
+	}
+	assertEdgeCounts(t, gw.http, root, owner, drones, edges)
 
 	// The gateway restarts (the assigner with it): nothing moves.
 	_, revs := placement(t, js)
 	before := startsStops(edges)
 	gw.stop()
-	gw = startFleetGateway(t, c, "gw-1", config)
+	gw = startFleetGateway(t, c, "gw-1", config, "-drone-pins", "drone-1=edge-3")
 	root = login(t, gw.http, "root")
 	eventually(t, 30*time.Second, "the new gateway leads and placed once", func() (bool, string) {
 		m := metricsOf(t, gw.http)
@@ -222,11 +226,14 @@ func staleStatusAndAnomalyDropped(t *testing.T, c *peers.NATS, js jetstream.JetS
 }
 
 // assertEdgeCounts checks /api/edges: every edge live with its capacity
-// and the number of cameras argus-assign gives it.
-func assertEdgeCounts(t *testing.T, httpURL, token string, owner map[string]string, edges map[string]*simEdge) {
+// and the number of cameras and drones argus-assign gives it.
+func assertEdgeCounts(t *testing.T, httpURL, token string, owner, drones map[string]string, edges map[string]*simEdge) {
 	t.Helper()
 	per := map[string]int{}
 	for _, e := range owner {
+		per[e]++
+	}
+	for _, e := range drones {
 		per[e]++
 	}
 	got := apiEdges(t, httpURL, token)
@@ -347,4 +354,18 @@ func undrainInTheConsole(t *testing.T, httpURL, edge string) {
 	if err := chromedp.Do(c, chromedp.Click(chromedp.CSS(button))); err != nil {
 		t.Fatalf("click Undrain: %v", err)
 	}
+}
+
+// droneOwners is drone → edge from argus-assign.
+func droneOwners(t *testing.T, js jetstream.JetStream) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for edge, e := range bucketKeys(t, js, fleet.BucketAssign) {
+		var as fleet.Assignment
+		json.Unmarshal(e.Value(), &as)
+		for _, d := range as.Drones {
+			out[d] = edge
+		}
+	}
+	return out
 }

@@ -122,7 +122,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer svc.close()
-	if fl, err = newFleet(bb.nc, bb.replicas, bb.holder, svc.store, dir, log); err != nil {
+	if fl, err = newFleet(bb.nc, bb.replicas, bb.holder, bb.drones, svc.store, dir, log); err != nil {
 		return err
 	}
 	streams, err := newStreams(f.streams, cfg, svc.auth, svc.audits(), dir, log)

@@ -72,6 +72,8 @@ func TestBackboneFlagsChecked(t *testing.T) {
 		{[]string{"-backbone", "nats://a:4222", "-mqtt-broker", "tcp://a:1883", "-backbone-replicas", "7"}, "1 to 5"},
 		{[]string{"-backbone", "nats://a:4222", "-mqtt-broker", "tcp://a:1883", "-backbone-password-env", "T_UNSET_BB"}, "empty or unset"},
 		{[]string{"-backbone", "nats://a:4222", "-mqtt-broker", "tcp://a:1883", "-backbone-ca", "/nonexistent/ca.pem"}, "-backbone-ca"},
+		{[]string{"-drone-pins", "drone-1=edge-1,drone-1=edge-2"}, "pinned twice"},
+		{[]string{"-drone-pins", "drone-1"}, "want drone=edge"},
 	} {
 		f, err := parseFlags(c.args, &bytes.Buffer{})
 		if err != nil {
