@@ -24,7 +24,7 @@ APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	libavcodec-dev libavutil-dev libswscale-dev libopencv-dev opencv-data \
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql \
-	systemd nodejs
+	systemd nodejs curl
 
 .PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run district test bench fuzz clean
 
