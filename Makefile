@@ -114,7 +114,7 @@ bench: deps build
 	$(GO) test -run XXX -bench Parse41k -benchtime 3x ./gateway/inventory/
 	$(GO) test -run XXX -bench 'PlaceDistrict' ./drivers/fleet/
 	$(GO) test -run XXX -bench 'FleetDistrict|StatusRebuild41k' -benchtime 1x ./drivers/fleet/
-	$(GO) test -run XXX -bench 'StatusRebuild41k' -benchtime 1x ./gateway/
+	$(GO) test -run XXX -bench 'StatusRebuild41k|InventorySync41k' -benchtime 1x ./gateway/
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s

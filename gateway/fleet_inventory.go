@@ -46,33 +46,10 @@ func (f *fleetSide) syncInventory(ctx context.Context) error {
 
 // inventorySync is one run of syncInventory, until an error.
 func (f *fleetSide) inventorySync(ctx context.Context) error {
-	kv, err := f.js.KeyValue(ctx, fleet.BucketCameras)
+	s, since, err := f.fullSync(ctx)
 	if err != nil {
 		return err
 	}
-	status, err := f.js.KeyValue(ctx, fleet.BucketStatus)
-	if err != nil {
-		return err
-	}
-	have, err := bucketValues(ctx, kv)
-	if err != nil {
-		return err
-	}
-	s := &inventorySyncer{js: f.js, kv: kv, status: status, have: have}
-	present := map[string]bool{}
-	since, n, err := s.apply(ctx, f.store, 0, present)
-	if err != nil {
-		return err
-	}
-	for id := range have {
-		if !present[id] {
-			if err := s.delete(ctx, id); err != nil {
-				return err
-			}
-		}
-	}
-	f.inventory.Store(since)
-	f.log.Info().Int("cameras", len(present)).Int("written", n+s.deleted).Int64("revision", since).Msg("inventory synced into " + fleet.BucketCameras)
 	t := time.NewTicker(inventoryEvery)
 	defer t.Stop()
 	for {
@@ -91,6 +68,39 @@ func (f *fleetSide) inventorySync(ctx context.Context) error {
 		since = next
 		f.inventory.Store(since)
 	}
+}
+
+// fullSync makes argus-cameras hold exactly the store's cameras, writing
+// only what differs; it returns the syncer and the store revision reached.
+func (f *fleetSide) fullSync(ctx context.Context) (*inventorySyncer, int64, error) {
+	kv, err := f.js.KeyValue(ctx, fleet.BucketCameras)
+	if err != nil {
+		return nil, 0, err
+	}
+	status, err := f.js.KeyValue(ctx, fleet.BucketStatus)
+	if err != nil {
+		return nil, 0, err
+	}
+	have, err := bucketValues(ctx, kv)
+	if err != nil {
+		return nil, 0, err
+	}
+	s := &inventorySyncer{js: f.js, kv: kv, status: status, have: have}
+	present := map[string]bool{}
+	since, n, err := s.apply(ctx, f.store, 0, present)
+	if err != nil {
+		return nil, 0, err
+	}
+	for id := range have {
+		if !present[id] {
+			if err := s.delete(ctx, id); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	f.inventory.Store(since)
+	f.log.Info().Int("cameras", len(present)).Int("written", n+s.deleted).Int64("revision", since).Msg("inventory synced into " + fleet.BucketCameras)
+	return s, since, nil
 }
 
 // inventorySyncer writes store changes into argus-cameras, remembering
