@@ -220,6 +220,9 @@ func staleStatusAndAnomalyDropped(t *testing.T, c *peers.NATS, js jetstream.JetS
 			t.Fatalf("anomaly %s: %d, want %d", id, st, want)
 		}
 	}
+	if m := metricsOf(t, gw.http); m["argus_gateway_camera_statuses_stale_total"] < 2 {
+		t.Fatalf("stale statuses counted: %v", m["argus_gateway_camera_statuses_stale_total"])
+	}
 	if m := metricsOf(t, gw.http); m[`argus_gateway_anomalies_rejected_total{reason="stale_owner"}`] != 2 {
 		t.Fatalf("stale anomalies counted: %v", m[`argus_gateway_anomalies_rejected_total{reason="stale_owner"}`])
 	}
