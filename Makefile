@@ -24,9 +24,9 @@ APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	libavcodec-dev libavutil-dev libswscale-dev libopencv-dev opencv-data \
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql \
-	systemd nodejs
+	systemd nodejs curl
 
-.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run test bench fuzz clean
+.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run district test bench fuzz clean
 
 deps: deps-go-version deps-apt deps-go deps-npm vtest
 
@@ -78,6 +78,13 @@ build:
 run: deps build
 	ARGUS_DEMO_CAM_PASSWORD=$${ARGUS_DEMO_CAM_PASSWORD:-demo-only-secret} BIN=$(BIN) ./deploy/demo.sh
 
+# A district on one machine: a 3-node NATS cluster, the gateway joining
+# it, 4 fleet-mode edges and 400 light simulated cameras, until Ctrl-C
+# (README, "District deployment").
+district: deps build
+	$(GO) build -o $(BIN)/nats-server github.com/nats-io/nats-server/v2
+	BIN=$(BIN) ./deploy/district.sh
+
 # The whole suite (the Kubernetes manifests' checks are a module of their
 # own, deploy/kubernetes), then the race detector over the concurrent core (hub,
 # ingest, the RTSP driver) in -short mode (20 flaps instead of 200).
@@ -110,6 +117,7 @@ bench: deps build
 	$(GO) test -run XXX -bench Parse41k -benchtime 3x ./gateway/inventory/
 	$(GO) test -run XXX -bench 'PlaceDistrict' ./drivers/fleet/
 	$(GO) test -run XXX -bench 'FleetDistrict|StatusRebuild41k' -benchtime 1x ./drivers/fleet/
+	$(GO) test -run XXX -bench 'StatusRebuild41k|InventorySync41k' -benchtime 1x ./gateway/
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s

@@ -78,7 +78,4 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-tool (
-	github.com/bluenviron/mavp2p
-	github.com/nats-io/nats-server/v2
-)
+tool github.com/bluenviron/mavp2p

@@ -120,6 +120,9 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	if unset("relay.idle_timeout", e.Relay.IdleTimeout == 0) {
 		e.Relay.IdleTimeout = DefaultRelayIdle
 	}
+	if e.Fleet != nil {
+		e.Fleet.defaults(unset)
+	}
 	if unset("airspace_dir", e.AirspaceDir == "") {
 		e.AirspaceDir = DefaultAirspaceDir
 	}

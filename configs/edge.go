@@ -31,6 +31,9 @@ type Edge struct {
 	Drones []Drone `yaml:"drones"`
 	// MAVLink secures the drones' links (MAVLink 2 signing).
 	MAVLink MAVLink `yaml:"mavlink"`
+	// Fleet, when present, makes the edge one of a district's fleet: its
+	// cameras come from the gateway's assigner, and Cameras must be empty.
+	Fleet *Fleet `yaml:"fleet"`
 	// AirspaceDir holds one airspace file per site, <site>.yaml (default
 	// configs/sites): geofence, no-fly zones, ceiling and routes, read by
 	// configs/airspace.
@@ -87,8 +90,17 @@ type MQTT struct {
 	Broker string `yaml:"broker"`
 	// Username is the MQTT user name, when it is not a secret.
 	Username string `yaml:"username"`
+	// UsernameEnv names the environment variable holding the user name
+	// (excludes username).
+	UsernameEnv string `yaml:"username_env"`
 	// PasswordEnv names the environment variable holding the password.
 	PasswordEnv string `yaml:"password_env"`
+	// PasswordFile is a file holding the password (a mounted Kubernetes
+	// Secret), instead of password_env; a final newline is not part of it.
+	PasswordFile string `yaml:"password_file"`
+	// CAFile is a PEM file of the CA that signed the broker's certificate,
+	// for tls://, ssl:// and wss:// brokers; empty uses the system's roots.
+	CAFile string `yaml:"ca_file"`
 	// QueueDir holds the store-and-forward queue of anomalies not yet
 	// acknowledged by the broker (default var/<edge id>/queue).
 	QueueDir string `yaml:"queue_dir"`

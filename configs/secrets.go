@@ -117,15 +117,36 @@ func (i Identity) Token() string {
 }
 
 // Password returns the MQTT password from the variable that
-// mqtt.password_env names; "" when none is named. An unset variable is an
-// error naming it.
+// mqtt.password_env names, or from the file mqtt.password_file names
+// (without its final newline); "" when neither is given. An unset
+// variable or an unreadable file is an error naming it, never the value.
 func (m MQTT) Password() (string, error) {
+	if m.PasswordFile != "" {
+		b, err := os.ReadFile(m.PasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("mqtt.password_file: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
 	if m.PasswordEnv == "" {
 		return "", nil
 	}
 	v, ok := os.LookupEnv(m.PasswordEnv)
 	if !ok {
 		return "", fmt.Errorf("mqtt.password_env: environment variable %s is not set", m.PasswordEnv)
+	}
+	return v, nil
+}
+
+// User returns the MQTT user name: mqtt.username, or the variable that
+// mqtt.username_env names (an unset variable is an error naming it).
+func (m MQTT) User() (string, error) {
+	if m.UsernameEnv == "" {
+		return m.Username, nil
+	}
+	v, ok := os.LookupEnv(m.UsernameEnv)
+	if !ok {
+		return "", fmt.Errorf("mqtt.username_env: environment variable %s is not set", m.UsernameEnv)
 	}
 	return v, nil
 }

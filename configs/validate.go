@@ -33,7 +33,11 @@ func (e *Edge) Validate() error {
 
 // validate records every rule the config breaks.
 func validate(e *Edge, ps *strict.Problems) {
-	checkID(ps, "edge.id", e.Edge.ID)
+	if e.Edge.ID == "" {
+		ps.Add("edge.id", "is required (or give the edge's -id flag)")
+	} else {
+		checkID(ps, "edge.id", e.Edge.ID)
+	}
 	checkListen(ps, "edge.http", e.Edge.HTTP)
 	checkEnvName(ps, "edge.http_token_env", e.Edge.HTTPTokenEnv)
 	checkIngest(ps, &e.Ingest)
@@ -44,6 +48,7 @@ func validate(e *Edge, ps *strict.Problems) {
 	checkMQTT(ps, &e.MQTT)
 	checkDetect(ps, &e.Detect)
 	checkRelay(ps, &e.Relay)
+	checkFleet(ps, e)
 }
 
 func checkRelay(ps *strict.Problems, r *Relay) {
@@ -74,9 +79,25 @@ func checkMQTT(ps *strict.Problems, m *MQTT) {
 			ps.Add("mqtt.broker", "holds credentials: write the user in mqtt.username and the password in mqtt.password_env")
 		}
 	}
+	if m.Username != "" && m.UsernameEnv != "" {
+		ps.Add("mqtt.username_env", "username and username_env exclude each other: keep one")
+	}
+	checkEnvName(ps, "mqtt.username_env", m.UsernameEnv)
 	checkEnvName(ps, "mqtt.password_env", m.PasswordEnv)
+	if m.PasswordEnv != "" && m.PasswordFile != "" {
+		ps.Add("mqtt.password_file", "password_env and password_file exclude each other: keep one")
+	}
+	if m.CAFile != "" && m.Broker != "" && !secureBroker(m.Broker) {
+		ps.Add("mqtt.ca_file", "is for a TLS broker (tls://, ssl:// or wss://): mqtt.broker is plain")
+	}
 	checkRange(ps, "mqtt.queue_max", m.QueueMax, 1, 100_000_000)
 	checkRange(ps, "mqtt.queue_max_mb", m.QueueMaxMB, 1, 1<<20)
+}
+
+// secureBroker tells whether a broker URL's scheme is TLS.
+func secureBroker(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "tls" || u.Scheme == "ssl" || u.Scheme == "wss")
 }
 
 func checkDetect(ps *strict.Problems, d *Detect) {

@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -14,19 +18,46 @@ import (
 
 // connect opens the MQTT client when a broker is configured; anomalies are
 // queued on disk from this moment, whether the broker is up or not.
-func connect(cfg *configs.Edge, log zerolog.Logger) (*bus.Client, error) {
+// incarnation ("" for a standalone edge) goes in its online status and
+// its will.
+func connect(cfg *configs.Edge, log zerolog.Logger, incarnation string) (*bus.Client, error) {
 	if cfg.MQTT.Broker == "" {
 		return nil, nil
+	}
+	user, err := cfg.MQTT.User()
+	if err != nil {
+		return nil, err
 	}
 	pass, err := cfg.MQTT.Password()
 	if err != nil {
 		return nil, err
 	}
+	var tlsCfg *tls.Config
+	if cfg.MQTT.CAFile != "" {
+		pool, err := caPool(cfg.MQTT.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("mqtt.ca_file: %w", err)
+		}
+		tlsCfg = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
 	return bus.New(bus.Options{
-		Broker: cfg.MQTT.Broker, Username: cfg.MQTT.Username, Password: pass, Edge: cfg.Edge.ID,
+		Broker: cfg.MQTT.Broker, Username: user, Password: pass, Edge: cfg.Edge.ID,
 		Version: version, Log: log, QueueDir: cfg.MQTT.QueueDir, QueueMax: cfg.MQTT.QueueMax,
-		QueueMaxBytes: int64(cfg.MQTT.QueueMaxMB) << 20,
+		QueueMaxBytes: int64(cfg.MQTT.QueueMaxMB) << 20, Incarnation: incarnation, TLS: tlsCfg,
 	})
+}
+
+// caPool reads a PEM file of CA certificates.
+func caPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificate in it", file)
+	}
+	return pool, nil
 }
 
 // logSink stands in for the bus when no broker is configured: anomalies
@@ -55,10 +86,40 @@ func analysed(cfg *configs.Edge) []analyze.Camera {
 	return out
 }
 
-// statusLoop publishes every camera's retained status when it changes
-// state and every 10 s (fps, bitrate, mode), and ticks the rules once a
-// second so anomalies end when frames stop.
-func statusLoop(ctx context.Context, client *bus.Client, edge string, m *ingest.Manager, an *analyze.Manager, changed <-chan string) {
+// ownedSink stamps every anomaly with the edge's fleet Owner before the
+// bus queues it: the gateway drops a stale owner's anomalies.
+type ownedSink struct {
+	analyze.Sink
+	fl *fleetEdge
+}
+
+// PublishAnomaly implements analyze.Sink.
+func (s ownedSink) PublishAnomaly(a bus.Anomaly) error {
+	a.Owner = s.fl.Owner()
+	return s.Sink.PublishAnomaly(a)
+}
+
+// statuses publishes the cameras' and the edge's statuses: retained on
+// MQTT and, in fleet mode, into the argus-status bucket too.
+type statuses struct {
+	client *bus.Client // nil without a broker
+	edge   string
+	m      *ingest.Manager
+	an     *analyze.Manager
+	fl     *fleetEdge // nil for a standalone edge
+	load   *loadGauge
+}
+
+// Fleet-mode statuses go into the key-value bucket on every state change
+// and every kvRefresh ticks (seconds) otherwise: at 41,000 cameras a
+// 10 s refresh would be 4,100 replicated writes a second for fps figures.
+const kvRefresh = 30
+
+// loop publishes every camera's retained status when it changes state and
+// every 10 s (fps, bitrate, mode), and the edge's status (cameras, load)
+// every 10 s; it ticks the rules once a second so anomalies end when
+// frames stop.
+func (s *statuses) loop(ctx context.Context, changed <-chan string) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	n := 0
@@ -67,37 +128,59 @@ func statusLoop(ctx context.Context, client *bus.Client, edge string, m *ingest.
 		case <-ctx.Done():
 			return
 		case id := <-changed:
-			publishStatus(client, edge, m, an, id)
+			s.publish(id, true)
 		case now := <-tick.C:
-			an.Tick(now)
+			s.an.Tick(now)
 			if n++; n%10 == 0 {
-				publishStatus(client, edge, m, an, "")
+				s.publish("", n%kvRefresh == 0)
+				s.publishEdge()
 			}
 		}
 	}
 }
 
-// publishStatus publishes one camera's status, or all with id "".
-func publishStatus(client *bus.Client, edge string, m *ingest.Manager, an *analyze.Manager, id string) {
-	if client == nil {
+// publish publishes one camera's status, or all with id "".
+func (s *statuses) publish(id string, kv bool) {
+	if s.client == nil && s.fl == nil {
 		return
 	}
 	modes := map[string]string{}
-	for _, st := range an.Status() {
+	for _, st := range s.an.Status() {
 		modes[st.Camera] = string(st.Mode)
 	}
-	for _, st := range m.Status() {
+	var owner bus.Owner
+	if s.fl != nil {
+		owner = s.fl.Owner()
+	}
+	for _, st := range s.m.Status() {
 		if id != "" && st.ID != id {
 			continue
 		}
 		cs := bus.CameraStatus{
-			Site: st.Site, Camera: st.ID, Edge: edge, State: st.State, Reason: st.Main.Reason,
+			Site: st.Site, Camera: st.ID, Edge: s.edge, State: st.State, Reason: st.Main.Reason,
 			Codec: st.Main.Codec, Width: st.Main.Width, Height: st.Main.Height, FPS: st.Main.FPS,
-			BitrateKbps: st.Main.BitrateKbps, Mode: modes[st.ID], Time: bus.Now(),
+			BitrateKbps: st.Main.BitrateKbps, Mode: modes[st.ID], Time: bus.Now(), Owner: owner,
 		}
 		if st.Main.LastFrame != nil {
 			cs.LastFrame = bus.At(*st.Main.LastFrame)
 		}
-		client.PublishCameraStatus(cs)
+		if s.client != nil {
+			s.client.PublishCameraStatus(cs)
+		}
+		if s.fl != nil && kv {
+			s.fl.status.set(cs)
+		}
 	}
+}
+
+// publishEdge publishes the edge's online status: its cameras and load.
+func (s *statuses) publishEdge() {
+	if s.client == nil {
+		return
+	}
+	st := bus.EdgeStatus{Load: s.load.get(), Cameras: []string{}}
+	for _, c := range s.m.Status() {
+		st.Cameras = append(st.Cameras, c.ID)
+	}
+	s.client.PublishEdgeStatus(st)
 }

@@ -1,7 +1,10 @@
 // Command edge is the Argus edge process: it pulls the RTSP feeds of the
 // cameras in its config, fans each out in memory, and serves the cameras'
 // state on :9100. Run it with -config FILE; without one it runs the
-// embedded demo config (configs/demo.yaml).
+// embedded demo config (configs/demo.yaml). With a fleet section in its
+// config it has no cameras of its own: it pulls those the gateway assigns
+// it over the NATS backbone (fleet.go). -id NAME puts NAME in place of
+// edge.id (a Kubernetes StatefulSet passes each pod's name).
 package main
 
 import (
@@ -22,6 +25,7 @@ import (
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/iceservers"
+	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/edge/analyze"
@@ -55,16 +59,23 @@ func run() error {
 	path := flag.String("config", "", "edge config file (YAML); empty runs the embedded demo config")
 	level := flag.String("log-level", "info", "log level: debug, info, warn, error")
 	format := flag.String("log-format", "auto", "log format: json, console, auto (console on a terminal)")
+	id := flag.String("id", "", "edge id in place of the config's edge.id (and of var/<id>/queue); a StatefulSet passes $(POD_NAME)")
 	flag.Parse()
 	log, err := logs.New(os.Stderr, *format, *level)
 	if err != nil {
 		return err
 	}
-	cfg, err := load(*path)
+	if *id != "" {
+		ps := strict.NewProblems("")
+		configs.CheckID(ps, "-id", *id)
+		if err := ps.Err(); err != nil {
+			return err
+		}
+	}
+	cfg, err := load(*path, *id)
 	if err != nil {
 		return err // names file, line and field
 	}
-	cfg = withDroneVideo(cfg)
 	log = log.With().Str("edge", cfg.Edge.ID).Logger()
 	if os.Getenv("GOGC") == "" {
 		// The heap is mostly GOP caches, long-lived and refilled every GOP:
@@ -74,25 +85,36 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, log, *path, cfg)
+	return serve(ctx, log, *path, *id, cfg)
 }
 
-// load reads the config file, or the embedded demo when path is empty.
-func load(path string) (*configs.Edge, error) {
+// load reads the config file, or the embedded demo when path is empty,
+// under the id given on the command line when there is one.
+func load(path, id string) (*configs.Edge, error) {
 	if path == "" {
-		return configs.Parse(configs.DemoFile, configs.Demo)
+		return configs.ParseAs(configs.DemoFile, configs.Demo, id)
 	}
-	return configs.Load(path)
+	return configs.LoadAs(path, id)
 }
 
 // serve runs the edge until ctx ends: ingest → hub → analysis → MQTT.
-func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Edge) error {
+func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *configs.Edge) error {
 	ice, err := iceservers.Resolve("relay.ice_servers", cfg.Relay.ICEServers, os.LookupEnv)
 	if err != nil {
 		return err // names the unset variable, never a password
 	}
 	h := hub.New(hub.Options{Queue: cfg.Ingest.ConsumerQueue, GOPBytes: cfg.Ingest.GOPCacheMB << 20})
-	client, err := connect(cfg, log)
+	var fl *fleetEdge
+	incarnation := ""
+	if cfg.Fleet != nil {
+		if fl, err = newFleetEdge(cfg, log); err != nil {
+			return err
+		}
+		defer fl.Close()
+		incarnation = fl.Incarnation()
+		log = log.With().Str("incarnation", incarnation).Logger()
+	}
+	client, err := connect(cfg, log, incarnation)
 	if err != nil {
 		return err
 	}
@@ -100,6 +122,9 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 	if client != nil {
 		defer client.Close()
 		sink = client
+	}
+	if fl != nil {
+		sink = ownedSink{Sink: sink, fl: fl}
 	}
 	an := analyze.New(analyze.Options{Edge: cfg.Edge.ID, Hub: h, Sink: sink, Log: log,
 		ModelDir: cfg.Detect.ModelDir, IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D()})
@@ -136,10 +161,9 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 		extra["drones"] = func() any { return map[string]any{"edge": cfg.Edge.ID, "drones": dm.Status()} }
 	}
 
-	logChanges(log, m.Apply(cfg))
-	an.Apply(withDroneGeo(analysed(cfg), dm))
 	rs := newRuleSets(ctx, an, log, cfg.Detect.RulesDir)
-	rs.follow(siteIDs(cfg))
+	p := &pulls{m: m, an: an, rs: rs, dm: dm}
+	logChanges(log, p.setFile(cfg))
 	if client != nil {
 		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
 		client.Subscribe(bus.Root+"/rules/+/shadow", rs.offerMessage)
@@ -149,29 +173,31 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 		}
 		client.Subscribe(bus.CommandTopic(cfg.Edge.ID), commandHandlers(handlers...))
 	}
-	go statusLoop(ctx, client, cfg.Edge.ID, m, an, changed)
-	extra["rules"] = func() any { return rs.Status() }
+	cpu := &loadGauge{}
+	st := &statuses{client: client, edge: cfg.Edge.ID, m: m, an: an, fl: fl, load: cpu}
+	go st.loop(ctx, changed)
 	log.Info().Str("version", version).Int("cameras", len(cfg.Cameras)).Int("drones", len(cfg.Drones)).Str("http", cfg.Edge.HTTP).
-		Str("mqtt", cfg.MQTT.Broker).Strs("detectors", detect.Names()).Msg("edge started")
+		Str("mqtt", cfg.MQTT.Broker).Strs("detectors", detect.Names()).Bool("fleet", fl != nil).Msg("edge started")
 
-	srv := &http.Server{
-		Addr: cfg.Edge.HTTP,
-		Handler: status.Handler(m, status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log,
-			Extra: extra}),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
+	extra["rules"] = func() any { return rs.Status() }
+	opts := status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log, Extra: extra}
+	fleetDone := runFleet(ctx, fl, p, &opts, reg)
+	srv := &http.Server{Addr: cfg.Edge.HTTP, Handler: status.Handler(m, opts), ReadHeaderTimeout: 5 * time.Second}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.ListenAndServe() }()
 
-	go measure(ctx, m)
+	go measure(ctx, m, cpu, fl)
 	if path != "" {
-		go watchConfig(ctx, log, path, cfg, m, an, rs, dm)
+		go watchConfig(ctx, log, path, id, cfg, p)
 	}
 	select {
 	case <-ctx.Done():
 	case err := <-httpErr:
 		return fmt.Errorf("http %s: %w", cfg.Edge.HTTP, err)
 	}
+	// A fleet edge stops its pulls and withdraws its heartbeat first, so
+	// that its cameras move at once.
+	<-fleetDone
 	// No analysis from here on: queued frames are dropped, and no anomaly
 	// is published after this line is logged (those queued stay queued).
 	an.Stop()
@@ -191,6 +217,24 @@ func serve(ctx context.Context, log zerolog.Logger, path string, cfg *configs.Ed
 	return nil
 }
 
+// runFleet starts a fleet edge's agent on the edge's pulls, with its
+// readiness, state and metrics on the HTTP port; the channel closes once
+// it has stopped every pull and withdrawn its heartbeat (at once for a
+// standalone edge, whose fl is nil).
+func runFleet(ctx context.Context, fl *fleetEdge, p *pulls, opts *status.Options, reg *prometheus.Registry) <-chan struct{} {
+	done := make(chan struct{})
+	if fl == nil {
+		close(done)
+		return done
+	}
+	fl.pulls = p
+	opts.Ready = fl.ready
+	opts.Fleet = func() any { return fl.State() }
+	reg.MustRegister(fl.agent, fl.status.written, fl.status.failed)
+	go func() { defer close(done); fl.Run(ctx) }()
+	return done
+}
+
 func siteIDs(cfg *configs.Edge) []string {
 	ids := make([]string, 0, len(cfg.Sites))
 	for _, s := range cfg.Sites {
@@ -199,16 +243,23 @@ func siteIDs(cfg *configs.Edge) []string {
 	return ids
 }
 
-// measure refreshes fps and bitrate every two seconds.
-func measure(ctx context.Context, m *ingest.Manager) {
+// measure refreshes fps and bitrate, and the process's CPU load (which a
+// fleet edge reports in its heartbeats), every two seconds.
+func measure(ctx context.Context, m *ingest.Manager, load *loadGauge, fl *fleetEdge) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
+	var meter loadMeter
+	meter.sample(time.Now())
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
 			m.Measure(now)
+			load.set(meter.sample(now))
+			if fl != nil {
+				fl.agent.SetLoad(load.get())
+			}
 		}
 	}
 }

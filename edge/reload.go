@@ -12,31 +12,32 @@ import (
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/watch"
-	"github.com/argus-edge/argus/edge/analyze"
-	"github.com/argus-edge/argus/edge/drone"
 	"github.com/argus-edge/argus/edge/ingest"
 )
 
 // watchConfig applies every valid change of the config file live, and
 // re-reads it at once on SIGHUP: cameras, their analysis, and which sites'
 // rule set files are watched. An invalid change is logged with its file,
-// line and field, and the running config stays.
-func watchConfig(ctx context.Context, log zerolog.Logger, path string, running *configs.Edge, m *ingest.Manager, an *analyze.Manager, rs *ruleSets, dm *drone.Manager) {
+// line and field, and the running config stays; so does a change between
+// standalone and fleet mode, which needs a restart. id is the -id flag.
+func watchConfig(ctx context.Context, log zerolog.Logger, path, id string, running *configs.Edge, p *pulls) {
 	w := watch.New(path, time.Second, func(data []byte) {
-		cfg, err := configs.Parse(path, data)
+		cfg, err := configs.ParseAs(path, data, id)
 		if err != nil {
 			log.Error().Str("file", path).Strs("problems", ingest.Problems(err)).
 				Msg("config change refused; the running config stays")
 			return
 		}
+		if (cfg.Fleet == nil) != (running.Fleet == nil) {
+			log.Error().Str("file", path).Bool("fleet", cfg.Fleet != nil).
+				Msg("config change refused: switching between standalone and fleet mode needs a restart; the running config stays")
+			return
+		}
 		warnRestartOnly(log, running, cfg)
-		// The drones themselves (links, ids, video) and the airspaces
-		// change at the next restart; their video keeps its cameras.
-		cfg.Drones, cfg.AirspaceDir = running.Drones, running.AirspaceDir
-		cfg = withDroneVideo(cfg)
-		ch := m.Apply(cfg)
-		an.Apply(withDroneGeo(analysed(cfg), dm))
-		rs.follow(siteIDs(cfg))
+		// The drones themselves (links, ids, video, signing) and the
+		// airspaces change at the next restart; their video keeps its cameras.
+		cfg.Drones, cfg.AirspaceDir, cfg.MAVLink = running.Drones, running.AirspaceDir, running.MAVLink
+		ch := p.setFile(cfg)
 		running = cfg
 		if ch.Any() {
 			logChanges(log, ch)
@@ -76,6 +77,9 @@ func warnRestartOnly(log zerolog.Logger, old, cfg *configs.Edge) {
 	}
 	if old.Ingest.ConsumerQueue != cfg.Ingest.ConsumerQueue {
 		changed = append(changed, "ingest.consumer_queue")
+	}
+	if !reflect.DeepEqual(old.Fleet, cfg.Fleet) {
+		changed = append(changed, "fleet")
 	}
 	if old.Ingest.GOPCacheMB != cfg.Ingest.GOPCacheMB {
 		changed = append(changed, "ingest.gop_cache_mb")

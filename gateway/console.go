@@ -42,12 +42,19 @@ type services struct {
 type brokerLogin struct {
 	url, username, password string
 	tls                     *tls.Config
+	// suffix ends the MQTT client ids: the replica's id on a shared
+	// cluster (two replicas must not take each other's sessions), empty
+	// on the embedded node.
+	suffix string
 }
+
+// clientID is the gateway's MQTT client id for one of its services.
+func (bl brokerLogin) clientID(service string) string { return "argus-gateway-" + service + bl.suffix }
 
 // openServices opens the store and builds the services on it; airspaceDir
 // holds the sites' airspaces; rulesDir, when set, seeds the sites' rule
 // sets the store does not have yet.
-func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir string, bl brokerLogin, dir *directory.Directory, log zerolog.Logger) (*services, error) {
+func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir string, bl brokerLogin, dir *directory.Directory, accept func(bus.Anomaly) bool, log zerolog.Logger) (*services, error) {
 	target, err := storeTarget(cfg.Store)
 	if err != nil {
 		return nil, err
@@ -60,7 +67,8 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 		auth: access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL})}
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
-	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, Username: bl.username, Password: bl.password, TLS: bl.tls, Store: st, WallSeverity: cfg.WallMinSeverity,
+	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,
+		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept,
 		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, camera, log) }, Log: log})
 	if err != nil {
 		st.Close()
@@ -120,11 +128,11 @@ type consoleHandlers struct {
 }
 
 // console builds the API over the services, and wires their events into it.
-func (s *services) console(dir *directory.Directory, streams *sfu.Server, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
+func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
 	a := api.New(api.Options{Auth: s.auth, Store: s.store, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
 		Handling: s.alerts, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
-		Metrics: reg, Log: log})
-	reg.MustRegister(s.alerts, dir, s.drones)
+		Capacity: fl, Fleet: fl, Metrics: reg, Log: log})
+	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner)
 	// The listeners live as long as the gateway: their cancels are not needed.
 	s.alerts.Subscribe(a.PublishAnomaly)
 	s.alerts.SubscribeWall(a.PublishWall)

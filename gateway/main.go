@@ -5,7 +5,10 @@
 // the SFU (edges POST /whip/{camera}, viewers POST /whep/{camera}),
 // /healthz and /metrics. It never imports edge/: what both speak is in
 // drivers/bus. `gateway hash-password` prints the bcrypt hash of a
-// password read from stdin, for the config's users.
+// password read from stdin, for the config's users; `gateway nats-auth
+// -config FILE` prints a NATS cluster's authorization block for the
+// config's bus users. With -backbone it joins a district's NATS cluster
+// instead of embedding the broker.
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/broker"
@@ -39,9 +43,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "hash-password" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "hash-password":
 		err = hashPassword(os.Stdin, os.Stdout)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == "nats-auth":
+		err = natsAuth(os.Args[2:], os.Stdout, os.Stderr)
+	default:
 		err = run(ctx, os.Args[1:], os.Stderr)
 	}
 	if err != nil {
@@ -58,6 +65,7 @@ type flags struct {
 	airspace       string
 	level, format  string
 	streams        streamOptions
+	backbone       backboneFlags
 	retentionEvery time.Duration
 }
 
@@ -75,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.airspace, "airspace", "", "a directory of site airspaces (configs/airspace: geofence, no-fly zones, routes); none: drones may not fly")
 	fs.DurationVar(&f.retentionEvery, "retention-every", time.Hour, "how often records past their retention are pruned")
 	f.streams.flags(fs)
+	f.backbone.flags(fs)
 	fs.StringVar(&f.level, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.format, "log-format", "auto", "log format: json, console, auto (console on a terminal)")
 	return f, fs.Parse(args)
@@ -99,84 +108,57 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		log.Warn().Msg("no -config file: no tokens and no users, every WHIP, WHEP and login is refused")
 	}
-	b, err := newBroker(f, cfg.Bus, log)
+	bb, err := openBackbone(f, cfg.Bus, log)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
-	nc, err := dialBackbone(b, log)
-	if err != nil {
-		return err
+	defer bb.close()
+	var fl *fleetSide
+	// On the embedded node, standalone edges' statuses come over MQTT,
+	// read whole from JetStream at each connect; on a district's cluster,
+	// fleet edges' from the argus-status bucket.
+	var retained directory.RetainedReader
+	if bb.b != nil {
+		if retained, err = broker.NewRetained(bb.nc); err != nil {
+			return err
+		}
 	}
-	defer nc.Close()
-	retained, err := broker.NewRetained(nc)
-	if err != nil {
-		return err
-	}
-	mqttURL, mqttTLS := b.LocalMQTT()
-	login := b.Internal()
-	dir := directory.New(directory.Options{Broker: mqttURL, Username: login.Name, Password: login.Password, TLS: mqttTLS,
-		Retained: retained, Log: log})
-	svc, err := openServices(ctx, cfg, f.rules, f.airspace, brokerLogin{mqttURL, login.Name, login.Password, mqttTLS}, dir, log)
+	dir := directory.New(directory.Options{Broker: bb.login.url, ClientID: bb.login.clientID("directory"),
+		Username: bb.login.username, Password: bb.login.password, TLS: bb.login.tls, Log: log, Retained: retained,
+		NoCameraStatus: bb.b == nil, Accept: func(cs bus.CameraStatus) bool { return fl.acceptStatus(cs) }})
+	svc, err := openServices(ctx, cfg, f.rules, f.airspace, bb.login, dir, func(an bus.Anomaly) bool { return fl.acceptAnomaly(an) }, log)
 	if err != nil {
 		return err
 	}
 	defer svc.close()
+	if fl, err = newFleet(bb.nc, bb.replicas, bb.holder, bb.drones, svc.store, dir, log); err != nil {
+		return err
+	}
 	streams, err := newStreams(f.streams, cfg, svc.auth, svc.audits(), dir, log)
 	if err != nil {
 		return err
 	}
 	defer streams.Close()
 	reg := newRegistry()
-	reg.MustRegister(b)
-	console := svc.console(dir, streams, reg, log)
+	console := svc.console(dir, streams, fl, reg, log)
 	handler := routes(streams, console, reg)
 	ln, err := net.Listen("tcp", f.http)
 	if err != nil {
 		return fmt.Errorf("http: listen %s: %w", f.http, err)
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return b.Run(ctx) })
+	if bb.b != nil {
+		reg.MustRegister(bb.b)
+		g.Go(func() error { return bb.b.Run(ctx) })
+	}
+	g.Go(func() error { return fl.Run(ctx) })
 	g.Go(func() error { return dir.Run(ctx) })
 	g.Go(func() error { return svc.run(ctx, cfg, f.retentionEvery) })
 	g.Go(func() error { return serveHTTP(ctx, ln, handler, console.shutdown, log) })
-	g.Go(func() error {
-		if err := admitEdges(ctx, b, svc.alerts.Ready(), cfg.Bus.Users); err != nil {
-			return err
-		}
-		log.Info().Str("mqtt", b.Addr().String()).Str("nats", b.ClientAddr().String()).Str("http", ln.Addr().String()).Msg("gateway ready")
-		return nil
-	})
+	g.Go(func() error { return announce(ctx, bb, svc.alerts.Ready(), cfg.Bus.Users, ln.Addr(), log) })
 	err = g.Wait()
 	log.Info().Err(err).Msg("gateway stopped")
 	return err
-}
-
-// newBroker starts the embedded NATS node with only the gateway's own
-// login: edges are admitted by admitEdges.
-func newBroker(f flags, bc access.BusConfig, log zerolog.Logger) (*broker.Broker, error) {
-	store := f.busStore
-	if store == "" {
-		store = bc.StoreDir
-	}
-	return broker.New(broker.Options{Addr: f.mqtt, ClientAddr: f.nats, StoreDir: store,
-		CertFile: bc.CertFile, KeyFile: bc.KeyFile, Log: log})
-}
-
-// admitEdges lets the config's bus users log in once the alert follower
-// is subscribed: its durable session then exists before any edge can
-// publish, so no anomaly is acknowledged with nobody to store it.
-func admitEdges(ctx context.Context, b *broker.Broker, followerReady <-chan struct{}, users []access.BusUser) error {
-	select {
-	case <-followerReady:
-	case <-ctx.Done():
-		return nil
-	}
-	us := make([]broker.User, len(users))
-	for i, u := range users {
-		us[i] = broker.User{Name: u.Name, Password: u.Password, Role: u.Role, Edge: u.Edge, Sites: u.Sites, Drones: u.Drones}
-	}
-	return b.SetUsers(us)
 }
 
 // newRegistry is the /metrics registry with the Go runtime and process collectors.

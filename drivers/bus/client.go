@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,13 +18,20 @@ import (
 
 // Options configure a Client.
 type Options struct {
-	Broker   string // tcp://host:port
+	Broker   string // tcp://host:port, or several comma-separated (a cluster's nodes, tried in order)
 	ClientID string // default "argus-edge-" + Edge
 	Username string
-	Password string         // the caller reads it from the environment; never logged
-	Edge     string         // this edge's id: topics, the will and every payload's edge
-	Version  string         // the edge's version, reported in its status
-	Log      zerolog.Logger // the caller's, with its context (the edge id); the client adds none
+	Password string // the caller reads it from the environment; never logged
+	Edge     string // this edge's id: topics, the will and every payload's edge
+	Version  string // the edge's version, reported in its status
+	// Incarnation is the edge process's random id per start, carried in
+	// its online status and its will (fleet mode): a will from an earlier
+	// incarnation, arriving after a quick reconnect, is told apart.
+	Incarnation string
+	// TLS configures tls://, ssl:// and wss:// brokers (the CA that signed
+	// the broker's certificate); nil uses the system's roots.
+	TLS *tls.Config
+	Log zerolog.Logger // the caller's, with its context (the edge id); the client adds none
 
 	QueueDir      string // where anomalies wait for the broker; survives restarts
 	QueueMax      int    // anomalies kept while the broker is away; default 100000
@@ -122,8 +130,7 @@ func (o *Options) defaults() error {
 // could land a stale retained status after the latest one; a fresh Connect
 // with a clean session discards that instead.
 func (c *Client) pahoOptions() *mqtt.ClientOptions {
-	o := mqtt.NewClientOptions().
-		AddBroker(c.opts.Broker).
+	o := addBrokers(mqtt.NewClientOptions(), c.opts.Broker).
 		SetClientID(c.opts.ClientID).
 		SetUsername(c.opts.Username).
 		SetPassword(c.opts.Password).
@@ -135,7 +142,10 @@ func (c *Client) pahoOptions() *mqtt.ClientOptions {
 		SetWriteTimeout(10 * time.Second).
 		SetKeepAlive(30 * time.Second).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) { c.onLost(err) })
-	will, _ := json.Marshal(EdgeStatus{Edge: c.opts.Edge, State: Offline, Version: c.opts.Version, Cameras: []string{}, Time: Now()})
+	if c.opts.TLS != nil {
+		o.SetTLSConfig(c.opts.TLS)
+	}
+	will, _ := json.Marshal(c.offline())
 	// The will's time is when the client was made: a receiver takes the
 	// moment it sees the will as the time the edge went away.
 	o.SetBinaryWill(EdgeStatusTopic(c.opts.Edge), will, 1, true)
@@ -309,7 +319,7 @@ func (c *Client) setEdgeStatus(s *EdgeStatus) {
 	}
 	st := c.edge
 	c.mu.Unlock()
-	st.Edge, st.State, st.Time = c.opts.Edge, Online, Now()
+	st.Edge, st.State, st.Time, st.Incarnation = c.opts.Edge, Online, Now(), c.opts.Incarnation
 	if st.Version == "" {
 		st.Version = c.opts.Version
 	}
@@ -354,7 +364,7 @@ func (c *Client) Close() {
 		c.cancel()
 		c.wg.Wait()
 		if c.Connected() {
-			b, _ := json.Marshal(EdgeStatus{Edge: c.opts.Edge, State: Offline, Version: c.opts.Version, Cameras: []string{}, Time: Now()})
+			b, _ := json.Marshal(c.offline())
 			tok := c.pc.Publish(EdgeStatusTopic(c.opts.Edge), 1, true, b)
 			if !tok.WaitTimeout(2*time.Second) || tok.Error() != nil {
 				c.log.Warn().Err(tok.Error()).Msg("bus: offline status not confirmed; the broker has the will")
@@ -365,6 +375,12 @@ func (c *Client) Close() {
 		c.q.close()
 		c.log.Info().Int("undelivered", c.q.snapshot().Depth).Msg("bus: closed")
 	})
+}
+
+// offline is the edge's offline status: its will, and what Close sends.
+func (c *Client) offline() EdgeStatus {
+	return EdgeStatus{Edge: c.opts.Edge, State: Offline, Version: c.opts.Version, Cameras: []string{},
+		Time: Now(), Incarnation: c.opts.Incarnation}
 }
 
 // redact hides the password of a broker URL written with user info.

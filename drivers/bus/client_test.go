@@ -150,7 +150,8 @@ func TestQueueMaxBytesDropsTheOldestCountsAndLogsThem(t *testing.T) {
 // Simulated: the edge dies without a word — its TCP connection is cut
 // (closed under paho through a custom dialer) and it cannot come back. The
 // broker publishes the will: a retained offline edge status, seen by a
-// subscriber that was listening and by one that comes later.
+// subscriber that was listening and by one that comes later. The online
+// status and the will carry the client's incarnation (fleet mode).
 func TestWillMarksTheEdgeOfflineWhenItDies(t *testing.T) {
 	broker := peers.Mosquitto(t)
 	live := newSubscriber(t, broker.URL(), "watcher", EdgeStatusTopic("edge-1"), false)
@@ -158,6 +159,7 @@ func TestWillMarksTheEdgeOfflineWhenItDies(t *testing.T) {
 	var conns []net.Conn
 	dead := false
 	c := newTestClient(t, broker.URL(), t.TempDir(), func(o *Options) {
+		o.Incarnation = "0123abcd"
 		o.dial = func(network, addr string) (net.Conn, error) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -172,7 +174,7 @@ func TestWillMarksTheEdgeOfflineWhenItDies(t *testing.T) {
 		}
 	})
 	waitConnected(t, c)
-	live.waitUntil(t, 10*time.Second, "online status", lastEdgeState(Online))
+	wantIncarnation(t, live.waitUntil(t, 10*time.Second, "online status", lastEdgeState(Online)), "0123abcd")
 
 	mu.Lock()
 	dead = true
@@ -180,9 +182,18 @@ func TestWillMarksTheEdgeOfflineWhenItDies(t *testing.T) {
 		conn.Close()
 	}
 	mu.Unlock()
-	live.waitUntil(t, 30*time.Second, "the will", lastEdgeState(Offline))
+	wantIncarnation(t, live.waitUntil(t, 30*time.Second, "the will", lastEdgeState(Offline)), "0123abcd")
 	late := newSubscriber(t, broker.URL(), "late-watcher", EdgeStatusTopic("edge-1"), false)
 	late.waitUntil(t, 10*time.Second, "retained offline status", lastEdgeState(Offline))
+}
+
+// wantIncarnation checks the last edge status received carries inc.
+func wantIncarnation(t *testing.T, m []message, inc string) {
+	t.Helper()
+	var s EdgeStatus
+	if err := json.Unmarshal(m[len(m)-1].payload, &s); err != nil || s.Incarnation != inc {
+		t.Fatalf("edge status %s: incarnation %q, want %q (%v)", m[len(m)-1].payload, s.Incarnation, inc, err)
+	}
 }
 
 // lastEdgeState holds when the last edge status received has state.

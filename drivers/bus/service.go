@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -13,8 +14,10 @@ import (
 // broker (the gateway's directory and alerts): it retries the first
 // connect, reconnects on its own with backoff up to 10 s, and logs a lost
 // connection. Callers add the session kind and their handlers.
+// broker may list several URLs, comma-separated (a cluster's nodes):
+// each connect tries them in order.
 func ServiceOptions(broker, clientID, username, password string, log zerolog.Logger) *mqtt.ClientOptions {
-	return mqtt.NewClientOptions().AddBroker(broker).
+	return addBrokers(mqtt.NewClientOptions(), broker).
 		SetClientID(clientID).
 		SetUsername(username).
 		SetPassword(password).
@@ -45,4 +48,16 @@ func ConnectUntil(ctx context.Context, client mqtt.Client, service, broker strin
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// addBrokers adds every URL of a comma-separated list: paho tries them in
+// order on each connect, so a client of a NATS cluster moves to another
+// node when its own dies.
+func addBrokers(o *mqtt.ClientOptions, list string) *mqtt.ClientOptions {
+	for _, u := range strings.Split(list, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			o.AddBroker(u)
+		}
+	}
+	return o
 }

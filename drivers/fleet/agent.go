@@ -130,7 +130,10 @@ func (a *Agent) Owner() bus.Owner {
 }
 
 // PutStatus stores a camera's latest status in BucketStatus, stamped with
-// this edge and its Owner. It fails before Run has opened the buckets.
+// this edge and, unless st carries an epoch already, its Owner: the edge
+// stamps a status with the epoch of the Work being applied, which Owner
+// reports only once apply has returned. It fails before Run has opened
+// the buckets.
 func (a *Agent) PutStatus(ctx context.Context, st bus.CameraStatus) error {
 	a.mu.Lock()
 	kv := a.status
@@ -138,7 +141,10 @@ func (a *Agent) PutStatus(ctx context.Context, st bus.CameraStatus) error {
 	if kv == nil {
 		return errors.New("fleet agent: status before Run")
 	}
-	st.Edge, st.Owner = a.cfg.Edge, a.Owner()
+	st.Edge = a.cfg.Edge
+	if st.Owner.Epoch == 0 {
+		st.Owner = a.Owner()
+	}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err

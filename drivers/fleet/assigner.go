@@ -58,6 +58,7 @@ type Assigner struct {
 	before  map[string]string // edge → the incarnation it had before its current one
 	cameras map[string]CameraSpec
 	assign  map[string]assigned
+	drained map[string]bool // edges an operator drained (BucketDrain)
 	changed chan struct{}
 }
 
@@ -132,24 +133,25 @@ func (a *Assigner) Run(ctx context.Context) error {
 
 // lead follows the buckets and places until the lease is lost or ctx ends.
 func (a *Assigner) lead(ctx context.Context, l *lease) error {
-	kvs, err := openBuckets(ctx, a.js, BucketEdges, BucketCameras, BucketAssign)
+	kvs, err := openBuckets(ctx, a.js, BucketEdges, BucketCameras, BucketAssign, BucketDrain)
 	if err != nil {
 		return err
 	}
 	a.mu.Lock()
 	a.lease, a.edges, a.cameras, a.assign = l, map[string]Heartbeat{}, map[string]CameraSpec{}, map[string]assigned{}
-	a.before = map[string]string{}
+	a.before, a.drained = map[string]string{}, map[string]bool{}
 	a.changed = make(chan struct{}, 1)
 	a.mu.Unlock()
 	a.leading.Store(true)
 	defer a.leading.Store(false)
 	g, gctx := errgroup.WithContext(ctx)
 	var synced sync.WaitGroup
-	synced.Add(3)
+	synced.Add(4)
 	g.Go(func() error { return l.hold(gctx) })
 	g.Go(func() error { return a.follow(gctx, kvs[0], &synced, a.onEdge) })
 	g.Go(func() error { return a.follow(gctx, kvs[1], &synced, a.onCamera) })
 	g.Go(func() error { return a.follow(gctx, kvs[2], &synced, a.onAssign) })
+	g.Go(func() error { return a.follow(gctx, kvs[3], &synced, a.onDrain) })
 	g.Go(func() error {
 		synced.Wait()
 		return a.place(gctx, kvs[2])

@@ -34,6 +34,7 @@ func Buckets(ctx context.Context, js jetstream.JetStream, replicas int) error {
 		{Bucket: BucketAssign, Description: "cameras and drones per edge; revision = epoch"},
 		{Bucket: BucketCameras, Description: "the district's camera inventory"},
 		{Bucket: BucketStatus, Description: "latest status per camera, from its owner"},
+		{Bucket: BucketDrain, Description: "edges drained by an operator"},
 	} {
 		cfg.Replicas = replicas
 		cfg.Storage = jetstream.FileStorage

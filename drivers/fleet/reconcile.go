@@ -61,7 +61,7 @@ func (a *Assigner) snapshot() snapshot {
 	}
 	s.units = append(s.units, a.cfg.Drones...)
 	for id, hb := range a.edges {
-		s.nodes = append(s.nodes, Node{ID: id, Capacity: hb.Capacity, Draining: hb.Draining})
+		s.nodes = append(s.nodes, Node{ID: id, Capacity: hb.Capacity, Draining: hb.Draining || a.drained[id]})
 		s.live[id] = true
 	}
 	for k, v := range a.assign {

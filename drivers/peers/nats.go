@@ -30,6 +30,7 @@ type natsNode struct {
 	mu     sync.Mutex
 	conf   string
 	port   int
+	mqtt   int // MQTT port; 0 without the listener
 	cmd    *exec.Cmd
 	exited <-chan struct{}
 }
@@ -41,6 +42,22 @@ type natsNode struct {
 // JetStream can place streams on every node; the nodes are killed when
 // the test ends.
 func NATSCluster(t testing.TB, n int) *NATS {
+	t.Helper()
+	return NATSClusterWith(t, n, NATSOptions{})
+}
+
+// NATSOptions add listeners to a NATSCluster.
+type NATSOptions struct {
+	// MQTT opens an MQTT listener on every node (streams replicated on
+	// every node, as a district's), for paho clients and drivers/bus.
+	MQTT bool
+	// JSAPITimeout is mqtt's js_api_timeout (nats-server's default, 5 s,
+	// when empty): DESIGN.md weighs it against reconnect times.
+	JSAPITimeout string
+}
+
+// NATSClusterWith is NATSCluster with the listeners of o.
+func NATSClusterWith(t testing.TB, n int, o NATSOptions) *NATS {
 	t.Helper()
 	c := &NATS{t: t, bin: natsBinary(t)}
 	dir := t.TempDir()
@@ -54,6 +71,9 @@ func NATSCluster(t testing.TB, n int) *NATS {
 	}
 	for i := range n {
 		node := &natsNode{port: ports[i], conf: filepath.Join(dir, fmt.Sprintf("n%d.conf", i))}
+		if o.MQTT {
+			node.mqtt = FreePort(t)
+		}
 		conf := fmt.Sprintf(`server_name: n%d
 listen: 127.0.0.1:%d
 jetstream {
@@ -68,6 +88,13 @@ jetstream {
   routes: [%s]
 }
 `, cports[i], strings.Join(routes, ", "))
+		}
+		if o.MQTT {
+			conf += fmt.Sprintf("mqtt {\n  listen: 127.0.0.1:%d\n  stream_replicas: %d\n", node.mqtt, n)
+			if o.JSAPITimeout != "" {
+				conf += fmt.Sprintf("  js_api_timeout: %q\n", o.JSAPITimeout)
+			}
+			conf += "}\n"
 		}
 		if err := os.WriteFile(node.conf, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
@@ -93,6 +120,15 @@ func (c *NATS) URLs() string {
 		us = append(us, fmt.Sprintf("nats://127.0.0.1:%d", n.port))
 	}
 	return strings.Join(us, ",")
+}
+
+// MQTTURL is node i's MQTT listener for paho ("tcp://127.0.0.1:port");
+// it fails the test when the cluster has none (NATSOptions.MQTT).
+func (c *NATS) MQTTURL(i int) string {
+	if c.nodes[i].mqtt == 0 {
+		c.t.Fatalf("nats n%d: no MQTT listener (NATSOptions.MQTT)", i)
+	}
+	return fmt.Sprintf("tcp://127.0.0.1:%d", c.nodes[i].mqtt)
 }
 
 // URL is node i's client URL alone.

@@ -37,17 +37,34 @@ type Options struct {
 	Log zerolog.Logger
 	// Extra are more JSON views, served at /api/<name>.
 	Extra map[string]func() any
+	// Ready, when set, tells why the edge cannot serve (a fleet edge that
+	// is fenced or never reached its backbone): /healthz then answers 503
+	// with the reason, so that Kubernetes' readiness sees it.
+	Ready func() error
+	// Fleet, when set, is the edge's fleet state (its epoch, whether it
+	// is fenced), shown beside the cameras in /api/cameras.
+	Fleet func() any
 }
 
 // Handler returns the edge's HTTP handler.
 func Handler(src Source, o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if o.Ready != nil {
+			if err := o.Ready(); err != nil {
+				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", o.guard(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
 	mux.Handle("GET /api/cameras", o.guard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, map[string]any{"edge": o.Edge, "cameras": src.Status()})
+		v := map[string]any{"edge": o.Edge, "cameras": src.Status()}
+		if o.Fleet != nil {
+			v["fleet"] = o.Fleet()
+		}
+		writeJSON(w, v)
 	})))
 	mux.Handle("GET /api/cameras/{id}", o.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, st := range src.Status() {

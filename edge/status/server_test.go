@@ -2,6 +2,7 @@ package status
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -69,5 +70,39 @@ func TestCamerasJSONShape(t *testing.T) {
 	}
 	if got.Edge != "e1" || len(got.Cameras) != 1 || got.Cameras[0].Main.Reason != "describe: EOF" {
 		t.Fatalf("got %+v", got)
+	}
+}
+
+// A fleet edge's /healthz answers 503 with the reason while it cannot
+// serve, and ok again once it can; /api/cameras carries its fleet state.
+func TestHealthzNotReadyAndFleetState(t *testing.T) {
+	var why error = errors.New("fleet: fenced since 12:00:00: no heartbeat acknowledged within 2s")
+	h := Handler(fakeSource{}, Options{Edge: "e1", Registry: prometheus.NewRegistry(), Log: zerolog.Nop(),
+		Ready: func() error { return why }, Fleet: func() any { return map[string]any{"epoch": 42, "state": "fenced"} }})
+	get := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", path, nil)
+		req.RemoteAddr = "10.0.0.9:5000" // the kubelet is not on loopback: health stays open
+		if path != "/healthz" {
+			req.RemoteAddr = "127.0.0.1:1"
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := get("/healthz"); rec.Code != 503 || !strings.Contains(rec.Body.String(), "not ready: fleet: fenced since") {
+		t.Fatalf("fenced: %d %q, want 503 with the reason", rec.Code, rec.Body.String())
+	}
+	var got struct {
+		Fleet struct {
+			Epoch int
+			State string
+		}
+	}
+	if err := json.Unmarshal(get("/api/cameras").Body.Bytes(), &got); err != nil || got.Fleet.Epoch != 42 || got.Fleet.State != "fenced" {
+		t.Fatalf("fleet state %+v, %v", got.Fleet, err)
+	}
+	why = nil
+	if rec := get("/healthz"); rec.Code != 200 || rec.Body.String() != "ok\n" {
+		t.Fatalf("serving: %d %q, want 200 ok", rec.Code, rec.Body.String())
 	}
 }

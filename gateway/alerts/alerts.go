@@ -40,6 +40,9 @@ type Options struct {
 	RelayTimeout time.Duration
 	// EventBuffer is each listener's queue (default notify.DefaultBuffer).
 	EventBuffer int
+	// Accept, when set, tells whether an anomaly comes from its camera's
+	// current owner (the fleet's filter); others are acknowledged and dropped.
+	Accept func(bus.Anomaly) bool
 	// Log receives the logs.
 	Log zerolog.Logger
 }

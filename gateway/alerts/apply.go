@@ -32,6 +32,15 @@ func (a *Alerts) onMessage(_ mqtt.Client, m mqtt.Message) {
 		m.Ack()
 		return
 	}
+	if a.opts.Accept != nil && !a.opts.Accept(an) {
+		// A previous owner's (or an earlier ownership's) message: the
+		// camera's current owner reports it if it is still true.
+		a.stats.reject(rejectStale)
+		a.log.Info().Str("id", an.ID).Str("camera", an.Camera).Str("edge", an.Edge).Uint64("epoch", an.Epoch).
+			Msg("dropped anomaly: not from the camera's current owner")
+		m.Ack()
+		return
+	}
 	if err := a.apply(an); errors.Is(err, store.ErrInvalid) {
 		// The store will never take it: acknowledged, or it comes back forever.
 		a.stats.reject(rejectInvalid)

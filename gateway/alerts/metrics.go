@@ -12,6 +12,7 @@ import (
 type counters struct {
 	received, applied, duplicates, storeErrors, relayErrors        atomic.Uint64
 	rejectedTopic, rejectedJSON, rejectedMismatch, rejectedInvalid atomic.Uint64
+	rejectedStale                                                  atomic.Uint64
 	wallByAnomaly, wallByHand                                      atomic.Uint64
 	prunedAnomalies, prunedSnapshots, prunedAudit, prunedSessions  atomic.Int64
 	prunedWall                                                     atomic.Int64
@@ -25,6 +26,8 @@ func (c *counters) reject(reason string) {
 		c.rejectedJSON.Add(1)
 	case rejectMismatch:
 		c.rejectedMismatch.Add(1)
+	case rejectStale:
+		c.rejectedStale.Add(1)
 	default:
 		c.rejectedInvalid.Add(1)
 	}
@@ -49,7 +52,7 @@ func (c *counters) pruned(p store.Pruned) {
 // Stats is a snapshot of the Alerts' counters.
 type Stats struct {
 	Received, Applied, Duplicates uint64
-	Rejected                      map[string]uint64 // by reason: topic, bad_json, topic_mismatch, invalid
+	Rejected                      map[string]uint64 // by reason: topic, bad_json, topic_mismatch, invalid, stale_owner
 	StoreErrors                   uint64            // anomalies left unacknowledged after the retries
 	WallAdditions                 map[string]uint64 // by anomaly or by hand
 	RelayErrors                   uint64
@@ -63,7 +66,8 @@ func (a *Alerts) Stats() Stats {
 	return Stats{
 		Received: c.received.Load(), Applied: c.applied.Load(), Duplicates: c.duplicates.Load(),
 		Rejected: map[string]uint64{rejectTopic: c.rejectedTopic.Load(), rejectJSON: c.rejectedJSON.Load(),
-			rejectMismatch: c.rejectedMismatch.Load(), rejectInvalid: c.rejectedInvalid.Load()},
+			rejectMismatch: c.rejectedMismatch.Load(), rejectInvalid: c.rejectedInvalid.Load(),
+			rejectStale: c.rejectedStale.Load()},
 		StoreErrors:   c.storeErrors.Load(),
 		WallAdditions: map[string]uint64{byAnomaly: c.wallByAnomaly.Load(), byHand: c.wallByHand.Load()},
 		RelayErrors:   c.relayErrors.Load(),

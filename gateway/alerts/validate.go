@@ -16,6 +16,7 @@ const (
 	rejectJSON     = "bad_json"       // not an anomaly payload
 	rejectMismatch = "topic_mismatch" // site or camera differ from the topic's
 	rejectInvalid  = "invalid"        // a field out of the contract
+	rejectStale    = "stale_owner"    // not from the camera's current owner (fleet)
 )
 
 // rejection is why a message was dropped.

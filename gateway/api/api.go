@@ -28,6 +28,8 @@ type Options struct {
 	RuleConflict error
 	// Capacity gives the edges' declared capacities (nil: unknown).
 	Capacity Capacity
+	// Fleet gives the edges' heartbeats and assignments and drains edges (nil: no fleet).
+	Fleet Fleet
 	// Relayed reports whether the gateway relays a camera to a viewer now (nil: never).
 	Relayed func(camera string) bool
 	// Ping is the SSE keep-alive period (default 15 s).
@@ -91,6 +93,8 @@ func (s *Server) routes() {
 		{"GET /api/inventory/counts", "inventory.counts", access.PermView, s.inventoryCounts},
 		{"GET /api/inventory/{camera}", "inventory.get", access.PermView, s.inventoryCamera},
 		{"GET /api/edges", "edge.list", access.PermView, s.edges},
+		{"POST /api/edges/{edge}/drain", "edge.drain", access.PermAdmin, s.drain},
+		{"DELETE /api/edges/{edge}/drain", "edge.undrain", access.PermAdmin, s.undrain},
 		{"GET /api/sites", "site.list", access.PermView, s.sites},
 
 		{"GET /api/anomalies", "anomaly.list", access.PermView, s.anomalies},

@@ -87,6 +87,8 @@ type edgeItem struct {
 	Capacity *float64 `json:"capacity"`
 	// LastSeen is the time of its latest status.
 	LastSeen bus.Time `json:"last_seen,omitzero"`
+	// Fleet is its heartbeat and assignment; absent without a fleet.
+	Fleet *FleetEdge `json:"fleet,omitempty"`
 }
 
 // edges lists the edges with a camera in the caller's sites, naming only
@@ -96,7 +98,7 @@ type edgeItem struct {
 func (s *Server) edges(c *call) {
 	brief := c.r.URL.Query().Get("brief") == "1"
 	out := []edgeItem{}
-	for _, e := range s.opts.Cameras.Edges() {
+	for _, e := range s.withFleetEdges(s.opts.Cameras.Edges()) {
 		if !c.p.AllSites() {
 			var mine []string
 			for i, site := range s.sitesOf(e.Cameras) {
@@ -109,7 +111,7 @@ func (s *Server) edges(c *call) {
 			}
 			e.Cameras = mine
 		}
-		it := edgeItem{EdgeStatus: e, CamerasOwned: len(e.Cameras), LastSeen: e.Time}
+		it := edgeItem{EdgeStatus: e, CamerasOwned: len(e.Cameras), LastSeen: e.Time, Fleet: s.fleetOf(e.Edge)}
 		if brief {
 			it.Cameras = nil
 		}

@@ -47,7 +47,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		c := &call{w: &recorder{ResponseWriter: w}, r: r, site: r.PathValue("site")}
 		// The path names the object, so that a call refused before its
 		// handler runs is audited with it too.
-		for _, name := range []string{"id", "drone", "camera", "site", "name"} {
+		for _, name := range []string{"id", "drone", "camera", "edge", "site", "name"} {
 			if v := r.PathValue(name); v != "" && c.object == "" {
 				c.object = v
 			}

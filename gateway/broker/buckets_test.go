@@ -7,6 +7,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/argus-edge/argus/drivers/fleet"
 )
 
 // kvAs connects nats.go as u (an edge with its own reply prefix) and
@@ -15,7 +17,7 @@ func kvAs(t *testing.T, b *Broker, u User) jetstream.JetStream {
 	t.Helper()
 	opts := []nats.Option{nats.UserInfo(u.Name, u.Password)}
 	if u.Role == RoleEdge {
-		opts = append(opts, nats.CustomInboxPrefix(InboxPrefix(u.Edge)))
+		opts = append(opts, nats.CustomInboxPrefix(fleet.InboxPrefix(u.Edge)))
 	}
 	nc, err := nats.Connect(b.ClientURL(), opts...)
 	if err != nil {
@@ -38,15 +40,15 @@ func TestEdgeKeyValueAccess(t *testing.T) {
 	defer cancel()
 	gw := kvAs(t, b, gatewayUser)
 	buckets := map[string]jetstream.KeyValue{}
-	for _, name := range []string{BucketEdges, BucketAssign, BucketCameras, BucketStatus} {
+	for _, name := range []string{fleet.BucketEdges, fleet.BucketAssign, fleet.BucketCameras, fleet.BucketStatus} {
 		kv, err := gw.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name})
 		if err != nil {
 			t.Fatalf("gateway creates %s: %v", name, err)
 		}
 		buckets[name] = kv
 	}
-	for _, kv := range []struct{ b, k, v string }{{BucketAssign, "edge-1", "cams of 1"}, {BucketAssign, "edge-2", "cams of 2"},
-		{BucketCameras, "cam-a", "a"}, {BucketStatus, "cam-a", "online"}} {
+	for _, kv := range []struct{ b, k, v string }{{fleet.BucketAssign, "edge-1", "cams of 1"}, {fleet.BucketAssign, "edge-2", "cams of 2"},
+		{fleet.BucketCameras, "cam-a", "a"}, {fleet.BucketStatus, "cam-a", "online"}} {
 		if _, err := buckets[kv.b].Put(ctx, kv.k, []byte(kv.v)); err != nil {
 			t.Fatalf("gateway puts %s/%s: %v", kv.b, kv.k, err)
 		}
@@ -60,7 +62,7 @@ func TestEdgeKeyValueAccess(t *testing.T) {
 		}
 		return kv
 	}
-	edges, assign, cameras, status := open(BucketEdges), open(BucketAssign), open(BucketCameras), open(BucketStatus)
+	edges, assign, cameras, status := open(fleet.BucketEdges), open(fleet.BucketAssign), open(fleet.BucketCameras), open(fleet.BucketStatus)
 	short := func() context.Context {
 		c, cancel := context.WithTimeout(ctx, 2*time.Second)
 		t.Cleanup(cancel)
@@ -80,7 +82,7 @@ func TestEdgeKeyValueAccess(t *testing.T) {
 		{"put a camera", func() error { _, err := cameras.Put(short(), "cam-a", []byte("x")); return err }, false},
 		{"put a status", func() error { _, err := status.Put(short(), "cam-b", []byte("online")); return err }, true},
 		{"get a status", func() error { _, err := status.Get(short(), "cam-a"); return err }, true},
-		{"delete a bucket", func() error { return edge.DeleteKeyValue(short(), BucketCameras) }, false},
+		{"delete a bucket", func() error { return edge.DeleteKeyValue(short(), fleet.BucketCameras) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.do()
@@ -99,7 +101,7 @@ func TestEdgeKeyValueAccess(t *testing.T) {
 		want := []string{"cams of 1", "moved"}
 		for i, v := range want {
 			if i == 1 {
-				if _, err := buckets[BucketAssign].Put(ctx, "edge-1", []byte("moved")); err != nil {
+				if _, err := buckets[fleet.BucketAssign].Put(ctx, "edge-1", []byte("moved")); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -7,6 +7,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/argus-edge/argus/drivers/fleet"
 )
 
 // Roles of a bus user.
@@ -17,14 +19,6 @@ const (
 
 // All stands for every site or every drone in a User's lists.
 const All = "*"
-
-// The fleet's JetStream key-value buckets edges reach with nats.go.
-const (
-	BucketEdges   = "argus-edges"   // edge heartbeats: an edge puts its own key (its id)
-	BucketAssign  = "argus-assign"  // assignments: an edge reads and watches its own key
-	BucketCameras = "argus-cameras" // the inventory: edges read and watch all of it
-	BucketStatus  = "argus-status"  // camera statuses: edges put and read any key
-)
 
 // User is one account on the bus. Its name and password authenticate both
 // MQTT (paho) and NATS (nats.go) clients.
@@ -45,10 +39,6 @@ type Grant struct {
 	Publish, Subscribe []string
 }
 
-// InboxPrefix is the reply prefix an edge's nats.go connection must use
-// (nats.CustomInboxPrefix): an edge reads only its own replies.
-func InboxPrefix(edge string) string { return "_INBOX." + edge }
-
 // GatewayGrant is the gateway role's grant: every argus/v1 topic, the
 // JetStream API (the fleet's buckets and streams) and its own replies.
 // MQTT's internal $MQTT subjects (QoS 1 sessions, retained messages,
@@ -67,7 +57,7 @@ func GatewayGrant() Grant {
 func EdgeGrant(edge string, sites, drones []string) Grant {
 	g := Grant{
 		Publish:   []string{"argus.v1.status.edges." + edge, "argus.v1.replies." + edge},
-		Subscribe: []string{"argus.v1.commands." + edge, InboxPrefix(edge) + ".>"},
+		Subscribe: []string{"argus.v1.commands." + edge, fleet.InboxPrefix(edge) + ".>"},
 	}
 	for _, s := range sites {
 		g.Publish = append(g.Publish, "argus.v1.status.cameras."+s+".*", "argus.v1.anomalies."+s+".*")
@@ -90,9 +80,14 @@ type bucketAccess struct {
 	publish []string // subjects, with <bucket> and <edge> filled in
 }
 
+// The fleet's buckets (names in drivers/fleet) an edge reaches with
+// nats.go: it puts its own key in BucketEdges, reads and watches its own
+// key in BucketAssign, reads and watches all of BucketCameras, and puts and
+// reads any key of BucketStatus.
+//
 // The JetStream API subjects of key-value operations (nats.go v1.56,
 // package jetstream), as publish permissions (requests); the replies come
-// to InboxPrefix(edge), which the edge may subscribe to:
+// to fleet.InboxPrefix(edge), which the edge may subscribe to:
 //   - open a bucket:  $JS.API.STREAM.INFO.KV_<bucket>
 //   - Put key:        $KV.<bucket>.<key>
 //   - Get key:        $JS.API.DIRECT.GET.KV_<bucket>.$KV.<bucket>.<key>
@@ -104,20 +99,20 @@ type bucketAccess struct {
 // The fleet's code may adjust these rows; TestEdgeKeyValueAccess
 // (buckets_test.go) shows each one from outside with nats.go.
 var edgeBuckets = []bucketAccess{
-	{BucketEdges, []string{ // put own key
+	{fleet.BucketEdges, []string{ // put own key
 		"$JS.API.STREAM.INFO.KV_<bucket>", "$KV.<bucket>.<edge>",
 		"$JS.API.DIRECT.GET.KV_<bucket>.$KV.<bucket>.<edge>"}},
-	{BucketAssign, []string{ // read and watch own key
+	{fleet.BucketAssign, []string{ // read and watch own key
 		"$JS.API.STREAM.INFO.KV_<bucket>",
 		"$JS.API.DIRECT.GET.KV_<bucket>.$KV.<bucket>.<edge>",
 		"$JS.API.CONSUMER.CREATE.KV_<bucket>.*.$KV.<bucket>.<edge>",
 		"$JS.API.CONSUMER.DELETE.KV_<bucket>.*", "$JS.FC.KV_<bucket>.>"}},
-	{BucketCameras, []string{ // read and watch all
+	{fleet.BucketCameras, []string{ // read and watch all
 		"$JS.API.STREAM.INFO.KV_<bucket>",
 		"$JS.API.DIRECT.GET.KV_<bucket>.>",
 		"$JS.API.CONSUMER.CREATE.KV_<bucket>.>",
 		"$JS.API.CONSUMER.DELETE.KV_<bucket>.*", "$JS.FC.KV_<bucket>.>"}},
-	{BucketStatus, []string{ // put and read any key
+	{fleet.BucketStatus, []string{ // put and read any key
 		"$JS.API.STREAM.INFO.KV_<bucket>", "$KV.<bucket>.>",
 		"$JS.API.DIRECT.GET.KV_<bucket>.>"}},
 }

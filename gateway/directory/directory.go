@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -34,6 +35,13 @@ type Options struct {
 	// from NATS (gateway/broker.Retained says why). Nil relies on the
 	// subscription, as with mosquitto.
 	Retained RetainedReader
+	// NoCameraStatus leaves the retained camera statuses out of the MQTT
+	// subscription: they come through Put and Forget instead (the fleet's
+	// argus-status bucket; a district's 41,000 are too many for one `#`).
+	NoCameraStatus bool
+	// Accept, when set, tells whether a camera status comes from the
+	// camera's current owner; others are dropped (the fleet's filter).
+	Accept func(bus.CameraStatus) bool
 }
 
 // RetainedReader reads a broker's retained messages whole: every topic
@@ -56,6 +64,7 @@ type Directory struct {
 	catalog catalog                     // the same cameras sorted by id, with site counts
 	edges   map[string]bus.EdgeStatus   // by edge id
 	pending map[string]awaiting         // by request id
+	stale   atomic.Uint64               // statuses Options.Accept refused
 }
 
 // New sets up a Directory; nothing connects until Run.
@@ -96,7 +105,11 @@ func (d *Directory) Ready() <-chan struct{} { return d.ready }
 
 // onConnect subscribes on every (re)connect: the session is clean.
 func (d *Directory) onConnect(c mqtt.Client) {
-	tok := c.SubscribeMultiple(map[string]byte{bus.AllCameraStatus: 1, bus.AllEdgeStatus: 1, bus.AllReplies: 1}, d.onMessage)
+	filters := map[string]byte{bus.AllCameraStatus: 1, bus.AllEdgeStatus: 1, bus.AllReplies: 1}
+	if d.opts.NoCameraStatus {
+		delete(filters, bus.AllCameraStatus)
+	}
+	tok := c.SubscribeMultiple(filters, d.onMessage)
 	go func() {
 		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 			d.log.Error().Err(tok.Error()).Msg("subscribe to statuses and replies failed")
@@ -160,15 +173,36 @@ func (d *Directory) status(t bus.Topic, payload []byte, snapshot bool) {
 		return
 	}
 	cs.Camera, cs.Site = t.Camera, t.Site
+	d.put(cs, snapshot)
+}
+
+// Put records a camera's status (from a source other than MQTT: the
+// fleet's status bucket) and tells the listeners; a status Options.Accept
+// refuses is dropped, and so is one without a valid camera, site or edge.
+// It reports whether the status was recorded.
+func (d *Directory) Put(cs bus.CameraStatus) bool { return d.put(cs, false) }
+
+// put is Put; a status from a retained snapshot (read after the
+// subscription started) does not replace one as new.
+func (d *Directory) put(cs bus.CameraStatus, snapshot bool) bool {
+	if bus.ValidID(cs.Camera) != nil || bus.ValidID(cs.Site) != nil || bus.ValidID(cs.Edge) != nil {
+		d.log.Warn().Str("camera", cs.Camera).Str("site", cs.Site).Str("edge", cs.Edge).Msg("ignored camera status: bad camera, site or edge")
+		return false
+	}
+	if d.opts.Accept != nil && !d.opts.Accept(cs) {
+		d.stale.Add(1)
+		d.log.Debug().Str("camera", cs.Camera).Str("edge", cs.Edge).Uint64("epoch", cs.Epoch).Msg("ignored camera status: not from the camera's current owner")
+		return false
+	}
 	d.mu.Lock()
-	old, had := d.cameras[t.Camera]
+	old, had := d.cameras[cs.Camera]
 	// The same status twice (the subscription's retained copy and the
 	// snapshot's) is one: no event.
 	if had && (cs == old || snapshot && !cs.Time.After(old.Time.Time)) {
 		d.mu.Unlock()
-		return
+		return false
 	}
-	d.cameras[t.Camera] = cs
+	d.cameras[cs.Camera] = cs
 	d.catalog.put(cs, old, had)
 	// Under the lock, so a reader that sees the change knows its event is queued.
 	d.events.Publish(Event{Kind: EventCamera, Camera: &cs})
@@ -177,7 +211,22 @@ func (d *Directory) status(t bus.Topic, payload []byte, snapshot bool) {
 		// After the update: whoever reads this line finds the camera in Lookup.
 		d.log.Debug().Str("camera", cs.Camera).Str("site", cs.Site).Str("edge", cs.Edge).Msg("camera known")
 	}
+	return true
 }
+
+// Forget removes a camera's status (its key was deleted) and tells the listeners.
+func (d *Directory) Forget(camera string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cs, ok := d.cameras[camera]; ok {
+		delete(d.cameras, camera)
+		d.catalog.remove(cs)
+		d.events.Publish(Event{Kind: EventCamera, Camera: &cs, Removed: true}) // never blocks
+	}
+}
+
+// Stale counts the camera statuses dropped as not from the camera's owner.
+func (d *Directory) Stale() uint64 { return d.stale.Load() }
 
 // Lookup returns the edge that owns camera and the camera's site; ok is
 // false for a camera no edge has reported.

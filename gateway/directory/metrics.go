@@ -10,6 +10,7 @@ var (
 	descCameras = prometheus.NewDesc("argus_gateway_cameras", "Cameras with a retained status, by state.", []string{"state"}, nil)
 	descEdges   = prometheus.NewDesc("argus_gateway_edges", "Edges with a retained status, by state.", []string{"state"}, nil)
 	descDropped = prometheus.NewDesc("argus_gateway_directory_events_dropped_total", "Directory changes dropped for slow listeners.", nil, nil)
+	descStale   = prometheus.NewDesc("argus_gateway_camera_statuses_stale_total", "Camera statuses dropped as not from the camera's current owner (fleet).", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
@@ -17,6 +18,7 @@ func (d *Directory) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descCameras
 	ch <- descEdges
 	ch <- descDropped
+	ch <- descStale
 }
 
 // Collect implements prometheus.Collector: counts taken at scrape time.
@@ -37,6 +39,7 @@ func (d *Directory) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descEdges, prometheus.GaugeValue, float64(n), state)
 	}
 	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(d.DroppedEvents()))
+	ch <- prometheus.MustNewConstMetric(descStale, prometheus.CounterValue, float64(d.Stale()))
 }
 
 // stateLabel keeps the label's values few whatever an edge reports.

@@ -266,7 +266,8 @@ func adminUsersAndAudit(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 }
 
 // The Edges view: health, cameras against capacity as a meter (its
-// percentage), and "capacity unknown" for an edge without one.
+// percentage), "capacity unknown" for an edge without one, the fleet's
+// assignment count and drain mark, and no Drain button for a pilot.
 func edgesView(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
 	run(t, ctx, errs, "edges first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/edges'`))
 	signIn(t, ctx, errs, "pilot")
@@ -280,6 +281,12 @@ func edgesView(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) 
 	}
 	if got := eval[string](t, ctx, q(two+` [data-testid="edge-health"]`)+`.textContent`); got != "offline" {
 		t.Errorf("edge-2's health %q", got)
+	}
+	if got := eval[string](t, ctx, q(one+` [data-testid="edge-fleet"]`)+`.textContent`); got != "120 assigned · drained " {
+		t.Errorf("edge-1's fleet cell %q", got)
+	}
+	if got := eval[bool](t, ctx, q(`[data-testid="edge-drain"]`)+` === null`); !got {
+		t.Error("a pilot is offered to drain an edge")
 	}
 	if got := eval[string](t, ctx, q(`[data-testid="edges-summary"]`)+`.textContent`); got != "1 of 2 online · 150 cameras owned" {
 		t.Errorf("summary %q", got)

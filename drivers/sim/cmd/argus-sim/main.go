@@ -32,6 +32,8 @@ func main() {
 	fleet := flag.String("fleet", "configs/sim-demo.yaml", "fleet file (empty for none)")
 	clones := flag.Int("clone", 0, "serve N more cameras <clone-scene>/0..N-1 sharing one scene")
 	cloneScene := flag.String("clone-scene", "bench", "scene of the clones")
+	cloneSize := flag.String("clone-size", "", "picture size of the clones, WxH (default: the scene's)")
+	cloneFPS := flag.Int("clone-fps", 0, "frame rate of the clones (default 15)")
 	cache := flag.String("cache", "", "scene cache directory (default $ARGUS_CACHE or ~/.cache/argus/scenes)")
 	logFormat := flag.String("log-format", "auto", "log format: json, console, auto (console on a terminal)")
 	flag.Parse()
@@ -43,13 +45,24 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, log, *listen, *udp, *fleet, *clones, sim.Kind(*cloneScene), *cache); err != nil {
+	clone := sim.SceneSpec{Kind: sim.Kind(*cloneScene), FPS: *cloneFPS}
+	if *cloneSize != "" {
+		if _, err := fmt.Sscanf(*cloneSize, "%dx%d", &clone.Width, &clone.Height); err != nil || clone.Width < 16 || clone.Height < 16 || clone.Width%2 != 0 || clone.Height%2 != 0 {
+			log.Error().Str("clone_size", *cloneSize).Msg("-clone-size: want WxH, even numbers of at least 16")
+			os.Exit(2)
+		}
+	}
+	if *cloneFPS < 0 || *cloneFPS > 60 {
+		log.Error().Int("clone_fps", *cloneFPS).Msg("-clone-fps: want 1 to 60")
+		os.Exit(2)
+	}
+	if err := run(ctx, log, *listen, *udp, *fleet, *clones, clone, *cache); err != nil {
 		log.Error().Err(err).Msg("argus-sim failed")
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, log zerolog.Logger, listen, udp, fleet string, clones int, cloneScene sim.Kind, cache string) error {
+func run(ctx context.Context, log zerolog.Logger, listen, udp, fleet string, clones int, cloneScene sim.SceneSpec, cache string) error {
 	f, err := loadFleet(fleet)
 	if err != nil {
 		return err
@@ -108,7 +121,7 @@ func loadFleet(name string) (*sim.Fleet, error) {
 // cameras resolves the fleet's cameras and adds the clones. A camera
 // refused for want of its password is logged and left out; the others
 // still serve.
-func cameras(log zerolog.Logger, f *sim.Fleet, clones int, cloneScene sim.Kind) ([]sim.Camera, error) {
+func cameras(log zerolog.Logger, f *sim.Fleet, clones int, cloneScene sim.SceneSpec) ([]sim.Camera, error) {
 	var cams []sim.Camera
 	if f != nil {
 		var refused []error
@@ -121,7 +134,7 @@ func cameras(log zerolog.Logger, f *sim.Fleet, clones int, cloneScene sim.Kind) 
 		return nil, fmt.Errorf("-clone %d: want 0 or more", clones)
 	}
 	for i := range clones {
-		cams = append(cams, sim.Camera{Path: string(cloneScene) + "/" + strconv.Itoa(i), Scene: sim.SceneSpec{Kind: cloneScene}})
+		cams = append(cams, sim.Camera{Path: string(cloneScene.Kind) + "/" + strconv.Itoa(i), Scene: cloneScene})
 	}
 	return cams, nil
 }

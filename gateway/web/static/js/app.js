@@ -25,7 +25,8 @@
 //            sub, username, password_env, lat, lon, pin, transport), add-submit, add-error,
 //            add-problems, add-problem
 //   Edges:   edges-view, edges-summary, edges-rows, edge-row (data-edge, data-state),
-//            edge-health, edge-bar (data-percent, empty when the capacity is unknown), edge-cameras
+//            edge-health, edge-bar (data-percent, empty when the capacity is unknown), edge-cameras,
+//            edge-fleet (data-assigned, data-drained), edge-drain (data-edge; admins of every site)
 //   Rules:   rules-view, rules-site, rules-summary, rules-live, rules-shadow-version (data-version),
 //            rules-versions, rules-version (data-version, data-stage), rules-load, rules-rollback,
 //            rules-text, rules-gutter, rules-notes, rules-inline-problem (data-line),

@@ -1,10 +1,13 @@
 // Edges: every edge the caller's sites use (GET /api/edges), its health
 // (online or offline, when last seen), the cameras it owns against the
 // capacity it declares (a bar; "unknown" without a fleet), its CPU load
-// and version. Edge events reload the list, so a failover shows at once.
+// and version; with a fleet, the cameras its assignment lists and whether
+// it is drained, with Drain/Undrain for an admin of every site
+// (POST/DELETE /api/edges/{edge}/drain). Edge events reload the list, so a
+// failover shows at once.
 
 import {h, clear, ago, debounce, fmtTime, toast} from '../dom.js';
-import {get} from '../api.js';
+import {get, post, del, esc} from '../api.js';
 
 /** mount shows the edges. */
 export function mount(root, ctx) {
@@ -13,14 +16,15 @@ export function mount(root, ctx) {
   root.append(h('section', {class: 'edges-view', 'data-testid': 'edges-view'},
     h('div', {class: 'toolbar'}, h('h2', {}, 'Edges'), summary),
     h('table', {class: 'table'},
-      h('thead', {}, h('tr', {}, ['Edge', 'Health', 'Last seen', 'Cameras vs capacity', 'CPU load', 'Version'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Edge', 'Health', 'Last seen', 'Cameras vs capacity', 'CPU load', 'Version', 'Fleet'].map((t) => h('th', {}, t)))),
       body)));
 
   const load = async () => {
     try {
       const items = (await get('/api/edges', {brief: 1})).items || [];
-      clear(body).append(...items.map(row));
-      if (!items.length) body.append(h('tr', {}, h('td', {colspan: 6, class: 'muted'}, 'No edge has reported yet.')));
+      const admin = ctx.can('admin') && (ctx.me.sites || []).includes('*');
+      clear(body).append(...items.map((e) => row(e, admin ? drainButton(e, load) : null)));
+      if (!items.length) body.append(h('tr', {}, h('td', {colspan: 7, class: 'muted'}, 'No edge has reported yet.')));
       const online = items.filter((e) => e.state === 'online').length;
       const owned = items.reduce((n, e) => n + (e.cameras_owned || 0), 0);
       summary.textContent = `${online} of ${items.length} online · ${owned} cameras owned`;
@@ -32,8 +36,31 @@ export function mount(root, ctx) {
   return () => offs.forEach((off) => off());
 }
 
+// drainButton drains or undrains the edge, then reloads the list.
+function drainButton(e, reload) {
+  if (!e.fleet) return null;
+  const drained = e.fleet.drained;
+  return h('button', {type: 'button', 'data-testid': 'edge-drain', 'data-edge': e.edge, onclick: async () => {
+    try {
+      const path = `/api/edges/${esc(e.edge)}/drain`;
+      await (drained ? del(path) : post(path));
+      toast(drained ? `${e.edge} takes cameras again` : `${e.edge} drained: its cameras move`, 'info');
+      reload();
+    } catch (err) { toast(`Drain ${e.edge}: ${err.message}`, 'error'); }
+  }}, drained ? 'Undrain' : 'Drain');
+}
+
+// fleetCell is what the assigner gave the edge and whether it is drained.
+function fleetCell(e, button) {
+  if (!e.fleet) return h('td', {class: 'muted', 'data-testid': 'edge-fleet'}, '');
+  const f = e.fleet;
+  const marks = [f.drained ? 'drained' : '', f.draining ? 'draining' : '', f.live ? '' : 'no heartbeat'].filter(Boolean);
+  return h('td', {'data-testid': 'edge-fleet', 'data-assigned': f.assigned, 'data-drained': f.drained ? 'true' : 'false'},
+    `${f.assigned} assigned${marks.length ? ' · ' + marks.join(', ') : ''} `, button || '');
+}
+
 // row is one edge: a meter of cameras owned over capacity, marked high from 90 %.
-function row(e) {
+function row(e, button) {
   const owned = e.cameras_owned || 0;
   const known = typeof e.capacity === 'number' && e.capacity > 0;
   const pct = known ? Math.round((100 * owned) / e.capacity) : 0;
@@ -48,5 +75,6 @@ function row(e) {
     h('td', {title: fmtTime(e.last_seen)}, e.last_seen ? ago(e.last_seen) : ''),
     h('td', {class: 'capacity'}, bar, h('span', {'data-testid': 'edge-cameras'}, known ? ` ${owned} / ${e.capacity}` : ` ${owned}`)),
     h('td', {}, typeof e.load === 'number' ? e.load.toFixed(2) : ''),
-    h('td', {}, e.version || ''));
+    h('td', {}, e.version || ''),
+    fleetCell(e, button));
 }

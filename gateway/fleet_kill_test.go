@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/fleet"
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+// Real: a 3-node nats-server cluster with MQTT listeners (nats-server's
+// default js_api_timeout), the gateway's run in external-backbone mode,
+// drivers/bus's Client as the edge's publisher (disk queue, QoS 1) with
+// every node's URL, paho as a new reader. Simulated: the edge's cameras
+// (the test writes their statuses).
+//
+// While the edge sends 300 anomalies at 50/s, node n0 — first in every
+// client's list, so it holds the edge's and the gateway's MQTT sessions —
+// is killed with SIGKILL. Every anomaly is stored; the edge and the
+// gateway's alert follower are back within 15 s; a new MQTT reader on a
+// surviving node gets every retained camera status, and a new nats.go
+// reader every status in argus-status.
+func TestFleetNodeKilledWhileAnomaliesFlow(t *testing.T) {
+	c := peers.NATSClusterWith(t, 3, peers.NATSOptions{MQTT: true})
+	js := backboneJS(t, c.URLs())
+	gw := startFleetGateway(t, c, "gw-k", writeConfig(t, consoleUsers(t)))
+	root := login(t, gw.http, "root")
+
+	edge, err := bus.New(bus.Options{Broker: c.MQTTURL(0) + "," + c.MQTTURL(1) + "," + c.MQTTURL(2), Edge: "edge-k",
+		Version: "test", QueueDir: t.TempDir(), PubackTimeout: 2 * time.Second, ReconnectMax: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer edge.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := edge.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const cameras = 50
+	for i := range cameras {
+		st := bus.CameraStatus{Site: "north", Camera: fmt.Sprintf("k-cam-%02d", i), State: bus.Online, Mode: bus.ModeIdle, Time: bus.Now()}
+		if err := edge.PublishCameraStatus(st); err != nil {
+			t.Fatal(err)
+		}
+		st.Edge = "edge-k"
+		putStatus(t, js, st)
+	}
+
+	const total, killAt = 300, 100
+	var killed time.Time
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 1; i <= total; i++ {
+			if i == killAt {
+				killed = time.Now()
+				c.Kill(0)
+			}
+			a := bus.Anomaly{ID: fmt.Sprintf("k-%03d", i), Site: "north", Camera: fmt.Sprintf("k-cam-%02d", i%cameras),
+				Kind: "motion", State: bus.StateStart, Severity: "info", Score: 0.5, FrameTime: bus.Now()}
+			if err := edge.PublishAnomaly(a); err != nil {
+				t.Errorf("queue %s: %v", a.ID, err)
+			}
+			time.Sleep(20 * time.Millisecond) // the edge's pace: 50 anomalies a second
+		}
+	}()
+	wg.Wait()
+
+	eventually(t, 15*time.Second-time.Since(killed), "the edge back within 15 s of the kill", func() (bool, string) {
+		return edge.Connected(), "not connected"
+	})
+	t.Logf("the edge back %.1f s after the kill", time.Since(killed).Seconds())
+	if !gw.log.AwaitFunc(func(log string) bool { return strings.Count(log, `"following anomalies"`) >= 2 }, 15*time.Second-time.Since(killed)) {
+		t.Fatalf("the gateway's alert follower not back within 15 s of the kill:\n%s", gw.log)
+	}
+	t.Logf("the gateway's alert follower back %.1f s after the kill", time.Since(killed).Seconds())
+
+	eventually(t, 60*time.Second, "every anomaly stored", func() (bool, string) {
+		seen := map[string]bool{}
+		for _, id := range appliedIn(gw.log.String()) {
+			seen[id] = true
+		}
+		var missing []string
+		for i := 1; i <= total; i++ {
+			if id := fmt.Sprintf("k-%03d", i); !seen[id] {
+				missing = append(missing, id)
+			}
+		}
+		return len(missing) == 0, fmt.Sprintf("%d missing, first %v", len(missing), missing[:min(len(missing), 5)])
+	})
+	if st := call(t, "GET", gw.http+"/api/anomalies/k-001", root, nil, nil); st != 200 {
+		t.Fatalf("k-001 in the API: %d", st)
+	}
+
+	// A new reader of the retained statuses on a surviving node.
+	got := make(chan string, 2*cameras)
+	reader := peers.MQTTClient(t, c.MQTTURL(1), "new-reader")
+	if tok := reader.Subscribe(bus.Root+"/status/cameras/#", 1, func(_ paho.Client, m paho.Message) { got <- m.Topic() }); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	topics := map[string]bool{}
+	deadline := time.After(30 * time.Second)
+	for len(topics) < cameras {
+		select {
+		case tp := <-got:
+			topics[tp] = true
+		case <-deadline:
+			t.Fatalf("a new MQTT reader got %d of %d retained statuses", len(topics), cameras)
+		}
+	}
+	if n := len(bucketKeys(t, backboneJS(t, c.URL(2)), fleet.BucketStatus)); n != cameras {
+		t.Fatalf("a new nats.go reader found %d of %d statuses in %s", n, cameras, fleet.BucketStatus)
+	}
+}
