@@ -88,7 +88,7 @@ func parseBus(ps *strict.Problems, f BusFile, lookup func(string) (string, bool)
 		default:
 			ps.Addf(strict.Child(at, "role"), "%q is not one of gateway, edge", e.Role)
 		}
-		password, ok := resolvePassword(ps, strict.Child(at, "password_env"), e.PasswordEnv, lookup)
+		password, ok := resolve(ps, strict.Child(at, "password_env"), e.PasswordEnv, "password", 72, lookup)
 		if ok {
 			c.Users = append(c.Users, BusUser{Name: e.Name, Role: e.Role, Edge: e.Edge, Sites: e.Sites, Drones: e.Drones, Password: password})
 		}
@@ -136,25 +136,4 @@ func checkTLSFiles(ps *strict.Problems, t BusTLSFile) {
 			ps.Add(f.field, err.Error())
 		}
 	}
-}
-
-// resolvePassword reads a bus password from the variable name; problems
-// name the variable, never its value.
-func resolvePassword(ps *strict.Problems, field, name string, lookup func(string) (string, bool)) (string, bool) {
-	if name == "" {
-		ps.Add(field, "missing: name the environment variable holding the password")
-		return "", false
-	}
-	v, ok := lookup(name)
-	switch {
-	case !ok:
-		ps.Addf(field, "environment variable %s is not set", name)
-	case len(v) < MinTokenLen:
-		ps.Addf(field, "environment variable %s holds %d bytes, want at least %d", name, len(v), MinTokenLen)
-	case len(v) > 72:
-		ps.Addf(field, "environment variable %s holds %d bytes, want at most 72 (bcrypt reads no more)", name, len(v))
-	default:
-		return v, true
-	}
-	return "", false
 }

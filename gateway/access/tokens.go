@@ -71,7 +71,7 @@ func parseTokens(ps *strict.Problems, entries []Entry, lookup func(string) (stri
 				ps.Add(strict.Child(at, "edge"), err.Error())
 			}
 		}
-		token, ok := resolve(ps, strict.Child(at, "token_env"), e.TokenEnv, lookup)
+		token, ok := resolve(ps, strict.Child(at, "token_env"), e.TokenEnv, "token", 0, lookup)
 		if !ok {
 			continue
 		}
@@ -110,11 +110,12 @@ func checkSites(ps *strict.Problems, field string, sites []string) {
 	}
 }
 
-// resolve reads the token from the variable name; problems name the
-// variable, never its value.
-func resolve(ps *strict.Problems, field, name string, lookup func(string) (string, bool)) (string, bool) {
+// resolve reads a secret (what: "token", "password") from the variable
+// name, at least MinTokenLen bytes and, when maxLen > 0, at most maxLen
+// (bcrypt reads no more than 72); problems name the variable, never its value.
+func resolve(ps *strict.Problems, field, name, what string, maxLen int, lookup func(string) (string, bool)) (string, bool) {
 	if name == "" {
-		ps.Add(field, "missing: name the environment variable holding the token")
+		ps.Add(field, "missing: name the environment variable holding the "+what)
 		return "", false
 	}
 	v, ok := lookup(name)
@@ -123,6 +124,8 @@ func resolve(ps *strict.Problems, field, name string, lookup func(string) (strin
 		ps.Addf(field, "environment variable %s is not set", name)
 	case len(v) < MinTokenLen:
 		ps.Addf(field, "environment variable %s holds %d bytes, want at least %d", name, len(v), MinTokenLen)
+	case maxLen > 0 && len(v) > maxLen:
+		ps.Addf(field, "environment variable %s holds %d bytes, want at most %d (bcrypt reads no more)", name, len(v), maxLen)
 	default:
 		return v, true
 	}

@@ -14,10 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -80,7 +78,7 @@ func run(n int, bin string, window time.Duration) error {
 	cfgPath := filepath.Join(dir, "edge.yaml")
 	os.WriteFile(cfgPath, []byte(cfg.String()), 0o644)
 
-	lat := &samples{}
+	lat := &bench.Samples{}
 	sub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker("tcp://" + broker).SetClientID("argus-latency-bench"))
 	if tok := sub.Connect(); tok.Wait() && tok.Error() != nil {
 		return tok.Error()
@@ -90,7 +88,7 @@ func run(n int, bin string, window time.Duration) error {
 		now := time.Now()
 		var a bus.Anomaly
 		if json.Unmarshal(m.Payload(), &a) == nil && !a.FrameTime.IsZero() {
-			lat.add(now.Sub(a.FrameTime.Time))
+			lat.Add(now.Sub(a.FrameTime.Time))
 		}
 	}).Wait()
 
@@ -106,7 +104,7 @@ func run(n int, bin string, window time.Duration) error {
 	t0 := time.Now()
 	time.Sleep(window) // collecting for a fixed window: a benchmark, not a synchronisation
 	cpu := float64(bench.CPUTicks(edge.Process.Pid)-c0) / 100 / time.Since(t0).Seconds()
-	p50, p99, max, count := lat.percentiles()
+	p50, p99, max, count := lat.Percentiles()
 	fmt.Printf("latency bench: %d fire cameras (1280x720 H.264, 15 fps), edge -> mosquitto -> subscriber on this machine\n", n)
 	fmt.Printf("anomaly events: %d in %s\n", count, window)
 	fmt.Printf("frame arrival -> anomaly received: p50 %s, p99 %s, max %s (target p99 <= 150ms)\n", p50, p99, max)
@@ -114,28 +112,3 @@ func run(n int, bin string, window time.Duration) error {
 	return nil
 }
 
-// samples collects latencies from the subscriber's goroutine.
-type samples struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *samples) add(d time.Duration) {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-}
-
-func (s *samples) percentiles() (p50, p99, max time.Duration, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.d) == 0 {
-		return 0, 0, 0, 0
-	}
-	d := slices.Clone(s.d)
-	slices.Sort(d)
-	at := func(p float64) time.Duration {
-		return d[min(len(d)-1, int(p*float64(len(d))))].Round(100 * time.Microsecond)
-	}
-	return at(0.5), at(0.99), d[len(d)-1].Round(100 * time.Microsecond), len(d)
-}

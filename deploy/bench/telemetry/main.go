@@ -24,9 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -132,7 +130,7 @@ drones:
 			return err
 		}
 	}
-	onBus := &samples{} // the same age on the broker, before the gateway: its share apart
+	onBus := &bench.Samples{} // the same age on the broker, before the gateway: its share apart
 	sub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort)).
 		SetUsername("watcher").SetPassword("bench-edge-bus-password").SetClientID("argus-telemetry-bench"))
 	if tok := sub.Connect(); tok.Wait() && tok.Error() != nil {
@@ -143,7 +141,7 @@ drones:
 		now := time.Now()
 		var t bus.DroneTelemetry
 		if json.Unmarshal(m.Payload(), &t) == nil && !m.Retained() && !t.Time.IsZero() {
-			onBus.add(now.Sub(t.Time.Time))
+			onBus.Add(now.Sub(t.Time.Time))
 		}
 	}); tok.Wait() && tok.Error() != nil {
 		return tok.Error()
@@ -152,8 +150,8 @@ drones:
 	if err != nil {
 		return err
 	}
-	b50, b99, bmax, bcount := onBus.percentiles()
-	p50, p99, max, count := ages.percentiles()
+	b50, b99, bmax, bcount := onBus.Percentiles()
+	p50, p99, max, count := ages.Percentiles()
 	fmt.Printf("telemetry bench: %d simulated drones flying north-slope, argus-sim -> MAVLink/UDP -> edge -> gateway (embedded NATS) -> /api/events (SSE, a pilot) on this machine\n", n)
 	fmt.Printf("telemetry messages on the broker: %d, drone events at the console: %d, in %s\n", bcount, count, window)
 	fmt.Printf("vehicle message at the edge -> telemetry at an MQTT subscriber of the gateway's broker: p50 %s, p99 %s, max %s\n", b50, b99, bmax)
@@ -244,7 +242,7 @@ func launch(gateway, token, drone string) error {
 
 // collect reads the pilot's event stream for window and returns the age
 // of every drone event.
-func collect(gateway, token string, window time.Duration) (*samples, error) {
+func collect(gateway, token string, window time.Duration) (*bench.Samples, error) {
 	req, _ := http.NewRequest("GET", gateway+"/api/events", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -256,7 +254,7 @@ func collect(gateway, token string, window time.Duration) (*samples, error) {
 		return nil, fmt.Errorf("/api/events: %d", resp.StatusCode)
 	}
 	time.AfterFunc(window, func() { resp.Body.Close() }) // the window ends the read
-	s := &samples{}
+	s := &bench.Samples{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	event := ""
@@ -269,35 +267,10 @@ func collect(gateway, token string, window time.Duration) (*samples, error) {
 			now := time.Now()
 			var d struct{ Time time.Time }
 			if json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &d) == nil && !d.Time.IsZero() {
-				s.add(now.Sub(d.Time))
+				s.Add(now.Sub(d.Time))
 			}
 		}
 	}
 	return s, nil
 }
 
-// samples collects ages.
-type samples struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *samples) add(d time.Duration) {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-}
-
-func (s *samples) percentiles() (p50, p99, max time.Duration, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.d) == 0 {
-		return 0, 0, 0, 0
-	}
-	d := slices.Clone(s.d)
-	slices.Sort(d)
-	at := func(p float64) time.Duration {
-		return d[min(len(d)-1, int(p*float64(len(d))))].Round(100 * time.Microsecond)
-	}
-	return at(0.5), at(0.99), d[len(d)-1].Round(100 * time.Microsecond), len(d)
-}
