@@ -111,4 +111,3 @@ func run(n int, bin string, window time.Duration) error {
 	fmt.Printf("edge CPU: %.1f%% of one core for %d active cameras\n", cpu*100, n)
 	return nil
 }
-

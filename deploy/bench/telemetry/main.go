@@ -273,4 +273,3 @@ func collect(gateway, token string, window time.Duration) (*bench.Samples, error
 	}
 	return s, nil
 }
-
