@@ -146,16 +146,22 @@ drones:
 	}); tok.Wait() && tok.Error() != nil {
 		return tok.Error()
 	}
+	g0, e0, t0 := bench.CPUTicks(gw.Process.Pid), bench.CPUTicks(edge.Process.Pid), time.Now()
 	ages, err := collect(gateway, token, window)
 	if err != nil {
 		return err
 	}
+	g1, e1, t1 := bench.CPUTicks(gw.Process.Pid), bench.CPUTicks(edge.Process.Pid), time.Now()
+	// Ticks are 1/100 s (CLK_TCK); a share of one core per drone, in percent.
+	perDrone := func(ticks int64) float64 { return float64(ticks) / 100 / t1.Sub(t0).Seconds() * 100 / float64(n) }
 	b50, b99, bmax, bcount := onBus.Percentiles()
 	p50, p99, max, count := ages.Percentiles()
 	fmt.Printf("telemetry bench: %d simulated drones flying north-slope, argus-sim -> MAVLink/UDP -> edge -> gateway (embedded NATS) -> /api/events (SSE, a pilot) on this machine\n", n)
 	fmt.Printf("telemetry messages on the broker: %d, drone events at the console: %d, in %s\n", bcount, count, window)
 	fmt.Printf("vehicle message at the edge -> telemetry at an MQTT subscriber of the gateway's broker: p50 %s, p99 %s, max %s\n", b50, b99, bmax)
 	fmt.Printf("vehicle message at the edge -> drone event at the console: p50 %s, p99 %s, max %s (target p99 <= 250ms)\n", p50, p99, max)
+	fmt.Printf("CPU per drone flying, over the window (/proc): edge %.3f%% of a core, gateway %.3f%% (the simulator not counted)\n",
+		perDrone(e1-e0), perDrone(g1-g0))
 	return nil
 }
 
