@@ -126,8 +126,17 @@ drones:
 		return err
 	}
 	for i := range n {
-		if err := launch(gateway, token, fmt.Sprintf("bench-%d", i)); err != nil {
-			return err
+		// A drone whose link is up may not have its GPS fix yet (50 start
+		// at once): its launch is refused with the reason; try it again.
+		for deadline := time.Now().Add(time.Minute); ; {
+			err := launch(gateway, token, fmt.Sprintf("bench-%d", i))
+			if err == nil {
+				break
+			}
+			if !strings.Contains(err.Error(), "GPS") || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(500 * time.Millisecond) // the fix comes with the vehicle's next GPS_RAW_INT
 		}
 	}
 	onBus := &bench.Samples{} // the same age on the broker, before the gateway: its share apart
