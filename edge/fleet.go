@@ -99,6 +99,15 @@ func connectNATS(cfg *configs.Edge, log zerolog.Logger) (*nats.Conn, error) {
 		nats.ConnectHandler(func(nc *nats.Conn) {
 			log.Info().Str("url", nc.ConnectedUrlRedacted()).Msg("fleet: backbone connected")
 		}),
+		// nats.go's default handler writes plain text to stderr, which
+		// would break the log's one JSON event per line.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			ev := log.Warn().Err(err)
+			if sub != nil {
+				ev = ev.Str("subject", sub.Subject)
+			}
+			ev.Msg("fleet: backbone error")
+		}),
 	}
 	if cfg.Fleet.CAFile != "" {
 		opts = append(opts, nats.RootCAs(cfg.Fleet.CAFile))
