@@ -195,26 +195,35 @@ func backboneJS(t *testing.T, urls string) jetstream.JetStream {
 // bucketKeys reads every key and value of a bucket now.
 func bucketKeys(t *testing.T, js jetstream.JetStream, bucket string) map[string]jetstream.KeyValueEntry {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	kv, err := js.KeyValue(ctx, bucket)
+	out, err := readBucket(js, bucket, 20*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out
+}
+
+// readBucket is bucketKeys returning its error, for a read that may be
+// tried again (right after a node's death, while streams elect leaders).
+func readBucket(js jetstream.JetStream, bucket string, within time.Duration) (map[string]jetstream.KeyValueEntry, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
 	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer w.Stop()
 	out := map[string]jetstream.KeyValueEntry{}
 	for e := range w.Updates() {
 		if e == nil {
-			return out
+			return out, nil
 		}
 		out[e.Key()] = e
 	}
-	t.Fatalf("watch of %s ended", bucket)
-	return nil
+	return nil, fmt.Errorf("watch of %s ended", bucket)
 }
 
 // placement is camera → edge from argus-assign, and each edge's revision.

@@ -123,7 +123,9 @@ func TestFleetNodeKilledWhileAnomaliesFlow(t *testing.T) {
 		n, err := retained.Read(ctx, bus.AllCameraStatus, func(topic string, _ []byte) { topics[topic] = true })
 		return err == nil && len(topics) == cameras, fmt.Sprintf("%d of %d (read %d, %v)", len(topics), cameras, n, err)
 	})
-	if n := len(bucketKeys(t, backboneJS(t, c.URL(2)), fleet.BucketStatus)); n != cameras {
-		t.Fatalf("a new nats.go reader found %d of %d statuses in %s", n, cameras, fleet.BucketStatus)
-	}
+	reader := backboneJS(t, c.URL(2))
+	eventually(t, 60*time.Second, "a new nats.go reader finds every status in "+fleet.BucketStatus, func() (bool, string) {
+		keys, err := readBucket(reader, fleet.BucketStatus, 10*time.Second)
+		return err == nil && len(keys) == cameras, fmt.Sprintf("%d of %d (%v)", len(keys), cameras, err)
+	})
 }
