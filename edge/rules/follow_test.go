@@ -41,6 +41,9 @@ func TestFollowing(t *testing.T) {
 			if got := r.Following("c"); got != c.while {
 				t.Fatalf("following while seen: %v, want %v", got, c.while)
 			}
+			// Absence is seen twice: a single frame after a gap nobody
+			// looked at ends nothing (Engine.absent).
+			r.Observe("c", at(8*time.Second), nil)
 			r.Observe("c", at(10*time.Second), nil)
 			if got := r.Following("c"); got != c.after {
 				t.Fatalf("following 6 s after: %v, want %v", got, c.after)
