@@ -30,12 +30,24 @@ type Options struct {
 	// IdleFPS, ActiveFPS and Quiet pace the analysis (see configs.Detect).
 	IdleFPS, ActiveFPS float64
 	Quiet              time.Duration
+	// Cores is the analysis budget, in cores, that the scheduler shares
+	// out (configs.Detect.Cores); 0: no limit.
+	Cores float64
+	// MaxLag is how far behind its frames a camera's analysis may fall
+	// before it skips to the next keyframe; 0: DefaultMaxLag.
+	MaxLag time.Duration
 }
+
+// DefaultMaxLag bounds how late an anomaly can be published for want of
+// CPU: a fire's start must reach the console within seconds.
+const DefaultMaxLag = time.Second
 
 // Manager runs one worker per camera and one rules runner per site.
 type Manager struct {
-	o   Options
-	out *publisher
+	o     Options
+	out   *publisher
+	sched *scheduler
+	burst *burstLog
 
 	mu      sync.Mutex
 	workers map[string]*worker
@@ -49,7 +61,11 @@ type Manager struct {
 
 // New returns a manager with no camera.
 func New(o Options) *Manager {
+	if o.MaxLag <= 0 {
+		o.MaxLag = DefaultMaxLag
+	}
 	return &Manager{o: o, out: &publisher{edge: o.Edge, sink: o.Sink, log: o.Log},
+		sched: newScheduler(o.Cores, time.Now), burst: &burstLog{log: o.Log, now: time.Now},
 		workers: map[string]*worker{}, runners: map[string]*rules.Runner{}, offline: map[string]Camera{}}
 }
 
@@ -91,9 +107,10 @@ func (m *Manager) start(c Camera) {
 		cam: c, reader: s.Subscribe("analyze"), runner: m.runner(c.Site), out: m.out,
 		pace: newPacer(m.o.IdleFPS, m.o.ActiveFPS, m.o.Quiet),
 		log:  m.o.Log.With().Str("camera", c.ID).Str("site", c.Site).Logger(), done: make(chan struct{}),
-		models: m.o.ModelDir,
+		models: m.o.ModelDir, sched: m.sched, burst: m.burst, maxLag: m.o.MaxLag,
 	}
 	w.mode.Store(Idle)
+	m.sched.join(c.ID)
 	m.workers[c.ID] = w
 	go w.run()
 }
@@ -103,6 +120,7 @@ func (m *Manager) stop(w *worker) {
 	w.quit.Store(true)
 	w.reader.Close()
 	<-w.done
+	m.sched.leave(w.cam.ID)
 }
 
 // runner returns the site's rules runner, making it on first use.
@@ -161,9 +179,12 @@ func (m *Manager) CameraState(camera, state string) {
 	}
 }
 
-// Tick advances every site's rules to now: anomalies of cameras whose
-// frames stopped end, and offline cameras are reported. The edge calls it
-// once a second.
+// Tick reports offline cameras to the rules, ends the anomalies of
+// cameras no longer analysed or offline, measures each camera's analysis
+// rate and ends a burst of shedding that is over. The edge calls it once
+// a second. The anomalies of a camera whose frames flow live on its
+// frames' times only: the wall clock against lagging frames would end
+// them while their condition holds.
 func (m *Manager) Tick(now time.Time) {
 	m.ending.Lock()
 	defer m.ending.Unlock()
@@ -176,6 +197,12 @@ func (m *Manager) Tick(now time.Time) {
 	for _, c := range m.offline {
 		offline = append(offline, c)
 	}
+	flowing := map[string]bool{}
+	for id, w := range m.workers {
+		_, down := m.offline[id]
+		flowing[id] = !down
+		w.measure(now)
+	}
 	runners := maps.Clone(m.runners)
 	cams := m.cameras("")
 	m.mu.Unlock()
@@ -184,8 +211,9 @@ func (m *Manager) Tick(now time.Time) {
 		m.publishAll(cams, runners[c.Site].Observe(c.ID, now, down))
 	}
 	for _, r := range runners {
-		m.publishAll(cams, r.Tick(now))
+		m.publishAll(cams, r.TickExcept(now, func(camera string) bool { return flowing[camera] }))
 	}
+	m.burst.tick()
 }
 
 func (m *Manager) publishAll(cams map[string]Camera, events []rules.Event) {
@@ -221,6 +249,21 @@ type Status struct {
 	Errors uint64 `json:"errors"`
 	// RuleVersion is the live rule set version the detectors follow.
 	RuleVersion int `json:"rule_version"`
+	// AnalysisFPS is the frames analysed per second over the last second.
+	AnalysisFPS float64 `json:"analysis_fps"`
+	// LagSeconds is how far behind its frames the analysis was at the
+	// last frame it took.
+	LagSeconds float64 `json:"lag_seconds"`
+	// Shed counts the frames shed under overload, by reason (ShedLag...).
+	Shed map[string]uint64 `json:"shed,omitempty"`
+	// Tier is the camera's priority for the expensive detector
+	// (0 urgent, 1 motion, 2 the rest).
+	Tier int `json:"tier"`
+	// ObjectsRate is the objects detector runs per second the scheduler
+	// allows the camera; -1: no limit.
+	ObjectsRate float64 `json:"objects_rate"`
+	// Costs are the seconds one run of each detector takes, as measured.
+	Costs map[string]float64 `json:"costs,omitempty"`
 }
 
 // Status returns every camera's analysis state, sorted by camera.
@@ -229,7 +272,10 @@ func (m *Manager) Status() []Status {
 	defer m.mu.Unlock()
 	out := make([]Status, 0, len(m.workers))
 	for id, w := range m.workers {
-		st := Status{Camera: id, Mode: w.mode.Load().(Mode), Analysed: w.analysed.Load(), Errors: w.errors.Load()}
+		sh := m.sched.share(id)
+		st := Status{Camera: id, Mode: w.mode.Load().(Mode), Analysed: w.analysed.Load(), Errors: w.errors.Load(),
+			AnalysisFPS: w.analysisFPS(), LagSeconds: w.lag().Seconds(), Shed: w.load.shed.byReason(),
+			Tier: sh.Tier, ObjectsRate: sh.ObjectsRate, Costs: w.costs()}
 		if set := w.runner.Live(); set != nil {
 			st.RuleVersion = set.Version
 		}
@@ -238,6 +284,9 @@ func (m *Manager) Status() []Status {
 	sort.Slice(out, func(i, j int) bool { return out[i].Camera < out[j].Camera })
 	return out
 }
+
+// Shedding tells whether the edge is shedding frames (a burst under way).
+func (m *Manager) Shedding() bool { return m.burst.shedding() }
 
 // Stop ends the analysis at once, when the edge shuts down: it returns
 // once the anomalies being published are in the sink (on disk, for the
@@ -274,4 +323,15 @@ func (m *Manager) Close() {
 	for _, site := range slices.Sorted(maps.Keys(runners)) {
 		m.publishAll(cams, runners[site].Close(now))
 	}
+}
+
+// sites maps every analysed camera to its site.
+func (m *Manager) sites() map[string]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]string, len(m.workers))
+	for id, w := range m.workers {
+		out[id] = w.cam.Site
+	}
+	return out
 }

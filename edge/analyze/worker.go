@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/configs/ruleset"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/media"
 	"github.com/argus-edge/argus/edge/decode"
@@ -49,6 +50,11 @@ type worker struct {
 	detectors map[string]detect.Detector
 	settings  map[string]detect.Settings // what each detector was made with
 	version   int                        // rule set version the detectors follow
+
+	sched  *scheduler    // shares the expensive detector; nil: no limit
+	burst  *burstLog     // logs shedding once per burst; nil: not logged
+	maxLag time.Duration // behind by more, skip to the next keyframe; 0: never
+	load   workerLoad    // what the worker measures of itself
 
 	moved    atomic.Pointer[position] // set when a live reload moves the camera
 	mode     atomic.Value             // Mode
@@ -104,6 +110,10 @@ func (w *worker) unit(u *media.Unit) {
 	if w.runner.Live() == nil {
 		return // no rules for the site yet: nothing to look for, nothing to decode
 	}
+	w.countDrops()
+	if w.behind(u) {
+		return
+	}
 	if !w.pace.decode(u.Key, u.NTP) {
 		return
 	}
@@ -120,8 +130,8 @@ func (w *worker) unit(u *media.Unit) {
 		return
 	}
 	w.analysed.Add(1)
-	dets := w.detect(f)
-	events := w.runner.Observe(w.cam.ID, f.Time, dets)
+	dets, unseen := w.detect(f)
+	events := w.runner.ObserveUnseen(w.cam.ID, f.Time, dets, unseen)
 	var snap []byte
 	if starts(events) {
 		snap = w.snapshot(f)
@@ -206,12 +216,13 @@ func (w *worker) decoder(u *media.Unit) error {
 }
 
 // detect runs motion first, then, in active mode, the other detectors on
-// the motion regions; camera health runs in every mode, at the idle rate. While the rules
-// follow people or vehicles the camera stays active, and the objects
-// detector also looks at the whole frame now and then (pacer.whole).
-func (w *worker) detect(f *frame.Frame) []detect.Detection {
+// the motion regions; camera health runs in every mode, at the idle rate. While the rules follow
+// people or vehicles the camera stays active, and the objects
+// detector also looks at the whole frame now and then (pacer.whole). The
+// objects detector runs when the scheduler admits it; unseen are then the
+// kinds it would have reported, which the rules do not judge on the frame.
+func (w *worker) detect(f *frame.Frame) (dets []detect.Detection, unseen []string) {
 	w.refreshDetectors()
-	var dets []detect.Detection
 	var regions []detect.Box
 	if m := w.detectors["motion"]; m != nil {
 		ds := w.run1(m, f, nil)
@@ -230,12 +241,16 @@ func (w *worker) detect(f *frame.Frame) []detect.Detection {
 			continue
 		}
 		where := regions
-		if name == "objects" {
+		if name == Expensive {
 			where = w.objectRegions(f.Time, regions, following)
+			if !w.admit(f.Time, where, regions) {
+				unseen = ruleset.TrackedKinds
+				continue
+			}
 		}
 		dets = append(dets, w.run1(d, f, where)...)
 	}
-	return dets
+	return dets, unseen
 }
 
 // objectRegions is where the objects detector looks: the whole frame (nil)
@@ -253,7 +268,9 @@ func (w *worker) objectRegions(t time.Time, regions []detect.Box, following bool
 }
 
 func (w *worker) run1(d detect.Detector, f *frame.Frame, regions []detect.Box) []detect.Detection {
+	began := time.Now()
 	ds, err := d.Detect(f, regions)
+	w.spent(d.Name(), f.Time, time.Since(began))
 	if err != nil {
 		w.fail(err)
 	}
