@@ -129,6 +129,13 @@ type Detect struct {
 	// Quiet is how long without motion returns a camera to idle (default
 	// 10s).
 	Quiet Duration `yaml:"quiet"`
+	// Cores is the analysis budget in cores: the scheduler shares the
+	// objects detector across cameras within it, by priority (default:
+	// every core of the machine).
+	Cores float64 `yaml:"cores"`
+	// MaxLag is how far behind its frames a camera's analysis may fall
+	// before it skips to the next keyframe (default 1s).
+	MaxLag Duration `yaml:"max_lag"`
 }
 
 // Identity names the edge and its HTTP listener.

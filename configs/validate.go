@@ -108,6 +108,10 @@ func checkDetect(ps *strict.Problems, d *Detect) {
 		ps.Add("detect.active_fps", fmt.Sprintf("%g is not in (0, 60]", d.ActiveFPS))
 	}
 	checkPositive(ps, "detect.quiet", d.Quiet)
+	if d.Cores <= 0 || d.Cores > 4096 {
+		ps.Add("detect.cores", fmt.Sprintf("%g is not in (0, 4096]: the analysis budget in cores", d.Cores))
+	}
+	checkPositive(ps, "detect.max_lag", d.MaxLag)
 }
 
 func checkID(ps *strict.Problems, field, id string) {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -144,9 +145,9 @@ func (s *statuses) publish(id string, kv bool) {
 	if s.client == nil && s.fl == nil {
 		return
 	}
-	modes := map[string]string{}
+	analysis := map[string]analyze.Status{}
 	for _, st := range s.an.Status() {
-		modes[st.Camera] = string(st.Mode)
+		analysis[st.Camera] = st
 	}
 	var owner bus.Owner
 	if s.fl != nil {
@@ -156,10 +157,12 @@ func (s *statuses) publish(id string, kv bool) {
 		if id != "" && st.ID != id {
 			continue
 		}
+		an := analysis[st.ID]
 		cs := bus.CameraStatus{
 			Site: st.Site, Camera: st.ID, Edge: s.edge, State: st.State, Reason: st.Main.Reason,
 			Codec: st.Main.Codec, Width: st.Main.Width, Height: st.Main.Height, FPS: st.Main.FPS,
-			BitrateKbps: st.Main.BitrateKbps, Mode: modes[st.ID], Time: bus.Now(), Owner: owner,
+			BitrateKbps: st.Main.BitrateKbps, Mode: string(an.Mode), Time: bus.Now(), Owner: owner,
+			AnalysisFPS: round2(an.AnalysisFPS), LagSeconds: round2(an.LagSeconds), ShedFrames: an.ShedTotal(),
 		}
 		if st.Main.LastFrame != nil {
 			cs.LastFrame = bus.At(*st.Main.LastFrame)
@@ -184,3 +187,7 @@ func (s *statuses) publishEdge() {
 	}
 	s.client.PublishEdgeStatus(st)
 }
+
+// round2 keeps two decimals of a figure for the status: enough for a
+// console, and a retained message that does not change at every digit.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }

@@ -127,7 +127,8 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		sink = ownedSink{Sink: sink, fl: fl}
 	}
 	an := analyze.New(analyze.Options{Edge: cfg.Edge.ID, Hub: h, Sink: sink, Log: log,
-		ModelDir: cfg.Detect.ModelDir, IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D()})
+		ModelDir: cfg.Detect.ModelDir, IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D(),
+		Cores: cfg.Detect.Cores, MaxLag: cfg.Detect.MaxLag.D()})
 	defer an.Close()
 	changed := make(chan string, 4096)
 	m := ingest.New(ctx, h, log, func(ev ingest.StateEvent) {
@@ -142,7 +143,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	})
 	defer m.Close()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ingest.NewMetrics(m))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ingest.NewMetrics(m), analyze.NewMetrics(an))
 	if client != nil {
 		reg.MustRegister(client)
 	}

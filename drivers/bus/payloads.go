@@ -127,7 +127,15 @@ type CameraStatus struct {
 	BitrateKbps float64 `json:"bitrate_kbps"`
 	LastFrame   Time    `json:"last_frame,omitzero"` // absent until a first frame
 	Mode        string  `json:"mode"`                // idle or active
-	Time        Time    `json:"time"`
+	// AnalysisFPS is the frames the edge analysed per second over the
+	// last second: below the configured rate when it sheds under overload.
+	AnalysisFPS float64 `json:"analysis_fps,omitempty"`
+	// LagSeconds is how far behind the camera's frames its analysis runs.
+	LagSeconds float64 `json:"lag_seconds,omitempty"`
+	// ShedFrames counts the frames the analysis shed under overload since
+	// the edge started (by reason in the edge's metrics); absent: none.
+	ShedFrames uint64 `json:"shed_frames,omitempty"`
+	Time       Time   `json:"time"`
 	Owner
 }
 

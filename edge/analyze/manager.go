@@ -266,6 +266,15 @@ type Status struct {
 	Costs map[string]float64 `json:"costs,omitempty"`
 }
 
+// ShedTotal is the frames shed for every reason.
+func (s Status) ShedTotal() uint64 {
+	n := uint64(0)
+	for _, c := range s.Shed {
+		n += c
+	}
+	return n
+}
+
 // Status returns every camera's analysis state, sorted by camera.
 func (m *Manager) Status() []Status {
 	m.mu.Lock()

@@ -171,6 +171,13 @@ func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fa
 	if !eval[bool](t, ctx, q(`[data-testid="camera-row"][data-camera="cam2"]`)+`.classList.contains('state-offline')`) {
 		t.Error("the offline camera is not marked")
 	}
+	busy := q(`[data-testid="camera-row"][data-camera="cam1"] [data-testid="camera-analysis"]`)
+	if got := eval[string](t, ctx, busy+`.textContent`); got != "active 1.8/s · 2.5 s behind" || !eval[bool](t, ctx, busy+`.classList.contains('overloaded')`) {
+		t.Errorf("the overloaded camera's analysis shows %q, want %q, marked overloaded", got, "active 1.8/s · 2.5 s behind")
+	}
+	if got := eval[string](t, ctx, busy+`.title`); !strings.Contains(got, "340 frames shed") {
+		t.Errorf("the analysis cell's title %q does not give the shed frames", got)
+	}
 	if total := eval[string](t, ctx, q(`[data-testid="cameras-total"]`)+`.textContent`); !strings.HasPrefix(total, "41000 cameras") {
 		t.Errorf("total %q", total)
 	}
