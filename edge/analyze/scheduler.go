@@ -190,3 +190,21 @@ func smooth(m, x float64) float64 {
 	}
 	return (m + x) / 2
 }
+
+// demand is the cores the cameras asked for in the last windows: their
+// cheap checks and every expensive run they wanted, admitted or not. Above
+// cores, the edge is overloaded by that ratio.
+func (s *scheduler) demand() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mean := s.meanCost()
+	sum := 0.0
+	for _, c := range s.cams {
+		cost := c.cost
+		if cost == 0 {
+			cost = mean
+		}
+		sum += c.cheapRate + c.want*cost
+	}
+	return sum
+}
