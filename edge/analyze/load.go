@@ -43,13 +43,18 @@ func (w *worker) countDrops() {
 // taken more than maxLag after its time starts a skip, without decoding,
 // to the next keyframe, so that a camera's analysis catches up at once
 // instead of publishing anomalies tens of seconds late. The skipped units
-// the pacer would have analysed are counted as shed.
+// the pacer would have analysed are counted as shed. Until the camera's
+// first analysed frame nothing is skipped: the hub's cached GOP, up to a
+// GOP old, is what gives a camera coming online its first look at once.
 func (w *worker) behind(u *media.Unit) bool {
 	if w.maxLag <= 0 {
 		return false
 	}
 	lag := time.Since(u.NTP)
 	w.load.lag.Store(int64(lag))
+	if w.analysed.Load() == 0 {
+		return false
+	}
 	if w.load.skipping && !u.Key {
 		w.shedUnit(u)
 		return true

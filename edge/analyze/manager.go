@@ -34,7 +34,8 @@ type Options struct {
 	// out (configs.Detect.Cores); 0: no limit.
 	Cores float64
 	// MaxLag is how far behind its frames a camera's analysis may fall
-	// before it skips to the next keyframe; 0: DefaultMaxLag.
+	// before it skips to the next keyframe; 0: DefaultMaxLag; negative:
+	// never skip (frames fed faster than real time, as an evaluation does).
 	MaxLag time.Duration
 }
 
@@ -61,7 +62,7 @@ type Manager struct {
 
 // New returns a manager with no camera.
 func New(o Options) *Manager {
-	if o.MaxLag <= 0 {
+	if o.MaxLag == 0 {
 		o.MaxLag = DefaultMaxLag
 	}
 	return &Manager{o: o, out: &publisher{edge: o.Edge, sink: o.Sink, log: o.Log},
