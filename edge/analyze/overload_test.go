@@ -19,11 +19,11 @@ import (
 	"github.com/argus-edge/argus/edge/rules"
 )
 
-// plazaRules are the people cameras' rules: riverside's, with the objects
-// detector on FastestDet.
-func plazaRules(t testing.TB) *rules.Runner {
+// plazaRules are the people cameras' rules on site: riverside's, with the
+// objects detector on FastestDet, a person being of severity.
+func plazaRules(t testing.TB, site, severity string) *rules.Runner {
 	t.Helper()
-	const doc = `site: plaza
+	const doc = `site: %s
 version: 1
 cameras:
   "*":
@@ -32,14 +32,14 @@ cameras:
       objects: {model: fastestdet, min_score: 0.5}
       health: {}
     rules:
-      - {name: person, kind: person, min_score: 0.5, min_duration: 1s, end_after: 5s}
+      - {name: person, kind: person, min_score: 0.5, min_duration: 1s, end_after: 5s, severity: %s}
       - {name: offline, kind: camera_offline, min_duration: 3s, end_after: 2s, severity: high}
 `
-	set, err := rules.Parse("plaza.yaml", []byte(doc), detect.Names())
+	set, err := rules.Parse(site+".yaml", []byte(fmt.Sprintf(doc, site, severity)), detect.Names())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rules.NewRunner("plaza")
+	r := rules.NewRunner(site)
 	if _, err := r.Apply(set, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -97,9 +97,12 @@ func runOverload(t testing.TB, o overload) overloadResult {
 	if models == "" {
 		t.Fatal("no models: the overload needs FastestDet (see models/README.md)")
 	}
-	plaza := plazaRules(t)
+	plaza, vault := plazaRules(t, "plaza", "medium"), plazaRules(t, "vault", "critical")
 	objCost, peopleCheap, _ := calibrate(t, peopleSc, plaza, models)
 	_, fireCheap, fireAt := calibrate(t, fireSc, siteRules(t, "hillside"), models)
+	if fireAt == 0 {
+		t.Fatal("the fire scene raises no fire even analysed alone")
+	}
 	const fps = 5 // active_fps
 	asked := fps * (float64(o.people)*(objCost+peopleCheap) + float64(o.fire)*fireCheap)
 	budget := asked / o.ratio
@@ -117,7 +120,7 @@ func runOverload(t testing.TB, o overload) overloadResult {
 			an.Close()
 		}
 	}()
-	for _, r := range []*rules.Runner{siteRules(t, "hillside"), plaza} {
+	for _, r := range []*rules.Runner{siteRules(t, "hillside"), plaza, vault} {
 		if err := an.Rules(r.Live()); err != nil {
 			t.Fatal(err)
 		}
@@ -126,8 +129,14 @@ func runOverload(t testing.TB, o overload) overloadResult {
 	for i := range o.fire {
 		cams = append(cams, Camera{ID: fmt.Sprintf("fire-%d", i), Site: "hillside", Stream: fmt.Sprintf("fire-%d", i)})
 	}
+	// walk-0 is a vault's camera: a person there is critical, so once its
+	// anomaly is under way the camera comes first for the objects detector.
 	for i := range o.people {
-		cams = append(cams, Camera{ID: fmt.Sprintf("walk-%d", i), Site: "plaza", Stream: fmt.Sprintf("walk-%d", i)})
+		site := "plaza"
+		if i == 0 {
+			site = "vault"
+		}
+		cams = append(cams, Camera{ID: fmt.Sprintf("walk-%d", i), Site: site, Stream: fmt.Sprintf("walk-%d", i)})
 	}
 	an.Apply(cams)
 	// The cores the cameras ask for, summed each second of the overload.
@@ -217,6 +226,15 @@ func logPeople(t testing.TB, got []published) {
 	for cam, c := range n {
 		t.Logf("%s: person anomalies %v", cam, c)
 	}
+}
+
+func indexOf(st []Status, camera string) int {
+	for i, s := range st {
+		if s.Camera == camera {
+			return i
+		}
+	}
+	panic("no status of " + camera)
 }
 
 func mean(xs []float64) float64 {
@@ -329,6 +347,16 @@ func checkShed(t testing.TB, st []Status, shed map[string]map[string]float64, lo
 			t.Errorf("%s: no frame shed for the budget: the overload did not reach the scheduler", s.Camera)
 		case strings.HasPrefix(s.Camera, "fire-") && s.Shed[ShedBudget] != 0:
 			t.Errorf("%s: %d frames shed for the budget: a fire camera lost its checks", s.Camera, s.Shed[ShedBudget])
+		}
+	}
+	// The vault's camera, urgent once its critical person anomaly is under
+	// way, loses the objects detector on fewer of its frames than any
+	// plaza camera.
+	lost := func(s Status) float64 { return float64(s.Shed[ShedBudget]) / float64(max(s.Analysed, 1)) }
+	for _, s := range st {
+		if strings.HasPrefix(s.Camera, "walk-") && s.Camera != "walk-0" && lost(st[indexOf(st, "walk-0")]) >= lost(s) {
+			t.Errorf("the urgent walk-0 lost the objects detector on %.0f%% of its frames, %s (motion only) on %.0f%%",
+				100*lost(st[indexOf(st, "walk-0")]), s.Camera, 100*lost(s))
 		}
 	}
 	starts := strings.Count(log, "analysis overloaded: shedding frames")
