@@ -22,9 +22,16 @@ type workerLoad struct {
 	skipping bool          // skipping to the next keyframe (worker only)
 
 	mu       sync.Mutex
-	costs    map[string]float64 // smoothed seconds per run, by detector
+	costs    map[string]*detectorCost
 	measured uint64             // analysed frames at the last measure
 	at       time.Time          // wall time of the last measure
+}
+
+// detectorCost is what one detector's runs on a camera took.
+type detectorCost struct {
+	runs    uint64
+	seconds float64 // all runs
+	recent  float64 // smoothed seconds per run
 }
 
 // countDrops counts the units the hub dropped from the camera's full
@@ -114,9 +121,16 @@ func (w *worker) admit(t time.Time, where, regions []detect.Box) bool {
 func (w *worker) spent(detector string, t time.Time, d time.Duration) {
 	w.load.mu.Lock()
 	if w.load.costs == nil {
-		w.load.costs = map[string]float64{}
+		w.load.costs = map[string]*detectorCost{}
 	}
-	w.load.costs[detector] = smooth(w.load.costs[detector], d.Seconds())
+	c := w.load.costs[detector]
+	if c == nil {
+		c = &detectorCost{}
+		w.load.costs[detector] = c
+	}
+	c.runs++
+	c.seconds += d.Seconds()
+	c.recent = smooth(c.recent, d.Seconds())
 	w.load.mu.Unlock()
 	if w.sched == nil {
 		return
@@ -146,13 +160,13 @@ func (w *worker) analysisFPS() float64 { return math.Float64frombits(w.load.rate
 // lag is how far behind its frames the analysis was at the last unit.
 func (w *worker) lag() time.Duration { return time.Duration(w.load.lag.Load()) }
 
-// costs returns the smoothed seconds per run of each detector.
-func (w *worker) costs() map[string]float64 {
+// costs returns what each detector's runs took so far.
+func (w *worker) costs() map[string]detectorCost {
 	w.load.mu.Lock()
 	defer w.load.mu.Unlock()
-	out := make(map[string]float64, len(w.load.costs))
+	out := make(map[string]detectorCost, len(w.load.costs))
 	for k, v := range w.load.costs {
-		out[k] = v
+		out[k] = *v
 	}
 	return out
 }

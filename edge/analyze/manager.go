@@ -263,8 +263,11 @@ type Status struct {
 	// ObjectsRate is the objects detector runs per second the scheduler
 	// allows the camera; -1: no limit.
 	ObjectsRate float64 `json:"objects_rate"`
-	// Costs are the seconds one run of each detector takes, as measured.
+	// Costs are the seconds one run of each detector took lately, as
+	// measured.
 	Costs map[string]float64 `json:"costs,omitempty"`
+	// costs are the detectors' runs and seconds so far, for the metrics.
+	costs map[string]detectorCost
 }
 
 // ShedTotal is the frames shed for every reason.
@@ -285,7 +288,10 @@ func (m *Manager) Status() []Status {
 		sh := m.sched.share(id)
 		st := Status{Camera: id, Mode: w.mode.Load().(Mode), Analysed: w.analysed.Load(), Errors: w.errors.Load(),
 			AnalysisFPS: w.analysisFPS(), LagSeconds: w.lag().Seconds(), Shed: w.load.shed.byReason(),
-			Tier: sh.Tier, ObjectsRate: sh.ObjectsRate, Costs: w.costs()}
+			Tier: sh.Tier, ObjectsRate: sh.ObjectsRate, Costs: map[string]float64{}, costs: w.costs()}
+		for d, c := range st.costs {
+			st.Costs[d] = c.recent
+		}
 		if set := w.runner.Live(); set != nil {
 			st.RuleVersion = set.Version
 		}

@@ -21,7 +21,8 @@ var (
 		append(camLabels, "reason"), nil)
 	descRate   = prometheus.NewDesc("argus_analysis_fps", "Effective analysis rate: frames analysed per second.", camLabels, nil)
 	descLag    = prometheus.NewDesc("argus_analysis_lag_seconds", "How far behind its frames the camera's analysis is.", camLabels, nil)
-	descCost   = prometheus.NewDesc("argus_analysis_detector_seconds", "Measured seconds one run of a detector takes.", append(camLabels, "detector"), nil)
+	descCost   = prometheus.NewDesc("argus_analysis_detector_seconds_total", "Wall time the runs of a detector took.", append(camLabels, "detector"), nil)
+	descRuns   = prometheus.NewDesc("argus_analysis_detector_runs_total", "Runs of a detector.", append(camLabels, "detector"), nil)
 	descAllow  = prometheus.NewDesc("argus_analysis_objects_rate", "Objects detector runs per second the scheduler allows (absent: no limit).", camLabels, nil)
 	descTier   = prometheus.NewDesc("argus_analysis_tier", "Priority of the camera for the objects detector: 0 urgent, 1 motion, 2 the rest.", camLabels, nil)
 	descBudget = prometheus.NewDesc("argus_analysis_budget_cores", "Cores the analysis may use (0: no limit).", nil, nil)
@@ -31,7 +32,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descAnalysed, descShed, descRate, descLag, descCost, descAllow, descTier, descBudget, descBurst, descDemand} {
+	for _, d := range []*prometheus.Desc{descAnalysed, descShed, descRate, descLag, descCost, descRuns, descAllow, descTier, descBudget, descBurst, descDemand} {
 		ch <- d
 	}
 }
@@ -54,8 +55,9 @@ func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 		if st.ObjectsRate >= 0 {
 			gauge(descAllow, st.ObjectsRate)
 		}
-		for d, c := range st.Costs {
-			gauge(descCost, c, d)
+		for d, c := range st.costs {
+			ch <- prometheus.MustNewConstMetric(descCost, prometheus.CounterValue, c.seconds, append(l, d)...)
+			ch <- prometheus.MustNewConstMetric(descRuns, prometheus.CounterValue, float64(c.runs), append(l, d)...)
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descBudget, prometheus.GaugeValue, x.m.sched.cores)

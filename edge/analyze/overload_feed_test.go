@@ -84,7 +84,7 @@ func p99(ds []time.Duration) time.Duration {
 // calibrate runs a few seconds of sc (20 s, a fire scene's loop) through
 // a synchronous worker with the rules of r, and returns the seconds each
 // analysed frame's detectors took, split into the expensive detector and
-// the rest, and how far into the scene the first anomaly of a critical
+// the rest (means over the run), and how far into the scene the first anomaly of a critical
 // rule started (0: none).
 func calibrate(t testing.TB, sc *sim.Scene, r *rules.Runner, models string) (expensive, cheap float64, critical time.Duration) {
 	rec := &recorder{}
@@ -94,11 +94,12 @@ func calibrate(t testing.TB, sc *sim.Scene, r *rules.Runner, models string) (exp
 	for u := range sc.Replay(at, 20*time.Second) {
 		w.unit(u)
 	}
+	analysed := float64(max(w.analysed.Load(), 1))
 	for name, c := range w.costs() {
 		if name == Expensive {
-			expensive += c
+			expensive += c.seconds / analysed
 		} else {
-			cheap += c
+			cheap += c.seconds / analysed
 		}
 	}
 	for _, a := range rec.anomalies() {

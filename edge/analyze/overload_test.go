@@ -156,6 +156,9 @@ func runOverload(t testing.TB, o overload) overloadResult {
 	// The people cameras start first and overload the edge; the fire
 	// cameras' flames then start at staggered times within it, and go on
 	// past the overload, until the burst of shedding is over.
+	if 14*time.Second+o.span/4 >= o.span { // the last fire starts about then
+		t.Fatalf("span %s: too short for the fires to start within the overload", o.span)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var feeds sync.WaitGroup
@@ -169,7 +172,8 @@ func runOverload(t testing.TB, o overload) overloadResult {
 	fireStart := make([]time.Time, o.fire)
 	fireCtx, stopFire := context.WithCancel(ctx)
 	for i := range o.fire {
-		fireStart[i] = began.Add(3*time.Second + time.Duration(i)*o.span/2/time.Duration(o.fire))
+		// Each fire starts within the overload (12 s into the scene).
+		fireStart[i] = began.Add(2*time.Second + time.Duration(i)*o.span/4/time.Duration(o.fire))
 		feeds.Add(1)
 		go func() {
 			defer feeds.Done()
@@ -178,7 +182,7 @@ func runOverload(t testing.TB, o overload) overloadResult {
 	}
 	// The overload ends with the people cameras' feeds; the burst ends
 	// BurstQuiet after the last shed frame.
-	deadline := time.Now().Add(o.span/2 + 30*time.Second)
+	deadline := began.Add(o.span + 30*time.Second)
 	for time.Now().Before(began.Add(o.span)) || an.Shedding() {
 		if time.Now().After(deadline) {
 			t.Fatalf("still shedding %s after the overload ended", time.Since(began.Add(o.span)).Round(time.Second))

@@ -156,8 +156,8 @@ func (s *scheduler) meanCost() float64 {
 	return sum / float64(n)
 }
 
-// Share is one camera's share of the budget, for the status.
-type Share struct {
+// camShare is one camera's share of the budget, for the status.
+type camShare struct {
 	// Tier is the camera's priority in the last window (TierUrgent...).
 	Tier int
 	// ObjectsRate is the expensive runs per second allowed, -1: no limit.
@@ -169,14 +169,14 @@ type Share struct {
 }
 
 // share returns camera's current share.
-func (s *scheduler) share(camera string) Share {
+func (s *scheduler) share(camera string) camShare {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.cams[camera]
 	if c == nil {
-		return Share{ObjectsRate: -1}
+		return camShare{ObjectsRate: -1}
 	}
-	sh := Share{Tier: c.tier, ObjectsRate: c.rate, Cost: c.cost, Cheap: c.cheapRate}
+	sh := camShare{Tier: c.tier, ObjectsRate: c.rate, Cost: c.cost, Cheap: c.cheapRate}
 	if math.IsInf(c.rate, 1) {
 		sh.ObjectsRate = -1
 	}
