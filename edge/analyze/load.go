@@ -23,8 +23,8 @@ type workerLoad struct {
 
 	mu       sync.Mutex
 	costs    map[string]*detectorCost
-	measured uint64             // analysed frames at the last measure
-	at       time.Time          // wall time of the last measure
+	measured uint64    // analysed frames at the last measure
+	at       time.Time // wall time of the last measure
 }
 
 // detectorCost is what one detector's runs on a camera took.
