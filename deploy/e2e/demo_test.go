@@ -112,6 +112,14 @@ func startDemo(t *testing.T, dir string, ports map[string]int) *demoRun {
 	for name, port := range ports {
 		cmd.Env = append(cmd.Env, name+"="+strconv.Itoa(port))
 	}
+	return runScript(t, cmd, "demo")
+}
+
+// runScript starts a deploy script in its own process group with its output
+// read line by line into a demoRun; the group is killed if the test ends
+// first, and a failed test logs the script's last lines under name.
+func runScript(t *testing.T, cmd *exec.Cmd, name string) *demoRun {
+	t.Helper()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -136,7 +144,7 @@ func startDemo(t *testing.T, dir string, ports map[string]int) *demoRun {
 	t.Cleanup(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // no-op once the group is gone
 		if t.Failed() {
-			t.Logf("demo output, last %d lines:\n%s", len(d.tail), strings.Join(d.tail, "\n"))
+			t.Logf("%s output, last %d lines:\n%s", name, len(d.tail), strings.Join(d.tail, "\n"))
 		}
 	})
 	return d
