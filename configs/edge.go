@@ -111,6 +111,10 @@ type MQTT struct {
 	// since a start's snapshot makes messages 20–40 KB; past it the oldest
 	// are dropped, counted and logged (default 256).
 	QueueMaxMB int `yaml:"queue_max_mb"`
+	// Inflight is how many queued anomalies may await the broker's PUBACK
+	// at once: a backlog drains at up to that many per round trip, in
+	// order (default 128; 1 waits for each PUBACK).
+	Inflight int `yaml:"inflight"`
 }
 
 // Detect configures decoding and detection.

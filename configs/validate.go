@@ -92,6 +92,7 @@ func checkMQTT(ps *strict.Problems, m *MQTT) {
 	}
 	checkRange(ps, "mqtt.queue_max", m.QueueMax, 1, 100_000_000)
 	checkRange(ps, "mqtt.queue_max_mb", m.QueueMaxMB, 1, 1<<20)
+	checkRange(ps, "mqtt.inflight", m.Inflight, 1, 4096) // bus.MaxInflight
 }
 
 // secureBroker tells whether a broker URL's scheme is TLS.

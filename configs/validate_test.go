@@ -60,6 +60,7 @@ func TestParseValidationProblems(t *testing.T) {
 		{"gop_cache_mb zero", top("ingest:", "  gop_cache_mb: 0"), 10, "ingest.gop_cache_mb", "0 is not between 1 and 1024"},
 		{"gop_cache_mb large", top("ingest:", "  gop_cache_mb: 2048"), 10, "ingest.gop_cache_mb", "2048 is not between 1 and 1024"},
 		{"queue_max_mb zero", top("mqtt:", "  queue_max_mb: 0"), 10, "mqtt.queue_max_mb", "0 is not between 1 and 1048576"},
+		{"inflight large", top("mqtt:", "  inflight: 5000"), 10, "mqtt.inflight", "5000 is not between 1 and 4096"},
 		{"ice server scheme", top("relay:", "  ice_servers:", "    - urls: [\"http://stun.example.net\"]"), 11, "relay.ice_servers[0].urls[0]", `"http://stun.example.net" is not a STUN or TURN URL`},
 		{"ice server password inline", top("relay:", "  ice_servers:", "    - urls: [\"turn:u:hunter2@turn.example.net\"]"), 11, "relay.ice_servers[0].urls[0]", "holds credentials"},
 		{"turn without user", top("relay:", "  ice_servers:", "    - urls: [turn:turn.example.net]", "      credential_env: TURN_PASS"), 11, "relay.ice_servers[0].username", "missing"},
