@@ -29,7 +29,7 @@ func fixtures() map[string]any {
 			LastFrame: t0, Mode: ModeIdle, Time: t0},
 		"command": Command{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", Gateway: "argus-gateway-7d9f-x2k4",
 			WHIPURL: "http://10.244.1.17:8080", Time: t0},
-		"reply":   Reply{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", OK: false, Error: "camera offline", Time: t0},
+		"reply": Reply{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", OK: false, Error: "camera offline", Time: t0},
 	}
 }
 
