@@ -99,6 +99,9 @@ func (m *Manager) target(cmd bus.Command) (Target, error) {
 	if cmd.WHIPURL == "" {
 		return to, nil
 	}
+	if m.o.Gateway == "" {
+		return to, errNoGateway // no gateway to trust: relaying is off
+	}
 	ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
 	defer cancel()
 	u, err := m.o.trust(ctx, cmd.WHIPURL)

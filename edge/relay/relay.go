@@ -1,7 +1,9 @@
 // Package relay is the edge side of relaying a camera to the command
 // center: it publishes the camera's RTP, as the camera sent it, to the
-// gateway's SFU over WHIP (one sendonly WebRTC connection per camera), on
-// request from the gateway's relay_start/relay_stop commands.
+// gateway's SFU over WHIP (one sendonly WebRTC connection per camera and
+// gateway replica), on request from the gateway's relay_start/relay_stop
+// commands. A command may name the replica's URL; the edge WHIPs there
+// only when it trusts it (trust.go).
 //
 // A relay reads the camera's hub stream like any other consumer; it never
 // decodes or re-encodes. It injects the parameter sets before a keyframe

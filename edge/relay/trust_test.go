@@ -109,4 +109,11 @@ func TestUntrustedCommandsSendNothing(t *testing.T) {
 	if got := m.Relays(); len(got) != 0 {
 		t.Fatalf("relays after refusals: %v", got)
 	}
+	// Relaying off (no relay.gateway): said so, not "untrusted".
+	off := NewManager(Options{})
+	defer off.Close()
+	rep := off.HandleCommand(bus.Command{RequestID: "5", Action: bus.ActionRelayStart, Camera: "cam", Gateway: "gw-b", WHIPURL: "http://10.0.0.1:8080"})
+	if rep.OK || !strings.Contains(rep.Error, "relay.gateway is not set") {
+		t.Fatalf("relay_start on an edge without relay.gateway: %+v", rep)
+	}
 }
