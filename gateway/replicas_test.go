@@ -34,13 +34,25 @@ const replicaEdgeSecret = "replica-edge-secret-0123456789"
 // ends (gw-a reports no viewers, relay.idle_timeout 1 s) and the viewer
 // on gw-b keeps receiving.
 func TestTwoReplicasRelayOneCamera(t *testing.T) {
+	began := time.Now()
 	dir := t.TempDir()
 	gwBin, edgeBin := filepath.Join(dir, "gateway"), filepath.Join(dir, "edge")
+	builds := make(chan error, 2)
 	for bin, pkg := range map[string]string{gwBin: ".", edgeBin: "../edge"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		go func() { // both at once: linking is most of the wait
+			if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+				builds <- fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+				return
+			}
+			builds <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-builds; err != nil {
+			t.Fatal(err)
 		}
 	}
+	t.Logf("binaries built after %s", time.Since(began).Round(time.Millisecond))
 	cam := peers.Sim(t, sim.Camera{Path: "cam-r", Scene: peers.TinyScene(sim.Empty, sim.H264)})
 	c := peers.NATSClusterWith(t, 1, peers.NATSOptions{MQTT: true})
 	dsn := peers.Postgres(t)
@@ -69,6 +81,7 @@ store: {driver: postgres, dsn_env: T_STORE_DSN}
 			}
 		}
 	})
+	t.Logf("both replicas ready after %s", time.Since(began).Round(time.Millisecond))
 	root := login(t, url["gw-a"], "root")
 	importCSV(t, url["gw-a"], root, "id,site,name,main\ncam-r,riverside,Camera R,"+cam.URL("cam-r")+"\n")
 
@@ -109,6 +122,7 @@ relay:
 		})
 	}
 
+	t.Logf("cam-r online at both after %s", time.Since(began).Round(time.Millisecond))
 	var onA, onB atomic.Int64
 	locA := whepCount(t, url["gw-a"], "cam-r", &onA)
 	whepCount(t, url["gw-b"], "cam-r", &onB)
