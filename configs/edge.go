@@ -73,6 +73,12 @@ type Relay struct {
 	// Gateway is the gateway's base URL, e.g. http://gateway:8080; empty
 	// disables relaying (relay_start commands are refused with the reason).
 	Gateway string `yaml:"gateway"`
+	// Gateways are more gateway base URLs whose replicas a relay_start may
+	// name as its WHIP target (bus.Command.WHIPURL): a replica is trusted
+	// when its URL has an entry's scheme and port and the entry's host, or
+	// an address that host resolves to (a headless Service of the
+	// replicas). relay.gateway is always trusted.
+	Gateways []string `yaml:"gateways"`
 	// TokenEnv names the environment variable holding the edge's bearer
 	// token at the gateway.
 	TokenEnv string `yaml:"token_env"`

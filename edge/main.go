@@ -147,14 +147,15 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		reg.MustRegister(client)
 	}
 
-	rl := relay.NewManager(relay.Options{Gateway: cfg.Relay.Gateway, Token: cfg.Relay.Token(), Hub: h, Log: log,
+	rl := relay.NewManager(relay.Options{Gateway: cfg.Relay.Gateway, Gateways: cfg.Relay.Gateways, Token: cfg.Relay.Token(), Hub: h, Log: log,
 		ICEServers: ice, IdleTimeout: cfg.Relay.IdleTimeout.D(), Viewers: viewers(cfg.Relay)})
 	defer rl.Close()
+	reg.MustRegister(rl)
 	dm, err := startDrones(cfg, client, log)
 	if err != nil {
 		return err
 	}
-	extra := map[string]func() any{"analysis": func() any { return an.Status() }}
+	extra := map[string]func() any{"analysis": func() any { return an.Status() }, "relays": func() any { return rl.Relays() }}
 	if dm != nil {
 		defer dm.Close() // before the bus client: the last progress goes through its queue
 		reg.MustRegister(dm)

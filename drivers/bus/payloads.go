@@ -156,7 +156,15 @@ type Command struct {
 	// Patrol is the order of a patrol_launch; a patrol_abort names the
 	// drone only.
 	Patrol *PatrolOrder `json:"patrol,omitempty"`
-	Time   Time         `json:"time"`
+	// Gateway is the id of the gateway replica sending a relay_start or
+	// relay_stop: the edge keeps one uplink per camera and replica, and a
+	// relay_stop ends only that replica's. Empty: the single gateway.
+	Gateway string `json:"gateway,omitempty"`
+	// WHIPURL is the base URL of that replica, where the edge WHIPs the
+	// camera (WHIPURL/whip/{camera}); the edge takes it only when it
+	// trusts it (edge/relay Trust). Empty: the edge's relay.gateway.
+	WHIPURL string `json:"whip_url,omitempty"`
+	Time    Time   `json:"time"`
 }
 
 // Reply answers a Command: OK, or the error that stopped it.

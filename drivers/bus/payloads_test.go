@@ -28,8 +28,9 @@ func fixtures() map[string]any {
 		"camera_status": CameraStatus{Site: "hillside", Camera: "hillside-fire", Edge: "edge-1", State: Offline,
 			Reason: "read timeout", Codec: "H264", Width: 1280, Height: 720, FPS: 15, BitrateKbps: 1382,
 			LastFrame: t0, Mode: ModeIdle, Time: t0},
-		"command": Command{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", Time: t0},
-		"reply":   Reply{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", OK: false, Error: "camera offline", Time: t0},
+		"command": Command{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", Gateway: "argus-gateway-7d9f-x2k4",
+			WHIPURL: "http://10.244.1.17:8080", Time: t0},
+		"reply": Reply{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", OK: false, Error: "camera offline", Time: t0},
 	}
 }
 
@@ -68,7 +69,7 @@ func TestPayloadFieldNamesAreTheDesignContract(t *testing.T) {
 		// DESIGN.md list (drivers/bus/README.md says so).
 		"edge_status":   {"edge", "state", "version", "cameras", "load", "cameras_online", "memory_bytes", "queue_depth", "time"},
 		"camera_status": {"site", "camera", "edge", "state", "reason", "codec", "width", "height", "fps", "bitrate_kbps", "last_frame", "mode", "time"},
-		"command":       {"request_id", "action", "camera", "time"},
+		"command":       {"request_id", "action", "camera", "gateway", "whip_url", "time"},
 		"reply":         {"request_id", "action", "camera", "ok", "error", "time"},
 	}
 	for name, v := range fixtures() {
@@ -104,6 +105,15 @@ func TestOptionalFieldsAreLeftOut(t *testing.T) {
 	json.Unmarshal(b, &m)
 	if _, ok := m["last_frame"]; ok {
 		t.Errorf("zero last_frame written: %s", b)
+	}
+	// A single gateway's relay_start reads as before the replicas' fields.
+	b, _ = json.Marshal(Command{Action: ActionRelayStart, Camera: "c"})
+	m = nil
+	json.Unmarshal(b, &m)
+	for _, k := range []string{"gateway", "whip_url"} {
+		if _, ok := m[k]; ok {
+			t.Errorf("empty %s written: %s", k, b)
+		}
 	}
 }
 
