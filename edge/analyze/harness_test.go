@@ -20,6 +20,7 @@ import (
 	_ "github.com/argus-edge/argus/edge/detect/motion"
 	_ "github.com/argus-edge/argus/edge/detect/objects"
 	"github.com/argus-edge/argus/edge/rules"
+	"github.com/argus-edge/argus/models"
 )
 
 // recorder is a Sink that keeps every anomaly, in order.
@@ -65,16 +66,18 @@ func siteRules(t testing.TB, site string) *rules.Runner {
 	return r
 }
 
-// modelDir is where the shared detection models are, or "" (with the
-// reason logged) when they are not on this machine.
+// modelDir is where the detection models are: the repository's models/
+// (or $ARGUS_MODEL_DIR), found as the edge finds them. They are committed,
+// so a missing YOLOX-nano fails the test.
 func modelDir(t testing.TB) string {
-	dir := os.Getenv("ARGUS_MODEL_DIR")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(), "..", "shared", "models")
+	t.Helper()
+	dir := models.DefaultDir()
+	c, err := models.Lookup(models.Default)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "yolox-nano", "yolox_nano.onnx")); err != nil {
-		t.Logf("no YOLOX-nano in %s", dir)
-		return ""
+	if _, err := os.Stat(filepath.Join(dir, c.File)); err != nil {
+		t.Fatalf("no YOLOX-nano in the model directory %q (searched %v): models/ is part of the repository", dir, models.SearchDirs())
 	}
 	return dir
 }

@@ -76,9 +76,6 @@ func TestVTestPersonRecall(t *testing.T) {
 	sc := scene(t, sim.SceneSpec{Kind: sim.People, Width: 768, Height: 576, FPS: 10, Duration: 79 * time.Second})
 	t.Run("yolox-nano", func(t *testing.T) {
 		dir := modelDir(t)
-		if dir == "" {
-			t.Skip("YOLOX-nano is not installed (ARGUS_MODEL_DIR, or ../shared/models): see models/README.md")
-		}
 		recall, model := vtestRecall(t, sc, gt, dir)
 		t.Logf("%s: person-present recall %.2f over %d annotated frames", model, recall, len(gt.Frames))
 		if model != "yolox-nano" {
