@@ -59,7 +59,7 @@ type worker struct {
 	// starts): its next keyframe wakes it and the detectors that run on
 	// motion look at the whole frame once (see unit and detect).
 	look atomic.Bool
-	done     chan struct{}
+	done chan struct{}
 }
 
 // position is a camera's position as a live reload last set it (nil Geo:
