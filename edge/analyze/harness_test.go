@@ -97,7 +97,9 @@ func scene(t testing.TB, spec sim.SceneSpec) *sim.Scene {
 
 // testWorker is a worker fed by the test itself, synchronously, so a clip
 // runs as fast as the machine allows and no frame is dropped. models ""
-// makes the objects detector fall back to OpenCV's classic detectors.
+// is the default model directory (the repository's models/, YOLOX-nano);
+// an empty directory makes the objects detector fall back to OpenCV's
+// classic detectors.
 func testWorker(t testing.TB, cam Camera, r *rules.Runner, sink Sink, models string) *worker {
 	w := &worker{cam: cam, runner: r, out: &publisher{edge: "edge-test", sink: sink, log: zerolog.Nop()}, models: models,
 		pace: newPacer(1, 5, 10*time.Second), log: peers.TestLog(t), done: make(chan struct{})}
