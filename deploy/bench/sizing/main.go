@@ -59,7 +59,11 @@ func main() {
 	window := flag.Duration("window", 20*time.Second, "measuring window, after every camera is online and settled")
 	settle := flag.Duration("settle", 15*time.Second, "wait after all cameras are online: the whole-frame look of a camera coming online keeps it active for the quiet period (10 s)")
 	only := flag.String("only", "", "run only the profiles named, comma-separated")
+	cams := flag.Int("cameras", 0, "cameras per run in place of each profile's own number")
 	flag.Parse()
+	if abs, err := filepath.Abs(*bin); err == nil {
+		*bin = abs // the edge runs in a temporary directory
+	}
 	fmt.Println("| profile | picture | cameras | edge CPU (% of a core) | per camera | cameras per core | analysed fps per camera | active cameras |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, p := range profiles {
@@ -67,12 +71,15 @@ func main() {
 			continue
 		}
 		for _, s := range sizes {
-			r, err := measure(*bin, p, s.wxh, p.cameras[s.name], *settle, *window)
+			n := p.cameras[s.name]
+			if *cams > 0 {
+				n = *cams
+			}
+			r, err := measure(*bin, p, s.wxh, n, *settle, *window)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "sizing %s %s: %v\n", p.name, s.name, err)
 				os.Exit(1)
 			}
-			n := p.cameras[s.name]
 			fmt.Printf("| %s | %s | %d | %.0f | %.1f%% | %.1f | %.1f | %d of %d |\n", p.name, s.name, n, r.core*100,
 				r.core*100/float64(n), float64(n)/r.core, r.fps/float64(n), r.active, n)
 		}
