@@ -102,6 +102,7 @@ bench: deps build
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 50
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 200
 	$(GO) run ./deploy/bench/latency -bin $(BIN) -cameras 8
+	$(GO) run ./deploy/bench/sizing -bin $(BIN)
 	$(GO) test -run XXX -bench 'AddedLatency|ViewerStreamsPerCore' -benchtime 20s ./gateway/sfu/
 	$(GO) test -run XXX -bench EdgeToViewerLatency -benchtime 20s ./edge/relay/
 	$(GO) test -run XXX -bench FiftyDrones -benchtime 1x ./edge/drone/

@@ -129,7 +129,9 @@ type Detect struct {
 	// configs/rules). Rule sets also arrive retained on
 	// argus/v1/rules/{site}.
 	RulesDir string `yaml:"rules_dir"`
-	// ModelDir holds detection models, one folder per model card.
+	// ModelDir holds detection models, one folder per model card
+	// (default: models.DefaultDir, the models/ beside the binary or of
+	// the repository, then /usr/share/argus/models).
 	ModelDir string `yaml:"model_dir"`
 	// IdleFPS is the most frames per second analysed while a camera is
 	// quiet: keyframes only, luma only (default 1).

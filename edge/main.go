@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
+	zlog "github.com/rs/zerolog/log"
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/iceservers"
@@ -77,6 +78,9 @@ func run() error {
 		return err // names file, line and field
 	}
 	log = log.With().Str("edge", cfg.Edge.ID).Logger()
+	// Detector plugins log through zerolog's global logger (the objects
+	// detector's "model loaded"): it writes as this edge does.
+	zlog.Logger = log
 	if os.Getenv("GOGC") == "" {
 		// The heap is mostly GOP caches, long-lived and refilled every GOP:
 		// collecting at 1.5x the live heap instead of 2x cuts RSS per camera
