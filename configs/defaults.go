@@ -41,6 +41,10 @@ const (
 	// starts with their 20–40 KB snapshots (base64 in the JSON), and far
 	// more ends and updates, which carry none.
 	DefaultQueueMaxMB = 256
+	// DefaultInflight is the store-and-forward sender's window: over a
+	// 100 ms round trip it drains a backlog at about 1,100 anomalies a
+	// second (one at a time: 10).
+	DefaultInflight = 128
 	// DefaultRulesDir holds one rule set file per site.
 	DefaultRulesDir = "configs/rules"
 	// DefaultIdleFPS is the analysis rate of a quiet camera: keyframes only.
@@ -110,6 +114,9 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	}
 	if unset("mqtt.queue_max_mb", e.MQTT.QueueMaxMB == 0) {
 		e.MQTT.QueueMaxMB = DefaultQueueMaxMB
+	}
+	if unset("mqtt.inflight", e.MQTT.Inflight == 0) {
+		e.MQTT.Inflight = DefaultInflight
 	}
 	d := &e.Detect
 	if unset("detect.rules_dir", d.RulesDir == "") {

@@ -105,9 +105,16 @@ type EdgeStatus struct {
 	Edge    string   `json:"edge"`
 	State   string   `json:"state"` // online or offline
 	Version string   `json:"version"`
-	Cameras []string `json:"cameras"` // ids of the cameras the edge owns
+	Cameras []string `json:"cameras"` // ids of the cameras the edge pulls (offline: pulled when last online)
 	Load    float64  `json:"load"`    // CPU in use, 1.0 = one core
-	Time    Time     `json:"time"`
+	// CamerasOnline counts the cameras delivering frames now.
+	CamerasOnline int `json:"cameras_online"`
+	// MemoryBytes is the edge process's resident memory (RSS).
+	MemoryBytes int64 `json:"memory_bytes"`
+	// QueueDepth counts the anomalies waiting on the edge's disk for the
+	// broker (store and forward).
+	QueueDepth int  `json:"queue_depth"`
+	Time       Time `json:"time"`
 	// Incarnation is the edge process's random id per start: an offline
 	// will from an earlier incarnation does not mark a reconnected edge offline.
 	Incarnation string `json:"incarnation,omitempty"`
@@ -157,7 +164,15 @@ type Command struct {
 	// Patrol is the order of a patrol_launch; a patrol_abort names the
 	// drone only.
 	Patrol *PatrolOrder `json:"patrol,omitempty"`
-	Time   Time         `json:"time"`
+	// Gateway is the id of the gateway replica sending a relay_start or
+	// relay_stop: the edge keeps one uplink per camera and replica, and a
+	// relay_stop ends only that replica's. Empty: the single gateway.
+	Gateway string `json:"gateway,omitempty"`
+	// WHIPURL is the base URL of that replica, where the edge WHIPs the
+	// camera (WHIPURL/whip/{camera}); the edge takes it only when it
+	// trusts it (edge/relay Trust). Empty: the edge's relay.gateway.
+	WHIPURL string `json:"whip_url,omitempty"`
+	Time    Time   `json:"time"`
 }
 
 // Reply answers a Command: OK, or the error that stopped it.

@@ -111,6 +111,7 @@ func (m *Manager) start(c Camera) {
 		models: m.o.ModelDir, sched: m.sched, burst: m.burst, maxLag: m.o.MaxLag,
 	}
 	w.mode.Store(Idle)
+	w.look.Store(true) // its first frames are a camera coming online
 	m.sched.join(c.ID)
 	m.workers[c.ID] = w
 	go w.run()
@@ -167,7 +168,8 @@ func (m *Manager) DropShadow(site string) {
 // connecting until the read timeout (10 s), longer than end_after, and its
 // offline anomaly would otherwise end and start again under a new id at
 // every retry. While it is down, the rules see a camera_offline detection
-// every tick.
+// every tick. Online, the camera's next frame is a whole-frame look
+// (worker.detect): what was already in view is seen without moving.
 func (m *Manager) CameraState(camera, state string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -177,6 +179,9 @@ func (m *Manager) CameraState(camera, state string) {
 		m.offline[camera] = w.located()
 	case state == ingest.StateOnline:
 		delete(m.offline, camera)
+		if ok {
+			w.look.Store(true) // back online: look at the whole frame again
+		}
 	}
 }
 

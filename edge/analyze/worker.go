@@ -61,7 +61,11 @@ type worker struct {
 	analysed atomic.Uint64
 	errors   atomic.Uint64
 	quit     atomic.Bool // set when the worker is to stop: queued frames are dropped
-	done     chan struct{}
+	// look is set when the camera comes online (and when its analysis
+	// starts): its next keyframe wakes it and the detectors that run on
+	// motion look at the whole frame once (see unit and detect).
+	look atomic.Bool
+	done chan struct{}
 }
 
 // position is a camera's position as a live reload last set it (nil Geo:
@@ -113,6 +117,14 @@ func (w *worker) unit(u *media.Unit) {
 	w.countDrops()
 	if w.behind(u) {
 		return
+	}
+	if u.Key && w.look.Load() && w.pace.mode != Active {
+		// A camera that just came online: decode it in colour from this
+		// keyframe on, as motion would, so the whole-frame look has colour
+		// (fire, smoke) and the quiet period after it gives fire and smoke
+		// the frames they judge over.
+		w.pace.wake(u.NTP)
+		w.setMode(Active)
 	}
 	if !w.pace.decode(u.Key, u.NTP) {
 		return
@@ -216,13 +228,25 @@ func (w *worker) decoder(u *media.Unit) error {
 }
 
 // detect runs motion first, then, in active mode, the other detectors on
-// the motion regions; camera health runs in every mode, at the idle rate. While the rules follow
-// people or vehicles the camera stays active, and the objects
+// the motion regions; camera health runs in every mode, at the idle rate. While the rules
+// follow people or vehicles the camera stays active, and the objects
 // detector also looks at the whole frame now and then (pacer.whole). The
-// objects detector runs when the scheduler admits it; unseen are then the
-// kinds it would have reported, which the rules do not judge on the frame.
+// objects detector runs on motion when the scheduler admits it; unseen are
+// then the kinds it would have reported, which the rules do not judge on
+// the frame.
+//
+// The first frame analysed after the camera came online is a whole-frame
+// look: whatever was already there when it came online (a person standing
+// still, a fire already burning) is part of the motion detector's first
+// background and would never be motion; every detector looks at the whole
+// frame once, regardless of motion, and the scheduler does not ration
+// that one forward per camera coming online.
 func (w *worker) detect(f *frame.Frame) (dets []detect.Detection, unseen []string) {
 	w.refreshDetectors()
+	look := w.look.Swap(false)
+	if look {
+		w.log.Debug().Time("frame_time", f.Time).Msg("camera came online: whole-frame look")
+	}
 	var regions []detect.Box
 	if m := w.detectors["motion"]; m != nil {
 		ds := w.run1(m, f, nil)
@@ -232,7 +256,7 @@ func (w *worker) detect(f *frame.Frame) (dets []detect.Detection, unseen []strin
 		dets = append(dets, ds...)
 	}
 	following := w.runner.Following(w.cam.ID)
-	mode, changed := w.pace.observe(f.Time, len(regions) > 0, following)
+	mode, changed := w.pace.observe(f.Time, len(regions) > 0 || look, following)
 	if changed {
 		w.setMode(mode)
 	}
@@ -241,7 +265,10 @@ func (w *worker) detect(f *frame.Frame) (dets []detect.Detection, unseen []strin
 			continue
 		}
 		where := regions
-		if name == Expensive {
+		switch {
+		case look:
+			where = nil // the whole frame
+		case name == Expensive:
 			where = w.objectRegions(f.Time, regions, following)
 			if !w.admit(f.Time, where, regions) {
 				unseen = ruleset.TrackedKinds

@@ -237,8 +237,10 @@ func (e *Engine) Close(t time.Time) []Event {
 
 // Following tells whether the engine follows objects on camera: a track
 // that is still alive (loitering, line crossing), or an ongoing anomaly of
-// a rule on people or vehicles. The analysis then keeps looking for them
-// even where nothing moves: a person standing still is no motion.
+// a rule on people or vehicles, or one whose min_duration is running (a
+// person seen once, by a camera's first whole-frame look, must be seen
+// again for the anomaly to start). The analysis then keeps looking for
+// them even where nothing moves: a person standing still is no motion.
 func (e *Engine) Following(camera string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -250,7 +252,7 @@ func (e *Engine) Following(camera string) bool {
 		return true
 	}
 	for _, rs := range cs.rules {
-		if rs.on != nil && rs.plan.onObjects() {
+		if (rs.on != nil || !rs.hold.IsZero()) && rs.plan.onObjects() {
 			return true
 		}
 	}

@@ -131,7 +131,7 @@ func (f *fakeAPI) authed(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"items": []any{map[string]any{"site": "riverside", "cameras": 2, "online": 1, "offline": 1}}})
 	case "GET /api/edges":
 		writeJSON(w, 200, map[string]any{"items": []any{
-			map[string]any{"edge": "edge-1", "state": "online", "cameras_owned": 150, "capacity": 300, "load": 1.5, "last_seen": time.Now().Add(-3 * time.Second),
+			map[string]any{"edge": "edge-1", "state": "online", "cameras_owned": 150, "capacity": 300, "load": 1.5, "memory_bytes": 312 << 20, "queue_depth": 7, "last_seen": time.Now().Add(-3 * time.Second),
 				"fleet": map[string]any{"live": true, "capacity": 300, "assigned": 120, "drained": true, "epoch": 9}},
 			map[string]any{"edge": "edge-2", "state": "offline", "cameras_owned": 0, "capacity": nil, "load": 0}}})
 	case "GET /api/anomalies":

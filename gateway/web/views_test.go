@@ -273,7 +273,8 @@ func adminUsersAndAudit(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 }
 
 // The Edges view: health, cameras against capacity as a meter (its
-// percentage), "capacity unknown" for an edge without one, the fleet's
+// percentage), "capacity unknown" for an edge without one, memory and
+// queue depth (none for an offline edge), the fleet's
 // assignment count and drain mark, and no Drain button for a pilot.
 func edgesView(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
 	run(t, ctx, errs, "edges first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/edges'`))
@@ -288,6 +289,12 @@ func edgesView(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) 
 	}
 	if got := eval[string](t, ctx, q(two+` [data-testid="edge-health"]`)+`.textContent`); got != "offline" {
 		t.Errorf("edge-2's health %q", got)
+	}
+	if got := eval[string](t, ctx, q(one+` [data-testid="edge-resources"]`)+`.textContent`); got != "312 MiB · 7 queued" {
+		t.Errorf("edge-1's memory and queue %q", got)
+	}
+	if got := eval[string](t, ctx, q(two+` [data-testid="edge-resources"]`)+`.textContent`); got != "" {
+		t.Errorf("offline edge-2's memory and queue %q, want nothing", got)
 	}
 	if got := eval[string](t, ctx, q(one+` [data-testid="edge-fleet"]`)+`.textContent`); got != "120 assigned · drained " {
 		t.Errorf("edge-1's fleet cell %q", got)
