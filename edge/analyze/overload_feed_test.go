@@ -90,6 +90,7 @@ func calibrate(t testing.TB, sc *sim.Scene, r *rules.Runner, models string) (exp
 	rec := &recorder{}
 	site := r.Live().Site
 	w := testWorker(t, Camera{ID: site + "-calibrate", Site: site}, r, rec, models)
+	w.look.Store(true) // a camera coming online, as the manager starts one
 	at := time.Unix(1_800_000_000, 0)
 	for u := range sc.Replay(at, 20*time.Second) {
 		w.unit(u)

@@ -69,9 +69,10 @@ type overload struct {
 // the real CPU is short too, the lag shedding absorbs it.
 //
 // "Within 5 s of it starting" is measured from when the fire's anomaly
-// starts with the same scene analysed alone, frame by frame (the
-// detector's own latency from the flame's first frame, about 9 s on this
-// scene, is the evaluation's figure, not the overload's).
+// starts with the same scene analysed alone, frame by frame: the delay
+// the overload adds. The detector's own latency from the flame's first
+// frame (min_duration 2 s included; about 4 s on this scene) is logged
+// and is the evaluation's figure (make eval), not the overload's.
 func TestOverloadKeepsFire(t *testing.T) {
 	runOverload(t, overload{fire: 4, people: 3, span: 25 * time.Second, ratio: 3})
 }
@@ -206,7 +207,7 @@ func runOverload(t testing.TB, o overload) overloadResult {
 		t.Errorf("the cameras asked %.2f cores of a %.2f budget: not an overload of ~%gx", res.demand, budget, o.ratio)
 	}
 	t.Logf("the fire starts %s into the scene analysed alone (flame from %s)", fireAt, fireSc.Truth[0].From)
-	res.fireP99 = checkFires(t, sink.all(), fireStart, fireAt, closeAt)
+	res.fireP99 = checkFires(t, sink.all(), fireStart, fireAt, fireSc.Truth[0].From, closeAt)
 	checkShed(t, st, shed, logs.String())
 	logPeople(t, sink.all())
 	return res
@@ -252,8 +253,8 @@ func mean(xs []float64) float64 {
 // checkFires checks that every fire camera raised its fire in time and
 // kept it as one anomaly with updates until the analysis closed; it
 // returns the p99 time to alert.
-func checkFires(t testing.TB, got []published, fireStart []time.Time, alone time.Duration, closeAt time.Time) time.Duration {
-	var delays []time.Duration
+func checkFires(t testing.TB, got []published, fireStart []time.Time, alone, flame time.Duration, closeAt time.Time) time.Duration {
+	var delays, fromFlame []time.Duration
 	for i, start := range fireStart {
 		cam := fmt.Sprintf("fire-%d", i)
 		var ids []string
@@ -284,6 +285,7 @@ func checkFires(t testing.TB, got []published, fireStart []time.Time, alone time
 		}
 		delay := first.at.Sub(start.Add(alone))
 		delays = append(delays, delay)
+		fromFlame = append(fromFlame, first.at.Sub(start.Add(flame)))
 		t.Logf("%s: fire raised %s after it started alone, %d anomaly, %d updates", cam, delay.Round(10*time.Millisecond), len(ids), updates)
 		if len(ids) != 1 {
 			t.Errorf("%s: the fire was %d anomalies %v, want one", cam, len(ids), ids)
@@ -296,7 +298,8 @@ func checkFires(t testing.TB, got []published, fireStart []time.Time, alone time
 		return 0
 	}
 	p := p99(delays)
-	t.Logf("fire time to alert p99 %s over %d cameras", p.Round(10*time.Millisecond), len(delays))
+	t.Logf("fire time to alert p99 %s over %d cameras after it starts alone, %s after the flame's first frame",
+		p.Round(10*time.Millisecond), len(delays), p99(fromFlame).Round(10*time.Millisecond))
 	if p > 5*time.Second {
 		t.Errorf("fire time to alert p99 %s, want at most 5s", p)
 	}
