@@ -15,11 +15,11 @@ import (
 // Table is the Markdown table of the scores, one row per kind.
 func Table(scores []KindScore) string {
 	var b strings.Builder
-	b.WriteString("| kind | events | caught | recall | time to alert median | p90 | false alerts | hours without | false/hour | duplicates |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| kind | events | caught | recall | time to alert median | p90 | false alerts | hours without | false/hour | continued | duplicates |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, k := range scores {
-		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %d | %.3f | %s | %d |\n", k.Kind, k.Events, k.Caught,
-			num(k.Recall, 2), secs(k.TTA(0.5)), secs(k.TTA(0.9)), k.FalseAlerts, k.NegativeHours, num(k.FalsePerHour(), 1), k.Duplicates)
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %d | %.3f | %s | %d | %d |\n", k.Kind, k.Events, k.Caught,
+			num(k.Recall, 2), secs(k.TTA(0.5)), secs(k.TTA(0.9)), k.FalseAlerts, k.NegativeHours, num(k.FalsePerHour(), 1), k.Continued, k.Duplicates)
 	}
 	return b.String()
 }

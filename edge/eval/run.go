@@ -197,7 +197,7 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 		p.Dropped = reader.Dropped()
 	}
 	p.Anomalies = rec.anomalies()
-	p.Alerts = alerts(p.Anomalies)
+	p.Alerts = alerts(p.Anomalies, p.Duration)
 	log.Info().Int("frames", p.Frames).Uint64("analysed", p.Analysed).Uint64("dropped", p.Dropped).
 		Int("alerts", len(p.Alerts)).Dur("wall", p.Wall).Msg("clip played")
 	return p, ctx.Err()
@@ -276,14 +276,26 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	}
 }
 
-// alerts are the starts of live (not shadow) anomalies, at clip time.
-func alerts(as []bus.Anomaly) []Alert {
+// alerts are the live (not shadow) anomalies, at clip time, by start.
+// An anomaly still going on when the clip ended (ended by the analysis'
+// Close, at the wall clock's time) ends with the clip.
+func alerts(as []bus.Anomaly, clip time.Duration) []Alert {
 	var out []Alert
+	index := map[string]int{}
 	for _, a := range as {
-		if a.State != bus.StateStart || a.Shadow {
+		if a.Shadow {
 			continue
 		}
-		out = append(out, Alert{Kind: a.Kind, ID: a.ID, Rule: a.Rule, Score: a.Score, At: a.FrameTime.Time.Sub(Epoch)})
+		at := a.FrameTime.Time.Sub(Epoch)
+		switch a.State {
+		case bus.StateStart:
+			index[a.ID] = len(out)
+			out = append(out, Alert{Kind: a.Kind, ID: a.ID, Rule: a.Rule, Score: a.Score, At: at, End: clip})
+		case bus.StateEnd:
+			if i, ok := index[a.ID]; ok && at < clip {
+				out[i].End = at
+			}
+		}
 	}
 	return out
 }

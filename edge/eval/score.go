@@ -15,8 +15,9 @@ type Alert struct {
 	// Kind, ID, Rule and Score are the anomaly's.
 	Kind, ID, Rule string
 	Score          float64
-	// At is the start's frame time from the clip's start.
-	At time.Duration
+	// At is the start's frame time from the clip's start; End its end's,
+	// or the clip's length when it was still going on.
+	At, End time.Duration
 	// Snapshot is the start's JPEG file in the report folder ("" when
 	// none).
 	Snapshot string
@@ -66,6 +67,11 @@ type KindScore struct {
 	// TimeToAlert holds, per caught event, the first catching start's
 	// delay after the interval's start (0 for a start a little before).
 	TimeToAlert []time.Duration
+	// Continued counts the caught events that began while an anomaly of
+	// the kind raised for an earlier event was still going on (the rules
+	// keep one anomaly per camera and rule: a second person walking in
+	// before the first one's anomaly ended is not a new start).
+	Continued int
 	// Duplicates counts catching starts after the first of an event: one
 	// event raised as several anomalies.
 	Duplicates int
@@ -163,6 +169,12 @@ func scoreClip(ks *KindScore, o Outcome, kind string, w Window) {
 	}
 	for i, e := range events {
 		ks.Events++
+		if first[i] < 0 && ongoing(o.Alerts, kind, windows[i].from, e.from) {
+			ks.Caught++
+			ks.Continued++
+			ks.TimeToAlert = append(ks.TimeToAlert, 0)
+			continue
+		}
 		if first[i] < 0 {
 			ks.Missed = append(ks.Missed, Miss{Clip: o.Clip, Event: Event{Kind: kind, From: dur(e.from), To: dur(e.to), Note: e.note}})
 			continue
@@ -171,6 +183,17 @@ func scoreClip(ks *KindScore, o Outcome, kind string, w Window) {
 		ks.TimeToAlert = append(ks.TimeToAlert, max(first[i]-e.from, 0))
 	}
 	ks.NegativeHours += (o.Duration - covered(windows)).Hours()
+}
+
+// ongoing tells whether an anomaly of kind that started before from was
+// still going on at t.
+func ongoing(alerts []Alert, kind string, from, t time.Duration) bool {
+	for _, a := range alerts {
+		if a.Kind == kind && a.At < from && a.End >= t {
+			return true
+		}
+	}
+	return false
 }
 
 // interval is a merged truth interval with its notes.
