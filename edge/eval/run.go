@@ -238,8 +238,8 @@ func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream,
 	wall0 := time.Now()
 	next := Epoch.Add(time.Second)
 	for u := range sc.Replay(Epoch, sc.Loop()) {
-		if ctx.Err() != nil {
-			break
+		if ctx.Err() != nil || n == sc.Frames() {
+			break // Replay's rounding may begin the loop again for one frame
 		}
 		if speed > 0 {
 			due := wall0.Add(time.Duration(float64(u.NTP.Sub(Epoch)) / speed))
