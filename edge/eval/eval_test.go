@@ -165,3 +165,38 @@ func TestRunSimScenes(t *testing.T) {
 		t.Fatalf("smoke: %d events in %.6f h without, want none in %.6f h", smoke.Events, smoke.NegativeHours, want)
 	}
 }
+
+// TestRunPaced plays the fire scene at ten times real time, as a camera
+// would deliver it: the clip takes at least a tenth of its length, every
+// frame is published, and the fire is caught as when played flat out.
+// Simulated: the footage and the camera, as in TestRunSimScenes.
+func TestRunPaced(t *testing.T) {
+	fire, empty := scenes(t)
+	truth, err := LoadTruth(truthFor(t, fire, empty))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth.Clips = truth.Clips[:1]
+	const speed = 10
+	played, err := Run(context.Background(), Options{Dir: t.TempDir(), Truth: truth, Speed: speed, Cache: os.Getenv("ARGUS_CACHE"),
+		Log: peers.TestLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := played[0]
+	t.Logf("%s of clip in %s at %dx: %d frames, %d analysed, %d dropped, alerts %s", p.Duration, p.Wall, speed, p.Frames, p.Analysed,
+		p.Dropped, alertList(p.Alerts))
+	last := p.Duration - time.Second/time.Duration(p.FPS) // the last frame's time
+	if p.Wall < last/speed {
+		t.Fatalf("played in %s, faster than %dx real time (%s)", p.Wall, speed, last/speed)
+	}
+	if p.Frames != fire.Frames() {
+		t.Fatalf("%d frames published, want %d", p.Frames, fire.Frames())
+	}
+	k := Score([]Outcome{p.Outcome}, Window{Early: truth.Early.D(), Late: truth.Tolerance.D()})
+	for _, s := range k {
+		if s.Kind == "fire" && s.Caught != 1 {
+			t.Fatalf("fire not caught at %dx: alerts %s", speed, alertList(p.Alerts))
+		}
+	}
+}
