@@ -131,7 +131,7 @@ TRUTH        ?= $(EVAL_DIR)/truth.yaml
 EVAL_OUT     ?= var/eval
 EVAL_REQUIRE ?=
 EVAL_FLAGS   ?=
-eval: deps
+eval: deps-apt vtest
 	$(GO) run ./edge/eval/cmd/argus-eval -dir $(EVAL_DIR) -truth $(TRUTH) -out $(EVAL_OUT) \
 		$(if $(EVAL_REQUIRE),-require '$(EVAL_REQUIRE)') $(EVAL_FLAGS)
 
