@@ -141,7 +141,8 @@ FUZZ_TARGETS := configs:FuzzParse configs:FuzzRedact configs/ruleset:FuzzParse e
 	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
 	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter \
 	drivers/mavlink/link:FuzzParse drivers/mavlink:FuzzItems drivers/mavlink:FuzzPatrolItems \
-	gateway/inventory:FuzzImport configs/airspace:FuzzParse configs/airspace:FuzzGeometry
+	gateway/inventory:FuzzImport configs/airspace:FuzzParse configs/airspace:FuzzGeometry \
+	edge/eval:FuzzParseTruth
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzzing $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \

@@ -82,7 +82,10 @@ func Run(ctx context.Context, o Options) ([]Played, error) {
 	o = o.withDefaults()
 	lib := sim.NewLibrary(o.Cache, o.Log)
 	sets := map[string]*rules.Set{}
-	for _, c := range o.Truth.Clips { // every rule set first: a typo fails before minutes of play
+	for _, c := range o.Truth.Clips { // every clip and rule set first: a typo fails before minutes of play
+		if _, err := os.Stat(ClipPath(o.Dir, c.File)); err != nil {
+			return nil, fmt.Errorf("clip %s: %w", c.File, err)
+		}
 		p := o.Truth.Path(c.Rules)
 		if _, ok := sets[p]; ok {
 			continue

@@ -117,3 +117,18 @@ func FuzzParseTruth(f *testing.F) {
 		}
 	})
 }
+
+// TestRunMissingClip checks that a clip missing from the folder stops the
+// run before anything is played, naming the clip.
+func TestRunMissingClip(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(repoRoot(), "configs", "rules", "hillside.yaml")
+	tr, err := ParseTruth(filepath.Join(dir, "truth.yaml"), []byte("rules: "+rules+"\nclips:\n  - file: gone.mp4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(t.Context(), Options{Dir: dir, Truth: tr})
+	if err == nil || !strings.Contains(err.Error(), "clip gone.mp4") {
+		t.Fatalf("err = %v, want one naming clip gone.mp4", err)
+	}
+}
