@@ -186,9 +186,13 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 	m.Apply([]analyze.Camera{{ID: c.Camera, Site: set.Site, Stream: c.Camera}})
 	stream := h.Open(c.Camera)
 	reader := analysisReader(stream)
+	if reader == nil {
+		m.Close()
+		return Played{}, fmt.Errorf("clip %s: the analysis did not subscribe to the camera's stream as %q", c.File, analysisConsumer)
+	}
 	began := time.Now()
 	p.Frames = feed(ctx, sc, m, stream, reader, o.Speed)
-	for reader != nil && reader.Queued() > 0 && ctx.Err() == nil {
+	for reader.Queued() > 0 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond) // the last units are being analysed
 	}
 	if st := m.Status(); len(st) == 1 {
@@ -196,9 +200,7 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 	}
 	m.Close()
 	p.Wall = time.Since(began)
-	if reader != nil {
-		p.Dropped = reader.Dropped()
-	}
+	p.Dropped = reader.Dropped()
 	p.Anomalies = rec.anomalies()
 	p.Alerts = alerts(p.Anomalies, p.Duration)
 	log.Info().Int("frames", p.Frames).Uint64("analysed", p.Analysed).Uint64("dropped", p.Dropped).
@@ -217,10 +219,14 @@ func ClipPath(dir, file string) string {
 	return filepath.Join(dir, file)
 }
 
+// analysisConsumer is the name edge/analyze's workers subscribe to a
+// camera's stream under.
+const analysisConsumer = "analyze"
+
 // analysisReader is the analysis worker's subscription to the stream.
 func analysisReader(s *hub.Stream) *hub.Reader {
 	for _, r := range s.Readers() {
-		if r.Name() == "analyze" {
+		if r.Name() == analysisConsumer {
 			return r
 		}
 	}
@@ -250,7 +256,7 @@ func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream,
 				break
 			}
 		} else {
-			for r != nil && r.Queued() >= feedDepth && ctx.Err() == nil {
+			for r.Queued() >= feedDepth && ctx.Err() == nil {
 				time.Sleep(250 * time.Microsecond)
 			}
 		}
