@@ -72,10 +72,6 @@ type Played struct {
 	Anomalies []bus.Anomaly
 }
 
-// Epoch is the time of every clip's first frame: noon UTC on a weekday,
-// inside any rule's active hours that a test would use.
-var Epoch = time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
-
 // Run plays every clip of the truth through the edge's analysis and
 // returns what each raised, in the truth's order.
 func Run(ctx context.Context, o Options) ([]Played, error) {
@@ -191,18 +187,20 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 		return Played{}, fmt.Errorf("clip %s: the analysis did not subscribe to the camera's stream as %q", c.File, analysisConsumer)
 	}
 	began := time.Now()
-	p.Frames = feed(ctx, sc, m, stream, reader, o.Speed)
+	start := began.Truncate(time.Millisecond) // anomalies carry frame times in ms
+	p.Frames = feed(ctx, sc, m, stream, reader, o.Speed, start)
 	for reader.Queued() > 0 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond) // the last units are being analysed
 	}
 	if st := m.Status(); len(st) == 1 {
 		p.Analysed = st[0].Analysed
 	}
+	raised := len(rec.anomalies()) // what Close adds are the ends of what the clip's end cut short
 	m.Close()
 	p.Wall = time.Since(began)
 	p.Dropped = reader.Dropped()
 	p.Anomalies = rec.anomalies()
-	p.Alerts = alerts(p.Anomalies, p.Duration)
+	p.Alerts = alerts(p.Anomalies[:raised], start, p.Duration)
 	log.Info().Int("frames", p.Frames).Uint64("analysed", p.Analysed).Uint64("dropped", p.Dropped).
 		Int("alerts", len(p.Alerts)).Dur("wall", p.Wall).Msg("clip played")
 	return p, ctx.Err()
@@ -240,18 +238,21 @@ const feedDepth = 2
 
 // feed publishes the clip's units into the camera's stream and ticks the
 // analysis once a second of clip time, as the edge's wall-clock tick does
-// for a live camera whose newest frame is now. It returns the units
+// for a live camera whose newest frame is now. The first frame's time is
+// start, the wall clock's when the clip begins, as a live camera's: at
+// real time a frame's time is when it is published, and the analysis'
+// lag behind its frames is what it would be live; faster, the frames run
+// ahead of the wall clock and are never late. It returns the units
 // published.
-func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream, r *hub.Reader, speed float64) int {
+func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream, r *hub.Reader, speed float64, start time.Time) int {
 	n := 0
-	wall0 := time.Now()
-	next := Epoch.Add(time.Second)
-	for u := range sc.Replay(Epoch, sc.Loop()) {
+	next := start.Add(time.Second)
+	for u := range sc.Replay(start, sc.Loop()) {
 		if ctx.Err() != nil || n == sc.Frames() {
 			break // Replay's rounding may begin the loop again for one frame
 		}
 		if speed > 0 {
-			due := wall0.Add(time.Duration(float64(u.NTP.Sub(Epoch)) / speed))
+			due := start.Add(time.Duration(float64(u.NTP.Sub(start)) / speed))
 			if !sleepUntil(ctx, due) {
 				break
 			}
@@ -285,17 +286,17 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	}
 }
 
-// alerts are the live (not shadow) anomalies, at clip time, by start.
-// An anomaly still going on when the clip ended (ended by the analysis'
-// Close, at the wall clock's time) ends with the clip.
-func alerts(as []bus.Anomaly, clip time.Duration) []Alert {
+// alerts are the live (not shadow) anomalies, at clip time from start,
+// by start. An anomaly still going on when the clip ended ends with the
+// clip.
+func alerts(as []bus.Anomaly, start time.Time, clip time.Duration) []Alert {
 	var out []Alert
 	index := map[string]int{}
 	for _, a := range as {
 		if a.Shadow {
 			continue
 		}
-		at := a.FrameTime.Time.Sub(Epoch)
+		at := a.FrameTime.Time.Sub(start)
 		switch a.State {
 		case bus.StateStart:
 			index[a.ID] = len(out)
