@@ -300,7 +300,7 @@ func alerts(as []bus.Anomaly, start time.Time, clip time.Duration) []Alert {
 		switch a.State {
 		case bus.StateStart:
 			index[a.ID] = len(out)
-			out = append(out, Alert{Kind: a.Kind, ID: a.ID, Rule: a.Rule, Score: a.Score, At: at, End: clip})
+			out = append(out, Alert{Kind: a.Kind, ID: a.ID, Rule: a.Rule, Score: a.Score, Box: a.Box, At: at, End: clip})
 		case bus.StateEnd:
 			if i, ok := index[a.ID]; ok && at < clip {
 				out[i].End = at

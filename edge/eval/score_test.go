@@ -1,6 +1,9 @@
 package eval
 
 import (
+	"bytes"
+	"image"
+	"image/jpeg"
 	"math"
 	"testing"
 	"time"
@@ -123,5 +126,35 @@ func TestTTAQuantiles(t *testing.T) {
 	}
 	if got := (KindScore{}).TTA(0.5); got != -1 {
 		t.Errorf("TTA of nothing caught = %v, want -1", got)
+	}
+}
+
+// TestBoxed checks the red box drawn on a false alert's snapshot: where
+// the box is, red; elsewhere, the picture as it was.
+func TestBoxed(t *testing.T) {
+	grey := image.NewGray(image.Rect(0, 0, 100, 50))
+	for i := range grey.Pix {
+		grey.Pix[i] = 128
+	}
+	var in bytes.Buffer
+	if err := jpeg.Encode(&in, grey, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := jpeg.Decode(bytes.NewReader(boxed(in.Bytes(), [4]float64{0.2, 0.2, 0.5, 0.6})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	red := func(x, y int) bool {
+		r, g, b, _ := out.At(x, y).RGBA()
+		return r>>8 > 200 && g>>8 < 80 && b>>8 < 80
+	}
+	if !red(21, 30) || !red(45, 11) || !red(68, 30) || !red(45, 38) {
+		t.Fatal("no red edge where the box is (x 20-70, y 10-40)")
+	}
+	if red(45, 25) || red(5, 5) || red(90, 45) {
+		t.Fatal("red inside the box or outside it")
+	}
+	if junk := []byte("not a jpeg"); !bytes.Equal(boxed(junk, [4]float64{0, 0, 1, 1}), junk) {
+		t.Fatal("a snapshot that does not decode was changed")
 	}
 }
