@@ -200,3 +200,64 @@ func TestRunPaced(t *testing.T) {
 		}
 	}
 }
+
+// TestRunShared plays the fire scene and the empty street at once in real
+// time: two cameras of one analysis ticked by the wall clock, as on an
+// edge. Each clip takes its own length, every frame is published, the fire
+// is caught on the fire camera and each camera's anomalies are its own.
+// Simulated: the footage and the cameras, as in TestRunSimScenes.
+func TestRunShared(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 s of real time")
+	}
+	fire, empty := scenes(t)
+	truth, err := LoadTruth(truthFor(t, fire, empty))
+	if err != nil {
+		t.Fatal(err)
+	}
+	played, err := Run(context.Background(), Options{Dir: t.TempDir(), Truth: truth, Speed: 1, Parallel: 2,
+		Cache: os.Getenv("ARGUS_CACHE"), Log: peers.TestLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range played {
+		t.Logf("%s: %s in %s, %d frames, %d analysed, %d dropped, alerts %s", p.Camera, p.Duration, p.Wall, p.Frames, p.Analysed,
+			p.Dropped, alertList(p.Alerts))
+		if p.Frames != []*sim.Scene{fire, empty}[i].Frames() || p.Analysed == 0 {
+			t.Fatalf("%s: %d frames published, %d analysed", p.Camera, p.Frames, p.Analysed)
+		}
+		if last := p.Duration - time.Second/time.Duration(p.FPS); p.Wall < last {
+			t.Fatalf("%s: played in %s, faster than real time", p.Camera, p.Wall)
+		}
+		for _, a := range p.Anomalies {
+			if a.Camera != p.Camera {
+				t.Fatalf("%s: anomaly %s of camera %s", p.Camera, a.ID, a.Camera)
+			}
+		}
+	}
+	for _, k := range Score([]Outcome{played[0].Outcome, played[1].Outcome}, Window{Early: truth.Early.D(), Late: truth.Tolerance.D()}) {
+		if k.Kind == "fire" && k.Caught != 1 {
+			t.Fatalf("fire not caught in the shared analysis: alerts %s", alertList(played[0].Alerts))
+		}
+	}
+}
+
+// TestSharedNeedsDistinctCameras checks that clips played at once as one
+// analysis's cameras may not share a camera id.
+func TestSharedNeedsDistinctCameras(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.mp4", "b.mp4"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rules := filepath.Join(repoRoot(), "configs", "rules", "hillside.yaml")
+	tr, err := ParseTruth(filepath.Join(dir, "truth.yaml"), []byte("rules: "+rules+"\nclips:\n  - {file: a.mp4, camera: cam}\n  - {file: b.mp4, camera: cam}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(t.Context(), Options{Dir: dir, Truth: tr, Speed: 1, Parallel: 2})
+	if err == nil || !strings.Contains(err.Error(), "both play as camera cam") {
+		t.Fatalf("err = %v, want one saying both play as camera cam", err)
+	}
+}

@@ -73,12 +73,50 @@ type Played struct {
 }
 
 // Run plays every clip of the truth through the edge's analysis and
-// returns what each raised, in the truth's order.
+// returns what each raised, in the truth's order. Clips played at once in
+// real time (Parallel > 1, Speed 1) are cameras of one analysis, as an
+// edge's are, ticked by the wall clock; otherwise each clip is a camera of
+// an analysis of its own, ticked on the clip's time.
 func Run(ctx context.Context, o Options) ([]Played, error) {
 	o = o.withDefaults()
 	lib := sim.NewLibrary(o.Cache, o.Log)
+	sets, err := clipRules(o)
+	if err != nil {
+		return nil, err
+	}
+	var shared *analysis
+	if o.Parallel > 1 && o.Speed == 1 {
+		if shared, err = sharedAnalysis(o, sets); err != nil {
+			return nil, err
+		}
+		defer shared.close()
+	}
+	out := make([]Played, len(o.Truth.Clips))
+	errs := make([]error, len(o.Truth.Clips))
+	sem := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	for i, c := range o.Truth.Clips {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = playClip(ctx, o, lib, c, sets[o.Truth.Path(c.Rules)], shared)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, ctx.Err()
+}
+
+// clipRules checks that every clip is there and reads every rule set,
+// by path, before anything plays: a typo fails before minutes of play.
+func clipRules(o Options) (map[string]*rules.Set, error) {
 	sets := map[string]*rules.Set{}
-	for _, c := range o.Truth.Clips { // every clip and rule set first: a typo fails before minutes of play
+	for _, c := range o.Truth.Clips {
 		if _, err := os.Stat(ClipPath(o.Dir, c.File)); err != nil {
 			return nil, fmt.Errorf("clip %s: %w", c.File, err)
 		}
@@ -92,25 +130,29 @@ func Run(ctx context.Context, o Options) ([]Played, error) {
 		}
 		sets[p] = set
 	}
-	out := make([]Played, len(o.Truth.Clips))
-	errs := make([]error, len(o.Truth.Clips))
-	sem := make(chan struct{}, o.Parallel)
-	var wg sync.WaitGroup
-	for i, c := range o.Truth.Clips {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = playClip(ctx, o, lib, c, sets[o.Truth.Path(c.Rules)])
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return out, err
+	return sets, nil
+}
+
+// sharedAnalysis is the one analysis of clips played at once in real
+// time: their cameras must differ, and so must the sites of their rule
+// sets, as on one edge.
+func sharedAnalysis(o Options, sets map[string]*rules.Set) (*analysis, error) {
+	cams, sites := map[string]string{}, map[string]string{}
+	for _, c := range o.Truth.Clips {
+		if prev, dup := cams[c.Camera]; dup {
+			return nil, fmt.Errorf("clips %s and %s both play as camera %s: played at once they need a camera each", prev, c.File, c.Camera)
 		}
+		cams[c.Camera] = c.File
 	}
-	return out, ctx.Err()
+	var list []*rules.Set
+	for p, set := range sets {
+		if prev, dup := sites[set.Site]; dup {
+			return nil, fmt.Errorf("rule sets %s and %s both hold site %s: played at once they need a site each", prev, p, set.Site)
+		}
+		sites[set.Site] = p
+		list = append(list, set)
+	}
+	return newAnalysis(o, list, true)
 }
 
 func (o Options) withDefaults() Options {
@@ -156,9 +198,10 @@ func judged(set *rules.Set, camera string) []string {
 	return kinds
 }
 
-// playClip plays one clip as one camera of a fresh analysis, so that no
-// state (backgrounds, tracks, anomalies) carries over between clips.
-func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rules.Set) (Played, error) {
+// playClip plays one clip as one camera of the shared analysis, or of a
+// fresh one when shared is nil, so that no state (backgrounds, tracks,
+// anomalies) carries over between clips.
+func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rules.Set, shared *analysis) (Played, error) {
 	path := ClipPath(o.Dir, c.File)
 	sc, err := lib.Clip(ctx, path, o.Clip)
 	if err != nil {
@@ -170,37 +213,38 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 	if len(p.Kinds) == 0 {
 		p.Kinds = judged(set, c.Camera)
 	}
-	rec := &recorder{}
-	h := hub.New(hub.Options{})
 	log := o.Log.With().Str("clip", c.File).Logger()
-	m := analyze.New(analyze.Options{Edge: "eval", Hub: h, Sink: rec, Log: log, ModelDir: o.ModelDir,
-		IdleFPS: o.IdleFPS, ActiveFPS: o.ActiveFPS, Quiet: o.Quiet})
-	if err := m.Rules(set); err != nil {
-		m.Close()
-		return Played{}, fmt.Errorf("clip %s: rules: %w", c.File, err)
+	a := shared
+	if a == nil {
+		o.Log = log
+		if a, err = newAnalysis(o, []*rules.Set{set}, false); err != nil {
+			return Played{}, fmt.Errorf("clip %s: %w", c.File, err)
+		}
+		defer a.close()
 	}
-	m.Apply([]analyze.Camera{{ID: c.Camera, Site: set.Site, Stream: c.Camera}})
-	stream := h.Open(c.Camera)
-	reader := analysisReader(stream)
-	if reader == nil {
-		m.Close()
-		return Played{}, fmt.Errorf("clip %s: the analysis did not subscribe to the camera's stream as %q", c.File, analysisConsumer)
+	stream, reader, err := a.add(analyze.Camera{ID: c.Camera, Site: set.Site, Stream: c.Camera})
+	if err != nil {
+		a.remove(c.Camera)
+		return Played{}, fmt.Errorf("clip %s: %w", c.File, err)
 	}
 	began := time.Now()
 	start := began.Truncate(time.Millisecond) // anomalies carry frame times in ms
+	var m *analyze.Manager
+	if !a.live {
+		m = a.m // a clip of its own ticks its analysis on its own time
+	}
 	p.Frames = feed(ctx, sc, m, stream, reader, o.Speed, start)
 	for reader.Queued() > 0 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond) // the last units are being analysed
 	}
-	if st := m.Status(); len(st) == 1 {
-		p.Analysed = st[0].Analysed
-	}
-	raised := len(rec.anomalies()) // what Close adds are the ends of what the clip's end cut short
-	m.Close()
+	p.Analysed = a.analysed(c.Camera)
+	// What the analysis' end adds are the ends of what the clip's end cut
+	// short: only the events before it count.
+	raised := a.remove(c.Camera)
 	p.Wall = time.Since(began)
 	p.Dropped = reader.Dropped()
-	p.Anomalies = rec.anomalies()
-	p.Alerts = alerts(p.Anomalies[:raised], start, p.Duration)
+	p.Anomalies = raised
+	p.Alerts = alerts(raised, start, p.Duration)
 	log.Info().Int("frames", p.Frames).Uint64("analysed", p.Analysed).Uint64("dropped", p.Dropped).
 		Int("alerts", len(p.Alerts)).Dur("wall", p.Wall).Msg("clip played")
 	return p, ctx.Err()
@@ -236,8 +280,8 @@ func analysisReader(s *hub.Stream) *hub.Reader {
 // few enough that Tick's time is within a few frames of the one analysed.
 const feedDepth = 2
 
-// feed publishes the clip's units into the camera's stream and ticks the
-// analysis once a second of clip time, as the edge's wall-clock tick does
+// feed publishes the clip's units into the camera's stream and, when m
+// is not nil, ticks the analysis once a second of clip time, as the edge's wall-clock tick does
 // for a live camera whose newest frame is now. The first frame's time is
 // start, the wall clock's when the clip begins, as a live camera's: at
 // real time a frame's time is when it is published, and the analysis'
@@ -261,7 +305,7 @@ func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream,
 				time.Sleep(250 * time.Microsecond)
 			}
 		}
-		for !u.NTP.Before(next) {
+		for m != nil && !u.NTP.Before(next) {
 			m.Tick(next)
 			next = next.Add(time.Second)
 		}
