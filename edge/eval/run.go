@@ -227,8 +227,7 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 		a.remove(c.Camera)
 		return Played{}, fmt.Errorf("clip %s: %w", c.File, err)
 	}
-	began := time.Now()
-	start := began.Truncate(time.Millisecond) // anomalies carry frame times in ms
+	start := time.Now().Truncate(time.Millisecond) // anomalies carry frame times in ms
 	var m *analyze.Manager
 	if !a.live {
 		m = a.m // a clip of its own ticks its analysis on its own time
@@ -241,7 +240,7 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 	// What the analysis' end adds are the ends of what the clip's end cut
 	// short: only the events before it count.
 	raised := a.remove(c.Camera)
-	p.Wall = time.Since(began)
+	p.Wall = time.Since(start)
 	p.Dropped = reader.Dropped()
 	p.Anomalies = raised
 	p.Alerts = alerts(raised, start, p.Duration)
