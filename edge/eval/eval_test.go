@@ -261,3 +261,27 @@ func TestSharedNeedsDistinctCameras(t *testing.T) {
 		t.Fatalf("err = %v, want one saying both play as camera cam", err)
 	}
 }
+
+// TestRunBadClip plays the fire scene beside a file ffmpeg cannot read:
+// the fire scene is played and scored all the same, and the error names
+// the other file.
+func TestRunBadClip(t *testing.T) {
+	fire, _ := scenes(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.mp4"), []byte("not a video"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules := filepath.Join(repoRoot(), "configs", "rules", "hillside.yaml")
+	tr, err := ParseTruth(filepath.Join(dir, "truth.yaml"), []byte(fmt.Sprintf(
+		"rules: %s\nclips:\n  - file: notes.mp4\n  - file: %s\n    events: [{kind: fire, from: 3s}]\n", rules, fire.File)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	played, err := Run(t.Context(), Options{Dir: dir, Truth: tr, Cache: os.Getenv("ARGUS_CACHE"), Log: peers.TestLog(t)})
+	if err == nil || !strings.Contains(err.Error(), "clip "+filepath.Join(dir, "notes.mp4")) {
+		t.Fatalf("err = %v, want one naming notes.mp4", err)
+	}
+	if len(played) != 1 || played[0].Clip != fire.File || len(played[0].Alerts) == 0 {
+		t.Fatalf("played %d clips (%v), want the fire scene with its alerts", len(played), played)
+	}
+}

@@ -2,10 +2,12 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,7 +75,9 @@ type Played struct {
 }
 
 // Run plays every clip of the truth through the edge's analysis and
-// returns what each raised, in the truth's order. Clips played at once in
+// returns what each raised, in the truth's order. A clip that cannot be
+// played (a file ffmpeg cannot read) is left out of the result and its
+// error joins the returned one; the others are played all the same. Clips played at once in
 // real time (Parallel > 1, Speed 1) are cameras of one analysis, as an
 // edge's are, ticked by the wall clock; otherwise each clip is a camera of
 // an analysis of its own, ticked on the clip's time.
@@ -104,12 +108,13 @@ func Run(ctx context.Context, o Options) ([]Played, error) {
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return out, err
+	var played []Played
+	for i := range out {
+		if errs[i] == nil {
+			played = append(played, out[i])
 		}
 	}
-	return out, ctx.Err()
+	return played, errors.Join(append(errs, ctx.Err())...)
 }
 
 // clipRules checks that every clip is there and reads every rule set,
@@ -117,8 +122,8 @@ func Run(ctx context.Context, o Options) ([]Played, error) {
 func clipRules(o Options) (map[string]*rules.Set, error) {
 	sets := map[string]*rules.Set{}
 	for _, c := range o.Truth.Clips {
-		if _, err := os.Stat(ClipPath(o.Dir, c.File)); err != nil {
-			return nil, fmt.Errorf("clip %s: %w", c.File, err)
+		if err := clipThere(o.Dir, c.File); err != nil {
+			return nil, err
 		}
 		p := o.Truth.Path(c.Rules)
 		if _, ok := sets[p]; ok {
@@ -131,6 +136,22 @@ func clipRules(o Options) (map[string]*rules.Set, error) {
 		sets[p] = set
 	}
 	return sets, nil
+}
+
+// clipThere checks that a clip's file is there and is a file: a variable
+// it names must be set.
+func clipThere(dir, file string) error {
+	if strings.HasPrefix(file, "$") && os.ExpandEnv(file) == "" {
+		return fmt.Errorf("clip %s: the variable is not set", file)
+	}
+	st, err := os.Stat(ClipPath(dir, file))
+	switch {
+	case err != nil:
+		return fmt.Errorf("clip %s: %w", file, err)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("clip %s: %s is not a file", file, ClipPath(dir, file))
+	}
+	return nil
 }
 
 // sharedAnalysis is the one analysis of clips played at once in real

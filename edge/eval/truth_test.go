@@ -118,17 +118,28 @@ func FuzzParseTruth(f *testing.F) {
 	})
 }
 
-// TestRunMissingClip checks that a clip missing from the folder stops the
-// run before anything is played, naming the clip.
+// TestRunMissingClip checks that a clip that is not there (a missing
+// file, a folder, an unset variable) stops the run before anything is
+// played, saying why.
 func TestRunMissingClip(t *testing.T) {
 	dir := t.TempDir()
-	rules := filepath.Join(repoRoot(), "configs", "rules", "hillside.yaml")
-	tr, err := ParseTruth(filepath.Join(dir, "truth.yaml"), []byte("rules: "+rules+"\nclips:\n  - file: gone.mp4\n"))
-	if err != nil {
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(t.Context(), Options{Dir: dir, Truth: tr})
-	if err == nil || !strings.Contains(err.Error(), "clip gone.mp4") {
-		t.Fatalf("err = %v, want one naming clip gone.mp4", err)
+	t.Setenv("EVAL_TEST_UNSET", "")
+	rules := filepath.Join(repoRoot(), "configs", "rules", "hillside.yaml")
+	for file, want := range map[string]string{
+		"gone.mp4":         "clip gone.mp4: stat",
+		"sub":              "clip sub: " + filepath.Join(dir, "sub") + " is not a file",
+		"$EVAL_TEST_UNSET": "clip $EVAL_TEST_UNSET: the variable is not set",
+	} {
+		tr, err := ParseTruth(filepath.Join(dir, "truth.yaml"), []byte("rules: "+rules+"\nclips:\n  - file: "+file+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Run(t.Context(), Options{Dir: dir, Truth: tr})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", file, err, want)
+		}
 	}
 }

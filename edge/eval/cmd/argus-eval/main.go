@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -92,9 +93,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		}
 	}
 	began := time.Now()
-	played, err := eval.Run(ctx, o)
-	if err != nil {
-		return 2, err
+	played, runErr := eval.Run(ctx, o)
+	if len(played) == 0 {
+		return 2, errors.Join(errors.New("no clip played"), runErr)
 	}
 	w := eval.Window{Early: truth.Early.D(), Late: truth.Tolerance.D()}
 	scores := eval.Score(outcomes(played), w)
@@ -110,6 +111,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		return 2, err
 	}
 	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(*out, "report.md"))
+	if runErr != nil {
+		return 2, fmt.Errorf("figures without the clips that could not be played: %w", runErr)
+	}
 	if fails := eval.Check(reqs, scores); len(fails) > 0 {
 		fmt.Fprintln(stdout, "\nrequirements not met:")
 		for _, f := range fails {
