@@ -124,15 +124,15 @@ type watcher struct {
 	n     int       // waypoints
 	since time.Time // when the watch began
 
-	wp        int       // the waypoint last published
-	done      bool      // the last waypoint was reached
-	returning bool      // returning was published
-	airborne  bool      // the drone was seen armed
-	armed     bool      // the start armed it (acknowledged)
-	tookOff   bool      // the take-off item was reached
+	wp        int  // the waypoint last published
+	done      bool // the last waypoint was reached
+	returning bool // returning was published
+	airborne  bool // the drone was seen armed
+	armed     bool // the start armed it (acknowledged)
+	tookOff   bool // the take-off item was reached
 	// mission brings the mission read back, for a patrol followed on
 	// after a restart; nil otherwise.
-	mission <-chan []mavlink.Item
+	mission   <-chan []mavlink.Item
 	lostSince time.Time // when the link went, zero while up
 	failsafe  string    // what the autopilot said when it took over
 	failure   string    // why the patrol failed, when it did
