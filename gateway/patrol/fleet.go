@@ -176,8 +176,9 @@ func (s *Service) progress(id string, payload []byte) error {
 		s.events.Publish(Event{Kind: EventPatrol, Site: p.Site, Progress: &p})
 		return nil
 	}
-	st := bus.PatrolStatus{ID: p.ID, Route: p.Route, State: p.State, Waypoint: p.Waypoint, Of: p.Of}
+	st := bus.PatrolStatus{ID: p.ID, Route: p.Route, State: p.State, Waypoint: p.Waypoint, Of: p.Of, Reason: p.Reason}
 	if old := d.patrol; old != nil && old.ID == p.ID {
+		st.Verifies = old.Verifies
 		if st.Route == "" {
 			st.Route = old.Route
 		}
