@@ -81,6 +81,7 @@ func (u *unit) launch(o *bus.PatrolOrder) error {
 	}
 	f := u.newFlight(*o, bus.PatrolStatus{ID: o.ID, Route: o.Route, Of: len(o.Points), Verifies: o.Verifies})
 	u.flight = f
+	u.verifyFrom(f)
 	u.m.launched.put(o.ID, bus.PatrolAccepted)
 	u.progressLocked(f, bus.PatrolAccepted, "")
 	u.mu.Unlock()
@@ -163,6 +164,7 @@ func (u *unit) leave(f *flight, why string) {
 	if u.flight == f {
 		u.flight = nil
 	}
+	u.verifyTo(f)
 	u.mu.Unlock()
 	f.cancel()
 	u.log.Warn().Str("patrol", f.order.ID).Str("state", f.status.State).Int("waypoint", f.status.Waypoint).Int("of", f.status.Of).
@@ -274,6 +276,7 @@ func (u *unit) end(f *flight, state, reason string) {
 	if u.flight == f {
 		u.flight = nil
 	}
+	u.verifyTo(f)
 	u.m.launched.put(f.order.ID, state)
 	u.mu.Unlock()
 	f.cancel()

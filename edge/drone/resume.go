@@ -65,6 +65,7 @@ func (u *unit) resume(prev *bus.PatrolStatus) {
 	f := u.newFlight(o, *prev)
 	u.mu.Lock()
 	u.flight, u.last = f, prev
+	u.verifyFrom(f)
 	u.m.launched.put(prev.ID, prev.State)
 	u.mu.Unlock()
 	close(u.recalled)

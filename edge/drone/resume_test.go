@@ -19,11 +19,15 @@ func slowSim(o *simOptions) { o.Speedup, o.GCSTimeout = 5, 30*time.Second }
 // drone flies the second leg and starts again. The new edge reads the
 // patrol back from the retained telemetry and the vehicle (armed, AUTO,
 // MISSION_CURRENT, the mission read back), refuses a second launch while
-// the drone flies, and reports the rest of the progress in order to
-// completed; the drone is home and landed.
+// the drone flies, still files the drone's frames under the camera
+// anomaly the flight verifies, and reports the rest of the progress in
+// order to completed; the drone is home and landed. The edge's link to
+// the router is TCP, which the router forgets when it closes (see
+// newRigOver).
 func TestRestartMidRoute(t *testing.T) {
 	r := newRigOver(t, "tcp", nil, simSpec{id: "drone-1", sys: 1, opts: slowSim})
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
+	if rep := r.send(bus.Command{RequestID: "v1", Action: bus.ActionPatrolLaunch, Drone: "drone-1",
+		Patrol: &bus.PatrolOrder{ID: "p1", Route: "test-route", By: "cmd", Reason: "verify fire-1", Verifies: "fire-1", Points: route(), RTL: true}}); !rep.OK {
 		t.Fatalf("launch refused: %+v", rep)
 	}
 	r.console.reached(t, "p1", bus.PatrolWaypoint, 2, time.Minute)
@@ -35,6 +39,9 @@ func TestRestartMidRoute(t *testing.T) {
 	r.startEdge()
 	if f := r.m.units["drone-1"].busy(); f == nil || f.order.ID != "p1" {
 		t.Fatalf("after the restart drone-1 follows %+v, want patrol p1", f)
+	}
+	if got := r.m.VerifiesAt("drone-1")(time.Now()); got != "fire-1" {
+		t.Fatalf("after the restart the drone's frames verify %q, want fire-1 still", got)
 	}
 	if rep := r.launch("drone-1", "p2", route()); rep.OK || rep.Error != "drone drone-1 is flying patrol p1" {
 		t.Fatalf("a second launch after the restart: %+v, want refused: drone drone-1 is flying patrol p1", rep)

@@ -31,6 +31,7 @@ type unit struct {
 	flight *flight            // the patrol under way, nil when none
 	last   *bus.PatrolStatus  // the current or last patrol
 	tel    bus.DroneTelemetry // the last telemetry published
+	spans  []span             // the last flights sent to verify a camera anomaly, oldest first
 }
 
 func newUnit(m *Manager, d configs.Drone, v *mavlink.Vehicle) *unit {
