@@ -16,6 +16,7 @@ import (
 	"github.com/argus-edge/argus/drivers/peers/droneedge"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/patrol"
+	"github.com/argus-edge/argus/gateway/store"
 )
 
 // Real in the drone tests, beside the harness's: gateway/patrol on the
@@ -333,11 +334,26 @@ func TestVerifyAnomaly(t *testing.T) {
 	if resp.StatusCode != 202 || out.Drone != "river-1" || out.Route != "verify-a-fire" || out.Patrol == "" {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
-	if c := d.command(); c.Patrol == nil || c.Patrol.Reason != "verify a-fire" || c.Patrol.Target == nil {
+	if c := d.command(); c.Patrol == nil || c.Patrol.Reason != "verify a-fire" || c.Patrol.Verifies != "a-fire" || c.Patrol.Target == nil {
 		t.Fatalf("command %+v", c)
 	}
 	if a := d.lastAudit(); a.Action != "anomaly.verify" || a.Object != "a-fire" || a.Status != 202 || !strings.Contains(a.Detail, "drone river-1") {
 		t.Fatalf("audit %+v", a)
+	}
+	// The drone's edge files what the drone's video shows in flight
+	// under a-fire; the API lists them by verifies, in the caller's scope.
+	seen := bus.Anomaly{ID: "a-seen", Seq: 3, Site: "riverside", Camera: "river-1", Edge: "edge-a", Kind: "fire", State: bus.StateStart,
+		Severity: "critical", FrameTime: bus.Now(), PublishedAt: bus.Now(), Verifies: "a-fire", Geo: &bus.Geo{Lat: 22.3065, Lon: 114.1725, Alt: 140}}
+	if _, _, _, err := d.st.PutAnomaly(context.Background(), seen); err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Items []store.Anomaly }
+	if resp, body := d.do("GET", "/api/anomalies?verifies=a-fire", cmd, nil); resp.StatusCode != 200 || json.Unmarshal(body, &list) != nil ||
+		len(list.Items) != 1 || list.Items[0].ID != "a-seen" || list.Items[0].Verifies != "a-fire" {
+		t.Fatalf("anomalies verifying a-fire: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := d.do("GET", "/api/anomalies?verifies=a-fire", d.login("hill-cmd"), nil); resp.StatusCode != 200 || strings.Contains(string(body), "a-seen") {
+		t.Fatalf("another site's commander sees the riverside drone's anomaly: %d %s", resp.StatusCode, body)
 	}
 }
 
