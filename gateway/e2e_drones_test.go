@@ -161,10 +161,12 @@ func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 // Real: the gateway's run with configs/sites (riverside: auto_dispatch
 // off), its alerts, API and console, and headless Chromium. SIMULATED: the
 // edges (a paho client publishing a smoke anomaly with the camera's
-// location; droneedge.Edge holding drone-riverside and reporting its
-// flight). The riverside commander's alert offers "Send a drone"; the
-// click sends drone-riverside on verify-<id>; the Drones view then shows
-// the commander the red Abort, which brings it home.
+// location, then the drone's anomaly filed under it; droneedge.Edge
+// holding drone-riverside and reporting its flight). The riverside
+// commander's alert offers "Send a drone"; the click sends
+// drone-riverside on verify-<id>, its order naming the anomaly; what the
+// drone's video shows is listed under the camera's alert; the Drones view
+// then shows the commander the red Abort, which brings it home.
 func TestConsoleSendADrone(t *testing.T) {
 	httpURL, mqttURL, edge := startDrones(t, 400*time.Millisecond)
 	edge.Telemetry(bus.DroneTelemetry{Drone: "drone-riverside", Site: "riverside", State: bus.DroneIdle, Link: bus.LinkUp,
@@ -198,7 +200,8 @@ func TestConsoleSendADrone(t *testing.T) {
 		chromedp.Click(chromedp.CSS(alert)))
 	select {
 	case cmd := <-edge.Commands():
-		if cmd.Action != bus.ActionPatrolLaunch || cmd.Drone != "drone-riverside" || cmd.Patrol.Route != "verify-smoke-1" || cmd.Patrol.By != "river-cmd" {
+		if cmd.Action != bus.ActionPatrolLaunch || cmd.Drone != "drone-riverside" || cmd.Patrol.Route != "verify-smoke-1" || cmd.Patrol.By != "river-cmd" ||
+			cmd.Patrol.Verifies != "smoke-1" {
 			t.Fatalf("command %+v %+v", cmd, cmd.Patrol)
 		}
 	case <-time.After(15 * time.Second):
@@ -206,6 +209,19 @@ func TestConsoleSendADrone(t *testing.T) {
 	}
 	do("the toast names the drone", chromedp.Poll[chromedp.Void](`document.getElementById('toast').textContent.includes('drone-riverside is flying verify-smoke-1')`))
 	do("the alert says who was sent", chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="alert"][data-id="smoke-1"] [data-testid="alert-dispatch"]') || {}).textContent?.startsWith('drone-riverside sent to look by river-cmd')`))
+	// What the drone's video shows on the way, as its edge files it
+	// (verifies: smoke-1), is listed under the camera's alert, not apart.
+	seen := bus.Anomaly{ID: "drone-smoke-1", Seq: 1, Site: "riverside", Camera: "drone-riverside", Edge: "edge-river-drone", Kind: bus.KindSmoke,
+		State: bus.StateStart, Severity: "high", Score: 0.7, FrameTime: bus.Now(), PublishedAt: bus.Now(), Verifies: "smoke-1",
+		Geo: &bus.Geo{Lat: 22.5411, Lon: 114.0515, Alt: 50}}
+	b, _ = json.Marshal(seen)
+	if tok := c.Publish(bus.AnomalyTopic("riverside", "drone-riverside"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	do("the drone's anomaly under the camera's alert", chromedp.Poll[chromedp.Void](`(() => {
+		const item = document.querySelector('[data-testid="alert"][data-id="smoke-1"] [data-testid="alert-verified-item"][data-id="drone-smoke-1"]');
+		return item && item.textContent.startsWith('drone-riverside saw smoke') && !document.querySelector('[data-testid="alert"][data-id="drone-smoke-1"]');
+	})()`))
 	abort := `[data-testid="drone-card"][data-drone="drone-riverside"] [data-testid="drone-abort"]`
 	do("abort from the Drones view", chromedp.Navigate(httpURL+"/#/drones"),
 		chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector(`+strconv.Quote(abort)+`); return b && !b.hidden; })()`),
