@@ -1,6 +1,7 @@
 package drone
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,22 +73,13 @@ type Options struct {
 	Mavlink mavlink.Options
 }
 
+// defaults fills the zero (or negative) fields with the defaults above.
 func (o *Options) defaults() {
-	if o.RecallWait <= 0 {
-		o.RecallWait = 5 * time.Second
-	}
-	if o.TelemetryEvery <= 0 {
-		o.TelemetryEvery = 500 * time.Millisecond
-	}
-	if o.Step <= 0 {
-		o.Step = 30 * time.Second
-	}
-	if o.LinkLostLimit <= 0 {
-		o.LinkLostLimit = time.Minute
-	}
-	if o.Poll <= 0 {
-		o.Poll = 250 * time.Millisecond
-	}
+	o.RecallWait = cmp.Or(max(o.RecallWait, 0), 5*time.Second)
+	o.TelemetryEvery = cmp.Or(max(o.TelemetryEvery, 0), 500*time.Millisecond)
+	o.Step = cmp.Or(max(o.Step, 0), 30*time.Second)
+	o.LinkLostLimit = cmp.Or(max(o.LinkLostLimit, 0), time.Minute)
+	o.Poll = cmp.Or(max(o.Poll, 0), 250*time.Millisecond)
 	if o.Bus == nil {
 		o.Bus = nopBus{}
 	}
