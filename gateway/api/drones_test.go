@@ -78,16 +78,7 @@ func (d *droneEnv) put(tel bus.DroneTelemetry) {
 }
 
 // command awaits the next command the edge received.
-func (d *droneEnv) command() bus.Command {
-	d.t.Helper()
-	select {
-	case c := <-d.edge.Commands():
-		return c
-	case <-time.After(10 * time.Second):
-		d.t.Fatal("no command reached the edge within 10s")
-	}
-	return bus.Command{}
-}
+func (d *droneEnv) command() bus.Command { return d.edge.Next() }
 
 // refusal is the body of a refused launch.
 type refusal struct {

@@ -93,16 +93,7 @@ func (r *rig) waitFor(cond func() bool, what string, args ...any) {
 }
 
 // command awaits the next command the edge received.
-func (r *rig) command() bus.Command {
-	r.t.Helper()
-	select {
-	case c := <-r.edge.Commands():
-		return c
-	case <-time.After(10 * time.Second):
-		r.t.Fatal("no command reached the edge within 10s")
-	}
-	return bus.Command{}
-}
+func (r *rig) command() bus.Command { return r.edge.Next() }
 
 // noCommand asserts that no command reached the edge. Launch returns only
 // once the edge has answered, and the edge records a command before it
