@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -142,10 +143,7 @@ func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 	a := bus.Anomaly{ID: "fire-1", Seq: 1, Site: "hillside", Camera: "hillside-fire", Edge: "edge-cams", Kind: bus.KindFire,
 		State: bus.StateStart, Severity: "critical", Score: 0.9, FrameTime: bus.Now(), PublishedAt: bus.Now(),
 		Geo: &bus.Geo{Lat: 22.5481, Lon: 114.0462, Alt: 48}}
-	b, _ := json.Marshal(a)
-	if tok := c.Publish(bus.AnomalyTopic("hillside", "hillside-fire"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
+	publishAnomaly(t, c, a)
 	select {
 	case cmd := <-edge.Commands():
 		if cmd.Action != bus.ActionPatrolLaunch || cmd.Drone != "drone-hillside" || cmd.Patrol.Route != "verify-fire-1" ||
@@ -177,10 +175,7 @@ func TestConsoleSendADrone(t *testing.T) {
 	a := bus.Anomaly{ID: "smoke-1", Seq: 1, Site: "riverside", Camera: "riverside-walk", Edge: "edge-cams", Kind: bus.KindSmoke,
 		State: bus.StateStart, Severity: "high", Score: 0.8, FrameTime: bus.Now(), PublishedAt: bus.Now(),
 		Geo: &bus.Geo{Lat: 22.5412, Lon: 114.0521, Alt: 6}}
-	b, _ := json.Marshal(a)
-	if tok := c.Publish(bus.AnomalyTopic("riverside", "riverside-walk"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
+	publishAnomaly(t, c, a)
 	ctx := peers.Chromium(t)
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -214,10 +209,7 @@ func TestConsoleSendADrone(t *testing.T) {
 	seen := bus.Anomaly{ID: "drone-smoke-1", Seq: 1, Site: "riverside", Camera: "drone-riverside", Edge: "edge-river-drone", Kind: bus.KindSmoke,
 		State: bus.StateStart, Severity: "high", Score: 0.7, FrameTime: bus.Now(), PublishedAt: bus.Now(), Verifies: "smoke-1",
 		Geo: &bus.Geo{Lat: 22.5411, Lon: 114.0515, Alt: 50}}
-	b, _ = json.Marshal(seen)
-	if tok := c.Publish(bus.AnomalyTopic("riverside", "drone-riverside"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
+	publishAnomaly(t, c, seen)
 	do("the drone's anomaly under the camera's alert", chromedp.Poll[chromedp.Void](`(() => {
 		const item = document.querySelector('[data-testid="alert"][data-id="smoke-1"] [data-testid="alert-verified-item"][data-id="drone-smoke-1"]');
 		return item && item.textContent.startsWith('drone-riverside saw smoke') && !document.querySelector('[data-testid="alert"][data-id="drone-smoke-1"]');
@@ -275,6 +267,15 @@ func TestPatrolPutsTheDroneFeedOnTheWall(t *testing.T) {
 		case <-timeout:
 			t.Fatalf("15s after the launch: patrol completed %v, the feed off the wall %v", completed, cleared)
 		}
+	}
+}
+
+// publishAnomaly publishes a as its camera's edge does, on its topic.
+func publishAnomaly(t *testing.T, c paho.Client, a bus.Anomaly) {
+	t.Helper()
+	b, _ := json.Marshal(a)
+	if tok := c.Publish(bus.AnomalyTopic(a.Site, a.Camera), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
 	}
 }
 

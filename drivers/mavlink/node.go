@@ -313,15 +313,21 @@ func isAutopilot(hb *minimal.MessageHeartbeat) bool {
 }
 
 func (n *Node) forgetChannel(ch *gomavlib.Channel) {
+	for _, v := range n.all() {
+		v.forgetChannel(ch)
+	}
+}
+
+// all is every vehicle known now, taken under the lock and used without
+// it (a vehicle's own lock is never taken under the node's).
+func (n *Node) all() []*Vehicle {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	vs := make([]*Vehicle, 0, len(n.vehicles))
 	for _, v := range n.vehicles {
 		vs = append(vs, v)
 	}
-	n.mu.Unlock()
-	for _, v := range vs {
-		v.forgetChannel(ch)
-	}
+	return vs
 }
 
 // watchLinks marks link_lost the vehicles whose heartbeats stopped: a
@@ -335,13 +341,7 @@ func (n *Node) watchLinks() {
 		case <-n.stop:
 			return
 		case now := <-tick.C:
-			n.mu.Lock()
-			vs := make([]*Vehicle, 0, len(n.vehicles))
-			for _, v := range n.vehicles {
-				vs = append(vs, v)
-			}
-			n.mu.Unlock()
-			for _, v := range vs {
+			for _, v := range n.all() {
 				v.checkLink(now)
 			}
 		}
