@@ -66,6 +66,7 @@ func (u *unit) resume(prev *bus.PatrolStatus) {
 	u.mu.Lock()
 	u.flight, u.last = f, prev
 	u.verifyFrom(f)
+	u.m.stats.resume()
 	u.m.launched.put(prev.ID, prev.State)
 	u.mu.Unlock()
 	close(u.recalled)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/argus-edge/argus/drivers/bus"
 )
 
@@ -76,6 +78,11 @@ func TestRestartMidRoute(t *testing.T) {
 		return n > 0 && r.console.tel[n-1].State == bus.DroneIdle && r.console.tel[n-1].Patrol != nil &&
 			r.console.tel[n-1].Patrol.ID == "p1" && r.console.tel[n-1].Patrol.State == bus.PatrolCompleted
 	})
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(r.m)
+	if n := gathered(t, reg, "argus_drone_patrols_resumed_total"); n != 1 {
+		t.Fatalf("argus_drone_patrols_resumed_total = %g, want 1", n)
+	}
 	if rep := r.launch("drone-1", "p3", route()); !rep.OK {
 		t.Fatalf("a launch once p1 completed: %+v, want accepted", rep)
 	}
