@@ -94,7 +94,7 @@ func TestRestartMidRoute(t *testing.T) {
 // patrol (landed, then how it ended as far as it can tell), so the
 // gateway's view of it is not left under way.
 func TestRestartLandedMeanwhile(t *testing.T) {
-	r := newRigOver(t, "tcp", nil, simSpec{id: "drone-1", sys: 1, opts: slowSim})
+	r := newRigOver(t, "tcp", nil, simSpec{id: "drone-1", sys: 1, opts: func(o *simOptions) { o.GCSTimeout = 30 * time.Second }})
 	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
 		t.Fatalf("launch refused: %+v", rep)
 	}
