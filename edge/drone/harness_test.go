@@ -131,7 +131,7 @@ func newRigOver(t *testing.T, network string, mod func(*Options), drones ...simS
 	r.cmd = peers.MQTTClient(t, r.broker.URL(), "gateway")
 	r.opts = Options{Edge: edgeID, Drones: cfgs, Sites: map[string]*airspace.Site{site.ID: site}, Log: peers.TestLog(t),
 		LinkTimeout: 2 * time.Second, Step: 10 * time.Second, LinkLostLimit: 5 * time.Second, FlightLimit: time.Minute,
-		Poll: 100 * time.Millisecond,
+		Poll: 100 * time.Millisecond, RecallWait: 2 * time.Second,
 		Mavlink: mavlink.Options{ItemTimeout: 300 * time.Millisecond, TransactionTimeout: 2 * time.Second,
 			CommandTimeout: 300 * time.Millisecond, StreamRate: 10}}
 	if mod != nil {

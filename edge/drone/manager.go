@@ -66,7 +66,9 @@ type Options struct {
 	Poll time.Duration
 	// RecallWait bounds the wait at the start for the bus's retained
 	// telemetry, which names the patrols flying when the edge last
-	// stopped (see Recaller); launches are refused meanwhile [5s].
+	// stopped (see Recaller): the connection, then up to a quarter of it
+	// (a second at most) without a retained message; launches are refused
+	// meanwhile [5s].
 	RecallWait time.Duration
 	// Mavlink tunes the node's protocol timeouts (tests shorten them);
 	// its Links, SystemID, LinkTimeout and Log are set by the Manager.

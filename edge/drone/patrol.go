@@ -168,7 +168,7 @@ func (u *unit) leave(f *flight, why string) {
 	u.mu.Unlock()
 	f.cancel()
 	u.log.Warn().Str("patrol", f.order.ID).Str("state", f.status.State).Int("waypoint", f.status.Waypoint).Int("of", f.status.Of).
-		Msg("patrol left to the autopilot: " + why + "; the edge's next start follows it on")
+		Str("why", why).Msg("patrol left to the autopilot; the edge's next start follows it on")
 }
 
 // patrol flies f and returns how it ended and why.

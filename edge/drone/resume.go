@@ -30,7 +30,7 @@ func (m *Manager) recall() {
 	}
 	m.spawn(func() {
 		ctx, cancel := context.WithTimeout(m.ctx, m.o.RecallWait)
-		got, err := rc.RecallTelemetry(ctx, m.ids, min(time.Second, m.o.RecallWait))
+		got, err := rc.RecallTelemetry(ctx, m.ids, min(time.Second, m.o.RecallWait/4))
 		cancel()
 		if err != nil && m.ctx.Err() == nil {
 			m.o.Log.Warn().Err(err).Msg("drones: the patrols flying before this start are not known; a drone found armed refuses launches until it lands")
