@@ -178,8 +178,7 @@ func (w *watcher) current(seq int) {
 		// Not read back yet: an Argus mission's last item is its RTL,
 		// and MISSION_CURRENT's total says which that is.
 		if n := w.u.v.State().MissionCount; w.f.order.RTL && n > 2 && seq == n-1 {
-			w.done = true
-			w.back(reasonPastLast)
+			w.pastLast()
 		}
 		return
 	}
@@ -187,11 +186,19 @@ func (w *watcher) current(seq int) {
 		w.tookOff = true
 	}
 	if k := w.headedFor(seq); k > w.n {
-		w.done = true
-		w.back(reasonPastLast)
+		w.pastLast()
 	} else {
 		w.waypoint(k)
 	}
+}
+
+// pastLast notes the vehicle headed past the last waypoint: that one was
+// reached (published now if it was not, as when the edge was away at
+// that moment) and the drone is on its way home.
+func (w *watcher) pastLast() {
+	w.waypoint(w.n)
+	w.done = true
+	w.back(reasonPastLast)
 }
 
 // look checks the drone's state; done when the patrol is over.

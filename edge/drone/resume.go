@@ -3,6 +3,7 @@ package drone
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -112,6 +113,9 @@ func (u *unit) followOn(f *flight) (string, string) {
 		returning: prev.State == bus.PatrolReturning || prev.State == bus.PatrolLanded,
 		done:      prev.Reason == reasonRouteDone || prev.Reason == reasonPastLast,
 		tookOff:   prev.Waypoint > 1 || st.AltRel > 2}
+	if strings.Contains(prev.Reason, "failsafe") {
+		w.failsafe = prev.Reason // the autopilot took over before the restart: its words end the patrol
+	}
 	if st.Armed {
 		if returningMode(st.Mode) {
 			w.back("mode " + st.Mode)
