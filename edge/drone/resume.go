@@ -216,6 +216,8 @@ func (w *watcher) landedAway() (string, string) {
 		return bus.PatrolAborted, fmt.Sprintf("aborted at waypoint %d of %d; the drone came home and landed while the edge restarted", w.wp, w.n)
 	case w.done:
 		return bus.PatrolCompleted, "the route was flown; the drone landed while the edge restarted"
+	case w.failsafe != "":
+		return bus.PatrolFailed, w.failsafe + "; the drone landed while the edge restarted"
 	}
 	return bus.PatrolFailed, fmt.Sprintf("the drone landed while the edge restarted, last seen at waypoint %d of %d: how the flight ended was not seen", w.wp, w.n)
 }
