@@ -15,14 +15,7 @@ import (
 // "during the take-off", not "stayed on the ground" (it did leave it).
 func TestAbortAtTakeOff(t *testing.T) {
 	r := newRig(t, nil)
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch refused: %+v", rep)
-	}
-	r.console.reached(t, "p1", bus.PatrolStarted, 0, 30*time.Second)
-	if rep := r.abort("drone-1"); !rep.OK {
-		t.Fatalf("abort refused: %+v", rep)
-	}
-	evs := r.console.ended(t, "p1", 30*time.Second)
+	evs := r.abortAt(bus.PatrolStarted, 0)
 	got, e := states(evs), last(evs)
 	if !slices.Equal(got[len(got)-3:], []string{"returning", "landed", "aborted"}) || !strings.HasPrefix(e.Reason, "aborted during the take-off") {
 		t.Fatalf("progress %q (%s): want returning, landed, aborted during the take-off", got, e.Reason)
@@ -45,9 +38,7 @@ func TestAbortAtTakeOff(t *testing.T) {
 func TestAbortAtOnce(t *testing.T) {
 	for i := range 3 {
 		r := newRig(t, nil)
-		if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-			t.Fatalf("launch refused: %+v", rep)
-		}
+		r.mustLaunch("p1")
 		if rep := r.abort("drone-1"); !rep.OK {
 			t.Fatalf("abort refused: %+v", rep)
 		}

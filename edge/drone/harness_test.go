@@ -220,6 +220,27 @@ func (r *rig) launch(drone, patrol string, pts []bus.PatrolPoint) bus.Reply {
 		Patrol: &bus.PatrolOrder{ID: patrol, Route: "test-route", By: "pilot", Reason: "patrol", Points: pts, RTL: true}})
 }
 
+// mustLaunch launches patrol on drone-1 over the test route, failing the
+// test when the edge refuses it.
+func (r *rig) mustLaunch(patrol string) {
+	r.t.Helper()
+	if rep := r.launch("drone-1", patrol, route()); !rep.OK {
+		r.t.Fatalf("launch of %s refused: %+v", patrol, rep)
+	}
+}
+
+// abortAt launches p1 on drone-1, aborts it once the console saw state
+// (at waypoint wp when > 0) and returns the patrol's events to its end.
+func (r *rig) abortAt(state string, wp int) []bus.PatrolProgress {
+	r.t.Helper()
+	r.mustLaunch("p1")
+	r.console.reached(r.t, "p1", state, wp, 30*time.Second)
+	if rep := r.abort("drone-1"); !rep.OK {
+		r.t.Fatalf("abort refused: %+v", rep)
+	}
+	return r.console.ended(r.t, "p1", time.Minute)
+}
+
 // abort sends a patrol_abort and returns the reply.
 func (r *rig) abort(drone string) bus.Reply {
 	r.t.Helper()

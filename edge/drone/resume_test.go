@@ -95,9 +95,7 @@ func TestRestartMidRoute(t *testing.T) {
 // gateway's view of it is not left under way.
 func TestRestartLandedMeanwhile(t *testing.T) {
 	r := newRigOver(t, "tcp", nil, simSpec{id: "drone-1", sys: 1, opts: func(o *simOptions) { o.GCSTimeout = 30 * time.Second }})
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch refused: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	r.console.reached(t, "p1", bus.PatrolWaypoint, 1, time.Minute)
 	r.stopEdge()
 	r.await(time.Minute, "the drone landed at home on its own", func() bool {

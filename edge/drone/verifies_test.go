@@ -37,9 +37,7 @@ func TestVerifiesDuringTheFlight(t *testing.T) {
 	if got, now := at(inFlight), at(time.Now()); got != "fire-1" || now != "" {
 		t.Fatalf("after the flight: a frame taken in flight verifies %q (want fire-1), one taken now %q (want nothing)", got, now)
 	}
-	if rep := r.launch("drone-1", "p2", route()); !rep.OK {
-		t.Fatalf("launch refused: %+v", rep)
-	}
+	r.mustLaunch("p2")
 	r.console.reached(t, "p2", bus.PatrolWaypoint, 1, 30*time.Second)
 	if got := at(time.Now()); got != "" {
 		t.Fatalf("a patrol's frames verify %q, want nothing", got)
