@@ -83,7 +83,8 @@ func withDroneVideo(cfg *configs.Edge) *configs.Edge {
 }
 
 // withDroneGeo places the anomalies of drone cameras where the drone was
-// when the frame was taken.
+// when the frame was taken, and files those of a flight sent to look at a
+// camera anomaly under it.
 func withDroneGeo(cams []analyze.Camera, dm *drone.Manager) []analyze.Camera {
 	if dm == nil {
 		return cams
@@ -91,6 +92,7 @@ func withDroneGeo(cams []analyze.Camera, dm *drone.Manager) []analyze.Camera {
 	for i := range cams {
 		if at := dm.GeoAt(cams[i].ID); at != nil {
 			cams[i].GeoAt = at
+			cams[i].Verifies = dm.VerifiesAt(cams[i].ID)
 		}
 	}
 	return cams

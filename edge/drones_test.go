@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/mavlink"
@@ -36,11 +35,12 @@ var coveredHillside = strings.Replace(coveredRules, "site: s1", "site: hillside"
 // RTSP simulator's scene that goes black half of every 8 s). Real: the
 // edge, mavp2p routing MAVLink between them, mosquitto, the repository's
 // hillside airspace. A patrol launched over MQTT as the gateway sends it
-// flies to completion; /api/drones, /metrics and the status page (in
-// headless Chromium) show the drone; the
+// (a flight sent to verify the camera anomaly fire-1) flies to
+// completion; /api/drones, /metrics and the status page (in headless
+// Chromium) show the drone; the
 // drone's video is analysed as a camera of the drone's id, and its
-// anomalies during the flight are placed where the drone was: away from
-// home, inside the site's geofence.
+// anomalies during the flight are placed where the drone was (away from
+// home, inside the site's geofence) and filed under fire-1.
 func TestEdgeFliesADrone(t *testing.T) {
 	broker := peers.Mosquitto(t)
 	edgeSide, droneSide := peers.FreeUDPAddr(t), peers.FreeUDPAddr(t)
@@ -98,16 +98,16 @@ drones:
 
 	gw := peers.MQTTClient(t, broker.URL(), "gateway")
 	cmd, _ := json.Marshal(bus.Command{RequestID: "r1", Action: bus.ActionPatrolLaunch, Drone: "drone-hillside", Time: bus.Now(),
-		Patrol: &bus.PatrolOrder{ID: "p1", Route: "south-loop", By: "pilot", Reason: "patrol", RTL: true, Points: []bus.PatrolPoint{
+		Patrol: &bus.PatrolOrder{ID: "p1", Route: "south-loop", By: "pilot", Reason: "verify fire-1", Verifies: "fire-1", RTL: true, Points: []bus.PatrolPoint{
 			{Lat: 22.5470, Lon: 114.0470, Alt: 40, Speed: 10},
 			{Lat: 22.5490, Lon: 114.0460, Alt: 40, Speed: 10, Hover: 5},
 		}}})
 	if tok := gw.Publish(bus.CommandTopic("edge-drones"), 1, false, cmd); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	started := patrols.await(t, 30*time.Second, bus.PatrolStarted)
-	end := patrols.await(t, 2*time.Minute, bus.PatrolCompleted)
-	landed := patrols.await(t, time.Second, bus.PatrolLanded)
+	started := awaitPatrol(t, patrols, 30*time.Second, bus.PatrolStarted)
+	end := awaitPatrol(t, patrols, 2*time.Minute, bus.PatrolCompleted)
+	landed := awaitPatrol(t, patrols, time.Second, bus.PatrolLanded)
 
 	// Anomalies of the drone's video whose frames were taken in flight.
 	var flown []bus.Anomaly
@@ -120,8 +120,8 @@ drones:
 		t.Fatalf("no anomaly of the drone's video between %s and %s", started.Time, landed.Time)
 	}
 	for _, a := range flown {
-		if a.Site != "hillside" || a.Geo == nil {
-			t.Fatalf("anomaly %+v: want site hillside and a geo", a)
+		if a.Site != "hillside" || a.Geo == nil || a.Verifies != "fire-1" {
+			t.Fatalf("anomaly %+v: want site hillside, a geo, and the camera anomaly the flight verifies (fire-1)", a)
 		}
 		d := metres(home.Lat, home.Lon, a.Geo.Lat, a.Geo.Lon)
 		if d < 20 || a.Geo.Lat < 22.5450 || a.Geo.Lat > 22.5525 || a.Geo.Lon < 114.0420 || a.Geo.Lon > 114.0510 || a.Geo.Alt < home.Alt+5 {
@@ -165,59 +165,30 @@ drones:
 }
 
 // patrolFeed keeps the patrol progress events the console would see.
-type patrolFeed struct {
-	mu      sync.Mutex
-	got     []bus.PatrolProgress
-	changed chan struct{}
-}
+type patrolFeed = feed[bus.PatrolProgress]
 
 func subscribePatrols(t *testing.T, url string) *patrolFeed {
-	t.Helper()
-	f := &patrolFeed{changed: make(chan struct{}, 1)}
-	c := peers.MQTTClient(t, url, "console")
-	tok := c.Subscribe(bus.AllDronePatrols, 1, func(_ mqtt.Client, m mqtt.Message) {
-		var p bus.PatrolProgress
-		if err := json.Unmarshal(m.Payload(), &p); err != nil {
-			t.Errorf("%s: not a patrol event: %v", m.Topic(), err)
-			return
-		}
-		f.mu.Lock()
-		f.got = append(f.got, p)
-		f.mu.Unlock()
-		select {
-		case f.changed <- struct{}{}:
-		default:
-		}
-	})
-	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("subscribe: %v", tok.Error())
-	}
-	return f
+	return subscribeFeed[bus.PatrolProgress](t, url, "console", bus.AllDronePatrols, false)
 }
 
-// await returns the first event in state; an end in another state fails
-// the test at once.
-func (f *patrolFeed) await(t *testing.T, within time.Duration, state string) bus.PatrolProgress {
+// awaitPatrol returns the first event in state; an end in another state
+// fails the test at once.
+func awaitPatrol(t *testing.T, f *patrolFeed, within time.Duration, state string) bus.PatrolProgress {
 	t.Helper()
-	deadline := time.After(within)
-	for {
-		f.mu.Lock()
-		got := append([]bus.PatrolProgress(nil), f.got...)
-		f.mu.Unlock()
+	var found bus.PatrolProgress
+	f.waitFor(t, 0, within, "patrol "+state, func(got []bus.PatrolProgress) bool {
 		for _, p := range got {
 			if p.State == state {
-				return p
+				found = p
+				return true
 			}
 			if bus.PatrolEnded(p.State) {
 				t.Fatalf("patrol ended %s (%s) before %s", p.State, p.Reason, state)
 			}
 		}
-		select {
-		case <-f.changed:
-		case <-deadline:
-			t.Fatalf("after %s: no %s event (%d events)", within, state, len(got))
-		}
-	}
+		return false
+	})
+	return found
 }
 
 // awaitHTTP polls cond until it holds.

@@ -80,20 +80,29 @@ func (l *logLines) rest(msg string) []map[string]any {
 	return got
 }
 
-// anomalyFeed stands for the command center: a paho subscriber to every
-// anomaly, keeping them in arrival order.
-type anomalyFeed struct {
+// feed stands for the command center on one topic filter: a paho
+// subscriber keeping the messages (anomalies, patrol events) in arrival
+// order.
+type feed[T any] struct {
 	mu      sync.Mutex
-	got     []bus.Anomaly
+	got     []T
 	changed chan struct{}
 }
+
+// anomalyFeed is every anomaly the command center receives.
+type anomalyFeed = feed[bus.Anomaly]
 
 // subscribeAnomalies subscribes to argus/v1/anomalies/#. A persistent feed
 // (clean session false) keeps its subscription and its queued messages in
 // a persistent broker across the broker's stop and start.
 func subscribeAnomalies(t *testing.T, url, id string, persistent bool) *anomalyFeed {
+	return subscribeFeed[bus.Anomaly](t, url, id, bus.AllAnomalies, persistent)
+}
+
+// subscribeFeed subscribes to filter, each message a JSON T.
+func subscribeFeed[T any](t *testing.T, url, id, filter string, persistent bool) *feed[T] {
 	t.Helper()
-	f := &anomalyFeed{changed: make(chan struct{}, 1)}
+	f := &feed[T]{changed: make(chan struct{}, 1)}
 	o := mqtt.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(!persistent).
 		SetAutoReconnect(true).SetMaxReconnectInterval(500 * time.Millisecond).SetOrderMatters(true)
 	c := mqtt.NewClient(o)
@@ -101,14 +110,14 @@ func subscribeAnomalies(t *testing.T, url, id string, persistent bool) *anomalyF
 		t.Fatalf("subscriber connect: %v", tok.Error())
 	}
 	t.Cleanup(func() { c.Disconnect(100) })
-	tok := c.Subscribe(bus.AllAnomalies, 1, func(_ mqtt.Client, m mqtt.Message) {
-		var a bus.Anomaly
-		if err := json.Unmarshal(m.Payload(), &a); err != nil {
-			t.Errorf("%s: not an anomaly: %v", m.Topic(), err)
+	tok := c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) {
+		var v T
+		if err := json.Unmarshal(m.Payload(), &v); err != nil {
+			t.Errorf("%s: not a %T: %v", m.Topic(), v, err)
 			return
 		}
 		f.mu.Lock()
-		f.got = append(f.got, a)
+		f.got = append(f.got, v)
 		f.mu.Unlock()
 		select {
 		case f.changed <- struct{}{}:
@@ -121,22 +130,22 @@ func subscribeAnomalies(t *testing.T, url, id string, persistent bool) *anomalyF
 	return f
 }
 
-// count is the number of anomalies received so far.
-func (f *anomalyFeed) count() int {
+// count is the number of messages received so far.
+func (f *feed[T]) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.got)
 }
 
-// waitFor returns the anomalies received from index from on, once cond
+// waitFor returns the messages received from index from on, once cond
 // holds for them; it wakes on every message and fails the test after
 // within.
-func (f *anomalyFeed) waitFor(t *testing.T, from int, within time.Duration, what string, cond func([]bus.Anomaly) bool) []bus.Anomaly {
+func (f *feed[T]) waitFor(t *testing.T, from int, within time.Duration, what string, cond func([]T) bool) []T {
 	t.Helper()
 	deadline := time.After(within)
 	for {
 		f.mu.Lock()
-		got := append([]bus.Anomaly(nil), f.got[min(from, len(f.got)):]...)
+		got := append([]T(nil), f.got[min(from, len(f.got)):]...)
 		f.mu.Unlock()
 		if cond(got) {
 			return got
@@ -144,7 +153,7 @@ func (f *anomalyFeed) waitFor(t *testing.T, from int, within time.Duration, what
 		select {
 		case <-f.changed:
 		case <-deadline:
-			t.Fatalf("after %s: %s not received (%d anomalies)", within, what, len(got))
+			t.Fatalf("after %s: %s not received (%d messages)", within, what, len(got))
 		}
 	}
 }

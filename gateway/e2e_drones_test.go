@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -142,10 +143,7 @@ func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 	a := bus.Anomaly{ID: "fire-1", Seq: 1, Site: "hillside", Camera: "hillside-fire", Edge: "edge-cams", Kind: bus.KindFire,
 		State: bus.StateStart, Severity: "critical", Score: 0.9, FrameTime: bus.Now(), PublishedAt: bus.Now(),
 		Geo: &bus.Geo{Lat: 22.5481, Lon: 114.0462, Alt: 48}}
-	b, _ := json.Marshal(a)
-	if tok := c.Publish(bus.AnomalyTopic("hillside", "hillside-fire"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
+	publishAnomaly(t, c, a)
 	select {
 	case cmd := <-edge.Commands():
 		if cmd.Action != bus.ActionPatrolLaunch || cmd.Drone != "drone-hillside" || cmd.Patrol.Route != "verify-fire-1" ||
@@ -161,10 +159,12 @@ func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 // Real: the gateway's run with configs/sites (riverside: auto_dispatch
 // off), its alerts, API and console, and headless Chromium. SIMULATED: the
 // edges (a paho client publishing a smoke anomaly with the camera's
-// location; droneedge.Edge holding drone-riverside and reporting its
-// flight). The riverside commander's alert offers "Send a drone"; the
-// click sends drone-riverside on verify-<id>; the Drones view then shows
-// the commander the red Abort, which brings it home.
+// location, then the drone's anomaly filed under it; droneedge.Edge
+// holding drone-riverside and reporting its flight). The riverside
+// commander's alert offers "Send a drone"; the click sends
+// drone-riverside on verify-<id>, its order naming the anomaly; what the
+// drone's video shows is listed under the camera's alert; the Drones view
+// then shows the commander the red Abort, which brings it home.
 func TestConsoleSendADrone(t *testing.T) {
 	httpURL, mqttURL, edge := startDrones(t, 400*time.Millisecond)
 	edge.Telemetry(bus.DroneTelemetry{Drone: "drone-riverside", Site: "riverside", State: bus.DroneIdle, Link: bus.LinkUp,
@@ -175,10 +175,7 @@ func TestConsoleSendADrone(t *testing.T) {
 	a := bus.Anomaly{ID: "smoke-1", Seq: 1, Site: "riverside", Camera: "riverside-walk", Edge: "edge-cams", Kind: bus.KindSmoke,
 		State: bus.StateStart, Severity: "high", Score: 0.8, FrameTime: bus.Now(), PublishedAt: bus.Now(),
 		Geo: &bus.Geo{Lat: 22.5412, Lon: 114.0521, Alt: 6}}
-	b, _ := json.Marshal(a)
-	if tok := c.Publish(bus.AnomalyTopic("riverside", "riverside-walk"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
+	publishAnomaly(t, c, a)
 	ctx := peers.Chromium(t)
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -198,7 +195,8 @@ func TestConsoleSendADrone(t *testing.T) {
 		chromedp.Click(chromedp.CSS(alert)))
 	select {
 	case cmd := <-edge.Commands():
-		if cmd.Action != bus.ActionPatrolLaunch || cmd.Drone != "drone-riverside" || cmd.Patrol.Route != "verify-smoke-1" || cmd.Patrol.By != "river-cmd" {
+		if cmd.Action != bus.ActionPatrolLaunch || cmd.Drone != "drone-riverside" || cmd.Patrol.Route != "verify-smoke-1" || cmd.Patrol.By != "river-cmd" ||
+			cmd.Patrol.Verifies != "smoke-1" {
 			t.Fatalf("command %+v %+v", cmd, cmd.Patrol)
 		}
 	case <-time.After(15 * time.Second):
@@ -206,6 +204,16 @@ func TestConsoleSendADrone(t *testing.T) {
 	}
 	do("the toast names the drone", chromedp.Poll[chromedp.Void](`document.getElementById('toast').textContent.includes('drone-riverside is flying verify-smoke-1')`))
 	do("the alert says who was sent", chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="alert"][data-id="smoke-1"] [data-testid="alert-dispatch"]') || {}).textContent?.startsWith('drone-riverside sent to look by river-cmd')`))
+	// What the drone's video shows on the way, as its edge files it
+	// (verifies: smoke-1), is listed under the camera's alert, not apart.
+	seen := bus.Anomaly{ID: "drone-smoke-1", Seq: 1, Site: "riverside", Camera: "drone-riverside", Edge: "edge-river-drone", Kind: bus.KindSmoke,
+		State: bus.StateStart, Severity: "high", Score: 0.7, FrameTime: bus.Now(), PublishedAt: bus.Now(), Verifies: "smoke-1",
+		Geo: &bus.Geo{Lat: 22.5411, Lon: 114.0515, Alt: 50}}
+	publishAnomaly(t, c, seen)
+	do("the drone's anomaly under the camera's alert", chromedp.Poll[chromedp.Void](`(() => {
+		const item = document.querySelector('[data-testid="alert"][data-id="smoke-1"] [data-testid="alert-verified-item"][data-id="drone-smoke-1"]');
+		return item && item.textContent.startsWith('drone-riverside saw smoke') && !document.querySelector('[data-testid="alert"][data-id="drone-smoke-1"]');
+	})()`))
 	abort := `[data-testid="drone-card"][data-drone="drone-riverside"] [data-testid="drone-abort"]`
 	do("abort from the Drones view", chromedp.Navigate(httpURL+"/#/drones"),
 		chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector(`+strconv.Quote(abort)+`); return b && !b.hidden; })()`),
@@ -259,6 +267,15 @@ func TestPatrolPutsTheDroneFeedOnTheWall(t *testing.T) {
 		case <-timeout:
 			t.Fatalf("15s after the launch: patrol completed %v, the feed off the wall %v", completed, cleared)
 		}
+	}
+}
+
+// publishAnomaly publishes a as its camera's edge does, on its topic.
+func publishAnomaly(t *testing.T, c paho.Client, a bus.Anomaly) {
+	t.Helper()
+	b, _ := json.Marshal(a)
+	if tok := c.Publish(bus.AnomalyTopic(a.Site, a.Camera), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
 	}
 }
 

@@ -1,8 +1,15 @@
 package bus
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 )
 
 // PublishPatrol assigns the event its seq (and edge and time when empty)
@@ -50,4 +57,61 @@ func (c *Client) PublishTelemetry(t DroneTelemetry) error {
 	}
 	c.retained.setQoS(DroneTelemetryTopic(t.Drone), b, 0)
 	return nil
+}
+
+// RecallTelemetry reads back the telemetry the broker retained for drones
+// (as an earlier run of this edge left it, with the patrol each drone was
+// flying), so that an edge restarted mid-patrol follows the patrol on. It
+// waits for the connection until ctx ends, then for the retained messages
+// until every drone's came or quiet passed without one: MQTT never says
+// that no retained message exists. A drone without one is absent.
+func (c *Client) RecallTelemetry(ctx context.Context, drones []string, quiet time.Duration) (map[string]DroneTelemetry, error) {
+	if err := c.WaitConnected(ctx); err != nil {
+		return nil, fmt.Errorf("recall drone telemetry: not connected: %w", err)
+	}
+	filters := map[string]byte{}
+	for _, d := range drones {
+		filters[DroneTelemetryTopic(d)] = 0
+	}
+	var mu sync.Mutex
+	got := map[string]DroneTelemetry{}
+	came := make(chan struct{}, 1)
+	tok := c.pc.SubscribeMultiple(filters, func(_ mqtt.Client, m mqtt.Message) {
+		var t DroneTelemetry
+		if !m.Retained() || json.Unmarshal(m.Payload(), &t) != nil || t.Drone == "" {
+			return // a fresh sample of our own, or not a telemetry: nothing to recall
+		}
+		mu.Lock()
+		got[t.Drone] = t
+		mu.Unlock()
+		select {
+		case came <- struct{}{}:
+		default:
+		}
+	})
+	defer c.pc.Unsubscribe(slices.Collect(maps.Keys(filters))...)
+	if !tok.WaitTimeout(c.opts.PubackTimeout) || tok.Error() != nil {
+		return nil, fmt.Errorf("recall drone telemetry: subscribe: %v", tok.Error())
+	}
+	wait := time.NewTimer(quiet)
+	defer wait.Stop()
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= len(filters) {
+			break
+		}
+		select {
+		case <-came:
+			wait.Reset(quiet)
+			continue
+		case <-wait.C:
+		case <-ctx.Done():
+		}
+		break
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return maps.Clone(got), nil
 }

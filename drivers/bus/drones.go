@@ -92,11 +92,20 @@ type PatrolStatus struct {
 	State    string `json:"state"`    // one of the Patrol* states
 	Waypoint int    `json:"waypoint"` // 1-based index of the waypoint last reached or headed for
 	Of       int    `json:"of"`       // waypoints in the route
+	// Reason is the latest event's: why the drone is returning (aborted,
+	// route done, failsafe, …) or why the patrol ended. An edge restarted
+	// mid-patrol reads it back from the retained telemetry: an abort stays
+	// an abort.
+	Reason string `json:"reason,omitempty"`
+	// Verifies is the camera anomaly the flight was sent to look at
+	// (PatrolOrder.Verifies), "" for a patrol.
+	Verifies string `json:"verifies,omitempty"`
 }
 
 // PatrolProgress is one event on argus/v1/drones/{drone}/patrols (QoS 1):
 // a patrol's state changed. Reason says why for refused, failed and
-// aborted, in words a pilot reads.
+// aborted, and why the drone turns home for returning, in words a pilot
+// reads.
 type PatrolProgress struct {
 	ID string `json:"id"` // the patrol id the gateway gave in the launch command
 	// Seq is assigned by the publishing Client from the same sequence as
@@ -125,6 +134,10 @@ type PatrolOrder struct {
 	Points []PatrolPoint `json:"points"`
 	RTL    bool          `json:"rtl"` // return to launch after the last point
 	Target *Geo          `json:"target,omitempty"`
+	// Verifies is the id of the camera anomaly the drone is sent to look
+	// at ("" for a patrol): the edge stamps the anomalies of the drone's
+	// video during that flight with it (Anomaly.Verifies).
+	Verifies string `json:"verifies,omitempty"`
 }
 
 // PatrolPoint is one waypoint of a route: Alt is metres above the home

@@ -61,6 +61,11 @@ type Anomaly struct {
 	PublishedAt Time       `json:"published_at"` // when the edge queued it; delivery may be later
 	Geo         *Geo       `json:"geo,omitempty"`
 	Snapshot    []byte     `json:"snapshot,omitempty"` // a JPEG; JSON carries it as base64
+	// Verifies is, on an anomaly of a drone's video, the camera anomaly
+	// the drone was flying to look at when the frame was taken
+	// (PatrolOrder.Verifies); "" otherwise. The gateway files the drone's
+	// anomaly under the camera's.
+	Verifies string `json:"verifies,omitempty"`
 	Owner
 }
 

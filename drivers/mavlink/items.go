@@ -203,3 +203,8 @@ func near32(a, b float32) bool {
 	}
 	return math.Abs(x-y) <= 1e-5*math.Max(1, math.Max(math.Abs(x), math.Abs(y)))
 }
+
+// EndsWithRTL tells whether a mission's last item returns to launch.
+func EndsWithRTL(items []Item) bool {
+	return len(items) > 1 && items[len(items)-1].Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH
+}

@@ -30,13 +30,7 @@ func (n *Node) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descRejected, prometheus.CounterValue, float64(c), reason)
 	}
 	counts := map[string]int{bus.LinkUp: 0, bus.LinkLost: 0, bus.LinkNone: 0}
-	n.mu.Lock()
-	vs := make([]*Vehicle, 0, len(n.vehicles))
-	for _, v := range n.vehicles {
-		vs = append(vs, v)
-	}
-	n.mu.Unlock()
-	for _, v := range vs {
+	for _, v := range n.all() {
 		counts[v.State().Link]++
 	}
 	for link, c := range counts {

@@ -1,6 +1,7 @@
 package mavlink
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"sync"
@@ -51,28 +52,15 @@ type Options struct {
 	SigningKey []byte
 }
 
+// defaults fills the zero (or negative) fields with the defaults above.
 func (o *Options) defaults() {
-	if o.SystemID == 0 {
-		o.SystemID = 254
-	}
-	if o.LinkTimeout <= 0 {
-		o.LinkTimeout = 3 * time.Second
-	}
-	if o.ItemTimeout <= 0 {
-		o.ItemTimeout = 1500 * time.Millisecond
-	}
-	if o.TransactionTimeout <= 0 {
-		o.TransactionTimeout = 5 * time.Second
-	}
-	if o.CommandTimeout <= 0 {
-		o.CommandTimeout = time.Second
-	}
-	if o.Retries <= 0 {
-		o.Retries = 4
-	}
-	if o.StreamRate <= 0 {
-		o.StreamRate = 5
-	}
+	o.SystemID = cmp.Or(o.SystemID, 254)
+	o.LinkTimeout = cmp.Or(max(o.LinkTimeout, 0), 3*time.Second)
+	o.ItemTimeout = cmp.Or(max(o.ItemTimeout, 0), 1500*time.Millisecond)
+	o.TransactionTimeout = cmp.Or(max(o.TransactionTimeout, 0), 5*time.Second)
+	o.CommandTimeout = cmp.Or(max(o.CommandTimeout, 0), time.Second)
+	o.Retries = cmp.Or(max(o.Retries, 0), 4)
+	o.StreamRate = cmp.Or(max(o.StreamRate, 0), 5)
 }
 
 // Node is the ground station end of an edge's MAVLink links: it holds
@@ -325,15 +313,21 @@ func isAutopilot(hb *minimal.MessageHeartbeat) bool {
 }
 
 func (n *Node) forgetChannel(ch *gomavlib.Channel) {
+	for _, v := range n.all() {
+		v.forgetChannel(ch)
+	}
+}
+
+// all is every vehicle known now, taken under the lock and used without
+// it (a vehicle's own lock is never taken under the node's).
+func (n *Node) all() []*Vehicle {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	vs := make([]*Vehicle, 0, len(n.vehicles))
 	for _, v := range n.vehicles {
 		vs = append(vs, v)
 	}
-	n.mu.Unlock()
-	for _, v := range vs {
-		v.forgetChannel(ch)
-	}
+	return vs
 }
 
 // watchLinks marks link_lost the vehicles whose heartbeats stopped: a
@@ -347,13 +341,7 @@ func (n *Node) watchLinks() {
 		case <-n.stop:
 			return
 		case now := <-tick.C:
-			n.mu.Lock()
-			vs := make([]*Vehicle, 0, len(n.vehicles))
-			for _, v := range n.vehicles {
-				vs = append(vs, v)
-			}
-			n.mu.Unlock()
-			for _, v := range vs {
+			for _, v := range n.all() {
 				v.checkLink(now)
 			}
 		}

@@ -1,6 +1,7 @@
 package mavlink_test
 
 import (
+	"context"
 	"errors"
 	"math"
 	"slices"
@@ -49,16 +50,7 @@ func TestMissionUploadReadBackAndFence(t *testing.T) {
 	ctx := ctxFor(t, 30*time.Second)
 
 	items := mavlink.PatrolItems(home, route(), true)
-	if err := v.Upload(ctx, mavlink.Mission, items); err != nil {
-		t.Fatal(err)
-	}
-	back, err := v.Download(ctx, mavlink.Mission)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mavlink.Compare(items, back); err != nil {
-		t.Fatal(err)
-	}
+	back := roundTrip(t, ctx, v, mavlink.Mission, items)
 	if got := r.drones[1].Status().Mission; len(got) != len(items) {
 		t.Fatalf("the drone holds %d items, %d uploaded", len(got), len(items))
 	}
@@ -69,16 +61,7 @@ func TestMissionUploadReadBackAndFence(t *testing.T) {
 	}
 
 	fence := mavlink.FenceItems([][]mavlink.Point{square(0.002)}, [][]mavlink.Point{square(0.0001)})
-	if err := v.Upload(ctx, mavlink.Fence, fence); err != nil {
-		t.Fatal(err)
-	}
-	fback, err := v.Download(ctx, mavlink.Fence)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mavlink.Compare(fence, fback); err != nil {
-		t.Fatal(err)
-	}
+	roundTrip(t, ctx, v, mavlink.Fence, fence)
 
 	if err := v.Clear(ctx, mavlink.Mission); err != nil {
 		t.Fatal(err)
@@ -89,6 +72,23 @@ func TestMissionUploadReadBackAndFence(t *testing.T) {
 	if got := r.drones[1].Status().Fence; len(got) != len(fence) {
 		t.Errorf("clearing the mission touched the fence: %d items left of %d", len(got), len(fence))
 	}
+}
+
+// roundTrip uploads items as list t, reads the list back, checks that it
+// compares equal and returns it.
+func roundTrip(t *testing.T, ctx context.Context, v *mavlink.Vehicle, typ mavlink.MissionType, items []mavlink.Item) []mavlink.Item {
+	t.Helper()
+	if err := v.Upload(ctx, typ, items); err != nil {
+		t.Fatal(err)
+	}
+	back, err := v.Download(ctx, typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mavlink.Compare(items, back); err != nil {
+		t.Fatal(err)
+	}
+	return back
 }
 
 // fly uploads the route and the fence, arms and starts the mission.

@@ -139,6 +139,7 @@ func TestForgedFramesAreDropped(t *testing.T) {
 		}
 	}
 	hello := encode(t, 1, land) // the router learns the forger's address from its first datagram
+	began := time.Now()
 	send(hello)
 	for i := range 200 {
 		send(encode(t, 1, land))
@@ -189,8 +190,11 @@ func TestForgedFramesAreDropped(t *testing.T) {
 			t.Errorf("argus_mavlink_unsigned_frames_total{reason=%q} = %v", reason, got[reason])
 		}
 	}
-	if n := strings.Count(r.logs.String(), "mavlink frame dropped"); n != 1 {
-		t.Errorf("%d warnings for hundreds of dropped frames on one link within 10 s, want 1", n)
+	// One warning per link per 10 s: a loaded machine may take longer
+	// than that to send and check the forgeries.
+	took := time.Since(began)
+	if n, most := strings.Count(r.logs.String(), "mavlink frame dropped"), 1+int(took/(10*time.Second)); n < 1 || n > most {
+		t.Errorf("%d warnings for hundreds of dropped frames on one link in %s, want 1 to %d", n, took.Round(time.Second), most)
 	}
 }
 

@@ -85,6 +85,9 @@ func (p *publisher) anomaly(cam Camera, ev rules.Event) bus.Anomaly {
 		FrameTime: bus.At(ev.FrameTime), PublishedAt: bus.Now(),
 	}
 	a.Geo = cam.geoAt(ev.FrameTime)
+	if cam.Verifies != nil {
+		a.Verifies = cam.Verifies(ev.FrameTime)
+	}
 	return a
 }
 

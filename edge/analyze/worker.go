@@ -33,6 +33,11 @@ type Camera struct {
 	// is published. Nil from GeoAt means not known then. It is called
 	// from the analysis goroutines and must be safe for concurrent use.
 	GeoAt func(time.Time) *bus.Geo
+	// Verifies, when set, names the camera anomaly the camera (a drone's)
+	// was sent to look at when a frame was taken, "" when none; the
+	// frame's anomalies carry it (bus.Anomaly.Verifies). Like GeoAt it is
+	// called from the analysis goroutines.
+	Verifies func(time.Time) string
 }
 
 // worker analyses one camera on its own goroutine.

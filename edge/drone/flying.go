@@ -48,11 +48,21 @@ func (u *unit) disarm() bool {
 // when the flight outlasts its bound. Every wait is bounded: a link lost
 // for LinkLostLimit or a flight beyond FlightLimit ends the patrol.
 func (u *unit) watch(f *flight, events <-chan mavlink.Event, startErr error) (string, string) {
-	w := &watcher{u: u, f: f, n: len(f.order.Points), since: time.Now()}
+	// The start armed the drone (COMMAND_ACK); a heartbeat after the
+	// start that says disarmed is a landing, even one too quick for a poll
+	// to have seen the drone armed (an abort right after the take-off).
+	w := &watcher{u: u, f: f, n: f.status.Of, since: time.Now(), armed: startErr == nil}
 	if startErr != nil {
 		w.failure = "start: " + startErr.Error()
 		w.home("start failed")
 	}
+	return w.follow(events)
+}
+
+// follow is the watch's loop; "" when the edge stops first (the patrol is
+// left to the autopilot, and to the edge's next start).
+func (w *watcher) follow(events <-chan mavlink.Event) (string, string) {
+	u, f := w.u, w.f
 	poll := time.NewTicker(u.m.o.Poll)
 	defer poll.Stop()
 	limit := time.NewTimer(u.flightLimit())
@@ -61,15 +71,18 @@ func (u *unit) watch(f *flight, events <-chan mavlink.Event, startErr error) (st
 	for {
 		select {
 		case <-u.m.ctx.Done():
-			return bus.PatrolFailed, "the edge stopped while the drone flew; the autopilot flies on"
+			return "", "the edge stopped while the drone flew; the autopilot flies on"
 		case <-aborted:
 			aborted = nil // seen; the abort is carried out once
-			w.home("aborted")
+			w.home(reasonAborted)
 		case ev, ok := <-events:
 			if !ok {
 				return bus.PatrolFailed, "the MAVLink node closed while the drone flew"
 			}
 			w.event(ev)
+		case items := <-w.mission:
+			w.mission = nil
+			w.takeMission(items)
 		case <-limit.C:
 			w.home("flight limit")
 			return bus.PatrolFailed, fmt.Sprintf("not landed within %s of the start; sent home", u.flightLimit())
@@ -83,6 +96,14 @@ func (u *unit) watch(f *flight, events <-chan mavlink.Event, startErr error) (st
 		}
 	}
 }
+
+// Why a drone turns home, as returning says it; an edge restarted
+// mid-patrol reads an abort back from it.
+const (
+	reasonAborted   = "aborted"
+	reasonRouteDone = "route done"
+	reasonPastLast  = "past the last waypoint"
+)
 
 // flightLimit bounds a patrol from its start to the landing.
 func (u *unit) flightLimit() time.Duration {
@@ -103,10 +124,15 @@ type watcher struct {
 	n     int       // waypoints
 	since time.Time // when the watch began
 
-	wp        int       // the waypoint last published
-	done      bool      // the last waypoint was reached
-	returning bool      // returning was published
-	airborne  bool      // the drone was seen armed
+	wp        int  // the waypoint last published
+	done      bool // the last waypoint was reached
+	returning bool // returning was published
+	airborne  bool // the drone was seen armed
+	armed     bool // the start armed it (acknowledged)
+	tookOff   bool // the take-off item was reached
+	// mission brings the mission read back, for a patrol followed on
+	// after a restart; nil otherwise.
+	mission   <-chan []mavlink.Item
 	lostSince time.Time // when the link went, zero while up
 	failsafe  string    // what the autopilot said when it took over
 	failure   string    // why the patrol failed, when it did
@@ -118,19 +144,18 @@ type watcher struct {
 func (w *watcher) event(ev mavlink.Event) {
 	switch e := ev.(type) {
 	case mavlink.MissionCurrent:
-		if k := w.headedFor(e.Seq); k > w.n {
-			w.back("past the last waypoint")
-		} else {
-			w.waypoint(k)
-		}
+		w.current(e.Seq)
 	case mavlink.ItemReached:
+		if e.Seq >= 1 {
+			w.tookOff = true // item 1 is the take-off
+		}
 		for i, s := range w.f.seqs {
 			if s == e.Seq {
 				w.waypoint(i + 1)
 				if i+1 == w.n {
 					w.done = true
 					if w.f.order.RTL {
-						w.back("route done")
+						w.back(reasonRouteDone)
 					}
 				}
 			}
@@ -141,9 +166,39 @@ func (w *watcher) event(ev mavlink.Event) {
 			w.u.log.Warn().Str("patrol", w.f.order.ID).Str("text", e.Text).Msg("autopilot failsafe")
 			// The autopilot takes the drone home (or down) now; its mode
 			// shows it only at the next heartbeat, a second later.
-			w.back("failsafe")
+			w.back(r)
 		}
 	}
+}
+
+// current applies the mission item the vehicle heads for: its waypoint,
+// or past the last one, the way home.
+func (w *watcher) current(seq int) {
+	if len(w.f.seqs) == 0 {
+		// Not read back yet: an Argus mission's last item is its RTL,
+		// and MISSION_CURRENT's total says which that is.
+		if n := w.u.v.State().MissionCount; w.f.order.RTL && n > 2 && seq == n-1 {
+			w.pastLast()
+		}
+		return
+	}
+	if seq > 1 {
+		w.tookOff = true
+	}
+	if k := w.headedFor(seq); k > w.n {
+		w.pastLast()
+	} else {
+		w.waypoint(k)
+	}
+}
+
+// pastLast notes the vehicle headed past the last waypoint: that one was
+// reached (published now if it was not, as when the edge was away at
+// that moment) and the drone is on its way home.
+func (w *watcher) pastLast() {
+	w.waypoint(w.n)
+	w.done = true
+	w.back(reasonPastLast)
 }
 
 // look checks the drone's state; done when the patrol is over.
@@ -169,16 +224,15 @@ func (w *watcher) look(now time.Time) (state, reason string, done bool) {
 	if w.f.isAborted() && !w.rtlSent && now.Sub(w.rtlAt) > 2*time.Second {
 		w.home("abort, again") // the first RTL found no answer
 	}
-	if !w.airborne && now.Sub(w.since) > w.u.m.o.Step {
-		// Started, yet never seen armed: the autopilot disarmed at once
-		// (ArduPilot does when it does not take off), or never armed.
+	if !w.airborne && !w.armed && now.Sub(w.since) > w.u.m.o.Step {
+		// Started, yet never seen armed: the autopilot never armed.
 		if w.f.isAborted() {
 			return bus.PatrolAborted, "aborted before take-off; the drone stayed on the ground", true
 		}
 		return bus.PatrolFailed, fmt.Sprintf("the drone was not seen armed within %s of the start (mode %s): %s", w.u.m.o.Step, st.Mode, st.Text), true
 	}
-	if !w.airborne || st.Armed {
-		return "", "", false
+	if st.Armed || !w.airborne && !st.LastHeartbeat.After(w.since) {
+		return "", "", false // flying, or no heartbeat yet since the start: armed as far as is known
 	}
 	w.u.progress(w.f, bus.PatrolLanded, "")
 	state, reason = w.outcome()
@@ -188,6 +242,8 @@ func (w *watcher) look(now time.Time) (state, reason string, done bool) {
 // outcome is how a landed patrol ended.
 func (w *watcher) outcome() (string, string) {
 	switch {
+	case w.f.isAborted() && !w.tookOff:
+		return bus.PatrolAborted, "aborted during the take-off; the drone came back down at home and is landed"
 	case w.f.isAborted():
 		return bus.PatrolAborted, fmt.Sprintf("aborted at waypoint %d of %d; the drone is home and landed", w.wp, w.n)
 	case w.failure != "":
@@ -196,6 +252,8 @@ func (w *watcher) outcome() (string, string) {
 		return bus.PatrolCompleted, ""
 	case w.failsafe != "":
 		return bus.PatrolFailed, w.failsafe
+	case !w.airborne && !w.tookOff:
+		return bus.PatrolFailed, fmt.Sprintf("the drone disarmed right after the start without taking off (mode %s): %s", w.u.v.State().Mode, w.u.v.State().Text)
 	}
 	return bus.PatrolFailed, fmt.Sprintf("landed at waypoint %d of %d before the route's end", w.wp, w.n)
 }
@@ -221,7 +279,7 @@ func (w *watcher) back(why string) {
 	}
 	w.returning = true
 	w.u.log.Info().Str("patrol", w.f.order.ID).Str("why", why).Msg("returning")
-	w.u.progress(w.f, bus.PatrolReturning, "")
+	w.u.progress(w.f, bus.PatrolReturning, why)
 }
 
 // waypoint publishes waypoint k of n when it is further than the last one.

@@ -64,7 +64,9 @@ type rig struct {
 	console *console
 	cmd     paho.Client
 	sims    map[string]*simdrone.Drone
-	simLink string // where the drones reach the router
+	simLink string  // where the drones reach the router
+	opts    Options // the Manager's, for a restart
+	queue   string  // the bus client's queue directory
 }
 
 // simSpec is one simulated drone of a rig.
@@ -82,13 +84,25 @@ type simOptions = simdrone.Options
 // before it returns.
 func newRig(t *testing.T, mod func(*Options), drones ...simSpec) *rig {
 	t.Helper()
+	return newRigOver(t, "udp", mod, drones...)
+}
+
+// newRigOver is newRig with the edge's link to the router over network
+// ("udp" or "tcp"). Over TCP the router forgets a stopped edge's link
+// when its connection closes; over UDP it keeps routing the vehicles'
+// answers to the old address for 30 s (mavp2p's nodeInactiveAfter).
+func newRigOver(t *testing.T, network string, mod func(*Options), drones ...simSpec) *rig {
+	t.Helper()
 	if len(drones) == 0 {
 		drones = []simSpec{{id: "drone-1", sys: 1}}
 	}
 	r := &rig{t: t, sims: map[string]*simdrone.Drone{}}
 	r.broker = peers.Mosquitto(t)
 	edgeSide, droneSide := peers.FreeUDPAddr(t), peers.FreeUDPAddr(t)
-	peers.MAVP2P(t, "udps:"+edgeSide, "udps:"+droneSide)
+	if network == "tcp" {
+		edgeSide = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
+	}
+	peers.MAVP2P(t, network+"s:"+edgeSide, "udps:"+droneSide)
 	r.simLink = "udpc://" + droneSide
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -108,32 +122,52 @@ func newRig(t *testing.T, mod func(*Options), drones ...simSpec) *rig {
 		r.sims[d.id] = sim
 		wg.Add(1)
 		go func() { defer wg.Done(); sim.Run(ctx) }()
-		cfgs = append(cfgs, configs.Drone{ID: d.id, Site: site.ID, Link: "udpc://" + edgeSide, SystemID: d.sys,
+		cfgs = append(cfgs, configs.Drone{ID: d.id, Site: site.ID, Link: network + "c://" + edgeSide, SystemID: d.sys,
 			Home: &configs.Location{Lat: home.Lat, Lon: home.Lon, Alt: home.Alt}, MaxSpeed: 12,
 			Endurance: configs.Duration(20 * time.Minute)})
 	}
 
-	c, err := bus.New(bus.Options{Broker: r.broker.URL(), Edge: edgeID, Version: "test", Log: peers.TestLog(t), QueueDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	r.client = c
 	r.console = newConsole(t, r.broker.URL(), "console")
-
-	o := Options{Edge: edgeID, Drones: cfgs, Sites: map[string]*airspace.Site{site.ID: site}, Bus: c, Log: peers.TestLog(t),
+	r.cmd = peers.MQTTClient(t, r.broker.URL(), "gateway")
+	r.opts = Options{Edge: edgeID, Drones: cfgs, Sites: map[string]*airspace.Site{site.ID: site}, Log: peers.TestLog(t),
 		LinkTimeout: 2 * time.Second, Step: 10 * time.Second, LinkLostLimit: 5 * time.Second, FlightLimit: time.Minute,
-		Poll: 100 * time.Millisecond,
+		Poll: 100 * time.Millisecond, RecallWait: 2 * time.Second,
 		Mavlink: mavlink.Options{ItemTimeout: 300 * time.Millisecond, TransactionTimeout: 2 * time.Second,
 			CommandTimeout: 300 * time.Millisecond, StreamRate: 10}}
 	if mod != nil {
-		mod(&o)
+		mod(&r.opts)
 	}
-	m, err := New(o)
+	r.queue = t.TempDir()
+	t.Cleanup(r.stopEdge)
+	r.startEdge()
+	for _, d := range drones {
+		r.await(15*time.Second, d.id+" link up with a position and a GPS fix", func() bool {
+			st := r.m.units[d.id].v.State()
+			return st.Link == bus.LinkUp && (hasPosition(st) && st.GPSFix || d.noFix) && st.BatteryPercent >= 0
+		})
+	}
+	return r
+}
+
+// startEdge starts the edge's side as an edge process does: its bus
+// client (on the rig's queue directory, kept across restarts) and the
+// Manager, taking commands; it returns once the Manager has recalled what
+// its drones were doing.
+func (r *rig) startEdge() {
+	t := r.t
+	t.Helper()
+	c, err := bus.New(bus.Options{Broker: r.broker.URL(), Edge: edgeID, Version: "test", Log: peers.TestLog(t), QueueDir: r.queue})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(m.Close) // before the bus client closes: cleanups run last first
+	r.client = c
+	o := r.opts
+	o.Bus = c
+	m, err := New(o)
+	if err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
 	r.m = m
 	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer wcancel()
@@ -143,14 +177,28 @@ func newRig(t *testing.T, mod func(*Options), drones ...simSpec) *rig {
 	if err := c.Subscribe(bus.CommandTopic(edgeID), m.CommandHandler(c)); err != nil {
 		t.Fatal(err)
 	}
-	r.cmd = peers.MQTTClient(t, r.broker.URL(), "gateway")
-	for _, d := range drones {
-		r.await(15*time.Second, d.id+" link up with a position and a GPS fix", func() bool {
-			st := r.m.units[d.id].v.State()
-			return st.Link == bus.LinkUp && (hasPosition(st) && st.GPSFix || d.noFix) && st.BatteryPercent >= 0
+	for _, id := range m.ids {
+		r.await(15*time.Second, id+" recalled", func() bool {
+			select {
+			case <-m.units[id].recalled:
+				return true
+			default:
+				return false
+			}
 		})
 	}
-	return r
+}
+
+// stopEdge stops the edge's side as an edge process does: the Manager
+// first (its last progress goes through the bus client's queue), then
+// the bus client. Safe to call twice.
+func (r *rig) stopEdge() {
+	if r.m != nil {
+		r.m.Close()
+	}
+	if r.client != nil {
+		r.client.Close()
+	}
 }
 
 // await polls cond until it holds, failing the test after within.
@@ -170,6 +218,27 @@ func (r *rig) launch(drone, patrol string, pts []bus.PatrolPoint) bus.Reply {
 	r.t.Helper()
 	return r.send(bus.Command{RequestID: "req-" + patrol, Action: bus.ActionPatrolLaunch, Drone: drone,
 		Patrol: &bus.PatrolOrder{ID: patrol, Route: "test-route", By: "pilot", Reason: "patrol", Points: pts, RTL: true}})
+}
+
+// mustLaunch launches patrol on drone-1 over the test route, failing the
+// test when the edge refuses it.
+func (r *rig) mustLaunch(patrol string) {
+	r.t.Helper()
+	if rep := r.launch("drone-1", patrol, route()); !rep.OK {
+		r.t.Fatalf("launch of %s refused: %+v", patrol, rep)
+	}
+}
+
+// abortAt launches p1 on drone-1, aborts it once the console saw state
+// (at waypoint wp when > 0) and returns the patrol's events to its end.
+func (r *rig) abortAt(state string, wp int) []bus.PatrolProgress {
+	r.t.Helper()
+	r.mustLaunch("p1")
+	r.console.reached(r.t, "p1", state, wp, 30*time.Second)
+	if rep := r.abort("drone-1"); !rep.OK {
+		r.t.Fatalf("abort refused: %+v", rep)
+	}
+	return r.console.ended(r.t, "p1", time.Minute)
 }
 
 // abort sends a patrol_abort and returns the reply.
@@ -215,9 +284,11 @@ func newConsole(t *testing.T, url, id string) *console {
 			t.Fatalf("subscribe %s: %v", filter, tok.Error())
 		}
 	}
+	seen := map[uint64]bool{} // QoS 1 delivers at least once: a receiver drops a seq seen
 	sub(bus.AllDronePatrols, func(m paho.Message) {
 		var p bus.PatrolProgress
-		if json.Unmarshal(m.Payload(), &p) == nil {
+		if json.Unmarshal(m.Payload(), &p) == nil && !seen[p.Seq] {
+			seen[p.Seq] = true
 			c.patrols = append(c.patrols, p)
 		}
 	})

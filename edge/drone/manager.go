@@ -1,6 +1,7 @@
 package drone
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,9 +44,11 @@ type Options struct {
 	Bus Bus
 	// Log is the edge's logger; each drone gets a sub-logger.
 	Log zerolog.Logger
-	// SystemID is this ground station's MAVLink system id [254].
+	// SystemID is this ground station's MAVLink system id
+	// [mavlink.Options' default].
 	SystemID int
-	// LinkTimeout makes a drone link_lost when its heartbeats stop [3s].
+	// LinkTimeout makes a drone link_lost when its heartbeats stop
+	// [mavlink.Options' default].
 	LinkTimeout time.Duration
 	// TelemetryEvery is the period of the retained telemetry [500ms].
 	TelemetryEvery time.Duration
@@ -61,30 +64,24 @@ type Options struct {
 	FlightLimit time.Duration
 	// Poll is how often a flying patrol looks at the drone's state [250ms].
 	Poll time.Duration
+	// RecallWait bounds the wait at the start for the bus's retained
+	// telemetry, which names the patrols flying when the edge last
+	// stopped (see Recaller): the connection, then up to a quarter of it
+	// (a second at most) without a retained message; launches are refused
+	// meanwhile [5s].
+	RecallWait time.Duration
 	// Mavlink tunes the node's protocol timeouts (tests shorten them);
 	// its Links, SystemID, LinkTimeout and Log are set by the Manager.
 	Mavlink mavlink.Options
 }
 
+// defaults fills the zero (or negative) fields with the defaults above.
 func (o *Options) defaults() {
-	if o.SystemID == 0 {
-		o.SystemID = 254
-	}
-	if o.LinkTimeout <= 0 {
-		o.LinkTimeout = 3 * time.Second
-	}
-	if o.TelemetryEvery <= 0 {
-		o.TelemetryEvery = 500 * time.Millisecond
-	}
-	if o.Step <= 0 {
-		o.Step = 30 * time.Second
-	}
-	if o.LinkLostLimit <= 0 {
-		o.LinkLostLimit = time.Minute
-	}
-	if o.Poll <= 0 {
-		o.Poll = 250 * time.Millisecond
-	}
+	o.RecallWait = cmp.Or(max(o.RecallWait, 0), 5*time.Second)
+	o.TelemetryEvery = cmp.Or(max(o.TelemetryEvery, 0), 500*time.Millisecond)
+	o.Step = cmp.Or(max(o.Step, 0), 30*time.Second)
+	o.LinkLostLimit = cmp.Or(max(o.LinkLostLimit, 0), time.Minute)
+	o.Poll = cmp.Or(max(o.Poll, 0), 250*time.Millisecond)
 	if o.Bus == nil {
 		o.Bus = nopBus{}
 	}
@@ -146,6 +143,7 @@ func New(o Options) (*Manager, error) {
 	for _, u := range m.units {
 		m.spawn(func() { u.telemetry(ctx) })
 	}
+	m.recall()
 	o.Log.Info().Strs("drones", m.ids).Strs("links", links).Msg("drones: up")
 	return m, nil
 }

@@ -9,10 +9,12 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 )
 
-// stats counts patrols by how they ended.
+// stats counts patrols by how they ended, and those followed on after a
+// restart.
 type stats struct {
 	mu       sync.Mutex
 	outcomes map[string]uint64
+	resumed  uint64
 }
 
 func newStats() *stats {
@@ -27,6 +29,13 @@ func newStats() *stats {
 func (s *stats) ended(state string) {
 	s.mu.Lock()
 	s.outcomes[state]++
+	s.mu.Unlock()
+}
+
+// resume counts a patrol from before the edge's start followed on.
+func (s *stats) resume() {
+	s.mu.Lock()
+	s.resumed++
 	s.mu.Unlock()
 }
 
@@ -45,13 +54,14 @@ func (m *Manager) Outcomes() map[string]uint64 {
 var (
 	descDrones  = prometheus.NewDesc("argus_drones", "Drones of this edge by the state of their MAVLink link.", []string{"link"}, nil)
 	descPatrols = prometheus.NewDesc("argus_drone_patrols_total", "Patrols ended, by outcome.", []string{"outcome"}, nil)
+	descResumed = prometheus.NewDesc("argus_drone_patrols_resumed_total", "Patrols under way when the edge started (it had stopped mid-flight), followed on to their end.", nil, nil)
 	descAge     = prometheus.NewDesc("argus_drone_telemetry_age_seconds", "Seconds since the drone's state last changed on its link (absent until first heard).", []string{"drone"}, nil)
 )
 
 // Describe implements prometheus.Collector, the MAVLink node's metrics
 // (frames, parse errors) included.
 func (m *Manager) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descDrones, descPatrols, descAge} {
+	for _, d := range []*prometheus.Desc{descDrones, descPatrols, descResumed, descAge} {
 		ch <- d
 	}
 	m.node.Describe(ch)
@@ -75,4 +85,8 @@ func (m *Manager) Collect(ch chan<- prometheus.Metric) {
 	for o, n := range m.Outcomes() {
 		ch <- prometheus.MustNewConstMetric(descPatrols, prometheus.CounterValue, float64(n), o)
 	}
+	m.stats.mu.Lock()
+	resumed := m.stats.resumed
+	m.stats.mu.Unlock()
+	ch <- prometheus.MustNewConstMetric(descResumed, prometheus.CounterValue, float64(resumed))
 }

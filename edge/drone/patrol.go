@@ -74,13 +74,14 @@ func (u *unit) launch(o *bus.PatrolOrder) error {
 		u.refuse(*o, err.Error())
 		return err
 	}
-	ctx, cancel := context.WithCancel(u.m.ctx)
-	f := &flight{
-		order: *o, route: airspace.RouteFromPoints(o.Route, o.Points, o.RTL),
-		status: bus.PatrolStatus{ID: o.ID, Route: o.Route, Of: len(o.Points)},
-		ctx:    ctx, cancel: cancel, aborted: make(chan struct{}),
+	if err := u.grounded(); err != nil {
+		u.mu.Unlock()
+		u.refuse(*o, err.Error())
+		return err
 	}
+	f := u.newFlight(*o, bus.PatrolStatus{ID: o.ID, Route: o.Route, Of: len(o.Points), Verifies: o.Verifies})
 	u.flight = f
+	u.verifyFrom(f)
 	u.m.launched.put(o.ID, bus.PatrolAccepted)
 	u.progressLocked(f, bus.PatrolAccepted, "")
 	u.mu.Unlock()
@@ -89,6 +90,29 @@ func (u *unit) launch(o *bus.PatrolOrder) error {
 	if !u.m.spawn(func() { u.fly(f) }) {
 		u.end(f, bus.PatrolFailed, "the edge is stopping")
 		return fmt.Errorf("drone %s: the edge is stopping", u.cfg.ID)
+	}
+	return nil
+}
+
+// newFlight is a flight of o standing at status, not yet under way.
+func (u *unit) newFlight(o bus.PatrolOrder, status bus.PatrolStatus) *flight {
+	ctx, cancel := context.WithCancel(u.m.ctx)
+	return &flight{order: o, route: airspace.RouteFromPoints(o.Route, o.Points, o.RTL), status: status,
+		ctx: ctx, cancel: cancel, aborted: make(chan struct{})}
+}
+
+// grounded refuses a launch while the edge has not yet found out what
+// the drone was doing when it started (a patrol from before a restart
+// may be under way), or while the drone is armed outside a patrol; u.mu
+// is held.
+func (u *unit) grounded() error {
+	select {
+	case <-u.recalled:
+	default:
+		return fmt.Errorf("drone %s: the edge has just started and is still finding out whether the drone flies a patrol from before; try again in a few seconds", u.cfg.ID)
+	}
+	if st := u.v.State(); st.Armed {
+		return fmt.Errorf("drone %s is airborne (armed, mode %s) outside any patrol this edge follows", u.cfg.ID, st.Mode)
 	}
 	return nil
 }
@@ -129,6 +153,22 @@ func (u *unit) abort() error {
 func (u *unit) fly(f *flight) {
 	state, reason := u.patrol(f)
 	u.end(f, state, reason)
+}
+
+// leave frees the drone of a patrol the edge stops following while the
+// drone flies it: no end is published, so that the retained telemetry
+// still says the patrol is under way and the edge's next start (New)
+// follows it on to its end.
+func (u *unit) leave(f *flight, why string) {
+	u.mu.Lock()
+	if u.flight == f {
+		u.flight = nil
+	}
+	u.verifyTo(f)
+	u.mu.Unlock()
+	f.cancel()
+	u.log.Warn().Str("patrol", f.order.ID).Str("state", f.status.State).Int("waypoint", f.status.Waypoint).Int("of", f.status.Of).
+		Str("why", why).Msg("patrol left to the autopilot; the edge's next start follows it on")
 }
 
 // patrol flies f and returns how it ended and why.
@@ -206,6 +246,9 @@ func (u *unit) progress(f *flight, state, reason string) {
 // before anyone can see the unit's new state.
 func (u *unit) progressLocked(f *flight, state, reason string) {
 	f.status.State = state
+	if reason != "" || state != bus.PatrolLanded {
+		f.status.Reason = reason // landed keeps why the drone came home
+	}
 	s := f.status
 	u.last = &s
 	p := bus.PatrolProgress{ID: s.ID, Drone: u.cfg.ID, Site: u.cfg.Site, Edge: u.m.o.Edge, Route: s.Route,
@@ -224,11 +267,16 @@ func (u *unit) progressLocked(f *flight, state, reason string) {
 // end publishes a patrol's last state and frees the drone, in one step:
 // a launch that sees the patrol ended finds the drone free.
 func (u *unit) end(f *flight, state, reason string) {
+	if state == "" {
+		u.leave(f, reason)
+		return
+	}
 	u.mu.Lock()
 	u.progressLocked(f, state, reason)
 	if u.flight == f {
 		u.flight = nil
 	}
+	u.verifyTo(f)
 	u.m.launched.put(f.order.ID, state)
 	u.mu.Unlock()
 	f.cancel()

@@ -131,14 +131,7 @@ func gathered(t *testing.T, reg *prometheus.Registry, series string) float64 {
 // home at once: returning, landed, aborted; the drone is home, landed.
 func TestAbortMidRoute(t *testing.T) {
 	r := newRig(t, nil)
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch refused: %+v", rep)
-	}
-	r.console.reached(t, "p1", bus.PatrolWaypoint, 2, time.Minute)
-	if rep := r.abort("drone-1"); !rep.OK {
-		t.Fatalf("abort refused: %+v", rep)
-	}
-	evs := r.console.ended(t, "p1", time.Minute)
+	evs := r.abortAt(bus.PatrolWaypoint, 2)
 	got := states(evs)
 	tail := got[len(got)-3:]
 	if !slices.Equal(tail, []string{"returning", "landed", "aborted"}) || slices.Contains(got, "waypoint 3/3") {
@@ -158,14 +151,7 @@ func TestAbortMidRoute(t *testing.T) {
 // drone never arms, and no half mission stays on it.
 func TestAbortDuringUpload(t *testing.T) {
 	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1, opts: func(o *simOptions) { o.DropItems = 2 }})
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch refused: %+v", rep)
-	}
-	r.console.reached(t, "p1", bus.PatrolUploading, 0, 10*time.Second)
-	if rep := r.abort("drone-1"); !rep.OK {
-		t.Fatalf("abort refused: %+v", rep)
-	}
-	evs := r.console.ended(t, "p1", 30*time.Second)
+	evs := r.abortAt(bus.PatrolUploading, 0)
 	if e := last(evs); e.State != bus.PatrolAborted || slices.Contains(states(evs), bus.PatrolStarted) {
 		t.Fatalf("progress %q (%s), want aborted before any start", states(evs), e.Reason)
 	}
@@ -204,9 +190,7 @@ func TestLostLinkDuringUpload(t *testing.T) {
 	r := newRig(t, nil)
 	r.sims["drone-1"].LoseLink(time.Minute)
 	began := time.Now()
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch not accepted: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	evs := r.console.ended(t, "p1", 40*time.Second)
 	e := last(evs)
 	if e.State != bus.PatrolFailed || !strings.HasPrefix(e.Reason, "link lost during the upload: ") || !strings.Contains(e.Reason, "no answer") {
@@ -222,9 +206,7 @@ func TestLostLinkDuringUpload(t *testing.T) {
 // protocol's retries carry the upload through and the patrol completes.
 func TestDroppedItems(t *testing.T) {
 	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1, opts: func(o *simOptions) { o.DropItems = 3 }})
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch not accepted: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	evs := r.console.ended(t, "p1", time.Minute)
 	if e := last(evs); e.State != bus.PatrolCompleted {
 		t.Fatalf("progress %q, reason %q: want completed despite the dropped items", states(evs), e.Reason)
@@ -235,9 +217,7 @@ func TestDroppedItems(t *testing.T) {
 // DENIED; the patrol fails with the vehicle's reason.
 func TestRefusedMission(t *testing.T) {
 	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1, opts: func(o *simOptions) { o.Refuse = refuseDenied }})
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch not accepted: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	evs := r.console.ended(t, "p1", 30*time.Second)
 	e := last(evs)
 	if e.State != bus.PatrolFailed || !strings.Contains(e.Reason, "refused by the vehicle") || !strings.Contains(e.Reason, "DENIED") {
@@ -252,9 +232,7 @@ func TestLowBattery(t *testing.T) {
 	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1, opts: func(o *simOptions) {
 		o.Battery, o.DrainPerMinute, o.FailsafeBattery = 40, 60, 20
 	}})
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch not accepted: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	evs := r.console.ended(t, "p1", time.Minute)
 	got, e := states(evs), last(evs)
 	if e.State != bus.PatrolFailed || !strings.HasPrefix(e.Reason, "battery failsafe: ") ||
@@ -272,9 +250,7 @@ func TestLowBattery(t *testing.T) {
 // complete.
 func TestSecondLaunchRefused(t *testing.T) {
 	r := newRig(t, nil)
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch refused: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	r.console.reached(t, "p1", bus.PatrolStarted, 0, 30*time.Second)
 	rep := r.launch("drone-1", "p2", route())
 	if rep.OK || rep.Error != "drone drone-1 is flying patrol p1" {
@@ -313,9 +289,7 @@ const refuseDenied = common.MAV_MISSION_DENIED
 // failed once the link has been gone for LinkLostLimit, saying so.
 func TestLinkLostInFlight(t *testing.T) {
 	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1, opts: func(o *simOptions) { o.GCSTimeout = time.Second }})
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch refused: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	r.console.reached(t, "p1", bus.PatrolWaypoint, 1, 30*time.Second)
 	r.sims["drone-1"].LoseLink(time.Hour)
 	r.console.wait(t, 5*time.Second, "telemetry link_lost, offline", func() bool {
@@ -336,9 +310,7 @@ func TestLinkLostInFlight(t *testing.T) {
 // edge's pre-flight, with the reason, before anything is uploaded.
 func TestRefusedWithoutGPS(t *testing.T) {
 	r := newRig(t, nil, simSpec{id: "drone-1", sys: 1, noFix: true, opts: func(o *simOptions) { o.NoGPS = true }})
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch not accepted: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	evs := r.console.ended(t, "p1", 10*time.Second)
 	if e := last(evs); e.State != bus.PatrolRefused || !strings.Contains(strings.ToLower(e.Reason), "gps") {
 		t.Fatalf("progress %q, reason %q: want refused for want of a GPS fix", states(evs), e.Reason)
@@ -354,9 +326,7 @@ func TestRefusedWithoutGPS(t *testing.T) {
 // event of that patrol follows.
 func TestLaunchDeliveredTwice(t *testing.T) {
 	r := newRig(t, nil)
-	if rep := r.launch("drone-1", "p1", route()); !rep.OK {
-		t.Fatalf("launch refused: %+v", rep)
-	}
+	r.mustLaunch("p1")
 	r.console.reached(t, "p1", bus.PatrolStarted, 0, 30*time.Second)
 	if rep := r.send(bus.Command{RequestID: "again-1", Action: bus.ActionPatrolLaunch, Drone: "drone-1",
 		Patrol: &bus.PatrolOrder{ID: "p1", Route: "test-route", Points: route(), RTL: true}}); !rep.OK {

@@ -21,6 +21,7 @@ func (u *unit) telemetry(ctx context.Context) {
 	defer tick.Stop()
 	var last sample     // the last position recorded
 	var dueAt time.Time // when a period's sample became owed; zero when none is
+	sent := false       // a first sample went out since the recall
 	for {
 		periodic := false
 		select {
@@ -44,6 +45,14 @@ func (u *unit) telemetry(ctx context.Context) {
 			u.hist.add(last.at, last.geo)
 		}
 		t, changed := u.observe(st)
+		select {
+		case <-u.recalled:
+		default:
+			continue // the retained sample, with the patrol under way, is read back first
+		}
+		if !sent {
+			periodic, sent = true, true
+		}
 		if periodic || changed {
 			if periodic {
 				dueAt = time.Time{}

@@ -22,16 +22,21 @@ type unit struct {
 	log  zerolog.Logger
 	hist *history
 	wake chan struct{} // capacity 1: the vehicle's state changed
+	// recalled is closed once the edge knows whether the drone flies a
+	// patrol from before its start (resume); until then no launch is
+	// taken and no telemetry published over the retained one.
+	recalled chan struct{}
 
 	mu     sync.Mutex
 	flight *flight            // the patrol under way, nil when none
 	last   *bus.PatrolStatus  // the current or last patrol
 	tel    bus.DroneTelemetry // the last telemetry published
+	spans  []span             // the last flights sent to verify a camera anomaly, oldest first
 }
 
 func newUnit(m *Manager, d configs.Drone, v *mavlink.Vehicle) *unit {
 	return &unit{
-		m: m, cfg: d, v: v, wake: make(chan struct{}, 1),
+		m: m, cfg: d, v: v, wake: make(chan struct{}, 1), recalled: make(chan struct{}),
 		log: m.o.Log.With().Str("drone", d.ID).Str("site", d.Site).Logger(),
 		// 10 Hz telemetry for two minutes; a frame is placed from a sample
 		// at most two seconds away.

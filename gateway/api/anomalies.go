@@ -15,7 +15,7 @@ var anomalyStatuses = []string{store.StatusOpen, store.StatusAcknowledged, store
 // anomalies lists the anomalies of the caller's sites, newest first.
 func (s *Server) anomalies(c *call) {
 	q := c.r.URL.Query()
-	aq := store.AnomalyQuery{Sites: c.p.Scope(), Camera: q.Get("camera"), Kind: q.Get("kind"),
+	aq := store.AnomalyQuery{Sites: c.p.Scope(), Camera: q.Get("camera"), Kind: q.Get("kind"), Verifies: q.Get("verifies"),
 		State: q.Get("state"), Status: q.Get("status"), Cursor: q.Get("cursor")}
 	if site := q.Get("site"); site != "" {
 		if !c.inScope(site) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/argus-edge/argus/drivers/peers/droneedge"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/patrol"
+	"github.com/argus-edge/argus/gateway/store"
 )
 
 // Real in the drone tests, beside the harness's: gateway/patrol on the
@@ -23,41 +23,6 @@ import (
 // airspace's checks. SIMULATED: the edge holding the drones
 // (droneedge.Edge answers commands and reports progress; no MAVLink,
 // no vehicle).
-
-// square is the polygon of the box [lat0,lat1] x [lon0,lon1].
-func square(lat0, lon0, lat1, lon1 float64) airspace.Polygon {
-	return airspace.Polygon{{Lat: lat0, Lon: lon0}, {Lat: lat0, Lon: lon1}, {Lat: lat1, Lon: lon1}, {Lat: lat1, Lon: lon0}}
-}
-
-// airRoute is a route through points at 40 m, 5 m/s, ending in RTL.
-func airRoute(name string, pts ...[2]float64) airspace.Route {
-	r := airspace.Route{Name: name, RTL: true}
-	for _, p := range pts {
-		r.Waypoints = append(r.Waypoints, airspace.Waypoint{Lat: p[0], Lon: p[1], Alt: 40, Speed: 5})
-	}
-	return r
-}
-
-// airSite is a ~1.1 km square with a no-fly square on its east side, and
-// routes that pass, leave the fence, or cross the no-fly zone between two
-// legal waypoints.
-func airSite(id string) *airspace.Site {
-	return &airspace.Site{ID: id, Geofence: square(22.300, 114.170, 22.310, 114.180),
-		NoFly:   []airspace.Zone{{Name: "chemical-plant", Polygon: square(22.304, 114.176, 22.306, 114.178)}},
-		Ceiling: 120, BatteryReserve: 25, Verify: airspace.Verify{Altitude: 50, Standoff: 80},
-		Routes: []airspace.Route{
-			airRoute("ridge", [2]float64{22.302, 114.172}, [2]float64{22.308, 114.172}, [2]float64{22.308, 114.174}),
-			airRoute("across-plant", [2]float64{22.305, 114.174}, [2]float64{22.305, 114.179}),
-			airRoute("beyond-fence", [2]float64{22.302, 114.172}, [2]float64{22.320, 114.172}),
-		}}
-}
-
-// standing is a drone of site at its home, link up, GPS fixed, battery full.
-func standing(id, site string) bus.DroneTelemetry {
-	return bus.DroneTelemetry{Drone: id, Site: site, State: bus.DroneIdle, Link: bus.LinkUp, Mode: "LOITER",
-		Battery: bus.DroneBattery{Percent: 100, Voltage: 16.8}, GPSFix: true,
-		Position: &bus.DronePos{Lat: 22.301, Lon: 114.171, AltMSL: 80, Heading: 90}}
-}
 
 // droneEnv is the harness with the drones' service and a simulated edge
 // holding river-1 (riverside) and hill-1 (hillside).
@@ -71,9 +36,9 @@ func newDroneEnv(t *testing.T) *droneEnv {
 	t.Helper()
 	e := newEnv(t)
 	dir := directory.New(directory.Options{Broker: e.mqtt, ClientID: "dir-drones", Log: peers.TestLog(t)})
-	runUntilCleanup(t, dir.Run, dir.Ready())
+	peers.Serve(t, dir.Run, dir.Ready())
 	cat := e.api.opts.Cameras
-	svc, err := patrol.New(patrol.Options{Broker: e.mqtt, Sites: map[string]*airspace.Site{"riverside": airSite("riverside"), "hillside": airSite("hillside")},
+	svc, err := patrol.New(patrol.Options{Broker: e.mqtt, Sites: map[string]*airspace.Site{"riverside": droneedge.Site("riverside", false), "hillside": droneedge.Site("hillside", false)},
 		Commands: dir, Audit: e.st, Log: peers.TestLog(t), CommandTimeout: 5 * time.Second,
 		Cameras: func(site string) []patrol.PlanCamera {
 			items, _, _ := cat.Cameras(CameraQuery{Site: site})
@@ -88,31 +53,11 @@ func newDroneEnv(t *testing.T) *droneEnv {
 	}
 	e.api.opts.Drones = svc // before any request: the harness's server is idle
 	t.Cleanup(svc.Subscribe(e.api.PublishDrone))
-	runUntilCleanup(t, svc.Run, svc.Ready())
+	peers.Serve(t, svc.Run, svc.Ready())
 	d := &droneEnv{env: e, svc: svc, edge: droneedge.New(t, e.mqtt, "edge-a")}
-	d.put(standing("river-1", "riverside"))
-	d.put(standing("hill-1", "hillside"))
+	d.put(droneedge.Idle("river-1", "riverside"))
+	d.put(droneedge.Idle("hill-1", "hillside"))
 	return d
-}
-
-// runUntilCleanup runs fn until the test ends and waits for ready.
-func runUntilCleanup(t *testing.T, fn func(context.Context) error, ready <-chan struct{}) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := fn(ctx); err != nil {
-			t.Error(err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	select {
-	case <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatal("not subscribed within 10s")
-	}
 }
 
 // put publishes a drone's telemetry and waits until the service has it.
@@ -133,16 +78,7 @@ func (d *droneEnv) put(tel bus.DroneTelemetry) {
 }
 
 // command awaits the next command the edge received.
-func (d *droneEnv) command() bus.Command {
-	d.t.Helper()
-	select {
-	case c := <-d.edge.Commands():
-		return c
-	case <-time.After(10 * time.Second):
-		d.t.Fatal("no command reached the edge within 10s")
-	}
-	return bus.Command{}
-}
+func (d *droneEnv) command() bus.Command { return d.edge.Next() }
 
 // refusal is the body of a refused launch.
 type refusal struct {
@@ -262,7 +198,7 @@ func TestLaunchRefusals(t *testing.T) {
 		{"no-fly between two legal waypoints", nil, "across-plant", 422, "no_fly", "chemical-plant"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tel := standing("river-1", "riverside")
+			tel := droneedge.Idle("river-1", "riverside")
 			if tc.tel != nil {
 				tc.tel(&tel)
 			}
@@ -280,7 +216,7 @@ func TestLaunchRefusals(t *testing.T) {
 			}
 		})
 	}
-	d.put(standing("river-1", "riverside"))
+	d.put(droneedge.Idle("river-1", "riverside"))
 	for _, tc := range []struct {
 		path   string
 		body   any
@@ -333,11 +269,26 @@ func TestVerifyAnomaly(t *testing.T) {
 	if resp.StatusCode != 202 || out.Drone != "river-1" || out.Route != "verify-a-fire" || out.Patrol == "" {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
-	if c := d.command(); c.Patrol == nil || c.Patrol.Reason != "verify a-fire" || c.Patrol.Target == nil {
+	if c := d.command(); c.Patrol == nil || c.Patrol.Reason != "verify a-fire" || c.Patrol.Verifies != "a-fire" || c.Patrol.Target == nil {
 		t.Fatalf("command %+v", c)
 	}
 	if a := d.lastAudit(); a.Action != "anomaly.verify" || a.Object != "a-fire" || a.Status != 202 || !strings.Contains(a.Detail, "drone river-1") {
 		t.Fatalf("audit %+v", a)
+	}
+	// The drone's edge files what the drone's video shows in flight
+	// under a-fire; the API lists them by verifies, in the caller's scope.
+	seen := bus.Anomaly{ID: "a-seen", Seq: 3, Site: "riverside", Camera: "river-1", Edge: "edge-a", Kind: "fire", State: bus.StateStart,
+		Severity: "critical", FrameTime: bus.Now(), PublishedAt: bus.Now(), Verifies: "a-fire", Geo: &bus.Geo{Lat: 22.3065, Lon: 114.1725, Alt: 140}}
+	if _, _, _, err := d.st.PutAnomaly(context.Background(), seen); err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Items []store.Anomaly }
+	if resp, body := d.do("GET", "/api/anomalies?verifies=a-fire", cmd, nil); resp.StatusCode != 200 || json.Unmarshal(body, &list) != nil ||
+		len(list.Items) != 1 || list.Items[0].ID != "a-seen" || list.Items[0].Verifies != "a-fire" {
+		t.Fatalf("anomalies verifying a-fire: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := d.do("GET", "/api/anomalies?verifies=a-fire", d.login("hill-cmd"), nil); resp.StatusCode != 200 || strings.Contains(string(body), "a-seen") {
+		t.Fatalf("another site's commander sees the riverside drone's anomaly: %d %s", resp.StatusCode, body)
 	}
 }
 
@@ -352,10 +303,10 @@ func TestDroneEvents(t *testing.T) {
 			t.Fatalf("first event %+v", ev)
 		}
 	}
-	tel := standing("hill-1", "hillside")
+	tel := droneedge.Idle("hill-1", "hillside")
 	tel.Battery.Percent, tel.Mode = 88, "STABILIZE" // a change: sent at once, to hill only
 	d.put(tel)
-	tel = standing("river-1", "riverside")
+	tel = droneedge.Idle("river-1", "riverside")
 	tel.Mode = "GUIDED" // a change: sent at once
 	d.put(tel)
 	ev, _ := next(t, river)

@@ -57,16 +57,43 @@ func (s *Service) telemetry(id string, payload []byte) error {
 		p := *t.Patrol
 		d.patrol, changed = &p, true
 	}
+	lost := d.unfollowed()
+	if lost != nil {
+		changed = true
+	}
 	var ev *Event
 	if s.due(d, now) || changed {
 		v := s.viewLocked(id, d)
 		ev = &Event{Kind: EventDrone, Site: t.Site, Drone: &v}
 	}
 	s.mu.Unlock()
+	if lost != nil {
+		s.log.Warn().Str("drone", id).Str("edge", t.Edge).Str("patrol", lost.ID).Str("reason", lost.Reason).Msg("patrol progress")
+		s.events.Publish(Event{Kind: EventPatrol, Site: t.Site, Progress: lost})
+	}
 	if ev != nil {
 		s.events.Publish(*ev)
 	}
 	return nil
+}
+
+// unfollowed ends a patrol under way that the drone's edge no longer
+// follows: its telemetry says the drone stands idle on the ground, link
+// up, and names no patrol or another one (an edge restarted without
+// reading back what its drones flew). Without it the drone would stay
+// busy, refusing every launch, for good. A patrol the gateway has just
+// sent (accepted) is left alone: the edge's telemetry has not caught up.
+// It returns the failed progress to tell, nil when nothing changed.
+func (d *drone) unfollowed() *bus.PatrolProgress {
+	p, t := d.patrol, d.tel
+	if p == nil || bus.PatrolEnded(p.State) || p.State == bus.PatrolAccepted ||
+		t.State != bus.DroneIdle || t.Link != bus.LinkUp || t.Patrol != nil && t.Patrol.ID == p.ID {
+		return nil
+	}
+	why := fmt.Sprintf("edge %s no longer follows this patrol (it restarted without knowing of it); the drone stands idle on the ground", t.Edge)
+	d.patrol = &bus.PatrolStatus{ID: p.ID, Route: p.Route, State: bus.PatrolFailed, Waypoint: p.Waypoint, Of: p.Of, Reason: why, Verifies: p.Verifies}
+	return &bus.PatrolProgress{ID: p.ID, Drone: t.Drone, Site: t.Site, Edge: t.Edge, Route: p.Route, State: bus.PatrolFailed,
+		Waypoint: p.Waypoint, Of: p.Of, Reason: why, Time: bus.Now()}
 }
 
 // due reports whether d's telemetry is due to listeners at now, and if so
@@ -149,8 +176,9 @@ func (s *Service) progress(id string, payload []byte) error {
 		s.events.Publish(Event{Kind: EventPatrol, Site: p.Site, Progress: &p})
 		return nil
 	}
-	st := bus.PatrolStatus{ID: p.ID, Route: p.Route, State: p.State, Waypoint: p.Waypoint, Of: p.Of}
+	st := bus.PatrolStatus{ID: p.ID, Route: p.Route, State: p.State, Waypoint: p.Waypoint, Of: p.Of, Reason: p.Reason}
 	if old := d.patrol; old != nil && old.ID == p.ID {
+		st.Verifies = old.Verifies
 		if st.Route == "" {
 			st.Route = old.Route
 		}

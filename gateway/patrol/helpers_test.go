@@ -1,8 +1,6 @@
 package patrol
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,44 +19,12 @@ import (
 // reports progress as an edge would; no MAVLink, no vehicle) and the clock
 // where a test moves it.
 
-// square is the polygon of the box [lat0,lat1] x [lon0,lon1].
-func square(lat0, lon0, lat1, lon1 float64) airspace.Polygon {
-	return airspace.Polygon{{Lat: lat0, Lon: lon0}, {Lat: lat0, Lon: lon1}, {Lat: lat1, Lon: lon1}, {Lat: lat1, Lon: lon0}}
-}
-
-// route is a route through points at 40 m, 5 m/s, ending in RTL.
-func route(name string, pts ...[2]float64) airspace.Route {
-	r := airspace.Route{Name: name, RTL: true}
-	for _, p := range pts {
-		r.Waypoints = append(r.Waypoints, airspace.Waypoint{Lat: p[0], Lon: p[1], Alt: 40, Speed: 5})
-	}
-	return r
-}
-
-// testSite is hillside: a ~1.1 km square with a no-fly square on its
-// east side, and routes that pass, leave the fence, or cross the no-fly
-// zone between two legal waypoints.
-func testSite(id string, auto bool) *airspace.Site {
-	return &airspace.Site{ID: id, Geofence: square(22.300, 114.170, 22.310, 114.180),
-		NoFly:   []airspace.Zone{{Name: "chemical-plant", Polygon: square(22.304, 114.176, 22.306, 114.178)}},
-		Ceiling: 120, BatteryReserve: 25, AutoDispatch: auto,
-		Verify: airspace.Verify{Altitude: 50, Standoff: 80},
-		Routes: []airspace.Route{
-			route("ridge", [2]float64{22.302, 114.172}, [2]float64{22.308, 114.172}, [2]float64{22.308, 114.174}),
-			route("across-plant", [2]float64{22.305, 114.174}, [2]float64{22.305, 114.179}),
-			route("beyond-fence", [2]float64{22.302, 114.172}, [2]float64{22.320, 114.172}),
-		}}
-}
-
-// home is where the test drones stand.
-var home = bus.DronePos{Lat: 22.301, Lon: 114.171, Alt: 0, AltMSL: 80}
-
-// idle is a drone of site standing at home, link up, GPS fixed, battery full.
-func idle(id, site string) bus.DroneTelemetry {
-	p := home
-	return bus.DroneTelemetry{Drone: id, Site: site, State: bus.DroneIdle, Link: bus.LinkUp, Mode: "LOITER",
-		Status: "standby", Battery: bus.DroneBattery{Percent: 100, Voltage: 16.8}, Position: &p, GPSFix: true}
-}
+// The airspace and the drones standing in it are drivers/peers/droneedge's.
+var (
+	testSite = droneedge.Site
+	idle     = droneedge.Idle
+	home     = droneedge.Home
+)
 
 var (
 	pilot     = access.Principal{Name: "hill-pilot", Role: store.RolePilot, Sites: []string{"hillside"}}
@@ -86,7 +52,7 @@ func newRig(t *testing.T, sites map[string]*airspace.Site, tune ...func(*Options
 	}
 	t.Cleanup(func() { st.Close() })
 	dir := directory.New(directory.Options{Broker: b.URL(), ClientID: "dir-" + t.Name(), Log: peers.TestLog(t)})
-	run(t, dir.Run, dir.Ready())
+	peers.Serve(t, dir.Run, dir.Ready())
 	opts := Options{Broker: b.URL(), ClientID: "patrol-test", Sites: sites, Commands: dir, Audit: st, Log: peers.TestLog(t),
 		CommandTimeout: 5 * time.Second}
 	for _, f := range tune {
@@ -99,28 +65,8 @@ func newRig(t *testing.T, sites map[string]*airspace.Site, tune ...func(*Options
 	r := &rig{t: t, broker: b, svc: svc, edge: droneedge.New(t, b.URL(), "edge-a"), events: make(chan Event, 1024), st: st}
 	cancel := svc.Subscribe(func(e Event) { r.events <- e })
 	t.Cleanup(cancel)
-	run(t, svc.Run, svc.Ready())
+	peers.Serve(t, svc.Run, svc.Ready())
 	return r
-}
-
-// run runs fn until the test ends and waits for ready.
-func run(t *testing.T, fn func(context.Context) error, ready <-chan struct{}) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := fn(ctx); err != nil {
-			t.Error(err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	select {
-	case <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatal("not subscribed within 10s")
-	}
 }
 
 // put publishes a drone's telemetry and waits until the service shows it
@@ -147,16 +93,7 @@ func (r *rig) waitFor(cond func() bool, what string, args ...any) {
 }
 
 // command awaits the next command the edge received.
-func (r *rig) command() bus.Command {
-	r.t.Helper()
-	select {
-	case c := <-r.edge.Commands():
-		return c
-	case <-time.After(10 * time.Second):
-		r.t.Fatal("no command reached the edge within 10s")
-	}
-	return bus.Command{}
-}
+func (r *rig) command() bus.Command { return r.edge.Next() }
 
 // noCommand asserts that no command reached the edge. Launch returns only
 // once the edge has answered, and the edge records a command before it

@@ -214,7 +214,7 @@ func (d *drone) whereFrom() *bus.Geo {
 // patrol_launch to its edge; a refused or unanswered command frees it again.
 func (s *Service) sendLocked(ctx context.Context, id string, d *drone, order bus.PatrolOrder, checks []Check) (Launched, error) {
 	prev, edge := d.patrol, d.tel.Edge
-	d.patrol = &bus.PatrolStatus{ID: order.ID, Route: order.Route, State: bus.PatrolAccepted, Of: len(order.Points)}
+	d.patrol = &bus.PatrolStatus{ID: order.ID, Route: order.Route, State: bus.PatrolAccepted, Of: len(order.Points), Verifies: order.Verifies}
 	s.mu.Unlock()
 	out := Launched{Patrol: order.ID, Drone: id, Route: order.Route, Checks: checks}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.CommandTimeout)

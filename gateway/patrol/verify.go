@@ -96,7 +96,7 @@ func (s *Service) verify(ctx context.Context, p access.Principal, perm access.Pe
 			checks = s.checksLocked(p, perm, id, d, site, r)
 		}
 		if refusal(checks) == nil {
-			order := bus.PatrolOrder{ID: newPatrolID(), Route: name, By: p.Name, Reason: "verify " + a.ID,
+			order := bus.PatrolOrder{ID: newPatrolID(), Route: name, By: p.Name, Reason: "verify " + a.ID, Verifies: a.ID,
 				Points: r.Points(), RTL: r.RTL, Target: &bus.Geo{Lat: a.Geo.Lat, Lon: a.Geo.Lon, Alt: a.Geo.Alt}}
 			return s.sendLocked(ctx, id, d, order, checks)
 		}

@@ -14,7 +14,7 @@ import (
 const anomalyCols = `id, site, camera, edge, kind, severity, state, score,
 	box_x, box_y, box_w, box_h, zone, rule, rule_version, shadow,
 	geo_lat, geo_lon, geo_alt, seq, started_at, updated_at, ended_at, has_snapshot,
-	status, acknowledged_by, acknowledged_at, resolved_by, resolved_at, note`
+	status, acknowledged_by, acknowledged_at, resolved_by, resolved_at, note, verifies`
 
 // scanAnomaly reads one row of anomalyCols.
 func scanAnomaly(row interface{ Scan(...any) error }) (Anomaly, error) {
@@ -25,7 +25,7 @@ func scanAnomaly(row interface{ Scan(...any) error }) (Anomaly, error) {
 	err := row.Scan(&a.ID, &a.Site, &a.Camera, &a.Edge, &a.Kind, &a.Severity, &a.State, &a.Score,
 		&a.Box[0], &a.Box[1], &a.Box[2], &a.Box[3], &a.Zone, &a.Rule, &a.RuleVersion, &a.Shadow,
 		&lat, &lon, &alt, &seq, &started, &updated, &ended, &a.HasSnapshot,
-		&a.Status, &a.AcknowledgedBy, &acked, &a.ResolvedBy, &resolved, &a.Note)
+		&a.Status, &a.AcknowledgedBy, &acked, &a.ResolvedBy, &resolved, &a.Note, &a.Verifies)
 	if err != nil {
 		return Anomaly{}, err
 	}
@@ -126,6 +126,9 @@ func applyTo(rec Anomaly, e bus.Anomaly) Anomaly {
 		g := *e.Geo
 		rec.Geo = &g
 	}
+	if e.Verifies != "" {
+		rec.Verifies = e.Verifies // an end after the flight comes without it: keep it
+	}
 	rec.UpdatedAt = t
 	if e.State == bus.StateEnd {
 		rec.EndedAt = t
@@ -147,9 +150,9 @@ func (s *sqlStore) insertAnomaly(ctx context.Context, tx *sql.Tx, r Anomaly) err
 		r.Box[0], r.Box[1], r.Box[2], r.Box[3], r.Zone, r.Rule, r.RuleVersion, r.Shadow}
 	args = append(args, geoArgs(r.Geo)...)
 	args = append(args, int64(r.Seq), ms(r.StartedAt), ms(r.UpdatedAt), ms(r.EndedAt), false,
-		r.Status, "", nil, "", nil, "")
+		r.Status, "", nil, "", nil, "", r.Verifies)
 	_, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO anomalies (`+anomalyCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), args...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), args...)
 	return err
 }
 
@@ -158,11 +161,11 @@ func (s *sqlStore) updateAnomaly(ctx context.Context, tx *sql.Tx, r Anomaly) err
 	args := []any{r.Site, r.Camera, r.Edge, r.Kind, r.Severity, r.State, r.Score,
 		r.Box[0], r.Box[1], r.Box[2], r.Box[3], r.Zone, r.Rule, r.RuleVersion, r.Shadow}
 	args = append(args, geoArgs(r.Geo)...)
-	args = append(args, int64(r.Seq), ms(r.UpdatedAt), ms(r.EndedAt), r.ID)
+	args = append(args, int64(r.Seq), ms(r.UpdatedAt), ms(r.EndedAt), r.Verifies, r.ID)
 	_, err := tx.ExecContext(ctx, s.d.q(`UPDATE anomalies SET site = ?, camera = ?, edge = ?,
 		kind = ?, severity = ?, state = ?, score = ?, box_x = ?, box_y = ?, box_w = ?, box_h = ?,
 		zone = ?, rule = ?, rule_version = ?, shadow = ?, geo_lat = ?, geo_lon = ?, geo_alt = ?,
-		seq = ?, updated_at = ?, ended_at = ? WHERE id = ?`), args...)
+		seq = ?, updated_at = ?, ended_at = ?, verifies = ? WHERE id = ?`), args...)
 	return err
 }
 

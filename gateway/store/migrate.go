@@ -109,6 +109,11 @@ var migrations = [][]string{{
 	// reader of the feed never sees revision n+1 before n.
 	`CREATE TABLE IF NOT EXISTS inventory_revision (rev BIGINT NOT NULL)`,
 	`INSERT INTO inventory_revision (rev) VALUES (0)`,
+}, {
+	// The camera anomaly a drone's anomaly was found verifying (a drone
+	// sent to look), and the listing of those under one.
+	`ALTER TABLE anomalies ADD COLUMN verifies TEXT NOT NULL DEFAULT ''`,
+	`CREATE INDEX IF NOT EXISTS anomalies_verifies ON anomalies (verifies, started_at, id)`,
 }}
 
 // migrate brings the schema to the newest version in one transaction,

@@ -63,6 +63,7 @@ func anomalyFilter(q AnomalyQuery) (where, error) {
 	var w where
 	w.eq("camera", q.Camera)
 	w.eq("kind", q.Kind)
+	w.eq("verifies", q.Verifies)
 	w.eq("state", q.State)
 	w.eq("status", q.Status)
 	w.span("started_at", q.From, q.To)

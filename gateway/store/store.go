@@ -161,20 +161,26 @@ type Anomaly struct {
 	ResolvedBy     string    `json:"resolved_by,omitempty"`
 	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
 	Note           string    `json:"note,omitempty"`
+
+	// Verifies is, for an anomaly of a drone's video, the camera anomaly
+	// the drone was sent to look at (bus.Anomaly.Verifies): the console
+	// shows it under that one.
+	Verifies string `json:"verifies,omitempty"`
 }
 
 // AnomalyQuery selects anomalies; empty fields match everything.
 type AnomalyQuery struct {
-	Sites  []string  // any of these sites; nil: every site (the caller scopes it); empty but not nil: none
-	Camera string    // one camera
-	Kind   string    // one kind
-	State  string    // start/update/end of the latest event
-	Status string    // open, acknowledged or resolved
-	Shadow *bool     // only shadow (true) or only live (false)
-	From   time.Time // started at or after
-	To     time.Time // started before
-	Limit  int       // page size (default 50, at most 500)
-	Cursor string    // from the previous page's Next
+	Sites    []string  // any of these sites; nil: every site (the caller scopes it); empty but not nil: none
+	Camera   string    // one camera
+	Kind     string    // one kind
+	Verifies string    // only the drone anomalies filed under this camera anomaly
+	State    string    // start/update/end of the latest event
+	Status   string    // open, acknowledged or resolved
+	Shadow   *bool     // only shadow (true) or only live (false)
+	From     time.Time // started at or after
+	To       time.Time // started before
+	Limit    int       // page size (default 50, at most 500)
+	Cursor   string    // from the previous page's Next
 }
 
 // Page is one page of a listing; Next is the cursor of the following page, empty at the end.

@@ -29,6 +29,7 @@ var suite = []struct {
 	{"AnomalyConcurrentEvents", testAnomalyConcurrentEvents},
 	{"AnomalyPaging", testAnomalyPaging},
 	{"AnomalyFilters", testAnomalyFilters},
+	{"AnomalyVerifies", testAnomalyVerifies},
 	{"Handling", testHandling},
 	{"Counts", testCounts},
 	{"Audit", testAudit},

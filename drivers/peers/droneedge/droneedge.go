@@ -67,6 +67,18 @@ func (e *Edge) close() {
 // Commands are the commands received, in order.
 func (e *Edge) Commands() <-chan bus.Command { return e.cmds }
 
+// Next awaits the next command received, failing the test after 10 s.
+func (e *Edge) Next() bus.Command {
+	e.t.Helper()
+	select {
+	case c := <-e.cmds:
+		return c
+	case <-time.After(10 * time.Second):
+		e.t.Fatal("no command reached the edge within 10s")
+	}
+	return bus.Command{}
+}
+
 // Refuse makes the edge answer every later command with reason (""
 // accepts again).
 func (e *Edge) Refuse(reason string) {

@@ -2,7 +2,9 @@
 // page (and "Load more" for the next), then `anomaly` events from the live
 // feed inserted or updated in place. Commanders acknowledge and resolve with
 // an optional note; clicking an alert opens its camera live. A fire or smoke
-// with a location offers "Send a drone" to those who may verify.
+// with a location offers "Send a drone" to those who may verify; the
+// anomalies of the drone's video while it flies there (`verifies` naming
+// the camera's anomaly) are listed under the camera's alert.
 
 import {h, clear, button, fmtTime, ago, select, toast} from '../dom.js';
 import {get, post, esc} from '../api.js';
@@ -20,6 +22,7 @@ export function mount(root, ctx) {
   const rows = new Map(); // id → li
   const records = new Map(); // id → the anomaly shown, to redraw a row
   const sent = new Map(); // anomaly id → what a dispatch event said (a drone sent to look, or why not)
+  const found = new Map(); // camera anomaly id → Map(drone anomaly id → the drone's anomaly verifying it)
   let cursor = '';
 
   const page = async (reset) => {
@@ -42,6 +45,7 @@ export function mount(root, ctx) {
   // upsert replaces an alert's row, or adds it: at the top when live, at the end when paging.
   const upsert = (a, live) => {
     if (a.shadow) return; // shadow anomalies belong to the rules comparison, not the feed
+    if (a.verifies && nest(a)) return;
     const wanted = !status.value || a.status === status.value;
     const old = rows.get(a.id);
     if (!wanted) {
@@ -55,6 +59,42 @@ export function mount(root, ctx) {
     else list.append(li);
     rows.set(a.id, li);
     empty.hidden = true;
+    for (const d of (found.get(a.id) || new Map()).values()) { // drone anomalies shown on their own until now
+      rows.get(d.id)?.remove();
+      rows.delete(d.id);
+    }
+  };
+
+  // nest files a drone's anomaly under the camera alert it verifies and
+  // redraws that alert; false when the alert is not shown (the drone's
+  // anomaly then has a row of its own, until the alert comes).
+  const nest = (d) => {
+    if (!found.has(d.verifies)) found.set(d.verifies, new Map());
+    found.get(d.verifies).set(d.id, d);
+    const own = rows.get(d.id);
+    if (!rows.has(d.verifies)) return false;
+    if (own) { own.remove(); rows.delete(d.id); }
+    redraw(d.verifies);
+    return true;
+  };
+
+  // redraw replaces a shown alert's row with one drawn from its record now.
+  const redraw = (id) => {
+    const a = records.get(id);
+    if (!a || !rows.has(id)) return;
+    const li = row(a);
+    rows.get(id).replaceWith(li);
+    rows.set(id, li);
+  };
+
+  // verified lists the drone's anomalies seen while verifying camera anomaly a.
+  const verified = (a) => {
+    const seen = [...(found.get(a.id) || new Map()).values()].sort((x, y) => (x.started_at < y.started_at ? -1 : 1));
+    if (!seen.length) return [];
+    return [h('ul', {class: 'verified', 'data-testid': 'alert-verified'},
+      seen.map((d) => h('li', {'data-testid': 'alert-verified-item', 'data-id': d.id, 'data-camera': d.camera},
+        `${d.camera} saw ${d.kind} (${Math.round((d.score || 0) * 100)}%) at ${fmtTime(d.started_at)}`
+        + (d.geo ? ` at ${d.geo.lat.toFixed(5)}, ${d.geo.lon.toFixed(5)}` : '') + (d.state === 'end' ? ', ended' : ''))))];
   };
 
   const row = (a) => {
@@ -96,7 +136,7 @@ export function mount(root, ctx) {
         h('span', {class: 'state'}, a.state === 'end' ? 'ended' : 'ongoing'),
         h('time', {datetime: a.started_at, title: ago(a.started_at), 'data-testid': 'alert-time'}, fmtTime(a.started_at)),
         h('span', {class: `status ${a.status}`, 'data-testid': 'alert-status'}, a.status)),
-      h('div', {class: 'alert-handled'}, handled)),
+      h('div', {class: 'alert-handled'}, handled), ...verified(a)),
     h('div', {class: 'alert-actions', onclick: (e) => e.stopPropagation()}, actions));
     const open = () => ctx.openLive(a.camera, a.site);
     li.addEventListener('click', open);
@@ -121,11 +161,7 @@ export function mount(root, ctx) {
   // dispatched notes on the alert's row what became of "Send a drone" or auto_dispatch.
   const dispatched = (d) => {
     sent.set(d.anomaly, d.patrol ? `${d.drone} sent to look by ${d.by} (patrol ${d.patrol})` : `no drone sent by ${d.by}: ${d.error}`);
-    const a = records.get(d.anomaly);
-    if (!a || !rows.has(a.id)) return;
-    const li = row(a);
-    rows.get(a.id).replaceWith(li);
-    rows.set(a.id, li);
+    redraw(d.anomaly);
   };
   const offs = [ctx.events.on('anomaly', (a) => upsert(a, true)), ctx.events.on('resync', () => page(true)),
     ctx.events.on('dispatch', dispatched)];

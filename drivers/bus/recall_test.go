@@ -1,0 +1,54 @@
+package bus
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/peers"
+)
+
+// Real: mosquitto and a one-node NATS with its MQTT listener (the
+// gateway's embedded broker speaks as NATS does), and two edge clients in
+// turn on the same edge id, as an edge process and its restart. The
+// second reads back what the first left retained: drone-1's telemetry with
+// the patrol it flew; drone-2, never published, is absent, and the wait
+// for it ends after the quiet time.
+func TestRecallTelemetry(t *testing.T) {
+	for _, broker := range []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"mosquitto", func(t *testing.T) string { return peers.Mosquitto(t).URL() }},
+		{"nats", func(t *testing.T) string {
+			return peers.NATSClusterWith(t, 1, peers.NATSOptions{MQTT: true}).MQTTURL(0)
+		}},
+	} {
+		t.Run(broker.name, func(t *testing.T) {
+			url := broker.url(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			first := newTestClient(t, url, t.TempDir())
+			if err := first.WaitConnected(ctx); err != nil {
+				t.Fatal(err)
+			}
+			p := &PatrolStatus{ID: "p1", Route: "ridge", State: PatrolWaypoint, Waypoint: 2, Of: 3, Verifies: "fire-1"}
+			if err := first.PublishTelemetry(DroneTelemetry{Drone: "drone-1", Site: "hillside", State: DronePatrol, Patrol: p}); err != nil {
+				t.Fatal(err)
+			}
+			sub := newSubscriber(t, url, "console", AllDroneTelemetry, false)
+			sub.waitUntil(t, 10*time.Second, "the telemetry retained", func(m []message) bool { return len(m) >= 1 })
+			first.Close()
+
+			again := newTestClient(t, url, t.TempDir())
+			got, err := again.RecallTelemetry(ctx, []string{"drone-1", "drone-2"}, 500*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tel, ok := got["drone-1"]
+			if len(got) != 1 || !ok || tel.Patrol == nil || *tel.Patrol != *p || tel.Edge != "edge-1" {
+				t.Fatalf("recalled %+v: want drone-1 alone, with its patrol %+v", got, *p)
+			}
+		})
+	}
+}
