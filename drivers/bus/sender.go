@@ -77,12 +77,14 @@ func (c *Client) sendWindow(ctx context.Context) bool {
 		}
 		c.inflight.Store(int64(len(win)))
 		var more, head <-chan struct{}
+		var expired <-chan time.Time // nil while the window is empty: no head to time out
 		if len(win) < c.opts.Inflight {
 			more = c.q.appended()
 		}
 		if len(win) > 0 {
 			head = win[0].tok.Done()
 			timer.Reset(time.Until(win[0].sent.Add(c.opts.PubackTimeout)))
+			expired = timer.C
 		}
 		select {
 		case <-more:
@@ -93,7 +95,7 @@ func (c *Client) sendWindow(ctx context.Context) bool {
 				return c.pause(ctx)
 			}
 			win = c.retire(win)
-		case <-timer.C:
+		case <-expired:
 			c.log.Warn().Uint64("seq", win[0].seq).Int("in_flight", len(win)).Dur("timeout", c.opts.PubackTimeout).
 				Msg("bus: no PUBACK for anomaly; sending again from it")
 			return true

@@ -81,3 +81,21 @@ func awaitDelivered(t testing.TB, c *Client, n int) {
 		time.Sleep(10 * time.Millisecond) // polling the counters, with a deadline
 	}
 }
+
+// Real: mosquitto, the client and a paho subscriber. The sender's PUBACK
+// timer outlives the window it timed: an anomaly is sent and acknowledged,
+// then the queue stays empty for several PUBACK timeouts. The timer firing
+// with nothing in flight once crashed the edge (an index into an empty
+// window); now it is not even listened to, and the next anomaly goes out.
+func TestIdleWindowOutlivesThePubackTimeout(t *testing.T) {
+	const timeout = 50 * time.Millisecond
+	broker := peers.Mosquitto(t)
+	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, false)
+	c := newTestClient(t, broker.URL(), t.TempDir(), func(o *Options) { o.PubackTimeout = timeout })
+	ids := publishN(t, c, 0, 1, cams4)
+	sub.waitUntil(t, 10*time.Second, "the first anomaly", func([]message) bool { return sub.unique() >= 1 })
+	<-time.After(4 * timeout) // the idle stretch under test, not a synchronisation
+	ids = append(ids, publishN(t, c, 1, 1, cams4)...)
+	sub.waitUntil(t, 10*time.Second, "the anomaly after the idle stretch", func([]message) bool { return sub.unique() >= 2 })
+	awaitDelivered(t, c, len(ids))
+}
