@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -132,7 +133,7 @@ func who(p access.Principal) string {
 
 // sessionToken is the bearer token, else the cookie's.
 func sessionToken(r *http.Request) (token string, viaCookie bool) {
-	if t, ok := access.BearerToken(r); ok {
+	if t, ok := bearer.Token(r); ok {
 		return t, false
 	}
 	if ck, err := r.Cookie(CookieName); err == nil && ck.Value != "" {
