@@ -122,14 +122,14 @@ func (s *services) audits() auditor { return s.store }
 
 // consoleHandlers are the API and the console's assets.
 type consoleHandlers struct {
-	api      http.Handler
+	api      *api.Server
 	web      http.Handler
 	shutdown func() // ends the event streams, which would hold a graceful shutdown
 }
 
 // console builds the API over the services, and wires their events into it.
-func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
-	a := api.New(api.Options{Auth: s.auth, Store: s.store, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
+func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, cfg *access.Config, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
+	a := api.New(api.Options{Auth: s.auth, Store: s.store, Limits: cfg.Limits, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
 		Handling: s.alerts, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
 		Capacity: fl, Fleet: fl, Metrics: reg, Log: log})
 	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner)

@@ -47,10 +47,11 @@ type Limits struct {
 
 // DefaultLimits: a wall of 16 streams per operator, 2,000 streams in all
 // (an SFU core carries about a thousand), 4 console tabs per user, 1 MiB
-// JSON bodies, 64 MiB imports (41,000 cameras of CSV are about 6 MiB), 4
+// JSON bodies, 16 MiB imports (41,000 cameras are about 6 MiB of CSV
+// and 10 MiB of YAML), 4
 // bcrypt checks at once (each is ~50 ms of one core), 30 login attempts a
 // minute per address, 1,000 addresses a minute audited apart.
-var DefaultLimits = Limits{WHEPPerUser: 16, WHEPTotal: 2000, SSEPerUser: 4, BodyBytes: 1 << 20, ImportBytes: 64 << 20,
+var DefaultLimits = Limits{WHEPPerUser: 16, WHEPTotal: 2000, SSEPerUser: 4, BodyBytes: 1 << 20, ImportBytes: 16 << 20,
 	LoginChecks: 4, LoginsPerMinute: 30, AuditAddresses: 1000}
 
 // parseTLS checks that both files are named, or neither, and exist.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/forwarded"
 )
 
 // userInfo is the caller as the console sees it.
@@ -54,7 +55,7 @@ func (s *Server) login(c *call) {
 	}
 	c.p = p
 	http.SetCookie(c.w, &http.Cookie{Name: CookieName, Value: sess.Token, Path: "/", Expires: sess.Expires,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: forwarded.Of(c.r).HTTPS})
 	c.ok(map[string]any{"user": infoOf(p), "token": sess.Token, "expires": sess.Expires.UTC().Format(time.RFC3339)})
 }
 
@@ -65,7 +66,7 @@ func (s *Server) logout(c *call) {
 		return
 	}
 	http.SetCookie(c.w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: forwarded.Of(c.r).HTTPS})
 	c.ok(map[string]bool{"ok": true})
 }
 

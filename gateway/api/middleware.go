@@ -39,13 +39,15 @@ type call struct {
 	site    string    // audited: its site
 	detail  string    // audited: why it was refused, or a note
 	audited bool
+	// bodyLimit bounds a JSON or YAML body (limits.body_bytes).
+	bodyLimit int64
 }
 
 // wrap resolves the principal, checks the permission and writes the audit
 // entry once the handler has answered (or refused).
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{w: &recorder{ResponseWriter: w}, r: r, site: r.PathValue("site")}
+		c := &call{w: &recorder{ResponseWriter: w}, r: r, site: r.PathValue("site"), bodyLimit: s.opts.Limits.BodyBytes}
 		// The path names the object, so that a call refused before its
 		// handler runs is audited with it too.
 		for _, name := range []string{"id", "drone", "camera", "edge", "site", "name"} {
