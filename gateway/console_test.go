@@ -168,31 +168,43 @@ func TestHashPassword(t *testing.T) {
 	}
 }
 
-// Real: the gateway's run with a config. Until the store is merged, /api/
-// answers 503 saying why, while the SFU's /api/relays/{camera} (edges ask
-// their viewer count there) still reaches the SFU; /metrics and the console
-// placeholder are served.
+// Real: the gateway's run with a config. /api/ needs a session, the SFU's
+// /api/relays/{camera} (edges ask their viewer count there) a bearer
+// token, /metrics the scrape token (before the fix it answered anybody:
+// the "/metrics, nobody" row failed); the console and /healthz are open.
 func TestGatewayRoutes(t *testing.T) {
-	httpURL, _, _ := startGateway(t)
+	t.Setenv("T_METRICS", metricsSecret)
+	httpURL, _, _ := startGateway(t, "metrics: {token_env: T_METRICS}\n")
 	for _, c := range []struct {
-		path string
-		want int
-		has  string
+		path, token string
+		want        int
+		has         string
 	}{
-		{"/metrics", 200, "go_goroutines"},
-		{"/api/me", 401, "no session"},
-		{"/api/relays/river-cam", 401, "bearer"},
-		{"/", 200, "<html"},
-		{"/healthz", 200, "ok"},
+		{"/metrics", "", 401, "no session"},
+		{"/metrics", "wrong-token-0123456789", 401, "no session"},
+		{"/metrics", viewerSecret, 401, "no session"},
+		{"/metrics", metricsSecret, 200, "go_goroutines"},
+		{"/api/me", "", 401, "no session"},
+		{"/api/me", metricsSecret, 401, "no session"},
+		{"/api/relays/river-cam", "", 401, "bearer"},
+		{"/", "", 200, "<html"},
+		{"/healthz", "", 200, "ok"},
 	} {
-		resp, err := http.Get(httpURL + c.path)
+		req, _ := http.NewRequest(http.MethodGet, httpURL+c.path, nil)
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(bufio.NewReader(resp.Body))
 		resp.Body.Close()
 		if resp.StatusCode != c.want || !strings.Contains(strings.ToLower(string(b)), strings.ToLower(c.has)) {
-			t.Errorf("GET %s: %d %.200s, want %d with %q", c.path, resp.StatusCode, b, c.want, c.has)
+			t.Errorf("GET %s (token %t): %d %.200s, want %d with %q", c.path, c.token != "", resp.StatusCode, b, c.want, c.has)
 		}
 	}
 }
+
+// metricsSecret is the /metrics scrape token of the tests that name T_METRICS.
+const metricsSecret = "metrics-secret-for-tests"
