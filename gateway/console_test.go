@@ -95,7 +95,7 @@ func TestWHEPBySession(t *testing.T) {
 // deploy/demo.sh prints, with the roles and sites it says.
 func TestDemoConfig(t *testing.T) {
 	for _, v := range []string{"ARGUS_DEMO_EDGE_TOKEN", "ARGUS_DEMO_VIEWER_TOKEN", "ARGUS_DEMO_RIVERSIDE_TOKEN",
-		"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD"} {
+		"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD", "ARGUS_DEMO_METRICS_TOKEN"} {
 		t.Setenv(v, "demo-token-0123456789-"+v)
 	}
 	cfg, err := access.LoadConfig("../configs/gateway-demo.yaml")
@@ -122,7 +122,11 @@ func TestDemoConfig(t *testing.T) {
 		t.Fatalf("the demo edge %q logs in as %q (password in %s); the gateway's bus user is %+v",
 			edge.Edge.ID, edge.MQTT.Username, edge.MQTT.PasswordEnv, bu)
 	}
-	for _, v := range []string{"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD"} {
+	// The edge's :9100 token and the gateway's /metrics token too.
+	if edge.Edge.HTTPTokenEnv == "" || cfg.MetricsToken == "" {
+		t.Errorf("the demo edge's http_token_env %q, the gateway's metrics token set %v: want both", edge.Edge.HTTPTokenEnv, cfg.MetricsToken != "")
+	}
+	for _, v := range []string{"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD", edge.Edge.HTTPTokenEnv, "ARGUS_DEMO_METRICS_TOKEN"} {
 		if !strings.Contains(string(script), "export "+v+"=") || !strings.Contains(string(script), "$"+v) {
 			t.Errorf("demo.sh does not set and print %s", v)
 		}

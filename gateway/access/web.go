@@ -27,14 +27,14 @@ type MetricsFile struct {
 
 // LimitsFile bounds what callers may hold or send; an unset key keeps its default.
 type LimitsFile struct {
-	WHEPPerUser    *int   `yaml:"whep_per_user"`     // WHEP sessions one viewer may hold
-	WHEPTotal      *int   `yaml:"whep_total"`        // WHEP sessions of all viewers together
-	SSEPerUser     *int   `yaml:"sse_per_user"`      // /api/events connections one user may hold
-	BodyBytes      *int64 `yaml:"body_bytes"`        // a JSON or YAML request body
-	ImportBytes    *int64 `yaml:"import_bytes"`      // a camera import (CSV or JSON)
-	LoginChecks    *int   `yaml:"login_checks"`      // password checks (bcrypt) running at once
-	LoginsPerMin   *int   `yaml:"logins_per_minute"` // login attempts one client address may make per minute
-	AuditAddresses *int   `yaml:"audit_addresses"`   // client addresses audited apart per minute for refused anonymous calls
+	WHEPPerUser    *int `yaml:"whep_per_user"`     // WHEP sessions one viewer may hold
+	WHEPTotal      *int `yaml:"whep_total"`        // WHEP sessions of all viewers together
+	SSEPerUser     *int `yaml:"sse_per_user"`      // /api/events connections one user may hold
+	BodyBytes      *int `yaml:"body_bytes"`        // a JSON or YAML request body
+	ImportBytes    *int `yaml:"import_bytes"`      // a camera import (CSV or JSON)
+	LoginChecks    *int `yaml:"login_checks"`      // password checks (bcrypt) running at once
+	LoginsPerMin   *int `yaml:"logins_per_minute"` // login attempts one client address may make per minute
+	AuditAddresses *int `yaml:"audit_addresses"`   // client addresses audited apart per minute for refused anonymous calls
 }
 
 // Limits are the checked limits.
@@ -119,7 +119,7 @@ func parseLimits(ps *strict.Problems, f LimitsFile) Limits {
 	}
 	for _, it := range []struct {
 		field string
-		v     *int64
+		v     *int
 		dst   *int64
 	}{{"limits.body_bytes", f.BodyBytes, &l.BodyBytes}, {"limits.import_bytes", f.ImportBytes, &l.ImportBytes}} {
 		if it.v == nil {
@@ -128,7 +128,7 @@ func parseLimits(ps *strict.Problems, f LimitsFile) Limits {
 		if *it.v < 1024 {
 			ps.Addf(it.field, "%d: want at least 1024 bytes", *it.v)
 		}
-		*it.dst = *it.v
+		*it.dst = int64(*it.v)
 	}
 	return l
 }
