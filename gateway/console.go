@@ -64,7 +64,8 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 		return nil, fmt.Errorf("store (%s): %w", cfg.Store.Driver, err)
 	}
 	s := &services{store: st, catalog: catalogView{dir}, ruleConflict: rulesets.ErrConflict, log: log,
-		auth: access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL})}
+		auth: access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL,
+			Checks: cfg.Limits.LoginChecks, PerMinute: cfg.Limits.LoginsPerMinute})}
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
 	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,

@@ -35,7 +35,7 @@ func TestWHEPBySession(t *testing.T) {
 	defer st.Close()
 	auth := access.NewAuth(access.AuthOptions{Store: st,
 		Users: []store.User{{Name: "river-op", Role: store.RoleOperator, Sites: []string{"riverside"}, PasswordHash: string(h)}}})
-	_, sess, err := auth.Login(context.Background(), "river-op", "river password")
+	_, sess, err := auth.Login(context.Background(), "192.0.2.1", "river-op", "river password")
 	if err != nil {
 		t.Fatal(err)
 	}

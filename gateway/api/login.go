@@ -37,14 +37,14 @@ func (s *Server) login(c *call) {
 		return
 	}
 	c.object = in.User
-	p, sess, err := s.opts.Auth.Login(c.r.Context(), in.User, in.Password)
+	p, sess, err := s.opts.Auth.Login(c.r.Context(), forwarded.Of(c.r).Key(), in.User, in.Password)
 	var te *access.ThrottledError
 	switch {
 	case errors.As(err, &te):
-		secs := int(math.Ceil(te.RetryAfter.Seconds()))
+		secs := max(1, int(math.Ceil(te.RetryAfter.Seconds())))
 		c.w.Header().Set("Retry-After", itoa(secs))
 		c.detail = te.Error()
-		c.reply(http.StatusTooManyRequests, map[string]any{"error": te.Error(), "retry_after": secs})
+		c.reply(http.StatusTooManyRequests, map[string]any{"error": te.Error(), "reason": te.Reason, "retry_after": secs})
 		return
 	case errors.Is(err, access.ErrWrongCredentials):
 		c.fail(http.StatusUnauthorized, err.Error())
