@@ -109,6 +109,12 @@ var migrations = [][]string{{
 	// reader of the feed never sees revision n+1 before n.
 	`CREATE TABLE IF NOT EXISTS inventory_revision (rev BIGINT NOT NULL)`,
 	`INSERT INTO inventory_revision (rev) VALUES (0)`,
+}, {
+	// The caller's address, and how many calls a row stands for: refused
+	// anonymous calls are audited one row per address and minute
+	// (gateway/audit), so that a flood cannot grow the table by its size.
+	`ALTER TABLE audit ADD COLUMN addr TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE audit ADD COLUMN count BIGINT NOT NULL DEFAULT 1`,
 }}
 
 // migrate brings the schema to the newest version in one transaction,
