@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/store"
 )
 
 // Options configure a Server; Auth, Store, Cameras, Rules, Wall and Handling are required.
@@ -36,6 +38,11 @@ type Options struct {
 	Ping time.Duration
 	// EventBuffer is how many events a slow SSE client may lag before it is dropped (default 256).
 	EventBuffer int
+	// Audit, when set, takes the audit entries instead of Store (the
+	// gateway's audit.Trail, which aggregates refused anonymous calls).
+	Audit interface {
+		Audit(ctx context.Context, e store.AuditEntry) error
+	}
 	// Limits bound bodies and event streams per user (zero fields: access.DefaultLimits).
 	Limits access.Limits
 	// Now is the clock (default time.Now).
@@ -66,6 +73,9 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	opts.Limits = withDefaults(opts.Limits)
+	if opts.Audit == nil {
+		opts.Audit = opts.Store
+	}
 	if opts.Relayed == nil {
 		opts.Relayed = func(string) bool { return false }
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/forwarded"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -118,12 +119,20 @@ func (s *Server) finish(c *call, action string) {
 func (s *Server) auditCall(c *call, action string, status int) {
 	c.audited = true
 	e := store.AuditEntry{Time: s.opts.Now().UTC(), Who: who(c.p), Role: c.p.Role, Action: action,
-		Object: c.object, Site: c.site, Status: status, Detail: c.detail}
+		Object: c.object, Site: c.site, Status: status, Detail: c.detail, Addr: addrOf(c.r)}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.r.Context()), 5*time.Second)
 	defer cancel()
-	if err := s.opts.Store.Audit(ctx, e); err != nil {
+	if err := s.opts.Audit.Audit(ctx, e); err != nil {
 		s.log.Error().Err(err).Str("action", action).Msg("audit entry not written")
 	}
+}
+
+// addrOf is the client's address for the audit ("" when unknown).
+func addrOf(r *http.Request) string {
+	if a := forwarded.Of(r).Addr; a.IsValid() {
+		return a.String()
+	}
+	return ""
 }
 
 func who(p access.Principal) string {
