@@ -80,6 +80,8 @@ export ARGUS_DISTRICT_EDGE_BUS_PASSWORD=${ARGUS_DISTRICT_EDGE_BUS_PASSWORD:-dist
 export ARGUS_DEMO_EDGE_TOKEN=${ARGUS_DEMO_EDGE_TOKEN:-demo-edge-token-change-me}
 export ARGUS_DEMO_VIEWER_TOKEN=${ARGUS_DEMO_VIEWER_TOKEN:-demo-viewer-token-change-me}
 export ARGUS_DEMO_RIVERSIDE_TOKEN=${ARGUS_DEMO_RIVERSIDE_TOKEN:-demo-riverside-token-change-me}
+# The NATS nodes' route password (the cluster port takes no other peer).
+export ARGUS_DISTRICT_ROUTE_PASSWORD=${ARGUS_DISTRICT_ROUTE_PASSWORD:-district-route-change-me}
 # The edges' :9100 token (every path but /healthz needs it) and the gateway's /metrics token.
 export ARGUS_DISTRICT_EDGE_HTTP_TOKEN=${ARGUS_DISTRICT_EDGE_HTTP_TOKEN:-district-edge-http-token-change-me}
 export ARGUS_DEMO_METRICS_TOKEN=${ARGUS_DEMO_METRICS_TOKEN:-demo-metrics-token-change-me}
@@ -107,7 +109,7 @@ urls=() mqtturls=() routelist=()
 for i in 0 1 2; do
 	urls+=("nats://127.0.0.1:$((nats + i))")
 	mqtturls+=("tcp://127.0.0.1:$((mqtt + i))")
-	routelist+=("\"nats-route://127.0.0.1:$((routes + i))\"")
+	routelist+=("\"nats-route://argus-route:$ARGUS_DISTRICT_ROUTE_PASSWORD@127.0.0.1:$((routes + i))\"")
 done
 for i in 0 1 2; do
 	cat >"$tmp/n$i.conf" <<CONF
@@ -120,6 +122,12 @@ jetstream {
 cluster {
   name: argus-district
   listen: 127.0.0.1:$((routes + i))
+  # Routes carry every message and bypass the users' permissions: on a
+  # shared host, only a node with the route password may join.
+  authorization {
+    user: argus-route
+    password: "$ARGUS_DISTRICT_ROUTE_PASSWORD"
+  }
   routes: [$(IFS=,; echo "${routelist[*]}")]
 }
 mqtt {
