@@ -184,7 +184,7 @@ func TestGatewayRoutes(t *testing.T) {
 		want        int
 		has         string
 	}{
-		{"/metrics", "", 401, "no session"},
+		{"/metrics", "", 401, "needs the scrape token"},
 		{"/metrics", "wrong-token-0123456789", 401, "no session"},
 		{"/metrics", viewerSecret, 401, "no session"},
 		{"/metrics", metricsSecret, 200, "go_goroutines"},

@@ -15,9 +15,15 @@ import (
 // every refusal are.
 func (s *Server) Metrics(token string, h http.Handler) http.Handler {
 	return s.wrap(route{action: "metrics.read", handle: func(c *call) {
-		if t, ok := bearer.Token(c.r); ok && token != "" && subtle.ConstantTimeCompare([]byte(t), []byte(token)) == 1 {
+		t, hasBearer := bearer.Token(c.r)
+		if hasBearer && token != "" && subtle.ConstantTimeCompare([]byte(t), []byte(token)) == 1 {
 			c.audited = true
 			h.ServeHTTP(c.w, c.r)
+			return
+		}
+		if _, err := c.r.Cookie(CookieName); !hasBearer && err != nil {
+			c.w.Header().Set("WWW-Authenticate", `Bearer realm="argus"`)
+			c.fail(http.StatusUnauthorized, "unauthorized: /metrics needs the scrape token (metrics.token_env) as Authorization: Bearer, or an admin's session")
 			return
 		}
 		if s.admit(c, access.PermAdmin) {
