@@ -24,8 +24,9 @@ import (
 // the fix each refused call wrote a row of its own: 100,000 rows.
 func TestAnonymousFloodLeavesBoundedAudit(t *testing.T) {
 	const total, workers, attackers = 100_000, 8, 10
-	cfg := writeConfig(t, consoleUsers(t)+"trusted_proxies: [127.0.0.1/32]\nbus:\n  users:\n    - {name: test-gw, role: gateway, password_env: T_BUS_GW}\n")
+	cfg := writeConfig(t, consoleUsers(t)+"trusted_proxies: [127.0.0.1/32]\nmetrics: {token_env: T_METRICS}\nbus:\n  users:\n    - {name: test-gw, role: gateway, password_env: T_BUS_GW}\n")
 	t.Setenv("T_BUS_GW", busSecret)
+	t.Setenv("T_METRICS", metricsSecret)
 	db := filepath.Join(filepath.Dir(cfg), "var", "gateway.db")
 	port := peers.FreePort(t)
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -102,6 +103,18 @@ func TestAnonymousFloodLeavesBoundedAudit(t *testing.T) {
 		t.Errorf("the login completed only after the flood (%d requests sent)", during)
 	}
 	wg.Wait()
+	// The operator sees the flood on /metrics.
+	req, _ = http.NewRequest("GET", url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsSecret)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := fmt.Sprintf("argus_audit_anonymous_refused_total %d\n", refused.Load()); !strings.Contains(string(m), want) ||
+		!strings.Contains(string(m), `argus_api_logins_throttled_total{reason="too many failed logins for this user from your address"}`) {
+		t.Errorf("/metrics lacks %q or the throttled logins:\n%s", want, grepLines(string(m), "argus_audit", "argus_api_logins"))
+	}
 	started := time.Now()
 	cancel()
 	if err := <-done; err != nil {
@@ -138,4 +151,17 @@ func TestAnonymousFloodLeavesBoundedAudit(t *testing.T) {
 		t.Errorf("the rows count %d calls, %d were refused", counted, refused.Load())
 	}
 	t.Logf("%d anonymous audit rows count %d refused calls", rows, counted)
+}
+
+// grepLines are the lines of text starting with one of prefixes.
+func grepLines(text string, prefixes ...string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

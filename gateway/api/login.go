@@ -41,6 +41,7 @@ func (s *Server) login(c *call) {
 	var te *access.ThrottledError
 	switch {
 	case errors.As(err, &te):
+		s.metrics.logins.WithLabelValues(te.Reason).Inc()
 		secs := max(1, int(math.Ceil(te.RetryAfter.Seconds())))
 		c.w.Header().Set("Retry-After", itoa(secs))
 		c.detail = te.Error()

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/gateway/store"
@@ -46,11 +47,15 @@ const Anonymous = "anonymous"
 // Other is the address of the entry shared by addresses beyond Options.Addresses.
 const Other = "other"
 
-// Trail writes audit entries, aggregating refused anonymous ones.
+// Trail writes audit entries, aggregating refused anonymous ones. It is a
+// prometheus.Collector of argus_audit_anonymous_refused_total (the calls
+// counted) and argus_audit_anonymous_entries_total (the entries written for them).
 type Trail struct {
 	o       Options
 	mu      sync.Mutex
 	minutes map[time.Time]map[string]*tally // minute → address → what it tried
+	refused prometheus.Counter
+	entries prometheus.Counter
 }
 
 // tally is one address's refused anonymous calls in one minute.
@@ -71,7 +76,23 @@ func New(o Options) *Trail {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Trail{o: o, minutes: map[time.Time]map[string]*tally{}}
+	return &Trail{o: o, minutes: map[time.Time]map[string]*tally{},
+		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "argus_audit_anonymous_refused_total",
+			Help: "Refused anonymous calls counted into aggregate audit entries."}),
+		entries: prometheus.NewCounter(prometheus.CounterOpts{Name: "argus_audit_anonymous_entries_total",
+			Help: "Aggregate audit entries written for refused anonymous calls (one per address and minute)."})}
+}
+
+// Describe describes the trail's counters.
+func (t *Trail) Describe(ch chan<- *prometheus.Desc) {
+	t.refused.Describe(ch)
+	t.entries.Describe(ch)
+}
+
+// Collect collects the trail's counters.
+func (t *Trail) Collect(ch chan<- prometheus.Metric) {
+	t.refused.Collect(ch)
+	t.entries.Collect(ch)
 }
 
 // Aggregated reports whether e is a refused anonymous call, which Audit counts rather than writes.
@@ -82,6 +103,7 @@ func (t *Trail) Audit(ctx context.Context, e store.AuditEntry) error {
 	if !Aggregated(e) {
 		return t.o.Store.Audit(ctx, e)
 	}
+	t.refused.Inc()
 	minute := t.o.Now().UTC().Truncate(time.Minute)
 	key := addrKey(e.Addr)
 	t.mu.Lock()
@@ -152,6 +174,7 @@ func (t *Trail) Flush(ctx context.Context, all bool) {
 	}
 	t.mu.Unlock()
 	for _, e := range due {
+		t.entries.Inc()
 		if err := t.o.Store.Audit(ctx, e); err != nil {
 			t.o.Log.Error().Err(err).Str("addr", e.Addr).Int64("count", e.Count).Msg("aggregated audit entry not written")
 		}
