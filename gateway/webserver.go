@@ -33,7 +33,12 @@ func newWebServer(f flags, cfg *access.Config, handler http.Handler, onShutdown 
 	if (cert == "") != (key == "") {
 		return nil, errors.New("-tls-cert and -tls-key: name both, or neither")
 	}
-	ws := &webServer{srv: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}, log: log}
+	// Headers must come within 10 s and hold at most 64 KiB; an idle
+	// keep-alive connection is closed after 2 min. No whole-request
+	// timeouts: event streams and WebRTC offers awaiting an on-demand relay
+	// are long by design, and bodies are bounded by size (limits).
+	ws := &webServer{srv: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+		IdleTimeout: 2 * time.Minute}, log: log}
 	ws.srv.RegisterOnShutdown(onShutdown)
 	if cert != "" {
 		pair, err := tls.LoadX509KeyPair(cert, key)
