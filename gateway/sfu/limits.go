@@ -26,6 +26,10 @@ func (s *Server) reserveViewer(w http.ResponseWriter, who string) (release func(
 			mine++
 		}
 	}
+	over := s.opts.ViewersPerUser > 0 && mine >= s.opts.ViewersPerUser || s.opts.Viewers > 0 && all >= s.opts.Viewers
+	if over {
+		s.log.Warn().Str("who", who).Int("theirs", mine).Int("all", all).Msg("viewer refused: over a stream limit")
+	}
 	switch {
 	case s.opts.ViewersPerUser > 0 && mine >= s.opts.ViewersPerUser:
 		w.Header().Set("Retry-After", "10")
