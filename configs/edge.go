@@ -158,8 +158,9 @@ type Identity struct {
 	// endpoints (default ":9100").
 	HTTP string `yaml:"http"`
 	// HTTPTokenEnv names the environment variable holding the bearer token
-	// that remote HTTP callers must present. Loopback callers need none;
-	// without a token only they are answered.
+	// every HTTP caller must present, loopback ones too (a browser opens
+	// /?token=… once and keeps a cookie); without a token only /healthz
+	// answers.
 	HTTPTokenEnv string `yaml:"http_token_env"`
 }
 

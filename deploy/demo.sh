@@ -5,7 +5,7 @@
 # simulated drones (MAVLink over UDP to the edge on 127.0.0.1:14550, flown by
 # the gateway's patrols over the site airspaces of configs/sites) and the
 # edge pulling and analysing it all, with its camera state on
-# http://localhost:9100 and anomalies on argus/v1/anomalies/#. Ctrl-C stops
+# http://localhost:9100/?token=… (the token is printed) and anomalies on argus/v1/anomalies/#. Ctrl-C stops
 # everything cleanly: the script exits 0 once every process has exited 0.
 #
 # Ports and the state folder may be moved with environment variables (the
@@ -78,6 +78,11 @@ fi
 export ARGUS_DEMO_EDGE_TOKEN=${ARGUS_DEMO_EDGE_TOKEN:-demo-edge-token-change-me}
 export ARGUS_DEMO_VIEWER_TOKEN=${ARGUS_DEMO_VIEWER_TOKEN:-demo-viewer-token-change-me}
 export ARGUS_DEMO_RIVERSIDE_TOKEN=${ARGUS_DEMO_RIVERSIDE_TOKEN:-demo-riverside-token-change-me}
+# The edge's :9100 token (configs/demo.yaml's edge.http_token_env: every
+# path but /healthz needs it, loopback callers too) and the gateway's
+# /metrics scrape token (configs/gateway-demo.yaml's metrics.token_env).
+export ARGUS_EDGE_TOKEN=${ARGUS_EDGE_TOKEN:-demo-edge-http-token-change-me}
+export ARGUS_DEMO_METRICS_TOKEN=${ARGUS_DEMO_METRICS_TOKEN:-demo-metrics-token-change-me}
 # Demo bus passwords (the edge's MQTT login and a gateway-role login for
 # watching), unless already set; the configs name these variables.
 export ARGUS_DEMO_EDGE_BUS_PASSWORD=${ARGUS_DEMO_EDGE_BUS_PASSWORD:-demo-edge-bus-change-me}
@@ -101,6 +106,9 @@ argus demo: console on http://localhost:$http - demo logins (demo-only passwords
 argus demo: bus logins on mqtt://localhost:$mqtt and nats://127.0.0.1:$nats (demo-only passwords, printed on purpose):
   bus user edge-demo : $ARGUS_DEMO_EDGE_BUS_PASSWORD   the demo edge: its own topics only
   bus user watcher   : $ARGUS_DEMO_BUS_PASSWORD   role gateway: all of argus/v1
+argus demo: tokens (demo-only, printed on purpose):
+  edge state page    http://localhost:$edgehttp/?token=$ARGUS_EDGE_TOKEN   (then a cookie; curl -H "Authorization: Bearer $ARGUS_EDGE_TOKEN")
+  gateway /metrics   curl -H "Authorization: Bearer $ARGUS_DEMO_METRICS_TOKEN" http://localhost:$http/metrics
 LOGINS
 
 # The simulator encodes its scenes once (about a minute on first run, then
@@ -123,7 +131,7 @@ done
 "$BIN/edge" -config "$edgecfg" -log-format "$fmt" &
 pids+=($!)
 echo "argus demo: 9 cameras on rtsp://localhost:$rtsp/<camera>; drones drone-hillside and drone-riverside" \
-	"(simulated, MAVLink on udp 127.0.0.1:$mavlink; the console's Drones view); edge state on http://localhost:$edgehttp;" \
+	"(simulated, MAVLink on udp 127.0.0.1:$mavlink; the console's Drones view); edge state on http://localhost:$edgehttp/?token=$ARGUS_EDGE_TOKEN;" \
 	"anomalies: mosquitto_sub -h 127.0.0.1 -p $mqtt -u watcher -P $ARGUS_DEMO_BUS_PASSWORD -t 'argus/v1/#' -v (Ctrl-C stops)" >&2
 # The processes run until stopped: one that ends on its own is a failure.
 s=0

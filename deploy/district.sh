@@ -80,6 +80,11 @@ export ARGUS_DISTRICT_EDGE_BUS_PASSWORD=${ARGUS_DISTRICT_EDGE_BUS_PASSWORD:-dist
 export ARGUS_DEMO_EDGE_TOKEN=${ARGUS_DEMO_EDGE_TOKEN:-demo-edge-token-change-me}
 export ARGUS_DEMO_VIEWER_TOKEN=${ARGUS_DEMO_VIEWER_TOKEN:-demo-viewer-token-change-me}
 export ARGUS_DEMO_RIVERSIDE_TOKEN=${ARGUS_DEMO_RIVERSIDE_TOKEN:-demo-riverside-token-change-me}
+# The NATS nodes' route password (the cluster port takes no other peer).
+export ARGUS_DISTRICT_ROUTE_PASSWORD=${ARGUS_DISTRICT_ROUTE_PASSWORD:-district-route-change-me}
+# The edges' :9100 token (every path but /healthz needs it) and the gateway's /metrics token.
+export ARGUS_DISTRICT_EDGE_HTTP_TOKEN=${ARGUS_DISTRICT_EDGE_HTTP_TOKEN:-district-edge-http-token-change-me}
+export ARGUS_DEMO_METRICS_TOKEN=${ARGUS_DEMO_METRICS_TOKEN:-demo-metrics-token-change-me}
 
 # The gateway's config: the demo's users and tokens, the store in the
 # state folder, and the bus users of the cluster (the gateway's own login
@@ -104,7 +109,7 @@ urls=() mqtturls=() routelist=()
 for i in 0 1 2; do
 	urls+=("nats://127.0.0.1:$((nats + i))")
 	mqtturls+=("tcp://127.0.0.1:$((mqtt + i))")
-	routelist+=("\"nats-route://127.0.0.1:$((routes + i))\"")
+	routelist+=("\"nats-route://argus-route:$ARGUS_DISTRICT_ROUTE_PASSWORD@127.0.0.1:$((routes + i))\"")
 done
 for i in 0 1 2; do
 	cat >"$tmp/n$i.conf" <<CONF
@@ -117,6 +122,12 @@ jetstream {
 cluster {
   name: argus-district
   listen: 127.0.0.1:$((routes + i))
+  # Routes carry every message and bypass the users' permissions: on a
+  # shared host, only a node with the route password may join.
+  authorization {
+    user: argus-route
+    password: "$ARGUS_DISTRICT_ROUTE_PASSWORD"
+  }
   routes: [$(IFS=,; echo "${routelist[*]}")]
 }
 mqtt {
@@ -173,6 +184,7 @@ for i in 1 2 3 4; do
 edge:
   id: edge-$i
   http: "127.0.0.1:$((edgehttp + i - 1))"
+  http_token_env: ARGUS_DISTRICT_EDGE_HTTP_TOKEN
 mqtt:
   broker: tcp://127.0.0.1:$((mqtt + node))
   username: edge-$i
@@ -199,7 +211,7 @@ argus district: console on http://localhost:$http (Edges view: http://localhost:
 argus district: bus logins on ${mqtturls[*]} and ${urls[*]} (demo-only passwords, printed on purpose):
   bus user gateway         : $ARGUS_DISTRICT_GATEWAY_BUS_PASSWORD   role gateway: all of argus/v1 and the fleet's buckets
   bus users edge-1..edge-4 : $ARGUS_DISTRICT_EDGE_BUS_PASSWORD   each its own topics and keys
-argus district: edges (logs in $state/edge-N.log):
+argus district: edges (logs in $state/edge-N.log; state pages need ?token=$ARGUS_DISTRICT_EDGE_HTTP_TOKEN once):
   edge-1 pid ${edgepids[0]}  http://127.0.0.1:$edgehttp
   edge-2 pid ${edgepids[1]}  http://127.0.0.1:$((edgehttp + 1))
   edge-3 pid ${edgepids[2]}  http://127.0.0.1:$((edgehttp + 2))

@@ -41,7 +41,7 @@ func TestEdgeKilledWithQueuedAnomaliesLosesNothing(t *testing.T) {
 		"update_every: 1s", "update_every: 500ms", 1))
 	cams := []string{"cam-a", "cam-b", "cam-c"}
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "edge: {id: edge-crash, http: \"127.0.0.1:%d\"}\nsites: [{id: s1}]\nmqtt: {broker: %q, queue_dir: %q}\n"+
+	fmt.Fprintf(&cfg, "edge: {id: edge-crash, http: \"127.0.0.1:%d\", http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}\nsites: [{id: s1}]\nmqtt: {broker: %q, queue_dir: %q}\n"+
 		"detect: {rules_dir: %q}\ncameras:\n", peers.FreePort(t), broker.URL(), filepath.Join(dir, "queue"), rules)
 	for _, c := range cams {
 		fmt.Fprintf(&cfg, "  - {id: %s, site: s1, main: %q}\n", c, deadCamera(t))

@@ -74,7 +74,7 @@ func TestEdgeFliesADrone(t *testing.T) {
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	cfg := filepath.Join(dir, "edge.yaml")
-	writeAtomic(t, cfg, fmt.Sprintf(`edge: {id: edge-drones, http: %q}
+	writeAtomic(t, cfg, fmt.Sprintf(`edge: {id: edge-drones, http: %q, http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}
 mqtt: {broker: %q, queue_dir: %q}
 sites: [{id: hillside}]
 detect: {rules_dir: %q}
@@ -133,7 +133,7 @@ drones:
 	// The status page, in headless Chromium, lists the drone: idle at
 	// home again, its patrol completed.
 	page := peers.Chromium(t)
-	if err := chromedp.Do(page, chromedp.Navigate("http://"+addr+"/")); err != nil {
+	if err := chromedp.Do(page, chromedp.Navigate("http://"+addr+"/?token="+statusToken)); err != nil {
 		t.Fatal(err)
 	}
 	awaitHTTP(t, 20*time.Second, "the drone's row on the status page", func() bool {
@@ -212,7 +212,7 @@ func getJSON(t *testing.T, url string, v any) {
 
 func getText(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := statusGet(url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -379,7 +379,7 @@ func startFleetEdge(t *testing.T, id, mqttURL string, natsURLs []string) *fleetE
 	dir := t.TempDir()
 	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	cfg := filepath.Join(dir, "edge.yaml")
-	doc := fmt.Sprintf(`edge: {id: from-the-file, http: %q}
+	doc := fmt.Sprintf(`edge: {id: from-the-file, http: %q, http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}
 ingest: {read_timeout: 3s, reconnect: {min: 200ms, max: 1s}}
 mqtt: {broker: %q, username: %s, password_env: ARGUS_TEST_BUS_PASSWORD}
 fleet:
@@ -441,7 +441,7 @@ func (e *fleetEdgeProc) wantHealth(t *testing.T, code int, want string) {
 // get returns the body of a GET of path on the edge's HTTP port.
 func (e *fleetEdgeProc) get(t *testing.T, path string) string {
 	t.Helper()
-	resp, err := http.Get("http://" + e.addr + path)
+	resp, err := statusGet("http://" + e.addr + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +453,7 @@ func (e *fleetEdgeProc) get(t *testing.T, path string) string {
 // fleetState is the fleet part of the edge's /api/cameras.
 func (e *fleetEdgeProc) fleetState(t *testing.T) fleetState {
 	t.Helper()
-	resp, err := http.Get("http://" + e.addr + "/api/cameras")
+	resp, err := statusGet("http://" + e.addr + "/api/cameras")
 	if err != nil {
 		t.Fatal(err)
 	}

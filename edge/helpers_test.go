@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,9 +13,24 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
+
+// statusToken is the :9100 token of every edge these tests start (their
+// configs name ARGUS_EDGE_TEST_HTTP_TOKEN, which TestMain sets).
+const statusToken = "edge-status-token-for-tests"
+
+// statusGet GETs url on an edge's :9100 with its token.
+func statusGet(url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", bearer.Header(statusToken))
+	return http.DefaultClient.Do(req)
+}
 
 // startEdge runs the edge binary on cfg with JSON logs and follows them; the
 // process is killed when the test ends if it is still running.

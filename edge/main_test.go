@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +28,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	edgeBin = filepath.Join(dir, "edge")
+	// Every edge these tests start inherits its :9100 token.
+	os.Setenv("ARGUS_EDGE_TEST_HTTP_TOKEN", statusToken)
 	if out, err := exec.Command("go", "build", "-o", edgeBin, ".").CombinedOutput(); err != nil {
 		panic(fmt.Sprintf("build edge: %v\n%s", err, out))
 	}
@@ -93,7 +94,7 @@ func (l *logLines) await(t *testing.T, msg string, want map[string]string) map[s
 func writeConfig(t *testing.T, path, addr, rules string, cams ...string) {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "edge: {id: edge-e2e, http: %q}\nsites: [{id: s1}]\ncameras:\n", addr)
+	fmt.Fprintf(&b, "edge: {id: edge-e2e, http: %q, http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}\nsites: [{id: s1}]\ncameras:\n", addr)
 	for _, c := range cams {
 		b.WriteString("  - " + c + "\n")
 	}
@@ -188,7 +189,7 @@ func TestEdgeBinary(t *testing.T) {
 
 func cameraStates(t *testing.T, addr string) map[string]string {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/api/cameras")
+	resp, err := statusGet("http://" + addr + "/api/cameras")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ cameras:
       - {name: offline, kind: camera_offline, end_after: 2s, update_every: 1s}
 `), 0o644)
 	cfg := filepath.Join(dir, "edge.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`edge: {id: edge-offline, http: "127.0.0.1:%d"}
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`edge: {id: edge-offline, http: "127.0.0.1:%d", http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}
 sites: [{id: s1}]
 mqtt: {broker: %q, queue_dir: %q}
 detect: {rules_dir: %q}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,7 +34,7 @@ func liveRulesConfig(t *testing.T, path, addr, broker, rules string, cams map[st
 			fmt.Fprintf(&cameras, "  - {id: cam-%s, site: %s, main: %q}\n", site, site, url)
 		}
 	}
-	writeAtomic(t, path, fmt.Sprintf("edge: {id: edge-rules-file, http: %q}\nsites: [%s]\nmqtt: {broker: %q, queue_dir: %q}\n"+
+	writeAtomic(t, path, fmt.Sprintf("edge: {id: edge-rules-file, http: %q, http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}\nsites: [%s]\nmqtt: {broker: %q, queue_dir: %q}\n"+
 		"detect: {rules_dir: %q}\ncameras:\n%s", addr, strings.TrimSuffix(sites.String(), ", "), broker,
 		filepath.Join(filepath.Dir(path), "queue"), rules, cameras.String()))
 }
@@ -124,7 +123,7 @@ func has(camera string, version int, severity string) func([]bus.Anomaly) bool {
 // ruleStatus reads one site's rules state from the edge's /api/rules.
 func ruleStatus(t *testing.T, addr, site string) RuleStatus {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/api/rules")
+	resp, err := statusGet("http://" + addr + "/api/rules")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestRulesFromFileAndMQTT(t *testing.T) {
 	os.WriteFile(filepath.Join(rulesDir, "s1.yaml"), []byte(fmt.Sprintf(set, 1, "high")), 0o644)
 	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	cfg := filepath.Join(dir, "edge.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`edge: {id: edge-rules, http: %q}
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`edge: {id: edge-rules, http: %q, http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}
 sites: [{id: s1}]
 mqtt: {broker: %q, queue_dir: %q}
 detect: {rules_dir: %q}

@@ -17,6 +17,7 @@ import (
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/alerts"
 	"github.com/argus-edge/argus/gateway/api"
+	"github.com/argus-edge/argus/gateway/audit"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/rulesets"
@@ -35,6 +36,7 @@ type services struct {
 	ruleConflict error
 	alerts       *alerts.Alerts
 	drones       *patrol.Service
+	trail        *audit.Trail // the audit entries, refused anonymous calls aggregated
 	log          zerolog.Logger
 }
 
@@ -65,7 +67,9 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 		return nil, fmt.Errorf("store (%s): %w", cfg.Store.Driver, err)
 	}
 	s := &services{store: st, catalog: catalogView{dir}, ruleConflict: rulesets.ErrConflict, log: log,
-		auth: access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL})}
+		auth: access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL,
+			Checks: cfg.Limits.LoginChecks, PerMinute: cfg.Limits.LoginsPerMinute})}
+	s.trail = audit.New(audit.Options{Store: st, Addresses: cfg.Limits.AuditAddresses, Log: log.With().Str("component", "audit").Logger()})
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
 	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,
@@ -119,21 +123,21 @@ func (c catalogView) Sites() []api.SiteSummary {
 }
 
 // audits is where stream views are audited.
-func (s *services) audits() auditor { return s.store }
+func (s *services) audits() auditor { return s.trail }
 
 // consoleHandlers are the API and the console's assets.
 type consoleHandlers struct {
-	api      http.Handler
+	api      *api.Server
 	web      http.Handler
 	shutdown func() // ends the event streams, which would hold a graceful shutdown
 }
 
 // console builds the API over the services, and wires their events into it.
-func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
-	a := api.New(api.Options{Auth: s.auth, Store: s.store, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
+func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, cfg *access.Config, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
+	a := api.New(api.Options{Auth: s.auth, Store: s.store, Audit: s.trail, Limits: cfg.Limits, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
 		Handling: s.alerts, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
 		Capacity: fl, Fleet: fl, Metrics: reg, Log: log})
-	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner)
+	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner, s.trail)
 	// The listeners live as long as the gateway: their cancels are not needed.
 	s.alerts.Subscribe(a.PublishAnomaly)
 	s.alerts.SubscribeWall(a.PublishWall)
@@ -159,6 +163,7 @@ func (s *services) run(ctx context.Context, cfg *access.Config, every time.Durat
 	go s.alerts.RunRetention(ctx, cfg.Retention, every)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.drones.Run(ctx) })
+	g.Go(func() error { return s.trail.Run(ctx) })
 	g.Go(func() error { return s.alerts.Run(ctx) })
 	return g.Wait()
 }

@@ -35,7 +35,7 @@ func TestWHEPBySession(t *testing.T) {
 	defer st.Close()
 	auth := access.NewAuth(access.AuthOptions{Store: st,
 		Users: []store.User{{Name: "river-op", Role: store.RoleOperator, Sites: []string{"riverside"}, PasswordHash: string(h)}}})
-	_, sess, err := auth.Login(context.Background(), "river-op", "river password")
+	_, sess, err := auth.Login(context.Background(), "192.0.2.1", "river-op", "river password")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestWHEPBySession(t *testing.T) {
 // deploy/demo.sh prints, with the roles and sites it says.
 func TestDemoConfig(t *testing.T) {
 	for _, v := range []string{"ARGUS_DEMO_EDGE_TOKEN", "ARGUS_DEMO_VIEWER_TOKEN", "ARGUS_DEMO_RIVERSIDE_TOKEN",
-		"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD"} {
+		"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD", "ARGUS_DEMO_METRICS_TOKEN"} {
 		t.Setenv(v, "demo-token-0123456789-"+v)
 	}
 	cfg, err := access.LoadConfig("../configs/gateway-demo.yaml")
@@ -122,7 +122,11 @@ func TestDemoConfig(t *testing.T) {
 		t.Fatalf("the demo edge %q logs in as %q (password in %s); the gateway's bus user is %+v",
 			edge.Edge.ID, edge.MQTT.Username, edge.MQTT.PasswordEnv, bu)
 	}
-	for _, v := range []string{"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD"} {
+	// The edge's :9100 token and the gateway's /metrics token too.
+	if edge.Edge.HTTPTokenEnv == "" || cfg.MetricsToken == "" {
+		t.Errorf("the demo edge's http_token_env %q, the gateway's metrics token set %v: want both", edge.Edge.HTTPTokenEnv, cfg.MetricsToken != "")
+	}
+	for _, v := range []string{"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD", edge.Edge.HTTPTokenEnv, "ARGUS_DEMO_METRICS_TOKEN"} {
 		if !strings.Contains(string(script), "export "+v+"=") || !strings.Contains(string(script), "$"+v) {
 			t.Errorf("demo.sh does not set and print %s", v)
 		}
@@ -168,31 +172,43 @@ func TestHashPassword(t *testing.T) {
 	}
 }
 
-// Real: the gateway's run with a config. Until the store is merged, /api/
-// answers 503 saying why, while the SFU's /api/relays/{camera} (edges ask
-// their viewer count there) still reaches the SFU; /metrics and the console
-// placeholder are served.
+// Real: the gateway's run with a config. /api/ needs a session, the SFU's
+// /api/relays/{camera} (edges ask their viewer count there) a bearer
+// token, /metrics the scrape token (before the fix it answered anybody:
+// the "/metrics, nobody" row failed); the console and /healthz are open.
 func TestGatewayRoutes(t *testing.T) {
-	httpURL, _, _ := startGateway(t)
+	t.Setenv("T_METRICS", metricsSecret)
+	httpURL, _, _ := startGateway(t, "metrics: {token_env: T_METRICS}\n")
 	for _, c := range []struct {
-		path string
-		want int
-		has  string
+		path, token string
+		want        int
+		has         string
 	}{
-		{"/metrics", 200, "go_goroutines"},
-		{"/api/me", 401, "no session"},
-		{"/api/relays/river-cam", 401, "bearer"},
-		{"/", 200, "<html"},
-		{"/healthz", 200, "ok"},
+		{"/metrics", "", 401, "needs the scrape token"},
+		{"/metrics", "wrong-token-0123456789", 401, "no session"},
+		{"/metrics", viewerSecret, 401, "no session"},
+		{"/metrics", metricsSecret, 200, "go_goroutines"},
+		{"/api/me", "", 401, "no session"},
+		{"/api/me", metricsSecret, 401, "no session"},
+		{"/api/relays/river-cam", "", 401, "bearer"},
+		{"/", "", 200, "<html"},
+		{"/healthz", "", 200, "ok"},
 	} {
-		resp, err := http.Get(httpURL + c.path)
+		req, _ := http.NewRequest(http.MethodGet, httpURL+c.path, nil)
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(bufio.NewReader(resp.Body))
 		resp.Body.Close()
 		if resp.StatusCode != c.want || !strings.Contains(strings.ToLower(string(b)), strings.ToLower(c.has)) {
-			t.Errorf("GET %s: %d %.200s, want %d with %q", c.path, resp.StatusCode, b, c.want, c.has)
+			t.Errorf("GET %s (token %t): %d %.200s, want %d with %q", c.path, c.token != "", resp.StatusCode, b, c.want, c.has)
 		}
 	}
 }
+
+// metricsSecret is the /metrics scrape token of the tests that name T_METRICS.
+const metricsSecret = "metrics-secret-for-tests"

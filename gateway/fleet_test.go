@@ -308,11 +308,17 @@ func putStatus(t *testing.T, js jetstream.JetStream, cs bus.CameraStatus) {
 // metricsOf reads the gateway's /metrics as name{labels} → value.
 func metricsOf(t *testing.T, httpURL string) map[string]float64 {
 	t.Helper()
-	resp, err := http.Get(httpURL + "/metrics")
+	// /metrics answers the scrape token or an admin's session: root's here.
+	req, _ := http.NewRequest(http.MethodGet, httpURL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+login(t, httpURL, "root"))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics as admin: %d", resp.StatusCode)
+	}
 	out := map[string]float64{}
 	var b strings.Builder
 	buf := make([]byte, 32<<10)

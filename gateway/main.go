@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -29,7 +28,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -37,6 +35,7 @@ import (
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/broker"
 	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/forwarded"
 )
 
 func main() {
@@ -67,6 +66,8 @@ type flags struct {
 	streams        streamOptions
 	backbone       backboneFlags
 	retentionEvery time.Duration
+	tlsCert        string
+	tlsKey         string
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
@@ -81,6 +82,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.config, "tokens", "", "the former name of -config (a file of tokens only is a valid config)")
 	fs.StringVar(&f.rules, "rules", "", "a directory of site rule sets (configs/rules) stored at start when the store has none for a site")
 	fs.StringVar(&f.airspace, "airspace", "", "a directory of site airspaces (configs/airspace: geofence, no-fly zones, routes); none: drones may not fly")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve HTTPS (console, API, WHIP, WHEP) with it (default: the config's tls.cert_file; none: plain HTTP)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of -tls-cert (default: the config's tls.key_file)")
 	fs.DurationVar(&f.retentionEvery, "retention-every", time.Hour, "how often records past their retention are pruned")
 	f.streams.flags(fs)
 	f.backbone.flags(fs)
@@ -144,11 +147,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer streams.Close()
 	reg := newRegistry()
-	console := svc.console(dir, streams, fl, reg, log)
-	handler := routes(streams, console, reg)
-	ln, err := net.Listen("tcp", f.http)
+	console := svc.console(dir, streams, fl, cfg, reg, log)
+	handler := forwarded.Proxies(cfg.TrustedProxies).Handler(routes(streams, console, reg, cfg.MetricsToken))
+	web, err := newWebServer(f, cfg, handler, console.shutdown, log)
 	if err != nil {
-		return fmt.Errorf("http: listen %s: %w", f.http, err)
+		return err
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	if bb.b != nil {
@@ -158,8 +161,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	g.Go(func() error { return fl.Run(ctx) })
 	g.Go(func() error { return dir.Run(ctx) })
 	g.Go(func() error { return svc.run(ctx, cfg, f.retentionEvery) })
-	g.Go(func() error { return serveHTTP(ctx, ln, handler, console.shutdown, log) })
-	g.Go(func() error { return announce(ctx, bb, svc.alerts.Ready(), cfg.Bus.Users, ln.Addr(), log) })
+	g.Go(func() error { return web.Run(ctx) })
+	g.Go(func() error { return announce(ctx, bb, svc.alerts.Ready(), cfg.Bus.Users, web.ln.Addr(), log) })
 	err = g.Wait()
 	log.Info().Err(err).Msg("gateway stopped")
 	return err
@@ -173,42 +176,21 @@ func newRegistry() *prometheus.Registry {
 }
 
 // routes is the gateway's HTTP surface: the SFU's paths (including the
-// edges' GET /api/relays/{camera}), the API, /healthz, /metrics and, at
-// the root, the console.
-func routes(streams http.Handler, console consoleHandlers, reg *prometheus.Registry) http.Handler {
+// edges' GET /api/relays/{camera}), the API, /healthz, /metrics (the
+// scrape token or an admin session) and, at the root, the console.
+func routes(streams http.Handler, console consoleHandlers, reg *prometheus.Registry, metricsToken string) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/whip/", streams)
 	mux.Handle("/whep/", streams)
 	mux.Handle("/api/relays/", streams)
 	mux.Handle("/api/", console.api)
 	mux.Handle("/", console.web)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", console.api.Metrics(metricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
 	return mux
-}
-
-// serveHTTP serves handler until ctx ends, then shuts down gracefully
-// (onShutdown ends the long-lived event streams).
-func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, onShutdown func(), log zerolog.Logger) error {
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	srv.RegisterOnShutdown(onShutdown)
-	done := make(chan error, 1)
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		done <- srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("http: %w", err)
-	}
-	if err := <-done; err != nil {
-		log.Warn().Err(err).Msg("http: shutdown")
-	}
-	return nil
 }
 
 // hashPassword reads one password line from in and writes its bcrypt hash

@@ -89,7 +89,7 @@ store: {driver: postgres, dsn_env: T_STORE_DSN}
 	// which resolves to gw-b's 127.0.0.1.
 	edgeAddr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	edgeCfg := filepath.Join(dir, "edge.yaml")
-	os.WriteFile(edgeCfg, []byte(fmt.Sprintf(`edge: {id: edge-r, http: %q}
+	os.WriteFile(edgeCfg, []byte(fmt.Sprintf(`edge: {id: edge-r, http: %q, http_token_env: T_EDGE_HTTP}
 mqtt: {broker: %q, username: edge-r, password_env: T_BUS, queue_dir: %q}
 fleet: {nats: [%s], capacity: 5}
 relay:
@@ -99,7 +99,7 @@ relay:
   idle_timeout: 1s
 `, edgeAddr, c.MQTTURL(0), filepath.Join(dir, "queue"), c.URLs(), url["gw-a"], strings.TrimPrefix(url["gw-b"], "http://127.0.0.1:"))), 0o600)
 	edge := exec.Command(edgeBin, "-config", edgeCfg, "-log-format", "json")
-	edge.Env = append(os.Environ(), "T_EDGE="+replicaEdgeSecret, "T_BUS=not-checked-by-this-node")
+	edge.Env = append(os.Environ(), "T_EDGE="+replicaEdgeSecret, "T_BUS=not-checked-by-this-node", "T_EDGE_HTTP="+edgeHTTPSecret)
 	edgeLog := &peers.LogBuffer{}
 	edge.Stderr = edgeLog
 	if err := edge.Start(); err != nil {
@@ -192,11 +192,16 @@ func flowing(t *testing.T, what string, n *atomic.Int64, d time.Duration) {
 	})
 }
 
-// edgeRelays are the edge's running relays of cam-r (/api/relays, which
-// the edge answers loopback callers), replica id → URL.
+// edgeHTTPSecret is the edge's :9100 token (edge.http_token_env T_EDGE_HTTP).
+const edgeHTTPSecret = "edge-http-secret-for-tests"
+
+// edgeRelays are the edge's running relays of cam-r (/api/relays, with
+// the edge's token), replica id → URL.
 func edgeRelays(t *testing.T, addr string) map[string]string {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/api/relays")
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/relays", nil)
+	req.Header.Set("Authorization", "Bearer "+edgeHTTPSecret)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return map[string]string{"error": err.Error()}
 	}

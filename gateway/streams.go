@@ -114,6 +114,8 @@ func newStreams(o streamOptions, rt relayTarget, cfg *access.Config, auth *acces
 		OnDemandTimeout: o.onDemand,
 		Audit:           auditViews(log, audits, site),
 		ICEServers:      cfg.ICEServers,
+		ViewersPerUser:  cfg.Limits.WHEPPerUser,
+		Viewers:         cfg.Limits.WHEPTotal,
 		PublicIP:        o.publicIP,
 		UDPAddr:         o.udp,
 		TCPAddr:         o.tcp,
@@ -199,7 +201,7 @@ func auditViews(log zerolog.Logger, audits auditor, site func(string) (string, b
 func streamEntry(ae sfu.AuditEvent, site string) store.AuditEntry {
 	base, denied := strings.CutSuffix(ae.Action, sfu.DeniedSuffix)
 	e := store.AuditEntry{Time: time.Now().UTC(), Who: ae.Who, Action: streamActions[base], Object: ae.Camera, Site: site,
-		Status: http.StatusCreated, Detail: ae.Action}
+		Status: http.StatusCreated, Detail: ae.Action, Addr: ae.Addr}
 	switch {
 	case denied && ae.Who == "":
 		e.Status = http.StatusUnauthorized

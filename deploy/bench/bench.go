@@ -12,7 +12,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/argus-edge/argus/drivers/bearer"
 )
+
+// EdgeTokenEnv names the variable holding the benchmarked edges' :9100
+// token (their configs' edge.http_token_env); EdgeToken is its value,
+// which TokenEnv sets for the edges started from this process.
+const (
+	EdgeTokenEnv = "ARGUS_BENCH_EDGE_HTTP_TOKEN"
+	EdgeToken    = "bench-edge-http-token"
+)
+
+// TokenEnv sets EdgeTokenEnv in this process's environment, which the
+// edges it starts inherit.
+func TokenEnv() { os.Setenv(EdgeTokenEnv, EdgeToken) }
 
 // StartAndAwait starts cmd and waits for a line of its stderr holding want.
 func StartAndAwait(cmd *exec.Cmd, want string, limit time.Duration) error {
@@ -78,7 +92,12 @@ type cameras struct {
 
 func fetch(addr string) (cameras, error) {
 	var c cameras
-	resp, err := http.Get("http://" + addr + "/api/cameras")
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/api/cameras", nil)
+	if err != nil {
+		return c, err
+	}
+	req.Header.Set("Authorization", bearer.Header(EdgeToken))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return c, err
 	}

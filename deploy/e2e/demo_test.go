@@ -256,6 +256,18 @@ func TestDemoScript(t *testing.T) {
 			t.Errorf("%s /healthz on its moved port %d: %d %s", name, port, code, body)
 		}
 	}
+	// The tokens demo.sh sets and prints: the edge's :9100 and the
+	// gateway's /metrics answer them, and nobody without them (loopback too).
+	edgeState := fmt.Sprintf("http://127.0.0.1:%d/api/cameras", ports["ARGUS_DEMO_EDGE_HTTP"])
+	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", ports["ARGUS_DEMO_HTTP"])
+	for _, c := range []struct {
+		url, token string
+		want       int
+	}{{edgeState, "", 401}, {edgeState, "demo-edge-http-token-change-me", 200}, {metrics, "", 401}, {metrics, "demo-metrics-token-change-me", 200}} {
+		if code, body := getWith(c.url, c.token); code != c.want {
+			t.Errorf("GET %s (token %t): %d %.100s, want %d", c.url, c.token != "", code, body, c.want)
+		}
+	}
 	for _, f := range []string{"gateway.db", "edge-demo/queue"} {
 		if _, err := os.Stat(filepath.Join(state, f)); err != nil {
 			t.Errorf("the demo's state is not in ARGUS_DEMO_VAR: %v", err)

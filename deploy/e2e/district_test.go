@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,12 +35,12 @@ func TestDistrictScript(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "nats-server"), "github.com/nats-io/nats-server/v2").CombinedOutput(); err != nil {
 		t.Fatalf("build nats-server: %v\n%s", err, out)
 	}
-	http0 := peers.FreePort(t)
+	http0, routes, edgeHTTP := peers.FreePort(t), freeRange(t, 3), freeRange(t, 4)
 	env := []string{"BIN=" + bin, "ARGUS_DISTRICT_VAR=" + t.TempDir(),
-		"ARGUS_DISTRICT_NATS=" + strconv.Itoa(freeRange(t, 3)), "ARGUS_DISTRICT_ROUTES=" + strconv.Itoa(freeRange(t, 3)),
+		"ARGUS_DISTRICT_NATS=" + strconv.Itoa(freeRange(t, 3)), "ARGUS_DISTRICT_ROUTES=" + strconv.Itoa(routes),
 		"ARGUS_DISTRICT_MQTT=" + strconv.Itoa(freeRange(t, 3)), "ARGUS_DISTRICT_HTTP=" + strconv.Itoa(http0),
 		"ARGUS_DISTRICT_WEBRTC_UDP=" + strconv.Itoa(udpPort(t)), "ARGUS_DISTRICT_RTSP=" + strconv.Itoa(peers.FreePort(t)),
-		"ARGUS_DISTRICT_RTP=" + strconv.Itoa(udpPort(t)), "ARGUS_DISTRICT_EDGE_HTTP=" + strconv.Itoa(freeRange(t, 4))}
+		"ARGUS_DISTRICT_RTP=" + strconv.Itoa(udpPort(t)), "ARGUS_DISTRICT_EDGE_HTTP=" + strconv.Itoa(edgeHTTP)}
 	cmd := exec.Command(filepath.Join(repoRoot, "deploy", "district.sh"))
 	cmd.Env = append(os.Environ(), env...)
 	d := runScript(t, cmd, "district")
@@ -74,6 +75,22 @@ func TestDistrictScript(t *testing.T) {
 	token := login(t, base, "admin", "demo-admin")
 
 	owners := awaitDistrict(t, base, token, 400, "", 3*time.Minute)
+	// Outsiders on the host: a stranger's route is refused by the cluster
+	// port (before the fix it joined, and routes see every message), an
+	// edge's :9100 and the gateway's /metrics want their tokens.
+	if got := strangerRoute(t, routes); !strings.Contains(got, "Authorization Violation") {
+		t.Errorf("a stranger's route on the cluster port: %q, want Authorization Violation", got)
+	}
+	if code, body := get(fmt.Sprintf("http://127.0.0.1:%d/api/cameras", edgeHTTP)); code != http.StatusUnauthorized {
+		t.Errorf("edge-1's :9100 without its token: %d %.100s", code, body)
+	}
+	if code, _ := getWith(fmt.Sprintf("http://127.0.0.1:%d/api/cameras", edgeHTTP), "district-edge-http-token-change-me"); code != http.StatusOK {
+		t.Errorf("edge-1's :9100 with the token district.sh prints: %d", code)
+	}
+	if code, _ := get(base + "/metrics"); code != http.StatusUnauthorized {
+		t.Errorf("the gateway's /metrics without a token: %d", code)
+	}
+
 	for e := range pids {
 		if owners[e] == 0 {
 			t.Errorf("edge %s owns no camera: %v", e, owners)
@@ -189,4 +206,29 @@ func freeRange(t *testing.T, n int) int {
 	}
 	t.Fatalf("no %d consecutive free ports", n)
 	return 0
+}
+
+// strangerRoute connects to a NATS cluster port as a route without
+// credentials and returns the server's answer to its CONNECT and PING.
+func strangerRoute(t *testing.T, port int) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(conn)
+	if info, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(info, "INFO ") {
+		t.Fatalf("cluster port greeting %q: %v", info, err)
+	}
+	fmt.Fprintf(conn, "CONNECT {\"verbose\":false,\"pedantic\":false,\"name\":\"stranger\",\"cluster\":\"argus-district\"}\r\nPING\r\n")
+	var got strings.Builder
+	for {
+		line, err := r.ReadString('\n')
+		got.WriteString(line)
+		if err != nil || strings.HasPrefix(line, "-ERR") || strings.HasPrefix(line, "PONG") {
+			return got.String()
+		}
+	}
 }

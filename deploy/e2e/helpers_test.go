@@ -30,6 +30,8 @@ var gatewayBin, edgeBin string
 const (
 	edgeToken   = "e2e-edge-token-0123456789"
 	viewerToken = "e2e-viewer-token-0123456789"
+	// statusToken is the edge's :9100 token (edge.http_token_env E2E_EDGE_HTTP_TOKEN).
+	statusToken = "e2e-edge-status-token-0123456789"
 	edgeID      = "edge-e2e"
 	site        = "riverside"
 )
@@ -213,9 +215,10 @@ store: {driver: sqlite, path: %q} # in the test's directory, never the source tr
 // online at the edge and its retained status reached the gateway.
 func (st *stack) startEdge(t *testing.T) {
 	t.Helper()
-	st.edge = start(t, "edge", edgeBin, []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_EDGE_BUS=" + edgeBusPassword}, "-config", st.edgeCfg, "-log-format", "json")
+	st.edge = start(t, "edge", edgeBin, []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_EDGE_BUS=" + edgeBusPassword, "E2E_EDGE_HTTP_TOKEN=" + statusToken},
+		"-config", st.edgeCfg, "-log-format", "json")
 	poll(t, "edge cameras online", 90*time.Second, func() (bool, string) {
-		code, body := get("http://" + st.edgeAddr + "/api/cameras")
+		code, body := getWith("http://"+st.edgeAddr+"/api/cameras", statusToken)
 		if code != 200 {
 			return false, fmt.Sprintf("%d %s", code, body)
 		}
@@ -281,10 +284,16 @@ func poll(t *testing.T, what string, within time.Duration, cond func() (bool, st
 	}
 }
 
-func get(u string) (int, string) {
+func get(u string) (int, string) { return getWith(u, "") }
+
+// getWith GETs u with a bearer token (none when empty).
+func getWith(u, token string) (int, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err.Error()
@@ -328,7 +337,7 @@ func (st *stack) startEdgeOn(t *testing.T, dir, rules string, mqttPort int, site
 		fmt.Fprintf(&cams, "  - {id: %s, site: %s, main: %q}\n", id, site, st.sim.URL(id))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "edge: {id: %s, http: %q}\nsites: [%s]\ncameras:\n%s", edgeID, st.edgeAddr, strings.Join(sites, ", "), cams.String())
+	fmt.Fprintf(&b, "edge: {id: %s, http: %q, http_token_env: E2E_EDGE_HTTP_TOKEN}\nsites: [%s]\ncameras:\n%s", edgeID, st.edgeAddr, strings.Join(sites, ", "), cams.String())
 	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", username: %s, password_env: E2E_EDGE_BUS, queue_dir: %q}\n",
 		mqttPort, edgeID, filepath.Join(dir, "queue"))
 	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)

@@ -53,11 +53,11 @@ func TestCameraPasswordNeverShown(t *testing.T) {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(ingest.NewMetrics(m))
-	h := Handler(m, Options{Edge: "e1", Registry: reg, Log: log})
+	h := Handler(m, Options{Edge: "e1", Token: "status-token-0123456789", Registry: reg, Log: log})
 	shown := map[string]string{"the log": lb.String()}
 	for _, path := range []string{"/", "/api/cameras", "/api/cameras/gate", "/api/cameras/yard", "/metrics"} {
 		req := httptest.NewRequest("GET", path, nil)
-		req.RemoteAddr = "127.0.0.1:1"
+		req.Header.Set("Authorization", "Bearer status-token-0123456789")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != 200 {

@@ -4,14 +4,13 @@ import (
 	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
-	"net"
 	"net/http"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/edge/ingest"
 )
 
@@ -28,8 +27,8 @@ type Source interface {
 type Options struct {
 	// Edge is the edge id shown on the page.
 	Edge string
-	// Token, when set, lets remote callers in with "Authorization: Bearer
-	// <token>". Without it only loopback callers are answered.
+	// Token lets callers in with "Authorization: Bearer <token>" (or the
+	// page's cookie). Without it only /healthz answers.
 	Token string
 	// Registry holds the metrics to expose.
 	Registry *prometheus.Registry
@@ -48,6 +47,9 @@ type Options struct {
 
 // Handler returns the edge's HTTP handler.
 func Handler(src Source, o Options) http.Handler {
+	if _, err := bearer.Parse(bearer.Header(o.Token)); o.Token != "" && err != nil {
+		o.Log.Error().Msg("edge.http_token_env holds characters a bearer token cannot carry (want A-Z a-z 0-9 - . _ ~ + /): no caller can use it")
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		if o.Ready != nil {
@@ -80,43 +82,63 @@ func Handler(src Source, o Options) http.Handler {
 			writeJSON(w, view())
 		})))
 	}
-	mux.Handle("GET /{$}", o.guard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	})))
+	mux.HandleFunc("GET /{$}", o.page)
 	return mux
 }
 
-// guard answers loopback callers and callers with the token; it refuses the
-// rest with 401 and says why.
+// CookieName is the cookie that lets a browser read the page and its JSON
+// once it has opened /?token=<token>.
+const CookieName = "argus_edge_token"
+
+// guard answers callers with the token, as a bearer header or the page's
+// cookie, and refuses the rest with 401 saying why. Loopback callers are
+// not trusted: on a shared host every user is one.
 func (o Options) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if loopback(r.RemoteAddr) || o.tokenOK(r) {
+		if o.tokenOK(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		o.Log.Warn().Str("remote", r.RemoteAddr).Str("path", r.URL.Path).Msg("http request refused: no valid token")
 		w.Header().Set("WWW-Authenticate", `Bearer realm="argus-edge"`)
-		msg := "unauthorized: remote callers need Authorization: Bearer <token>"
+		msg := "unauthorized: send Authorization: Bearer <token> (edge.http_token_env), or open /?token=<token> in a browser"
 		if o.Token == "" {
-			msg = "unauthorized: this edge answers loopback callers only (set edge.http_token_env to allow remote ones)"
+			msg = "unauthorized: this edge has no token, so only /healthz answers (set edge.http_token_env)"
 		}
 		http.Error(w, msg, http.StatusUnauthorized)
 	})
 }
 
-func (o Options) tokenOK(r *http.Request) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && o.Token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(o.Token)) == 1
+// page serves the status page. Opened as /?token=<token> with the right
+// token, it sets the cookie and redirects to / so that the token leaves
+// the address bar; the page's own fetches then carry the cookie.
+func (o Options) page(w http.ResponseWriter, r *http.Request) {
+	if t := r.URL.Query().Get("token"); t != "" && o.matches(t) {
+		http.SetCookie(w, &http.Cookie{Name: CookieName, Value: t, Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	o.guard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	})).ServeHTTP(w, r)
 }
 
-func loopback(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		return false
+// tokenOK reports a bearer header or cookie carrying the edge's token.
+func (o Options) tokenOK(r *http.Request) bool {
+	if t, ok := bearer.Token(r); ok {
+		return o.matches(t)
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	if ck, err := r.Cookie(CookieName); err == nil {
+		return o.matches(ck.Value)
+	}
+	return false
+}
+
+// matches compares got with the token in constant time; no token matches nothing.
+func (o Options) matches(got string) bool {
+	return o.Token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(o.Token)) == 1
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

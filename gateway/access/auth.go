@@ -34,12 +34,16 @@ var (
 	ErrNoSession = errors.New("no session: log in")
 )
 
-// ThrottledError refuses a login for a user name that failed too often.
-type ThrottledError struct{ RetryAfter time.Duration }
+// ThrottledError refuses a login attempt before any password is checked:
+// Reason says why (one of the Reason… constants), RetryAfter when to try again.
+type ThrottledError struct {
+	RetryAfter time.Duration
+	Reason     string
+}
 
-// Error says how long to wait.
+// Error says why and how long to wait.
 func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("too many failed logins for this user: retry in %s", e.RetryAfter.Round(time.Second))
+	return fmt.Sprintf("%s: retry in %s", e.Reason, max(time.Second, e.RetryAfter.Round(time.Second)))
 }
 
 // AuthOptions configure an Auth.
@@ -48,6 +52,12 @@ type AuthOptions struct {
 	Store UserStore    // stored users and sessions
 	TTL   time.Duration
 	Now   func() time.Time // the clock (default time.Now); tests move it
+	// Checks bounds the password checks (bcrypt, ~50 ms of a core each)
+	// running at once (default DefaultLimits.LoginChecks); a few times as
+	// many wait, the rest are refused at once.
+	Checks int
+	// PerMinute bounds one client address's login attempts (default DefaultLimits.LoginsPerMinute).
+	PerMinute int
 }
 
 // Auth logs console users in and resolves their session tokens.
@@ -58,6 +68,7 @@ type Auth struct {
 	ttl      time.Duration
 	now      func() time.Time
 	throttle *throttle
+	checks   *checks
 }
 
 // Session is a new login's token (a secret: give it only to its user) and expiry.
@@ -74,7 +85,14 @@ func NewAuth(o AuthOptions) *Auth {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	a := &Auth{config: map[string]store.User{}, store: o.Store, ttl: o.TTL, now: o.Now, throttle: newThrottle()}
+	if o.Checks <= 0 {
+		o.Checks = DefaultLimits.LoginChecks
+	}
+	if o.PerMinute <= 0 {
+		o.PerMinute = DefaultLimits.LoginsPerMinute
+	}
+	a := &Auth{config: map[string]store.User{}, store: o.Store, ttl: o.TTL, now: o.Now,
+		throttle: newThrottle(o.PerMinute), checks: newChecks(o.Checks)}
 	for _, u := range o.Users {
 		a.config[u.Name] = u
 		a.order = append(a.order, u.Name)
@@ -94,13 +112,16 @@ func (a *Auth) ConfigUsers() []store.User {
 // IsConfigUser reports whether name is a user of the config file.
 func (a *Auth) IsConfigUser(name string) bool { _, ok := a.config[name]; return ok }
 
-// Login checks name and password (bcrypt, also against a dummy hash for an
-// unknown name so both take as long) and starts a session. Repeated
-// failures of one name answer *ThrottledError without checking anything.
-func (a *Auth) Login(ctx context.Context, name, password string) (Principal, Session, error) {
+// Login checks name and password for a client (its address, as
+// forwarded.Origin.Key gives it) and starts a session. The password is
+// checked with bcrypt, against a dummy hash for an unknown name so both
+// take as long, and at most Checks at once. An attempt the throttle
+// refuses (the client's failures, its rate) or that finds too many checks
+// waiting answers *ThrottledError without checking anything.
+func (a *Auth) Login(ctx context.Context, client, name, password string) (Principal, Session, error) {
 	now := a.now()
-	if wait := a.throttle.wait(name, now); wait > 0 {
-		return Principal{}, Session{}, &ThrottledError{RetryAfter: wait}
+	if wait, why := a.throttle.admit(client, name, now); wait > 0 {
+		return Principal{}, Session{}, &ThrottledError{RetryAfter: wait, Reason: why}
 	}
 	u, source, err := a.user(ctx, name)
 	hash := dummyHash()
@@ -109,12 +130,15 @@ func (a *Auth) Login(ctx context.Context, name, password string) (Principal, Ses
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Principal{}, Session{}, err
 	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	match, cerr := a.checks.compare(ctx, hash, password)
+	if cerr != nil {
+		return Principal{}, Session{}, cerr
+	}
 	if !match || err != nil || u.Disabled {
-		a.throttle.failed(name, now)
+		a.throttle.failed(client, name, now)
 		return Principal{}, Session{}, ErrWrongCredentials
 	}
-	a.throttle.succeeded(name)
+	a.throttle.succeeded(client, name)
 	token, err := newToken()
 	if err != nil {
 		return Principal{}, Session{}, err

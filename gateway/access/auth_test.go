@@ -24,6 +24,9 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+// home is the address the tests' users log in from.
+const home = "192.0.2.10"
+
 // Real: the SQLite store in a temp file. Simulated: the clock.
 func newAuth(t *testing.T) (*Auth, store.Store, *clock) {
 	clk := &clock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
@@ -50,7 +53,7 @@ func newAuth(t *testing.T) (*Auth, store.Store, *clock) {
 func TestLoginResolveLogout(t *testing.T) {
 	a, st, clk := newAuth(t)
 	ctx := context.Background()
-	p, s, err := a.Login(ctx, "chief", "chief password")
+	p, s, err := a.Login(ctx, home, "chief", "chief password")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +76,7 @@ func TestLoginResolveLogout(t *testing.T) {
 	if _, _, err := a.Resolve(ctx, s.Token); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("expired session resolved: %v", err)
 	}
-	_, s2, err := a.Login(ctx, "stored-op", "stored password")
+	_, s2, err := a.Login(ctx, home, "stored-op", "stored password")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,45 +98,46 @@ func TestLoginRefusals(t *testing.T) {
 		{"empty", "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if _, _, err := a.Login(context.Background(), c.user, c.password); err != ErrWrongCredentials {
+			if _, _, err := a.Login(context.Background(), home, c.user, c.password); err != ErrWrongCredentials {
 				t.Fatalf("got %v, want ErrWrongCredentials", err)
 			}
 		})
 	}
 }
 
-// After five failures a name is locked with a doubling delay, even for the
-// right password; another name is not; the lock ends with time.
+// After five failures from one address a name is locked there with a
+// doubling delay, even for the right password; another name is not; the
+// lock ends with time.
 func TestLoginThrottle(t *testing.T) {
 	a, _, clk := newAuth(t)
 	ctx := context.Background()
-	for i := range freeFailures {
-		if _, _, err := a.Login(ctx, "chief", "guess"); err != ErrWrongCredentials {
+	for i := range pairFree {
+		if _, _, err := a.Login(ctx, home, "chief", "guess"); err != ErrWrongCredentials {
 			t.Fatalf("failure %d: %v", i, err)
 		}
 	}
 	var te *ThrottledError
-	if _, _, err := a.Login(ctx, "chief", "chief password"); !errors.As(err, &te) || te.RetryAfter != time.Second {
+	if _, _, err := a.Login(ctx, home, "chief", "chief password"); !errors.As(err, &te) || te.RetryAfter != time.Second {
 		t.Fatalf("locked name: %v, want a 1s ThrottledError", err)
 	}
-	if _, _, err := a.Login(ctx, "river-op", "river password"); err != nil {
+	if _, _, err := a.Login(ctx, home, "river-op", "river password"); err != nil {
 		t.Fatalf("another name is locked too: %v", err)
 	}
 	clk.add(time.Second)
-	if _, _, err := a.Login(ctx, "chief", "guess again"); err != ErrWrongCredentials {
+	if _, _, err := a.Login(ctx, home, "chief", "guess again"); err != ErrWrongCredentials {
 		t.Fatalf("after the lock: %v", err)
 	}
-	if _, _, err := a.Login(ctx, "chief", "chief password"); !errors.As(err, &te) || te.RetryAfter != 2*time.Second {
+	if _, _, err := a.Login(ctx, home, "chief", "chief password"); !errors.As(err, &te) || te.RetryAfter != 2*time.Second {
 		t.Fatalf("second lock: %v, want 2s", err)
 	}
 	clk.add(2 * time.Second)
-	if _, _, err := a.Login(ctx, "chief", "chief password"); err != nil {
+	if _, _, err := a.Login(ctx, home, "chief", "chief password"); err != nil {
 		t.Fatalf("right password after the lock: %v", err)
 	}
-	for range freeFailures {
-		a.Login(ctx, "chief", "guess")
+	for range pairFree {
+		a.Login(ctx, home, "chief", "guess")
 	}
-	if _, _, err := a.Login(ctx, "chief", "x"); !errors.As(err, &te) || te.RetryAfter != time.Second {
+	if _, _, err := a.Login(ctx, home, "chief", "x"); !errors.As(err, &te) || te.RetryAfter != time.Second {
 		t.Fatalf("a success did not reset the count: %v", err)
 	}
 }
@@ -143,8 +147,8 @@ func TestLoginThrottle(t *testing.T) {
 func TestSessionsAuthorizer(t *testing.T) {
 	a, _, _ := newAuth(t)
 	ctx := context.Background()
-	_, river, _ := a.Login(ctx, "river-op", "river password")
-	_, chief, _ := a.Login(ctx, "chief", "chief password")
+	_, river, _ := a.Login(ctx, home, "river-op", "river password")
+	_, chief, _ := a.Login(ctx, home, "chief", "chief password")
 	site := func(cam string) (string, bool) {
 		s, ok := map[string]string{"river-cam": "riverside", "hill-cam": "hillside"}[cam]
 		return s, ok

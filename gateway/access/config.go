@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"time"
 
@@ -27,6 +28,12 @@ type File struct {
 	Sessions   SessionsFile       `yaml:"sessions"`
 	ICEServers []iceservers.Entry `yaml:"ice_servers"`
 	Bus        BusFile            `yaml:"bus"`
+	TLS        TLSFile            `yaml:"tls"`
+	// TrustedProxies are the CIDRs of TLS proxies whose X-Forwarded-For
+	// and X-Forwarded-Proto the gateway believes; nobody else's.
+	TrustedProxies []string    `yaml:"trusted_proxies"`
+	Metrics        MetricsFile `yaml:"metrics"`
+	Limits         LimitsFile  `yaml:"limits"`
 }
 
 // UserEntry is a console user written in the config: read-only through the API.
@@ -97,6 +104,14 @@ type Config struct {
 	ICEServers []webrtc.ICEServer
 	// Bus is the embedded NATS node's store, TLS and logins.
 	Bus BusConfig
+	// CertFile and KeyFile, when set, make the HTTP server serve HTTPS.
+	CertFile, KeyFile string
+	// TrustedProxies may tell a request's client address and scheme.
+	TrustedProxies []netip.Prefix
+	// MetricsToken is the bearer token of /metrics scrapers (empty: admins only). A secret.
+	MetricsToken string
+	// Limits bound sessions, connections, bodies and logins.
+	Limits Limits
 }
 
 // Defaults is the config of a gateway started without a file: no tokens,
@@ -104,7 +119,7 @@ type Config struct {
 func Defaults() *Config {
 	return &Config{Grants: map[string]sfu.Grant{}, Store: StoreConfig{Driver: DriverSQLite, Path: DefaultStorePath},
 		Retention: DefaultRetention, WallMinSeverity: DefaultMinSeverity, SessionTTL: DefaultSessionTTL,
-		Bus: BusConfig{StoreDir: DefaultBusStoreDir}}
+		Bus: BusConfig{StoreDir: DefaultBusStoreDir}, Limits: DefaultLimits}
 }
 
 // LoadConfig reads the config file at path and the variables it names.
@@ -120,7 +135,7 @@ func LoadConfig(path string) (*Config, error) {
 // every problem is reported at once as file:line: field: message.
 func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
 	var f File
-	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, sessions, ice_servers and bus"), strict.Unit("gateway config"))
+	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, sessions, ice_servers, bus, tls, trusted_proxies, metrics and limits"), strict.Unit("gateway config"))
 	if ps.Failed("") {
 		return nil, ps.Err()
 	}
@@ -134,6 +149,10 @@ func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (
 	c.Retention = parseRetention(ps, f.Retention)
 	c.ICEServers = iceservers.Check(ps, "ice_servers", f.ICEServers, lookup)
 	c.Bus = parseBus(ps, f.Bus, lookup)
+	c.CertFile, c.KeyFile = parseTLS(ps, f.TLS)
+	c.TrustedProxies = parseProxies(ps, f.TrustedProxies)
+	c.MetricsToken = parseMetrics(ps, f.Metrics, lookup)
+	c.Limits = parseLimits(ps, f.Limits)
 	if s := f.Wall.MinSeverity; s != "" {
 		if bus.SeverityRank(s) < 0 {
 			ps.Addf("wall.min_severity", "%q is not one of %v", s, bus.Severities)

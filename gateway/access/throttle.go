@@ -5,16 +5,36 @@ import (
 	"time"
 )
 
-// Login throttling: a user name may fail freeFailures times; after that each
-// failure locks the name for a doubling delay, from lockBase up to lockMax.
-// The lock is per name, not per address, so a guesser spread over many
-// addresses is slowed as much as one.
+// Login throttling counts failures by client address and name together, so
+// a guesser locks out only itself: from one address, a name may fail
+// pairFree times and the address (all names) clientFree times before
+// each further failure locks it for a doubling delay, lockBase up to
+// lockMax. Across addresses a name that fails nameFree times is locked
+// too, but only for addresses its user never logged in from: the real
+// user, from a familiar address, still gets in while the name is being
+// sprayed from elsewhere (Microsoft's "smart lockout" does the same). A
+// token bucket per address bounds its attempts, failed or not, to the
+// configured rate (limits.logins_per_minute), so an address cannot make
+// the gateway run bcrypt faster than that.
 const (
-	freeFailures = 5
-	lockBase     = time.Second
-	lockMax      = 15 * time.Minute
-	forgetAfter  = time.Hour // a name without failures for this long starts afresh
-	maxTracked   = 10000     // names tracked at most; beyond it the stale ones are forgotten
+	pairFree    = 5
+	clientFree  = 20
+	nameFree    = 50
+	lockBase    = time.Second
+	lockMax     = 15 * time.Minute
+	forgetAfter = time.Hour // an entry without failures for this long starts afresh
+	maxTracked  = 100000    // entries per table at most; beyond, stale ones are forgotten, then new ones untracked
+	maxFamiliar = 16        // addresses remembered per user name
+)
+
+// Reasons of a ThrottledError.
+const (
+	ReasonPair   = "too many failed logins for this user from your address"
+	ReasonClient = "too many failed logins from your address"
+	ReasonName   = "too many failed logins for this user from addresses it never used"
+	ReasonRate   = "too many login attempts from your address"
+	ReasonChecks = "too many logins are being checked right now"
+	bucketPeriod = time.Minute // the bucket is refilled over this period
 )
 
 type failures struct {
@@ -23,39 +43,14 @@ type failures struct {
 	locked time.Time // no attempt before this
 }
 
-type throttle struct {
-	mu    sync.Mutex
-	names map[string]*failures
-}
-
-func newThrottle() *throttle { return &throttle{names: map[string]*failures{}} }
-
-// wait is how long name must wait before its next attempt; 0 lets it try.
-func (t *throttle) wait(name string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f, ok := t.names[name]
-	if !ok || !now.Before(f.locked) {
-		return 0
-	}
-	return f.locked.Sub(now)
-}
-
-// failed counts a failure and sets the lock once the free ones are spent.
-func (t *throttle) failed(name string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f, ok := t.names[name]
-	if !ok || now.Sub(f.last) > forgetAfter {
-		if len(t.names) >= maxTracked {
-			t.forgetStale(now)
-		}
-		f = &failures{}
-		t.names[name] = f
+// fail counts a failure at now and locks once free are spent.
+func (f *failures) fail(now time.Time, free int) {
+	if now.Sub(f.last) > forgetAfter {
+		f.n = 0
 	}
 	f.n++
 	f.last = now
-	if over := f.n - freeFailures; over >= 0 {
+	if over := f.n - free; over >= 0 {
 		d := lockMax
 		if over < 20 && lockBase<<over < lockMax {
 			d = lockBase << over
@@ -64,18 +59,124 @@ func (t *throttle) failed(name string, now time.Time) {
 	}
 }
 
-// succeeded forgets the name's failures.
-func (t *throttle) succeeded(name string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.names, name)
+// bucket is a token bucket of login attempts.
+type bucket struct {
+	tokens float64
+	at     time.Time
 }
 
-// forgetStale drops names whose last failure is old and whose lock is over.
-func (t *throttle) forgetStale(now time.Time) {
-	for n, f := range t.names {
-		if now.Sub(f.last) > forgetAfter || !now.Before(f.locked) && f.n < freeFailures {
-			delete(t.names, n)
+type throttle struct {
+	perMinute int
+	mu        sync.Mutex
+	pairs     map[string]*failures // client + "\x00" + name
+	clients   map[string]*failures
+	names     map[string]*failures
+	familiar  map[string][]string // name → addresses it logged in from
+	buckets   map[string]*bucket
+}
+
+func newThrottle(perMinute int) *throttle {
+	return &throttle{perMinute: perMinute, pairs: map[string]*failures{}, clients: map[string]*failures{},
+		names: map[string]*failures{}, familiar: map[string][]string{}, buckets: map[string]*bucket{}}
+}
+
+// admit takes an attempt of name from client: 0 lets it try, else how long
+// to wait and why.
+func (t *throttle) admit(client, name string, now time.Time) (time.Duration, string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f := t.pairs[client+"\x00"+name]; f != nil && now.Before(f.locked) {
+		return f.locked.Sub(now), ReasonPair
+	}
+	if f := t.clients[client]; f != nil && now.Before(f.locked) {
+		return f.locked.Sub(now), ReasonClient
+	}
+	if f := t.names[name]; f != nil && now.Before(f.locked) && !t.isFamiliar(name, client) {
+		return f.locked.Sub(now), ReasonName
+	}
+	return t.take(client, now)
+}
+
+// take spends one of client's attempts.
+func (t *throttle) take(client string, now time.Time) (time.Duration, string) {
+	b := t.buckets[client]
+	if b == nil {
+		if !room(t.buckets, now, func(b *bucket) bool { return now.Sub(b.at) > bucketPeriod }) {
+			return 0, ""
+		}
+		b = &bucket{tokens: float64(t.perMinute), at: now}
+		t.buckets[client] = b
+	}
+	rate := float64(t.perMinute) / bucketPeriod.Seconds()
+	b.tokens = min(float64(t.perMinute), b.tokens+now.Sub(b.at).Seconds()*rate)
+	b.at = now
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) / rate * float64(time.Second)), ReasonRate
+	}
+	b.tokens--
+	return 0, ""
+}
+
+// failed counts a failed attempt of name from client.
+func (t *throttle) failed(client, name string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	count(t.pairs, client+"\x00"+name, now, pairFree)
+	count(t.clients, client, now, clientFree)
+	count(t.names, name, now, nameFree)
+}
+
+// succeeded forgets the failures of the pair and the client, and makes
+// client familiar for name.
+func (t *throttle) succeeded(client, name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.pairs, client+"\x00"+name)
+	delete(t.clients, client)
+	if t.isFamiliar(name, client) {
+		return
+	}
+	if _, ok := t.familiar[name]; !ok && len(t.familiar) >= maxTracked {
+		return
+	}
+	list := append(t.familiar[name], client)
+	if len(list) > maxFamiliar {
+		list = list[1:]
+	}
+	t.familiar[name] = list
+}
+
+func (t *throttle) isFamiliar(name, client string) bool {
+	for _, c := range t.familiar[name] {
+		if c == client {
+			return true
 		}
 	}
+	return false
+}
+
+// count adds a failure to key's entry, making room for a new one.
+func count(m map[string]*failures, key string, now time.Time, free int) {
+	f := m[key]
+	if f == nil {
+		if !room(m, now, func(f *failures) bool { return now.Sub(f.last) > forgetAfter || !now.Before(f.locked) && f.n < free }) {
+			return
+		}
+		f = &failures{}
+		m[key] = f
+	}
+	f.fail(now, free)
+}
+
+// room reports whether m may take one more entry, first forgetting the stale ones when it is full.
+func room[V any](m map[string]V, now time.Time, stale func(V) bool) bool {
+	if len(m) < maxTracked {
+		return true
+	}
+	for k, v := range m {
+		if stale(v) {
+			delete(m, k)
+		}
+	}
+	return len(m) < maxTracked
 }

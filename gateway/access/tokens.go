@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/argus-edge/argus/configs/strict"
+	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/sfu"
 )
@@ -124,10 +125,18 @@ func resolve(ps *strict.Problems, field, name, what string, maxLen int, lookup f
 		ps.Addf(field, "environment variable %s is not set", name)
 	case len(v) < MinTokenLen:
 		ps.Addf(field, "environment variable %s holds %d bytes, want at least %d", name, len(v), MinTokenLen)
+	case what == "token" && !bearerSafe(v):
+		ps.Addf(field, "environment variable %s holds characters a bearer token cannot carry: want A-Z a-z 0-9 - . _ ~ + / (then = at the end)", name)
 	case maxLen > 0 && len(v) > maxLen:
 		ps.Addf(field, "environment variable %s holds %d bytes, want at most %d (bcrypt reads no more)", name, len(v), maxLen)
 	default:
 		return v, true
 	}
 	return "", false
+}
+
+// bearerSafe reports a token that an "Authorization: Bearer" header can carry (RFC 6750's token68).
+func bearerSafe(token string) bool {
+	got, err := bearer.Parse(bearer.Header(token))
+	return err == nil && got == token
 }

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
+	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/gateway/sfu"
 )
 
@@ -26,7 +26,7 @@ type sessions struct {
 
 // Viewer allows a console user whose role may view the camera's site.
 func (s sessions) Viewer(r *http.Request, camera string) (string, error) {
-	token, ok := BearerToken(r)
+	token, ok := bearer.Token(r)
 	if !ok {
 		return s.Authorizer.Viewer(r, camera)
 	}
@@ -47,14 +47,4 @@ func (s sessions) Viewer(r *http.Request, camera string) (string, error) {
 		return p.Name, &sfu.AuthError{Status: http.StatusForbidden, Reason: fmt.Sprintf("camera %s is not in your sites", camera)}
 	}
 	return p.Name, nil
-}
-
-// BearerToken is the token of an "Authorization: Bearer" header.
-func BearerToken(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	token = strings.TrimSpace(token)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", false
-	}
-	return token, true
 }

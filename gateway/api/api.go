@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/store"
 )
 
 // Options configure a Server; Auth, Store, Cameras, Rules, Wall and Handling are required.
@@ -36,6 +38,13 @@ type Options struct {
 	Ping time.Duration
 	// EventBuffer is how many events a slow SSE client may lag before it is dropped (default 256).
 	EventBuffer int
+	// Audit, when set, takes the audit entries instead of Store (the
+	// gateway's audit.Trail, which aggregates refused anonymous calls).
+	Audit interface {
+		Audit(ctx context.Context, e store.AuditEntry) error
+	}
+	// Limits bound bodies and event streams per user (zero fields: access.DefaultLimits).
+	Limits access.Limits
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Metrics, when set, receives the API's request counter and SSE gauge.
@@ -62,6 +71,10 @@ func New(opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	opts.Limits = withDefaults(opts.Limits)
+	if opts.Audit == nil {
+		opts.Audit = opts.Store
 	}
 	if opts.Relayed == nil {
 		opts.Relayed = func(string) bool { return false }
@@ -138,4 +151,23 @@ func (s *Server) routes() {
 // notFound answers a path the API does not have.
 func (s *Server) notFound(c *call) {
 	c.fail(http.StatusNotFound, "no such API call: "+c.r.Method+" "+c.r.URL.Path)
+}
+
+// withDefaults fills the zero fields of l from access.DefaultLimits.
+func withDefaults(l access.Limits) access.Limits {
+	d := access.DefaultLimits
+	for _, it := range []struct{ v, def *int }{{&l.WHEPPerUser, &d.WHEPPerUser}, {&l.WHEPTotal, &d.WHEPTotal},
+		{&l.SSEPerUser, &d.SSEPerUser}, {&l.LoginChecks, &d.LoginChecks}, {&l.LoginsPerMinute, &d.LoginsPerMinute},
+		{&l.AuditAddresses, &d.AuditAddresses}} {
+		if *it.v <= 0 {
+			*it.v = *it.def
+		}
+	}
+	if l.BodyBytes <= 0 {
+		l.BodyBytes = d.BodyBytes
+	}
+	if l.ImportBytes <= 0 {
+		l.ImportBytes = d.ImportBytes
+	}
+	return l
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -38,7 +39,8 @@ func BenchmarkPublish1000(b *testing.B) {
 		if i%2 == 1 {
 			site = "hillside"
 		}
-		subs = append(subs, h.join(access.Principal{Name: "u", Role: store.RoleCommander, Sites: []string{site}}))
+		sub, _ := h.join(access.Principal{Name: fmt.Sprint("u", i), Role: store.RoleCommander, Sites: []string{site}}, 1)
+		subs = append(subs, sub)
 	}
 	a := store.Anomaly{ID: "a", Site: "riverside", Kind: "person"}
 	b.ReportAllocs()

@@ -54,12 +54,22 @@ type hub struct {
 
 func newHub(size int) *hub { return &hub{size: size, subs: map[*subscriber]struct{}{}} }
 
-func (h *hub) join(p access.Principal) *subscriber {
+// join adds a subscriber for p, unless p already holds perUser of them.
+func (h *hub) join(p access.Principal, perUser int) (*subscriber, bool) {
 	sub := &subscriber{p: p, ch: make(chan []byte, h.size), gone: make(chan struct{})}
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for other := range h.subs {
+		if other.p.Name == p.Name {
+			n++
+		}
+	}
+	if n >= perUser {
+		return nil, false
+	}
 	h.subs[sub] = struct{}{}
-	h.mu.Unlock()
-	return sub
+	return sub, true
 }
 
 func (h *hub) leave(sub *subscriber) {
@@ -178,7 +188,12 @@ const writeTimeout = 10 * time.Second
 // far, logs out or its session expires.
 func (s *Server) events(c *call) {
 	rc := http.NewResponseController(c.w)
-	sub := s.hub.join(c.p)
+	sub, ok := s.hub.join(c.p, s.opts.Limits.SSEPerUser)
+	if !ok {
+		c.w.Header().Set("Retry-After", "30")
+		c.fail(http.StatusTooManyRequests, fmt.Sprintf("too many event streams: %s has %d open (limits.sse_per_user); close a console tab", c.p.Name, s.opts.Limits.SSEPerUser))
+		return
+	}
 	s.metrics.clients(s.hub.count())
 	defer func() {
 		s.hub.leave(sub)

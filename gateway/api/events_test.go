@@ -170,7 +170,8 @@ func TestEventsEndAtExpiry(t *testing.T) {
 func TestHubDropsSlowSubscriber(t *testing.T) {
 	h := newHub(2)
 	p := access.Principal{Name: "x", Role: store.RoleCommander, Sites: []string{"*"}}
-	slow, quick := h.join(p), h.join(p)
+	slow, _ := h.join(p, 2)
+	quick, _ := h.join(p, 2)
 	for i := range 5 {
 		h.publish(ofSite("anomaly", "riverside", map[string]int{"n": i}))
 		select {

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,10 +12,6 @@ import (
 	"github.com/argus-edge/argus/gateway/inventory"
 	"github.com/argus-edge/argus/gateway/store"
 )
-
-// importMaxBody bounds an import's body: 41,000 cameras are about 6 MiB of
-// CSV and 10 MiB of YAML.
-const importMaxBody = 16 << 20
 
 // inventoryItem is a registered camera with what the directory knows of
 // it now: the edge that owns it and its state ("unknown" until an edge
@@ -152,9 +147,8 @@ func (s *Server) cameraUpdate(c *call) {
 // cameraBody reads and checks one camera (JSON or YAML), answering 422
 // with every problem.
 func (s *Server) cameraBody(c *call, id string) (inventory.Entry, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
-	if err != nil {
-		c.fail(http.StatusBadRequest, "reading the body: "+err.Error())
+	body, ok := c.read(c.bodyLimit, "limits.body_bytes")
+	if !ok {
 		return inventory.Entry{}, false
 	}
 	e, err := inventory.ParseOne(body, id)
@@ -199,14 +193,8 @@ func (s *Server) cameraDelete(c *call) {
 // every problem comes back with its line (422), a camera of another site
 // refuses the import (403); ?dry_run=1 checks and counts without writing.
 func (s *Server) cameraImport(c *call) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, importMaxBody))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		c.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("the import is larger than %d MiB: split it", importMaxBody>>20))
-		return
-	case err != nil:
-		c.fail(http.StatusBadRequest, "reading the body: "+err.Error())
+	body, ok := c.read(s.opts.Limits.ImportBytes, "limits.import_bytes")
+	if !ok {
 		return
 	}
 	rows, err := inventory.Parse(c.r.Header.Get("Content-Type"), body)

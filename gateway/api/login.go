@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/forwarded"
 )
 
 // userInfo is the caller as the console sees it.
@@ -36,14 +37,15 @@ func (s *Server) login(c *call) {
 		return
 	}
 	c.object = in.User
-	p, sess, err := s.opts.Auth.Login(c.r.Context(), in.User, in.Password)
+	p, sess, err := s.opts.Auth.Login(c.r.Context(), forwarded.Of(c.r).Key(), in.User, in.Password)
 	var te *access.ThrottledError
 	switch {
 	case errors.As(err, &te):
-		secs := int(math.Ceil(te.RetryAfter.Seconds()))
+		s.metrics.logins.WithLabelValues(te.Reason).Inc()
+		secs := max(1, int(math.Ceil(te.RetryAfter.Seconds())))
 		c.w.Header().Set("Retry-After", itoa(secs))
 		c.detail = te.Error()
-		c.reply(http.StatusTooManyRequests, map[string]any{"error": te.Error(), "retry_after": secs})
+		c.reply(http.StatusTooManyRequests, map[string]any{"error": te.Error(), "reason": te.Reason, "retry_after": secs})
 		return
 	case errors.Is(err, access.ErrWrongCredentials):
 		c.fail(http.StatusUnauthorized, err.Error())
@@ -54,7 +56,7 @@ func (s *Server) login(c *call) {
 	}
 	c.p = p
 	http.SetCookie(c.w, &http.Cookie{Name: CookieName, Value: sess.Token, Path: "/", Expires: sess.Expires,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: forwarded.Of(c.r).HTTPS})
 	c.ok(map[string]any{"user": infoOf(p), "token": sess.Token, "expires": sess.Expires.UTC().Format(time.RFC3339)})
 }
 
@@ -65,7 +67,7 @@ func (s *Server) logout(c *call) {
 		return
 	}
 	http.SetCookie(c.w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: forwarded.Of(c.r).HTTPS})
 	c.ok(map[string]bool{"ok": true})
 }
 

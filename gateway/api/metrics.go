@@ -11,6 +11,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	sse      prometheus.Gauge
 	drops    prometheus.Counter
+	logins   *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -21,9 +22,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Console clients connected to /api/events."}),
 		drops: prometheus.NewCounter(prometheus.CounterOpts{Name: "argus_api_event_clients_dropped_total",
 			Help: "Event-stream clients dropped for lagging."}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "argus_api_logins_throttled_total",
+			Help: "Login attempts refused before any password check, by reason."}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.sse, m.drops)
+		reg.MustRegister(m.requests, m.sse, m.drops, m.logins)
 	}
 	return m
 }

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/forwarded"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -38,13 +40,15 @@ type call struct {
 	site    string    // audited: its site
 	detail  string    // audited: why it was refused, or a note
 	audited bool
+	// bodyLimit bounds a JSON or YAML body (limits.body_bytes).
+	bodyLimit int64
 }
 
 // wrap resolves the principal, checks the permission and writes the audit
 // entry once the handler has answered (or refused).
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{w: &recorder{ResponseWriter: w}, r: r, site: r.PathValue("site")}
+		c := &call{w: &recorder{ResponseWriter: w}, r: r, site: r.PathValue("site"), bodyLimit: s.opts.Limits.BodyBytes}
 		// The path names the object, so that a call refused before its
 		// handler runs is audited with it too.
 		for _, name := range []string{"id", "drone", "camera", "edge", "site", "name"} {
@@ -115,12 +119,20 @@ func (s *Server) finish(c *call, action string) {
 func (s *Server) auditCall(c *call, action string, status int) {
 	c.audited = true
 	e := store.AuditEntry{Time: s.opts.Now().UTC(), Who: who(c.p), Role: c.p.Role, Action: action,
-		Object: c.object, Site: c.site, Status: status, Detail: c.detail}
+		Object: c.object, Site: c.site, Status: status, Detail: c.detail, Addr: addrOf(c.r)}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.r.Context()), 5*time.Second)
 	defer cancel()
-	if err := s.opts.Store.Audit(ctx, e); err != nil {
+	if err := s.opts.Audit.Audit(ctx, e); err != nil {
 		s.log.Error().Err(err).Str("action", action).Msg("audit entry not written")
 	}
+}
+
+// addrOf is the client's address for the audit ("" when unknown).
+func addrOf(r *http.Request) string {
+	if a := forwarded.Of(r).Addr; a.IsValid() {
+		return a.String()
+	}
+	return ""
 }
 
 func who(p access.Principal) string {
@@ -132,7 +144,7 @@ func who(p access.Principal) string {
 
 // sessionToken is the bearer token, else the cookie's.
 func sessionToken(r *http.Request) (token string, viaCookie bool) {
-	if t, ok := access.BearerToken(r); ok {
+	if t, ok := bearer.Token(r); ok {
 		return t, false
 	}
 	if ck, err := r.Cookie(CookieName); err == nil && ck.Value != "" {

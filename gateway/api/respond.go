@@ -13,9 +13,6 @@ import (
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// maxBody bounds a JSON or YAML request body.
-const maxBody = 1 << 20
-
 // reply answers status with v as JSON.
 func (c *call) reply(status int, v any) {
 	c.w.Header().Set("Content-Type", "application/json")
@@ -71,11 +68,26 @@ func problems(se *strict.Error) []problem {
 	return out
 }
 
+// read reads the request body, at most limit bytes (the config's field
+// names it); a larger one is refused 413, saying the limit.
+func (c *call) read(limit int64, field string) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		c.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes (%s): split it or send less", limit, field))
+		return nil, false
+	case err != nil:
+		c.fail(http.StatusBadRequest, "reading the body: "+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
 // decode reads a JSON body into v; an empty body leaves v as it is.
 func (c *call) decode(v any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
-	if err != nil {
-		c.fail(http.StatusBadRequest, "reading the body: "+err.Error())
+	body, ok := c.read(c.bodyLimit, "limits.body_bytes")
+	if !ok {
 		return false
 	}
 	if len(body) == 0 {
@@ -90,9 +102,8 @@ func (c *call) decode(v any) bool {
 
 // body reads a raw body (a rule-set document).
 func (c *call) body() ([]byte, bool) {
-	b, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
-	if err != nil {
-		c.fail(http.StatusBadRequest, "reading the body: "+err.Error())
+	b, ok := c.read(c.bodyLimit, "limits.body_bytes")
+	if !ok {
 		return nil, false
 	}
 	if len(b) == 0 {

@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
+
+	"github.com/argus-edge/argus/drivers/bearer"
 )
 
 // Authorizer decides who may publish a camera (an edge) and who may view it.
@@ -68,7 +69,7 @@ func (t *Tokens) Viewer(r *http.Request, camera string) (string, error) {
 }
 
 func (t *Tokens) check(r *http.Request, camera, role string) (string, error) {
-	token, ok := bearer(r)
+	token, ok := bearer.Token(r)
 	if !ok {
 		return "", &AuthError{Status: http.StatusUnauthorized, Reason: "missing bearer token"}
 	}
@@ -110,13 +111,4 @@ func (t *Tokens) lookup(token string) (Grant, bool) {
 		}
 	}
 	return found, ok
-}
-
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", false
-	}
-	return strings.TrimSpace(token), true
 }

@@ -42,6 +42,11 @@ type Options struct {
 	// or a lost network is released after their sum.
 	DisconnectedTimeout, FailedTimeout time.Duration
 
+	// ViewersPerUser bounds the WHEP sessions one viewer (the Authorizer's
+	// who) holds at once, and Viewers those of everybody; 0 is no bound.
+	// A viewer over either is refused 429 saying which.
+	ViewersPerUser, Viewers int
+
 	// Log receives the SFU's logs, one sub-logger per camera and session.
 	Log zerolog.Logger
 }
@@ -59,6 +64,8 @@ type AuditEvent struct {
 	Reason string
 	// Duration is how long an ended session lasted.
 	Duration time.Duration
+	// Addr is the client's address (empty for a session's end).
+	Addr string
 }
 
 // Audit actions recorded through Options.Audit.

@@ -39,7 +39,7 @@ func (s *Server) resource(w http.ResponseWriter, r *http.Request, kind string) (
 		return nil, "", false
 	}
 	if ss.owner != who {
-		s.audit(who, kind+deniedActions[r.Method]+DeniedSuffix, cam)
+		s.audit(r, who, kind+deniedActions[r.Method]+DeniedSuffix, cam)
 		httpError(w, http.StatusForbidden, "only the credential that created this session may act on it")
 		return nil, "", false
 	}
@@ -54,7 +54,7 @@ func (s *Server) handleDelete(kind string) http.HandlerFunc {
 			return
 		}
 		s.end(ss, "deleted by "+who)
-		s.audit(who, kind+".delete", ss.camera.id)
+		s.audit(r, who, kind+".delete", ss.camera.id)
 		w.WriteHeader(http.StatusOK)
 	}
 }

@@ -43,6 +43,8 @@ type Server struct {
 	cameras  map[string]*camera
 	sessions map[string]*session
 	closed   bool
+	// pending are viewers admitted but not yet in sessions, per who (limits.go).
+	pending map[string]int
 
 	// bg bounds background work (resuming lost uplinks); Close cancels it
 	// and waits for it.
@@ -71,7 +73,7 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("sfu: Options.Auth is required")
 	}
 	opts.defaults()
-	s := &Server{opts: opts, log: opts.Log.With().Str("component", "sfu").Logger(), cameras: map[string]*camera{}, sessions: map[string]*session{}}
+	s := &Server{opts: opts, log: opts.Log.With().Str("component", "sfu").Logger(), cameras: map[string]*camera{}, sessions: map[string]*session{}, pending: map[string]int{}}
 	s.bg, s.stopBg = context.WithCancel(context.Background())
 
 	m := &webrtc.MediaEngine{}
@@ -256,7 +258,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kind, cam str
 		return who, true
 	}
 	if suffix, audited := deniedActions[r.Method]; audited {
-		s.audit(who, kind+suffix+DeniedSuffix, cam)
+		s.audit(r, who, kind+suffix+DeniedSuffix, cam)
 	}
 	var ae *AuthError
 	if errors.As(err, &ae) {
@@ -391,9 +393,13 @@ func (s *Server) end(ss *session, why string) {
 	}
 }
 
-// audit records a request through Options.Audit.
-func (s *Server) audit(who, action, camera string) {
-	s.opts.Audit(AuditEvent{Who: who, Action: action, Camera: camera})
+// audit records a request through Options.Audit, with its client's address.
+func (s *Server) audit(r *http.Request, who, action, camera string) {
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		addr = r.RemoteAddr
+	}
+	s.opts.Audit(AuditEvent{Who: who, Action: action, Camera: camera, Addr: addr})
 }
 
 // cameraFor returns the camera named id, creating it.

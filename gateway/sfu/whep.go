@@ -17,6 +17,11 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	release, ok := s.reserveViewer(w, who)
+	if !ok {
+		return
+	}
+	defer release()
 	cam, status, err := s.awaitUplink(r.Context(), camID)
 	if err != nil {
 		httpError(w, status, err.Error())
@@ -66,7 +71,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {
 	// Owned by the PeerConnection: ReadRTCP fails once it is closed.
 	go s.readViewerRTCP(ss, sender)
 	ss.log.Info().Msg("viewer")
-	s.audit(who, ActionWHEP, camID)
+	s.audit(r, who, ActionWHEP, camID)
 	s.created(w, ss, answer)
 }
 

@@ -82,7 +82,7 @@ func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {
 		s.end(v, "uplink codec changed to "+codec.MimeType)
 	}
 	ss.log.Info().Str("codec", codec.MimeType).Bool("replaced", old != nil).Msg("uplink")
-	s.audit(who, ActionWHIP, cam.id)
+	s.audit(r, who, ActionWHIP, cam.id)
 	s.created(w, ss, answer)
 }
 

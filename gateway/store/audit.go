@@ -14,9 +14,12 @@ func (s *sqlStore) Audit(ctx context.Context, e AuditEntry) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	_, err := s.exec(ctx, `INSERT INTO audit (at, who, role, action, object, site, status, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Time.UnixMilli(), e.Who, e.Role, e.Action, e.Object, e.Site, e.Status, e.Detail)
+	if e.Count < 1 {
+		e.Count = 1
+	}
+	_, err := s.exec(ctx, `INSERT INTO audit (at, who, role, action, object, site, status, detail, addr, count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Time.UnixMilli(), e.Who, e.Role, e.Action, e.Object, e.Site, e.Status, e.Detail, e.Addr, e.Count)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
@@ -46,7 +49,7 @@ func (s *sqlStore) AuditLog(ctx context.Context, q AuditQuery) (Page[AuditEntry]
 		w.add("(at, id) < (?, ?)", c.ms, id)
 	}
 	limit := pageLimit(q.Limit)
-	rows, err := s.r.QueryContext(ctx, s.d.q(fmt.Sprintf(`SELECT id, at, who, role, action, object, site, status, detail
+	rows, err := s.r.QueryContext(ctx, s.d.q(fmt.Sprintf(`SELECT id, at, who, role, action, object, site, status, detail, addr, count
 		FROM audit%s ORDER BY at DESC, id DESC LIMIT %d`, w.String(), limit+1)), w.args...)
 	if err != nil {
 		return Page[AuditEntry]{}, fmt.Errorf("store: audit log: %w", err)
@@ -64,7 +67,7 @@ func (s *sqlStore) AuditLog(ctx context.Context, q AuditQuery) (Page[AuditEntry]
 func scanAudit(r interface{ Scan(...any) error }) (AuditEntry, error) {
 	var e AuditEntry
 	var t int64
-	err := r.Scan(&e.ID, &t, &e.Who, &e.Role, &e.Action, &e.Object, &e.Site, &e.Status, &e.Detail)
+	err := r.Scan(&e.ID, &t, &e.Who, &e.Role, &e.Action, &e.Object, &e.Site, &e.Status, &e.Detail, &e.Addr, &e.Count)
 	e.Time = at(sqlInt(t))
 	return e, err
 }

@@ -17,7 +17,7 @@ func testAudit(t *testing.T, s store.Store) {
 		{Who: "ann", Role: "operator", Action: "rules.shadow", Object: "north", Site: "north", Status: 200},
 		{Who: "ann", Role: "operator", Action: "rules.promote", Object: "north", Site: "north", Status: 200},
 		{Who: "bob", Role: "commander", Action: "anomaly.ack", Object: "a1", Site: "south", Status: 200},
-		{Who: "anonymous", Action: "login", Status: 401, Detail: "wrong user or password"},
+		{Who: "anonymous", Action: "login", Status: 401, Detail: "wrong user or password", Addr: "203.0.113.9", Count: 1234},
 		{Who: "bob", Role: "commander", Action: "rulesets.x", Object: "x", Site: "north", Status: 403},
 		{Who: "cat", Role: "admin", Action: "rules.rollback", Object: "south", Site: "south", Status: 200},
 	}
@@ -65,6 +65,15 @@ func testAudit(t *testing.T, s store.Store) {
 	}
 	if len(got) != len(entries) || got[0] != "rules.rollback" || got[len(got)-1] != "rules.shadow" {
 		t.Errorf("paged: %v", got)
+	}
+	// An aggregate keeps its address and count; a plain entry counts 1.
+	page, err := s.AuditLog(ctx, store.AuditQuery{Who: "anonymous"})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Addr != "203.0.113.9" || page.Items[0].Count != 1234 {
+		t.Errorf("aggregate entry: %+v %v", page.Items, err)
+	}
+	page, err = s.AuditLog(ctx, store.AuditQuery{Who: "cat"})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Count != 1 {
+		t.Errorf("plain entry: %+v %v", page.Items, err)
 	}
 	if _, err := s.AuditLog(ctx, store.AuditQuery{Cursor: "zzz"}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("bad cursor: %v", err)

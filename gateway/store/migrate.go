@@ -114,6 +114,12 @@ var migrations = [][]string{{
 	// sent to look), and the listing of those under one.
 	`ALTER TABLE anomalies ADD COLUMN verifies TEXT NOT NULL DEFAULT ''`,
 	`CREATE INDEX IF NOT EXISTS anomalies_verifies ON anomalies (verifies, started_at, id)`,
+}, {
+	// The caller's address, and how many calls a row stands for: refused
+	// anonymous calls are audited one row per address and minute
+	// (gateway/audit), so that a flood cannot grow the table by its size.
+	`ALTER TABLE audit ADD COLUMN addr TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE audit ADD COLUMN count BIGINT NOT NULL DEFAULT 1`,
 }}
 
 // migrate brings the schema to the newest version in one transaction,

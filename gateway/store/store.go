@@ -208,6 +208,10 @@ type AuditEntry struct {
 	Site   string    `json:"site"`
 	Status int       `json:"status"` // the HTTP status answered
 	Detail string    `json:"detail,omitempty"`
+	Addr   string    `json:"addr,omitempty"` // the client's address (an IPv6 /64 for an aggregate)
+	// Count is how many calls the entry stands for: 1, or for refused
+	// anonymous calls, all of one address in one minute (Time is its start).
+	Count int64 `json:"count"`
 }
 
 // AuditQuery selects audit entries; empty fields match everything.

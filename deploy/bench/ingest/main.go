@@ -36,6 +36,7 @@ func run(n int, bin string, window time.Duration, transport string) error {
 	}
 	defer os.RemoveAll(dir)
 	simAddr, httpAddr := "127.0.0.1:18554", "127.0.0.1:19100"
+	bench.TokenEnv()
 
 	fmt.Printf("ingest bench: %d cameras, scene bench (1920x1080 H.264 ~4 Mbps), transport %s\n", n, transport)
 	sim := exec.Command(filepath.Join(bin, "argus-sim"), "-listen", simAddr, "-fleet", "", "-clone", strconv.Itoa(n), "-clone-scene", "bench")
@@ -85,7 +86,7 @@ func run(n int, bin string, window time.Duration, transport string) error {
 
 func edgeConfig(n int, simAddr, httpAddr, transport string) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "edge: {id: edge-bench, http: %q}\nsites: [{id: bench}]\ncameras:\n", httpAddr)
+	fmt.Fprintf(&b, "edge: {id: edge-bench, http: %q, http_token_env: "+bench.EdgeTokenEnv+"}\nsites: [{id: bench}]\ncameras:\n", httpAddr)
 	for i := range n {
 		fmt.Fprintf(&b, "  - {id: bench-%d, site: bench, main: \"rtsp://%s/bench/%d\", transport: %s}\n", i, simAddr, i, transport)
 	}

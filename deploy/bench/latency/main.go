@@ -51,6 +51,7 @@ func run(n int, bin string, window time.Duration) error {
 	}
 	defer os.RemoveAll(dir)
 	broker, simAddr, httpAddr := "127.0.0.1:18883", "127.0.0.1:18555", "127.0.0.1:19101"
+	bench.TokenEnv()
 
 	conf := filepath.Join(dir, "mosquitto.conf")
 	os.WriteFile(conf, []byte("listener 18883 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\nmax_inflight_messages 20\n"), 0o644)
@@ -69,7 +70,7 @@ func run(n int, bin string, window time.Duration) error {
 	os.MkdirAll(filepath.Join(dir, "rules"), 0o755)
 	os.WriteFile(filepath.Join(dir, "rules", "bench.yaml"), []byte(rules), 0o644)
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "edge: {id: edge-latency, http: %q}\nsites: [{id: bench}]\n", httpAddr)
+	fmt.Fprintf(&cfg, "edge: {id: edge-latency, http: %q, http_token_env: "+bench.EdgeTokenEnv+"}\nsites: [{id: bench}]\n", httpAddr)
 	fmt.Fprintf(&cfg, "mqtt: {broker: \"tcp://%s\", queue_dir: %q}\n", broker, filepath.Join(dir, "queue"))
 	fmt.Fprintf(&cfg, "detect: {rules_dir: %q}\ncameras:\n", filepath.Join(dir, "rules"))
 	for i := range n {
