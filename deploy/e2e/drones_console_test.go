@@ -184,7 +184,7 @@ func TestConsoleFliesARealPatrol(t *testing.T) {
 	launch("north-slope")
 	do("north-slope completed", 90*time.Second, chromedp.Poll[chromedp.Void](in(`[data-testid="drone-progress-item"][data-state="completed"]`), chromedp.WithPollingTimeout(0)))
 	t.Logf("north-slope flown in %v", time.Since(began).Round(100*time.Millisecond))
-	want := []string{"accepted", "uploading", "started", "waypoint 1/5", "waypoint 2/5", "waypoint 3/5", "waypoint 4/5", "waypoint 5/5", "returning", "landed", "completed"}
+	want := []string{"accepted", "uploading", "started", "waypoint 1/5", "waypoint 2/5", "waypoint 3/5", "waypoint 4/5", "waypoint 5/5", "returning: route done", "landed", "completed"}
 	if got := progress(); !slices.Equal(got, want) {
 		t.Fatalf("progress shown %q, want %q", got, want)
 	}
@@ -204,7 +204,7 @@ func TestConsoleFliesARealPatrol(t *testing.T) {
 		t.Fatalf("aborted patrol's progress %q: want accepted, uploading, started, waypoints 1 to 3 first", got)
 	}
 	tail := got[len(got)-3:]
-	if tail[0] != "returning" || tail[1] != "landed" || firstWord(tail[2]) != "aborted:" {
+	if tail[0] != "returning: aborted" || tail[1] != "landed" || firstWord(tail[2]) != "aborted:" {
 		t.Fatalf("aborted patrol's progress %q: want it to end returning, landed, aborted", got)
 	}
 	if slices.Contains(got, "completed") || slices.Contains(got, "waypoint 5/5") {
