@@ -104,7 +104,7 @@ func startDemo(t *testing.T, dir string, ports map[string]int) *demoRun {
 	t.Helper()
 	vtest, err := sim.VTestPath()
 	if err != nil {
-		t.Skip("the demo's people scenes need vtest.avi (make deps): ", err)
+		t.Fatal("the demo's people scenes need vtest.avi (make deps): ", err)
 	}
 	cmd := exec.Command(filepath.Join(repoRoot, "deploy", "demo.sh"))
 	cmd.Env = append(os.Environ(), "BIN="+filepath.Dir(edgeBin), "ARGUS_VTEST="+vtest,

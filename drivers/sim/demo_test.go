@@ -18,12 +18,12 @@ import (
 // TCP. ffprobe must report the codec and size the fleet file promises.
 // The flap schedule is left out here (TestFlap covers it) so that no probe
 // lands in an offline window. Without ffprobe it skips, or fails under CI
-// (peers.Need); without vtest.avi it skips.
+// (peers.Need); without vtest.avi (make deps) it fails.
 func TestDemoFleetFFprobe(t *testing.T) {
 	t.Parallel()
 	peers.Need(t, "ffprobe", "ffmpeg")
 	if _, err := sim.VTestPath(); err != nil {
-		t.Skip("people scenes need vtest.avi: ", err)
+		t.Fatal("people scenes need vtest.avi (make deps): ", err)
 	}
 	fleet, err := sim.LoadFleet("../../configs/sim-demo.yaml")
 	if err != nil {

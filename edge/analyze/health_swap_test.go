@@ -60,7 +60,7 @@ func TestRulesChangeKeepsHealthAnomalies(t *testing.T) {
 		}, 40 * time.Second},
 		{bus.KindCameraTampered, func(t *testing.T) iter.Seq[*media.Unit] {
 			if _, err := sim.VTestPath(); err != nil {
-				t.Skip(err)
+				t.Fatal(err) // make deps extracts vtest.avi
 			}
 			people := sim.SceneSpec{Kind: sim.People, Width: 768, Height: 576, FPS: 10, Duration: 79 * time.Second}
 			street := sim.SceneSpec{Kind: sim.Empty, Width: 768, Height: 576, FPS: 10}

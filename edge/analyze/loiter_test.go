@@ -41,7 +41,7 @@ func TestLoiteringStillPerson(t *testing.T) {
 	}
 	dir := modelDir(t)
 	if _, err := sim.VTestPath(); err != nil {
-		t.Skip(err)
+		t.Fatal(err) // make deps extracts it
 	}
 	sc := scene(t, sim.SceneSpec{Kind: sim.Loiter, Width: 640, Height: 360, FPS: 5, Duration: 120 * time.Second})
 	still := sc.Truth[1]

@@ -21,12 +21,12 @@ func TestMain(m *testing.M) {
 }
 
 // vtest decodes n frames of OpenCV's vtest.avi (real pedestrians, 768x576)
-// every step-th frame, or skips.
+// every step-th frame; without it (make deps) the test fails.
 func vtest(t testing.TB, n, step int) []*frame.Frame {
 	t.Helper()
 	p := clip.VTestPath()
 	if p == "" {
-		t.Skip("no vtest.avi: run make vtest")
+		t.Fatal("no vtest.avi: make deps extracts it (make vtest)")
 	}
 	fs, err := clip.Decode(p, 0, n, step, 10)
 	if err != nil {
