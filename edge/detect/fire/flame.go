@@ -6,6 +6,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/argus-edge/argus/edge/detect"
 	"github.com/argus-edge/argus/edge/frame"
@@ -17,7 +18,8 @@ const (
 	// 1.3 s at 15 fps, 4 s at 5 fps.
 	Window = 20
 	// FlickerRatio is the share of a region's pixels that must have
-	// switched in and out of flame colour at least twice in the window.
+	// switched in and out of flame colour at least twice in the window,
+	// each time with a real change of light.
 	FlickerRatio = 0.2
 	// CoreRatio is the share of a region's pixels that must have held
 	// flame colour for half the window.
@@ -28,13 +30,24 @@ const (
 	// its flicker, 1.1 to 1.3 while it spreads); a flare dying down, a
 	// lamp fading or a coloured object leaving the picture shrinks.
 	MinGrowth = 0.6
-	// GrowthWeight turns growth into score: a region 10% larger over the
-	// newer half scores 0.1 more than a steady one, 10% smaller 0.1 less.
-	GrowthWeight = 1.0
-	// maxSteady is the best score of a flame that does not grow.
-	maxSteady = 0.8
 	// DefaultFireArea is the smallest flame, as a fraction of the frame.
 	DefaultFireArea = 0.0005
+	// FireLearn is the time constant of the background a fire is told
+	// from: what has been flame-coloured and as bright for this long (an
+	// orange floor, a wall in evening sun) is the scene, not a fire.
+	FireLearn = 20 * time.Second
+
+	// brighter is how much brighter than the background (luma levels) a
+	// flame-coloured pixel must be where the background is flame-coloured
+	// too, dimmer the least it may be to stay a candidate (hysteresis:
+	// sensor noise at one threshold does not flicker).
+	brighter, dimmer = 30, 15
+	// newColour is the background's flame-colour share below which a
+	// flame-coloured pixel is new colour there.
+	newColour = 0.2
+	// flickLight is the least change of luma or of red-minus-blue (levels)
+	// from one frame to the next for a switch to count as flicker.
+	flickLight = 16
 )
 
 // Fire is the flame detector of one camera.
@@ -42,13 +55,20 @@ type Fire struct {
 	pic     small
 	minArea float64
 	minPx   int
-	masks   [][]byte // ring of the last Window flame-colour maps (0/1)
+	masks   [][]byte // ring of the last Window frames: candidate bit 0, flicker bit 1
 	next    int
 	frames  int
-	on      []uint8 // per pixel: frames in the window with flame colour
-	flips   []uint8 // per pixel: switches in the window
-	bin     []byte  // pixels that may be part of a fire: 255
-	lit     int     // how many there are
+	on      []uint8   // per pixel: frames in the window as a candidate
+	flips   []uint8   // per pixel: switches with a change of light in the window
+	bin     []byte    // pixels that may be part of a fire: 255
+	bg      []float32 // per pixel: the background's luma
+	colour  []float32 // per pixel: the background's flame-colour share, 0..1
+	plum    []uint8   // per pixel: last frame's luma
+	pchr    []uint8   // per pixel: last frame's red minus blue
+	freeze  []uint8   // per pixel: 1 in a region reported as fire last frame
+	frozen  bool      // whether freeze holds any 1
+	last    time.Time // last frame's time
+	lit     int       // how many pixels bin holds
 	labels  labeller
 }
 
@@ -89,17 +109,18 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	if !ok {
 		return nil, nil
 	}
+	now := f.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
 	n := d.pic.size.X * d.pic.size.Y
 	if resized {
-		d.masks = make([][]byte, Window)
-		for i := range d.masks {
-			d.masks[i] = make([]byte, n)
-		}
-		d.on, d.flips, d.bin = make([]uint8, n), make([]uint8, n), make([]byte, n)
-		d.next, d.frames = 0, 0
-		d.minPx = minPixels(d.minArea, d.pic.size, DefaultFireArea)
+		d.reset(n)
+		d.last = now
 	}
-	d.add(n)
+	dt := now.Sub(d.last).Seconds()
+	d.last = now
+	d.add(n, float32(math.Min(1, math.Max(0, dt/FireLearn.Seconds()))))
 	d.next = (d.next + 1) % Window
 	d.frames++
 	if d.frames < Window {
@@ -108,31 +129,53 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	return d.regions()
 }
 
-// add puts the small picture's flame-colour map into the window. The ring
-// slot about to be overwritten is the oldest map; the one before it the
-// newest. Counts are kept up to date incrementally, and the map of pixels
-// that may belong to a fire (flame colour for a quarter of the window, or
-// flickering) with them.
-func (d *Fire) add(n int) {
+// reset starts over at n pixels.
+func (d *Fire) reset(n int) {
+	d.masks = make([][]byte, Window)
+	for i := range d.masks {
+		d.masks[i] = make([]byte, n)
+	}
+	d.on, d.flips, d.bin = make([]uint8, n), make([]uint8, n), make([]byte, n)
+	d.bg, d.colour = make([]float32, n), make([]float32, n)
+	d.plum, d.pchr, d.freeze = make([]uint8, n), make([]uint8, n), make([]uint8, n)
+	d.next, d.frames, d.frozen = 0, 0, false
+	d.minPx = minPixels(d.minArea, d.pic.size, DefaultFireArea)
+}
+
+// add puts the small picture's candidate map into the window: pixels of
+// flame colour that are new colour against the background, or much
+// brighter than it. The ring slot about to be overwritten is the oldest
+// map; the one before it the newest. Counts, the map of pixels that may
+// belong to a fire (a candidate for a quarter of the window, or
+// flickering) and the background (learnt at rate a) are kept up to date
+// with it.
+func (d *Fire) add(n int, a float32) {
 	if n == 0 {
 		d.lit = 0
 		return
 	}
 	old := d.masks[d.next][:n]
-	oldNext := d.masks[(d.next+1)%Window][:n]
 	prev := d.masks[(d.next+Window-1)%Window][:n]
 	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
+	bg, colour, plum, pchr, freeze := d.bg[:n], d.colour[:n], d.plum[:n], d.pchr[:n], d.freeze[:n]
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
 	if mask != nil {
 		mask = mask[:n]
 	}
-	d.lit = int(C.fire_add(u8(bgr), u8(mask), u8(old), u8(oldNext), u8(prev), u8(on), u8(flips), u8(bin),
-		C.ptrdiff_t(n), cBool(d.frames >= Window), cBool(d.frames == 0)))
+	d.lit = int(C.fire_add(u8(bgr), u8(mask), u8(old), u8(prev), u8(on), u8(flips), u8(bin),
+		f32(bg), f32(colour), u8(plum), u8(pchr), u8(freeze),
+		C.ptrdiff_t(n), cBool(d.frames == 0), cBool(d.frames < Window), C.float(a)))
 }
 
-// regions finds regions holding flame colour for a quarter of the window
-// (or flickering) and keeps those that flicker around a persisting core.
+// regions finds regions of candidates for a quarter of the window (or
+// flickering) and keeps those that flicker around a persisting core and
+// do not shrink away. The background under the regions kept is not
+// learnt while they last: a fire must not become the scene.
 func (d *Fire) regions() ([]detect.Detection, error) {
+	if d.frozen {
+		clear(d.freeze)
+		d.frozen = false
+	}
 	if d.lit < d.minPx {
 		return nil, nil // too few pixels for any region: nothing to label
 	}
@@ -153,20 +196,45 @@ func (d *Fire) regions() ([]detect.Detection, error) {
 		if g < MinGrowth {
 			continue
 		}
+		d.hold(r, labels)
 		out = append(out, detect.Detection{Kind: detect.Fire, Label: "flame",
-			Score: score(ratio, g), Box: toBox(r.rect, d.pic.size)})
+			Score: Score(ratio, g), Box: toBox(r.rect, d.pic.size)})
 	}
 	return out, nil
 }
 
-// score is a fire's confidence in 0..1: 0.5 plus half its flicker share,
-// at most 0.8, moved up or down by its growth. A steady flame flickering
-// over a fifth of its pixels scores 0.6, over three fifths or more 0.8
-// (so does a steady flashing beacon); one spreading by 10% over the
-// window 0.1 more. A rule's min_score of 0.9 thus asks for a fire that
-// spreads.
-func score(flicker, growth float64) float64 {
-	return math.Max(0, math.Min(1, math.Min(maxSteady, 0.5+flicker/2)+GrowthWeight*(growth-1)))
+// hold marks r's pixels so that the background under them is not learnt.
+func (d *Fire) hold(r region, labels []uint16) {
+	w := d.pic.size.X
+	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
+		for i := y*w + r.rect.Min.X; i < y*w+r.rect.Max.X; i++ {
+			if labels[i] == r.label {
+				d.freeze[i] = 1
+			}
+		}
+	}
+	d.frozen = true
+}
+
+// Score is a fire region's confidence in 0..1: a logistic estimate of
+// the probability that it is a flame, from its flicker share (counted up
+// to 0.45: beyond, a flashing beacon flickers as much) and its growth
+// over the window. A region that just passes the gates (a fifth of it
+// flickering, steady size) scores 0.55; a steady flame flickering over
+// two fifths 0.80, at most 0.85; one spreading by 10% over the window
+// about 0.9; one shrinking scores less, down to about 0.3. The same cues
+// mean the same score on every scene: the background model has already
+// removed what the scene holds still, so a rule's min_score of 0.9 asks
+// for a fire that spreads wherever the camera looks.
+func Score(flicker, growth float64) float64 {
+	g := math.Max(MinGrowth, math.Min(1.5, growth)) - 1
+	if g > 0 {
+		g *= 8
+	} else {
+		g *= 4
+	}
+	z := 0.2 + 6*(math.Min(flicker, 0.45)-FlickerRatio) + g
+	return 1 / (1 + math.Exp(-z))
 }
 
 // counts are what count finds in one region.
@@ -213,10 +281,10 @@ func (d *Fire) count(r region, labels []uint16) counts {
 			}
 			i := lo + j
 			for _, m := range ring[:Window/2] {
-				c.older += int(m[i])
+				c.older += int(m[i] & 1)
 			}
 			for _, m := range ring[Window/2:] {
-				c.newer += int(m[i])
+				c.newer += int(m[i] & 1)
 			}
 		}
 	}

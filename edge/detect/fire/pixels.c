@@ -10,6 +10,10 @@
 #pragma GCC optimize("fp-contract=off")
 
 #define WINDOW 20   // Window in flame.go
+#define BRIGHT 30   // brighter in flame.go
+#define DIM 15      // dimmer in flame.go
+#define NEWCOLOUR 0.2f // newColour in flame.go
+#define FLICKLIGHT 16 // flickLight in flame.go
 #define GREYNESS 40 // greyness in smoke.go
 #define LIGHTER 10  // lighter in smoke.go
 #define PERSIST 6   // persist in smoke.go
@@ -25,28 +29,55 @@
 
 // A static inline body taking has_mask as a constant gives one loop with
 // the mask and one without, neither testing it per pixel.
+//
+// Each ring slot holds a frame's candidate bit (bit 0) and whether the
+// pixel switched into that state with a real change of light (bit 1): the
+// window's counts add the new frame's bits and drop the oldest's.
 static inline __attribute__((always_inline)) int
 fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
-          uint8_t *restrict old, const uint8_t *restrict old_next,
-          const uint8_t *restrict prev, uint8_t *restrict on,
-          uint8_t *restrict flips, uint8_t *restrict bin, ptrdiff_t n,
-          int full, int first, const int has_mask) {
-  const uint8_t keep_old = full ? 0xff : 0, keep_prev = first ? 0 : 0xff;
+          uint8_t *restrict old, const uint8_t *restrict prev,
+          uint8_t *restrict on, uint8_t *restrict flips,
+          uint8_t *restrict bin, float *restrict bg, float *restrict pc,
+          uint8_t *restrict plum, uint8_t *restrict pchr,
+          const uint8_t *restrict freeze, ptrdiff_t n, int first, int warm,
+          float a, const int has_mask) {
+  const uint8_t keep_prev = first ? 0 : 1;
   int lit = 0;
   for (ptrdiff_t i = 0; i < n; i++) {
     const int b = bgr[3 * i], g = bgr[3 * i + 1], r = bgr[3 * i + 2];
-    uint8_t m = (r >= 150) & (r >= g) & (g > b) & (r - b >= 90) & (g - b >= 15);
+    const uint8_t col = (r >= 150) & (r >= g) & (g > b) & (r - b >= 90) & (g - b >= 15);
+    const int lum = (29 * b + 150 * g + 77 * r + 128) >> 8;
+    const int chr = r - b > 0 ? r - b : 0;
+    const float fl = (float)lum, fc = (float)col;
+    float bl = bg[i], bc = pc[i];
+    // The background starts from the darkest and least flame-coloured a
+    // pixel was while the window filled: a flame burning from the first
+    // frame shows its flicker over what is behind it.
+    bl = first ? fl : (warm ? (fl < bl ? fl : bl) : bl);
+    bc = first ? fc : (warm ? (fc < bc ? fc : bc) : bc);
+    const uint8_t pm = prev[i] & keep_prev;
+    const float diff = fl - bl;
+    const uint8_t bright = diff >= (pm ? (float)DIM : (float)BRIGHT);
+    const uint8_t fresh = bc < NEWCOLOUR;
+    uint8_t m = col & (fresh | bright);
     if (has_mask)
       m &= mask[i] == 0;
-    const uint8_t o = old[i] & keep_old;
-    uint8_t c = on[i], f = flips[i];
-    c = (uint8_t)(c - o);
-    f = (uint8_t)(f - ((o ^ old_next[i]) & keep_old));
-    c = (uint8_t)(c + m);
-    f = (uint8_t)(f + ((m ^ prev[i]) & keep_prev));
+    const int dl = lum > plum[i] ? lum - plum[i] : plum[i] - lum;
+    const int dc = chr > pchr[i] ? chr - pchr[i] : pchr[i] - chr;
+    const uint8_t moved = (dl >= FLICKLIGHT) | (dc >= FLICKLIGHT);
+    const uint8_t flip = (m ^ pm) & moved & keep_prev;
+    const uint8_t o = old[i];
+    const uint8_t c = (uint8_t)(on[i] - (o & 1) + m);
+    const uint8_t f = (uint8_t)(flips[i] - (o >> 1) + flip);
     on[i] = c;
     flips[i] = f;
-    old[i] = m;
+    old[i] = (uint8_t)(m | (flip << 1));
+    // Learnt slowly once the window is full, never under a fire.
+    const float ai = (warm | freeze[i]) ? 0.0f : a;
+    bg[i] = bl + ai * (fl - bl);
+    pc[i] = bc + ai * (fc - bc);
+    plum[i] = (uint8_t)lum;
+    pchr[i] = (uint8_t)(chr > 255 ? 255 : chr);
     const uint8_t lt = (c >= WINDOW / 4) | ((c > 0) & (f >= 2));
     bin[i] = (uint8_t)-lt;
     lit += lt;
@@ -55,12 +86,13 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
 }
 
 CLONES int fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *old,
-                    const uint8_t *old_next, const uint8_t *prev, uint8_t *on,
-                    uint8_t *flips, uint8_t *bin, ptrdiff_t n, int full,
-                    int first) {
+                    const uint8_t *prev, uint8_t *on, uint8_t *flips,
+                    uint8_t *bin, float *bg, float *pc, uint8_t *plum,
+                    uint8_t *pchr, const uint8_t *freeze, ptrdiff_t n,
+                    int first, int warm, float a) {
   if (mask)
-    return fire_loop(bgr, mask, old, old_next, prev, on, flips, bin, n, full, first, 1);
-  return fire_loop(bgr, mask, old, old_next, prev, on, flips, bin, n, full, first, 0);
+    return fire_loop(bgr, mask, old, prev, on, flips, bin, bg, pc, plum, pchr, freeze, n, first, warm, a, 1);
+  return fire_loop(bgr, mask, old, prev, on, flips, bin, bg, pc, plum, pchr, freeze, n, first, warm, a, 0);
 }
 
 static inline __attribute__((always_inline)) struct smoke_counts

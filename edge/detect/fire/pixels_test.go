@@ -8,38 +8,73 @@ import (
 )
 
 // addRef is the Go (*Fire).add replaced by pixels.c: the reference.
-func addRef(d *Fire, n int) {
+func addRef(d *Fire, n int, a float32) {
 	old := d.masks[d.next][:n]
-	oldNext := d.masks[(d.next+1)%Window][:n]
 	prev := d.masks[(d.next+Window-1)%Window][:n]
 	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
-	full, first := d.frames >= Window, d.frames == 0
+	first, warm := d.frames == 0, d.frames < Window
 	lit := 0
 	for i := range n {
 		p := bgr[3*i : 3*i+3 : 3*i+3]
+		col := flame(p[0], p[1], p[2])
+		b, g, r := int(p[0]), int(p[1]), int(p[2])
+		lum := (29*b + 150*g + 77*r + 128) >> 8
+		chr := max(0, r-b)
+		fl, fc := float32(lum), float32(0)
+		if col {
+			fc = 1
+		}
+		bl, bc := d.bg[i], d.colour[i]
+		switch {
+		case first:
+			bl, bc = fl, fc
+		case warm:
+			bl, bc = min(bl, fl), min(bc, fc)
+		}
+		var pm byte
+		if !first {
+			pm = prev[i] & 1
+		}
+		limit := float32(brighter)
+		if pm == 1 {
+			limit = dimmer
+		}
 		var m byte
-		if flame(p[0], p[1], p[2]) && (mask == nil || mask[i] == 0) {
+		if col && (bc < newColour || fl-bl >= limit) && (mask == nil || mask[i] == 0) {
 			m = 1
 		}
-		c, f := on[i], flips[i]
-		if full {
-			c -= old[i]
-			f -= old[i] ^ oldNext[i]
+		var flip byte
+		moved := abs(lum-int(d.plum[i])) >= flickLight || abs(chr-int(d.pchr[i])) >= flickLight
+		if !first && m != pm && moved {
+			flip = 1
 		}
-		c += m
-		if !first {
-			f += m ^ prev[i]
+		o := old[i]
+		c := on[i] - o&1 + m
+		f := flips[i] - o>>1 + flip
+		on[i], flips[i], old[i] = c, f, m|flip<<1
+		ai := a
+		if warm || d.freeze[i] != 0 {
+			ai = 0
 		}
-		on[i], flips[i], old[i] = c, f, m
-		var b byte
+		d.bg[i] = bl + ai*(fl-bl)
+		d.colour[i] = bc + ai*(fc-bc)
+		d.plum[i], d.pchr[i] = byte(lum), byte(min(255, chr))
+		var out byte
 		if c >= Window/4 || (c > 0 && f >= 2) {
-			b = 255
+			out = 255
 			lit++
 		}
-		bin[i] = b
+		bin[i] = out
 	}
 	d.lit = lit
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // countRef is the former (*Fire).count: the reference.
@@ -58,7 +93,7 @@ func countRef(d *Fire, r region, labels []uint16) counts {
 				c.core++
 			}
 			for k := range Window {
-				if m := int(d.masks[(d.next+k)%Window][i]); k < Window/2 {
+				if m := int(d.masks[(d.next+k)%Window][i] & 1); k < Window/2 {
 					c.older += m
 				} else {
 					c.newer += m
@@ -152,11 +187,8 @@ func equalBytes(t *testing.T, what string, a, b []byte) {
 // newFireState is a Fire of the small size with empty state.
 func newFireState(n int, mask []byte) *Fire {
 	d := &Fire{pic: small{size: image.Pt(pxW, pxH), mask: mask}}
-	d.masks = make([][]byte, Window)
-	for i := range d.masks {
-		d.masks[i] = make([]byte, n)
-	}
-	d.on, d.flips, d.bin = make([]uint8, n), make([]uint8, n), make([]byte, n)
+	d.reset(n)
+	d.pic.size = image.Pt(pxW, pxH)
 	return d
 }
 
@@ -185,8 +217,14 @@ func TestFireAddMatchesReference(t *testing.T) {
 				got.pic.bgr = randPicture(rng, n)
 			}
 			want.pic.bgr = got.pic.bgr
-			got.add(n)
-			addRef(want, n)
+			a := rng.Float32() / 10
+			if rng.Intn(3) == 0 { // a region held: its pixels are not learnt
+				for i := range n / 3 {
+					got.freeze[i], want.freeze[i] = 1, 1
+				}
+			}
+			got.add(n, a)
+			addRef(want, n, a)
 			if got.lit != want.lit {
 				t.Fatalf("frame %d: lit %d, reference %d", f, got.lit, want.lit)
 			}
@@ -194,6 +232,14 @@ func TestFireAddMatchesReference(t *testing.T) {
 			equalBytes(t, "flips", got.flips, want.flips)
 			equalBytes(t, "bin", got.bin, want.bin)
 			equalBytes(t, "map", got.masks[got.next], want.masks[want.next])
+			equalBytes(t, "luma", got.plum, want.plum)
+			equalBytes(t, "chroma", got.pchr, want.pchr)
+			for i := range n { // same float32 operations in the same order: exact
+				if got.bg[i] != want.bg[i] || got.colour[i] != want.colour[i] {
+					t.Fatalf("frame %d: background differs at %d: %v, %v; reference %v, %v",
+						f, i, got.bg[i], got.colour[i], want.bg[i], want.colour[i])
+				}
+			}
 			for _, d := range []*Fire{got, want} {
 				d.next = (d.next + 1) % Window
 				d.frames++
@@ -269,13 +315,13 @@ func BenchmarkFireAdd(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
 	for _, c := range []struct {
 		name string
-		add  func(*Fire, int)
+		add  func(*Fire, int, float32)
 	}{{"c", (*Fire).add}, {"goref", addRef}} {
 		b.Run(c.name, func(b *testing.B) {
 			d := newFireState(n, nil)
 			d.pic.bgr, d.frames = randPicture(rng, n), Window
 			for i := 0; i < b.N; i++ {
-				c.add(d, n)
+				c.add(d, n, 0.01)
 				d.next = (d.next + 1) % Window
 			}
 		})
