@@ -55,11 +55,12 @@ type Fire struct {
 	pic     small
 	minArea float64
 	minPx   int
-	masks   [][]byte // ring of the last Window frames: candidate bit 0, flicker bit 1
+	masks   [][]byte // ring of the last Window frames: candidate bit 0, flicker bit 1, colour bit 2
 	next    int
 	frames  int
 	on      []uint8   // per pixel: frames in the window as a candidate
 	flips   []uint8   // per pixel: switches with a change of light in the window
+	colours []uint8   // per pixel: frames in the window of flame colour
 	bin     []byte    // pixels that may be part of a fire: 255
 	bg      []float32 // per pixel: the background's luma
 	colour  []float32 // per pixel: the background's flame-colour share, 0..1
@@ -120,7 +121,13 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	}
 	dt := now.Sub(d.last).Seconds()
 	d.last = now
-	d.add(n, float32(math.Min(1, math.Max(0, dt/FireLearn.Seconds()))))
+	// The background is the mean of all frames so far until FireLearn
+	// has passed, then a moving average: a flame burning from the first
+	// frame shows its flicker over the mean of what is behind it, and a
+	// person who walked past while the camera came online leaves no
+	// dark trail in it.
+	a := math.Max(1/float64(d.frames+1), dt/FireLearn.Seconds())
+	d.add(n, float32(math.Min(1, a)))
 	d.next = (d.next + 1) % Window
 	d.frames++
 	if d.frames < Window {
@@ -136,6 +143,7 @@ func (d *Fire) reset(n int) {
 		d.masks[i] = make([]byte, n)
 	}
 	d.on, d.flips, d.bin = make([]uint8, n), make([]uint8, n), make([]byte, n)
+	d.colours = make([]uint8, n)
 	d.bg, d.colour = make([]float32, n), make([]float32, n)
 	d.plum, d.pchr, d.freeze = make([]uint8, n), make([]uint8, n), make([]uint8, n)
 	d.next, d.frames, d.frozen = 0, 0, false
@@ -156,15 +164,15 @@ func (d *Fire) add(n int, a float32) {
 	}
 	old := d.masks[d.next][:n]
 	prev := d.masks[(d.next+Window-1)%Window][:n]
-	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
+	on, flips, colours, bin := d.on[:n], d.flips[:n], d.colours[:n], d.bin[:n]
 	bg, colour, plum, pchr, freeze := d.bg[:n], d.colour[:n], d.plum[:n], d.pchr[:n], d.freeze[:n]
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
 	if mask != nil {
 		mask = mask[:n]
 	}
-	d.lit = int(C.fire_add(u8(bgr), u8(mask), u8(old), u8(prev), u8(on), u8(flips), u8(bin),
+	d.lit = int(C.fire_add(u8(bgr), u8(mask), u8(old), u8(prev), u8(on), u8(flips), u8(colours), u8(bin),
 		f32(bg), f32(colour), u8(plum), u8(pchr), u8(freeze),
-		C.ptrdiff_t(n), cBool(d.frames == 0), cBool(d.frames < Window), C.float(a)))
+		C.ptrdiff_t(n), cBool(d.frames == 0), C.float(a)))
 }
 
 // regions finds regions of candidates for a quarter of the window (or
@@ -239,8 +247,8 @@ func Score(flicker, growth float64) float64 {
 
 // counts are what count finds in one region.
 type counts struct {
-	flick, core  int // pixels that flickered; pixels lit for half the window
-	older, newer int // flame-colour pixel-frames in the older and newer half
+	flick, core  int // pixels that flickered; pixels of flame colour for half the window
+	older, newer int // candidate pixel-frames in the older and newer half
 }
 
 // growth is the region's flame area over the newer half of the window
@@ -253,10 +261,12 @@ func (c counts) growth() float64 {
 	return float64(c.newer) / float64(c.older)
 }
 
-// count returns how many of r's pixels flickered, how many held flame
-// colour for half the window, and r's flame area in each half of the
-// window, read from the ring of colour maps (oldest at d.next, since
-// Detect advanced it).
+// count returns how many of r's pixels flickered, how many pixels of r
+// or of no region inside r's rectangle held flame colour for half the
+// window (a flame's steady core is no candidate when the camera came
+// online on it: it is in the background), and r's candidate area in each
+// half of the window, read from the ring of maps (oldest at d.next,
+// since Detect advanced it).
 func (d *Fire) count(r region, labels []uint16) counts {
 	var c counts
 	var ring [Window][]byte // the maps, oldest first
@@ -267,17 +277,17 @@ func (d *Fire) count(r region, labels []uint16) counts {
 	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
 		lo, hi := y*w+r.rect.Min.X, y*w+r.rect.Max.X
 		// Slices of one length: the compiler drops the bounds checks.
-		lab, flips, on := labels[lo:hi], d.flips[lo:hi], d.on[lo:hi]
-		flips, on = flips[:len(lab)], on[:len(lab)]
+		lab, flips, colours := labels[lo:hi], d.flips[lo:hi], d.colours[lo:hi]
+		flips, colours = flips[:len(lab)], colours[:len(lab)]
 		for j, l := range lab {
+			if (l == 0 || l == r.label) && colours[j] >= Window/2 {
+				c.core++
+			}
 			if l != r.label {
 				continue
 			}
 			if flips[j] >= 2 {
 				c.flick++
-			}
-			if on[j] >= Window/2 {
-				c.core++
 			}
 			i := lo + j
 			for _, m := range ring[:Window/2] {

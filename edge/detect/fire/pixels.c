@@ -30,17 +30,18 @@
 // A static inline body taking has_mask as a constant gives one loop with
 // the mask and one without, neither testing it per pixel.
 //
-// Each ring slot holds a frame's candidate bit (bit 0) and whether the
-// pixel switched into that state with a real change of light (bit 1): the
-// window's counts add the new frame's bits and drop the oldest's.
+// Each ring slot holds a frame's candidate bit (bit 0), whether the pixel
+// switched into that state with a real change of light (bit 1) and its
+// flame-colour bit (bit 2): the window's counts add the new frame's bits
+// and drop the oldest's.
 static inline __attribute__((always_inline)) int
 fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
           uint8_t *restrict old, const uint8_t *restrict prev,
           uint8_t *restrict on, uint8_t *restrict flips,
-          uint8_t *restrict bin, float *restrict bg, float *restrict pc,
+          uint8_t *restrict coloured, uint8_t *restrict bin, float *restrict bg, float *restrict pc,
           uint8_t *restrict plum, uint8_t *restrict pchr,
-          const uint8_t *restrict freeze, ptrdiff_t n, int first, int warm,
-          float a, const int has_mask) {
+          const uint8_t *restrict freeze, ptrdiff_t n, int first, float a,
+          const int has_mask) {
   const uint8_t keep_prev = first ? 0 : 1;
   int lit = 0;
   for (ptrdiff_t i = 0; i < n; i++) {
@@ -50,30 +51,30 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
     const int chr = r - b > 0 ? r - b : 0;
     const float fl = (float)lum, fc = (float)col;
     float bl = bg[i], bc = pc[i];
-    // The background starts from the darkest and least flame-coloured a
-    // pixel was while the window filled: a flame burning from the first
-    // frame shows its flicker over what is behind it.
-    bl = first ? fl : (warm ? (fl < bl ? fl : bl) : bl);
-    bc = first ? fc : (warm ? (fc < bc ? fc : bc) : bc);
+    bl = first ? fl : bl;
+    bc = first ? fc : bc;
     const uint8_t pm = prev[i] & keep_prev;
     const float diff = fl - bl;
     const uint8_t bright = diff >= (pm ? (float)DIM : (float)BRIGHT);
     const uint8_t fresh = bc < NEWCOLOUR;
-    uint8_t m = col & (fresh | bright);
-    if (has_mask)
+    uint8_t m = col & (fresh | bright), mc = col;
+    if (has_mask) {
       m &= mask[i] == 0;
+      mc &= mask[i] == 0;
+    }
     const int dl = lum > plum[i] ? lum - plum[i] : plum[i] - lum;
     const int dc = chr > pchr[i] ? chr - pchr[i] : pchr[i] - chr;
     const uint8_t moved = (dl >= FLICKLIGHT) | (dc >= FLICKLIGHT);
     const uint8_t flip = (m ^ pm) & moved & keep_prev;
     const uint8_t o = old[i];
     const uint8_t c = (uint8_t)(on[i] - (o & 1) + m);
-    const uint8_t f = (uint8_t)(flips[i] - (o >> 1) + flip);
+    const uint8_t f = (uint8_t)(flips[i] - ((o >> 1) & 1) + flip);
     on[i] = c;
     flips[i] = f;
-    old[i] = (uint8_t)(m | (flip << 1));
-    // Learnt slowly once the window is full, never under a fire.
-    const float ai = (warm | freeze[i]) ? 0.0f : a;
+    coloured[i] = (uint8_t)(coloured[i] - ((o >> 2) & 1) + mc);
+    old[i] = (uint8_t)(m | (flip << 1) | (mc << 2));
+    // Never learnt under a fire.
+    const float ai = freeze[i] ? 0.0f : a;
     bg[i] = bl + ai * (fl - bl);
     pc[i] = bc + ai * (fc - bc);
     plum[i] = (uint8_t)lum;
@@ -87,12 +88,12 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
 
 CLONES int fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *old,
                     const uint8_t *prev, uint8_t *on, uint8_t *flips,
-                    uint8_t *bin, float *bg, float *pc, uint8_t *plum,
+                    uint8_t *coloured, uint8_t *bin, float *bg, float *pc, uint8_t *plum,
                     uint8_t *pchr, const uint8_t *freeze, ptrdiff_t n,
-                    int first, int warm, float a) {
+                    int first, float a) {
   if (mask)
-    return fire_loop(bgr, mask, old, prev, on, flips, bin, bg, pc, plum, pchr, freeze, n, first, warm, a, 1);
-  return fire_loop(bgr, mask, old, prev, on, flips, bin, bg, pc, plum, pchr, freeze, n, first, warm, a, 0);
+    return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum, pchr, freeze, n, first, a, 1);
+  return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum, pchr, freeze, n, first, a, 0);
 }
 
 static inline __attribute__((always_inline)) struct smoke_counts

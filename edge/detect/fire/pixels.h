@@ -4,9 +4,10 @@
 #include <stdint.h>
 
 int fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *old,
-             const uint8_t *prev, uint8_t *on, uint8_t *flips, uint8_t *bin,
+             const uint8_t *prev, uint8_t *on, uint8_t *flips, uint8_t *coloured,
+             uint8_t *bin,
              float *bg, float *pc, uint8_t *plum, uint8_t *pchr,
-             const uint8_t *freeze, ptrdiff_t n, int first, int warm, float a);
+             const uint8_t *freeze, ptrdiff_t n, int first, float a);
 
 // smoke_counts is what smoke_update counts: returned by value, so that Go
 // passes no pointer to a local.

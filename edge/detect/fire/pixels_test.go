@@ -13,7 +13,7 @@ func addRef(d *Fire, n int, a float32) {
 	prev := d.masks[(d.next+Window-1)%Window][:n]
 	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
-	first, warm := d.frames == 0, d.frames < Window
+	first := d.frames == 0
 	lit := 0
 	for i := range n {
 		p := bgr[3*i : 3*i+3 : 3*i+3]
@@ -26,11 +26,8 @@ func addRef(d *Fire, n int, a float32) {
 			fc = 1
 		}
 		bl, bc := d.bg[i], d.colour[i]
-		switch {
-		case first:
+		if first {
 			bl, bc = fl, fc
-		case warm:
-			bl, bc = min(bl, fl), min(bc, fc)
 		}
 		var pm byte
 		if !first {
@@ -40,9 +37,12 @@ func addRef(d *Fire, n int, a float32) {
 		if pm == 1 {
 			limit = dimmer
 		}
-		var m byte
-		if col && (bc < newColour || fl-bl >= limit) && (mask == nil || mask[i] == 0) {
-			m = 1
+		var m, mc byte
+		if col && (mask == nil || mask[i] == 0) {
+			mc = 1
+			if bc < newColour || fl-bl >= limit {
+				m = 1
+			}
 		}
 		var flip byte
 		moved := abs(lum-int(d.plum[i])) >= flickLight || abs(chr-int(d.pchr[i])) >= flickLight
@@ -51,10 +51,11 @@ func addRef(d *Fire, n int, a float32) {
 		}
 		o := old[i]
 		c := on[i] - o&1 + m
-		f := flips[i] - o>>1 + flip
-		on[i], flips[i], old[i] = c, f, m|flip<<1
+		f := flips[i] - o>>1&1 + flip
+		on[i], flips[i], old[i] = c, f, m|flip<<1|mc<<2
+		d.colours[i] = d.colours[i] - o>>2&1 + mc
 		ai := a
-		if warm || d.freeze[i] != 0 {
+		if d.freeze[i] != 0 {
 			ai = 0
 		}
 		d.bg[i] = bl + ai*(fl-bl)
@@ -83,14 +84,14 @@ func countRef(d *Fire, r region, labels []uint16) counts {
 	w := d.pic.size.X
 	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
 		for i := y*w + r.rect.Min.X; i < y*w+r.rect.Max.X; i++ {
+			if (labels[i] == r.label || labels[i] == 0) && d.colours[i] >= Window/2 {
+				c.core++
+			}
 			if labels[i] != r.label {
 				continue
 			}
 			if d.flips[i] >= 2 {
 				c.flick++
-			}
-			if d.on[i] >= Window/2 {
-				c.core++
 			}
 			for k := range Window {
 				if m := int(d.masks[(d.next+k)%Window][i] & 1); k < Window/2 {
@@ -230,6 +231,7 @@ func TestFireAddMatchesReference(t *testing.T) {
 			}
 			equalBytes(t, "on", got.on, want.on)
 			equalBytes(t, "flips", got.flips, want.flips)
+			equalBytes(t, "colours", got.colours, want.colours)
 			equalBytes(t, "bin", got.bin, want.bin)
 			equalBytes(t, "map", got.masks[got.next], want.masks[want.next])
 			equalBytes(t, "luma", got.plum, want.plum)
