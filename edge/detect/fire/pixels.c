@@ -101,42 +101,52 @@ smoke_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
            const uint8_t *restrict lum, const uint8_t *restrict tex,
            float *restrict bg_lum, float *restrict bg_lap,
            uint8_t *restrict hold, uint8_t *restrict bin, ptrdiff_t n,
-           float fast, float slow, const int has_mask) {
-  int cands = 0, held = 0;
+           float fast, float slow, float gain, const int has_mask) {
+  int cands = 0, held = 0, sum_lum = 0, sum_bg = 0;
   for (ptrdiff_t i = 0; i < n; i++) {
     const int b = bgr[3 * i], g = bgr[3 * i + 1], r = bgr[3 * i + 2];
     const int hi = b > g ? (b > r ? b : r) : (g > r ? g : r);
     const int lo = b < g ? (b < r ? b : r) : (g < r ? g : r);
-    const float l = lum[i], t = tex[i], lap = bg_lap[i];
-    const float diff = l - bg_lum[i];
+    const float l = lum[i], t = tex[i], lap = bg_lap[i], bl = bg_lum[i];
+    const float diff = l - bl;
+    // Compared with the background brought to the picture's exposure:
+    // the whole picture lighter or darker (the camera's exposure after a
+    // car's lights, a cloud) is not smoke.
+    const float change = l - gain * bl;
     // Smoke changes the luma (lighter over dark ground, darker or lighter
     // over sky) without adding texture.
     int cand = (hi - lo <= GREYNESS) & (t <= lap * 1.2f + 4.0f) &
-               ((diff > LIGHTER) | (diff < -LIGHTER));
+               ((change > LIGHTER) | (change < -LIGHTER));
     if (has_mask)
       cand &= mask[i] == 0;
     const uint8_t h = hold[i];
     const uint8_t up = (uint8_t)(h + 2) < 2 * PERSIST ? (uint8_t)(h + 2) : 2 * PERSIST;
-    const uint8_t down = h > 0 ? h - 1 : 0;
+    // A pixel back at the background (what passed has gone) forgets at
+    // once; one still changed but not a candidate now fades.
+    const uint8_t back = (change < LIGHTER / 2) & (change > -LIGHTER / 2);
+    const uint8_t down = (h > 0) & !back ? h - 1 : 0;
     const uint8_t nh = cand ? up : down;
     const float a = cand ? slow : fast;
     hold[i] = nh;
-    bg_lum[i] += a * diff;
+    bg_lum[i] = bl + a * diff;
     bg_lap[i] = lap + a * (t - lap);
     const int lt = nh >= PERSIST;
     bin[i] = (uint8_t)-lt;
     cands += cand;
     held += lt;
+    sum_lum += lum[i];
+    sum_bg += (int)bl;
   }
-  return (struct smoke_counts){cands, held};
+  return (struct smoke_counts){cands, held, sum_lum, sum_bg};
 }
 
 CLONES struct smoke_counts smoke_update(const uint8_t *bgr, const uint8_t *mask,
                                         const uint8_t *lum, const uint8_t *tex,
                                         float *bg_lum, float *bg_lap,
                                         uint8_t *hold, uint8_t *bin,
-                                        ptrdiff_t n, float fast, float slow) {
+                                        ptrdiff_t n, float fast, float slow,
+                                        float gain) {
   if (mask)
-    return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, 1);
-  return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, 0);
+    return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, gain, 1);
+  return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, gain, 0);
 }

@@ -12,11 +12,11 @@ int fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *old,
 // smoke_counts is what smoke_update counts: returned by value, so that Go
 // passes no pointer to a local.
 struct smoke_counts {
-  int cands, held;
+  int cands, held, sum_lum, sum_bg;
 };
 
 struct smoke_counts smoke_update(const uint8_t *bgr, const uint8_t *mask,
                                  const uint8_t *lum, const uint8_t *tex,
                                  float *bg_lum, float *bg_lap, uint8_t *hold,
                                  uint8_t *bin, ptrdiff_t n, float fast,
-                                 float slow);
+                                 float slow, float gain);

@@ -71,13 +71,6 @@ func addRef(d *Fire, n int, a float32) {
 	d.lit = lit
 }
 
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
 // countRef is the former (*Fire).count: the reference.
 func countRef(d *Fire, r region, labels []uint16) counts {
 	var c counts
@@ -107,6 +100,7 @@ func countRef(d *Fire, r region, labels []uint16) counts {
 
 // updateRef is the Go (*Smoke).update replaced by pixels.c: the reference.
 func updateRef(d *Smoke, n int, fast, slow float32) (cands, held int) {
+	sumLum, sumBg := 0, 0
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
 	lum, tex, bgLum, bgLap := d.lum[:n], d.tex[:n], d.bgLum[:n], d.bgLap[:n]
 	hold, bin := d.hold[:n], d.bin[:n]
@@ -116,13 +110,18 @@ func updateRef(d *Smoke, n int, fast, slow float32) (cands, held int) {
 		grey := max(b, g, r)-min(b, g, r) <= greyness
 		l, t := float32(lum[i]), float32(tex[i])
 		diff := l - bgLum[i]
+		change := l - d.gain*bgLum[i]
 		smooth := t <= bgLap[i]*1.2+4
-		cand := grey && smooth && (diff > lighter || diff < -lighter) && (mask == nil || mask[i] == 0)
+		cand := grey && smooth && (change > lighter || change < -lighter) && (mask == nil || mask[i] == 0)
+		sumLum += int(lum[i])
+		sumBg += int(bgLum[i])
 		a, h := fast, hold[i]
 		if cand {
 			cands++
 			h = min(h+2, 2*persist)
 			a = slow
+		} else if change < lighter/2 && change > -lighter/2 {
+			h = 0
 		} else if h > 0 {
 			h--
 		}
@@ -136,6 +135,7 @@ func updateRef(d *Smoke, n int, fast, slow float32) (cands, held int) {
 		}
 		bin[i] = on
 	}
+	d.gain = exposure(sumLum, sumBg)
 	return cands, held
 }
 
@@ -277,6 +277,7 @@ func newSmokeState(rng *rand.Rand, n int, mask []byte) *Smoke {
 		d.bgLum[i], d.bgLap[i] = rng.Float32()*255, rng.Float32()*60
 	}
 	d.hold, d.bin = randBytes(rng, n, 0, 2*persist), make([]byte, n)
+	d.gain = 1
 	return d
 }
 
@@ -286,7 +287,7 @@ func TestSmokeUpdateMatchesReference(t *testing.T) {
 	n := pxW * pxH
 	eachSeed(t, func(t *testing.T, rng *rand.Rand, mask []byte) {
 		got := newSmokeState(rng, n, mask)
-		want := &Smoke{pic: got.pic, bgLum: append([]float32(nil), got.bgLum...),
+		want := &Smoke{pic: got.pic, gain: 1, bgLum: append([]float32(nil), got.bgLum...),
 			bgLap: append([]float32(nil), got.bgLap...), hold: append([]byte(nil), got.hold...), bin: make([]byte, n)}
 		for f := range 40 {
 			bgr, lum, tex := randPicture(rng, n), randBytes(rng, n, 0, 255), randBytes(rng, n, 0, 70)
@@ -295,7 +296,7 @@ func TestSmokeUpdateMatchesReference(t *testing.T) {
 			fast, slow := rng.Float32(), rng.Float32()/10
 			gc, gh := got.update(n, fast, slow)
 			wc, wh := updateRef(want, n, fast, slow)
-			if gc != wc || gh != wh {
+			if gc != wc || gh != wh || got.gain != want.gain {
 				t.Fatalf("frame %d: cands, held %d, %d; reference %d, %d", f, gc, gh, wc, wh)
 			}
 			equalBytes(t, "hold", got.hold, want.hold)
