@@ -26,7 +26,7 @@ APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql \
 	systemd nodejs curl
 
-.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run district test bench fuzz clean
+.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run district test bench eval fuzz clean
 
 deps: deps-go-version deps-apt deps-go deps-npm vtest
 
@@ -119,6 +119,21 @@ bench: deps build
 	$(GO) test -run XXX -bench 'PlaceDistrict' ./drivers/fleet/
 	$(GO) test -run XXX -bench 'FleetDistrict|StatusRebuild41k' -benchtime 1x ./drivers/fleet/
 	$(GO) test -run XXX -bench 'StatusRebuild41k|InventorySync41k' -benchtime 1x ./gateway/
+
+# Detection judged on recorded footage (edge/eval, docs/readme-m-eval.md):
+# every clip of EVAL_DIR played through the edge's own analysis against
+# the truth file TRUTH; per kind the event recall, time to alert and false
+# alerts per camera-hour, and a report with snapshots in EVAL_OUT. With
+# EVAL_REQUIRE (e.g. 'recall>=0.95,false_per_hour<=1') it fails when a
+# threshold is not met. EVAL_FLAGS passes more (-speed 1, -parallel 2…).
+EVAL_DIR     ?= edge/eval/devset
+TRUTH        ?= $(EVAL_DIR)/truth.yaml
+EVAL_OUT     ?= var/eval
+EVAL_REQUIRE ?=
+EVAL_FLAGS   ?=
+eval: deps
+	$(GO) run ./edge/eval/cmd/argus-eval -dir $(EVAL_DIR) -truth $(TRUTH) -out $(EVAL_OUT) \
+		$(if $(EVAL_REQUIRE),-require '$(EVAL_REQUIRE)') $(EVAL_FLAGS)
 
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s

@@ -40,6 +40,11 @@ func (r *Reader) Close() {
 // Delivered counts the units queued for this consumer.
 func (r *Reader) Delivered() uint64 { return r.delivered.Load() }
 
+// Queued is the number of units waiting in the consumer's queue: a
+// producer that must lose nothing (edge/eval playing a clip faster than
+// real time) holds back while it is high.
+func (r *Reader) Queued() int { return len(r.ch) }
+
 // Dropped counts the units this consumer lost because its queue was full,
 // including the ones skipped until the next keyframe.
 func (r *Reader) Dropped() uint64 { return r.dropped.Load() }

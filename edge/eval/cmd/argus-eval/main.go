@@ -1,0 +1,133 @@
+// Command argus-eval judges the edge's detection on a folder of recorded
+// clips: it plays each clip through the edge's own analysis (decoder,
+// detectors, rules; edge/eval) as a camera, at -speed times real time or
+// as fast as the CPU allows, and prints per kind the event recall, the
+// time to alert and the false alerts per camera-hour, with a Markdown
+// report (the snapshot of every false and missed alert) in -out. With
+// -require it exits 1 when a threshold is not met, for CI. The truth file's
+// format is in docs (readme-m-eval.md) and edge/eval/devset/truth.yaml.
+//
+//	argus-eval -dir edge/eval/devset -require 'recall>=0.95,false_per_hour<=1'
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/logs"
+	"github.com/argus-edge/argus/drivers/sim"
+	_ "github.com/argus-edge/argus/edge/detect/fire" // detector plugins register by name, as in the edge
+	_ "github.com/argus-edge/argus/edge/detect/health"
+	_ "github.com/argus-edge/argus/edge/detect/motion"
+	_ "github.com/argus-edge/argus/edge/detect/objects"
+	"github.com/argus-edge/argus/edge/eval"
+	"github.com/argus-edge/argus/models"
+)
+
+func main() {
+	// As the edge binary: a child started to vet a model vets it and exits.
+	models.VetChild()
+	code, err := run()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "argus-eval:", err)
+	}
+	os.Exit(code)
+}
+
+func run() (int, error) {
+	dir := flag.String("dir", "edge/eval/devset", "folder of clips")
+	truthPath := flag.String("truth", "", "truth file (default DIR/truth.yaml)")
+	speed := flag.Float64("speed", 0, "play at this multiple of real time, dropping what the analysis cannot keep up with as live; 0: as fast as the analysis takes the frames")
+	parallel := flag.Int("parallel", 1, "clips played at once, each its own camera")
+	modelDir := flag.String("models", "", "model folder (default: the edge's)")
+	config := flag.String("config", "", "edge config whose detect section (idle_fps, active_fps, quiet, model_dir) applies")
+	out := flag.String("out", "var/eval", "report folder (report.md, snapshots/)")
+	require := flag.String("require", "", "thresholds, comma-separated: [kind.]metric>=v or <=v; metrics recall, false_per_hour, tta_median, tta_p90 (s)")
+	fps := flag.Int("fps", 0, "re-encode clips at this frame rate (0: the clip's own, at most 30)")
+	maxWidth := flag.Int("max-width", 0, "scale wider clips down to this width (0: keep)")
+	level := flag.String("log-level", "warn", "log level: debug, info, warn, error")
+	flag.Parse()
+	log, err := logs.New(os.Stderr, "auto", *level)
+	if err != nil {
+		return 2, err
+	}
+	reqs, err := eval.ParseRequirements(*require)
+	if err != nil {
+		return 2, err
+	}
+	if *truthPath == "" {
+		*truthPath = filepath.Join(*dir, "truth.yaml")
+	}
+	truth, err := eval.LoadTruth(*truthPath)
+	if err != nil {
+		return 2, err
+	}
+	o := eval.Options{Dir: *dir, Truth: truth, Speed: *speed, Parallel: *parallel, ModelDir: *modelDir,
+		Clip: sim.ClipSpec{FPS: *fps, MaxWidth: *maxWidth}, Log: log}
+	if *config != "" {
+		cfg, err := configs.Load(*config)
+		if err != nil {
+			return 2, err
+		}
+		o.IdleFPS, o.ActiveFPS, o.Quiet = cfg.Detect.IdleFPS, cfg.Detect.ActiveFPS, cfg.Detect.Quiet.D()
+		if o.ModelDir == "" {
+			o.ModelDir = cfg.Detect.ModelDir
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	began := time.Now()
+	played, err := eval.Run(ctx, o)
+	if err != nil {
+		return 2, err
+	}
+	w := eval.Window{Early: truth.Early.D(), Late: truth.Tolerance.D()}
+	scores := eval.Score(outcomes(played), w)
+	var hours float64
+	for _, p := range played {
+		hours += p.Duration.Hours()
+		fmt.Printf("%-40s %6.1f s  %5d frames  %4d dropped  alerts: %s\n", p.Clip, p.Duration.Seconds(), p.Frames, p.Dropped, alerts(p))
+	}
+	fmt.Printf("\n%d clips, %.2f camera-hours, played in %s\n\n", len(played), hours, time.Since(began).Round(time.Second))
+	fmt.Print(eval.Table(scores))
+	rep := eval.Report{Command: "argus-eval " + strings.Join(os.Args[1:], " "), Truth: *truthPath, Speed: *speed, Window: w}
+	if err := eval.WriteReport(ctx, *out, rep, played, scores); err != nil {
+		return 2, err
+	}
+	fmt.Printf("\nreport: %s\n", filepath.Join(*out, "report.md"))
+	if fails := eval.Check(reqs, scores); len(fails) > 0 {
+		fmt.Println("\nrequirements not met:")
+		for _, f := range fails {
+			fmt.Println("  " + f)
+		}
+		return 1, nil
+	}
+	return 0, nil
+}
+
+func outcomes(played []eval.Played) []eval.Outcome {
+	out := make([]eval.Outcome, len(played))
+	for i, p := range played {
+		out[i] = p.Outcome
+	}
+	return out
+}
+
+func alerts(p eval.Played) string {
+	if len(p.Alerts) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, a := range p.Alerts {
+		parts = append(parts, fmt.Sprintf("%s@%.1fs", a.Kind, a.At.Seconds()))
+	}
+	return strings.Join(parts, " ")
+}

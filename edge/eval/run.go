@@ -1,0 +1,321 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/sim"
+	"github.com/argus-edge/argus/edge/analyze"
+	"github.com/argus-edge/argus/edge/detect"
+	"github.com/argus-edge/argus/edge/hub"
+	"github.com/argus-edge/argus/edge/rules"
+)
+
+// Options configure a run over a folder of clips.
+type Options struct {
+	// Dir is the clips' folder.
+	Dir string
+	// Truth describes the clips.
+	Truth *Truth
+	// Speed plays clips at this multiple of real time, as a camera would
+	// deliver them, dropping what the analysis cannot keep up with, as
+	// live; 0 plays them as fast as the analysis takes them, losing no
+	// frame. Frame times are the clip's own either way.
+	Speed float64
+	// Parallel clips play at once, each as its own camera of its own
+	// analysis (default 1).
+	Parallel int
+	// ModelDir is where detectors find their models ("" is the edge's
+	// default).
+	ModelDir string
+	// IdleFPS, ActiveFPS and Quiet pace the analysis as an edge config's
+	// detect section does (zero: the edge's defaults).
+	IdleFPS, ActiveFPS float64
+	Quiet              time.Duration
+	// Clip says how clips are re-encoded as a camera's stream.
+	Clip sim.ClipSpec
+	// Cache is where re-encoded clips are kept (sim.DefaultCacheDir when
+	// empty).
+	Cache string
+	// Log receives the analysis' logs.
+	Log zerolog.Logger
+}
+
+// Played is one clip played through the analysis.
+type Played struct {
+	Outcome
+	// Path is the clip's file.
+	Path string
+	// Camera and Rules are the camera id it played as and the rule set
+	// file (and version) that ran.
+	Camera, Rules string
+	// Width, Height and FPS are the stream's, as re-encoded.
+	Width, Height, FPS int
+	// Frames counts the units played; Dropped those the analysis could not
+	// keep up with (Speed > 0 only); Analysed those the detectors saw.
+	Frames   int
+	Dropped  uint64
+	Analysed uint64
+	// Wall is how long the clip took to play.
+	Wall time.Duration
+	// Anomalies are every anomaly event raised, in order, snapshots
+	// included.
+	Anomalies []bus.Anomaly
+}
+
+// Epoch is the time of every clip's first frame: noon UTC on a weekday,
+// inside any rule's active hours that a test would use.
+var Epoch = time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
+
+// Run plays every clip of the truth through the edge's analysis and
+// returns what each raised, in the truth's order.
+func Run(ctx context.Context, o Options) ([]Played, error) {
+	o = o.withDefaults()
+	lib := sim.NewLibrary(o.Cache, o.Log)
+	sets := map[string]*rules.Set{}
+	for _, c := range o.Truth.Clips { // every rule set first: a typo fails before minutes of play
+		p := o.Truth.Path(c.Rules)
+		if _, ok := sets[p]; ok {
+			continue
+		}
+		set, err := loadRules(p)
+		if err != nil {
+			return nil, err
+		}
+		sets[p] = set
+	}
+	out := make([]Played, len(o.Truth.Clips))
+	errs := make([]error, len(o.Truth.Clips))
+	sem := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	for i, c := range o.Truth.Clips {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = playClip(ctx, o, lib, c, sets[o.Truth.Path(c.Rules)])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, ctx.Err()
+}
+
+func (o Options) withDefaults() Options {
+	if o.Parallel <= 0 {
+		o.Parallel = 1
+	}
+	if o.IdleFPS <= 0 {
+		o.IdleFPS = configs.DefaultIdleFPS
+	}
+	if o.ActiveFPS <= 0 {
+		o.ActiveFPS = configs.DefaultActiveFPS
+	}
+	if o.Quiet <= 0 {
+		o.Quiet = configs.DefaultQuiet.D()
+	}
+	return o
+}
+
+// loadRules reads a rule set file as the edge reads one from MQTT: any
+// site name, validated against the detectors this binary registers.
+func loadRules(path string) (*rules.Set, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	return rules.Parse(path, data, detect.Names())
+}
+
+// judged are the kinds a rule of the camera's block raises, but
+// camera_offline, which a clip never shows.
+func judged(set *rules.Set, camera string) []string {
+	block, ok := set.Cameras[camera]
+	if !ok {
+		block = set.Cameras[rules.Default]
+	}
+	var kinds []string
+	for _, r := range block.Rules {
+		if r.Kind != bus.KindCameraOffline && !slices.Contains(kinds, r.Kind) {
+			kinds = append(kinds, r.Kind)
+		}
+	}
+	slices.Sort(kinds)
+	return kinds
+}
+
+// playClip plays one clip as one camera of a fresh analysis, so that no
+// state (backgrounds, tracks, anomalies) carries over between clips.
+func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rules.Set) (Played, error) {
+	path := ClipPath(o.Dir, c.File)
+	sc, err := lib.Clip(ctx, path, o.Clip)
+	if err != nil {
+		return Played{}, err
+	}
+	p := Played{Path: path, Camera: c.Camera, Rules: fmt.Sprintf("%s v%d", c.Rules, set.Version),
+		Width: sc.Spec.Width, Height: sc.Spec.Height, FPS: sc.Spec.FPS}
+	p.Clip, p.Duration, p.Truth, p.Kinds = c.File, sc.Loop(), c.Events, c.Kinds
+	if len(p.Kinds) == 0 {
+		p.Kinds = judged(set, c.Camera)
+	}
+	rec := &recorder{}
+	h := hub.New(hub.Options{})
+	log := o.Log.With().Str("clip", c.File).Logger()
+	m := analyze.New(analyze.Options{Edge: "eval", Hub: h, Sink: rec, Log: log, ModelDir: o.ModelDir,
+		IdleFPS: o.IdleFPS, ActiveFPS: o.ActiveFPS, Quiet: o.Quiet})
+	if err := m.Rules(set); err != nil {
+		m.Close()
+		return Played{}, fmt.Errorf("clip %s: rules: %w", c.File, err)
+	}
+	m.Apply([]analyze.Camera{{ID: c.Camera, Site: set.Site, Stream: c.Camera}})
+	stream := h.Open(c.Camera)
+	reader := analysisReader(stream)
+	began := time.Now()
+	p.Frames = feed(ctx, sc, m, stream, reader, o.Speed)
+	for reader != nil && reader.Queued() > 0 && ctx.Err() == nil {
+		time.Sleep(time.Millisecond) // the last units are being analysed
+	}
+	if st := m.Status(); len(st) == 1 {
+		p.Analysed = st[0].Analysed
+	}
+	m.Close()
+	p.Wall = time.Since(began)
+	if reader != nil {
+		p.Dropped = reader.Dropped()
+	}
+	p.Anomalies = rec.anomalies()
+	p.Alerts = alerts(p.Anomalies, p.Duration)
+	log.Info().Int("frames", p.Frames).Uint64("analysed", p.Analysed).Uint64("dropped", p.Dropped).
+		Int("alerts", len(p.Alerts)).Dur("wall", p.Wall).Msg("clip played")
+	return p, ctx.Err()
+}
+
+// ClipPath is where a clip's file is: file relative to dir, after
+// $VARIABLES are expanded (a clip kept outside the folder, such as
+// $ARGUS_VTEST, the OpenCV sample make deps extracts).
+func ClipPath(dir, file string) string {
+	file = os.ExpandEnv(file)
+	if filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Join(dir, file)
+}
+
+// analysisReader is the analysis worker's subscription to the stream.
+func analysisReader(s *hub.Stream) *hub.Reader {
+	for _, r := range s.Readers() {
+		if r.Name() == "analyze" {
+			return r
+		}
+	}
+	return nil
+}
+
+// feedDepth is how many units may wait for the analysis when a clip plays
+// as fast as it takes them: enough that it never waits for the feeder,
+// few enough that Tick's time is within a few frames of the one analysed.
+const feedDepth = 2
+
+// feed publishes the clip's units into the camera's stream and ticks the
+// analysis once a second of clip time, as the edge's wall-clock tick does
+// for a live camera whose newest frame is now. It returns the units
+// published.
+func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream, r *hub.Reader, speed float64) int {
+	n := 0
+	wall0 := time.Now()
+	next := Epoch.Add(time.Second)
+	for u := range sc.Replay(Epoch, sc.Loop()) {
+		if ctx.Err() != nil {
+			break
+		}
+		if speed > 0 {
+			due := wall0.Add(time.Duration(float64(u.NTP.Sub(Epoch)) / speed))
+			if !sleepUntil(ctx, due) {
+				break
+			}
+		} else {
+			for r != nil && r.Queued() >= feedDepth && ctx.Err() == nil {
+				time.Sleep(250 * time.Microsecond)
+			}
+		}
+		for !u.NTP.Before(next) {
+			m.Tick(next)
+			next = next.Add(time.Second)
+		}
+		s.Publish(u)
+		n++
+	}
+	return n
+}
+
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// alerts are the live (not shadow) anomalies, at clip time, by start.
+// An anomaly still going on when the clip ended (ended by the analysis'
+// Close, at the wall clock's time) ends with the clip.
+func alerts(as []bus.Anomaly, clip time.Duration) []Alert {
+	var out []Alert
+	index := map[string]int{}
+	for _, a := range as {
+		if a.Shadow {
+			continue
+		}
+		at := a.FrameTime.Time.Sub(Epoch)
+		switch a.State {
+		case bus.StateStart:
+			index[a.ID] = len(out)
+			out = append(out, Alert{Kind: a.Kind, ID: a.ID, Rule: a.Rule, Score: a.Score, At: at, End: clip})
+		case bus.StateEnd:
+			if i, ok := index[a.ID]; ok && at < clip {
+				out[i].End = at
+			}
+		}
+	}
+	return out
+}
+
+// recorder is the analysis' sink: it keeps every anomaly event.
+type recorder struct {
+	mu  sync.Mutex
+	got []bus.Anomaly
+}
+
+// PublishAnomaly keeps a.
+func (r *recorder) PublishAnomaly(a bus.Anomaly) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, a)
+	return nil
+}
+
+func (r *recorder) anomalies() []bus.Anomaly {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
