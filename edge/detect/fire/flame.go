@@ -21,9 +21,9 @@ const (
 	// switched in and out of flame colour at least twice in the window,
 	// each time with a real change of light.
 	FlickerRatio = 0.2
-	// CoreRatio is the share of a region's pixels that must have held
-	// flame colour for half the window.
-	CoreRatio = 0.25
+	// MinRate is the least number of flickers a region's pixels show in
+	// the window, on average.
+	MinRate = 4.0
 	// MinGrowth is the least growth a fire may show: the region's mean
 	// flame-colour area over the newer half of the window divided by the
 	// mean over the older half. A fire grows or holds (0.9 to 1.1 under
@@ -43,11 +43,20 @@ const (
 	// sensor noise at one threshold does not flicker).
 	brighter, dimmer = 30, 15
 	// newColour is the background's flame-colour share below which a
-	// flame-coloured pixel is new colour there.
-	newColour = 0.2
+	// flame-coloured pixel is new colour there; it must then be at least
+	// lift levels brighter than the background to become a candidate (and
+	// not darker to stay one): a flame gives light, while a floor plank
+	// on the edge of flame colour, uncovered again by a passing leg, is
+	// only as bright as it always was.
+	newColour, lift = 0.2, 10
 	// flickLight is the least change of luma or of red-minus-blue (levels)
 	// from one frame to the next for a switch to count as flicker.
 	flickLight = 16
+	// minFlips is the number of flickers in the window that makes a
+	// flame-coloured pixel part of a fire region even where the
+	// background holds flame colour (a fire burning when the camera came
+	// online is in its background).
+	minFlips = 3
 )
 
 // Fire is the flame detector of one camera.
@@ -194,10 +203,14 @@ func (d *Fire) regions() ([]detect.Detection, error) {
 	var out []detect.Detection
 	for _, r := range regs {
 		c := d.count(r, labels)
-		// A flame flickers at its rim around a core that persists: a
-		// red flag or a passing red coat has no persisting core.
 		ratio := float64(c.flick) / float64(r.area)
-		if ratio < FlickerRatio || float64(c.core) < CoreRatio*float64(r.area) {
+		rate := float64(c.flips) / float64(r.area)
+		if debugFire {
+			fmt.Printf("  f%d region %v area %d flick %.2f rate %.1f growth %.2f\n", d.frames, r.rect, r.area, ratio, rate, c.growth())
+		}
+		// A flame flickers all over and often; a leg passing over an
+		// orange floor, or its reflection, changes the light twice.
+		if ratio < FlickerRatio || rate < MinRate {
 			continue
 		}
 		g := c.growth()
@@ -247,13 +260,15 @@ func Score(flicker, growth float64) float64 {
 
 // counts are what count finds in one region.
 type counts struct {
-	flick, core  int // pixels that flickered; pixels of flame colour for half the window
-	older, newer int // candidate pixel-frames in the older and newer half
+	flick int // pixels that flickered at least twice
+	flips int // flickers summed over the region's pixels
+	older int // flame-colour pixel-frames in the older half of the window
+	newer int // and in the newer half
 }
 
-// growth is the region's flame area over the newer half of the window
-// divided by that over the older half; a region with no flame in the
-// older half has just appeared and counts as growing fast.
+// growth is the region's flame-colour area over the newer half of the
+// window divided by that over the older half; a region with no flame in
+// the older half has just appeared and counts as growing fast.
 func (c counts) growth() float64 {
 	if c.older == 0 {
 		return 2
@@ -261,12 +276,9 @@ func (c counts) growth() float64 {
 	return float64(c.newer) / float64(c.older)
 }
 
-// count returns how many of r's pixels flickered, how many pixels of r
-// or of no region inside r's rectangle held flame colour for half the
-// window (a flame's steady core is no candidate when the camera came
-// online on it: it is in the background), and r's candidate area in each
-// half of the window, read from the ring of maps (oldest at d.next,
-// since Detect advanced it).
+// count returns how many of r's pixels flickered, how often, and r's
+// flame-colour area in each half of the window, read from the ring of
+// maps (oldest at d.next, since Detect advanced it).
 func (d *Fire) count(r region, labels []uint16) counts {
 	var c counts
 	var ring [Window][]byte // the maps, oldest first
@@ -277,26 +289,26 @@ func (d *Fire) count(r region, labels []uint16) counts {
 	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
 		lo, hi := y*w+r.rect.Min.X, y*w+r.rect.Max.X
 		// Slices of one length: the compiler drops the bounds checks.
-		lab, flips, colours := labels[lo:hi], d.flips[lo:hi], d.colours[lo:hi]
-		flips, colours = flips[:len(lab)], colours[:len(lab)]
+		lab, flips := labels[lo:hi], d.flips[lo:hi]
+		flips = flips[:len(lab)]
 		for j, l := range lab {
-			if (l == 0 || l == r.label) && colours[j] >= Window/2 {
-				c.core++
-			}
 			if l != r.label {
 				continue
 			}
 			if flips[j] >= 2 {
 				c.flick++
 			}
+			c.flips += int(flips[j])
 			i := lo + j
 			for _, m := range ring[:Window/2] {
-				c.older += int(m[i] & 1)
+				c.older += int(m[i] >> 2 & 1)
 			}
 			for _, m := range ring[Window/2:] {
-				c.newer += int(m[i] & 1)
+				c.newer += int(m[i] >> 2 & 1)
 			}
 		}
 	}
 	return c
 }
+
+var debugFire = false

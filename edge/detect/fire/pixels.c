@@ -12,6 +12,8 @@
 #define WINDOW 20   // Window in flame.go
 #define BRIGHT 30   // brighter in flame.go
 #define DIM 15      // dimmer in flame.go
+#define LIFT 10     // lift in flame.go
+#define MINFLIPS 3  // minFlips in flame.go
 #define NEWCOLOUR 0.2f // newColour in flame.go
 #define FLICKLIGHT 16 // flickLight in flame.go
 #define GREYNESS 40 // greyness in smoke.go
@@ -56,8 +58,9 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
     const uint8_t pm = prev[i] & keep_prev;
     const float diff = fl - bl;
     const uint8_t bright = diff >= (pm ? (float)DIM : (float)BRIGHT);
+    const uint8_t lifted = diff >= (pm ? 0.0f : (float)LIFT);
     const uint8_t fresh = bc < NEWCOLOUR;
-    uint8_t m = col & (fresh | bright), mc = col;
+    uint8_t m = col & ((fresh & lifted) | bright), mc = col;
     if (has_mask) {
       m &= mask[i] == 0;
       mc &= mask[i] == 0;
@@ -65,7 +68,9 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
     const int dl = lum > plum[i] ? lum - plum[i] : plum[i] - lum;
     const int dc = chr > pchr[i] ? chr - pchr[i] : pchr[i] - chr;
     const uint8_t moved = (dl >= FLICKLIGHT) | (dc >= FLICKLIGHT);
-    const uint8_t flip = (m ^ pm) & moved & keep_prev;
+    // Flicker is a change of light where a candidate is, now or in the
+    // frame before: a leg over an orange floor is no candidate.
+    const uint8_t flip = (m | pm) & moved & keep_prev;
     const uint8_t o = old[i];
     const uint8_t c = (uint8_t)(on[i] - (o & 1) + m);
     const uint8_t f = (uint8_t)(flips[i] - ((o >> 1) & 1) + flip);
@@ -79,7 +84,7 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
     pc[i] = bc + ai * (fc - bc);
     plum[i] = (uint8_t)lum;
     pchr[i] = (uint8_t)(chr > 255 ? 255 : chr);
-    const uint8_t lt = (c >= WINDOW / 4) | ((c > 0) & (f >= 2));
+    const uint8_t lt = (c >= WINDOW / 4) | ((f >= MINFLIPS) & (coloured[i] > 0));
     bin[i] = (uint8_t)-lt;
     lit += lt;
   }

@@ -40,13 +40,14 @@ func addRef(d *Fire, n int, a float32) {
 		var m, mc byte
 		if col && (mask == nil || mask[i] == 0) {
 			mc = 1
-			if bc < newColour || fl-bl >= limit {
+			lifted := fl-bl >= lift || (pm == 1 && fl-bl >= 0)
+			if (bc < newColour && lifted) || fl-bl >= limit {
 				m = 1
 			}
 		}
 		var flip byte
 		moved := abs(lum-int(d.plum[i])) >= flickLight || abs(chr-int(d.pchr[i])) >= flickLight
-		if !first && m != pm && moved {
+		if !first && (m == 1 || pm == 1) && moved {
 			flip = 1
 		}
 		o := old[i]
@@ -62,7 +63,7 @@ func addRef(d *Fire, n int, a float32) {
 		d.colour[i] = bc + ai*(fc-bc)
 		d.plum[i], d.pchr[i] = byte(lum), byte(min(255, chr))
 		var out byte
-		if c >= Window/4 || (c > 0 && f >= 2) {
+		if c >= Window/4 || (f >= minFlips && d.colours[i] > 0) {
 			out = 255
 			lit++
 		}
@@ -77,17 +78,15 @@ func countRef(d *Fire, r region, labels []uint16) counts {
 	w := d.pic.size.X
 	for y := r.rect.Min.Y; y < r.rect.Max.Y; y++ {
 		for i := y*w + r.rect.Min.X; i < y*w+r.rect.Max.X; i++ {
-			if (labels[i] == r.label || labels[i] == 0) && d.colours[i] >= Window/2 {
-				c.core++
-			}
 			if labels[i] != r.label {
 				continue
 			}
 			if d.flips[i] >= 2 {
 				c.flick++
 			}
+			c.flips += int(d.flips[i])
 			for k := range Window {
-				if m := int(d.masks[(d.next+k)%Window][i] & 1); k < Window/2 {
+				if m := int(d.masks[(d.next+k)%Window][i] >> 2 & 1); k < Window/2 {
 					c.older += m
 				} else {
 					c.newer += m
