@@ -75,11 +75,15 @@ type Fire struct {
 	colour  []float32 // per pixel: the background's flame-colour share, 0..1
 	plum    []uint8   // per pixel: last frame's luma
 	pchr    []uint8   // per pixel: last frame's red minus blue
+	lumNext []uint8   // this frame's luma and red minus blue, written
+	chrNext []uint8   // while plum and pchr are read; swapped after
 	freeze  []uint8   // per pixel: 1 in a region reported as fire last frame
 	frozen  bool      // whether freeze holds any 1
 	last    time.Time // last frame's time
 	lit     int       // how many pixels bin holds
 	labels  labeller
+	shifts  shifter
+	dx, dy  int // how far the picture moved since the last frame
 }
 
 // NewFire makes a fire detector; it reads MinArea (default 0.0005) and
@@ -88,7 +92,7 @@ func NewFire(s detect.Settings) (*Fire, error) {
 	if s.MinArea < 0 || s.MinArea > 1 {
 		return nil, fmt.Errorf("fire: min_area %v out of 0..1", s.MinArea)
 	}
-	return &Fire{pic: newSmall(s.Masks), minArea: s.MinArea, labels: newLabeller()}, nil
+	return &Fire{pic: newSmall(s.Masks), minArea: s.MinArea, labels: newLabeller(), shifts: newShifter()}, nil
 }
 
 // SmallPicture is true: the frame's small picture is all it needs.
@@ -101,6 +105,7 @@ func (d *Fire) Name() string { return FireName }
 func (d *Fire) Close() error {
 	d.pic.close()
 	d.labels.close()
+	d.shifts.close()
 	return nil
 }
 
@@ -130,6 +135,14 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	}
 	dt := now.Sub(d.last).Seconds()
 	d.last = now
+	dx, dy, resp, err := d.shifts.shift(d.pic.bgr[:3*n], d.pic.size)
+	if err != nil {
+		return nil, fmt.Errorf("fire: %w", err)
+	}
+	if debugFire {
+		fmt.Printf("shift %.1f,%.1f resp %.2f\n", dx, dy, resp)
+	}
+	d.dx, d.dy = whole(dx, dy, resp)
 	// The background is the mean of all frames so far until FireLearn
 	// has passed, then a moving average: a flame burning from the first
 	// frame shows its flicker over the mean of what is behind it, and a
@@ -155,6 +168,7 @@ func (d *Fire) reset(n int) {
 	d.colours = make([]uint8, n)
 	d.bg, d.colour = make([]float32, n), make([]float32, n)
 	d.plum, d.pchr, d.freeze = make([]uint8, n), make([]uint8, n), make([]uint8, n)
+	d.lumNext, d.chrNext = make([]uint8, n), make([]uint8, n)
 	d.next, d.frames, d.frozen = 0, 0, false
 	d.minPx = minPixels(d.minArea, d.pic.size, DefaultFireArea)
 }
@@ -175,13 +189,17 @@ func (d *Fire) add(n int, a float32) {
 	prev := d.masks[(d.next+Window-1)%Window][:n]
 	on, flips, colours, bin := d.on[:n], d.flips[:n], d.colours[:n], d.bin[:n]
 	bg, colour, plum, pchr, freeze := d.bg[:n], d.colour[:n], d.plum[:n], d.pchr[:n], d.freeze[:n]
+	lumNext, chrNext := d.lumNext[:n], d.chrNext[:n]
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
 	if mask != nil {
 		mask = mask[:n]
 	}
 	d.lit = int(C.fire_add(u8(bgr), u8(mask), u8(old), u8(prev), u8(on), u8(flips), u8(colours), u8(bin),
-		f32(bg), f32(colour), u8(plum), u8(pchr), u8(freeze),
-		C.ptrdiff_t(n), cBool(d.frames == 0), C.float(a)))
+		f32(bg), f32(colour), u8(plum), u8(pchr), u8(lumNext), u8(chrNext), u8(freeze),
+		C.ptrdiff_t(d.pic.size.X), C.ptrdiff_t(d.pic.size.Y), C.ptrdiff_t(d.dx), C.ptrdiff_t(d.dy),
+		cBool(d.frames == 0), C.float(a)))
+	d.plum, d.lumNext = d.lumNext, d.plum
+	d.pchr, d.chrNext = d.chrNext, d.pchr
 }
 
 // regions finds regions of candidates for a quarter of the window (or

@@ -41,12 +41,18 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
           uint8_t *restrict old, const uint8_t *restrict prev,
           uint8_t *restrict on, uint8_t *restrict flips,
           uint8_t *restrict coloured, uint8_t *restrict bin, float *restrict bg, float *restrict pc,
+          const uint8_t *restrict plum_in, const uint8_t *restrict pchr_in,
           uint8_t *restrict plum, uint8_t *restrict pchr,
-          const uint8_t *restrict freeze, ptrdiff_t n, int first, float a,
-          const int has_mask) {
+          const uint8_t *restrict freeze, ptrdiff_t w, ptrdiff_t h,
+          ptrdiff_t dx, ptrdiff_t dy, int first, float a, const int has_mask) {
   const uint8_t keep_prev = first ? 0 : 1;
+  const ptrdiff_t off = dy * w + dx;
+  const ptrdiff_t xlo = dx > 0 ? dx : 0, xhi = dx < 0 ? w + dx : w;
   int lit = 0;
-  for (ptrdiff_t i = 0; i < n; i++) {
+  for (ptrdiff_t y = 0; y < h; y++) {
+  const uint8_t row_in = (y - dy >= 0) & (y - dy < h);
+  for (ptrdiff_t x = 0; x < w; x++) {
+    const ptrdiff_t i = y * w + x;
     const int b = bgr[3 * i], g = bgr[3 * i + 1], r = bgr[3 * i + 2];
     const uint8_t col = (r >= 150) & (r >= g) & (g > b) & (r - b >= 90) & (g - b >= 15);
     const int lum = (29 * b + 150 * g + 77 * r + 128) >> 8;
@@ -65,12 +71,18 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
       m &= mask[i] == 0;
       mc &= mask[i] == 0;
     }
-    const int dl = lum > plum[i] ? lum - plum[i] : plum[i] - lum;
-    const int dc = chr > pchr[i] ? chr - pchr[i] : pchr[i] - chr;
+    // The light a pixel had in the last frame is where the picture was
+    // then: a panning or drifting camera does not flicker. What came
+    // into the picture at its edges has no last frame.
+    const uint8_t inside = row_in & (x >= xlo) & (x < xhi);
+    const ptrdiff_t j = inside ? i - off : i;
+    const int ql = plum_in[j], qc = pchr_in[j];
+    const int dl = lum > ql ? lum - ql : ql - lum;
+    const int dc = chr > qc ? chr - qc : qc - chr;
     const uint8_t moved = (dl >= FLICKLIGHT) | (dc >= FLICKLIGHT);
     // Flicker is a change of light where a candidate is, now or in the
     // frame before: a leg over an orange floor is no candidate.
-    const uint8_t flip = (m | pm) & moved & keep_prev;
+    const uint8_t flip = (m | pm) & moved & keep_prev & inside;
     const uint8_t o = old[i];
     const uint8_t c = (uint8_t)(on[i] - (o & 1) + m);
     const uint8_t f = (uint8_t)(flips[i] - ((o >> 1) & 1) + flip);
@@ -88,17 +100,20 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
     bin[i] = (uint8_t)-lt;
     lit += lt;
   }
+  }
   return lit;
 }
 
 CLONES int fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *old,
                     const uint8_t *prev, uint8_t *on, uint8_t *flips,
-                    uint8_t *coloured, uint8_t *bin, float *bg, float *pc, uint8_t *plum,
-                    uint8_t *pchr, const uint8_t *freeze, ptrdiff_t n,
+                    uint8_t *coloured, uint8_t *bin, float *bg, float *pc,
+                    const uint8_t *plum_in, const uint8_t *pchr_in,
+                    uint8_t *plum, uint8_t *pchr, const uint8_t *freeze,
+                    ptrdiff_t w, ptrdiff_t h, ptrdiff_t dx, ptrdiff_t dy,
                     int first, float a) {
   if (mask)
-    return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum, pchr, freeze, n, first, a, 1);
-  return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum, pchr, freeze, n, first, a, 0);
+    return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum_in, pchr_in, plum, pchr, freeze, w, h, dx, dy, first, a, 1);
+  return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum_in, pchr_in, plum, pchr, freeze, w, h, dx, dy, first, a, 0);
 }
 
 static inline __attribute__((always_inline)) struct smoke_counts

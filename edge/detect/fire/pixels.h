@@ -5,9 +5,10 @@
 
 int fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *old,
              const uint8_t *prev, uint8_t *on, uint8_t *flips, uint8_t *coloured,
-             uint8_t *bin,
-             float *bg, float *pc, uint8_t *plum, uint8_t *pchr,
-             const uint8_t *freeze, ptrdiff_t n, int first, float a);
+             uint8_t *bin, float *bg, float *pc, const uint8_t *plum_in,
+             const uint8_t *pchr_in, uint8_t *plum, uint8_t *pchr,
+             const uint8_t *freeze, ptrdiff_t w, ptrdiff_t h, ptrdiff_t dx,
+             ptrdiff_t dy, int first, float a);
 
 // smoke_counts is what smoke_update counts: returned by value, so that Go
 // passes no pointer to a local.

@@ -46,8 +46,15 @@ func addRef(d *Fire, n int, a float32) {
 			}
 		}
 		var flip byte
-		moved := abs(lum-int(d.plum[i])) >= flickLight || abs(chr-int(d.pchr[i])) >= flickLight
-		if !first && (m == 1 || pm == 1) && moved {
+		w, h := d.pic.size.X, d.pic.size.Y
+		x, y := i%w, i/w
+		inside := x-d.dx >= 0 && x-d.dx < w && y-d.dy >= 0 && y-d.dy < h
+		j := i
+		if inside {
+			j = i - (d.dy*w + d.dx)
+		}
+		moved := abs(lum-int(d.plum[j])) >= flickLight || abs(chr-int(d.pchr[j])) >= flickLight
+		if !first && (m == 1 || pm == 1) && moved && inside {
 			flip = 1
 		}
 		o := old[i]
@@ -61,7 +68,7 @@ func addRef(d *Fire, n int, a float32) {
 		}
 		d.bg[i] = bl + ai*(fl-bl)
 		d.colour[i] = bc + ai*(fc-bc)
-		d.plum[i], d.pchr[i] = byte(lum), byte(min(255, chr))
+		d.lumNext[i], d.chrNext[i] = byte(lum), byte(min(255, chr))
 		var out byte
 		if c >= Window/4 || (f >= minFlips && d.colours[i] > 0) {
 			out = 255
@@ -70,6 +77,8 @@ func addRef(d *Fire, n int, a float32) {
 		bin[i] = out
 	}
 	d.lit = lit
+	d.plum, d.lumNext = d.lumNext, d.plum
+	d.pchr, d.chrNext = d.chrNext, d.pchr
 }
 
 // countRef is the former (*Fire).count: the reference.
@@ -223,6 +232,8 @@ func TestFireAddMatchesReference(t *testing.T) {
 					got.freeze[i], want.freeze[i] = 1, 1
 				}
 			}
+			got.dx, got.dy = rng.Intn(41)-20, rng.Intn(21)-10
+			want.dx, want.dy = got.dx, got.dy
 			got.add(n, a)
 			addRef(want, n, a)
 			if got.lit != want.lit {
