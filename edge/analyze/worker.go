@@ -32,6 +32,9 @@ type Camera struct {
 	// is published. Nil from GeoAt means not known then. It is called
 	// from the analysis goroutines and must be safe for concurrent use.
 	GeoAt func(time.Time) *bus.Geo
+	// Moving is true for a camera that moves by design (a drone, a PTZ,
+	// a handheld): its detectors are told (detect.Settings.Moving).
+	Moving bool
 }
 
 // worker analyses one camera on its own goroutine.
@@ -278,7 +281,7 @@ func (w *worker) refreshDetectors() {
 	want := w.runner.Detectors(w.cam.ID)
 	next := make(map[string]detect.Detector, len(want))
 	for name, s := range want {
-		s.Camera, s.ModelDir = w.cam.ID, w.models
+		s.Camera, s.ModelDir, s.Moving = w.cam.ID, w.models, w.cam.Moving
 		want[name] = s
 		if d, ok := w.detectors[name]; ok && reflect.DeepEqual(s, w.settings[name]) {
 			next[name] = d
