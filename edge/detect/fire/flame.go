@@ -139,9 +139,6 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	if err != nil {
 		return nil, fmt.Errorf("fire: %w", err)
 	}
-	if debugFire {
-		fmt.Printf("shift %.1f,%.1f resp %.2f\n", dx, dy, resp)
-	}
 	d.dx, d.dy = whole(dx, dy, resp)
 	// The background is the mean of all frames so far until FireLearn
 	// has passed, then a moving average: a flame burning from the first
@@ -223,9 +220,6 @@ func (d *Fire) regions() ([]detect.Detection, error) {
 		c := d.count(r, labels)
 		ratio := float64(c.flick) / float64(r.area)
 		rate := float64(c.flips) / float64(r.area)
-		if debugFire {
-			fmt.Printf("  f%d region %v area %d flick %.2f rate %.1f growth %.2f\n", d.frames, r.rect, r.area, ratio, rate, c.growth())
-		}
 		// A flame flickers all over and often; a leg passing over an
 		// orange floor, or its reflection, changes the light twice.
 		if ratio < FlickerRatio || rate < MinRate {
@@ -328,5 +322,3 @@ func (d *Fire) count(r region, labels []uint16) counts {
 	}
 	return c
 }
-
-var debugFire = false
