@@ -42,16 +42,23 @@ const (
 	// too, dimmer the least it may be to stay a candidate (hysteresis:
 	// sensor noise at one threshold does not flicker).
 	brighter, dimmer = 30, 15
-	// newColour is the background's flame-colour share below which a
-	// flame-coloured pixel is new colour there; it must then be at least
+	// newColour is the background's flame-colour share (times 65535: a
+	// fifth) below which a flame-coloured pixel is new colour there; it
+	// must then be at least
 	// lift levels brighter than the background to become a candidate (and
 	// not darker to stay one): a flame gives light, while a floor plank
 	// on the edge of flame colour, uncovered again by a passing leg, is
 	// only as bright as it always was.
-	newColour, lift = 0.2, 10
+	newColour, lift = 13107, 10
 	// flickLight is the least change of luma or of red-minus-blue (levels)
 	// from one frame to the next for a switch to count as flicker.
 	flickLight = 16
+	// MovingShare is the percentage of the picture whose light must
+	// change from one frame to the next for the camera to be taken as
+	// moving.
+	MovingShare = 20
+	// MovingHold is how long a camera seen moving is taken to go on.
+	MovingHold = 5 * time.Second
 	// minFlips is the number of flickers in the window that makes a
 	// flame-coloured pixel part of a fire region even where the
 	// background holds flame colour (a fire burning when the camera came
@@ -61,29 +68,31 @@ const (
 
 // Fire is the flame detector of one camera.
 type Fire struct {
-	pic     small
-	minArea float64
-	minPx   int
-	masks   [][]byte // ring of the last Window frames: candidate bit 0, flicker bit 1, colour bit 2
-	next    int
-	frames  int
-	on      []uint8   // per pixel: frames in the window as a candidate
-	flips   []uint8   // per pixel: switches with a change of light in the window
-	colours []uint8   // per pixel: frames in the window of flame colour
-	bin     []byte    // pixels that may be part of a fire: 255
-	bg      []float32 // per pixel: the background's luma
-	colour  []float32 // per pixel: the background's flame-colour share, 0..1
-	plum    []uint8   // per pixel: last frame's luma
-	pchr    []uint8   // per pixel: last frame's red minus blue
-	lumNext []uint8   // this frame's luma and red minus blue, written
-	chrNext []uint8   // while plum and pchr are read; swapped after
-	freeze  []uint8   // per pixel: 1 in a region reported as fire last frame
-	frozen  bool      // whether freeze holds any 1
-	last    time.Time // last frame's time
-	lit     int       // how many pixels bin holds
-	labels  labeller
-	shifts  shifter
-	dx, dy  int // how far the picture moved since the last frame
+	pic         small
+	minArea     float64
+	minPx       int
+	masks       [][]byte // ring of the last Window frames: candidate bit 0, flicker bit 1, colour bit 2
+	next        int
+	frames      int
+	on          []uint8   // per pixel: frames in the window as a candidate
+	flips       []uint8   // per pixel: switches with a change of light in the window
+	colours     []uint8   // per pixel: frames in the window of flame colour
+	bin         []byte    // pixels that may be part of a fire: 255
+	bg          []uint16  // per pixel: the background's luma, times 256
+	colour      []uint16  // per pixel: the background's flame-colour share, times 65535
+	plum        []uint8   // per pixel: last frame's luma
+	pchr        []uint8   // per pixel: last frame's red minus blue
+	lumNext     []uint8   // this frame's luma and red minus blue, written
+	chrNext     []uint8   // while plum and pchr are read; swapped after
+	freeze      []uint8   // per pixel: 1 in a region reported as fire last frame
+	frozen      bool      // whether freeze holds any 1
+	last        time.Time // last frame's time
+	lit         int       // how many pixels bin holds
+	changed     int       // how many pixels' luma changed in place from the last frame
+	movingUntil time.Time // the camera is taken as moving until then
+	labels      labeller
+	shifts      shifter
+	dx, dy      int // how far the picture moved since the last frame
 }
 
 // NewFire makes a fire detector; it reads MinArea (default 0.0005) and
@@ -135,18 +144,29 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	}
 	dt := now.Sub(d.last).Seconds()
 	d.last = now
-	dx, dy, resp, err := d.shifts.shift(d.pic.bgr[:3*n], d.pic.size)
-	if err != nil {
-		return nil, fmt.Errorf("fire: %w", err)
+	// The camera moves when much of the picture changed at once (in the
+	// last frame), and goes on moving through the slow turns of a pan
+	// for MovingHold; then only is the shift looked for. A person walking
+	// across a still camera's picture pulls the correlation but changes
+	// a small part of it.
+	if d.changed > n*MovingShare/100 {
+		d.movingUntil = now.Add(MovingHold)
 	}
-	d.dx, d.dy = whole(dx, dy, resp)
+	d.dx, d.dy = 0, 0
+	if now.Before(d.movingUntil) {
+		if d.dx, d.dy, err = d.shifts.shift(d.pic.bgr[:3*n], d.pic.size); err != nil {
+			return nil, fmt.Errorf("fire: %w", err)
+		}
+	} else {
+		d.shifts.forget()
+	}
 	// The background is the mean of all frames so far until FireLearn
 	// has passed, then a moving average: a flame burning from the first
 	// frame shows its flicker over the mean of what is behind it, and a
 	// person who walked past while the camera came online leaves no
 	// dark trail in it.
 	a := math.Max(1/float64(d.frames+1), dt/FireLearn.Seconds())
-	d.add(n, float32(math.Min(1, a)))
+	d.add(n, learnRate(a))
 	d.next = (d.next + 1) % Window
 	d.frames++
 	if d.frames < Window {
@@ -163,7 +183,7 @@ func (d *Fire) reset(n int) {
 	}
 	d.on, d.flips, d.bin = make([]uint8, n), make([]uint8, n), make([]byte, n)
 	d.colours = make([]uint8, n)
-	d.bg, d.colour = make([]float32, n), make([]float32, n)
+	d.bg, d.colour = make([]uint16, n), make([]uint16, n)
 	d.plum, d.pchr, d.freeze = make([]uint8, n), make([]uint8, n), make([]uint8, n)
 	d.lumNext, d.chrNext = make([]uint8, n), make([]uint8, n)
 	d.next, d.frames, d.frozen = 0, 0, false
@@ -177,7 +197,7 @@ func (d *Fire) reset(n int) {
 // belong to a fire (a candidate for a quarter of the window, or
 // flickering) and the background (learnt at rate a) are kept up to date
 // with it.
-func (d *Fire) add(n int, a float32) {
+func (d *Fire) add(n int, a int) {
 	if n == 0 {
 		d.lit = 0
 		return
@@ -191,10 +211,11 @@ func (d *Fire) add(n int, a float32) {
 	if mask != nil {
 		mask = mask[:n]
 	}
-	d.lit = int(C.fire_add(u8(bgr), u8(mask), u8(old), u8(prev), u8(on), u8(flips), u8(colours), u8(bin),
-		f32(bg), f32(colour), u8(plum), u8(pchr), u8(lumNext), u8(chrNext), u8(freeze),
+	c := C.fire_add(u8(bgr), u8(mask), u8(old), u8(prev), u8(on), u8(flips), u8(colours), u8(bin),
+		u16(bg), u16(colour), u8(plum), u8(pchr), u8(lumNext), u8(chrNext), u8(freeze),
 		C.ptrdiff_t(d.pic.size.X), C.ptrdiff_t(d.pic.size.Y), C.ptrdiff_t(d.dx), C.ptrdiff_t(d.dy),
-		cBool(d.frames == 0), C.float(a)))
+		cBool(d.frames == 0), C.int(a))
+	d.lit, d.changed = int(c.lit), int(c.changed)
 	d.plum, d.lumNext = d.lumNext, d.plum
 	d.pchr, d.chrNext = d.chrNext, d.pchr
 }
@@ -321,4 +342,11 @@ func (d *Fire) count(r region, labels []uint16) counts {
 		}
 	}
 	return c
+}
+
+// learnRate is a learning rate in 0..1 as the C loop takes it: in
+// 4096ths, at least 1 (the background never stops learning for
+// rounding), at most 4096.
+func learnRate(a float64) int {
+	return int(math.Max(1, math.Min(4096, math.Round(a*4096))))
 }

@@ -8,24 +8,24 @@ import (
 )
 
 // addRef is the Go (*Fire).add replaced by pixels.c: the reference.
-func addRef(d *Fire, n int, a float32) {
+func addRef(d *Fire, n int, a int) {
 	old := d.masks[d.next][:n]
 	prev := d.masks[(d.next+Window-1)%Window][:n]
 	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
 	first := d.frames == 0
-	lit := 0
+	lit, changed := 0, 0
 	for i := range n {
 		p := bgr[3*i : 3*i+3 : 3*i+3]
 		col := flame(p[0], p[1], p[2])
 		b, g, r := int(p[0]), int(p[1]), int(p[2])
 		lum := (29*b + 150*g + 77*r + 128) >> 8
 		chr := max(0, r-b)
-		fl, fc := float32(lum), float32(0)
+		fl, fc := lum<<8, 0
 		if col {
-			fc = 1
+			fc = 65535
 		}
-		bl, bc := d.bg[i], d.colour[i]
+		bl, bc := int(d.bg[i]), int(d.colour[i])
 		if first {
 			bl, bc = fl, fc
 		}
@@ -33,14 +33,14 @@ func addRef(d *Fire, n int, a float32) {
 		if !first {
 			pm = prev[i] & 1
 		}
-		limit := float32(brighter)
+		limit := brighter << 8
 		if pm == 1 {
-			limit = dimmer
+			limit = dimmer << 8
 		}
 		var m, mc byte
 		if col && (mask == nil || mask[i] == 0) {
 			mc = 1
-			lifted := fl-bl >= lift || (pm == 1 && fl-bl >= 0)
+			lifted := fl-bl >= lift<<8 || (pm == 1 && fl-bl >= 0)
 			if (bc < newColour && lifted) || fl-bl >= limit {
 				m = 1
 			}
@@ -53,7 +53,12 @@ func addRef(d *Fire, n int, a float32) {
 		if inside {
 			j = i - (d.dy*w + d.dx)
 		}
-		moved := abs(lum-int(d.plum[j])) >= flickLight || abs(chr-int(d.pchr[j])) >= flickLight
+		if abs(lum-int(d.plum[i])) >= flickLight {
+			changed++
+		}
+		dl := min(abs(lum-int(d.plum[j])), abs(lum-int(d.plum[i])))
+		dc := min(abs(chr-int(d.pchr[j])), abs(chr-int(d.pchr[i])))
+		moved := dl >= flickLight || dc >= flickLight
 		if !first && (m == 1 || pm == 1) && moved && inside {
 			flip = 1
 		}
@@ -66,8 +71,8 @@ func addRef(d *Fire, n int, a float32) {
 		if d.freeze[i] != 0 {
 			ai = 0
 		}
-		d.bg[i] = bl + ai*(fl-bl)
-		d.colour[i] = bc + ai*(fc-bc)
+		d.bg[i] = uint16(bl + ai*(fl-bl)>>12)
+		d.colour[i] = uint16(bc + ai*(fc-bc)>>12)
 		d.lumNext[i], d.chrNext[i] = byte(lum), byte(min(255, chr))
 		var out byte
 		if c >= Window/4 || (f >= minFlips && d.colours[i] > 0) {
@@ -76,7 +81,7 @@ func addRef(d *Fire, n int, a float32) {
 		}
 		bin[i] = out
 	}
-	d.lit = lit
+	d.lit, d.changed = lit, changed
 	d.plum, d.lumNext = d.lumNext, d.plum
 	d.pchr, d.chrNext = d.chrNext, d.pchr
 }
@@ -226,7 +231,7 @@ func TestFireAddMatchesReference(t *testing.T) {
 				got.pic.bgr = randPicture(rng, n)
 			}
 			want.pic.bgr = got.pic.bgr
-			a := rng.Float32() / 10
+			a := 1 + rng.Intn(400)
 			if rng.Intn(3) == 0 { // a region held: its pixels are not learnt
 				for i := range n / 3 {
 					got.freeze[i], want.freeze[i] = 1, 1
@@ -236,7 +241,7 @@ func TestFireAddMatchesReference(t *testing.T) {
 			want.dx, want.dy = got.dx, got.dy
 			got.add(n, a)
 			addRef(want, n, a)
-			if got.lit != want.lit {
+			if got.lit != want.lit || got.changed != want.changed {
 				t.Fatalf("frame %d: lit %d, reference %d", f, got.lit, want.lit)
 			}
 			equalBytes(t, "on", got.on, want.on)
@@ -328,13 +333,13 @@ func BenchmarkFireAdd(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
 	for _, c := range []struct {
 		name string
-		add  func(*Fire, int, float32)
+		add  func(*Fire, int, int)
 	}{{"c", (*Fire).add}, {"goref", addRef}} {
 		b.Run(c.name, func(b *testing.B) {
 			d := newFireState(n, nil)
 			d.pic.bgr, d.frames = randPicture(rng, n), Window
 			for i := 0; i < b.N; i++ {
-				c.add(d, n, 0.01)
+				c.add(d, n, 41)
 				d.next = (d.next + 1) % Window
 			}
 		})

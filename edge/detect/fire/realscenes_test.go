@@ -301,3 +301,49 @@ func TestAsphaltIsNotSmoke(t *testing.T) {
 		})
 	}
 }
+
+// panning returns a Draw that shows a 640x360 window of a 960x540 view
+// drawn by big, swept across it and back every 8 s and shaken up and
+// down every 2 s: a handheld camera, a PTZ on patrol.
+func panning(big func(img *gocv.Mat, n int), fps float64) func(img *gocv.Mat, n int) {
+	return func(img *gocv.Mat, n int) {
+		view := gocv.NewMatWithSize(540, 960, gocv.MatTypeCV8UC3)
+		defer view.Close()
+		big(&view, n)
+		t := float64(n) / fps
+		x := 160 + int(160*math.Sin(2*math.Pi*t/8))
+		y := 90 + int(30*math.Sin(2*math.Pi*t/2))
+		win := view.Region(image.Rect(x, y, x+img.Cols(), y+img.Rows()))
+		defer win.Close()
+		win.CopyTo(img)
+	}
+}
+
+// TestPanningIsNothing: a camera panning and shaking over the orange
+// floor with a person walking, and over the road with cars, for 16 s:
+// no fire, no smoke.
+func TestPanningIsNothing(t *testing.T) {
+	cases := []struct {
+		name, detector string
+		fps            float64
+		view           func(img *gocv.Mat, n int)
+	}{
+		{"floor", FireName, 15, func(img *gocv.Mat, n int) { woodFloor(img); walker(img, n, 15) }},
+		{"floor", SmokeName, 5, func(img *gocv.Mat, n int) { woodFloor(img); walker(img, n, 5) }},
+		{"road", SmokeName, 5, func(img *gocv.Mat, n int) { asphalt(img); traffic(img, n, 5) }},
+		{"road", FireName, 15, func(img *gocv.Mat, n int) { asphalt(img); traffic(img, n, 15) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name+"/"+c.detector, func(t *testing.T) {
+			d := newDetector(t, c.detector)
+			s := clip.Street(640, 360, c.fps)
+			s.Draw = panning(c.view, c.fps)
+			defer s.Close()
+			for n, dets := range run(t, d, s, int(16*c.fps)) {
+				if len(dets) > 0 {
+					t.Fatalf("frame %d (%.1f s): %+v", n, float64(n)/c.fps, dets)
+				}
+			}
+		})
+	}
+}

@@ -8,14 +8,16 @@ import (
 	"gocv.io/x/gocv"
 )
 
-// MoveBelow is the global shift between two frames (pixels of a picture
-// 320 wide) from which the camera is taken to be moving: panning,
-// shaken, a drone flying. A moving view changes everywhere, so neither
-// its background nor its flicker says anything about flames.
-const MoveBelow = 1.5
+// shiftScale is how much smaller than the small picture the global shift
+// is measured at: a quarter (80 px wide) keeps the phase correlation to
+// about a tenth of the detector's cost, and still tells a shift to about
+// a pixel of the small picture.
+const shiftScale = 4
 
-// shifter estimates the global shift from one frame to the next by phase
-// correlation on the luma at half the small size.
+// shifter estimates the global shift of the picture from one frame to
+// the next (a panning, shaken or drifting camera) by phase correlation
+// of its luma, shrunk by shiftScale. People walking through the picture
+// barely move the correlation's peak, unlike profiles or block sums.
 type shifter struct {
 	prev, cur, tmp gocv.Mat
 	win            gocv.Mat // empty: no window
@@ -34,35 +36,33 @@ func (s *shifter) close() {
 	}
 }
 
-// reset forgets the last frame (a new size).
-func (s *shifter) reset() { s.have = false }
+// forget drops the last frame: the next shift is measured from the one
+// after it (the camera was still in between).
+func (s *shifter) forget() { s.have = false }
 
-// shift returns how far the picture moved since the last call, in its
-// own pixels (x right, y down), and how sure the correlation is (0..1).
-func (s *shifter) shift(bgr []byte, sz image.Point) (dx, dy, resp float64, err error) {
+// shift returns how far the picture moved since the last call, in whole
+// pixels of the small picture (x right, y down): 0, 0 when it moved
+// less than a pixel or the correlation is unsure (a flame's own flicker
+// moves no picture).
+func (s *shifter) shift(bgr []byte, sz image.Point) (dx, dy int, err error) {
 	m, err := gocv.NewMatFromBytes(sz.Y, sz.X, gocv.MatTypeCV8UC3, bgr)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("shift: %w", err)
+		return 0, 0, fmt.Errorf("shift: %w", err)
 	}
 	defer m.Close()
-	gocv.CvtColor(m, &s.tmp, gocv.ColorBGRToGray)
-	half := image.Pt(max(1, sz.X/2), max(1, sz.Y/2))
-	gocv.Resize(s.tmp, &s.tmp, half, 0, 0, gocv.InterpolationArea)
+	small := image.Pt(max(1, sz.X/shiftScale), max(1, sz.Y/shiftScale))
+	gocv.Resize(m, &s.tmp, small, 0, 0, gocv.InterpolationArea)
+	gocv.CvtColor(s.tmp, &s.tmp, gocv.ColorBGRToGray)
 	s.prev, s.cur = s.cur, s.prev
 	s.tmp.ConvertTo(&s.cur, gocv.MatTypeCV32F)
 	if !s.have || s.prev.Cols() != s.cur.Cols() || s.prev.Rows() != s.cur.Rows() {
 		s.have = true
-		return 0, 0, 0, nil
+		return 0, 0, nil
 	}
 	p, resp := gocv.PhaseCorrelate(s.prev, s.cur, s.win)
-	return 2 * float64(p.X), 2 * float64(p.Y), resp, nil
-}
-
-// whole rounds a shift to whole pixels: 0, 0 when it is under a pixel
-// or the correlation unsure (a flame's own flicker moves no picture).
-func whole(dx, dy, resp float64) (int, int) {
-	if resp < 0.2 || math.Hypot(dx, dy) < 1 {
-		return 0, 0
+	x, y := shiftScale*float64(p.X), shiftScale*float64(p.Y)
+	if resp < 0.2 || math.Hypot(x, y) < 1 {
+		return 0, 0, nil
 	}
-	return int(math.Round(dx)), int(math.Round(dy))
+	return int(math.Round(x)), int(math.Round(y)), nil
 }
