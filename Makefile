@@ -131,7 +131,7 @@ TRUTH        ?= $(EVAL_DIR)/truth.yaml
 EVAL_OUT     ?= var/eval
 EVAL_REQUIRE ?=
 EVAL_FLAGS   ?=
-eval: deps
+eval: deps-apt vtest
 	$(GO) run ./edge/eval/cmd/argus-eval -dir $(EVAL_DIR) -truth $(TRUTH) -out $(EVAL_OUT) \
 		$(if $(EVAL_REQUIRE),-require '$(EVAL_REQUIRE)') $(EVAL_FLAGS)
 
@@ -141,7 +141,8 @@ FUZZ_TARGETS := configs:FuzzParse configs:FuzzRedact configs/ruleset:FuzzParse e
 	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
 	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter \
 	drivers/mavlink/link:FuzzParse drivers/mavlink:FuzzItems drivers/mavlink:FuzzPatrolItems \
-	gateway/inventory:FuzzImport configs/airspace:FuzzParse configs/airspace:FuzzGeometry
+	gateway/inventory:FuzzImport configs/airspace:FuzzParse configs/airspace:FuzzGeometry \
+	edge/eval:FuzzParseTruth
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzzing $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \

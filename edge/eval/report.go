@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"math"
 	"os"
 	"os/exec"
@@ -81,9 +85,10 @@ func WriteReport(ctx context.Context, dir string, r Report, played []Played, sco
 		fmt.Fprintf(&b, "\n## %s\n", k.Kind)
 		for _, f := range k.Falses {
 			name := fileName(f.Clip + "-" + f.Alert.ID + ".jpg")
-			fmt.Fprintf(&b, "\n**False alert** on %s at %.1f s (rule %s, score %.2f)\n\n", f.Clip, f.Alert.At.Seconds(), f.Alert.Rule, f.Alert.Score)
+			fmt.Fprintf(&b, "\n**False alert** on %s at %.1f s (rule %s, score %.2f, box %.2f,%.2f %.2fx%.2f in red)\n\n", f.Clip,
+				f.Alert.At.Seconds(), f.Alert.Rule, f.Alert.Score, f.Alert.Box[0], f.Alert.Box[1], f.Alert.Box[2], f.Alert.Box[3])
 			if jpg := byID[f.Clip+"\x00"+f.Alert.ID]; len(jpg) > 0 {
-				if err := os.WriteFile(filepath.Join(snaps, name), jpg, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(snaps, name), boxed(jpg, f.Alert.Box), 0o644); err != nil {
 					return fmt.Errorf("report: %w", err)
 				}
 				fmt.Fprintf(&b, "![false %s on %s](snapshots/%s)\n", k.Kind, f.Clip, name)
@@ -164,4 +169,31 @@ func fileName(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// boxed draws the anomaly's box in red on its snapshot, so the report
+// shows where the detector saw the kind; the snapshot as it came when it
+// does not decode.
+func boxed(jpg []byte, box [4]float64) []byte {
+	src, err := jpeg.Decode(bytes.NewReader(jpg))
+	if err != nil {
+		return jpg
+	}
+	r := src.Bounds()
+	img := image.NewRGBA(r)
+	draw.Draw(img, r, src, r.Min, draw.Src)
+	x0, y0 := r.Min.X+int(box[0]*float64(r.Dx())), r.Min.Y+int(box[1]*float64(r.Dy()))
+	x1, y1 := x0+int(box[2]*float64(r.Dx())), y0+int(box[3]*float64(r.Dy()))
+	red := image.NewUniform(color.RGBA{R: 255, A: 255})
+	const t = 3 // line width
+	for _, e := range []image.Rectangle{
+		image.Rect(x0, y0, x1, y0+t), image.Rect(x0, y1-t, x1, y1), image.Rect(x0, y0, x0+t, y1), image.Rect(x1-t, y0, x1, y1),
+	} {
+		draw.Draw(img, e.Intersect(r), red, image.Point{}, draw.Src)
+	}
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, img, &jpeg.Options{Quality: 85}); err != nil {
+		return jpg
+	}
+	return out.Bytes()
 }

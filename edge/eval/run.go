@@ -72,26 +72,24 @@ type Played struct {
 	Anomalies []bus.Anomaly
 }
 
-// Epoch is the time of every clip's first frame: noon UTC on a weekday,
-// inside any rule's active hours that a test would use.
-var Epoch = time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
-
 // Run plays every clip of the truth through the edge's analysis and
-// returns what each raised, in the truth's order.
+// returns what each raised, in the truth's order. Clips played at once in
+// real time (Parallel > 1, Speed 1) are cameras of one analysis, as an
+// edge's are, ticked by the wall clock; otherwise each clip is a camera of
+// an analysis of its own, ticked on the clip's time.
 func Run(ctx context.Context, o Options) ([]Played, error) {
 	o = o.withDefaults()
 	lib := sim.NewLibrary(o.Cache, o.Log)
-	sets := map[string]*rules.Set{}
-	for _, c := range o.Truth.Clips { // every rule set first: a typo fails before minutes of play
-		p := o.Truth.Path(c.Rules)
-		if _, ok := sets[p]; ok {
-			continue
-		}
-		set, err := loadRules(p)
-		if err != nil {
+	sets, err := clipRules(o)
+	if err != nil {
+		return nil, err
+	}
+	var shared *analysis
+	if o.Parallel > 1 && o.Speed == 1 {
+		if shared, err = sharedAnalysis(o, sets); err != nil {
 			return nil, err
 		}
-		sets[p] = set
+		defer shared.close()
 	}
 	out := make([]Played, len(o.Truth.Clips))
 	errs := make([]error, len(o.Truth.Clips))
@@ -102,7 +100,7 @@ func Run(ctx context.Context, o Options) ([]Played, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = playClip(ctx, o, lib, c, sets[o.Truth.Path(c.Rules)])
+			out[i], errs[i] = playClip(ctx, o, lib, c, sets[o.Truth.Path(c.Rules)], shared)
 		}()
 	}
 	wg.Wait()
@@ -112,6 +110,49 @@ func Run(ctx context.Context, o Options) ([]Played, error) {
 		}
 	}
 	return out, ctx.Err()
+}
+
+// clipRules checks that every clip is there and reads every rule set,
+// by path, before anything plays: a typo fails before minutes of play.
+func clipRules(o Options) (map[string]*rules.Set, error) {
+	sets := map[string]*rules.Set{}
+	for _, c := range o.Truth.Clips {
+		if _, err := os.Stat(ClipPath(o.Dir, c.File)); err != nil {
+			return nil, fmt.Errorf("clip %s: %w", c.File, err)
+		}
+		p := o.Truth.Path(c.Rules)
+		if _, ok := sets[p]; ok {
+			continue
+		}
+		set, err := loadRules(p)
+		if err != nil {
+			return nil, err
+		}
+		sets[p] = set
+	}
+	return sets, nil
+}
+
+// sharedAnalysis is the one analysis of clips played at once in real
+// time: their cameras must differ, and so must the sites of their rule
+// sets, as on one edge.
+func sharedAnalysis(o Options, sets map[string]*rules.Set) (*analysis, error) {
+	cams, sites := map[string]string{}, map[string]string{}
+	for _, c := range o.Truth.Clips {
+		if prev, dup := cams[c.Camera]; dup {
+			return nil, fmt.Errorf("clips %s and %s both play as camera %s: played at once they need a camera each", prev, c.File, c.Camera)
+		}
+		cams[c.Camera] = c.File
+	}
+	var list []*rules.Set
+	for p, set := range sets {
+		if prev, dup := sites[set.Site]; dup {
+			return nil, fmt.Errorf("rule sets %s and %s both hold site %s: played at once they need a site each", prev, p, set.Site)
+		}
+		sites[set.Site] = p
+		list = append(list, set)
+	}
+	return newAnalysis(o, list, true)
 }
 
 func (o Options) withDefaults() Options {
@@ -157,9 +198,10 @@ func judged(set *rules.Set, camera string) []string {
 	return kinds
 }
 
-// playClip plays one clip as one camera of a fresh analysis, so that no
-// state (backgrounds, tracks, anomalies) carries over between clips.
-func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rules.Set) (Played, error) {
+// playClip plays one clip as one camera of the shared analysis, or of a
+// fresh one when shared is nil, so that no state (backgrounds, tracks,
+// anomalies) carries over between clips.
+func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rules.Set, shared *analysis) (Played, error) {
 	path := ClipPath(o.Dir, c.File)
 	sc, err := lib.Clip(ctx, path, o.Clip)
 	if err != nil {
@@ -171,33 +213,37 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 	if len(p.Kinds) == 0 {
 		p.Kinds = judged(set, c.Camera)
 	}
-	rec := &recorder{}
-	h := hub.New(hub.Options{})
 	log := o.Log.With().Str("clip", c.File).Logger()
-	m := analyze.New(analyze.Options{Edge: "eval", Hub: h, Sink: rec, Log: log, ModelDir: o.ModelDir,
-		IdleFPS: o.IdleFPS, ActiveFPS: o.ActiveFPS, Quiet: o.Quiet})
-	if err := m.Rules(set); err != nil {
-		m.Close()
-		return Played{}, fmt.Errorf("clip %s: rules: %w", c.File, err)
+	a := shared
+	if a == nil {
+		o.Log = log
+		if a, err = newAnalysis(o, []*rules.Set{set}, false); err != nil {
+			return Played{}, fmt.Errorf("clip %s: %w", c.File, err)
+		}
+		defer a.close()
 	}
-	m.Apply([]analyze.Camera{{ID: c.Camera, Site: set.Site, Stream: c.Camera}})
-	stream := h.Open(c.Camera)
-	reader := analysisReader(stream)
-	began := time.Now()
-	p.Frames = feed(ctx, sc, m, stream, reader, o.Speed)
-	for reader != nil && reader.Queued() > 0 && ctx.Err() == nil {
+	stream, reader, err := a.add(analyze.Camera{ID: c.Camera, Site: set.Site, Stream: c.Camera})
+	if err != nil {
+		a.remove(c.Camera)
+		return Played{}, fmt.Errorf("clip %s: %w", c.File, err)
+	}
+	start := time.Now().Truncate(time.Millisecond) // anomalies carry frame times in ms
+	var m *analyze.Manager
+	if !a.live {
+		m = a.m // a clip of its own ticks its analysis on its own time
+	}
+	p.Frames = feed(ctx, sc, m, stream, reader, o.Speed, start)
+	for reader.Queued() > 0 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond) // the last units are being analysed
 	}
-	if st := m.Status(); len(st) == 1 {
-		p.Analysed = st[0].Analysed
-	}
-	m.Close()
-	p.Wall = time.Since(began)
-	if reader != nil {
-		p.Dropped = reader.Dropped()
-	}
-	p.Anomalies = rec.anomalies()
-	p.Alerts = alerts(p.Anomalies, p.Duration)
+	p.Analysed = a.analysed(c.Camera)
+	// What the analysis' end adds are the ends of what the clip's end cut
+	// short: only the events before it count.
+	raised := a.remove(c.Camera)
+	p.Wall = time.Since(start)
+	p.Dropped = reader.Dropped()
+	p.Anomalies = raised
+	p.Alerts = alerts(raised, start, p.Duration)
 	log.Info().Int("frames", p.Frames).Uint64("analysed", p.Analysed).Uint64("dropped", p.Dropped).
 		Int("alerts", len(p.Alerts)).Dur("wall", p.Wall).Msg("clip played")
 	return p, ctx.Err()
@@ -214,10 +260,14 @@ func ClipPath(dir, file string) string {
 	return filepath.Join(dir, file)
 }
 
+// analysisConsumer is the name edge/analyze's workers subscribe to a
+// camera's stream under.
+const analysisConsumer = "analyze"
+
 // analysisReader is the analysis worker's subscription to the stream.
 func analysisReader(s *hub.Stream) *hub.Reader {
 	for _, r := range s.Readers() {
-		if r.Name() == "analyze" {
+		if r.Name() == analysisConsumer {
 			return r
 		}
 	}
@@ -229,29 +279,32 @@ func analysisReader(s *hub.Stream) *hub.Reader {
 // few enough that Tick's time is within a few frames of the one analysed.
 const feedDepth = 2
 
-// feed publishes the clip's units into the camera's stream and ticks the
-// analysis once a second of clip time, as the edge's wall-clock tick does
-// for a live camera whose newest frame is now. It returns the units
+// feed publishes the clip's units into the camera's stream and, when m
+// is not nil, ticks the analysis once a second of clip time, as the edge's wall-clock tick does
+// for a live camera whose newest frame is now. The first frame's time is
+// start, the wall clock's when the clip begins, as a live camera's: at
+// real time a frame's time is when it is published, and the analysis'
+// lag behind its frames is what it would be live; faster, the frames run
+// ahead of the wall clock and are never late. It returns the units
 // published.
-func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream, r *hub.Reader, speed float64) int {
+func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream, r *hub.Reader, speed float64, start time.Time) int {
 	n := 0
-	wall0 := time.Now()
-	next := Epoch.Add(time.Second)
-	for u := range sc.Replay(Epoch, sc.Loop()) {
-		if ctx.Err() != nil {
-			break
+	next := start.Add(time.Second)
+	for u := range sc.Replay(start, sc.Loop()) {
+		if ctx.Err() != nil || n == sc.Frames() {
+			break // Replay's rounding may begin the loop again for one frame
 		}
 		if speed > 0 {
-			due := wall0.Add(time.Duration(float64(u.NTP.Sub(Epoch)) / speed))
+			due := start.Add(time.Duration(float64(u.NTP.Sub(start)) / speed))
 			if !sleepUntil(ctx, due) {
 				break
 			}
 		} else {
-			for r != nil && r.Queued() >= feedDepth && ctx.Err() == nil {
+			for r.Queued() >= feedDepth && ctx.Err() == nil {
 				time.Sleep(250 * time.Microsecond)
 			}
 		}
-		for !u.NTP.Before(next) {
+		for m != nil && !u.NTP.Before(next) {
 			m.Tick(next)
 			next = next.Add(time.Second)
 		}
@@ -276,21 +329,21 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	}
 }
 
-// alerts are the live (not shadow) anomalies, at clip time, by start.
-// An anomaly still going on when the clip ended (ended by the analysis'
-// Close, at the wall clock's time) ends with the clip.
-func alerts(as []bus.Anomaly, clip time.Duration) []Alert {
+// alerts are the live (not shadow) anomalies, at clip time from start,
+// by start. An anomaly still going on when the clip ended ends with the
+// clip.
+func alerts(as []bus.Anomaly, start time.Time, clip time.Duration) []Alert {
 	var out []Alert
 	index := map[string]int{}
 	for _, a := range as {
 		if a.Shadow {
 			continue
 		}
-		at := a.FrameTime.Time.Sub(Epoch)
+		at := a.FrameTime.Time.Sub(start)
 		switch a.State {
 		case bus.StateStart:
 			index[a.ID] = len(out)
-			out = append(out, Alert{Kind: a.Kind, ID: a.ID, Rule: a.Rule, Score: a.Score, At: at, End: clip})
+			out = append(out, Alert{Kind: a.Kind, ID: a.ID, Rule: a.Rule, Score: a.Score, Box: a.Box, At: at, End: clip})
 		case bus.StateEnd:
 			if i, ok := index[a.ID]; ok && at < clip {
 				out[i].End = at

@@ -15,6 +15,8 @@ type Alert struct {
 	// Kind, ID, Rule and Score are the anomaly's.
 	Kind, ID, Rule string
 	Score          float64
+	// Box is where, [x, y, w, h] in 0..1 of the picture.
+	Box [4]float64
 	// At is the start's frame time from the clip's start; End its end's,
 	// or the clip's length when it was still going on.
 	At, End time.Duration

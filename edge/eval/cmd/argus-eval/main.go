@@ -14,6 +14,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -35,27 +36,35 @@ import (
 func main() {
 	// As the edge binary: a child started to vet a model vets it and exits.
 	models.VetChild()
-	code, err := run()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code, err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "argus-eval:", err)
 	}
 	os.Exit(code)
 }
 
-func run() (int, error) {
-	dir := flag.String("dir", "edge/eval/devset", "folder of clips")
-	truthPath := flag.String("truth", "", "truth file (default DIR/truth.yaml)")
-	speed := flag.Float64("speed", 0, "play at this multiple of real time, dropping what the analysis cannot keep up with as live; 0: as fast as the analysis takes the frames")
-	parallel := flag.Int("parallel", 1, "clips played at once, each its own camera")
-	modelDir := flag.String("models", "", "model folder (default: the edge's)")
-	config := flag.String("config", "", "edge config whose detect section (idle_fps, active_fps, quiet, model_dir) applies")
-	out := flag.String("out", "var/eval", "report folder (report.md, snapshots/)")
-	require := flag.String("require", "", "thresholds, comma-separated: [kind.]metric>=v or <=v; metrics recall, false_per_hour, tta_median, tta_p90 (s)")
-	fps := flag.Int("fps", 0, "re-encode clips at this frame rate (0: the clip's own, at most 30)")
-	maxWidth := flag.Int("max-width", 0, "scale wider clips down to this width (0: keep)")
-	level := flag.String("log-level", "warn", "log level: debug, info, warn, error")
-	flag.Parse()
-	log, err := logs.New(os.Stderr, "auto", *level)
+// run runs the command with args and returns its exit code: 0, 1 when a
+// requirement is not met, 2 on an error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("argus-eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "edge/eval/devset", "folder of clips")
+	truthPath := fs.String("truth", "", "truth file (default DIR/truth.yaml)")
+	speed := fs.Float64("speed", 0, "play at this multiple of real time, dropping what the analysis cannot keep up with as live; 0: as fast as the analysis takes the frames")
+	parallel := fs.Int("parallel", 1, "clips played at once, each its own camera")
+	modelDir := fs.String("models", "", "model folder (default: the edge's)")
+	config := fs.String("config", "", "edge config whose detect section (idle_fps, active_fps, quiet, model_dir) applies")
+	out := fs.String("out", "var/eval", "report folder (report.md, snapshots/)")
+	require := fs.String("require", "", "thresholds, comma-separated: [kind.]metric>=v or <=v; metrics recall, false_per_hour, tta_median, tta_p90 (s)")
+	fps := fs.Int("fps", 0, "re-encode clips at this frame rate (0: the clip's own, at most 30)")
+	maxWidth := fs.Int("max-width", 0, "scale wider clips down to this width (0: keep)")
+	level := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	log, err := logs.New(stderr, "auto", *level)
 	if err != nil {
 		return 2, err
 	}
@@ -82,8 +91,6 @@ func run() (int, error) {
 			o.ModelDir = cfg.Detect.ModelDir
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	began := time.Now()
 	played, err := eval.Run(ctx, o)
 	if err != nil {
@@ -94,19 +101,19 @@ func run() (int, error) {
 	var hours float64
 	for _, p := range played {
 		hours += p.Duration.Hours()
-		fmt.Printf("%-40s %6.1f s  %5d frames  %4d dropped  alerts: %s\n", p.Clip, p.Duration.Seconds(), p.Frames, p.Dropped, alerts(p))
+		fmt.Fprintf(stdout, "%-40s %6.1f s  %5d frames  %4d dropped  alerts: %s\n", p.Clip, p.Duration.Seconds(), p.Frames, p.Dropped, alerts(p))
 	}
-	fmt.Printf("\n%d clips, %.2f camera-hours, played in %s\n\n", len(played), hours, time.Since(began).Round(time.Second))
-	fmt.Print(eval.Table(scores))
-	rep := eval.Report{Command: "argus-eval " + strings.Join(os.Args[1:], " "), Truth: *truthPath, Speed: *speed, Window: w}
+	fmt.Fprintf(stdout, "\n%d clips, %.2f camera-hours, played in %s\n\n", len(played), hours, time.Since(began).Round(time.Second))
+	fmt.Fprint(stdout, eval.Table(scores))
+	rep := eval.Report{Command: "argus-eval " + strings.Join(args, " "), Truth: *truthPath, Speed: *speed, Window: w}
 	if err := eval.WriteReport(ctx, *out, rep, played, scores); err != nil {
 		return 2, err
 	}
-	fmt.Printf("\nreport: %s\n", filepath.Join(*out, "report.md"))
+	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(*out, "report.md"))
 	if fails := eval.Check(reqs, scores); len(fails) > 0 {
-		fmt.Println("\nrequirements not met:")
+		fmt.Fprintln(stdout, "\nrequirements not met:")
 		for _, f := range fails {
-			fmt.Println("  " + f)
+			fmt.Fprintln(stdout, "  "+f)
 		}
 		return 1, nil
 	}
