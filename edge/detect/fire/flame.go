@@ -18,8 +18,8 @@ const (
 	// 1.3 s at 15 fps, 4 s at 5 fps.
 	Window = 20
 	// FlickerRatio is the share of a region's pixels that must have
-	// switched in and out of flame colour at least twice in the window,
-	// each time with a real change of light.
+	// flickered at least twice in the window: changed their light by
+	// flickLight from one frame to the next while a candidate.
 	FlickerRatio = 0.2
 	// MinRate is the least number of flickers a region's pixels show in
 	// the window, on average.
@@ -44,11 +44,10 @@ const (
 	brighter, dimmer = 30, 15
 	// newColour is the background's flame-colour share (times 65535: a
 	// fifth) below which a flame-coloured pixel is new colour there; it
-	// must then be at least
-	// lift levels brighter than the background to become a candidate (and
-	// not darker to stay one): a flame gives light, while a floor plank
-	// on the edge of flame colour, uncovered again by a passing leg, is
-	// only as bright as it always was.
+	// must then be at least lift levels brighter than the background to
+	// become a candidate (and not darker to stay one): a flame gives
+	// light, while a floor plank on the edge of flame colour, uncovered
+	// again by a passing leg, is only as bright as it always was.
 	newColour, lift = 13107, 10
 	// flickLight is the least change of luma or of red-minus-blue (levels)
 	// from one frame to the next for a switch to count as flicker.
