@@ -102,12 +102,15 @@ bench: deps build
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 50
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 200
 	$(GO) run ./deploy/bench/latency -bin $(BIN) -cameras 8
+	$(GO) run ./deploy/bench/sizing -bin $(BIN)
 	$(GO) test -run XXX -bench 'AddedLatency|ViewerStreamsPerCore' -benchtime 20s ./gateway/sfu/
 	$(GO) test -run XXX -bench EdgeToViewerLatency -benchtime 20s ./edge/relay/
 	$(GO) test -run XXX -bench FiftyDrones -benchtime 1x ./edge/drone/
+	$(GO) test -run XXX -bench WANDrain -benchtime 1x ./drivers/bus/
 	$(GO) run ./deploy/bench/telemetry -bin $(BIN) -drones 10
 	$(GO) run ./deploy/bench/telemetry -bin $(BIN) -drones 50 -window 30s
 	ARGUS_BENCH_FIRST_FRAMES=10 $(GO) test -run TestFirstFrame -v -count=1 ./deploy/e2e/
+	$(GO) test -run TestDemoScript -v -count=1 ./deploy/e2e/
 	$(GO) test -run XXX -bench CameraAPI41k -benchtime 200x ./gateway/
 	$(GO) test -run XXX -bench 'Catalog41k' ./gateway/directory/
 	$(GO) test -run XXX -bench 'Rebuild41k' -benchtime 1x ./gateway/directory/

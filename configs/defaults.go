@@ -1,6 +1,9 @@
 package configs
 
-import "time"
+import (
+	"runtime"
+	"time"
+)
 
 // The defaults applied to keys left out of a config. Each keeps a pull
 // working on an ordinary LAN camera without tuning.
@@ -38,6 +41,10 @@ const (
 	// starts with their 20–40 KB snapshots (base64 in the JSON), and far
 	// more ends and updates, which carry none.
 	DefaultQueueMaxMB = 256
+	// DefaultInflight is the store-and-forward sender's window: over a
+	// 100 ms round trip it drains a backlog at about 1,100 anomalies a
+	// second (one at a time: 10).
+	DefaultInflight = 128
 	// DefaultRulesDir holds one rule set file per site.
 	DefaultRulesDir = "configs/rules"
 	// DefaultIdleFPS is the analysis rate of a quiet camera: keyframes only.
@@ -45,6 +52,10 @@ const (
 	// DefaultActiveFPS is the analysis rate once motion is seen: enough to
 	// follow a walking person, far below a camera's 15-30 fps.
 	DefaultActiveFPS = 5.0
+	// DefaultMaxLag bounds how late a camera's analysis may run behind its
+	// frames before it skips ahead: a fire's start must reach the console
+	// within seconds.
+	DefaultMaxLag = Duration(time.Second)
 	// DefaultQuiet is how long without motion returns a camera to idle.
 	DefaultQuiet = Duration(10 * time.Second)
 	// DefaultRelayIdle stops a relay nobody watched for a minute: the
@@ -104,6 +115,9 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	if unset("mqtt.queue_max_mb", e.MQTT.QueueMaxMB == 0) {
 		e.MQTT.QueueMaxMB = DefaultQueueMaxMB
 	}
+	if unset("mqtt.inflight", e.MQTT.Inflight == 0) {
+		e.MQTT.Inflight = DefaultInflight
+	}
 	d := &e.Detect
 	if unset("detect.rules_dir", d.RulesDir == "") {
 		d.RulesDir = DefaultRulesDir
@@ -116,6 +130,12 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	}
 	if unset("detect.quiet", d.Quiet == 0) {
 		d.Quiet = DefaultQuiet
+	}
+	if unset("detect.cores", d.Cores == 0) {
+		d.Cores = float64(runtime.NumCPU())
+	}
+	if unset("detect.max_lag", d.MaxLag == 0) {
+		d.MaxLag = DefaultMaxLag
 	}
 	if unset("relay.idle_timeout", e.Relay.IdleTimeout == 0) {
 		e.Relay.IdleTimeout = DefaultRelayIdle

@@ -23,8 +23,8 @@ func TestDefaults(t *testing.T) {
 	if e.Edge.HTTP != ":9100" {
 		t.Errorf("http %q", e.Edge.HTTP)
 	}
-	if e.MQTT.QueueMax != 100000 || e.MQTT.QueueMaxMB != 256 {
-		t.Errorf("mqtt queue bounds %d messages, %d MiB", e.MQTT.QueueMax, e.MQTT.QueueMaxMB)
+	if e.MQTT.QueueMax != 100000 || e.MQTT.QueueMaxMB != 256 || e.MQTT.Inflight != 128 {
+		t.Errorf("mqtt queue bounds %d messages, %d MiB, window %d", e.MQTT.QueueMax, e.MQTT.QueueMaxMB, e.MQTT.Inflight)
 	}
 	if e.Cameras[0].Transport != "tcp" {
 		t.Errorf("transport %q", e.Cameras[0].Transport)

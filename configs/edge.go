@@ -73,6 +73,12 @@ type Relay struct {
 	// Gateway is the gateway's base URL, e.g. http://gateway:8080; empty
 	// disables relaying (relay_start commands are refused with the reason).
 	Gateway string `yaml:"gateway"`
+	// Gateways are more gateway base URLs whose replicas a relay_start may
+	// name as its WHIP target (bus.Command.WHIPURL): a replica is trusted
+	// when its URL has an entry's scheme and port and the entry's host, or
+	// an address that host resolves to (a headless Service of the
+	// replicas). relay.gateway is always trusted.
+	Gateways []string `yaml:"gateways"`
 	// TokenEnv names the environment variable holding the edge's bearer
 	// token at the gateway.
 	TokenEnv string `yaml:"token_env"`
@@ -111,6 +117,10 @@ type MQTT struct {
 	// since a start's snapshot makes messages 20–40 KB; past it the oldest
 	// are dropped, counted and logged (default 256).
 	QueueMaxMB int `yaml:"queue_max_mb"`
+	// Inflight is how many queued anomalies may await the broker's PUBACK
+	// at once: a backlog drains at up to that many per round trip, in
+	// order (default 128; 1 waits for each PUBACK).
+	Inflight int `yaml:"inflight"`
 }
 
 // Detect configures decoding and detection.
@@ -119,7 +129,9 @@ type Detect struct {
 	// configs/rules). Rule sets also arrive retained on
 	// argus/v1/rules/{site}.
 	RulesDir string `yaml:"rules_dir"`
-	// ModelDir holds detection models, one folder per model card.
+	// ModelDir holds detection models, one folder per model card
+	// (default: models.DefaultDir, the models/ beside the binary or of
+	// the repository, then /usr/share/argus/models).
 	ModelDir string `yaml:"model_dir"`
 	// IdleFPS is the most frames per second analysed while a camera is
 	// quiet: keyframes only, luma only (default 1).
@@ -129,6 +141,13 @@ type Detect struct {
 	// Quiet is how long without motion returns a camera to idle (default
 	// 10s).
 	Quiet Duration `yaml:"quiet"`
+	// Cores is the analysis budget in cores: the scheduler shares the
+	// objects detector across cameras within it, by priority (default:
+	// every core of the machine).
+	Cores float64 `yaml:"cores"`
+	// MaxLag is how far behind its frames a camera's analysis may fall
+	// before it skips to the next keyframe (default 1s).
+	MaxLag Duration `yaml:"max_lag"`
 }
 
 // Identity names the edge and its HTTP listener.

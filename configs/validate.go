@@ -53,18 +53,30 @@ func validate(e *Edge, ps *strict.Problems) {
 
 func checkRelay(ps *strict.Problems, r *Relay) {
 	if r.Gateway != "" {
-		u, err := url.Parse(r.Gateway)
-		switch {
-		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-			ps.Add("relay.gateway", fmt.Sprintf("%q is not a gateway URL like http://gateway:8080", Redact(r.Gateway)))
-		case u.User != nil:
-			ps.Add("relay.gateway", "holds credentials: put the edge's token in the variable named by relay.token_env")
-		}
+		checkGatewayURL(ps, "relay.gateway", r.Gateway)
+	}
+	for i, g := range r.Gateways {
+		checkGatewayURL(ps, indexPath("relay.gateways", i), g)
+	}
+	if len(r.Gateways) > 0 && r.Gateway == "" {
+		ps.Add("relay.gateways", "needs relay.gateway: relaying is off without it")
 	}
 	checkEnvName(ps, "relay.token_env", r.TokenEnv)
 	checkPositive(ps, "relay.idle_timeout", r.IdleTimeout)
 	// Syntax only: the edge reads the TURN passwords when it starts.
 	iceservers.Check(ps, "relay.ice_servers", r.ICEServers, nil)
+}
+
+// checkGatewayURL refuses a gateway base URL that is not http(s)://host[:port]:
+// relays append /whip/{camera} to it, and the token is sent apart.
+func checkGatewayURL(ps *strict.Problems, field, raw string) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		ps.Add(field, fmt.Sprintf("%q is not a gateway URL like http://gateway:8080", Redact(raw)))
+	case u.User != nil:
+		ps.Add(field, "holds credentials: put the edge's token in the variable named by relay.token_env")
+	}
 }
 
 func checkMQTT(ps *strict.Problems, m *MQTT) {
@@ -92,6 +104,7 @@ func checkMQTT(ps *strict.Problems, m *MQTT) {
 	}
 	checkRange(ps, "mqtt.queue_max", m.QueueMax, 1, 100_000_000)
 	checkRange(ps, "mqtt.queue_max_mb", m.QueueMaxMB, 1, 1<<20)
+	checkRange(ps, "mqtt.inflight", m.Inflight, 1, 4096) // bus.MaxInflight
 }
 
 // secureBroker tells whether a broker URL's scheme is TLS.
@@ -108,6 +121,10 @@ func checkDetect(ps *strict.Problems, d *Detect) {
 		ps.Add("detect.active_fps", fmt.Sprintf("%g is not in (0, 60]", d.ActiveFPS))
 	}
 	checkPositive(ps, "detect.quiet", d.Quiet)
+	if d.Cores <= 0 || d.Cores > 4096 {
+		ps.Add("detect.cores", fmt.Sprintf("%g is not in (0, 4096]: the analysis budget in cores", d.Cores))
+	}
+	checkPositive(ps, "detect.max_lag", d.MaxLag)
 }
 
 func checkID(ps *strict.Problems, field, id string) {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -43,7 +44,7 @@ func connect(cfg *configs.Edge, log zerolog.Logger, incarnation string) (*bus.Cl
 	return bus.New(bus.Options{
 		Broker: cfg.MQTT.Broker, Username: user, Password: pass, Edge: cfg.Edge.ID,
 		Version: version, Log: log, QueueDir: cfg.MQTT.QueueDir, QueueMax: cfg.MQTT.QueueMax,
-		QueueMaxBytes: int64(cfg.MQTT.QueueMaxMB) << 20, Incarnation: incarnation, TLS: tlsCfg,
+		QueueMaxBytes: int64(cfg.MQTT.QueueMaxMB) << 20, Inflight: cfg.MQTT.Inflight, Incarnation: incarnation, TLS: tlsCfg,
 	})
 }
 
@@ -115,25 +116,36 @@ type statuses struct {
 // 10 s refresh would be 4,100 replicated writes a second for fps figures.
 const kvRefresh = 30
 
+// edgeRefresh is how often (ticks, seconds) the edge's own status is
+// published when nothing changed: its CPU, memory and queue depth move
+// all the time, and a status every 30 s says they are current.
+const edgeRefresh = 30
+
 // loop publishes every camera's retained status when it changes state and
 // every 10 s (fps, bitrate, mode), and the edge's status (cameras, load)
-// every 10 s; it ticks the rules once a second so anomalies end when
-// frames stop.
+// at once, within a second of a camera's change of state, and every
+// edgeRefresh seconds; it ticks the rules once a second so anomalies end
+// when frames stop.
 func (s *statuses) loop(ctx context.Context, changed <-chan string) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	n := 0
+	s.publishEdge()
+	n, edgeDirty := 0, false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case id := <-changed:
 			s.publish(id, true)
+			edgeDirty = true // cameras_online, or the set of cameras, changed
 		case now := <-tick.C:
 			s.an.Tick(now)
 			if n++; n%10 == 0 {
 				s.publish("", n%kvRefresh == 0)
+			}
+			if edgeDirty || n%edgeRefresh == 0 {
 				s.publishEdge()
+				edgeDirty = false
 			}
 		}
 	}
@@ -144,9 +156,9 @@ func (s *statuses) publish(id string, kv bool) {
 	if s.client == nil && s.fl == nil {
 		return
 	}
-	modes := map[string]string{}
+	analysis := map[string]analyze.Status{}
 	for _, st := range s.an.Status() {
-		modes[st.Camera] = string(st.Mode)
+		analysis[st.Camera] = st
 	}
 	var owner bus.Owner
 	if s.fl != nil {
@@ -156,10 +168,12 @@ func (s *statuses) publish(id string, kv bool) {
 		if id != "" && st.ID != id {
 			continue
 		}
+		an := analysis[st.ID]
 		cs := bus.CameraStatus{
 			Site: st.Site, Camera: st.ID, Edge: s.edge, State: st.State, Reason: st.Main.Reason,
 			Codec: st.Main.Codec, Width: st.Main.Width, Height: st.Main.Height, FPS: st.Main.FPS,
-			BitrateKbps: st.Main.BitrateKbps, Mode: modes[st.ID], Time: bus.Now(), Owner: owner,
+			BitrateKbps: st.Main.BitrateKbps, Mode: string(an.Mode), Time: bus.Now(), Owner: owner,
+			AnalysisFPS: round2(an.AnalysisFPS), LagSeconds: round2(an.LagSeconds), ShedFrames: an.ShedTotal(),
 		}
 		if st.Main.LastFrame != nil {
 			cs.LastFrame = bus.At(*st.Main.LastFrame)
@@ -173,14 +187,35 @@ func (s *statuses) publish(id string, kv bool) {
 	}
 }
 
-// publishEdge publishes the edge's online status: its cameras and load.
+// publishEdge publishes the edge's retained online status on MQTT, its
+// only publisher: the cameras it pulls (a site-scoped console user sees
+// the edge through them, its will included: the gateway keeps them) and
+// its load — CPU, resident memory, cameras online, anomalies queued. A
+// fleet edge's heartbeat carries the CPU for the assigner, not this.
 func (s *statuses) publishEdge() {
 	if s.client == nil {
 		return
 	}
-	st := bus.EdgeStatus{Load: s.load.get(), Cameras: []string{}}
-	for _, c := range s.m.Status() {
-		st.Cameras = append(st.Cameras, c.ID)
-	}
-	s.client.PublishEdgeStatus(st)
+	s.client.PublishEdgeStatus(edgeStatus(s.m.Status(), s.load.get(), s.client.Stats().Depth))
 }
+
+// edgeStatus is the edge's status from its cameras' states, its CPU load
+// and its queue depth; disabled cameras are not pulled, so not listed.
+func edgeStatus(cams []ingest.Status, cpu float64, depth int) bus.EdgeStatus {
+	st := bus.EdgeStatus{Load: cpu, QueueDepth: depth, Cameras: []string{}}
+	for _, c := range cams {
+		if c.State == bus.Disabled {
+			continue
+		}
+		st.Cameras = append(st.Cameras, c.ID)
+		if c.State == bus.Online {
+			st.CamerasOnline++
+		}
+	}
+	st.MemoryBytes, _ = rssBytes() // 0 when /proc cannot tell: unknown, not an error worth a log line a minute
+	return st
+}
+
+// round2 keeps two decimals of a figure for the status: enough for a
+// console, and a retained message that does not change at every digit.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }

@@ -74,3 +74,26 @@ type loadGauge struct{ bits atomic.Uint64 }
 
 func (g *loadGauge) set(l float64) { g.bits.Store(math.Float64bits(l)) }
 func (g *loadGauge) get() float64  { return math.Float64frombits(g.bits.Load()) }
+
+// rssBytes is the process's resident memory, from /proc/self/statm
+// (its second field, in pages).
+func rssBytes() (int64, error) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, err
+	}
+	return parseStatm(b, os.Getpagesize())
+}
+
+// parseStatm reads the resident pages (field 2) of a statm line.
+func parseStatm(b []byte, page int) (int64, error) {
+	f := bytes.Fields(b)
+	if len(f) < 2 {
+		return 0, fmt.Errorf("proc statm: %d fields, want at least 2", len(f))
+	}
+	n, err := strconv.ParseInt(string(f[1]), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("proc statm: resident %q: not a page count", f[1])
+	}
+	return n * int64(page), nil
+}

@@ -37,3 +37,22 @@ func FuzzParseStat(f *testing.F) {
 	f.Add([]byte("1 (a b) R"))
 	f.Fuzz(func(_ *testing.T, b []byte) { parseStat(b) })
 }
+
+func TestParseStatm(t *testing.T) {
+	n, err := parseStatm([]byte("51234 7890 1200 300 0 4000 0\n"), 4096)
+	if err != nil || n != 7890*4096 {
+		t.Fatalf("parseStatm = %d, %v; want %d", n, err, 7890*4096)
+	}
+	for _, bad := range []string{"", "51234", "51234 x 1", "1 -5 1"} {
+		if _, err := parseStatm([]byte(bad), 4096); err == nil {
+			t.Errorf("parseStatm(%q) = no error", bad)
+		}
+	}
+}
+
+// The process's resident memory, read from /proc, is more than nothing.
+func TestRSSBytes(t *testing.T) {
+	if n, err := rssBytes(); err != nil || n <= 0 {
+		t.Fatalf("rssBytes = %d, %v", n, err)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
+	zlog "github.com/rs/zerolog/log"
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/iceservers"
@@ -77,6 +78,9 @@ func run() error {
 		return err // names file, line and field
 	}
 	log = log.With().Str("edge", cfg.Edge.ID).Logger()
+	// Detector plugins log through zerolog's global logger (the objects
+	// detector's "model loaded"): it writes as this edge does.
+	zlog.Logger = log
 	if os.Getenv("GOGC") == "" {
 		// The heap is mostly GOP caches, long-lived and refilled every GOP:
 		// collecting at 1.5x the live heap instead of 2x cuts RSS per camera
@@ -127,7 +131,8 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		sink = ownedSink{Sink: sink, fl: fl}
 	}
 	an := analyze.New(analyze.Options{Edge: cfg.Edge.ID, Hub: h, Sink: sink, Log: log,
-		ModelDir: cfg.Detect.ModelDir, IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D()})
+		ModelDir: cfg.Detect.ModelDir, IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D(),
+		Cores: cfg.Detect.Cores, MaxLag: cfg.Detect.MaxLag.D()})
 	defer an.Close()
 	changed := make(chan string, 4096)
 	m := ingest.New(ctx, h, log, func(ev ingest.StateEvent) {
@@ -142,19 +147,20 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	})
 	defer m.Close()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ingest.NewMetrics(m))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ingest.NewMetrics(m), analyze.NewMetrics(an))
 	if client != nil {
 		reg.MustRegister(client)
 	}
 
-	rl := relay.NewManager(relay.Options{Gateway: cfg.Relay.Gateway, Token: cfg.Relay.Token(), Hub: h, Log: log,
+	rl := relay.NewManager(relay.Options{Gateway: cfg.Relay.Gateway, Gateways: cfg.Relay.Gateways, Token: cfg.Relay.Token(), Hub: h, Log: log,
 		ICEServers: ice, IdleTimeout: cfg.Relay.IdleTimeout.D(), Viewers: viewers(cfg.Relay)})
 	defer rl.Close()
+	reg.MustRegister(rl)
 	dm, err := startDrones(cfg, client, log)
 	if err != nil {
 		return err
 	}
-	extra := map[string]func() any{"analysis": func() any { return an.Status() }}
+	extra := map[string]func() any{"analysis": func() any { return an.Status() }, "relays": func() any { return rl.Relays() }}
 	if dm != nil {
 		defer dm.Close() // before the bus client: the last progress goes through its queue
 		reg.MustRegister(dm)

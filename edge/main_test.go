@@ -140,6 +140,15 @@ func TestEdgeBinary(t *testing.T) {
 	if st := cameraStates(t, addr); st["one"] != "online" {
 		t.Fatalf("states %v", st)
 	}
+	// The analysis' load is on /metrics: its budget (every core by
+	// default) and each camera's series.
+	metrics := getText(t, "http://"+addr+"/metrics")
+	for _, want := range []string{"argus_analysis_budget_cores", `argus_analysis_frames_shed_total{camera="one",reason="budget",site="s1"} 0`,
+		`argus_analysis_lag_seconds{camera="one",site="s1"}`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 
 	writeConfig(t, cfg, addr, rules, fmt.Sprintf("{id: one, site: s1, main: %q}", s.URL("one")), blackCam,
 		fmt.Sprintf("{id: two, site: s1, main: %q}", s.URL("two")))

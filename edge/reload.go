@@ -63,7 +63,8 @@ func watchConfig(ctx context.Context, log zerolog.Logger, path, id string, runni
 }
 
 // warnRestartOnly says which changed settings wait for a restart: the
-// listener, the edge's identity and the hub's memory bounds are fixed at start.
+// listener, the edge's identity, the hub's memory bounds and the relays'
+// gateways are fixed at start.
 func warnRestartOnly(log zerolog.Logger, old, cfg *configs.Edge) {
 	var changed []string
 	if old.Edge != cfg.Edge {
@@ -86,6 +87,9 @@ func warnRestartOnly(log zerolog.Logger, old, cfg *configs.Edge) {
 	}
 	if !reflect.DeepEqual(old.Drones, cfg.Drones) {
 		changed = append(changed, "drones")
+	}
+	if !reflect.DeepEqual(old.Relay, cfg.Relay) {
+		changed = append(changed, "relay") // the relay manager's gateways and token are set at start
 	}
 	if old.AirspaceDir != cfg.AirspaceDir {
 		changed = append(changed, "airspace_dir")

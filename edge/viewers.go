@@ -11,16 +11,17 @@ import (
 	"github.com/argus-edge/argus/configs"
 )
 
-// viewers asks the gateway how many people watch a relayed camera, so an
-// unwatched relay stops on its own (relay.idle_timeout). An error means
-// "unknown", which never stops a relay.
-func viewers(r configs.Relay) func(camera string) (int, error) {
+// viewers asks the gateway replica a relay goes to (its base URL) how
+// many people watch the relayed camera there, so an unwatched relay stops
+// on its own (relay.idle_timeout). An error means "unknown", which never
+// stops a relay.
+func viewers(r configs.Relay) func(gateway, camera string) (int, error) {
 	if r.Gateway == "" {
 		return nil
 	}
-	base := strings.TrimRight(r.Gateway, "/")
 	client := &http.Client{Timeout: 5 * time.Second}
-	return func(camera string) (int, error) {
+	return func(gateway, camera string) (int, error) {
+		base := strings.TrimRight(gateway, "/")
 		req, err := http.NewRequest("GET", base+"/api/relays/"+url.PathEscape(camera), nil)
 		if err != nil {
 			return 0, err

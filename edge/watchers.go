@@ -113,7 +113,7 @@ func (r *ruleSets) apply(site, source string, set *rules.Set, err error) bool {
 		}
 	})
 	r.log.Info().Str("site", site).Str("source", source).Int("version", set.Version).Bool("shadow", set.Shadow).
-		Msg("rule set applied")
+		Strs("notes", notes(set)).Msg("rule set applied")
 	return true
 }
 
@@ -174,4 +174,14 @@ func (r *ruleSets) watchFile(site string) context.CancelFunc {
 	w.OnError = func(error) {} // a missing file is waited for; refusals are logged by offerFile
 	go w.Run(ctx)
 	return stop
+}
+
+// notes are what validation noticed in set without refusing it (motion
+// implied), as "file:line: field: note"; nil when none.
+func notes(set *rules.Set) []string {
+	var out []string
+	for _, n := range set.Notes() {
+		out = append(out, n.String())
+	}
+	return out
 }

@@ -51,10 +51,11 @@ type brokerLogin struct {
 // clientID is the gateway's MQTT client id for one of its services.
 func (bl brokerLogin) clientID(service string) string { return "argus-gateway-" + service + bl.suffix }
 
-// openServices opens the store and builds the services on it; airspaceDir
+// openServices opens the store and builds the services on it (the wall's
+// relays asked for as replica rt); airspaceDir
 // holds the sites' airspaces; rulesDir, when set, seeds the sites' rule
 // sets the store does not have yet.
-func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir string, bl brokerLogin, dir *directory.Directory, accept func(bus.Anomaly) bool, log zerolog.Logger) (*services, error) {
+func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir string, bl brokerLogin, rt relayTarget, dir *directory.Directory, accept func(bus.Anomaly) bool, log zerolog.Logger) (*services, error) {
 	target, err := storeTarget(cfg.Store)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 	s.rules = rs
 	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,
 		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept,
-		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, camera, log) }, Log: log})
+		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, rt, camera, log) }, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err

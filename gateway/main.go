@@ -108,6 +108,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		log.Warn().Msg("no -config file: no tokens and no users, every WHIP, WHEP and login is refused")
 	}
+	rt, err := newRelayTarget(f.streams, f.backbone.replicaID())
+	if err != nil {
+		return err
+	}
 	bb, err := openBackbone(f, cfg.Bus, log)
 	if err != nil {
 		return err
@@ -126,7 +130,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	dir := directory.New(directory.Options{Broker: bb.login.url, ClientID: bb.login.clientID("directory"),
 		Username: bb.login.username, Password: bb.login.password, TLS: bb.login.tls, Log: log, Retained: retained,
 		NoCameraStatus: bb.b == nil, Accept: func(cs bus.CameraStatus) bool { return fl.acceptStatus(cs) }})
-	svc, err := openServices(ctx, cfg, f.rules, f.airspace, bb.login, dir, func(an bus.Anomaly) bool { return fl.acceptAnomaly(an) }, log)
+	svc, err := openServices(ctx, cfg, f.rules, f.airspace, bb.login, rt, dir, func(an bus.Anomaly) bool { return fl.acceptAnomaly(an) }, log)
 	if err != nil {
 		return err
 	}
@@ -134,7 +138,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if fl, err = newFleet(bb.nc, bb.replicas, bb.holder, bb.drones, svc.store, dir, log); err != nil {
 		return err
 	}
-	streams, err := newStreams(f.streams, cfg, svc.auth, svc.audits(), dir, log)
+	streams, err := newStreams(f.streams, rt, cfg, svc.auth, svc.audits(), dir, log)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ type streamOptions struct {
 	udp, tcp string
 	publicIP string
 	onDemand time.Duration
+	relayURL string
 }
 
 func (o *streamOptions) flags(fs *flag.FlagSet) {
@@ -30,6 +32,58 @@ func (o *streamOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.tcp, "webrtc-tcp", "", "ICE-TCP address, a fallback where UDP is blocked (empty: off)")
 	fs.StringVar(&o.publicIP, "public-ip", "", "address announced in ICE candidates (1:1 NAT)")
 	fs.DurationVar(&o.onDemand, "on-demand-timeout", 15*time.Second, "how long a viewer waits for an edge to start relaying a camera")
+	fs.StringVar(&o.relayURL, "relay-url", "", "this replica's base URL as edges reach it, e.g. http://$(POD_IP):8080: sent with -id in every relay_start so the edge WHIPs to this replica (empty: the edges' relay.gateway, one gateway)")
+}
+
+// checkRelayURL refuses a -relay-url that is not http(s)://host[:port]:
+// edges append /whip/{camera} to it, and refuse anything else.
+func checkRelayURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil:
+		return fmt.Errorf("-relay-url %q: want http(s)://host[:port], without user info", raw)
+	case strings.TrimSuffix(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("-relay-url %q: a base URL without path, query or fragment (edges append /whip/{camera})", raw)
+	}
+	return nil
+}
+
+// relayTarget is how this replica names itself in relay commands: its id
+// and the URL edges WHIP to. Zero: the single gateway of the edges' config.
+type relayTarget struct{ gateway, url string }
+
+// newRelayTarget is the target of -relay-url for replica id; the id is
+// made a bus id (lower case, [a-z0-9_-], 64 at most) since edges key
+// their relays by it.
+func newRelayTarget(o streamOptions, id string) (relayTarget, error) {
+	if err := checkRelayURL(o.relayURL); err != nil || o.relayURL == "" {
+		return relayTarget{}, err
+	}
+	gw := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, id)
+	gw = strings.TrimLeft(gw, "-_")
+	if len(gw) > 64 {
+		gw = gw[:64]
+	}
+	if err := bus.ValidID(gw); err != nil {
+		return relayTarget{}, fmt.Errorf("-id %q cannot name this replica in relay commands: %w", id, err)
+	}
+	return relayTarget{gateway: gw, url: strings.TrimRight(o.relayURL, "/")}, nil
+}
+
+// command is a relay action on camera from this replica.
+func (rt relayTarget) command(action, camera string) bus.Command {
+	return bus.Command{Action: action, Camera: camera, Gateway: rt.gateway, WHIPURL: rt.url}
 }
 
 // auditor is where stream views are audited (the store); nil logs only.
@@ -40,7 +94,7 @@ type auditor interface {
 // newStreams builds the SFU: tokens and ICE servers from the config,
 // console users by their session (auth, nil without a store), cameras and
 // sites from the directory, relays started on demand over MQTT, views audited.
-func newStreams(o streamOptions, cfg *access.Config, auth *access.Auth, audits auditor, dir *directory.Directory, log zerolog.Logger) (*sfu.Server, error) {
+func newStreams(o streamOptions, rt relayTarget, cfg *access.Config, auth *access.Auth, audits auditor, dir *directory.Directory, log zerolog.Logger) (*sfu.Server, error) {
 	grants := cfg.Grants
 	if len(grants) == 0 && auth == nil {
 		log.Warn().Msg("no tokens and no console sessions: every WHIP and WHEP request is refused")
@@ -56,7 +110,7 @@ func newStreams(o streamOptions, cfg *access.Config, auth *access.Auth, audits a
 	s, err := sfu.New(sfu.Options{
 		Auth:            streamAuth(grants, auth, site, owner),
 		Site:            site,
-		OnDemand:        func(ctx context.Context, camera string) error { return relayStart(ctx, dir, camera, log) },
+		OnDemand:        func(ctx context.Context, camera string) error { return relayStart(ctx, dir, rt, camera, log) },
 		OnDemandTimeout: o.onDemand,
 		Audit:           auditViews(log, audits, site),
 		ICEServers:      cfg.ICEServers,
@@ -87,21 +141,21 @@ func streamAuth(grants map[string]sfu.Grant, auth *access.Auth, site, owner func
 	return access.Sessions(a, auth, site)
 }
 
-// relayStart asks the edge owning camera to relay it; the SFU then awaits
-// the edge's WHIP uplink.
-func relayStart(ctx context.Context, dir *directory.Directory, camera string, log zerolog.Logger) error {
+// relayStart asks the edge owning camera to relay it to this replica
+// (rt); the SFU then awaits the edge's WHIP uplink.
+func relayStart(ctx context.Context, dir *directory.Directory, rt relayTarget, camera string, log zerolog.Logger) error {
 	edge, _, ok := dir.Lookup(camera)
 	if !ok {
 		return fmt.Errorf("no edge reports camera %s", camera)
 	}
-	r, err := dir.Command(ctx, edge, bus.Command{Action: bus.ActionRelayStart, Camera: camera})
+	r, err := dir.Command(ctx, edge, rt.command(bus.ActionRelayStart, camera))
 	if err != nil {
 		return err
 	}
 	if !r.OK {
 		return fmt.Errorf("edge %s refused relay_start: %s", edge, r.Error)
 	}
-	log.Info().Str("edge", edge).Str("camera", camera).Msg("relay started on demand")
+	log.Info().Str("edge", edge).Str("camera", camera).Str("relay_url", rt.url).Msg("relay started on demand")
 	return nil
 }
 

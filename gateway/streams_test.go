@@ -144,9 +144,12 @@ func postSDP(url, token, sdp string) (int, string, error) {
 }
 
 // fakeEdge answers relay_start for its cameras by publishing them over WHIP
-// (an offer with an H.264 track: the uplink exists once the answer is given).
-func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) {
+// (an offer with an H.264 track: the uplink exists once the answer is given)
+// to the command's whip_url, else to httpURL. It returns the commands it
+// received.
+func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) <-chan bus.Command {
 	t.Helper()
+	cmds := make(chan bus.Command, 64)
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(mqttURL).SetClientID("edge-demo"))
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("edge: connect: %v", tok.Error())
@@ -155,11 +158,19 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 	handle := func(c paho.Client, m paho.Message) {
 		var cmd bus.Command
 		json.Unmarshal(m.Payload(), &cmd)
+		select {
+		case cmds <- cmd:
+		default:
+		}
 		r := bus.Reply{RequestID: cmd.RequestID, Action: cmd.Action, Camera: cmd.Camera, OK: true, Time: bus.Now()}
 		pc := pionPC(t)
 		track, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264}, "video", "edge")
 		pc.AddTrack(track)
-		st, body, err := postSDP(httpURL+"/whip/"+cmd.Camera, edgeSecret, sdpOffer(t, pc))
+		base := httpURL
+		if cmd.WHIPURL != "" {
+			base = cmd.WHIPURL
+		}
+		st, body, err := postSDP(base+"/whip/"+cmd.Camera, edgeSecret, sdpOffer(t, pc))
 		if err != nil || st != http.StatusCreated {
 			r.OK, r.Error = false, fmt.Sprintf("whip: %d %s %v", st, body, err)
 		} else {
@@ -177,6 +188,7 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 			t.Fatal(tok.Error())
 		}
 	}
+	return cmds
 }
 
 // turnSecret is the TURN password of the gateway's config in these tests.

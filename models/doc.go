@@ -5,7 +5,8 @@
 // OpenCV raises C++ exceptions that gocv does not catch, so a corrupt or
 // unsupported ONNX file would otherwise abort the whole edge.
 //
-// The model files are not in the repository: an operator installs them
-// from their upstream into a model directory. It imports gocv and
+// The model files are in the repository beside their cards (both licences
+// allow redistribution); DefaultDir finds them beside the binary, in the
+// repository or in an installed path. It imports gocv and
 // gopkg.in/yaml.v3, nothing of edge or gateway.
 package models

@@ -28,20 +28,75 @@ type Model struct {
 	Labels []string
 }
 
-// DefaultDir is where models are looked for when the settings name no
-// directory: $ARGUS_MODEL_DIR, else ../shared/models beside the
-// repository holding the working directory (the test and demo layout).
-func DefaultDir() string {
+// InstalledDirs are the model directories of installed systems, looked at
+// after the ones beside the binary and in the repository: a packaged edge
+// runs from /usr/bin or /usr/local/bin with its working directory in its
+// state directory (deploy/systemd), far from any repository.
+var InstalledDirs = []string{"/usr/share/argus/models", "/usr/local/share/argus/models"}
+
+// module is the repository's module path: SearchDirs walks up from the
+// working directory to the go.mod that declares it, passing over nested
+// modules (deploy/kubernetes has its own go.mod and no models).
+const module = "github.com/argus-edge/argus"
+
+// SearchDirs lists, in order, where DefaultDir looks for models:
+// $ARGUS_MODEL_DIR alone when it is set (an operator's explicit choice is
+// never second-guessed); else models/ beside the binary (bin/../models,
+// the layout of `make build` and of a release archive), share/argus/models
+// beside it (/usr/local/bin → /usr/local/share/argus/models), models/ of
+// the repository holding the working directory (go test and go run build
+// their binaries in temporary directories, so only the working directory
+// leads back to the repository), then InstalledDirs.
+func SearchDirs() []string {
 	if d := os.Getenv(DirEnv); d != "" {
-		return d
+		return []string{d}
 	}
+	var out []string
+	if exe, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+		bin := filepath.Dir(exe)
+		out = append(out, filepath.Join(bin, "..", "models"), filepath.Join(bin, "..", "share", "argus", "models"))
+	}
+	if repo := repoRoot(); repo != "" {
+		out = append(out, filepath.Join(repo, "models"))
+	}
+	out = append(out, InstalledDirs...)
+	for i, d := range out {
+		out[i] = filepath.Clean(d)
+	}
+	return out
+}
+
+// DefaultDir is where models are looked for when the settings name no
+// directory: the first of SearchDirs that holds the file of any card, or
+// "" when none does (every model is then not installed).
+func DefaultDir() string {
+	dirs := SearchDirs()
+	if os.Getenv(DirEnv) != "" {
+		return dirs[0]
+	}
+	for _, d := range dirs {
+		for _, c := range cards {
+			if st, err := os.Stat(filepath.Join(d, filepath.FromSlash(c.File))); err == nil && st.Mode().IsRegular() {
+				return d
+			}
+		}
+	}
+	return ""
+}
+
+// repoRoot returns the repository holding the working directory (the
+// nearest go.mod upward that declares this module), or "".
+func repoRoot() string {
 	dir, err := os.Getwd()
 	if err != nil {
 		return ""
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(dir), "shared", "models")
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && declares(b, module) {
+			return dir
 		}
 		up := filepath.Dir(dir)
 		if up == dir {
@@ -51,12 +106,26 @@ func DefaultDir() string {
 	}
 }
 
+// declares tells whether a go.mod's module line names mod.
+func declares(gomod []byte, mod string) bool {
+	for _, l := range strings.Split(string(gomod), "\n") {
+		if f := strings.Fields(l); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == mod {
+			return true
+		}
+	}
+	return false
+}
+
 // Locate finds the card's file in dir, checks its sha256 and reads its
 // labels. A missing file gives an error wrapping ErrNotInstalled; a file
 // with another digest is refused, since its outputs would be misread.
 func (c Card) Locate(dir string) (Model, error) {
 	if dir == "" {
 		dir = DefaultDir()
+	}
+	if dir == "" {
+		return Model{}, fmt.Errorf("model %s: %w: no %s in any of %s (set %s or the config's model_dir): install it from %s",
+			c.Name, ErrNotInstalled, c.File, strings.Join(SearchDirs(), ", "), DirEnv, c.Upstream)
 	}
 	p := filepath.Join(dir, filepath.FromSlash(c.File))
 	st, err := os.Stat(p)

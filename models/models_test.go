@@ -14,12 +14,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// modelDir returns the shared model directory or skips.
+// modelDir returns the model directory holding the card's file: the
+// repository's models/ (or $ARGUS_MODEL_DIR); a missing model fails.
 func modelDir(t *testing.T, c Card) string {
 	t.Helper()
 	dir := DefaultDir()
 	if _, err := os.Stat(filepath.Join(dir, c.File)); err != nil {
-		t.Skipf("no model in %s: install from %s", dir, c.Upstream)
+		t.Fatalf("no model %s in %q (searched %v): models/ is part of the repository", c.Name, dir, SearchDirs())
 	}
 	return dir
 }

@@ -29,6 +29,7 @@ type Document struct {
 
 	source string
 	loc    *time.Location
+	notes  []strict.Problem
 }
 
 // Camera is the block of one camera (or of "*"): its detectors and rules.

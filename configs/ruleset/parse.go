@@ -47,14 +47,15 @@ func parse(name string, data []byte, detectors []string, check func(*Document, *
 	if ps.Failed("") {
 		return nil, ps.Err()
 	}
-	(&validator{ps: ps, detectors: detectors}).validate(d)
+	v := &validator{ps: ps, detectors: detectors}
+	v.validate(d)
 	if check != nil {
 		check(d, ps)
 	}
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
-	d.source = name
+	d.source, d.notes = name, v.notes
 	return d, nil
 }
 

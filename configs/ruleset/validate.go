@@ -24,6 +24,7 @@ var (
 type validator struct {
 	ps        *strict.Problems
 	detectors []string
+	notes     []strict.Problem // not errors: what the set implies (implied.go)
 }
 
 // validate checks the document's top level and every camera block, and
@@ -63,6 +64,7 @@ func (v *validator) validate(d *Document) {
 }
 
 func (v *validator) camera(path string, c Camera) {
+	v.impliedMotion(path, c)
 	for _, name := range slices.Sorted(maps.Keys(c.Detectors)) {
 		dpath := strict.Child(path+".detectors", name)
 		if v.detectors != nil && !slices.Contains(v.detectors, name) {

@@ -30,6 +30,7 @@ const (
 	riverCam      = "river-quiet"
 	commander     = "cmdr"
 	operator      = "op-hill"
+	riverOperator = "op-river"
 	pilot         = "pilot-1"
 	admin         = "root"
 	consolePasswd = "e2e-console-password"
@@ -38,7 +39,7 @@ const (
 // startConsoleStack is startStack for the console: the simulator serves a
 // fire scene (a flame grows 3 s into a 20 s loop, 1280x720 H.264) and an
 // empty one on site hillside; the gateway runs with a config file (edge and
-// viewer tokens, a commander of every site and an operator of hillside, a
+// viewer tokens, a commander of every site, an operator of hillside and one of riverside, a
 // SQLite store in the test's directory, the wall taking anomalies of high
 // severity and above) and seeds its store with the edge's rule files; the
 // edge runs configs/rules/hillside.yaml (version 1, fire is critical) from
@@ -64,11 +65,12 @@ func startConsoleStack(t *testing.T) *stack {
 users:
   - {name: %s, role: commander, sites: ["*"], password_hash: %q}
   - {name: %s, role: operator, sites: [%s], password_hash: %q}
+  - {name: %s, role: operator, sites: [%s], password_hash: %q}
   - {name: %s, role: pilot, sites: ["*"], password_hash: %q}
   - {name: %s, role: admin, sites: ["*"], password_hash: %q}
 store: {driver: sqlite, path: %q}
 wall: {min_severity: high}
-`+busSection(edgeID), edgeID, commander, hash, operator, hillSite, hash, pilot, hash, admin, hash, filepath.Join(dir, "gateway.db")))
+`+busSection(edgeID), edgeID, commander, hash, operator, hillSite, hash, riverOperator, riverSite, hash, pilot, hash, admin, hash, filepath.Join(dir, "gateway.db")))
 	rules := filepath.Join(dir, "rules")
 	if err := os.Mkdir(rules, 0o755); err != nil {
 		t.Fatal(err)

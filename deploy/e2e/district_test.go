@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,33 +42,7 @@ func TestDistrictScript(t *testing.T) {
 		"ARGUS_DISTRICT_RTP=" + strconv.Itoa(udpPort(t)), "ARGUS_DISTRICT_EDGE_HTTP=" + strconv.Itoa(freeRange(t, 4))}
 	cmd := exec.Command(filepath.Join(repoRoot, "deploy", "district.sh"))
 	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	d := &demoRun{cmd: cmd, lines: make(chan string, 4096), exited: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			d.lines <- sc.Text()
-		}
-		close(d.lines)
-		r.Close()
-	}()
-	go func() { d.exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if t.Failed() {
-			t.Logf("district output, last %d lines:\n%s", len(d.tail), strings.Join(d.tail, "\n"))
-		}
-	})
+	d := runScript(t, cmd, "district")
 
 	// The script's own lines: the edges' pids, then the end of its setup.
 	pids := map[string]int{}

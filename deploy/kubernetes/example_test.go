@@ -28,5 +28,5 @@ func Example() {
 	fmt.Println(len(errs), "problems;", kinds["StatefulSet"], "StatefulSets,", kinds["Deployment"], "Deployment,",
 		kinds["Service"], "Services,", kinds["PodDisruptionBudget"], "PDBs,", kinds["NetworkPolicy"], "NetworkPolicies,",
 		kinds["ConfigMap"], "ConfigMaps")
-	// Output: 0 problems; 2 StatefulSets, 1 Deployment, 5 Services, 3 PDBs, 3 NetworkPolicies, 5 ConfigMaps
+	// Output: 0 problems; 2 StatefulSets, 1 Deployment, 6 Services, 3 PDBs, 3 NetworkPolicies, 5 ConfigMaps
 }

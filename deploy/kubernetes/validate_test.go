@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,6 +63,7 @@ func TestRenderedManifestsPassEveryCheck(t *testing.T) {
 			errs = append(errs, CheckFleet(objs)...)
 			errs = append(errs, CheckScrapeConfig(objs)...)
 			errs = append(errs, CheckEdgeSizing(objs)...)
+			errs = append(errs, CheckRelays(objs)...)
 			if len(errs) > 0 {
 				t.Fatal(errors.Join(errs...))
 			}
@@ -302,5 +304,45 @@ func TestEdgeResourcesFollowTheCapacity(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("want an error with %q, got %v", want, err)
 		}
+	}
+}
+
+// TestRelaysReachTheAskingReplica: each way of losing a replica's uplink
+// is refused, naming what is wrong.
+func TestRelaysReachTheAskingReplica(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(objs []Object)
+		want string
+	}{
+		{"no -relay-url", func(objs []Object) {
+			c := &find[*appsv1.Deployment](t, objs, "Deployment", "argus-gateway").Spec.Template.Spec.Containers[0]
+			i := slices.Index(c.Args, "-relay-url")
+			c.Args = slices.Delete(c.Args, i, i+2)
+		}, "2 replicas without -relay-url"},
+		{"the Service's address", func(objs []Object) {
+			c := &find[*appsv1.Deployment](t, objs, "Deployment", "argus-gateway").Spec.Template.Spec.Containers[0]
+			c.Args[slices.Index(c.Args, "-relay-url")+1] = "http://argus-gateway:8080"
+		}, "-relay-url http://argus-gateway:8080, want http://$(POD_IP):8080"},
+		{"edges trust the load-balanced Service", func(objs []Object) {
+			for _, o := range objs {
+				if cm, ok := o.Value.(*corev1.ConfigMap); ok && cm.Data["edge.yaml"] != "" {
+					cm.Data["edge.yaml"] = strings.Replace(cm.Data["edge.yaml"], "http://argus-gateway-replicas:8080", "http://argus-gateway:8080", 1)
+				}
+			}
+		}, "names no headless Service over the gateway pods on port 8080"},
+		{"headless Service not headless", func(objs []Object) {
+			find[*corev1.Service](t, objs, "Service", "argus-gateway-replicas").Spec.ClusterIP = ""
+		}, "names no headless Service"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			objs := render(t, "overlays/district")
+			c.edit(objs)
+			err := errors.Join(CheckRelays(objs)...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("want an error with %q, got %v", c.want, err)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -37,12 +38,24 @@ type Options struct {
 	QueueMax      int    // anomalies kept while the broker is away; default 100000
 	QueueMaxBytes int64  // bytes of anomalies kept (snapshots included); default 256 MiB
 
-	PubackTimeout time.Duration // wait for one PUBACK before resending; default 10s
+	// Inflight is how many anomalies may await their PUBACK at once; the
+	// queue drains at up to Inflight per broker round trip (default
+	// DefaultInflight; 1 waits for each PUBACK before the next).
+	Inflight      int
+	PubackTimeout time.Duration // wait for one PUBACK before sending again from it; default 10s
 	ReconnectMax  time.Duration // reconnect backoff ceiling; default 30s
 
 	segmentBytes int64                                        // tests: small segments
 	dial         func(network, addr string) (net.Conn, error) // tests: kill connections
 }
+
+// DefaultInflight is how many anomalies await their PUBACK at once unless
+// Options.Inflight says otherwise: over a 100 ms round trip it drains a
+// backlog at up to 1,280 a second, where one at a time drains 10.
+const DefaultInflight = 128
+
+// MaxInflight bounds Options.Inflight, well below MQTT's 65,535 packet ids.
+const MaxInflight = 4096
 
 // Client publishes an edge's anomalies and statuses and subscribes to its
 // commands. Anomalies go through the on-disk queue; statuses are retained
@@ -55,6 +68,8 @@ type Client struct {
 	q        *queue
 	conn     *connState
 	retained *retainedCache
+
+	inflight atomic.Int64 // anomalies awaiting their PUBACK now
 
 	mu   sync.Mutex
 	edge EdgeStatus                      // the latest edge status, online
@@ -113,6 +128,12 @@ func (o *Options) defaults() error {
 	}
 	if o.QueueMaxBytes <= 0 {
 		o.QueueMaxBytes = 256 << 20
+	}
+	if o.Inflight <= 0 {
+		o.Inflight = DefaultInflight
+	}
+	if o.Inflight > MaxInflight {
+		return fmt.Errorf("bus: Inflight %d: at most %d (MQTT packet ids are 16 bits, shared with statuses and replies)", o.Inflight, MaxInflight)
 	}
 	if o.PubackTimeout <= 0 {
 		o.PubackTimeout = 10 * time.Second

@@ -17,7 +17,7 @@ import (
 
 // testLog is a logger that writes to the test output and to lb; lines
 // after the test ended are dropped (t.Log would panic).
-func testLog(t *testing.T, lb *peers.LogBuffer) zerolog.Logger {
+func testLog(t testing.TB, lb *peers.LogBuffer) zerolog.Logger {
 	w := &endSafeWriter{t: t}
 	t.Cleanup(w.stop)
 	var out io.Writer = w
@@ -29,7 +29,7 @@ func testLog(t *testing.T, lb *peers.LogBuffer) zerolog.Logger {
 
 type endSafeWriter struct {
 	mu   sync.Mutex
-	t    *testing.T
+	t    testing.TB
 	done bool
 }
 
@@ -46,7 +46,7 @@ func (w *endSafeWriter) stop() { w.mu.Lock(); w.done = true; w.mu.Unlock() }
 
 // newTestClient makes an edge client with fast reconnects; it is closed
 // when the test ends.
-func newTestClient(t *testing.T, url, dir string, mod ...func(*Options)) *Client {
+func newTestClient(t testing.TB, url, dir string, mod ...func(*Options)) *Client {
 	t.Helper()
 	o := Options{Broker: url, Edge: "edge-1", Version: "test", Log: testLog(t, nil), QueueDir: dir,
 		ReconnectMax: 500 * time.Millisecond, PubackTimeout: 5 * time.Second}
@@ -61,7 +61,7 @@ func newTestClient(t *testing.T, url, dir string, mod ...func(*Options)) *Client
 	return c
 }
 
-func waitConnected(t *testing.T, c *Client) {
+func waitConnected(t testing.TB, c *Client) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -89,7 +89,7 @@ type subscriber struct {
 	pc      mqtt.Client
 }
 
-func newSubscriber(t *testing.T, url, id, filter string, persistent bool) *subscriber {
+func newSubscriber(t testing.TB, url, id, filter string, persistent bool) *subscriber {
 	t.Helper()
 	s := &subscriber{changed: make(chan struct{}, 1), seqs: map[uint64]bool{}}
 	o := mqtt.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(!persistent).
@@ -121,7 +121,7 @@ func newSubscriber(t *testing.T, url, id, filter string, persistent bool) *subsc
 
 // waitUntil returns when cond holds for the messages received so far,
 // re-checking on every new message; it fails the test after timeout.
-func (s *subscriber) waitUntil(t *testing.T, timeout time.Duration, what string, cond func([]message) bool) []message {
+func (s *subscriber) waitUntil(t testing.TB, timeout time.Duration, what string, cond func([]message) bool) []message {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -144,7 +144,7 @@ func (s *subscriber) waitUntil(t *testing.T, timeout time.Duration, what string,
 }
 
 // anomalies decodes anomaly messages.
-func anomalies(t *testing.T, msgs []message) []Anomaly {
+func anomalies(t testing.TB, msgs []message) []Anomaly {
 	t.Helper()
 	out := make([]Anomaly, 0, len(msgs))
 	for _, m := range msgs {
@@ -163,7 +163,7 @@ func anomalies(t *testing.T, msgs []message) []Anomaly {
 // dedup drops redeliveries as a receiver does: anything at or below the
 // highest seq seen. A dropped one that was never seen means the stream
 // went backwards: an ordering error.
-func dedup(t *testing.T, in []Anomaly) (unique []Anomaly, dups int) {
+func dedup(t testing.TB, in []Anomaly) (unique []Anomaly, dups int) {
 	t.Helper()
 	seen := map[uint64]bool{}
 	var top uint64
@@ -190,7 +190,7 @@ func (s *subscriber) unique() int {
 
 // checkComplete asserts the deduplicated stream is exactly ids, in order,
 // with contiguous seqs, and in order per camera.
-func checkComplete(t *testing.T, unique []Anomaly, ids []string) {
+func checkComplete(t testing.TB, unique []Anomaly, ids []string) {
 	t.Helper()
 	if len(unique) != len(ids) {
 		t.Fatalf("%d distinct anomalies arrived, %d were published", len(unique), len(ids))
@@ -220,7 +220,7 @@ func testAnomaly(i int, cameras []string) Anomaly {
 }
 
 // publishN publishes n test anomalies and returns their ids in order.
-func publishN(t *testing.T, c *Client, from, n int, cameras []string) []string {
+func publishN(t testing.TB, c *Client, from, n int, cameras []string) []string {
 	t.Helper()
 	var ids []string
 	for i := from; i < from+n; i++ {

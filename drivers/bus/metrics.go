@@ -7,11 +7,12 @@ type Stats struct {
 	QueueStats
 	Connected bool
 	Connects  uint64 // successful connections, the first included
+	InFlight  int    // anomalies published and awaiting their PUBACK now
 }
 
 // Stats returns the client's counters now.
 func (c *Client) Stats() Stats {
-	return Stats{QueueStats: c.q.snapshot(), Connected: c.Connected(), Connects: c.conn.count()}
+	return Stats{QueueStats: c.q.snapshot(), Connected: c.Connected(), Connects: c.conn.count(), InFlight: int(c.inflight.Load())}
 }
 
 var (
@@ -23,11 +24,12 @@ var (
 	descBytes     = prometheus.NewDesc("argus_bus_queue_bytes", "Bytes of the anomalies waiting for the broker, as written on disk.", nil, nil)
 	descConnected = prometheus.NewDesc("argus_bus_connected", "1 while connected to the broker.", nil, nil)
 	descConnects  = prometheus.NewDesc("argus_bus_connects_total", "Connections made to the broker.", nil, nil)
+	descInFlight  = prometheus.NewDesc("argus_bus_anomalies_in_flight", "Anomalies published and awaiting the broker's PUBACK.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *Client) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descQueued, descDelivered, descDropped, descCorrupt, descDepth, descBytes, descConnected, descConnects} {
+	for _, d := range []*prometheus.Desc{descQueued, descDelivered, descDropped, descCorrupt, descDepth, descBytes, descConnected, descConnects, descInFlight} {
 		ch <- d
 	}
 }
@@ -47,4 +49,5 @@ func (c *Client) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descBytes, prometheus.GaugeValue, float64(s.Bytes))
 	ch <- prometheus.MustNewConstMetric(descConnected, prometheus.GaugeValue, connected)
 	ch <- prometheus.MustNewConstMetric(descConnects, prometheus.CounterValue, float64(s.Connects))
+	ch <- prometheus.MustNewConstMetric(descInFlight, prometheus.GaugeValue, float64(s.InFlight))
 }

@@ -105,9 +105,16 @@ type EdgeStatus struct {
 	Edge    string   `json:"edge"`
 	State   string   `json:"state"` // online or offline
 	Version string   `json:"version"`
-	Cameras []string `json:"cameras"` // ids of the cameras the edge owns
+	Cameras []string `json:"cameras"` // ids of the cameras the edge pulls (offline: pulled when last online)
 	Load    float64  `json:"load"`    // CPU in use, 1.0 = one core
-	Time    Time     `json:"time"`
+	// CamerasOnline counts the cameras delivering frames now.
+	CamerasOnline int `json:"cameras_online"`
+	// MemoryBytes is the edge process's resident memory (RSS).
+	MemoryBytes int64 `json:"memory_bytes"`
+	// QueueDepth counts the anomalies waiting on the edge's disk for the
+	// broker (store and forward).
+	QueueDepth int  `json:"queue_depth"`
+	Time       Time `json:"time"`
 	// Incarnation is the edge process's random id per start: an offline
 	// will from an earlier incarnation does not mark a reconnected edge offline.
 	Incarnation string `json:"incarnation,omitempty"`
@@ -127,7 +134,15 @@ type CameraStatus struct {
 	BitrateKbps float64 `json:"bitrate_kbps"`
 	LastFrame   Time    `json:"last_frame,omitzero"` // absent until a first frame
 	Mode        string  `json:"mode"`                // idle or active
-	Time        Time    `json:"time"`
+	// AnalysisFPS is the frames the edge analysed per second over the
+	// last second: below the configured rate when it sheds under overload.
+	AnalysisFPS float64 `json:"analysis_fps,omitempty"`
+	// LagSeconds is how far behind the camera's frames its analysis runs.
+	LagSeconds float64 `json:"lag_seconds,omitempty"`
+	// ShedFrames counts the frames the analysis shed under overload since
+	// the edge started (by reason in the edge's metrics); absent: none.
+	ShedFrames uint64 `json:"shed_frames,omitempty"`
+	Time       Time   `json:"time"`
 	Owner
 }
 
@@ -149,7 +164,15 @@ type Command struct {
 	// Patrol is the order of a patrol_launch; a patrol_abort names the
 	// drone only.
 	Patrol *PatrolOrder `json:"patrol,omitempty"`
-	Time   Time         `json:"time"`
+	// Gateway is the id of the gateway replica sending a relay_start or
+	// relay_stop: the edge keeps one uplink per camera and replica, and a
+	// relay_stop ends only that replica's. Empty: the single gateway.
+	Gateway string `json:"gateway,omitempty"`
+	// WHIPURL is the base URL of that replica, where the edge WHIPs the
+	// camera (WHIPURL/whip/{camera}); the edge takes it only when it
+	// trusts it (edge/relay Trust). Empty: the edge's relay.gateway.
+	WHIPURL string `json:"whip_url,omitempty"`
+	Time    Time   `json:"time"`
 }
 
 // Reply answers a Command: OK, or the error that stopped it.

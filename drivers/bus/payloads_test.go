@@ -23,12 +23,14 @@ func fixtures() map[string]any {
 			Zone: "forest-edge", Rule: "fire-any", RuleVersion: 7, Shadow: true, FrameTime: t0, PublishedAt: t0,
 			Geo: &Geo{Lat: 22.5401, Lon: 114.0512, Alt: 35}, Snapshot: []byte{0xff, 0xd8, 0xff, 0xd9}},
 		"edge_status": EdgeStatus{Edge: "edge-1", State: Online, Version: "0.3.0",
-			Cameras: []string{"hillside-fire", "hillside-smoke"}, Load: 0.42, Time: t0},
+			Cameras: []string{"hillside-fire", "hillside-smoke"}, Load: 0.42, CamerasOnline: 1,
+			MemoryBytes: 312 << 20, QueueDepth: 7, Time: t0},
 		"camera_status": CameraStatus{Site: "hillside", Camera: "hillside-fire", Edge: "edge-1", State: Offline,
 			Reason: "read timeout", Codec: "H264", Width: 1280, Height: 720, FPS: 15, BitrateKbps: 1382,
 			LastFrame: t0, Mode: ModeIdle, Time: t0},
-		"command": Command{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", Time: t0},
-		"reply":   Reply{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", OK: false, Error: "camera offline", Time: t0},
+		"command": Command{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", Gateway: "argus-gateway-7d9f-x2k4",
+			WHIPURL: "http://10.244.1.17:8080", Time: t0},
+		"reply": Reply{RequestID: "req-1", Action: ActionRelayStart, Camera: "hillside-fire", OK: false, Error: "camera offline", Time: t0},
 	}
 }
 
@@ -63,9 +65,11 @@ func TestPayloadFieldNamesAreTheDesignContract(t *testing.T) {
 	want := map[string][]string{
 		"anomaly": {"id", "seq", "site", "camera", "edge", "kind", "state", "severity", "score", "box", "zone", "rule",
 			"rule_version", "shadow", "frame_time", "published_at", "geo", "snapshot"},
-		"edge_status":   {"edge", "state", "version", "cameras", "load", "time"},
+		// cameras_online, memory_bytes and queue_depth are added to the
+		// DESIGN.md list (drivers/bus/README.md says so).
+		"edge_status":   {"edge", "state", "version", "cameras", "load", "cameras_online", "memory_bytes", "queue_depth", "time"},
 		"camera_status": {"site", "camera", "edge", "state", "reason", "codec", "width", "height", "fps", "bitrate_kbps", "last_frame", "mode", "time"},
-		"command":       {"request_id", "action", "camera", "time"},
+		"command":       {"request_id", "action", "camera", "gateway", "whip_url", "time"},
 		"reply":         {"request_id", "action", "camera", "ok", "error", "time"},
 	}
 	for name, v := range fixtures() {
@@ -101,6 +105,15 @@ func TestOptionalFieldsAreLeftOut(t *testing.T) {
 	json.Unmarshal(b, &m)
 	if _, ok := m["last_frame"]; ok {
 		t.Errorf("zero last_frame written: %s", b)
+	}
+	// A single gateway's relay_start reads as before the replicas' fields.
+	b, _ = json.Marshal(Command{Action: ActionRelayStart, Camera: "c"})
+	m = nil
+	json.Unmarshal(b, &m)
+	for _, k := range []string{"gateway", "whip_url"} {
+		if _, ok := m[k]; ok {
+			t.Errorf("empty %s written: %s", k, b)
+		}
 	}
 }
 

@@ -25,7 +25,7 @@ import (
 //
 // Durability: every append is written and fsynced before append returns,
 // so an anomaly the caller was told is queued survives a crash or a power
-// loss. The acked file is rewritten after every PUBACK without fsync: a
+// loss. The acked file is rewritten after every acknowledged run without fsync: a
 // process crash loses nothing (the page cache survives it), a power loss
 // may roll it back, and then some delivered anomalies are sent again —
 // which receivers drop by seq. A record torn by a crash or damaged on disk
@@ -328,6 +328,7 @@ func (q *queue) dropOverflowLocked() {
 		q.stats.Dropped++
 		q.overflow++
 	}
+	q.writeAckLocked()
 }
 
 // overBoundLocked tells whether the waiting records exceed a bound and
@@ -337,30 +338,17 @@ func (q *queue) overBoundLocked() bool {
 }
 
 // next waits for the oldest waiting record and returns it; it stays
-// waiting until ack. A record damaged since it was written is logged,
-// counted and skipped.
-func (q *queue) next(ctx context.Context) (record, error) {
+// waiting until ack.
+func (q *queue) next(ctx context.Context) (record, error) { return q.nextAfter(ctx, 0) }
+
+// nextAfter waits for the oldest waiting record above seq after and
+// returns it; it stays waiting until ack.
+func (q *queue) nextAfter(ctx context.Context, after uint64) (record, error) {
 	for {
-		q.mu.Lock()
-		if q.closed {
-			q.mu.Unlock()
-			return record{}, errors.New("anomaly queue closed")
+		r, ok, err := q.after(after)
+		if err != nil || ok {
+			return r, err
 		}
-		if len(q.pending) > 0 {
-			e := q.pending[0]
-			r, err := e.read()
-			if err == nil {
-				q.mu.Unlock()
-				return r, nil
-			}
-			q.stats.Corrupt++
-			q.log.Error().Err(err).Uint64("seq", e.seq).Str("segment", filepath.Base(e.seg.path)).
-				Msg("anomaly queue: record damaged on disk, skipped")
-			q.popLocked()
-			q.mu.Unlock()
-			continue
-		}
-		q.mu.Unlock()
 		select {
 		case <-q.ready:
 		case <-ctx.Done():
@@ -368,6 +356,37 @@ func (q *queue) next(ctx context.Context) (record, error) {
 		}
 	}
 }
+
+// after returns the oldest waiting record above seq after, without
+// waiting: ok is false when there is none (wait on appended, then ask
+// again). A record damaged since it was written is logged, counted and
+// skipped.
+func (q *queue) after(after uint64) (r record, ok bool, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for {
+		if q.closed {
+			return record{}, false, errors.New("anomaly queue closed")
+		}
+		i := sort.Search(len(q.pending), func(i int) bool { return q.pending[i].seq > after })
+		if i == len(q.pending) {
+			return record{}, false, nil
+		}
+		e := q.pending[i]
+		r, err := e.read()
+		if err == nil {
+			return r, true, nil
+		}
+		q.stats.Corrupt++
+		q.log.Error().Err(err).Uint64("seq", e.seq).Str("segment", filepath.Base(e.seg.path)).
+			Msg("anomaly queue: record damaged on disk, skipped")
+		q.removeAtLocked(i)
+	}
+}
+
+// appended is signalled after an append: a sender waiting for records
+// selects on it, then asks again with after (a signal may be stale).
+func (q *queue) appended() <-chan struct{} { return q.ready }
 
 // read reads the entry's record back from its segment.
 func (e entry) read() (record, error) {
@@ -382,23 +401,39 @@ func (e entry) read() (record, error) {
 	return r, err
 }
 
-// isOldest tells whether seq is still the oldest waiting record.
-func (q *queue) isOldest(seq uint64) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.pending) > 0 && q.pending[0].seq == seq
-}
-
-// ack marks seq delivered. A seq that is no longer the oldest waiting was
-// dropped by the bound while it was in flight: nothing to do.
+// ack marks every waiting record up to seq delivered: the sender calls it
+// with the last of a run of acknowledged records only once every record
+// before that run is acknowledged too, so nothing is deleted while an
+// earlier one may still need sending. Records the bound dropped while in
+// flight are gone already: nothing to do for them.
 func (q *queue) ack(seq uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.pending) == 0 || q.pending[0].seq != seq {
+	n := 0
+	for ; len(q.pending) > 0 && q.pending[0].seq <= seq; n++ {
+		q.popLocked()
+		q.stats.Delivered++
+	}
+	if n > 0 {
+		q.writeAckLocked()
+	}
+}
+
+// removeAtLocked removes the i-th waiting record, unreadable, without
+// moving the acked offset unless it is the oldest.
+func (q *queue) removeAtLocked(i int) {
+	if i == 0 {
+		q.popLocked()
+		q.writeAckLocked()
 		return
 	}
-	q.popLocked()
-	q.stats.Delivered++
+	e := q.pending[i]
+	q.pending = append(q.pending[:i], q.pending[i+1:]...)
+	q.stats.Bytes -= int64(e.n)
+	e.seg.pending--
+	if e.seg.pending == 0 && e.seg != q.active {
+		q.removeLocked(e.seg)
+	}
 }
 
 // pushLocked adds a waiting record at the end.
@@ -409,7 +444,8 @@ func (q *queue) pushLocked(e entry) {
 }
 
 // popLocked removes the oldest waiting record, moves the acked offset past
-// it and deletes its segment when nothing in it waits any more.
+// it and deletes its segment when nothing in it waits any more. The caller
+// writes the offset (writeAckLocked) once it has popped what it pops.
 func (q *queue) popLocked() {
 	e := q.pending[0]
 	q.pending[0] = entry{}
@@ -417,7 +453,6 @@ func (q *queue) popLocked() {
 	q.stats.Bytes -= int64(e.n)
 	e.seg.pending--
 	q.acked = e.seq
-	q.writeAckLocked()
 	if e.seg.pending == 0 && e.seg != q.active {
 		q.removeLocked(e.seg)
 	}

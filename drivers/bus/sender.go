@@ -3,74 +3,139 @@ package bus
 import (
 	"context"
 	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 )
 
 // retryPause is how long a sender waits after a publish the broker refused
 // or did not confirm while still connected, so it does not spin.
 const retryPause = 500 * time.Millisecond
 
-// sendAnomalies is the single anomaly sender: it publishes the oldest
-// queued anomaly, waits for its PUBACK and only then acks it in the queue
-// and moves on. One in flight keeps the order per camera and overall, at
-// one broker round trip per anomaly.
+// sendAnomalies is the single anomaly sender. On every connection it
+// sends the queue from its oldest waiting record on, keeping up to
+// Options.Inflight publishes in flight (see window).
 func (c *Client) sendAnomalies(ctx context.Context) {
 	for {
-		r, err := c.q.next(ctx)
-		if err != nil {
+		up, _ := c.conn.channels()
+		select {
+		case <-up:
+		case <-ctx.Done():
+			return // what is not acked stays queued for the next client on this QueueDir
+		}
+		if !c.sendWindow(ctx) {
 			return
 		}
-		for !c.deliver(ctx, r) {
-			if ctx.Err() != nil {
-				return // not acked: the next client on this QueueDir sends it
-			}
-		}
-		c.q.ack(r.seq) // a no-op when the bound dropped it meanwhile
 	}
 }
 
-// deliver publishes one record once connected and reports whether it is
-// done with: confirmed by the broker, or dropped by the queue's bound. A lost connection or a timeout means "send again":
-// the broker may have it already, and receivers drop the copy by seq.
-func (c *Client) deliver(ctx context.Context, r record) bool {
-	up, _ := c.conn.channels()
-	select {
-	case <-up:
-	case <-ctx.Done():
-		return false
-	}
-	if !c.q.isOldest(r.seq) {
-		return true // dropped by the bound while we waited: not to be sent
-	}
+// inflight is one anomaly published and not yet acknowledged.
+type inflight struct {
+	seq  uint64
+	tok  mqtt.Token
+	sent time.Time
+}
+
+// sendWindow publishes queued anomalies over the current connection, in
+// queue order, with up to Options.Inflight awaiting their PUBACK. Records
+// leave the queue only as a run whose every predecessor is acknowledged
+// (ack takes the last of the run), so the queue never deletes a record
+// while an earlier one may still have to be sent.
+//
+// Anything else — the connection lost, a publish refused, a PUBACK
+// missing after PubackTimeout — ends the window: the sender starts again
+// from the oldest record not acknowledged, in order, on the next
+// connection (or the same one after retryPause). The broker read the
+// window in order over one TCP stream, so what it has of it is a prefix;
+// sending again from the oldest unacknowledged record repeats part of
+// that prefix and then goes on. A receiver therefore sees each edge's
+// seqs rising, with repeats that are at or below the highest it has seen:
+// dropping those (the contract's rule) leaves every anomaly once, in
+// order per edge and so per camera.
+//
+// It reports false when ctx ended or the queue closed, true when the
+// caller should wait for a connection and call again.
+func (c *Client) sendWindow(ctx context.Context) bool {
 	_, lost := c.conn.channels()
-	tok := c.pc.Publish(r.topic, 1, false, r.payload)
+	var (
+		win    []inflight
+		cursor uint64 // the last seq published in this window
+	)
 	timer := time.NewTimer(c.opts.PubackTimeout)
 	defer timer.Stop()
+	defer c.inflight.Store(0)
+	for {
+		for len(win) < c.opts.Inflight {
+			r, ok, err := c.q.after(cursor)
+			if err != nil {
+				return false
+			}
+			if !ok {
+				break
+			}
+			win = append(win, inflight{seq: r.seq, tok: c.pc.Publish(r.topic, 1, false, r.payload), sent: time.Now()})
+			cursor = r.seq
+		}
+		c.inflight.Store(int64(len(win)))
+		var more, head <-chan struct{}
+		if len(win) < c.opts.Inflight {
+			more = c.q.appended()
+		}
+		if len(win) > 0 {
+			head = win[0].tok.Done()
+			timer.Reset(time.Until(win[0].sent.Add(c.opts.PubackTimeout)))
+		}
+		select {
+		case <-more:
+		case <-head:
+			if err := win[0].tok.Error(); err != nil {
+				c.log.Warn().Err(err).Uint64("seq", win[0].seq).Int("in_flight", len(win)).
+					Msg("bus: anomaly publish failed; sending again from it")
+				return c.pause(ctx)
+			}
+			win = c.retire(win)
+		case <-timer.C:
+			c.log.Warn().Uint64("seq", win[0].seq).Int("in_flight", len(win)).Dur("timeout", c.opts.PubackTimeout).
+				Msg("bus: no PUBACK for anomaly; sending again from it")
+			return true
+		case <-lost:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// retire drops the acknowledged run at the head of the window (the head
+// is done and succeeded) and acks its last record in the queue.
+func (c *Client) retire(win []inflight) []inflight {
+	n := 1
+	for n < len(win) && done(win[n].tok) && win[n].tok.Error() == nil {
+		n++
+	}
+	c.q.ack(win[n-1].seq)
+	return win[n:]
+}
+
+// done tells whether a token has completed, without waiting.
+func done(tok mqtt.Token) bool {
 	select {
 	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			c.log.Warn().Err(err).Uint64("seq", r.seq).Msg("bus: anomaly publish failed, will resend")
-			return c.pause(ctx)
-		}
 		return true
-	case <-lost:
-		return false
-	case <-timer.C:
-		c.log.Warn().Uint64("seq", r.seq).Dur("timeout", c.opts.PubackTimeout).Msg("bus: no PUBACK for anomaly, will resend")
-		return false
-	case <-ctx.Done():
+	default:
 		return false
 	}
 }
 
-// pause waits retryPause; it always reports false (not delivered).
+// pause waits retryPause; it reports whether ctx is still alive.
 func (c *Client) pause(ctx context.Context) bool {
 	t := time.NewTimer(retryPause)
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return true
 	case <-ctx.Done():
+		return false
 	}
-	return false
 }
 
 // sendRetained publishes the latest unacknowledged retained payloads (edge

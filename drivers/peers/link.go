@@ -1,11 +1,11 @@
 package peers
 
 import (
-	"io"
 	"net"
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Link is a TCP relay in front of a camera that a test can cut. While up
@@ -15,6 +15,8 @@ import (
 // reader's timeout.
 type Link struct {
 	addr, to, path string
+	// toServer and toClient delay each direction (DelayedTCPLink).
+	toServer, toClient time.Duration
 
 	mu   sync.Mutex
 	up   bool
@@ -93,8 +95,8 @@ func (l *Link) handle(c net.Conn) {
 	l.track(d)
 	defer l.untrack(d)
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(d, c); done <- struct{}{} }()
-	go func() { io.Copy(c, d); done <- struct{}{} }()
+	go func() { relay(d, c, l.toServer); done <- struct{}{} }()
+	go func() { relay(c, d, l.toClient); done <- struct{}{} }()
 	<-done
 	c.Close()
 	d.Close()

@@ -12,6 +12,13 @@ import (
 // by their arrival, and its Clock shows how far off it is.
 const ClockGuard = time.Second
 
+// ClockClear is how close a camera's clock must come back before a clock
+// found beyond ClockGuard is trusted again. The gap is hysteresis: a clock
+// near the guard (0.9–1.1 s off, network jitter on top) would otherwise
+// flip between the two sources on every sender report, and with it the
+// frames' times and the log (169–249 flips in 10 minutes were seen).
+const ClockClear = ClockGuard / 2
+
 // Sources of a frame's wall-clock time.
 const (
 	// ClockArrival: frames are timed by their arrival at the edge, because
@@ -56,15 +63,23 @@ func (c *Clock) Offset() (time.Duration, bool) {
 }
 
 // observe records the camera's time of a frame that arrived at arrival and
-// tells whether to use it; changed reports a new state.
+// tells whether to use it; changed reports a new state. A clock is trusted
+// within ClockGuard, but once beyond it only back within ClockClear.
+// Only the pull's goroutine calls it; readers of the atomics may be many.
 func (c *Clock) observe(camera, arrival time.Time) (use, changed bool) {
 	d := camera.Sub(arrival)
 	c.offset.Store(int64(d))
+	prev := c.state.Load()
+	limit := ClockGuard
+	if prev == clockSkewed {
+		limit = ClockClear
+	}
 	state := clockSkewed
-	if d > -ClockGuard && d < ClockGuard {
+	if d > -limit && d < limit {
 		state = clockTrusted
 	}
-	return state == clockTrusted, c.state.Swap(state) != state
+	c.state.Store(state)
+	return state == clockTrusted, state != prev
 }
 
 // reset forgets the camera's clock, for a new pull.

@@ -129,3 +129,45 @@ func pullClock(t *testing.T, url string) clockSeen {
 	<-errc
 	return seen
 }
+
+// TestClockHysteresis: a clock is trusted within ClockGuard (1 s) but, once
+// beyond it, only again within ClockClear (0.5 s): a clock wandering about
+// the guard changes source once, not on every sender report.
+func TestClockHysteresis(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	for _, tc := range []struct {
+		name    string
+		offsets []time.Duration // one sender report each
+		use     []bool
+		changes int // state changes after the first report
+	}{
+		{"near the guard, jitter", []time.Duration{ms(900), ms(1100), ms(950), ms(1050), ms(700), ms(1200), ms(600)},
+			[]bool{true, false, false, false, false, false, false}, 1},
+		{"back within clear", []time.Duration{ms(1500), ms(800), ms(400), ms(900), ms(1000)},
+			[]bool{false, false, true, true, false}, 2},
+		{"behind, symmetric", []time.Duration{ms(-300), ms(-1001), ms(-600), ms(-499)},
+			[]bool{true, false, false, true}, 2},
+		{"always close", []time.Duration{ms(-40), ms(200), ms(999), ms(-999)},
+			[]bool{true, true, true, true}, 0},
+		{"far at first, stays so", []time.Duration{-time.Hour, ms(700), ms(510)},
+			[]bool{false, false, false}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var clk Clock
+			now := time.Now()
+			changes := 0
+			for i, off := range tc.offsets {
+				use, changed := clk.observe(now.Add(off), now)
+				if use != tc.use[i] {
+					t.Errorf("report %d (%s off): use %v, want %v", i, off, use, tc.use[i])
+				}
+				if changed && i > 0 {
+					changes++
+				}
+			}
+			if changes != tc.changes {
+				t.Errorf("%d changes of source, want %d", changes, tc.changes)
+			}
+		})
+	}
+}

@@ -230,7 +230,8 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 }
 
 // timeBy gives u the camera's time of the frame when the camera's clock is
-// within ClockGuard of ours, and tells OnClock when that changes.
+// within ClockGuard of ours (ClockClear once it was beyond), and tells
+// OnClock when that changes.
 func (p *pull) timeBy(u *media.Unit, camera, arrival time.Time) {
 	use, changed := p.o.Clock.observe(camera, arrival)
 	if use {

@@ -20,6 +20,7 @@ import (
 	_ "github.com/argus-edge/argus/edge/detect/motion"
 	_ "github.com/argus-edge/argus/edge/detect/objects"
 	"github.com/argus-edge/argus/edge/rules"
+	"github.com/argus-edge/argus/models"
 )
 
 // recorder is a Sink that keeps every anomaly, in order.
@@ -65,16 +66,18 @@ func siteRules(t testing.TB, site string) *rules.Runner {
 	return r
 }
 
-// modelDir is where the shared detection models are, or "" (with the
-// reason logged) when they are not on this machine.
+// modelDir is where the detection models are: the repository's models/
+// (or $ARGUS_MODEL_DIR), found as the edge finds them. They are committed,
+// so a missing YOLOX-nano fails the test.
 func modelDir(t testing.TB) string {
-	dir := os.Getenv("ARGUS_MODEL_DIR")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(), "..", "shared", "models")
+	t.Helper()
+	dir := models.DefaultDir()
+	c, err := models.Lookup(models.Default)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "yolox-nano", "yolox_nano.onnx")); err != nil {
-		t.Logf("no YOLOX-nano in %s", dir)
-		return ""
+	if _, err := os.Stat(filepath.Join(dir, c.File)); err != nil {
+		t.Fatalf("no YOLOX-nano in the model directory %q (searched %v): models/ is part of the repository", dir, models.SearchDirs())
 	}
 	return dir
 }
@@ -94,7 +97,9 @@ func scene(t testing.TB, spec sim.SceneSpec) *sim.Scene {
 
 // testWorker is a worker fed by the test itself, synchronously, so a clip
 // runs as fast as the machine allows and no frame is dropped. models ""
-// makes the objects detector fall back to OpenCV's classic detectors.
+// is the default model directory (the repository's models/, YOLOX-nano);
+// an empty directory makes the objects detector fall back to OpenCV's
+// classic detectors.
 func testWorker(t testing.TB, cam Camera, r *rules.Runner, sink Sink, models string) *worker {
 	w := &worker{cam: cam, runner: r, out: &publisher{edge: "edge-test", sink: sink, log: zerolog.Nop()}, models: models,
 		pace: newPacer(1, 5, 10*time.Second), log: peers.TestLog(t), done: make(chan struct{})}

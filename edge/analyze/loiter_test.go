@@ -40,9 +40,6 @@ func TestLoiteringStillPerson(t *testing.T) {
 		t.Skip("two minutes of video through YOLOX-nano: not in -short")
 	}
 	dir := modelDir(t)
-	if dir == "" {
-		t.Skip("YOLOX-nano is not installed (ARGUS_MODEL_DIR, or ../shared/models): see models/README.md")
-	}
 	if _, err := sim.VTestPath(); err != nil {
 		t.Skip(err)
 	}

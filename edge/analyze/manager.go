@@ -30,12 +30,25 @@ type Options struct {
 	// IdleFPS, ActiveFPS and Quiet pace the analysis (see configs.Detect).
 	IdleFPS, ActiveFPS float64
 	Quiet              time.Duration
+	// Cores is the analysis budget, in cores, that the scheduler shares
+	// out (configs.Detect.Cores); 0: no limit.
+	Cores float64
+	// MaxLag is how far behind its frames a camera's analysis may fall
+	// before it skips to the next keyframe; 0: DefaultMaxLag; negative:
+	// never skip (frames fed faster than real time, as an evaluation does).
+	MaxLag time.Duration
 }
+
+// DefaultMaxLag bounds how late an anomaly can be published for want of
+// CPU: a fire's start must reach the console within seconds.
+const DefaultMaxLag = time.Second
 
 // Manager runs one worker per camera and one rules runner per site.
 type Manager struct {
-	o   Options
-	out *publisher
+	o     Options
+	out   *publisher
+	sched *scheduler
+	burst *burstLog
 
 	mu      sync.Mutex
 	workers map[string]*worker
@@ -49,7 +62,11 @@ type Manager struct {
 
 // New returns a manager with no camera.
 func New(o Options) *Manager {
+	if o.MaxLag == 0 {
+		o.MaxLag = DefaultMaxLag
+	}
 	return &Manager{o: o, out: &publisher{edge: o.Edge, sink: o.Sink, log: o.Log},
+		sched: newScheduler(o.Cores, time.Now), burst: &burstLog{log: o.Log, now: time.Now},
 		workers: map[string]*worker{}, runners: map[string]*rules.Runner{}, offline: map[string]Camera{}}
 }
 
@@ -91,9 +108,11 @@ func (m *Manager) start(c Camera) {
 		cam: c, reader: s.Subscribe("analyze"), runner: m.runner(c.Site), out: m.out,
 		pace: newPacer(m.o.IdleFPS, m.o.ActiveFPS, m.o.Quiet),
 		log:  m.o.Log.With().Str("camera", c.ID).Str("site", c.Site).Logger(), done: make(chan struct{}),
-		models: m.o.ModelDir,
+		models: m.o.ModelDir, sched: m.sched, burst: m.burst, maxLag: m.o.MaxLag,
 	}
 	w.mode.Store(Idle)
+	w.look.Store(true) // its first frames are a camera coming online
+	m.sched.join(c.ID)
 	m.workers[c.ID] = w
 	go w.run()
 }
@@ -103,6 +122,7 @@ func (m *Manager) stop(w *worker) {
 	w.quit.Store(true)
 	w.reader.Close()
 	<-w.done
+	m.sched.leave(w.cam.ID)
 }
 
 // runner returns the site's rules runner, making it on first use.
@@ -148,7 +168,8 @@ func (m *Manager) DropShadow(site string) {
 // connecting until the read timeout (10 s), longer than end_after, and its
 // offline anomaly would otherwise end and start again under a new id at
 // every retry. While it is down, the rules see a camera_offline detection
-// every tick.
+// every tick. Online, the camera's next frame is a whole-frame look
+// (worker.detect): what was already in view is seen without moving.
 func (m *Manager) CameraState(camera, state string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -158,12 +179,18 @@ func (m *Manager) CameraState(camera, state string) {
 		m.offline[camera] = w.located()
 	case state == ingest.StateOnline:
 		delete(m.offline, camera)
+		if ok {
+			w.look.Store(true) // back online: look at the whole frame again
+		}
 	}
 }
 
-// Tick advances every site's rules to now: anomalies of cameras whose
-// frames stopped end, and offline cameras are reported. The edge calls it
-// once a second.
+// Tick reports offline cameras to the rules, ends the anomalies of
+// cameras no longer analysed or offline, measures each camera's analysis
+// rate and ends a burst of shedding that is over. The edge calls it once
+// a second. The anomalies of a camera whose frames flow live on its
+// frames' times only: the wall clock against lagging frames would end
+// them while their condition holds.
 func (m *Manager) Tick(now time.Time) {
 	m.ending.Lock()
 	defer m.ending.Unlock()
@@ -176,6 +203,12 @@ func (m *Manager) Tick(now time.Time) {
 	for _, c := range m.offline {
 		offline = append(offline, c)
 	}
+	flowing := map[string]bool{}
+	for id, w := range m.workers {
+		_, down := m.offline[id]
+		flowing[id] = !down
+		w.measure(now)
+	}
 	runners := maps.Clone(m.runners)
 	cams := m.cameras("")
 	m.mu.Unlock()
@@ -184,8 +217,9 @@ func (m *Manager) Tick(now time.Time) {
 		m.publishAll(cams, runners[c.Site].Observe(c.ID, now, down))
 	}
 	for _, r := range runners {
-		m.publishAll(cams, r.Tick(now))
+		m.publishAll(cams, r.TickExcept(now, func(camera string) bool { return flowing[camera] }))
 	}
+	m.burst.tick()
 }
 
 func (m *Manager) publishAll(cams map[string]Camera, events []rules.Event) {
@@ -221,6 +255,33 @@ type Status struct {
 	Errors uint64 `json:"errors"`
 	// RuleVersion is the live rule set version the detectors follow.
 	RuleVersion int `json:"rule_version"`
+	// AnalysisFPS is the frames analysed per second over the last second.
+	AnalysisFPS float64 `json:"analysis_fps"`
+	// LagSeconds is how far behind its frames the analysis was at the
+	// last frame it took.
+	LagSeconds float64 `json:"lag_seconds"`
+	// Shed counts the frames shed under overload, by reason (ShedLag...).
+	Shed map[string]uint64 `json:"shed,omitempty"`
+	// Tier is the camera's priority for the expensive detector
+	// (0 urgent, 1 motion, 2 the rest).
+	Tier int `json:"tier"`
+	// ObjectsRate is the objects detector runs per second the scheduler
+	// allows the camera; -1: no limit.
+	ObjectsRate float64 `json:"objects_rate"`
+	// Costs are the seconds one run of each detector took lately, as
+	// measured.
+	Costs map[string]float64 `json:"costs,omitempty"`
+	// costs are the detectors' runs and seconds so far, for the metrics.
+	costs map[string]detectorCost
+}
+
+// ShedTotal is the frames shed for every reason.
+func (s Status) ShedTotal() uint64 {
+	n := uint64(0)
+	for _, c := range s.Shed {
+		n += c
+	}
+	return n
 }
 
 // Status returns every camera's analysis state, sorted by camera.
@@ -229,7 +290,13 @@ func (m *Manager) Status() []Status {
 	defer m.mu.Unlock()
 	out := make([]Status, 0, len(m.workers))
 	for id, w := range m.workers {
-		st := Status{Camera: id, Mode: w.mode.Load().(Mode), Analysed: w.analysed.Load(), Errors: w.errors.Load()}
+		sh := m.sched.share(id)
+		st := Status{Camera: id, Mode: w.mode.Load().(Mode), Analysed: w.analysed.Load(), Errors: w.errors.Load(),
+			AnalysisFPS: w.analysisFPS(), LagSeconds: w.lag().Seconds(), Shed: w.load.shed.byReason(),
+			Tier: sh.Tier, ObjectsRate: sh.ObjectsRate, Costs: map[string]float64{}, costs: w.costs()}
+		for d, c := range st.costs {
+			st.Costs[d] = c.recent
+		}
 		if set := w.runner.Live(); set != nil {
 			st.RuleVersion = set.Version
 		}
@@ -238,6 +305,9 @@ func (m *Manager) Status() []Status {
 	sort.Slice(out, func(i, j int) bool { return out[i].Camera < out[j].Camera })
 	return out
 }
+
+// Shedding tells whether the edge is shedding frames (a burst under way).
+func (m *Manager) Shedding() bool { return m.burst.shedding() }
 
 // Stop ends the analysis at once, when the edge shuts down: it returns
 // once the anomalies being published are in the sink (on disk, for the
@@ -274,4 +344,15 @@ func (m *Manager) Close() {
 	for _, site := range slices.Sorted(maps.Keys(runners)) {
 		m.publishAll(cams, runners[site].Close(now))
 	}
+}
+
+// sites maps every analysed camera to its site.
+func (m *Manager) sites() map[string]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]string, len(m.workers))
+	for id, w := range m.workers {
+		out[id] = w.cam.Site
+	}
+	return out
 }

@@ -108,6 +108,13 @@ func (p *pacer) observe(t time.Time, motion, following bool) (Mode, bool) {
 	return p.mode, p.mode != old
 }
 
+// wake makes the camera active at t as motion would, until quiet passes
+// without motion: a camera that just came online gets a look before its
+// motion detector has a background.
+func (p *pacer) wake(t time.Time) {
+	p.mode, p.lastBusy = Active, t
+}
+
 // whole tells whether the objects detector looks at the whole frame at t:
 // once every WholeEvery while the rules follow objects.
 func (p *pacer) whole(t time.Time, following bool) bool {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/configs/ruleset"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/media"
 	"github.com/argus-edge/argus/edge/decode"
@@ -53,12 +54,21 @@ type worker struct {
 	settings  map[string]detect.Settings // what each detector was made with
 	version   int                        // rule set version the detectors follow
 
+	sched  *scheduler    // shares the expensive detector; nil: no limit
+	burst  *burstLog     // logs shedding once per burst; nil: not logged
+	maxLag time.Duration // behind by more, skip to the next keyframe; 0: never
+	load   workerLoad    // what the worker measures of itself
+
 	moved    atomic.Pointer[position] // set when a live reload moves the camera
 	mode     atomic.Value             // Mode
 	analysed atomic.Uint64
 	errors   atomic.Uint64
 	quit     atomic.Bool // set when the worker is to stop: queued frames are dropped
-	done     chan struct{}
+	// look is set when the camera comes online (and when its analysis
+	// starts): its next keyframe wakes it and the detectors that run on
+	// motion look at the whole frame once (see unit and detect).
+	look atomic.Bool
+	done chan struct{}
 }
 
 // position is a camera's position as a live reload last set it (nil Geo:
@@ -107,6 +117,18 @@ func (w *worker) unit(u *media.Unit) {
 	if w.runner.Live() == nil {
 		return // no rules for the site yet: nothing to look for, nothing to decode
 	}
+	w.countDrops()
+	if w.behind(u) {
+		return
+	}
+	if u.Key && w.look.Load() && w.pace.mode != Active {
+		// A camera that just came online: decode it in colour from this
+		// keyframe on, as motion would, so the whole-frame look has colour
+		// (fire, smoke) and the quiet period after it gives fire and smoke
+		// the frames they judge over.
+		w.pace.wake(u.NTP)
+		w.setMode(Active)
+	}
 	if !w.pace.decode(u.Key, u.NTP) {
 		return
 	}
@@ -123,8 +145,8 @@ func (w *worker) unit(u *media.Unit) {
 		return
 	}
 	w.analysed.Add(1)
-	dets := w.detect(f)
-	events := w.runner.Observe(w.cam.ID, f.Time, dets)
+	dets, unseen := w.detect(f)
+	events := w.runner.ObserveUnseen(w.cam.ID, f.Time, dets, unseen)
 	var snap []byte
 	if starts(events) {
 		snap = w.snapshot(f)
@@ -211,10 +233,23 @@ func (w *worker) decoder(u *media.Unit) error {
 // detect runs motion first, then, in active mode, the other detectors on
 // the motion regions; camera health runs in every mode, at the idle rate. While the rules
 // follow people or vehicles the camera stays active, and the objects
-// detector also looks at the whole frame now and then (pacer.whole).
-func (w *worker) detect(f *frame.Frame) []detect.Detection {
+// detector also looks at the whole frame now and then (pacer.whole). The
+// objects detector runs on motion when the scheduler admits it; unseen are
+// then the kinds it would have reported, which the rules do not judge on
+// the frame.
+//
+// The first frame analysed after the camera came online is a whole-frame
+// look: whatever was already there when it came online (a person standing
+// still, a fire already burning) is part of the motion detector's first
+// background and would never be motion; every detector looks at the whole
+// frame once, regardless of motion, and the scheduler does not ration
+// that one forward per camera coming online.
+func (w *worker) detect(f *frame.Frame) (dets []detect.Detection, unseen []string) {
 	w.refreshDetectors()
-	var dets []detect.Detection
+	look := w.look.Swap(false)
+	if look {
+		w.log.Debug().Time("frame_time", f.Time).Msg("camera came online: whole-frame look")
+	}
 	var regions []detect.Box
 	if m := w.detectors["motion"]; m != nil {
 		ds := w.run1(m, f, nil)
@@ -224,7 +259,7 @@ func (w *worker) detect(f *frame.Frame) []detect.Detection {
 		dets = append(dets, ds...)
 	}
 	following := w.runner.Following(w.cam.ID)
-	mode, changed := w.pace.observe(f.Time, len(regions) > 0, following)
+	mode, changed := w.pace.observe(f.Time, len(regions) > 0 || look, following)
 	if changed {
 		w.setMode(mode)
 	}
@@ -233,12 +268,19 @@ func (w *worker) detect(f *frame.Frame) []detect.Detection {
 			continue
 		}
 		where := regions
-		if name == "objects" {
+		switch {
+		case look:
+			where = nil // the whole frame
+		case name == Expensive:
 			where = w.objectRegions(f.Time, regions, following)
+			if !w.admit(f.Time, where, regions) {
+				unseen = ruleset.TrackedKinds
+				continue
+			}
 		}
 		dets = append(dets, w.run1(d, f, where)...)
 	}
-	return dets
+	return dets, unseen
 }
 
 // objectRegions is where the objects detector looks: the whole frame (nil)
@@ -256,7 +298,9 @@ func (w *worker) objectRegions(t time.Time, regions []detect.Box, following bool
 }
 
 func (w *worker) run1(d detect.Detector, f *frame.Frame, regions []detect.Box) []detect.Detection {
+	began := time.Now()
 	ds, err := d.Detect(f, regions)
+	w.spent(d.Name(), f.Time, time.Since(began))
 	if err != nil {
 		w.fail(err)
 	}

@@ -25,6 +25,7 @@ type feed struct {
 
 	counters   rtsp.Counters
 	clock      rtsp.Clock
+	clockLog   clockWarnings // pull goroutine only
 	reconnects atomic.Uint64
 	live       atomic.Bool
 	lastFrame  atomic.Int64 // unix nanos
@@ -53,7 +54,8 @@ type setup struct {
 }
 
 func newFeed(url string, su *setup, s *hub.Stream, notify func(StateEvent)) *feed {
-	f := &feed{url: url, id: su.cam.ID, stream: s, notify: notify, done: make(chan struct{})}
+	f := &feed{url: url, id: su.cam.ID, stream: s, notify: notify, done: make(chan struct{}),
+		clockLog: clockWarnings{every: ClockWarnEvery}}
 	f.setup.Store(su)
 	f.st = FeedStatus{URL: configs.Redact(url), State: StateConnecting, Since: time.Now()}
 	f.sample.at = time.Now()
@@ -148,14 +150,19 @@ func (f *feed) onUnit(u *media.Unit) {
 // onClock logs which clock times the camera's frames. A camera clock off
 // by more than rtsp.ClockGuard is worth a warning: its frames fall back to
 // arrival time, and its recordings and events are stamped wrong at the
-// source.
+// source. Warnings are at most one per ClockWarnEvery (clockWarnings).
 func (f *feed) onClock(source string, offset time.Duration) {
+	logged, unlogged := f.clockLog.note(source, time.Now())
+	if !logged {
+		return
+	}
 	log := f.setup.Load().log
 	if source == rtsp.ClockRTCP {
 		log.Info().Dur("clock_offset", offset).Msg("camera clock: frames timed by its sender reports")
 		return
 	}
-	log.Warn().Dur("clock_offset", offset).Str("guard", rtsp.ClockGuard.String()).
+	log.Warn().Dur("clock_offset", offset).Str("guard", rtsp.ClockGuard.String()).Str("clear", rtsp.ClockClear.String()).
+		Int("changes_not_logged", unlogged).Str("next_warning_after", ClockWarnEvery.String()).
 		Msg("camera clock is off: frames timed by their arrival (set up NTP on the camera)")
 }
 

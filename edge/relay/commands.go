@@ -1,8 +1,10 @@
 package relay
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
 )
@@ -15,8 +17,9 @@ type Publisher interface {
 
 // HandleCommand carries out a relay_start or relay_stop command and
 // returns the reply: ok, or the reason (unknown camera, camera offline,
-// the gateway's refusal with its status and body). It blocks while a relay
-// starts.
+// an untrusted whip_url, the gateway's refusal with its status and body).
+// A command's gateway names the replica: a relay_stop ends only that
+// replica's relay of the camera. It blocks while a relay starts.
 func (m *Manager) HandleCommand(cmd bus.Command) bus.Reply {
 	rep := bus.Reply{RequestID: cmd.RequestID, Action: cmd.Action, Camera: cmd.Camera, Drone: cmd.Drone}
 	var err error
@@ -26,10 +29,19 @@ func (m *Manager) HandleCommand(cmd bus.Command) bus.Reply {
 			err = fmt.Errorf("camera %q: %w", cmd.Camera, err)
 			break
 		}
-		if cmd.Action == bus.ActionRelayStart {
-			err = m.Start(cmd.Camera)
-		} else {
-			m.Stop(cmd.Camera)
+		if cmd.Gateway != "" {
+			if err = bus.ValidID(cmd.Gateway); err != nil {
+				err = fmt.Errorf("gateway %q: %w", cmd.Gateway, err)
+				break
+			}
+		}
+		if cmd.Action == bus.ActionRelayStop {
+			m.StopTo(cmd.Gateway, cmd.Camera)
+			break
+		}
+		var to Target
+		if to, err = m.target(cmd); err == nil {
+			err = m.StartTo(to, cmd.Camera)
 		}
 	default:
 		err = fmt.Errorf("action %q is not a relay action", cmd.Action)
@@ -75,7 +87,27 @@ func (m *Manager) CommandHandler(edge string, pub Publisher) func(topic string, 
 				return
 			}
 			log.Info().Str("request_id", cmd.RequestID).Str("action", cmd.Action).Str("camera", cmd.Camera).
-				Bool("ok", rep.OK).Str("error", rep.Error).Msg("command")
+				Str("gateway", cmd.Gateway).Bool("ok", rep.OK).Str("error", rep.Error).Msg("command")
 		}()
 	}
+}
+
+// target is where a relay_start's camera goes: the replica's whip_url
+// once trusted, else the edge's relay.gateway.
+func (m *Manager) target(cmd bus.Command) (Target, error) {
+	to := Target{Gateway: cmd.Gateway}
+	if cmd.WHIPURL == "" {
+		return to, nil
+	}
+	if m.o.Gateway == "" {
+		return to, errNoGateway // no gateway to trust: relaying is off
+	}
+	ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
+	defer cancel()
+	u, err := m.o.trust(ctx, cmd.WHIPURL)
+	if err != nil {
+		return to, fmt.Errorf("relay of camera %s refused: %w", cmd.Camera, err)
+	}
+	to.URL = u
+	return to, nil
 }

@@ -7,19 +7,21 @@ import (
 )
 
 // idleWatch ends a relay nobody watches. The gateway knows the viewers,
-// the edge does not, so it asks through Options.Viewers: IdleTimeout of
+// the edge does not, so it asks the relay's own replica (each has its own
+// viewers) through Options.Viewers: IdleTimeout of
 // consecutive zero answers ends the relay. An error is no answer: a
 // gateway that cannot be asked must not stop a relay someone may watch.
 type idleWatch struct {
-	viewers   func(string) (int, error)
+	viewers   func(string, string) (int, error)
+	gateway   string // the replica's base URL: only its viewers count
 	camera    string
 	timeout   time.Duration
 	ticker    *time.Ticker
 	zeroSince time.Time
 }
 
-func newIdleWatch(o *Options, camera string) *idleWatch {
-	w := &idleWatch{viewers: o.Viewers, camera: camera, timeout: o.IdleTimeout}
+func newIdleWatch(o *Options, gateway, camera string) *idleWatch {
+	w := &idleWatch{viewers: o.Viewers, gateway: gateway, camera: camera, timeout: o.IdleTimeout}
 	if w.viewers != nil && w.timeout > 0 {
 		// Polling at a quarter of the timeout ends a relay at most a
 		// quarter late, at one cheap question per interval.
@@ -39,7 +41,7 @@ func (w *idleWatch) tick() <-chan time.Time {
 // expired asks for the viewers and tells whether there were none for the
 // whole timeout.
 func (w *idleWatch) expired(now time.Time, log zerolog.Logger) bool {
-	n, err := w.viewers(w.camera)
+	n, err := w.viewers(w.gateway, w.camera)
 	switch {
 	case err != nil:
 		log.Debug().Err(err).Msg("viewers unknown")

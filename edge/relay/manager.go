@@ -1,9 +1,11 @@
 package relay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,8 +19,15 @@ import (
 
 // Options configure relays; Gateway, Token and Hub are required.
 type Options struct {
-	// Gateway is the gateway's base URL; offers go to Gateway/whip/{camera}.
+	// Gateway is the gateway's base URL; offers go to Gateway/whip/{camera}
+	// unless a command names its replica's URL.
 	Gateway string
+	// Gateways are more trusted base URLs: a command's replica URL must
+	// match Gateway or one of them (see trust).
+	Gateways []string
+	// Resolve looks a trusted base's host up, to match a replica named by
+	// its address (default net.DefaultResolver.LookupHost).
+	Resolve func(ctx context.Context, host string) ([]string, error)
 	// Token is the edge's bearer token at the gateway.
 	Token string
 	// Hub holds the cameras' streams; a relay is one more consumer of one.
@@ -29,10 +38,10 @@ type Options struct {
 	ICEServers []webrtc.ICEServer
 	// IdleTimeout ends a relay whose Viewers reported 0 for that long; 0 never does.
 	IdleTimeout time.Duration
-	// Viewers, when set, returns how many viewers the gateway has for a
-	// camera; the edge's wiring fills it (for example from the gateway's
-	// API). Nil means a relay runs until stopped.
-	Viewers func(camera string) (int, error)
+	// Viewers, when set, returns how many viewers the gateway replica at
+	// base URL gateway has for a camera; the edge's wiring fills it (for
+	// example from that replica's API). Nil means a relay runs until stopped.
+	Viewers func(gateway, camera string) (int, error)
 	// KeyframeTimeout bounds the wait for the camera's first keyframe (default 10 s).
 	KeyframeTimeout time.Duration
 	// ConnectTimeout bounds the WHIP exchange and the connection (default 15 s).
@@ -47,6 +56,10 @@ type Options struct {
 
 func (o *Options) defaults() {
 	o.Gateway = strings.TrimRight(o.Gateway, "/")
+	o.Gateways = slices.Clone(o.Gateways)
+	for i, g := range o.Gateways {
+		o.Gateways[i] = strings.TrimRight(g, "/")
+	}
 	if o.KeyframeTimeout <= 0 {
 		o.KeyframeTimeout = 10 * time.Second
 	}
@@ -66,15 +79,19 @@ func (o *Options) defaults() {
 // errNoGateway refuses relays on an edge configured without a gateway.
 var errNoGateway = errors.New("relaying is off on this edge: relay.gateway is not set")
 
-// Manager runs at most one relay per camera.
+// key names a relay: a camera and the gateway replica it goes to.
+type key struct{ camera, gateway string }
+
+// Manager runs at most one relay per camera and gateway replica, so two
+// replicas can each hold an uplink of the same camera.
 type Manager struct {
 	o      Options
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	startMu sync.Mutex // one Start at a time, so two cannot race for a camera
+	startMu sync.Mutex // one Start at a time, so two cannot race for a relay
 	mu      sync.Mutex
-	relays  map[string]*Relay
+	relays  map[key]*Relay
 	closed  bool
 	wg      sync.WaitGroup // command handlers under way
 }
@@ -83,32 +100,47 @@ type Manager struct {
 func NewManager(o Options) *Manager {
 	o.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{o: o, ctx: ctx, cancel: cancel, relays: map[string]*Relay{}}
+	return &Manager{o: o, ctx: ctx, cancel: cancel, relays: map[key]*Relay{}}
 }
 
 // errClosed refuses work after Close.
 var errClosed = errors.New("relay manager closed")
 
-// Start relays camera to the gateway, returning once media flows or with
-// why it cannot (ErrUnknownCamera, ErrOffline, *WHIPError, …). Starting a
-// camera already relayed does nothing.
-func (m *Manager) Start(camera string) error {
+// Start relays camera to the single gateway (Options.Gateway): StartTo
+// with the zero Target.
+func (m *Manager) Start(camera string) error { return m.StartTo(Target{}, camera) }
+
+// StartTo relays camera to the replica to, returning once media flows or
+// with why it cannot (ErrUnknownCamera, ErrOffline, *WHIPError, …).
+// Starting a relay already running to the same URL does nothing; one to
+// the same replica at another URL (it restarted elsewhere) replaces it.
+// to.URL is taken as given: HandleCommand checks a command's against the
+// trusted gateways first.
+func (m *Manager) StartTo(to Target, camera string) error {
+	if to.URL == "" {
+		to.URL = m.o.Gateway
+	}
+	to.URL = strings.TrimRight(to.URL, "/")
 	m.startMu.Lock()
 	defer m.startMu.Unlock()
+	k := key{camera, to.Gateway}
 	m.mu.Lock()
-	_, running := m.relays[camera]
+	old := m.relays[k]
 	closed := m.closed
 	m.mu.Unlock()
 	if closed {
 		return errClosed
 	}
-	if running {
+	if old != nil && old.to.URL == to.URL {
 		return nil
 	}
-	if m.o.Gateway == "" {
+	if to.URL == "" {
 		return errNoGateway
 	}
-	r, err := open(m.ctx, camera, &m.o, m.forget)
+	if old != nil {
+		m.StopTo(to.Gateway, camera)
+	}
+	r, err := open(m.ctx, camera, to, &m.o, m.forget)
 	if err != nil {
 		return err
 	}
@@ -118,16 +150,21 @@ func (m *Manager) Start(camera string) error {
 		r.Stop()
 		return errClosed
 	}
-	m.relays[camera] = r
+	m.relays[k] = r
 	m.mu.Unlock()
 	return nil
 }
 
-// Stop ends the camera's relay, if any, and deletes its WHIP resource.
-func (m *Manager) Stop(camera string) {
+// Stop ends the camera's relay to the single gateway: StopTo("", camera).
+func (m *Manager) Stop(camera string) { m.StopTo("", camera) }
+
+// StopTo ends the camera's relay to the replica gateway, if any, and
+// deletes its WHIP resource; the camera's relays to other replicas go on.
+func (m *Manager) StopTo(gateway, camera string) {
+	k := key{camera, gateway}
 	m.mu.Lock()
-	r := m.relays[camera]
-	delete(m.relays, camera)
+	r := m.relays[k]
+	delete(m.relays, k)
 	m.mu.Unlock()
 	if r != nil {
 		r.Stop()
@@ -138,21 +175,43 @@ func (m *Manager) Stop(camera string) {
 func (m *Manager) forget(r *Relay) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.relays[r.camera] == r {
-		delete(m.relays, r.camera)
+	k := key{r.camera, r.to.Gateway}
+	if m.relays[k] == r {
+		delete(m.relays, k)
 	}
 }
 
-// Active lists the cameras being relayed, sorted.
+// Active lists the cameras being relayed to any replica, sorted, each once.
 func (m *Manager) Active() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ids := make([]string, 0, len(m.relays))
-	for id := range m.relays {
-		ids = append(ids, id)
+	for k := range m.relays {
+		ids = append(ids, k.camera)
 	}
 	sort.Strings(ids)
-	return ids
+	return slices.Compact(ids)
+}
+
+// RelayStatus is one running relay, for the edge's status page.
+type RelayStatus struct {
+	Camera  string `json:"camera"`
+	Gateway string `json:"gateway"` // the replica's id; empty for the single gateway
+	URL     string `json:"url"`     // where it WHIPs
+}
+
+// Relays lists the running relays by camera, then replica.
+func (m *Manager) Relays() []RelayStatus {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]RelayStatus, 0, len(m.relays))
+	for k, r := range m.relays {
+		out = append(out, RelayStatus{Camera: k.camera, Gateway: k.gateway, URL: r.to.URL})
+	}
+	slices.SortFunc(out, func(a, b RelayStatus) int {
+		return cmp.Or(strings.Compare(a.Camera, b.Camera), strings.Compare(a.Gateway, b.Gateway))
+	})
+	return out
 }
 
 // Close stops every relay, aborts starts under way and waits for command
@@ -161,7 +220,7 @@ func (m *Manager) Close() {
 	m.mu.Lock()
 	m.closed = true
 	rs := m.relays
-	m.relays = map[string]*Relay{}
+	m.relays = map[key]*Relay{}
 	m.mu.Unlock()
 	m.cancel()
 	for _, r := range rs {

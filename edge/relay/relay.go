@@ -1,7 +1,9 @@
 // Package relay is the edge side of relaying a camera to the command
 // center: it publishes the camera's RTP, as the camera sent it, to the
-// gateway's SFU over WHIP (one sendonly WebRTC connection per camera), on
-// request from the gateway's relay_start/relay_stop commands.
+// gateway's SFU over WHIP (one sendonly WebRTC connection per camera and
+// gateway replica), on request from the gateway's relay_start/relay_stop
+// commands. A command may name the replica's URL; the edge WHIPs there
+// only when it trusts it (trust.go).
 //
 // A relay reads the camera's hub stream like any other consumer; it never
 // decodes or re-encodes. It injects the parameter sets before a keyframe
@@ -43,6 +45,7 @@ var (
 // camera is removed; it reconnects while the gateway is away.
 type Relay struct {
 	camera string
+	to     Target
 	o      *Options
 	log    zerolog.Logger
 	cancel context.CancelFunc
@@ -55,12 +58,16 @@ type Relay struct {
 // WHIP session and returns once the connection is up, or with why not.
 func Open(ctx context.Context, camera string, o Options) (*Relay, error) {
 	o.defaults()
-	return open(ctx, camera, &o, nil)
+	return open(ctx, camera, Target{URL: o.Gateway}, &o, nil)
 }
 
-func open(ctx context.Context, camera string, o *Options, onEnd func(*Relay)) (*Relay, error) {
-	r := &Relay{camera: camera, o: o, log: o.Log.With().Str("camera", camera).Str("component", "relay").Logger(),
-		done: make(chan struct{}), onEnd: onEnd}
+// open starts a relay of camera to the replica to, whose URL is set.
+func open(ctx context.Context, camera string, to Target, o *Options, onEnd func(*Relay)) (*Relay, error) {
+	log := o.Log.With().Str("camera", camera).Str("component", "relay")
+	if to.Gateway != "" {
+		log = log.Str("gateway", to.Gateway)
+	}
+	r := &Relay{camera: camera, to: to, o: o, log: log.Logger(), done: make(chan struct{}), onEnd: onEnd}
 	if o.Hub.Stream(camera) == nil {
 		return nil, fmt.Errorf("camera %s: %w", camera, ErrUnknownCamera)
 	}
@@ -76,6 +83,9 @@ func open(ctx context.Context, camera string, o *Options, onEnd func(*Relay)) (*
 
 // Camera returns the relayed camera's id.
 func (r *Relay) Camera() string { return r.camera }
+
+// Target returns the gateway replica the relay goes to.
+func (r *Relay) Target() Target { return r.to }
 
 // Done is closed when the relay has ended and released everything.
 func (r *Relay) Done() <-chan struct{} { return r.done }
@@ -143,7 +153,7 @@ func (r *Relay) connect(ctx context.Context) (*uplink, error) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.o.ConnectTimeout)
 	defer cancel()
-	s, err := dial(cctx, r.o, r.camera, p, r.log)
+	s, err := dial(cctx, r.o, r.to.URL, r.camera, p, r.log)
 	if err != nil {
 		rd.Close()
 		return nil, err
@@ -172,7 +182,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 	}()
 	fw := &forwarder{p: up.p, w: up.s.track, log: r.log}
 	fw.write(up.first)
-	idle := newIdleWatch(r.o, r.camera)
+	idle := newIdleWatch(r.o, r.to.URL, r.camera)
 	defer idle.stop()
 	for {
 		select {

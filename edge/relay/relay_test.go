@@ -154,10 +154,10 @@ func TestIdleStops(t *testing.T) {
 	viewers.Store(1)
 	o := testOptions(t, base, h)
 	o.IdleTimeout = 300 * time.Millisecond
-	o.Viewers = func(string) (int, error) { return int(viewers.Load()), nil }
+	o.Viewers = func(string, string) (int, error) { return int(viewers.Load()), nil }
 	m := NewManager(o)
 	defer m.Close()
-	r, err := open(m.ctx, "cam", &m.o, nil)
+	r, err := open(m.ctx, "cam", Target{URL: base}, &m.o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

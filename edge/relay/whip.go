@@ -46,9 +46,10 @@ type session struct {
 	closeOnce sync.Once
 }
 
-// dial offers the camera's codec to the gateway, non-trickle, and applies
-// the answer. It does not wait for the connection: see awaitConnected.
-func dial(ctx context.Context, o *Options, camera string, p params, log zerolog.Logger) (*session, error) {
+// dial offers the camera's codec to the gateway at base URL gateway,
+// non-trickle, and applies the answer. It does not wait for the
+// connection: see awaitConnected.
+func dial(ctx context.Context, o *Options, gateway, camera string, p params, log zerolog.Logger) (*session, error) {
 	m := &webrtc.MediaEngine{}
 	codec := p.capability()
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: codec, PayloadType: 96}, webrtc.RTPCodecTypeVideo); err != nil {
@@ -95,7 +96,7 @@ func dial(ctx context.Context, o *Options, camera string, p params, log zerolog.
 	}
 	go s.readRTCP(tr.Sender())
 
-	answer, err := s.offer(ctx, o.Gateway+"/whip/"+url.PathEscape(camera))
+	answer, err := s.offer(ctx, gateway+"/whip/"+url.PathEscape(camera))
 	if err == nil {
 		err = pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer})
 		if err != nil {

@@ -21,6 +21,12 @@ func compileCamera(id string, c ruleset.Camera) *cameraPlan {
 		cp.detectors[name] = detect.Settings{Camera: id, Threshold: d.Threshold, MinArea: d.MinArea,
 			MinScore: d.MinScore, Masks: polygons(d.Masks), Model: d.Model}
 	}
+	if c.ImpliesMotion() {
+		// Fire, smoke and objects run only where motion is seen: without
+		// a motion detector the camera would never leave idle and they
+		// would never run. Validation noted it (Document.Notes).
+		cp.detectors[ruleset.Motion] = detect.Settings{Camera: id}
+	}
 	for _, r := range c.Rules {
 		p := compileRule(r.WithDefaults())
 		cp.rules = append(cp.rules, p)

@@ -4,7 +4,8 @@
 // configs/ruleset — schema, strict decoding and validation with file:line
 // errors, shared with the gateway — and compiled here by Parse, LoadDir or
 // ParseMessage; an Engine evaluates one site's set on each analysed frame
-// (Observe) and on a clock (Tick), emitting start, update and end events;
+// (Observe) and, for cameras whose frames stopped, on a clock (Tick),
+// emitting start, update and end events;
 // a Runner holds the live set and an optional shadow set, swaps versions
 // live (Apply) and returns both sets' events, the shadow's flagged.
 //

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/argus-edge/argus/configs/ruleset"
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/edge/detect"
 )
 
@@ -37,6 +39,9 @@ type ruleState struct {
 	hold time.Time
 	// last is the time of the last matching frame.
 	last time.Time
+	// miss is the time of the first frame (or tick) that did not match
+	// since last: an anomaly ends on absence seen, not on frames unseen.
+	miss time.Time
 	// cool is when the cool-down after the last end is over.
 	cool time.Time
 	on   *anomaly
@@ -77,6 +82,16 @@ func (e *Engine) Set() *Set {
 // wall-clock time) with its detections, and returns the events it causes.
 // Frames of one camera must come in time order.
 func (e *Engine) Observe(camera string, t time.Time, dets []detect.Detection) []Event {
+	return e.ObserveUnseen(camera, t, dets, nil)
+}
+
+// ObserveUnseen is Observe for a frame in which the kinds in unseen were
+// not looked for (the analysis shed the detector that reports them under
+// overload): the rules watching any of them skip the frame, neither
+// matching nor missing, so a person anomaly does not end because the
+// objects detector was left out, and the tracker keeps its tracks as they
+// were.
+func (e *Engine) ObserveUnseen(camera string, t time.Time, dets []detect.Detection, unseen []string) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b := e.set.block(camera)
@@ -85,15 +100,19 @@ func (e *Engine) Observe(camera string, t time.Time, dets []detect.Detection) []
 	}
 	cs := e.camera(camera, b)
 	var tracks []*track
-	if b.tracks {
+	blindTracks := slices.ContainsFunc(ruleset.TrackedKinds, func(k string) bool { return slices.Contains(unseen, k) })
+	if b.tracks && !blindTracks {
 		tracks = cs.tracker.update(t, dets)
 	}
 	var out []Event
 	for _, p := range b.rules {
+		if slices.ContainsFunc(unseen, p.watches) {
+			continue
+		}
 		rs := cs.rules[p.name]
 		best, ok := rs.match(t, e.set.Location(), dets, tracks)
 		out = e.step(out, camera, rs, t, best, ok)
-		if b.tracks {
+		if tracks != nil {
 			rs.forget(&cs.tracker)
 		}
 	}
@@ -103,6 +122,15 @@ func (e *Engine) Observe(camera string, t time.Time, dets []detect.Detection) []
 // Tick ends the anomalies whose end_after has passed at t without frames,
 // for cameras whose frames stopped coming. Call it every second or so.
 func (e *Engine) Tick(t time.Time) []Event {
+	return e.TickExcept(t, func(string) bool { return false })
+}
+
+// TickExcept is Tick for the cameras whose frames stopped: a camera for
+// which flowing is true is analysed, and its anomalies live on its frame
+// times alone (a tick's wall clock against lagging frames would end them
+// while their condition holds); only its camera_offline rules, which no
+// frame feeds, are ticked.
+func (e *Engine) TickExcept(t time.Time, flowing func(camera string) bool) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []Event
@@ -112,13 +140,31 @@ func (e *Engine) Tick(t time.Time) []Event {
 		if b == nil {
 			continue
 		}
+		live := flowing(camera)
 		for _, p := range b.rules {
-			if rs := cs.rules[p.name]; rs != nil {
+			if rs := cs.rules[p.name]; rs != nil && (!live || p.kind == detect.CameraOffline) {
 				out = e.step(out, camera, rs, t, detect.Detection{}, false)
 			}
 		}
 	}
 	return out
+}
+
+// Urgent tells whether camera has an ongoing anomaly of
+// severity high or critical: the analysis serves such a camera first.
+func (e *Engine) Urgent(camera string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cs := e.cams[camera]
+	if cs == nil || e.set.Shadow {
+		return false
+	}
+	for _, rs := range cs.rules {
+		if rs.on != nil && bus.SeverityRank(rs.plan.severity) >= bus.SeverityRank("high") {
+			return true
+		}
+	}
+	return false
 }
 
 // Apply swaps to a newer version of the set without losing a frame. An
@@ -191,8 +237,10 @@ func (e *Engine) Close(t time.Time) []Event {
 
 // Following tells whether the engine follows objects on camera: a track
 // that is still alive (loitering, line crossing), or an ongoing anomaly of
-// a rule on people or vehicles. The analysis then keeps looking for them
-// even where nothing moves: a person standing still is no motion.
+// a rule on people or vehicles, or one whose min_duration is running (a
+// person seen once, by a camera's first whole-frame look, must be seen
+// again for the anomaly to start). The analysis then keeps looking for
+// them even where nothing moves: a person standing still is no motion.
 func (e *Engine) Following(camera string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -204,7 +252,7 @@ func (e *Engine) Following(camera string) bool {
 		return true
 	}
 	for _, rs := range cs.rules {
-		if rs.on != nil && rs.plan.onObjects() {
+		if (rs.on != nil || !rs.hold.IsZero()) && rs.plan.onObjects() {
 			return true
 		}
 	}
@@ -230,17 +278,21 @@ func (e *Engine) camera(camera string, b *cameraPlan) *camState {
 // whether it matched, best is its best detection) or a tick (ok false).
 func (e *Engine) step(out []Event, camera string, rs *ruleState, t time.Time, best detect.Detection, ok bool) []Event {
 	p := rs.plan
-	if !rs.last.IsZero() && t.Sub(rs.last) >= p.endAfter {
-		if rs.on != nil {
-			out = append(out, e.event(camera, rs, End, t))
-			rs.on = nil
-			rs.cool = t.Add(p.cooldown)
-		}
-		rs.hold = time.Time{}
-	}
 	if !ok {
+		if rs.miss.IsZero() {
+			rs.miss = t
+		}
+		if rs.absent(t) {
+			if rs.on != nil {
+				out = append(out, e.event(camera, rs, End, t))
+				rs.on = nil
+				rs.cool = t.Add(p.cooldown)
+			}
+			rs.hold = time.Time{}
+		}
 		return out
 	}
+	rs.miss = time.Time{}
 	rs.last = t
 	if a := rs.on; a != nil {
 		a.score = max(a.score, best.Score)
@@ -267,6 +319,16 @@ func (e *Engine) step(out []Event, camera string, rs *ruleState, t time.Time, be
 	rs.on = &anomaly{id: id, start: t, score: best.Score, box: best.Box}
 	rs.hold = time.Time{}
 	return append(out, e.event(camera, rs, Start, t))
+}
+
+// absent tells whether the rule's condition has been seen absent long
+// enough at t to end its anomaly: end_after since the last match, and
+// half of it since the first miss after that match. On a camera analysed
+// at its full rate both hold at the same frame; on one whose analysis is
+// shed to a frame every few seconds, the anomaly ends on a second frame
+// without the condition, not on the first after a gap nobody looked at.
+func (rs *ruleState) absent(t time.Time) bool {
+	return !rs.last.IsZero() && t.Sub(rs.last) >= rs.plan.endAfter && t.Sub(rs.miss) >= rs.plan.endAfter/2
 }
 
 // event makes an event of the rule's anomaly and notes when it was sent.

@@ -7,8 +7,10 @@ import (
 	"github.com/argus-edge/argus/edge/detect"
 )
 
-// Synthetic: Following is true while a rule on people has a live track or
-// an ongoing anomaly, and false for rules on anything else.
+// Synthetic: Following is true while a rule on people has a live track, an
+// ongoing anomaly or a running min_duration (a person seen once must be
+// looked for again, still or not, for the anomaly to start), and false for
+// rules on anything else.
 func TestFollowing(t *testing.T) {
 	fire := detect.Detection{Kind: detect.Fire, Score: 0.9, Box: detect.Box{X: 0.1, Y: 0.1, W: 0.1, H: 0.1}}
 	someone := []detect.Detection{person(0.5, 0.9, 0.9)}
@@ -21,7 +23,7 @@ func TestFollowing(t *testing.T) {
 		while, after bool
 	}{
 		{"person anomaly", "name: p, kind: person, min_duration: 2s", someone, true, false},
-		{"person not yet an anomaly", "name: p, kind: person, min_duration: 10s", someone, false, false},
+		{"person not yet an anomaly", "name: p, kind: person, min_duration: 10s", someone, true, false},
 		{"loitering track before the dwell", "name: l, kind: loitering, dwell: 1m, zone: {polygon: [[0, 0], [1, 0], [1, 1], [0, 1]]}", someone, true, false},
 		{"intrusion on vehicles, a person", "name: i, kind: intrusion, objects: [vehicle], zone: {polygon: [[0, 0], [1, 0], [1, 1], [0, 1]]}", someone, false, false},
 		{"fire anomaly", "name: f, kind: fire", []detect.Detection{fire}, false, false},
@@ -41,6 +43,9 @@ func TestFollowing(t *testing.T) {
 			if got := r.Following("c"); got != c.while {
 				t.Fatalf("following while seen: %v, want %v", got, c.while)
 			}
+			// Absence is seen twice: a single frame after a gap nobody
+			// looked at ends nothing (Engine.absent).
+			r.Observe("c", at(8*time.Second), nil)
 			r.Observe("c", at(10*time.Second), nil)
 			if got := r.Following("c"); got != c.after {
 				t.Fatalf("following 6 s after: %v, want %v", got, c.after)

@@ -141,3 +141,38 @@ func (r *Runner) engines() (live, shad *Engine) {
 	defer r.mu.Unlock()
 	return r.live, r.shad
 }
+
+// ObserveUnseen is Observe for a frame in which the kinds in unseen were
+// not looked for (see Engine.ObserveUnseen).
+func (r *Runner) ObserveUnseen(camera string, t time.Time, dets []detect.Detection, unseen []string) []Event {
+	live, shad := r.engines()
+	var out []Event
+	if live != nil {
+		out = live.ObserveUnseen(camera, t, dets, unseen)
+	}
+	if shad != nil {
+		out = append(out, shad.ObserveUnseen(camera, t, dets, unseen)...)
+	}
+	return out
+}
+
+// TickExcept ticks, in both sets, the cameras for which flowing is false
+// and the camera_offline rules of all (see Engine.TickExcept).
+func (r *Runner) TickExcept(t time.Time, flowing func(camera string) bool) []Event {
+	live, shad := r.engines()
+	var out []Event
+	if live != nil {
+		out = live.TickExcept(t, flowing)
+	}
+	if shad != nil {
+		out = append(out, shad.TickExcept(t, flowing)...)
+	}
+	return out
+}
+
+// Urgent tells whether the live set has an ongoing high or critical
+// anomaly on camera (see Engine.Urgent).
+func (r *Runner) Urgent(camera string) bool {
+	live, _ := r.engines()
+	return live != nil && live.Urgent(camera)
+}

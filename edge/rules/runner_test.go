@@ -143,6 +143,7 @@ func TestRunnerRouting(t *testing.T) {
 	if ends := r.DropShadow(at(time.Second)); len(ends) != 1 || !ends[0].Shadow || ends[0].State != End || r.Shadow() != nil {
 		t.Errorf("DropShadow: %+v", ends)
 	}
+	r.Tick(at(8 * time.Second)) // the first tick without frames only notes the absence
 	if ends := r.Tick(at(10 * time.Second)); len(ends) != 1 || ends[0].Shadow {
 		t.Errorf("Tick: %+v", ends)
 	}

@@ -141,8 +141,9 @@ func (a *Alerts) onConnect(c mqtt.Client) {
 	}()
 }
 
-// Subscribe calls fn with every anomaly record the store applied (and
-// every acknowledgement or resolution made through Alerts), in order, on a
+// Subscribe calls fn with every anomaly record the store applied, or
+// holds already from the very event received (another replica sharing
+// the store applied it first; or a redelivery), and every acknowledgement or resolution made through Alerts), in order, on a
 // goroutine of its own, until cancel. It never holds up the MQTT callback:
 // a slow fn misses records (counted in the metrics).
 func (a *Alerts) Subscribe(fn func(store.Anomaly)) (cancel func()) { return a.anomalies.Subscribe(fn) }

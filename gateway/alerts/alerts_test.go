@@ -43,6 +43,10 @@ func TestAnomaliesToStoreAndWall(t *testing.T) {
 	}
 
 	sendAnomaly(t, e, fire) // a QoS 1 redelivery: same id, same seq
+	// Told again, unchanged (another replica may have applied it first).
+	if rec := await(t, r.records, "fire start redelivered"); rec.ID != fire.ID || rec.Seq != 1 {
+		t.Fatalf("record %+v", rec)
+	}
 	send(t, e, bus.AnomalyTopic("riverside", "gate"), []byte(`{"id": "broken`))
 	elsewhere := anomaly("yard.fire.1", 2, "yard", bus.KindFire, bus.StateStart, "critical")
 	send(t, e, bus.AnomalyTopic("riverside", "gate"), mustJSON(t, elsewhere)) // yard's event on gate's topic
@@ -407,5 +411,57 @@ func TestWallShowsTheMostSevere(t *testing.T) {
 	r.Alerts.relays.Wait()
 	if w := shown(); w.Anomaly != "ridge.fire.3" {
 		t.Fatalf("a second critical fire: the wall shows %+v", w)
+	}
+}
+
+// Real: mosquitto, an edge's paho client and one SQLite store shared by
+// two followers, as two gateway replicas share one database; each has its
+// own session, so each receives every event. Simulated: the replicas (two
+// Alerts in this process). Each event is applied once across the two, one
+// record per anomaly, and both followers' listeners (each replica's
+// consoles) are told of every anomaly up to its end, whichever applied it.
+func TestTwoFollowersOneStore(t *testing.T) {
+	b := peers.Mosquitto(t)
+	st := newStore(t)
+	rigs := []*rig{newRig(t, b.URL(), "alerts-gw-a", st), newRig(t, b.URL(), "alerts-gw-b", st)}
+	for _, r := range rigs {
+		r.run(t)
+	}
+	e := peers.MQTTClient(t, b.URL(), "edge-1")
+	var sent []bus.Anomaly
+	for i := range 10 {
+		a := anomaly(fmt.Sprintf("gate.person.%d", i), uint64(2*i+1), "gate", bus.KindPerson, bus.StateStart, "low")
+		end := a
+		end.Seq, end.State = a.Seq+1, bus.StateEnd
+		sent = append(sent, a, end)
+	}
+	for _, a := range sent {
+		sendAnomaly(t, e, a)
+	}
+	// A follower behind the other may find a later event of the anomaly
+	// already stored: it is told that record then (the newest state), so
+	// each is told every anomaly's end, and never an older state after a
+	// newer one.
+	for i, r := range rigs {
+		last := map[string]uint64{}
+		ended := 0
+		for ended < 10 {
+			rec := await(t, r.records, fmt.Sprintf("follower %d: the ends (%d so far)", i, ended))
+			if rec.Seq <= last[rec.ID] {
+				t.Fatalf("follower %d told %s seq %d after seq %d", i, rec.ID, rec.Seq, last[rec.ID])
+			}
+			last[rec.ID] = rec.Seq
+			if rec.State == bus.StateEnd {
+				ended++
+			}
+		}
+	}
+	a, b2 := rigs[0].Stats(), rigs[1].Stats()
+	if a.Applied+b2.Applied != uint64(len(sent)) || a.Duplicates+b2.Duplicates != uint64(len(sent)) {
+		t.Fatalf("applied %d+%d, duplicates %d+%d; want %d each in all", a.Applied, b2.Applied, a.Duplicates, b2.Duplicates, len(sent))
+	}
+	page, err := st.Anomalies(context.Background(), store.AnomalyQuery{Limit: 100})
+	if err != nil || len(page.Items) != 10 {
+		t.Fatalf("%d records, %v; want 10", len(page.Items), err)
 	}
 }

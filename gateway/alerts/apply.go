@@ -66,6 +66,12 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 	if !applied {
 		a.stats.duplicates.Add(1)
 		a.log.Debug().Str("id", an.ID).Uint64("seq", an.Seq).Str("state", an.State).Msg("anomaly event ignored: redelivered or after its end")
+		if rec.ID == an.ID && rec.Seq == an.Seq {
+			// The record is this very event, applied first by another
+			// gateway replica sharing the store (or by this one before a
+			// redelivery): this replica's consoles must hear of it too.
+			a.anomalies.Publish(rec)
+		}
 		return nil
 	}
 	a.stats.applied.Add(1)

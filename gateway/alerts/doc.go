@@ -5,7 +5,8 @@
 // payload (a bad one is logged with its topic, counted and dropped),
 // records it with store.PutAnomaly (which ignores QoS 1 redeliveries) and
 // tells listeners — the console's server-sent events — of every applied
-// record. A live (not shadow) anomaly start at or above the configured
+// record, and of a record another gateway replica sharing the store
+// applied first from the same event. A live (not shadow) anomaly start at or above the configured
 // severity puts its camera on the wall and starts its relay at once. It
 // also runs the store's retention.
 package alerts

@@ -109,7 +109,7 @@ func (s *Server) edges(c *call) {
 			if len(mine) == 0 {
 				continue
 			}
-			e.Cameras = mine
+			e.Cameras, e.CamerasOnline = mine, s.online(mine)
 		}
 		it := edgeItem{EdgeStatus: e, CamerasOwned: len(e.Cameras), LastSeen: e.Time, Fleet: s.fleetOf(e.Edge)}
 		if brief {
@@ -123,6 +123,19 @@ func (s *Server) edges(c *call) {
 		out = append(out, it)
 	}
 	c.ok(map[string]any{"items": out})
+}
+
+// online counts the cameras of cams whose latest status is online: a
+// site-scoped caller's share of an edge's cameras_online (the edge's own
+// count takes in other sites' cameras).
+func (s *Server) online(cams []string) int {
+	n := 0
+	for _, id := range cams {
+		if st, ok := s.opts.Cameras.Camera(id); ok && st.State == bus.Online {
+			n++
+		}
+	}
+	return n
 }
 
 // sites counts the cameras of the caller's sites.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/patrol"
@@ -80,8 +81,10 @@ type Catalog interface {
 // (404) and state conflicts Options.RuleConflict (rulesets.ErrConflict, 409).
 type Rules interface {
 	Get(ctx context.Context, site string) (rulesets.View, error)
-	// Validate checks a document for site without storing it; it returns its version.
-	Validate(site string, doc []byte) (int, error)
+	// Check validates a document for site without storing it; it returns
+	// its version and its notes (what the edge will do that the author may
+	// not expect, with line and field).
+	Check(site string, doc []byte) (int, []strict.Problem, error)
 	SubmitShadow(ctx context.Context, site, author string, doc []byte) (store.RuleSet, error)
 	RetireShadow(ctx context.Context, site, author string) error
 	// Promote makes version (0: the shadow one) live.

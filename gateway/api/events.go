@@ -139,7 +139,7 @@ func (s *Server) PublishEdge(e bus.EdgeStatus) {
 			return nil, false
 		}
 		scoped := e
-		scoped.Cameras = mine
+		scoped.Cameras, scoped.CamerasOnline = mine, s.online(mine)
 		data, err := json.Marshal(scoped)
 		return data, err == nil
 	}})

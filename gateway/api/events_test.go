@@ -99,11 +99,12 @@ func TestEventsScopedBySite(t *testing.T) {
 		t.Fatalf("hillside wall %+v", ev)
 	}
 	// An edge names only each one's cameras; a camera goes to its site's.
-	e.api.PublishEdge(bus.EdgeStatus{Edge: "edge-b", State: "online", Cameras: []string{"hill-top", "river-bank"}})
-	if ev, _ := next(t, river); ev.name != "edge" || !strings.Contains(ev.data, `"cameras":["river-bank"]`) {
+	// cameras_online too: hill-top is online, river-bank is not.
+	e.api.PublishEdge(bus.EdgeStatus{Edge: "edge-b", State: "online", Cameras: []string{"hill-top", "river-bank"}, CamerasOnline: 1})
+	if ev, _ := next(t, river); ev.name != "edge" || !strings.Contains(ev.data, `"cameras":["river-bank"]`) || !strings.Contains(ev.data, `"cameras_online":0`) {
 		t.Fatalf("riverside edge %+v", ev)
 	}
-	if ev, _ := next(t, hill); ev.name != "edge" || !strings.Contains(ev.data, `"cameras":["hill-top"]`) {
+	if ev, _ := next(t, hill); ev.name != "edge" || !strings.Contains(ev.data, `"cameras":["hill-top"]`) || !strings.Contains(ev.data, `"cameras_online":1`) {
 		t.Fatalf("hillside edge %+v", ev)
 	}
 	e.api.PublishCamera(bus.CameraStatus{Camera: "river-gate", Site: "riverside", State: "offline"})

@@ -121,13 +121,22 @@ func TestListingsAreScoped(t *testing.T) {
 	}
 	var edges struct {
 		Items []struct {
-			Edge    string
-			Cameras []string
+			Edge          string
+			Cameras       []string
+			CamerasOnline int `json:"cameras_online"`
 		}
 	}
 	get(river, "/api/edges", &edges)
 	if len(edges.Items) != 2 || strings.Join(edges.Items[1].Cameras, ",") != "river-bank" {
 		t.Fatalf("edges %+v", edges)
+	}
+	// edge-b's one camera online is hillside's: riverside's share is none.
+	if edges.Items[1].CamerasOnline != 0 || edges.Items[0].CamerasOnline != 1 {
+		t.Fatalf("riverside's cameras online per edge %+v, want edge-a 1 and edge-b 0", edges)
+	}
+	get(chief, "/api/edges", &edges)
+	if edges.Items[1].CamerasOnline != 1 {
+		t.Fatalf("every site's caller: edge-b %+v, want its own count, 1", edges.Items[1])
 	}
 	var sites struct{ Items []SiteSummary }
 	get(river, "/api/sites", &sites)

@@ -105,7 +105,7 @@ func newEnv(t testing.TB, tune ...func(*Options)) *env {
 			{Camera: "river-gate", Site: "riverside", Edge: "edge-a", State: "online"},
 		},
 		edges: []bus.EdgeStatus{{Edge: "edge-a", State: "online", Cameras: []string{"river-gate"}},
-			{Edge: "edge-b", State: "online", Cameras: []string{"hill-top", "river-bank"}}},
+			{Edge: "edge-b", State: "online", Cameras: []string{"hill-top", "river-bank"}, CamerasOnline: 1}},
 	}
 	for _, a := range []bus.Anomaly{
 		{ID: "a-river", Site: "riverside", Camera: "river-gate", Kind: "person", Severity: "high", FrameTime: bus.At(e.clk.now().Add(-time.Minute))},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -43,12 +44,12 @@ func (s *Server) rulesValidate(c *call) {
 	if !ok {
 		return
 	}
-	v, err := s.opts.Rules.Validate(site, doc)
+	v, notes, err := s.opts.Rules.Check(site, doc)
 	if err != nil {
 		c.failErr(s, err)
 		return
 	}
-	c.ok(map[string]any{"ok": true, "version": v})
+	c.ok(map[string]any{"ok": true, "version": v, "notes": problems(&strict.Error{Problems: notes})})
 }
 
 // rulesShadow stores a document as the site's shadow set.

@@ -34,20 +34,50 @@ func (d *Directory) edgeStatus(t bus.Topic, payload []byte, snapshot bool) {
 	}
 	es.Edge = t.Edge
 	d.mu.Lock()
-	if old, had := d.edges[t.Edge]; snapshot && had && !es.Time.After(old.Time.Time) {
+	old, had := d.edges[t.Edge]
+	if snapshot && had && !es.Time.After(old.Time.Time) {
 		d.mu.Unlock()
 		return
+	}
+	if es.State == bus.Offline && len(es.Cameras) == 0 {
+		es.Cameras = d.lastCamerasLocked(t.Edge, old, had)
 	}
 	d.edges[t.Edge] = es
 	d.events.Publish(Event{Kind: EventEdge, Edge: &es})
 	d.mu.Unlock()
 }
 
+// lastCamerasLocked is what an offline edge served when last seen: its
+// will is fixed when it connects, before it knows its cameras, so it
+// names none. The edge's previous status has them; after a gateway
+// restart, the retained camera statuses that name the edge. A console
+// user of a site sees the edge through these cameras: without them an
+// operator would never see an edge of theirs go offline.
+func (d *Directory) lastCamerasLocked(edge string, old bus.EdgeStatus, had bool) []string {
+	if had && len(old.Cameras) > 0 {
+		return old.Cameras
+	}
+	out := []string{}
+	for id, cs := range d.cameras {
+		if cs.Edge == edge {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Edges lists the latest status of every edge known, sorted by edge id.
+// An offline edge whose will came before any camera status (a gateway
+// restarted after the edge died) is given the cameras whose statuses name
+// it, read now.
 func (d *Directory) Edges() []bus.EdgeStatus {
 	d.mu.RLock()
 	out := make([]bus.EdgeStatus, 0, len(d.edges))
 	for _, es := range d.edges {
+		if es.State == bus.Offline && len(es.Cameras) == 0 {
+			es.Cameras = d.lastCamerasLocked(es.Edge, bus.EdgeStatus{}, false)
+		}
 		out = append(out, es)
 	}
 	d.mu.RUnlock()

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/configs/ruleset"
+	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -101,19 +102,27 @@ func highest(rows []store.RuleSet) int {
 // shadow and version can be set on publication. It returns the version
 // the document carries.
 func (s *Service) Validate(site string, doc []byte) (int, error) {
+	v, _, err := s.Check(site, doc)
+	return v, err
+}
+
+// Check is Validate that also returns the document's notes: what the edge
+// will do that its author may not expect (motion implied for fire, smoke
+// or objects), each with its line and field (ruleset.Document.Notes).
+func (s *Service) Check(site string, doc []byte) (int, []strict.Problem, error) {
 	d, err := ruleset.Parse(site, doc, s.detectors)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if d.Site != site {
-		return 0, fmt.Errorf("%w: the document is the rule set of site %s, not of %s", ErrConflict, d.Site, site)
+		return 0, nil, fmt.Errorf("%w: the document is the rule set of site %s, not of %s", ErrConflict, d.Site, site)
 	}
 	for _, shadow := range []bool{true, false} {
 		if _, err := ruleset.SetStage(doc, shadow, d.Version); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
-	return d.Version, nil
+	return d.Version, d.Notes(), nil
 }
 
 // payload is doc as published on site's live or shadow topic under

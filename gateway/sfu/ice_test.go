@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pion/logging"
 	"github.com/pion/turn/v5"
@@ -109,5 +110,31 @@ func TestICEServerLinks(t *testing.T) {
 		if strings.HasPrefix(l, "carol ") {
 			t.Errorf("an OPTIONS was audited as a view: %q", l)
 		}
+	}
+}
+
+// TestSilentSTUNServerCostsNoStream: the SFU's STUN server is a UDP socket
+// on loopback that reads and never answers (simulated: a dead or firewalled
+// STUN server). Gathering never completes, so after GatherTimeout the SFU
+// answers with the host candidates it has (201, and media flows) and warns
+// once per negotiation, instead of refusing the viewer.
+func TestSilentSTUNServerCostsNoStream(t *testing.T) {
+	silent, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	logs := &peers.LogBuffer{}
+	_, hs, _ := startSFU(t, func(o *Options) {
+		o.ICEServers = []webrtc.ICEServer{{URLs: []string{"stun:" + silent.LocalAddr().String()}}}
+		o.GatherTimeout = 300 * time.Millisecond
+		o.Log = zerolog.New(logs).Level(zerolog.WarnLevel)
+	})
+	p := publish(t, hs.URL, "cam1", edgeTok, clip(t))
+	defer p.stop()
+	v := watch(t, hs.URL, "cam1", viewerTok)
+	v.await(t, 20, 10*time.Second)
+	if !logs.Await("ICE gathering incomplete", 5*time.Second) {
+		t.Errorf("no warning about the silent STUN server; log:\n%s", logs)
 	}
 }

@@ -299,10 +299,31 @@ func (s *Server) negotiate(ctx context.Context, pc *webrtc.PeerConnection, offer
 	select {
 	case <-gathered:
 	case <-ctx.Done():
-		return "", fmt.Errorf("ICE gathering: %w", ctx.Err())
+		// A STUN or TURN server that never answers (unreachable, or its
+		// name unresolvable) must not cost the viewer its stream: answer
+		// with the candidates gathered so far, as long as there is one.
+		sdp := pc.LocalDescription().SDP
+		if !strings.Contains(sdp, "a=candidate:") {
+			return "", fmt.Errorf("%w: no candidate within %s: %v", errGather, s.opts.GatherTimeout, ctx.Err())
+		}
+		s.log.Warn().Dur("after", s.opts.GatherTimeout).Msg("ICE gathering incomplete: answering with the candidates gathered so far (a STUN/TURN server did not answer)")
+		return sdp, nil
 	}
 	return pc.LocalDescription().SDP, nil
 }
+
+// negotiationStatus is the HTTP status for a failed negotiate: 503 when the
+// server could not gather, 400 when the offer was at fault.
+func negotiationStatus(err error) int {
+	if errors.Is(err, errGather) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusBadRequest
+}
+
+// errGather is a negotiation that gathered no ICE candidate in time: the
+// server's fault, not the offer's.
+var errGather = errors.New("ICE gathering")
 
 // newSession creates a PeerConnection for a session that ends itself when ICE fails.
 func (s *Server) newSession(kind, who string, cam *camera) (*session, error) {

@@ -34,7 +34,7 @@ func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {
 	answer, err := s.negotiate(r.Context(), ss.pc, offer)
 	if err != nil {
 		ss.pc.Close()
-		httpError(w, http.StatusBadRequest, err.Error())
+		httpError(w, negotiationStatus(err), err.Error())
 		return
 	}
 	codec, err := videoCodec(ss.pc)

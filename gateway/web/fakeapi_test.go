@@ -123,12 +123,15 @@ func (f *fakeAPI) authed(w http.ResponseWriter, r *http.Request) {
 	case "GET /api/cameras/cam1", "GET /api/cameras/cam5", "GET /api/cameras/cam7":
 		writeJSON(w, 200, cam(r.URL.Path[len("/api/cameras/"):], "online"))
 	case "GET /api/cameras":
-		writeJSON(w, 200, map[string]any{"items": []any{cam("cam1", "online"), cam("cam2", "offline")}, "total": 41000, "next": "cur2"})
+		// cam1's edge is overloaded: its analysis lags and sheds frames.
+		busy := cam("cam1", "online")
+		busy["mode"], busy["analysis_fps"], busy["lag_seconds"], busy["shed_frames"] = "active", 1.8, 2.5, 340
+		writeJSON(w, 200, map[string]any{"items": []any{busy, cam("cam2", "offline")}, "total": 41000, "next": "cur2"})
 	case "GET /api/sites":
 		writeJSON(w, 200, map[string]any{"items": []any{map[string]any{"site": "riverside", "cameras": 2, "online": 1, "offline": 1}}})
 	case "GET /api/edges":
 		writeJSON(w, 200, map[string]any{"items": []any{
-			map[string]any{"edge": "edge-1", "state": "online", "cameras_owned": 150, "capacity": 300, "load": 1.5, "last_seen": time.Now().Add(-3 * time.Second),
+			map[string]any{"edge": "edge-1", "state": "online", "cameras_owned": 150, "capacity": 300, "load": 1.5, "memory_bytes": 312 << 20, "queue_depth": 7, "last_seen": time.Now().Add(-3 * time.Second),
 				"fleet": map[string]any{"live": true, "capacity": 300, "assigned": 120, "drained": true, "epoch": 9}},
 			map[string]any{"edge": "edge-2", "state": "offline", "cameras_owned": 0, "capacity": nil, "load": 0}}})
 	case "GET /api/anomalies":

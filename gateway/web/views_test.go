@@ -171,6 +171,13 @@ func commanderViews(t *testing.T, ctx context.Context, errs *pageErrors, api *fa
 	if !eval[bool](t, ctx, q(`[data-testid="camera-row"][data-camera="cam2"]`)+`.classList.contains('state-offline')`) {
 		t.Error("the offline camera is not marked")
 	}
+	busy := q(`[data-testid="camera-row"][data-camera="cam1"] [data-testid="camera-analysis"]`)
+	if got := eval[string](t, ctx, busy+`.textContent`); got != "active 1.8/s · 2.5 s behind" || !eval[bool](t, ctx, busy+`.classList.contains('overloaded')`) {
+		t.Errorf("the overloaded camera's analysis shows %q, want %q, marked overloaded", got, "active 1.8/s · 2.5 s behind")
+	}
+	if got := eval[string](t, ctx, busy+`.title`); !strings.Contains(got, "340 frames shed") {
+		t.Errorf("the analysis cell's title %q does not give the shed frames", got)
+	}
 	if total := eval[string](t, ctx, q(`[data-testid="cameras-total"]`)+`.textContent`); !strings.HasPrefix(total, "41000 cameras") {
 		t.Errorf("total %q", total)
 	}
@@ -266,7 +273,8 @@ func adminUsersAndAudit(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 }
 
 // The Edges view: health, cameras against capacity as a meter (its
-// percentage), "capacity unknown" for an edge without one, the fleet's
+// percentage), "capacity unknown" for an edge without one, memory and
+// queue depth (none for an offline edge), the fleet's
 // assignment count and drain mark, and no Drain button for a pilot.
 func edgesView(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
 	run(t, ctx, errs, "edges first", chromedp.Evaluate[chromedp.Void](`location.hash = '#/edges'`))
@@ -281,6 +289,12 @@ func edgesView(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) 
 	}
 	if got := eval[string](t, ctx, q(two+` [data-testid="edge-health"]`)+`.textContent`); got != "offline" {
 		t.Errorf("edge-2's health %q", got)
+	}
+	if got := eval[string](t, ctx, q(one+` [data-testid="edge-resources"]`)+`.textContent`); got != "312 MiB · 7 queued" {
+		t.Errorf("edge-1's memory and queue %q", got)
+	}
+	if got := eval[string](t, ctx, q(two+` [data-testid="edge-resources"]`)+`.textContent`); got != "" {
+		t.Errorf("offline edge-2's memory and queue %q, want nothing", got)
 	}
 	if got := eval[string](t, ctx, q(one+` [data-testid="edge-fleet"]`)+`.textContent`); got != "120 assigned · drained " {
 		t.Errorf("edge-1's fleet cell %q", got)

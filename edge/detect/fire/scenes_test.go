@@ -37,10 +37,7 @@ func TestSimulatorScenes(t *testing.T) {
 
 // runScene runs one detector over one scene.
 func runScene(t *testing.T, name, detector string, truth *detect.Box, small bool) {
-	p := clip.SimScene(name)
-	if p == "" {
-		t.Skipf("no %s in the simulator's cache: run make run or the sim tests once", name)
-	}
+	p := clip.SimScene(t, name)
 	d := newDetector(t, detector)
 	first, hits, frames := -1, 0, 0
 	err := clip.Each(p, 15, func(n int, f *frame.Frame) bool {

@@ -24,10 +24,7 @@ func TestSimulatorScenes(t *testing.T) {
 // runScene runs the detector over one scene, idle frames, full-size or
 // with the small picture.
 func runScene(t *testing.T, scene string, small bool) {
-	p := clip.SimScene(scene)
-	if p == "" {
-		t.Skipf("no %s in the simulator's cache", scene)
-	}
+	p := clip.SimScene(t, scene)
 	d := newDetector(t)
 	black := scene == "black-h264-1280x720-15fps"
 	first := -1

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"sync"
 
+	"github.com/rs/zerolog/log"
 	"gocv.io/x/gocv"
 
 	"github.com/argus-edge/argus/models"
@@ -22,6 +23,10 @@ type network struct {
 	net  gocv.Net
 	refs int // guarded by netsMu
 }
+
+// Backend is where the networks run: OpenCV's DNN module with its default
+// backend on the CPU (gocv's ReadNetFromONNX sets neither).
+const Backend = "opencv-dnn/cpu"
 
 var (
 	netsMu sync.Mutex
@@ -44,6 +49,11 @@ func acquire(m models.Model) (*network, error) {
 	}
 	n := &network{model: m, net: net, refs: 1, keep: wanted(m.Labels)}
 	nets[m.SHA256] = n
+	// One event per load, so an operator can tell from the log which
+	// weights judge the cameras and where they came from.
+	log.Info().Str("model", m.Name).Str("path", m.Path).Str("sha256", m.SHA256).Str("licence", m.Licence).
+		Str("input", fmt.Sprintf("%dx%d", m.Input.Width, m.Input.Height)).Str("backend", Backend).
+		Msg("model loaded")
 	return n, nil
 }
 

@@ -35,8 +35,9 @@ func vtest(t testing.TB, n, step int) []*frame.Frame {
 	return fs
 }
 
-// modelDir returns the shared model directory holding the card's file, or
-// skips.
+// modelDir returns the model directory holding the card's file: the
+// repository's models/ (or $ARGUS_MODEL_DIR). The models are committed, so
+// a missing one fails the test.
 func modelDir(t testing.TB, name string) string {
 	t.Helper()
 	c, err := models.Lookup(name)
@@ -45,7 +46,7 @@ func modelDir(t testing.TB, name string) string {
 	}
 	dir := models.DefaultDir()
 	if _, err := os.Stat(filepath.Join(dir, c.File)); err != nil {
-		t.Skipf("no model in %s: install from %s", dir, c.Upstream)
+		t.Fatalf("no model %s in the model directory %q (searched %v): models/ is part of the repository", name, dir, models.SearchDirs())
 	}
 	return dir
 }

@@ -1,20 +1,26 @@
 // Package clip is test support for the detectors: real frames decoded from
 // OpenCV's vtest.avi with gocv's VideoCapture, and synthetic frames drawn
 // with gocv (a noisy static street, blobs) turned into frame.Frame values
-// the way edge/decode hands them over. It imports edge/frame and gocv.
+// the way edge/decode hands them over, and the simulator's scenes (encoded
+// on demand). It imports edge/frame, drivers/sim and gocv.
 package clip
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
+	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"gocv.io/x/gocv"
 
+	"github.com/argus-edge/argus/drivers/sim"
 	"github.com/argus-edge/argus/edge/frame"
 )
 
@@ -182,24 +188,36 @@ func Each(path string, fps float64, fn func(n int, f *frame.Frame) bool) error {
 	return nil
 }
 
-// SimScene finds a scene the simulator encoded into its cache
-// ($ARGUS_CACHE, else .cache/scenes of the repository), by file name
-// prefix such as "fire-h264-1280x720-15fps"; "" when absent.
-func SimScene(prefix string) string {
+// SimScene returns the file of the simulator's scene named
+// "<kind>-<codec>-<W>x<H>-<N>fps" (the other settings at their defaults),
+// encoding it with ffmpeg first when the scene cache does not hold it yet:
+// a test never depends on another having filled the cache.
+func SimScene(tb testing.TB, name string) string {
+	tb.Helper()
+	var kind, codec string
+	var w, h, fps int
+	parts := strings.Split(name, "-")
+	if len(parts) != 4 {
+		tb.Fatalf("scene %q: want <kind>-<codec>-<W>x<H>-<N>fps", name)
+	}
+	kind, codec = parts[0], parts[1]
+	if _, err := fmt.Sscanf(parts[2]+" "+parts[3], "%dx%d %dfps", &w, &h, &fps); err != nil {
+		tb.Fatalf("scene %q: %v", name, err)
+	}
 	dir := os.Getenv("ARGUS_CACHE")
 	if dir == "" {
 		if v := VTestPath(); v != "" {
 			dir = filepath.Join(filepath.Dir(v), "scenes")
 		}
 	}
-	if dir == "" {
-		return ""
+	spec := sim.SceneSpec{Kind: sim.Kind(kind), Codec: sim.Codec(codec), Width: w, Height: h, FPS: fps}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	sc, err := sim.NewLibrary(dir, zerolog.Nop()).Scene(ctx, spec)
+	if err != nil {
+		tb.Fatalf("scene %s: %v", name, err)
 	}
-	m, _ := filepath.Glob(filepath.Join(dir, prefix+"*"))
-	if len(m) == 0 {
-		return ""
-	}
-	return m[0]
+	return sc.File
 }
 
 // Small returns f as edge/decode hands it over in active mode when no

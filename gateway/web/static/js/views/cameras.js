@@ -36,7 +36,7 @@ export function mount(root, ctx) {
     h('div', {class: 'toolbar'}, h('h2', {}, 'Cameras'), source, q, site, state, total),
     edgesBox, forms,
     h('table', {class: 'table'},
-      h('thead', {}, h('tr', {}, ['Camera', 'Site', 'Owner edge', 'State', 'Video', 'Last frame', ''].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Camera', 'Site', 'Owner edge', 'State', 'Video', 'Analysis', 'Last frame', ''].map((t) => h('th', {}, t)))),
       body),
     h('div', {class: 'pager'}, prev, next)));
 
@@ -59,7 +59,7 @@ export function mount(root, ctx) {
       if (reg) r.items = (r.items || []).map((c) => ({...c, camera: c.id, edge: c.owner_edge, registered: true}));
       shown = new Map((r.items || []).map((c) => [c.camera, c]));
       clear(body).append(...(r.items || []).map(row));
-      if (!(r.items || []).length) body.append(h('tr', {}, h('td', {colspan: 7, class: 'muted'}, 'No camera matches.')));
+      if (!(r.items || []).length) body.append(h('tr', {}, h('td', {colspan: 8, class: 'muted'}, 'No camera matches.')));
       cursors[pageNo + 1] = r.next || '';
       cursors.length = pageNo + 2;
       total.textContent = r.total !== undefined ? `${r.total} cameras · page ${pageNo + 1}` : `page ${pageNo + 1}`;
@@ -104,8 +104,23 @@ export function mount(root, ctx) {
       h('td', {class: edgeDown ? 'offline' : '', title: edgeDown ? `edge ${edge.state}` : '', 'data-testid': 'camera-owner'}, owner || '—', edgeDown ? ` (${edge.state})` : ''),
       h('td', {}, h('span', {class: `state st-${c.state}`, title: c.reason || '', 'data-testid': 'camera-state'}, c.state)),
       h('td', {}, video),
+      analysis(c),
       h('td', {}, fmtTime(c.last_frame || c.last_seen)),
       h('td', {class: 'row-actions'}, actions));
+  };
+
+  // analysis is the edge's analysis of the camera: its mode, the frames it
+  // analyses per second, and how far behind the frames it runs; a camera
+  // whose edge sheds frames under overload is marked.
+  const analysis = (c) => {
+    if (!c.mode) return h('td', {'data-testid': 'camera-analysis'}, '');
+    const lag = c.lag_seconds || 0;
+    const behind = lag >= 1 || c.shed_frames > 0;
+    const title = `analysed ${(c.analysis_fps || 0).toFixed(1)} frames/s, ${lag.toFixed(1)} s behind` +
+      (c.shed_frames ? `, ${c.shed_frames} frames shed under overload` : '');
+    return h('td', {class: behind ? 'overloaded' : '', title, 'data-testid': 'camera-analysis',
+      'data-lag': String(lag), 'data-analysis-fps': String(c.analysis_fps || 0)},
+    `${c.mode} ${(c.analysis_fps || 0).toFixed(1)}/s`, lag >= 1 ? ` · ${lag.toFixed(1)} s behind` : '');
   };
 
   const loadSites = async () => {

@@ -1,7 +1,7 @@
 // Edges: every edge the caller's sites use (GET /api/edges), its health
 // (online or offline, when last seen), the cameras it owns against the
-// capacity it declares (a bar; "unknown" without a fleet), its CPU load
-// and version; with a fleet, the cameras its assignment lists and whether
+// capacity it declares (a bar; "unknown" without a fleet), its CPU load,
+// memory and anomalies queued for the broker, and version; with a fleet, the cameras its assignment lists and whether
 // it is drained, with Drain/Undrain for an admin of every site
 // (POST/DELETE /api/edges/{edge}/drain). Edge events reload the list, so a
 // failover shows at once.
@@ -16,7 +16,7 @@ export function mount(root, ctx) {
   root.append(h('section', {class: 'edges-view', 'data-testid': 'edges-view'},
     h('div', {class: 'toolbar'}, h('h2', {}, 'Edges'), summary),
     h('table', {class: 'table'},
-      h('thead', {}, h('tr', {}, ['Edge', 'Health', 'Last seen', 'Cameras vs capacity', 'CPU load', 'Version', 'Fleet'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Edge', 'Health', 'Last seen', 'Cameras vs capacity', 'CPU load', 'Memory · queue', 'Version', 'Fleet'].map((t) => h('th', {}, t)))),
       body)));
 
   const load = async () => {
@@ -24,7 +24,7 @@ export function mount(root, ctx) {
       const items = (await get('/api/edges', {brief: 1})).items || [];
       const admin = ctx.can('admin') && (ctx.me.sites || []).includes('*');
       clear(body).append(...items.map((e) => row(e, admin ? drainButton(e, load) : null)));
-      if (!items.length) body.append(h('tr', {}, h('td', {colspan: 7, class: 'muted'}, 'No edge has reported yet.')));
+      if (!items.length) body.append(h('tr', {}, h('td', {colspan: 8, class: 'muted'}, 'No edge has reported yet.')));
       const online = items.filter((e) => e.state === 'online').length;
       const owned = items.reduce((n, e) => n + (e.cameras_owned || 0), 0);
       summary.textContent = `${online} of ${items.length} online · ${owned} cameras owned`;
@@ -75,6 +75,17 @@ function row(e, button) {
     h('td', {title: fmtTime(e.last_seen)}, e.last_seen ? ago(e.last_seen) : ''),
     h('td', {class: 'capacity'}, bar, h('span', {'data-testid': 'edge-cameras'}, known ? ` ${owned} / ${e.capacity}` : ` ${owned}`)),
     h('td', {}, typeof e.load === 'number' ? e.load.toFixed(2) : ''),
+    resources(e),
     h('td', {}, e.version || ''),
     fleetCell(e, button));
+}
+
+// resources is the edge's resident memory and its anomalies waiting for
+// the broker (a backlog means the link to the command center is slow or
+// was down); empty for an edge that does not report them.
+function resources(e) {
+  const parts = [];
+  if (e.memory_bytes > 0) parts.push(`${Math.round(e.memory_bytes / (1 << 20))} MiB`);
+  if (typeof e.queue_depth === 'number' && e.state === 'online') parts.push(`${e.queue_depth} queued`);
+  return h('td', {'data-testid': 'edge-resources', 'data-queue': e.queue_depth ?? ''}, parts.join(' · '));
 }
