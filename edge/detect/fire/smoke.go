@@ -25,6 +25,9 @@ const (
 	// the picture moves whole, a person who stood and left (the ghost in
 	// the background) does not rise at all.
 	Rise, Anchor = 0.03, 0.4
+	// Spread is how much a rising plume's area must have grown over
+	// SmokeAfter (1.1: by a tenth).
+	Spread = 1.1
 	// DefaultSmokeArea is the smallest plume, as a fraction of the frame.
 	DefaultSmokeArea = 0.003
 	// greyness is the largest max-min of B, G, R of a smoke pixel.
@@ -73,14 +76,14 @@ type track struct {
 
 // sample is where a track's top and base were at one frame.
 type sample struct {
-	at       time.Time
-	top, bot int
+	at             time.Time
+	top, bot, area int
 }
 
 // add records the track's rectangle at now and forgets the samples older
 // than the last one at least SmokeAfter before now.
 func (t *track) add(now time.Time) {
-	t.hist = append(t.hist, sample{at: now, top: t.rect.Min.Y, bot: t.rect.Max.Y})
+	t.hist = append(t.hist, sample{at: now, top: t.rect.Min.Y, bot: t.rect.Max.Y, area: t.area})
 	k := 0
 	for k+1 < len(t.hist) && now.Sub(t.hist[k+1].at) >= SmokeAfter {
 		k++
@@ -92,25 +95,37 @@ func (t *track) add(now time.Time) {
 
 // rising tells how far (in pixels) the track's top rose over the last
 // SmokeAfter, if it rose steadily from an anchored base: in each third of
-// that time the top climbed, and the base moved by at most Anchor times
-// the rise. A region that reached its height at
+// that time the top climbed by a quarter of the rise at least, the base
+// moved by at most Anchor times the rise and stayed inside the picture,
+// and the area grew by Spread. A region that reached its height at
 // once (a person whose head joined the region a frame late) does not
 // keep rising; a car driving up the picture takes its base with it.
-func (t *track) rising(now time.Time) int {
+func (t *track) rising(now time.Time, h int) int {
 	if len(t.hist) < 4 || now.Sub(t.hist[0].at) < SmokeAfter {
 		return 0
 	}
 	first, last := t.hist[0], t.hist[len(t.hist)-1]
+	rise := first.top - last.top
 	prev := first.top
 	for _, third := range []int{len(t.hist) / 3, 2 * len(t.hist) / 3, len(t.hist) - 1} {
 		top := t.hist[third].top
-		if top >= prev {
-			return 0
+		if 4*(prev-top) < rise || top >= prev {
+			return 0 // a third without a quarter of the rise: not steady
 		}
 		prev = top
 	}
-	rise := first.top - last.top
+	for _, x := range t.hist {
+		if x.bot >= h-1 {
+			return 0
+		}
+	}
 	if rise <= 0 || float64(abs(last.bot-first.bot)) > Anchor*float64(rise) {
+		return 0
+	}
+	// A base on the bottom edge is no base: what rises from there (an
+	// arm reaching in, a person walking up into the picture) goes on
+	// below it. And smoke spreads as it rises: its area grows.
+	if float64(last.area) < Spread*float64(first.area) {
 		return 0
 	}
 	return rise
@@ -286,7 +301,7 @@ func (d *Smoke) follow(regs []region, now time.Time) []detect.Detection {
 			continue
 		}
 		t.add(now)
-		t.rose = math.Max(t.rose, float64(t.rising(now))/h)
+		t.rose = math.Max(t.rose, float64(t.rising(now, d.pic.size.Y))/h)
 		if !t.smoke && t.rose >= Rise {
 			t.smoke = true
 		}
