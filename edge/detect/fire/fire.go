@@ -29,8 +29,9 @@
 // background, brought to the picture's exposure, without adding texture
 // (smoke blurs what is behind it: the local Laplacian does not rise),
 // persisting for seconds in a region whose top RISES steadily from an
-// anchored base (in each third of SmokeAfter, by Rise in all, the base
-// moving by at most Anchor times that). A car driving up the picture takes
+// anchored base (in each third of SmokeAfter by a quarter of the rise, by
+// Rise in all, the base moving by at most Anchor times that and staying
+// inside the picture, the area growing by Spread). A car driving up the picture takes
 // its base with it; a person who stood and left, a car's passing, an
 // exposure change do not rise. It sees plumes against sky, buildings or
 // forest; it cannot tell smoke from steam, dust or low cloud drifting up a
