@@ -190,3 +190,32 @@ func TestTurnedAfterResting(t *testing.T) {
 	}
 	t.Logf("tampered %.1f s after the camera came to rest", float64(first-100)/10)
 }
+
+// TestIdleRateTampered: in idle mode at 1 frame a second, people
+// walking through vtest's street change much of the picture between two
+// frames, yet the camera is not taken as moving: turned at 40 s, it is
+// tampered 5 s later, and not before.
+func TestIdleRateTampered(t *testing.T) {
+	p := clip.VTestPath()
+	if p == "" {
+		t.Skip("no vtest.avi: make deps extracts it")
+	}
+	vt, err := clip.Decode(p, 0, 80, 10, 10) // every 10th frame: 1 fps
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []*frame.Frame
+	for i, f := range vt {
+		g := clip.Idle(f)
+		if i >= 40 {
+			g = turned(g)
+		}
+		frames = append(frames, g)
+	}
+	for i, k := range kinds(t, newDetector(t), frames) {
+		tampered := len(k) == 1 && k[0] == detect.CameraTampered
+		if tampered != (i >= 45) || (len(k) > 0 && !tampered) {
+			t.Fatalf("frame %d (1 fps, turned at 40): %v", i, k)
+		}
+	}
+}
