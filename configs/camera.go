@@ -25,3 +25,22 @@ func sameLocation(a, b *Location) bool {
 	}
 	return *a == *b
 }
+
+// Kinds of camera (Camera.Kind). The empty kind is KindFixed.
+const (
+	KindFixed    = "fixed"
+	KindPTZ      = "ptz"
+	KindDrone    = "drone"
+	KindHandheld = "handheld"
+)
+
+// cameraKinds are the kinds a camera may be, in the order messages list
+// them.
+var cameraKinds = []string{KindFixed, KindPTZ, KindDrone, KindHandheld}
+
+// IsMoving tells whether the camera moves by design: declared moving, or
+// of a kind that moves (ptz, drone, handheld). A drone's video, which the
+// edge ingests as a camera, is of kind drone.
+func (c Camera) IsMoving() bool {
+	return c.Moving || c.Kind == KindPTZ || c.Kind == KindDrone || c.Kind == KindHandheld
+}

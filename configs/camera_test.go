@@ -24,6 +24,9 @@ func TestCameraSame(t *testing.T) {
 		{"username_env", func(c *Camera) { c.UsernameEnv = "U" }, false, false},
 		{"password_env", func(c *Camera) { c.PasswordEnv = "P" }, false, false},
 		{"disabled", func(c *Camera) { c.Disabled = true }, false, false},
+		// Moving changes how the analysis judges the camera: it starts anew.
+		{"moving", func(c *Camera) { c.Moving = true }, false, false},
+		{"kind", func(c *Camera) { c.Kind = KindPTZ }, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,5 +48,23 @@ func TestCameraSame(t *testing.T) {
 	}
 	if !(Camera{}).Same(Camera{}) {
 		t.Error("zero cameras differ")
+	}
+}
+
+func TestCameraIsMoving(t *testing.T) {
+	for _, c := range []struct {
+		cam  Camera
+		want bool
+	}{
+		{Camera{}, false},
+		{Camera{Kind: KindFixed}, false},
+		{Camera{Kind: KindFixed, Moving: true}, true},
+		{Camera{Kind: KindPTZ}, true},
+		{Camera{Kind: KindDrone}, true},
+		{Camera{Kind: KindHandheld}, true},
+	} {
+		if got := c.cam.IsMoving(); got != c.want {
+			t.Errorf("%+v: IsMoving %v, want %v", c.cam, got, c.want)
+		}
 	}
 }

@@ -225,6 +225,14 @@ type Camera struct {
 	Location *Location `yaml:"location"`
 	// Disabled keeps the camera in the config without pulling it.
 	Disabled bool `yaml:"disabled"`
+	// Kind is what sort of camera it is: fixed (the default), ptz, drone
+	// or handheld. A ptz, drone or handheld camera moves (IsMoving).
+	Kind string `yaml:"kind"`
+	// Moving declares that the camera moves by design whatever its kind
+	// (a fixed camera on a vehicle's mast): the analysis judges it by
+	// rules that know it moves (no camera_tampered from its motion;
+	// covered and frozen as for any camera).
+	Moving bool `yaml:"moving"`
 }
 
 // Location is a WGS84 position. It is shown in the edge's camera status as

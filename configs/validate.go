@@ -218,7 +218,7 @@ func declaredSites(sites map[string]int) []string {
 // CheckCamera records every rule one camera entry breaks, at field paths
 // under path ("cameras[3]", or "" for a camera on its own): its id, main and
 // sub RTSP URLs (no inline credentials), transport, the names of its
-// credential variables and its location's ranges. What depends on the
+// credential variables, its location's ranges and its kind. What depends on the
 // document around it (a unique id, a declared site) is the caller's: the
 // edge config checks them against its lists, the gateway's inventory
 // against the district's. The gateway registers cameras with this same
@@ -240,6 +240,9 @@ func CheckCamera(ps *strict.Problems, path string, c Camera) {
 	}
 	checkCredentials(ps, path, c)
 	checkLocation(ps, at("location"), c.Location)
+	if c.Kind != "" && !slices.Contains(cameraKinds, c.Kind) {
+		ps.Add(at("kind"), fmt.Sprintf("%q is not one of %s", c.Kind, strings.Join(cameraKinds, ", ")))
+	}
 }
 
 // CheckID records a problem when id is not an Argus id (a site's, an

@@ -40,6 +40,7 @@ func TestParseValidationProblems(t *testing.T) {
 		{"sub scheme", cam("sub: rtmp://10.0.0.1/sub"), 9, "cameras[0].sub", "must start with rtsp://"},
 		{"transport", cam("transport: tpc"), 9, "cameras[0].transport", `"tpc" is not one of tcp, udp, auto`},
 		{"transport empty", cam(`transport: ""`), 9, "cameras[0].transport", `"" is not one of tcp, udp, auto`},
+		{"kind", cam("kind: dron"), 9, "cameras[0].kind", `"dron" is not one of fixed, ptz, drone, handheld`},
 		{"username and username_env", cam("username: a", "username_env: CAM_USER"), 10, "cameras[0].username_env", "username and username_env exclude each other"},
 		{"username_env name", cam("username_env: 1USER"), 9, "cameras[0].username_env", "is not an environment variable name"},
 		{"password_env name", cam("password_env: MY-PASS"), 9, "cameras[0].password_env", "is not an environment variable name"},

@@ -75,7 +75,7 @@ func analysed(cfg *configs.Edge) []analyze.Camera {
 		if c.Disabled {
 			continue
 		}
-		a := analyze.Camera{ID: c.ID, Site: c.Site, Stream: c.ID}
+		a := analyze.Camera{ID: c.ID, Site: c.Site, Stream: c.ID, Moving: c.IsMoving()}
 		if c.Sub != "" {
 			a.Stream = c.ID + ingest.SubSuffix
 		}

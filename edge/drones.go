@@ -65,13 +65,14 @@ func airspaceFiles(dir string) func(site string) (*airspace.Site, error) {
 
 // withDroneVideo returns cfg with a camera for each drone that has a
 // video feed: its id is the drone's, its site the drone's, so the feed
-// goes through ingest, hub, analysis and relay like any camera's.
+// goes through ingest, hub, analysis and relay like any camera's; it is
+// of kind drone, so the analysis judges it as a camera that moves.
 func withDroneVideo(cfg *configs.Edge) *configs.Edge {
 	var cams []configs.Camera
 	for _, d := range cfg.Drones {
 		if d.Video != "" {
 			cams = append(cams, configs.Camera{ID: d.ID, Site: d.Site, Name: "drone " + d.ID, Main: d.Video,
-				Transport: configs.DefaultTransport})
+				Transport: configs.DefaultTransport, Kind: configs.KindDrone})
 		}
 	}
 	if len(cams) == 0 {

@@ -38,6 +38,9 @@ type Camera struct {
 	// frame's anomalies carry it (bus.Anomaly.Verifies). Like GeoAt it is
 	// called from the analysis goroutines.
 	Verifies func(time.Time) string
+	// Moving is true for a camera that moves by design (a drone, a PTZ,
+	// a handheld): its detectors are told (detect.Settings.Moving).
+	Moving bool
 }
 
 // worker analyses one camera on its own goroutine.
@@ -327,7 +330,7 @@ func (w *worker) refreshDetectors() {
 	want := w.runner.Detectors(w.cam.ID)
 	next := make(map[string]detect.Detector, len(want))
 	for name, s := range want {
-		s.Camera, s.ModelDir = w.cam.ID, w.models
+		s.Camera, s.ModelDir, s.Moving = w.cam.ID, w.models, w.cam.Moving
 		want[name] = s
 		if d, ok := w.detectors[name]; ok && reflect.DeepEqual(s, w.settings[name]) {
 			next[name] = d

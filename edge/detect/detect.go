@@ -103,6 +103,10 @@ type Settings struct {
 	Model string
 	// ModelDir is where model files are found.
 	ModelDir string
+	// Moving is true for a camera that moves by design (a drone, a PTZ
+	// on patrol, a handheld): detectors that compare the picture with a
+	// fixed view judge it by rules that know it moves.
+	Moving bool
 }
 
 // Factory makes a detector for one camera.

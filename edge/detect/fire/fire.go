@@ -5,28 +5,39 @@
 // frames a second: on a luma-only frame they return no detections and no
 // error. It imports edge/detect, edge/frame and gocv.
 //
-// Fire: pixels of flame colour (bright red to yellow: R high, R >= G > B,
-// saturated) that FLICKER: over the last Window frames (about 1-2 s) a
-// flame's edge switches in and out of the colour many times while a red
-// object does not. A region is fire when it holds flame colour in at
-// least a quarter of the window, at least FlickerRatio of its pixels
-// flickered, and it GROWS or holds: its flame area over the newer half of
-// the window is at least MinGrowth of that over the older half. Growth
-// also moves the score, so a rule can ask for a spreading fire. It sees open flames and glowing fronts of forest fire at
-// night or by day; it cannot see flameless smouldering, flames hidden by
-// smoke, or fire smaller than MinArea; a white-hot core counts only by its
-// coloured rim. It can be fooled by flickering red-orange lights
-// (emergency beacons), flags or red clothes waving in the wind, and
-// sunlight glinting on water; sunsets, red cars and signs do not flicker
-// and are ignored.
+// Fire: flame-coloured pixels (bright red to yellow: R high, R >= G > B,
+// saturated) that are NEW against a slowly learnt background (FireLearn:
+// new flame colour there and brighter than it, or much brighter than a
+// background that is flame-coloured itself), that FLICKER (their light
+// changes by flickLight from frame to frame, often: MinRate times in the
+// Window on average over the region, a FlickerRatio share at least twice)
+// and whose region GROWS or holds (MinGrowth). An orange floor, a wall in
+// evening sun, a red car or a sign that was there before is background; a
+// leg crossing that floor darkens it and changes the light only twice. A
+// flame burning when the camera came online is found by its flicker over
+// the background's running mean. A moving camera (a fifth of the picture
+// changing at once) is followed: flicker is measured against where the
+// picture was in the last frame (phase correlation), so a pan, a shake or
+// a drone's drift does not flicker. The score is a logistic estimate from
+// flicker and growth (Score). It cannot see flameless smouldering, flames
+// hidden by smoke or fire smaller than MinArea; a white-hot core counts
+// only by its coloured rim. It can be fooled by flickering red-orange
+// lights (emergency beacons), red flags or clothes waving, and sunlight
+// glinting on water.
 //
 // Smoke: greyish (low saturation) pixels that differ from a slowly learnt
-// background without adding texture (smoke blurs what is behind it: the
-// local Laplacian does not rise), persisting for seconds in a region that
-// rises or grows. It sees plumes against sky, buildings or forest; it
-// cannot tell smoke from steam, dust or low cloud drifting up a slope, is
-// blind to smoke in fog or at night, and a camera in fog (the whole
-// picture greyed) is a global change, not a plume.
+// background, brought to the picture's exposure, without adding texture
+// (smoke blurs what is behind it: the local Laplacian does not rise),
+// persisting for seconds in a region whose top RISES steadily from an
+// anchored base (in each third of SmokeAfter by a quarter of the rise, by
+// Rise in all, the base moving by at most Anchor times that and staying
+// inside the picture, the area growing by Spread). A car driving up the picture takes
+// its base with it; a person who stood and left, a car's passing, an
+// exposure change do not rise. It sees plumes against sky, buildings or
+// forest; it cannot tell smoke from steam, dust or low cloud drifting up a
+// slope, is blind to smoke in fog or at night, to smoke drifting sideways
+// without rising, and a camera in fog (the whole picture greyed) is a
+// global change, not a plume.
 package fire
 
 import (

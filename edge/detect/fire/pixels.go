@@ -13,6 +13,9 @@ import "github.com/argus-edge/argus/edge/detect/internal/cslice"
 // u8 is the C pointer to b's first byte, nil for an empty slice.
 func u8(b []byte) *C.uint8_t { return (*C.uint8_t)(cslice.Bytes(b)) }
 
+// u16 is the C pointer to v's first element, nil for an empty slice.
+func u16(v []uint16) *C.uint16_t { return (*C.uint16_t)(cslice.Uint16s(v)) }
+
 // f32 is the C pointer to f's first float.
 func f32(f []float32) *C.float { return (*C.float)(cslice.Floats(f)) }
 

@@ -8,38 +8,82 @@ import (
 )
 
 // addRef is the Go (*Fire).add replaced by pixels.c: the reference.
-func addRef(d *Fire, n int) {
+func addRef(d *Fire, n int, a int) {
 	old := d.masks[d.next][:n]
-	oldNext := d.masks[(d.next+1)%Window][:n]
 	prev := d.masks[(d.next+Window-1)%Window][:n]
 	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
-	full, first := d.frames >= Window, d.frames == 0
-	lit := 0
+	first := d.frames == 0
+	lit, changed := 0, 0
 	for i := range n {
 		p := bgr[3*i : 3*i+3 : 3*i+3]
-		var m byte
-		if flame(p[0], p[1], p[2]) && (mask == nil || mask[i] == 0) {
-			m = 1
+		col := flame(p[0], p[1], p[2])
+		b, g, r := int(p[0]), int(p[1]), int(p[2])
+		lum := (29*b + 150*g + 77*r + 128) >> 8
+		chr := max(0, r-b)
+		fl, fc := lum<<8, 0
+		if col {
+			fc = 65535
 		}
-		c, f := on[i], flips[i]
-		if full {
-			c -= old[i]
-			f -= old[i] ^ oldNext[i]
+		bl, bc := int(d.bg[i]), int(d.colour[i])
+		if first {
+			bl, bc = fl, fc
 		}
-		c += m
+		var pm byte
 		if !first {
-			f += m ^ prev[i]
+			pm = prev[i] & 1
 		}
-		on[i], flips[i], old[i] = c, f, m
-		var b byte
-		if c >= Window/4 || (c > 0 && f >= 2) {
-			b = 255
+		limit := brighter << 8
+		if pm == 1 {
+			limit = dimmer << 8
+		}
+		var m, mc byte
+		if col && (mask == nil || mask[i] == 0) {
+			mc = 1
+			lifted := fl-bl >= lift<<8 || (pm == 1 && fl-bl >= 0)
+			if (bc < newColour && lifted) || fl-bl >= limit {
+				m = 1
+			}
+		}
+		var flip byte
+		w, h := d.pic.size.X, d.pic.size.Y
+		x, y := i%w, i/w
+		inside := x-d.dx >= 0 && x-d.dx < w && y-d.dy >= 0 && y-d.dy < h
+		j := i
+		if inside {
+			j = i - (d.dy*w + d.dx)
+		}
+		if abs(lum-int(d.plum[i])) >= flickLight {
+			changed++
+		}
+		dl := min(abs(lum-int(d.plum[j])), abs(lum-int(d.plum[i])))
+		dc := min(abs(chr-int(d.pchr[j])), abs(chr-int(d.pchr[i])))
+		moved := dl >= flickLight || dc >= flickLight
+		if !first && (m == 1 || pm == 1) && moved && inside {
+			flip = 1
+		}
+		o := old[i]
+		c := on[i] - o&1 + m
+		f := flips[i] - o>>1&1 + flip
+		on[i], flips[i], old[i] = c, f, m|flip<<1|mc<<2
+		d.colours[i] = d.colours[i] - o>>2&1 + mc
+		ai := a
+		if d.freeze[i] != 0 {
+			ai = 0
+		}
+		d.bg[i] = uint16(bl + ai*(fl-bl)>>12)
+		d.colour[i] = uint16(bc + ai*(fc-bc)>>12)
+		d.lumNext[i], d.chrNext[i] = byte(lum), byte(min(255, chr))
+		var out byte
+		if c >= Window/4 || (f >= minFlips && d.colours[i] > 0) {
+			out = 255
 			lit++
 		}
-		bin[i] = b
+		bin[i] = out
 	}
-	d.lit = lit
+	d.lit, d.changed = lit, changed
+	d.plum, d.lumNext = d.lumNext, d.plum
+	d.pchr, d.chrNext = d.chrNext, d.pchr
 }
 
 // countRef is the former (*Fire).count: the reference.
@@ -54,11 +98,9 @@ func countRef(d *Fire, r region, labels []uint16) counts {
 			if d.flips[i] >= 2 {
 				c.flick++
 			}
-			if d.on[i] >= Window/2 {
-				c.core++
-			}
+			c.flips += int(d.flips[i])
 			for k := range Window {
-				if m := int(d.masks[(d.next+k)%Window][i]); k < Window/2 {
+				if m := int(d.masks[(d.next+k)%Window][i] >> 2 & 1); k < Window/2 {
 					c.older += m
 				} else {
 					c.newer += m
@@ -71,6 +113,7 @@ func countRef(d *Fire, r region, labels []uint16) counts {
 
 // updateRef is the Go (*Smoke).update replaced by pixels.c: the reference.
 func updateRef(d *Smoke, n int, fast, slow float32) (cands, held int) {
+	sumLum, sumBg := 0, 0
 	bgr, mask := d.pic.bgr[:3*n], d.pic.mask
 	lum, tex, bgLum, bgLap := d.lum[:n], d.tex[:n], d.bgLum[:n], d.bgLap[:n]
 	hold, bin := d.hold[:n], d.bin[:n]
@@ -80,13 +123,18 @@ func updateRef(d *Smoke, n int, fast, slow float32) (cands, held int) {
 		grey := max(b, g, r)-min(b, g, r) <= greyness
 		l, t := float32(lum[i]), float32(tex[i])
 		diff := l - bgLum[i]
+		change := l - d.gain*bgLum[i]
 		smooth := t <= bgLap[i]*1.2+4
-		cand := grey && smooth && (diff > lighter || diff < -lighter) && (mask == nil || mask[i] == 0)
+		cand := grey && smooth && (change > lighter || change < -lighter) && (mask == nil || mask[i] == 0)
+		sumLum += int(lum[i])
+		sumBg += int(bgLum[i])
 		a, h := fast, hold[i]
 		if cand {
 			cands++
 			h = min(h+2, 2*persist)
 			a = slow
+		} else if change < lighter/2 && change > -lighter/2 {
+			h = 0
 		} else if h > 0 {
 			h--
 		}
@@ -100,6 +148,7 @@ func updateRef(d *Smoke, n int, fast, slow float32) (cands, held int) {
 		}
 		bin[i] = on
 	}
+	d.gain = exposure(sumLum, sumBg)
 	return cands, held
 }
 
@@ -152,11 +201,8 @@ func equalBytes(t *testing.T, what string, a, b []byte) {
 // newFireState is a Fire of the small size with empty state.
 func newFireState(n int, mask []byte) *Fire {
 	d := &Fire{pic: small{size: image.Pt(pxW, pxH), mask: mask}}
-	d.masks = make([][]byte, Window)
-	for i := range d.masks {
-		d.masks[i] = make([]byte, n)
-	}
-	d.on, d.flips, d.bin = make([]uint8, n), make([]uint8, n), make([]byte, n)
+	d.reset(n)
+	d.pic.size = image.Pt(pxW, pxH)
 	return d
 }
 
@@ -185,15 +231,32 @@ func TestFireAddMatchesReference(t *testing.T) {
 				got.pic.bgr = randPicture(rng, n)
 			}
 			want.pic.bgr = got.pic.bgr
-			got.add(n)
-			addRef(want, n)
-			if got.lit != want.lit {
+			a := 1 + rng.Intn(400)
+			if rng.Intn(3) == 0 { // a region held: its pixels are not learnt
+				for i := range n / 3 {
+					got.freeze[i], want.freeze[i] = 1, 1
+				}
+			}
+			got.dx, got.dy = rng.Intn(41)-20, rng.Intn(21)-10
+			want.dx, want.dy = got.dx, got.dy
+			got.add(n, a)
+			addRef(want, n, a)
+			if got.lit != want.lit || got.changed != want.changed {
 				t.Fatalf("frame %d: lit %d, reference %d", f, got.lit, want.lit)
 			}
 			equalBytes(t, "on", got.on, want.on)
 			equalBytes(t, "flips", got.flips, want.flips)
+			equalBytes(t, "colours", got.colours, want.colours)
 			equalBytes(t, "bin", got.bin, want.bin)
 			equalBytes(t, "map", got.masks[got.next], want.masks[want.next])
+			equalBytes(t, "luma", got.plum, want.plum)
+			equalBytes(t, "chroma", got.pchr, want.pchr)
+			for i := range n { // same float32 operations in the same order: exact
+				if got.bg[i] != want.bg[i] || got.colour[i] != want.colour[i] {
+					t.Fatalf("frame %d: background differs at %d: %v, %v; reference %v, %v",
+						f, i, got.bg[i], got.colour[i], want.bg[i], want.colour[i])
+				}
+			}
 			for _, d := range []*Fire{got, want} {
 				d.next = (d.next + 1) % Window
 				d.frames++
@@ -229,6 +292,7 @@ func newSmokeState(rng *rand.Rand, n int, mask []byte) *Smoke {
 		d.bgLum[i], d.bgLap[i] = rng.Float32()*255, rng.Float32()*60
 	}
 	d.hold, d.bin = randBytes(rng, n, 0, 2*persist), make([]byte, n)
+	d.gain = 1
 	return d
 }
 
@@ -238,7 +302,7 @@ func TestSmokeUpdateMatchesReference(t *testing.T) {
 	n := pxW * pxH
 	eachSeed(t, func(t *testing.T, rng *rand.Rand, mask []byte) {
 		got := newSmokeState(rng, n, mask)
-		want := &Smoke{pic: got.pic, bgLum: append([]float32(nil), got.bgLum...),
+		want := &Smoke{pic: got.pic, gain: 1, bgLum: append([]float32(nil), got.bgLum...),
 			bgLap: append([]float32(nil), got.bgLap...), hold: append([]byte(nil), got.hold...), bin: make([]byte, n)}
 		for f := range 40 {
 			bgr, lum, tex := randPicture(rng, n), randBytes(rng, n, 0, 255), randBytes(rng, n, 0, 70)
@@ -247,7 +311,7 @@ func TestSmokeUpdateMatchesReference(t *testing.T) {
 			fast, slow := rng.Float32(), rng.Float32()/10
 			gc, gh := got.update(n, fast, slow)
 			wc, wh := updateRef(want, n, fast, slow)
-			if gc != wc || gh != wh {
+			if gc != wc || gh != wh || got.gain != want.gain {
 				t.Fatalf("frame %d: cands, held %d, %d; reference %d, %d", f, gc, gh, wc, wh)
 			}
 			equalBytes(t, "hold", got.hold, want.hold)
@@ -269,13 +333,13 @@ func BenchmarkFireAdd(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
 	for _, c := range []struct {
 		name string
-		add  func(*Fire, int)
+		add  func(*Fire, int, int)
 	}{{"c", (*Fire).add}, {"goref", addRef}} {
 		b.Run(c.name, func(b *testing.B) {
 			d := newFireState(n, nil)
 			d.pic.bgr, d.frames = randPicture(rng, n), Window
 			for i := 0; i < b.N; i++ {
-				c.add(d, n)
+				c.add(d, n, 41)
 				d.next = (d.next + 1) % Window
 			}
 		})

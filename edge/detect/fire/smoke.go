@@ -20,8 +20,14 @@ const (
 	// SmokeAfter is how long a plume must be followed before it is smoke.
 	SmokeAfter = 3 * time.Second
 	// Rise is how far (fraction of the frame height) a plume's top must
-	// climb, or Grow how much its area must increase, while followed.
-	Rise, Grow = 0.03, 0.3
+	// climb while followed, its base moving by at most Anchor times as
+	// much: smoke rises from where it comes from, a grey car driving up
+	// the picture moves whole, a person who stood and left (the ghost in
+	// the background) does not rise at all.
+	Rise, Anchor = 0.03, 0.4
+	// Spread is how much a rising plume's area must have grown over
+	// SmokeAfter (1.1: by a tenth).
+	Spread = 1.1
 	// DefaultSmokeArea is the smallest plume, as a fraction of the frame.
 	DefaultSmokeArea = 0.003
 	// greyness is the largest max-min of B, G, R of a smoke pixel.
@@ -53,19 +59,76 @@ type Smoke struct {
 	bin     []byte
 	labels  labeller
 	last    time.Time
+	gain    float32 // the picture's exposure over the background's, from the last frame
 	tracks  []track
 }
 
 // track follows one plume across frames.
 type track struct {
-	since    time.Time
-	top0     int
-	area0    int
-	rect     image.Rectangle
-	area     int
-	seen     bool
-	risen    int
-	maxGrown float64
+	since time.Time
+	hist  []sample // its top and base over the last SmokeAfter, oldest first
+	rect  image.Rectangle
+	area  int
+	seen  bool
+	smoke bool    // it has been smoke: it stays smoke while followed
+	rose  float64 // the most it rose over SmokeAfter, fraction of the height
+}
+
+// sample is where a track's top and base were at one frame.
+type sample struct {
+	at             time.Time
+	top, bot, area int
+}
+
+// add records the track's rectangle at now and forgets the samples older
+// than the last one at least SmokeAfter before now.
+func (t *track) add(now time.Time) {
+	t.hist = append(t.hist, sample{at: now, top: t.rect.Min.Y, bot: t.rect.Max.Y, area: t.area})
+	k := 0
+	for k+1 < len(t.hist) && now.Sub(t.hist[k+1].at) >= SmokeAfter {
+		k++
+	}
+	if k > 0 {
+		t.hist = append(t.hist[:0], t.hist[k:]...)
+	}
+}
+
+// rising tells how far (in pixels) the track's top rose over the last
+// SmokeAfter, if it rose steadily from an anchored base: in each third of
+// that time the top climbed by a quarter of the rise at least, the base
+// moved by at most Anchor times the rise and stayed inside the picture,
+// and the area grew by Spread. A region that reached its height at
+// once (a person whose head joined the region a frame late) does not
+// keep rising; a car driving up the picture takes its base with it.
+func (t *track) rising(now time.Time, h int) int {
+	if len(t.hist) < 4 || now.Sub(t.hist[0].at) < SmokeAfter {
+		return 0
+	}
+	first, last := t.hist[0], t.hist[len(t.hist)-1]
+	rise := first.top - last.top
+	prev := first.top
+	for _, third := range []int{len(t.hist) / 3, 2 * len(t.hist) / 3, len(t.hist) - 1} {
+		top := t.hist[third].top
+		if 4*(prev-top) < rise || top >= prev {
+			return 0 // a third without a quarter of the rise: not steady
+		}
+		prev = top
+	}
+	for _, x := range t.hist {
+		if x.bot >= h-1 {
+			return 0
+		}
+	}
+	if rise <= 0 || float64(abs(last.bot-first.bot)) > Anchor*float64(rise) {
+		return 0
+	}
+	// A base on the bottom edge is no base: what rises from there (an
+	// arm reaching in, a person walking up into the picture) goes on
+	// below it. And smoke spreads as it rises: its area grows.
+	if float64(last.area) < Spread*float64(first.area) {
+		return 0
+	}
+	return rise
 }
 
 // NewSmoke makes a smoke detector; it reads MinArea (default 0.003) and
@@ -122,7 +185,7 @@ func (d *Smoke) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, erro
 		}
 		d.hold, d.bin, d.tracks = make([]uint8, n), make([]byte, n), nil
 		d.minPx = minPixels(d.minArea, d.pic.size, DefaultSmokeArea)
-		d.last = now
+		d.last, d.gain = now, 1
 		return nil, nil
 	}
 	dt := now.Sub(d.last).Seconds()
@@ -163,8 +226,18 @@ func (d *Smoke) update(n int, fast, slow float32) (cands, held int) {
 	lum, tex, bgLum, bgLap := d.lum[:n], d.tex[:n], d.bgLum[:n], d.bgLap[:n]
 	hold, bin := d.hold[:n], d.bin[:n]
 	c := C.smoke_update(u8(bgr), u8(mask), u8(lum), u8(tex), f32(bgLum), f32(bgLap), u8(hold), u8(bin),
-		C.ptrdiff_t(n), C.float(fast), C.float(slow))
+		C.ptrdiff_t(n), C.float(fast), C.float(slow), C.float(d.gain))
+	d.gain = exposure(int(c.sum_lum), int(c.sum_bg))
 	return int(c.cands), int(c.held)
+}
+
+// exposure is the gain from the background to the picture, from their
+// sums, bounded to 0.5..2 (beyond, the picture is relearnt anyway).
+func exposure(sumLum, sumBg int) float32 {
+	if sumBg <= 0 {
+		return 1
+	}
+	return float32(math.Max(0.5, math.Min(2, float64(sumLum)/float64(sumBg))))
 }
 
 // texture computes the small picture's luma (the frame's small luma when
@@ -200,7 +273,8 @@ func (d *Smoke) texture() error {
 }
 
 // follow matches regions to tracks by overlap and reports tracks that
-// have lasted SmokeAfter and risen or grown.
+// have lasted SmokeAfter and whose top rose steadily from an anchored
+// base.
 func (d *Smoke) follow(regs []region, now time.Time) []detect.Detection {
 	for i := range d.tracks {
 		d.tracks[i].seen = false
@@ -212,13 +286,11 @@ func (d *Smoke) follow(regs []region, now time.Time) []detect.Detection {
 			t := &d.tracks[i]
 			if !t.seen && t.rect.Inset(-2).Overlaps(r) {
 				t.rect, t.area, t.seen, matched = r, area, true, true
-				t.risen = max(t.risen, t.top0-r.Min.Y)
-				t.maxGrown = math.Max(t.maxGrown, float64(area)/float64(max(1, t.area0))-1)
 				break
 			}
 		}
 		if !matched {
-			d.tracks = append(d.tracks, track{since: now, top0: r.Min.Y, area0: area, rect: r, area: area, seen: true})
+			d.tracks = append(d.tracks, track{since: now, rect: r, area: area, seen: true})
 		}
 	}
 	kept := d.tracks[:0]
@@ -228,13 +300,35 @@ func (d *Smoke) follow(regs []region, now time.Time) []detect.Detection {
 		if !t.seen {
 			continue
 		}
+		t.add(now)
+		t.rose = math.Max(t.rose, float64(t.rising(now, d.pic.size.Y))/h)
+		if !t.smoke && t.rose >= Rise {
+			t.smoke = true
+		}
 		kept = append(kept, t)
-		rose := float64(t.risen)/h >= Rise
-		if now.Sub(t.since) >= SmokeAfter && (rose || t.maxGrown >= Grow) {
-			score := math.Min(1, 0.5+float64(t.risen)/h+t.maxGrown/4)
-			out = append(out, detect.Detection{Kind: detect.Smoke, Label: "smoke", Score: score, Box: toBox(t.rect, d.pic.size)})
+		if t.smoke {
+			out = append(out, detect.Detection{Kind: detect.Smoke, Label: "smoke",
+				Score: SmokeScore(t.rose, now.Sub(t.since)), Box: toBox(t.rect, d.pic.size)})
 		}
 	}
 	d.tracks = kept
 	return out
+}
+
+// SmokeScore is a plume's confidence in 0..1: a logistic estimate from
+// how far its top rose (fraction of the frame height) and how long it
+// has been followed. A plume that just passes the gates (risen by Rise
+// after SmokeAfter) scores 0.55; one risen by a tenth of the picture
+// about 0.85, by a fifth 0.97 or more.
+func SmokeScore(rise float64, age time.Duration) float64 {
+	extra := math.Min(5, math.Max(0, (age-SmokeAfter).Seconds()))
+	z := 0.2 + 20*(math.Max(0, rise)-Rise) + 0.1*extra
+	return 1 / (1 + math.Exp(-z))
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -17,10 +17,21 @@
 //     spread below CoveredSpread) or flat at any brightness (spread below
 //     FlatSpread: paint, a bag, a lens cap lit by IR) for CoveredAfter. A
 //     night scene with no light at all looks covered too.
-//   - tampered: the edge map of the picture no longer correlates with
-//     that of a slowly learnt reference (correlation below TamperBelow for
-//     TamperAfter). Brightness changes keep the edges and do not count;
-//     people walking through lower it a little. After RelearnAfter the new
+//   - tampered: the view changed and STAYED changed: the edge map of the
+//     picture no longer correlates with that of a slowly learnt reference
+//     (correlation below TamperBelow), and the new view has held still
+//     (its edge map correlating at SettleAbove or more with itself as
+//     learnt over the last second) for TamperAfter. Edge maps compared by normalised correlation ignore
+//     brightness: lights, exposure following a car, a cloud. Something
+//     passing (a car, a person, a hand) does not hold still in front of
+//     the camera for long, and takes the change away when it goes. A
+//     camera whose picture changed from frame to frame for longer than
+//     MaxTurn over about the last minute (longer than a hand takes to turn
+//     a camera) moves by itself: a handheld, a
+//     PTZ on patrol, a drone drifting. It is then judged as a moving
+//     camera for SeenMoving, as is one declared moving (Settings.Moving):
+//     no tamper at all, since its view is its own to change, while frozen
+//     and covered are told as for any camera. After RelearnAfter the new
 //     view becomes the reference (the alarm was raised; a repositioned
 //     camera must not ring forever).
 package health
@@ -63,8 +74,18 @@ type Config struct {
 	// TamperBelow is the edge-map correlation under which the scene is
 	// another one.
 	TamperBelow float64
-	// TamperAfter is how long the correlation must stay low.
+	// SettleAbove is the correlation of the changed view with itself
+	// over which it is holding still.
+	SettleAbove float64
+	// TamperAfter is how long the changed view must hold still.
 	TamperAfter time.Duration
+	// MaxTurn is the longest a view may keep changing (over about a
+	// minute) and still be a camera turned by a hand; longer, the camera
+	// moves by itself.
+	MaxTurn time.Duration
+	// SeenMoving is how long a camera seen moving by itself is judged as
+	// a moving camera.
+	SeenMoving time.Duration
 	// Learn is the reference's time constant.
 	Learn time.Duration
 	// RelearnAfter is when a changed scene becomes the reference.
@@ -76,7 +97,8 @@ func DefaultConfig() Config {
 	return Config{
 		FrozenAfter: 10 * time.Second, CoveredAfter: 2 * time.Second,
 		CoveredMean: 30, CoveredSpread: 8, FlatSpread: 3,
-		TamperBelow: 0.5, TamperAfter: 2 * time.Second,
+		TamperBelow: 0.5, SettleAbove: 0.5, TamperAfter: 5 * time.Second,
+		MaxTurn: 6 * time.Second, SeenMoving: 10 * time.Minute,
 		Learn: 30 * time.Second, RelearnAfter: 2 * time.Minute,
 	}
 }
@@ -96,16 +118,27 @@ type Detector struct {
 	gRef  []float32
 	last  time.Time
 
-	frozenSince, coveredSince, tamperSince time.Time
+	moving bool      // declared moving
+	gView  []float32 // edge map of the changed view, while it changes
+	// changedSince is when the view left the reference (zero: it has
+	// not), settledSince when it last changed since.
+	changedSince, settledSince time.Time
+	movingUntil                time.Time // judged moving by itself until then
+	gPrev                      []float32 // the last frame's edge map
+	hasPrev                    bool      // whether gPrev holds one
+	unsettled                  float64   // seconds of own motion, fading over unsettledTau
+
+	frozenSince, coveredSince time.Time
 }
 
 // New makes a health detector; it reads s.Masks (areas ignored, e.g. an
 // on-screen clock).
 func New(s detect.Settings, c Config) (*Detector, error) {
-	if c.FrozenAfter <= 0 || c.CoveredAfter <= 0 || c.TamperAfter <= 0 || c.Learn <= 0 || c.RelearnAfter <= 0 {
+	if c.FrozenAfter <= 0 || c.CoveredAfter <= 0 || c.TamperAfter <= 0 || c.Learn <= 0 || c.RelearnAfter <= 0 ||
+		c.MaxTurn <= 0 || c.SeenMoving <= 0 {
 		return nil, fmt.Errorf("health: durations must be positive: %+v", c)
 	}
-	return &Detector{cfg: c, masks: s.Masks, small: gocv.NewMat()}, nil
+	return &Detector{cfg: c, masks: s.Masks, small: gocv.NewMat(), moving: s.Moving}, nil
 }
 
 // SmallPicture is true: the frame's small picture is all it needs.
@@ -164,30 +197,90 @@ func (d *Detector) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, e
 		}
 		// A covered lens says nothing about the scene: the reference
 		// is neither compared nor updated.
-		d.tamperSince = time.Time{}
+		d.changedSince = time.Time{}
 		return out, nil
 	}
 	d.coveredSince = time.Time{}
-
-	edges(d.cur, sz.X, sz.Y, d.gCur)
-	edges32(d.ref, sz.X, sz.Y, d.gRef)
-	corr := correlation(d.gCur, d.gRef, d.mask)
-	if corr < d.cfg.TamperBelow {
-		held := since(&d.tamperSince, now)
-		if held >= d.cfg.TamperAfter {
-			out = append(out, detect.Detection{Kind: detect.CameraTampered, Label: "scene changed",
-				Score: math.Min(1, math.Max(0.5, 1-corr)), Box: whole})
-		}
-		if held >= d.cfg.RelearnAfter {
-			d.adopt()
-			d.tamperSince = time.Time{}
-		}
-		return out, nil
+	if t := d.tampered(now, dt); t != nil {
+		out = append(out, *t)
 	}
-	d.tamperSince = time.Time{}
-	d.learn(dt)
 	return out, nil
 }
+
+// tampered compares the picture with the reference and tells a view
+// that changed and stays changed; it learns the reference while the view
+// is the same.
+func (d *Detector) tampered(now time.Time, dt time.Duration) *detect.Detection {
+	sz := d.size
+	if d.moving || now.Before(d.movingUntil) {
+		// A moving camera's view is its own to change: the reference
+		// follows it, ready for when it holds still again.
+		d.adopt()
+		d.changedSince = time.Time{}
+		return nil
+	}
+	d.gPrev, d.gCur = d.gCur, d.gPrev
+	edges(d.cur, sz.X, sz.Y, d.gCur)
+	if d.seenMoving(now, dt) {
+		d.adopt()
+		d.changedSince = time.Time{}
+		return nil
+	}
+	edges32(d.ref, sz.X, sz.Y, d.gRef)
+	corr := correlation(d.gCur, d.gRef, d.mask)
+	if corr >= d.cfg.TamperBelow {
+		d.changedSince = time.Time{}
+		d.learn(dt)
+		return nil
+	}
+	if d.changedSince.IsZero() {
+		d.changedSince, d.settledSince = now, now
+		copy(d.gView, d.gCur)
+		return nil
+	}
+	if correlation(d.gCur, d.gView, d.mask) < d.cfg.SettleAbove {
+		// Still changing: a camera being turned, or one that moves.
+		copy(d.gView, d.gCur)
+		d.settledSince = now
+		return nil
+	}
+	// The new view is learnt over a second: people walking in it do not
+	// unsettle it.
+	a := float32(math.Min(1, math.Max(0, dt.Seconds())))
+	for i, v := range d.gCur {
+		d.gView[i] += a * (v - d.gView[i])
+	}
+	held := now.Sub(d.settledSince)
+	if held >= d.cfg.RelearnAfter {
+		d.adopt()
+		d.changedSince = time.Time{}
+	}
+	if held < d.cfg.TamperAfter {
+		return nil
+	}
+	return &detect.Detection{Kind: detect.CameraTampered, Label: "scene changed",
+		Score: math.Min(1, math.Max(0.5, 1-corr)), Box: whole}
+}
+
+// seenMoving tells whether the camera moves by itself: its picture
+// changed from one frame to the next (edge maps correlating below
+// SettleAbove) for more than MaxTurn over about the last minute. It then
+// counts as moving for SeenMoving.
+func (d *Detector) seenMoving(now time.Time, dt time.Duration) bool {
+	d.unsettled *= math.Exp(-dt.Seconds() / unsettledTau.Seconds())
+	if d.hasPrev && correlation(d.gCur, d.gPrev, d.mask) < d.cfg.SettleAbove {
+		d.unsettled += dt.Seconds()
+	}
+	d.hasPrev = true
+	if d.unsettled > d.cfg.MaxTurn.Seconds() {
+		d.movingUntil = now.Add(d.cfg.SeenMoving)
+		d.unsettled = 0
+	}
+	return now.Before(d.movingUntil)
+}
+
+// unsettledTau is how long the camera's own motion is remembered.
+const unsettledTau = time.Minute
 
 // shrink makes d.small, at most Width wide, from the frame's small luma
 // when it has one (a quarter of the pixels to go through), else from its
@@ -217,10 +310,11 @@ func (d *Detector) start(s image.Point, now time.Time) {
 	d.size, d.last = s, now
 	d.mask = picture.Mask(d.masks, s.X, s.Y)
 	n := s.X * s.Y
-	d.ref, d.gCur, d.gRef = make([]float32, n), make([]float32, n), make([]float32, n)
+	d.ref, d.gCur, d.gRef, d.gView = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	d.gPrev, d.hasPrev, d.unsettled = make([]float32, n), false, 0
 	d.adopt()
 	d.prev = append(d.prev[:0], d.cur...)
-	d.frozenSince, d.coveredSince, d.tamperSince = time.Time{}, time.Time{}, time.Time{}
+	d.frozenSince, d.coveredSince, d.changedSince = time.Time{}, time.Time{}, time.Time{}
 }
 
 // adopt makes the current picture the reference.

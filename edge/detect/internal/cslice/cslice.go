@@ -20,3 +20,11 @@ func Floats(f []float32) unsafe.Pointer {
 	}
 	return unsafe.Pointer(&f[0])
 }
+
+// Uint16s is the address of v's first element, nil for an empty slice.
+func Uint16s(v []uint16) unsafe.Pointer {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&v[0])
+}
