@@ -183,7 +183,7 @@ func TestMaskedClockFrozen(t *testing.T) {
 func TestSceneCutTampered(t *testing.T) {
 	p := clip.VTestPath()
 	if p == "" {
-		t.Skip("no vtest.avi: run make vtest")
+		t.Fatal("no vtest.avi: make deps extracts it (make vtest)")
 	}
 	vt, err := clip.Decode(p, 0, 150, 1, 10)
 	if err != nil {
