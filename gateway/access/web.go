@@ -51,7 +51,7 @@ type Limits struct {
 // and 10 MiB of YAML), 4
 // bcrypt checks at once (each is ~50 ms of one core), 30 login attempts a
 // minute per address, 1,000 addresses a minute audited apart.
-var DefaultLimits = Limits{WHEPPerUser: 16, WHEPTotal: 2000, SSEPerUser: 4, BodyBytes: 1 << 20, ImportBytes: 16 << 20,
+var DefaultLimits = Limits{WHEPPerUser: 64, WHEPTotal: 2000, SSEPerUser: 16, BodyBytes: 1 << 20, ImportBytes: 16 << 20,
 	LoginChecks: 4, LoginsPerMinute: 30, AuditAddresses: 1000}
 
 // parseTLS checks that both files are named, or neither, and exist.
