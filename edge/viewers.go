@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/configs"
 )
 
@@ -26,7 +27,7 @@ func viewers(r configs.Relay) func(gateway, camera string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		req.Header.Set("Authorization", "Bearer "+r.Token())
+		req.Header.Set("Authorization", bearer.Header(r.Token()))
 		resp, err := client.Do(req)
 		if err != nil {
 			return 0, err

@@ -16,6 +16,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/bearer"
 )
 
 // WHIPError is the gateway refusing a WHIP offer, with its HTTP status and
@@ -130,7 +132,7 @@ func (s *session) offer(ctx context.Context, endpoint string) (string, error) {
 		return "", fmt.Errorf("whip request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/sdp")
-	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Authorization", bearer.Header(s.token))
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("whip post: %w", err)
@@ -208,7 +210,7 @@ func (s *session) delete(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Authorization", bearer.Header(s.token))
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return err
