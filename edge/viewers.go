@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/bearer"
 )
 
 // viewers asks the gateway replica a relay goes to (its base URL) how
