@@ -119,7 +119,21 @@ func (w *worker) admit(t time.Time, where, regions []detect.Box) bool {
 
 // spent records what a detector's run on the frame at t took.
 func (w *worker) spent(detector string, t time.Time, d time.Duration) {
+	w.cost(detector, d)
+	if w.sched == nil {
+		return
+	}
+	if detector == Expensive {
+		w.sched.ran(w.cam.ID, t, d)
+	} else {
+		w.sched.spent(w.cam.ID, d)
+	}
+}
+
+// cost counts a run of detector that took d, for the status and metrics.
+func (w *worker) cost(detector string, d time.Duration) {
 	w.load.mu.Lock()
+	defer w.load.mu.Unlock()
 	if w.load.costs == nil {
 		w.load.costs = map[string]*detectorCost{}
 	}
@@ -131,15 +145,6 @@ func (w *worker) spent(detector string, t time.Time, d time.Duration) {
 	c.runs++
 	c.seconds += d.Seconds()
 	c.recent = smooth(c.recent, d.Seconds())
-	w.load.mu.Unlock()
-	if w.sched == nil {
-		return
-	}
-	if detector == Expensive {
-		w.sched.ran(w.cam.ID, t, d)
-	} else {
-		w.sched.spent(w.cam.ID, d)
-	}
 }
 
 // measure updates the analysed frames per second since the last call.

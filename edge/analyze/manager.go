@@ -113,6 +113,7 @@ func (m *Manager) start(c Camera) {
 	w.mode.Store(Idle)
 	w.look.Store(true) // its first frames are a camera coming online
 	m.sched.join(c.ID)
+	m.sched.joinShadow(shadowKey(c.ID))
 	m.workers[c.ID] = w
 	go w.run()
 }
@@ -123,6 +124,7 @@ func (m *Manager) stop(w *worker) {
 	w.reader.Close()
 	<-w.done
 	m.sched.leave(w.cam.ID)
+	m.sched.leave(shadowKey(w.cam.ID))
 }
 
 // runner returns the site's rules runner, making it on first use.
@@ -255,6 +257,9 @@ type Status struct {
 	Errors uint64 `json:"errors"`
 	// RuleVersion is the live rule set version the detectors follow.
 	RuleVersion int `json:"rule_version"`
+	// ShadowDetectors are the shadow set's detectors run apart from the
+	// live ones because their settings differ (none: all shared).
+	ShadowDetectors []string `json:"shadow_detectors,omitempty"`
 	// AnalysisFPS is the frames analysed per second over the last second.
 	AnalysisFPS float64 `json:"analysis_fps"`
 	// LagSeconds is how far behind its frames the analysis was at the
@@ -263,7 +268,7 @@ type Status struct {
 	// Shed counts the frames shed under overload, by reason (ShedLag...).
 	Shed map[string]uint64 `json:"shed,omitempty"`
 	// Tier is the camera's priority for the expensive detector
-	// (0 urgent, 1 motion, 2 the rest).
+	// (0 urgent, 1 motion, 2 the rest; its shadow work is always 3).
 	Tier int `json:"tier"`
 	// ObjectsRate is the objects detector runs per second the scheduler
 	// allows the camera; -1: no limit.
@@ -300,6 +305,7 @@ func (m *Manager) Status() []Status {
 		if set := w.runner.Live(); set != nil {
 			st.RuleVersion = set.Version
 		}
+		st.ShadowDetectors = w.shadowOwn()
 		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Camera < out[j].Camera })

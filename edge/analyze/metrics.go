@@ -17,7 +17,7 @@ var (
 
 	descAnalysed = prometheus.NewDesc("argus_analysis_frames_total", "Frames run through the detectors.", camLabels, nil)
 	descShed     = prometheus.NewDesc("argus_analysis_frames_shed_total",
-		"Frames shed under overload, by reason: lag (skipped to the next keyframe), budget (analysed without the objects detector), queue_full (dropped by the hub).",
+		"Frames shed under overload, by reason: lag (skipped to the next keyframe), budget (analysed without the objects detector), queue_full (dropped by the hub), shadow (analysed without the shadow rule set's own detectors).",
 		append(camLabels, "reason"), nil)
 	descRate   = prometheus.NewDesc("argus_analysis_fps", "Effective analysis rate: frames analysed per second.", camLabels, nil)
 	descLag    = prometheus.NewDesc("argus_analysis_lag_seconds", "How far behind its frames the camera's analysis is.", camLabels, nil)

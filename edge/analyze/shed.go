@@ -20,10 +20,14 @@ const (
 	// ShedQueue: the hub dropped the unit because the camera's queue was
 	// full (the analysis fell behind faster than it could skip).
 	ShedQueue = "queue_full"
+	// ShedShadow: the frame was analysed for the live rule set only; the
+	// shadow set's own detector instances, at the lowest priority, found
+	// no budget left (see shadow.go).
+	ShedShadow = "shadow"
 )
 
 // shedReasons lists the reasons in the order they are reported.
-var shedReasons = [...]string{ShedLag, ShedBudget, ShedQueue}
+var shedReasons = [...]string{ShedLag, ShedBudget, ShedQueue, ShedShadow}
 
 // shedCounts are one camera's shed frames by reason.
 type shedCounts [len(shedReasons)]atomic.Uint64
