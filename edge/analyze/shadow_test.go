@@ -98,6 +98,7 @@ func TestShadowThresholdChange(t *testing.T) {
 				if a.Shadow != strings.HasSuffix(a.ID, ".shadow") {
 					t.Errorf("anomaly %s: shadow %v", a.ID, a.Shadow)
 				}
+				t.Logf("%s start at %s of the scene", a.ID, a.FrameTime.Sub(time.Unix(1_800_000_000, 0)))
 				if a.Shadow {
 					shadowFires++
 					if a.RuleVersion != 4 {
