@@ -120,6 +120,11 @@ func TestShadowThresholdChange(t *testing.T) {
 				t.Errorf("shadow's own detectors %v, want %v", got, c.own)
 			}
 			costs := w.costs()
+			for _, d := range []string{"motion", "fire", "shadow/fire"} {
+				if c := costs[d]; c.runs > 0 {
+					t.Logf("%s: %d runs, %.2f ms a run", d, c.runs, 1000*c.seconds/float64(c.runs))
+				}
+			}
 			if costs["motion"].runs != w.analysed.Load() {
 				t.Errorf("motion ran %d times on %d frames: shared motion runs once a frame", costs["motion"].runs, w.analysed.Load())
 			}
@@ -142,4 +147,66 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestShadowObjectsThreshold is a threshold change of the expensive
+// detector in shadow: 10 s of vtest.avi (OpenCV's real pedestrian clip,
+// 768x576, ffmpeg-encoded) through one worker whose live objects detector
+// (YOLOX-nano) asks a score of 0.99 and whose shadow one asks 0.3. The
+// shadow's objects run as their own instance, through the scheduler at
+// TierShadow, and only the shadow raises person anomalies.
+func TestShadowObjectsThreshold(t *testing.T) {
+	const doc = `site: riverside
+version: %d
+%s
+cameras:
+  "*":
+    detectors:
+      motion: {threshold: 25, min_area: 0.002}
+      objects: {min_score: %v}
+    rules:
+      - {name: people, kind: person, min_duration: 1s}
+`
+	if _, err := sim.VTestPath(); err != nil {
+		t.Fatal(err) // make deps extracts it
+	}
+	sc := scene(t, sim.SceneSpec{Kind: sim.People, Width: 768, Height: 576, FPS: 10, Duration: 79 * time.Second})
+	r := rules.NewRunner("riverside")
+	for _, text := range []string{fmt.Sprintf(doc, 1, "", 0.99), fmt.Sprintf(doc, 1, "shadow: true", 0.3)} {
+		set, err := rules.Parse("riverside.yaml", []byte(text), detect.Names())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Apply(set, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := &recorder{}
+	w := testWorker(t, Camera{ID: "riverside-walk", Site: "riverside"}, r, rec, modelDir(t))
+	w.sched = newScheduler(0, time.Now)
+	w.sched.join(w.cam.ID)
+	w.sched.joinShadow(shadowKey(w.cam.ID))
+	for u := range sc.Replay(time.Unix(1_800_000_000, 0), 10*time.Second) {
+		w.unit(u)
+	}
+	var live, shadow int
+	for _, a := range rec.anomalies() {
+		if a.Kind == bus.KindPerson && a.State == bus.StateStart {
+			if a.Shadow {
+				shadow++
+			} else {
+				live++
+			}
+		}
+	}
+	costs := w.costs()
+	t.Logf("person starts: live %d, shadow %d; objects %d runs, %.1f ms a run; shadow/objects %d runs, %.1f ms a run",
+		live, shadow, costs["objects"].runs, 1000*costs["objects"].seconds/float64(max(costs["objects"].runs, 1)),
+		costs["shadow/objects"].runs, 1000*costs["shadow/objects"].seconds/float64(max(costs["shadow/objects"].runs, 1)))
+	if got := w.shadowOwn(); !reflect.DeepEqual(got, []string{"objects"}) {
+		t.Errorf("shadow's own detectors %v, want [objects]", got)
+	}
+	if live != 0 || shadow == 0 {
+		t.Errorf("person starts: live %d, shadow %d; want none live, some in shadow", live, shadow)
+	}
 }
