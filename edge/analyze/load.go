@@ -86,12 +86,16 @@ func (w *worker) shedUnit(u *media.Unit) {
 // shedFrames counts n frames shed for reason and tells the burst log.
 func (w *worker) shedFrames(reason string, n uint64) {
 	w.load.shed.add(reason, n)
-	if w.burst != nil {
+	burst := w.burst
+	if reason == ShedShadow {
+		burst = w.shadowBurst
+	}
+	if burst != nil {
 		cores := 0.0
 		if w.sched != nil {
 			cores = w.sched.cores
 		}
-		w.burst.shed(w.cam.ID, reason, n, cores)
+		burst.shed(w.cam.ID, reason, n, cores)
 	}
 }
 

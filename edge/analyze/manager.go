@@ -49,6 +49,8 @@ type Manager struct {
 	out   *publisher
 	sched *scheduler
 	burst *burstLog
+	// shadowBurst logs the shadow work shed apart (see burstLog.shadow).
+	shadowBurst *burstLog
 
 	mu      sync.Mutex
 	workers map[string]*worker
@@ -67,7 +69,8 @@ func New(o Options) *Manager {
 	}
 	return &Manager{o: o, out: &publisher{edge: o.Edge, sink: o.Sink, log: o.Log},
 		sched: newScheduler(o.Cores, time.Now), burst: &burstLog{log: o.Log, now: time.Now},
-		workers: map[string]*worker{}, runners: map[string]*rules.Runner{}, offline: map[string]Camera{}}
+		shadowBurst: &burstLog{log: o.Log, now: time.Now, shadow: true},
+		workers:     map[string]*worker{}, runners: map[string]*rules.Runner{}, offline: map[string]Camera{}}
 }
 
 // Apply starts a worker for each new camera, stops the ones no longer
@@ -108,7 +111,7 @@ func (m *Manager) start(c Camera) {
 		cam: c, reader: s.Subscribe("analyze"), runner: m.runner(c.Site), out: m.out,
 		pace: newPacer(m.o.IdleFPS, m.o.ActiveFPS, m.o.Quiet),
 		log:  m.o.Log.With().Str("camera", c.ID).Str("site", c.Site).Logger(), done: make(chan struct{}),
-		models: m.o.ModelDir, sched: m.sched, burst: m.burst, maxLag: m.o.MaxLag,
+		models: m.o.ModelDir, sched: m.sched, burst: m.burst, shadowBurst: m.shadowBurst, maxLag: m.o.MaxLag,
 	}
 	w.mode.Store(Idle)
 	w.look.Store(true) // its first frames are a camera coming online
@@ -222,6 +225,7 @@ func (m *Manager) Tick(now time.Time) {
 		m.publishAll(cams, r.TickExcept(now, func(camera string) bool { return flowing[camera] }))
 	}
 	m.burst.tick()
+	m.shadowBurst.tick()
 }
 
 func (m *Manager) publishAll(cams map[string]Camera, events []rules.Event) {
@@ -280,11 +284,14 @@ type Status struct {
 	costs map[string]detectorCost
 }
 
-// ShedTotal is the frames shed for every reason.
+// ShedTotal is the frames the live analysis shed, for every reason but
+// ShedShadow: a shadow starved of budget costs the live detection nothing.
 func (s Status) ShedTotal() uint64 {
 	n := uint64(0)
-	for _, c := range s.Shed {
-		n += c
+	for r, c := range s.Shed {
+		if r != ShedShadow {
+			n += c
+		}
 	}
 	return n
 }

@@ -1,11 +1,14 @@
 package analyze
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/sim"
@@ -42,8 +45,9 @@ cameras:
 //   - starved: as "shadow lowers" on an edge whose budget (a billionth
 //     of a core, a synthetic clock a second on per call so that the
 //     scheduler shares it out at every frame) leaves nothing after the
-//     live tiers: the shadow's fire is shed, counted as reason "shadow",
-//     and raises nothing.
+//     live tiers: the shadow's fire is shed, counted as reason "shadow"
+//     and logged as the shadow's (never as live overload), and raises
+//     nothing.
 //
 // Where the detector settings differ, the shadow's fire runs as its own
 // instance and motion and health, equal in both, run once per frame.
@@ -87,8 +91,17 @@ func TestShadowThresholdChange(t *testing.T) {
 			}
 			w.sched.join(w.cam.ID)
 			w.sched.joinShadow(shadowKey(w.cam.ID))
+			var liveLog, shadowLog bytes.Buffer
+			w.burst = &burstLog{log: zerolog.New(&liveLog), now: time.Now}
+			w.shadowBurst = &burstLog{log: zerolog.New(&shadowLog), now: time.Now, shadow: true}
 			for u := range sc.Replay(time.Unix(1_800_000_000, 0), sc.Loop()) {
 				w.unit(u)
+			}
+			if said := strings.Contains(shadowLog.String(), "shadow detectors shed"); said != c.starved {
+				t.Errorf("shadow shedding logged %v, want %v: %q", said, c.starved, shadowLog.String())
+			}
+			if st := (Status{Shed: w.load.shed.byReason()}); liveLog.Len() > 0 || st.ShedTotal() > 0 {
+				t.Errorf("the live analysis shed %d frames (log %q): the shadow's shedding is its own", st.ShedTotal(), liveLog.String())
 			}
 			var liveFires, shadowFires int
 			for _, a := range rec.anomalies() {

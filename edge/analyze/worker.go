@@ -62,10 +62,12 @@ type worker struct {
 
 	shadowNames atomic.Pointer[[]string] // the shadow's own instances, for the status
 
-	sched  *scheduler    // shares the expensive detector; nil: no limit
-	burst  *burstLog     // logs shedding once per burst; nil: not logged
-	maxLag time.Duration // behind by more, skip to the next keyframe; 0: never
-	load   workerLoad    // what the worker measures of itself
+	sched *scheduler // shares the expensive detector; nil: no limit
+	burst *burstLog  // logs shedding once per burst; nil: not logged
+	// shadowBurst logs the shadow work shed, once per burst; nil: not logged.
+	shadowBurst *burstLog
+	maxLag      time.Duration // behind by more, skip to the next keyframe; 0: never
+	load        workerLoad    // what the worker measures of itself
 
 	moved    atomic.Pointer[position] // set when a live reload moves the camera
 	mode     atomic.Value             // Mode
