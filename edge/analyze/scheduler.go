@@ -203,15 +203,24 @@ func smooth(m, x float64) float64 {
 	return (m + x) / 2
 }
 
-// demand is the cores the cameras asked for in the last windows: their
-// cheap checks and every expensive run they wanted, admitted or not. Above
-// cores, the edge is overloaded by that ratio.
-func (s *scheduler) demand() float64 {
+// demand is the cores the cameras' live analysis asked for in the last
+// windows: their cheap checks and every expensive run they wanted,
+// admitted or not. Above cores, the edge is overloaded by that ratio.
+func (s *scheduler) demand() float64 { return s.demandOf(false) }
+
+// shadowDemand is the cores the shadow rule sets' own detectors asked
+// for, admitted or not: what a trial would cost, apart from the live load.
+func (s *scheduler) shadowDemand() float64 { return s.demandOf(true) }
+
+func (s *scheduler) demandOf(shadow bool) float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mean := s.meanCost()
 	sum := 0.0
 	for _, c := range s.cams {
+		if (c.base == TierShadow) != shadow {
+			continue
+		}
 		cost := c.cost
 		if cost == 0 {
 			cost = mean

@@ -11,9 +11,10 @@ import (
 // live needs the whole budget, where the live camera runs exactly as
 // often as it does with no shadow.
 func TestSchedulerShadowLast(t *testing.T) {
+	var s *scheduler
 	run := func(cores float64, shadow bool) (liveRuns, shadowRuns int) {
 		now := time.Unix(1_800_000_000, 0)
-		s := newScheduler(cores, func() time.Time { return now })
+		s = newScheduler(cores, func() time.Time { return now })
 		s.join("walk")
 		s.joinShadow(shadowKey("walk"))
 		frame := time.Unix(1_700_000_000, 0)
@@ -42,6 +43,10 @@ func TestSchedulerShadowLast(t *testing.T) {
 	}
 	if shadow < 8 || shadow > 12 {
 		t.Errorf("shadow ran %d times in 10 s, want about 10 (the 0.05 cores live left)", shadow)
+	}
+	// Demand: live asks 0.25 cores, its shadow as much, reported apart.
+	if d, sd := s.demand(), s.shadowDemand(); d < 0.2 || d > 0.3 || sd < 0.2 || sd > 0.3 {
+		t.Errorf("demand: live %.3f, shadow %.3f cores, want about 0.25 each", d, sd)
 	}
 	alone, _ := run(0.2, false)
 	live, shadow = run(0.2, true)
