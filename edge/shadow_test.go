@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +38,8 @@ cameras:
 // detector's default arrives as a retained argus/v1/rules/s1/shadow
 // message through a real mosquitto. The shadow's fire runs as its own
 // instance beside the live one: a fire anomaly marked shadow, its id
-// ending in .shadow, reaches a subscriber, and no live one does. The
+// ending in .shadow, reaches a subscriber, and no live one does; the
+// edge's :9100 lists the shadow's own fire and counts its runs. The
 // scene's flame is seen about 12 s into its 20 s loop, which is most of
 // the test's time.
 func TestShadowThresholdOverMQTT(t *testing.T) {
@@ -82,6 +85,24 @@ cameras:
 		}
 		return false
 	})
+	// The edge says what runs for the shadow: the analysis status lists
+	// the shadow's own instance, the metrics its runs apart from live ones.
+	var analysis []struct {
+		Camera          string   `json:"camera"`
+		ShadowDetectors []string `json:"shadow_detectors"`
+	}
+	text := getText(t, "http://"+addr+"/api/analysis")
+	if err := json.Unmarshal([]byte(text), &analysis); err != nil || len(analysis) != 1 ||
+		!slices.Equal(analysis[0].ShadowDetectors, []string{"fire"}) {
+		t.Errorf("/api/analysis does not list the shadow's own fire (%v): %s", err, text)
+	}
+	metrics := getText(t, "http://"+addr+"/metrics")
+	for _, want := range []string{`argus_analysis_detector_runs_total{camera="cam",detector="shadow/fire",site="s1"}`,
+		"argus_analysis_shadow_demand_cores", `argus_analysis_frames_shed_total{camera="cam",reason="shadow",site="s1"} 0`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	for _, a := range got {
 		switch {
 		case isFire(a) && !a.Shadow:
