@@ -175,11 +175,15 @@ func (w *worker) detectShadow(f *frame.Frame, tn turn, live map[string][]detect.
 	return out
 }
 
-// shadowDue are the own instances that run this turn, sorted.
+// shadowDue are the own instances that run this turn, sorted. The
+// objects detector with nothing to look at (no whole-frame look, and the
+// shared motion saw nothing) is not due: the shadow's turn is not asked
+// of the scheduler for a forward that would not run.
 func (w *worker) shadowDue(tn turn) []string {
 	var out []string
+	idleObjects := !tn.look && !tn.whole && len(tn.regions) == 0 && w.shadow.own["motion"] == nil
 	for name := range w.shadow.own {
-		if name == "motion" || tn.due(name) {
+		if name == "motion" || (tn.due(name) && !(name == Expensive && idleObjects)) {
 			out = append(out, name)
 		}
 	}
