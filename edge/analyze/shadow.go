@@ -76,7 +76,7 @@ func (w *worker) refreshShadow() {
 	sh.shared, sh.own, sh.settings = shared, next, nextSettings
 	own := slices.Sorted(maps.Keys(next))
 	w.shadowNames.Store(&own)
-	w.log.Info().Int("shadow_version", set.Version).Int("rule_version", w.version).Strs("shared", shared).
+	w.log.Debug().Int("shadow_version", set.Version).Int("rule_version", w.version).Strs("shared", shared).
 		Strs("own", own).Msg("shadow detectors")
 	if w.dec != nil {
 		w.dec.SetFullBGR(w.fullBGR())
