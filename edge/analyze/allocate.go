@@ -14,6 +14,10 @@ const (
 	// TierRest is any other camera that asks (whole-frame looks for a
 	// still person it follows).
 	TierRest
+	// TierShadow is a shadow rule set's own detector instances (see
+	// shadow.go): they get only what every live tier left, so trying a
+	// version never takes budget from live detection.
+	TierShadow
 	tiers
 )
 

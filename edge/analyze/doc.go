@@ -9,8 +9,11 @@
 // cheap checks (motion, fire, smoke, health) keep their rate; a camera
 // more than MaxLag behind its frames skips to the next keyframe; every
 // shed frame is counted by reason (argus_analysis_frames_shed_total) and
-// logged once per burst.
+// logged once per burst. A site's shadow rule set gets the detections of
+// the detectors whose settings equal the live set's, and its own instances
+// of those that differ, run below every live priority (shadow.go).
 //
 // The path of a frame: worker.run (this package) → decode.Decoder.Decode →
-// detectors → rules.Runner.Observe → Sink.PublishAnomaly.
+// detectors (live, then the shadow's own) → rules.Runner.ObserveSplit →
+// Sink.PublishAnomaly.
 package analyze

@@ -86,12 +86,16 @@ func (w *worker) shedUnit(u *media.Unit) {
 // shedFrames counts n frames shed for reason and tells the burst log.
 func (w *worker) shedFrames(reason string, n uint64) {
 	w.load.shed.add(reason, n)
-	if w.burst != nil {
+	burst := w.burst
+	if reason == ShedShadow {
+		burst = w.shadowBurst
+	}
+	if burst != nil {
 		cores := 0.0
 		if w.sched != nil {
 			cores = w.sched.cores
 		}
-		w.burst.shed(w.cam.ID, reason, n, cores)
+		burst.shed(w.cam.ID, reason, n, cores)
 	}
 }
 
@@ -119,7 +123,21 @@ func (w *worker) admit(t time.Time, where, regions []detect.Box) bool {
 
 // spent records what a detector's run on the frame at t took.
 func (w *worker) spent(detector string, t time.Time, d time.Duration) {
+	w.cost(detector, d)
+	if w.sched == nil {
+		return
+	}
+	if detector == Expensive {
+		w.sched.ran(w.cam.ID, t, d)
+	} else {
+		w.sched.spent(w.cam.ID, d)
+	}
+}
+
+// cost counts a run of detector that took d, for the status and metrics.
+func (w *worker) cost(detector string, d time.Duration) {
 	w.load.mu.Lock()
+	defer w.load.mu.Unlock()
 	if w.load.costs == nil {
 		w.load.costs = map[string]*detectorCost{}
 	}
@@ -131,15 +149,6 @@ func (w *worker) spent(detector string, t time.Time, d time.Duration) {
 	c.runs++
 	c.seconds += d.Seconds()
 	c.recent = smooth(c.recent, d.Seconds())
-	w.load.mu.Unlock()
-	if w.sched == nil {
-		return
-	}
-	if detector == Expensive {
-		w.sched.ran(w.cam.ID, t, d)
-	} else {
-		w.sched.spent(w.cam.ID, d)
-	}
 }
 
 // measure updates the analysed frames per second since the last call.

@@ -49,6 +49,8 @@ type Manager struct {
 	out   *publisher
 	sched *scheduler
 	burst *burstLog
+	// shadowBurst logs the shadow work shed apart (see burstLog.shadow).
+	shadowBurst *burstLog
 
 	mu      sync.Mutex
 	workers map[string]*worker
@@ -67,7 +69,8 @@ func New(o Options) *Manager {
 	}
 	return &Manager{o: o, out: &publisher{edge: o.Edge, sink: o.Sink, log: o.Log},
 		sched: newScheduler(o.Cores, time.Now), burst: &burstLog{log: o.Log, now: time.Now},
-		workers: map[string]*worker{}, runners: map[string]*rules.Runner{}, offline: map[string]Camera{}}
+		shadowBurst: &burstLog{log: o.Log, now: time.Now, shadow: true},
+		workers:     map[string]*worker{}, runners: map[string]*rules.Runner{}, offline: map[string]Camera{}}
 }
 
 // Apply starts a worker for each new camera, stops the ones no longer
@@ -108,11 +111,12 @@ func (m *Manager) start(c Camera) {
 		cam: c, reader: s.Subscribe("analyze"), runner: m.runner(c.Site), out: m.out,
 		pace: newPacer(m.o.IdleFPS, m.o.ActiveFPS, m.o.Quiet),
 		log:  m.o.Log.With().Str("camera", c.ID).Str("site", c.Site).Logger(), done: make(chan struct{}),
-		models: m.o.ModelDir, sched: m.sched, burst: m.burst, maxLag: m.o.MaxLag,
+		models: m.o.ModelDir, sched: m.sched, burst: m.burst, shadowBurst: m.shadowBurst, maxLag: m.o.MaxLag,
 	}
 	w.mode.Store(Idle)
 	w.look.Store(true) // its first frames are a camera coming online
 	m.sched.join(c.ID)
+	m.sched.joinShadow(shadowKey(c.ID))
 	m.workers[c.ID] = w
 	go w.run()
 }
@@ -123,6 +127,7 @@ func (m *Manager) stop(w *worker) {
 	w.reader.Close()
 	<-w.done
 	m.sched.leave(w.cam.ID)
+	m.sched.leave(shadowKey(w.cam.ID))
 }
 
 // runner returns the site's rules runner, making it on first use.
@@ -220,6 +225,7 @@ func (m *Manager) Tick(now time.Time) {
 		m.publishAll(cams, r.TickExcept(now, func(camera string) bool { return flowing[camera] }))
 	}
 	m.burst.tick()
+	m.shadowBurst.tick()
 }
 
 func (m *Manager) publishAll(cams map[string]Camera, events []rules.Event) {
@@ -255,6 +261,9 @@ type Status struct {
 	Errors uint64 `json:"errors"`
 	// RuleVersion is the live rule set version the detectors follow.
 	RuleVersion int `json:"rule_version"`
+	// ShadowDetectors are the shadow set's detectors run apart from the
+	// live ones because their settings differ (none: all shared).
+	ShadowDetectors []string `json:"shadow_detectors,omitempty"`
 	// AnalysisFPS is the frames analysed per second over the last second.
 	AnalysisFPS float64 `json:"analysis_fps"`
 	// LagSeconds is how far behind its frames the analysis was at the
@@ -263,7 +272,7 @@ type Status struct {
 	// Shed counts the frames shed under overload, by reason (ShedLag...).
 	Shed map[string]uint64 `json:"shed,omitempty"`
 	// Tier is the camera's priority for the expensive detector
-	// (0 urgent, 1 motion, 2 the rest).
+	// (0 urgent, 1 motion, 2 the rest; its shadow work is always 3).
 	Tier int `json:"tier"`
 	// ObjectsRate is the objects detector runs per second the scheduler
 	// allows the camera; -1: no limit.
@@ -275,11 +284,14 @@ type Status struct {
 	costs map[string]detectorCost
 }
 
-// ShedTotal is the frames shed for every reason.
+// ShedTotal is the frames the live analysis shed, for every reason but
+// ShedShadow: a shadow starved of budget costs the live detection nothing.
 func (s Status) ShedTotal() uint64 {
 	n := uint64(0)
-	for _, c := range s.Shed {
-		n += c
+	for r, c := range s.Shed {
+		if r != ShedShadow {
+			n += c
+		}
 	}
 	return n
 }
@@ -300,6 +312,7 @@ func (m *Manager) Status() []Status {
 		if set := w.runner.Live(); set != nil {
 			st.RuleVersion = set.Version
 		}
+		st.ShadowDetectors = w.shadowOwn()
 		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Camera < out[j].Camera })

@@ -17,7 +17,7 @@ var (
 
 	descAnalysed = prometheus.NewDesc("argus_analysis_frames_total", "Frames run through the detectors.", camLabels, nil)
 	descShed     = prometheus.NewDesc("argus_analysis_frames_shed_total",
-		"Frames shed under overload, by reason: lag (skipped to the next keyframe), budget (analysed without the objects detector), queue_full (dropped by the hub).",
+		"Frames shed under overload, by reason: lag (skipped to the next keyframe), budget (analysed without the objects detector), queue_full (dropped by the hub), shadow (analysed without the shadow rule set's own detectors).",
 		append(camLabels, "reason"), nil)
 	descRate   = prometheus.NewDesc("argus_analysis_fps", "Effective analysis rate: frames analysed per second.", camLabels, nil)
 	descLag    = prometheus.NewDesc("argus_analysis_lag_seconds", "How far behind its frames the camera's analysis is.", camLabels, nil)
@@ -27,12 +27,13 @@ var (
 	descTier   = prometheus.NewDesc("argus_analysis_tier", "Priority of the camera for the objects detector: 0 urgent, 1 motion, 2 the rest.", camLabels, nil)
 	descBudget = prometheus.NewDesc("argus_analysis_budget_cores", "Cores the analysis may use (0: no limit).", nil, nil)
 	descBurst  = prometheus.NewDesc("argus_analysis_shedding", "1 while the edge sheds frames.", nil, nil)
-	descDemand = prometheus.NewDesc("argus_analysis_demand_cores", "Cores the cameras' analysis asks for, shed work included: above the budget, the edge is overloaded.", nil, nil)
+	descDemand = prometheus.NewDesc("argus_analysis_demand_cores", "Cores the cameras' live analysis asks for, shed work included: above the budget, the edge is overloaded.", nil, nil)
+	descShadow = prometheus.NewDesc("argus_analysis_shadow_demand_cores", "Cores the shadow rule sets' own detectors ask for, shed work included; they get only what live analysis leaves.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descAnalysed, descShed, descRate, descLag, descCost, descRuns, descAllow, descTier, descBudget, descBurst, descDemand} {
+	for _, d := range []*prometheus.Desc{descAnalysed, descShed, descRate, descLag, descCost, descRuns, descAllow, descTier, descBudget, descBurst, descDemand, descShadow} {
 		ch <- d
 	}
 }
@@ -62,6 +63,7 @@ func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(descBudget, prometheus.GaugeValue, x.m.sched.cores)
 	ch <- prometheus.MustNewConstMetric(descDemand, prometheus.GaugeValue, x.m.sched.demand())
+	ch <- prometheus.MustNewConstMetric(descShadow, prometheus.GaugeValue, x.m.sched.shadowDemand())
 	burst := 0.0
 	if x.m.Shedding() {
 		burst = 1

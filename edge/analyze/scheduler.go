@@ -41,6 +41,9 @@ type camLoad struct {
 	cheap  time.Duration
 	wanted int
 	tier   int
+	// base is the tier the camera starts each window at: TierRest, or
+	// TierShadow for a camera's shadow work.
+	base int
 	// cost is the smoothed seconds of one expensive run (0: none yet).
 	cost float64
 	// want and cheapRate are the smoothed demand of past windows.
@@ -56,10 +59,16 @@ func newScheduler(cores float64, now func() time.Time) *scheduler {
 }
 
 // join adds a camera; leave removes it.
-func (s *scheduler) join(camera string) {
+func (s *scheduler) join(camera string) { s.joinAt(camera, TierRest) }
+
+// joinShadow adds the shadow work of a camera under key, at TierShadow
+// whatever it asks: it never rises above the live tiers.
+func (s *scheduler) joinShadow(key string) { s.joinAt(key, TierShadow) }
+
+func (s *scheduler) joinAt(camera string, base int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cams[camera] = &camLoad{tier: TierRest, rate: math.Inf(1)}
+	s.cams[camera] = &camLoad{tier: base, base: base, rate: math.Inf(1)}
 }
 
 func (s *scheduler) leave(camera string) {
@@ -90,6 +99,9 @@ func (s *scheduler) admit(camera string, tier int, t time.Time) bool {
 	s.reallocate()
 	c.wanted++
 	c.tier = min(c.tier, tier)
+	if c.base == TierShadow {
+		c.tier = TierShadow // shadow work never rises above the live tiers
+	}
 	switch {
 	case math.IsInf(c.rate, 1):
 		return true
@@ -133,7 +145,7 @@ func (s *scheduler) reallocate() {
 			cost = mean
 		}
 		ds = append(ds, demand{camera: id, tier: c.tier, cheap: c.cheapRate, want: c.want, cost: cost})
-		c.wanted, c.cheap, c.tier = 0, 0, TierRest
+		c.wanted, c.cheap, c.tier = 0, 0, c.base
 	}
 	for id, r := range allocate(s.cores, ds) {
 		s.cams[id].rate = r
@@ -145,7 +157,7 @@ func (s *scheduler) reallocate() {
 func (s *scheduler) meanCost() float64 {
 	sum, n := 0.0, 0
 	for _, c := range s.cams {
-		if c.cost > 0 {
+		if c.cost > 0 && c.base != TierShadow { // a shadow run is not one objects run
 			sum += c.cost
 			n++
 		}
@@ -191,15 +203,24 @@ func smooth(m, x float64) float64 {
 	return (m + x) / 2
 }
 
-// demand is the cores the cameras asked for in the last windows: their
-// cheap checks and every expensive run they wanted, admitted or not. Above
-// cores, the edge is overloaded by that ratio.
-func (s *scheduler) demand() float64 {
+// demand is the cores the cameras' live analysis asked for in the last
+// windows: their cheap checks and every expensive run they wanted,
+// admitted or not. Above cores, the edge is overloaded by that ratio.
+func (s *scheduler) demand() float64 { return s.demandOf(false) }
+
+// shadowDemand is the cores the shadow rule sets' own detectors asked
+// for, admitted or not: what a trial would cost, apart from the live load.
+func (s *scheduler) shadowDemand() float64 { return s.demandOf(true) }
+
+func (s *scheduler) demandOf(shadow bool) float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mean := s.meanCost()
 	sum := 0.0
 	for _, c := range s.cams {
+		if (c.base == TierShadow) != shadow {
+			continue
+		}
 		cost := c.cost
 		if cost == 0 {
 			cost = mean

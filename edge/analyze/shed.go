@@ -20,10 +20,14 @@ const (
 	// ShedQueue: the hub dropped the unit because the camera's queue was
 	// full (the analysis fell behind faster than it could skip).
 	ShedQueue = "queue_full"
+	// ShedShadow: the frame was analysed for the live rule set only; the
+	// shadow set's own detector instances, at the lowest priority, found
+	// no budget left (see shadow.go).
+	ShedShadow = "shadow"
 )
 
 // shedReasons lists the reasons in the order they are reported.
-var shedReasons = [...]string{ShedLag, ShedBudget, ShedQueue}
+var shedReasons = [...]string{ShedLag, ShedBudget, ShedQueue, ShedShadow}
 
 // shedCounts are one camera's shed frames by reason.
 type shedCounts [len(shedReasons)]atomic.Uint64
@@ -63,6 +67,9 @@ const BurstQuiet = 5 * time.Second
 type burstLog struct {
 	log zerolog.Logger
 	now func() time.Time
+	// shadow marks the log of shadow work shed (ShedShadow), kept apart
+	// so that a trial starved of budget never reads as live overload.
+	shadow bool
 
 	mu      sync.Mutex
 	on      bool
@@ -82,8 +89,11 @@ func (b *burstLog) shed(camera, reason string, n uint64, budget float64) {
 	if !b.on {
 		b.on, b.began = true, now
 		b.counts, b.cameras = map[string]uint64{}, map[string]bool{}
-		b.log.Warn().Str("camera", camera).Str("reason", reason).Uint64("shed", n).Float64("budget_cores", budget).
-			Msg("analysis overloaded: shedding frames (counted in argus_analysis_frames_shed_total)")
+		msg := "analysis overloaded: shedding frames (counted in argus_analysis_frames_shed_total)"
+		if b.shadow {
+			msg = "no budget left after live detection: shadow detectors shed (counted in argus_analysis_frames_shed_total{reason=\"shadow\"})"
+		}
+		b.log.Warn().Str("camera", camera).Str("reason", reason).Uint64("shed", n).Float64("budget_cores", budget).Msg(msg)
 	}
 	b.counts[reason] += n
 	b.cameras[camera] = true
@@ -101,6 +111,10 @@ func (b *burstLog) tick() {
 	ev := b.log.Warn().Dur("lasted", b.last.Sub(b.began)).Int("cameras", len(b.cameras))
 	for _, r := range shedReasons {
 		ev = ev.Uint64("shed_"+r, b.counts[r])
+	}
+	if b.shadow {
+		ev.Msg("shadow detectors no longer shed")
+		return
 	}
 	ev.Msg("analysis no longer shedding frames")
 }

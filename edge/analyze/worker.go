@@ -58,11 +58,16 @@ type worker struct {
 	detectors map[string]detect.Detector
 	settings  map[string]detect.Settings // what each detector was made with
 	version   int                        // rule set version the detectors follow
+	shadow    shadowDetectors            // the shadow set's, where they differ
 
-	sched  *scheduler    // shares the expensive detector; nil: no limit
-	burst  *burstLog     // logs shedding once per burst; nil: not logged
-	maxLag time.Duration // behind by more, skip to the next keyframe; 0: never
-	load   workerLoad    // what the worker measures of itself
+	shadowNames atomic.Pointer[[]string] // the shadow's own instances, for the status
+
+	sched *scheduler // shares the expensive detector; nil: no limit
+	burst *burstLog  // logs shedding once per burst; nil: not logged
+	// shadowBurst logs the shadow work shed, once per burst; nil: not logged.
+	shadowBurst *burstLog
+	maxLag      time.Duration // behind by more, skip to the next keyframe; 0: never
+	load        workerLoad    // what the worker measures of itself
 
 	moved    atomic.Pointer[position] // set when a live reload moves the camera
 	mode     atomic.Value             // Mode
@@ -150,8 +155,8 @@ func (w *worker) unit(u *media.Unit) {
 		return
 	}
 	w.analysed.Add(1)
-	dets, unseen := w.detect(f)
-	events := w.runner.ObserveUnseen(w.cam.ID, f.Time, dets, unseen)
+	live, shadow := w.detect(f)
+	events := w.runner.ObserveSplit(w.cam.ID, f.Time, live, shadow)
 	var snap []byte
 	if starts(events) {
 		snap = w.snapshot(f)
@@ -231,7 +236,7 @@ func (w *worker) decoder(u *media.Unit) error {
 	}
 	w.dec, w.codec = d, codec
 	w.dec.SetMode(decodeMode(w.pace.mode))
-	w.dec.SetFullBGR(w.detectors == nil || detect.FullBGR(w.detectors))
+	w.dec.SetFullBGR(w.detectors == nil || w.fullBGR())
 	return nil
 }
 
@@ -249,27 +254,40 @@ func (w *worker) decoder(u *media.Unit) error {
 // background and would never be motion; every detector looks at the whole
 // frame once, regardless of motion, and the scheduler does not ration
 // that one forward per camera coming online.
-func (w *worker) detect(f *frame.Frame) (dets []detect.Detection, unseen []string) {
+//
+// What the live detectors saw is live; shadow is what the shadow set's
+// detectors saw (see detectShadow), on the same frame and turn.
+func (w *worker) detect(f *frame.Frame) (live, shadow rules.Seen) {
 	w.refreshDetectors()
+	w.refreshShadow()
 	look := w.look.Swap(false)
 	if look {
 		w.log.Debug().Time("frame_time", f.Time).Msg("camera came online: whole-frame look")
 	}
+	per := map[string][]detect.Detection{} // the live detections by detector, for the shadow to share
 	var regions []detect.Box
 	if m := w.detectors["motion"]; m != nil {
 		ds := w.run1(m, f, nil)
 		for _, d := range ds {
 			regions = append(regions, d.Box)
 		}
-		dets = append(dets, ds...)
+		per["motion"] = ds
+		live.Dets = append(live.Dets, ds...)
 	}
 	following := w.runner.Following(w.cam.ID)
 	mode, changed := w.pace.observe(f.Time, len(regions) > 0 || look, following)
 	if changed {
 		w.setMode(mode)
 	}
+	tn := turn{look: look, mode: mode, regions: regions}
+	if w.detectors["health"] != nil || w.shadow.own["health"] != nil {
+		tn.health = w.pace.health(f.Time)
+	}
+	if !look && mode != Idle && (w.detectors[Expensive] != nil || w.shadow.own[Expensive] != nil) {
+		tn.whole = w.pace.whole(f.Time, following)
+	}
 	for name, d := range w.detectors {
-		if name == "motion" || (mode == Idle && name != "health") || (name == "health" && !w.pace.health(f.Time)) {
+		if name == "motion" || !tn.due(name) {
 			continue
 		}
 		where := regions
@@ -277,23 +295,44 @@ func (w *worker) detect(f *frame.Frame) (dets []detect.Detection, unseen []strin
 		case look:
 			where = nil // the whole frame
 		case name == Expensive:
-			where = w.objectRegions(f.Time, regions, following)
+			where = objectRegions(regions, tn.whole)
 			if !w.admit(f.Time, where, regions) {
-				unseen = ruleset.TrackedKinds
+				live.Unseen = ruleset.TrackedKinds
 				continue
 			}
 		}
-		dets = append(dets, w.run1(d, f, where)...)
+		ds := w.run1(d, f, where)
+		per[name] = ds
+		live.Dets = append(live.Dets, ds...)
 	}
-	return dets, unseen
+	return live, w.detectShadow(f, tn, per, live.Unseen)
+}
+
+// turn is what the live analysis decided for a frame, which the shadow
+// set's detectors follow: they run on the frames, in the mode and at the
+// rates the live analysis chose, so a shadow costs no extra decoding.
+type turn struct {
+	look    bool // a whole-frame look (camera came online)
+	mode    Mode
+	health  bool // the health detector's turn
+	whole   bool // the objects detector's whole-frame look while following
+	regions []detect.Box
+}
+
+// due tells whether the detector name (other than motion) runs this turn.
+func (tn turn) due(name string) bool {
+	if name == "health" {
+		return tn.health
+	}
+	return tn.mode != Idle
 }
 
 // objectRegions is where the objects detector looks: the whole frame (nil)
 // when a look is due while following, else the motion regions, none (an
 // empty list) when nothing moved: a forward of the model costs as much as
 // a whole frame, for nothing.
-func (w *worker) objectRegions(t time.Time, regions []detect.Box, following bool) []detect.Box {
-	if w.pace.whole(t, following) {
+func objectRegions(regions []detect.Box, whole bool) []detect.Box {
+	if whole {
 		return nil
 	}
 	if regions == nil {
@@ -348,7 +387,7 @@ func (w *worker) refreshDetectors() {
 	w.detectors, w.settings, w.version = next, want, v
 	if w.dec != nil {
 		// From the next frame on: this one went without if none needed it.
-		w.dec.SetFullBGR(detect.FullBGR(w.detectors))
+		w.dec.SetFullBGR(w.fullBGR())
 	}
 }
 
@@ -377,6 +416,7 @@ func (w *worker) fail(err error) {
 
 func (w *worker) close() {
 	w.closeDetectors()
+	w.dropShadow()
 	if w.dec != nil {
 		w.dec.Close()
 	}

@@ -8,8 +8,9 @@ import (
 	"github.com/argus-edge/argus/edge/detect"
 )
 
-// Runner runs a site's live set and, optionally, a shadow set on the same
-// detections. Shadow events carry Shadow true and their own ids; the live
+// Runner runs a site's live set and, optionally, a shadow set, each on
+// the detections of its own detector settings (ObserveSplit; Observe gives
+// both the same detections). Shadow events carry Shadow true and their own ids; the live
 // set's events are the same whether a shadow runs or not.
 //
 // There is no Promote: an operator promotes a shadow set by publishing its
@@ -126,14 +127,48 @@ func (r *Runner) Shadow() *Set {
 	return shad.Set()
 }
 
-// Detectors are the detectors camera runs: the live set's. A shadow set
-// sees the live detectors' detections, so that running it cannot change
-// what the live set sees; it tries rules, not detector settings.
+// Detectors are the detectors camera runs for the live set.
 func (r *Runner) Detectors(camera string) map[string]detect.Settings {
 	if s := r.Live(); s != nil {
 		return s.Detectors(camera)
 	}
 	return nil
+}
+
+// ShadowDetectors are the detectors the shadow set asks of camera, nil
+// without a shadow set. The edge runs once those whose settings equal the
+// live set's and shares their detections; the others get a shadow
+// instance whose detections only the shadow set sees (ObserveSplit), so
+// that running a shadow cannot change what the live set sees.
+func (r *Runner) ShadowDetectors(camera string) map[string]detect.Settings {
+	if s := r.Shadow(); s != nil {
+		return s.Detectors(camera)
+	}
+	return nil
+}
+
+// Seen is what the detectors saw of a frame for one set: the detections
+// and the kinds not looked for (see Engine.ObserveUnseen).
+type Seen struct {
+	// Dets are the detections.
+	Dets []detect.Detection
+	// Unseen are the kinds the frame was not looked at for.
+	Unseen []string
+}
+
+// ObserveSplit evaluates a frame with each set on its own detections: the
+// live set on live, the shadow set (if any) on shadow. Live events come
+// first.
+func (r *Runner) ObserveSplit(camera string, t time.Time, live, shadow Seen) []Event {
+	l, shad := r.engines()
+	var out []Event
+	if l != nil {
+		out = l.ObserveUnseen(camera, t, live.Dets, live.Unseen)
+	}
+	if shad != nil {
+		out = append(out, shad.ObserveUnseen(camera, t, shadow.Dets, shadow.Unseen)...)
+	}
+	return out
 }
 
 func (r *Runner) engines() (live, shad *Engine) {
