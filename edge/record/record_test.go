@@ -1,0 +1,81 @@
+package record
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/sim"
+)
+
+// TestSegmentsPlay records 25 s of an H.264 and an H.265 camera
+// continuously: 10 s segments, each starting at a keyframe, that ffprobe
+// reads and ffmpeg decodes without an error, covering the whole time.
+func TestSegmentsPlay(t *testing.T) {
+	for _, codec := range []sim.Codec{sim.H264, sim.H265} {
+		t.Run(string(codec), func(t *testing.T) {
+			sc := scene(t, codec)
+			dir := t.TempDir()
+			r, h := newRecorder(t, dir, Options{}, map[string]Policy{"cam": {Mode: ModeContinuous}})
+			start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+			play(t, h, "cam", sc, start, 25*time.Second, nil)
+			r.Close()
+			segs := r.ix.find("cam", time.Time{}, time.Time{})
+			if len(segs) != 3 {
+				t.Fatalf("%d segments, want 3 (10 s, 10 s, 5 s): %+v", len(segs), segs)
+			}
+			if !segs[0].Start.Equal(start) || !segs[2].End.Equal(start.Add(25*time.Second)) {
+				t.Errorf("segments span %v..%v, want %v..+25s", segs[0].Start, segs[2].End, start)
+			}
+			for i, e := range segs {
+				d, _ := probe(t, e.Path)
+				if want := e.End.Sub(e.Start).Seconds(); d < want-0.15 || d > want+0.15 {
+					t.Errorf("segment %d: ffprobe says %.2fs, name says %.2fs", i, d, want)
+				}
+				if i > 0 && !e.Start.Equal(segs[i-1].End) {
+					t.Errorf("gap between segments %d and %d", i-1, i)
+				}
+				decodeAll(t, e.Path)
+			}
+		})
+	}
+}
+
+// TestClipHoldsPreRoll cuts a clip of an anomaly seen 20 s into the video
+// of a camera recorded for events only: the clip starts ≥ 9 s before the
+// anomaly's frame, ends the post-roll after its end, plays, and no
+// continuous segment is written.
+func TestClipHoldsPreRoll(t *testing.T) {
+	sc := scene(t, sim.H264)
+	dir := t.TempDir()
+	r, h := newRecorder(t, dir, Options{}, map[string]Policy{"cam": {Mode: ModeEvents}})
+	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	ft, end := start.Add(20*time.Second), start.Add(25*time.Second)
+	sent := 0
+	play(t, h, "cam", sc, start, 45*time.Second, func(now time.Time) {
+		// the analysis reports an anomaly after its frame: half a second late
+		if sent == 0 && now.After(ft.Add(500*time.Millisecond)) {
+			r.Observe(anomaly("a1", "cam", bus.StateStart, ft))
+			sent++
+		}
+		if sent == 1 && now.After(end.Add(500*time.Millisecond)) {
+			r.Observe(anomaly("a1", "cam", bus.StateEnd, end))
+			sent++
+		}
+	})
+	waitFor(t, func() bool { _, ok := r.ix.clip("a1"); return ok })
+	c, _ := r.ix.clip("a1")
+	if pre := ft.Sub(c.Start); pre < 9*time.Second {
+		t.Errorf("clip starts %v before the anomaly's frame, want ≥ 9s", pre)
+	}
+	d, first := probe(t, c.Path)
+	if got := c.Start.Add(time.Duration((first + d) * float64(time.Second))); got.Before(end.Add(9 * time.Second)) {
+		t.Errorf("clip ends at %v, want ≥ the anomaly's end + 9 s (%v)", got, end.Add(9*time.Second))
+	}
+	decodeAll(t, c.Path)
+	if _, err := os.Stat(filepath.Join(dir, "cam", segmentsDir)); !os.IsNotExist(err) {
+		t.Errorf("events mode wrote segments: %v", err)
+	}
+}
