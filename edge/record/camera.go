@@ -79,7 +79,7 @@ func (c *camera) segment(u *media.Unit) {
 	if c.seg != nil && !c.seg.fits(u) {
 		c.closeSegment()
 	}
-	if c.seg != nil && u.Key && c.seg.span() >= c.r.o.Segment {
+	if c.seg != nil && u.Key && c.seg.spanTo(u) >= c.r.o.Segment {
 		c.closeSegment()
 	}
 	if c.seg == nil {

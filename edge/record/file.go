@@ -78,6 +78,11 @@ func (w *file) span() time.Duration {
 	return time.Duration(w.lastPTS-w.firstPTS) * time.Second / clockRate
 }
 
+// spanTo is the time from the file's first frame to u.
+func (w *file) spanTo(u *media.Unit) time.Duration {
+	return time.Duration(u.PTS-w.firstPTS) * time.Second / clockRate
+}
+
 // add appends u, first writing the pending fragment when u starts a GOP
 // or the fragment spans a second. The caller checks fits first.
 func (w *file) add(u *media.Unit) error {
