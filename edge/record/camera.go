@@ -32,7 +32,8 @@ type camera struct {
 // clip is an anomaly's clip being written.
 type clip struct {
 	id    string
-	f     *file
+	ft    time.Time // the anomaly's frame
+	f     *file     // nil until the video reaches ft
 	until time.Time // end + post-roll, once the anomaly ended
 	hard  time.Time // the bound on the clip's length
 }
@@ -62,13 +63,18 @@ func (c *camera) unit(u *media.Unit) {
 	}
 	c.ring.add(u)
 	for id, cl := range c.clips {
-		if (!cl.until.IsZero() && u.NTP.After(cl.until)) || u.NTP.After(cl.hard) || !cl.f.fits(u) {
+		switch {
+		case cl.f == nil: // waiting for the video to reach the anomaly's frame
+			if !u.NTP.Before(cl.ft) && !c.startClip(cl) {
+				delete(c.clips, id)
+			}
+		case (!cl.until.IsZero() && u.NTP.After(cl.until)) || u.NTP.After(cl.hard) || !cl.f.fits(u):
 			c.closeClip(cl)
 			delete(c.clips, id)
-			continue
-		}
-		if err := cl.f.add(u); err != nil {
-			c.r.diskError(c.log, err)
+		default:
+			if err := cl.f.add(u); err != nil {
+				c.r.diskError(c.log, err)
+			}
 		}
 	}
 }
@@ -127,8 +133,9 @@ func (c *camera) closeClip(cl *clip) {
 	c.r.closed(c.log, cl.f, c.id, cl.id)
 }
 
-// observe starts a clip on an anomaly's start, from the ring's pre-roll,
-// and sets its end on the anomaly's end.
+// observe opens a clip on an anomaly's start and sets its end on the
+// anomaly's end. The clip is cut once this camera's video reaches the
+// anomaly's frame: the recorder may lag behind the analysis.
 func (c *camera) observe(a bus.Anomaly) {
 	ft := a.FrameTime.Time
 	switch a.State {
@@ -136,28 +143,37 @@ func (c *camera) observe(a bus.Anomaly) {
 		if _, ok := c.clips[a.ID]; ok || c.policy.Mode == ModeOff || !anomalyID.MatchString(a.ID) {
 			return
 		}
-		units := c.ring.since(ft.Add(-c.r.o.PreRoll))
-		if len(units) == 0 {
-			return // no keyframe seen yet: nothing to cut from
+		cl := &clip{id: a.ID, ft: ft, hard: ft.Add(c.r.o.MaxClip)}
+		c.clips[a.ID] = cl
+		if newest := c.ring.newest(); !newest.IsZero() && !newest.Before(ft) && !c.startClip(cl) {
+			delete(c.clips, a.ID)
 		}
-		f := c.open(clipDir(c.r.o.Dir, c.id, a.ID), units[0])
-		if f == nil {
-			return
-		}
-		for _, u := range units[1:] {
-			if !f.fits(u) {
-				break
-			}
-			if err := f.add(u); err != nil {
-				c.r.diskError(c.log, err)
-			}
-		}
-		c.clips[a.ID] = &clip{id: a.ID, f: f, hard: ft.Add(c.r.o.MaxClip)}
 	case bus.StateEnd:
 		if cl, ok := c.clips[a.ID]; ok {
 			cl.until = ft.Add(c.r.o.PostRoll)
 		}
 	}
+}
+
+// startClip writes a clip's pre-roll from the ring, up to the newest unit;
+// false when it cannot.
+func (c *camera) startClip(cl *clip) bool {
+	units := c.ring.since(cl.ft.Add(-c.r.o.PreRoll))
+	if len(units) == 0 {
+		return false // no keyframe seen yet: nothing to cut from
+	}
+	if cl.f = c.open(clipDir(c.r.o.Dir, c.id, cl.id), units[0]); cl.f == nil {
+		return false
+	}
+	for _, u := range units[1:] {
+		if !cl.f.fits(u) {
+			break
+		}
+		if err := cl.f.add(u); err != nil {
+			c.r.diskError(c.log, err)
+		}
+	}
+	return true
 }
 
 // closeAll closes the open files, when the camera stops being recorded.
@@ -167,7 +183,9 @@ func (c *camera) closeAll() {
 		c.closeSegment()
 	}
 	for _, cl := range c.clips {
-		c.closeClip(cl)
+		if cl.f != nil {
+			c.closeClip(cl)
+		}
 	}
 	c.clips = nil
 }

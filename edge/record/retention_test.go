@@ -82,6 +82,6 @@ func TestAgeRetention(t *testing.T) {
 	}
 	gone = r.ix.prune(start.Add(2*time.Hour), keep, time.Hour, 0)
 	if len(gone) != 5 || len(r.ix.clips) != 0 {
-		t.Fatalf("deleted %d, want every file past its keep", len(gone))
+		t.Fatalf("deleted %+v, want every file past its keep", gone)
 	}
 }

@@ -56,3 +56,12 @@ func (r *ring) since(t time.Time) []*media.Unit {
 	}
 	return out
 }
+
+// newest is the time of the newest unit, zero when empty.
+func (r *ring) newest() time.Time {
+	if len(r.gops) == 0 {
+		return time.Time{}
+	}
+	g := r.gops[len(r.gops)-1]
+	return g[len(g)-1].NTP
+}
