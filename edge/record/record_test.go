@@ -79,3 +79,22 @@ func TestClipHoldsPreRoll(t *testing.T) {
 		t.Errorf("events mode wrote segments: %v", err)
 	}
 }
+
+// TestApplyFollowsCameras: a camera removed from the hub and added back
+// is recorded again on the next Apply; a camera turned off stops.
+func TestApplyFollowsCameras(t *testing.T) {
+	r, h := newRecorder(t, t.TempDir(), Options{}, map[string]Policy{"cam": {Mode: ModeEvents}})
+	h.Remove("cam")
+	r.mu.Lock()
+	done := r.cams["cam"].done
+	r.mu.Unlock()
+	<-done // the stream's close ended the camera's recorder
+	r.Apply(map[string]Policy{"cam": {Mode: ModeEvents}})
+	if n := len(h.Stream("cam").Readers()); n != 1 {
+		t.Fatalf("%d consumers of the camera added back, want the recorder", n)
+	}
+	r.Apply(map[string]Policy{"cam": {Mode: ModeOff}})
+	if n := len(h.Stream("cam").Readers()); n != 0 {
+		t.Fatalf("%d consumers of a camera turned off, want none", n)
+	}
+}

@@ -111,7 +111,13 @@ func (r *Recorder) Apply(policies map[string]Policy) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for id, c := range r.cams {
-		if p, ok := policies[id]; !ok || p != c.policy {
+		ended := false // its camera was removed from the hub, maybe to come back
+		select {
+		case <-c.done:
+			ended = true
+		default:
+		}
+		if p, ok := policies[id]; !ok || p != c.policy || ended {
 			c.cancel()
 			<-c.done
 			delete(r.cams, id)
@@ -123,7 +129,7 @@ func (r *Recorder) Apply(policies map[string]Policy) {
 		}
 		ctx, cancel := context.WithCancel(r.ctx)
 		c := &camera{id: id, policy: p, r: r, rd: r.o.Hub.Open(id).Subscribe("record"), cancel: cancel,
-			log: r.o.Log.With().Str("camera", id).Str("component", "record").Logger(),
+			log:    r.o.Log.With().Str("camera", id).Str("component", "record").Logger(),
 			events: make(chan bus.Anomaly, 64), done: make(chan struct{}), clips: map[string]*clip{},
 			ring: ring{keep: r.o.PreRoll + 10*time.Second, maxBytes: 64 << 20}}
 		r.cams[id] = c
