@@ -40,7 +40,10 @@ func scene(t testing.TB, codec sim.Codec) *sim.Scene {
 func newRecorder(t testing.TB, dir string, o Options, policies map[string]Policy) (*Recorder, *hub.Hub) {
 	t.Helper()
 	h := hub.New(hub.Options{Queue: 256})
-	o.Dir, o.Hub, o.Log = dir, h, peers.TestLog(t)
+	o.Dir, o.Hub = dir, h
+	if o.Log.GetLevel() == zerolog.DebugLevel { // the zero Logger: none given
+		o.Log = peers.TestLog(t)
+	}
 	r, err := New(o)
 	if err != nil {
 		t.Fatal(err)

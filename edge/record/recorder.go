@@ -181,7 +181,9 @@ func (r *Recorder) closed(log zerolog.Logger, f *file, camera, anomaly string) {
 	}
 	e.Camera, e.Anomaly = camera, anomaly
 	r.ix.add(e)
-	r.failing.Store(false)
+	if err == nil {
+		r.failing.Store(false) // the burst is over: the next failure is logged
+	}
 	if anomaly != "" {
 		r.m.clips.Inc()
 	} else {
