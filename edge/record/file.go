@@ -1,6 +1,8 @@
 package record
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,7 +58,9 @@ func createFile(dir string, first *media.Unit, codec mp4.Codec) (*file, error) {
 	w := &file{path: path, f: f, start: start, codec: codec, firstPTS: first.PTS, lastPTS: first.PTS,
 		lastDur: clockRate / 10}
 	init := fmp4.Init{Tracks: []*fmp4.InitTrack{{ID: 1, TimeScale: clockRate, Codec: codec}}}
-	if err := init.Marshal(&w.buf); err == nil {
+	err = init.Marshal(&w.buf)
+	if err == nil {
+		stampCreation(w.buf.Bytes(), start)
 		err = w.write()
 	}
 	if err != nil {
@@ -66,6 +70,22 @@ func createFile(dir string, first *media.Unit, codec mp4.Codec) (*file, error) {
 	}
 	w.pending = append(w.pending, first)
 	return w, nil
+}
+
+// mp4Epoch is where MP4 times count from.
+var mp4Epoch = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// stampCreation sets the movie header's creation and modification times
+// (version 0: seconds since 1904) to the file's start, so a player or
+// ffprobe shows when the footage begins (creation_time).
+func stampCreation(init []byte, start time.Time) {
+	i := bytes.Index(init, []byte("mvhd"))
+	if i < 4 || i+16 > len(init) || init[i+4] != 0 {
+		return
+	}
+	secs := uint32(start.Sub(mp4Epoch) / time.Second)
+	binary.BigEndian.PutUint32(init[i+8:], secs)
+	binary.BigEndian.PutUint32(init[i+12:], secs)
 }
 
 // fits tells whether u continues the file: same clock, no gap.

@@ -127,3 +127,13 @@ func decodeAll(t testing.TB, path string) {
 func anomaly(id, camera, state string, ft time.Time) bus.Anomaly {
 	return bus.Anomaly{ID: id, Camera: camera, State: state, Kind: bus.KindFire, FrameTime: bus.At(ft)}
 }
+
+// creationTime is the file's creation_time as ffprobe reads it.
+func creationTime(t testing.TB, path string) string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format_tags=creation_time", "-of", "default=nw=1:nk=1", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	return strings.TrimSpace(string(out))
+}

@@ -75,6 +75,9 @@ func TestClipHoldsPreRoll(t *testing.T) {
 		t.Errorf("clip ends at %v, want ≥ the anomaly's end + 9 s (%v)", got, end.Add(9*time.Second))
 	}
 	decodeAll(t, c.Path)
+	if got, want := creationTime(t, c.Path), c.Start.Format("2006-01-02T15:04:05.000000Z"); got != want {
+		t.Errorf("clip creation_time %q, want its start %q", got, want)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "cam", segmentsDir)); !os.IsNotExist(err) {
 		t.Errorf("events mode wrote segments: %v", err)
 	}
