@@ -29,7 +29,7 @@ func scene(t testing.TB, codec sim.Codec) *sim.Scene {
 	peers.Need(t, "ffmpeg", "ffmpeg")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	sc, err := sim.NewLibrary(os.Getenv("ARGUS_CACHE"), zerolog.Nop()).Scene(ctx, peers.TinyScene(sim.Empty, codec))
+	sc, err := sim.NewLibrary(os.Getenv("ARGUS_CACHE"), zerolog.Nop()).Scene(ctx, sceneSpec(codec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,3 +137,7 @@ func creationTime(t testing.TB, path string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// sceneSpec is the scene the tests record: 320x240, 10 fps, a keyframe
+// every second, a 3 s loop.
+func sceneSpec(codec sim.Codec) sim.SceneSpec { return peers.TinyScene(sim.Empty, codec) }
