@@ -42,6 +42,9 @@ type clip struct {
 func (c *camera) run(ctx context.Context) {
 	defer close(c.done)
 	defer c.closeAll()
+	tick := time.NewTicker(c.r.o.Stall / 4)
+	defer tick.Stop()
+	last := time.Now() // when the last unit came
 	for {
 		select {
 		case <-ctx.Done():
@@ -52,9 +55,32 @@ func (c *camera) run(ctx context.Context) {
 			if !ok {
 				return
 			}
+			last = time.Now()
 			c.unit(u)
+		case now := <-tick.C:
+			if now.Sub(last) >= c.r.o.Stall {
+				c.stalled()
+				last = now // once per stall
+			}
 		}
 	}
+}
+
+// stalled closes what is open when the camera sends nothing: the open
+// segment, the clips (they hold all the video there is), and the clips
+// still waiting for their frame, cut from the ring — a camera that went
+// offline gets a clip of its last seconds.
+func (c *camera) stalled() {
+	if c.seg != nil {
+		c.closeSegment()
+	}
+	for id, cl := range c.clips {
+		if cl.f != nil || c.startClip(cl) {
+			c.closeClip(cl)
+		}
+		delete(c.clips, id)
+	}
+	c.ring.reset() // what comes next starts afresh
 }
 
 func (c *camera) unit(u *media.Unit) {

@@ -101,3 +101,24 @@ func TestApplyFollowsCameras(t *testing.T) {
 		t.Fatalf("%d consumers of a camera turned off, want none", n)
 	}
 }
+
+// TestStalledCameraClip: a camera stops sending (it went offline) and its
+// anomaly's frame is past the last video: once the stall is seen, the
+// clip is cut from the ring's last seconds, and the open segment closes,
+// both playable without waiting for the camera to come back.
+func TestStalledCameraClip(t *testing.T) {
+	sc := scene(t, sim.H264)
+	r, h := newRecorder(t, t.TempDir(), Options{Stall: 200 * time.Millisecond},
+		map[string]Policy{"cam": {Mode: ModeContinuous}})
+	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	play(t, h, "cam", sc, start, 15*time.Second, nil)
+	r.Observe(anomaly("off1", "cam", bus.StateStart, start.Add(17*time.Second)))
+	waitFor(t, func() bool { _, ok := r.ix.clip("off1"); return ok })
+	c, _ := r.ix.clip("off1")
+	if !c.Start.Equal(start.Add(7*time.Second)) || !c.End.Equal(start.Add(15*time.Second)) {
+		t.Errorf("clip %v..%v, want 7..15 s: the pre-roll the ring held", c.Start.Sub(start), c.End.Sub(start))
+	}
+	decodeAll(t, c.Path)
+	waitFor(t, func() bool { return len(r.ix.find("cam", start.Add(11*time.Second), time.Time{})) == 1 })
+	probe(t, r.ix.find("cam", start.Add(11*time.Second), time.Time{})[0].Path)
+}

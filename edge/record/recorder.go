@@ -57,7 +57,16 @@ type Options struct {
 	Segment time.Duration
 	// PruneEvery is how often retention runs (default 30s).
 	PruneEvery time.Duration
+	// Stall is how long a camera may send nothing before its open files
+	// are closed (they become visible and durable) and an anomaly whose
+	// frame the video never reached is cut from what the ring holds, as
+	// for a camera that went offline (default 5s).
+	Stall time.Duration
 }
+
+// ringSlack is how much more than the pre-roll the ring holds: the
+// analysis reports an anomaly after its frame, by up to its lag.
+const ringSlack = 5 * time.Second
 
 func (o *Options) defaults() {
 	def := func(d *time.Duration, v time.Duration) {
@@ -71,6 +80,7 @@ func (o *Options) defaults() {
 	def(&o.ClipKeep, 30*24*time.Hour)
 	def(&o.Segment, 10*time.Second)
 	def(&o.PruneEvery, 30*time.Second)
+	def(&o.Stall, 5*time.Second)
 }
 
 // Recorder records the edge's cameras by their policies. Apply starts and
@@ -131,7 +141,7 @@ func (r *Recorder) Apply(policies map[string]Policy) {
 		c := &camera{id: id, policy: p, r: r, rd: r.o.Hub.Open(id).Subscribe("record"), cancel: cancel,
 			log:    r.o.Log.With().Str("camera", id).Str("component", "record").Logger(),
 			events: make(chan bus.Anomaly, 64), done: make(chan struct{}), clips: map[string]*clip{},
-			ring: ring{keep: r.o.PreRoll + 10*time.Second, maxBytes: 64 << 20}}
+			ring: ring{keep: r.o.PreRoll + ringSlack, maxBytes: 64 << 20}}
 		r.cams[id] = c
 		r.wg.Add(1)
 		go func() {
