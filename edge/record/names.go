@@ -41,10 +41,20 @@ func parseName(name string) (start, end time.Time, err error) {
 	if !ok || !strings.HasSuffix(name, ".mp4") {
 		return start, end, fmt.Errorf("%s: not <start>-<end>.mp4", name)
 	}
-	if start, err = time.Parse(stampLayout, a); err == nil {
-		end, err = time.Parse(stampLayout, b)
+	if start, err = parseStamp(a); err == nil {
+		end, err = parseStamp(b)
 	}
 	return start, end, err
+}
+
+// parseStamp reads a stamp as stamp writes it, and nothing else (time.Parse
+// would take a comma for the decimal point).
+func parseStamp(s string) (time.Time, error) {
+	t, err := time.Parse(stampLayout, s)
+	if err == nil && stamp(t) != s {
+		err = fmt.Errorf("%q is not a stamp like %s", s, stampLayout)
+	}
+	return t, err
 }
 
 // parseOpen reads <start>.open.mp4.
@@ -52,7 +62,7 @@ func parseOpen(name string) (time.Time, bool) {
 	if !strings.HasSuffix(name, openSuffix) {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(stampLayout, strings.TrimSuffix(name, openSuffix))
+	t, err := parseStamp(strings.TrimSuffix(name, openSuffix))
 	return t, err == nil
 }
 
