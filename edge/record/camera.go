@@ -169,6 +169,9 @@ func (c *camera) observe(a bus.Anomaly) {
 		if _, ok := c.clips[a.ID]; ok || c.policy.Mode == ModeOff || !anomalyID.MatchString(a.ID) {
 			return
 		}
+		if _, done := c.r.ix.clip(a.ID); done {
+			return // a start published again (a restart): the clip is kept
+		}
 		cl := &clip{id: a.ID, ft: ft, hard: ft.Add(c.r.o.MaxClip)}
 		c.clips[a.ID] = cl
 		if newest := c.ring.newest(); !newest.IsZero() && !newest.Before(ft) && !c.startClip(cl) {

@@ -2,6 +2,7 @@ package record
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -83,5 +84,26 @@ func TestAgeRetention(t *testing.T) {
 	gone = r.ix.prune(start.Add(2*time.Hour), keep, time.Hour, 0)
 	if len(gone) != 5 || len(r.ix.clips) != 0 {
 		t.Fatalf("deleted %+v, want every file past its keep", gone)
+	}
+}
+
+// TestStartAgainKeepsClip: an anomaly's start seen again (the edge
+// restarted and republished it) does not cut a second clip over the first.
+func TestStartAgainKeepsClip(t *testing.T) {
+	dir := t.TempDir()
+	r1, start := recordWithClips(t, dir)
+	first, _ := r1.ix.clip("a1")
+	sc := scene(t, sim.H264)
+	r2, h := newRecorder(t, dir, Options{Stall: 100 * time.Millisecond}, map[string]Policy{"cam": {Mode: ModeEvents}})
+	later := start.Add(time.Hour)
+	play(t, h, "cam", sc, later, 12*time.Second, nil)
+	r2.Observe(anomaly("a1", "cam", bus.StateStart, later.Add(11*time.Second)))
+	r2.Observe(anomaly("z9", "cam", bus.StateStart, later.Add(11*time.Second)))
+	waitFor(t, func() bool { _, ok := r2.ix.clip("z9"); return ok }) // the stall cut it
+	if c, _ := r2.ix.clip("a1"); c != first {
+		t.Fatalf("clip a1 is now %+v, want the first one %+v", c, first)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "cam", clipsDir, "a1", "*")); len(m) != 1 {
+		t.Fatalf("clip a1's folder holds %v, want one file", m)
 	}
 }
