@@ -15,11 +15,13 @@ import (
 //
 //	GET /api/recordings?camera=&from=&to=   the camera's segments (JSON)
 //	GET /api/recordings/{camera}/{file}     one segment (fMP4, ranges)
+//	GET /api/recordings/{camera}/export?from=&to=  the range as one MP4
 //	GET /api/clips/{id}                     an anomaly's clip (fMP4, ranges)
 func (r *Recorder) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"GET /api/recordings":                 http.HandlerFunc(r.list),
 		"GET /api/recordings/{camera}/{file}": http.HandlerFunc(r.segment),
+		"GET /api/recordings/{camera}/export": http.HandlerFunc(r.export),
 		"GET /api/clips/{id}":                 http.HandlerFunc(r.clip),
 	}
 }
@@ -43,19 +45,10 @@ func (r *Recorder) list(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "camera is required", http.StatusBadRequest)
 		return
 	}
-	var from, to time.Time
-	for _, b := range []struct {
-		name string
-		t    *time.Time
-	}{{"from", &from}, {"to", &to}} {
-		if v := q.Get(b.name); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				http.Error(w, fmt.Sprintf("%s %q is not an RFC 3339 time like 2026-12-06T12:00:00Z", b.name, v), http.StatusBadRequest)
-				return
-			}
-			*b.t = t
-		}
+	from, to, err := timeRange(req, false)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
 	}
 	segs := []Segment{}
 	for _, e := range r.ix.find(camera, from, to) {
@@ -99,4 +92,29 @@ func serveFile(w http.ResponseWriter, req *http.Request, e entry) {
 	w.Header().Set("Content-Type", "video/mp4")
 	w.Header().Set("X-Argus-Start", e.Start.Format(time.RFC3339Nano))
 	http.ServeContent(w, req, filepath.Base(e.Path), e.End, f)
+}
+
+// timeRange reads the from and to parameters (RFC 3339), optional unless
+// required; to must follow from.
+func timeRange(req *http.Request, required bool) (from, to time.Time, err error) {
+	q := req.URL.Query()
+	for _, b := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		v := q.Get(b.name)
+		if v == "" {
+			if required {
+				return from, to, fmt.Errorf("%s is required", b.name)
+			}
+			continue
+		}
+		if *b.t, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return from, to, fmt.Errorf("%s %q is not an RFC 3339 time like 2026-12-06T12:00:00Z", b.name, v)
+		}
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return from, to, fmt.Errorf("to %s is not after from %s", to.Format(time.RFC3339Nano), from.Format(time.RFC3339Nano))
+	}
+	return from, to, nil
 }
