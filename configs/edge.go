@@ -248,14 +248,18 @@ const (
 	RecordEvents = "events"
 	// RecordContinuous keeps everything, in segments, and the clips.
 	RecordContinuous = "continuous"
+	// RecordSubstream keeps the detection substream continuously (cheap
+	// enough to keep long), and cuts the clips from it too.
+	RecordSubstream = "substream"
 )
 
 // CameraRecord is what of one camera the edge records.
 type CameraRecord struct {
-	// Mode is off, events (default: a clip per anomaly) or continuous.
+	// Mode is off, events (default: a clip per anomaly), continuous or
+	// substream (needs sub).
 	Mode string `yaml:"mode"`
 	// Hours is how long continuous footage is kept (0: until the quota
-	// needs its room); only for continuous.
+	// needs its room); only for continuous and substream.
 	Hours float64 `yaml:"hours"`
 }
 

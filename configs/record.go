@@ -11,19 +11,22 @@ import (
 )
 
 // recordModes are the modes a camera may be recorded in.
-var recordModes = []string{RecordOff, RecordEvents, RecordContinuous}
+var recordModes = []string{RecordOff, RecordEvents, RecordContinuous, RecordSubstream}
 
 // checkCameraRecord checks a camera's recording policy; an empty mode is
 // the default's.
-func checkCameraRecord(ps *strict.Problems, path string, r CameraRecord) {
+func checkCameraRecord(ps *strict.Problems, path string, r CameraRecord, sub string) {
+	if r.Mode == RecordSubstream && sub == "" {
+		ps.Add(strict.Child(path, "mode"), "substream needs the camera's sub (its detection substream URL)")
+	}
 	if r.Mode != "" && !slices.Contains(recordModes, r.Mode) {
 		ps.Add(strict.Child(path, "mode"), fmt.Sprintf("%q is not one of %s", r.Mode, strings.Join(recordModes, ", ")))
 	}
 	switch {
 	case !(r.Hours >= 0 && r.Hours <= 24*366): // written so that NaN fails too
 		ps.Add(strict.Child(path, "hours"), fmt.Sprintf("%g is not between 0 and 8784 (a year)", r.Hours))
-	case r.Hours > 0 && r.Mode != RecordContinuous:
-		ps.Add(strict.Child(path, "hours"), "is for mode continuous: clips are kept record.clip_days")
+	case r.Hours > 0 && r.Mode != RecordContinuous && r.Mode != RecordSubstream:
+		ps.Add(strict.Child(path, "hours"), "is for modes continuous and substream: clips are kept record.clip_days")
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/hub"
+	"github.com/argus-edge/argus/edge/ingest"
 	"github.com/argus-edge/argus/edge/record"
 )
 
@@ -31,7 +32,11 @@ func recordPolicies(cfg *configs.Edge) map[string]record.Policy {
 		if mode == "" { // a fleet assignment's or a drone's camera
 			mode = configs.RecordEvents
 		}
-		out[c.ID] = record.Policy{Mode: mode, Keep: time.Duration(c.Record.Hours * float64(time.Hour))}
+		p := record.Policy{Mode: mode, Keep: time.Duration(c.Record.Hours * float64(time.Hour))}
+		if mode == configs.RecordSubstream {
+			p.Mode, p.Stream = record.ModeContinuous, c.ID+ingest.SubSuffix
+		}
+		out[c.ID] = p
 	}
 	return out
 }

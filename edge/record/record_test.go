@@ -122,3 +122,28 @@ func TestStalledCameraClip(t *testing.T) {
 	waitFor(t, func() bool { return len(r.ix.find("cam", start.Add(11*time.Second), time.Time{})) == 1 })
 	probe(t, r.ix.find("cam", start.Add(11*time.Second), time.Time{})[0].Path)
 }
+
+// TestSubstreamPolicy records a camera's substream: its segments and clips
+// are filed under the camera, cut from the substream's video.
+func TestSubstreamPolicy(t *testing.T) {
+	sc := scene(t, sim.H264)
+	r, h := newRecorder(t, t.TempDir(), Options{}, map[string]Policy{"cam": {Mode: ModeContinuous, Stream: "cam/sub"}})
+	if h.Stream("cam") != nil {
+		t.Fatal("the main stream was opened for a substream policy")
+	}
+	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	sent := false
+	play(t, h, "cam/sub", sc, start, 20*time.Second, func(now time.Time) {
+		if !sent && now.After(start.Add(12*time.Second)) {
+			r.Observe(anomaly("s1", "cam", bus.StateStart, start.Add(12*time.Second)))
+			sent = true
+		}
+	})
+	r.Close()
+	if segs := r.ix.find("cam", time.Time{}, time.Time{}); len(segs) != 2 {
+		t.Fatalf("%d segments of the substream filed under the camera, want 2", len(segs))
+	}
+	if c, ok := r.ix.clip("s1"); !ok || !c.Start.Equal(start.Add(2*time.Second)) {
+		t.Fatalf("clip %+v, want one from 2 s", c)
+	}
+}

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -30,6 +31,10 @@ type Policy struct {
 	// Keep is how long continuous segments are kept (0: until the quota
 	// needs their room).
 	Keep time.Duration
+	// Stream is the hub stream recorded, segments and clips alike: the
+	// camera's id (the default), or its detection substream's, cheaper to
+	// keep for long.
+	Stream string
 }
 
 // Options configure a Recorder; zero values take the defaults.
@@ -138,7 +143,7 @@ func (r *Recorder) Apply(policies map[string]Policy) {
 			continue
 		}
 		ctx, cancel := context.WithCancel(r.ctx)
-		c := &camera{id: id, policy: p, r: r, rd: r.o.Hub.Open(id).Subscribe("record"), cancel: cancel,
+		c := &camera{id: id, policy: p, r: r, rd: r.o.Hub.Open(cmp.Or(p.Stream, id)).Subscribe("record"), cancel: cancel,
 			log:    r.o.Log.With().Str("camera", id).Str("component", "record").Logger(),
 			events: make(chan bus.Anomaly, 64), done: make(chan struct{}), clips: map[string]*clip{},
 			ring: ring{keep: r.o.PreRoll + ringSlack, maxBytes: 64 << 20}}
