@@ -3,16 +3,18 @@ package configs
 // Same reports whether two cameras are configured identically, comparing
 // Location by value.
 func (c Camera) Same(o Camera) bool {
-	return c.SamePull(o) && c.Site == o.Site && c.Name == o.Name && sameLocation(c.Location, o.Location)
+	return c.SamePull(o) && c.Site == o.Site && c.Name == o.Name && sameLocation(c.Location, o.Location) &&
+		c.Record == o.Record
 }
 
 // SamePull reports whether two cameras are pulled the same way: they differ
-// at most in what describes them (site, name, location). A live reload
+// at most in what describes them (site, name, location) and in how they
+// are recorded (the recorder follows without a new pull). A live reload
 // restarts only the cameras that do not pull the same way as before; the
 // others keep their pull and are handed their new description.
 func (c Camera) SamePull(o Camera) bool {
-	c.Site, c.Name, c.Location = "", "", nil
-	o.Site, o.Name, o.Location = "", "", nil
+	c.Site, c.Name, c.Location, c.Record = "", "", nil, CameraRecord{}
+	o.Site, o.Name, o.Location, o.Record = "", "", nil, CameraRecord{}
 	// Camera is comparable once Location is set aside; a field added later
 	// that is not comparable stops this from compiling, which is the point.
 	// A field added later counts as the pull's until it is set aside here.

@@ -67,6 +67,12 @@ const (
 	// DefaultDroneMaxSpeed caps a drone's waypoint speeds at 10 m/s, a
 	// cruise most multirotors hold with margin in wind.
 	DefaultDroneMaxSpeed = 10.0
+	// DefaultPreRoll is the video an event clip holds before its anomaly.
+	DefaultPreRoll = Duration(10 * time.Second)
+	// DefaultPostRoll is the video an event clip holds after its anomaly.
+	DefaultPostRoll = Duration(10 * time.Second)
+	// DefaultClipDays is how long event clips are kept.
+	DefaultClipDays = 30.0
 	// DefaultDroneEndurance is 20 minutes on a full battery, a typical
 	// mid-size multirotor with a camera: the battery check errs short.
 	DefaultDroneEndurance = Duration(20 * time.Minute)
@@ -143,6 +149,7 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 	if e.Fleet != nil {
 		e.Fleet.defaults(unset)
 	}
+	e.Record.defaults(e.Edge.ID, unset)
 	if unset("airspace_dir", e.AirspaceDir == "") {
 		e.AirspaceDir = DefaultAirspaceDir
 	}
@@ -161,5 +168,24 @@ func (e *Edge) defaults(unset func(path string, zero bool) bool) {
 		if unset(indexPath("cameras", i)+".transport", c.Transport == "") {
 			c.Transport = DefaultTransport
 		}
+		if unset(indexPath("cameras", i)+".record.mode", c.Record.Mode == "") {
+			c.Record.Mode = RecordEvents
+		}
+	}
+}
+
+// defaults fills the recording store's unset fields.
+func (r *Record) defaults(edge string, unset func(path string, zero bool) bool) {
+	if unset("record.dir", r.Dir == "") {
+		r.Dir = "var/" + edge + "/recordings"
+	}
+	if unset("record.pre_roll", r.PreRoll == 0) {
+		r.PreRoll = DefaultPreRoll
+	}
+	if unset("record.post_roll", r.PostRoll == 0) {
+		r.PostRoll = DefaultPostRoll
+	}
+	if unset("record.clip_days", r.ClipDays == 0) {
+		r.ClipDays = DefaultClipDays
 	}
 }

@@ -34,6 +34,9 @@ type Edge struct {
 	// Fleet, when present, makes the edge one of a district's fleet: its
 	// cameras come from the gateway's assigner, and Cameras must be empty.
 	Fleet *Fleet `yaml:"fleet"`
+	// Record is where and how much the edge records (edge/record); each
+	// camera's record says what of it.
+	Record Record `yaml:"record"`
 	// AirspaceDir holds one airspace file per site, <site>.yaml (default
 	// configs/sites): geofence, no-fly zones, ceiling and routes, read by
 	// configs/airspace.
@@ -233,6 +236,50 @@ type Camera struct {
 	// rules that know it moves (no camera_tampered from its motion;
 	// covered and frozen as for any camera).
 	Moving bool `yaml:"moving"`
+	// Record is what of the camera the edge keeps on disk.
+	Record CameraRecord `yaml:"record"`
+}
+
+// Recording modes of a camera (CameraRecord.Mode).
+const (
+	// RecordOff keeps nothing of the camera, not even event clips.
+	RecordOff = "off"
+	// RecordEvents keeps a clip of each anomaly only (the default).
+	RecordEvents = "events"
+	// RecordContinuous keeps everything, in segments, and the clips.
+	RecordContinuous = "continuous"
+	// RecordSubstream keeps the detection substream continuously (cheap
+	// enough to keep long), and cuts the clips from it too.
+	RecordSubstream = "substream"
+)
+
+// CameraRecord is what of one camera the edge records.
+type CameraRecord struct {
+	// Mode is off, events (default: a clip per anomaly), continuous or
+	// substream (needs sub).
+	Mode string `yaml:"mode"`
+	// Hours is how long continuous footage is kept (0: until the quota
+	// needs its room); only for continuous and substream.
+	Hours float64 `yaml:"hours"`
+}
+
+// Record is the edge's recording store, shared by its cameras.
+type Record struct {
+	// Dir holds the recordings (default var/<edge id>/recordings).
+	Dir string `yaml:"dir"`
+	// QuotaGB bounds the recordings and clips in GB (10^9 bytes); past it
+	// the oldest footage goes first, then the oldest clips (0: no bound
+	// but the disk's).
+	QuotaGB float64 `yaml:"quota_gb"`
+	// PreRoll is the video an event clip holds before the anomaly
+	// (default 10s, at most 60s): kept in memory per recorded camera.
+	PreRoll Duration `yaml:"pre_roll"`
+	// PostRoll is the video a clip holds after the anomaly's end (default
+	// 10s, at most 5m).
+	PostRoll Duration `yaml:"post_roll"`
+	// ClipDays is how long clips are kept (default 30), longer than
+	// continuous footage.
+	ClipDays float64 `yaml:"clip_days"`
 }
 
 // Location is a WGS84 position. It is shown in the edge's camera status as

@@ -93,7 +93,8 @@ func TestParseGood(t *testing.T) {
 		), func(t *testing.T, e *Edge) {
 			want := Camera{ID: "c1", Site: "s1", Name: "Gate", Main: "rtsp://10.0.0.1/x",
 				Sub: "rtsps://cam.example.net:322/sub", Transport: "auto", UsernameEnv: "CAM_USER",
-				PasswordEnv: "CAM_PASS", Location: &Location{Lat: -33.9, Lon: 151.2, Alt: 12.5}, Disabled: true}
+				PasswordEnv: "CAM_PASS", Location: &Location{Lat: -33.9, Lon: 151.2, Alt: 12.5}, Disabled: true,
+				Record: CameraRecord{Mode: RecordEvents}}
 			if !e.Cameras[0].Same(want) {
 				t.Errorf("camera %+v, want %+v", e.Cameras[0], want)
 			}

@@ -48,6 +48,7 @@ func validate(e *Edge, ps *strict.Problems) {
 	checkMQTT(ps, &e.MQTT)
 	checkDetect(ps, &e.Detect)
 	checkRelay(ps, &e.Relay)
+	checkRecord(ps, &e.Record)
 	checkFleet(ps, e)
 }
 
@@ -243,6 +244,7 @@ func CheckCamera(ps *strict.Problems, path string, c Camera) {
 	if c.Kind != "" && !slices.Contains(cameraKinds, c.Kind) {
 		ps.Add(at("kind"), fmt.Sprintf("%q is not one of %s", c.Kind, strings.Join(cameraKinds, ", ")))
 	}
+	checkCameraRecord(ps, at("record"), c.Record, c.Sub)
 }
 
 // CheckID records a problem when id is not an Argus id (a site's, an

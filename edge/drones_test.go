@@ -76,6 +76,7 @@ func TestEdgeFliesADrone(t *testing.T) {
 	cfg := filepath.Join(dir, "edge.yaml")
 	writeAtomic(t, cfg, fmt.Sprintf(`edge: {id: edge-drones, http: %q, http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}
 mqtt: {broker: %q, queue_dir: %q}
+record: {dir: %q}
 sites: [{id: hillside}]
 detect: {rules_dir: %q}
 airspace_dir: %q
@@ -83,7 +84,7 @@ mavlink: {signing_key_env: T_EDGE_MAVLINK_KEY}
 drones:
   - {id: drone-hillside, site: hillside, link: "udpc://%s", system_id: 1, video: %q,
      home: {lat: %g, lon: %g, alt: %g}, max_speed: 12, endurance: 25m}
-`, addr, broker.URL(), filepath.Join(dir, "queue"), rules, sites, edgeSide, video.URL("drone"), home.Lat, home.Lon, home.Alt))
+`, addr, broker.URL(), filepath.Join(dir, "queue"), filepath.Join(dir, "recordings"), rules, sites, edgeSide, video.URL("drone"), home.Lat, home.Lon, home.Alt))
 
 	feed := subscribeAnomalies(t, broker.URL(), "command-center", false)
 	patrols := subscribePatrols(t, broker.URL())

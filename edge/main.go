@@ -130,6 +130,12 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	if fl != nil {
 		sink = ownedSink{Sink: sink, fl: fl}
 	}
+	rec, err := newRecorder(cfg, h, log)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	sink = clipSink{Sink: sink, rec: rec}
 	an := analyze.New(analyze.Options{Edge: cfg.Edge.ID, Hub: h, Sink: sink, Log: log,
 		ModelDir: cfg.Detect.ModelDir, IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS, Quiet: cfg.Detect.Quiet.D(),
 		Cores: cfg.Detect.Cores, MaxLag: cfg.Detect.MaxLag.D()})
@@ -147,7 +153,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	})
 	defer m.Close()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ingest.NewMetrics(m), analyze.NewMetrics(an))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ingest.NewMetrics(m), analyze.NewMetrics(an), rec)
 	if client != nil {
 		reg.MustRegister(client)
 	}
@@ -168,7 +174,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	}
 
 	rs := newRuleSets(ctx, an, log, cfg.Detect.RulesDir)
-	p := &pulls{m: m, an: an, rs: rs, dm: dm}
+	p := &pulls{m: m, an: an, rs: rs, dm: dm, rec: rec}
 	logChanges(log, p.setFile(cfg))
 	if client != nil {
 		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
@@ -186,7 +192,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		Str("mqtt", cfg.MQTT.Broker).Strs("detectors", detect.Names()).Bool("fleet", fl != nil).Msg("edge started")
 
 	extra["rules"] = func() any { return rs.Status() }
-	opts := status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log, Extra: extra}
+	opts := status.Options{Edge: cfg.Edge.ID, Token: cfg.Edge.Token(), Registry: reg, Log: log, Extra: extra, Routes: rec.Routes()}
 	fleetDone := runFleet(ctx, fl, p, &opts, reg)
 	srv := &http.Server{Addr: cfg.Edge.HTTP, Handler: status.Handler(m, opts), ReadHeaderTimeout: 5 * time.Second}
 	httpErr := make(chan error, 1)

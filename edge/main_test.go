@@ -98,7 +98,7 @@ func writeConfig(t *testing.T, path, addr, rules string, cams ...string) {
 	for _, c := range cams {
 		b.WriteString("  - " + c + "\n")
 	}
-	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
+	fmt.Fprintf(&b, "detect: {rules_dir: %q}\nrecord: {dir: %q}\n", rules, filepath.Join(filepath.Dir(path), "recordings"))
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +185,19 @@ func TestEdgeBinary(t *testing.T) {
 		t.Fatalf("edge exit after SIGINT: %v", err)
 	}
 	t.Logf("edge exited %v after SIGINT", time.Since(sent).Round(time.Millisecond))
+
+	// The black camera's anomaly got a clip (cameras record events by
+	// default), closed by the stop at the latest, that ffprobe reads.
+	clips, _ := filepath.Glob(filepath.Join(dir, "recordings", "black", "clips", "*", "*.mp4"))
+	if len(clips) == 0 {
+		t.Fatal("no clip of the black camera's anomaly")
+	}
+	peers.Need(t, "ffprobe", "ffmpeg")
+	for _, c := range clips {
+		if out, err := exec.Command("ffprobe", "-v", "error", c).CombinedOutput(); err != nil || len(out) > 0 {
+			t.Errorf("ffprobe %s: %v %s", c, err, out)
+		}
+	}
 }
 
 func cameraStates(t *testing.T, addr string) map[string]string {

@@ -46,11 +46,12 @@ cameras:
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`edge: {id: edge-offline, http: "127.0.0.1:%d", http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}
 sites: [{id: s1}]
 mqtt: {broker: %q, queue_dir: %q}
+record: {dir: %q}
 detect: {rules_dir: %q}
 ingest: {read_timeout: 3s, reconnect: {min: 500ms, max: 1s}}
 cameras:
   - {id: cam, site: s1, main: %q}
-`, peers.FreePort(t), broker.URL(), filepath.Join(dir, "queue"), rulesDir, link.URL())), 0o644)
+`, peers.FreePort(t), broker.URL(), filepath.Join(dir, "queue"), filepath.Join(dir, "recordings"), rulesDir, link.URL())), 0o644)
 	edge, logs := startEdge(t, cfg)
 	logs.await(t, "camera online", map[string]string{"camera": "cam"})
 

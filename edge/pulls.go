@@ -8,6 +8,7 @@ import (
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/drone"
 	"github.com/argus-edge/argus/edge/ingest"
+	"github.com/argus-edge/argus/edge/record"
 )
 
 // pulls is what the edge pulls and analyses: the cameras of its config
@@ -15,10 +16,11 @@ import (
 // file's other settings. Both a config reload and a fleet Work go through
 // it, one at a time, so neither undoes the other.
 type pulls struct {
-	m  *ingest.Manager
-	an *analyze.Manager
-	rs *ruleSets
-	dm *drone.Manager // nil without drones
+	m   *ingest.Manager
+	an  *analyze.Manager
+	rs  *ruleSets
+	dm  *drone.Manager   // nil without drones
+	rec *record.Recorder // nil in tests that record nothing
 
 	mu       sync.Mutex
 	file     *configs.Edge    // the running config file
@@ -55,6 +57,9 @@ func (p *pulls) apply() ingest.Changes {
 	ch := p.m.Apply(cfg)
 	p.an.Apply(withDroneGeo(analysed(cfg), p.dm))
 	p.rs.follow(ruleSites(cfg))
+	if p.rec != nil {
+		p.rec.Apply(recordPolicies(cfg))
+	}
 	return ch
 }
 

@@ -32,10 +32,11 @@ func TestRulesFromFileAndMQTT(t *testing.T) {
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`edge: {id: edge-rules, http: %q, http_token_env: ARGUS_EDGE_TEST_HTTP_TOKEN}
 sites: [{id: s1}]
 mqtt: {broker: %q, queue_dir: %q}
+record: {dir: %q}
 detect: {rules_dir: %q}
 cameras:
   - {id: cam, site: s1, main: %q}
-`, addr, broker.URL(), filepath.Join(dir, "queue"), rulesDir, s.URL("cam"))), 0o644)
+`, addr, broker.URL(), filepath.Join(dir, "queue"), filepath.Join(dir, "recordings"), rulesDir, s.URL("cam"))), 0o644)
 
 	cmd := exec.Command(edgeBin, "-config", cfg, "-log-format", "json")
 	stderr, _ := cmd.StderrPipe()

@@ -40,6 +40,9 @@ type Options struct {
 	// is fenced or never reached its backbone): /healthz then answers 503
 	// with the reason, so that Kubernetes' readiness sees it.
 	Ready func() error
+	// Routes are more handlers by mux pattern ("GET /api/clips/{id}"),
+	// guarded by the token like the rest: the recordings (edge/record).
+	Routes map[string]http.Handler
 	// Fleet, when set, is the edge's fleet state (its epoch, whether it
 	// is fenced), shown beside the cameras in /api/cameras.
 	Fleet func() any
@@ -81,6 +84,9 @@ func Handler(src Source, o Options) http.Handler {
 		mux.Handle("GET /api/"+name, o.guard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, view())
 		})))
+	}
+	for pattern, h := range o.Routes {
+		mux.Handle(pattern, o.guard(h))
 	}
 	mux.HandleFunc("GET /{$}", o.page)
 	return mux

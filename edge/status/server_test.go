@@ -52,12 +52,17 @@ func TestWhoIsAsking(t *testing.T) {
 		{"wrong cookie", "10.0.0.9:5000", "/api/cameras", "", "nope", "tok", 401, "unauthorized"},
 		{"wrong page token", "10.0.0.9:5000", "/?token=nope", "", "", "tok", 401, "unauthorized"},
 		{"health is open", "10.0.0.9:5000", "/healthz", "", "", "tok", 200, "ok"},
+		{"route without token", "127.0.0.1:5000", "/api/clips/a1", "", "", "tok", 401, "unauthorized"},
+		{"route with token", "10.0.0.9:5000", "/api/clips/a1", "Bearer tok", "", "tok", 200, "clip a1"},
 		{"health without token configured", "127.0.0.1:5000", "/healthz", "", "", "", 200, "ok"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h := Handler(src, Options{Edge: "e1", Token: c.token, Registry: prometheus.NewRegistry(), Log: zerolog.Nop(),
-				Extra: map[string]func() any{"drones": func() any { return []string{"drone-1"} }}})
+				Extra: map[string]func() any{"drones": func() any { return []string{"drone-1"} }},
+				Routes: map[string]http.Handler{"GET /api/clips/{id}": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Write([]byte("clip " + r.PathValue("id")))
+				})}})
 			req := httptest.NewRequest("GET", c.path, nil)
 			req.RemoteAddr = c.remote
 			if c.auth != "" {

@@ -1,0 +1,193 @@
+package record
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4/seekablebuffer"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4"
+
+	"github.com/argus-edge/argus/drivers/media"
+)
+
+const (
+	// clockRate is the RTP clock of H.264 and H.265, the files' timescale.
+	clockRate = 90000
+	// fragmentSpan closes a fragment within a long GOP, so a crash loses
+	// at most about a second.
+	fragmentSpan = clockRate
+	// maxGap is the largest PTS step taken as continuous; past it (or on a
+	// step back, as after a reconnect) the file ends.
+	maxGap = 5 * clockRate
+)
+
+// file is one fMP4 file being written: a segment or a clip. It is named
+// <start>.open.mp4 until closed, then <start>-<end>.mp4.
+type file struct {
+	path     string
+	f        *os.File
+	start    time.Time // wall-clock time of the first frame
+	codec    mp4.Codec
+	firstPTS int64
+	lastPTS  int64
+	lastDur  uint32
+	seq      uint32
+	frags    int // fragments written whole
+	pending  []*media.Unit
+	size     int64 // bytes written whole
+	buf      seekablebuffer.Buffer
+}
+
+// createFile starts a file in dir at keyframe first, writing its init
+// segment.
+func createFile(dir string, first *media.Unit, codec mp4.Codec) (*file, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	start := first.NTP.UTC()
+	path := filepath.Join(dir, stamp(start)+openSuffix)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	w := &file{path: path, f: f, start: start, codec: codec, firstPTS: first.PTS, lastPTS: first.PTS,
+		lastDur: clockRate / 10}
+	init := fmp4.Init{Tracks: []*fmp4.InitTrack{{ID: 1, TimeScale: clockRate, Codec: codec}}}
+	err = init.Marshal(&w.buf)
+	if err == nil {
+		stampCreation(w.buf.Bytes(), start)
+		err = w.write()
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("%s: init: %w", path, err)
+	}
+	w.pending = append(w.pending, first)
+	return w, nil
+}
+
+// mp4Epoch is where MP4 times count from.
+var mp4Epoch = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// stampCreation sets the movie header's creation and modification times
+// (version 0: seconds since 1904) to the file's start, so a player or
+// ffprobe shows when the footage begins (creation_time).
+func stampCreation(init []byte, start time.Time) {
+	i := bytes.Index(init, []byte("mvhd"))
+	if i < 4 || i+16 > len(init) || init[i+4] != 0 {
+		return
+	}
+	secs := uint32(start.Sub(mp4Epoch) / time.Second)
+	binary.BigEndian.PutUint32(init[i+8:], secs)
+	binary.BigEndian.PutUint32(init[i+12:], secs)
+}
+
+// fits tells whether u continues the file: same clock, no gap.
+func (w *file) fits(u *media.Unit) bool {
+	return u.PTS > w.lastPTS && u.PTS-w.lastPTS <= maxGap
+}
+
+// span is the time from the file's first frame to its last.
+func (w *file) span() time.Duration {
+	return time.Duration(w.lastPTS-w.firstPTS) * time.Second / clockRate
+}
+
+// spanTo is the time from the file's first frame to u.
+func (w *file) spanTo(u *media.Unit) time.Duration {
+	return time.Duration(u.PTS-w.firstPTS) * time.Second / clockRate
+}
+
+// add appends u, first writing the pending fragment when u starts a GOP
+// or the fragment spans a second. The caller checks fits first.
+func (w *file) add(u *media.Unit) error {
+	var err error
+	if u.Key || u.PTS-w.pending[0].PTS >= fragmentSpan {
+		err = w.flush(u.PTS)
+	}
+	w.lastDur = uint32(u.PTS - w.lastPTS)
+	w.lastPTS = u.PTS
+	w.pending = append(w.pending, u)
+	return err
+}
+
+// flush writes the pending units as one fragment; next is the PTS of the
+// unit after them, which gives the last one its duration. A fragment that
+// cannot be written is cut off whole and lost; the file stays playable.
+func (w *file) flush(next int64) error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	units := w.pending
+	w.pending = w.pending[:0]
+	pt := &fmp4.PartTrack{ID: 1, BaseTime: uint64(units[0].PTS - w.firstPTS)}
+	for i, u := range units {
+		end := next
+		if i+1 < len(units) {
+			end = units[i+1].PTS
+		}
+		s, err := sampleOf(u, uint32(max(end-u.PTS, 1)))
+		if err != nil {
+			return fmt.Errorf("%s: frame: %w", w.path, err)
+		}
+		pt.Samples = append(pt.Samples, s)
+	}
+	w.seq++
+	w.buf.Reset()
+	part := fmp4.Part{SequenceNumber: w.seq, Tracks: []*fmp4.PartTrack{pt}}
+	if err := part.Marshal(&w.buf); err != nil {
+		return fmt.Errorf("%s: fragment: %w", w.path, err)
+	}
+	if err := w.write(); err != nil {
+		return err
+	}
+	w.frags++
+	return nil
+}
+
+// write appends the buffer in one call; on failure (a full disk) it cuts
+// the file back to its last whole fragment.
+func (w *file) write() error {
+	n, err := w.f.Write(w.buf.Bytes())
+	if err != nil {
+		if n > 0 {
+			_ = w.f.Truncate(w.size)
+			_, _ = w.f.Seek(w.size, 0)
+		}
+		return fmt.Errorf("%s: write: %w", w.path, err)
+	}
+	w.size += int64(n)
+	return nil
+}
+
+// end is the wall-clock time the last frame ends.
+func (w *file) end() time.Time {
+	return w.start.Add(w.span() + time.Duration(w.lastDur)*time.Second/clockRate)
+}
+
+// close writes what is pending, syncs and renames the file to its final
+// name, which it returns. A file with no fragment is removed.
+func (w *file) close() (entry, error) {
+	err := w.flush(w.lastPTS + int64(w.lastDur))
+	if serr := w.f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if w.frags == 0 {
+		os.Remove(w.path)
+		return entry{}, err
+	}
+	e := entry{Path: filepath.Join(filepath.Dir(w.path), stamp(w.start)+"-"+stamp(w.end())+".mp4"),
+		Start: w.start, End: w.end(), Size: w.size}
+	if rerr := os.Rename(w.path, e.Path); rerr != nil {
+		return entry{}, rerr
+	}
+	return e, err
+}

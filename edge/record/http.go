@@ -1,0 +1,120 @@
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Routes are the recorder's HTTP handlers by mux pattern, for the edge's
+// :9100, which guards them with its token:
+//
+//	GET /api/recordings?camera=&from=&to=   the camera's segments (JSON)
+//	GET /api/recordings/{camera}/{file}     one segment (fMP4, ranges)
+//	GET /api/recordings/{camera}/export?from=&to=  the range as one MP4
+//	GET /api/clips/{id}                     an anomaly's clip (fMP4, ranges)
+func (r *Recorder) Routes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /api/recordings":                 http.HandlerFunc(r.list),
+		"GET /api/recordings/{camera}/{file}": http.HandlerFunc(r.segment),
+		"GET /api/recordings/{camera}/export": http.HandlerFunc(r.export),
+		"GET /api/clips/{id}":                 http.HandlerFunc(r.clip),
+	}
+}
+
+// Segment is one recorded segment as /api/recordings lists it.
+type Segment struct {
+	// Start is the wall-clock time of its first frame.
+	Start time.Time `json:"start"`
+	// End is when its last frame ends.
+	End time.Time `json:"end"`
+	// Bytes is the file's size.
+	Bytes int64 `json:"bytes"`
+	// URL is where the edge serves it.
+	URL string `json:"url"`
+}
+
+func (r *Recorder) list(w http.ResponseWriter, req *http.Request) {
+	q := req.URL.Query()
+	camera := q.Get("camera")
+	if camera == "" {
+		http.Error(w, "camera is required", http.StatusBadRequest)
+		return
+	}
+	from, to, err := timeRange(req, false)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	segs := []Segment{}
+	for _, e := range r.ix.find(camera, from, to) {
+		segs = append(segs, Segment{Start: e.Start, End: e.End, Bytes: e.Size,
+			URL: "/api/recordings/" + url.PathEscape(camera) + "/" + url.PathEscape(filepath.Base(e.Path))})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"camera": camera, "segments": segs})
+}
+
+func (r *Recorder) segment(w http.ResponseWriter, req *http.Request) {
+	camera, name := req.PathValue("camera"), req.PathValue("file")
+	for _, e := range r.ix.find(camera, time.Time{}, time.Time{}) {
+		if filepath.Base(e.Path) == name {
+			serveFile(w, req, e)
+			return
+		}
+	}
+	http.Error(w, fmt.Sprintf("no segment %s of camera %s", name, camera), http.StatusNotFound)
+}
+
+func (r *Recorder) clip(w http.ResponseWriter, req *http.Request) {
+	id := req.PathValue("id")
+	e, ok := r.ix.clip(id)
+	if !ok {
+		http.Error(w, fmt.Sprintf("no clip of anomaly %s (not recorded, not ended yet, or deleted)", id), http.StatusNotFound)
+		return
+	}
+	serveFile(w, req, e)
+}
+
+// serveFile answers with a file of the index, range requests included; a
+// file retention deleted meanwhile is a 404.
+func serveFile(w http.ResponseWriter, req *http.Request, e entry) {
+	f, err := os.Open(e.Path)
+	if err != nil {
+		http.Error(w, "recording deleted", http.StatusNotFound)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "video/mp4")
+	w.Header().Set("X-Argus-Start", e.Start.Format(time.RFC3339Nano))
+	http.ServeContent(w, req, filepath.Base(e.Path), e.End, f)
+}
+
+// timeRange reads the from and to parameters (RFC 3339), optional unless
+// required; to must follow from.
+func timeRange(req *http.Request, required bool) (from, to time.Time, err error) {
+	q := req.URL.Query()
+	for _, b := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		v := q.Get(b.name)
+		if v == "" {
+			if required {
+				return from, to, fmt.Errorf("%s is required", b.name)
+			}
+			continue
+		}
+		if *b.t, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return from, to, fmt.Errorf("%s %q is not an RFC 3339 time like 2026-12-06T12:00:00Z", b.name, v)
+		}
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return from, to, fmt.Errorf("to %s is not after from %s", to.Format(time.RFC3339Nano), from.Format(time.RFC3339Nano))
+	}
+	return from, to, nil
+}
