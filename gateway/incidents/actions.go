@@ -31,12 +31,12 @@ type Action struct {
 // maxNote bounds a note's length in bytes.
 const maxNote = 4000
 
-// Apply does act on inc and puts it on the timeline. Acknowledging a
+// Apply does act on inc and returns its timeline entry. Acknowledging a
 // resolved incident changes nothing; resolving takes it out of grouping
 // (the engine's job, see Engine.Act).
-func Apply(inc *store.Incident, act Action) error {
+func Apply(inc *store.Incident, act Action) (store.IncidentEntry, error) {
 	if len(act.Text) > maxNote {
-		return fmt.Errorf("%w: text of %d bytes, at most %d", ErrAction, len(act.Text), maxNote)
+		return store.IncidentEntry{}, fmt.Errorf("%w: text of %d bytes, at most %d", ErrAction, len(act.Text), maxNote)
 	}
 	en := store.IncidentEntry{At: act.At, What: act.What, By: act.By, Text: act.Text}
 	switch act.What {
@@ -48,50 +48,46 @@ func Apply(inc *store.Incident, act Action) error {
 		inc.State = store.StatusResolved
 	case ActNote:
 		if act.Text == "" {
-			return fmt.Errorf("%w: an empty note", ErrAction)
+			return store.IncidentEntry{}, fmt.Errorf("%w: an empty note", ErrAction)
 		}
 		inc.Notes = append(inc.Notes, store.IncidentNote{At: act.At, By: act.By, Text: act.Text})
 	case ActAssign:
 		inc.Owner = act.Text
 	default:
-		return fmt.Errorf("%w: action %q is not ack, resolve, note or assign", ErrAction, act.What)
+		return store.IncidentEntry{}, fmt.Errorf("%w: action %q is not ack, resolve, note or assign", ErrAction, act.What)
 	}
 	if act.What != ActNote && act.Text != "" && act.What != ActAssign {
 		inc.Notes = append(inc.Notes, store.IncidentNote{At: act.At, By: act.By, Text: act.Text})
 	}
-	inc.Timeline = append(inc.Timeline, en)
-	if n := len(inc.Timeline) - store.MaxTimeline; n > 0 {
-		inc.Timeline = append(inc.Timeline[:0:0], inc.Timeline[n:]...)
-		inc.Dropped += n
-	}
-	return nil
+	return en, nil
 }
 
 // ErrNotHeld: the engine does not hold the incident (resolved, merged or
 // past its windows); act on the stored record instead.
 var ErrNotHeld = errors.New("incidents: not held by the engine")
 
-// Act applies act to an incident the engine holds and returns it as now;
-// a resolved incident takes no more members.
-func (e *Engine) Act(id string, act Action) (store.Incident, error) {
+// Act applies act to an incident the engine holds and returns the
+// change; a resolved incident takes no more members.
+func (e *Engine) Act(id string, act Action) (Change, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	g := e.open[id]
 	if g == nil {
-		return store.Incident{}, ErrNotHeld
+		return Change{}, ErrNotHeld
 	}
-	if err := Apply(&g.inc, act); err != nil {
-		return store.Incident{}, err
+	en, err := Apply(&g.inc, act)
+	if err != nil {
+		return Change{}, err
 	}
-	inc := g.copy()
+	g.entry(en)
 	if g.inc.State == store.StatusResolved {
 		e.drop(g)
 	}
-	return inc, nil
+	return g.change(), nil
 }
 
-// Restore puts an incident read from the store (open or acknowledged)
-// back with its members, as at a restart; its members' later events find
+// Restore puts an incident read from the store (open or acknowledged,
+// with its latest timeline) back with its members, as at a restart; its members' later events find
 // it again, and new anomalies join it by the rules while its windows last.
 func (e *Engine) Restore(inc store.Incident, members []store.IncidentMember) {
 	if inc.State == store.StatusResolved {

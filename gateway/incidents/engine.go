@@ -18,8 +18,9 @@ type Env struct {
 
 // Change is one incident created or changed by a record or an action.
 type Change struct {
-	Incident store.Incident         // a copy, as it is now
-	Added    []store.IncidentMember // the members this change added
+	Incident store.Incident         // a copy, as it is now, without its timeline
+	Added    []store.IncidentMember // the members this change added (or moved in)
+	Entries  []store.IncidentEntry  // the timeline's new lines
 	Created  bool
 }
 

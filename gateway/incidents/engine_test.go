@@ -169,9 +169,10 @@ func TestActResolveRestore(t *testing.T) {
 	e, c := newEngine(t, Env{}), newCollector()
 	c.add(e.Observe(rec("a", "s", "cam", bus.KindPerson, bus.StateStart, 0)))
 	id := c.members["a"]
-	inc, err := e.Act(id, Action{What: ActAck, By: "ops", At: t0})
-	if err != nil || inc.State != store.StatusAcknowledged {
-		t.Fatalf("ack: %v, state %s", err, inc.State)
+	ack, err := e.Act(id, Action{What: ActAck, By: "ops", At: t0})
+	inc := ack.Incident
+	if err != nil || inc.State != store.StatusAcknowledged || len(ack.Entries) != 1 || ack.Entries[0].What != ActAck {
+		t.Fatalf("ack: %v, state %s, entries %+v", err, inc.State, ack.Entries)
 	}
 	if _, err := e.Act(id, Action{What: "explode", By: "ops"}); err == nil {
 		t.Fatal("an unknown action was taken")

@@ -20,6 +20,7 @@ type group struct {
 	locs   []bus.Geo              // area: the located members' cameras
 	starts []time.Time            // repeat and flapping: recent starts
 	list   []store.IncidentMember // every member, in order of joining
+	news   []store.IncidentEntry  // timeline entries not yet handed out in a Change
 	rank   int                    // the highest member severity's rank
 }
 
@@ -62,7 +63,9 @@ func (g *group) join(e *Engine, a store.Anomaly, t time.Time) Change {
 	g.refresh(e)
 	m := store.IncidentMember{Anomaly: a.ID, Camera: a.Camera, Site: a.Site, Edge: a.Edge, Kind: a.Kind, At: t}
 	g.list = append(g.list, m)
-	return Change{Incident: g.copy(), Added: []store.IncidentMember{m}}
+	ch := g.change()
+	ch.Added = []store.IncidentMember{m}
+	return ch
 }
 
 // event applies a later event of a member: an end goes on the timeline,
@@ -82,16 +85,17 @@ func (g *group) event(e *Engine, a store.Anomaly, t time.Time) []Change {
 		return nil
 	}
 	g.refresh(e)
-	return []Change{{Incident: g.copy()}}
+	return []Change{g.change()}
 }
 
-// entry appends to the timeline, dropping the oldest beyond store.MaxTimeline.
-func (g *group) entry(en store.IncidentEntry) {
-	g.inc.Timeline = append(g.inc.Timeline, en)
-	if n := len(g.inc.Timeline) - store.MaxTimeline; n > 0 {
-		g.inc.Timeline = append(g.inc.Timeline[:0:0], g.inc.Timeline[n:]...)
-		g.inc.Dropped += n
-	}
+// entry adds a line to the timeline, handed out with the next change.
+func (g *group) entry(en store.IncidentEntry) { g.news = append(g.news, en) }
+
+// change is the incident as now with the timeline entries since the last.
+func (g *group) change() Change {
+	ch := Change{Incident: g.copy(), Entries: g.news}
+	g.news = nil
+	return ch
 }
 
 // refresh recomputes what derives from the members: sites, cameras,
@@ -120,11 +124,11 @@ func severityRank(rank, cameras int, span time.Duration, r Rules) int {
 	return min(rank, len(bus.Severities)-1)
 }
 
-// copy is the incident with its slices copied, safe to hand out.
+// copy is the incident with its slices copied, safe to hand out; the
+// timeline goes out entry by entry in changes.
 func (g *group) copy() store.Incident {
 	c := g.inc
-	c.Sites, c.Cameras = slices.Clone(c.Sites), slices.Clone(c.Cameras)
-	c.Notes, c.Timeline = slices.Clone(c.Notes), slices.Clone(c.Timeline)
+	c.Sites, c.Cameras, c.Notes, c.Timeline = slices.Clone(c.Sites), slices.Clone(c.Cameras), slices.Clone(c.Notes), nil
 	return c
 }
 

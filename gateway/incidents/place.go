@@ -38,7 +38,8 @@ func (e *Engine) repeat(a store.Anomaly, t time.Time) Change {
 		g.entry(store.IncidentEntry{At: t, What: store.RuleFlapping, Camera: a.Camera, Kind: a.Kind,
 			Text: "more than the flap count of starts within the flap window"})
 		g.refresh(e)
-		ch.Incident = g.copy()
+		more := g.change()
+		ch.Incident, ch.Entries = more.Incident, append(ch.Entries, more.Entries...)
 	}
 	return ch
 }
@@ -157,5 +158,7 @@ func (e *Engine) fold(from, into *group, t time.Time) []Change {
 	e.drop(from)
 	from.inc.State, from.inc.Merged = store.StatusResolved, into.inc.ID
 	from.entry(store.IncidentEntry{At: t, What: "merged", Text: "folded into " + into.inc.ID})
-	return []Change{{Incident: into.copy(), Added: added}, {Incident: from.copy()}}
+	in := into.change()
+	in.Added = added
+	return []Change{in, from.change()}
 }

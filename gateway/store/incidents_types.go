@@ -32,14 +32,13 @@ type Incident struct {
 	// Notes are what people wrote, oldest first.
 	Notes []IncidentNote `json:"notes"`
 	// Timeline is the members' starts and ends and people's actions,
-	// oldest first; at most MaxTimeline, the oldest beyond it dropped and counted.
-	Timeline []IncidentEntry `json:"timeline"`
-	Dropped  int             `json:"dropped,omitempty"`
+	// oldest first: the latest MaxTimeline, read with one incident.
+	Timeline []IncidentEntry `json:"timeline,omitempty"`
 }
 
-// MaxTimeline bounds an incident's timeline: a storm's outage keeps its
-// latest entries, its members are all in the members table.
-const MaxTimeline = 200
+// MaxTimeline bounds the timeline read with an incident: a storm's outage
+// has thousands of lines, the latest are what a person reads.
+const MaxTimeline = 500
 
 // MaxIncidentCameras bounds the camera list an incident carries; the
 // members list them all.
