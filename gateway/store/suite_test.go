@@ -37,6 +37,8 @@ var suite = []struct {
 	{"Sessions", testSessions},
 	{"RuleSets", testRuleSets},
 	{"Wall", testWall},
+	{"Incidents", testIncidents},
+	{"IncidentPaging", testIncidentPaging},
 	{"PruneBoundary", testPruneBoundary},
 	{"PruneKeepsForever", testPruneKeepsForever},
 	{"InventoryPut", testInventoryPut},
