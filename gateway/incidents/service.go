@@ -1,0 +1,138 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/gateway/notify"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// storeTimeout bounds one store write of an incident change.
+const storeTimeout = 10 * time.Second
+
+// Service runs an Engine on the store: it restores the open incidents at
+// Start, writes every change, and tells listeners (the console's event
+// stream) of every incident changed. Build it with NewService.
+type Service struct {
+	eng    *Engine
+	st     store.Store
+	log    zerolog.Logger
+	mu     sync.Mutex // one decision and its write at a time, in order
+	hub    *notify.Hub[store.Incident]
+	failed atomic.Uint64
+}
+
+// NewService makes a Service grouping by rules with env, writing to st.
+func NewService(st store.Store, r Rules, env Env, buffer int, log zerolog.Logger) (*Service, error) {
+	if st == nil {
+		return nil, errors.New("incidents: no store")
+	}
+	eng, err := New(r, env)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{eng: eng, st: st, log: log.With().Str("component", "incidents").Logger(),
+		hub: notify.New[store.Incident](buffer)}, nil
+}
+
+// Engine is the service's engine (its rules, its size).
+func (s *Service) Engine() *Engine { return s.eng }
+
+// Start restores the incidents still open whose last event is within a
+// day of now, with their members, so that grouping goes on after a restart.
+func (s *Service) Start(ctx context.Context, now time.Time) error {
+	incs, err := s.st.OpenIncidents(ctx, now.Add(-maxIdle))
+	if err != nil {
+		return fmt.Errorf("incidents: restore: %w", err)
+	}
+	for _, inc := range incs {
+		full, err := s.st.Incident(ctx, inc.ID) // with its latest timeline: which members ended
+		if err != nil {
+			return fmt.Errorf("incidents: restore %s: %w", inc.ID, err)
+		}
+		ms, err := s.st.IncidentMembers(ctx, inc.ID, 0)
+		if err != nil {
+			return fmt.Errorf("incidents: restore %s: %w", inc.ID, err)
+		}
+		s.eng.Restore(full, ms)
+	}
+	s.log.Info().Int("incidents", len(incs)).Msg("restored open incidents")
+	return nil
+}
+
+// Observe groups one applied anomaly record and writes what changed. A
+// write that fails is logged and counted; the anomaly itself is stored
+// already, and the next change of the incident writes it whole again.
+func (s *Service) Observe(a store.Anomaly) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ch := range s.eng.Observe(a) {
+		s.write(ch)
+	}
+}
+
+// write stores one change and tells the listeners.
+func (s *Service) write(ch Change) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := s.st.PutIncident(ctx, ch.Incident, ch.Added, ch.Entries); err != nil {
+		s.failed.Add(1)
+		s.log.Error().Err(err).Str("incident", ch.Incident.ID).Msg("incident change not stored")
+	}
+	if ch.Created {
+		s.log.Info().Str("incident", ch.Incident.ID).Str("site", ch.Incident.Site).Str("rule", ch.Incident.Rule).
+			Str("kind", ch.Incident.Kind).Msg("incident opened")
+	}
+	s.hub.Publish(ch.Incident)
+}
+
+// Act does what a person asked on an incident: on the engine's copy
+// while it groups, else on the stored record. It returns the incident as
+// stored (with its timeline).
+func (s *Service) Act(ctx context.Context, id string, act Action) (store.Incident, error) {
+	if act.At.IsZero() {
+		act.At = time.Now().UTC()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, err := s.eng.Act(id, act)
+	if errors.Is(err, ErrNotHeld) {
+		ch, err = s.actStored(ctx, id, act)
+	}
+	if err != nil {
+		return store.Incident{}, err
+	}
+	if err := s.st.PutIncident(ctx, ch.Incident, nil, ch.Entries); err != nil {
+		return store.Incident{}, err
+	}
+	s.hub.Publish(ch.Incident)
+	return s.st.Incident(ctx, id)
+}
+
+// actStored applies act to the stored record of an incident the engine does not hold.
+func (s *Service) actStored(ctx context.Context, id string, act Action) (Change, error) {
+	inc, err := s.st.Incident(ctx, id)
+	if err != nil {
+		return Change{}, err
+	}
+	inc.Timeline = nil
+	en, err := Apply(&inc, act)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{Incident: inc, Entries: []store.IncidentEntry{en}}, nil
+}
+
+// Subscribe calls fn with every incident changed, in order, on a goroutine
+// of its own, until cancel (notify.Hub: a slow fn misses changes).
+func (s *Service) Subscribe(fn func(store.Incident)) (cancel func()) { return s.hub.Subscribe(fn) }
+
+// Failed counts the incident changes the store refused.
+func (s *Service) Failed() uint64 { return s.failed.Load() }
