@@ -19,6 +19,7 @@ import (
 	"github.com/argus-edge/argus/gateway/api"
 	"github.com/argus-edge/argus/gateway/audit"
 	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/incidents"
 	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/sfu"
@@ -36,6 +37,7 @@ type services struct {
 	ruleConflict error
 	alerts       *alerts.Alerts
 	drones       *patrol.Service
+	incidents    *incidents.Service
 	trail        *audit.Trail // the audit entries, refused anonymous calls aggregated
 	log          zerolog.Logger
 }
@@ -72,8 +74,12 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 	s.trail = audit.New(audit.Options{Store: st, Addresses: cfg.Limits.AuditAddresses, Log: log.With().Str("component", "audit").Logger()})
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
+	if s.incidents, err = newIncidents(ctx, st, dir, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,
-		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept,
+		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept, Incidents: s.incidents.Observe,
 		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, rt, camera, log) }, Log: log})
 	if err != nil {
 		st.Close()
@@ -141,6 +147,7 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fl
 	// The listeners live as long as the gateway: their cancels are not needed.
 	s.alerts.Subscribe(a.PublishAnomaly)
 	s.alerts.SubscribeWall(a.PublishWall)
+	s.incidents.Subscribe(a.PublishIncident)
 	s.alerts.Subscribe(s.drones.OnAnomaly) // camera locations and auto_dispatch
 	s.drones.Subscribe(a.PublishDrone)
 	wallFollowsPatrols(s.drones, s.alerts, dir, log)

@@ -76,6 +76,9 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 	}
 	a.stats.applied.Add(1)
 	a.anomalies.Publish(rec)
+	if a.opts.Incidents != nil {
+		a.opts.Incidents(rec)
+	}
 	lvl := a.log.Info() // starts and ends; updates (every few seconds of an anomaly) at debug
 	if an.State == bus.StateUpdate {
 		lvl = a.log.Debug()
