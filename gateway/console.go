@@ -141,7 +141,7 @@ type consoleHandlers struct {
 // console builds the API over the services, and wires their events into it.
 func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, cfg *access.Config, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
 	a := api.New(api.Options{Auth: s.auth, Store: s.store, Audit: s.trail, Limits: cfg.Limits, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
-		Handling: s.alerts, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
+		Handling: s.alerts, Incidents: s.incidents, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
 		Capacity: fl, Fleet: fl, Metrics: reg, Log: log})
 	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner, s.trail)
 	// The listeners live as long as the gateway: their cancels are not needed.
