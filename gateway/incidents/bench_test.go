@@ -2,10 +2,14 @@ package incidents
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/store"
 )
 
 // BenchmarkObserve is the grouping cost per anomaly event: a mix of
@@ -23,5 +27,24 @@ func BenchmarkObserve(b *testing.B) {
 		a := rec(fmt.Sprintf("a%d", i), fmt.Sprintf("site%d", cam%3), fmt.Sprintf("cam%d", cam),
 			kinds[i%len(kinds)], bus.StateStart, time.Duration(i)*10*time.Millisecond)
 		e.Observe(a)
+	}
+}
+
+// BenchmarkServiceObserve is grouping plus the incident's write to a
+// real SQLite store per anomaly: an offline storm over 3 sites.
+func BenchmarkServiceObserve(b *testing.B) {
+	st, err := store.OpenSQLite(filepath.Join(b.TempDir(), "argus.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := NewService(st, Rules{}, Env{}, 0, zerolog.Nop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		site := fmt.Sprintf("s%d", i%3)
+		svc.Observe(rec(fmt.Sprintf("o%d", i), site, fmt.Sprintf("%s-cam%d", site, i), bus.KindCameraOffline, bus.StateStart,
+			time.Duration(i)*12*time.Millisecond))
 	}
 }
