@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,7 @@ type Service struct {
 	mu     sync.Mutex // one decision and its write at a time, in order
 	hub    *notify.Hub[store.Incident]
 	failed atomic.Uint64
+	opened [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
 }
 
 // NewService makes a Service grouping by rules with env, writing to st.
@@ -87,6 +89,9 @@ func (s *Service) write(ch Change) {
 		s.log.Error().Err(err).Str("incident", ch.Incident.ID).Msg("incident change not stored")
 	}
 	if ch.Created {
+		if i := slices.Index(rules, ch.Incident.Rule); i >= 0 {
+			s.opened[i].Add(1)
+		}
 		s.log.Info().Str("incident", ch.Incident.ID).Str("site", ch.Incident.Site).Str("rule", ch.Incident.Rule).
 			Str("kind", ch.Incident.Kind).Msg("incident opened")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,6 +56,9 @@ func TestServiceStormRestart(t *testing.T) {
 	case <-heard:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no listener heard of an incident")
+	}
+	if got := svc.opened[slices.Index(rules, store.RuleOutage)].Load(); got != 3 {
+		t.Fatalf("metrics count %d outages opened, want 3", got)
 	}
 	if svc.Failed() != 0 {
 		t.Fatalf("%d incident writes failed", svc.Failed())
