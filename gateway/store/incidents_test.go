@@ -121,3 +121,33 @@ func incidentIDs(t *testing.T, s store.Store, q store.IncidentQuery) string {
 	}
 	return out
 }
+
+// testIncidentPrune: a resolved incident older than the anomalies'
+// retention goes with its members and timeline; an open one as old and a
+// resolved recent one stay.
+func testIncidentPrune(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	put := func(id, state string, last time.Time) {
+		inc := store.Incident{ID: id, Rule: store.RuleRepeat, Kind: "person", Site: "north", Severity: "low", State: state, First: last, Last: last}
+		m := store.IncidentMember{Anomaly: "m-" + id, Camera: "cam", Site: "north", Kind: "person", At: last}
+		if err := s.PutIncident(ctx, inc, []store.IncidentMember{m}, []store.IncidentEntry{{At: last, What: "start"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("old-resolved", store.StatusResolved, t0)
+	put("old-open", store.StatusOpen, t0)
+	put("new-resolved", store.StatusResolved, t0.Add(48*time.Hour))
+	p, err := s.Prune(ctx, store.Retention{Anomalies: 24 * time.Hour}, t0.Add(49*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Incidents != 1 {
+		t.Fatalf("pruned %d incidents, want 1", p.Incidents)
+	}
+	if got := incidentIDs(t, s, store.IncidentQuery{}); got != "new-resolved old-open" {
+		t.Fatalf("left %q, want new-resolved old-open", got)
+	}
+	if ms, err := s.IncidentMembers(ctx, "old-resolved", 0); err != nil || len(ms) != 0 {
+		t.Fatalf("pruned incident's members %+v, %v", ms, err)
+	}
+}

@@ -306,7 +306,7 @@ type WallEntry struct {
 // A record goes once it is strictly older than its age: one exactly at the
 // age stays.
 type Retention struct {
-	Anomalies time.Duration // ended anomalies (any status), by start time; ongoing ones stay; also dismissed wall entries, by dismissal
+	Anomalies time.Duration // ended anomalies (any status), by start time; ongoing ones stay; also dismissed wall entries, by dismissal, and resolved incidents, by last event
 	Snapshots time.Duration // snapshot JPEGs (the bulk), by anomaly start, ongoing or not
 	Audit     time.Duration // audit entries, by time
 }
@@ -314,4 +314,5 @@ type Retention struct {
 // Pruned counts what Prune deleted (expired sessions go whatever the retention).
 type Pruned struct {
 	Anomalies, Snapshots, Audit, Sessions, Wall int64
+	Incidents                                   int64 // resolved ones, with their members and timelines
 }
