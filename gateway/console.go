@@ -74,7 +74,7 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 	s.trail = audit.New(audit.Options{Store: st, Addresses: cfg.Limits.AuditAddresses, Log: log.With().Str("component", "audit").Logger()})
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
-	if s.incidents, err = newIncidents(ctx, st, dir, log); err != nil {
+	if s.incidents, err = newIncidents(ctx, st, dir, cfg.Incidents, log); err != nil {
 		st.Close()
 		return nil, err
 	}

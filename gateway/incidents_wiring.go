@@ -16,9 +16,9 @@ import (
 const locateTimeout = 2 * time.Second
 
 // newIncidents builds the incident grouping on the store with the
-// default rules, cameras located by the inventory and edges' states from
+// config's rules, cameras located by the inventory and edges' states from
 // the directory, and restores the incidents still open.
-func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory, log zerolog.Logger) (*incidents.Service, error) {
+func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory, rules incidents.Rules, log zerolog.Logger) (*incidents.Service, error) {
 	env := incidents.Env{
 		Locate: func(camera string) (bus.Geo, bool) {
 			ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
@@ -38,7 +38,7 @@ func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory,
 			return false
 		},
 	}
-	svc, err := incidents.NewService(st, incidents.Rules{}, env, 0, log)
+	svc, err := incidents.NewService(st, rules, env, 0, log)
 	if err != nil {
 		return nil, err
 	}
