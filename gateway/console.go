@@ -172,6 +172,7 @@ func (s *services) run(ctx context.Context, cfg *access.Config, every time.Durat
 	g.Go(func() error { return s.drones.Run(ctx) })
 	g.Go(func() error { return s.trail.Run(ctx) })
 	g.Go(func() error { return s.alerts.Run(ctx) })
+	g.Go(func() error { return s.incidents.Run(ctx) })
 	return g.Wait()
 }
 

@@ -15,9 +15,14 @@ import (
 // locateTimeout bounds one inventory read for a camera's location.
 const locateTimeout = 2 * time.Second
 
+// incidentNews is how often an incident that only gained members is told
+// to the consoles: a storm's outage redraws its card 4 times a second.
+const incidentNews = 250 * time.Millisecond
+
 // newIncidents builds the incident grouping on the store with the
 // config's rules, cameras located by the inventory and edges' states from
-// the directory, and restores the incidents still open.
+// the directory, and restores the incidents still open. Its Run (the
+// services' run) sends the coalesced news.
 func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory, rules incidents.Rules, log zerolog.Logger) (*incidents.Service, error) {
 	env := incidents.Env{
 		Locate: func(camera string) (bus.Geo, bool) {
@@ -38,7 +43,7 @@ func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory,
 			return false
 		},
 	}
-	svc, err := incidents.NewService(st, rules, env, 0, log)
+	svc, err := incidents.NewService(st, rules, incidents.Options{Env: env, Coalesce: incidentNews, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func newIncidentEnv(t *testing.T) (*env, *incidents.Service) {
 	var svc *incidents.Service
 	e := newEnv(t, func(o *Options) {
 		var err error
-		if svc, err = incidents.NewService(o.Store.(store.Store), incidents.Rules{}, incidents.Env{}, 0, zerolog.Nop()); err != nil {
+		if svc, err = incidents.NewService(o.Store.(store.Store), incidents.Rules{}, incidents.Options{Log: zerolog.Nop()}); err != nil {
 			t.Fatal(err)
 		}
 		o.Incidents = svc

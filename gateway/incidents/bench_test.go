@@ -38,7 +38,7 @@ func BenchmarkServiceObserve(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	svc, err := NewService(st, Rules{}, Env{}, 0, zerolog.Nop())
+	svc, err := NewService(st, Rules{}, Options{Log: zerolog.Nop()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,21 +27,34 @@ type Service struct {
 	log    zerolog.Logger
 	mu     sync.Mutex // one decision and its write at a time, in order
 	hub    *notify.Hub[store.Incident]
+	every  time.Duration // how often held news go out (coalesce.go); 0: at once
+	held   coalescer
 	failed atomic.Uint64
 	opened [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
 }
 
-// NewService makes a Service grouping by rules with env, writing to st.
-func NewService(st store.Store, r Rules, env Env, buffer int, log zerolog.Logger) (*Service, error) {
+// Options configure a Service beyond its store and rules.
+type Options struct {
+	Env Env
+	// Buffer is each listener's queue (default notify.DefaultBuffer).
+	Buffer int
+	// Coalesce: an incident that only gained members or ended one is told
+	// to the listeners at most once per this period, by Run (0: every change at once).
+	Coalesce time.Duration
+	Log      zerolog.Logger
+}
+
+// NewService makes a Service grouping by rules, writing to st.
+func NewService(st store.Store, r Rules, o Options) (*Service, error) {
 	if st == nil {
 		return nil, errors.New("incidents: no store")
 	}
-	eng, err := New(r, env)
+	eng, err := New(r, o.Env)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{eng: eng, st: st, log: log.With().Str("component", "incidents").Logger(),
-		hub: notify.New[store.Incident](buffer)}, nil
+	return &Service{eng: eng, st: st, log: o.Log.With().Str("component", "incidents").Logger(), every: o.Coalesce,
+		hub: notify.New[store.Incident](o.Buffer)}, nil
 }
 
 // Engine is the service's engine (its rules, its size).
@@ -80,6 +93,20 @@ func (s *Service) Observe(a store.Anomaly) {
 	}
 }
 
+// urgent tells whether listeners must hear of a change at once: an
+// incident opened, merged away, or whose severity or state changed.
+func (s *Service) urgent(ch Change) bool {
+	if ch.Created || ch.Incident.Merged != "" {
+		return true
+	}
+	for _, en := range ch.Entries {
+		if en.What != "start" && en.What != "end" {
+			return true // flapping, merged: the card changes its nature
+		}
+	}
+	return false
+}
+
 // write stores one change and tells the listeners.
 func (s *Service) write(ch Change) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -95,7 +122,7 @@ func (s *Service) write(ch Change) {
 		s.log.Info().Str("incident", ch.Incident.ID).Str("site", ch.Incident.Site).Str("rule", ch.Incident.Rule).
 			Str("kind", ch.Incident.Kind).Msg("incident opened")
 	}
-	s.hub.Publish(ch.Incident)
+	s.tell(ch, s.urgent(ch))
 }
 
 // Act does what a person asked on an incident: on the engine's copy
@@ -117,7 +144,7 @@ func (s *Service) Act(ctx context.Context, id string, act Action) (store.Inciden
 	if err := s.st.PutIncident(ctx, ch.Incident, nil, ch.Entries); err != nil {
 		return store.Incident{}, err
 	}
-	s.hub.Publish(ch.Incident)
+	s.tell(ch, true)
 	return s.st.Incident(ctx, id)
 }
 

@@ -34,7 +34,7 @@ func TestServiceStormRestart(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "argus.db")
 	st := openStore(t, path)
-	svc, err := NewService(st, Rules{}, Env{}, 0, zerolog.Nop())
+	svc, err := NewService(st, Rules{}, Options{Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestServiceStormRestart(t *testing.T) {
 	}
 
 	// Restart: a second service on the same store.
-	svc2, err := NewService(openStore(t, path), Rules{}, Env{}, 0, zerolog.Nop())
+	svc2, err := NewService(openStore(t, path), Rules{}, Options{Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
