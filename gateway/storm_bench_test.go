@@ -78,7 +78,7 @@ func publishStorm(b *testing.B, mqttURL string, span time.Duration) {
 		site := fmt.Sprintf("storm-%d", i%stormSites)
 		cam := fmt.Sprintf("%s-cam%04d", site, i)
 		a := bus.Anomaly{ID: fmt.Sprintf("storm-%04d", i), Seq: 1, Site: site, Camera: cam, Edge: "edge-" + site,
-			Kind: bus.KindCameraOffline, State: bus.StateStart, Severity: "medium", FrameTime: bus.Now(), PublishedAt: bus.Now()}
+			Kind: bus.KindCameraOffline, State: bus.StateStart, Severity: "high", FrameTime: bus.Now(), PublishedAt: bus.Now()} // high: as the rules raise it, wall-worthy
 		p, _ := json.Marshal(a)
 		if tok := c.Publish(bus.AnomalyTopic(site, cam), 1, false, p); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 			b.Fatalf("publish %s: %v", a.ID, tok.Error())
@@ -161,5 +161,10 @@ func checkOutages(b *testing.B, httpURL, token string) {
 		if n != 1 {
 			b.Fatalf("site %s has %d open outages", site, n)
 		}
+	}
+	// The outage is one banner: only the cameras offline before it (4 a site) are on the wall.
+	var wall struct{ Items []store.WallEntry }
+	if st := call(b, "GET", httpURL+"/api/wall", token, nil, &wall); st != 200 || len(wall.Items) > stormSites*4 {
+		b.Fatalf("wall: %d, %d cameras on it, want at most %d", st, len(wall.Items), stormSites*4)
 	}
 }

@@ -45,8 +45,10 @@ type Options struct {
 	Accept func(bus.Anomaly) bool
 	// Incidents, when set, is given every record the store applied, in
 	// order, on the MQTT callback (gateway/incidents groups them; it must
-	// be quick). A record applied first by another replica is not.
-	Incidents func(store.Anomaly)
+	// be quick). A record applied first by another replica is not. It
+	// answers true to keep the camera off the wall: the anomaly joined a
+	// site outage, which the console shows as one banner.
+	Incidents func(store.Anomaly) (offWall bool)
 	// Log receives the logs.
 	Log zerolog.Logger
 }
