@@ -81,7 +81,15 @@ func (s *Server) incident(c *call) {
 		c.failErr(s, err)
 		return
 	}
-	c.ok(incidentDetail{Incident: inc, Members: ms})
+	// An incident spanning sites (a fire seen across a boundary) shows
+	// each caller the members of its own sites only.
+	mine := make([]store.IncidentMember, 0, len(ms))
+	for _, m := range ms {
+		if c.p.Covers(m.Site) {
+			mine = append(mine, m)
+		}
+	}
+	c.ok(incidentDetail{Incident: inc, Members: mine})
 }
 
 // incidentAck acknowledges an incident, with an optional note.

@@ -139,3 +139,28 @@ func TestIncidentLifecycle(t *testing.T) {
 		t.Fatalf("hillside event %+v, want only its own incident", ev)
 	}
 }
+
+// An incident spanning two sites (a fire seen across the boundary) is
+// seen by a user of either site, each with the members of its own only.
+func TestIncidentAcrossSites(t *testing.T) {
+	e, _ := newIncidentEnv(t)
+	inc := store.Incident{ID: "area-x", Rule: store.RuleArea, Kind: "fire", Site: "riverside", Sites: []string{"hillside", "riverside"},
+		Severity: "high", State: store.StatusOpen, First: e.clk.now(), Last: e.clk.now()}
+	members := []store.IncidentMember{{Anomaly: "x1", Camera: "river-gate", Site: "riverside", Kind: "fire", At: e.clk.now()},
+		{Anomaly: "x2", Camera: "hill-top", Site: "hillside", Kind: "smoke", At: e.clk.now()}}
+	if err := e.st.PutIncident(context.Background(), inc, members, nil); err != nil {
+		t.Fatal(err)
+	}
+	for user, want := range map[string]string{"river-cmd": "x1", "hill-cmd": "x2", "chief": "x1 x2"} {
+		var d incidentDetail
+		resp, b := e.do("GET", "/api/incidents/area-x", e.login(user), nil)
+		json.Unmarshal(b, &d)
+		var got []string
+		for _, m := range d.Members {
+			got = append(got, m.Anomaly)
+		}
+		if resp.StatusCode != 200 || strings.Join(got, " ") != want {
+			t.Errorf("%s: %d, members %v, want %s", user, resp.StatusCode, got, want)
+		}
+	}
+}
