@@ -37,10 +37,11 @@ type Engine struct {
 	mu      sync.Mutex
 	rules   Rules
 	env     Env
-	open    map[string]*group // by incident id
-	byKey   map[string]*group // camKey and siteKey
-	areas   []*group          // fire and smoke incidents with located cameras
-	members map[string]*group // anomaly id → its incident
+	open    map[string]*group    // by incident id
+	byKey   map[string]*group    // camKey and siteKey
+	areas   []*group             // fire and smoke incidents with located cameras
+	members map[string]*group    // anomaly id → its incident
+	gone    map[string]time.Time // anomaly id → when its incident stopped taking members (resolved, stale)
 	offline map[string][]sighting
 	latest  time.Time // of the newest record seen: the engine's clock
 	seen    int
@@ -59,7 +60,7 @@ func New(r Rules, env Env) (*Engine, error) {
 		return nil, err
 	}
 	return &Engine{rules: r, env: env, open: map[string]*group{}, byKey: map[string]*group{},
-		members: map[string]*group{}, offline: map[string][]sighting{}}, nil
+		members: map[string]*group{}, gone: map[string]time.Time{}, offline: map[string][]sighting{}}, nil
 }
 
 // Rules are the engine's rules with defaults filled in.
@@ -90,6 +91,12 @@ func (e *Engine) Observe(a store.Anomaly) []Change {
 	}
 	if g := e.members[a.ID]; g != nil {
 		return g.event(e, a, t)
+	}
+	if _, ok := e.gone[a.ID]; ok {
+		// Its incident was resolved (or went stale) while it ran: its
+		// later events must not open an incident of their own, under the
+		// same id as the one people closed.
+		return nil
 	}
 	if a.State == bus.StateEnd {
 		return nil
@@ -161,6 +168,7 @@ func (e *Engine) drop(g *group) {
 	for id := range g.ids {
 		if e.members[id] == g {
 			delete(e.members, id)
+			e.gone[id] = e.latest
 		}
 	}
 	for i, o := range e.areas {
@@ -182,5 +190,10 @@ func (e *Engine) sweep() {
 	}
 	for site := range e.offline {
 		e.recentOffline(site, e.latest)
+	}
+	for id, at := range e.gone {
+		if e.latest.Sub(at) > maxIdle {
+			delete(e.gone, id)
+		}
 	}
 }

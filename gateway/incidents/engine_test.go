@@ -189,6 +189,10 @@ func TestActResolveRestore(t *testing.T) {
 	if _, err := e2.Act(id, Action{What: ActResolve, By: "ops", Text: "false alarm", At: t0}); err != nil {
 		t.Fatal(err)
 	}
+	// b still runs: its later events must not reopen the resolved incident under its id.
+	if ch := e2.Observe(rec("b", "s", "cam", bus.KindPerson, bus.StateUpdate, 150*time.Second)); ch != nil {
+		t.Fatalf("an update of a resolved incident's member made %+v", ch)
+	}
 	ch := e2.Observe(rec("c", "s", "cam", bus.KindPerson, bus.StateStart, 3*time.Minute))
 	if ch[0].Incident.ID == id || !ch[0].Created {
 		t.Fatalf("anomaly after resolve joined the resolved incident")
