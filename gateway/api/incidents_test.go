@@ -14,12 +14,11 @@ import (
 )
 
 // newIncidentEnv is newEnv with a real incident service on its store,
-// which has grouped the two seeded anomalies: incident repeat-a-river
-// (riverside) and repeat-a-hill (hillside). The service tells the API's
-// event stream, as main wires it.
-func newIncidentEnv(t *testing.T) (*env, *incidents.Service) {
-	var svc *incidents.Service
-	e := newEnv(t, func(o *Options) {
+// which has grouped the two seeded anomalies into an incident each: ids
+// "own" (riverside's, of a-river) and "other" (hillside's, of a-hill).
+// The service tells the API's event stream, as main wires it.
+func newIncidentEnv(t *testing.T) (e *env, svc *incidents.Service, ids map[string]string) {
+	e = newEnv(t, func(o *Options) {
 		var err error
 		if svc, err = incidents.NewService(o.Store.(store.Store), incidents.Rules{}, incidents.Options{Log: zerolog.Nop()}); err != nil {
 			t.Fatal(err)
@@ -34,16 +33,22 @@ func newIncidentEnv(t *testing.T) (*env, *incidents.Service) {
 		}
 		svc.Observe(a)
 	}
-	return e, svc
+	ids = map[string]string{}
+	for side, site := range sites {
+		p, err := e.st.Incidents(context.Background(), store.IncidentQuery{Site: site})
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("%s incidents %+v, %v: want one", site, p.Items, err)
+		}
+		ids[side] = p.Items[0].ID
+	}
+	return e, svc, ids
 }
-
-var incidentIDs = map[string]string{"own": "repeat-a-river", "other": "repeat-a-hill"}
 
 // The incidents' permission matrix: each role × each call × own and other
 // site; another site's incident answers 404 like an unknown one, another
 // site's listing 403; every call audited with its caller and status.
 func TestIncidentPermissions(t *testing.T) {
-	e, _ := newIncidentEnv(t)
+	e, _, incidentIDs := newIncidentEnv(t)
 	fams := []family{
 		{"get", "GET", "/api/incidents/%s", nil, incidentIDs},
 		{"list site", "GET", "/api/incidents?site=%s", nil, sites},
@@ -82,7 +87,8 @@ func TestIncidentPermissions(t *testing.T) {
 // each change an "incident" event for its site's users only; bad input
 // answers 400 and changes nothing.
 func TestIncidentLifecycle(t *testing.T) {
-	e, _ := newIncidentEnv(t)
+	e, _, ids := newIncidentEnv(t)
+	own, other := ids["own"], ids["other"]
 	river, hill := e.login("river-cmd"), e.login("hill-cmd")
 	riverEvents, hillEvents := e.stream(river), e.stream(hill)
 	next(t, riverEvents) // hello
@@ -90,7 +96,7 @@ func TestIncidentLifecycle(t *testing.T) {
 
 	var page store.Page[store.Incident]
 	resp, b := e.do("GET", "/api/incidents", river, nil)
-	if json.Unmarshal(b, &page); resp.StatusCode != 200 || len(page.Items) != 1 || page.Items[0].ID != "repeat-a-river" {
+	if json.Unmarshal(b, &page); resp.StatusCode != 200 || len(page.Items) != 1 || page.Items[0].ID != own {
 		t.Fatalf("riverside list: %d %s", resp.StatusCode, b)
 	}
 	if resp, b := e.do("GET", "/api/incidents?state=closed", river, nil); resp.StatusCode != 400 {
@@ -107,20 +113,20 @@ func TestIncidentLifecycle(t *testing.T) {
 		{"resolve", map[string]string{"note": "false alarm"}, func(i store.Incident) bool { return i.State == store.StatusResolved }},
 	}
 	for _, st := range steps {
-		resp, b := e.do("POST", "/api/incidents/repeat-a-river/"+st.path, river, st.body)
+		resp, b := e.do("POST", "/api/incidents/"+own+"/"+st.path, river, st.body)
 		var inc store.Incident
 		if json.Unmarshal(b, &inc); resp.StatusCode != 200 || !st.want(inc) {
 			t.Fatalf("%s: %d %s", st.path, resp.StatusCode, b)
 		}
-		if ev, _ := next(t, riverEvents); ev.name != "incident" || !strings.Contains(ev.data, `"id":"repeat-a-river"`) {
+		if ev, _ := next(t, riverEvents); ev.name != "incident" || !strings.Contains(ev.data, `"id":"`+own+`"`) {
 			t.Fatalf("%s: riverside event %+v", st.path, ev)
 		}
 	}
-	if resp, b := e.do("POST", "/api/incidents/repeat-a-river/notes", river, map[string]string{"text": ""}); resp.StatusCode != 400 {
+	if resp, b := e.do("POST", "/api/incidents/"+own+"/notes", river, map[string]string{"text": ""}); resp.StatusCode != 400 {
 		t.Fatalf("empty note: %d %s", resp.StatusCode, b)
 	}
 	var detail incidentDetail
-	resp, b = e.do("GET", "/api/incidents/repeat-a-river", river, nil)
+	resp, b = e.do("GET", "/api/incidents/"+own, river, nil)
 	if json.Unmarshal(b, &detail); resp.StatusCode != 200 || len(detail.Members) != 1 || detail.Members[0].Anomaly != "a-river" {
 		t.Fatalf("detail: %d %s", resp.StatusCode, b)
 	}
@@ -132,10 +138,10 @@ func TestIncidentLifecycle(t *testing.T) {
 		t.Fatalf("timeline %q", got)
 	}
 	// The hillside user heard none of riverside's: its next event is its own incident's.
-	if resp, b := e.do("POST", "/api/incidents/repeat-a-hill/ack", hill, nil); resp.StatusCode != 200 {
+	if resp, b := e.do("POST", "/api/incidents/"+other+"/ack", hill, nil); resp.StatusCode != 200 {
 		t.Fatalf("hill ack: %d %s", resp.StatusCode, b)
 	}
-	if ev, _ := next(t, hillEvents); ev.name != "incident" || !strings.Contains(ev.data, `"id":"repeat-a-hill"`) {
+	if ev, _ := next(t, hillEvents); ev.name != "incident" || !strings.Contains(ev.data, `"id":"`+other+`"`) {
 		t.Fatalf("hillside event %+v, want only its own incident", ev)
 	}
 }
@@ -143,7 +149,7 @@ func TestIncidentLifecycle(t *testing.T) {
 // An incident spanning two sites (a fire seen across the boundary) is
 // seen by a user of either site, each with the members of its own only.
 func TestIncidentAcrossSites(t *testing.T) {
-	e, _ := newIncidentEnv(t)
+	e, _, _ := newIncidentEnv(t)
 	inc := store.Incident{ID: "area-x", Rule: store.RuleArea, Kind: "fire", Site: "riverside", Sites: []string{"hillside", "riverside"},
 		Severity: "high", State: store.StatusOpen, First: e.clk.now(), Last: e.clk.now()}
 	members := []store.IncidentMember{{Anomaly: "x1", Camera: "river-gate", Site: "riverside", Kind: "fire", At: e.clk.now()},

@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -28,12 +29,19 @@ type group struct {
 func newGroup(e *Engine, rule, key string, a store.Anomaly, t time.Time) (*group, Change) {
 	g := &group{key: key, ids: map[string]bool{}, active: map[string]bool{}, cams: map[string]bool{},
 		sites: map[string]bool{}, edges: map[string]bool{}, rank: -1,
-		inc: store.Incident{ID: rule + "-" + a.ID, Rule: rule, Kind: a.Kind, Site: a.Site,
+		inc: store.Incident{ID: incidentID(rule, a.ID, t), Rule: rule, Kind: a.Kind, Site: a.Site,
 			State: store.StatusOpen, First: t, Last: t}}
 	e.track(g)
 	ch := g.join(e, a, t)
 	ch.Created = true
 	return g, ch
+}
+
+// incidentID names an incident by its rule, the anomaly that opened it
+// and when (base 36 milliseconds): deterministic, and unique even when a
+// resolved incident's anomaly comes back after a restart.
+func incidentID(rule, anomaly string, t time.Time) string {
+	return rule + "-" + anomaly + "-" + strconv.FormatInt(t.UnixMilli(), 36)
 }
 
 // join adds a new member and returns the change.
