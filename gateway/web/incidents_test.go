@@ -13,6 +13,8 @@ import (
 // is one card with its cause; a click opens the fire's timeline and
 // members, a member opens its camera live; Acknowledge and Take reach the
 // API and the card says so; an `incident` event updates a card in place.
+// On the wall the outage is one banner, which opens Incidents and goes
+// when the outage is resolved.
 func incidentsView(t *testing.T, ctx context.Context, errs *pageErrors, api *fakeAPI) {
 	signIn(t, ctx, errs, "cmdr")
 	run(t, ctx, errs, "incidents", chromedp.Click(css(`[data-testid="nav-incidents"]`)))
@@ -46,5 +48,19 @@ func incidentsView(t *testing.T, ctx context.Context, errs *pageErrors, api *fak
 	}
 	api.events <- "event: incident\ndata: " + `{"id": "outage-o1", "rule": "outage", "kind": "camera_offline", "site": "riverside", "title": "Site outage at riverside: 300 cameras offline", "severity": "critical", "state": "open", "count": 300, "first": "2026-12-01T04:58:00Z", "last": "2026-12-01T05:02:00Z"}` + "\n\n"
 	await(t, ctx, errs, "outage updated in place", q(outage)+`?.dataset.count === '300' && document.querySelectorAll('[data-testid="incident"]').length === 2`)
+
+	// On the wall the outage is one banner (the fire is not an outage), which opens Incidents.
+	run(t, ctx, errs, "wall", chromedp.Click(css(`[data-testid="nav-wall"]`)))
+	banner := `[data-testid="wall-outage"][data-id="outage-o1"]`
+	await(t, ctx, errs, "one outage banner", `document.querySelectorAll('[data-testid="wall-outage"]').length === 1 && `+q(banner)+` !== null`)
+	if got := eval[string](t, ctx, q(banner)+`.textContent`); !strings.Contains(got, "120 cameras offline") {
+		t.Errorf("banner says %q", got)
+	}
+	run(t, ctx, errs, "banner opens incidents", chromedp.Click(css(banner)))
+	await(t, ctx, errs, "incidents view", q(`[data-testid="incidents-view"]`)+` !== null`)
+	run(t, ctx, errs, "wall again", chromedp.Click(css(`[data-testid="nav-wall"]`)))
+	await(t, ctx, errs, "banner back", q(banner)+` !== null`)
+	api.events <- "event: incident\ndata: " + `{"id": "outage-o1", "rule": "outage", "kind": "camera_offline", "site": "riverside", "title": "Site outage at riverside", "severity": "high", "state": "resolved", "count": 300}` + "\n\n"
+	await(t, ctx, errs, "banner gone when resolved", q(banner)+` === null`)
 	signOut(t, ctx, errs)
 }
