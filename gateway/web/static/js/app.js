@@ -8,7 +8,8 @@
 //   Login:   login-view, login-form, login-user, login-password, login-submit, login-error
 //   Wall:    wall-view, wall-grid, wall-empty; each tile: tile (data-camera, data-player = player
 //            key, data-play = player state, data-severity), tile-camera, tile-site, tile-state,
-//            tile-kind, tile-message, tile-video, tile-dismiss, tile-unpin
+//            tile-kind, tile-message, tile-video, tile-dismiss, tile-unpin; wall-outages, wall-outage
+//            (data-id: an open site outage's banner, opening Incidents)
 //   Alerts:  alerts-view, alerts-list, alerts-status, alerts-more, alerts-empty; each alert: alert
 //            (data-id, data-camera, data-kind, data-status), alert-severity, alert-kind,
 //            alert-camera, alert-site, alert-time, alert-status, alert-snapshot, alert-note,
