@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
-	"github.com/argus-edge/argus/gateway/store"
 )
 
 // FuzzObserve feeds the engine a sequence of records drawn from the
@@ -59,7 +58,6 @@ func FuzzObserve(f *testing.F) {
 			}
 			live += inc.Count
 		}
-		_ = store.RuleRepeat
 		if live < len(c.members) {
 			t.Fatalf("%d anomalies placed, the live incidents count %d", len(c.members), live)
 		}

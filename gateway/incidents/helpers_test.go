@@ -48,10 +48,12 @@ type collector struct {
 	members map[string]string // anomaly → incident
 }
 
+// newCollector makes an empty collector.
 func newCollector() *collector {
 	return &collector{incs: map[string]store.Incident{}, members: map[string]string{}}
 }
 
+// add files the changes: latest copies, members by incident.
 func (c *collector) add(chs []Change) {
 	for _, ch := range chs {
 		c.incs[ch.Incident.ID] = ch.Incident

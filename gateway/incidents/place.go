@@ -118,6 +118,7 @@ func (e *Engine) recentOffline(site string, t time.Time) []sighting {
 	return s
 }
 
+// seenCamera tells whether camera is among the sightings.
 func seenCamera(s []sighting, camera string) bool {
 	for _, x := range s {
 		if x.camera == camera {

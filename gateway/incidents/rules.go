@@ -66,12 +66,14 @@ func (r Rules) withDefaults() (Rules, error) {
 	return r, nil
 }
 
+// setDur sets a zero duration to its default.
 func setDur(d *time.Duration, def time.Duration) {
 	if *d == 0 {
 		*d = def
 	}
 }
 
+// setInt sets a zero count to its default.
 func setInt(n *int, def int) {
 	if *n == 0 {
 		*n = def
