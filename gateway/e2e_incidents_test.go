@@ -18,7 +18,7 @@ import (
 // cameras registered through the API with their locations. Two cameras
 // 200 m apart seeing the fire make one incident with two members; a third
 // 5 km away its own: the locations come from the inventory, not from the
-// anomalies.
+// anomalies. The wall holds one tile per incident.
 func TestFireSeenByTwoCamerasIsOneIncident(t *testing.T) {
 	httpURL, mqttURL, log := startGateway(t, consoleUsers(t))
 	root := login(t, httpURL, "root")
@@ -65,5 +65,17 @@ func TestFireSeenByTwoCamerasIsOneIncident(t *testing.T) {
 	}
 	if len(page.Items) != 2 || counts["fire-a"] != 2 || counts["fire-b"] != 2 || counts["fire-far"] != 1 {
 		t.Fatalf("incidents %+v: want fire-a and fire-b in one counting 2, fire-far alone", page.Items)
+	}
+	// One tile per incident: fire-b's fire is no more severe than fire-a's.
+	var wall struct{ Items []store.WallEntry }
+	if st := call(t, "GET", httpURL+"/api/wall", root, nil, &wall); st != 200 {
+		t.Fatalf("wall: %d", st)
+	}
+	var tiles []string
+	for _, w := range wall.Items {
+		tiles = append(tiles, w.Camera)
+	}
+	if fmt.Sprint(tiles) != "[fire-a fire-far]" {
+		t.Fatalf("wall %v, want [fire-a fire-far]", tiles)
 	}
 }

@@ -47,7 +47,8 @@ type Options struct {
 	// order, on the MQTT callback (gateway/incidents groups them; it must
 	// be quick). A record applied first by another replica is not. It
 	// answers true to keep the camera off the wall: the anomaly joined a
-	// site outage, which the console shows as one banner.
+	// site outage (the console shows one banner) or an incident with a
+	// member at least as severe (one tile per incident).
 	Incidents func(store.Anomaly) (offWall bool)
 	// Log receives the logs.
 	Log zerolog.Logger

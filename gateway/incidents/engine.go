@@ -22,6 +22,10 @@ type Change struct {
 	Added    []store.IncidentMember // the members this change added (or moved in)
 	Entries  []store.IncidentEntry  // the timeline's new lines
 	Created  bool
+	// Outranked: the member added joined an incident that already had a
+	// member at least as severe (the wall keeps one tile per incident:
+	// its most severe camera's).
+	Outranked bool
 }
 
 // maxIdle drops an incident from memory after this long without an

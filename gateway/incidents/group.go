@@ -63,6 +63,7 @@ func (g *group) join(e *Engine, a store.Anomaly, t time.Time) Change {
 		g.edges[a.Edge] = true
 	}
 	g.inc.Count++
+	outranked := g.rank >= 0 && bus.SeverityRank(a.Severity) <= g.rank
 	g.rank = max(g.rank, bus.SeverityRank(a.Severity))
 	if t.After(g.inc.Last) {
 		g.inc.Last = t
@@ -73,6 +74,7 @@ func (g *group) join(e *Engine, a store.Anomaly, t time.Time) Change {
 	g.list = append(g.list, m)
 	ch := g.change()
 	ch.Added = []store.IncidentMember{m}
+	ch.Outranked = outranked
 	return ch
 }
 

@@ -82,22 +82,23 @@ func (s *Service) Start(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// Observe groups one applied anomaly record and writes what changed;
-// outage tells that the anomaly joined a site outage (its camera belongs
-// on the outage's banner, not on the wall one tile each). A write that
-// fails is logged and counted; the anomaly itself is stored already, and
-// the next change of the incident writes it whole again.
-func (s *Service) Observe(a store.Anomaly) (outage bool) {
+// Observe groups one applied anomaly record and writes what changed.
+// offWall tells that the anomaly's camera needs no tile of its own on the
+// wall: it joined a site outage (one banner), or a fire area that has a
+// member as severe (one tile per incident, its most severe camera's). A
+// write that fails is logged and counted; the anomaly itself is stored
+// already, and the next change of the incident writes it whole again.
+func (s *Service) Observe(a store.Anomaly) (offWall bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ch := range s.eng.Observe(a) {
 		s.write(ch)
-		if ch.Incident.Rule == store.RuleOutage && ch.Incident.Merged == "" && slices.ContainsFunc(ch.Added,
-			func(m store.IncidentMember) bool { return m.Anomaly == a.ID }) {
-			outage = true
+		joined := ch.Incident.Merged == "" && slices.ContainsFunc(ch.Added, func(m store.IncidentMember) bool { return m.Anomaly == a.ID })
+		if joined && (ch.Incident.Rule == store.RuleOutage || ch.Incident.Rule == store.RuleArea && ch.Outranked) {
+			offWall = true
 		}
 	}
-	return outage
+	return offWall
 }
 
 // urgent tells whether listeners must hear of a change at once: an

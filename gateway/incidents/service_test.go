@@ -118,3 +118,31 @@ func TestServiceStormRestart(t *testing.T) {
 		t.Fatalf("after assign: owner %q, last line %+v", inc.Owner, inc.Timeline[len(inc.Timeline)-1])
 	}
 }
+
+// TestServiceOneTilePerFire: the wall keeps one tile per fire, its most
+// severe camera's: smoke on a first camera goes on it, fire 200 m away
+// (more severe) too, more smoke there does not; a camera 5 km away opens
+// its own incident and goes on the wall.
+func TestServiceOneTilePerFire(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "argus.db"))
+	p := places{"a": {Lat: 30, Lon: 120}, "b": {Lat: 30 + metresNorth(200), Lon: 120}, "far": {Lat: 30 + metresNorth(5000), Lon: 120}}
+	svc, err := NewService(st, Rules{}, Options{Env: Env{Locate: p.locate}, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id, camera, kind, severity string
+		offWall                    bool
+	}{
+		{"s1", "a", bus.KindSmoke, "high", false},
+		{"f1", "b", bus.KindFire, "critical", false},
+		{"s2", "b", bus.KindSmoke, "high", true},
+		{"f2", "far", bus.KindFire, "critical", false},
+	} {
+		a := rec(c.id, "s", c.camera, c.kind, bus.StateStart, 0)
+		a.Severity = c.severity
+		if got := svc.Observe(a); got != c.offWall {
+			t.Errorf("%s on %s: off the wall %v, want %v", c.id, c.camera, got, c.offWall)
+		}
+	}
+}
