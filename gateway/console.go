@@ -19,6 +19,7 @@ import (
 	"github.com/argus-edge/argus/gateway/api"
 	"github.com/argus-edge/argus/gateway/audit"
 	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/incidents"
 	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/sfu"
@@ -36,6 +37,7 @@ type services struct {
 	ruleConflict error
 	alerts       *alerts.Alerts
 	drones       *patrol.Service
+	incidents    *incidents.Service
 	trail        *audit.Trail // the audit entries, refused anonymous calls aggregated
 	log          zerolog.Logger
 }
@@ -72,8 +74,12 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 	s.trail = audit.New(audit.Options{Store: st, Addresses: cfg.Limits.AuditAddresses, Log: log.With().Str("component", "audit").Logger()})
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
+	if s.incidents, err = newIncidents(ctx, st, dir, cfg.Incidents, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,
-		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept,
+		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept, Incidents: s.incidents.Observe,
 		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, rt, camera, log) }, Log: log})
 	if err != nil {
 		st.Close()
@@ -135,12 +141,13 @@ type consoleHandlers struct {
 // console builds the API over the services, and wires their events into it.
 func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, cfg *access.Config, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
 	a := api.New(api.Options{Auth: s.auth, Store: s.store, Audit: s.trail, Limits: cfg.Limits, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
-		Handling: s.alerts, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
+		Handling: s.alerts, Incidents: s.incidents, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
 		Capacity: fl, Fleet: fl, Metrics: reg, Log: log})
-	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner, s.trail)
+	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner, s.trail, s.incidents)
 	// The listeners live as long as the gateway: their cancels are not needed.
 	s.alerts.Subscribe(a.PublishAnomaly)
 	s.alerts.SubscribeWall(a.PublishWall)
+	s.incidents.Subscribe(a.PublishIncident)
 	s.alerts.Subscribe(s.drones.OnAnomaly) // camera locations and auto_dispatch
 	s.drones.Subscribe(a.PublishDrone)
 	wallFollowsPatrols(s.drones, s.alerts, dir, log)
@@ -165,6 +172,7 @@ func (s *services) run(ctx context.Context, cfg *access.Config, every time.Durat
 	g.Go(func() error { return s.drones.Run(ctx) })
 	g.Go(func() error { return s.trail.Run(ctx) })
 	g.Go(func() error { return s.alerts.Run(ctx) })
+	g.Go(func() error { return s.incidents.Run(ctx) })
 	return g.Wait()
 }
 

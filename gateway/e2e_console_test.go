@@ -171,9 +171,22 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if tok := c.Publish(bus.AnomalyTopic("riverside", "riverside-walk"), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	// The anomaly and the wall reach the stream through listeners of their
-	// own, so in either order.
-	awaitAll(t, ev, []string{"anomaly", `"id":"an-1"`}, []string{"wall", `"camera":"riverside-walk"`})
+	// The anomaly, the wall and the incident grouping it reach the stream
+	// through listeners of their own, so in any order.
+	awaitAll(t, ev, []string{"anomaly", `"id":"an-1"`}, []string{"wall", `"camera":"riverside-walk"`},
+		[]string{"incident", `"id":"repeat-an-1-`})
+	var list struct{ Items []struct{ ID string } }
+	if st := call(t, "GET", httpURL+"/api/incidents?site=riverside", op, nil, &list); st != 200 || len(list.Items) != 1 {
+		t.Fatalf("incidents: %d %+v", st, list)
+	}
+	var inc struct {
+		State   string
+		Members []struct{ Anomaly string }
+	}
+	if st := call(t, "GET", httpURL+"/api/incidents/"+list.Items[0].ID, op, nil, &inc); st != 200 || inc.State != "open" ||
+		len(inc.Members) != 1 || inc.Members[0].Anomaly != "an-1" {
+		t.Fatalf("incident: %d %+v", st, inc)
+	}
 	var rec struct{ Status string }
 	if st := call(t, "GET", httpURL+"/api/anomalies/an-1", op, nil, &rec); st != 200 || rec.Status != "open" {
 		t.Fatalf("anomaly: %d %+v", st, rec)

@@ -11,12 +11,13 @@ import (
 	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/incidents"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
 // File is the gateway config file (gateway -config): bearer tokens, console
-// users, the store, retention, the wall, sessions, the ICE servers
+// users, the store, retention, the wall, incident grouping, sessions, the ICE servers
 // handed to WebRTC clients and the message bus (its logins). A file with only tokens (the former -tokens
 // file) is still a valid config.
 type File struct {
@@ -25,6 +26,7 @@ type File struct {
 	Store      StoreEntry         `yaml:"store"`
 	Retention  RetentionFile      `yaml:"retention"`
 	Wall       WallFile           `yaml:"wall"`
+	Incidents  IncidentsFile      `yaml:"incidents"`
 	Sessions   SessionsFile       `yaml:"sessions"`
 	ICEServers []iceservers.Entry `yaml:"ice_servers"`
 	Bus        BusFile            `yaml:"bus"`
@@ -98,7 +100,9 @@ type Config struct {
 	Store           StoreConfig
 	Retention       store.Retention
 	WallMinSeverity string
-	SessionTTL      time.Duration
+	// Incidents are the rules grouping anomalies into incidents.
+	Incidents  incidents.Rules
+	SessionTTL time.Duration
 	// ICEServers are the STUN/TURN servers of the SFU's connections, also
 	// announced to WHIP/WHEP clients; TURN credentials are secrets: never log them.
 	ICEServers []webrtc.ICEServer
@@ -118,7 +122,7 @@ type Config struct {
 // no users, the default store, retention, wall and sessions.
 func Defaults() *Config {
 	return &Config{Grants: map[string]sfu.Grant{}, Store: StoreConfig{Driver: DriverSQLite, Path: DefaultStorePath},
-		Retention: DefaultRetention, WallMinSeverity: DefaultMinSeverity, SessionTTL: DefaultSessionTTL,
+		Retention: DefaultRetention, WallMinSeverity: DefaultMinSeverity, Incidents: incidents.DefaultRules, SessionTTL: DefaultSessionTTL,
 		Bus: BusConfig{StoreDir: DefaultBusStoreDir}, Limits: DefaultLimits}
 }
 
@@ -135,7 +139,7 @@ func LoadConfig(path string) (*Config, error) {
 // every problem is reported at once as file:line: field: message.
 func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
 	var f File
-	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, sessions, ice_servers, bus, tls, trusted_proxies, metrics and limits"), strict.Unit("gateway config"))
+	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, incidents, sessions, ice_servers, bus, tls, trusted_proxies, metrics and limits"), strict.Unit("gateway config"))
 	if ps.Failed("") {
 		return nil, ps.Err()
 	}
@@ -147,6 +151,7 @@ func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (
 	c.Users = parseUsers(ps, f.Users)
 	c.Store = parseStore(ps, f.Store, lookup)
 	c.Retention = parseRetention(ps, f.Retention)
+	c.Incidents = parseIncidents(ps, f.Incidents)
 	c.ICEServers = iceservers.Check(ps, "ice_servers", f.ICEServers, lookup)
 	c.Bus = parseBus(ps, f.Bus, lookup)
 	c.CertFile, c.KeyFile = parseTLS(ps, f.TLS)

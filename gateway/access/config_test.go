@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/argus-edge/argus/gateway/incidents"
 )
 
 func hashOf(t testing.TB, password string) string {
@@ -27,6 +29,7 @@ users:
 store: {driver: sqlite, path: /tmp/x.db}
 retention: {anomalies: 240h, snapshots: 0s}
 wall: {min_severity: critical}
+incidents: {window: 5m, flap_window: 4m, area_distance_m: 500, outage_cameras: 20}
 sessions: {ttl: 2h}
 ice_servers:
   - urls: ["stun:stun.example.net"]
@@ -48,6 +51,10 @@ ice_servers:
 	if c.WallMinSeverity != "critical" || c.SessionTTL != 2*time.Hour {
 		t.Errorf("wall %q ttl %s", c.WallMinSeverity, c.SessionTTL)
 	}
+	if r := c.Incidents; r.Window != 5*time.Minute || r.FlapWindow != 4*time.Minute || r.StableAfter != 4*time.Minute ||
+		r.AreaDistance != 500 || r.OutageCameras != 20 || r.FlapCount != 3 {
+		t.Errorf("incidents %+v", c.Incidents)
+	}
 	if ice := c.ICEServers; len(ice) != 2 || ice[0].URLs[0] != "stun:stun.example.net" || ice[1].Username != "argus" || ice[1].Credential != "turn-secret" {
 		t.Errorf("ice servers %+v", c.ICEServers)
 	}
@@ -61,7 +68,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Store.Driver != DriverSQLite || c.Store.Path != DefaultStorePath || c.WallMinSeverity != "high" ||
-		c.SessionTTL != 12*time.Hour || c.Retention != DefaultRetention {
+		c.SessionTTL != 12*time.Hour || c.Retention != DefaultRetention || c.Incidents != incidents.DefaultRules {
 		t.Fatalf("defaults %+v", c)
 	}
 }
@@ -90,6 +97,7 @@ wall:
 sessions:
   ttl: 10s
 colour: blue
+incidents: {window: 0s, flap_count: 0, area_distance_m: -1}
 ice_servers:
   - urls: ["turn:turn.example.net"]
     username: argus
@@ -113,8 +121,11 @@ ice_servers:
 		`g.yaml:18: wall.min_severity: "severe" is not one of`,
 		`g.yaml:20: sessions.ttl: 10s: want between 1m and 720h`,
 		`g.yaml:21: colour: unknown field`,
-		`g.yaml:25: ice_servers[0].credential_env: environment variable TURN_UNSET is not set`,
-		`g.yaml:26: ice_servers[1].urls[0]: holds credentials`,
+		`g.yaml:22: incidents.window: 0s: want a duration of at least 1s`,
+		`g.yaml:22: incidents.flap_count: 0: want 1 or more`,
+		`g.yaml:22: incidents.area_distance_m: -1: want metres above 0`,
+		`g.yaml:26: ice_servers[0].credential_env: environment variable TURN_UNSET is not set`,
+		`g.yaml:27: ice_servers[1].urls[0]: holds credentials`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)

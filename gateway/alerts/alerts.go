@@ -43,6 +43,13 @@ type Options struct {
 	// Accept, when set, tells whether an anomaly comes from its camera's
 	// current owner (the fleet's filter); others are acknowledged and dropped.
 	Accept func(bus.Anomaly) bool
+	// Incidents, when set, is given every record the store applied, in
+	// order, on the MQTT callback (gateway/incidents groups them; it must
+	// be quick). A record applied first by another replica is not. It
+	// answers true to keep the camera off the wall: the anomaly joined a
+	// site outage (the console shows one banner) or an incident with a
+	// member at least as severe (one tile per incident).
+	Incidents func(store.Anomaly) (offWall bool)
 	// Log receives the logs.
 	Log zerolog.Logger
 }

@@ -76,13 +76,17 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 	}
 	a.stats.applied.Add(1)
 	a.anomalies.Publish(rec)
+	offWall := false
+	if a.opts.Incidents != nil {
+		offWall = a.opts.Incidents(rec)
+	}
 	lvl := a.log.Info() // starts and ends; updates (every few seconds of an anomaly) at debug
 	if an.State == bus.StateUpdate {
 		lvl = a.log.Debug()
 	}
 	lvl.Str("id", an.ID).Str("site", an.Site).Str("camera", an.Camera).Str("kind", an.Kind).
 		Str("state", an.State).Str("severity", an.Severity).Bool("shadow", an.Shadow).Msg("anomaly")
-	if a.wallWorthy(an, created) {
+	if !offWall && a.wallWorthy(an, created) {
 		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
 		defer cancel()
 		a.putOnWall(ctx, store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,

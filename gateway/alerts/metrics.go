@@ -15,7 +15,7 @@ type counters struct {
 	rejectedStale                                                  atomic.Uint64
 	wallByAnomaly, wallByHand                                      atomic.Uint64
 	prunedAnomalies, prunedSnapshots, prunedAudit, prunedSessions  atomic.Int64
-	prunedWall                                                     atomic.Int64
+	prunedWall, prunedIncidents                                    atomic.Int64
 }
 
 func (c *counters) reject(reason string) {
@@ -47,6 +47,7 @@ func (c *counters) pruned(p store.Pruned) {
 	c.prunedAudit.Add(p.Audit)
 	c.prunedSessions.Add(p.Sessions)
 	c.prunedWall.Add(p.Wall)
+	c.prunedIncidents.Add(p.Incidents)
 }
 
 // Stats is a snapshot of the Alerts' counters.
@@ -72,7 +73,8 @@ func (a *Alerts) Stats() Stats {
 		WallAdditions: map[string]uint64{byAnomaly: c.wallByAnomaly.Load(), byHand: c.wallByHand.Load()},
 		RelayErrors:   c.relayErrors.Load(),
 		Pruned: store.Pruned{Anomalies: c.prunedAnomalies.Load(), Snapshots: c.prunedSnapshots.Load(),
-			Audit: c.prunedAudit.Load(), Sessions: c.prunedSessions.Load(), Wall: c.prunedWall.Load()},
+			Audit: c.prunedAudit.Load(), Sessions: c.prunedSessions.Load(), Wall: c.prunedWall.Load(),
+			Incidents: c.prunedIncidents.Load()},
 		Dropped: a.anomalies.Dropped() + a.walls.Dropped(),
 	}
 }
@@ -115,7 +117,7 @@ func (a *Alerts) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descRelayErrors, float64(s.RelayErrors))
 	for kind, n := range map[string]int64{"anomalies": s.Pruned.Anomalies, "snapshots": s.Pruned.Snapshots,
-		"audit": s.Pruned.Audit, "sessions": s.Pruned.Sessions, "wall": s.Pruned.Wall} {
+		"audit": s.Pruned.Audit, "sessions": s.Pruned.Sessions, "wall": s.Pruned.Wall, "incidents": s.Pruned.Incidents} {
 		counter(descPruned, float64(n), kind)
 	}
 	counter(descDropped, float64(s.Dropped))

@@ -40,6 +40,6 @@ func (a *Alerts) prune(ctx context.Context, r store.Retention) {
 	}
 	a.stats.pruned(p)
 	a.log.Info().Int64("anomalies", p.Anomalies).Int64("snapshots", p.Snapshots).Int64("audit", p.Audit).
-		Int64("sessions", p.Sessions).Int64("wall", p.Wall).Dur("keep_anomalies", r.Anomalies).Dur("keep_snapshots", r.Snapshots).
+		Int64("sessions", p.Sessions).Int64("wall", p.Wall).Int64("incidents", p.Incidents).Dur("keep_anomalies", r.Anomalies).Dur("keep_snapshots", r.Snapshots).
 		Dur("keep_audit", r.Audit).Msg("retention: pruned")
 }

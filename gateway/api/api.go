@@ -26,6 +26,8 @@ type Options struct {
 	Handling Handling
 	// Drones are the drones' service (nil: the gateway has none, the list is empty).
 	Drones Drones
+	// Incidents acts on incidents (nil: the actions answer 503).
+	Incidents Incidents
 	// RuleConflict is the rule service's state-conflict error (answered 409).
 	RuleConflict error
 	// Capacity gives the edges' declared capacities (nil: unknown).
@@ -117,6 +119,13 @@ func (s *Server) routes() {
 		{"POST /api/anomalies/{id}/resolve", "anomaly.resolve", access.PermHandle, s.resolve},
 
 		{"POST /api/anomalies/{id}/verify", "anomaly.verify", access.PermVerify, s.verify},
+
+		{"GET /api/incidents", "incident.list", access.PermView, s.incidentList},
+		{"GET /api/incidents/{id}", "incident.get", access.PermView, s.incident},
+		{"POST /api/incidents/{id}/ack", "incident.ack", access.PermHandle, s.incidentAck},
+		{"POST /api/incidents/{id}/resolve", "incident.resolve", access.PermHandle, s.incidentResolve},
+		{"POST /api/incidents/{id}/notes", "incident.note", access.PermHandle, s.incidentNote},
+		{"POST /api/incidents/{id}/assign", "incident.assign", access.PermHandle, s.incidentAssign},
 
 		{"GET /api/drones", "drone.list", access.PermView, s.drones},
 		{"GET /api/drones/{drone}", "drone.get", access.PermView, s.drone},

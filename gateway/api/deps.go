@@ -7,6 +7,7 @@ import (
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/incidents"
 	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/store"
@@ -35,6 +36,10 @@ type Store interface {
 	Cameras(ctx context.Context, q store.CameraQuery) (store.Page[store.Camera], error)
 	ImportCameras(ctx context.Context, cams []store.Camera, o store.ImportOptions) (store.ImportResult, error)
 	CameraCounts(ctx context.Context) ([]store.SiteCameras, error)
+
+	Incident(ctx context.Context, id string) (store.Incident, error)
+	Incidents(ctx context.Context, q store.IncidentQuery) (store.Page[store.Incident], error)
+	IncidentMembers(ctx context.Context, id string, limit int) ([]store.IncidentMember, error)
 }
 
 // Capacity tells how many cameras (in weight units) an edge declares it
@@ -109,6 +114,12 @@ type Wall interface {
 type Handling interface {
 	Acknowledge(ctx context.Context, id, who, note string) (store.Anomaly, error)
 	Resolve(ctx context.Context, id, who, note string) (store.Anomaly, error)
+}
+
+// Incidents acts on incidents (*incidents.Service): acknowledge, resolve,
+// note, assign; the change reaches the event stream through PublishIncident.
+type Incidents interface {
+	Act(ctx context.Context, id string, act incidents.Action) (store.Incident, error)
 }
 
 // Drones are the drones and their patrols (*patrol.Service): views,

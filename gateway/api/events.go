@@ -253,3 +253,21 @@ func (s *Server) Shutdown() {
 		s.hub.dropLocked(sub)
 	}
 }
+
+// PublishIncident sends an incident (without its timeline) to the clients
+// covering any of its sites.
+func (s *Server) PublishIncident(inc store.Incident) {
+	data, err := json.Marshal(inc)
+	f := frame("incident", data)
+	s.publish(event{name: "incident", frame: f, allow: func(p access.Principal) bool {
+		if err != nil {
+			return false
+		}
+		for _, site := range append([]string{inc.Site}, inc.Sites...) {
+			if p.Covers(site) {
+				return true
+			}
+		}
+		return false
+	}})
+}

@@ -120,6 +120,33 @@ var migrations = [][]string{{
 	// (gateway/audit), so that a flood cannot grow the table by its size.
 	`ALTER TABLE audit ADD COLUMN addr TEXT NOT NULL DEFAULT ''`,
 	`ALTER TABLE audit ADD COLUMN count BIGINT NOT NULL DEFAULT 1`,
+}, {
+	// Incidents (gateway/incidents): one row each, the lists and notes in
+	// doc (JSON); listed newest first by first_at, by state or by site
+	// through incident_sites (an incident can span sites).
+	`CREATE TABLE IF NOT EXISTS incidents (
+		id TEXT PRIMARY KEY,
+		rule TEXT NOT NULL, kind TEXT NOT NULL, site TEXT NOT NULL,
+		severity TEXT NOT NULL, state TEXT NOT NULL, owner TEXT NOT NULL,
+		first_at BIGINT NOT NULL, last_at BIGINT NOT NULL,
+		doc TEXT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS incidents_first ON incidents (first_at, id)`,
+	`CREATE INDEX IF NOT EXISTS incidents_state_last ON incidents (state, last_at, id)`,
+	`CREATE TABLE IF NOT EXISTS incident_sites (
+		site TEXT NOT NULL, incident TEXT NOT NULL,
+		PRIMARY KEY (site, incident))`,
+	// One incident per anomaly: a member folded into an outage moves.
+	`CREATE TABLE IF NOT EXISTS incident_members (
+		anomaly TEXT PRIMARY KEY, incident TEXT NOT NULL,
+		camera TEXT NOT NULL, site TEXT NOT NULL, edge TEXT NOT NULL, kind TEXT NOT NULL,
+		at BIGINT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS incident_members_incident ON incident_members (incident, at, anomaly)`,
+	`CREATE TABLE IF NOT EXISTS incident_timeline (
+		id {serial},
+		incident TEXT NOT NULL, at BIGINT NOT NULL, what TEXT NOT NULL,
+		anomaly TEXT NOT NULL, camera TEXT NOT NULL, kind TEXT NOT NULL,
+		by_who TEXT NOT NULL, body TEXT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS incident_timeline_incident ON incident_timeline (incident, id)`,
 }}
 
 // migrate brings the schema to the newest version in one transaction,

@@ -15,7 +15,8 @@ const pruneBatch = 1000
 // Prune deletes, at now, what is strictly older than its age (a zero age
 // keeps forever): snapshots by their anomaly's start, ongoing or not (they
 // are the bulk); anomalies that ended, whatever their status, by start;
-// dismissed wall entries by dismissal, with the anomalies' age; audit
+// dismissed wall entries by dismissal and resolved incidents by their
+// last event, with the anomalies' age; audit
 // entries by time; and sessions expired at now, always.
 func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
 	var p Pruned
@@ -31,6 +32,9 @@ func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Prune
 	}
 	if r.Anomalies > 0 && err == nil {
 		p.Wall, err = s.pruneRows(ctx, "wall", "id", "dismissed < ?", cut(r.Anomalies))
+	}
+	if r.Anomalies > 0 && err == nil {
+		p.Incidents, err = s.pruneIncidents(ctx, cut(r.Anomalies))
 	}
 	if r.Audit > 0 && err == nil {
 		p.Audit, err = s.pruneRows(ctx, "audit", "id", "at < ?", cut(r.Audit))
@@ -78,6 +82,24 @@ func (s *sqlStore) pruneAnomalies(ctx context.Context, cut int64) (anomalies, sn
 			return err
 		})
 	return anomalies, snapshots, err
+}
+
+// pruneIncidents deletes resolved incidents whose last event is before
+// cut, with their sites, members and timelines.
+func (s *sqlStore) pruneIncidents(ctx context.Context, cut int64) (int64, error) {
+	var n int64
+	err := s.batches(ctx, `SELECT id FROM incidents WHERE state = ? AND last_at < ?`, []any{StatusResolved, cut},
+		func(tx *sql.Tx, ids []any) error {
+			for _, t := range []struct{ table, key string }{{"incident_sites", "incident"}, {"incident_members", "incident"}, {"incident_timeline", "incident"}} {
+				if _, err := s.deleteIn(ctx, tx, t.table, t.key, ids); err != nil {
+					return err
+				}
+			}
+			deleted, err := s.deleteIn(ctx, tx, "incidents", "id", ids)
+			n += deleted
+			return err
+		})
+	return n, err
 }
 
 // pruneRows deletes the rows of one table matching cond.

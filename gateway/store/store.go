@@ -119,6 +119,19 @@ type Store interface {
 	// and is at most 10,000.
 	ListInventory(ctx context.Context, since int64, limit int) (Inventory, error)
 
+	// PutIncident writes an incident as it is now with the members it
+	// gained (a member already under another incident moves to this one)
+	// and its timeline's new lines, in one transaction (incidents.go).
+	PutIncident(ctx context.Context, inc Incident, added []IncidentMember, entries []IncidentEntry) error
+	// Incident returns one incident with the latest MaxTimeline lines of its timeline.
+	Incident(ctx context.Context, id string) (Incident, error)
+	// Incidents returns one page of incidents matching q, newest first (without timelines).
+	Incidents(ctx context.Context, q IncidentQuery) (Page[Incident], error)
+	// IncidentMembers returns up to limit (at most 10,000) members of an incident, oldest first.
+	IncidentMembers(ctx context.Context, id string, limit int) ([]IncidentMember, error)
+	// OpenIncidents lists the incidents not resolved whose last event is at or after since.
+	OpenIncidents(ctx context.Context, since time.Time) ([]Incident, error)
+
 	// Prune deletes what is older than the retention allows at now.
 	Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error)
 	// Close releases the database.
@@ -293,7 +306,7 @@ type WallEntry struct {
 // A record goes once it is strictly older than its age: one exactly at the
 // age stays.
 type Retention struct {
-	Anomalies time.Duration // ended anomalies (any status), by start time; ongoing ones stay; also dismissed wall entries, by dismissal
+	Anomalies time.Duration // ended anomalies (any status), by start time; ongoing ones stay; also dismissed wall entries, by dismissal, and resolved incidents, by last event
 	Snapshots time.Duration // snapshot JPEGs (the bulk), by anomaly start, ongoing or not
 	Audit     time.Duration // audit entries, by time
 }
@@ -301,4 +314,5 @@ type Retention struct {
 // Pruned counts what Prune deleted (expired sessions go whatever the retention).
 type Pruned struct {
 	Anomalies, Snapshots, Audit, Sessions, Wall int64
+	Incidents                                   int64 // resolved ones, with their members and timelines
 }

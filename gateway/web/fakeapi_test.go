@@ -24,6 +24,7 @@ type fakeAPI struct {
 	drop   chan struct{} // ends the current SSE stream, as the gateway drops a lagging client
 	acked  chan string   // anomaly ids acknowledged through the console
 	wheps  chan string   // cameras other than cam5 and cam7 asked over WHEP (answered 503)
+	acts   chan string   // incident actions through the console: "<verb> <id> <body>"
 
 	mu    sync.Mutex
 	users []any // created through the console
@@ -39,7 +40,7 @@ var fakeRoles = map[string][]string{
 // startFakeAPI serves the console and the simulated API on one origin.
 func startFakeAPI(t *testing.T) (*httptest.Server, *fakeAPI) {
 	t.Helper()
-	f := &fakeAPI{events: make(chan string, 16), drop: make(chan struct{}), acked: make(chan string, 16), wheps: make(chan string, 64)}
+	f := &fakeAPI{events: make(chan string, 16), drop: make(chan struct{}), acked: make(chan string, 16), wheps: make(chan string, 64), acts: make(chan string, 16)}
 	mux := http.NewServeMux()
 	mux.Handle("/", Handler())
 	mux.HandleFunc("POST /api/login", f.login)
@@ -110,6 +111,9 @@ func (f *fakeAPI) authed(w http.ResponseWriter, r *http.Request) {
 	}
 	cam := func(id, state string) map[string]any {
 		return map[string]any{"camera": id, "site": "riverside", "edge": "edge-1", "state": state, "codec": "H264", "width": 640, "height": 360, "fps": 15}
+	}
+	if f.incidentCall(w, r, user) {
+		return
 	}
 	switch p := r.Method + " " + r.URL.Path; p {
 	case "GET /api/me":

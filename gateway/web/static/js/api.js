@@ -133,7 +133,7 @@ export class Events extends EventTarget {
       dropped = true;
       this.dispatchEvent(new CustomEvent('status', {detail: src.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting'}));
     };
-    for (const name of ['hello', 'anomaly', 'wall', 'camera', 'edge', 'drone', 'patrol', 'dispatch']) {
+    for (const name of ['hello', 'anomaly', 'wall', 'camera', 'edge', 'drone', 'patrol', 'dispatch', 'incident']) {
       src.addEventListener(name, (e) => {
         let detail;
         try { detail = JSON.parse(e.data); } catch { return; }

@@ -3,17 +3,24 @@
 //
 // Stable hooks for browser tests (ids and data-testid attributes):
 //   view                      the main area; data-view on <body> names the shown view
-//   nav-wall, nav-alerts, nav-cameras, nav-edges, nav-drones, nav-rules, nav-admin   navigation links (only those permitted)
+//   nav-wall, nav-incidents, nav-alerts, nav-cameras, nav-edges, nav-drones, nav-rules, nav-admin   navigation links (only those permitted)
 //   whoami, logout, wall-mode, live-status ("live" once /api/events is open), toast
 //   Login:   login-view, login-form, login-user, login-password, login-submit, login-error
 //   Wall:    wall-view, wall-grid, wall-empty; each tile: tile (data-camera, data-player = player
 //            key, data-play = player state, data-severity), tile-camera, tile-site, tile-state,
-//            tile-kind, tile-message, tile-video, tile-dismiss, tile-unpin
+//            tile-kind, tile-message, tile-video, tile-dismiss, tile-unpin; wall-outages, wall-outage
+//            (data-id: an open site outage's banner, opening Incidents)
 //   Alerts:  alerts-view, alerts-list, alerts-status, alerts-more, alerts-empty; each alert: alert
 //            (data-id, data-camera, data-kind, data-status), alert-severity, alert-kind,
 //            alert-camera, alert-site, alert-time, alert-status, alert-snapshot, alert-note,
 //            alert-ack, alert-resolve, alert-acked, alert-resolved, alert-note-text, alert-verify
 //            ("Send a drone": fire or smoke with a location, verify permission), alert-dispatch
+//   Incidents: incidents-view, incidents-list, incidents-state, incidents-more, incidents-empty;
+//            each: incident (data-id, data-rule, data-state, data-count), incident-count,
+//            incident-severity, incident-title, incident-state, incident-owner, incident-cause,
+//            incident-note-text, incident-note, incident-add-note, incident-ack, incident-take,
+//            incident-resolve, incident-detail (open on a click), incident-timeline,
+//            incident-line (data-what), incident-member (data-camera: opens it live)
 //   Live:    live-panel (a tile with player key "live:<camera>"), live-close
 //   Cameras: cameras-view, cameras-search, cameras-site, cameras-state, cameras-total,
 //            cameras-rows, camera-row (data-camera, data-state), camera-state, camera-watch,
@@ -50,6 +57,7 @@ import {Tile} from './tile.js';
 import * as login from './views/login.js';
 import * as wall from './views/wall.js';
 import * as alerts from './views/alerts.js';
+import * as incidents from './views/incidents.js';
 import * as cameras from './views/cameras.js';
 import * as edges from './views/edges.js';
 import * as rules from './views/rules.js';
@@ -59,6 +67,7 @@ import * as admin from './views/admin.js';
 // VIEWS in navigation order, each with the permission it needs.
 const VIEWS = [
   {name: 'wall', label: 'Wall', perm: 'view', mod: wall},
+  {name: 'incidents', label: 'Incidents', perm: 'view', mod: incidents},
   {name: 'alerts', label: 'Alerts', perm: 'view', mod: alerts},
   {name: 'cameras', label: 'Cameras', perm: 'view', mod: cameras},
   {name: 'edges', label: 'Edges', perm: 'view', mod: edges},

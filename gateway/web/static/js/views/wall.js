@@ -1,6 +1,8 @@
 // The wall: live tiles of the incident wall (GET /api/wall, kept current by
 // `wall` events) followed by the cameras this user pinned in this browser.
-// Tiles that stay on the wall keep playing while the list changes.
+// Tiles that stay on the wall keep playing while the list changes. A site
+// outage is one banner above the tiles (open outage incidents, kept
+// current by `incident` events), not a tile per camera; it opens Incidents.
 
 import {h, clear, button, toast} from '../dom.js';
 import {get, del, esc} from '../api.js';
@@ -11,7 +13,9 @@ import {pins} from '../pins.js';
 export function mount(root, ctx) {
   const grid = h('div', {class: 'grid wall-grid', id: 'wall-grid', 'data-testid': 'wall-grid'});
   const empty = h('p', {class: 'muted', 'data-testid': 'wall-empty', hidden: true}, 'Nothing on the wall: no open incident and no pinned camera.');
-  root.append(h('section', {class: 'wall-view', 'data-testid': 'wall-view'}, empty, grid));
+  const banners = h('div', {class: 'outage-banners', 'data-testid': 'wall-outages'});
+  root.append(h('section', {class: 'wall-view', 'data-testid': 'wall-view'}, banners, empty, grid));
+  const outages = new Map(); // incident id → an open site outage
   const tiles = new Map(); // camera → {tile, entry}
   let wall = [];
 
@@ -84,6 +88,28 @@ export function mount(root, ctx) {
       toast(`Wall: ${e.message}`, 'error');
     }
     render();
+    try {
+      outages.clear();
+      for (const i of (await get('/api/incidents', {kind: 'camera_offline', limit: 100})).items || []) outage(i, false);
+    } catch (e) {
+      toast(`Outages: ${e.message}`, 'error');
+    }
+    drawBanners();
+  };
+
+  // outage keeps an open site outage for the banners, forgets a closed one.
+  const outage = (i, draw = true) => {
+    if (i.rule !== 'outage') return;
+    if (i.state === 'resolved' || i.merged) outages.delete(i.id); else outages.set(i.id, i);
+    if (draw) drawBanners();
+  };
+
+  const drawBanners = () => {
+    clear(banners);
+    for (const i of outages.values()) {
+      banners.append(h('a', {class: `outage-banner sev-${i.severity || 'info'}`, href: '#/incidents', 'data-testid': 'wall-outage', 'data-id': i.id},
+        h('strong', {}, i.title), i.owner ? ` — ${i.owner}` : ''));
+    }
   };
 
   const offs = [
@@ -91,6 +117,7 @@ export function mount(root, ctx) {
     ctx.events.on('camera', (s) => { const t = tiles.get(s.camera); if (t) t.tile.status(s); }),
     pins.onChange(render),
     ctx.events.on('resync', load),
+    ctx.events.on('incident', (i) => outage(i)),
   ];
   load();
   return () => {

@@ -1,0 +1,178 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/gateway/notify"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// storeTimeout bounds one store write of an incident change.
+const storeTimeout = 10 * time.Second
+
+// Service runs an Engine on the store: it restores the open incidents at
+// Start, writes every change, and tells listeners (the console's event
+// stream) of every incident changed. Build it with NewService.
+type Service struct {
+	eng    *Engine
+	st     store.Store
+	log    zerolog.Logger
+	mu     sync.Mutex // one decision and its write at a time, in order
+	hub    *notify.Hub[store.Incident]
+	every  time.Duration // how often held news go out (coalesce.go); 0: at once
+	held   coalescer
+	failed atomic.Uint64
+	opened [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
+}
+
+// Options configure a Service beyond its store and rules.
+type Options struct {
+	Env Env
+	// Buffer is each listener's queue (default notify.DefaultBuffer).
+	Buffer int
+	// Coalesce: an incident that only gained members or ended one is told
+	// to the listeners at most once per this period, by Run (0: every change at once).
+	Coalesce time.Duration
+	Log      zerolog.Logger
+}
+
+// NewService makes a Service grouping by rules, writing to st.
+func NewService(st store.Store, r Rules, o Options) (*Service, error) {
+	if st == nil {
+		return nil, errors.New("incidents: no store")
+	}
+	eng, err := New(r, o.Env)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{eng: eng, st: st, log: o.Log.With().Str("component", "incidents").Logger(), every: o.Coalesce,
+		hub: notify.New[store.Incident](o.Buffer)}, nil
+}
+
+// Engine is the service's engine (its rules, its size).
+func (s *Service) Engine() *Engine { return s.eng }
+
+// Start restores the incidents still open whose last event is within a
+// day of now, with their members, so that grouping goes on after a restart.
+func (s *Service) Start(ctx context.Context, now time.Time) error {
+	incs, err := s.st.OpenIncidents(ctx, now.Add(-maxIdle))
+	if err != nil {
+		return fmt.Errorf("incidents: restore: %w", err)
+	}
+	for _, inc := range incs {
+		full, err := s.st.Incident(ctx, inc.ID) // with its latest timeline: which members ended
+		if err != nil {
+			return fmt.Errorf("incidents: restore %s: %w", inc.ID, err)
+		}
+		ms, err := s.st.IncidentMembers(ctx, inc.ID, 0)
+		if err != nil {
+			return fmt.Errorf("incidents: restore %s: %w", inc.ID, err)
+		}
+		s.eng.Restore(full, ms)
+	}
+	s.log.Info().Int("incidents", len(incs)).Msg("restored open incidents")
+	return nil
+}
+
+// Observe groups one applied anomaly record and writes what changed.
+// offWall tells that the anomaly's camera needs no tile of its own on the
+// wall: it joined a site outage (one banner), or a fire area that has a
+// member as severe (one tile per incident, its most severe camera's). A
+// write that fails is logged and counted; the anomaly itself is stored
+// already, and the next change of the incident writes it whole again.
+func (s *Service) Observe(a store.Anomaly) (offWall bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ch := range s.eng.Observe(a) {
+		s.write(ch)
+		joined := ch.Incident.Merged == "" && slices.ContainsFunc(ch.Added, func(m store.IncidentMember) bool { return m.Anomaly == a.ID })
+		if joined && (ch.Incident.Rule == store.RuleOutage || ch.Incident.Rule == store.RuleArea && ch.Outranked) {
+			offWall = true
+		}
+	}
+	return offWall
+}
+
+// urgent tells whether listeners must hear of a change at once: an
+// incident opened, merged away, or whose severity or state changed.
+func (s *Service) urgent(ch Change) bool {
+	if ch.Created || ch.Incident.Merged != "" {
+		return true
+	}
+	for _, en := range ch.Entries {
+		if en.What != "start" && en.What != "end" {
+			return true // flapping, merged: the card changes its nature
+		}
+	}
+	return false
+}
+
+// write stores one change and tells the listeners.
+func (s *Service) write(ch Change) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := s.st.PutIncident(ctx, ch.Incident, ch.Added, ch.Entries); err != nil {
+		s.failed.Add(1)
+		s.log.Error().Err(err).Str("incident", ch.Incident.ID).Msg("incident change not stored")
+	}
+	if ch.Created {
+		if i := slices.Index(rules, ch.Incident.Rule); i >= 0 {
+			s.opened[i].Add(1)
+		}
+		s.log.Info().Str("incident", ch.Incident.ID).Str("site", ch.Incident.Site).Str("rule", ch.Incident.Rule).
+			Str("kind", ch.Incident.Kind).Msg("incident opened")
+	}
+	s.tell(ch, s.urgent(ch))
+}
+
+// Act does what a person asked on an incident: on the engine's copy
+// while it groups, else on the stored record. It returns the incident as
+// stored (with its timeline).
+func (s *Service) Act(ctx context.Context, id string, act Action) (store.Incident, error) {
+	if act.At.IsZero() {
+		act.At = time.Now().UTC()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, err := s.eng.Act(id, act)
+	if errors.Is(err, ErrNotHeld) {
+		ch, err = s.actStored(ctx, id, act)
+	}
+	if err != nil {
+		return store.Incident{}, err
+	}
+	if err := s.st.PutIncident(ctx, ch.Incident, nil, ch.Entries); err != nil {
+		return store.Incident{}, err
+	}
+	s.tell(ch, true)
+	return s.st.Incident(ctx, id)
+}
+
+// actStored applies act to the stored record of an incident the engine does not hold.
+func (s *Service) actStored(ctx context.Context, id string, act Action) (Change, error) {
+	inc, err := s.st.Incident(ctx, id)
+	if err != nil {
+		return Change{}, err
+	}
+	inc.Timeline = nil
+	en, err := Apply(&inc, act)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{Incident: inc, Entries: []store.IncidentEntry{en}}, nil
+}
+
+// Subscribe calls fn with every incident changed, in order, on a goroutine
+// of its own, until cancel (notify.Hub: a slow fn misses changes).
+func (s *Service) Subscribe(fn func(store.Incident)) (cancel func()) { return s.hub.Subscribe(fn) }
+
+// Failed counts the incident changes the store refused.
+func (s *Service) Failed() uint64 { return s.failed.Load() }

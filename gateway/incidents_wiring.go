@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/incidents"
+	"github.com/argus-edge/argus/gateway/store"
+)
+
+// locateTimeout bounds one inventory read for a camera's location.
+const locateTimeout = 2 * time.Second
+
+// incidentNews is how often an incident that only gained members is told
+// to the consoles: a storm's outage redraws its card 4 times a second.
+const incidentNews = 250 * time.Millisecond
+
+// newIncidents builds the incident grouping on the store with the
+// config's rules, cameras located by the inventory and edges' states from
+// the directory, and restores the incidents still open. Its Run (the
+// services' run) sends the coalesced news.
+func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory, rules incidents.Rules, log zerolog.Logger) (*incidents.Service, error) {
+	env := incidents.Env{
+		Locate: func(camera string) (bus.Geo, bool) {
+			ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
+			defer cancel()
+			c, err := st.Camera(ctx, camera)
+			if err != nil || c.Location == nil {
+				return bus.Geo{}, false
+			}
+			return *c.Location, true
+		},
+		EdgeOffline: func(edge string) bool {
+			for _, e := range dir.Edges() {
+				if e.Edge == edge {
+					return e.State == bus.Offline
+				}
+			}
+			return false
+		},
+	}
+	svc, err := incidents.NewService(st, rules, incidents.Options{Env: env, Coalesce: incidentNews, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Start(ctx, time.Now()); err != nil {
+		return nil, err
+	}
+	return svc, nil
+}
