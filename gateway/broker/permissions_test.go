@@ -193,6 +193,7 @@ func TestEdgeUserGetsRetainedQueuedAndWill(t *testing.T) {
 	url := mqttURL(startBroker(t))
 	gw := connect(t, url, gatewayUser, "gateway")
 	wait(t, "retain rules", gw.Publish(bus.RulesTopic("riverside"), 1, true, "rules v1"))
+	awaitRetained(t, url, bus.RulesTopic("riverside"))
 
 	got := make(chan paho.Message, 8)
 	var conn atomic.Pointer[net.Conn]
@@ -234,6 +235,33 @@ func TestEdgeUserGetsRetainedQueuedAndWill(t *testing.T) {
 	if m := next(t, got); string(m.Payload()) != "cmd 2" {
 		t.Fatalf("queued command: %q", m.Payload())
 	}
+}
+
+// awaitRetained returns once a new subscriber to topic gets its retained
+// message. NATS PUBACKs a retained publish once its stream holds it, and
+// makes it visible to new subscriptions a moment later (README, "The
+// message bus": a new subscriber can miss what was retained just before), so
+// a test about what an edge gets at connect starts from a visible one.
+func awaitRetained(t *testing.T, url, topic string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		probe := connect(t, url, gatewayUser, "probe")
+		got := make(chan struct{}, 1)
+		wait(t, "probe subscribe", probe.Subscribe(topic, 1, func(paho.Client, paho.Message) {
+			select {
+			case got <- struct{}{}:
+			default:
+			}
+		}))
+		select {
+		case <-got:
+			probe.Disconnect(0)
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		probe.Disconnect(0)
+	}
+	t.Fatalf("%s: the retained message never reached a new subscriber", topic)
 }
 
 func next(t *testing.T, ch <-chan paho.Message) paho.Message {
