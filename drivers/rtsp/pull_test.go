@@ -173,7 +173,8 @@ func TestBrokenRTPSaysWhy(t *testing.T) {
 func TestPullCancelUnblocksSilentCamera(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- Pull(ctx, Options{URL: peers.Silent(t), ReadTimeout: time.Hour}) }()
+	url := peers.Silent(t) // here, not in the goroutine: it registers a t.Cleanup
+	go func() { errc <- Pull(ctx, Options{URL: url, ReadTimeout: time.Hour}) }()
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
