@@ -52,7 +52,7 @@ func vtest(t *testing.T, n int) []*frame.Frame {
 	t.Helper()
 	p := clip.VTestPath()
 	if p == "" {
-		t.Skip("no vtest.avi: make deps extracts it")
+		t.Fatal("no vtest.avi: make deps extracts it")
 	}
 	vt, err := clip.Decode(p, 0, n, 1, 10)
 	if err != nil {
@@ -198,7 +198,7 @@ func TestTurnedAfterResting(t *testing.T) {
 func TestIdleRateTampered(t *testing.T) {
 	p := clip.VTestPath()
 	if p == "" {
-		t.Skip("no vtest.avi: make deps extracts it")
+		t.Fatal("no vtest.avi: make deps extracts it")
 	}
 	vt, err := clip.Decode(p, 0, 80, 10, 10) // every 10th frame: 1 fps
 	if err != nil {
