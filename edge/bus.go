@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -109,6 +110,7 @@ type statuses struct {
 	an     *analyze.Manager
 	fl     *fleetEdge // nil for a standalone edge
 	load   *loadGauge
+	rules  *ruleSets
 }
 
 // Fleet-mode statuses go into the key-value bucket on every state change
@@ -138,6 +140,8 @@ func (s *statuses) loop(ctx context.Context, changed <-chan string) {
 		case id := <-changed:
 			s.publish(id, true)
 			edgeDirty = true // cameras_online, or the set of cameras, changed
+		case <-s.rules.changed:
+			s.publishEdge() // the gateway learns at once which versions run
 		case now := <-tick.C:
 			s.an.Tick(now)
 			if n++; n%10 == 0 {
@@ -196,7 +200,21 @@ func (s *statuses) publishEdge() {
 	if s.client == nil {
 		return
 	}
-	s.client.PublishEdgeStatus(edgeStatus(s.m.Status(), s.load.get(), s.client.Stats().Depth))
+	cams := s.m.Status()
+	st := edgeStatus(cams, s.load.get(), s.client.Stats().Depth)
+	st.Rules = s.rules.Versions(sites(cams))
+	s.client.PublishEdgeStatus(st)
+}
+
+// sites lists the sites of the cameras, each once.
+func sites(cams []ingest.Status) []string {
+	var out []string
+	for _, c := range cams {
+		if !slices.Contains(out, c.Site) {
+			out = append(out, c.Site)
+		}
+	}
+	return out
 }
 
 // edgeStatus is the edge's status from its cameras' states, its CPU load

@@ -186,7 +186,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		client.Subscribe(bus.CommandTopic(cfg.Edge.ID), commandHandlers(handlers...))
 	}
 	cpu := &loadGauge{}
-	st := &statuses{client: client, edge: cfg.Edge.ID, m: m, an: an, fl: fl, load: cpu}
+	st := &statuses{client: client, edge: cfg.Edge.ID, m: m, an: an, fl: fl, load: cpu, rules: rs}
 	go st.loop(ctx, changed)
 	log.Info().Str("version", version).Int("cameras", len(cfg.Cameras)).Int("drones", len(cfg.Drones)).Str("http", cfg.Edge.HTTP).
 		Str("mqtt", cfg.MQTT.Broker).Strs("detectors", detect.Names()).Bool("fleet", fl != nil).Msg("edge started")

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim"
 )
@@ -57,8 +60,21 @@ cameras:
 			t.Fatal(tok.Error())
 		}
 	}
+	statuses := make(chan bus.EdgeStatus, 64)
+	pub.Subscribe(bus.EdgeStatusTopic("edge-rules"), 1, func(_ mqtt.Client, m mqtt.Message) {
+		var es bus.EdgeStatus
+		if json.Unmarshal(m.Payload(), &es) == nil {
+			statuses <- es
+		}
+	}).Wait()
 	publish(fmt.Sprintf(set, 2, "critical"))
 	logs.await(t, "rule set applied", map[string]string{"site": "s1", "version": "2", "source": "mqtt:argus/v1/rules/s1"})
+	awaitRules(t, statuses, bus.RuleVersions{Live: 2}) // the gateway learns it from the edge's status
+
+	// The same message again (the gateway sends a site's sets again when
+	// an edge reports older ones) is skipped, not refused as not newer:
+	// were it refused, the refusal awaited next would be this one.
+	publish(fmt.Sprintf(set, 2, "critical"))
 
 	publish(fmt.Sprintf(set, 3, "apocalyptic"))
 	ev := logs.await(t, "rule set refused; the running one stays", map[string]string{"site": "s1"})
@@ -69,5 +85,22 @@ cameras:
 	ev = logs.await(t, "rule set refused; the running one stays", map[string]string{"site": "s1"})
 	if p := fmt.Sprint(ev["problems"]); !strings.Contains(p, "version") {
 		t.Fatalf("a stale version is refused without saying so: %s", p)
+	}
+}
+
+// awaitRules waits for an edge status saying the edge runs want on s1.
+func awaitRules(t *testing.T, statuses <-chan bus.EdgeStatus, want bus.RuleVersions) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	var last bus.EdgeStatus
+	for {
+		select {
+		case es := <-statuses:
+			if last = es; es.Rules["s1"] == want {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no edge status with rules s1 %+v; last: %+v", want, last.Rules)
+		}
 	}
 }

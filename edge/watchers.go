@@ -31,7 +31,8 @@ type ruleSets struct {
 
 	mu      sync.Mutex
 	status  map[string]*RuleStatus
-	applied map[string][sha256.Size]byte // file → hash of the content last applied from it
+	applied map[string][sha256.Size]byte // file or topic → hash of the content last applied from it
+	changed chan struct{}                // a site's versions changed: the edge's status tells the gateway
 
 	fmu   sync.Mutex
 	files map[string]context.CancelFunc // site → stops its file's watcher
@@ -54,7 +55,8 @@ type RuleStatus struct {
 // it watches none until follow.
 func newRuleSets(ctx context.Context, an *analyze.Manager, log zerolog.Logger, dir string) *ruleSets {
 	return &ruleSets{an: an, log: log, ctx: ctx, dir: dir, status: map[string]*RuleStatus{},
-		applied: map[string][sha256.Size]byte{}, files: map[string]context.CancelFunc{}}
+		applied: map[string][sha256.Size]byte{}, files: map[string]context.CancelFunc{},
+		changed: make(chan struct{}, 1)}
 }
 
 // offerFile parses and applies the content of a site's rule set file; a
@@ -79,17 +81,33 @@ func (r *ruleSets) offerFile(site, path string, data []byte) {
 	}
 }
 
-// offerMessage handles a retained rules message from MQTT.
+// offerMessage handles a retained rules message from MQTT. The message
+// last applied from the same topic is skipped quietly: the gateway sends a
+// site's sets again when an edge reports it missed one, and every edge of
+// the site receives them.
 func (r *ruleSets) offerMessage(topic string, payload []byte) {
+	h := sha256.Sum256(payload)
+	r.mu.Lock()
+	same := r.applied[topic] == h
+	r.mu.Unlock()
+	if same {
+		return
+	}
 	set, err := rules.ParseMessage(topic, payload, detect.Names())
 	site := strings.TrimSuffix(strings.TrimPrefix(topic, bus.Root+"/rules/"), "/shadow")
+	ok := true
 	if errors.Is(err, rules.ErrCleared) {
 		r.an.DropShadow(site)
 		r.note(site, func(st *RuleStatus) { st.Shadow = 0 })
 		r.log.Info().Str("site", site).Msg("shadow rules retired")
-		return
+	} else {
+		ok = r.apply(site, "mqtt:"+topic, set, err)
 	}
-	r.apply(site, "mqtt:"+topic, set, err)
+	if ok {
+		r.mu.Lock()
+		r.applied[topic] = h
+		r.mu.Unlock()
+	}
 }
 
 // apply applies a parsed set, or logs why it is refused; it reports
@@ -126,6 +144,26 @@ func (r *ruleSets) note(site string, f func(*RuleStatus)) {
 		r.status[site] = st
 	}
 	f(st)
+	select {
+	case r.changed <- struct{}{}:
+	default: // a status is already due
+	}
+}
+
+// Versions tells, for each of sites, the rule set versions running there
+// and whether the last set offered was refused.
+func (r *ruleSets) Versions(sites []string) map[string]bus.RuleVersions {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]bus.RuleVersions, len(sites))
+	for _, site := range sites {
+		var v bus.RuleVersions
+		if st, ok := r.status[site]; ok {
+			v = bus.RuleVersions{Live: st.Live, Shadow: st.Shadow, Refused: st.Refused != ""}
+		}
+		out[site] = v
+	}
+	return out
 }
 
 // Status lists every site's rules state.

@@ -39,6 +39,7 @@ type services struct {
 	drones       *patrol.Service
 	incidents    *incidents.Service
 	trail        *audit.Trail // the audit entries, refused anonymous calls aggregated
+	stopResend   func()       // ends the resending of rule sets edges missed
 	log          zerolog.Logger
 }
 
@@ -95,6 +96,7 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 			return nil, err
 		}
 	}
+	s.stopResend = resendRules(ctx, dir, rs.Resender())
 	return s, nil
 }
 
@@ -177,7 +179,18 @@ func (s *services) run(ctx context.Context, cfg *access.Config, every time.Durat
 }
 
 func (s *services) close() {
+	s.stopResend()
 	if err := s.store.Close(); err != nil {
 		s.log.Warn().Err(err).Msg("store: close")
 	}
+}
+
+// resendRules has the edges' statuses checked for rule sets they missed
+// (rulesets.Resender) until the returned stop is called.
+func resendRules(ctx context.Context, dir *directory.Directory, r *rulesets.Resender) (stop func()) {
+	return dir.Subscribe(func(ev directory.Event) {
+		if ev.Kind == directory.EventEdge && ev.Edge != nil && !ev.Removed {
+			r.Observe(ctx, *ev.Edge)
+		}
+	})
 }

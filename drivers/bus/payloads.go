@@ -123,6 +123,19 @@ type EdgeStatus struct {
 	// Incarnation is the edge process's random id per start: an offline
 	// will from an earlier incarnation does not mark a reconnected edge offline.
 	Incarnation string `json:"incarnation,omitempty"`
+	// Rules is, for every site the edge has cameras of, the rule set
+	// versions it runs: the gateway sends again a set an edge missed.
+	Rules map[string]RuleVersions `json:"rules,omitempty"`
+}
+
+// RuleVersions is what an edge runs of one site's rules.
+type RuleVersions struct {
+	// Live and Shadow are the versions running, 0 for none.
+	Live   int `json:"live"`
+	Shadow int `json:"shadow"`
+	// Refused is set when the edge refused the last set offered: sending
+	// it again would not help.
+	Refused bool `json:"refused,omitempty"`
 }
 
 // CameraStatus is retained on argus/v1/status/cameras/{site}/{camera}.
