@@ -92,7 +92,7 @@ test: deps
 	$(GO) vet ./...
 	cd deploy/kubernetes && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(GO) test -count=1 -timeout 20m ./...
-	$(GO) test -race -short -count=1 -timeout 20m ./edge/... ./drivers/rtsp/... ./drivers/bus/...
+	$(GO) test -race -short -count=1 -timeout 20m ./edge/... ./drivers/rtsp/... ./drivers/bus/... ./drivers/spool/...
 
 # Benchmarks print figures; none asserts a time.
 bench: deps build
@@ -143,7 +143,7 @@ eval: deps-apt vtest
 # Full fuzzing, FUZZTIME per target (the tests run the seeds only).
 FUZZTIME ?= 60s
 FUZZ_TARGETS := configs:FuzzParse configs:FuzzRedact configs/ruleset:FuzzParse edge/rules:FuzzParse edge/decode:FuzzDecode \
-	drivers/rtsp:FuzzTrack drivers/bus:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
+	drivers/rtsp:FuzzTrack drivers/spool:FuzzDecodeRecord drivers/bus:FuzzParseTopic \
 	drivers/sim:FuzzParseFleet drivers/sim:FuzzSplitNALUs drivers/sim:FuzzAccessUnits drivers/sim:FuzzCorrupter \
 	drivers/mavlink/link:FuzzParse drivers/mavlink:FuzzItems drivers/mavlink:FuzzPatrolItems \
 	gateway/inventory:FuzzImport configs/airspace:FuzzParse configs/airspace:FuzzGeometry \

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/argus-edge/argus/drivers/spool"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -65,7 +66,7 @@ type Client struct {
 	opts     Options
 	log      zerolog.Logger
 	pc       mqtt.Client
-	q        *queue
+	q        *spool.Spool
 	conn     *connState
 	retained *retainedCache
 
@@ -89,7 +90,8 @@ func New(opts Options) (*Client, error) {
 	// The caller's logger already says which edge this is (edge/main.go
 	// tags it): a library adding the key again would write it twice.
 	log := opts.Log
-	q, err := openQueue(opts.QueueDir, limits{count: opts.QueueMax, bytes: opts.QueueMaxBytes}, opts.segmentBytes, log)
+	q, err := spool.Open(opts.QueueDir, spool.Options{Limits: spool.Limits{Count: opts.QueueMax, Bytes: opts.QueueMaxBytes},
+		SegmentBytes: opts.segmentBytes, TopicPrefix: Root}, log)
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
 	}
@@ -290,7 +292,7 @@ func (c *Client) PublishAnomaly(a Anomaly) error {
 	if a.PublishedAt.IsZero() {
 		a.PublishedAt = Now()
 	}
-	_, err := c.q.append(AnomalyTopic(a.Site, a.Camera), func(seq uint64) ([]byte, error) {
+	_, err := c.q.Append(AnomalyTopic(a.Site, a.Camera), func(seq uint64) ([]byte, error) {
 		a.Seq = seq
 		return json.Marshal(a)
 	})
@@ -393,8 +395,8 @@ func (c *Client) Close() {
 		}
 		c.pc.Disconnect(250)
 		c.conn.disconnected()
-		c.q.close()
-		c.log.Info().Int("undelivered", c.q.snapshot().Depth).Msg("bus: closed")
+		c.q.Close()
+		c.log.Info().Int("undelivered", c.q.Stats().Depth).Msg("bus: closed")
 	})
 }
 

@@ -28,7 +28,7 @@ func (c *Client) PublishPatrol(p PatrolProgress) error {
 	if p.Time.IsZero() {
 		p.Time = Now()
 	}
-	_, err := c.q.append(DronePatrolsTopic(p.Drone), func(seq uint64) ([]byte, error) {
+	_, err := c.q.Append(DronePatrolsTopic(p.Drone), func(seq uint64) ([]byte, error) {
 		p.Seq = seq
 		return json.Marshal(p)
 	})

@@ -1,6 +1,13 @@
 package bus
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/argus-edge/argus/drivers/spool"
+)
+
+// QueueStats counts what went through the client's on-disk queue.
+type QueueStats = spool.Stats
 
 // Stats is a snapshot of a Client's counters.
 type Stats struct {
@@ -12,7 +19,7 @@ type Stats struct {
 
 // Stats returns the client's counters now.
 func (c *Client) Stats() Stats {
-	return Stats{QueueStats: c.q.snapshot(), Connected: c.Connected(), Connects: c.conn.count(), InFlight: int(c.inflight.Load())}
+	return Stats{QueueStats: c.q.Stats(), Connected: c.Connected(), Connects: c.conn.count(), InFlight: int(c.inflight.Load())}
 }
 
 var (

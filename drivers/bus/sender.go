@@ -65,21 +65,21 @@ func (c *Client) sendWindow(ctx context.Context) bool {
 	defer c.inflight.Store(0)
 	for {
 		for len(win) < c.opts.Inflight {
-			r, ok, err := c.q.after(cursor)
+			r, ok, err := c.q.After(cursor)
 			if err != nil {
 				return false
 			}
 			if !ok {
 				break
 			}
-			win = append(win, inflight{seq: r.seq, tok: c.pc.Publish(r.topic, 1, false, r.payload), sent: time.Now()})
-			cursor = r.seq
+			win = append(win, inflight{seq: r.Seq, tok: c.pc.Publish(r.Topic, 1, false, r.Payload), sent: time.Now()})
+			cursor = r.Seq
 		}
 		c.inflight.Store(int64(len(win)))
 		var more, head <-chan struct{}
 		var expired <-chan time.Time // nil while the window is empty: no head to time out
 		if len(win) < c.opts.Inflight {
-			more = c.q.appended()
+			more = c.q.Appended()
 		}
 		if len(win) > 0 {
 			head = win[0].tok.Done()
@@ -114,7 +114,7 @@ func (c *Client) retire(win []inflight) []inflight {
 	for n < len(win) && done(win[n].tok) && win[n].tok.Error() == nil {
 		n++
 	}
-	c.q.ack(win[n-1].seq)
+	c.q.Ack(win[n-1].seq)
 	return win[n:]
 }
 

@@ -1,4 +1,4 @@
-package bus
+package spool
 
 import (
 	"bytes"
@@ -16,27 +16,27 @@ import (
 )
 
 // openTestQueue opens a queue bounded by max records (and 1 GiB).
-func openTestQueue(t *testing.T, dir string, max int, segBytes int64) (*queue, *peers.LogBuffer) {
+func openTestQueue(t *testing.T, dir string, max int, segBytes int64) (*Spool, *peers.LogBuffer) {
 	t.Helper()
-	return openBoundedQueue(t, dir, limits{count: max, bytes: 1 << 30}, segBytes)
+	return openBoundedQueue(t, dir, Limits{Count: max, Bytes: 1 << 30}, segBytes)
 }
 
-func openBoundedQueue(t *testing.T, dir string, lim limits, segBytes int64) (*queue, *peers.LogBuffer) {
+func openBoundedQueue(t *testing.T, dir string, lim Limits, segBytes int64) (*Spool, *peers.LogBuffer) {
 	t.Helper()
 	lb := &peers.LogBuffer{}
-	q, err := openQueue(dir, lim, segBytes, zerolog.New(lb))
+	q, err := Open(dir, Options{Limits: lim, SegmentBytes: segBytes, TopicPrefix: "argus/v1"}, zerolog.New(lb))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(q.close)
+	t.Cleanup(q.Close)
 	return q, lb
 }
 
-func appendN(t *testing.T, q *queue, n int) []uint64 {
+func appendN(t *testing.T, q *Spool, n int) []uint64 {
 	t.Helper()
 	var seqs []uint64
 	for i := range n {
-		seq, err := q.append("argus/v1/anomalies/s/c", func(seq uint64) ([]byte, error) {
+		seq, err := q.Append("argus/v1/anomalies/s/c", func(seq uint64) ([]byte, error) {
 			return fmt.Appendf(nil, `{"n":%d,"seq":%d}`, i, seq), nil
 		})
 		if err != nil {
@@ -47,19 +47,19 @@ func appendN(t *testing.T, q *queue, n int) []uint64 {
 	return seqs
 }
 
-// drain takes every waiting record, acking each, and returns their seqs.
-func drain(t *testing.T, q *queue) []uint64 {
+// drain takes every waiting Record, acking each, and returns their seqs.
+func drain(t *testing.T, q *Spool) []uint64 {
 	t.Helper()
 	var got []uint64
-	for q.snapshot().Depth > 0 {
+	for q.Stats().Depth > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		r, err := q.next(ctx)
+		r, err := q.Next(ctx)
 		cancel()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, r.seq)
-		q.ack(r.seq)
+		got = append(got, r.Seq)
+		q.Ack(r.Seq)
 	}
 	return got
 }
@@ -75,13 +75,13 @@ func TestQueueDeliversInOrderAndReopensWhereItStopped(t *testing.T) {
 	}
 	// Deliver 4, then "crash" (close without acking the rest).
 	for i := range 4 {
-		r, err := q.next(context.Background())
-		if err != nil || r.seq != seqs[i] {
-			t.Fatalf("next = %d %v, want %d", r.seq, err, seqs[i])
+		r, err := q.Next(context.Background())
+		if err != nil || r.Seq != seqs[i] {
+			t.Fatalf("next = %d %v, want %d", r.Seq, err, seqs[i])
 		}
-		q.ack(r.seq)
+		q.Ack(r.Seq)
 	}
-	q.close()
+	q.Close()
 
 	q2, _ := openTestQueue(t, dir, 100, 256)
 	if got := drain(t, q2); fmt.Sprint(got) != fmt.Sprint(seqs[4:]) {
@@ -113,7 +113,7 @@ func TestQueueSkipsATornLastRecord(t *testing.T) {
 	dir := t.TempDir()
 	q, _ := openTestQueue(t, dir, 100, 0)
 	seqs := appendN(t, q, 5)
-	q.close()
+	q.Close()
 	seg := onlySegment(t, dir)
 	st, _ := os.Stat(seg)
 	if err := os.Truncate(seg, st.Size()-5); err != nil {
@@ -123,8 +123,8 @@ func TestQueueSkipsATornLastRecord(t *testing.T) {
 	if got := drain(t, q2); fmt.Sprint(got) != fmt.Sprint(seqs[:4]) {
 		t.Fatalf("got %v, want %v", got, seqs[:4])
 	}
-	if q2.snapshot().Corrupt != 1 || !strings.Contains(lb.String(), "torn") || !strings.Contains(lb.String(), `"level":"error"`) {
-		t.Fatalf("corrupt=%d log=%s", q2.snapshot().Corrupt, lb)
+	if q2.Stats().Corrupt != 1 || !strings.Contains(lb.String(), "torn") || !strings.Contains(lb.String(), `"level":"error"`) {
+		t.Fatalf("corrupt=%d log=%s", q2.Stats().Corrupt, lb)
 	}
 }
 
@@ -133,7 +133,7 @@ func TestQueueSkipsADamagedRecordAndKeepsTheRest(t *testing.T) {
 	dir := t.TempDir()
 	q, _ := openTestQueue(t, dir, 100, 0)
 	seqs := appendN(t, q, 6)
-	q.close()
+	q.Close()
 	seg := onlySegment(t, dir)
 	b, _ := os.ReadFile(seg)
 	recLen := len(b) / 6 // equal sizes: payloads are the same length
@@ -149,7 +149,7 @@ func TestQueueSkipsADamagedRecordAndKeepsTheRest(t *testing.T) {
 func TestQueueBoundDropsTheOldest(t *testing.T) {
 	q, lb := openTestQueue(t, t.TempDir(), 10, 0)
 	seqs := appendN(t, q, 25)
-	s := q.snapshot()
+	s := q.Stats()
 	if s.Dropped != 15 || s.Depth != 10 || s.Queued != 25 {
 		t.Fatalf("stats %+v", s)
 	}
@@ -168,16 +168,16 @@ func TestQueueBoundDropsTheOldest(t *testing.T) {
 func TestQueueByteBoundDropsTheOldestAndLogsOncePerEpisode(t *testing.T) {
 	const topic = "argus/v1/anomalies/s/c"
 	snapshot := bytes.Repeat([]byte{0xa5}, 30<<10)
-	one, err := appendRecord(nil, record{seq: 1, topic: topic, payload: snapshot})
+	one, err := AppendRecord(nil, Record{Seq: 1, Topic: topic, Payload: snapshot})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := int64(len(one))
-	q, lb := openBoundedQueue(t, t.TempDir(), limits{count: 1000, bytes: 4*rec + rec/2}, 0)
+	q, lb := openBoundedQueue(t, t.TempDir(), Limits{Count: 1000, Bytes: 4*rec + rec/2}, 0)
 	appendBig := func(n int) []uint64 {
 		var seqs []uint64
 		for range n {
-			seq, err := q.append(topic, func(uint64) ([]byte, error) { return snapshot, nil })
+			seq, err := q.Append(topic, func(uint64) ([]byte, error) { return snapshot, nil })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +186,7 @@ func TestQueueByteBoundDropsTheOldestAndLogsOncePerEpisode(t *testing.T) {
 		return seqs
 	}
 	seqs := appendBig(20)
-	if s := q.snapshot(); s.Dropped != 16 || s.Depth != 4 || s.Bytes != 4*rec {
+	if s := q.Stats(); s.Dropped != 16 || s.Depth != 4 || s.Bytes != 4*rec {
 		t.Fatalf("stats %+v, want 16 dropped and 4 records (%d bytes) waiting", s, 4*rec)
 	}
 	if n := strings.Count(lb.String(), "dropping the oldest"); n != 1 || !strings.Contains(lb.String(), `"queue_max_bytes":`) {
@@ -201,7 +201,7 @@ func TestQueueByteBoundDropsTheOldestAndLogsOncePerEpisode(t *testing.T) {
 		t.Fatalf("the end of the episode is not logged with its count:\n%s", lb)
 	}
 	appendBig(10) // a second outage
-	if s := q.snapshot(); s.Dropped != 16+7 || s.Depth != 4 {
+	if s := q.Stats(); s.Dropped != 16+7 || s.Depth != 4 {
 		t.Fatalf("stats after the second episode %+v, want 23 dropped and 4 waiting", s)
 	}
 	if n := strings.Count(lb.String(), "dropping the oldest"); n != 2 {
@@ -212,7 +212,7 @@ func TestQueueByteBoundDropsTheOldestAndLogsOncePerEpisode(t *testing.T) {
 // A record bigger than the whole byte bound is kept alone rather than
 // dropped on arrival: the newest anomaly is the one that matters.
 func TestQueueKeepsTheNewestRecordAboveTheByteBound(t *testing.T) {
-	q, _ := openBoundedQueue(t, t.TempDir(), limits{count: 10, bytes: 10}, 0)
+	q, _ := openBoundedQueue(t, t.TempDir(), Limits{Count: 10, Bytes: 10}, 0)
 	seqs := appendN(t, q, 3)
 	if got := drain(t, q); fmt.Sprint(got) != fmt.Sprint(seqs[2:]) {
 		t.Fatalf("delivered %v, want only the newest %v", got, seqs[2:])
@@ -224,10 +224,10 @@ func TestQueueReopenedWithASmallerByteBoundDrops(t *testing.T) {
 	dir := t.TempDir()
 	q, _ := openTestQueue(t, dir, 100, 0)
 	seqs := appendN(t, q, 10)
-	per := q.snapshot().Bytes / 10
-	q.close()
-	q2, lb := openBoundedQueue(t, dir, limits{count: 100, bytes: 3 * per}, 0)
-	if s := q2.snapshot(); s.Dropped != 7 || !strings.Contains(lb.String(), "dropping the oldest") {
+	per := q.Stats().Bytes / 10
+	q.Close()
+	q2, lb := openBoundedQueue(t, dir, Limits{Count: 100, Bytes: 3 * per}, 0)
+	if s := q2.Stats(); s.Dropped != 7 || !strings.Contains(lb.String(), "dropping the oldest") {
 		t.Fatalf("stats %+v after reopening with room for 3; log:\n%s", s, lb)
 	}
 	if got := drain(t, q2); fmt.Sprint(got) != fmt.Sprint(seqs[7:]) {
@@ -241,7 +241,7 @@ func TestQueueDamagedAckFileRedeliversEverything(t *testing.T) {
 	seqs := appendN(t, q, 3)
 	drain(t, q)
 	more := appendN(t, q, 2)
-	q.close()
+	q.Close()
 	os.WriteFile(filepath.Join(dir, ackFileName), []byte("garbage-bytes"), 0o640)
 	q2, lb := openTestQueue(t, dir, 100, 0)
 	got := drain(t, q2)

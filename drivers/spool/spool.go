@@ -1,4 +1,4 @@
-package bus
+package spool
 
 import (
 	"context"
@@ -16,7 +16,8 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// queue is the on-disk store-and-forward queue of an edge's anomalies.
+// Spool is the on-disk store-and-forward queue of an edge's anomalies
+// and patrol reports, waiting for the broker.
 //
 // Layout: a directory of segment files named by the sequence number of
 // their first record (00000000000000000042.seg), records appended to the
@@ -32,7 +33,7 @@ import (
 // fails its CRC: it is logged, counted and skipped; never published, never
 // a crash.
 //
-// Bound: at most limits.count records and limits.bytes bytes of records
+// Bound: at most Limits.count records and Limits.bytes bytes of records
 // wait (the byte bound because a start carries a 20–40 KB snapshot, so a
 // count alone puts no ceiling on the disk). Appending beyond either drops
 // the OLDEST waiting records, counted, and logged once per overflow
@@ -43,10 +44,11 @@ import (
 //
 // Compaction: a segment is deleted once every record in it is acked or
 // dropped; a new segment starts past segBytes and at every open.
-type queue struct {
+type Spool struct {
 	dir      string
-	lim      limits
+	lim      Limits
 	segBytes int64
+	prefix   string
 	log      zerolog.Logger
 
 	wmu     sync.Mutex // serialises appends: seq, write, fsync, rolling
@@ -58,15 +60,15 @@ type queue struct {
 	active   *segment   // written under both wmu and mu
 	ackF     *os.File
 	acked    uint64
-	stats    QueueStats
+	stats    Stats
 	overflow uint64 // records dropped in the current overflow episode
 	closed   bool
 	ready    chan struct{} // capacity 1: a record was appended
 }
 
-// QueueStats counts what went through the queue since it was opened;
+// Stats counts what went through the queue since it was opened;
 // Depth is the number of records waiting now.
-type QueueStats struct {
+type Stats struct {
 	Queued    uint64 // anomalies appended
 	Delivered uint64 // anomalies the broker acknowledged
 	Dropped   uint64 // oldest anomalies dropped to keep within the bound
@@ -75,10 +77,10 @@ type QueueStats struct {
 	Bytes     int64  // bytes of the records waiting, as written on disk
 }
 
-// limits bound what waits in a queue.
-type limits struct {
-	count int   // records
-	bytes int64 // bytes of records, headers included
+// Limits bound what waits in a spool.
+type Limits struct {
+	Count int   // records
+	Bytes int64 // bytes of records, headers included
 }
 
 // segment is one file of records.
@@ -91,31 +93,44 @@ type segment struct {
 
 // entry locates one waiting record.
 type entry struct {
-	seq uint64
+	Seq uint64
 	seg *segment
 	off int64
 	n   int
 }
 
 const (
-	defaultSegmentBytes = 4 << 20
+	// DefaultSegmentBytes is the size past which a new file starts.
+	DefaultSegmentBytes = 4 << 20
 	ackFileName         = "acked"
 	segmentExt          = ".seg"
 )
 
-// openQueue opens (or creates) the queue in dir and indexes every record
-// not yet delivered, so an edge restart delivers what it had not.
-func openQueue(dir string, lim limits, segBytes int64, log zerolog.Logger) (*queue, error) {
-	if lim.count <= 0 || lim.bytes <= 0 {
-		return nil, fmt.Errorf("queue %s: bound of %d records and %d bytes: want at least 1 of each", dir, lim.count, lim.bytes)
+// Options shape a spool.
+type Options struct {
+	Limits
+	// SegmentBytes is the size past which a new file starts
+	// (DefaultSegmentBytes when 0).
+	SegmentBytes int64
+	// TopicPrefix starts every record's topic: a reader skipping damaged
+	// bytes looks for it before it checks a CRC.
+	TopicPrefix string
+}
+
+// Open opens (or creates) the spool in dir and indexes every record not
+// yet delivered, so an edge restart delivers what it had not.
+func Open(dir string, o Options, log zerolog.Logger) (*Spool, error) {
+	lim, segBytes := o.Limits, o.SegmentBytes
+	if lim.Count <= 0 || lim.Bytes <= 0 {
+		return nil, fmt.Errorf("queue %s: bound of %d records and %d bytes: want at least 1 of each", dir, lim.Count, lim.Bytes)
 	}
 	if segBytes <= 0 {
-		segBytes = defaultSegmentBytes
+		segBytes = DefaultSegmentBytes
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("queue %s: %w", dir, err)
 	}
-	q := &queue{dir: dir, lim: lim, segBytes: segBytes, log: log, ready: make(chan struct{}, 1)}
+	q := &Spool{dir: dir, lim: lim, segBytes: segBytes, prefix: o.TopicPrefix, log: log, ready: make(chan struct{}, 1)}
 	fresh, err := q.openAck()
 	if err != nil {
 		return nil, err
@@ -124,7 +139,7 @@ func openQueue(dir string, lim limits, segBytes int64, log zerolog.Logger) (*que
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: %w", dir, err)
 	}
-	sort.Strings(names) // zero-padded first seq: name order is seq order
+	sort.Strings(names) // zero-padded first Seq: name order is seq order
 	q.lastSeq = q.acked
 	if fresh && len(names) == 0 {
 		// A new queue starts its sequence at the clock in microseconds, so
@@ -138,26 +153,26 @@ func openQueue(dir string, lim limits, segBytes int64, log zerolog.Logger) (*que
 	var prev uint64
 	for _, name := range names {
 		if prev, err = q.load(name, prev); err != nil {
-			q.close()
+			q.Close()
 			return nil, err
 		}
 	}
 	if err := q.roll(); err != nil {
-		q.close()
+		q.Close()
 		return nil, err
 	}
 	q.mu.Lock()
 	q.dropOverflowLocked()
 	q.mu.Unlock()
 	if n := len(q.pending); n > 0 {
-		q.log.Info().Int("waiting", n).Uint64("first_seq", q.pending[0].seq).Msg("anomaly queue reopened with undelivered anomalies")
+		q.log.Info().Int("waiting", n).Uint64("first_seq", q.pending[0].Seq).Msg("anomaly queue reopened with undelivered anomalies")
 	}
 	return q, nil
 }
 
 // openAck opens the acked file and reads it; fresh is true when the file
 // was just created.
-func (q *queue) openAck() (fresh bool, err error) {
+func (q *Spool) openAck() (fresh bool, err error) {
 	f, err := os.OpenFile(filepath.Join(q.dir, ackFileName), os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
 		return false, fmt.Errorf("queue %s: %w", q.dir, err)
@@ -180,29 +195,29 @@ func (q *queue) openAck() (fresh bool, err error) {
 
 // load indexes the waiting records of one segment file. prev is the
 // highest seq read so far; a record must be above it.
-func (q *queue) load(path string, prev uint64) (uint64, error) {
+func (q *Spool) load(path string, prev uint64) (uint64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return prev, fmt.Errorf("queue: %w", err)
 	}
 	seg := &segment{path: path, size: int64(len(data))}
 	for off := 0; off < len(data); {
-		r, n, err := decodeRecord(data[off:])
-		if err == nil && r.seq <= prev {
-			err = fmt.Errorf("%w: seq %d after %d", errCorrupt, r.seq, prev)
+		r, n, err := DecodeRecord(data[off:])
+		if err == nil && r.Seq <= prev {
+			err = fmt.Errorf("%w: seq %d after %d", ErrCorrupt, r.Seq, prev)
 		}
 		if err != nil {
-			next := resync(data, off+1, prev)
+			next := resync(data, off+1, prev, q.prefix)
 			q.stats.Corrupt++
 			q.log.Error().Err(err).Str("segment", filepath.Base(path)).Int("offset", off).
 				Int("skipped_bytes", next-off).Msg("anomaly queue: damaged or torn record skipped")
 			off = next
 			continue
 		}
-		prev = r.seq
-		q.lastSeq = max(q.lastSeq, r.seq)
-		if r.seq > q.acked {
-			q.pushLocked(entry{seq: r.seq, seg: seg, off: int64(off), n: n})
+		prev = r.Seq
+		q.lastSeq = max(q.lastSeq, r.Seq)
+		if r.Seq > q.acked {
+			q.pushLocked(entry{Seq: r.Seq, seg: seg, off: int64(off), n: n})
 		}
 		off += n
 	}
@@ -218,13 +233,13 @@ func (q *queue) load(path string, prev uint64) (uint64, error) {
 // resync finds the next offset from which a whole record with a seq above
 // prev decodes, or len(data). It looks for the topic root first: cheap,
 // and it keeps the CRC from being computed at every byte.
-func resync(data []byte, from int, prev uint64) int {
+func resync(data []byte, from int, prev uint64, prefix string) int {
 	for o := from; o+recordHeader+recordMinBody <= len(data); o++ {
 		body := data[o+recordHeader:]
-		if binary.BigEndian.Uint64(body) <= prev || !strings.HasPrefix(string(body[recordMinBody:min(len(body), recordMinBody+len(Root))]), Root) {
+		if binary.BigEndian.Uint64(body) <= prev || !strings.HasPrefix(string(body[recordMinBody:min(len(body), recordMinBody+len(prefix))]), prefix) {
 			continue
 		}
-		if r, _, err := decodeRecord(data[o:]); err == nil && r.seq > prev {
+		if r, _, err := DecodeRecord(data[o:]); err == nil && r.Seq > prev {
 			return o
 		}
 	}
@@ -232,8 +247,8 @@ func resync(data []byte, from int, prev uint64) int {
 }
 
 // roll starts a new active segment; the old one goes once it is delivered.
-// Callers hold wmu, or are openQueue.
-func (q *queue) roll() error {
+// Callers hold wmu, or are Open.
+func (q *Spool) roll() error {
 	path := filepath.Join(q.dir, fmt.Sprintf("%020d%s", q.lastSeq+1, segmentExt))
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o640)
 	if err != nil {
@@ -253,13 +268,13 @@ func (q *queue) roll() error {
 	return nil
 }
 
-// append assigns the next seq, builds the payload with it, and writes and
+// Append assigns the next seq, builds the payload with it, and writes and
 // fsyncs the record before returning: once it returns nil the anomaly
 // survives a crash.
-func (q *queue) append(topic string, build func(seq uint64) ([]byte, error)) (uint64, error) {
+func (q *Spool) Append(topic string, build func(seq uint64) ([]byte, error)) (uint64, error) {
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
-	if q.isClosed() {
+	if q.Closed() {
 		return 0, errors.New("anomaly queue closed")
 	}
 	seq := q.lastSeq + 1
@@ -267,7 +282,7 @@ func (q *queue) append(topic string, build func(seq uint64) ([]byte, error)) (ui
 	if err != nil {
 		return 0, err
 	}
-	if q.buf, err = appendRecord(q.buf[:0], record{seq: seq, topic: topic, payload: payload}); err != nil {
+	if q.buf, err = AppendRecord(q.buf[:0], Record{Seq: seq, Topic: topic, Payload: payload}); err != nil {
 		return 0, err
 	}
 	if q.active.size > 0 && q.active.size+int64(len(q.buf)) > q.segBytes {
@@ -284,7 +299,7 @@ func (q *queue) append(topic string, build func(seq uint64) ([]byte, error)) (ui
 	}
 	q.lastSeq = seq
 	q.mu.Lock()
-	q.pushLocked(entry{seq: seq, seg: seg, off: seg.size, n: len(q.buf)})
+	q.pushLocked(entry{Seq: seq, seg: seg, off: seg.size, n: len(q.buf)})
 	seg.size += int64(len(q.buf))
 	q.stats.Queued++
 	q.dropOverflowLocked()
@@ -308,7 +323,7 @@ func writeSync(f *os.File, b []byte) error {
 // (keeping the newest). It logs once when an overflow episode begins and
 // once when an append fits again, not once per anomaly: a long outage
 // drops thousands, and the counter has the total.
-func (q *queue) dropOverflowLocked() {
+func (q *Spool) dropOverflowLocked() {
 	if !q.overBoundLocked() {
 		if q.overflow > 0 {
 			q.log.Info().Uint64("dropped", q.overflow).Uint64("dropped_total", q.stats.Dropped).
@@ -318,7 +333,7 @@ func (q *queue) dropOverflowLocked() {
 		return
 	}
 	if q.overflow == 0 {
-		q.log.Warn().Int("queue_max", q.lim.count).Int64("queue_max_bytes", q.lim.bytes).
+		q.log.Warn().Int("queue_max", q.lim.Count).Int64("queue_max_bytes", q.lim.Bytes).
 			Int("waiting", len(q.pending)).Int64("waiting_bytes", q.stats.Bytes).
 			Uint64("dropped_total", q.stats.Dropped).
 			Msg("anomaly queue full: dropping the oldest undelivered anomalies")
@@ -333,44 +348,44 @@ func (q *queue) dropOverflowLocked() {
 
 // overBoundLocked tells whether the waiting records exceed a bound and
 // more than the newest one waits.
-func (q *queue) overBoundLocked() bool {
-	return len(q.pending) > 1 && (len(q.pending) > q.lim.count || q.stats.Bytes > q.lim.bytes)
+func (q *Spool) overBoundLocked() bool {
+	return len(q.pending) > 1 && (len(q.pending) > q.lim.Count || q.stats.Bytes > q.lim.Bytes)
 }
 
-// next waits for the oldest waiting record and returns it; it stays
+// Next waits for the oldest waiting record and returns it; it stays
 // waiting until ack.
-func (q *queue) next(ctx context.Context) (record, error) { return q.nextAfter(ctx, 0) }
+func (q *Spool) Next(ctx context.Context) (Record, error) { return q.NextAfter(ctx, 0) }
 
-// nextAfter waits for the oldest waiting record above seq after and
+// NextAfter waits for the oldest waiting record above seq after and
 // returns it; it stays waiting until ack.
-func (q *queue) nextAfter(ctx context.Context, after uint64) (record, error) {
+func (q *Spool) NextAfter(ctx context.Context, after uint64) (Record, error) {
 	for {
-		r, ok, err := q.after(after)
+		r, ok, err := q.After(after)
 		if err != nil || ok {
 			return r, err
 		}
 		select {
 		case <-q.ready:
 		case <-ctx.Done():
-			return record{}, ctx.Err()
+			return Record{}, ctx.Err()
 		}
 	}
 }
 
-// after returns the oldest waiting record above seq after, without
+// After returns the oldest waiting record above seq after, without
 // waiting: ok is false when there is none (wait on appended, then ask
 // again). A record damaged since it was written is logged, counted and
 // skipped.
-func (q *queue) after(after uint64) (r record, ok bool, err error) {
+func (q *Spool) After(after uint64) (r Record, ok bool, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for {
 		if q.closed {
-			return record{}, false, errors.New("anomaly queue closed")
+			return Record{}, false, errors.New("anomaly queue closed")
 		}
-		i := sort.Search(len(q.pending), func(i int) bool { return q.pending[i].seq > after })
+		i := sort.Search(len(q.pending), func(i int) bool { return q.pending[i].Seq > after })
 		if i == len(q.pending) {
-			return record{}, false, nil
+			return Record{}, false, nil
 		}
 		e := q.pending[i]
 		r, err := e.read()
@@ -378,39 +393,39 @@ func (q *queue) after(after uint64) (r record, ok bool, err error) {
 			return r, true, nil
 		}
 		q.stats.Corrupt++
-		q.log.Error().Err(err).Uint64("seq", e.seq).Str("segment", filepath.Base(e.seg.path)).
+		q.log.Error().Err(err).Uint64("seq", e.Seq).Str("segment", filepath.Base(e.seg.path)).
 			Msg("anomaly queue: record damaged on disk, skipped")
 		q.removeAtLocked(i)
 	}
 }
 
-// appended is signalled after an append: a sender waiting for records
+// Appended is signalled after an append: a sender waiting for records
 // selects on it, then asks again with after (a signal may be stale).
-func (q *queue) appended() <-chan struct{} { return q.ready }
+func (q *Spool) Appended() <-chan struct{} { return q.ready }
 
 // read reads the entry's record back from its segment.
-func (e entry) read() (record, error) {
+func (e entry) read() (Record, error) {
 	b := make([]byte, e.n)
 	if _, err := e.seg.f.ReadAt(b, e.off); err != nil {
-		return record{}, err
+		return Record{}, err
 	}
-	r, _, err := decodeRecord(b)
-	if err == nil && r.seq != e.seq {
-		err = fmt.Errorf("%w: seq %d where %d was written", errCorrupt, r.seq, e.seq)
+	r, _, err := DecodeRecord(b)
+	if err == nil && r.Seq != e.Seq {
+		err = fmt.Errorf("%w: seq %d where %d was written", ErrCorrupt, r.Seq, e.Seq)
 	}
 	return r, err
 }
 
-// ack marks every waiting record up to seq delivered: the sender calls it
-// with the last of a run of acknowledged records only once every record
+// Ack marks every waiting record up to seq delivered: the sender calls it
+// with the last of a run of acknowledged records only once every Record
 // before that run is acknowledged too, so nothing is deleted while an
 // earlier one may still need sending. Records the bound dropped while in
 // flight are gone already: nothing to do for them.
-func (q *queue) ack(seq uint64) {
+func (q *Spool) Ack(seq uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := 0
-	for ; len(q.pending) > 0 && q.pending[0].seq <= seq; n++ {
+	for ; len(q.pending) > 0 && q.pending[0].Seq <= seq; n++ {
 		q.popLocked()
 		q.stats.Delivered++
 	}
@@ -419,9 +434,9 @@ func (q *queue) ack(seq uint64) {
 	}
 }
 
-// removeAtLocked removes the i-th waiting record, unreadable, without
+// removeAtLocked removes the i-th waiting Record, unreadable, without
 // moving the acked offset unless it is the oldest.
-func (q *queue) removeAtLocked(i int) {
+func (q *Spool) removeAtLocked(i int) {
 	if i == 0 {
 		q.popLocked()
 		q.writeAckLocked()
@@ -437,29 +452,29 @@ func (q *queue) removeAtLocked(i int) {
 }
 
 // pushLocked adds a waiting record at the end.
-func (q *queue) pushLocked(e entry) {
+func (q *Spool) pushLocked(e entry) {
 	q.pending = append(q.pending, e)
 	e.seg.pending++
 	q.stats.Bytes += int64(e.n)
 }
 
-// popLocked removes the oldest waiting record, moves the acked offset past
+// popLocked removes the oldest waiting Record, moves the acked offset past
 // it and deletes its segment when nothing in it waits any more. The caller
 // writes the offset (writeAckLocked) once it has popped what it pops.
-func (q *queue) popLocked() {
+func (q *Spool) popLocked() {
 	e := q.pending[0]
 	q.pending[0] = entry{}
 	q.pending = q.pending[1:]
 	q.stats.Bytes -= int64(e.n)
 	e.seg.pending--
-	q.acked = e.seq
+	q.acked = e.Seq
 	if e.seg.pending == 0 && e.seg != q.active {
 		q.removeLocked(e.seg)
 	}
 }
 
-// writeAckLocked rewrites the acked offset in place (no fsync: see queue).
-func (q *queue) writeAckLocked() {
+// writeAckLocked rewrites the acked offset in place (no fsync: see Spool).
+func (q *Spool) writeAckLocked() {
 	var b [12]byte
 	binary.BigEndian.PutUint64(b[:], q.acked)
 	binary.BigEndian.PutUint32(b[8:], crc32.Checksum(b[:8], crcTable))
@@ -469,7 +484,7 @@ func (q *queue) writeAckLocked() {
 }
 
 // removeLocked deletes a fully delivered segment.
-func (q *queue) removeLocked(s *segment) {
+func (q *Spool) removeLocked(s *segment) {
 	if s.f != nil {
 		s.f.Close()
 	}
@@ -499,8 +514,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// snapshot returns the counters and the current depth.
-func (q *queue) snapshot() QueueStats {
+// Stats returns the counters and the current depth.
+func (q *Spool) Stats() Stats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	s := q.stats
@@ -508,15 +523,15 @@ func (q *queue) snapshot() QueueStats {
 	return s
 }
 
-// isClosed tells whether close was called.
-func (q *queue) isClosed() bool {
+// Closed tells whether Close was called.
+func (q *Spool) Closed() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.closed
 }
 
-// close closes the files; the queue stays on disk for the next open.
-func (q *queue) close() {
+// Close closes the files; the queue stays on disk for the next open.
+func (q *Spool) Close() {
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
 	q.mu.Lock()

@@ -1,4 +1,4 @@
-package bus
+package spool
 
 import (
 	"fmt"
@@ -16,27 +16,27 @@ func TestQueueAfterWalksTheWindowAndAckTakesARun(t *testing.T) {
 	seqs := appendN(t, q, 10)
 	var walked []uint64
 	for cursor := uint64(0); ; {
-		r, ok, err := q.after(cursor)
+		r, ok, err := q.After(cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !ok {
 			break
 		}
-		walked, cursor = append(walked, r.seq), r.seq
+		walked, cursor = append(walked, r.Seq), r.Seq
 	}
-	if fmt.Sprint(walked) != fmt.Sprint(seqs) || q.snapshot().Depth != 10 {
-		t.Fatalf("walked %v with %d waiting, want %v and all 10 still waiting", walked, q.snapshot().Depth, seqs)
+	if fmt.Sprint(walked) != fmt.Sprint(seqs) || q.Stats().Depth != 10 {
+		t.Fatalf("walked %v with %d waiting, want %v and all 10 still waiting", walked, q.Stats().Depth, seqs)
 	}
-	q.ack(seqs[5])
-	if s := q.snapshot(); s.Depth != 4 || s.Delivered != 6 {
+	q.Ack(seqs[5])
+	if s := q.Stats(); s.Depth != 4 || s.Delivered != 6 {
 		t.Fatalf("after acking the run up to the 6th: %+v", s)
 	}
-	q.ack(seqs[2]) // an earlier run, acknowledged late: nothing left to take
-	if s := q.snapshot(); s.Depth != 4 || s.Delivered != 6 {
+	q.Ack(seqs[2]) // an earlier run, acknowledged late: nothing left to take
+	if s := q.Stats(); s.Depth != 4 || s.Delivered != 6 {
 		t.Fatalf("a late ack changed the queue: %+v", s)
 	}
-	q.close()
+	q.Close()
 	q2, _ := openTestQueue(t, dir, 100, 256)
 	if got := drain(t, q2); fmt.Sprint(got) != fmt.Sprint(seqs[6:]) {
 		t.Fatalf("after reopening got %v, want %v", got, seqs[6:])
@@ -60,15 +60,15 @@ func TestQueueAfterSkipsARecordDamagedInTheWindow(t *testing.T) {
 	f.WriteAt([]byte{b[2*recLen+recordHeader+3] ^ 0xff}, int64(2*recLen+recordHeader+3))
 	f.Close()
 
-	r, ok, err := q.after(seqs[1])
-	if err != nil || !ok || r.seq != seqs[3] {
-		t.Fatalf("after the 2nd: %d %v %v, want the 4th (%d)", r.seq, ok, err, seqs[3])
+	r, ok, err := q.After(seqs[1])
+	if err != nil || !ok || r.Seq != seqs[3] {
+		t.Fatalf("after the 2nd: %d %v %v, want the 4th (%d)", r.Seq, ok, err, seqs[3])
 	}
-	if s := q.snapshot(); s.Corrupt != 1 || s.Depth != 5 || !containsAll(lb.String(), "damaged on disk", `"level":"error"`) {
+	if s := q.Stats(); s.Corrupt != 1 || s.Depth != 5 || !containsAll(lb.String(), "damaged on disk", `"level":"error"`) {
 		t.Fatalf("stats %+v, log %s", s, lb)
 	}
-	q.ack(seqs[5])
-	if s := q.snapshot(); s.Depth != 0 || s.Delivered != 5 {
+	q.Ack(seqs[5])
+	if s := q.Stats(); s.Depth != 0 || s.Delivered != 5 {
 		t.Fatalf("after acking everything: %+v, want 5 delivered (the damaged one skipped)", s)
 	}
 }
