@@ -123,6 +123,11 @@ type EdgeStatus struct {
 	// Incarnation is the edge process's random id per start: an offline
 	// will from an earlier incarnation does not mark a reconnected edge offline.
 	Incarnation string `json:"incarnation,omitempty"`
+	// HTTP is the base URL of the edge's HTTP API (its :9100) as the
+	// gateway reaches it, http(s)://host:port without a path (the edge's
+	// edge.http_url): the gateway fetches recordings and clips there.
+	// Empty from an edge older than the field, or one that says none.
+	HTTP string `json:"http,omitempty"`
 }
 
 // CameraStatus is retained on argus/v1/status/cameras/{site}/{camera}.
