@@ -24,8 +24,9 @@ import (
 var passed = []string{"Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "ETag",
 	"X-Argus-Start", "Content-Disposition"}
 
-// clip is an anomaly's clip, from the edge that recorded it. Another
-// site's anomaly answers 404, as GET /api/anomalies/{id} does.
+// clip is an anomaly's clip, from the edge that recorded it (download=1:
+// as an attachment). Another site's anomaly answers 404, as GET
+// /api/anomalies/{id} does.
 func (s *Server) clip(c *call) {
 	a, ok := s.find(c)
 	if !ok {
@@ -34,6 +35,9 @@ func (s *Server) clip(c *call) {
 	if a.Edge == "" {
 		c.fail(http.StatusNotFound, "anomaly "+a.ID+" names no edge: no clip")
 		return
+	}
+	if c.r.URL.Query().Get("download") == "1" {
+		c.w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", a.Camera+"-"+a.ID+".mp4"))
 	}
 	s.pass(c, a.Edge, a.Camera, "/api/clips/"+url.PathEscape(a.ID))
 }
@@ -96,7 +100,11 @@ func (s *Server) recordings(c *call) {
 	}
 	out := make([]segmentItem, 0, len(list.Segments))
 	for _, seg := range list.Segments {
-		seg.URL = "/api/cameras/" + url.PathEscape(st.Camera) + "/recordings/" + url.PathEscape(pathBase(seg.URL)) +
+		file, err := url.PathUnescape(pathBase(seg.URL))
+		if err != nil {
+			file = pathBase(seg.URL)
+		}
+		seg.URL = "/api/cameras/" + url.PathEscape(st.Camera) + "/recordings/" + url.PathEscape(file) +
 			"?edge=" + url.QueryEscape(st.Edge)
 		out = append(out, seg)
 	}
