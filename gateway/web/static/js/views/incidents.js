@@ -109,7 +109,7 @@ export function mount(root, ctx) {
         h('ol', {class: 'timeline', 'data-testid': 'incident-timeline'}, (d.timeline || []).map((t) =>
           h('li', {'data-testid': 'incident-line', 'data-what': t.what},
             `${fmtTime(t.at)} ${t.what}${t.camera ? ' ' + t.camera : ''}${t.by ? ' by ' + t.by : ''}${t.text ? ': ' + t.text : ''}`))),
-        h('div', {class: 'members'}, (d.members || []).slice(0, 100).map((m) => [
+        h('div', {class: 'members'}, (d.members || []).slice(0, 100).flatMap((m) => [
           button(`${m.camera} (${m.kind})`, {class: 'small', 'data-testid': 'incident-member', 'data-camera': m.camera,
             onclick: (e) => { e.stopPropagation(); ctx.openLive(m.camera, m.site); }}),
           clipButton(m.anomaly, '▶ clip')])));
