@@ -148,9 +148,15 @@ cameras:
 	os.WriteFile(clipFile, body, 0o600)
 	out, err := exec.Command("ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries",
 		"stream=codec_name,nb_read_packets:format=duration", "-of", "default=nw=1", clipFile).CombinedOutput()
-	t.Logf("ffprobe of the clip (%d bytes): %s", len(body), strings.ReplaceAll(string(out), "\n", " "))
-	if err != nil || !strings.Contains(string(out), "codec_name=h264") {
-		t.Fatalf("ffprobe of the clip: %v: %s", err, out)
+	t.Logf("ffprobe of the clip (%d bytes): %s", len(body), strings.Join(strings.Fields(string(out)), " "))
+	var dur float64
+	for _, l := range strings.Fields(string(out)) {
+		if v, ok := strings.CutPrefix(l, "duration="); ok {
+			dur, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if want := a.EndedAt.Sub(start).Seconds(); err != nil || !strings.Contains(string(out), "codec_name=h264") || dur < want {
+		t.Fatalf("ffprobe of the clip: %v: %s: want ≥ %.1f s, from its start to the anomaly's end", err, out, want)
 	}
 
 	// The export of the span around it is an MP4 ffprobe reads.
