@@ -274,7 +274,7 @@ func consolePlays(t *testing.T, httpURL string, a store.Anomaly) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="tl-marker"][data-id="`+a.ID+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="tl-span"]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid="tl-marker"][data-id="`+a.ID+`"]`)))
-	want := float64(a.StartedAt.Add(-5*time.Second).UnixMilli())
+	want := float64(a.StartedAt.Add(-5 * time.Second).UnixMilli())
 	tl := poll("the timeline plays from the marker", `(() => {
 		const v = document.querySelector('[data-testid="tl-video"]'), now = document.querySelector('[data-testid="tl-now"]');
 		if (v.error) return {err: v.error.code};
