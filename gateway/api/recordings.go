@@ -42,7 +42,7 @@ func (s *Server) clip(c *call) {
 	s.pass(c, a.Edge, a.Camera, "/api/clips/"+url.PathEscape(a.ID))
 }
 
-// camera finds the camera of the path and checks its site (403 for
+// cameraInScope finds the camera of the path and checks its site (403 for
 // another site's, audited); it returns its status.
 func (s *Server) cameraInScope(c *call) (bus.CameraStatus, bool) {
 	id := c.r.PathValue("camera")
