@@ -165,6 +165,11 @@ type Identity struct {
 	// /?token=… once and keeps a cookie); without a token only /healthz
 	// answers.
 	HTTPTokenEnv string `yaml:"http_token_env"`
+	// HTTPURL is the base URL of that HTTP API as the gateway reaches it,
+	// http(s)://host:port, announced in the edge's status; "{id}" in it
+	// stands for the edge id (a StatefulSet's pods share one file). Empty:
+	// http:// and the listen address, loopback when it names no host.
+	HTTPURL string `yaml:"http_url"`
 }
 
 // Ingest holds the RTSP pull settings shared by all cameras.

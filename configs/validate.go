@@ -40,6 +40,7 @@ func validate(e *Edge, ps *strict.Problems) {
 	}
 	checkListen(ps, "edge.http", e.Edge.HTTP)
 	checkEnvName(ps, "edge.http_token_env", e.Edge.HTTPTokenEnv)
+	checkHTTPURL(ps, "edge.http_url", e.Edge)
 	checkIngest(ps, &e.Ingest)
 	sites := checkSites(ps, e.Sites)
 	cameras := checkCameras(ps, e.Cameras, sites)

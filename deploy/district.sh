@@ -99,6 +99,7 @@ sed -e "s|^\(  path:\) var/gateway.db|\1 $state/gateway.db|" -e '/^bus:/,$d' con
 	for i in 1 2 3 4; do
 		echo "    - {name: edge-$i, role: edge, edge: edge-$i, sites: [\"*\"], password_env: ARGUS_DISTRICT_EDGE_BUS_PASSWORD}"
 	done
+	echo "edge_http: {token_env: ARGUS_DISTRICT_EDGE_HTTP_TOKEN}"
 } >>"$gatewaycfg"
 "$BIN/gateway" nats-auth -config "$gatewaycfg" >"$tmp/auth.conf"
 

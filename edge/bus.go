@@ -46,6 +46,7 @@ func connect(cfg *configs.Edge, log zerolog.Logger, incarnation string) (*bus.Cl
 		Broker: cfg.MQTT.Broker, Username: user, Password: pass, Edge: cfg.Edge.ID,
 		Version: version, Log: log, QueueDir: cfg.MQTT.QueueDir, QueueMax: cfg.MQTT.QueueMax,
 		QueueMaxBytes: int64(cfg.MQTT.QueueMaxMB) << 20, Inflight: cfg.MQTT.Inflight, Incarnation: incarnation, TLS: tlsCfg,
+		HTTPURL: cfg.Edge.AdvertisedURL(),
 	})
 }
 

@@ -95,7 +95,7 @@ func TestWHEPBySession(t *testing.T) {
 // deploy/demo.sh prints, with the roles and sites it says.
 func TestDemoConfig(t *testing.T) {
 	for _, v := range []string{"ARGUS_DEMO_EDGE_TOKEN", "ARGUS_DEMO_VIEWER_TOKEN", "ARGUS_DEMO_RIVERSIDE_TOKEN",
-		"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD", "ARGUS_DEMO_METRICS_TOKEN"} {
+		"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD", "ARGUS_DEMO_METRICS_TOKEN", "ARGUS_EDGE_TOKEN"} {
 		t.Setenv(v, "demo-token-0123456789-"+v)
 	}
 	cfg, err := access.LoadConfig("../configs/gateway-demo.yaml")

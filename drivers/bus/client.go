@@ -30,6 +30,9 @@ type Options struct {
 	// its online status and its will (fleet mode): a will from an earlier
 	// incarnation, arriving after a quick reconnect, is told apart.
 	Incarnation string
+	// HTTPURL is the base URL of the edge's HTTP API as the gateway
+	// reaches it, carried in every edge status (EdgeStatus.HTTP).
+	HTTPURL string
 	// TLS configures tls://, ssl:// and wss:// brokers (the CA that signed
 	// the broker's certificate); nil uses the system's roots.
 	TLS *tls.Config
@@ -97,7 +100,7 @@ func New(opts Options) (*Client, error) {
 	}
 	c := &Client{
 		opts: opts, log: log, q: q, conn: newConnState(), retained: newRetainedCache(),
-		edge: EdgeStatus{Edge: opts.Edge, State: Online, Version: opts.Version, Cameras: []string{}},
+		edge: EdgeStatus{Edge: opts.Edge, State: Online, Version: opts.Version, Cameras: []string{}, HTTP: opts.HTTPURL},
 		subs: map[string]func(string, []byte){},
 	}
 	c.pc = mqtt.NewClient(c.pahoOptions())
@@ -346,6 +349,9 @@ func (c *Client) setEdgeStatus(s *EdgeStatus) {
 	if st.Version == "" {
 		st.Version = c.opts.Version
 	}
+	if st.HTTP == "" {
+		st.HTTP = c.opts.HTTPURL
+	}
 	if st.Cameras == nil {
 		st.Cameras = []string{}
 	}
@@ -403,7 +409,7 @@ func (c *Client) Close() {
 // offline is the edge's offline status: its will, and what Close sends.
 func (c *Client) offline() EdgeStatus {
 	return EdgeStatus{Edge: c.opts.Edge, State: Offline, Version: c.opts.Version, Cameras: []string{},
-		Time: Now(), Incarnation: c.opts.Incarnation}
+		Time: Now(), Incarnation: c.opts.Incarnation, HTTP: c.opts.HTTPURL}
 }
 
 // redact hides the password of a broker URL written with user info.

@@ -126,6 +126,11 @@ type EdgeStatus struct {
 	// Rules is, for every site the edge has cameras of, the rule set
 	// versions it runs: the gateway sends again a set an edge missed.
 	Rules map[string]RuleVersions `json:"rules,omitempty"`
+	// HTTP is the base URL of the edge's HTTP API (its :9100) as the
+	// gateway reaches it, http(s)://host:port without a path (the edge's
+	// edge.http_url): the gateway fetches recordings and clips there.
+	// Empty from an edge older than the field, or one that says none.
+	HTTP string `json:"http,omitempty"`
 }
 
 // RuleVersions is what an edge runs of one site's rules.

@@ -212,7 +212,11 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	}
 	arrival := time.Now()
 	u := &media.Unit{Format: p.format, Packets: p.pkts, AU: au, Key: key, Size: p.size, NTP: arrival}
-	if pts, ok := c.PacketPTS2(p.media, pkt); ok {
+	// The unit's first packet: gortsplib's timing starts at a packet that
+	// begins a keyframe, and a keyframe's last packet is an FU-A end,
+	// which never does (every PTS would stay 0, and recordings be frames
+	// of one picture). All packets of a unit share its timestamp.
+	if pts, ok := c.PacketPTS2(p.media, p.pkts[0]); ok {
 		u.PTS = pts
 	}
 	if ntp, ok := c.PacketNTP(p.media, pkt); ok {

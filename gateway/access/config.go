@@ -33,9 +33,10 @@ type File struct {
 	TLS        TLSFile            `yaml:"tls"`
 	// TrustedProxies are the CIDRs of TLS proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto the gateway believes; nobody else's.
-	TrustedProxies []string    `yaml:"trusted_proxies"`
-	Metrics        MetricsFile `yaml:"metrics"`
-	Limits         LimitsFile  `yaml:"limits"`
+	TrustedProxies []string     `yaml:"trusted_proxies"`
+	Metrics        MetricsFile  `yaml:"metrics"`
+	Limits         LimitsFile   `yaml:"limits"`
+	EdgeHTTP       EdgeHTTPFile `yaml:"edge_http"`
 }
 
 // UserEntry is a console user written in the config: read-only through the API.
@@ -116,6 +117,8 @@ type Config struct {
 	MetricsToken string
 	// Limits bound sessions, connections, bodies and logins.
 	Limits Limits
+	// EdgeHTTP is how the gateway calls the edges' HTTP APIs (recordings, clips).
+	EdgeHTTP EdgeHTTP
 }
 
 // Defaults is the config of a gateway started without a file: no tokens,
@@ -123,7 +126,7 @@ type Config struct {
 func Defaults() *Config {
 	return &Config{Grants: map[string]sfu.Grant{}, Store: StoreConfig{Driver: DriverSQLite, Path: DefaultStorePath},
 		Retention: DefaultRetention, WallMinSeverity: DefaultMinSeverity, Incidents: incidents.DefaultRules, SessionTTL: DefaultSessionTTL,
-		Bus: BusConfig{StoreDir: DefaultBusStoreDir}, Limits: DefaultLimits}
+		Bus: BusConfig{StoreDir: DefaultBusStoreDir}, Limits: DefaultLimits, EdgeHTTP: DefaultEdgeHTTP}
 }
 
 // LoadConfig reads the config file at path and the variables it names.
@@ -139,7 +142,7 @@ func LoadConfig(path string) (*Config, error) {
 // every problem is reported at once as file:line: field: message.
 func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
 	var f File
-	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, incidents, sessions, ice_servers, bus, tls, trusted_proxies, metrics and limits"), strict.Unit("gateway config"))
+	ps := strict.Decode(file, data, &f, strict.Root("a mapping with tokens, users, store, retention, wall, incidents, sessions, ice_servers, bus, tls, trusted_proxies, metrics, limits and edge_http"), strict.Unit("gateway config"))
 	if ps.Failed("") {
 		return nil, ps.Err()
 	}
@@ -158,6 +161,7 @@ func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (
 	c.TrustedProxies = parseProxies(ps, f.TrustedProxies)
 	c.MetricsToken = parseMetrics(ps, f.Metrics, lookup)
 	c.Limits = parseLimits(ps, f.Limits)
+	c.EdgeHTTP = parseEdgeHTTP(ps, f.EdgeHTTP, lookup)
 	if s := f.Wall.MinSeverity; s != "" {
 		if bus.SeverityRank(s) < 0 {
 			ps.Addf("wall.min_severity", "%q is not one of %v", s, bus.Severities)

@@ -34,6 +34,9 @@ type Options struct {
 	Capacity Capacity
 	// Fleet gives the edges' heartbeats and assignments and drains edges (nil: no fleet).
 	Fleet Fleet
+	// EdgeFiles fetches recordings and clips from the edges' HTTP APIs
+	// (*edgehttp.Client; nil: those calls answer 503).
+	EdgeFiles EdgeFiles
 	// Relayed reports whether the gateway relays a camera to a viewer now (nil: never).
 	Relayed func(camera string) bool
 	// Ping is the SSE keep-alive period (default 15 s).
@@ -115,6 +118,10 @@ func (s *Server) routes() {
 		{"GET /api/anomalies", "anomaly.list", access.PermView, s.anomalies},
 		{"GET /api/anomalies/{id}", "anomaly.get", access.PermView, s.anomaly},
 		{"GET /api/anomalies/{id}/snapshot", "anomaly.snapshot", access.PermView, s.snapshot},
+		{"GET /api/anomalies/{id}/clip", "anomaly.clip", access.PermView, s.clip},
+		{"GET /api/cameras/{camera}/recordings", "camera.recordings", access.PermView, s.recordings},
+		{"GET /api/cameras/{camera}/recordings/{file}", "camera.recording", access.PermView, s.recording},
+		{"GET /api/cameras/{camera}/recordings/export", "camera.export", access.PermView, s.export},
 		{"POST /api/anomalies/{id}/ack", "anomaly.ack", access.PermHandle, s.ack},
 		{"POST /api/anomalies/{id}/resolve", "anomaly.resolve", access.PermHandle, s.resolve},
 

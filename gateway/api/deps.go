@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/argus-edge/argus/configs/strict"
@@ -137,4 +138,11 @@ type Drones interface {
 	// Abort sends the abort at once and returns the patrol aborted.
 	Abort(ctx context.Context, drone string) (string, error)
 	Verify(ctx context.Context, p access.Principal, a store.Anomaly) (patrol.Launched, error)
+}
+
+// EdgeFiles fetches from the edges' HTTP APIs (*edgehttp.Client): the
+// edge's answer to stream and close, or an *edgehttp.Error saying which
+// edge could not be reached and the status to answer (502, 504).
+type EdgeFiles interface {
+	Get(ctx context.Context, edge, path string, in http.Header) (*http.Response, error)
 }

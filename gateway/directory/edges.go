@@ -84,3 +84,11 @@ func (d *Directory) Edges() []bus.EdgeStatus {
 	slices.SortFunc(out, func(a, b bus.EdgeStatus) int { return strings.Compare(a.Edge, b.Edge) })
 	return out
 }
+
+// Edge is the latest status of one edge.
+func (d *Directory) Edge(id string) (bus.EdgeStatus, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	es, ok := d.edges[id]
+	return es, ok
+}

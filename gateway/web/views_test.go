@@ -95,10 +95,10 @@ func loginShowsAPIError(t *testing.T, ctx context.Context, errs *pageErrors, _ *
 // Each role sees only the views its permissions allow; signing out returns to the login.
 func navFollowsPermissions(t *testing.T, ctx context.Context, errs *pageErrors, _ *fakeAPI) {
 	for _, c := range []struct{ user, nav string }{
-		{"pilot", "wall incidents alerts cameras edges drones"},
-		{"cmdr", "wall incidents alerts cameras edges drones rules"},
-		{"op", "wall incidents alerts cameras edges drones rules"},
-		{"root", "wall incidents alerts cameras edges drones rules admin"},
+		{"pilot", "wall incidents alerts cameras edges drones timeline"},
+		{"cmdr", "wall incidents alerts cameras edges drones timeline rules"},
+		{"op", "wall incidents alerts cameras edges drones timeline rules"},
+		{"root", "wall incidents alerts cameras edges drones timeline rules admin"},
 	} {
 		signIn(t, ctx, errs, c.user)
 		nav := eval[string](t, ctx, `[...document.querySelectorAll('#nav a')].map((a) => a.dataset.testid.slice(4)).join(' ')`)

@@ -49,6 +49,7 @@
 //   Admin:   admin-view, users-rows, user-row (data-user), user-delete, user-form, user-name,
 //            user-role, user-sites, user-password, user-create, user-error, audit-filter,
 //            audit-who, audit-action, audit-site, audit-from, audit-to, audit-rows, audit-row, audit-more
+//   Recordings (#/timeline/<camera>) and clips: see views/timeline.js and clip.js
 // Video test hooks: window.stats(key) and window.argus.players (see player.js).
 
 import {h, clear, button} from './dom.js';
@@ -63,6 +64,7 @@ import * as edges from './views/edges.js';
 import * as rules from './views/rules.js';
 import * as drones from './views/drones.js';
 import * as admin from './views/admin.js';
+import * as timeline from './views/timeline.js';
 
 // VIEWS in navigation order, each with the permission it needs.
 const VIEWS = [
@@ -72,6 +74,7 @@ const VIEWS = [
   {name: 'cameras', label: 'Cameras', perm: 'view', mod: cameras},
   {name: 'edges', label: 'Edges', perm: 'view', mod: edges},
   {name: 'drones', label: 'Drones', perm: 'view', mod: drones},
+  {name: 'timeline', label: 'Recordings', perm: 'view', mod: timeline},
   {name: 'rules', label: 'Rules', perm: 'rules.read', mod: rules},
   {name: 'admin', label: 'Admin', perm: 'admin', mod: admin},
 ];

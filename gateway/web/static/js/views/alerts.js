@@ -8,6 +8,7 @@
 
 import {h, clear, button, fmtTime, ago, select, toast} from '../dom.js';
 import {get, post, esc} from '../api.js';
+import {clipButton} from '../clip.js';
 
 const STATUSES = [['', 'Any status'], ['open', 'Open'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']];
 
@@ -112,7 +113,7 @@ export function mount(root, ctx) {
     if (a.resolved_by) handled.push(h('span', {'data-testid': 'alert-resolved'}, `resolved by ${a.resolved_by} at ${fmtTime(a.resolved_at)}`));
     if (a.note) handled.push(h('q', {'data-testid': 'alert-note-text'}, a.note));
     if (sent.has(a.id)) handled.push(h('span', {class: 'dispatch', 'data-testid': 'alert-dispatch'}, sent.get(a.id)));
-    const actions = [];
+    const actions = [clipButton(a.id)];
     if (ctx.can('handle') && a.status !== 'resolved') {
       actions.push(note);
       if (a.status === 'open') actions.push(button('Acknowledge', {class: 'small', 'data-testid': 'alert-ack', onclick: act('ack')}));

@@ -7,6 +7,7 @@
 // banner-like card. The anomaly feed stays under Alerts.
 
 import {h, clear, button, fmtTime, ago, select, toast} from '../dom.js';
+import {clipButton} from '../clip.js';
 import {get, post, esc} from '../api.js';
 
 const STATES = [['', 'Open and acknowledged'], ['open', 'Open'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']];
@@ -108,9 +109,10 @@ export function mount(root, ctx) {
         h('ol', {class: 'timeline', 'data-testid': 'incident-timeline'}, (d.timeline || []).map((t) =>
           h('li', {'data-testid': 'incident-line', 'data-what': t.what},
             `${fmtTime(t.at)} ${t.what}${t.camera ? ' ' + t.camera : ''}${t.by ? ' by ' + t.by : ''}${t.text ? ': ' + t.text : ''}`))),
-        h('div', {class: 'members'}, (d.members || []).slice(0, 100).map((m) =>
+        h('div', {class: 'members'}, (d.members || []).slice(0, 100).flatMap((m) => [
           button(`${m.camera} (${m.kind})`, {class: 'small', 'data-testid': 'incident-member', 'data-camera': m.camera,
-            onclick: (e) => { e.stopPropagation(); ctx.openLive(m.camera, m.site); }}))));
+            onclick: (e) => { e.stopPropagation(); ctx.openLive(m.camera, m.site); }}),
+          clipButton(m.anomaly, '▶ clip')])));
     } catch (ex) {
       el.append(h('p', {class: 'muted'}, `timeline: ${ex.message}`));
     }
