@@ -88,7 +88,6 @@ func TestFootageRefuses(t *testing.T) {
 	}
 }
 
-
 // FuzzReadSegment feeds the footage reader any bytes as a segment: it
 // never panics, and either reads frames or says why not. Seeds: a real
 // recorded segment, whole and torn.
