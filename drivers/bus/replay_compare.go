@@ -30,6 +30,10 @@ type ReplayRow struct {
 // (an open one lasts to its End). Each anomaly matches at most one of the
 // other side, the earliest unmatched that overlaps it. Rows are by start.
 func CompareReplay(candidate, live []ReplayAnomaly) []ReplayRow {
+	byStart := func(a, b ReplayAnomaly) int { return a.Start.Compare(b.Start.Time) }
+	candidate, live = slices.Clone(candidate), slices.Clone(live)
+	slices.SortStableFunc(candidate, byStart)
+	slices.SortStableFunc(live, byStart)
 	used := make([]bool, len(live))
 	var rows []ReplayRow
 	for i := range candidate {

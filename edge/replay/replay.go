@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -27,9 +28,10 @@ type Options struct {
 	// live one's (IdleFPS, ActiveFPS, Quiet, ModelDir); its Hub, Sink and
 	// budget are the replay's own.
 	Analysis analyze.Options
-	// Busy tells whether live cameras need the CPU now; the replay pauses
-	// while it does (nil: never).
-	Busy func() bool
+	// Busy tells whether live cameras need the CPU now, and why; the
+	// replay pauses while they do (nil: never). The edge gives its live
+	// analysis' Contended.
+	Busy func() (bool, string)
 	// Report receives the replay's progress and its result.
 	Report func(bus.ReplayReport)
 	// Every is how often progress is reported while running (default 1 s).
@@ -44,6 +46,9 @@ type Options struct {
 // replayed: longer is a gap in the recordings.
 const maxStep = 5 * time.Second
 
+// pausePoll is how often a paused replay asks whether the CPU is free.
+const pausePoll = 100 * time.Millisecond
+
 // run is one replay in progress.
 type run struct {
 	o     Options
@@ -52,6 +57,7 @@ type run struct {
 
 	total, media time.Duration // recorded media time in range, and done
 	wall         time.Duration // running (not paused) wall time
+	pausedFor    time.Duration // paused wall time
 	cpu0         time.Duration
 	lastReport   time.Time
 	paused       bool
@@ -110,6 +116,13 @@ func (r *run) play(ctx context.Context) ([]bus.ReplayAnomaly, error) {
 		for _, s := range list {
 			r.total += minTime(s.End, to).Sub(maxTime(s.Start, from))
 		}
+	}
+	if len(r.missing) == len(r.order.Cameras) {
+		return nil, fmt.Errorf("no recording of %s from %s to %s on this edge", strings.Join(r.missing, ", "),
+			from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	if err := r.yield(ctx); err != nil { // live cameras first, before any work
+		return nil, err
 	}
 	r.log.Info().Strs("cameras", r.order.Cameras).Time("from", from).Time("to", to).Int("version", set.Version).
 		Dur("media", r.total).Msg("replay started")
@@ -182,7 +195,7 @@ func (r *run) camera(ctx context.Context, set *rules.Set, cam string, segs []rec
 			} else {
 				pending = append(pending[:0], u)
 			}
-			prev := feed.Last()
+			prev, p0 := feed.Last(), r.pausedFor
 			for _, p := range pending {
 				if perr = r.yield(ctx); perr != nil {
 					return false
@@ -192,7 +205,7 @@ func (r *run) camera(ctx context.Context, set *rules.Set, cam string, segs []rec
 				}
 			}
 			now := time.Now()
-			r.wall += now.Sub(last)
+			r.wall += now.Sub(last) - (r.pausedFor - p0) // paused is not replay time
 			last = now
 			if d := u.NTP.Sub(maxTime(prev, from)); d > 0 && d < maxStep {
 				r.media += d // the time since the frame before; a gap is no footage
@@ -217,7 +230,11 @@ func (r *run) camera(ctx context.Context, set *rules.Set, cam string, segs []rec
 
 // yield waits while live cameras need the CPU, reporting the pause once.
 func (r *run) yield(ctx context.Context) error {
-	if r.o.Busy == nil || !r.o.Busy() {
+	busy, why := false, ""
+	if r.o.Busy != nil {
+		busy, why = r.o.Busy()
+	}
+	if !busy {
 		if r.paused {
 			r.paused = false
 			r.log.Info().Msg("replay resumed: live cameras left the CPU")
@@ -225,22 +242,29 @@ func (r *run) yield(ctx context.Context) error {
 		}
 		return ctx.Err()
 	}
+	msg := bus.ReplayYieldMessage + " (" + why + ")"
+	if !r.paused {
+		r.log.Info().Str("why", why).Msg("replay " + bus.ReplayYieldMessage)
+	}
 	r.paused = true
-	r.log.Info().Msg("replay " + bus.ReplayYieldMessage)
-	r.send(r.report(bus.ReplayPaused, bus.ReplayYieldMessage))
-	t := time.NewTicker(200 * time.Millisecond)
+	r.send(r.report(bus.ReplayPaused, msg))
+	since := time.Now()
+	defer func() { r.pausedFor += time.Since(since) }()
+	t := time.NewTicker(pausePoll)
 	defer t.Stop()
-	for r.o.Busy() {
+	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
 		}
+		if busy, why = r.o.Busy(); !busy {
+			return r.yield(ctx) // reports the resumption
+		}
 		if time.Since(r.lastReport) >= r.o.Every {
-			r.send(r.report(bus.ReplayPaused, bus.ReplayYieldMessage))
+			r.send(r.report(bus.ReplayPaused, bus.ReplayYieldMessage+" ("+why+")"))
 		}
 	}
-	return ctx.Err()
 }
 
 // tick reports progress at most every o.Every.
