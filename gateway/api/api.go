@@ -34,6 +34,8 @@ type Options struct {
 	Capacity Capacity
 	// Fleet gives the edges' heartbeats and assignments and drains edges (nil: no fleet).
 	Fleet Fleet
+	// Replays runs rule replays on the edges' recordings (nil: not available).
+	Replays Replays
 	// Relayed reports whether the gateway relays a camera to a viewer now (nil: never).
 	Relayed func(camera string) bool
 	// Ping is the SSE keep-alive period (default 15 s).
@@ -153,6 +155,9 @@ func (s *Server) routes() {
 
 		{"/api/", "unknown", authenticated, s.notFound},
 	} {
+		s.mux.Handle(rt.pattern, s.wrap(rt))
+	}
+	for _, rt := range s.replayRoutes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))
 	}
 }
