@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -37,9 +36,9 @@ type ReplayOrder struct {
 	Site string `json:"site"`
 	// Cameras are the cameras to replay, all of this edge's.
 	Cameras []string `json:"cameras"`
-	// Rules is the candidate rule set document (JSON or YAML), as
-	// published on RulesTopic; a shadow set runs as the live one would.
-	Rules json.RawMessage `json:"rules"`
+	// Rules is the candidate rule set document, YAML or JSON text as
+	// stored by the gateway; a shadow set runs as the live one would.
+	Rules string `json:"rules"`
 	// Version is the candidate's version, for the record.
 	Version int `json:"version"`
 	// From and To bound the footage replayed.

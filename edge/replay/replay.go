@@ -145,7 +145,7 @@ func (r *run) play(ctx context.Context) ([]bus.ReplayAnomaly, error) {
 // bus, and makes it a live set of the order's site: a shadow version is
 // replayed as it would run once promoted.
 func Candidate(order bus.ReplayOrder) (*rules.Set, error) {
-	set, err := rules.Parse("replay "+order.ID, order.Rules, detect.Names())
+	set, err := rules.Parse("replay "+order.ID, []byte(order.Rules), detect.Names())
 	if err != nil {
 		return nil, fmt.Errorf("candidate rules: %w", err)
 	}

@@ -132,7 +132,7 @@ func replay(t *testing.T, rc recorded, candidate []byte, reports *[]bus.ReplayRe
 				*reports = append(*reports, r)
 			}
 		}}
-	order := bus.ReplayOrder{ID: "r1", Site: "hillside", Cameras: []string{"cam1"}, Rules: candidate,
+	order := bus.ReplayOrder{ID: "r1", Site: "hillside", Cameras: []string{"cam1"}, Rules: string(candidate),
 		From: bus.At(rc.from), To: bus.At(rc.to)}
 	rep := Replay(context.Background(), o, order)
 	if rep.State != bus.ReplayDone {

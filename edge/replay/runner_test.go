@@ -73,7 +73,7 @@ func TestReplayYields(t *testing.T) {
 		Busy: func() (bool, string) { return busy.Load(), "simulated live load" }}
 	r := NewRunner(o)
 	defer r.Close()
-	order := bus.ReplayOrder{ID: "r1", Site: "hillside", Cameras: []string{"cam1"}, Rules: rulesDoc(3, "{}", 0.5),
+	order := bus.ReplayOrder{ID: "r1", Site: "hillside", Cameras: []string{"cam1"}, Rules: string(rulesDoc(3, "{}", 0.5)),
 		From: bus.At(rc.from), To: bus.At(rc.to)}
 	if err := r.Start(order); err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestRunnerOneAtATime(t *testing.T) {
 	defer r.Close()
 	from := rc.from
 	order := func(id string) bus.ReplayOrder {
-		return bus.ReplayOrder{ID: id, Site: "hillside", Cameras: []string{"cam1"}, Rules: rulesDoc(3, "{}", 0.5),
+		return bus.ReplayOrder{ID: id, Site: "hillside", Cameras: []string{"cam1"}, Rules: string(rulesDoc(3, "{}", 0.5)),
 			From: bus.At(from), To: bus.At(from.Add(time.Minute))}
 	}
 	// held, it never gets past its start
@@ -133,7 +133,7 @@ func TestRunnerOneAtATime(t *testing.T) {
 		t.Errorf("empty range: %v", err)
 	}
 	bad = order("c")
-	bad.Rules = []byte("site: hillside\nversion: x\n")
+	bad.Rules = "site: hillside\nversion: x\n"
 	if err := r.Start(bad); err == nil || !strings.Contains(err.Error(), "candidate rules") {
 		t.Errorf("bad rules: %v", err)
 	}

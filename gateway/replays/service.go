@@ -102,9 +102,11 @@ func (s *Service) Start(ctx context.Context, req Request) (View, error) {
 	}
 	slices.Sort(r.Cameras)
 	s.keep(r)
+	s.log.Info().Str("replay", r.ID).Str("site", r.Site).Str("by", r.By).Int("version", r.Version).
+		Strs("cameras", r.Cameras).Int("edges", len(r.Edges)).Msg("replay started")
 	var wg sync.WaitGroup
 	for edge, part := range r.Edges {
-		order := bus.ReplayOrder{ID: r.ID, Site: r.Site, Cameras: part.Cameras, Rules: req.Document, Version: r.Version,
+		order := bus.ReplayOrder{ID: r.ID, Site: r.Site, Cameras: part.Cameras, Rules: string(req.Document), Version: r.Version,
 			From: bus.At(r.From), To: bus.At(r.To)}
 		wg.Add(1)
 		go func() {
@@ -121,8 +123,6 @@ func (s *Service) Start(ctx context.Context, req Request) (View, error) {
 		}()
 	}
 	wg.Wait()
-	s.log.Info().Str("replay", r.ID).Str("site", r.Site).Str("by", r.By).Int("version", r.Version).
-		Strs("cameras", r.Cameras).Int("edges", len(r.Edges)).Msg("replay started")
 	return s.Get(ctx, r.ID)
 }
 
