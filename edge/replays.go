@@ -34,10 +34,8 @@ func newReplays(cfg *configs.Edge, an *analyze.Manager, pub publisher, log zerol
 		Analysis: analyze.Options{ModelDir: cfg.Detect.ModelDir, IdleFPS: cfg.Detect.IdleFPS, ActiveFPS: cfg.Detect.ActiveFPS,
 			Quiet: cfg.Detect.Quiet.D()},
 		Busy: func() (bool, string) { return an.Contended(replaySpare) },
-		CPU: func() time.Duration {
-			d, _ := cpuTime()
-			return d
-		},
+		// no CPU: the edge's process CPU is mostly its live cameras'; the
+		// per-core figure is the benchmark's (BenchmarkReplaySpeed)
 		Report: func(r bus.ReplayReport) {
 			if pub == nil {
 				return
