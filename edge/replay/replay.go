@@ -34,6 +34,11 @@ type Options struct {
 	Busy func() (bool, string)
 	// Report receives the replay's progress and its result.
 	Report func(bus.ReplayReport)
+	// WarmUp is footage replayed before the range's start, whose anomalies
+	// are not counted: the detectors learn the scene as live had (fire's
+	// background takes 20 s) and what was ongoing at the start is seen as
+	// such, not as new (default DefaultWarmUp; negative: none).
+	WarmUp time.Duration
 	// Every is how often progress is reported while running (default 1 s).
 	Every time.Duration
 	// CPU reads the process's CPU time so far (nil: not measured).
@@ -41,6 +46,10 @@ type Options struct {
 	// Log receives the replay's logs.
 	Log zerolog.Logger
 }
+
+// DefaultWarmUp is the footage replayed before a range's start by
+// default: fire's background is learnt over 20 s, motion's faster.
+const DefaultWarmUp = 30 * time.Second
 
 // maxStep is the longest step between two frames counted as footage
 // replayed: longer is a gap in the recordings.
@@ -72,6 +81,12 @@ func Replay(ctx context.Context, o Options, order bus.ReplayOrder) bus.ReplayRep
 	if r.o.Every <= 0 {
 		r.o.Every = time.Second
 	}
+	switch {
+	case r.o.WarmUp == 0:
+		r.o.WarmUp = DefaultWarmUp
+	case r.o.WarmUp < 0:
+		r.o.WarmUp = 0
+	}
 	if r.o.CPU != nil {
 		r.cpu0 = r.o.CPU()
 	}
@@ -102,7 +117,7 @@ func (r *run) play(ctx context.Context) ([]bus.ReplayAnomaly, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to := r.order.From.Time, r.order.To.Time
+	from, to := r.order.From.Time.Add(-r.o.WarmUp), r.order.To.Time
 	segs := map[string][]record.SegmentFile{}
 	for _, cam := range r.order.Cameras {
 		list, err := record.Segments(r.o.Dir, cam, from, to)
@@ -173,7 +188,7 @@ func (r *run) camera(ctx context.Context, set *rules.Set, cam string, segs []rec
 	if err != nil {
 		return nil, err
 	}
-	from, to := r.order.From.Time, r.order.To.Time
+	from, to := r.order.From.Time.Add(-r.o.WarmUp), r.order.To.Time
 	started := false // frames before from are skipped up to the keyframe at or before it
 	var pending []*media.Unit
 	last := time.Now()
@@ -225,7 +240,7 @@ func (r *run) camera(ctx context.Context, set *rules.Set, cam string, segs []rec
 		return nil, err
 	}
 	f.Stop(cam)
-	return collect(f.Anomalies(), from, feed.Last()), nil
+	return collect(f.Anomalies(), r.order.From.Time, feed.Last()), nil
 }
 
 // yield waits while live cameras need the CPU, reporting the pause once.

@@ -162,7 +162,8 @@ func kinds(as []bus.ReplayAnomaly, kind string) []bus.ReplayAnomaly {
 // TestReplayFireScene records 40 s (two loops) of the fire scene under the
 // live version (fire at min_score 0.5) and replays it:
 //   - the same version: the same anomalies as live (kinds, and starts
-//     within two frame intervals);
+//     within two frame intervals); and so over a range that starts 30 s
+//     into the footage (the replay's warm-up learns the scene first);
 //   - a version with the fire detector off: every live fire is "only
 //     live" in the comparison (would be missed), and nothing is added;
 //   - a version with a lower threshold than a strict live one (the fire
@@ -197,6 +198,20 @@ func TestReplayFireScene(t *testing.T) {
 			}
 		}
 		checkProgress(t, reports)
+	})
+
+	t.Run("range starting mid-footage", func(t *testing.T) {
+		// live had learnt the scene for 30 s when the range starts: the
+		// replay's warm-up (30 s before from, not counted) learns it too
+		mid := rc
+		mid.from = rc.from.Add(30 * time.Second)
+		got := kinds(replay(t, mid, rulesDoc(3, "{}", 0.5), nil), bus.KindFire)
+		if len(got) != len(fires) {
+			t.Fatalf("from +30 s the replay raised %d fires, live %d:%s", len(got), len(fires), describe(got))
+		}
+		if d := got[0].Start.Sub(fires[0].Start.Time); d < -2*rc.frameGap || d > 2*rc.frameGap {
+			t.Errorf("fire at %v, live at %v", got[0].Start, fires[0].Start)
+		}
 	})
 
 	t.Run("fire detector off", func(t *testing.T) {
