@@ -13,12 +13,14 @@ import (
 	"github.com/argus-edge/argus/edge/rules"
 )
 
-// Footage is an analysis of its own that recorded frames are played into,
-// as fast as it takes them and losing none: the same workers, decoder,
-// detectors and rules as a live camera's, with the frames' recorded times
-// (anomaly lifetimes run on them, and the analysis is ticked on them, a
-// second of footage at a time). Rule replay plays a camera's recordings
-// through it. It keeps every anomaly event raised.
+// Footage is an analysis of its own that recorded frames are played into:
+// the same workers, decoder, detectors and rules as a live camera's, with
+// the frames' own times (anomaly lifetimes run on them, and the analysis
+// is ticked on them, a second of footage at a time, unless WallClock).
+// Rule replay plays a camera's recordings through it as fast as it takes
+// them, losing none (Feed.Publish); the evaluation (edge/eval) plays clips
+// through it, also paced as a camera delivers them (Feed.Offer). It keeps
+// every anomaly event raised.
 type Footage struct {
 	h    *hub.Hub
 	m    *Manager
@@ -26,6 +28,9 @@ type Footage struct {
 
 	mu   sync.Mutex
 	cams map[string]Camera
+
+	wall       bool // ticked by the wall clock, not by the frames
+	stop, done chan struct{}
 }
 
 // footageDepth is how many frames may wait for a footage camera's worker:
@@ -34,11 +39,17 @@ type Footage struct {
 const footageDepth = 2
 
 // NewFootage makes an analysis running the rule sets (one per site) with
-// o's pacing and models; o.Hub and o.Sink are its own, and frames are
-// never skipped for lag (recorded frames are all late by the wall clock).
+// o's pacing and models; o.Hub and o.Sink are its own. With o.MaxLag 0,
+// frames are never skipped for lag (recorded frames are all late by the
+// wall clock); a clip stamped with the wall clock's times and paced as a
+// camera may keep the edge's MaxLag.
 func NewFootage(o Options, sets ...*rules.Set) (*Footage, error) {
-	f := &Footage{h: hub.New(hub.Options{}), kept: &kept{}, cams: map[string]Camera{}}
-	o.Hub, o.Sink, o.MaxLag = f.h, f.kept, -1
+	f := &Footage{h: hub.New(hub.Options{}), kept: &kept{}, cams: map[string]Camera{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	o.Hub, o.Sink = f.h, f.kept
+	if o.MaxLag == 0 {
+		o.MaxLag = -1
+	}
 	f.m = New(o)
 	for _, set := range sets {
 		if err := f.m.Rules(set); err != nil {
@@ -46,7 +57,29 @@ func NewFootage(o Options, sets ...*rules.Set) (*Footage, error) {
 			return nil, fmt.Errorf("rules %s: %w", set.Source(), err)
 		}
 	}
+	close(f.done)
 	return f, nil
+}
+
+// WallClock ticks the analysis once a second of the wall clock, as the
+// edge does, instead of on the frames' times: for clips of several
+// cameras played at once in real time, stamped with the wall clock.
+// Call it before any frame; Close stops it.
+func (f *Footage) WallClock() {
+	f.wall, f.done = true, make(chan struct{})
+	go func() {
+		defer close(f.done)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-f.stop:
+				return
+			case now := <-t.C:
+				f.m.Tick(now)
+			}
+		}
+	}()
 }
 
 // Hub is the analysis' own hub: another consumer (a recorder) may
@@ -79,9 +112,8 @@ func (f *Footage) Camera(c Camera) (*Feed, error) {
 	return nil, fmt.Errorf("camera %s: the analysis did not subscribe to its stream", c.ID)
 }
 
-// Publish hands the worker one frame once it has room for it, first
-// ticking the analysis for every second of frame time passed, as the
-// edge's wall-clock tick does for a live camera whose newest frame is now.
+// Publish hands the worker one frame once it has room for it (none is
+// lost), as Offer does.
 func (fd *Feed) Publish(ctx context.Context, u *media.Unit) error {
 	for fd.r.Queued() >= footageDepth {
 		if err := ctx.Err(); err != nil {
@@ -89,18 +121,33 @@ func (fd *Feed) Publish(ctx context.Context, u *media.Unit) error {
 		}
 		time.Sleep(250 * time.Microsecond)
 	}
+	fd.Offer(u)
+	return ctx.Err()
+}
+
+// Offer hands the worker one frame at once, as a camera's pull does: when
+// the worker's queue is full the hub drops it (counted in Dropped). It
+// first ticks the analysis for every second of frame time passed, as the
+// edge's wall-clock tick does for a live camera whose newest frame is now
+// (not under WallClock).
+func (fd *Feed) Offer(u *media.Unit) {
 	if fd.next.IsZero() {
 		fd.next = u.NTP.Add(time.Second)
 	}
-	for !u.NTP.Before(fd.next) {
+	for !fd.f.wall && !u.NTP.Before(fd.next) {
 		fd.f.m.Tick(fd.next)
 		fd.next = fd.next.Add(time.Second)
 	}
 	fd.s.Publish(u)
 	fd.frames++
 	fd.last = u.NTP
-	return ctx.Err()
 }
+
+// Queued is how many frames wait for the worker.
+func (fd *Feed) Queued() int { return fd.r.Queued() }
+
+// Dropped is how many frames the hub dropped for want of room (Offer only).
+func (fd *Feed) Dropped() uint64 { return fd.r.Dropped() }
 
 // Frames is how many frames were published; Last the newest one's time.
 func (fd *Feed) Frames() int { return fd.frames }
@@ -141,9 +188,18 @@ func (f *Footage) Stop(camera string) {
 // Anomalies are every anomaly event raised so far, in order.
 func (f *Footage) Anomalies() []bus.Anomaly { return f.kept.all() }
 
-// Close stops the analysis. The ends it then publishes for what was still
-// going on are at the wall clock's time: read Anomalies before.
-func (f *Footage) Close() { f.m.Close() }
+// Close stops the analysis (and the WallClock ticker). The ends it then
+// publishes for what was still going on are at the wall clock's time:
+// read Anomalies before. Idempotent.
+func (f *Footage) Close() {
+	select {
+	case <-f.stop:
+	default:
+		close(f.stop)
+	}
+	<-f.done
+	f.m.Close()
+}
 
 // apply hands the manager the cameras; called with mu held.
 func (f *Footage) apply() {
