@@ -179,6 +179,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	}
 	replays := newReplays(cfg, an, replayPub, log)
 	defer replays.Close() // before the analysis and the bus: its result goes out first
+	reg.MustRegister(replays)
 
 	rs := newRuleSets(ctx, an, log, cfg.Detect.RulesDir)
 	p := &pulls{m: m, an: an, rs: rs, dm: dm, rec: rec}

@@ -19,6 +19,7 @@ var ErrBusy = errors.New("a replay is already running on this edge: one at a tim
 // owns until Close.
 type Runner struct {
 	o    Options
+	m    *metrics
 	ctx  context.Context
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -28,10 +29,20 @@ type Runner struct {
 	cancel context.CancelFunc
 }
 
-// NewRunner returns a runner with no replay.
+// NewRunner returns a runner with no replay. Its metrics
+// (argus_replay_*) are a prometheus.Collector.
 func NewRunner(o Options) *Runner {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Runner{o: o, ctx: ctx, stop: cancel}
+	r := &Runner{m: newMetrics(), ctx: ctx, stop: cancel}
+	report := o.Report
+	o.Report = func(rep bus.ReplayReport) {
+		r.m.observe(rep)
+		if report != nil {
+			report(rep)
+		}
+	}
+	r.o = o
+	return r
 }
 
 // Start begins an order in the background; its reports go to

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
@@ -62,7 +64,8 @@ func (l *reportLog) all() []bus.ReplayReport {
 // cameras need the CPU pauses before its first frame, says so ("paused:
 // live cameras need the CPU", with why) and replays nothing while paused;
 // once the CPU is free it resumes and runs to done with the same anomaly
-// as unpaused. The contention is simulated (the Busy function the edge
+// as unpaused; its metrics count the footage replayed and the replay
+// done. The contention is simulated (the Busy function the edge
 // takes from its live analysis is the test's switch).
 func TestReplayYields(t *testing.T) {
 	rc := recordLive(t, rulesDoc(3, "{}", 0.5), 40*time.Second)
@@ -89,6 +92,15 @@ func TestReplayYields(t *testing.T) {
 	done := log.await(t, "done", func(rep bus.ReplayReport) bool { return rep.Final() })
 	if done.State != bus.ReplayDone || len(kinds(done.Anomalies, bus.KindFire)) != len(kinds(rc.live, bus.KindFire)) {
 		t.Fatalf("after the pause: %s %q, %d anomalies, live %d", done.State, done.Message, len(done.Anomalies), len(rc.live))
+	}
+	for deadline := time.Now().Add(10 * time.Second); r.Running() != ""; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the replay still runs after its last report")
+		}
+	}
+	if m, n := testutil.ToFloat64(r.m.media), testutil.ToFloat64(r.m.ended.WithLabelValues(bus.ReplayDone)); m < 39 || n != 1 ||
+		testutil.ToFloat64(r.m.paused) != 0 || testutil.ToFloat64(r.m.active) != 0 {
+		t.Errorf("metrics: media %.1f s, done %v, paused %v, running %v", m, n, testutil.ToFloat64(r.m.paused), testutil.ToFloat64(r.m.active))
 	}
 	for _, rep := range log.all() {
 		if rep.State != bus.ReplayPaused {
