@@ -33,6 +33,10 @@ export function replayPanel(site, versions, draft) {
     clear(version).append(h('option', {value: 'draft'}, 'the editor’s draft'),
       ...versions().map((v) => h('option', {value: String(v.version)}, `v${v.version} (${v.stage})`)));
     if ([...version.options].some((o) => o.value === prev)) version.value = prev;
+    else {
+      const shadow = versions().find((v) => v.stage === 'shadow'); // the usual candidate
+      if (shadow) version.value = String(shadow.version);
+    }
   };
 
   const start = async () => {
