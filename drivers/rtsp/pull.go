@@ -212,7 +212,12 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	}
 	arrival := time.Now()
 	u := &media.Unit{Format: p.format, Packets: p.pkts, AU: au, Key: key, Size: p.size, NTP: arrival}
-	if pts, ok := c.PacketPTS2(p.media, pkt); ok {
+	// The PTS from the unit's first packet: gortsplib's time decoder starts
+	// a track only on a packet that begins a random-access NAL unit, which
+	// an IDR's last FU-A fragment does not; asked with the last packet, it
+	// never started and every unit's PTS was 0 (a recorder then closed a
+	// file at every frame). Every packet of a unit has the same timestamp.
+	if pts, ok := c.PacketPTS2(p.media, p.pkts[0]); ok {
 		u.PTS = pts
 	}
 	if ntp, ok := c.PacketNTP(p.media, pkt); ok {
