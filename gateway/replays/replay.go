@@ -100,7 +100,8 @@ type View struct {
 	Finished time.Time `json:"finished,omitzero"`
 	State    string    `json:"state"`
 	// Fraction, Media, Total and Rate are over every edge: media seconds
-	// replayed of all, and the sum of the edges' rates (× real time).
+	// replayed of all, and the sum of the edges' rates while they ran
+	// (× real time).
 	Fraction float64 `json:"fraction"`
 	Media    float64 `json:"media_s"`
 	Total    float64 `json:"total_s"`
@@ -141,9 +142,7 @@ func (r *Replay) view() View {
 		v.Edges = append(v.Edges, *p)
 		v.Media += p.Media
 		v.Total += p.Total
-		if p.State == bus.ReplayRunning {
-			v.Rate += p.Rate
-		}
+		v.Rate += p.Rate // each edge's rate while it ran
 		if v.Message == "" && (p.State == bus.ReplayPaused || p.State == bus.ReplayFailed) {
 			v.Message = p.Edge + ": " + p.Message
 		}
