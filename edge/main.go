@@ -173,13 +173,21 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		extra["drones"] = func() any { return map[string]any{"edge": cfg.Edge.ID, "drones": dm.Status()} }
 	}
 
+	var replayPub publisher
+	if client != nil {
+		replayPub = client
+	}
+	replays := newReplays(cfg, an, replayPub, log)
+	defer replays.Close() // before the analysis and the bus: its result goes out first
+	reg.MustRegister(replays)
+
 	rs := newRuleSets(ctx, an, log, cfg.Detect.RulesDir)
 	p := &pulls{m: m, an: an, rs: rs, dm: dm, rec: rec}
 	logChanges(log, p.setFile(cfg))
 	if client != nil {
 		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
 		client.Subscribe(bus.Root+"/rules/+/shadow", rs.offerMessage)
-		handlers := []func(string, []byte){rl.CommandHandler(cfg.Edge.ID, client)}
+		handlers := []func(string, []byte){rl.CommandHandler(cfg.Edge.ID, client), replayCommands(cfg.Edge.ID, replays, client, log)}
 		if dm != nil {
 			handlers = append(handlers, dm.CommandHandler(client))
 		}
@@ -220,6 +228,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		log.Warn().Err(err).Msg("http shutdown")
 	}
 	rl.Close()
+	replays.Close()
 	if dm != nil {
 		dm.Close()
 	}

@@ -144,7 +144,8 @@ type consoleHandlers struct {
 func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, cfg *access.Config, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
 	a := api.New(api.Options{Auth: s.auth, Store: s.store, Audit: s.trail, Limits: cfg.Limits, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
 		Handling: s.alerts, Incidents: s.incidents, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
-		Capacity: fl, Fleet: fl, Metrics: reg, Log: log, EdgeFiles: edgeFiles(cfg.EdgeHTTP, dir, reg, log)})
+		Capacity: fl, Fleet: fl, Metrics: reg, Log: log, EdgeFiles: edgeFiles(cfg.EdgeHTTP, dir, reg, log),
+		Replays: newReplays(dir, s.store, log)})
 	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner, s.trail, s.incidents)
 	// The listeners live as long as the gateway: their cancels are not needed.
 	s.alerts.Subscribe(a.PublishAnomaly)

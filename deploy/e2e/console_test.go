@@ -44,10 +44,13 @@ const (
 // severity and above) and seeds its store with the edge's rule files; the
 // edge runs configs/rules/hillside.yaml (version 1, fire is critical) from
 // its rules directory. Chromium opens the console from the gateway itself.
-func startConsoleStack(t *testing.T) *stack {
+func startConsoleStack(t *testing.T, opts ...stackOptions) *stack {
 	t.Helper()
 	peers.Need(t, "chromium", "chromium")
 	st := &stack{cameras: map[string]string{fireCam: "h264", quietCam: "h264", riverCam: "h264"}}
+	if len(opts) > 0 {
+		st.opts = opts[0]
+	}
 	st.sim = peers.Sim(t,
 		sim.Camera{Path: fireCam, Scene: sim.SceneSpec{Kind: sim.Fire, Width: 1280, Height: 720, FPS: 15}},
 		sim.Camera{Path: quietCam, Scene: scene(sim.H264)},

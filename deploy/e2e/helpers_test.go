@@ -145,6 +145,8 @@ type stackOptions struct {
 	gop time.Duration
 	// relayIdle is the edge's relay.idle_timeout; 0 is 60 s.
 	relayIdle time.Duration
+	// record is every camera's record.mode ("" keeps the default, events).
+	record string
 }
 
 // startStack starts the simulator (cam1..cam4 H.264, cam5 H.265), the
@@ -334,13 +336,18 @@ func (st *stack) startEdgeOn(t *testing.T, dir, rules string, mqttPort int, site
 		if !slices.Contains(sites, "{id: "+site+"}") {
 			sites = append(sites, "{id: "+site+"}")
 		}
-		fmt.Fprintf(&cams, "  - {id: %s, site: %s, main: %q}\n", id, site, st.sim.URL(id))
+		rec := ""
+		if st.opts.record != "" {
+			rec = ", record: {mode: " + st.opts.record + "}"
+		}
+		fmt.Fprintf(&cams, "  - {id: %s, site: %s, main: %q%s}\n", id, site, st.sim.URL(id), rec)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "edge: {id: %s, http: %q, http_token_env: E2E_EDGE_HTTP_TOKEN}\nsites: [%s]\ncameras:\n%s", edgeID, st.edgeAddr, strings.Join(sites, ", "), cams.String())
 	fmt.Fprintf(&b, "mqtt: {broker: \"tcp://127.0.0.1:%d\", username: %s, password_env: E2E_EDGE_BUS, queue_dir: %q}\n",
 		mqttPort, edgeID, filepath.Join(dir, "queue"))
 	fmt.Fprintf(&b, "detect: {rules_dir: %q}\n", rules)
+	fmt.Fprintf(&b, "record: {dir: %q}\n", filepath.Join(dir, "recordings")) // the test's, never the source tree
 	idle := st.opts.relayIdle
 	if idle == 0 {
 		idle = time.Minute

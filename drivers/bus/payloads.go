@@ -187,6 +187,8 @@ type Command struct {
 	// Patrol is the order of a patrol_launch; a patrol_abort names the
 	// drone only.
 	Patrol *PatrolOrder `json:"patrol,omitempty"`
+	// Replay is the order of a replay_start; a replay_cancel gives its id.
+	Replay *ReplayOrder `json:"replay,omitempty"`
 	// Gateway is the id of the gateway replica sending a relay_start or
 	// relay_stop: the edge keeps one uplink per camera and replica, and a
 	// relay_stop ends only that replica's. Empty: the single gateway.

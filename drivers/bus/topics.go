@@ -118,6 +118,8 @@ func parseLevels(lv []string) (Topic, error) {
 		t, ids = Topic{Kind: KindReply, Edge: lv[1]}, lv[1:2]
 	case len(lv) == 3 && lv[0] == "drones" && lv[2] == "telemetry":
 		t, ids = Topic{Kind: KindDroneTelemetry, Drone: lv[1]}, lv[1:2]
+	case len(lv) == 2 && lv[0] == "replays":
+		t, ids = Topic{Kind: KindReplay, Edge: lv[1]}, lv[1:2]
 	case len(lv) == 3 && lv[0] == "drones" && lv[2] == "patrols":
 		t, ids = Topic{Kind: KindDronePatrols, Drone: lv[1]}, lv[1:2]
 	default:
@@ -167,6 +169,8 @@ func (t Topic) Name() string {
 		return DroneTelemetryTopic(t.Drone)
 	case KindDronePatrols:
 		return DronePatrolsTopic(t.Drone)
+	case KindReplay:
+		return ReplayTopic(t.Edge)
 	}
 	return ""
 }

@@ -8,6 +8,7 @@
 // a Markdown report holding the snapshot of every false and missed alert.
 //
 // It is the edge's own code path, not a copy of it: nothing here decodes
-// or detects. Clips become camera streams through the simulator's clip
+// or detects. Clips play through analyze.Footage, as rule replay
+// (edge/replay) plays an edge's recordings. Clips become camera streams through the simulator's clip
 // loader (drivers/sim). It must never import gateway packages.
 package eval

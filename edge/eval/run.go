@@ -18,7 +18,6 @@ import (
 	"github.com/argus-edge/argus/drivers/sim"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/detect"
-	"github.com/argus-edge/argus/edge/hub"
 	"github.com/argus-edge/argus/edge/rules"
 )
 
@@ -243,26 +242,20 @@ func playClip(ctx context.Context, o Options, lib *sim.Library, c Clip, set *rul
 		}
 		defer a.close()
 	}
-	stream, reader, err := a.add(analyze.Camera{ID: c.Camera, Site: set.Site, Stream: c.Camera})
+	fd, err := a.add(analyze.Camera{ID: c.Camera, Site: set.Site, Stream: c.Camera})
 	if err != nil {
 		a.remove(c.Camera)
 		return Played{}, fmt.Errorf("clip %s: %w", c.File, err)
 	}
 	start := time.Now().Truncate(time.Millisecond) // anomalies carry frame times in ms
-	var m *analyze.Manager
-	if !a.live {
-		m = a.m // a clip of its own ticks its analysis on its own time
-	}
-	p.Frames = feed(ctx, sc, m, stream, reader, o.Speed, start)
-	for reader.Queued() > 0 && ctx.Err() == nil {
-		time.Sleep(time.Millisecond) // the last units are being analysed
-	}
-	p.Analysed = a.analysed(c.Camera)
+	p.Frames = feed(ctx, sc, fd, o.Speed, start)
+	_ = fd.Drain(ctx) // the last units are being analysed
+	p.Analysed = fd.Analysed()
 	// What the analysis' end adds are the ends of what the clip's end cut
 	// short: only the events before it count.
 	raised := a.remove(c.Camera)
 	p.Wall = time.Since(start)
-	p.Dropped = reader.Dropped()
+	p.Dropped = fd.Dropped()
 	p.Anomalies = raised
 	p.Alerts = alerts(raised, start, p.Duration)
 	log.Info().Int("frames", p.Frames).Uint64("analysed", p.Analysed).Uint64("dropped", p.Dropped).
@@ -281,36 +274,18 @@ func ClipPath(dir, file string) string {
 	return filepath.Join(dir, file)
 }
 
-// analysisConsumer is the name edge/analyze's workers subscribe to a
-// camera's stream under.
-const analysisConsumer = "analyze"
-
-// analysisReader is the analysis worker's subscription to the stream.
-func analysisReader(s *hub.Stream) *hub.Reader {
-	for _, r := range s.Readers() {
-		if r.Name() == analysisConsumer {
-			return r
-		}
-	}
-	return nil
-}
-
-// feedDepth is how many units may wait for the analysis when a clip plays
-// as fast as it takes them: enough that it never waits for the feeder,
-// few enough that Tick's time is within a few frames of the one analysed.
-const feedDepth = 2
-
-// feed publishes the clip's units into the camera's stream and, when m
-// is not nil, ticks the analysis once a second of clip time, as the edge's wall-clock tick does
-// for a live camera whose newest frame is now. The first frame's time is
-// start, the wall clock's when the clip begins, as a live camera's: at
-// real time a frame's time is when it is published, and the analysis'
-// lag behind its frames is what it would be live; faster, the frames run
-// ahead of the wall clock and are never late. It returns the units
-// published.
-func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream, r *hub.Reader, speed float64, start time.Time) int {
+// feed plays the clip's units into the camera's feed, which ticks the
+// analysis once a second of clip time (unless the analysis is ticked by
+// the wall clock), as the edge's tick does for a live camera whose newest
+// frame is now. The first frame's time is start, the wall clock's when the
+// clip begins, as a live camera's: at real time a frame's time is when it
+// is published, and the analysis' lag behind its frames is what it would
+// be live; faster, the frames run ahead of the wall clock and are never
+// late. With speed 0 the feed waits for the worker (no frame lost); with a
+// speed, frames come when due and the hub drops what the worker cannot
+// take, as live. It returns the units published.
+func feed(ctx context.Context, sc *sim.Scene, fd *analyze.Feed, speed float64, start time.Time) int {
 	n := 0
-	next := start.Add(time.Second)
 	for u := range sc.Replay(start, sc.Loop()) {
 		if ctx.Err() != nil || n == sc.Frames() {
 			break // Replay's rounding may begin the loop again for one frame
@@ -320,16 +295,10 @@ func feed(ctx context.Context, sc *sim.Scene, m *analyze.Manager, s *hub.Stream,
 			if !sleepUntil(ctx, due) {
 				break
 			}
-		} else {
-			for r.Queued() >= feedDepth && ctx.Err() == nil {
-				time.Sleep(250 * time.Microsecond)
-			}
+			fd.Offer(u)
+		} else if fd.Publish(ctx, u) != nil {
+			break
 		}
-		for m != nil && !u.NTP.Before(next) {
-			m.Tick(next)
-			next = next.Add(time.Second)
-		}
-		s.Publish(u)
 		n++
 	}
 	return n

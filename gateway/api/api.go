@@ -37,6 +37,8 @@ type Options struct {
 	// EdgeFiles fetches recordings and clips from the edges' HTTP APIs
 	// (*edgehttp.Client; nil: those calls answer 503).
 	EdgeFiles EdgeFiles
+	// Replays runs rule replays on the edges' recordings (nil: not available).
+	Replays Replays
 	// Relayed reports whether the gateway relays a camera to a viewer now (nil: never).
 	Relayed func(camera string) bool
 	// Ping is the SSE keep-alive period (default 15 s).
@@ -160,6 +162,9 @@ func (s *Server) routes() {
 
 		{"/api/", "unknown", authenticated, s.notFound},
 	} {
+		s.mux.Handle(rt.pattern, s.wrap(rt))
+	}
+	for _, rt := range s.replayRoutes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))
 	}
 }

@@ -56,7 +56,7 @@ func GatewayGrant() Grant {
 // listed in the table below. sites and drones may hold All.
 func EdgeGrant(edge string, sites, drones []string) Grant {
 	g := Grant{
-		Publish:   []string{"argus.v1.status.edges." + edge, "argus.v1.replies." + edge},
+		Publish:   []string{"argus.v1.status.edges." + edge, "argus.v1.replies." + edge, "argus.v1.replays." + edge},
 		Subscribe: []string{"argus.v1.commands." + edge, fleet.InboxPrefix(edge) + ".>"},
 	}
 	for _, s := range sites {

@@ -65,6 +65,7 @@ type Directory struct {
 	edges   map[string]bus.EdgeStatus   // by edge id
 	pending map[string]awaiting         // by request id
 	stale   atomic.Uint64               // statuses Options.Accept refused
+	replays func(edge string, r bus.ReplayReport)
 }
 
 // New sets up a Directory; nothing connects until Run.
@@ -105,7 +106,7 @@ func (d *Directory) Ready() <-chan struct{} { return d.ready }
 
 // onConnect subscribes on every (re)connect: the session is clean.
 func (d *Directory) onConnect(c mqtt.Client) {
-	filters := map[string]byte{bus.AllCameraStatus: 1, bus.AllEdgeStatus: 1, bus.AllReplies: 1}
+	filters := map[string]byte{bus.AllCameraStatus: 1, bus.AllEdgeStatus: 1, bus.AllReplies: 1, bus.AllReplays: 1}
 	if d.opts.NoCameraStatus {
 		delete(filters, bus.AllCameraStatus)
 	}
@@ -140,6 +141,8 @@ func (d *Directory) onMessage(_ mqtt.Client, m mqtt.Message) {
 		d.edgeStatus(t, m.Payload(), false)
 	case bus.KindReply:
 		d.reply(t, m.Payload())
+	case bus.KindReplay:
+		d.replay(t, m.Payload())
 	}
 }
 

@@ -7,6 +7,7 @@ import {h, clear, button, fmtTime, select, toast} from '../dom.js';
 import {request, get, post, del, esc} from '../api.js';
 import {Editor, versionOf, withVersion} from '../editor.js';
 import {RulesForm} from '../rulesform.js';
+import {replayPanel} from './replay.js';
 
 const PERIODS = [['3600', 'last hour'], ['21600', 'last 6 hours'], ['86400', 'last 24 hours'], ['604800', 'last 7 days']];
 
@@ -22,6 +23,7 @@ export function mount(root, ctx) {
   const result = h('p', {class: 'result', role: 'status', 'data-testid': 'rules-result'});
   const period = select({'data-testid': 'rules-period', 'aria-label': 'Period'}, PERIODS, '86400');
   const compareOut = h('div', {'data-testid': 'rules-compare-result'});
+  const replay = write ? replayPanel(() => site.value, () => state.versions, () => editor.value) : null;
   const btn = (label, id, fn, show = write) => (show ? button(label, {'data-testid': id, onclick: fn}) : null);
 
   root.append(h('section', {class: 'rules-view', 'data-testid': 'rules-view'},
@@ -41,7 +43,8 @@ export function mount(root, ctx) {
         h('table', {class: 'table'}, h('thead', {}, h('tr', {}, ['Version', 'Stage', 'Author', 'Created', ''].map((t) => h('th', {}, t)))), versions),
         h('h3', {}, 'Compare live and shadow'),
         h('div', {class: 'toolbar'}, period, button('Compare', {'data-testid': 'rules-compare', onclick: () => compare()})),
-        compareOut))));
+        compareOut,
+        replay && [h('h3', {}, 'Replay on recordings'), replay.el]))));
 
   let state = {live: null, shadow: null, versions: []};
   const path = (p = '') => `/api/sites/${esc(site.value)}/rules${p}`;
@@ -59,6 +62,7 @@ export function mount(root, ctx) {
       stage('Live', state.live, 'rules-live'),
       stage('Shadow', state.shadow, 'rules-shadow-version'));
     clear(versions).append(...state.versions.map(versionRow));
+    if (replay) replay.refreshVersions();
     if (fillEditor) editor.value = (state.shadow || state.live || {document: ''}).document;
   };
 
@@ -140,5 +144,5 @@ export function mount(root, ctx) {
   };
   site.addEventListener('change', () => load());
   loadSites();
-  return () => {};
+  return () => { if (replay) replay.close(); };
 }
