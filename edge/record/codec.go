@@ -64,15 +64,15 @@ func sameCodec(a, b mp4.Codec) bool {
 	return false
 }
 
-// sampleOf converts an access unit to an MP4 sample (AVCC framing). Cameras
-// without B-frames are assumed: the PTS serves as decode time.
-func sampleOf(u *media.Unit, duration uint32) (*fmp4.Sample, error) {
+// sampleOf converts an access unit to an MP4 sample (AVCC framing), with
+// its decode duration and its presentation offset from its decode time.
+func sampleOf(u *media.Unit, duration uint32, ptsOffset int32) (*fmp4.Sample, error) {
 	s := &fmp4.Sample{Duration: duration}
 	var err error
 	if _, ok := u.Format.(*format.H265); ok {
-		err = s.FillH265(0, u.AU)
+		err = s.FillH265(ptsOffset, u.AU)
 	} else {
-		err = s.FillH264(0, u.AU)
+		err = s.FillH264(ptsOffset, u.AU)
 	}
 	s.IsNonSyncSample = !u.Key
 	return s, err

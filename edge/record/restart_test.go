@@ -58,7 +58,7 @@ func TestCrashLeavesPlayableFile(t *testing.T) {
 		}
 	}
 	// the fragment of the last GOP was being written when the process died
-	if err := f.flush(f.lastPTS + int64(f.lastDur)); err != nil {
+	if err := f.flush(f.lastDTS + int64(f.lastDur)); err != nil {
 		t.Fatal(err)
 	}
 	f.f.Close()
