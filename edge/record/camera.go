@@ -14,15 +14,15 @@ import (
 // camera records one camera: its hub reader feeds the open segment, the
 // pre-roll ring and the clips being cut. One goroutine owns all of it.
 type camera struct {
-	id     string
-	policy Policy
-	r      *Recorder
-	rd     *hub.Reader
-	log    zerolog.Logger
+	id      string
+	policy  Policy
+	r       *Recorder
+	rd      *hub.Reader
+	log     zerolog.Logger
 	events  chan bus.Anomaly
 	patrols chan patrolMark
 	cancel  context.CancelFunc
-	done   chan struct{}
+	done    chan struct{}
 
 	seg   *file
 	ring  ring
