@@ -18,8 +18,12 @@ import (
 //	GET /api/recordings/{camera}/{file}     one segment (fMP4, ranges)
 //	GET /api/recordings/{camera}/export?from=&to=  the range as one MP4
 //	GET /api/clips/{id}                     an anomaly's clip (fMP4, ranges)
-//	GET /api/patrols/{id}/recording?part=   a patrol's video (fMP4, ranges)
-//	GET /api/patrols/{id}/track             a patrol's track and its files (JSON)
+//	GET /api/patrols/{id}/recording?part=&drone=  a patrol's video (fMP4, ranges)
+//	GET /api/patrols/{id}/track?drone=            a patrol's track and its files (JSON)
+//
+// drone=, when given, must be the patrol's drone (else 404): the gateway
+// authorizes a caller by the drone's site and names the drone, so a
+// patrol of another drone on this edge is not served under it.
 func (r *Recorder) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"GET /api/patrols/{id}/recording":     http.HandlerFunc(r.patrolRecording),
@@ -99,9 +103,19 @@ type PatrolTrack struct {
 	Recordings []Segment `json:"recordings"`
 }
 
+// patrolOf finds the patrol of the path, of the drone named if one is.
+func (r *Recorder) patrolOf(req *http.Request) (string, []entry, bool) {
+	dir, files, ok := r.ix.patrolOf(req.PathValue("id"))
+	drone := req.URL.Query().Get("drone")
+	if ok && drone != "" && filepath.Base(filepath.Dir(filepath.Dir(dir))) != drone {
+		return "", nil, false
+	}
+	return dir, files, ok
+}
+
 func (r *Recorder) patrolTrack(w http.ResponseWriter, req *http.Request) {
 	id := req.PathValue("id")
-	dir, files, ok := r.ix.patrolOf(id)
+	dir, files, ok := r.patrolOf(req)
 	if !ok {
 		http.Error(w, fmt.Sprintf("no patrol %s recorded here (not flown from this edge, or deleted)", id), http.StatusNotFound)
 		return
@@ -136,7 +150,7 @@ func (r *Recorder) patrolRecording(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	_, files, _ := r.ix.patrolOf(id)
+	_, files, _ := r.patrolOf(req)
 	if part >= len(files) {
 		http.Error(w, fmt.Sprintf("no video %d of patrol %s (not recorded, still flying, or deleted)", part, id), http.StatusNotFound)
 		return

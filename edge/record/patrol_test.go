@@ -112,6 +112,9 @@ func TestPatrolRecordedWithTrack(t *testing.T) {
 		code int
 	}{
 		{"/api/patrols/nope/track", 404},
+		{"/api/patrols/" + id + "/track?drone=drone-1", 200},
+		{"/api/patrols/" + id + "/track?drone=drone-2", 404},
+		{"/api/patrols/" + id + "/recording?drone=drone-2", 404},
 		{"/api/patrols/" + id + "/recording?part=1", 404},
 		{"/api/patrols/" + id + "/recording?part=x", 400},
 	} {
