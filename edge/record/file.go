@@ -41,8 +41,12 @@ type file struct {
 	frags    int // fragments written whole
 	dts      *decodeTimes
 	pending  []timed
-	size     int64 // bytes written whole
-	buf      seekablebuffer.Buffer
+	size     int64                 // bytes written whole
+	lastLen  int                   // bytes of the last fragment written
+	buf      seekablebuffer.Buffer // the init segment
+	fr       fragmenter
+	samples  []sample
+	scratch  []byte
 }
 
 // createFile starts a file in dir at keyframe first, writing its init
@@ -132,53 +136,58 @@ func (w *file) add(u *media.Unit) error {
 // flush writes the pending units as one fragment; next is the DTS of the
 // unit after them, which gives the last one its duration. Decode times
 // count from the first frame's; presentation offsets are shifted so the
-// first frame is also presented at 0 (negative offsets: trun version 1). A fragment that
-// cannot be written is cut off whole and lost; the file stays playable.
+// first frame is also presented at 0 (negative offsets: trun version 1).
+// A fragment that cannot be written is cut off whole and lost; the file
+// stays playable.
 func (w *file) flush(next int64) error {
 	if len(w.pending) == 0 {
 		return nil
 	}
 	units := w.pending
 	w.pending = w.pending[:0]
-	pt := &fmp4.PartTrack{ID: 1, BaseTime: uint64(units[0].dts - w.firstDTS)}
+	samples := w.samples[:0]
 	for i, t := range units {
 		end := next
 		if i+1 < len(units) {
 			end = units[i+1].dts
 		}
-		offset := int32((t.u.PTS - w.firstPTS) - (t.dts - w.firstDTS))
-		s, err := sampleOf(t.u, uint32(max(end-t.dts, 1)), offset)
-		if err != nil {
-			return fmt.Errorf("%s: frame: %w", w.path, err)
-		}
-		pt.Samples = append(pt.Samples, s)
+		samples = append(samples, sample{au: t.u.AU, duration: uint32(max(end-t.dts, 1)), nonSync: !t.u.Key,
+			offset: int32((t.u.PTS - w.firstPTS) - (t.dts - w.firstDTS))})
 	}
 	w.seq++
-	w.buf.Reset()
-	part := fmp4.Part{SequenceNumber: w.seq, Tracks: []*fmp4.PartTrack{pt}}
-	if err := part.Marshal(&w.buf); err != nil {
-		return fmt.Errorf("%s: fragment: %w", w.path, err)
+	iov := w.fr.layout(w.seq, uint64(units[0].dts-w.firstDTS), samples)
+	clear(samples) // the frames are the hub's: hold none past the write
+	w.samples = samples[:0]
+	n, err := writeAll(w.f, iov, &w.scratch)
+	clear(units)
+	if err != nil {
+		w.cut(n)
+		return fmt.Errorf("%s: write: %w", w.path, err)
 	}
-	if err := w.write(); err != nil {
-		return err
-	}
+	w.size += int64(n)
+	w.lastLen = n
 	w.frags++
 	return nil
 }
 
-// write appends the buffer in one call; on failure (a full disk) it cuts
-// the file back to its last whole fragment.
+// write appends the buffer (the init segment) in one call; on failure (a
+// full disk) it cuts the file back to its last whole fragment.
 func (w *file) write() error {
 	n, err := w.f.Write(w.buf.Bytes())
 	if err != nil {
-		if n > 0 {
-			_ = w.f.Truncate(w.size)
-			_, _ = w.f.Seek(w.size, 0)
-		}
+		w.cut(n)
 		return fmt.Errorf("%s: write: %w", w.path, err)
 	}
 	w.size += int64(n)
 	return nil
+}
+
+// cut takes back the n bytes of a write that failed part way.
+func (w *file) cut(n int) {
+	if n > 0 {
+		_ = w.f.Truncate(w.size)
+		_, _ = w.f.Seek(w.size, 0)
+	}
 }
 
 // end is the wall-clock time the last frame ends.

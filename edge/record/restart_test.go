@@ -62,7 +62,7 @@ func TestCrashLeavesPlayableFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.f.Close()
-	torn := f.size - int64(f.buf.Len()/2)
+	torn := f.size - int64(f.lastLen/2)
 	if err := os.Truncate(f.path, torn); err != nil {
 		t.Fatal(err)
 	}
