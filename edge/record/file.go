@@ -47,6 +47,7 @@ type file struct {
 	fr       fragmenter
 	samples  []sample
 	scratch  []byte
+	direct   *direct // nil: written through the page cache
 }
 
 // createFile starts a file in dir at keyframe first, writing its init
@@ -57,12 +58,18 @@ func createFile(dir string, first *media.Unit, codec mp4.Codec) (*file, error) {
 	}
 	start := first.NTP.UTC()
 	path := filepath.Join(dir, stamp(start)+openSuffix)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	f, err := openDirect(path)
+	var d *direct
+	if f != nil {
+		d = &direct{}
+	} else if err == nil {
+		f, err = os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	}
 	if err != nil {
 		return nil, err
 	}
 	w := &file{path: path, f: f, start: start, codec: codec, firstPTS: first.PTS,
-		lastDur: clockRate / 10, dts: newDecodeTimes(first)}
+		lastDur: clockRate / 10, dts: newDecodeTimes(first), direct: d}
 	w.firstDTS = w.dts.of(first, 0, true)
 	w.lastDTS = w.firstDTS
 	init := fmp4.Init{Tracks: []*fmp4.InitTrack{{ID: 1, TimeScale: clockRate, Codec: codec}}}
@@ -158,7 +165,13 @@ func (w *file) flush(next int64) error {
 	iov := w.fr.layout(w.seq, uint64(units[0].dts-w.firstDTS), samples)
 	clear(samples) // the frames are the hub's: hold none past the write
 	w.samples = samples[:0]
-	n, err := writeAll(w.f, iov, &w.scratch)
+	var n int
+	var err error
+	if w.direct != nil {
+		n, err = w.direct.write(w.f, iov)
+	} else {
+		n, err = writeAll(w.f, iov, &w.scratch)
+	}
 	clear(units)
 	if err != nil {
 		w.cut(n)
@@ -173,18 +186,25 @@ func (w *file) flush(next int64) error {
 // write appends the buffer (the init segment) in one call; on failure (a
 // full disk) it cuts the file back to its last whole fragment.
 func (w *file) write() error {
-	n, err := w.f.Write(w.buf.Bytes())
+	var n int
+	var err error
+	if w.direct != nil {
+		n, err = w.direct.write(w.f, [][]byte{w.buf.Bytes()})
+	} else {
+		n, err = w.f.Write(w.buf.Bytes())
+	}
 	if err != nil {
-		w.cut(n)
+		w.cut(max(n, 1))
 		return fmt.Errorf("%s: write: %w", w.path, err)
 	}
 	w.size += int64(n)
 	return nil
 }
 
-// cut takes back the n bytes of a write that failed part way.
+// cut takes back the n bytes of a write that failed part way (a direct
+// write may have written any of its blocks).
 func (w *file) cut(n int) {
-	if n > 0 {
+	if n > 0 || w.direct != nil {
 		_ = w.f.Truncate(w.size)
 		_, _ = w.f.Seek(w.size, 0)
 	}
@@ -199,6 +219,11 @@ func (w *file) end() time.Time {
 // name, which it returns. A file with no fragment is removed.
 func (w *file) close() (entry, error) {
 	err := w.flush(w.lastDTS + int64(w.lastDur))
+	if w.direct != nil { // the zeros after the last block's bytes
+		if terr := w.f.Truncate(w.size); err == nil {
+			err = terr
+		}
+	}
 	if serr := w.f.Sync(); err == nil {
 		err = serr
 	}
