@@ -129,3 +129,30 @@ func TestPatrolRecordedWithTrack(t *testing.T) {
 		t.Errorf("patrol folder after retention: %v", err)
 	}
 }
+
+// TestPatrolVideoResumesAfterABreak: a drone's video that stops mid-patrol
+// (its link dropped for longer than the stall limit) closes the patrol's
+// file; when it comes back the patrol's video goes on in a second file of
+// the same patrol, and the end of the patrol closes it. What is simulated:
+// as in TestPatrolRecordedWithTrack, with a gap in the replayed video.
+func TestPatrolVideoResumesAfterABreak(t *testing.T) {
+	sc := scene(t, sim.H264)
+	dir := t.TempDir()
+	r, h := newRecorder(t, dir, Options{PostRoll: time.Second, Stall: 200 * time.Millisecond},
+		map[string]Policy{"drone-1": {Mode: ModeEvents, Patrols: true}})
+	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	r.ObservePatrol(bus.PatrolProgress{ID: "p2", Drone: "drone-1", State: bus.PatrolStarted, Time: bus.At(start)})
+	play(t, h, "drone-1", sc, start, 6*time.Second, nil)
+	waitFor(t, func() bool { _, files, _ := r.ix.patrolOf("p2"); return len(files) == 1 }) // the stall closed it
+	resumed := start.Add(20 * time.Second)
+	play(t, h, "drone-1", sc, resumed, 6*time.Second, nil)
+	r.ObservePatrol(bus.PatrolProgress{ID: "p2", Drone: "drone-1", State: bus.PatrolCompleted, Time: bus.At(resumed.Add(4 * time.Second))})
+	waitFor(t, func() bool { _, files, _ := r.ix.patrolOf("p2"); return len(files) == 2 })
+	_, files, _ := r.ix.patrolOf("p2")
+	if !files[0].Start.Equal(start) || files[1].Start.Before(resumed) || files[1].Start.After(resumed.Add(time.Second)) {
+		t.Fatalf("patrol files %v..%v and %v..%v: want one from the take-off, one from the video's return", files[0].Start, files[0].End, files[1].Start, files[1].End)
+	}
+	for _, f := range files {
+		decodeAll(t, f.Path)
+	}
+}
