@@ -110,7 +110,11 @@ func (c *camera) unit(u *media.Unit) {
 			}
 		case cl.f == nil: // waiting for the video to reach the anomaly's frame
 			if !u.NTP.Before(cl.ft) && !c.startClip(cl) {
-				delete(c.clips, id)
+				if cl.patrol {
+					cl.resume = true // no keyframe in the ring yet: from the next one
+				} else {
+					delete(c.clips, id)
+				}
 			}
 		case (!cl.until.IsZero() && u.NTP.After(cl.until)) || u.NTP.After(cl.hard):
 			c.closeClip(cl)

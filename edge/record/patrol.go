@@ -61,10 +61,11 @@ type patrols struct {
 
 // track is a flying patrol's track file.
 type track struct {
-	drone string
-	f     *os.File
-	n     int
-	last  time.Time
+	drone   string
+	started time.Time
+	f       *os.File
+	n       int
+	last    time.Time
 }
 
 // flyingState tells whether a patrol's state is one in which it flies.
@@ -137,7 +138,7 @@ func (r *Recorder) patrolFlying(drone, id string, at time.Time) *track {
 		return tr
 	}
 	dir := patrolDir(r.o.Dir, drone, id)
-	tr = &track{drone: drone}
+	tr = &track{drone: drone, started: at}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		r.diskError(r.o.Log, err)
 	} else if tr.f, err = os.OpenFile(filepath.Join(dir, trackFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640); err != nil {
@@ -188,6 +189,20 @@ func (r *Recorder) markPatrol(drone string, m patrolMark) {
 	default:
 		r.m.eventsLost.Inc()
 	}
+}
+
+// flyingOf returns start marks of the patrols drone flies, for its
+// camera's recorder starting meanwhile (at most the marks' buffer).
+func (r *Recorder) flyingOf(drone string) []patrolMark {
+	r.pt.mu.Lock()
+	defer r.pt.mu.Unlock()
+	var out []patrolMark
+	for id, tr := range r.pt.flying {
+		if tr.drone == drone && len(out) < 8 {
+			out = append(out, patrolMark{id: id, start: true, at: tr.started})
+		}
+	}
+	return out
 }
 
 // closePatrols closes the tracks of the patrols still flying, at Close.

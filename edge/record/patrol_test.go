@@ -156,3 +156,26 @@ func TestPatrolVideoResumesAfterABreak(t *testing.T) {
 		decodeAll(t, f.Path)
 	}
 }
+
+// TestPatrolBeforeItsCamera: a patrol already flying when the drone's
+// camera starts being recorded (an edge restarted mid-patrol reads the
+// patrol back before its pulls start) is recorded from the camera's
+// first keyframe.
+func TestPatrolBeforeItsCamera(t *testing.T) {
+	sc := scene(t, sim.H264)
+	dir := t.TempDir()
+	r, h := newRecorder(t, dir, Options{PostRoll: time.Second}, nil)
+	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	r.ObserveTelemetry(bus.DroneTelemetry{Drone: "drone-1", Time: bus.At(start), Position: &bus.DronePos{Lat: 22.5, Lon: 114},
+		Patrol: &bus.PatrolStatus{ID: "p3", State: bus.PatrolWaypoint}})
+	r.Apply(map[string]Policy{"drone-1": {Mode: ModeOff, Patrols: true}})
+	play(t, h, "drone-1", sc, start.Add(time.Second), 5*time.Second, nil)
+	r.ObservePatrol(bus.PatrolProgress{ID: "p3", Drone: "drone-1", State: bus.PatrolCompleted, Time: bus.At(start.Add(3 * time.Second))})
+	play(t, h, "drone-1", sc, start.Add(6*time.Second), 2*time.Second, nil)
+	r.Close()
+	_, files, _ := r.ix.patrolOf("p3")
+	if len(files) != 1 || !files[0].Start.Equal(start.Add(time.Second)) {
+		t.Fatalf("patrol files %+v: want one from the camera's first frame", files)
+	}
+	decodeAll(t, files[0].Path)
+}

@@ -76,6 +76,9 @@ func (r *Recorder) Apply(policies map[string]Policy) {
 			events: make(chan bus.Anomaly, 64), patrols: make(chan patrolMark, 16), done: make(chan struct{}), clips: map[string]*clip{},
 			ring: ring{keep: r.o.PreRoll + ringSlack, maxBytes: 64 << 20}}
 		r.cams[id] = c
+		for _, m := range r.flyingOf(id) { // a drone camera (re)started mid-patrol
+			c.patrols <- m
+		}
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
