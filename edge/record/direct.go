@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -12,9 +11,36 @@ import (
 // block is the alignment of direct I/O: offsets, lengths and memory.
 const block = 4096
 
-// stages are the aligned buffers direct writes are assembled in, shared
-// by the cameras (each holds one only while it writes a fragment).
-var stages = sync.Pool{New: func() any { return new([]byte) }}
+// stages are the buffers direct writes are assembled in, shared by the
+// cameras (each holds one only while it writes a fragment, a few ms). A
+// free list and not a sync.Pool: the pool is emptied at every garbage
+// collection, which an edge's ingest makes every few seconds, and
+// allocating a fragment's buffer (a megabyte at 4 Mbps) afresh each time
+// doubled the edge's allocation rate and its collector's work. The list
+// keeps at most cap(stages) buffers: more writes at once allocate.
+var stages = make(chan []byte, 8)
+
+// stage returns a buffer of at least n bytes, from the free list if one
+// there is big enough.
+func stage(n int) []byte {
+	select {
+	case b := <-stages:
+		if cap(b) >= n {
+			return b[:cap(b)]
+		}
+	default:
+	}
+	return make([]byte, n+n/4) // room for the next, larger fragment
+}
+
+// unstage gives a buffer back to the free list, or to the collector when
+// the list is full.
+func unstage(b []byte) {
+	select {
+	case stages <- b:
+	default:
+	}
+}
 
 // direct writes a file with O_DIRECT, past the page cache. On this
 // project's machine the kernel's copy of written video into the page
@@ -51,12 +77,8 @@ func (d *direct) write(f *os.File, pieces [][]byte) (int, error) {
 	}
 	end := d.tailN + n
 	padded := (end + block - 1) / block * block
-	sp := stages.Get().(*[]byte)
-	defer stages.Put(sp)
-	if cap(*sp) < padded+block {
-		*sp = make([]byte, padded+block+padded/4) // room to grow
-	}
-	raw := (*sp)[:cap(*sp)]
+	raw := stage(padded + block)
+	defer unstage(raw)
 	skip := (block - int(uintptr(unsafe.Pointer(&raw[0]))%block)) % block
 	buf := raw[skip : skip+padded]
 	at := copy(buf, d.tail[:d.tailN])
