@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/sim"
 )
@@ -52,6 +54,9 @@ func TestPatrolRecordedWithTrack(t *testing.T) {
 		}
 	})
 	r.Close()
+	if n := testutil.ToFloat64(r.m.patrols); n != 1 {
+		t.Errorf("argus_record_patrol_files_total %g, want 1", n)
+	}
 	if n := len(r.ix.find("drone-1", time.Time{}, time.Time{})); n != 0 {
 		t.Errorf("%d segments of a camera recorded off", n)
 	}

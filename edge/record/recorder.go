@@ -135,9 +135,12 @@ func (r *Recorder) closed(log zerolog.Logger, f *file, camera, anomaly string) {
 	if err == nil {
 		r.failing.Store(false) // the burst is over: the next failure is logged
 	}
-	if anomaly != "" {
+	switch {
+	case e.Patrol != "":
+		r.m.patrols.Inc()
+	case anomaly != "":
 		r.m.clips.Inc()
-	} else {
+	default:
 		r.m.segments.Inc()
 	}
 	r.m.written.Add(float64(e.Size))
