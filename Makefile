@@ -109,6 +109,8 @@ bench: deps build
 	$(GO) test -run XXX -bench WANDrain -benchtime 1x ./drivers/bus/
 	$(GO) test -run XXX -bench RecordUnit -benchtime 30000x ./edge/record/
 	$(GO) test -run XXX -bench ReplaySpeed -benchtime 1x ./edge/replay/
+	$(GO) test -run XXX -bench Record1080p -benchtime 10000x ./edge/record/
+	$(GO) run ./deploy/bench/record -bin $(BIN) -cameras 40
 	$(GO) test -run XXX -bench IncidentStorm -benchtime 1x ./gateway/
 	$(GO) run ./deploy/bench/telemetry -bin $(BIN) -drones 10
 	$(GO) run ./deploy/bench/telemetry -bin $(BIN) -drones 50 -window 30s

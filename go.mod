@@ -70,7 +70,7 @@ require (
 	github.com/wlynxg/anet v0.0.5 // indirect
 	go.bug.st/serial v1.7.1 // indirect
 	golang.org/x/net v0.60.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/sys v0.50.0
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect

@@ -16,6 +16,7 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/drone"
+	"github.com/argus-edge/argus/edge/record"
 )
 
 // startDrones opens the links of the configured drones, or returns nil
@@ -23,7 +24,9 @@ import (
 // launch; those that do not load now are logged with their problems, and
 // the edge goes on (its cameras matter more than its drones): a launch at
 // such a site is refused with the problems until the file is mended.
-func startDrones(cfg *configs.Edge, client *bus.Client, log zerolog.Logger) (*drone.Manager, error) {
+// The recorder sees every telemetry and progress event on the way: a
+// patrol's video and track are recorded from its take-off to its end.
+func startDrones(cfg *configs.Edge, client *bus.Client, rec *record.Recorder, log zerolog.Logger) (*drone.Manager, error) {
 	if len(cfg.Drones) == 0 {
 		return nil, nil
 	}
@@ -37,9 +40,11 @@ func startDrones(cfg *configs.Edge, client *bus.Client, log zerolog.Logger) (*dr
 	}
 	o := drone.Options{Edge: cfg.Edge.ID, Drones: cfg.Drones, Airspace: airspaceFiles(cfg.AirspaceDir), Log: log}
 	o.Mavlink.SigningKey = key
+	ps := patrolSink{rec: rec}
 	if client != nil {
-		o.Bus = client
+		ps.Bus = client
 	}
+	o.Bus = ps
 	return drone.New(o)
 }
 

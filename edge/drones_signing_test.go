@@ -33,7 +33,7 @@ drones:
 		if tc.value != "" {
 			t.Setenv("T_EDGE_BAD_MAVLINK_KEY", tc.value)
 		}
-		dm, err := startDrones(cfg, nil, zerolog.Nop())
+		dm, err := startDrones(cfg, nil, nil, zerolog.Nop())
 		if err == nil {
 			dm.Close()
 			t.Fatalf("drones started with the key %q", tc.value)

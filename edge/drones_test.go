@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim"
 	simdrone "github.com/argus-edge/argus/drivers/sim/drone"
+	"github.com/argus-edge/argus/edge/record"
 )
 
 // coveredHillside raises camera_covered on any hillside camera whose
@@ -130,6 +132,41 @@ drones:
 		}
 	}
 	t.Logf("patrol %s: %d anomalies of the drone's video in flight, each placed on the route", end.State, len(flown))
+
+	// The patrol is on record: its track from take-off to landing, away
+	// from home in flight, and its video (the camera records events only)
+	// once its post-roll is over, served with the token, read by ffprobe.
+	var tr record.PatrolTrack
+	awaitHTTP(t, 30*time.Second, "patrol p1's video on /api/patrols/p1/track", func() bool {
+		getJSON(t, "http://"+addr+"/api/patrols/p1/track", &tr)
+		return len(tr.Recordings) > 0 && !tr.Flying
+	})
+	far := 0.0
+	for _, p := range tr.Points {
+		far = max(far, metres(home.Lat, home.Lon, p.Lat, p.Lon))
+	}
+	if n := len(tr.Points); n < 5 || tr.Points[0].Time.After(started.Time.Add(time.Second)) || tr.Points[n-1].Time.Before(landed.Time.Add(-2*time.Second)) || far < 100 {
+		t.Fatalf("track of %d points from %v to %v, %.0f m from home at most: want take-off (%v) to landing (%v), flown away", n, tr.Points[0].Time, tr.Points[n-1].Time, far, started.Time, landed.Time)
+	}
+	if v := tr.Recordings[0]; v.Start.After(started.Time.Time) || v.End.Before(landed.Time.Time) || len(tr.Recordings) != 1 {
+		t.Fatalf("patrol video %+v does not cover %v..%v in one file", tr.Recordings, started.Time, landed.Time)
+	}
+	mp4 := filepath.Join(dir, "patrol.mp4")
+	if err := os.WriteFile(mp4, []byte(getText(t, "http://"+addr+tr.Recordings[0].URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", mp4).CombinedOutput(); err != nil ||
+		strings.Contains(string(out), "rror") {
+		t.Fatalf("ffprobe of the patrol's video: %v %s", err, out)
+	}
+	res, err := http.Get("http://" + addr + "/api/patrols/p1/track")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("track without the token: %d, want 401", res.StatusCode)
+	}
 
 	// The status page, in headless Chromium, lists the drone: idle at
 	// home again, its patrol completed.

@@ -162,7 +162,7 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 		ICEServers: ice, IdleTimeout: cfg.Relay.IdleTimeout.D(), Viewers: viewers(cfg.Relay)})
 	defer rl.Close()
 	reg.MustRegister(rl)
-	dm, err := startDrones(cfg, client, log)
+	dm, err := startDrones(cfg, client, rec, log)
 	if err != nil {
 		return err
 	}

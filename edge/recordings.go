@@ -8,6 +8,7 @@ import (
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/edge/analyze"
+	"github.com/argus-edge/argus/edge/drone"
 	"github.com/argus-edge/argus/edge/hub"
 	"github.com/argus-edge/argus/edge/ingest"
 	"github.com/argus-edge/argus/edge/record"
@@ -32,7 +33,7 @@ func recordPolicies(cfg *configs.Edge) map[string]record.Policy {
 		if mode == "" { // a fleet assignment's or a drone's camera
 			mode = configs.RecordEvents
 		}
-		p := record.Policy{Mode: mode, Keep: time.Duration(c.Record.Hours * float64(time.Hour))}
+		p := record.Policy{Mode: mode, Keep: time.Duration(c.Record.Hours * float64(time.Hour)), Patrols: c.Kind == configs.KindDrone}
 		if mode == configs.RecordSubstream {
 			p.Mode, p.Stream = record.ModeContinuous, c.ID+ingest.SubSuffix
 		}
@@ -55,4 +56,34 @@ func (s clipSink) PublishAnomaly(a bus.Anomaly) error {
 		s.rec.Observe(a)
 	}
 	return s.Sink.PublishAnomaly(a)
+}
+
+// patrolSink shows the recorder a drone's telemetry and patrol progress
+// on their way to the bus (Bus nil: nowhere else; rec nil: not recorded), so each patrol's
+// video and track are recorded from take-off to its end.
+type patrolSink struct {
+	drone.Bus
+	rec *record.Recorder
+}
+
+// PublishTelemetry implements drone.Bus.
+func (s patrolSink) PublishTelemetry(t bus.DroneTelemetry) error {
+	if s.rec != nil {
+		s.rec.ObserveTelemetry(t)
+	}
+	if s.Bus == nil {
+		return nil
+	}
+	return s.Bus.PublishTelemetry(t)
+}
+
+// PublishPatrol implements drone.Bus.
+func (s patrolSink) PublishPatrol(p bus.PatrolProgress) error {
+	if s.rec != nil {
+		s.rec.ObservePatrol(p)
+	}
+	if s.Bus == nil {
+		return nil
+	}
+	return s.Bus.PublishPatrol(p)
 }

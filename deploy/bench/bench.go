@@ -165,3 +165,48 @@ func Stop(cmd *exec.Cmd) {
 		cmd.Process.Kill()
 	}
 }
+
+// IO returns one counter of /proc/<pid>/io (wchar: bytes handed to
+// write calls; write_bytes: bytes the kernel counts for the storage
+// layer), 0 when it cannot be read.
+func IO(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			k, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return k
+		}
+	}
+	return 0
+}
+
+// Received is the bytes the edge's cameras have sent it, summed from its
+// argus_camera_bytes_total metric.
+func Received(addr string) float64 {
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Authorization", bearer.Header(EdgeToken))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	total := 0.0
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "argus_camera_bytes_total{") {
+			continue
+		}
+		f := strings.Fields(line)
+		v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+		total += v
+	}
+	return total
+}

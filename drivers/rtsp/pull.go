@@ -212,13 +212,7 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	}
 	arrival := time.Now()
 	u := &media.Unit{Format: p.format, Packets: p.pkts, AU: au, Key: key, Size: p.size, NTP: arrival}
-	// The unit's first packet: gortsplib's timing starts at a packet that
-	// begins a keyframe, and a keyframe's last packet is an FU-A end,
-	// which never does (every PTS would stay 0, and recordings be frames
-	// of one picture). All packets of a unit share its timestamp.
-	if pts, ok := c.PacketPTS2(p.media, p.pkts[0]); ok {
-		u.PTS = pts
-	}
+	u.PTS = p.pts(c)
 	if ntp, ok := c.PacketNTP(p.media, pkt); ok {
 		p.timeBy(u, ntp, arrival)
 	}
@@ -231,6 +225,22 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	p.lastFrame.Store(arrival.UnixNano())
 	p.framePkts.Store(cnt.Packets.Load())
 	p.o.OnUnit(u)
+}
+
+// pts is the PTS of the unit whose packets were gathered. gortsplib
+// learns a track's clock from a packet that starts an IDR or carries a
+// parameter set, not from the last packet of a keyframe spread over
+// several FU-A packets (any real camera's), nor from a keyframe led by an
+// SEI: asked with the last packet only, the clock never started and every
+// PTS stayed 0. Once started it answers for any packet; all packets of a
+// unit share the timestamp.
+func (p *pull) pts(c *gortsplib.Client) int64 {
+	for _, q := range p.pkts {
+		if pts, ok := c.PacketPTS2(p.media, q); ok {
+			return pts
+		}
+	}
+	return 0
 }
 
 // timeBy gives u the camera's time of the frame when the camera's clock is

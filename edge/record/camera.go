@@ -14,14 +14,15 @@ import (
 // camera records one camera: its hub reader feeds the open segment, the
 // pre-roll ring and the clips being cut. One goroutine owns all of it.
 type camera struct {
-	id     string
-	policy Policy
-	r      *Recorder
-	rd     *hub.Reader
-	log    zerolog.Logger
-	events chan bus.Anomaly
-	cancel context.CancelFunc
-	done   chan struct{}
+	id      string
+	policy  Policy
+	r       *Recorder
+	rd      *hub.Reader
+	log     zerolog.Logger
+	events  chan bus.Anomaly
+	patrols chan patrolMark
+	cancel  context.CancelFunc
+	done    chan struct{}
 
 	seg   *file
 	ring  ring
@@ -29,13 +30,16 @@ type camera struct {
 	bad   bool // the codec cannot be recorded; logged once
 }
 
-// clip is an anomaly's clip being written.
+// clip is an anomaly's clip being written, or a patrol's video.
 type clip struct {
-	id    string
-	ft    time.Time // the anomaly's frame
-	f     *file     // nil until the video reaches ft
-	until time.Time // end + post-roll, once the anomaly ended
-	hard  time.Time // the bound on the clip's length
+	id     string    // the anomaly's id, or the patrol's patrolKey
+	dir    string    // where its files go
+	ft     time.Time // the anomaly's frame, the patrol's take-off
+	f      *file     // nil until the video reaches ft
+	until  time.Time // end + post-roll, once the anomaly (patrol) ended
+	hard   time.Time // the bound on the clip's length
+	patrol bool      // a patrol's video goes on in a new file after a break
+	resume bool      // a patrol's video waits for a keyframe after a break
 }
 
 // run records until ctx ends or the camera's stream closes.
@@ -51,6 +55,8 @@ func (c *camera) run(ctx context.Context) {
 			return
 		case a := <-c.events:
 			c.observe(a)
+		case m := <-c.patrols:
+			c.patrolMark(m)
 		case u, ok := <-c.rd.Units():
 			if !ok {
 				return
@@ -75,7 +81,14 @@ func (c *camera) stalled() {
 		c.closeSegment()
 	}
 	for id, cl := range c.clips {
-		if cl.f != nil || c.startClip(cl) {
+		if cl.patrol && cl.until.IsZero() { // still flying: the video may come back
+			if cl.f != nil {
+				c.closeClip(cl)
+				cl.f, cl.resume = nil, true
+			}
+			continue
+		}
+		if cl.f != nil || (!cl.resume && c.startClip(cl)) {
 			c.closeClip(cl)
 		}
 		delete(c.clips, id)
@@ -90,13 +103,33 @@ func (c *camera) unit(u *media.Unit) {
 	c.ring.add(u)
 	for id, cl := range c.clips {
 		switch {
+		case cl.resume: // a patrol's video after a break: from the next keyframe
+			if u.Key {
+				cl.f, cl.resume = c.open(cl.dir, u), false
+				cl.resume = cl.f == nil
+			}
 		case cl.f == nil: // waiting for the video to reach the anomaly's frame
 			if !u.NTP.Before(cl.ft) && !c.startClip(cl) {
-				delete(c.clips, id)
+				if cl.patrol {
+					cl.resume = true // no keyframe in the ring yet: from the next one
+				} else {
+					delete(c.clips, id)
+				}
 			}
-		case (!cl.until.IsZero() && u.NTP.After(cl.until)) || u.NTP.After(cl.hard) || !cl.f.fits(u):
+		case (!cl.until.IsZero() && u.NTP.After(cl.until)) || u.NTP.After(cl.hard):
 			c.closeClip(cl)
 			delete(c.clips, id)
+		case !cl.f.fits(u):
+			c.closeClip(cl)
+			if !cl.patrol {
+				delete(c.clips, id)
+				break
+			}
+			cl.f, cl.resume = nil, true
+			if u.Key {
+				cl.f = c.open(cl.dir, u)
+				cl.resume = cl.f == nil
+			}
 		default:
 			if err := cl.f.add(u); err != nil {
 				c.r.diskError(c.log, err)
@@ -172,7 +205,7 @@ func (c *camera) observe(a bus.Anomaly) {
 		if _, done := c.r.ix.clip(a.ID); done {
 			return // a start published again (a restart): the clip is kept
 		}
-		cl := &clip{id: a.ID, ft: ft, hard: ft.Add(c.r.o.MaxClip)}
+		cl := &clip{id: a.ID, dir: clipDir(c.r.o.Dir, c.id, a.ID), ft: ft, hard: ft.Add(c.r.o.MaxClip)}
 		c.clips[a.ID] = cl
 		if newest := c.ring.newest(); !newest.IsZero() && !newest.Before(ft) && !c.startClip(cl) {
 			delete(c.clips, a.ID)
@@ -184,6 +217,26 @@ func (c *camera) observe(a bus.Anomaly) {
 	}
 }
 
+// patrolMark starts a patrol's video at its take-off, from the ring's
+// keyframe before it (as a clip's pre-roll), or sets where it stops.
+func (c *camera) patrolMark(m patrolMark) {
+	key := patrolKey(m.id)
+	cl, ok := c.clips[key]
+	switch {
+	case m.start && !ok:
+		cl = &clip{id: key, dir: patrolDir(c.r.o.Dir, c.id, m.id), ft: m.at, hard: m.at.Add(c.r.o.MaxPatrol), patrol: true}
+		c.clips[key] = cl
+		if newest := c.ring.newest(); !newest.IsZero() && !newest.Before(m.at) && !c.startClip(cl) {
+			cl.resume = true // from the next keyframe
+		}
+	case !m.start && ok:
+		cl.until = m.at.Add(c.r.o.PostRoll)
+		if cl.f == nil { // no video flowing: nothing more to wait for
+			delete(c.clips, key)
+		}
+	}
+}
+
 // startClip writes a clip's pre-roll from the ring, up to the newest unit;
 // false when it cannot.
 func (c *camera) startClip(cl *clip) bool {
@@ -191,7 +244,7 @@ func (c *camera) startClip(cl *clip) bool {
 	if len(units) == 0 {
 		return false // no keyframe seen yet: nothing to cut from
 	}
-	if cl.f = c.open(clipDir(c.r.o.Dir, c.id, cl.id), units[0]); cl.f == nil {
+	if cl.f = c.open(cl.dir, units[0]); cl.f == nil {
 		return false
 	}
 	for _, u := range units[1:] {

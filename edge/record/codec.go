@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
-	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4"
 
 	"github.com/argus-edge/argus/drivers/media"
@@ -62,18 +61,4 @@ func sameCodec(a, b mp4.Codec) bool {
 		return ok && bytes.Equal(a.VPS, b.VPS) && bytes.Equal(a.SPS, b.SPS) && bytes.Equal(a.PPS, b.PPS)
 	}
 	return false
-}
-
-// sampleOf converts an access unit to an MP4 sample (AVCC framing). Cameras
-// without B-frames are assumed: the PTS serves as decode time.
-func sampleOf(u *media.Unit, duration uint32) (*fmp4.Sample, error) {
-	s := &fmp4.Sample{Duration: duration}
-	var err error
-	if _, ok := u.Format.(*format.H265); ok {
-		err = s.FillH265(0, u.AU)
-	} else {
-		err = s.FillH264(0, u.AU)
-	}
-	s.IsNonSyncSample = !u.Key
-	return s, err
 }

@@ -21,8 +21,8 @@ const (
 	// fragmentSpan closes a fragment within a long GOP, so a crash loses
 	// at most about a second.
 	fragmentSpan = clockRate
-	// maxGap is the largest PTS step taken as continuous; past it (or on a
-	// step back, as after a reconnect) the file ends.
+	// maxGap is the largest time step taken as continuous; past it (or on
+	// a step back, as after a reconnect) the file ends.
 	maxGap = 5 * clockRate
 )
 
@@ -34,13 +34,20 @@ type file struct {
 	start    time.Time // wall-clock time of the first frame
 	codec    mp4.Codec
 	firstPTS int64
-	lastPTS  int64
+	firstDTS int64
+	lastDTS  int64 // the newest frame's decode time
 	lastDur  uint32
 	seq      uint32
 	frags    int // fragments written whole
-	pending  []*media.Unit
-	size     int64 // bytes written whole
-	buf      seekablebuffer.Buffer
+	dts      *decodeTimes
+	pending  []timed
+	size     int64                 // bytes written whole
+	lastLen  int                   // bytes of the last fragment written
+	buf      seekablebuffer.Buffer // the init segment
+	fr       fragmenter
+	samples  []sample
+	scratch  []byte
+	direct   *direct // nil: written through the page cache
 }
 
 // createFile starts a file in dir at keyframe first, writing its init
@@ -51,12 +58,20 @@ func createFile(dir string, first *media.Unit, codec mp4.Codec) (*file, error) {
 	}
 	start := first.NTP.UTC()
 	path := filepath.Join(dir, stamp(start)+openSuffix)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	f, err := openDirect(path)
+	var d *direct
+	if f != nil {
+		d = &direct{}
+	} else if err == nil {
+		f, err = os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	}
 	if err != nil {
 		return nil, err
 	}
-	w := &file{path: path, f: f, start: start, codec: codec, firstPTS: first.PTS, lastPTS: first.PTS,
-		lastDur: clockRate / 10}
+	w := &file{path: path, f: f, start: start, codec: codec, firstPTS: first.PTS,
+		lastDur: clockRate / 10, dts: newDecodeTimes(first), direct: d}
+	w.firstDTS = w.dts.of(first, 0, true)
+	w.lastDTS = w.firstDTS
 	init := fmp4.Init{Tracks: []*fmp4.InitTrack{{ID: 1, TimeScale: clockRate, Codec: codec}}}
 	err = init.Marshal(&w.buf)
 	if err == nil {
@@ -68,7 +83,7 @@ func createFile(dir string, first *media.Unit, codec mp4.Codec) (*file, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("%s: init: %w", path, err)
 	}
-	w.pending = append(w.pending, first)
+	w.pending = append(w.pending, timed{first, w.firstDTS})
 	return w, nil
 }
 
@@ -88,14 +103,22 @@ func stampCreation(init []byte, start time.Time) {
 	binary.BigEndian.PutUint32(init[i+12:], secs)
 }
 
-// fits tells whether u continues the file: same clock, no gap.
-func (w *file) fits(u *media.Unit) bool {
-	return u.PTS > w.lastPTS && u.PTS-w.lastPTS <= maxGap
+// timed is a frame with its decode time.
+type timed struct {
+	u   *media.Unit
+	dts int64
 }
 
-// span is the time from the file's first frame to its last.
+// fits tells whether u continues the file: same clock, no gap. A frame's
+// PTS is after the decode time of every frame before it, B-frames too.
+func (w *file) fits(u *media.Unit) bool {
+	return u.PTS > w.lastDTS && u.PTS-w.lastDTS <= maxGap
+}
+
+// span is the time from the file's first frame to its last (in decode
+// order: the same span, shifted by the reorder delay).
 func (w *file) span() time.Duration {
-	return time.Duration(w.lastPTS-w.firstPTS) * time.Second / clockRate
+	return time.Duration(w.lastDTS-w.firstDTS) * time.Second / clockRate
 }
 
 // spanTo is the time from the file's first frame to u.
@@ -106,63 +129,85 @@ func (w *file) spanTo(u *media.Unit) time.Duration {
 // add appends u, first writing the pending fragment when u starts a GOP
 // or the fragment spans a second. The caller checks fits first.
 func (w *file) add(u *media.Unit) error {
+	dts := w.dts.of(u, w.lastDTS, false)
 	var err error
-	if u.Key || u.PTS-w.pending[0].PTS >= fragmentSpan {
-		err = w.flush(u.PTS)
+	if u.Key || dts-w.pending[0].dts >= fragmentSpan {
+		err = w.flush(dts)
 	}
-	w.lastDur = uint32(u.PTS - w.lastPTS)
-	w.lastPTS = u.PTS
-	w.pending = append(w.pending, u)
+	w.lastDur = uint32(dts - w.lastDTS)
+	w.lastDTS = dts
+	w.pending = append(w.pending, timed{u, dts})
 	return err
 }
 
-// flush writes the pending units as one fragment; next is the PTS of the
-// unit after them, which gives the last one its duration. A fragment that
-// cannot be written is cut off whole and lost; the file stays playable.
+// flush writes the pending units as one fragment; next is the DTS of the
+// unit after them, which gives the last one its duration. Decode times
+// count from the first frame's; presentation offsets are shifted so the
+// first frame is also presented at 0 (negative offsets: trun version 1).
+// A fragment that cannot be written is cut off whole and lost; the file
+// stays playable.
 func (w *file) flush(next int64) error {
 	if len(w.pending) == 0 {
 		return nil
 	}
 	units := w.pending
 	w.pending = w.pending[:0]
-	pt := &fmp4.PartTrack{ID: 1, BaseTime: uint64(units[0].PTS - w.firstPTS)}
-	for i, u := range units {
+	samples := w.samples[:0]
+	for i, t := range units {
 		end := next
 		if i+1 < len(units) {
-			end = units[i+1].PTS
+			end = units[i+1].dts
 		}
-		s, err := sampleOf(u, uint32(max(end-u.PTS, 1)))
-		if err != nil {
-			return fmt.Errorf("%s: frame: %w", w.path, err)
-		}
-		pt.Samples = append(pt.Samples, s)
+		samples = append(samples, sample{au: t.u.AU, duration: uint32(max(end-t.dts, 1)), nonSync: !t.u.Key,
+			offset: int32((t.u.PTS - w.firstPTS) - (t.dts - w.firstDTS))})
 	}
 	w.seq++
-	w.buf.Reset()
-	part := fmp4.Part{SequenceNumber: w.seq, Tracks: []*fmp4.PartTrack{pt}}
-	if err := part.Marshal(&w.buf); err != nil {
-		return fmt.Errorf("%s: fragment: %w", w.path, err)
+	iov := w.fr.layout(w.seq, uint64(units[0].dts-w.firstDTS), samples)
+	clear(samples) // the frames are the hub's: hold none past the write
+	w.samples = samples[:0]
+	var n int
+	var err error
+	if w.direct != nil {
+		n, err = w.direct.write(w.f, iov)
+	} else {
+		n, err = writeAll(w.f, iov, &w.scratch)
 	}
-	if err := w.write(); err != nil {
-		return err
+	clear(units)
+	if err != nil {
+		w.cut(n)
+		return fmt.Errorf("%s: write: %w", w.path, err)
 	}
+	w.size += int64(n)
+	w.lastLen = n
 	w.frags++
 	return nil
 }
 
-// write appends the buffer in one call; on failure (a full disk) it cuts
-// the file back to its last whole fragment.
+// write appends the buffer (the init segment) in one call; on failure (a
+// full disk) it cuts the file back to its last whole fragment.
 func (w *file) write() error {
-	n, err := w.f.Write(w.buf.Bytes())
+	var n int
+	var err error
+	if w.direct != nil {
+		n, err = w.direct.write(w.f, [][]byte{w.buf.Bytes()})
+	} else {
+		n, err = w.f.Write(w.buf.Bytes())
+	}
 	if err != nil {
-		if n > 0 {
-			_ = w.f.Truncate(w.size)
-			_, _ = w.f.Seek(w.size, 0)
-		}
+		w.cut(max(n, 1))
 		return fmt.Errorf("%s: write: %w", w.path, err)
 	}
 	w.size += int64(n)
 	return nil
+}
+
+// cut takes back the n bytes of a write that failed part way (a direct
+// write may have written any of its blocks).
+func (w *file) cut(n int) {
+	if n > 0 || w.direct != nil {
+		_ = w.f.Truncate(w.size)
+		_, _ = w.f.Seek(w.size, 0)
+	}
 }
 
 // end is the wall-clock time the last frame ends.
@@ -173,7 +218,12 @@ func (w *file) end() time.Time {
 // close writes what is pending, syncs and renames the file to its final
 // name, which it returns. A file with no fragment is removed.
 func (w *file) close() (entry, error) {
-	err := w.flush(w.lastPTS + int64(w.lastDur))
+	err := w.flush(w.lastDTS + int64(w.lastDur))
+	if w.direct != nil { // the zeros after the last block's bytes
+		if terr := w.f.Truncate(w.size); err == nil {
+			err = terr
+		}
+	}
 	if serr := w.f.Sync(); err == nil {
 		err = serr
 	}

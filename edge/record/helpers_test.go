@@ -26,10 +26,16 @@ import (
 // scene encodes (or takes from the cache) a tiny simulator scene.
 func scene(t testing.TB, codec sim.Codec) *sim.Scene {
 	t.Helper()
+	return sceneOf(t, sceneSpec(codec))
+}
+
+// sceneOf encodes (or takes from the cache) a simulator scene.
+func sceneOf(t testing.TB, spec sim.SceneSpec) *sim.Scene {
+	t.Helper()
 	peers.Need(t, "ffmpeg", "ffmpeg")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	sc, err := sim.NewLibrary(os.Getenv("ARGUS_CACHE"), zerolog.Nop()).Scene(ctx, sceneSpec(codec))
+	sc, err := sim.NewLibrary(os.Getenv("ARGUS_CACHE"), zerolog.Nop()).Scene(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -17,8 +18,16 @@ import (
 //	GET /api/recordings/{camera}/{file}     one segment (fMP4, ranges)
 //	GET /api/recordings/{camera}/export?from=&to=  the range as one MP4
 //	GET /api/clips/{id}                     an anomaly's clip (fMP4, ranges)
+//	GET /api/patrols/{id}/recording?part=&drone=  a patrol's video (fMP4, ranges)
+//	GET /api/patrols/{id}/track?drone=            a patrol's track and its files (JSON)
+//
+// drone=, when given, must be the patrol's drone (else 404): the gateway
+// authorizes a caller by the drone's site and names the drone, so a
+// patrol of another drone on this edge is not served under it.
 func (r *Recorder) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
+		"GET /api/patrols/{id}/recording":     http.HandlerFunc(r.patrolRecording),
+		"GET /api/patrols/{id}/track":         http.HandlerFunc(r.patrolTrack),
 		"GET /api/recordings":                 http.HandlerFunc(r.list),
 		"GET /api/recordings/{camera}/{file}": http.HandlerFunc(r.segment),
 		"GET /api/recordings/{camera}/export": http.HandlerFunc(r.export),
@@ -78,6 +87,75 @@ func (r *Recorder) clip(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	serveFile(w, req, e)
+}
+
+// PatrolTrack is a patrol as /api/patrols/{id}/track gives it.
+type PatrolTrack struct {
+	// Patrol is the patrol's id.
+	Patrol string `json:"patrol"`
+	// Flying tells whether the patrol is still under way (its track grows,
+	// its video is not served until it ends).
+	Flying bool `json:"flying"`
+	// Points are the drone's positions, oldest first.
+	Points []TrackPoint `json:"points"`
+	// Recordings are its video files, oldest first: one per stretch the
+	// video ran unbroken (usually one).
+	Recordings []Segment `json:"recordings"`
+}
+
+// patrolOf finds the patrol of the path, of the drone named if one is.
+func (r *Recorder) patrolOf(req *http.Request) (string, []entry, bool) {
+	dir, files, ok := r.ix.patrolOf(req.PathValue("id"))
+	drone := req.URL.Query().Get("drone")
+	if ok && drone != "" && filepath.Base(filepath.Dir(filepath.Dir(dir))) != drone {
+		return "", nil, false
+	}
+	return dir, files, ok
+}
+
+func (r *Recorder) patrolTrack(w http.ResponseWriter, req *http.Request) {
+	id := req.PathValue("id")
+	dir, files, ok := r.patrolOf(req)
+	if !ok {
+		http.Error(w, fmt.Sprintf("no patrol %s recorded here (not flown from this edge, or deleted)", id), http.StatusNotFound)
+		return
+	}
+	points, err := readTrack(dir)
+	if err != nil && !os.IsNotExist(err) {
+		http.Error(w, fmt.Sprintf("patrol %s: track: %v", id, err), http.StatusInternalServerError)
+		return
+	}
+	r.pt.mu.Lock()
+	_, flying := r.pt.flying[id]
+	r.pt.mu.Unlock()
+	out := PatrolTrack{Patrol: id, Flying: flying, Points: points, Recordings: []Segment{}}
+	if out.Points == nil {
+		out.Points = []TrackPoint{}
+	}
+	for i, e := range files {
+		out.Recordings = append(out.Recordings, Segment{Start: e.Start, End: e.End, Bytes: e.Size,
+			URL: "/api/patrols/" + url.PathEscape(id) + "/recording?part=" + strconv.Itoa(i)})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
+
+func (r *Recorder) patrolRecording(w http.ResponseWriter, req *http.Request) {
+	id := req.PathValue("id")
+	part := 0
+	if v := req.URL.Query().Get("part"); v != "" {
+		var err error
+		if part, err = strconv.Atoi(v); err != nil || part < 0 {
+			http.Error(w, fmt.Sprintf("part %q is not a file number (0, 1, …)", v), http.StatusBadRequest)
+			return
+		}
+	}
+	_, files, _ := r.patrolOf(req)
+	if part >= len(files) {
+		http.Error(w, fmt.Sprintf("no video %d of patrol %s (not recorded, still flying, or deleted)", part, id), http.StatusNotFound)
+		return
+	}
+	serveFile(w, req, files[part])
 }
 
 // serveFile answers with a file of the index, range requests included; a

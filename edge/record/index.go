@@ -3,7 +3,9 @@ package record
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,11 +17,19 @@ type index struct {
 	mu       sync.Mutex
 	segments []entry
 	clips    map[string]entry // by anomaly id
+	patrols  map[string]*patrolFiles
+}
+
+// patrolFiles is what a patrol left on disk: its folder (the track) and
+// its video files, oldest first.
+type patrolFiles struct {
+	dir   string
+	files []entry
 }
 
 // scan rebuilds the index from root, recovering files a crash left open.
 func scan(root string, log zerolog.Logger) *index {
-	ix := &index{clips: map[string]entry{}}
+	ix := &index{clips: map[string]entry{}, patrols: map[string]*patrolFiles{}}
 	cams, _ := os.ReadDir(root)
 	for _, c := range cams {
 		if !c.IsDir() {
@@ -31,6 +41,14 @@ func scan(root string, log zerolog.Logger) *index {
 		for _, a := range clips {
 			if a.IsDir() && anomalyID.MatchString(a.Name()) {
 				ix.scanDir(clipDir(root, cam, a.Name()), cam, a.Name(), log)
+			}
+		}
+		patrols, _ := os.ReadDir(filepath.Join(root, cam, patrolsDir))
+		for _, p := range patrols {
+			if p.IsDir() && anomalyID.MatchString(p.Name()) {
+				dir := patrolDir(root, cam, p.Name())
+				ix.addPatrolDir(p.Name(), dir)
+				ix.scanDir(dir, cam, patrolKey(p.Name()), log)
 			}
 		}
 	}
@@ -63,6 +81,9 @@ func (ix *index) scanDir(dir, camera, anomaly string, log zerolog.Logger) {
 			e = entry{Path: path, Start: start, End: end, Size: info.Size()}
 		}
 		e.Camera, e.Anomaly = camera, anomaly
+		if id, ok := strings.CutPrefix(anomaly, patrolKey("")); ok {
+			e.Anomaly, e.Patrol = "", id
+		}
 		ix.add(e)
 	}
 }
@@ -73,6 +94,12 @@ func (ix *index) add(e entry) {
 	defer ix.mu.Unlock()
 	if e.Anomaly != "" {
 		ix.clips[e.Anomaly] = e
+		return
+	}
+	if e.Patrol != "" {
+		p := ix.patrol(e.Patrol, filepath.Dir(e.Path))
+		i := sort.Search(len(p.files), func(i int) bool { return p.files[i].Start.After(e.Start) })
+		p.files = slices.Insert(p.files, i, e)
 		return
 	}
 	i := sort.Search(len(ix.segments), func(i int) bool { return ix.segments[i].Start.After(e.Start) })
@@ -103,6 +130,34 @@ func (ix *index) clip(anomaly string) (entry, bool) {
 	return e, ok
 }
 
+// patrol returns a patrol's files, made in dir when new; ix.mu is held.
+func (ix *index) patrol(id, dir string) *patrolFiles {
+	p := ix.patrols[id]
+	if p == nil {
+		p = &patrolFiles{dir: dir}
+		ix.patrols[id] = p
+	}
+	return p
+}
+
+// addPatrolDir files a patrol's folder, where its track is written.
+func (ix *index) addPatrolDir(id, dir string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.patrol(id, dir)
+}
+
+// patrolOf returns a patrol's folder and its video files.
+func (ix *index) patrolOf(id string) (string, []entry, bool) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	p, ok := ix.patrols[id]
+	if !ok {
+		return "", nil, false
+	}
+	return p.dir, slices.Clone(p.files), true
+}
+
 // bytes is the disk the indexed files take.
 func (ix *index) bytes() int64 {
 	ix.mu.Lock()
@@ -113,6 +168,9 @@ func (ix *index) bytes() int64 {
 	}
 	for _, e := range ix.clips {
 		n += e.Size
+	}
+	for _, p := range ix.patrols {
+		n += p.size()
 	}
 	return n
 }

@@ -4,7 +4,7 @@ import "github.com/prometheus/client_golang/prometheus"
 
 // metrics are the recorder's counters, argus_record_*.
 type metrics struct {
-	segments, clips, written, deleted, errors, eventsLost prometheus.Counter
+	segments, clips, patrols, written, deleted, errors, eventsLost prometheus.Counter
 }
 
 func newMetrics() metrics {
@@ -14,6 +14,7 @@ func newMetrics() metrics {
 	return metrics{
 		segments:   c("segments_total", "Continuous segments closed and indexed."),
 		clips:      c("clips_total", "Event clips closed and indexed."),
+		patrols:    c("patrol_files_total", "Drone patrol video files closed and indexed."),
 		written:    c("written_bytes_total", "Bytes of closed recordings and clips."),
 		deleted:    c("deleted_total", "Recordings and clips deleted by age or quota."),
 		errors:     c("write_errors_total", "Failed recording writes (a full disk); the fragment is lost, ingest goes on."),
@@ -40,5 +41,5 @@ func (r *Recorder) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (m metrics) all() []prometheus.Counter {
-	return []prometheus.Counter{m.segments, m.clips, m.written, m.deleted, m.errors, m.eventsLost}
+	return []prometheus.Counter{m.segments, m.clips, m.patrols, m.written, m.deleted, m.errors, m.eventsLost}
 }

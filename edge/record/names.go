@@ -25,11 +25,13 @@ var anomalyID = regexp.MustCompile(`^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$`)
 
 func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
 
-// entry is one closed file: a segment, or a clip when Anomaly is set.
+// entry is one closed file: a segment, a clip when Anomaly is set, a
+// patrol's video when Patrol is.
 type entry struct {
 	Path    string
 	Camera  string
 	Anomaly string
+	Patrol  string
 	Start   time.Time
 	End     time.Time
 	Size    int64

@@ -29,6 +29,9 @@ type Policy struct {
 	// camera's id (the default), or its detection substream's, cheaper to
 	// keep for long.
 	Stream string
+	// Patrols records the camera (a drone's video) through every patrol
+	// of its drone, whatever Mode says (see Recorder.ObservePatrol).
+	Patrols bool
 }
 
 // Options configure a Recorder; zero values take the defaults.
@@ -49,6 +52,8 @@ type Options struct {
 	PostRoll time.Duration
 	// MaxClip bounds a clip's length from the anomaly's start (default 5m).
 	MaxClip time.Duration
+	// MaxPatrol bounds a patrol's video from its take-off (default 4h).
+	MaxPatrol time.Duration
 	// ClipKeep is how long clips are kept (default 30 days).
 	ClipKeep time.Duration
 	// Segment is the length of a continuous segment (default 10s); a
@@ -76,6 +81,7 @@ func (o *Options) defaults() {
 	def(&o.PreRoll, 10*time.Second)
 	def(&o.PostRoll, 10*time.Second)
 	def(&o.MaxClip, 5*time.Minute)
+	def(&o.MaxPatrol, 4*time.Hour)
 	def(&o.ClipKeep, 30*24*time.Hour)
 	def(&o.Segment, 10*time.Second)
 	def(&o.PruneEvery, 30*time.Second)

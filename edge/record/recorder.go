@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,7 @@ type Recorder struct {
 
 	failing atomic.Bool // in a burst of disk errors, logged at its start
 	prune   chan struct{}
+	pt      patrols
 }
 
 // New indexes what dir holds (recovering files a crash left open) and
@@ -39,7 +41,8 @@ func New(o Options) (*Recorder, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Recorder{o: o, ix: scan(o.Dir, o.Log), m: newMetrics(), ctx: ctx, end: cancel,
-		cams: map[string]*camera{}, prune: make(chan struct{}, 1)}
+		cams: map[string]*camera{}, prune: make(chan struct{}, 1),
+		pt: patrols{flying: map[string]*track{}, ended: map[string]bool{}}}
 	r.wg.Add(1)
 	go r.retain()
 	return r, nil
@@ -64,15 +67,18 @@ func (r *Recorder) Apply(policies map[string]Policy) {
 		}
 	}
 	for id, p := range policies {
-		if _, ok := r.cams[id]; ok || p.Mode == ModeOff || p.Mode == "" {
+		if _, ok := r.cams[id]; ok || ((p.Mode == ModeOff || p.Mode == "") && !p.Patrols) {
 			continue
 		}
 		ctx, cancel := context.WithCancel(r.ctx)
 		c := &camera{id: id, policy: p, r: r, rd: r.o.Hub.Open(cmp.Or(p.Stream, id)).Subscribe("record"), cancel: cancel,
 			log:    r.o.Log.With().Str("camera", id).Str("component", "record").Logger(),
-			events: make(chan bus.Anomaly, 64), done: make(chan struct{}), clips: map[string]*clip{},
+			events: make(chan bus.Anomaly, 64), patrols: make(chan patrolMark, 16), done: make(chan struct{}), clips: map[string]*clip{},
 			ring: ring{keep: r.o.PreRoll + ringSlack, maxBytes: 64 << 20}}
 		r.cams[id] = c
+		for _, m := range r.flyingOf(id) { // a drone camera (re)started mid-patrol
+			c.patrols <- m
+		}
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
@@ -108,9 +114,11 @@ func (r *Recorder) Close() {
 	r.cams = map[string]*camera{}
 	r.mu.Unlock()
 	r.wg.Wait()
+	r.closePatrols()
 }
 
-// closed closes a file and indexes it.
+// closed closes a file and indexes it: a segment, an anomaly's clip, or
+// a patrol's video (anomaly is then its patrolKey).
 func (r *Recorder) closed(log zerolog.Logger, f *file, camera, anomaly string) {
 	e, err := f.close()
 	if err != nil {
@@ -120,13 +128,19 @@ func (r *Recorder) closed(log zerolog.Logger, f *file, camera, anomaly string) {
 		return
 	}
 	e.Camera, e.Anomaly = camera, anomaly
+	if id, ok := strings.CutPrefix(anomaly, patrolKey("")); ok {
+		e.Anomaly, e.Patrol = "", id
+	}
 	r.ix.add(e)
 	if err == nil {
 		r.failing.Store(false) // the burst is over: the next failure is logged
 	}
-	if anomaly != "" {
+	switch {
+	case e.Patrol != "":
+		r.m.patrols.Inc()
+	case anomaly != "":
 		r.m.clips.Inc()
-	} else {
+	default:
 		r.m.segments.Inc()
 	}
 	r.m.written.Add(float64(e.Size))

@@ -58,11 +58,11 @@ func TestCrashLeavesPlayableFile(t *testing.T) {
 		}
 	}
 	// the fragment of the last GOP was being written when the process died
-	if err := f.flush(f.lastPTS + int64(f.lastDur)); err != nil {
+	if err := f.flush(f.lastDTS + int64(f.lastDur)); err != nil {
 		t.Fatal(err)
 	}
 	f.f.Close()
-	torn := f.size - int64(f.buf.Len()/2)
+	torn := f.size - int64(f.lastLen/2)
 	if err := os.Truncate(f.path, torn); err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,13 @@
 // site's plan with the drone moving live (`drone` events, 2 Hz), a route
 // picker, "Check" (the pre-flight, check by check), "Launch" (enabled once
 // every check passed for the route picked) and, while it flies, "Abort" in
-// red at the top of the card.
+// red at the top of the card. Once a patrol ended, "Recording" opens its
+// video with the drone moving on the plan (patrolplayer.js).
 
 import {h, clear, button, toast} from '../dom.js';
 import {get, post, del, esc} from '../api.js';
 import {drawPlan} from '../plan.js';
+import {patrolPlayer} from './patrolplayer.js';
 
 const ENDED = ['completed', 'aborted', 'refused', 'failed'];
 
@@ -77,6 +79,9 @@ function card(d, ctx) {
   const check = button('Check', {'data-testid': 'drone-check', disabled: !(d.routes || []).length});
   const launch = button('Launch', {class: 'primary', 'data-testid': 'drone-launch', disabled: true});
   const abort = button('Abort', {class: 'danger', 'data-testid': 'drone-abort', hidden: true});
+  const recording = button('Recording', {'data-testid': 'drone-recording', hidden: true});
+  const replay = h('div', {class: 'drone-replay'});
+  let player = null;
   let cur = d;
   let passed = ''; // the route whose checks all passed, until something changes
 
@@ -87,8 +92,8 @@ function card(d, ctx) {
       h('span', {}, 'state ', state), h('span', {}, 'link ', link), h('span', {}, 'mode ', mode),
       h('span', {}, armed), h('span', {}, 'battery ', battery)),
     prog, plan.svg,
-    h('div', {class: 'drone-controls'}, routes, check, canFly ? launch : null),
-    checks, log);
+    h('div', {class: 'drone-controls'}, routes, check, canFly ? launch : null, recording),
+    checks, log, replay);
   if (!d.airspace.configured) checks.append(h('li', {class: 'bad'}, `no airspace configured for site ${d.site}`));
 
   const reset = () => {
@@ -121,6 +126,8 @@ function card(d, ctx) {
     const where = p.state === 'waypoint' ? `waypoint ${p.waypoint}/${p.of}` : p.state + (p.of ? ` · waypoint ${p.waypoint}/${p.of}` : '');
     prog.textContent = `patrol ${p.route} (${p.id}): ${where}`;
     prog.dataset.state = p.state;
+    recording.hidden = !ENDED.includes(p.state) || p.state === 'refused';
+    recording.dataset.patrol = p.id;
   };
 
   const progress = (p) => {
@@ -180,6 +187,12 @@ function card(d, ctx) {
     } catch (e) {
       toast(`Abort ${d.id}: ${e.message}`, 'error');
     }
+  });
+
+  recording.addEventListener('click', () => {
+    if (player) player.close();
+    player = player && player.el.dataset.patrol === recording.dataset.patrol ? null : patrolPlayer(d, recording.dataset.patrol);
+    if (player) replay.append(player.el);
   });
 
   plan.highlight(routes.value);
