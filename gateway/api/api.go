@@ -138,6 +138,8 @@ func (s *Server) routes() {
 
 		{"GET /api/drones", "drone.list", access.PermView, s.drones},
 		{"GET /api/drones/{drone}", "drone.get", access.PermView, s.drone},
+		{"GET /api/drones/{drone}/patrols/{id}/track", "patrol.track", access.PermView, s.patrolTrack},
+		{"GET /api/drones/{drone}/patrols/{id}/recording", "patrol.recording", access.PermView, s.patrolRecording},
 		{"POST /api/drones/{drone}/preflight", "drone.preflight", access.PermView, s.preflight},
 		{"POST /api/drones/{drone}/patrols", "patrol.launch", access.PermFly, s.launch},
 		{"DELETE /api/drones/{drone}/patrols/current", "patrol.abort", authenticated, s.abort},
