@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -124,10 +125,13 @@ func (s *Server) incidentAct(c *call, what, field string) {
 	if !ok {
 		return
 	}
-	out, err := s.opts.Incidents.Act(c.r.Context(), inc.ID, incidents.Action{What: what, By: c.p.Name, Text: text, At: s.opts.Now().UTC()})
+	out, n, err := s.opts.Incidents.Act(c.r.Context(), inc.ID, incidents.Action{What: what, By: c.p.Name, Text: text, At: s.opts.Now().UTC()})
 	if err != nil {
 		c.failErr(s, err)
 		return
+	}
+	if n > 0 {
+		c.detail = fmt.Sprintf("%s %d member anomalies", what, n)
 	}
 	c.ok(out)
 }

@@ -154,7 +154,7 @@ func TestIncidentAcrossSites(t *testing.T) {
 		Severity: "high", State: store.StatusOpen, First: e.clk.now(), Last: e.clk.now()}
 	members := []store.IncidentMember{{Anomaly: "x1", Camera: "river-gate", Site: "riverside", Kind: "fire", At: e.clk.now()},
 		{Anomaly: "x2", Camera: "hill-top", Site: "hillside", Kind: "smoke", At: e.clk.now()}}
-	if err := e.st.PutIncident(context.Background(), inc, members, nil); err != nil {
+	if _, err := e.st.PutIncident(context.Background(), inc, members, nil); err != nil {
 		t.Fatal(err)
 	}
 	for user, want := range map[string]string{"river-cmd": "x1", "hill-cmd": "x2", "chief": "x1 x2"} {

@@ -3,6 +3,7 @@ package incidents
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -84,6 +85,21 @@ func (e *Engine) Act(id string, act Action) (Change, error) {
 		e.drop(g)
 	}
 	return g.change(), nil
+}
+
+// Acted takes what people decided on an incident, as stored: its state,
+// owner and notes; a resolved incident takes no more members.
+func (e *Engine) Acted(inc store.Incident) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g := e.open[inc.ID]
+	if g == nil {
+		return
+	}
+	g.inc.State, g.inc.Owner, g.inc.Notes = inc.State, inc.Owner, slices.Clone(inc.Notes)
+	if inc.State == store.StatusResolved {
+		e.drop(g)
+	}
 }
 
 // Restore puts an incident read from the store (open or acknowledged,

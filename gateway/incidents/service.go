@@ -119,9 +119,14 @@ func (s *Service) urgent(ch Change) bool {
 func (s *Service) write(ch Change) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	if err := s.st.PutIncident(ctx, ch.Incident, ch.Added, ch.Entries); err != nil {
+	if w, err := s.st.PutIncident(ctx, ch.Incident, ch.Added, ch.Entries); err != nil {
 		s.failed.Add(1)
 		s.log.Error().Err(err).Str("incident", ch.Incident.ID).Msg("incident change not stored")
+	} else {
+		// People's state, owner and notes as stored (set perhaps through
+		// another replica): the engine follows them.
+		ch.Incident = w
+		s.eng.Acted(w)
 	}
 	if ch.Created {
 		if i := slices.Index(rules, ch.Incident.Rule); i >= 0 {
@@ -133,41 +138,54 @@ func (s *Service) write(ch Change) {
 	s.tell(ch, s.urgent(ch))
 }
 
-// Act does what a person asked on an incident: on the engine's copy
-// while it groups, else on the stored record. It returns the incident as
-// stored (with its timeline).
-func (s *Service) Act(ctx context.Context, id string, act Action) (store.Incident, error) {
+// Act does what a person asked on an incident, in the store's one
+// transaction: acknowledging or resolving it does the same to its member
+// anomalies not yet that far (each keeps its first handling). The engine
+// takes the outcome (a resolved incident takes no more members). It
+// returns the incident as stored, with its timeline, and how many member
+// anomalies changed.
+func (s *Service) Act(ctx context.Context, id string, act Action) (store.Incident, int64, error) {
 	if act.At.IsZero() {
 		act.At = time.Now().UTC()
 	}
+	members := ""
+	switch act.What {
+	case ActAck:
+		members = store.StatusAcknowledged
+	case ActResolve:
+		members = store.StatusResolved
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch, err := s.eng.Act(id, act)
-	if errors.Is(err, ErrNotHeld) {
-		ch, err = s.actStored(ctx, id, act)
-	}
+	inc, n, err := s.st.HandleIncident(ctx, id, func(inc *store.Incident) (store.IncidentEntry, error) {
+		return Apply(inc, act)
+	}, members)
 	if err != nil {
-		return store.Incident{}, err
+		return store.Incident{}, 0, err
 	}
-	if err := s.st.PutIncident(ctx, ch.Incident, nil, ch.Entries); err != nil {
-		return store.Incident{}, err
-	}
-	s.tell(ch, true)
-	return s.st.Incident(ctx, id)
+	s.eng.Acted(inc)
+	s.tell(Change{Incident: inc}, true)
+	out, err := s.st.Incident(ctx, id)
+	return out, n, err
 }
 
-// actStored applies act to the stored record of an incident the engine does not hold.
-func (s *Service) actStored(ctx context.Context, id string, act Action) (Change, error) {
+// MemberResolved keeps an incident consistent with its members when a
+// person resolves one anomaly on its own: once no member is left
+// unresolved, the incident is resolved too, by the same person, with a
+// line saying why. Acknowledging a member leaves its incident as it is
+// (taking on an incident is a decision of its own). It returns the
+// incident resolved, ok false when nothing changed.
+func (s *Service) MemberResolved(ctx context.Context, anomaly, who string) (store.Incident, bool, error) {
+	id, open, err := s.st.IncidentOfAnomaly(ctx, anomaly)
+	if err != nil || id == "" || open > 0 {
+		return store.Incident{}, false, err
+	}
 	inc, err := s.st.Incident(ctx, id)
-	if err != nil {
-		return Change{}, err
+	if err != nil || inc.State == store.StatusResolved {
+		return store.Incident{}, false, err
 	}
-	inc.Timeline = nil
-	en, err := Apply(&inc, act)
-	if err != nil {
-		return Change{}, err
-	}
-	return Change{Incident: inc, Entries: []store.IncidentEntry{en}}, nil
+	out, _, err := s.Act(ctx, id, Action{What: ActResolve, By: who, Text: "its last open member " + anomaly + " was resolved"})
+	return out, err == nil, err
 }
 
 // Subscribe calls fn with every incident changed, in order, on a goroutine
