@@ -38,7 +38,8 @@ type services struct {
 	alerts       *alerts.Alerts
 	drones       *patrol.Service
 	incidents    *incidents.Service
-	trail        *audit.Trail // the audit entries, refused anonymous calls aggregated
+	grouping     *store.Leader // which replica groups incidents
+	trail        *audit.Trail  // the audit entries, refused anonymous calls aggregated
 	log          zerolog.Logger
 }
 
@@ -74,7 +75,8 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 	s.trail = audit.New(audit.Options{Store: st, Addresses: cfg.Limits.AuditAddresses, Log: log.With().Str("component", "audit").Logger()})
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
-	if s.incidents, err = newIncidents(ctx, st, dir, cfg.Incidents, log); err != nil {
+	s.grouping = st.Leader("incidents")
+	if s.incidents, err = newIncidents(ctx, st, s.grouping, dir, cfg.Incidents, log); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -173,6 +175,7 @@ func (s *services) run(ctx context.Context, cfg *access.Config, every time.Durat
 	g.Go(func() error { return s.trail.Run(ctx) })
 	g.Go(func() error { return s.alerts.Run(ctx) })
 	g.Go(func() error { return s.incidents.Run(ctx) })
+	g.Go(func() error { return s.grouping.Run(ctx) })
 	return g.Wait()
 }
 

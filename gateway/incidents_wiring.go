@@ -21,9 +21,10 @@ const incidentNews = 250 * time.Millisecond
 
 // newIncidents builds the incident grouping on the store with the
 // config's rules, cameras located by the inventory and edges' states from
-// the directory, and restores the incidents still open. Its Run (the
-// services' run) sends the coalesced news.
-func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory, rules incidents.Rules, log zerolog.Logger) (*incidents.Service, error) {
+// the directory, and restores the incidents still open. Of replicas
+// sharing a store the one holding lead groups (lead's Run, with the
+// services'). Its Run (the services' run) sends the coalesced news.
+func newIncidents(ctx context.Context, st store.Store, lead *store.Leader, dir *directory.Directory, rules incidents.Rules, log zerolog.Logger) (*incidents.Service, error) {
 	env := incidents.Env{
 		Locate: func(camera string) (bus.Geo, bool) {
 			ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
@@ -43,7 +44,7 @@ func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory,
 			return false
 		},
 	}
-	svc, err := incidents.NewService(st, rules, incidents.Options{Env: env, Coalesce: incidentNews, Log: log})
+	svc, err := incidents.NewService(st, rules, incidents.Options{Env: env, Coalesce: incidentNews, Leads: lead.Held, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,9 @@ type Options struct {
 	Accept func(bus.Anomaly) bool
 	// Incidents, when set, is given every record the store applied, in
 	// order, on the MQTT callback (gateway/incidents groups them; it must
-	// be quick). A record applied first by another replica is not. It
+	// be quick), and the record another replica applied from the event
+	// this one received or a later one (of replicas sharing a store one
+	// groups). It
 	// answers true to keep the camera off the wall: the anomaly joined a
 	// site outage (the console shows one banner) or an incident with a
 	// member at least as severe (one tile per incident).

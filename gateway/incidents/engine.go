@@ -78,8 +78,8 @@ func (e *Engine) Len() int {
 }
 
 // Observe groups one applied anomaly record (its latest event) and
-// returns the incidents it created or changed. Shadow anomalies and ends
-// of anomalies in no incident change nothing.
+// returns the incidents it created or changed. Shadow anomalies change
+// nothing; a record seen first at its end is grouped as having run.
 func (e *Engine) Observe(a store.Anomaly) []Change {
 	if a.Shadow || a.ID == "" {
 		return nil
@@ -103,7 +103,15 @@ func (e *Engine) Observe(a store.Anomaly) []Change {
 		return nil
 	}
 	if a.State == bus.StateEnd {
-		return nil
+		// Never seen started (another replica applied its start and ran
+		// ahead): placed as it started, then ended.
+		b := a
+		b.State = bus.StateStart
+		chs := e.place(b, a.StartedAt)
+		if g := e.members[a.ID]; g != nil {
+			chs = append(chs, g.event(e, a, t)...)
+		}
+		return chs
 	}
 	return e.place(a, t)
 }

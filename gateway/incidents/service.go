@@ -22,15 +22,17 @@ const storeTimeout = 10 * time.Second
 // Start, writes every change, and tells listeners (the console's event
 // stream) of every incident changed. Build it with NewService.
 type Service struct {
-	eng    *Engine
-	st     store.Store
-	log    zerolog.Logger
-	mu     sync.Mutex // one decision and its write at a time, in order
-	hub    *notify.Hub[store.Incident]
-	every  time.Duration // how often held news go out (coalesce.go); 0: at once
-	held   coalescer
-	failed atomic.Uint64
-	opened [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
+	eng     *Engine
+	st      store.Store
+	log     zerolog.Logger
+	mu      sync.Mutex // one decision and its write at a time, in order
+	hub     *notify.Hub[store.Incident]
+	every   time.Duration // how often held news go out (coalesce.go); 0: at once
+	held    coalescer
+	failed  atomic.Uint64
+	opened  [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
+	leads   func() bool      // nil: this gateway alone groups
+	leading bool             // under mu: grouped the last record
 }
 
 // Options configure a Service beyond its store and rules.
@@ -41,7 +43,13 @@ type Options struct {
 	// Coalesce: an incident that only gained members or ended one is told
 	// to the listeners at most once per this period, by Run (0: every change at once).
 	Coalesce time.Duration
-	Log      zerolog.Logger
+	// Leads, when set, tells whether this replica groups now (the store's
+	// Leader "incidents"): of replicas sharing a store exactly one groups,
+	// every record (the ones the others applied too), so a real event is
+	// one incident. A replica taking the lead starts again from the
+	// incidents stored open. Nil: this gateway groups alone.
+	Leads func() bool
+	Log   zerolog.Logger
 }
 
 // NewService makes a Service grouping by rules, writing to st.
@@ -54,15 +62,27 @@ func NewService(st store.Store, r Rules, o Options) (*Service, error) {
 		return nil, err
 	}
 	return &Service{eng: eng, st: st, log: o.Log.With().Str("component", "incidents").Logger(), every: o.Coalesce,
-		hub: notify.New[store.Incident](o.Buffer)}, nil
+		hub: notify.New[store.Incident](o.Buffer), leads: o.Leads}, nil
 }
 
 // Engine is the service's engine (its rules, its size).
-func (s *Service) Engine() *Engine { return s.eng }
+func (s *Service) Engine() *Engine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.eng
+}
 
 // Start restores the incidents still open whose last event is within a
 // day of now, with their members, so that grouping goes on after a restart.
 func (s *Service) Start(ctx context.Context, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.leading = s.leads == nil || s.leads()
+	return s.restore(ctx, s.eng, now)
+}
+
+// restore puts the incidents stored open into eng.
+func (s *Service) restore(ctx context.Context, eng *Engine, now time.Time) error {
 	incs, err := s.st.OpenIncidents(ctx, now.Add(-maxIdle))
 	if err != nil {
 		return fmt.Errorf("incidents: restore: %w", err)
@@ -76,7 +96,7 @@ func (s *Service) Start(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("incidents: restore %s: %w", inc.ID, err)
 		}
-		s.eng.Restore(full, ms)
+		eng.Restore(full, ms)
 	}
 	s.log.Info().Int("incidents", len(incs)).Msg("restored open incidents")
 	return nil
@@ -91,6 +111,9 @@ func (s *Service) Start(ctx context.Context, now time.Time) error {
 func (s *Service) Observe(a store.Anomaly) (offWall bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.lead() {
+		return false
+	}
 	for _, ch := range s.eng.Observe(a) {
 		s.write(ch)
 		joined := ch.Incident.Merged == "" && slices.ContainsFunc(ch.Added, func(m store.IncidentMember) bool { return m.Anomaly == a.ID })
@@ -99,6 +122,34 @@ func (s *Service) Observe(a store.Anomaly) (offWall bool) {
 		}
 	}
 	return offWall
+}
+
+// lead tells whether this replica groups now; one that just took the
+// lead starts from the incidents stored open (the last holder's), with a
+// fresh engine. Under mu.
+func (s *Service) lead() bool {
+	if s.leads == nil {
+		return true
+	}
+	now := s.leads()
+	if now && !s.leading {
+		eng, err := New(s.eng.rules, s.eng.env)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+			err = s.restore(ctx, eng, time.Now())
+			cancel()
+		}
+		if err != nil {
+			s.log.Error().Err(err).Msg("took the grouping lead but cannot restore the open incidents; trying again with the next anomaly")
+			return false
+		}
+		s.eng = eng
+		s.log.Info().Int("incidents", eng.Len()).Msg("took the grouping lead")
+	} else if !now && s.leading {
+		s.log.Info().Msg("another replica groups now")
+	}
+	s.leading = now
+	return now
 }
 
 // urgent tells whether listeners must hear of a change at once: an

@@ -142,6 +142,10 @@ type Store interface {
 	// OpenIncidents lists the incidents not resolved whose last event is at or after since.
 	OpenIncidents(ctx context.Context, since time.Time) ([]Incident, error)
 
+	// Leader is the lead called name among the replicas sharing the
+	// database (lead.go): one holds it at a time; run it with its Run.
+	Leader(name string) *Leader
+
 	// Prune deletes what is older than the retention allows at now.
 	Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error)
 	// Close releases the database.
