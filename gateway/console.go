@@ -76,7 +76,8 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
 	s.grouping = st.Leader("incidents")
-	if s.incidents, err = newIncidents(ctx, st, s.grouping, dir, cfg.Incidents, log); err != nil {
+	dispatch := dispatchByIncident(func() *patrol.Service { return s.drones }) // built below, before anything is observed
+	if s.incidents, err = newIncidents(ctx, st, s.grouping, dir, cfg.Incidents, dispatch, log); err != nil {
 		st.Close()
 		return nil, err
 	}

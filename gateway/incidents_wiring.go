@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -9,6 +10,7 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/incidents"
+	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -24,7 +26,7 @@ const incidentNews = 250 * time.Millisecond
 // the directory, and restores the incidents still open. Of replicas
 // sharing a store the one holding lead groups (lead's Run, with the
 // services'). Its Run (the services' run) sends the coalesced news.
-func newIncidents(ctx context.Context, st store.Store, lead *store.Leader, dir *directory.Directory, rules incidents.Rules, log zerolog.Logger) (*incidents.Service, error) {
+func newIncidents(ctx context.Context, st store.Store, lead *store.Leader, dir *directory.Directory, rules incidents.Rules, dispatch incidents.Dispatcher, log zerolog.Logger) (*incidents.Service, error) {
 	env := incidents.Env{
 		Locate: func(camera string) (bus.Geo, bool) {
 			ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
@@ -44,7 +46,7 @@ func newIncidents(ctx context.Context, st store.Store, lead *store.Leader, dir *
 			return false
 		},
 	}
-	svc, err := incidents.NewService(st, rules, incidents.Options{Env: env, Coalesce: incidentNews, Leads: lead.Held, Log: log})
+	svc, err := incidents.NewService(st, rules, incidents.Options{Env: env, Coalesce: incidentNews, Leads: lead.Held, Dispatch: dispatch, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -52,4 +54,18 @@ func newIncidents(ctx context.Context, st store.Store, lead *store.Leader, dir *
 		return nil, err
 	}
 	return svc, nil
+}
+
+// dispatchByIncident is auto_dispatch per fire incident: the drones'
+// DispatchIncident, its launch or refusal as the incident's timeline line.
+func dispatchByIncident(drones func() *patrol.Service) incidents.Dispatcher {
+	return func(incident string, a store.Anomaly, line func(string)) {
+		drones().DispatchIncident(incident, a, func(out patrol.Launched, err error) {
+			if err != nil {
+				line(fmt.Sprintf("auto_dispatch: no drone sent to look at %s on %s: %v", a.Kind, a.Camera, err))
+				return
+			}
+			line(fmt.Sprintf("auto_dispatch: drone %s flies patrol %s (route %s) to look at %s on %s", out.Drone, out.Patrol, out.Route, a.Kind, a.Camera))
+		})
+	}
 }

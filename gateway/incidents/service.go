@@ -22,17 +22,18 @@ const storeTimeout = 10 * time.Second
 // Start, writes every change, and tells listeners (the console's event
 // stream) of every incident changed. Build it with NewService.
 type Service struct {
-	eng     *Engine
-	st      store.Store
-	log     zerolog.Logger
-	mu      sync.Mutex // one decision and its write at a time, in order
-	hub     *notify.Hub[store.Incident]
-	every   time.Duration // how often held news go out (coalesce.go); 0: at once
-	held    coalescer
-	failed  atomic.Uint64
-	opened  [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
-	leads   func() bool      // nil: this gateway alone groups
-	leading bool             // under mu: grouped the last record
+	eng      *Engine
+	st       store.Store
+	log      zerolog.Logger
+	mu       sync.Mutex // one decision and its write at a time, in order
+	hub      *notify.Hub[store.Incident]
+	every    time.Duration // how often held news go out (coalesce.go); 0: at once
+	held     coalescer
+	failed   atomic.Uint64
+	opened   [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
+	leads    func() bool      // nil: this gateway alone groups
+	leading  bool             // under mu: grouped the last record
+	dispatch Dispatcher
 }
 
 // Options configure a Service beyond its store and rules.
@@ -49,8 +50,17 @@ type Options struct {
 	// one incident. A replica taking the lead starts again from the
 	// incidents stored open. Nil: this gateway groups alone.
 	Leads func() bool
-	Log   zerolog.Logger
+	// Dispatch, when set, is told every fire or smoke joining a fire area
+	// incident, after the grouping (gateway/patrol's auto_dispatch: one
+	// drone per incident, it keeps count). It calls line with what it did
+	// (a patrol launched, or why none went), which goes on the incident's timeline.
+	Dispatch Dispatcher
+	Log      zerolog.Logger
 }
+
+// Dispatcher sends a drone to look at a fire incident, at most once per
+// incident; line, when it acted, gets the timeline's text (see Options.Dispatch).
+type Dispatcher func(incident string, a store.Anomaly, line func(text string))
 
 // NewService makes a Service grouping by rules, writing to st.
 func NewService(st store.Store, r Rules, o Options) (*Service, error) {
@@ -62,7 +72,7 @@ func NewService(st store.Store, r Rules, o Options) (*Service, error) {
 		return nil, err
 	}
 	return &Service{eng: eng, st: st, log: o.Log.With().Str("component", "incidents").Logger(), every: o.Coalesce,
-		hub: notify.New[store.Incident](o.Buffer), leads: o.Leads}, nil
+		hub: notify.New[store.Incident](o.Buffer), leads: o.Leads, dispatch: o.Dispatch}, nil
 }
 
 // Engine is the service's engine (its rules, its size).
@@ -109,10 +119,20 @@ func (s *Service) restore(ctx context.Context, eng *Engine, now time.Time) error
 // write that fails is logged and counted; the anomaly itself is stored
 // already, and the next change of the incident writes it whole again.
 func (s *Service) Observe(a store.Anomaly) (offWall bool) {
+	offWall, fire := s.observe(a)
+	if fire != "" && s.dispatch != nil {
+		s.dispatch(fire, a, func(text string) { s.patrolLine(fire, a, text) })
+	}
+	return offWall
+}
+
+// observe groups a under the lock; fire names the fire area incident a
+// joined, for Dispatch.
+func (s *Service) observe(a store.Anomaly) (offWall bool, fire string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.lead() {
-		return false
+		return false, ""
 	}
 	for _, ch := range s.eng.Observe(a) {
 		s.write(ch)
@@ -120,8 +140,38 @@ func (s *Service) Observe(a store.Anomaly) (offWall bool) {
 		if joined && (ch.Incident.Rule == store.RuleOutage || ch.Incident.Rule == store.RuleArea && ch.Outranked) {
 			offWall = true
 		}
+		if joined && ch.Incident.Rule == store.RuleArea && a.Verifies == "" {
+			fire = ch.Incident.ID
+		}
 	}
-	return offWall
+	return offWall, fire
+}
+
+// patrolLine puts what auto_dispatch did for an incident on its timeline.
+func (s *Service) patrolLine(id string, a store.Anomaly, text string) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	en := store.IncidentEntry{At: time.Now().UTC(), What: EntryPatrol, Anomaly: a.ID, Camera: a.Camera, Kind: a.Kind, Text: text}
+	if err := s.Record(ctx, id, en); err != nil {
+		s.failed.Add(1)
+		s.log.Error().Err(err).Str("incident", id).Msg("patrol not put on the incident's timeline")
+	}
+}
+
+// EntryPatrol is the timeline line of a drone sent to look (or why none went).
+const EntryPatrol = "patrol"
+
+// Record adds a line to an incident's timeline (its state unchanged) and
+// tells the listeners.
+func (s *Service) Record(ctx context.Context, id string, en store.IncidentEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inc, _, err := s.st.HandleIncident(ctx, id, func(*store.Incident) (store.IncidentEntry, error) { return en, nil }, "")
+	if err != nil {
+		return err
+	}
+	s.tell(Change{Incident: inc}, true)
+	return nil
 }
 
 // lead tells whether this replica groups now; one that just took the
