@@ -116,6 +116,9 @@ func (e *Engine) Restore(inc store.Incident, members []store.IncidentMember) {
 	switch inc.Rule {
 	case store.RuleOutage:
 		g.key = siteKey(inc.Site)
+		if inc.PowerArea != "" {
+			g.key = powerKey(inc.PowerArea)
+		}
 	case store.RuleRepeat, store.RuleFlapping:
 		if len(members) > 0 {
 			g.key = camKey(members[0].Camera, inc.Kind)
@@ -136,7 +139,7 @@ func (e *Engine) Restore(inc store.Incident, members []store.IncidentMember) {
 		e.members[m.Anomaly] = g
 		if inc.Rule == store.RuleArea {
 			if loc, ok := e.locateCamera(m.Camera); ok {
-				g.locs = append(g.locs, loc)
+				g.locs = append(g.locs, e.sight(m.Camera, loc))
 			}
 		}
 		if inc.Rule != store.RuleArea && m.At.After(inc.Last.Add(-e.rules.FlapWindow)) {

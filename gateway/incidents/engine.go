@@ -14,6 +14,14 @@ type Env struct {
 	Locate func(camera string) (bus.Geo, bool)
 	// EdgeOffline tells whether an edge is known offline now.
 	EdgeOffline func(edge string) bool
+	// View is a camera's view (the inventory's heading, field of view and
+	// range), ok false if unknown: fire and smoke group by what cameras
+	// see, not only by where they stand.
+	View func(camera string) (View, bool)
+	// PowerArea is the power supply area a camera hangs on (the
+	// inventory's), "" if unknown: an outage counts the cameras of one
+	// power area together, across sites, and names the power as its cause.
+	PowerArea func(camera string) string
 }
 
 // Change is one incident created or changed by a record or an action.

@@ -29,7 +29,7 @@ func (s *sqlStore) storedIncident(ctx context.Context, tx *sql.Tx, id string) (I
 
 // writeIncidentRow upserts the incident's row and its sites.
 func (s *sqlStore) writeIncidentRow(ctx context.Context, tx *sql.Tx, inc Incident) error {
-	doc, err := json.Marshal(incidentDoc{Title: inc.Title, Sites: inc.Sites, Highest: inc.Highest, Cause: inc.Cause,
+	doc, err := json.Marshal(incidentDoc{Title: inc.Title, Sites: inc.Sites, Highest: inc.Highest, Cause: inc.Cause, Power: inc.PowerArea,
 		Merged: inc.Merged, Cameras: inc.Cameras, Count: inc.Count, Notes: inc.Notes})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ type incidentDoc struct {
 	Sites   []string       `json:"sites"`
 	Highest string         `json:"highest"`
 	Cause   string         `json:"cause,omitempty"`
+	Power   string         `json:"power_area,omitempty"`
 	Merged  string         `json:"merged,omitempty"`
 	Cameras []string       `json:"cameras"`
 	Count   int            `json:"count"`
@@ -77,7 +78,7 @@ func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		return Incident{}, fmt.Errorf("incident %s: doc: %w", inc.ID, err)
 	}
-	inc.Title, inc.Sites, inc.Highest, inc.Cause, inc.Merged = d.Title, d.Sites, d.Highest, d.Cause, d.Merged
+	inc.Title, inc.Sites, inc.Highest, inc.Cause, inc.Merged, inc.PowerArea = d.Title, d.Sites, d.Highest, d.Cause, d.Merged, d.Power
 	inc.Cameras, inc.Count, inc.Notes = d.Cameras, d.Count, d.Notes
 	inc.First, inc.Last = at(sqlInt(first)), at(sqlInt(last))
 	return inc, nil
