@@ -22,20 +22,35 @@ const locateTimeout = 2 * time.Second
 const incidentNews = 250 * time.Millisecond
 
 // newIncidents builds the incident grouping on the store with the
-// config's rules, cameras located by the inventory and edges' states from
+// config's rules, cameras located (place, view, power area) by the inventory and edges' states from
 // the directory, and restores the incidents still open. Of replicas
 // sharing a store the one holding lead groups (lead's Run, with the
 // services'). Its Run (the services' run) sends the coalesced news.
 func newIncidents(ctx context.Context, st store.Store, lead *store.Leader, dir *directory.Directory, rules incidents.Rules, dispatch incidents.Dispatcher, log zerolog.Logger) (*incidents.Service, error) {
+	camera := func(id string) (store.Camera, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
+		defer cancel()
+		c, err := st.Camera(ctx, id)
+		return c, err == nil
+	}
 	env := incidents.Env{
-		Locate: func(camera string) (bus.Geo, bool) {
-			ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
-			defer cancel()
-			c, err := st.Camera(ctx, camera)
-			if err != nil || c.Location == nil {
+		Locate: func(id string) (bus.Geo, bool) {
+			c, ok := camera(id)
+			if !ok || c.Location == nil {
 				return bus.Geo{}, false
 			}
 			return *c.Location, true
+		},
+		View: func(id string) (incidents.View, bool) {
+			c, ok := camera(id)
+			if !ok || c.View == nil {
+				return incidents.View{}, false
+			}
+			return incidents.View{Heading: c.View.Heading, FOV: c.View.FOV, Range: c.View.Range}, true
+		},
+		PowerArea: func(id string) string {
+			c, _ := camera(id)
+			return c.PowerArea
 		},
 		EdgeOffline: func(edge string) bool {
 			for _, e := range dir.Edges() {
