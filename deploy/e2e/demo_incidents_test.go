@@ -155,6 +155,23 @@ func TestDemoIncidents(t *testing.T) {
 			t.Errorf("%s (%v) is in %d open incidents, want 1", cam, kinds, n)
 		}
 	}
+	// auto_dispatch acts per fire incident: its timeline says what it did.
+	if ids := append(seen["hillside-fire "+bus.KindFire], seen["hillside-fire "+bus.KindSmoke]...); len(ids) == 1 {
+		var fire struct {
+			Timeline []struct{ What, Text string }
+		}
+		apiCall(t, "GET", gateway+"/api/incidents/"+ids[0], token, &fire)
+		patrols := 0
+		for _, en := range fire.Timeline {
+			if en.What == "patrol" {
+				patrols++
+				t.Logf("the fire's timeline: patrol: %s", en.Text)
+			}
+		}
+		if patrols != 1 {
+			t.Errorf("the fire incident's timeline has %d patrol lines, want the one auto_dispatch line", patrols)
+		}
+	}
 	fmt.Printf("BenchmarkE2EDemoIncidents\t1\t%d ns/op\t%d incidents\n", wait.Nanoseconds(), len(report))
 }
 
