@@ -170,3 +170,30 @@ func TestIncidentAcrossSites(t *testing.T) {
 		}
 	}
 }
+
+// Resolving an incident through the API resolves its member anomalies
+// (audited with the count); resolving the last open member of another
+// incident through the anomaly endpoint resolves that incident (audited too).
+func TestIncidentResolveActsOnMembers(t *testing.T) {
+	e, _, ids := newIncidentEnv(t)
+	ctx := context.Background()
+	if resp, b := e.do("POST", "/api/incidents/"+ids["own"]+"/resolve", e.login("river-cmd"), map[string]string{"note": "false alarm"}); resp.StatusCode != 200 {
+		t.Fatalf("resolve: %d %s", resp.StatusCode, b)
+	}
+	if a, _ := e.st.Anomaly(ctx, "a-river"); a.Status != store.StatusResolved || a.ResolvedBy != "river-cmd" {
+		t.Fatalf("member a-river after the incident's resolve: %s by %q", a.Status, a.ResolvedBy)
+	}
+	if au := e.lastAudit(); au.Action != "incident.resolve" || au.Detail != "resolve 1 member anomalies" {
+		t.Fatalf("audit %+v", au)
+	}
+	if resp, b := e.do("POST", "/api/anomalies/a-hill/resolve", e.login("hill-cmd"), map[string]string{}); resp.StatusCode != 200 {
+		t.Fatalf("anomaly resolve: %d %s", resp.StatusCode, b)
+	}
+	inc, err := e.st.Incident(ctx, ids["other"])
+	if err != nil || inc.State != store.StatusResolved || inc.Timeline[len(inc.Timeline)-1].By != "hill-cmd" {
+		t.Fatalf("the last member resolved alone: incident %+v, %v; want it resolved by hill-cmd", inc, err)
+	}
+	if au := e.lastAudit(); !strings.Contains(au.Detail, "resolved incident "+ids["other"]) {
+		t.Fatalf("audit %+v: want the incident's resolution named", au)
+	}
+}
