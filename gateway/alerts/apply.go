@@ -72,6 +72,13 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 			// redelivery): this replica's consoles must hear of it too.
 			a.anomalies.Publish(rec)
 		}
+		if a.opts.Incidents != nil && rec.ID == an.ID && rec.Seq >= an.Seq {
+			// Of replicas sharing a store one groups, every record: this
+			// event's, or a later one when another replica ran ahead (a
+			// redelivered event changes no incident). Its wall is the
+			// replica's that applied the record.
+			a.opts.Incidents(rec)
+		}
 		return nil
 	}
 	a.stats.applied.Add(1)

@@ -124,6 +124,13 @@ func (e *Engine) Observe(a store.Anomaly) []Change {
 	return e.place(a, t)
 }
 
+// holds tells whether the anomaly is a member of an incident the engine groups into.
+func (e *Engine) holds(anomaly string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.members[anomaly] != nil
+}
+
 // eventTime is when a record's latest event happened.
 func eventTime(a store.Anomaly) time.Time {
 	switch {

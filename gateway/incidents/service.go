@@ -33,6 +33,7 @@ type Service struct {
 	opened   [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
 	leads    func() bool      // nil: this gateway alone groups
 	leading  bool             // under mu: grouped the last record
+	kept     []store.Anomaly  // under mu: records seen while another replica grouped, the latest maxKept
 	dispatch Dispatcher
 }
 
@@ -132,6 +133,7 @@ func (s *Service) observe(a store.Anomaly) (offWall bool, fire string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.lead() {
+		s.keep(a)
 		return false, ""
 	}
 	for _, ch := range s.eng.Observe(a) {
@@ -194,12 +196,57 @@ func (s *Service) lead() bool {
 			return false
 		}
 		s.eng = eng
-		s.log.Info().Int("incidents", eng.Len()).Msg("took the grouping lead")
+		s.log.Info().Int("incidents", eng.Len()).Int("kept", len(s.kept)).Msg("took the grouping lead")
+		s.regroup()
 	} else if !now && s.leading {
 		s.log.Info().Msg("another replica groups now")
 	}
 	s.leading = now
 	return now
+}
+
+// leadCheck is how often Run checks whether this replica took the lead.
+const leadCheck = time.Second
+
+// maxKept bounds the records a replica keeps while another groups: the
+// last ones, which the other may have left ungrouped when it went. Those
+// it grouped change nothing when grouped again.
+const maxKept = 10000
+
+// keptFor is how far back (in event time, from the newest) a replica
+// keeps records while another groups: the lead moves within a few seconds.
+const keptFor = 30 * time.Second
+
+// keep remembers a record seen while another replica groups. Under mu.
+func (s *Service) keep(a store.Anomaly) {
+	if len(s.kept) == maxKept {
+		s.kept = append(s.kept[:0], s.kept[maxKept/2:]...)
+	}
+	s.kept = append(s.kept, a)
+	newest := eventTime(a)
+	i := 0
+	for i < len(s.kept) && newest.Sub(eventTime(s.kept[i])) > keptFor {
+		i++
+	}
+	s.kept = s.kept[i:]
+}
+
+// regroup groups the records kept while another replica grouped: those
+// in no incident yet (the last holder went before it grouped them) are
+// placed, those in an incident restored update it (an end), those in a
+// resolved one are left. Under mu, once the lead is taken.
+func (s *Service) regroup() {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	for _, a := range s.kept {
+		if id, _, err := s.st.IncidentOfAnomaly(ctx, a.ID); err != nil || id != "" && !s.eng.holds(a.ID) {
+			continue // unknown, or in an incident no longer grouping (resolved): left as it is
+		}
+		for _, ch := range s.eng.Observe(a) {
+			s.write(ch)
+		}
+	}
+	s.kept = nil
 }
 
 // urgent tells whether listeners must hear of a change at once: an
