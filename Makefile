@@ -128,7 +128,8 @@ bench: deps build
 
 # The demo (make run's system) after 5 minutes: the Alerts view's
 # incidents in headless Chromium, one per real condition with its count
-# and timeline (docs/incidents.md); make test runs it for 45 s.
+# and timeline (docs/incidents.md); make test makes the same check in
+# TestDemoScript, after its drone patrol.
 demo-check: deps build
 	ARGUS_DEMO_CHECK=5m $(GO) test -run TestDemoIncidents -v -count=1 -timeout 20m ./deploy/e2e/
 
