@@ -10,8 +10,11 @@ import (
 // title says what an incident is in a line, e.g. "fire seen by 2 cameras
 // near cam-a" or "Site outage at north: 120 cameras offline".
 func title(g *group) string {
-	first := ""
-	if len(g.inc.Cameras) > 0 {
+	first := "" // the camera that opened it: the one people know it by
+	switch {
+	case len(g.list) > 0:
+		first = g.list[0].Camera
+	case len(g.inc.Cameras) > 0:
 		first = g.inc.Cameras[0]
 	}
 	switch g.inc.Rule {
