@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/incidents"
 	"github.com/argus-edge/argus/gateway/patrol"
@@ -83,4 +84,14 @@ func dispatchByIncident(drones func() *patrol.Service) incidents.Dispatcher {
 			line(fmt.Sprintf("auto_dispatch: drone %s flies patrol %s (route %s) to look at %s on %s", out.Drone, out.Patrol, out.Route, a.Kind, a.Camera))
 		})
 	}
+}
+
+// wallGroups is alerts' Groups: with a shared store (PostgreSQL, replicas
+// possible) the replica holding the grouping lead keeps the wall; with
+// SQLite, one gateway, nil.
+func wallGroups(cfg *access.Config, lead *store.Leader) func() bool {
+	if cfg.Store.Driver != access.DriverPostgres {
+		return nil
+	}
+	return lead.Held
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,8 @@ import (
 // persistent MQTT session of its own, so both receive every anomaly and
 // either may win its write. Simulated: the edge (a paho client publishing
 // fire anomalies as the detectors would) and the cameras, registered
-// through the API with their locations.
+// through the API with their locations. The wall is the grouping
+// replica's: one tile per incident.
 //
 // One real event is one incident: fire on two cameras 200 m apart is one
 // incident with two members, a third camera 5 km away its own, and one
@@ -86,6 +88,19 @@ func TestIncidentsTwoReplicasGroupOnce(t *testing.T) {
 		})
 	}
 	grouped("gw-b", "one incident for fire-a and fire-b, one for fire-far", map[string]int{"fire-a+fire-b": 2, "fire-far": 1})
+	// The shared wall is the grouping replica's: one tile per incident,
+	// whichever replica stored each anomaly (fire-b's fire is no more
+	// severe than fire-a's).
+	eventually(t, 10*time.Second, "the wall: fire-a and fire-far", func() (bool, string) {
+		var wall struct{ Items []store.WallEntry }
+		call(t, "GET", url["gw-b"]+"/api/wall", root, nil, &wall)
+		var tiles []string
+		for _, w := range wall.Items {
+			tiles = append(tiles, w.Camera)
+		}
+		slices.Sort(tiles)
+		return fmt.Sprint(tiles) == "[fire-a fire-far]", fmt.Sprintf("wall %v", tiles)
+	})
 	leader := ""
 	for id, p := range gw {
 		if strings.Contains(p.log.String(), `"took the grouping lead"`) {

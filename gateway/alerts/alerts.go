@@ -52,6 +52,12 @@ type Options struct {
 	// site outage (the console shows one banner) or an incident with a
 	// member at least as severe (one tile per incident).
 	Incidents func(store.Anomaly) (offWall bool)
+	// Groups, when set, tells whether this replica groups the incidents
+	// now (of replicas sharing a store one does): only that one puts
+	// anomalies' cameras on the wall, those it applied and those another
+	// replica applied, so that its decisions (one tile per incident, one
+	// banner per outage) hold on the shared wall. Nil: this gateway alone.
+	Groups func() bool
 	// Log receives the logs.
 	Log zerolog.Logger
 }

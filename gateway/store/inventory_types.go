@@ -24,10 +24,10 @@ type Camera struct {
 	View *CameraView `json:"view,omitempty"`
 	// PowerArea names the power supply area the camera hangs on (optional):
 	// outages are counted by it.
-	PowerArea string `json:"power_area,omitempty"`
-	Pin         string   `json:"pin,omitempty"` // the edge that must pull it (a drone's dock), or any
-	Weight      float64  `json:"weight"`        // its share of an edge's capacity (default 1)
-	Disabled    bool     `json:"disabled"`
+	PowerArea string  `json:"power_area,omitempty"`
+	Pin       string  `json:"pin,omitempty"` // the edge that must pull it (a drone's dock), or any
+	Weight    float64 `json:"weight"`        // its share of an edge's capacity (default 1)
+	Disabled  bool    `json:"disabled"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
