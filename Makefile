@@ -26,7 +26,7 @@ APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql \
 	systemd nodejs curl
 
-.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run district test bench eval fuzz clean
+.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run district test bench demo-check eval fuzz clean
 
 deps: deps-go-version deps-apt deps-go deps-npm vtest
 
@@ -127,6 +127,14 @@ bench: deps build
 	$(GO) test -run XXX -bench 'PlaceDistrict' ./drivers/fleet/
 	$(GO) test -run XXX -bench 'FleetDistrict|StatusRebuild41k' -benchtime 1x ./drivers/fleet/
 	$(GO) test -run XXX -bench 'StatusRebuild41k|InventorySync41k' -benchtime 1x ./gateway/
+	$(MAKE) demo-check
+
+# The demo (make run's system) after 5 minutes: the Alerts view's
+# incidents in headless Chromium, one per real condition with its count
+# and timeline (docs/incidents.md); make test makes the same check in
+# TestDemoScript, after its drone patrol.
+demo-check: deps build
+	ARGUS_DEMO_CHECK=5m $(GO) test -run TestDemoIncidents -v -count=1 -timeout 20m ./deploy/e2e/
 
 # Detection judged on recorded footage (edge/eval, docs/readme-m-eval.md):
 # every clip of EVAL_DIR played through the edge's own analysis against

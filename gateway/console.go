@@ -38,8 +38,9 @@ type services struct {
 	alerts       *alerts.Alerts
 	drones       *patrol.Service
 	incidents    *incidents.Service
-	trail        *audit.Trail // the audit entries, refused anonymous calls aggregated
-	stopResend   func()       // ends the resending of rule sets edges missed
+	grouping     *store.Leader // which replica groups incidents
+	trail        *audit.Trail  // the audit entries, refused anonymous calls aggregated
+	stopResend   func()        // ends the resending of rule sets edges missed
 	log          zerolog.Logger
 }
 
@@ -75,12 +76,14 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 	s.trail = audit.New(audit.Options{Store: st, Addresses: cfg.Limits.AuditAddresses, Log: log.With().Str("component", "audit").Logger()})
 	rs := rulesets.New(st, dir, log)
 	s.rules = rs
-	if s.incidents, err = newIncidents(ctx, st, dir, cfg.Incidents, log); err != nil {
+	s.grouping = st.Leader("incidents")
+	dispatch := dispatchByIncident(func() *patrol.Service { return s.drones }) // built below, before anything is observed
+	if s.incidents, err = newIncidents(ctx, st, s.grouping, dir, cfg.Incidents, dispatch, log); err != nil {
 		st.Close()
 		return nil, err
 	}
 	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,
-		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept, Incidents: s.incidents.Observe,
+		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept, Incidents: s.incidents.Observe, Groups: wallGroups(cfg, s.grouping),
 		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, rt, camera, log) }, Log: log})
 	if err != nil {
 		st.Close()
@@ -176,6 +179,7 @@ func (s *services) run(ctx context.Context, cfg *access.Config, every time.Durat
 	g.Go(func() error { return s.trail.Run(ctx) })
 	g.Go(func() error { return s.alerts.Run(ctx) })
 	g.Go(func() error { return s.incidents.Run(ctx) })
+	g.Go(func() error { return s.grouping.Run(ctx) })
 	return g.Wait()
 }
 

@@ -31,7 +31,7 @@ func newDrones(dir string, bl brokerLogin, fleet *directory.Directory, st store.
 	} else {
 		log.Warn().Msg("no -airspace directory: drones have no routes, every launch is refused")
 	}
-	return patrol.New(patrol.Options{Broker: bl.url, ClientID: bl.clientID("patrol"), Username: bl.username, Password: bl.password, TLS: bl.tls, Sites: sites, Commands: fleet, Audit: st,
+	return patrol.New(patrol.Options{Broker: bl.url, ClientID: bl.clientID("patrol"), Username: bl.username, Password: bl.password, TLS: bl.tls, Sites: sites, Commands: fleet, Audit: st, ByIncident: true,
 		Cameras: func(site string) []patrol.PlanCamera { return siteCameras(fleet, st, site, log) }, Log: log})
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/peers/droneedge"
+	"github.com/argus-edge/argus/gateway/store"
 )
 
 // droneUsers are a hillside pilot and commander, a riverside commander
@@ -129,14 +131,19 @@ func TestConsoleDronesLaunchAndAbort(t *testing.T) {
 }
 
 // Real: the gateway's run with configs/sites, where hillside has
-// auto_dispatch on, and its alerts on the embedded broker. SIMULATED: the
-// edges (a paho client publishing a fire anomaly as the camera's edge,
-// droneedge.Edge holding the drone). A fire start on hillside-fire, with
-// the camera's location, sends drone-hillside to look by itself; the
-// commander's event stream says so.
+// auto_dispatch on, its alerts on the embedded broker and its incident
+// grouping. SIMULATED: the edges (a paho client publishing fire anomalies
+// as the cameras' edge and the drone's verifying anomaly, droneedge.Edge
+// holding the drone). A fire start on hillside-fire, with the camera's
+// location, sends drone-hillside to look by itself; the commander's event
+// stream says so. The same fire seen by hillside-smoke, 200 m away, joins
+// its incident and sends no second drone (dispatch is per incident); the
+// incident's timeline names the patrol, and the drone's anomaly verifying
+// the fire joins the incident.
 func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 	httpURL, mqttURL, edge := startDrones(t, 0)
-	ev := events(t, httpURL, login(t, httpURL, "hill-cmd"))
+	cmdToken := login(t, httpURL, "hill-cmd")
+	ev := events(t, httpURL, cmdToken)
 	await(t, ev, "hello", `"name":"hill-cmd"`)
 	awaitDrone(t, httpURL, login(t, httpURL, "hill-pilot"), "drone-hillside")
 	c := peers.MQTTClient(t, mqttURL, "edge-cams")
@@ -154,6 +161,41 @@ func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 		t.Fatal("no patrol_launch reached the drone's edge within 15s")
 	}
 	await(t, ev, "dispatch", `"by":"auto_dispatch"`)
+
+	b := a
+	b.ID, b.Camera, b.Geo = "fire-2", "hillside-smoke", &bus.Geo{Lat: 22.5493, Lon: 114.0448, Alt: 61}
+	publishAnomaly(t, c, b)
+	look := bus.Anomaly{ID: "drone-look-1", Seq: 1, Site: "hillside", Camera: "drone-hillside", Edge: "edge-cams", Kind: bus.KindFire,
+		State: bus.StateStart, Severity: "critical", Score: 0.8, FrameTime: bus.Now(), PublishedAt: bus.Now(), Verifies: "fire-1",
+		Geo: &bus.Geo{Lat: 22.5485, Lon: 114.0458, Alt: 60}}
+	publishAnomaly(t, c, look)
+	var inc struct {
+		store.Incident
+		Members []store.IncidentMember `json:"members"`
+	}
+	eventually(t, 15*time.Second, "the fire's incident with both cameras, the drone's look and the patrol line", func() (bool, string) {
+		var page store.Page[store.Incident]
+		call(t, "GET", httpURL+"/api/incidents?site=hillside&kind=fire", cmdToken, nil, &page)
+		if len(page.Items) != 1 {
+			return false, fmt.Sprintf("%d fire incidents", len(page.Items))
+		}
+		call(t, "GET", httpURL+"/api/incidents/"+page.Items[0].ID, cmdToken, nil, &inc)
+		patrols := 0
+		for _, en := range inc.Timeline {
+			if en.What == "patrol" && strings.Contains(en.Text, "drone drone-hillside flies patrol") {
+				patrols++
+			}
+		}
+		return inc.Count == 3 && patrols == 1, fmt.Sprintf("count %d, %d patrol lines, timeline %+v", inc.Count, patrols, inc.Timeline)
+	})
+	// The second camera's fire was grouped (and its dispatch decided)
+	// before the drone's anomaly: a second launch would be on its way.
+	// Absence takes a window: 2 s, far beyond the first launch's delay.
+	select {
+	case cmd := <-edge.Commands():
+		t.Fatalf("a second command for the same fire incident: %+v %+v", cmd, cmd.Patrol)
+	case <-time.After(2 * time.Second):
+	}
 }
 
 // Real: the gateway's run with configs/sites (riverside: auto_dispatch

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/incidents"
+	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -20,19 +23,35 @@ const locateTimeout = 2 * time.Second
 const incidentNews = 250 * time.Millisecond
 
 // newIncidents builds the incident grouping on the store with the
-// config's rules, cameras located by the inventory and edges' states from
-// the directory, and restores the incidents still open. Its Run (the
-// services' run) sends the coalesced news.
-func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory, rules incidents.Rules, log zerolog.Logger) (*incidents.Service, error) {
+// config's rules, cameras located (place, view, power area) by the inventory and edges' states from
+// the directory, and restores the incidents still open. Of replicas
+// sharing a store the one holding lead groups (lead's Run, with the
+// services'). Its Run (the services' run) sends the coalesced news.
+func newIncidents(ctx context.Context, st store.Store, lead *store.Leader, dir *directory.Directory, rules incidents.Rules, dispatch incidents.Dispatcher, log zerolog.Logger) (*incidents.Service, error) {
+	camera := func(id string) (store.Camera, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
+		defer cancel()
+		c, err := st.Camera(ctx, id)
+		return c, err == nil
+	}
 	env := incidents.Env{
-		Locate: func(camera string) (bus.Geo, bool) {
-			ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
-			defer cancel()
-			c, err := st.Camera(ctx, camera)
-			if err != nil || c.Location == nil {
+		Locate: func(id string) (bus.Geo, bool) {
+			c, ok := camera(id)
+			if !ok || c.Location == nil {
 				return bus.Geo{}, false
 			}
 			return *c.Location, true
+		},
+		View: func(id string) (incidents.View, bool) {
+			c, ok := camera(id)
+			if !ok || c.View == nil {
+				return incidents.View{}, false
+			}
+			return incidents.View{Heading: c.View.Heading, FOV: c.View.FOV, Range: c.View.Range}, true
+		},
+		PowerArea: func(id string) string {
+			c, _ := camera(id)
+			return c.PowerArea
 		},
 		EdgeOffline: func(edge string) bool {
 			for _, e := range dir.Edges() {
@@ -43,7 +62,7 @@ func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory,
 			return false
 		},
 	}
-	svc, err := incidents.NewService(st, rules, incidents.Options{Env: env, Coalesce: incidentNews, Log: log})
+	svc, err := incidents.NewService(st, rules, incidents.Options{Env: env, Coalesce: incidentNews, Leads: lead.Held, Dispatch: dispatch, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -51,4 +70,28 @@ func newIncidents(ctx context.Context, st store.Store, dir *directory.Directory,
 		return nil, err
 	}
 	return svc, nil
+}
+
+// dispatchByIncident is auto_dispatch per fire incident: the drones'
+// DispatchIncident, its launch or refusal as the incident's timeline line.
+func dispatchByIncident(drones func() *patrol.Service) incidents.Dispatcher {
+	return func(incident string, a store.Anomaly, line func(string)) {
+		drones().DispatchIncident(incident, a, func(out patrol.Launched, err error) {
+			if err != nil {
+				line(fmt.Sprintf("auto_dispatch: no drone sent to look at %s on %s: %v", a.Kind, a.Camera, err))
+				return
+			}
+			line(fmt.Sprintf("auto_dispatch: drone %s flies patrol %s (route %s) to look at %s on %s", out.Drone, out.Patrol, out.Route, a.Kind, a.Camera))
+		})
+	}
+}
+
+// wallGroups is alerts' Groups: with a shared store (PostgreSQL, replicas
+// possible) the replica holding the grouping lead keeps the wall; with
+// SQLite, one gateway, nil.
+func wallGroups(cfg *access.Config, lead *store.Leader) func() bool {
+	if cfg.Store.Driver != access.DriverPostgres {
+		return nil
+	}
+	return lead.Held
 }

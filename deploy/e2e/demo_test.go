@@ -279,6 +279,7 @@ func TestDemoScript(t *testing.T) {
 	}
 	mustShow(t, d, watcher)
 	mustFly(t, d, drones, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]))
+	checkIncidents(t, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]), time.Since(began)) // the 5-minute check: TestDemoIncidents
 
 	pgid := d.cmd.Process.Pid
 	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {

@@ -45,11 +45,19 @@ type Options struct {
 	Accept func(bus.Anomaly) bool
 	// Incidents, when set, is given every record the store applied, in
 	// order, on the MQTT callback (gateway/incidents groups them; it must
-	// be quick). A record applied first by another replica is not. It
+	// be quick), and the record another replica applied from the event
+	// this one received or a later one (of replicas sharing a store one
+	// groups). It
 	// answers true to keep the camera off the wall: the anomaly joined a
 	// site outage (the console shows one banner) or an incident with a
 	// member at least as severe (one tile per incident).
 	Incidents func(store.Anomaly) (offWall bool)
+	// Groups, when set, tells whether this replica groups the incidents
+	// now (of replicas sharing a store one does): only that one puts
+	// anomalies' cameras on the wall, those it applied and those another
+	// replica applied, so that its decisions (one tile per incident, one
+	// banner per outage) hold on the shared wall. Nil: this gateway alone.
+	Groups func() bool
 	// Log receives the logs.
 	Log zerolog.Logger
 }

@@ -72,6 +72,16 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 			// redelivery): this replica's consoles must hear of it too.
 			a.anomalies.Publish(rec)
 		}
+		if a.opts.Incidents != nil && rec.ID == an.ID && rec.Seq >= an.Seq {
+			// Of replicas sharing a store one groups, every record: this
+			// event's, or a later one when another replica ran ahead (a
+			// redelivered event changes no incident). That replica keeps
+			// the wall too, for the records others applied.
+			offWall := a.opts.Incidents(rec)
+			if a.opts.Groups != nil && a.opts.Groups() && !offWall && rec.State != bus.StateEnd && a.wallWorthy(an, false) {
+				a.wall(an)
+			}
+		}
 		return nil
 	}
 	a.stats.applied.Add(1)
@@ -86,13 +96,18 @@ func (a *Alerts) apply(an bus.Anomaly) error {
 	}
 	lvl.Str("id", an.ID).Str("site", an.Site).Str("camera", an.Camera).Str("kind", an.Kind).
 		Str("state", an.State).Str("severity", an.Severity).Bool("shadow", an.Shadow).Msg("anomaly")
-	if !offWall && a.wallWorthy(an, created) {
-		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
-		defer cancel()
-		a.putOnWall(ctx, store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
-			Severity: an.Severity, Reason: wallReason(an)}, byAnomaly)
+	if !offWall && a.wallWorthy(an, created) && (a.opts.Groups == nil || a.opts.Groups()) {
+		a.wall(an)
 	}
 	return nil
+}
+
+// wall puts an anomaly's camera on the wall.
+func (a *Alerts) wall(an bus.Anomaly) {
+	ctx, cancel := context.WithTimeout(a.life, storeTimeout)
+	defer cancel()
+	a.putOnWall(ctx, store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
+		Severity: an.Severity, Reason: wallReason(an)}, byAnomaly)
 }
 
 // put writes an anomaly event to the store, trying again after an error

@@ -121,8 +121,22 @@ func (s *Server) snapshot(c *call) {
 // ack acknowledges an anomaly.
 func (s *Server) ack(c *call) { s.handle(c, s.opts.Handling.Acknowledge) }
 
-// resolve resolves an anomaly.
-func (s *Server) resolve(c *call) { s.handle(c, s.opts.Handling.Resolve) }
+// resolve resolves an anomaly, and its incident when it was the last
+// member left unresolved (the audit entry's detail says so).
+func (s *Server) resolve(c *call) {
+	s.handle(c, func(ctx context.Context, id, who, note string) (store.Anomaly, error) {
+		a, err := s.opts.Handling.Resolve(ctx, id, who, note)
+		if err != nil || s.opts.Incidents == nil {
+			return a, err
+		}
+		if inc, ok, err := s.opts.Incidents.MemberResolved(ctx, id, who); err != nil {
+			s.opts.Log.Warn().Err(err).Str("anomaly", id).Msg("incident of a resolved anomaly not updated")
+		} else if ok {
+			c.detail = "resolved incident " + inc.ID + ": its last open member"
+		}
+		return a, nil
+	})
+}
 
 // handle applies an acknowledgement or resolution with its note (the
 // handling service tells the event stream).

@@ -120,7 +120,12 @@ type Handling interface {
 // Incidents acts on incidents (*incidents.Service): acknowledge, resolve,
 // note, assign; the change reaches the event stream through PublishIncident.
 type Incidents interface {
-	Act(ctx context.Context, id string, act incidents.Action) (store.Incident, error)
+	// Act applies act; acknowledging or resolving does the same to the
+	// member anomalies (their count is the second result), in one transaction.
+	Act(ctx context.Context, id string, act incidents.Action) (store.Incident, int64, error)
+	// MemberResolved resolves the incident of an anomaly just resolved on
+	// its own when no member is left unresolved (ok true when it did).
+	MemberResolved(ctx context.Context, anomaly, who string) (store.Incident, bool, error)
 }
 
 // Drones are the drones and their patrols (*patrol.Service): views,

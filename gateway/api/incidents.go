@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -124,10 +125,34 @@ func (s *Server) incidentAct(c *call, what, field string) {
 	if !ok {
 		return
 	}
-	out, err := s.opts.Incidents.Act(c.r.Context(), inc.ID, incidents.Action{What: what, By: c.p.Name, Text: text, At: s.opts.Now().UTC()})
+	out, n, err := s.opts.Incidents.Act(c.r.Context(), inc.ID, incidents.Action{What: what, By: c.p.Name, Text: text, At: s.opts.Now().UTC()})
 	if err != nil {
 		c.failErr(s, err)
 		return
 	}
+	if n > 0 {
+		c.detail = fmt.Sprintf("%s %d member anomalies", what, n)
+		s.publishMembers(c, inc.ID)
+	}
 	c.ok(out)
+}
+
+// membersPublished bounds the member anomalies an incident's ack or
+// resolve sends to the event stream: the Alerts view's latest rows, not a
+// storm's thousands (the view shows the rest at its next load).
+const membersPublished = 200
+
+// publishMembers tells the event stream of an incident's member anomalies
+// as they are now (just acknowledged or resolved with it), the latest first.
+func (s *Server) publishMembers(c *call, id string) {
+	ms, err := s.opts.Store.IncidentMembers(c.r.Context(), id, 0)
+	if err != nil {
+		s.opts.Log.Warn().Err(err).Str("incident", id).Msg("members of a handled incident not sent to the consoles")
+		return
+	}
+	for i := len(ms) - 1; i >= 0 && i >= len(ms)-membersPublished; i-- {
+		if a, err := s.opts.Store.Anomaly(c.r.Context(), ms[i].Anomaly); err == nil {
+			s.PublishAnomaly(a)
+		}
+	}
 }

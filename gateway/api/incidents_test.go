@@ -118,8 +118,18 @@ func TestIncidentLifecycle(t *testing.T) {
 		if json.Unmarshal(b, &inc); resp.StatusCode != 200 || !st.want(inc) {
 			t.Fatalf("%s: %d %s", st.path, resp.StatusCode, b)
 		}
-		if ev, _ := next(t, riverEvents); ev.name != "incident" || !strings.Contains(ev.data, `"id":"`+own+`"`) {
-			t.Fatalf("%s: riverside event %+v", st.path, ev)
+		// ack and resolve reach the member too: its anomaly event comes
+		// beside the incident's, in either order.
+		want := map[string]string{"incident": `"id":"` + own + `"`}
+		if st.path == "ack" || st.path == "resolve" {
+			want["anomaly"] = `"status":"` + map[string]string{"ack": "acknowledged", "resolve": "resolved"}[st.path] + `"`
+		}
+		for len(want) > 0 {
+			ev, _ := next(t, riverEvents)
+			if has, ok := want[ev.name]; !ok || !strings.Contains(ev.data, has) {
+				t.Fatalf("%s: riverside event %+v, awaiting %v", st.path, ev, want)
+			}
+			delete(want, ev.name)
 		}
 	}
 	if resp, b := e.do("POST", "/api/incidents/"+own+"/notes", river, map[string]string{"text": ""}); resp.StatusCode != 400 {
@@ -137,12 +147,18 @@ func TestIncidentLifecycle(t *testing.T) {
 	if got := strings.Join(whats, " "); got != "start ack note assign resolve" {
 		t.Fatalf("timeline %q", got)
 	}
-	// The hillside user heard none of riverside's: its next event is its own incident's.
+	// The hillside user heard none of riverside's: its next events are its own incident's
 	if resp, b := e.do("POST", "/api/incidents/"+other+"/ack", hill, nil); resp.StatusCode != 200 {
 		t.Fatalf("hill ack: %d %s", resp.StatusCode, b)
 	}
-	if ev, _ := next(t, hillEvents); ev.name != "incident" || !strings.Contains(ev.data, `"id":"`+other+`"`) {
-		t.Fatalf("hillside event %+v, want only its own incident", ev)
+	// (its own incident's and its member's, in either order)
+	want := map[string]string{"incident": `"id":"` + other + `"`, "anomaly": `"id":"a-hill"`}
+	for len(want) > 0 {
+		ev, _ := next(t, hillEvents)
+		if has, ok := want[ev.name]; !ok || !strings.Contains(ev.data, has) {
+			t.Fatalf("hillside event %+v, want only its own incident and member, awaiting %v", ev, want)
+		}
+		delete(want, ev.name)
 	}
 }
 
@@ -154,7 +170,7 @@ func TestIncidentAcrossSites(t *testing.T) {
 		Severity: "high", State: store.StatusOpen, First: e.clk.now(), Last: e.clk.now()}
 	members := []store.IncidentMember{{Anomaly: "x1", Camera: "river-gate", Site: "riverside", Kind: "fire", At: e.clk.now()},
 		{Anomaly: "x2", Camera: "hill-top", Site: "hillside", Kind: "smoke", At: e.clk.now()}}
-	if err := e.st.PutIncident(context.Background(), inc, members, nil); err != nil {
+	if _, err := e.st.PutIncident(context.Background(), inc, members, nil); err != nil {
 		t.Fatal(err)
 	}
 	for user, want := range map[string]string{"river-cmd": "x1", "hill-cmd": "x2", "chief": "x1 x2"} {
@@ -168,5 +184,32 @@ func TestIncidentAcrossSites(t *testing.T) {
 		if resp.StatusCode != 200 || strings.Join(got, " ") != want {
 			t.Errorf("%s: %d, members %v, want %s", user, resp.StatusCode, got, want)
 		}
+	}
+}
+
+// Resolving an incident through the API resolves its member anomalies
+// (audited with the count); resolving the last open member of another
+// incident through the anomaly endpoint resolves that incident (audited too).
+func TestIncidentResolveActsOnMembers(t *testing.T) {
+	e, _, ids := newIncidentEnv(t)
+	ctx := context.Background()
+	if resp, b := e.do("POST", "/api/incidents/"+ids["own"]+"/resolve", e.login("river-cmd"), map[string]string{"note": "false alarm"}); resp.StatusCode != 200 {
+		t.Fatalf("resolve: %d %s", resp.StatusCode, b)
+	}
+	if a, _ := e.st.Anomaly(ctx, "a-river"); a.Status != store.StatusResolved || a.ResolvedBy != "river-cmd" {
+		t.Fatalf("member a-river after the incident's resolve: %s by %q", a.Status, a.ResolvedBy)
+	}
+	if au := e.lastAudit(); au.Action != "incident.resolve" || au.Detail != "resolve 1 member anomalies" {
+		t.Fatalf("audit %+v", au)
+	}
+	if resp, b := e.do("POST", "/api/anomalies/a-hill/resolve", e.login("hill-cmd"), map[string]string{}); resp.StatusCode != 200 {
+		t.Fatalf("anomaly resolve: %d %s", resp.StatusCode, b)
+	}
+	inc, err := e.st.Incident(ctx, ids["other"])
+	if err != nil || inc.State != store.StatusResolved || inc.Timeline[len(inc.Timeline)-1].By != "hill-cmd" {
+		t.Fatalf("the last member resolved alone: incident %+v, %v; want it resolved by hill-cmd", inc, err)
+	}
+	if au := e.lastAudit(); !strings.Contains(au.Detail, "resolved incident "+ids["other"]) {
+		t.Fatalf("audit %+v: want the incident's resolution named", au)
 	}
 }

@@ -3,6 +3,7 @@ package incidents
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -86,6 +87,21 @@ func (e *Engine) Act(id string, act Action) (Change, error) {
 	return g.change(), nil
 }
 
+// Acted takes what people decided on an incident, as stored: its state,
+// owner and notes; a resolved incident takes no more members.
+func (e *Engine) Acted(inc store.Incident) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g := e.open[inc.ID]
+	if g == nil {
+		return
+	}
+	g.inc.State, g.inc.Owner, g.inc.Notes = inc.State, inc.Owner, slices.Clone(inc.Notes)
+	if inc.State == store.StatusResolved {
+		e.drop(g)
+	}
+}
+
 // Restore puts an incident read from the store (open or acknowledged,
 // with its latest timeline) back with its members, as at a restart; its members' later events find
 // it again, and new anomalies join it by the rules while its windows last.
@@ -100,6 +116,9 @@ func (e *Engine) Restore(inc store.Incident, members []store.IncidentMember) {
 	switch inc.Rule {
 	case store.RuleOutage:
 		g.key = siteKey(inc.Site)
+		if inc.PowerArea != "" {
+			g.key = powerKey(inc.PowerArea)
+		}
 	case store.RuleRepeat, store.RuleFlapping:
 		if len(members) > 0 {
 			g.key = camKey(members[0].Camera, inc.Kind)
@@ -120,7 +139,7 @@ func (e *Engine) Restore(inc store.Incident, members []store.IncidentMember) {
 		e.members[m.Anomaly] = g
 		if inc.Rule == store.RuleArea {
 			if loc, ok := e.locateCamera(m.Camera); ok {
-				g.locs = append(g.locs, loc)
+				g.locs = append(g.locs, e.sight(m.Camera, loc))
 			}
 		}
 		if inc.Rule != store.RuleArea && m.At.After(inc.Last.Add(-e.rules.FlapWindow)) {

@@ -56,21 +56,33 @@ func (c *coalescer) take() []store.Incident {
 }
 
 // Run sends the held incidents to the listeners every interval until ctx
-// ends, then once more. Without Run (interval 0 in NewService) every change goes out at once.
+// ends, then once more. Without Run (interval 0 in NewService) every change
+// goes out at once. With Options.Leads it also checks the lead every
+// leadCheck, so that a replica taking it groups what it kept meanwhile at
+// once, not at the next anomaly.
 func (s *Service) Run(ctx context.Context) error {
-	if s.every <= 0 {
-		<-ctx.Done()
-		return nil
+	var flush, lead <-chan time.Time
+	if s.every > 0 {
+		t := time.NewTicker(s.every)
+		defer t.Stop()
+		flush = t.C
 	}
-	t := time.NewTicker(s.every)
-	defer t.Stop()
+	if s.leads != nil {
+		t := time.NewTicker(leadCheck)
+		defer t.Stop()
+		lead = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			s.flush()
 			return nil
-		case <-t.C:
+		case <-flush:
 			s.flush()
+		case <-lead:
+			s.mu.Lock()
+			s.lead()
+			s.mu.Unlock()
 		}
 	}
 }

@@ -62,7 +62,7 @@ func TestCoalescedNews(t *testing.T) {
 	if len(news) != 1 || news[0].Rule != store.RuleOutage || news[0].Count != 500 {
 		t.Fatalf("flush told %+v, want the outage counting 500", news)
 	}
-	if _, err := svc.Act(t.Context(), news[0].ID, Action{What: ActAck, By: "ann"}); err != nil {
+	if _, _, err := svc.Act(t.Context(), news[0].ID, Action{What: ActAck, By: "ann"}); err != nil {
 		t.Fatal(err)
 	}
 	if news := wait(1); len(news) != 1 || news[0].State != store.StatusAcknowledged {

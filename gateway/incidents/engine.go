@@ -14,6 +14,14 @@ type Env struct {
 	Locate func(camera string) (bus.Geo, bool)
 	// EdgeOffline tells whether an edge is known offline now.
 	EdgeOffline func(edge string) bool
+	// View is a camera's view (the inventory's heading, field of view and
+	// range), ok false if unknown: fire and smoke group by what cameras
+	// see, not only by where they stand.
+	View func(camera string) (View, bool)
+	// PowerArea is the power supply area a camera hangs on (the
+	// inventory's), "" if unknown: an outage counts the cameras of one
+	// power area together, across sites, and names the power as its cause.
+	PowerArea func(camera string) string
 }
 
 // Change is one incident created or changed by a record or an action.
@@ -78,8 +86,8 @@ func (e *Engine) Len() int {
 }
 
 // Observe groups one applied anomaly record (its latest event) and
-// returns the incidents it created or changed. Shadow anomalies and ends
-// of anomalies in no incident change nothing.
+// returns the incidents it created or changed. Shadow anomalies change
+// nothing; a record seen first at its end is grouped as having run.
 func (e *Engine) Observe(a store.Anomaly) []Change {
 	if a.Shadow || a.ID == "" {
 		return nil
@@ -103,9 +111,24 @@ func (e *Engine) Observe(a store.Anomaly) []Change {
 		return nil
 	}
 	if a.State == bus.StateEnd {
-		return nil
+		// Never seen started (another replica applied its start and ran
+		// ahead): placed as it started, then ended.
+		b := a
+		b.State = bus.StateStart
+		chs := e.place(b, a.StartedAt)
+		if g := e.members[a.ID]; g != nil {
+			chs = append(chs, g.event(e, a, t)...)
+		}
+		return chs
 	}
 	return e.place(a, t)
+}
+
+// holds tells whether the anomaly is a member of an incident the engine groups into.
+func (e *Engine) holds(anomaly string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.members[anomaly] != nil
 }
 
 // eventTime is when a record's latest event happened.

@@ -18,7 +18,7 @@ type group struct {
 	cams   map[string]bool
 	sites  map[string]bool
 	edges  map[string]bool
-	locs   []bus.Geo              // area: the located members' cameras
+	locs   []sight                // area: the located members' cameras, with their views
 	starts []time.Time            // repeat and flapping: recent starts
 	list   []store.IncidentMember // every member, in order of joining
 	news   []store.IncidentEntry  // timeline entries not yet handed out in a Change
@@ -27,10 +27,18 @@ type group struct {
 
 // newGroup opens an incident for rule with a as its first member.
 func newGroup(e *Engine, rule, key string, a store.Anomaly, t time.Time) (*group, Change) {
+	return newGroupWith(e, rule, key, a, t, nil)
+}
+
+// newGroupWith is newGroup with set applied to the incident before its first member joins.
+func newGroupWith(e *Engine, rule, key string, a store.Anomaly, t time.Time, set func(*group)) (*group, Change) {
 	g := &group{key: key, ids: map[string]bool{}, active: map[string]bool{}, cams: map[string]bool{},
 		sites: map[string]bool{}, edges: map[string]bool{}, rank: -1,
 		inc: store.Incident{ID: incidentID(rule, a.ID, t), Rule: rule, Kind: a.Kind, Site: a.Site,
 			State: store.StatusOpen, First: t, Last: t}}
+	if set != nil {
+		set(g)
+	}
 	e.track(g)
 	ch := g.join(e, a, t)
 	ch.Created = true
@@ -116,7 +124,7 @@ func (g *group) refresh(e *Engine) {
 	}
 	g.inc.Severity = bus.Severities[severityRank(g.rank, len(g.cams), g.inc.Last.Sub(g.inc.First), e.rules)]
 	if g.inc.Rule == store.RuleOutage {
-		g.inc.Cause = outageCause(g.edges, e.env.EdgeOffline)
+		g.inc.Cause = outageCause(g.inc.PowerArea, g.edges, e.env.EdgeOffline)
 	}
 	g.inc.Title = title(g)
 }

@@ -33,7 +33,7 @@ func (s *Service) Collect(ch chan<- prometheus.Metric) {
 	for i, r := range rules {
 		ch <- prometheus.MustNewConstMetric(openedDesc, prometheus.CounterValue, float64(s.opened[i].Load()), r)
 	}
-	ch <- prometheus.MustNewConstMetric(heldDesc, prometheus.GaugeValue, float64(s.eng.Len()))
+	ch <- prometheus.MustNewConstMetric(heldDesc, prometheus.GaugeValue, float64(s.Engine().Len()))
 	ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.CounterValue, float64(s.failed.Load()))
 	ch <- prometheus.MustNewConstMetric(droppedDesc, prometheus.CounterValue, float64(s.hub.Dropped()))
 }

@@ -13,6 +13,20 @@ func camKey(camera, kind string) string { return "cam|" + camera + "|" + kind }
 // siteKey indexes a site's outage incident.
 func siteKey(site string) string { return "site|" + site }
 
+// powerKey indexes a power area's outage incident.
+func powerKey(area string) string { return "power|" + area }
+
+// outageKey is where a camera's offline counts: its power area's when
+// the inventory names one (an outage there spans sites), else its site's.
+func (e *Engine) outageKey(a store.Anomaly) (key, power string) {
+	if e.env.PowerArea != nil {
+		if p := e.env.PowerArea(a.Camera); p != "" {
+			return powerKey(p), p
+		}
+	}
+	return siteKey(a.Site), ""
+}
+
 // repeat joins a to its camera's incident of the same kind while that is
 // within the window (a flapping one: until it is stable), else opens one.
 // More than FlapCount starts within FlapWindow make it flapping.
@@ -53,36 +67,49 @@ func (e *Engine) fresh(g *group, t time.Time) bool {
 }
 
 // area joins fire or smoke at loc to an incident of fire or smoke with a
-// member camera within the distance, or opens one.
+// member camera that can be seeing the same spot (sameSpot: overlapping
+// views, else within the distance), or opens one.
 func (e *Engine) area(a store.Anomaly, loc bus.Geo, t time.Time) Change {
+	me := e.sight(a.Camera, loc)
 	for _, g := range e.areas {
 		if t.Sub(g.inc.Last) > e.rules.AreaWindow {
 			continue
 		}
 		for _, l := range g.locs {
-			if near(l, loc, e.rules.AreaDistance) {
+			if sameSpot(l, me, e.rules.AreaDistance) {
 				if !g.cams[a.Camera] {
-					g.locs = append(g.locs, loc)
+					g.locs = append(g.locs, me)
 				}
 				return g.join(e, a, t)
 			}
 		}
 	}
 	g, ch := newGroup(e, store.RuleArea, "", a, t)
-	g.locs = append(g.locs, loc)
+	g.locs = append(g.locs, me)
 	return ch
+}
+
+// sight is a camera at loc with its view when the inventory has one.
+func (e *Engine) sight(camera string, loc bus.Geo) sight {
+	s := sight{at: loc}
+	if e.env.View != nil {
+		if v, ok := e.env.View(camera); ok && v.Range > 0 && v.FOV > 0 {
+			s.view = &v
+		}
+	}
+	return s
 }
 
 // outage counts a's camera among the site's recent offline cameras and
 // joins it to the site's outage, opening one when enough cameras went
 // offline within the window (folding in their own incidents). Nil: no outage.
 func (e *Engine) outage(a store.Anomaly, t time.Time) []Change {
-	recent := e.recentOffline(a.Site, t)
+	key, power := e.outageKey(a)
+	recent := e.recentOffline(key, t)
 	if !seenCamera(recent, a.Camera) {
 		recent = append(recent, sighting{camera: a.Camera, at: t})
-		e.offline[a.Site] = recent
+		e.offline[key] = recent
 	}
-	key := siteKey(a.Site)
 	if g := e.byKey[key]; g != nil {
 		if t.Sub(g.inc.Last) <= e.rules.OutageWindow {
 			return []Change{g.join(e, a, t)}
@@ -92,7 +119,7 @@ func (e *Engine) outage(a store.Anomaly, t time.Time) []Change {
 	if len(recent) < e.rules.OutageCameras {
 		return nil
 	}
-	g, ch := newGroup(e, store.RuleOutage, key, a, t)
+	g, ch := newGroupWith(e, store.RuleOutage, key, a, t, func(g *group) { g.inc.PowerArea = power })
 	out := []Change{ch}
 	for _, s := range recent {
 		if old := e.byKey[camKey(s.camera, bus.KindCameraOffline)]; old != nil && old != g {
@@ -102,19 +129,20 @@ func (e *Engine) outage(a store.Anomaly, t time.Time) []Change {
 	return out
 }
 
-// recentOffline are the site's offline sightings within the window of t.
-func (e *Engine) recentOffline(site string, t time.Time) []sighting {
-	s := e.offline[site]
+// recentOffline are the offline sightings of a site or power area (its
+// outage key) within the window of t.
+func (e *Engine) recentOffline(key string, t time.Time) []sighting {
+	s := e.offline[key]
 	i := 0
 	for i < len(s) && t.Sub(s[i].at) > e.rules.OutageWindow {
 		i++
 	}
 	s = s[i:]
 	if len(s) == 0 {
-		delete(e.offline, site)
+		delete(e.offline, key)
 		return nil
 	}
-	e.offline[site] = s
+	e.offline[key] = s
 	return s
 }
 

@@ -22,15 +22,19 @@ const storeTimeout = 10 * time.Second
 // Start, writes every change, and tells listeners (the console's event
 // stream) of every incident changed. Build it with NewService.
 type Service struct {
-	eng    *Engine
-	st     store.Store
-	log    zerolog.Logger
-	mu     sync.Mutex // one decision and its write at a time, in order
-	hub    *notify.Hub[store.Incident]
-	every  time.Duration // how often held news go out (coalesce.go); 0: at once
-	held   coalescer
-	failed atomic.Uint64
-	opened [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
+	eng      *Engine
+	st       store.Store
+	log      zerolog.Logger
+	mu       sync.Mutex // one decision and its write at a time, in order
+	hub      *notify.Hub[store.Incident]
+	every    time.Duration // how often held news go out (coalesce.go); 0: at once
+	held     coalescer
+	failed   atomic.Uint64
+	opened   [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
+	leads    func() bool      // nil: this gateway alone groups
+	leading  bool             // under mu: grouped the last record
+	kept     []store.Anomaly  // under mu: records seen while another replica grouped, the latest maxKept
+	dispatch Dispatcher
 }
 
 // Options configure a Service beyond its store and rules.
@@ -41,8 +45,23 @@ type Options struct {
 	// Coalesce: an incident that only gained members or ended one is told
 	// to the listeners at most once per this period, by Run (0: every change at once).
 	Coalesce time.Duration
+	// Leads, when set, tells whether this replica groups now (the store's
+	// Leader "incidents"): of replicas sharing a store exactly one groups,
+	// every record (the ones the others applied too), so a real event is
+	// one incident. A replica taking the lead starts again from the
+	// incidents stored open. Nil: this gateway groups alone.
+	Leads func() bool
+	// Dispatch, when set, is told every fire or smoke joining a fire area
+	// incident, after the grouping (gateway/patrol's auto_dispatch: one
+	// drone per incident, it keeps count). It calls line with what it did
+	// (a patrol launched, or why none went), which goes on the incident's timeline.
+	Dispatch Dispatcher
 	Log      zerolog.Logger
 }
+
+// Dispatcher sends a drone to look at a fire incident, at most once per
+// incident; line, when it acted, gets the timeline's text (see Options.Dispatch).
+type Dispatcher func(incident string, a store.Anomaly, line func(text string))
 
 // NewService makes a Service grouping by rules, writing to st.
 func NewService(st store.Store, r Rules, o Options) (*Service, error) {
@@ -54,15 +73,27 @@ func NewService(st store.Store, r Rules, o Options) (*Service, error) {
 		return nil, err
 	}
 	return &Service{eng: eng, st: st, log: o.Log.With().Str("component", "incidents").Logger(), every: o.Coalesce,
-		hub: notify.New[store.Incident](o.Buffer)}, nil
+		hub: notify.New[store.Incident](o.Buffer), leads: o.Leads, dispatch: o.Dispatch}, nil
 }
 
 // Engine is the service's engine (its rules, its size).
-func (s *Service) Engine() *Engine { return s.eng }
+func (s *Service) Engine() *Engine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.eng
+}
 
 // Start restores the incidents still open whose last event is within a
 // day of now, with their members, so that grouping goes on after a restart.
 func (s *Service) Start(ctx context.Context, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.leading = s.leads == nil || s.leads()
+	return s.restore(ctx, s.eng, now)
+}
+
+// restore puts the incidents stored open into eng.
+func (s *Service) restore(ctx context.Context, eng *Engine, now time.Time) error {
 	incs, err := s.st.OpenIncidents(ctx, now.Add(-maxIdle))
 	if err != nil {
 		return fmt.Errorf("incidents: restore: %w", err)
@@ -76,7 +107,7 @@ func (s *Service) Start(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("incidents: restore %s: %w", inc.ID, err)
 		}
-		s.eng.Restore(full, ms)
+		eng.Restore(full, ms)
 	}
 	s.log.Info().Int("incidents", len(incs)).Msg("restored open incidents")
 	return nil
@@ -89,16 +120,133 @@ func (s *Service) Start(ctx context.Context, now time.Time) error {
 // write that fails is logged and counted; the anomaly itself is stored
 // already, and the next change of the incident writes it whole again.
 func (s *Service) Observe(a store.Anomaly) (offWall bool) {
+	offWall, fire := s.observe(a)
+	if fire != "" && s.dispatch != nil {
+		s.dispatch(fire, a, func(text string) { s.patrolLine(fire, a, text) })
+	}
+	return offWall
+}
+
+// observe groups a under the lock; fire names the fire area incident a
+// joined, for Dispatch.
+func (s *Service) observe(a store.Anomaly) (offWall bool, fire string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.lead() {
+		s.keep(a)
+		return false, ""
+	}
 	for _, ch := range s.eng.Observe(a) {
 		s.write(ch)
 		joined := ch.Incident.Merged == "" && slices.ContainsFunc(ch.Added, func(m store.IncidentMember) bool { return m.Anomaly == a.ID })
 		if joined && (ch.Incident.Rule == store.RuleOutage || ch.Incident.Rule == store.RuleArea && ch.Outranked) {
 			offWall = true
 		}
+		if joined && ch.Incident.Rule == store.RuleArea && a.Verifies == "" {
+			fire = ch.Incident.ID
+		}
 	}
-	return offWall
+	return offWall, fire
+}
+
+// patrolLine puts what auto_dispatch did for an incident on its timeline.
+func (s *Service) patrolLine(id string, a store.Anomaly, text string) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	en := store.IncidentEntry{At: time.Now().UTC(), What: EntryPatrol, Anomaly: a.ID, Camera: a.Camera, Kind: a.Kind, Text: text}
+	if err := s.Record(ctx, id, en); err != nil {
+		s.failed.Add(1)
+		s.log.Error().Err(err).Str("incident", id).Msg("patrol not put on the incident's timeline")
+	}
+}
+
+// EntryPatrol is the timeline line of a drone sent to look (or why none went).
+const EntryPatrol = "patrol"
+
+// Record adds a line to an incident's timeline (its state unchanged) and
+// tells the listeners.
+func (s *Service) Record(ctx context.Context, id string, en store.IncidentEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inc, _, err := s.st.HandleIncident(ctx, id, func(*store.Incident) (store.IncidentEntry, error) { return en, nil }, "")
+	if err != nil {
+		return err
+	}
+	s.tell(Change{Incident: inc}, true)
+	return nil
+}
+
+// lead tells whether this replica groups now; one that just took the
+// lead starts from the incidents stored open (the last holder's), with a
+// fresh engine. Under mu.
+func (s *Service) lead() bool {
+	if s.leads == nil {
+		return true
+	}
+	now := s.leads()
+	if now && !s.leading {
+		eng, err := New(s.eng.rules, s.eng.env)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+			err = s.restore(ctx, eng, time.Now())
+			cancel()
+		}
+		if err != nil {
+			s.log.Error().Err(err).Msg("took the grouping lead but cannot restore the open incidents; trying again with the next anomaly")
+			return false
+		}
+		s.eng = eng
+		s.log.Info().Int("incidents", eng.Len()).Int("kept", len(s.kept)).Msg("took the grouping lead")
+		s.regroup()
+	} else if !now && s.leading {
+		s.log.Info().Msg("another replica groups now")
+	}
+	s.leading = now
+	return now
+}
+
+// leadCheck is how often Run checks whether this replica took the lead.
+const leadCheck = time.Second
+
+// maxKept bounds the records a replica keeps while another groups: the
+// last ones, which the other may have left ungrouped when it went. Those
+// it grouped change nothing when grouped again.
+const maxKept = 10000
+
+// keptFor is how far back (in event time, from the newest) a replica
+// keeps records while another groups: the lead moves within a few seconds.
+const keptFor = 30 * time.Second
+
+// keep remembers a record seen while another replica groups. Under mu.
+func (s *Service) keep(a store.Anomaly) {
+	if len(s.kept) == maxKept {
+		s.kept = append(s.kept[:0], s.kept[maxKept/2:]...)
+	}
+	s.kept = append(s.kept, a)
+	newest := eventTime(a)
+	i := 0
+	for i < len(s.kept) && newest.Sub(eventTime(s.kept[i])) > keptFor {
+		i++
+	}
+	s.kept = s.kept[i:]
+}
+
+// regroup groups the records kept while another replica grouped: those
+// in no incident yet (the last holder went before it grouped them) are
+// placed, those in an incident restored update it (an end), those in a
+// resolved one are left. Under mu, once the lead is taken.
+func (s *Service) regroup() {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	for _, a := range s.kept {
+		if id, _, err := s.st.IncidentOfAnomaly(ctx, a.ID); err != nil || id != "" && !s.eng.holds(a.ID) {
+			continue // unknown, or in an incident no longer grouping (resolved): left as it is
+		}
+		for _, ch := range s.eng.Observe(a) {
+			s.write(ch)
+		}
+	}
+	s.kept = nil
 }
 
 // urgent tells whether listeners must hear of a change at once: an
@@ -119,9 +267,14 @@ func (s *Service) urgent(ch Change) bool {
 func (s *Service) write(ch Change) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	if err := s.st.PutIncident(ctx, ch.Incident, ch.Added, ch.Entries); err != nil {
+	if w, err := s.st.PutIncident(ctx, ch.Incident, ch.Added, ch.Entries); err != nil {
 		s.failed.Add(1)
 		s.log.Error().Err(err).Str("incident", ch.Incident.ID).Msg("incident change not stored")
+	} else {
+		// People's state, owner and notes as stored (set perhaps through
+		// another replica): the engine follows them.
+		ch.Incident = w
+		s.eng.Acted(w)
 	}
 	if ch.Created {
 		if i := slices.Index(rules, ch.Incident.Rule); i >= 0 {
@@ -133,41 +286,54 @@ func (s *Service) write(ch Change) {
 	s.tell(ch, s.urgent(ch))
 }
 
-// Act does what a person asked on an incident: on the engine's copy
-// while it groups, else on the stored record. It returns the incident as
-// stored (with its timeline).
-func (s *Service) Act(ctx context.Context, id string, act Action) (store.Incident, error) {
+// Act does what a person asked on an incident, in the store's one
+// transaction: acknowledging or resolving it does the same to its member
+// anomalies not yet that far (each keeps its first handling). The engine
+// takes the outcome (a resolved incident takes no more members). It
+// returns the incident as stored, with its timeline, and how many member
+// anomalies changed.
+func (s *Service) Act(ctx context.Context, id string, act Action) (store.Incident, int64, error) {
 	if act.At.IsZero() {
 		act.At = time.Now().UTC()
 	}
+	members := ""
+	switch act.What {
+	case ActAck:
+		members = store.StatusAcknowledged
+	case ActResolve:
+		members = store.StatusResolved
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch, err := s.eng.Act(id, act)
-	if errors.Is(err, ErrNotHeld) {
-		ch, err = s.actStored(ctx, id, act)
-	}
+	inc, n, err := s.st.HandleIncident(ctx, id, func(inc *store.Incident) (store.IncidentEntry, error) {
+		return Apply(inc, act)
+	}, members)
 	if err != nil {
-		return store.Incident{}, err
+		return store.Incident{}, 0, err
 	}
-	if err := s.st.PutIncident(ctx, ch.Incident, nil, ch.Entries); err != nil {
-		return store.Incident{}, err
-	}
-	s.tell(ch, true)
-	return s.st.Incident(ctx, id)
+	s.eng.Acted(inc)
+	s.tell(Change{Incident: inc}, true)
+	out, err := s.st.Incident(ctx, id)
+	return out, n, err
 }
 
-// actStored applies act to the stored record of an incident the engine does not hold.
-func (s *Service) actStored(ctx context.Context, id string, act Action) (Change, error) {
+// MemberResolved keeps an incident consistent with its members when a
+// person resolves one anomaly on its own: once no member is left
+// unresolved, the incident is resolved too, by the same person, with a
+// line saying why. Acknowledging a member leaves its incident as it is
+// (taking on an incident is a decision of its own). It returns the
+// incident resolved, ok false when nothing changed.
+func (s *Service) MemberResolved(ctx context.Context, anomaly, who string) (store.Incident, bool, error) {
+	id, open, err := s.st.IncidentOfAnomaly(ctx, anomaly)
+	if err != nil || id == "" || open > 0 {
+		return store.Incident{}, false, err
+	}
 	inc, err := s.st.Incident(ctx, id)
-	if err != nil {
-		return Change{}, err
+	if err != nil || inc.State == store.StatusResolved {
+		return store.Incident{}, false, err
 	}
-	inc.Timeline = nil
-	en, err := Apply(&inc, act)
-	if err != nil {
-		return Change{}, err
-	}
-	return Change{Incident: inc, Entries: []store.IncidentEntry{en}}, nil
+	out, _, err := s.Act(ctx, id, Action{What: ActResolve, By: who, Text: "its last open member " + anomaly + " was resolved"})
+	return out, err == nil, err
 }
 
 // Subscribe calls fn with every incident changed, in order, on a goroutine

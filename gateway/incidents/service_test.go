@@ -110,7 +110,7 @@ func TestServiceStormRestart(t *testing.T) {
 		t.Fatalf("site s0 incidents %+v: want its one outage counting %d", got.Items, n/3+1)
 	}
 	// An action on the restored outage is stored with its timeline line.
-	inc, err := svc2.Act(ctx, got.Items[0].ID, Action{What: ActAssign, By: "ann", Text: "bob", At: t0.Add(2 * time.Minute)})
+	inc, _, err := svc2.Act(ctx, got.Items[0].ID, Action{What: ActAssign, By: "ann", Text: "bob", At: t0.Add(2 * time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,8 @@ import (
 // Columns are the columns a CSV import may have, in the order an export
 // writes them; the header row names those it has, in any order.
 var Columns = []string{"id", "site", "name", "main", "sub", "transport", "username", "username_env",
-	"password_env", "lat", "lon", "alt", "pin", "weight", "disabled"}
+	"password_env", "lat", "lon", "alt", "pin", "weight", "disabled",
+	"heading", "fov", "range_m", "power_area"}
 
 // requiredColumns are the columns a CSV import must have.
 var requiredColumns = []string{"id", "site", "main"}
@@ -125,6 +126,7 @@ func csvProblem(c *collector, err error) {
 func entryOf(c *collector, line int, cols, rec []string) (Entry, bool) {
 	var e Entry
 	var lat, lon, alt string
+	var view [3]string // heading, fov, range_m
 	ps := strict.NewProblems("")
 	for i, col := range cols {
 		v := strings.TrimSpace(rec[i])
@@ -159,18 +161,48 @@ func entryOf(c *collector, line int, cols, rec []string) (Entry, bool) {
 			e.Weight = number(ps, col, v)
 		case "disabled":
 			e.Disabled = flag(ps, col, v)
+		case "heading":
+			view[0] = v
+		case "fov":
+			view[1] = v
+		case "range_m":
+			view[2] = v
+		case "power_area":
+			e.PowerArea = v
 		}
 	}
 	e.Location = location(ps, lat, lon, alt)
+	e.View = viewOf(ps, view)
 	check(ps, "", e)
 	err := ps.Err()
 	if err == nil {
 		return e, true
 	}
 	for _, p := range err.(*strict.Error).Problems {
-		c.add(line, strings.TrimPrefix(p.Field, "location."), p.Msg)
+		c.add(line, strings.TrimPrefix(strings.TrimPrefix(p.Field, "location."), "view."), p.Msg)
 	}
 	return e, false
+}
+
+// viewOf reads the heading, fov and range_m columns: none, or all three.
+func viewOf(ps *strict.Problems, v [3]string) *View {
+	if v == [3]string{} {
+		return nil
+	}
+	names := []string{"heading", "fov", "range_m"}
+	var f [3]float64
+	for i, s := range v {
+		if s == "" {
+			ps.Add(names[i], "is required with "+strings.Join(slices.Delete(slices.Clone(names), i, i+1), " and "))
+			return nil
+		}
+		n := number(ps, names[i], s)
+		if n == nil {
+			return nil
+		}
+		f[i] = *n
+	}
+	return &View{Heading: f[0], FOV: f[1], Range: f[2]}
 }
 
 // number reads an optional number; nil when empty or not a number (recorded).

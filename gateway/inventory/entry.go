@@ -33,6 +33,12 @@ type Entry struct {
 	UsernameEnv string            `yaml:"username_env"`
 	PasswordEnv string            `yaml:"password_env"`
 	Location    *configs.Location `yaml:"location"`
+	// View is what the camera sees (optional; needs location): fire
+	// seen by cameras whose views overlap is one incident.
+	View *View `yaml:"view"`
+	// PowerArea names the power supply area the camera hangs on (optional):
+	// an outage counts the cameras of one power area and names it.
+	PowerArea string `yaml:"power_area"`
 	// Pin names the edge that must pull the camera (the edge beside a
 	// drone's dock); empty lets the fleet place it.
 	Pin string `yaml:"pin"`
@@ -41,6 +47,17 @@ type Entry struct {
 	// Disabled keeps the camera registered without anyone pulling it.
 	Disabled bool `yaml:"disabled"`
 }
+
+// View is a camera's view on the ground in an entry.
+type View struct {
+	Heading float64 `yaml:"heading"` // degrees clockwise from north, [0, 360)
+	FOV     float64 `yaml:"fov"`     // degrees, (0, 360]
+	Range   float64 `yaml:"range_m"` // metres, (0, MaxViewRange]
+}
+
+// MaxViewRange bounds a view's range in metres: no camera makes out a
+// fire farther than this.
+const MaxViewRange = 20000
 
 // camera is the entry as the edge config's camera, with the default
 // transport applied as the edge's loader applies it.
@@ -59,7 +76,10 @@ func (e Entry) Camera() store.Camera {
 	c := e.camera()
 	out := store.Camera{ID: c.ID, Site: c.Site, Name: c.Name, Main: c.Main, Sub: c.Sub, Transport: c.Transport,
 		Username: c.Username, UsernameEnv: c.UsernameEnv, PasswordEnv: c.PasswordEnv, Pin: e.Pin,
-		Weight: DefaultWeight, Disabled: c.Disabled}
+		Weight: DefaultWeight, Disabled: c.Disabled, PowerArea: e.PowerArea}
+	if e.View != nil {
+		out.View = &store.CameraView{Heading: e.View.Heading, FOV: e.View.FOV, Range: e.View.Range}
+	}
 	if e.Weight != nil {
 		out.Weight = *e.Weight
 	}
@@ -73,7 +93,10 @@ func (e Entry) Camera() store.Camera {
 func EntryOf(c store.Camera) Entry {
 	e := Entry{ID: c.ID, Site: c.Site, Name: c.Name, Main: c.Main, Sub: c.Sub, Transport: c.Transport,
 		Username: c.Username, UsernameEnv: c.UsernameEnv, PasswordEnv: c.PasswordEnv, Pin: c.Pin,
-		Weight: &c.Weight, Disabled: c.Disabled}
+		Weight: &c.Weight, Disabled: c.Disabled, PowerArea: c.PowerArea}
+	if c.View != nil {
+		e.View = &View{Heading: c.View.Heading, FOV: c.View.FOV, Range: c.View.Range}
+	}
 	if c.Location != nil {
 		e.Location = &configs.Location{Lat: c.Location.Lat, Lon: c.Location.Lon, Alt: c.Location.Alt}
 	}
@@ -98,6 +121,30 @@ func check(ps *strict.Problems, path string, e Entry) {
 	}
 	checkText(ps, at("name"), e.Name)
 	checkText(ps, at("username"), e.Username)
+	if e.PowerArea != "" {
+		configs.CheckID(ps, at("power_area"), e.PowerArea)
+	}
+	checkView(ps, at("view"), e)
+}
+
+// checkView refuses a view out of its ranges or without a location.
+func checkView(ps *strict.Problems, path string, e Entry) {
+	v := e.View
+	if v == nil {
+		return
+	}
+	if e.Location == nil {
+		ps.Add(path, "needs the camera's location")
+	}
+	if !(v.Heading >= 0 && v.Heading < 360) {
+		ps.Add(strict.Child(path, "heading"), fmt.Sprintf("%g is not in [0, 360)", v.Heading))
+	}
+	if !(v.FOV > 0 && v.FOV <= 360) {
+		ps.Add(strict.Child(path, "fov"), fmt.Sprintf("%g is not in (0, 360]", v.FOV))
+	}
+	if !(v.Range > 0 && v.Range <= MaxViewRange) {
+		ps.Add(strict.Child(path, "range_m"), fmt.Sprintf("%g is not in (0, %d]", v.Range, MaxViewRange))
+	}
 }
 
 // checkText refuses free text that a spreadsheet would run as a formula

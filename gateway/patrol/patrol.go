@@ -49,6 +49,10 @@ type Options struct {
 	Cameras func(site string) []PlanCamera
 	// Audit records auto_dispatch launches and refusals; nil logs only.
 	Audit Auditor
+	// ByIncident: auto_dispatch acts per incident (DispatchIncident, called
+	// by the incident grouping: one drone per fire, not one per camera
+	// seeing it) instead of per anomaly start (OnAnomaly).
+	ByIncident bool
 	// MaxSpeed and Endurance are what the pre-flight assumes of a drone
 	// whose telemetry does not carry its own max_speed and endurance_s
 	// (default 10 m/s, 20 min).

@@ -183,7 +183,7 @@ func (s *Service) OnAnomaly(a store.Anomaly) {
 	}
 	site := s.opts.Sites[a.Site]
 	_, done := s.dispatched[a.ID]
-	due := !done && !isDrone && site != nil && site.AutoDispatch && !a.Shadow && a.State == bus.StateStart &&
+	due := !s.opts.ByIncident && !done && !isDrone && site != nil && site.AutoDispatch && !a.Shadow && a.State == bus.StateStart &&
 		verifiable(a) == nil && s.life.Err() == nil
 	if due {
 		s.remember(a.ID)
@@ -197,6 +197,41 @@ func (s *Service) OnAnomaly(a store.Anomaly) {
 		defer s.work.Done()
 		s.autoDispatch(a)
 	}()
+}
+
+// DispatchIncident is auto_dispatch driven by incidents: where the site's
+// airspace has auto_dispatch on, it sends a drone to look at a the first
+// time it is called for incident (a fire incident gets one patrol
+// however many cameras see it), audited as by auto_dispatch, and tells
+// done (when set) the launch or why none went, on a goroutine of the
+// service's. It returns false when it sends nothing (not due: already
+// dispatched, no auto_dispatch, not a located fire or smoke start, a drone's own).
+func (s *Service) DispatchIncident(incident string, a store.Anomaly, done func(Launched, error)) bool {
+	if a.State == bus.StateStart && !a.Shadow {
+		a = s.placed(a)
+	}
+	s.mu.Lock()
+	_, isDrone := s.drones[a.Camera]
+	site := s.opts.Sites[a.Site]
+	_, did := s.dispatched[incident]
+	due := !did && !isDrone && site != nil && site.AutoDispatch && !a.Shadow && a.State == bus.StateStart &&
+		verifiable(a) == nil && s.life.Err() == nil
+	if due {
+		s.remember(incident)
+		s.work.Add(1)
+	}
+	s.mu.Unlock()
+	if !due {
+		return false
+	}
+	go func() {
+		defer s.work.Done()
+		out, err := s.autoDispatch(a)
+		if done != nil {
+			done(out, err)
+		}
+	}()
+	return true
 }
 
 // dispatchMemory is how long auto_dispatch remembers an anomaly it acted
@@ -216,7 +251,7 @@ func (s *Service) remember(id string) {
 }
 
 // autoDispatch launches a verification flight for a and audits it.
-func (s *Service) autoDispatch(a store.Anomaly) {
+func (s *Service) autoDispatch(a store.Anomaly) (Launched, error) {
 	p := access.Principal{Name: AutoDispatch}
 	out, err := s.verify(s.life, p, system, a)
 	s.stats.launch(err)
@@ -235,13 +270,14 @@ func (s *Service) autoDispatch(a store.Anomaly) {
 	lvl.Str("anomaly", a.ID).Str("site", a.Site).Str("camera", a.Camera).Str("drone", out.Drone).Str("patrol", out.Patrol).
 		AnErr("refused", err).Msg("auto_dispatch")
 	if s.opts.Audit == nil {
-		return
+		return out, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.opts.Audit.Audit(ctx, e); err != nil {
-		s.log.Error().Err(err).Str("anomaly", a.ID).Msg("auto_dispatch not audited")
+	if aerr := s.opts.Audit.Audit(ctx, e); aerr != nil {
+		s.log.Error().Err(aerr).Str("anomaly", a.ID).Msg("auto_dispatch not audited")
 	}
+	return out, err
 }
 
 // StatusOf is the HTTP status that answers err from Launch, Preflight,

@@ -15,6 +15,7 @@ type incidentDoc struct {
 	Sites   []string       `json:"sites"`
 	Highest string         `json:"highest"`
 	Cause   string         `json:"cause,omitempty"`
+	Power   string         `json:"power_area,omitempty"`
 	Merged  string         `json:"merged,omitempty"`
 	Cameras []string       `json:"cameras"`
 	Count   int            `json:"count"`
@@ -27,27 +28,28 @@ const incidentCols = `id, rule, kind, site, severity, state, owner, first_at, la
 // maxMembersRead bounds IncidentMembers.
 const maxMembersRead = 10000
 
-// PutIncident upserts the row, its sites, the added members and the new timeline lines.
-func (s *sqlStore) PutIncident(ctx context.Context, inc Incident, added []IncidentMember, entries []IncidentEntry) error {
+// PutIncident upserts the row, its sites, the added members and the new
+// timeline lines. What people decide stays as stored: an incident
+// acknowledged, assigned or noted (perhaps through another replica) keeps
+// its state, owner and notes; the grouping can only resolve it (a merge).
+// It returns the incident as written.
+func (s *sqlStore) PutIncident(ctx context.Context, inc Incident, added []IncidentMember, entries []IncidentEntry) (Incident, error) {
 	if inc.ID == "" || inc.Site == "" {
-		return invalid("incident without id or site")
+		return Incident{}, invalid("incident without id or site")
 	}
-	doc, err := json.Marshal(incidentDoc{Title: inc.Title, Sites: inc.Sites, Highest: inc.Highest, Cause: inc.Cause,
-		Merged: inc.Merged, Cameras: inc.Cameras, Count: inc.Count, Notes: inc.Notes})
-	if err != nil {
-		return fmt.Errorf("store: incident %s: %w", inc.ID, err)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO incidents (`+incidentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, kind = excluded.kind, severity = excluded.severity,
-			state = excluded.state, owner = excluded.owner, first_at = excluded.first_at, last_at = excluded.last_at, doc = excluded.doc`),
-			inc.ID, inc.Rule, inc.Kind, inc.Site, inc.Severity, inc.State, inc.Owner, inc.First.UnixMilli(), inc.Last.UnixMilli(), string(doc)); err != nil {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		old, ok, err := s.storedIncident(ctx, tx, inc.ID)
+		if err != nil {
 			return err
 		}
-		for _, site := range append([]string{inc.Site}, inc.Sites...) {
-			if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO incident_sites (site, incident) VALUES (?, ?) ON CONFLICT DO NOTHING`), site, inc.ID); err != nil {
-				return err
+		if ok {
+			if inc.State != StatusResolved || old.State == StatusResolved {
+				inc.State = old.State
 			}
+			inc.Owner, inc.Notes = old.Owner, old.Notes
+		}
+		if err := s.writeIncidentRow(ctx, tx, inc); err != nil {
+			return err
 		}
 		for _, m := range added {
 			if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO incident_members (anomaly, incident, camera, site, edge, kind, at)
@@ -56,18 +58,12 @@ func (s *sqlStore) PutIncident(ctx context.Context, inc Incident, added []Incide
 				return err
 			}
 		}
-		for _, e := range entries {
-			if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO incident_timeline (incident, at, what, anomaly, camera, kind, by_who, body)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), inc.ID, e.At.UnixMilli(), e.What, e.Anomaly, e.Camera, e.Kind, e.By, e.Text); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.writeTimeline(ctx, tx, inc.ID, entries)
 	})
 	if err != nil {
-		return fmt.Errorf("store: incident %s: %w", inc.ID, err)
+		return Incident{}, fmt.Errorf("store: incident %s: %w", inc.ID, err)
 	}
-	return nil
+	return inc, nil
 }
 
 // scanIncident reads one row of incidentCols.
@@ -82,7 +78,7 @@ func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		return Incident{}, fmt.Errorf("incident %s: doc: %w", inc.ID, err)
 	}
-	inc.Title, inc.Sites, inc.Highest, inc.Cause, inc.Merged = d.Title, d.Sites, d.Highest, d.Cause, d.Merged
+	inc.Title, inc.Sites, inc.Highest, inc.Cause, inc.Merged, inc.PowerArea = d.Title, d.Sites, d.Highest, d.Cause, d.Merged, d.Power
 	inc.Cameras, inc.Count, inc.Notes = d.Cameras, d.Count, d.Notes
 	inc.First, inc.Last = at(sqlInt(first)), at(sqlInt(last))
 	return inc, nil

@@ -13,22 +13,25 @@ const (
 // Incident is one real event as command staff handle it: the anomalies
 // grouped under it, how it spread and what people did.
 type Incident struct {
-	ID       string    `json:"id"`
-	Rule     string    `json:"rule"` // RuleRepeat, RuleFlapping, RuleArea or RuleOutage
-	Kind     string    `json:"kind"` // the members' kind: fire, camera_offline, …
-	Title    string    `json:"title"`
-	Site     string    `json:"site"`     // the first member's
-	Sites    []string  `json:"sites"`    // every member's, sorted
-	Severity string    `json:"severity"` // Highest raised by spread and duration
-	Highest  string    `json:"highest"`  // the highest member's severity
-	State    string    `json:"state"`    // StatusOpen, StatusAcknowledged or StatusResolved
-	Owner    string    `json:"owner,omitempty"`
-	Cause    string    `json:"cause,omitempty"`  // an outage's likely cause
-	Merged   string    `json:"merged,omitempty"` // the incident this one was folded into
-	Cameras  []string  `json:"cameras"`          // sorted; at most MaxIncidentCameras
-	Count    int       `json:"count"`            // member anomalies (or, flapping, starts)
-	First    time.Time `json:"first"`
-	Last     time.Time `json:"last"`
+	ID       string   `json:"id"`
+	Rule     string   `json:"rule"` // RuleRepeat, RuleFlapping, RuleArea or RuleOutage
+	Kind     string   `json:"kind"` // the members' kind: fire, camera_offline, …
+	Title    string   `json:"title"`
+	Site     string   `json:"site"`     // the first member's
+	Sites    []string `json:"sites"`    // every member's, sorted
+	Severity string   `json:"severity"` // Highest raised by spread and duration
+	Highest  string   `json:"highest"`  // the highest member's severity
+	State    string   `json:"state"`    // StatusOpen, StatusAcknowledged or StatusResolved
+	Owner    string   `json:"owner,omitempty"`
+	Cause    string   `json:"cause,omitempty"` // an outage's likely cause
+	// PowerArea is the power supply area of an outage counted by power
+	// area (the inventory's power_area of its cameras), "" for a site's.
+	PowerArea string    `json:"power_area,omitempty"`
+	Merged    string    `json:"merged,omitempty"` // the incident this one was folded into
+	Cameras   []string  `json:"cameras"`          // sorted; at most MaxIncidentCameras
+	Count     int       `json:"count"`            // member anomalies (or, flapping, starts)
+	First     time.Time `json:"first"`
+	Last      time.Time `json:"last"`
 	// Notes are what people wrote, oldest first.
 	Notes []IncidentNote `json:"notes"`
 	// Timeline is the members' starts and ends and people's actions,

@@ -15,10 +15,11 @@ import (
 
 // cameraCols are the columns of a Camera, in scanCamera's and args' order.
 const cameraCols = `id, site, name, main, sub, transport, username, username_env, password_env,
-	lat, lon, alt, pin, weight, disabled, created_at, updated_at, updated_by, revision, deleted`
+	lat, lon, alt, pin, weight, disabled, created_at, updated_at, updated_by, revision, deleted,
+	heading, fov, range_m, power_area`
 
 // cameraColCount is the number of cameraCols.
-const cameraColCount = 20
+const cameraColCount = 24
 
 // transports are the valid Camera.Transport values.
 var transports = []string{"tcp", "udp", "auto"}
@@ -53,7 +54,10 @@ func sameCamera(a, b Camera) bool {
 	if (a.Location == nil) != (b.Location == nil) || a.Location != nil && *a.Location != *b.Location {
 		return false
 	}
-	a.Location, b.Location = nil, nil
+	if (a.View == nil) != (b.View == nil) || a.View != nil && *a.View != *b.View {
+		return false
+	}
+	a.Location, b.Location, a.View, b.View = nil, nil, nil, nil
 	a.CreatedAt, a.UpdatedAt, a.UpdatedBy, a.Revision, a.Deleted = time.Time{}, time.Time{}, "", 0, false
 	b.CreatedAt, b.UpdatedAt, b.UpdatedBy, b.Revision, b.Deleted = time.Time{}, time.Time{}, "", 0, false
 	return a == b
@@ -65,20 +69,28 @@ func (c Camera) args() []any {
 	if c.Location != nil {
 		lat, lon, alt = c.Location.Lat, c.Location.Lon, c.Location.Alt
 	}
+	var heading, fov, rng any
+	if c.View != nil {
+		heading, fov, rng = c.View.Heading, c.View.FOV, c.View.Range
+	}
 	return []any{c.ID, c.Site, c.Name, c.Main, c.Sub, c.Transport, c.Username, c.UsernameEnv, c.PasswordEnv,
 		lat, lon, alt, c.Pin, c.Weight, c.Disabled, c.CreatedAt.UnixMilli(), c.UpdatedAt.UnixMilli(), c.UpdatedBy,
-		c.Revision, c.Deleted}
+		c.Revision, c.Deleted, heading, fov, rng, c.PowerArea}
 }
 
 // scanCamera reads one row of cameraCols.
 func scanCamera(r interface{ Scan(...any) error }) (Camera, error) {
 	var c Camera
-	var lat, lon, alt sql.NullFloat64
+	var lat, lon, alt, heading, fov, rng sql.NullFloat64
 	var created, updated int64
 	err := r.Scan(&c.ID, &c.Site, &c.Name, &c.Main, &c.Sub, &c.Transport, &c.Username, &c.UsernameEnv, &c.PasswordEnv,
-		&lat, &lon, &alt, &c.Pin, &c.Weight, &c.Disabled, &created, &updated, &c.UpdatedBy, &c.Revision, &c.Deleted)
+		&lat, &lon, &alt, &c.Pin, &c.Weight, &c.Disabled, &created, &updated, &c.UpdatedBy, &c.Revision, &c.Deleted,
+		&heading, &fov, &rng, &c.PowerArea)
 	if err != nil {
 		return Camera{}, err
+	}
+	if fov.Valid && rng.Valid {
+		c.View = &CameraView{Heading: heading.Float64, FOV: fov.Float64, Range: rng.Float64}
 	}
 	if lat.Valid && lon.Valid {
 		c.Location = &bus.Geo{Lat: lat.Float64, Lon: lon.Float64, Alt: alt.Float64}

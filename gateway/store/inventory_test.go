@@ -24,12 +24,14 @@ func testInventoryPut(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c := cam("gate-1", "north")
 	c.Location = &bus.Geo{Lat: 45.1, Lon: 7.6, Alt: 230}
+	c.View, c.PowerArea = &store.CameraView{Heading: 270, FOV: 60, Range: 800}, "feeder-7"
 	rec, ch, err := s.PutCamera(ctx, c)
 	if err != nil || ch != store.Created || rec.Revision != 1 || !rec.CreatedAt.Equal(t0) {
 		t.Fatalf("create: %+v %s %v", rec, ch, err)
 	}
 	got, err := s.Camera(ctx, "gate-1")
 	if err != nil || got.Location == nil || *got.Location != *c.Location || got.PasswordEnv != "CAM_PASSWORD" ||
+		got.View == nil || *got.View != *c.View || got.PowerArea != "feeder-7" ||
 		got.UpdatedBy != "ann" || got.Weight != 1 || got.Revision != 1 {
 		t.Fatalf("read back: %+v %v", got, err)
 	}
@@ -37,12 +39,12 @@ func testInventoryPut(t *testing.T, s store.Store) {
 	if rec, ch, err = s.PutCamera(ctx, c); err != nil || ch != store.Unchanged || rec.Revision != 1 || rec.UpdatedBy != "ann" {
 		t.Fatalf("same again: %+v %s %v (must keep revision and author)", rec, ch, err)
 	}
-	c.Name, c.Location = "Main gate", nil
+	c.Name, c.Location, c.View = "Main gate", nil, nil
 	if rec, ch, err = s.PutCamera(ctx, c); err != nil || ch != store.Updated || rec.Revision != 2 ||
 		!rec.CreatedAt.Equal(t0) || !rec.UpdatedAt.Equal(t0.Add(time.Hour)) || rec.UpdatedBy != "bob" {
 		t.Fatalf("change: %+v %s %v", rec, ch, err)
 	}
-	if got, _ = s.Camera(ctx, "gate-1"); got.Location != nil || got.Name != "Main gate" {
+	if got, _ = s.Camera(ctx, "gate-1"); got.Location != nil || got.View != nil || got.Name != "Main gate" {
 		t.Fatalf("changed: %+v", got)
 	}
 	old, err := s.DeleteCamera(ctx, "gate-1", "carl", t0.Add(2*time.Hour))

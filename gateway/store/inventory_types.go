@@ -20,9 +20,14 @@ type Camera struct {
 	UsernameEnv string   `json:"username_env,omitempty"`
 	PasswordEnv string   `json:"password_env,omitempty"`
 	Location    *bus.Geo `json:"location,omitempty"`
-	Pin         string   `json:"pin,omitempty"` // the edge that must pull it (a drone's dock), or any
-	Weight      float64  `json:"weight"`        // its share of an edge's capacity (default 1)
-	Disabled    bool     `json:"disabled"`
+	// View is what the camera sees, for grouping fire by view (optional).
+	View *CameraView `json:"view,omitempty"`
+	// PowerArea names the power supply area the camera hangs on (optional):
+	// outages are counted by it.
+	PowerArea string  `json:"power_area,omitempty"`
+	Pin       string  `json:"pin,omitempty"` // the edge that must pull it (a drone's dock), or any
+	Weight    float64 `json:"weight"`        // its share of an edge's capacity (default 1)
+	Disabled  bool    `json:"disabled"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -31,6 +36,15 @@ type Camera struct {
 	Revision int64 `json:"revision"`
 	// Deleted marks a tombstone in ListInventory's feed.
 	Deleted bool `json:"deleted,omitempty"`
+}
+
+// CameraView is a fixed camera's view on the ground: along Heading
+// (degrees clockwise from north, [0, 360)) spanning FOV degrees ((0, 360])
+// out to Range metres.
+type CameraView struct {
+	Heading float64 `json:"heading"`
+	FOV     float64 `json:"fov"`
+	Range   float64 `json:"range_m"`
 }
 
 // Change says what a write did to a camera.

@@ -147,6 +147,14 @@ var migrations = [][]string{{
 		anomaly TEXT NOT NULL, camera TEXT NOT NULL, kind TEXT NOT NULL,
 		by_who TEXT NOT NULL, body TEXT NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS incident_timeline_incident ON incident_timeline (incident, id)`,
+}, {
+	// A camera's view (heading, field of view, range) and power area, both
+	// optional: incidents group fire by what cameras see and outages by
+	// the power supply (gateway/incidents).
+	`ALTER TABLE cameras ADD COLUMN heading DOUBLE PRECISION`,
+	`ALTER TABLE cameras ADD COLUMN fov DOUBLE PRECISION`,
+	`ALTER TABLE cameras ADD COLUMN range_m DOUBLE PRECISION`,
+	`ALTER TABLE cameras ADD COLUMN power_area TEXT NOT NULL DEFAULT ''`,
 }}
 
 // migrate brings the schema to the newest version in one transaction,

@@ -121,8 +121,18 @@ type Store interface {
 
 	// PutIncident writes an incident as it is now with the members it
 	// gained (a member already under another incident moves to this one)
-	// and its timeline's new lines, in one transaction (incidents.go).
-	PutIncident(ctx context.Context, inc Incident, added []IncidentMember, entries []IncidentEntry) error
+	// and its timeline's new lines, in one transaction (incidents.go),
+	// keeping the stored state, owner and notes (people's; only a merge
+	// resolves): it returns the incident as written.
+	PutIncident(ctx context.Context, inc Incident, added []IncidentMember, entries []IncidentEntry) (Incident, error)
+	// HandleIncident applies act to the stored incident and, with members
+	// StatusAcknowledged or StatusResolved, the same to its member
+	// anomalies, in one transaction (incident_actions.go): the incident as
+	// written and how many members changed.
+	HandleIncident(ctx context.Context, id string, act func(*Incident) (IncidentEntry, error), members string) (Incident, int64, error)
+	// IncidentOfAnomaly names an anomaly's incident and how many of its
+	// members are not resolved ("" when it is in none).
+	IncidentOfAnomaly(ctx context.Context, anomaly string) (string, int, error)
 	// Incident returns one incident with the latest MaxTimeline lines of its timeline.
 	Incident(ctx context.Context, id string) (Incident, error)
 	// Incidents returns one page of incidents matching q, newest first (without timelines).
@@ -131,6 +141,10 @@ type Store interface {
 	IncidentMembers(ctx context.Context, id string, limit int) ([]IncidentMember, error)
 	// OpenIncidents lists the incidents not resolved whose last event is at or after since.
 	OpenIncidents(ctx context.Context, since time.Time) ([]Incident, error)
+
+	// Leader is the lead called name among the replicas sharing the
+	// database (lead.go): one holds it at a time; run it with its Run.
+	Leader(name string) *Leader
 
 	// Prune deletes what is older than the retention allows at now.
 	Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error)

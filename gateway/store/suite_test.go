@@ -39,6 +39,7 @@ var suite = []struct {
 	{"Wall", testWall},
 	{"Incidents", testIncidents},
 	{"IncidentPaging", testIncidentPaging},
+	{"IncidentHandling", testIncidentHandling},
 	{"IncidentPrune", testIncidentPrune},
 	{"PruneBoundary", testPruneBoundary},
 	{"PruneKeepsForever", testPruneKeepsForever},

@@ -153,7 +153,13 @@ func (f *fakeAPI) authed(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, rec)
 	case "GET /api/sites/riverside/rules":
 		rs := map[string]any{"site": "riverside", "version": 1, "document": "site: riverside\nversion: 1\ncameras: {}\n", "author": "op", "stage": "live"}
-		writeJSON(w, 200, map[string]any{"live": rs, "shadow": nil, "versions": []any{rs}})
+		// Older versions by a long-named author: the versions table must stay in its panel.
+		old := []any{rs}
+		for v := 2; v <= 4; v++ {
+			old = append(old, map[string]any{"site": "riverside", "version": v, "document": "site: riverside\n", "author": "riverside-duty-operator-night-shift",
+				"stage": "retired", "created": "2026-12-01T05:00:00Z"})
+		}
+		writeJSON(w, 200, map[string]any{"live": rs, "shadow": nil, "versions": old})
 	case "POST /api/sites/riverside/rules/validate":
 		body, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(body), "kind: unicorn") {

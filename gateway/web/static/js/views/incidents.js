@@ -101,6 +101,15 @@ export function mount(root, ctx) {
     return li;
   };
 
+  // member is one member anomaly: a button opening its camera live, and
+  // beside it the member's clip (js/clip.js) in [data-testid="incident-member-clip"],
+  // which carries the anomaly id, camera and site.
+  const member = (m) => h('li', {class: 'member', 'data-testid': 'incident-member-row', 'data-anomaly': m.anomaly},
+    button(`${m.camera} (${m.kind})`, {class: 'small', 'data-testid': 'incident-member', 'data-camera': m.camera,
+      onclick: (e) => { e.stopPropagation(); ctx.openLive(m.camera, m.site); }}),
+    h('div', {class: 'member-clip', 'data-testid': 'incident-member-clip', 'data-anomaly': m.anomaly, 'data-camera': m.camera, 'data-site': m.site},
+      clipButton(m.anomaly, '▶ clip')));
+
   // load fills a card's details: its timeline and its members (each opens its camera live).
   const load = async (i, el) => {
     try {
@@ -109,10 +118,7 @@ export function mount(root, ctx) {
         h('ol', {class: 'timeline', 'data-testid': 'incident-timeline'}, (d.timeline || []).map((t) =>
           h('li', {'data-testid': 'incident-line', 'data-what': t.what},
             `${fmtTime(t.at)} ${t.what}${t.camera ? ' ' + t.camera : ''}${t.by ? ' by ' + t.by : ''}${t.text ? ': ' + t.text : ''}`))),
-        h('div', {class: 'members'}, (d.members || []).slice(0, 100).flatMap((m) => [
-          button(`${m.camera} (${m.kind})`, {class: 'small', 'data-testid': 'incident-member', 'data-camera': m.camera,
-            onclick: (e) => { e.stopPropagation(); ctx.openLive(m.camera, m.site); }}),
-          clipButton(m.anomaly, '▶ clip')])));
+        h('ul', {class: 'members'}, (d.members || []).slice(0, 100).map(member)));
     } catch (ex) {
       el.append(h('p', {class: 'muted'}, `timeline: ${ex.message}`));
     }

@@ -20,6 +20,7 @@ export function mount(root, ctx) {
   let wall = [];
 
   const render = () => {
+    if (!ctx.me) return; // signed out while a load was under way: the view is gone
     const want = new Map();
     for (const w of wall) want.set(w.camera, w);
     for (const cam of pins.list(ctx.me.name)) if (!want.has(cam)) want.set(cam, {camera: cam, pinned: true});
