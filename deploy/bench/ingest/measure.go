@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/argus-edge/argus/deploy/bench"
+)
+
+// result is what one process measured pulling the cameras.
+type result struct {
+	who      string
+	n        int
+	core     float64 // cores used over the window (1 = one core busy)
+	rssKiB   int64   // at the window's end
+	baseKiB  int64   // with no camera
+	simCore  float64 // the simulator's, over the same window
+	load     string  // the host's load averages at the window's end
+	extraCol string  // what the puller itself measured, when it can
+}
+
+// settle is how long the pulls run before the window opens: connections
+// made, the first GOPs cached, the collector at its working heap.
+const settle = 5 * time.Second
+
+// window measures pid's CPU and the simulator's over s.window, then pid's
+// RSS.
+func window(s settings, pid, simPid int) (core, simCore float64, rss int64) {
+	time.Sleep(settle) // a benchmark pause, not a synchronisation
+	p0, s0, t0 := bench.CPUTicks(pid), bench.CPUTicks(simPid), time.Now()
+	time.Sleep(s.window)
+	p1, s1, t1 := bench.CPUTicks(pid), bench.CPUTicks(simPid), time.Now()
+	secs := t1.Sub(t0).Seconds()
+	return float64(p1-p0) / 100 / secs, float64(s1-s0) / 100 / secs, bench.RSSKiB(pid) // ticks are 1/100 s
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:3], " ")
+}
+
+func (r result) perStream() float64 { return r.core * 100 / float64(r.n) }
+
+func (r result) perCameraMiB() float64 { return float64(r.rssKiB-r.baseKiB) / 1024 / float64(r.n) }
+
+func printTable(s settings, rs []result) {
+	fmt.Printf("\n%d cameras, %s, CPU of each process from /proc over %s (the machine is shared: per-process CPU time, not wall-clock rates)\n\n", s.n, s.transport, s.window)
+	fmt.Println("| puller | CPU in all (% of a core) | CPU per stream | RSS in all | RSS with no camera | RSS per camera | simulator CPU (not counted) | load avg | pulled |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|---|")
+	for _, r := range rs {
+		fmt.Printf("| %s | %.1f%% | **%.3f%%** | %.1f MiB | %.1f MiB | **%.2f MiB** | %.0f%% | %s | %s |\n",
+			r.who, r.core*100, r.perStream(), float64(r.rssKiB)/1024, float64(r.baseKiB)/1024, r.perCameraMiB(), r.simCore*100, r.load, r.extraCol)
+	}
+	var a, m []result
+	for _, r := range rs {
+		if r.who == "argus edge" {
+			a = append(a, r)
+		} else {
+			m = append(m, r)
+		}
+	}
+	if len(a) > 0 && len(m) > 0 {
+		ac, am := mean(a, result.perStream), mean(a, result.perCameraMiB)
+		mc, mm := mean(m, result.perStream), mean(m, result.perCameraMiB)
+		fmt.Printf("\nArgus ÷ mediamtx: CPU per stream %.2f (target ≤ 0.5), RSS per camera %.2f (target ≤ 1.5 and ≤ 1.5 MiB)\n", ac/mc, am/mm)
+	}
+}
+
+func mean(rs []result, f func(result) float64) float64 {
+	t := 0.0
+	for _, r := range rs {
+		t += f(r)
+	}
+	return t / float64(len(rs))
+}
+
+// cameraURL is the simulator's URL of clone i.
+func cameraURL(s settings, i int) string { return fmt.Sprintf("rtsp://%s/bench/%d", s.simAddr, i) }
