@@ -64,7 +64,7 @@ func edgeConfig(s settings, n int) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "edge: {id: edge-bench, http: %q, http_token_env: "+bench.EdgeTokenEnv+"}\nsites: [{id: bench}]\ncameras:\n", edgeHTTP)
 	for i := range n {
-		fmt.Fprintf(&b, "  - {id: bench-%d, site: bench, main: %q, transport: %s}\n", i, cameraURL(s, i), s.transport)
+		fmt.Fprintf(&b, "  - {id: bench-%d, site: bench, main: %q, transport: %s, record: {mode: %s}}\n", i, cameraURL(s, i), s.transport, s.record)
 	}
 	return []byte(b.String())
 }

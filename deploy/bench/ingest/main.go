@@ -1,6 +1,6 @@
 // Command ingest measures pulling N simulated 1080p 4 Mbps cameras side by
 // side: the real edge process (no rules, so its analysis stays idle; no
-// viewer, no recording) and mediamtx pulling the same simulator streams
+// viewer, no recording unless -record events) and mediamtx pulling the same simulator streams
 // (paths with an RTSP source, not on demand), one after the other, each
 // process's CPU (utime+stime from /proc) over the window and its RSS per
 // camera above its fixed RSS with no camera. The simulator runs as its own
@@ -30,6 +30,7 @@ type settings struct {
 	window    time.Duration
 	transport string
 	rounds    int
+	record    string        // the cameras' record mode
 	out       string        // folder of the profiles; "" takes none
 	profile   time.Duration // length of the Go CPU profile and of perf's record
 	simAddr   string
@@ -43,6 +44,7 @@ func main() {
 	flag.DurationVar(&s.window, "window", 30*time.Second, "measuring window, after every stream is up and settled")
 	flag.StringVar(&s.transport, "transport", "tcp", "RTSP transport of both pullers: tcp or udp")
 	flag.IntVar(&s.rounds, "rounds", 1, "Argus then mediamtx, this many times (alternating)")
+	flag.StringVar(&s.record, "record", "off", "the edge cameras' record mode: off (a pull like mediamtx's) or events (the default of a config, with its in-memory pre-roll)")
 	flag.StringVar(&s.out, "out", "var", "folder for the edge's CPU profile and perf report; empty: no profile")
 	flag.DurationVar(&s.profile, "profile", 20*time.Second, "length of the edge's CPU profile (and of perf's record)")
 	flag.Parse()
@@ -66,7 +68,7 @@ func run(s settings) error {
 		}
 	}
 	bench.TokenEnv()
-	fmt.Printf("ingest bench: %d cameras, scene bench (1920x1080 H.264 ~4 Mbps, GOP 2 s), transport %s, window %s\n", s.n, s.transport, s.window)
+	fmt.Printf("ingest bench: %d cameras, scene bench (1920x1080 H.264 ~4 Mbps, GOP 2 s), transport %s, window %s, edge record mode %s\n", s.n, s.transport, s.window, s.record)
 	sim := exec.Command(filepath.Join(s.bin, "argus-sim"), "-listen", s.simAddr, "-fleet", "", "-clone", strconv.Itoa(s.n), "-clone-scene", "bench")
 	if err := bench.StartAndAwait(sim, `"ready"`, 10*time.Minute); err != nil {
 		return fmt.Errorf("simulator: %w", err)
