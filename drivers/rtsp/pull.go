@@ -111,8 +111,11 @@ type pull struct {
 	track     track
 	format    format.Format
 	media     *description.Media
-	pkts      []*rtp.Packet
-	size      int
+	pkts      []*rtp.Packet // of the unit being gathered
+	size      int           // their payload bytes
+	scan      scan          // the fast path's state
+	eager     bool          // the fast path gave up: depacketize every packet
+	arrival   time.Time     // of the last complete unit
 	lastFrame atomic.Int64  // unix nanos of the last complete unit
 	framePkts atomic.Uint64 // Counters.Packets at the last complete unit
 	lastErr   atomic.Pointer[error]
@@ -126,7 +129,7 @@ func (p *pull) dial(ctx context.Context, network, address string) (net.Conn, err
 		return conn, err
 	}
 	p.head.reset()
-	return headConn{Conn: conn, head: &p.head}, nil
+	return newHeadConn(conn, &p.head), nil
 }
 
 func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
@@ -138,6 +141,8 @@ func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 	if err != nil {
 		return err
 	}
+	_, p.scan.h265 = p.format.(*format.H265)
+	p.eager = !p.track.fast()
 	if _, err := c.Setup(desc.BaseURL, p.media, 0, 0); err != nil {
 		return p.explain(base.Setup, err)
 	}
@@ -190,10 +195,66 @@ func (p *pull) stalled() error {
 }
 
 // onPacket runs on gortsplib's reading goroutine for every RTP packet.
+// Packets are scanned (scan.go) until one needs the depacketizer; from
+// then on, for the rest of the pull, each is depacketized as it comes.
 func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	cnt := p.o.Counters
 	cnt.Packets.Add(1)
 	cnt.Bytes.Add(uint64(len(pkt.Payload)))
+	if p.eager {
+		p.depacketize(c, pkt)
+		return
+	}
+	v := p.scan.packet(pkt, len(p.pkts) == 0)
+	if v != vSkip && p.size+len(pkt.Payload) > maxUnitBytes {
+		v = vSlow
+	}
+	switch v {
+	case vSkip:
+		return
+	case vSlow:
+		p.eager = true
+		pending := append(p.pkts, pkt)
+		p.pkts, p.size = nil, 0
+		for _, q := range pending {
+			p.depacketize(c, q)
+		}
+		return
+	}
+	p.pkts = append(p.pkts, pkt)
+	p.size += len(pkt.Payload)
+	if v == vMore {
+		return
+	}
+	lacks, changed := p.track.learn(p.scan.vps, p.scan.sps, p.scan.pps)
+	if changed {
+		p.info()
+	}
+	key := p.scan.key
+	p.scan.start()
+	u := p.unit(c, pkt, key)
+	track := p.track
+	if !key {
+		lacks = nil
+	}
+	u.Defer(func() [][]byte {
+		au := track.assemble(u.Packets)
+		if au == nil {
+			return nil
+		}
+		return prepend(au, lacks...)
+	})
+	p.publish(u)
+}
+
+// maxUnitBytes bounds a unit, as the depacketizers do (mediacommon's
+// MaxAccessUnitSize).
+const maxUnitBytes = 8 << 20
+
+// depacketize is onPacket's slow path: gortsplib's depacketizer assembles
+// each unit as its packets come, and its errors are counted.
+func (p *pull) depacketize(c *gortsplib.Client, pkt *rtp.Packet) {
+	cnt := p.o.Counters
 	p.pkts = append(p.pkts, pkt)
 	p.size += len(pkt.Payload)
 	au, err := p.track.decode(pkt)
@@ -210,21 +271,39 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	if changed {
 		p.info()
 	}
+	u := p.unit(c, pkt, key)
+	u.AU = au
+	p.publish(u)
+}
+
+// unit makes the unit whose last packet is pkt from the packets gathered,
+// timed, and starts gathering the next.
+func (p *pull) unit(c *gortsplib.Client, pkt *rtp.Packet, key bool) *media.Unit {
 	arrival := time.Now()
-	u := &media.Unit{Format: p.format, Packets: p.pkts, AU: au, Key: key, Size: p.size, NTP: arrival}
+	p.arrival = arrival
+	// the unit keeps an exact copy of the packet list; the list is reused
+	pkts := make([]*rtp.Packet, len(p.pkts))
+	copy(pkts, p.pkts)
+	clear(p.pkts)
+	u := &media.Unit{Format: p.format, Packets: pkts, Key: key, Size: p.size, NTP: arrival}
+	p.pkts, p.size = p.pkts[:0], 0
 	if pts, ok := c.PacketPTS2(p.media, pkt); ok {
 		u.PTS = pts
 	}
 	if ntp, ok := c.PacketNTP(p.media, pkt); ok {
 		p.timeBy(u, ntp, arrival)
 	}
-	// the unit keeps this slice: start a new one sized like the last
-	p.pkts, p.size = make([]*rtp.Packet, 0, cap(p.pkts)), 0
+	return u
+}
+
+// publish counts a complete unit and hands it to OnUnit.
+func (p *pull) publish(u *media.Unit) {
+	cnt := p.o.Counters
 	cnt.Frames.Add(1)
-	if key {
+	if u.Key {
 		cnt.Keyframes.Add(1)
 	}
-	p.lastFrame.Store(arrival.UnixNano())
+	p.lastFrame.Store(p.arrival.UnixNano())
 	p.framePkts.Store(cnt.Packets.Load())
 	p.o.OnUnit(u)
 }

@@ -31,7 +31,7 @@ func codecOf(u *media.Unit) (mp4.Codec, error) {
 	default:
 		return nil, fmt.Errorf("codec %s cannot be recorded: H.264 or H.265 only", media.Codec(u.Format))
 	}
-	for _, n := range u.AU {
+	for _, n := range u.AccessUnit() {
 		switch t := media.NALType(h265, n); {
 		case h265 && t == h265VPS:
 			vps = n
@@ -70,9 +70,9 @@ func sampleOf(u *media.Unit, duration uint32) (*fmp4.Sample, error) {
 	s := &fmp4.Sample{Duration: duration}
 	var err error
 	if _, ok := u.Format.(*format.H265); ok {
-		err = s.FillH265(0, u.AU)
+		err = s.FillH265(0, u.AccessUnit())
 	} else {
-		err = s.FillH264(0, u.AU)
+		err = s.FillH264(0, u.AccessUnit())
 	}
 	s.IsNonSyncSample = !u.Key
 	return s, err
