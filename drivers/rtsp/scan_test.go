@@ -155,8 +155,8 @@ func packetKind(h265 bool, pl []byte) string {
 
 func TestScanLeavesTheUnusualToTheDepacketizer(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		break_ func([]*rtp.Packet) []*rtp.Packet
+		name   string
+		breaks func([]*rtp.Packet) []*rtp.Packet
 	}{
 		{"a lost fragment", func(p []*rtp.Packet) []*rtp.Packet { return append(p[:3:3], p[4:]...) }},
 		{"no marker bits", func(p []*rtp.Packet) []*rtp.Packet {
@@ -195,7 +195,7 @@ func TestScanLeavesTheUnusualToTheDepacketizer(t *testing.T) {
 				pkts[1].Payload[1]&0x80 == 0 || pkts[5].Payload[0]&0x1f != 1 {
 				t.Fatal("the stream's layout changed: the cases break the wrong packets")
 			}
-			if _, slow := scanAll(false, tc.break_(pkts)); slow < 0 {
+			if _, slow := scanAll(false, tc.breaks(pkts)); slow < 0 {
 				t.Fatal("the scan went on where the depacketizer should take over")
 			}
 		})
