@@ -12,6 +12,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
+	"github.com/bluenviron/gortsplib/v4/pkg/headers"
 	"github.com/pion/rtp"
 
 	"github.com/argus-edge/argus/drivers/media"
@@ -108,6 +109,7 @@ type pull struct {
 	transport string
 	switched  atomic.Bool // auto transport fell back from UDP to TCP
 	head      head        // the first bytes the camera sent
+	conn      *headConn   // the latest connection, nil over RTSPS
 	track     track
 	format    format.Format
 	media     *description.Media
@@ -129,7 +131,9 @@ func (p *pull) dial(ctx context.Context, network, address string) (net.Conn, err
 		return conn, err
 	}
 	p.head.reset()
-	return newHeadConn(conn, &p.head), nil
+	hc := newHeadConn(conn, &p.head)
+	p.conn = hc
+	return hc, nil
 }
 
 func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
@@ -143,10 +147,12 @@ func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 	}
 	_, p.scan.h265 = p.format.(*format.H265)
 	p.eager = !p.track.fast()
-	if _, err := c.Setup(desc.BaseURL, p.media, 0, 0); err != nil {
+	res, err := c.Setup(desc.BaseURL, p.media, 0, 0)
+	if err != nil {
 		return p.explain(base.Setup, err)
 	}
 	c.OnPacketRTP(p.media, p.format, func(pkt *rtp.Packet) { p.onPacket(c, pkt) })
+	p.takeRTP(c, res)
 	p.lastFrame.Store(time.Now().UnixNano())
 	p.framePkts.Store(p.o.Counters.Packets.Load())
 	if _, err := c.Play(nil); err != nil {
@@ -154,6 +160,20 @@ func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 	}
 	p.info()
 	return nil
+}
+
+// takeRTP has the connection hand the video's RTP packets to the pull
+// itself, past gortsplib (interleave.go), when they come interleaved in
+// the RTSP connection (TCP, without TLS).
+func (p *pull) takeRTP(c *gortsplib.Client, res *base.Response) {
+	if p.conn == nil || res == nil {
+		return
+	}
+	var th headers.Transport
+	if th.Unmarshal(res.Header["Transport"]) != nil || th.InterleavedIDs == nil {
+		return
+	}
+	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet) { p.onPacket(c, pkt) })
 }
 
 // watch waits for the client to fail, ctx to end, or frames to stop.
