@@ -42,8 +42,8 @@ type interleaved struct {
 	passed   bool   // one was
 	lastPass time.Time
 	every    time.Duration // the most gortsplib goes without a frame
-	slab     []rtp.Packet // packets are allocated a slab at a time
-	keep     func([]byte) // sees the bytes read, for the head of the stream
+	slab     []rtp.Packet  // packets are allocated a slab at a time
+	keep     func([]byte)  // sees the bytes read, for the head of the stream
 }
 
 // chunkSize is the size of a read chunk. Packets keep their chunk alive,

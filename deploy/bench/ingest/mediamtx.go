@@ -29,7 +29,12 @@ func runMediamtx(s settings, simPid int) (result, error) {
 	if err := os.WriteFile(cfg, mediamtxConfig(s, 0), 0o644); err != nil {
 		return result{}, err
 	}
-	mtx := exec.Command(s.mediamtx, cfg)
+	bin, err := filepath.Abs(s.mediamtx)
+	if err != nil {
+		return result{}, err
+	}
+	mtx := exec.Command(bin, cfg)
+	mtx.Dir = dir // it writes a certificate of its own (auto.crt, auto.key) where it runs
 	mtx.Stdout, mtx.Stderr = os.Stderr, os.Stderr
 	if err := mtx.Start(); err != nil {
 		return result{}, err
