@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
 
@@ -37,6 +38,7 @@ type interleaved struct {
 	channel atomic.Int32 // interleaved channel of the video's RTP; -1 until set
 	pt      uint8        // the video's payload type
 	onRTP   func(*rtp.Packet)
+	onSR    func(*rtcp.SenderReport) // the video's RTCP sender reports
 
 	ssrc     uint32 // of the last RTP packet handed to gortsplib
 	passed   bool   // one was
@@ -65,9 +67,12 @@ func newInterleaved(conn io.Reader, keep func([]byte)) *interleaved {
 }
 
 // take starts taking the RTP packets of payload type pt on an interleaved
-// channel out of the stream, for onRTP; called before PLAY.
-func (c *interleaved) take(channel int, pt uint8, onRTP func(*rtp.Packet)) {
-	c.onRTP, c.pt = onRTP, pt
+// channel out of the stream, for onRTP, and shows onSR the sender reports
+// on the channel after it (which gortsplib gets too); called before PLAY.
+// Both are called on gortsplib's reading goroutine, which also runs its
+// callbacks, and never after the client's Close has returned.
+func (c *interleaved) take(channel int, pt uint8, onRTP func(*rtp.Packet), onSR func(*rtcp.SenderReport)) {
+	c.onRTP, c.onSR, c.pt = onRTP, onSR, pt
 	c.channel.Store(int32(channel))
 }
 
@@ -124,8 +129,11 @@ func (c *interleaved) next() error {
 
 // frame handles one interleaved frame.
 func (c *interleaved) frame(f []byte) {
-	ch := int32(f[1])
-	if want := c.channel.Load(); want < 0 || ch != want {
+	ch, want := int32(f[1]), c.channel.Load()
+	if want >= 0 && ch == want+1 {
+		c.senderReports(f[4:])
+	}
+	if want < 0 || ch != want {
 		c.give(f)
 		return
 	}
@@ -143,6 +151,20 @@ func (c *interleaved) frame(f []byte) {
 		ka[1] = byte(ch + 1)
 		c.lastPass = time.Now()
 		c.pass = ka
+	}
+}
+
+// senderReports shows onSR the sender reports of an RTCP compound packet;
+// a packet that does not parse is gortsplib's to judge.
+func (c *interleaved) senderReports(b []byte) {
+	pkts, err := rtcp.Unmarshal(b)
+	if err != nil {
+		return
+	}
+	for _, p := range pkts {
+		if sr, ok := p.(*rtcp.SenderReport); ok {
+			c.onSR(sr)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
 
@@ -68,7 +69,11 @@ func TestInterleavedTakesTheVideoPacketsAndPassesTheRest(t *testing.T) {
 		}
 		switch seq % 50 {
 		case 10:
-			add(frame(1, []byte{0x80, 200, 0, 6, 0, 0, 0xa, 0xbc, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}), true) // RTCP SR
+			sr, err := (&rtcp.SenderReport{SSRC: 0xabc, NTPTime: uint64(seq) << 32, RTPTime: uint32(seq) * 3000}).Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			add(frame(1, sr), true)
 		case 20:
 			add(frame(2, rtpPayload(t, 0xdef, seq, 97, 200)), true) // another track's RTP
 		case 30:
@@ -85,7 +90,8 @@ func TestInterleavedTakesTheVideoPacketsAndPassesTheRest(t *testing.T) {
 		var taken []*rtp.Packet
 		in := newInterleaved(&pieces{data: session.Bytes(), rnd: rnd}, nil)
 		in.every = 0 // a keep-alive after each packet taken (a second in a pull)
-		in.take(0, 96, func(p *rtp.Packet) { taken = append(taken, p) })
+		var reports int
+		in.take(0, 96, func(p *rtp.Packet) { taken = append(taken, p) }, func(*rtcp.SenderReport) { reports++ })
 		var got bytes.Buffer
 		buf := make([]byte, 4096)
 		for {
@@ -102,6 +108,9 @@ func TestInterleavedTakesTheVideoPacketsAndPassesTheRest(t *testing.T) {
 			if p.SequenceNumber != wantTaken[i] || len(p.Payload) != 100+int(p.SequenceNumber)*7%1400 || p.Payload[0] != byte(p.SequenceNumber) {
 				t.Fatalf("seed %d: packet %d is seq %d with %d bytes, want seq %d", seed, i, p.SequenceNumber, len(p.Payload), wantTaken[i])
 			}
+		}
+		if reports != 8 {
+			t.Fatalf("seed %d: %d sender reports seen, want the 8 sent", seed, reports)
 		}
 		if rest := withoutKeepAlives(t, got.Bytes()); !bytes.Equal(rest, wantGortsplib.Bytes()) {
 			t.Fatalf("seed %d: gortsplib read %d bytes (keep-alives apart), want the session's %d but the packets taken", seed, len(rest), wantGortsplib.Len())

@@ -110,6 +110,7 @@ type pull struct {
 	switched  atomic.Bool // auto transport fell back from UDP to TCP
 	head      head        // the first bytes the camera sent
 	conn      *headConn   // the latest connection, nil over RTSPS
+	own       *ownTiming  // set when the connection takes the packets (takeRTP)
 	track     track
 	format    format.Format
 	media     *description.Media
@@ -173,7 +174,8 @@ func (p *pull) takeRTP(c *gortsplib.Client, res *base.Response) {
 	if th.Unmarshal(res.Header["Transport"]) != nil || th.InterleavedIDs == nil {
 		return
 	}
-	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet) { p.onPacket(c, pkt) })
+	p.own = newOwnTiming(p.format)
+	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet) { p.onPacket(c, pkt) }, p.own.report)
 }
 
 // watch waits for the client to fail, ctx to end, or frames to stop.
@@ -307,6 +309,16 @@ func (p *pull) unit(c *gortsplib.Client, pkt *rtp.Packet, key bool) *media.Unit 
 	clear(p.pkts)
 	u := &media.Unit{Format: p.format, Packets: pkts, Key: key, Size: p.size, NTP: arrival}
 	p.pkts, p.size = p.pkts[:0], 0
+	if p.own != nil {
+		pts, okPTS, ntp, okNTP := p.own.times(pkt)
+		if okPTS {
+			u.PTS = pts
+		}
+		if okNTP {
+			p.timeBy(u, ntp, arrival)
+		}
+		return u
+	}
 	if pts, ok := c.PacketPTS2(p.media, pkt); ok {
 		u.PTS = pts
 	}
