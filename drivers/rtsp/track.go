@@ -223,10 +223,12 @@ func (t *h265Track) size() (int, int) {
 	return s.Width(), s.Height()
 }
 
-// pick prefers the in-band value.
+// pick prefers the in-band value, copied: the format keeps it for the
+// whole pull, and the in-band bytes are a slice of a read chunk that it
+// would keep alive with all the packets around them (interleave.go).
 func pick(in, cur []byte) []byte {
 	if in != nil {
-		return in
+		return bytes.Clone(in)
 	}
 	return cur
 }

@@ -25,15 +25,21 @@ type result struct {
 // made, the first GOPs cached, the collector at its working heap.
 const settle = 5 * time.Second
 
-// window measures pid's CPU and the simulator's over s.window, then pid's
-// RSS.
+// window measures pid's CPU and the simulator's over s.window, and pid's
+// RSS as the mean of a sample a second: a collected heap's RSS moves with
+// the collector's cycle.
 func window(s settings, pid, simPid int) (core, simCore float64, rss int64) {
 	time.Sleep(settle) // a benchmark pause, not a synchronisation
 	p0, s0, t0 := bench.CPUTicks(pid), bench.CPUTicks(simPid), time.Now()
-	time.Sleep(s.window)
+	var sum, n int64
+	for end := t0.Add(s.window); time.Now().Before(end); {
+		time.Sleep(min(time.Second, time.Until(end))) // sampling, not synchronising
+		sum += bench.RSSKiB(pid)
+		n++
+	}
 	p1, s1, t1 := bench.CPUTicks(pid), bench.CPUTicks(simPid), time.Now()
 	secs := t1.Sub(t0).Seconds()
-	return float64(p1-p0) / 100 / secs, float64(s1-s0) / 100 / secs, bench.RSSKiB(pid) // ticks are 1/100 s
+	return float64(p1-p0) / 100 / secs, float64(s1-s0) / 100 / secs, sum / max(n, 1) // ticks are 1/100 s
 }
 
 func loadavg() string {
@@ -51,7 +57,7 @@ func (r result) perCameraMiB() float64 { return float64(r.rssKiB-r.baseKiB) / 10
 
 func printTable(s settings, rs []result) {
 	fmt.Printf("\n%d cameras, %s, CPU of each process from /proc over %s (the machine is shared: per-process CPU time, not wall-clock rates)\n\n", s.n, s.transport, s.window)
-	fmt.Println("| puller | CPU in all (% of a core) | CPU per stream | RSS in all | RSS with no camera | RSS per camera | simulator CPU (not counted) | load avg | pulled |")
+	fmt.Println("| puller | CPU in all (% of a core) | CPU per stream | RSS in all (mean of the window) | RSS with no camera | RSS per camera | simulator CPU (not counted) | load avg | pulled |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|---|")
 	for _, r := range rs {
 		fmt.Printf("| %s | %.1f%% | **%.3f%%** | %.1f MiB | %.1f MiB | **%.2f MiB** | %.0f%% | %s | %s |\n",
