@@ -51,7 +51,8 @@ func runArgus(s settings, simPid int, profile bool) (result, error) {
 	r.core, r.simCore, r.rssKiB = window(s, edge.Process.Pid, simPid)
 	r.load = loadavg()
 	kbps, fps := bench.Rates(edgeHTTP)
-	r.extraCol = fmt.Sprintf("%.0f kbit/s, %.1f fps per camera", kbps/float64(s.n), fps/float64(s.n))
+	r.kbps = kbps / float64(s.n)
+	r.extraCol = fmt.Sprintf("%.0f kbit/s, %.1f fps per camera", r.kbps, fps/float64(s.n))
 	if profile && s.out != "" {
 		if err := profileEdge(s, edge.Process.Pid); err != nil {
 			fmt.Fprintln(os.Stderr, "  profile:", err) // the figures stand without it

@@ -19,6 +19,7 @@ type result struct {
 	simCore  float64 // the simulator's, over the same window
 	load     string  // the host's load averages at the window's end
 	extraCol string  // what the puller itself measured, when it can
+	kbps     float64 // per camera, as the puller measured it; 0 if unknown
 }
 
 // settle is how long the pulls run before the window opens: connections
@@ -53,15 +54,25 @@ func loadavg() string {
 
 func (r result) perStream() float64 { return r.core * 100 / float64(r.n) }
 
+// perStream4M is perStream scaled to the 4 Mbit/s the simulator should
+// send: a loaded simulator falls behind, and each puller is charged for
+// what it received.
+func (r result) perStream4M() float64 {
+	if r.kbps <= 0 {
+		return 0
+	}
+	return r.perStream() * 4000 / r.kbps
+}
+
 func (r result) perCameraMiB() float64 { return float64(r.rssKiB-r.baseKiB) / 1024 / float64(r.n) }
 
 func printTable(s settings, rs []result) {
 	fmt.Printf("\n%d cameras, %s, CPU of each process from /proc over %s (the machine is shared: per-process CPU time, not wall-clock rates)\n\n", s.n, s.transport, s.window)
-	fmt.Println("| puller | CPU in all (% of a core) | CPU per stream | RSS in all (mean of the window) | RSS with no camera | RSS per camera | simulator CPU (not counted) | load avg | pulled |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|---|")
+	fmt.Println("| puller | CPU in all (% of a core) | CPU per stream | same per 4 Mbit/s received | RSS in all (mean of the window) | RSS with no camera | RSS per camera | simulator CPU (not counted) | load avg | pulled |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
 	for _, r := range rs {
-		fmt.Printf("| %s | %.1f%% | **%.3f%%** | %.1f MiB | %.1f MiB | **%.2f MiB** | %.0f%% | %s | %s |\n",
-			r.who, r.core*100, r.perStream(), float64(r.rssKiB)/1024, float64(r.baseKiB)/1024, r.perCameraMiB(), r.simCore*100, r.load, r.extraCol)
+		fmt.Printf("| %s | %.1f%% | **%.3f%%** | %.3f%% | %.1f MiB | %.1f MiB | **%.2f MiB** | %.0f%% | %s | %s |\n",
+			r.who, r.core*100, r.perStream(), r.perStream4M(), float64(r.rssKiB)/1024, float64(r.baseKiB)/1024, r.perCameraMiB(), r.simCore*100, r.load, r.extraCol)
 	}
 	var a, m []result
 	for _, r := range rs {
@@ -74,7 +85,8 @@ func printTable(s settings, rs []result) {
 	if len(a) > 0 && len(m) > 0 {
 		ac, am := mean(a, result.perStream), mean(a, result.perCameraMiB)
 		mc, mm := mean(m, result.perStream), mean(m, result.perCameraMiB)
-		fmt.Printf("\nArgus ÷ mediamtx: CPU per stream %.2f (target ≤ 0.5), RSS per camera %.2f (target ≤ 1.5 and ≤ 1.5 MiB)\n", ac/mc, am/mm)
+		fmt.Printf("\nArgus ÷ mediamtx: CPU per stream %.2f, per 4 Mbit/s received %.2f (target ≤ 0.5); RSS per camera %.2f (target ≤ 1.5, and ≤ 1.5 MiB)\n",
+			ac/mc, mean(a, result.perStream4M)/mean(m, result.perStream4M), am/mm)
 	}
 }
 

@@ -55,7 +55,8 @@ func runMediamtx(s settings, simPid int) (result, error) {
 	r.core, r.simCore, r.rssKiB = window(s, mtx.Process.Pid, simPid)
 	r.load = loadavg()
 	if kbps, err := mediamtxRate(); err == nil {
-		r.extraCol = fmt.Sprintf("%.0f kbit/s per camera", kbps/float64(s.n))
+		r.kbps = kbps / float64(s.n)
+		r.extraCol = fmt.Sprintf("%.0f kbit/s per camera", r.kbps)
 	}
 	return r, nil
 }
