@@ -18,7 +18,9 @@ type Unit struct {
 	// Format is the gortsplib format of the track (H264 or H265).
 	Format format.Format
 	// Packets are the RTP packets that carried the unit, as they came, for
-	// relaying without re-packetizing.
+	// relaying without re-packetizing. Their payloads may lie in a buffer
+	// shared with the packets of the units around them (the RTSP driver
+	// reads into chunks and parses packets in place): never write them.
 	Packets []*rtp.Packet
 	// AU holds the NAL units of the access unit when the source made them
 	// (a file, a drone's link, a test). A source that receives RTP may leave

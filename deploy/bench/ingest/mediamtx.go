@@ -64,7 +64,7 @@ func runMediamtx(s settings, simPid int) (result, error) {
 func mediamtxConfig(s settings, n int) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "logLevel: warn\napi: yes\napiAddress: %s\n", mediamtxAPI)
-	b.WriteString("rtsp: no\nrtmp: no\nhls: no\nwebrtc: no\nsrt: no\nplayback: no\nmetrics: no\npprof: no\n")
+	b.WriteString("rtsp: no\nrtmp: no\nhls: no\nwebrtc: no\nsrt: no\nmoq: no\nplayback: no\nmetrics: no\npprof: no\n")
 	b.WriteString("paths:\n")
 	for i := range n {
 		fmt.Fprintf(&b, "  bench-%d:\n    source: %s\n    rtspTransport: %s\n    sourceOnDemand: no\n", i, cameraURL(s, i), s.transport)
