@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/argus-edge/argus/deploy/bench"
+	"github.com/argus-edge/argus/drivers/bearer"
 )
 
 const (
@@ -41,17 +45,16 @@ func runArgus(s settings, simPid int, profile bool) (result, error) {
 		return result{}, err
 	}
 	time.Sleep(2 * time.Second) // the fixed RSS once the process has settled (a benchmark pause)
-	r := result{who: "argus edge", n: s.n, baseKiB: bench.RSSKiB(edge.Process.Pid)}
+	base := bench.RSSKiB(edge.Process.Pid)
 	if err := os.WriteFile(cfg, edgeConfig(s, s.n), 0o644); err != nil {
 		return result{}, err
 	}
 	if err := bench.AwaitOnline(edgeHTTP, s.n, 2*time.Minute); err != nil {
 		return result{}, err
 	}
-	r.core, r.simCore, r.rssKiB = window(s, edge.Process.Pid, simPid)
-	r.load = loadavg()
-	kbps, fps := bench.Rates(edgeHTTP)
-	r.kbps = kbps / float64(s.n)
+	r := window(s, edge.Process.Pid, simPid, edgeBytes)
+	r.who, r.n, r.baseKiB = "argus edge", s.n, base
+	_, fps := bench.Rates(edgeHTTP)
 	r.extraCol = fmt.Sprintf("%.0f kbit/s, %.1f fps per camera", r.kbps, fps/float64(s.n))
 	if profile && s.out != "" {
 		if err := profileEdge(s, edge.Process.Pid); err != nil {
@@ -59,6 +62,35 @@ func runArgus(s settings, simPid int, profile bool) (result, error) {
 		}
 	}
 	return r, nil
+}
+
+// edgeBytes sums the RTP payload bytes the edge counted received
+// (argus_camera_bytes_total), -1 when its metrics cannot be read.
+func edgeBytes() float64 {
+	req, err := http.NewRequest(http.MethodGet, "http://"+edgeHTTP+"/metrics", nil)
+	if err != nil {
+		return -1
+	}
+	req.Header.Set("Authorization", bearer.Header(bench.EdgeToken))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	total := 0.0
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "argus_camera_bytes_total{"); ok {
+			f := strings.Fields(rest)
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if err != nil {
+				return -1
+			}
+			total += v
+		}
+	}
+	return total
 }
 
 func edgeConfig(s settings, n int) []byte {

@@ -26,11 +26,14 @@ type result struct {
 // made, the first GOPs cached, the collector at its working heap.
 const settle = 5 * time.Second
 
-// window measures pid's CPU and the simulator's over s.window, and pid's
-// RSS as the mean of a sample a second: a collected heap's RSS moves with
-// the collector's cycle.
-func window(s settings, pid, simPid int) (core, simCore float64, rss int64) {
+// window measures pid's CPU and the simulator's over s.window, pid's RSS
+// as the mean of a sample a second (a collected heap's RSS moves with the
+// collector's cycle), and the bits per second per camera that the puller
+// counted received over the window (received returns its running total
+// of bytes, -1 when it cannot tell).
+func window(s settings, pid, simPid int, received func() float64) (r result) {
 	time.Sleep(settle) // a benchmark pause, not a synchronisation
+	b0 := received()
 	p0, s0, t0 := bench.CPUTicks(pid), bench.CPUTicks(simPid), time.Now()
 	var sum, n int64
 	for end := t0.Add(s.window); time.Now().Before(end); {
@@ -39,8 +42,15 @@ func window(s settings, pid, simPid int) (core, simCore float64, rss int64) {
 		n++
 	}
 	p1, s1, t1 := bench.CPUTicks(pid), bench.CPUTicks(simPid), time.Now()
+	b1 := received()
 	secs := t1.Sub(t0).Seconds()
-	return float64(p1-p0) / 100 / secs, float64(s1-s0) / 100 / secs, sum / max(n, 1) // ticks are 1/100 s
+	r.core, r.simCore = float64(p1-p0)/100/secs, float64(s1-s0)/100/secs // ticks are 1/100 s
+	r.rssKiB = sum / max(n, 1)
+	if b0 >= 0 && b1 >= 0 {
+		r.kbps = (b1 - b0) * 8 / 1000 / secs / float64(s.n)
+	}
+	r.load = loadavg()
+	return r
 }
 
 func loadavg() string {

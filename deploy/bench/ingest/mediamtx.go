@@ -44,7 +44,7 @@ func runMediamtx(s settings, simPid int) (result, error) {
 		return result{}, err
 	}
 	time.Sleep(2 * time.Second) // as for the edge
-	r := result{who: "mediamtx", n: s.n, baseKiB: bench.RSSKiB(mtx.Process.Pid)}
+	base := bench.RSSKiB(mtx.Process.Pid)
 	// mediamtx reloads its config file when it changes, as the edge does.
 	if err := os.WriteFile(cfg, mediamtxConfig(s, s.n), 0o644); err != nil {
 		return result{}, err
@@ -52,12 +52,9 @@ func runMediamtx(s settings, simPid int) (result, error) {
 	if err := awaitReady(s.n, 2*time.Minute); err != nil {
 		return result{}, err
 	}
-	r.core, r.simCore, r.rssKiB = window(s, mtx.Process.Pid, simPid)
-	r.load = loadavg()
-	if kbps, err := mediamtxRate(); err == nil {
-		r.kbps = kbps / float64(s.n)
-		r.extraCol = fmt.Sprintf("%.0f kbit/s per camera", r.kbps)
-	}
+	r := window(s, mtx.Process.Pid, simPid, mediamtxBytes)
+	r.who, r.n, r.baseKiB = "mediamtx", s.n, base
+	r.extraCol = fmt.Sprintf("%.0f kbit/s per camera", r.kbps)
 	return r, nil
 }
 
@@ -115,22 +112,17 @@ func awaitReady(n int, limit time.Duration) error {
 	}
 }
 
-// mediamtxRate is the bytes all paths receive a second, over 2 s.
-func mediamtxRate() (kbps float64, err error) {
-	sum := func() (uint64, error) {
-		l, err := paths()
-		var t uint64
-		for _, p := range l.Items {
-			t += p.BytesReceived
-		}
-		return t, err
-	}
-	b0, err := sum()
+// mediamtxBytes sums the bytes mediamtx's paths received (RTP packets,
+// headers included: about 1% more than the edge's payload count), -1 when
+// its API does not answer.
+func mediamtxBytes() float64 {
+	l, err := paths()
 	if err != nil {
-		return 0, err
+		return -1
 	}
-	t0 := time.Now()
-	time.Sleep(2 * time.Second) // a rate needs a span
-	b1, err := sum()
-	return float64(b1-b0) * 8 / 1000 / time.Since(t0).Seconds(), err
+	var t uint64
+	for _, p := range l.Items {
+		t += p.BytesReceived
+	}
+	return float64(t)
 }
