@@ -114,6 +114,7 @@ bench: deps build mediamtx
 	$(GO) test -run XXX -bench . -benchmem ./edge/hub/
 	$(GO) test -run XXX -bench . -benchtime 1x ./edge/analyze/ ./edge/decode/
 	$(GO) test -run XXX -bench EmptySceneHour ./edge/rules/
+	$(GO) test -run XXX -bench TakePackets -benchmem ./drivers/rtsp/
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 50
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 200
 	$(GO) run ./deploy/bench/latency -bin $(BIN) -cameras 8
