@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
@@ -129,4 +130,15 @@ func withoutKeepAlives(t *testing.T, b []byte) []byte {
 		t.Fatal("gortsplib got no keep-alive: its read timeout would end the pull")
 	}
 	return bytes.ReplaceAll(b, ka, nil)
+}
+
+func TestOwnTimingCountsTheGaps(t *testing.T) {
+	own := newOwnTiming(&format.H264{PayloadTyp: 96})
+	var cnt Counters
+	for _, seq := range []uint16{65534, 65535, 0, 3, 4, 2, 10} { // 1–2 lost across the wrap, 5–9 after a late 2
+		own.lost(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq}}, &cnt)
+	}
+	if got := cnt.Lost.Load(); got != 2+7 {
+		t.Fatalf("counted %d lost, want 9 (1, 2, then 3–9 after the late 2)", got)
+	}
 }

@@ -223,6 +223,9 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	cnt := p.o.Counters
 	cnt.Packets.Add(1)
 	cnt.Bytes.Add(uint64(len(pkt.Payload)))
+	if p.own != nil {
+		p.own.lost(pkt, cnt)
+	}
 	if p.eager {
 		p.depacketize(c, pkt)
 		return

@@ -9,7 +9,7 @@ import (
 	"github.com/pion/rtp"
 )
 
-// ownTiming times the units of a pull whose packets the connection takes
+// ownTiming times the units, and counts the lost packets, of a pull whose packets the connection takes
 // past gortsplib (interleave.go): gortsplib tears its own timing down when
 // it closes, while the connection may still hand over packets it had read.
 // It does what gortsplib's client does: presentation times from the RTP
@@ -20,12 +20,25 @@ type ownTiming struct {
 	pts  *rtptime.GlobalDecoder2
 	sr   *rtcp.SenderReport // the latest, nil before the first
 	rate int
+	seq  uint16 // of the last packet
+	seen bool   // a packet was
 }
 
 func newOwnTiming(f format.Format) *ownTiming {
 	d := &rtptime.GlobalDecoder2{}
 	d.Initialize()
 	return &ownTiming{f: f, pts: d, rate: f.ClockRate()}
+}
+
+// lost counts the packets missing before pkt, as gortsplib's receiver
+// does for the packets it sees: a camera's server may drop packets from a
+// full queue even over TCP. A jump back (reordering, a restarted sender)
+// counts nothing.
+func (t *ownTiming) lost(pkt *rtp.Packet, cnt *Counters) {
+	if gap := pkt.SequenceNumber - t.seq - 1; t.seen && gap != 0 && gap < 0x8000 {
+		cnt.Lost.Add(uint64(gap))
+	}
+	t.seq, t.seen = pkt.SequenceNumber, true
 }
 
 // report takes a sender report.
