@@ -2,6 +2,7 @@ package rtsp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -237,6 +238,12 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	switch v {
 	case vSkip:
 		return
+	case vLost:
+		cnt.DecodeErrors.Add(1)
+		p.lastErr.Store(&errLostFragment)
+		clear(p.pkts)
+		p.pkts, p.size = p.pkts[:0], 0
+		return
 	case vSlow:
 		p.eager = true
 		pending := append(p.pkts, pkt)
@@ -271,6 +278,9 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	})
 	p.publish(u)
 }
+
+// errLostFragment is the scan's depacketizing error: the unit is dropped.
+var errLostFragment = errors.New("discarding frame since a RTP packet is missing")
 
 // maxUnitBytes bounds a unit, as the depacketizers do (mediacommon's
 // MaxAccessUnitSize).

@@ -13,11 +13,11 @@ import (
 // The unit's bytes stay in its packets; a consumer that wants the NAL
 // units has them assembled then (media.Unit.AccessUnit). This is the
 // pull's fast path for the usual stream (RFC 6184 / 7798, a marker bit
-// on each unit's last packet). Anything else — a lost fragment, a unit
-// without a marker, Annex-B inside RTP, a fragmented parameter set, a
+// on each unit's last packet). Anything else — a unit without a marker, Annex-B inside RTP, a fragmented parameter set, a
 // header that cannot be valid — says slow, and the pull hands the stream
 // to gortsplib's depacketizer, which deals with all of those and reports
-// errors as before.
+// errors as before. A lost fragment (UDP) costs the unit, as it does in
+// the depacketizer, and the scan goes on from the next one.
 type scan struct {
 	h265   bool
 	synced bool   // a unit's end was seen: the next packet starts a unit
@@ -39,6 +39,7 @@ const (
 	vDone                // the unit's last packet
 	vSkip                // before the first unit's start: not part of a unit
 	vSlow                // needs the full depacketizer
+	vLost                // a fragment is missing: the unit is lost, the scan waits for the next
 )
 
 // NAL unit types the scan tells apart (codec numbering).
@@ -82,7 +83,15 @@ func (s *scan) packet(pkt *rtp.Packet, first bool) verdict {
 	case -1:
 		return vSlow
 	case h264FUA, h265FU:
-		ok = s.fragment(pkt)
+		var lost bool
+		ok, lost = s.fragment(pkt)
+		if lost {
+			// as the depacketizer does, the unit is dropped; the scan starts
+			// again after the next unit's end
+			s.synced = pkt.Marker
+			s.start()
+			return vLost
+		}
 	case h264STAPA, h265AP:
 		ok = !s.fu && s.aggregate(pl)
 	default:
@@ -112,47 +121,48 @@ func (s *scan) typeOf(b []byte) int {
 	return int(b[0] & 0x1f)
 }
 
-// fragment scans an FU-A (H.264) or FU (H.265) packet.
-func (s *scan) fragment(pkt *rtp.Packet) bool {
+// fragment scans an FU-A (H.264) or FU (H.265) packet; lost tells that
+// one before it is missing (a gap in the sequence numbers, or no start).
+func (s *scan) fragment(pkt *rtp.Packet) (ok, lost bool) {
 	pl := pkt.Payload
 	at := 1 // the FU header's offset
 	if s.h265 {
 		at = 2
 	}
 	if len(pl) < at+1 {
-		return false
+		return false, false
 	}
 	fh := pl[at]
 	startBit, endBit := fh&0x80 != 0, fh&0x40 != 0
 	if !startBit {
 		if !s.fu || pkt.SequenceNumber != s.fuNext {
-			return false // a fragment lost or out of order
+			return false, true // a fragment lost, or out of order
 		}
 		s.fuNext++
 		s.fu = !endBit
-		return true
+		return true, false
 	}
 	if s.fu {
-		return false // a new start while the last unit is incomplete
+		return false, true // a new start: the last one's end was lost
 	}
 	var t int
 	if s.h265 {
 		t = int(fh & 0x3f)
 		if !validH265(pl[0]&0x81|byte(t<<1), pl[1]) {
-			return false
+			return false, false
 		}
 	} else {
 		t = int(fh & 0x1f)
 		if !validH264(pl[0]&0xe0 | byte(t)) {
-			return false
+			return false, false
 		}
 	}
 	if s.param(t) {
-		return false // a fragmented parameter set: rare, left to the depacketizer
+		return false, false // a fragmented parameter set: rare, left to the depacketizer
 	}
 	s.note(t, nil)
 	s.fu, s.fuNext = !endBit, pkt.SequenceNumber+1
-	return true
+	return true, false
 }
 
 // aggregate scans a STAP-A (H.264) or AP (H.265) packet: sizes within the

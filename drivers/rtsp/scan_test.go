@@ -80,12 +80,22 @@ type scannedUnit struct {
 }
 
 func scanAll(h265 bool, pkts []*rtp.Packet) (units []scannedUnit, slowAt int) {
+	units, slowAt, _ = scanLosing(h265, pkts)
+	return units, slowAt
+}
+
+// scanLosing is scanAll that also counts the units lost to missing
+// fragments.
+func scanLosing(h265 bool, pkts []*rtp.Packet) (units []scannedUnit, slowAt, lost int) {
 	s := scan{h265: h265, synced: true}
 	var cur []*rtp.Packet
 	for i, p := range pkts {
 		switch s.packet(p, len(cur) == 0) {
 		case vSlow:
-			return units, i
+			return units, i, lost
+		case vLost:
+			lost++
+			cur = nil
 		case vSkip:
 			continue
 		case vMore:
@@ -96,7 +106,24 @@ func scanAll(h265 bool, pkts []*rtp.Packet) (units []scannedUnit, slowAt int) {
 			s.start()
 		}
 	}
-	return units, -1
+	return units, -1, lost
+}
+
+// A lost fragment (UDP) costs its unit, as in the depacketizer, and the
+// scan goes on with the next unit instead of giving up.
+func TestScanDropsAUnitWithALostFragment(t *testing.T) {
+	aus, pkts := stream264(t)
+	// 1–4 are the keyframe's fragments: lose 3
+	units, slow, lost := scanLosing(false, append(pkts[:3:3], pkts[4:]...))
+	if slow >= 0 || lost != 1 || len(units) != 2 {
+		t.Fatalf("%d units, %d lost, slow at %d; want the 2 after the damaged one, 1 lost, the scan going on", len(units), lost, slow)
+	}
+	track := &h264Track{f: &format.H264{PacketizationMode: 1}}
+	for i, u := range units {
+		if got := track.assemble(u.pkts); !reflect.DeepEqual(got, aus[i+1]) {
+			t.Fatalf("unit %d after the loss is not the one sent", i)
+		}
+	}
 }
 
 func TestScanFindsTheUnitsTheDepacketizerYields(t *testing.T) {
@@ -158,7 +185,6 @@ func TestScanLeavesTheUnusualToTheDepacketizer(t *testing.T) {
 		name   string
 		breaks func([]*rtp.Packet) []*rtp.Packet
 	}{
-		{"a lost fragment", func(p []*rtp.Packet) []*rtp.Packet { return append(p[:3:3], p[4:]...) }},
 		{"no marker bits", func(p []*rtp.Packet) []*rtp.Packet {
 			for _, q := range p {
 				q.Marker = false
