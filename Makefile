@@ -26,7 +26,7 @@ APT_PACKAGES := ffmpeg mosquitto mosquitto-clients pkg-config gcc g++ \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly chromium postgresql \
 	systemd nodejs curl
 
-.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build run district test bench demo-check eval fuzz clean
+.PHONY: deps deps-go-version deps-apt deps-go deps-npm vtest build mediamtx run district test bench demo-check eval fuzz clean
 
 deps: deps-go-version deps-apt deps-go deps-npm vtest
 
@@ -73,6 +73,21 @@ build:
 	$(GO) build -o $(BIN)/argus-sim ./drivers/sim/cmd/argus-sim
 	$(GO) build -o $(BIN)/gateway ./gateway
 
+# mediamtx, the RTSP server the ingest bench compares the edge with
+# (deploy/bench/ingest). `go install` of it is refused by the module proxy
+# here, so its module is downloaded and built as a main module: it needs its
+# VERSION file and the HLS player (fetched by its go generate), which the
+# bench does not use and gets as a stub.
+MEDIAMTX_VERSION := v1.20.1
+mediamtx: $(BIN)/mediamtx
+$(BIN)/mediamtx:
+	@mkdir -p $(BIN)
+	set -e; dir=$$($(GO) mod download -json github.com/bluenviron/mediamtx@$(MEDIAMTX_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; cp -r $$dir/. $$tmp; chmod -R u+w $$tmp; \
+	echo $(MEDIAMTX_VERSION) > $$tmp/internal/core/VERSION; \
+	echo '// stub: the bench serves no HLS player' > $$tmp/internal/servers/hls/hls.min.js; \
+	cd $$tmp && $(GO) build -o $(BIN)/mediamtx .
+
 # The demo: the gateway's broker on :1883, the simulated fleet on :8554 and
 # the edge on :9100, until Ctrl-C.
 run: deps build
@@ -95,10 +110,11 @@ test: deps
 	$(GO) test -race -short -count=1 -timeout 20m ./edge/... ./drivers/rtsp/... ./drivers/bus/... ./drivers/spool/...
 
 # Benchmarks print figures; none asserts a time.
-bench: deps build
+bench: deps build mediamtx
 	$(GO) test -run XXX -bench . -benchmem ./edge/hub/
 	$(GO) test -run XXX -bench . -benchtime 1x ./edge/analyze/ ./edge/decode/
 	$(GO) test -run XXX -bench EmptySceneHour ./edge/rules/
+	$(GO) test -run XXX -bench TakePackets -benchmem ./drivers/rtsp/
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 50
 	$(GO) run ./deploy/bench/ingest -bin $(BIN) -cameras 200
 	$(GO) run ./deploy/bench/latency -bin $(BIN) -cameras 8

@@ -61,6 +61,7 @@ func run() error {
 	level := flag.String("log-level", "info", "log level: debug, info, warn, error")
 	format := flag.String("log-format", "auto", "log format: json, console, auto (console on a terminal)")
 	id := flag.String("id", "", "edge id in place of the config's edge.id (and of var/<id>/queue); a StatefulSet passes $(POD_NAME)")
+	pprofAddr := flag.String("pprof", "", "serve Go's profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; empty: off")
 	flag.Parse()
 	log, err := logs.New(os.Stderr, *format, *level)
 	if err != nil {
@@ -89,6 +90,11 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *pprofAddr != "" {
+		if err := servePprof(ctx, log, *pprofAddr); err != nil {
+			return err
+		}
+	}
 	return serve(ctx, log, *path, *id, cfg)
 }
 

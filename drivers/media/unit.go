@@ -4,6 +4,7 @@
 package media
 
 import (
+	"sync"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
@@ -17,11 +18,14 @@ type Unit struct {
 	// Format is the gortsplib format of the track (H264 or H265).
 	Format format.Format
 	// Packets are the RTP packets that carried the unit, as they came, for
-	// relaying without re-packetizing.
+	// relaying without re-packetizing. Their payloads may lie in a buffer
+	// shared with the packets of the units around them (the RTSP driver
+	// reads into chunks and parses packets in place): never write them.
 	Packets []*rtp.Packet
-	// AU holds the NAL units of the access unit. For a keyframe the current
-	// parameter sets are prepended when the camera did not send them in-band,
-	// so a decoder can start on any keyframe.
+	// AU holds the NAL units of the access unit when the source made them
+	// (a file, a drone's link, a test). A source that receives RTP may leave
+	// it nil and Defer their assembly from Packets to the first consumer
+	// that asks: read them with AccessUnit, never AU directly.
 	AU [][]byte
 	// PTS is the presentation time in units of the format's clock rate.
 	PTS int64
@@ -33,6 +37,39 @@ type Unit struct {
 	Key bool
 	// Size is the payload size in bytes of the RTP packets.
 	Size int
+
+	deferred *deferred // nil unless the source deferred AU
+}
+
+// deferred is the assembly of a unit's access unit from its packets, done
+// once for all consumers. A copy of the unit shares it.
+type deferred struct {
+	once     sync.Once
+	assemble func() [][]byte
+	au       [][]byte
+}
+
+// Defer has the unit's access unit assembled from its packets by f, once,
+// when a consumer first asks for it (AccessUnit). Most units of an idle
+// camera are cached and relayed as packets and never decoded: they need no
+// second copy of their bytes. The source calls Defer before publishing.
+func (u *Unit) Defer(f func() [][]byte) { u.deferred = &deferred{assemble: f} }
+
+// AccessUnit returns the NAL units of the access unit. For a keyframe the
+// current parameter sets come first when the camera did not send them
+// in-band, so a decoder can start on any keyframe. A deferred unit is
+// assembled on the first call, once, and shared by every consumer; nil
+// means its packets held no complete access unit. Safe for concurrent use.
+func (u *Unit) AccessUnit() [][]byte {
+	d := u.deferred
+	if d == nil || u.AU != nil {
+		return u.AU
+	}
+	d.once.Do(func() {
+		d.au = d.assemble()
+		d.assemble = nil
+	})
+	return d.au
 }
 
 // Codec names the unit's codec in the lower-case form used in configs,

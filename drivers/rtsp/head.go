@@ -23,21 +23,24 @@ func quote(head []byte, total int) string {
 }
 
 // headConn keeps the first bytes read from the camera, to say what answered
-// when it is no RTSP server. Once the head is full a read costs one atomic
-// load more than the bare connection.
+// when it is no RTSP server, and reads through interleaved, which batches
+// reads and takes the video's RTP packets out of the stream over TCP.
 type headConn struct {
 	net.Conn
 	*head
+	in *interleaved
+}
+
+func newHeadConn(conn net.Conn, h *head) *headConn {
+	return &headConn{Conn: conn, head: h, in: newInterleaved(conn, func(b []byte) {
+		if !h.full.Load() {
+			h.keep(b)
+		}
+	})}
 }
 
 // Read implements net.Conn.
-func (c headConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	if !c.full.Load() {
-		c.keep(b[:n])
-	}
-	return n, err
-}
+func (c *headConn) Read(b []byte) (int, error) { return c.in.Read(b) }
 
 // head is the first bytes of the latest connection; gortsplib reads on
 // its own goroutine while the pull explains a failure on another.

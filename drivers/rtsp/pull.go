@@ -2,6 +2,7 @@ package rtsp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
+	"github.com/bluenviron/gortsplib/v4/pkg/headers"
 	"github.com/pion/rtp"
 
 	"github.com/argus-edge/argus/drivers/media"
@@ -108,11 +110,16 @@ type pull struct {
 	transport string
 	switched  atomic.Bool // auto transport fell back from UDP to TCP
 	head      head        // the first bytes the camera sent
+	conn      *headConn   // the latest connection, nil over RTSPS
+	own       *ownTiming  // set when the connection takes the packets (takeRTP)
 	track     track
 	format    format.Format
 	media     *description.Media
-	pkts      []*rtp.Packet
-	size      int
+	pkts      []*rtp.Packet // of the unit being gathered
+	size      int           // their payload bytes
+	scan      scan          // the fast path's state
+	eager     bool          // the fast path gave up: depacketize every packet
+	arrival   time.Time     // of the last complete unit
 	lastFrame atomic.Int64  // unix nanos of the last complete unit
 	framePkts atomic.Uint64 // Counters.Packets at the last complete unit
 	lastErr   atomic.Pointer[error]
@@ -126,7 +133,9 @@ func (p *pull) dial(ctx context.Context, network, address string) (net.Conn, err
 		return conn, err
 	}
 	p.head.reset()
-	return headConn{Conn: conn, head: &p.head}, nil
+	hc := newHeadConn(conn, &p.head)
+	p.conn = hc
+	return hc, nil
 }
 
 func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
@@ -138,10 +147,14 @@ func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Setup(desc.BaseURL, p.media, 0, 0); err != nil {
+	_, p.scan.h265 = p.format.(*format.H265)
+	p.eager = !p.track.fast()
+	res, err := c.Setup(desc.BaseURL, p.media, 0, 0)
+	if err != nil {
 		return p.explain(base.Setup, err)
 	}
 	c.OnPacketRTP(p.media, p.format, func(pkt *rtp.Packet) { p.onPacket(c, pkt) })
+	p.takeRTP(c, res)
 	p.lastFrame.Store(time.Now().UnixNano())
 	p.framePkts.Store(p.o.Counters.Packets.Load())
 	if _, err := c.Play(nil); err != nil {
@@ -149,6 +162,21 @@ func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 	}
 	p.info()
 	return nil
+}
+
+// takeRTP has the connection hand the video's RTP packets to the pull
+// itself, past gortsplib (interleave.go), when they come interleaved in
+// the RTSP connection (TCP, without TLS).
+func (p *pull) takeRTP(c *gortsplib.Client, res *base.Response) {
+	if p.conn == nil || res == nil {
+		return
+	}
+	var th headers.Transport
+	if th.Unmarshal(res.Header["Transport"]) != nil || th.InterleavedIDs == nil {
+		return
+	}
+	p.own = newOwnTiming(p.format)
+	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet) { p.onPacket(c, pkt) }, p.own.report)
 }
 
 // watch waits for the client to fail, ctx to end, or frames to stop.
@@ -190,10 +218,78 @@ func (p *pull) stalled() error {
 }
 
 // onPacket runs on gortsplib's reading goroutine for every RTP packet.
+// Packets are scanned (scan.go) until one needs the depacketizer; from
+// then on, for the rest of the pull, each is depacketized as it comes.
 func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	cnt := p.o.Counters
 	cnt.Packets.Add(1)
 	cnt.Bytes.Add(uint64(len(pkt.Payload)))
+	if p.own != nil {
+		p.own.lost(pkt, cnt)
+	}
+	if p.eager {
+		p.depacketize(c, pkt)
+		return
+	}
+	v := p.scan.packet(pkt, len(p.pkts) == 0)
+	if v != vSkip && p.size+len(pkt.Payload) > maxUnitBytes {
+		v = vSlow
+	}
+	switch v {
+	case vSkip:
+		return
+	case vLost:
+		cnt.DecodeErrors.Add(1)
+		p.lastErr.Store(&errLostFragment)
+		clear(p.pkts)
+		p.pkts, p.size = p.pkts[:0], 0
+		return
+	case vSlow:
+		p.eager = true
+		pending := append(p.pkts, pkt)
+		p.pkts, p.size = nil, 0
+		for _, q := range pending {
+			p.depacketize(c, q)
+		}
+		return
+	}
+	p.pkts = append(p.pkts, pkt)
+	p.size += len(pkt.Payload)
+	if v == vMore {
+		return
+	}
+	lacks, changed := p.track.learn(p.scan.vps, p.scan.sps, p.scan.pps)
+	if changed {
+		p.info()
+	}
+	key := p.scan.key
+	p.scan.start()
+	u := p.unit(c, pkt, key)
+	track := p.track
+	if !key {
+		lacks = nil
+	}
+	u.Defer(func() [][]byte {
+		au := track.assemble(u.Packets)
+		if au == nil {
+			return nil
+		}
+		return prepend(au, lacks...)
+	})
+	p.publish(u)
+}
+
+// errLostFragment is the scan's depacketizing error: the unit is dropped.
+var errLostFragment = errors.New("discarding frame since a RTP packet is missing")
+
+// maxUnitBytes bounds a unit, as the depacketizers do (mediacommon's
+// MaxAccessUnitSize).
+const maxUnitBytes = 8 << 20
+
+// depacketize is onPacket's slow path: gortsplib's depacketizer assembles
+// each unit as its packets come, and its errors are counted.
+func (p *pull) depacketize(c *gortsplib.Client, pkt *rtp.Packet) {
+	cnt := p.o.Counters
 	p.pkts = append(p.pkts, pkt)
 	p.size += len(pkt.Payload)
 	au, err := p.track.decode(pkt)
@@ -210,33 +306,64 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	if changed {
 		p.info()
 	}
+	u := p.unit(c, pkt, key)
+	u.AU = au
+	p.publish(u)
+}
+
+// unit makes the unit whose last packet is pkt from the packets gathered,
+// timed, and starts gathering the next.
+func (p *pull) unit(c *gortsplib.Client, pkt *rtp.Packet, key bool) *media.Unit {
 	arrival := time.Now()
-	u := &media.Unit{Format: p.format, Packets: p.pkts, AU: au, Key: key, Size: p.size, NTP: arrival}
-	u.PTS = p.pts(c)
+	p.arrival = arrival
+	// the unit keeps an exact copy of the packet list; the list is reused
+	pkts := make([]*rtp.Packet, len(p.pkts))
+	copy(pkts, p.pkts)
+	clear(p.pkts)
+	u := &media.Unit{Format: p.format, Packets: pkts, Key: key, Size: p.size, NTP: arrival}
+	p.pkts, p.size = p.pkts[:0], 0
+	if p.own != nil {
+		var ntp time.Time
+		var okNTP bool
+		u.PTS = firstPTS(pkts, func(q *rtp.Packet) (pts int64, ok bool) {
+			pts, ok, ntp, okNTP = p.own.times(q)
+			return pts, ok
+		})
+		if okNTP {
+			p.timeBy(u, ntp, arrival)
+		}
+		return u
+	}
+	u.PTS = firstPTS(pkts, func(q *rtp.Packet) (int64, bool) { return c.PacketPTS2(p.media, q) })
 	if ntp, ok := c.PacketNTP(p.media, pkt); ok {
 		p.timeBy(u, ntp, arrival)
 	}
-	// the unit keeps this slice: start a new one sized like the last
-	p.pkts, p.size = make([]*rtp.Packet, 0, cap(p.pkts)), 0
+	return u
+}
+
+// publish counts a complete unit and hands it to OnUnit.
+func (p *pull) publish(u *media.Unit) {
+	cnt := p.o.Counters
 	cnt.Frames.Add(1)
-	if key {
+	if u.Key {
 		cnt.Keyframes.Add(1)
 	}
-	p.lastFrame.Store(arrival.UnixNano())
+	p.lastFrame.Store(p.arrival.UnixNano())
 	p.framePkts.Store(cnt.Packets.Load())
 	p.o.OnUnit(u)
 }
 
-// pts is the PTS of the unit whose packets were gathered. gortsplib
+// firstPTS is the PTS of a unit of pkts, as decode gives it for the first
+// packet it can time. gortsplib
 // learns a track's clock from a packet that starts an IDR or carries a
 // parameter set, not from the last packet of a keyframe spread over
 // several FU-A packets (any real camera's), nor from a keyframe led by an
 // SEI: asked with the last packet only, the clock never started and every
 // PTS stayed 0. Once started it answers for any packet; all packets of a
 // unit share the timestamp.
-func (p *pull) pts(c *gortsplib.Client) int64 {
-	for _, q := range p.pkts {
-		if pts, ok := c.PacketPTS2(p.media, q); ok {
+func firstPTS(pkts []*rtp.Packet, decode func(*rtp.Packet) (int64, bool)) int64 {
+	for _, q := range pkts {
+		if pts, ok := decode(q); ok {
 			return pts
 		}
 	}

@@ -53,7 +53,7 @@ func TestPullFromGStreamer(t *testing.T) {
 			if media.Codec(key.Format) != "h264" || len(key.Packets) == 0 || key.Size == 0 || key.NTP.IsZero() {
 				t.Fatalf("keyframe unit incomplete: codec %s, %d packets, %d bytes", media.Codec(key.Format), len(key.Packets), key.Size)
 			}
-			if !hasParams264(key.AU) {
+			if !hasParams264(key.AccessUnit()) {
 				t.Fatal("keyframe lacks SPS/PPS")
 			}
 			var info Info

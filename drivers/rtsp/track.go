@@ -25,6 +25,17 @@ type track interface {
 	keyframe(au [][]byte) (key bool, out [][]byte, changed bool)
 	// size returns the coded picture size from the current SPS, 0 if unknown.
 	size() (width, height int)
+	// learn takes the parameter sets a unit carried in-band (nil when
+	// absent; vps is H.265's) and returns the current ones the unit lacks,
+	// to put before a keyframe's NAL units; changed reports new ones.
+	learn(vps, sps, pps []byte) (lacks [][]byte, changed bool)
+	// assemble depacketizes the packets of one complete unit with a
+	// depacketizer of its own, so consumers may call it concurrently; nil
+	// when they hold no complete unit.
+	assemble(pkts []*rtp.Packet) [][]byte
+	// fast tells whether the stream's packets may be scanned (scan) rather
+	// than depacketized as they come.
+	fast() bool
 }
 
 // newTrack picks the first H.264 or H.265 video format of a session.
@@ -88,7 +99,6 @@ func (t *h264Track) decode(pkt *rtp.Packet) ([][]byte, error) {
 }
 
 func (t *h264Track) keyframe(au [][]byte) (bool, [][]byte, bool) {
-	sps, pps := t.f.SafeParams()
 	var inSPS, inPPS []byte
 	key := false
 	for _, n := range au {
@@ -104,17 +114,33 @@ func (t *h264Track) keyframe(au [][]byte) (bool, [][]byte, bool) {
 			key = true
 		}
 	}
+	lacks, changed := t.learn(nil, inSPS, inPPS)
+	if !key {
+		return key, au, changed
+	}
+	return key, prepend(au, lacks...), changed
+}
+
+func (t *h264Track) learn(_, inSPS, inPPS []byte) ([][]byte, bool) {
+	sps, pps := t.f.SafeParams()
 	changed := false
 	if (inSPS != nil && !bytes.Equal(inSPS, sps)) || (inPPS != nil && !bytes.Equal(inPPS, pps)) {
 		sps, pps = pick(inSPS, sps), pick(inPPS, pps)
 		t.f.SafeSetParams(sps, pps)
 		changed = true
 	}
-	if !key {
-		return key, au, changed
-	}
-	return key, prepend(au, missing(inSPS, sps), missing(inPPS, pps)), changed
+	return nonNil(missing(inSPS, sps), missing(inPPS, pps)), changed
 }
+
+func (t *h264Track) assemble(pkts []*rtp.Packet) [][]byte {
+	d := &rtph264.Decoder{PacketizationMode: t.f.PacketizationMode}
+	if d.Init() != nil {
+		return nil
+	}
+	return assemble(pkts, d.Decode)
+}
+
+func (t *h264Track) fast() bool { return true }
 
 func (t *h264Track) size() (int, int) {
 	sps, _ := t.f.SafeParams()
@@ -142,7 +168,6 @@ func (t *h265Track) decode(pkt *rtp.Packet) ([][]byte, error) {
 }
 
 func (t *h265Track) keyframe(au [][]byte) (bool, [][]byte, bool) {
-	vps, sps, pps := t.f.SafeParams()
 	var inVPS, inSPS, inPPS []byte
 	for _, n := range au {
 		if len(n) < 2 {
@@ -158,6 +183,15 @@ func (t *h265Track) keyframe(au [][]byte) (bool, [][]byte, bool) {
 		}
 	}
 	key := h265.IsRandomAccess(au)
+	lacks, changed := t.learn(inVPS, inSPS, inPPS)
+	if !key {
+		return key, au, changed
+	}
+	return key, prepend(au, lacks...), changed
+}
+
+func (t *h265Track) learn(inVPS, inSPS, inPPS []byte) ([][]byte, bool) {
+	vps, sps, pps := t.f.SafeParams()
 	changed := false
 	if (inVPS != nil && !bytes.Equal(inVPS, vps)) || (inSPS != nil && !bytes.Equal(inSPS, sps)) ||
 		(inPPS != nil && !bytes.Equal(inPPS, pps)) {
@@ -165,11 +199,20 @@ func (t *h265Track) keyframe(au [][]byte) (bool, [][]byte, bool) {
 		t.f.SafeSetParams(vps, sps, pps)
 		changed = true
 	}
-	if !key {
-		return key, au, changed
-	}
-	return key, prepend(au, missing(inVPS, vps), missing(inSPS, sps), missing(inPPS, pps)), changed
+	return nonNil(missing(inVPS, vps), missing(inSPS, sps), missing(inPPS, pps)), changed
 }
+
+func (t *h265Track) assemble(pkts []*rtp.Packet) [][]byte {
+	d := &rtph265.Decoder{MaxDONDiff: t.f.MaxDONDiff}
+	if d.Init() != nil {
+		return nil
+	}
+	return assemble(pkts, d.Decode)
+}
+
+// fast: with DON fields (sprop-max-don-diff) the payloads carry more than
+// the scan reads.
+func (t *h265Track) fast() bool { return t.f.MaxDONDiff == 0 }
 
 func (t *h265Track) size() (int, int) {
 	_, sps, _ := t.f.SafeParams()
@@ -180,10 +223,12 @@ func (t *h265Track) size() (int, int) {
 	return s.Width(), s.Height()
 }
 
-// pick prefers the in-band value.
+// pick prefers the in-band value, copied: the format keeps it for the
+// whole pull, and the in-band bytes are a slice of a read chunk that it
+// would keep alive with all the packets around them (interleave.go).
 func pick(in, cur []byte) []byte {
 	if in != nil {
-		return in
+		return bytes.Clone(in)
 	}
 	return cur
 }
@@ -194,6 +239,28 @@ func missing(in, cur []byte) []byte {
 		return nil
 	}
 	return cur
+}
+
+// assemble feeds a unit's packets to a fresh depacketizer and returns the
+// unit it completes.
+func assemble(pkts []*rtp.Packet, decode func(*rtp.Packet) ([][]byte, error)) [][]byte {
+	for _, pkt := range pkts {
+		if au, err := decode(pkt); err == nil && au != nil {
+			return au
+		}
+	}
+	return nil
+}
+
+// nonNil returns the non-nil parameter sets, nil when there are none.
+func nonNil(params ...[]byte) [][]byte {
+	var out [][]byte
+	for _, p := range params {
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // prepend returns the non-nil params followed by au. It leaves au alone

@@ -114,6 +114,7 @@ func (m *Manager) start(c Camera) {
 		models: m.o.ModelDir, sched: m.sched, burst: m.burst, shadowBurst: m.shadowBurst, maxLag: m.o.MaxLag,
 	}
 	w.mode.Store(Idle)
+	w.takeKeysOnly(true)
 	w.look.Store(true) // its first frames are a camera coming online
 	m.sched.join(c.ID)
 	m.sched.joinShadow(shadowKey(c.ID))

@@ -393,10 +393,22 @@ func (w *worker) refreshDetectors() {
 
 func (w *worker) setMode(m Mode) {
 	w.mode.Store(m)
+	w.takeKeysOnly(m == Idle)
 	if w.dec != nil {
 		w.dec.SetMode(decodeMode(m))
 	}
 	w.log.Debug().Str("mode", string(m)).Msg("analysis mode")
+}
+
+// takeKeysOnly has the hub queue only keyframes while the camera is idle:
+// idle analysis decodes keyframes alone, and a camera's other units would
+// wake its goroutine 15 times a second for nothing. Back to every unit,
+// the hub queues the current GOP's units after the last one taken, so
+// the decoder goes on as if none had been held back.
+func (w *worker) takeKeysOnly(on bool) {
+	if w.reader != nil {
+		w.reader.KeysOnly(on)
+	}
 }
 
 func decodeMode(m Mode) decode.Mode {

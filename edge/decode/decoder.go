@@ -170,7 +170,7 @@ func (d *Decoder) decode(u *media.Unit, want bool) (*frame.Frame, error) {
 	if buf == nil {
 		return nil, d.errorf("input: out of memory")
 	}
-	writeAnnexB(buf, u.AU)
+	writeAnnexB(buf, u.AccessUnit())
 	d.seq++
 	d.sent[d.seq%ring] = unitMeta{seq: d.seq, u: u}
 
@@ -279,10 +279,10 @@ func (d *Decoder) check(u *media.Unit) (size int, slices bool, err error) {
 	if u.Format != nil && media.Codec(u.Format) != d.codec {
 		return 0, false, fmt.Errorf("unit is %s", media.Codec(u.Format))
 	}
-	if len(u.AU) == 0 {
+	if len(u.AccessUnit()) == 0 {
 		return 0, false, errors.New("empty access unit")
 	}
-	for i, nalu := range u.AU {
+	for i, nalu := range u.AccessUnit() {
 		if len(nalu) < 2 {
 			return 0, false, fmt.Errorf("NAL unit %d: %d bytes", i, len(nalu))
 		}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/argus-edge/argus/drivers/media"
@@ -178,5 +179,92 @@ func TestPublishDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("Publish allocated %.1f times per unit, want 0", allocs)
+	}
+}
+
+// pts lists the presentation times of units, to compare sequences.
+func pts(us []*media.Unit) []int64 {
+	out := make([]int64, len(us))
+	for i, u := range us {
+		out[i] = u.PTS
+	}
+	return out
+}
+
+func TestKeysOnlyReaderTakesKeyframesAlone(t *testing.T) {
+	h := New(Options{Queue: 4})
+	s := h.Open("cam")
+	r := s.Subscribe("idle")
+	r.KeysOnly(true)
+	for _, u := range units(30, 10) { // keys at 0, 10, 20
+		s.Publish(u)
+	}
+	if got := pts(drain(r)); !slices.Equal(got, []int64{0, 10, 20}) {
+		t.Fatalf("a keys-only reader got %v, want the keyframes 0 10 20", got)
+	}
+	if r.Dropped() != 0 {
+		t.Fatalf("units held back counted %d drops, want 0", r.Dropped())
+	}
+}
+
+func TestKeysOnlyResumesAfterTheLastUnitQueued(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		play func(s *Stream, r *Reader, us []*media.Unit) []int64 // returns what r got
+		want []int64
+	}{
+		{"after the keyframe: the GOP's units held back come at once, in order", func(s *Stream, r *Reader, us []*media.Unit) []int64 {
+			r.KeysOnly(true)
+			for _, u := range us[:14] {
+				s.Publish(u)
+			}
+			got := pts(drain(r)) // 0, 10
+			r.KeysOnly(false)
+			s.Publish(us[14])
+			return append(got, pts(drain(r))...)
+		}, []int64{0, 10, 11, 12, 13, 14}},
+		{"off and on within a GOP: nothing twice", func(s *Stream, r *Reader, us []*media.Unit) []int64 {
+			for _, u := range us[:13] {
+				s.Publish(u)
+			}
+			got := pts(drain(r)) // 0..12
+			r.KeysOnly(true)
+			s.Publish(us[13])
+			s.Publish(us[14])
+			r.KeysOnly(false)
+			return append(got, pts(drain(r))...)
+		}, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New(Options{Queue: 64})
+			s := h.Open("cam")
+			r := s.Subscribe("analyze")
+			if got := tc.play(s, r, units(30, 10)); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestKeysOnlyWithoutTheGOPWaitsForAKeyframe(t *testing.T) {
+	h := New(Options{Queue: 64, GOPBytes: 3500}) // units are 1000 bytes: the GOP outgrows the cache at its 4th
+	s := h.Open("cam")
+	r := s.Subscribe("analyze")
+	r.KeysOnly(true)
+	us := units(30, 10)
+	for _, u := range us[:15] {
+		s.Publish(u)
+	}
+	drain(r)
+	r.KeysOnly(false)
+	s.Publish(us[15])
+	if got := drain(r); len(got) != 0 {
+		t.Fatalf("got %v mid-GOP with nothing cached to resume from, want nothing until the keyframe", pts(got))
+	}
+	for _, u := range us[16:21] {
+		s.Publish(u)
+	}
+	if got := pts(drain(r)); !slices.Equal(got, []int64{20}) {
+		t.Fatalf("got %v, want the next keyframe 20", got)
 	}
 }

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -20,6 +21,15 @@ type Reader struct {
 	// next keyframe; those skipped units count as drops. Both are guarded by
 	// the stream's mutex.
 	needKey, resync bool
+	// keysOnly holds back every unit but keyframes, for a consumer that
+	// looks at keyframes alone (an idle camera's analysis): the others are
+	// not queued, so its goroutine is not woken for them, and do not count
+	// as drops. last is the last unit queued, to resume after it
+	// (KeysOnly). gone is set once the channel is closed. All three are
+	// guarded by the stream's mutex.
+	keysOnly bool
+	last     *media.Unit
+	gone     bool
 
 	delivered atomic.Uint64
 	dropped   atomic.Uint64
@@ -49,8 +59,40 @@ func (r *Reader) Queued() int { return len(r.ch) }
 // including the ones skipped until the next keyframe.
 func (r *Reader) Dropped() uint64 { return r.dropped.Load() }
 
+// KeysOnly switches the reader to keyframes alone (on) or back to every
+// unit. Back from keyframes alone, it goes on from the last unit queued as
+// if nothing had been held back: the units of the current GOP after it
+// are queued at once, from the stream's GOP cache. When the cache does not
+// hold that unit (the GOP outgrew it, or a newer keyframe was dropped
+// from a full queue) the reader waits for the next keyframe.
+func (r *Reader) KeysOnly(on bool) {
+	s := r.stream
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on == r.keysOnly || r.gone {
+		return
+	}
+	r.keysOnly = on
+	if on {
+		return
+	}
+	i := slices.Index(s.gop, r.last)
+	if i < 0 {
+		if !r.resync {
+			r.needKey = true
+		}
+		return
+	}
+	for _, u := range s.gop[i+1:] {
+		r.offer(u)
+	}
+}
+
 // offer queues u without blocking. Called with the stream's mutex held.
 func (r *Reader) offer(u *media.Unit) {
+	if r.keysOnly && !u.Key {
+		return
+	}
 	if (r.needKey || r.resync) && !u.Key {
 		if r.resync {
 			r.dropped.Add(1)
@@ -61,6 +103,7 @@ func (r *Reader) offer(u *media.Unit) {
 	case r.ch <- u:
 		r.delivered.Add(1)
 		r.needKey, r.resync = false, false
+		r.last = u
 	default:
 		r.dropped.Add(1)
 		r.resync = true

@@ -80,11 +80,15 @@ func (s *Stream) Subscribe(name string) *Reader {
 	defer s.mu.Unlock()
 	r := &Reader{name: name, stream: s, ch: make(chan *media.Unit, s.opts.Queue+len(s.gop))}
 	if s.closed {
+		r.gone = true
 		close(r.ch)
 		return r
 	}
 	for _, u := range s.gop {
 		r.ch <- u
+	}
+	if len(s.gop) > 0 {
+		r.last = s.gop[len(s.gop)-1]
 	}
 	r.needKey = len(s.gop) == 0
 	s.readers = append(s.readers, r)
@@ -111,6 +115,7 @@ func (s *Stream) unsubscribe(r *Reader) {
 	for i, x := range s.readers {
 		if x == r {
 			s.readers = append(s.readers[:i], s.readers[i+1:]...)
+			r.gone = true
 			close(r.ch)
 			return
 		}
@@ -122,6 +127,7 @@ func (s *Stream) close() {
 	defer s.mu.Unlock()
 	s.closed = true
 	for _, r := range s.readers {
+		r.gone = true
 		close(r.ch)
 	}
 	s.readers = nil

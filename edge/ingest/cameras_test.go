@@ -32,9 +32,9 @@ func TestInbandParameterSets(t *testing.T) {
 		r := h.hub.Stream(id).Subscribe("late")
 		u := next(t, r)
 		r.Close()
-		if !u.Key || !hasParameterSets(codec, u.AU) {
+		if !u.Key || !hasParameterSets(codec, u.AccessUnit()) {
 			t.Errorf("camera %s: a new consumer's first unit: keyframe %v, NAL unit types %v; want a keyframe with its parameter sets",
-				id, u.Key, naluTypes(codec, u.AU))
+				id, u.Key, naluTypes(codec, u.AccessUnit()))
 		}
 	}
 }

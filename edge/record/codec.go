@@ -30,7 +30,7 @@ func codecOf(u *media.Unit) (mp4.Codec, error) {
 	default:
 		return nil, fmt.Errorf("codec %s cannot be recorded: H.264 or H.265 only", media.Codec(u.Format))
 	}
-	for _, n := range u.AU {
+	for _, n := range u.AccessUnit() {
 		switch t := media.NALType(h265, n); {
 		case h265 && t == h265VPS:
 			vps = n

@@ -38,9 +38,9 @@ func (d *decodeTimes) of(u *media.Unit, last int64, first bool) int64 {
 	var dts int64
 	var err error
 	if d.h265 {
-		dts, err = d.h265x.Extract(u.AU, u.PTS)
+		dts, err = d.h265x.Extract(u.AccessUnit(), u.PTS)
 	} else {
-		dts, err = d.h264x.Extract(u.AU, u.PTS)
+		dts, err = d.h264x.Extract(u.AccessUnit(), u.PTS)
 	}
 	switch {
 	case err != nil:

@@ -158,7 +158,7 @@ func (w *file) flush(next int64) error {
 		if i+1 < len(units) {
 			end = units[i+1].dts
 		}
-		samples = append(samples, sample{au: t.u.AU, duration: uint32(max(end-t.dts, 1)), nonSync: !t.u.Key,
+		samples = append(samples, sample{au: t.u.AccessUnit(), duration: uint32(max(end-t.dts, 1)), nonSync: !t.u.Key,
 			offset: int32((t.u.PTS - w.firstPTS) - (t.dts - w.firstDTS))})
 	}
 	w.seq++

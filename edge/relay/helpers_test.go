@@ -98,8 +98,7 @@ func feed(t *testing.T, h *hub.Hub, camera string, sc *sim.Scene, strip bool) {
 // packets (its AU keeps them, as the hub's do).
 func stripParams(u *media.Unit) *media.Unit {
 	p, _ := paramsOf(u)
-	c := *u
-	c.Packets = nil
+	c := media.Unit{Format: u.Format, AU: u.AccessUnit(), PTS: u.PTS, NTP: u.NTP, Key: u.Key, Size: u.Size}
 	for _, pkt := range u.Packets {
 		var keep [][]byte
 		ns := slices.Collect(media.PayloadNALUs(p.h265, pkt.Payload))

@@ -43,7 +43,7 @@ func paramsOf(u *media.Unit) (params, error) {
 	default:
 		return p, fmt.Errorf("codec %s cannot be relayed: H.264 or H.265 only", media.Codec(u.Format))
 	}
-	for _, n := range u.AU {
+	for _, n := range u.AccessUnit() {
 		if len(n) == 0 {
 			continue
 		}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// profileEdge saves a Go CPU profile of the running edge and, when perf is
+// installed, a perf record of it, one after the other (not during the
+// measuring window), and prints the top of each.
+func profileEdge(s settings, pid int) error {
+	if err := os.MkdirAll(s.out, 0o755); err != nil {
+		return err
+	}
+	prof := filepath.Join(s.out, fmt.Sprintf("ingest-%d-%s.pprof", s.n, s.transport))
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", edgePprof, int(s.profile.Seconds()))
+	fmt.Printf("profiling the edge for %s: %s\n", s.profile, prof)
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: %s", resp.Status)
+	}
+	f, err := os.Create(prof)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	f.Close()
+	top := exec.Command("go", "tool", "pprof", "-top", "-nodecount=30", filepath.Join(s.bin, "edge"), prof)
+	top.Stdout, top.Stderr = os.Stdout, os.Stderr
+	if err := top.Run(); err != nil {
+		return fmt.Errorf("go tool pprof: %w", err)
+	}
+	return perfEdge(s, pid)
+}
+
+// perfEdge records the edge with perf (user and, where the kernel lets
+// us, kernel stacks) and prints the symbols over 1% of the samples.
+func perfEdge(s settings, pid int) error {
+	if _, err := exec.LookPath("perf"); err != nil {
+		fmt.Println("perf is not installed: no perf report")
+		return nil
+	}
+	data := filepath.Join(s.out, fmt.Sprintf("ingest-%d-%s.perf.data", s.n, s.transport))
+	rec := exec.Command("perf", "record", "-q", "-F", "999", "-g", "-o", data, "-p", strconv.Itoa(pid), "--", "sleep", strconv.Itoa(int(s.profile.Seconds())))
+	rec.Stderr = os.Stderr
+	if err := rec.Run(); err != nil {
+		return fmt.Errorf("perf record: %w", err)
+	}
+	rep := exec.Command("perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,symbol", "--percent-limit", "1", "-g", "none")
+	out, err := rep.Output()
+	if err != nil {
+		return fmt.Errorf("perf report: %w", err)
+	}
+	report := filepath.Join(s.out, fmt.Sprintf("ingest-%d-%s.perf.txt", s.n, s.transport))
+	if err := os.WriteFile(report, out, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("perf report (%s, symbols over 1%% of the samples):\n", report)
+	for _, line := range strings.Split(string(out), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			fmt.Println(line)
+		}
+	}
+	return nil
+}
