@@ -98,6 +98,7 @@ func New(opts Options) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sfu: listen udp %s: %w", opts.UDPAddr, err)
 		}
+		sizeBuffers(conn, s.log)
 		s.udpMux = webrtc.NewICEUDPMux(logger, conn)
 		se.SetICEUDPMux(s.udpMux)
 	}

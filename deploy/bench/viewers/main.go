@@ -44,6 +44,7 @@ func main() {
 	window := flag.Duration("window", 30*time.Second, "measuring window for each number of viewers")
 	wall := flag.Int("wall", 16, "tiles of the wall: WHEP requests at once for cameras not relayed yet (0: no wall)")
 	mediamtx := flag.String("mediamtx", "", "a mediamtx binary to measure beside the gateway (empty: none)")
+	flag.StringVar(&profileDir, "client-profiles", "", "folder for a CPU profile of the first client of each server (empty: none)")
 	flag.StringVar(&logFile, "edge-log", "", "file for the edge's log (empty: discarded)")
 	flag.Parse()
 	var ns []int
@@ -92,8 +93,8 @@ func run(bin string, ns []int, window time.Duration, wall int, mediamtx string) 
 		return err
 	}
 	fmt.Printf("viewers bench: argus-sim (1080p H.264 ~4 Mbps) -> edge (RTSP/TCP) -> WHIP -> gateway -> WHEP -> N client processes, on this machine (%d cores, load %s)\n", runtimeCores(), loadavg())
-	fmt.Println("| server | viewers | server CPU (% of a core) | per viewer | server RSS MiB | packets per viewer in the window (min–max) | missing / late packets (all viewers) | clients' CPU per stream |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Println("| server | viewers | server CPU (% of a core) | per viewer | server RSS MiB | packets per viewer in the window (min–max) | missing / late packets (all viewers) | clients' CPU per stream | UDP datagrams the kernel dropped (receive buffers full, whole machine) |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	var argus []result
 	for _, n := range ns {
 		r, err := st.measure("argus", st.gateway+"/whep/bench-0", viewerToken, st.gw.Process.Pid, n, window)
@@ -264,6 +265,9 @@ var mmHTTP int
 // logFile receives the edge's log (-edge-log).
 var logFile string
 
+// profileDir receives a CPU profile of one client per server (-client-profiles).
+var profileDir, lastProfiled string
+
 func (st *stack) mediamtxURL() string { return fmt.Sprintf("http://127.0.0.1:%d/bench/whep", mmHTTP) }
 
 // client is one viewer process.
@@ -286,6 +290,11 @@ type event struct {
 
 func (st *stack) startClient(url, token string) (*client, error) {
 	cmd := exec.Command(st.client, "-url", url, "-token", token)
+	if profileDir != "" && url != lastProfiled {
+		// The first client of each server is profiled (-client-profiles).
+		lastProfiled = url
+		cmd.Args = append(cmd.Args, "-cpuprofile", filepath.Join(profileDir, fmt.Sprintf("client-%d.pprof", freePort())))
+	}
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -379,13 +388,13 @@ func (st *stack) measure(server, url, token string, pid, n int, window time.Dura
 	if err != nil {
 		return result{}, err
 	}
-	s0, t0 := bench.CPUTicks(pid), time.Now()
+	s0, t0, drops0 := bench.CPUTicks(pid), time.Now(), udpDrops()
 	time.Sleep(window)
 	after, err := mark(cs)
 	if err != nil {
 		return result{}, err
 	}
-	s1, t1 := bench.CPUTicks(pid), time.Now()
+	s1, t1, drops := bench.CPUTicks(pid), time.Now(), udpDrops()-drops0
 	secs := t1.Sub(t0).Seconds()
 	core := float64(s1-s0) / 100 / secs
 	var pkts []int64
@@ -398,8 +407,8 @@ func (st *stack) measure(server, url, token string, pid, n int, window time.Dura
 	}
 	slices.Sort(pkts)
 	clientPer := float64(clientTicks) / 100 / secs / float64(n)
-	fmt.Printf("| %s | %d | %.1f | **%.2f%%** | %.1f | %d–%d | %d / %d | %.2f%% |\n", server, n, core*100, core*100/float64(n),
-		float64(bench.RSSKiB(pid))/1024, pkts[0], pkts[len(pkts)-1], gaps, late, clientPer*100)
+	fmt.Printf("| %s | %d | %.1f | **%.2f%%** | %.1f | %d–%d | %d / %d | %.2f%% | %d |\n", server, n, core*100, core*100/float64(n),
+		float64(bench.RSSKiB(pid))/1024, pkts[0], pkts[len(pkts)-1], gaps, late, clientPer*100, drops)
 	return result{viewers: n, core: core}, nil
 }
 
@@ -472,6 +481,28 @@ func roundAll(ms []float64) []int {
 		out[i] = int(m + 0.5)
 	}
 	return out
+}
+
+// udpDrops is the machine's count of UDP datagrams dropped for a full
+// receive buffer (RcvbufErrors in /proc/net/snmp).
+func udpDrops() int64 {
+	b, _ := os.ReadFile("/proc/net/snmp")
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		if i := slices.Index(names, "RcvbufErrors"); i > 0 && i < len(f) {
+			n, _ := strconv.ParseInt(f[i], 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 func freePort() int {

@@ -22,6 +22,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -38,7 +39,14 @@ type counts struct {
 func main() {
 	url := flag.String("url", "", "WHEP URL")
 	token := flag.String("token", "", "bearer token (empty: none)")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(*url, *token); err != nil {
 		fmt.Fprintln(os.Stderr, "client:", err)
 		os.Exit(1)
