@@ -99,6 +99,9 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("sfu: listen udp %s: %w", opts.UDPAddr, err)
 		}
 		sizeBuffers(conn, s.log)
+		if udp, ok := conn.(*net.UDPConn); ok {
+			conn = newBatchConn(udp)
+		}
 		s.udpMux = webrtc.NewICEUDPMux(logger, conn)
 		se.SetICEUDPMux(s.udpMux)
 	}
