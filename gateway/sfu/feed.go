@@ -69,9 +69,12 @@ func (f *feed) outlet(camera string, log zerolog.Logger) (*outlet, error) {
 	return &outlet{feed: f, track: t, log: log}, nil
 }
 
-// maxFrame bounds the packets held back for a frame: a larger frame
-// (a big keyframe) goes out in parts.
-const maxFrame = 256
+// maxFrame bounds the packets held back for a frame: a larger frame (a
+// 1080p keyframe is 100–200 packets) goes out in parts of this many, each to
+// every viewer in turn. A whole keyframe at once overflowed a receiver's
+// default 208 KiB socket buffer (each packet takes about 2.3 KiB of it);
+// 32 packets take a third.
+const maxFrame = 32
 
 // forward caches pkt and, once its frame is complete, writes the frame to
 // every joined viewer.
