@@ -241,6 +241,7 @@ paths:
     rtspTransport: tcp
 `, mmHTTP, freePort(), st.simAddr)), 0o600)
 	mm := exec.Command(path, cfg)
+	mm.Dir = st.dir // it writes its certificate (auto.crt, auto.key) where it runs
 	mm.Stdout, mm.Stderr = os.Stderr, os.Stderr
 	if err := mm.Start(); err != nil {
 		return nil, err
