@@ -98,6 +98,7 @@ func New(opts Options) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sfu: listen udp %s: %w", opts.UDPAddr, err)
 		}
+		sizeBuffers(conn, s.log)
 		if udp, ok := conn.(*net.UDPConn); ok {
 			conn = newBatchConn(udp)
 		}
