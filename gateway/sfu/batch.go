@@ -4,7 +4,9 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 
+	"github.com/rs/zerolog"
 	"golang.org/x/net/ipv4"
 )
 
@@ -23,8 +25,13 @@ type batchConn struct {
 	queue, sending []ipv4.Message
 	// addrs caches each peer's *net.UDPAddr (sendmmsg wants a net.Addr),
 	// so a write allocates nothing.
-	addrs  map[netip.AddrPort]*net.UDPAddr
-	wake   chan struct{}
+	addrs map[netip.AddrPort]*net.UDPAddr
+	// dropped counts writes dropped on a full queue since loggedAt, when
+	// they were last logged (at most once a minute).
+	dropped  int
+	loggedAt time.Time
+	log      zerolog.Logger
+	wake     chan struct{}
 	done   chan struct{}
 	closed bool
 	wg     sync.WaitGroup
@@ -34,8 +41,8 @@ type batchConn struct {
 // dropped, as a full socket buffer would drop them.
 const maxQueued = 8192
 
-func newBatchConn(c *net.UDPConn) *batchConn {
-	b := &batchConn{UDPConn: c, out: ipv4.NewPacketConn(c), addrs: map[netip.AddrPort]*net.UDPAddr{},
+func newBatchConn(c *net.UDPConn, log zerolog.Logger) *batchConn {
+	b := &batchConn{UDPConn: c, out: ipv4.NewPacketConn(c), addrs: map[netip.AddrPort]*net.UDPAddr{}, log: log,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	b.wg.Add(1)
 	go b.send()
@@ -64,7 +71,17 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 		return 0, net.ErrClosed
 	}
 	if len(b.queue) >= maxQueued {
+		b.dropped++
+		now := time.Now()
+		if now.Sub(b.loggedAt) < time.Minute {
+			b.mu.Unlock()
+			return len(p), nil
+		}
+		n := b.dropped
+		b.dropped, b.loggedAt = 0, now
 		b.mu.Unlock()
+		b.log.Warn().Int("dropped", n).Int("queued", maxQueued).
+			Msg("ICE socket: the sender is behind, packets dropped (CPU starved?); logged at most once a minute")
 		return len(p), nil
 	}
 	ua := b.addrs[addr]

@@ -5,6 +5,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // TestBatchConnSendsInOrder writes a burst through the batching socket to
@@ -15,7 +17,7 @@ func TestBatchConnSendsInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBatchConn(raw)
+	b := newBatchConn(raw, zerolog.Nop())
 	var peers []*net.UDPConn
 	for range 2 {
 		p, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})

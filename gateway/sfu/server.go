@@ -100,7 +100,7 @@ func New(opts Options) (*Server, error) {
 		}
 		sizeBuffers(conn, s.log)
 		if udp, ok := conn.(*net.UDPConn); ok {
-			conn = newBatchConn(udp)
+			conn = newBatchConn(udp, s.log)
 		}
 		s.udpMux = webrtc.NewICEUDPMux(logger, conn)
 		se.SetICEUDPMux(s.udpMux)
