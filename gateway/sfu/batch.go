@@ -32,9 +32,9 @@ type batchConn struct {
 	loggedAt time.Time
 	log      zerolog.Logger
 	wake     chan struct{}
-	done   chan struct{}
-	closed bool
-	wg     sync.WaitGroup
+	done     chan struct{}
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 // maxQueued bounds the packets waiting for the sender; beyond it writes are
