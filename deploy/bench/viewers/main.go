@@ -13,9 +13,7 @@
 package main
 
 import (
-	"bufio"
 	"cmp"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -216,53 +214,6 @@ func (st *stack) awaitKnown(camera string, limit time.Duration) error {
 	}
 }
 
-// startMediaMTX serves bench-0 from the simulator over WHEP with mediamtx.
-func (st *stack) startMediaMTX(path string) (*exec.Cmd, error) {
-	cfg := filepath.Join(st.dir, "mediamtx.yml")
-	mmHTTP = freePort()
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`logLevel: warn
-api: no
-metrics: no
-pprof: no
-playback: no
-rtsp: no
-rtmp: no
-hls: no
-srt: no
-webrtc: yes
-webrtcAddress: 127.0.0.1:%d
-webrtcLocalUDPAddress: 127.0.0.1:%d
-webrtcLocalTCPAddress: ''
-webrtcIPsFromInterfaces: no
-webrtcAdditionalHosts: [127.0.0.1]
-paths:
-  bench:
-    source: rtsp://%s/bench/0
-    rtspTransport: tcp
-`, mmHTTP, freePort(), st.simAddr)), 0o600)
-	mm := exec.Command(path, cfg)
-	mm.Dir = st.dir // it writes its certificate (auto.crt, auto.key) where it runs
-	mm.Stdout, mm.Stderr = os.Stderr, os.Stderr
-	if err := mm.Start(); err != nil {
-		return nil, err
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", mmHTTP)); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			bench.Stop(mm)
-			return nil, fmt.Errorf("mediamtx not listening after 30 s")
-		}
-		time.Sleep(100 * time.Millisecond) // polling a port
-	}
-	time.Sleep(3 * time.Second) // its RTSP source connects (a benchmark pause)
-	return mm, nil
-}
-
-var mmHTTP int
-
 // logFile receives the edge's log (-edge-log).
 var logFile string
 
@@ -270,90 +221,6 @@ var logFile string
 var profileDir, lastProfiled string
 
 func (st *stack) mediamtxURL() string { return fmt.Sprintf("http://127.0.0.1:%d/bench/whep", mmHTTP) }
-
-// client is one viewer process.
-type client struct {
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	events chan event
-}
-
-type event struct {
-	Event     string  `json:"event"`
-	MS        float64 `json:"ms"`
-	Packets   int64   `json:"packets"`
-	Bytes     int64   `json:"bytes"`
-	Keyframes int64   `json:"keyframes"`
-	Gaps      int64   `json:"gaps"`
-	Late      int64   `json:"late"`
-	CPUTicks  int64   `json:"cpu_ticks"`
-}
-
-func (st *stack) startClient(url, token string) (*client, error) {
-	cmd := exec.Command(st.client, "-url", url, "-token", token)
-	if profileDir != "" && url != lastProfiled {
-		// The first client of each server is profiled (-client-profiles).
-		lastProfiled = url
-		cmd.Args = append(cmd.Args, "-cpuprofile", filepath.Join(profileDir, fmt.Sprintf("client-%d.pprof", freePort())))
-	}
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	c := &client{cmd: cmd, in: in, events: make(chan event, 16)}
-	go func() {
-		defer close(c.events)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			var e event
-			if json.Unmarshal(sc.Bytes(), &e) == nil {
-				c.events <- e
-			}
-		}
-	}()
-	return c, nil
-}
-
-func (c *client) send(line string) { io.WriteString(c.in, line+"\n") }
-
-// await returns the client's next event named name.
-func (c *client) await(name string, limit time.Duration) (event, error) {
-	timer := time.NewTimer(limit)
-	defer timer.Stop()
-	for {
-		select {
-		case e, ok := <-c.events:
-			if !ok {
-				return e, fmt.Errorf("client exited before %s", name)
-			}
-			if e.Event == name {
-				return e, nil
-			}
-		case <-timer.C:
-			return event{}, fmt.Errorf("no %s from a client within %s", name, limit)
-		}
-	}
-}
-
-func (c *client) close() {
-	c.in.Close()
-	done := make(chan struct{})
-	go func() { c.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		c.cmd.Process.Kill()
-		<-done
-	}
-}
 
 // result is one measured window.
 type result struct {
