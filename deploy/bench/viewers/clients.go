@@ -94,4 +94,3 @@ func (c *client) close() {
 		<-done
 	}
 }
-

@@ -57,4 +57,3 @@ paths:
 }
 
 var mmHTTP int
-
