@@ -121,6 +121,7 @@ bench: deps build mediamtx
 	$(GO) run ./deploy/bench/sizing -bin $(BIN)
 	$(GO) test -run XXX -bench 'AddedLatency|ViewerStreamsPerCore' -benchtime 20s ./gateway/sfu/
 	$(GO) test -run XXX -bench EdgeToViewerLatency -benchtime 20s ./edge/relay/
+	$(GO) run ./deploy/bench/viewers -bin $(BIN) $(if $(wildcard $(BIN)/mediamtx),-mediamtx $(BIN)/mediamtx)
 	$(GO) test -run XXX -bench FiftyDrones -benchtime 1x ./edge/drone/
 	$(GO) test -run XXX -bench WANDrain -benchtime 1x ./drivers/bus/
 	$(GO) test -run XXX -bench RecordUnit -benchtime 30000x ./edge/record/

@@ -89,18 +89,31 @@ type Manager struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	startMu sync.Mutex // one Start at a time, so two cannot race for a relay
-	mu      sync.Mutex
-	relays  map[key]*Relay
-	closed  bool
-	wg      sync.WaitGroup // command handlers under way
+	mu     sync.Mutex
+	relays map[key]*Relay
+	// starting holds a channel per relay being started, closed when its
+	// start ends: a second start of the same relay waits for the first, so
+	// two cannot race for it, while starts of other relays run beside it.
+	starting map[key]chan struct{}
+	// opens bounds the starts under way at once (a wall of 16 tiles opens
+	// 16 relays together; a burst of hundreds must not open them all).
+	opens  chan struct{}
+	closed bool
+	wg     sync.WaitGroup // command handlers under way
 }
+
+// maxOpens is how many relays may start at once. A start mostly waits
+// (for the camera's keyframe, up to a GOP, then the WHIP exchange and
+// ICE), so starts run side by side: one at a time, a wall of 16 cameras
+// took up to 16 GOPs to open.
+const maxOpens = 32
 
 // NewManager returns a Manager with no relays.
 func NewManager(o Options) *Manager {
 	o.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{o: o, ctx: ctx, cancel: cancel, relays: map[key]*Relay{}}
+	return &Manager{o: o, ctx: ctx, cancel: cancel, relays: map[key]*Relay{},
+		starting: map[key]chan struct{}{}, opens: make(chan struct{}, maxOpens)}
 }
 
 // errClosed refuses work after Close.
@@ -121,26 +134,28 @@ func (m *Manager) StartTo(to Target, camera string) error {
 		to.URL = m.o.Gateway
 	}
 	to.URL = strings.TrimRight(to.URL, "/")
-	m.startMu.Lock()
-	defer m.startMu.Unlock()
 	k := key{camera, to.Gateway}
-	m.mu.Lock()
-	old := m.relays[k]
-	closed := m.closed
-	m.mu.Unlock()
-	if closed {
-		return errClosed
+	done, err := m.claim(k, to.URL)
+	if done == nil || err != nil {
+		return err
 	}
-	if old != nil && old.to.URL == to.URL {
-		return nil
-	}
+	defer func() {
+		m.mu.Lock()
+		delete(m.starting, k)
+		m.mu.Unlock()
+		close(done)
+	}()
 	if to.URL == "" {
 		return errNoGateway
 	}
-	if old != nil {
-		m.StopTo(to.Gateway, camera)
+	m.StopTo(to.Gateway, camera) // a relay to the same replica at another URL
+	select {
+	case m.opens <- struct{}{}:
+	case <-m.ctx.Done():
+		return errClosed
 	}
 	r, err := open(m.ctx, camera, to, &m.o, m.forget)
+	<-m.opens
 	if err != nil {
 		return err
 	}
@@ -153,6 +168,33 @@ func (m *Manager) StartTo(to Target, camera string) error {
 	m.relays[k] = r
 	m.mu.Unlock()
 	return nil
+}
+
+// claim makes the caller the one starting relay k to url, after any start
+// of k under way ended; it returns the channel to close when done, or nil
+// when there is nothing to start (the relay runs to url already) or the
+// manager is closed (with errClosed).
+func (m *Manager) claim(k key, url string) (chan struct{}, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for {
+		if m.closed {
+			return nil, errClosed
+		}
+		if r := m.relays[k]; r != nil && r.to.URL == url {
+			return nil, nil
+		}
+		busy := m.starting[k]
+		if busy == nil {
+			break
+		}
+		m.mu.Unlock()
+		<-busy
+		m.mu.Lock()
+	}
+	done := make(chan struct{})
+	m.starting[k] = done
+	return done, nil
 }
 
 // Stop ends the camera's relay to the single gateway: StopTo("", camera).

@@ -162,6 +162,8 @@ func BenchmarkAddedLatency(b *testing.B) {
 	b.ResetTimer()
 	src.send(b, b.N, true)
 	b.StopTimer()
+	// The SFU sends a frame once it is complete: end the last one.
+	src.send(b, (benchPerFrame-src.n%benchPerFrame)%benchPerFrame, false)
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		mu.Lock()

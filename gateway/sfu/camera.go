@@ -1,6 +1,8 @@
 package sfu
 
 import (
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -12,7 +14,9 @@ import (
 const keyframeInterval = 500 * time.Millisecond
 
 // camera is one relayed camera: its current uplink, the feed its viewers are
-// served from, and its viewers. All fields are guarded by Server.mu.
+// served from, and its viewers. Fields are guarded by Server.mu but for the
+// forwarding state, which fwdMu guards: an uplink's packets take only their
+// own camera's locks, never the server's.
 type camera struct {
 	id  string
 	log zerolog.Logger
@@ -26,7 +30,15 @@ type camera struct {
 	viewers map[string]*session
 	// resuming is set while a goroutine asks for a lost uplink again (resume.go).
 	resuming bool
+	// current mirrors uplink and feed for the forwarding path, which reads
+	// them without Server.mu; set under Server.mu with them (setUplink,
+	// setFeed).
+	current struct {
+		uplink atomic.Pointer[session]
+		feed   atomic.Pointer[feed]
+	}
 
+	fwdMu sync.Mutex
 	// Rewriting state so viewers see one continuous stream across uplinks.
 	from      *session // uplink of the last forwarded packet
 	seqOff    uint16
@@ -44,10 +56,30 @@ func newCamera(id string, log zerolog.Logger) *camera {
 	return &camera{id: id, log: log.With().Str("camera", id).Logger(), ready: make(chan struct{}), viewers: map[string]*session{}}
 }
 
+// setUplink attaches ss (nil: none); the caller holds Server.mu.
+func (c *camera) setUplink(ss *session) {
+	c.uplink = ss
+	c.current.uplink.Store(ss)
+}
+
+// setFeed replaces the feed (nil: none) and, with a new codec, its clock
+// rate; the caller holds Server.mu.
+func (c *camera) setFeed(f *feed, clockRate uint32) {
+	c.feed = f
+	c.current.feed.Store(f)
+	c.fwdMu.Lock()
+	c.from = nil
+	if f != nil {
+		c.clockRate = clockRate
+	}
+	c.fwdMu.Unlock()
+}
+
 // rewrite makes pkt, from uplink s, continue the sequence numbers and timestamps
 // viewers have seen; it reports false when s is no longer the camera's uplink.
+// The caller holds fwdMu.
 func (c *camera) rewrite(s *session, pkt *rtp.Packet, now time.Time) bool {
-	if s != c.uplink {
+	if s != c.current.uplink.Load() {
 		return false
 	}
 	if s != c.from {
@@ -70,7 +102,10 @@ func (c *camera) rewrite(s *session, pkt *rtp.Packet, now time.Time) bool {
 
 // keyframeRequest returns the uplink and a PLI to send it, or nil when none is
 // attached, no packet has arrived yet, or one was sent within keyframeInterval.
+// The caller holds Server.mu.
 func (c *camera) keyframeRequest(now time.Time) (*session, []rtcp.Packet) {
+	c.fwdMu.Lock()
+	defer c.fwdMu.Unlock()
 	if c.uplink == nil || c.from != c.uplink || now.Sub(c.lastPLIAt) < keyframeInterval {
 		return nil, nil
 	}

@@ -34,6 +34,13 @@ type feed struct {
 	mu   sync.Mutex
 	gop  *gop
 	live []*outlet
+	// frame holds the packets of the access unit in progress, sent to the
+	// viewers when it is complete (its marker, or the next timestamp): one
+	// viewer's whole frame after another's. Sent packet by packet to every
+	// viewer in turn, each viewer's packets came spaced out by everybody
+	// else's, and every one of them woke the viewer on its own: its
+	// clients spent three times mediamtx's CPU on the same stream.
+	frame []*rtp.Packet
 	// overflowed is set once a group exceeded the cache's bounds (logged once).
 	overflowed bool
 }
@@ -62,7 +69,15 @@ func (f *feed) outlet(camera string, log zerolog.Logger) (*outlet, error) {
 	return &outlet{feed: f, track: t, log: log}, nil
 }
 
-// forward caches pkt and writes it to every joined viewer.
+// maxFrame bounds the packets held back for a frame: a larger frame (a
+// 1080p keyframe is 100–200 packets) goes out in parts of this many, each to
+// every viewer in turn. A whole keyframe at once overflowed a receiver's
+// default 208 KiB socket buffer (each packet takes about 2.3 KiB of it);
+// 32 packets take a third.
+const maxFrame = 32
+
+// forward caches pkt and, once its frame is complete, writes the frame to
+// every joined viewer.
 func (f *feed) forward(pkt *rtp.Packet) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -71,14 +86,30 @@ func (f *feed) forward(pkt *rtp.Packet) {
 		f.log.Warn().Int("max_bytes", f.gop.maxBytes).Int("max_packets", f.gop.maxPackets).
 			Msg("keyframe group over the cache's bounds: viewers joining then wait for the next keyframe")
 	}
-	for _, o := range f.live {
-		o.write(pkt)
+	if len(f.frame) > 0 && f.frame[0].Timestamp != pkt.Timestamp {
+		f.flush() // the last frame's end was lost
 	}
+	f.frame = append(f.frame, pkt)
+	if pkt.Marker || len(f.frame) >= maxFrame {
+		f.flush()
+	}
+}
+
+// flush writes the frame held back to every live viewer; f.mu is held.
+func (f *feed) flush() {
+	for _, o := range f.live {
+		for _, p := range f.frame {
+			o.write(p)
+		}
+	}
+	clear(f.frame)
+	f.frame = f.frame[:0]
 }
 
 // restart forgets the cached group, for a new uplink.
 func (f *feed) restart() {
 	f.mu.Lock()
+	f.flush()
 	f.gop.reset()
 	f.mu.Unlock()
 }
@@ -95,6 +126,9 @@ func (o *outlet) join() (replayed int, again bool) {
 		return 0, true
 	}
 	o.joined = true
+	// The frame held back is in the group: the others get it now, the
+	// joining viewer in its replay.
+	f.flush()
 	g := f.gop.group()
 	replay(g, o.write)
 	f.live = append(f.live, o)

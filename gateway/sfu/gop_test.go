@@ -146,17 +146,17 @@ func TestReplayTimestamps(t *testing.T) {
 func TestUplinkGoneReleasesGroup(t *testing.T) {
 	s := &Server{}
 	cam := newCamera("cam1", zerolog.Nop())
-	cam.feed = newFeed(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}, zerolog.Nop())
+	cam.setFeed(newFeed(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}, zerolog.Nop()), 90000)
 	cam.feed.forward(&rtp.Packet{Header: rtp.Header{Timestamp: 1}, Payload: h264Params})
 	cam.feed.forward(&rtp.Packet{Header: rtp.Header{Timestamp: 1}, Payload: h264IDR})
 	gone, next := &session{camera: cam}, &session{camera: cam}
 
-	cam.uplink = next
+	cam.setUplink(next)
 	s.uplinkGone(gone)
 	if cam.feed.gop.group() == nil {
 		t.Fatal("the group was dropped although another uplink took over")
 	}
-	cam.uplink = nil
+	cam.setUplink(nil)
 	s.uplinkGone(gone)
 	if cam.feed.gop.group() != nil {
 		t.Fatal("the group outlived the camera's last uplink")

@@ -81,7 +81,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("sfu: %w", err)
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+	if err := registerInterceptors(m, ir); err != nil {
 		return nil, fmt.Errorf("sfu: interceptors: %w", err)
 	}
 	se := webrtc.SettingEngine{}
@@ -97,6 +97,10 @@ func New(opts Options) (*Server, error) {
 		conn, err := net.ListenPacket("udp", opts.UDPAddr)
 		if err != nil {
 			return nil, fmt.Errorf("sfu: listen udp %s: %w", opts.UDPAddr, err)
+		}
+		sizeBuffers(conn, s.log)
+		if udp, ok := conn.(*net.UDPConn); ok {
+			conn = newBatchConn(udp, s.log)
 		}
 		s.udpMux = webrtc.NewICEUDPMux(logger, conn)
 		se.SetICEUDPMux(s.udpMux)
@@ -371,7 +375,7 @@ func (s *Server) end(ss *session, why string) {
 	cam := ss.camera
 	if ss.kind == ActionWHIP {
 		if cam.uplink == ss {
-			cam.uplink = nil
+			cam.setUplink(nil)
 			cam.ready = make(chan struct{})
 			s.resumeLocked(cam, ss)
 		}

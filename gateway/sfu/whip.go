@@ -52,20 +52,20 @@ func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	old := cam.uplink
+	// The uplink first: the old one's packets are refused before the
+	// feed changes under them.
+	cam.setUplink(ss)
 	var dropped []*session
 	if cam.feed != nil && !strings.EqualFold(cam.feed.codec.MimeType, codec.MimeType) {
 		// Viewers negotiated the old codec: they must reconnect.
 		for _, v := range cam.viewers {
 			dropped = append(dropped, v)
 		}
-		cam.feed = nil
+		cam.setFeed(nil, 0)
 	}
 	if cam.feed == nil {
-		cam.feed = newFeed(codec.RTPCodecCapability, cam.log)
-		cam.clockRate = codec.ClockRate
-		cam.from = nil
+		cam.setFeed(newFeed(codec.RTPCodecCapability, cam.log), codec.ClockRate)
 	}
-	cam.uplink = ss
 	// A viewer connecting before this uplink's first packet must not get
 	// the last uplink's keyframe group: the camera may have moved on.
 	cam.feed.restart()
@@ -118,10 +118,12 @@ func (s *Server) pump(ss *session, t *webrtc.TrackRemote) {
 			}
 			return
 		}
-		s.mu.Lock()
-		fd := cam.feed
+		// Only this camera's locks: one uplink's packets never wait for
+		// another camera's, nor for sessions coming and going.
+		cam.fwdMu.Lock()
+		fd := cam.current.feed.Load()
 		ok := fd != nil && cam.rewrite(ss, pkt, time.Now())
-		s.mu.Unlock()
+		cam.fwdMu.Unlock()
 		if !ok {
 			continue
 		}

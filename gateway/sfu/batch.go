@@ -1,0 +1,149 @@
+package sfu
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/net/ipv4"
+)
+
+// batchConn is the shared ICE UDP socket, sending with sendmmsg: every
+// write is copied into a queue and a sender goroutine hands whatever has
+// queued to the kernel in one call. A packet forwarded to 30 viewers was
+// 30 sendto calls, the SFU's largest cost; queued, a frame's packets to
+// every viewer go out in a few calls. Reads pass through.
+type batchConn struct {
+	*net.UDPConn
+	out *ipv4.PacketConn
+
+	mu sync.Mutex
+	// queue is filled by writers, sending by the sender; they swap. Their
+	// messages keep their buffers, reused once sent.
+	queue, sending []ipv4.Message
+	// addrs caches each peer's *net.UDPAddr (sendmmsg wants a net.Addr),
+	// so a write allocates nothing.
+	addrs map[netip.AddrPort]*net.UDPAddr
+	// dropped counts writes dropped on a full queue since loggedAt, when
+	// they were last logged (at most once a minute).
+	dropped  int
+	loggedAt time.Time
+	log      zerolog.Logger
+	wake     chan struct{}
+	done     chan struct{}
+	closed   bool
+	wg       sync.WaitGroup
+}
+
+// maxQueued bounds the packets waiting for the sender; beyond it writes are
+// dropped, as a full socket buffer would drop them.
+const maxQueued = 8192
+
+func newBatchConn(c *net.UDPConn, log zerolog.Logger) *batchConn {
+	b := &batchConn{UDPConn: c, out: ipv4.NewPacketConn(c), addrs: map[netip.AddrPort]*net.UDPAddr{}, log: log,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	b.wg.Add(1)
+	go b.send()
+	return b
+}
+
+// WriteTo queues b for addr.
+func (b *batchConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return b.UDPConn.WriteTo(p, addr)
+	}
+	return b.WriteToAddrPort(p, ua.AddrPort())
+}
+
+// ReadFromAddrPort reads one datagram (pion's allocation-free read path).
+func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
+	return b.UDPConn.ReadFromUDPAddrPort(p)
+}
+
+// WriteToAddrPort queues p for addr (pion's allocation-free write path).
+func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return 0, net.ErrClosed
+	}
+	if len(b.queue) >= maxQueued {
+		b.dropped++
+		now := time.Now()
+		if now.Sub(b.loggedAt) < time.Minute {
+			b.mu.Unlock()
+			return len(p), nil
+		}
+		n := b.dropped
+		b.dropped, b.loggedAt = 0, now
+		b.mu.Unlock()
+		b.log.Warn().Int("dropped", n).Int("queued", maxQueued).
+			Msg("ICE socket: the sender is behind, packets dropped (CPU starved?); logged at most once a minute")
+		return len(p), nil
+	}
+	ua := b.addrs[addr]
+	if ua == nil {
+		if len(b.addrs) >= maxQueued {
+			clear(b.addrs) // peers come and go: start afresh
+		}
+		ua = net.UDPAddrFromAddrPort(addr)
+		b.addrs[addr] = ua
+	}
+	n := len(b.queue)
+	if n < cap(b.queue) {
+		b.queue = b.queue[:n+1]
+	} else {
+		b.queue = append(b.queue, ipv4.Message{})
+	}
+	m := &b.queue[n]
+	if m.Buffers == nil {
+		m.Buffers = make([][]byte, 1)
+	}
+	m.Buffers[0] = append(m.Buffers[0][:0], p...)
+	m.Addr = ua
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// send hands the queued packets to the kernel until Close.
+func (b *batchConn) send() {
+	defer b.wg.Done()
+	for {
+		select {
+		case <-b.wake:
+		case <-b.done:
+			return
+		}
+		b.mu.Lock()
+		b.queue, b.sending = b.sending[:0], b.queue
+		b.mu.Unlock()
+		for q := b.sending; len(q) > 0; {
+			n, err := b.out.WriteBatch(q, 0)
+			if err != nil {
+				n++ // this one failed (peer gone, no route): skip it, as sendto would
+			}
+			q = q[min(n, len(q)):]
+		}
+	}
+}
+
+// Close stops the sender and closes the socket; idempotent.
+func (b *batchConn) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	b.mu.Unlock()
+	close(b.done)
+	b.wg.Wait()
+	return b.UDPConn.Close()
+}

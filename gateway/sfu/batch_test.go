@@ -1,0 +1,68 @@
+package sfu
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// TestBatchConnSendsInOrder writes a burst through the batching socket to
+// two real UDP receivers: each gets every datagram, whole and in order,
+// and a closed socket refuses writes.
+func TestBatchConnSendsInOrder(t *testing.T) {
+	raw, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBatchConn(raw, zerolog.Nop())
+	var peers []*net.UDPConn
+	for range 2 {
+		p, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		p.SetReadBuffer(1 << 20)
+		peers = append(peers, p)
+	}
+	const n = 200
+	for i := range n {
+		for j, p := range peers {
+			msg := []byte{byte(i), byte(j), 0xAB}
+			var err error
+			if j == 0 {
+				_, err = b.WriteTo(msg, p.LocalAddr())
+			} else {
+				_, err = b.WriteToAddrPort(msg, p.LocalAddr().(*net.UDPAddr).AddrPort())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for j, p := range peers {
+		p.SetReadDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 64)
+		for i := range n {
+			k, err := p.Read(buf)
+			if err != nil {
+				t.Fatalf("peer %d: datagram %d: %v", j, i, err)
+			}
+			if k != 3 || buf[0] != byte(i) || buf[1] != byte(j) || buf[2] != 0xAB {
+				t.Fatalf("peer %d: datagram %d is %x, want %x", j, i, buf[:k], []byte{byte(i), byte(j), 0xAB})
+			}
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := b.WriteTo([]byte{1}, peers[0].LocalAddr()); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write after Close: %v, want net.ErrClosed", err)
+	}
+}
