@@ -138,6 +138,7 @@ bench: deps build mediamtx
 	$(GO) test -run XXX -bench 'Rebuild41k' -benchtime 1x ./gateway/directory/
 	$(GO) test -run XXX -bench 'Anomalies|PutAnomaly' ./gateway/store/
 	$(GO) test -run XXX -bench Ingest ./gateway/alerts/
+	$(GO) run ./deploy/bench/typhoon -bin $(BIN)
 	$(GO) test -run XXX -bench Import41k -benchtime 3x ./gateway/api/
 	$(GO) test -run XXX -bench 'ImportCameras41k' -benchtime 3x ./gateway/store/
 	$(GO) test -run XXX -bench Parse41k -benchtime 3x ./gateway/inventory/

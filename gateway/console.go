@@ -83,7 +83,7 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 		return nil, err
 	}
 	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,
-		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept, Incidents: s.incidents.Observe, Groups: wallGroups(cfg, s.grouping),
+		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept, Incidents: s.incidents.ObserveBatch, Groups: wallGroups(cfg, s.grouping),
 		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, rt, camera, log) }, Log: log})
 	if err != nil {
 		st.Close()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -43,15 +44,25 @@ type Options struct {
 	// Accept, when set, tells whether an anomaly comes from its camera's
 	// current owner (the fleet's filter); others are acknowledged and dropped.
 	Accept func(bus.Anomaly) bool
-	// Incidents, when set, is given every record the store applied, in
-	// order, on the MQTT callback (gateway/incidents groups them; it must
-	// be quick), and the record another replica applied from the event
-	// this one received or a later one (of replicas sharing a store one
-	// groups). It
-	// answers true to keep the camera off the wall: the anomaly joined a
-	// site outage (the console shows one banner) or an incident with a
-	// member at least as severe (one tile per incident).
-	Incidents func(store.Anomaly) (offWall bool)
+	// Incidents, when set, is given the records each batch applied, in
+	// order, once the batch is stored (gateway/incidents groups them:
+	// incidents.Service.ObserveBatch), and the record another replica
+	// applied from an event this one received or a later one (of replicas
+	// sharing a store one groups). For each it answers true to keep the camera off the
+	// wall: the anomaly joined a site outage (the console shows one
+	// banner) or an incident with a member at least as severe (one tile
+	// per incident).
+	Incidents func([]store.Anomaly) (offWall []bool)
+	// BatchSize is the most anomalies written in one transaction (default
+	// DefaultBatchSize); BatchWait the most time spent gathering one batch
+	// (default DefaultBatchWait). A batch never waits for anomalies not
+	// yet received: at a trickle each is written at once.
+	BatchSize int
+	BatchWait time.Duration
+	// QueueSize bounds the anomalies received and not yet stored (default
+	// DefaultQueueSize). When it is full the gateway stops reading from
+	// the broker, which holds the rest (and the edges' queues behind it).
+	QueueSize int
 	// Groups, when set, tells whether this replica groups the incidents
 	// now (of replicas sharing a store one does): only that one puts
 	// anomalies' cameras on the wall, those it applied and those another
@@ -77,6 +88,14 @@ type Alerts struct {
 	relays   sync.WaitGroup // StartRelay calls in flight
 	wallMu   sync.Mutex     // one wall change at a time: read, put, notify
 	stats    counters
+	metrics  *ingestMetrics
+	queue    chan queued // received, waiting for the store (ingest.go)
+	// conn counts connections lost: a message is acknowledged only on
+	// the connection that delivered it (ingest.go).
+	conn    atomic.Uint64
+	burstMu sync.Mutex
+	// burstStart: when the queue was last found full; zero once drained.
+	burstStart time.Time
 
 	anomalies *notify.Hub[store.Anomaly]
 	walls     *notify.Hub[[]store.WallEntry]
@@ -100,8 +119,21 @@ func New(opts Options) (*Alerts, error) {
 	if opts.RelayTimeout <= 0 {
 		opts.RelayTimeout = 15 * time.Second
 	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultBatchSize
+	}
+	if opts.BatchWait <= 0 {
+		opts.BatchWait = DefaultBatchWait
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = DefaultQueueSize
+	}
+	if opts.EventBuffer <= 0 {
+		// A stored batch is told at once: a listener must hold a few.
+		opts.EventBuffer = 4 * opts.BatchSize
+	}
 	a := &Alerts{opts: opts, log: opts.Log.With().Str("component", "alerts").Logger(), store: opts.Store,
-		wallRank: rank, ready: make(chan struct{}),
+		wallRank: rank, ready: make(chan struct{}), queue: make(chan queued, opts.QueueSize), metrics: newIngestMetrics(),
 		anomalies: notify.New[store.Anomaly](opts.EventBuffer), walls: notify.New[[]store.WallEntry](opts.EventBuffer)}
 	a.life, a.end = context.WithCancel(context.Background())
 	a.client = mqtt.NewClient(a.pahoOptions())
@@ -123,20 +155,30 @@ func (a *Alerts) pahoOptions() *mqtt.ClientOptions {
 		// Queued messages arrive right after CONNACK, before Subscribe
 		// returns: they come to the default handler.
 		SetDefaultPublishHandler(a.onMessage).
-		SetOnConnectHandler(a.onConnect)
+		SetOnConnectHandler(a.onConnect).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			a.conn.Add(1) // what that connection delivered is not acknowledged now (ingest.go)
+			a.log.Warn().Err(err).Msg("mqtt connection lost; reconnecting")
+		})
 }
 
 // Run connects (retrying until the broker answers) and serves until ctx
-// ends, then disconnects and waits for relay starts in flight. Call it once.
+// ends, then stops the ingest (what is queued stays unacknowledged: the
+// broker delivers it again), disconnects and waits for relay starts in
+// flight. Call it once.
 func (a *Alerts) Run(ctx context.Context) error {
 	defer context.AfterFunc(ctx, a.end)()
-	if err := bus.ConnectUntil(ctx, a.client, "alerts", a.opts.Broker); err != nil {
-		return err
-	}
+	ingested := make(chan struct{})
+	go func() {
+		defer close(ingested)
+		a.ingest()
+	}()
+	err := bus.ConnectUntil(ctx, a.client, "alerts", a.opts.Broker)
 	a.end()
+	<-ingested
 	a.client.Disconnect(250)
 	a.relays.Wait()
-	return nil
+	return err
 }
 
 // Ready is closed once the subscription to the anomalies is acknowledged.

@@ -364,6 +364,7 @@ func TestStoreRefusalIsAcknowledged(t *testing.T) {
 	huge := anomaly("gate.fire.6", 1<<63, "gate", bus.KindFire, bus.StateStart, "low")
 	m := &message{topic: bus.AnomalyTopic(huge.Site, huge.Camera), payload: mustJSON(t, huge)}
 	r.onMessage(nil, m)
+	r.ingestQueued()
 	if s := r.Stats(); !m.acked || s.Rejected[rejectInvalid] != 1 || s.StoreErrors != 0 {
 		t.Fatalf("acked %v, stats %+v", m.acked, s)
 	}
@@ -375,6 +376,7 @@ func TestStoreRefusalIsAcknowledged(t *testing.T) {
 	ok := anomaly("gate.fire.7", 2, "gate", bus.KindFire, bus.StateStart, "low")
 	m = &message{topic: bus.AnomalyTopic(ok.Site, ok.Camera), payload: mustJSON(t, ok)}
 	r.onMessage(nil, m)
+	r.ingestQueued()
 	if s := r.Stats(); m.acked || s.StoreErrors != 1 {
 		t.Fatalf("a failed write: acked %v, stats %+v", m.acked, s)
 	}

@@ -116,3 +116,15 @@ func mustJSON(t testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// apply stores one anomaly as the ingest does a batch of one, without a
+// broker (nothing to acknowledge).
+func (r *rig) apply(an bus.Anomaly) error { return r.storeBatch([]queued{{an: an, at: time.Now()}}) }
+
+// ingestQueued writes what onMessage queued, as the ingest loop does, on
+// the test's goroutine (the rig's Run is not called).
+func (r *rig) ingestQueued() {
+	for len(r.queue) > 0 {
+		r.writeBatch(r.collect([]queued{<-r.queue}))
+	}
+}

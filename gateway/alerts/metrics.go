@@ -16,6 +16,18 @@ type counters struct {
 	wallByAnomaly, wallByHand                                      atomic.Uint64
 	prunedAnomalies, prunedSnapshots, prunedAudit, prunedSessions  atomic.Int64
 	prunedWall, prunedIncidents                                    atomic.Int64
+	queueFull, bursts, ingested                                    atomic.Uint64
+	queuePeak                                                      atomic.Int64
+}
+
+// notePeak keeps the deepest queue seen.
+func (c *counters) notePeak(depth int) {
+	for {
+		peak := c.queuePeak.Load()
+		if int64(depth) <= peak || c.queuePeak.CompareAndSwap(peak, int64(depth)) {
+			return
+		}
+	}
 }
 
 func (c *counters) reject(reason string) {
@@ -59,6 +71,12 @@ type Stats struct {
 	RelayErrors                   uint64
 	Pruned                        store.Pruned
 	Dropped                       uint64 // notifications slow listeners missed
+	// QueuePeak is the deepest the ingest queue has been; QueueFull counts
+	// anomalies that found it full (and held the broker back), Bursts the
+	// times it filled.
+	QueuePeak         int
+	QueueFull, Bursts uint64
+	Ingested          uint64 // anomalies stored in batches and acknowledged
 }
 
 // Stats returns the counters now.
@@ -75,7 +93,9 @@ func (a *Alerts) Stats() Stats {
 		Pruned: store.Pruned{Anomalies: c.prunedAnomalies.Load(), Snapshots: c.prunedSnapshots.Load(),
 			Audit: c.prunedAudit.Load(), Sessions: c.prunedSessions.Load(), Wall: c.prunedWall.Load(),
 			Incidents: c.prunedIncidents.Load()},
-		Dropped: a.anomalies.Dropped() + a.walls.Dropped(),
+		Dropped:   a.anomalies.Dropped() + a.walls.Dropped(),
+		QueuePeak: int(c.queuePeak.Load()), QueueFull: c.queueFull.Load(), Bursts: c.bursts.Load(),
+		Ingested: c.ingested.Load(),
 	}
 }
 
@@ -97,6 +117,7 @@ func (a *Alerts) Describe(ch chan<- *prometheus.Desc) {
 		descWall, descRelayErrors, descPruned, descDropped} {
 		ch <- d
 	}
+	a.describeIngest(ch)
 }
 
 // Collect implements prometheus.Collector: one Stats per scrape.
@@ -121,4 +142,5 @@ func (a *Alerts) Collect(ch chan<- prometheus.Metric) {
 		counter(descPruned, float64(n), kind)
 	}
 	counter(descDropped, float64(s.Dropped))
+	a.collectIngest(ch)
 }

@@ -20,6 +20,7 @@ type probe struct {
 	failPuts int
 	failed   chan struct{} // one per simulated failure
 	prunes   chan store.Retention
+	gate     chan struct{} // when set, batches wait until it is closed
 }
 
 var errSimulated = errors.New("simulated store failure")
@@ -43,7 +44,28 @@ func (p *probe) failNext(n int) {
 	p.mu.Unlock()
 }
 
+func (p *probe) PutAnomalies(ctx context.Context, events []bus.Anomaly) ([]store.AnomalyResult, error) {
+	p.mu.Lock()
+	gate := p.gate
+	p.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	if p.fail() {
+		return nil, errSimulated
+	}
+	return p.Store.PutAnomalies(ctx, events)
+}
+
 func (p *probe) PutAnomaly(ctx context.Context, a bus.Anomaly) (store.Anomaly, bool, bool, error) {
+	if p.fail() {
+		return store.Anomaly{}, false, false, errSimulated
+	}
+	return p.Store.PutAnomaly(ctx, a)
+}
+
+// fail tells whether to fail this write, counting it down.
+func (p *probe) fail() bool {
 	p.mu.Lock()
 	fail := p.failPuts > 0
 	if fail {
@@ -55,9 +77,8 @@ func (p *probe) PutAnomaly(ctx context.Context, a bus.Anomaly) (store.Anomaly, b
 		case p.failed <- struct{}{}:
 		default:
 		}
-		return store.Anomaly{}, false, false, errSimulated
 	}
-	return p.Store.PutAnomaly(ctx, a)
+	return fail
 }
 
 func (p *probe) Prune(ctx context.Context, r store.Retention, now time.Time) (store.Pruned, error) {

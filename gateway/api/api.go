@@ -43,7 +43,8 @@ type Options struct {
 	Relayed func(camera string) bool
 	// Ping is the SSE keep-alive period (default 15 s).
 	Ping time.Duration
-	// EventBuffer is how many events a slow SSE client may lag before it is dropped (default 256).
+	// EventBuffer is how many events a slow SSE client may lag before it is
+	// dropped (default 4,096: under half a second of a 10,000/s storm).
 	EventBuffer int
 	// Audit, when set, takes the audit entries instead of Store (the
 	// gateway's audit.Trail, which aggregates refused anonymous calls).
@@ -74,7 +75,7 @@ func New(opts Options) *Server {
 		opts.Ping = 15 * time.Second
 	}
 	if opts.EventBuffer <= 0 {
-		opts.EventBuffer = 256
+		opts.EventBuffer = 4096
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -41,6 +41,32 @@ type subscriber struct {
 	p    access.Principal
 	ch   chan []byte
 	gone chan struct{}
+	buf  []byte // gather's, reused: written before the next gather
+}
+
+// maxWrite bounds the frames gathered into one write.
+const maxWrite = 256 << 10
+
+// gather is first followed by the frames already queued, up to maxWrite
+// bytes: in a storm (10,000 anomalies a second) a client gets one write
+// and one flush for each burst of events, not one per event, and keeps
+// up. Nothing waits for more: a lone event goes out at once.
+func (sub *subscriber) gather(first []byte) []byte {
+	if len(sub.ch) == 0 {
+		return first
+	}
+	buf := append(sub.buf[:0], first...)
+	for len(buf) < maxWrite {
+		select {
+		case b := <-sub.ch:
+			buf = append(buf, b...)
+		default:
+			sub.buf = buf
+			return buf
+		}
+	}
+	sub.buf = buf
+	return buf
 }
 
 // hub fans events out to the SSE clients. Publishing never blocks: a client
@@ -229,7 +255,7 @@ func (s *Server) events(c *call) {
 			send(frame("bye", []byte(`{"reason":"session expired"}`)))
 			return
 		case b := <-sub.ch:
-			if !send(b) {
+			if !send(sub.gather(b)) {
 				return
 			}
 		case <-ping.C:

@@ -197,3 +197,25 @@ func TestHubDropsSlowSubscriber(t *testing.T) {
 		t.Fatal("leave kept a subscriber")
 	}
 }
+
+// gather writes what is queued in one go, in order, and a lone frame as
+// it is; it stops at maxWrite bytes and leaves the rest queued.
+func TestGatherQueuedFrames(t *testing.T) {
+	sub := &subscriber{ch: make(chan []byte, 4096)}
+	if got := sub.gather([]byte("a")); string(got) != "a" {
+		t.Fatalf("lone frame: %q", got)
+	}
+	for _, f := range []string{"b", "c", "d"} {
+		sub.ch <- []byte(f)
+	}
+	if got := sub.gather([]byte("a")); string(got) != "abcd" || len(sub.ch) != 0 {
+		t.Fatalf("gathered %q, %d left", got, len(sub.ch))
+	}
+	big := make([]byte, maxWrite/2)
+	for range 4 {
+		sub.ch <- big
+	}
+	if got := sub.gather([]byte("x")); len(got) != 1+maxWrite || len(sub.ch) != 2 {
+		t.Fatalf("gathered %d bytes, %d left; want %d and 2", len(got), len(sub.ch), 1+maxWrite)
+	}
+}

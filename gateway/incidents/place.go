@@ -106,9 +106,13 @@ func (e *Engine) sight(camera string, loc bus.Geo) sight {
 func (e *Engine) outage(a store.Anomaly, t time.Time) []Change {
 	key, power := e.outageKey(a)
 	recent := e.recentOffline(key, t)
-	if !seenCamera(recent, a.Camera) {
+	if !e.offlineCams[key][a.Camera] {
 		recent = append(recent, sighting{camera: a.Camera, at: t})
 		e.offline[key] = recent
+		if e.offlineCams[key] == nil {
+			e.offlineCams[key] = map[string]bool{}
+		}
+		e.offlineCams[key][a.Camera] = true
 	}
 	if g := e.byKey[key]; g != nil {
 		if t.Sub(g.inc.Last) <= e.rules.OutageWindow {
@@ -135,25 +139,17 @@ func (e *Engine) recentOffline(key string, t time.Time) []sighting {
 	s := e.offline[key]
 	i := 0
 	for i < len(s) && t.Sub(s[i].at) > e.rules.OutageWindow {
+		delete(e.offlineCams[key], s[i].camera)
 		i++
 	}
 	s = s[i:]
 	if len(s) == 0 {
 		delete(e.offline, key)
+		delete(e.offlineCams, key)
 		return nil
 	}
 	e.offline[key] = s
 	return s
-}
-
-// seenCamera tells whether camera is among the sightings.
-func seenCamera(s []sighting, camera string) bool {
-	for _, x := range s {
-		if x.camera == camera {
-			return true
-		}
-	}
-	return false
 }
 
 // fold moves the members of from into into and closes from as merged:

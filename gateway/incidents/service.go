@@ -276,14 +276,20 @@ func (s *Service) write(ch Change) {
 		ch.Incident = w
 		s.eng.Acted(w)
 	}
-	if ch.Created {
-		if i := slices.Index(rules, ch.Incident.Rule); i >= 0 {
-			s.opened[i].Add(1)
-		}
-		s.log.Info().Str("incident", ch.Incident.ID).Str("site", ch.Incident.Site).Str("rule", ch.Incident.Rule).
-			Str("kind", ch.Incident.Kind).Msg("incident opened")
-	}
+	s.logOpened(ch)
 	s.tell(ch, s.urgent(ch))
+}
+
+// logOpened counts and logs an incident a change opened.
+func (s *Service) logOpened(ch Change) {
+	if !ch.Created {
+		return
+	}
+	if i := slices.Index(rules, ch.Incident.Rule); i >= 0 {
+		s.opened[i].Add(1)
+	}
+	s.log.Info().Str("incident", ch.Incident.ID).Str("site", ch.Incident.Site).Str("rule", ch.Incident.Rule).
+		Str("kind", ch.Incident.Kind).Msg("incident opened")
 }
 
 // Act does what a person asked on an incident, in the store's one

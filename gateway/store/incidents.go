@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -34,36 +35,233 @@ const maxMembersRead = 10000
 // its state, owner and notes; the grouping can only resolve it (a merge).
 // It returns the incident as written.
 func (s *sqlStore) PutIncident(ctx context.Context, inc Incident, added []IncidentMember, entries []IncidentEntry) (Incident, error) {
-	if inc.ID == "" || inc.Site == "" {
-		return Incident{}, invalid("incident without id or site")
+	out, err := s.PutIncidents(ctx, []IncidentChange{{Incident: inc, Added: added, Entries: entries}})
+	if err != nil {
+		return Incident{}, err
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		old, ok, err := s.storedIncident(ctx, tx, inc.ID)
-		if err != nil {
-			return err
+	return out[0], nil
+}
+
+// PutIncidents writes changes in order in one transaction, each as
+// PutIncident does (people's state, owner and notes kept as stored), and
+// returns the incidents as written, one per change.
+func (s *sqlStore) PutIncidents(ctx context.Context, changes []IncidentChange) ([]Incident, error) {
+	for _, ch := range changes {
+		if ch.Incident.ID == "" || ch.Incident.Site == "" {
+			return nil, invalid("incident without id or site")
 		}
-		if ok {
+	}
+	var written []Incident
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		stored, err := s.storedIncidents(ctx, tx, changes)
+		if err != nil {
+			return fmt.Errorf("store: %d incidents: %w", len(changes), err)
+		}
+		changes = keepPeoples(changes, stored)
+		written = make([]Incident, len(changes))
+		docs := make([]string, len(changes))
+		for i, ch := range changes {
+			inc := ch.Incident
+			written[i] = inc
+			doc, err := json.Marshal(incidentDoc{Title: inc.Title, Sites: inc.Sites, Highest: inc.Highest, Cause: inc.Cause, Power: inc.PowerArea,
+				Merged: inc.Merged, Cameras: inc.Cameras, Count: inc.Count, Notes: inc.Notes})
+			if err != nil {
+				return fmt.Errorf("store: incident %s: %w", inc.ID, err)
+			}
+			docs[i] = string(doc)
+		}
+		if distinctIncidents(changes) {
+			if err := s.writeIncidents(ctx, tx, changes, docs); err != nil {
+				return fmt.Errorf("store: %d incidents: %w", len(changes), err)
+			}
+			return nil
+		}
+		for i, ch := range changes {
+			if err := s.writeIncident(ctx, tx, ch, docs[i]); err != nil {
+				return fmt.Errorf("store: incident %s: %w", ch.Incident.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return written, nil
+}
+
+// storedIncidents reads the stored rows of the changes' incidents inside
+// tx, locked for the rest of it in id order (two replicas' batches never
+// wait for each other crosswise), by id.
+func (s *sqlStore) storedIncidents(ctx context.Context, tx *sql.Tx, changes []IncidentChange) (map[string]Incident, error) {
+	ids := make([]string, 0, len(changes))
+	seen := make(map[string]bool, len(changes))
+	for _, ch := range changes {
+		if !seen[ch.Incident.ID] {
+			seen[ch.Incident.ID] = true
+			ids = append(ids, ch.Incident.ID)
+		}
+	}
+	slices.Sort(ids)
+	out := make(map[string]Incident, len(ids))
+	const per = 1000
+	for from := 0; from < len(ids); from += per {
+		part := ids[from:min(len(ids), from+per)]
+		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT `+incidentCols+` FROM incidents WHERE id IN (`+marks(len(part))+`) ORDER BY id`+s.d.forUpdate()), anys(part)...)
+		if err != nil {
+			return nil, err
+		}
+		incs, err := collect(rows, scanIncident)
+		if err != nil {
+			return nil, err
+		}
+		for _, inc := range incs {
+			out[inc.ID] = inc
+		}
+	}
+	return out, nil
+}
+
+// keepPeoples is changes with each incident's state, owner and notes as
+// stored (or as an earlier change of the batch wrote them): the grouping
+// may only resolve an incident, never reopen it nor touch what people set.
+func keepPeoples(changes []IncidentChange, stored map[string]Incident) []IncidentChange {
+	out := make([]IncidentChange, len(changes))
+	for i, ch := range changes {
+		inc := ch.Incident
+		if old, ok := stored[inc.ID]; ok {
 			if inc.State != StatusResolved || old.State == StatusResolved {
 				inc.State = old.State
 			}
 			inc.Owner, inc.Notes = old.Owner, old.Notes
 		}
-		if err := s.writeIncidentRow(ctx, tx, inc); err != nil {
-			return err
+		stored[inc.ID] = inc
+		ch.Incident = inc
+		out[i] = ch
+	}
+	return out
+}
+
+// distinctIncidents tells whether no incident has two changes (one
+// upsert may not touch a row twice).
+func distinctIncidents(changes []IncidentChange) bool {
+	seen := make(map[string]bool, len(changes))
+	for _, ch := range changes {
+		if seen[ch.Incident.ID] {
+			return false
 		}
-		for _, m := range added {
-			if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO incident_members (anomaly, incident, camera, site, edge, kind, at)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (anomaly) DO UPDATE SET incident = excluded.incident`),
-				m.Anomaly, inc.ID, m.Camera, m.Site, m.Edge, m.Kind, m.At.UnixMilli()); err != nil {
-				return err
+		seen[ch.Incident.ID] = true
+	}
+	return true
+}
+
+// memberRow is a member and the incident it goes under.
+type memberRow struct {
+	m   IncidentMember
+	inc string
+}
+
+// entryRow is a timeline line and its incident.
+type entryRow struct {
+	e   IncidentEntry
+	inc string
+}
+
+// writeIncidents writes changes of distinct incidents with one
+// statement per table (a batch's hundred outages in four statements,
+// not four hundred): the rows, their sites, the members (a member added
+// twice goes under the last change's incident, as in sequence) and the
+// timeline lines in order.
+func (s *sqlStore) writeIncidents(ctx context.Context, tx *sql.Tx, changes []IncidentChange, docs []string) error {
+	if err := s.insertRows(ctx, tx, `INSERT INTO incidents (`+incidentCols+`) VALUES `, incidentUpsert, len(changes), 10,
+		func(i int) []any {
+			inc := changes[i].Incident
+			return []any{inc.ID, inc.Rule, inc.Kind, inc.Site, inc.Severity, inc.State, inc.Owner, inc.First.UnixMilli(), inc.Last.UnixMilli(), docs[i]}
+		}); err != nil {
+		return err
+	}
+	type pair struct{ site, inc string }
+	var sites []pair
+	seen := map[pair]bool{}
+	var members []memberRow
+	var entries []entryRow
+	for _, ch := range changes {
+		for _, site := range append([]string{ch.Incident.Site}, ch.Incident.Sites...) {
+			if p := (pair{site, ch.Incident.ID}); !seen[p] {
+				seen[p] = true
+				sites = append(sites, p)
 			}
 		}
-		return s.writeTimeline(ctx, tx, inc.ID, entries)
-	})
-	if err != nil {
-		return Incident{}, fmt.Errorf("store: incident %s: %w", inc.ID, err)
+		for _, m := range ch.Added {
+			members = append(members, memberRow{m, ch.Incident.ID})
+		}
+		for _, e := range ch.Entries {
+			entries = append(entries, entryRow{e, ch.Incident.ID})
+		}
 	}
-	return inc, nil
+	if err := s.insertRows(ctx, tx, `INSERT INTO incident_sites (site, incident) VALUES `, " ON CONFLICT DO NOTHING",
+		len(sites), 2, func(i int) []any { return []any{sites[i].site, sites[i].inc} }); err != nil {
+		return err
+	}
+	members = lastOfEach(members)
+	if err := s.insertRows(ctx, tx, `INSERT INTO incident_members (anomaly, incident, camera, site, edge, kind, at) VALUES `,
+		memberUpsert, len(members), 7, func(i int) []any {
+			m := members[i].m
+			return []any{m.Anomaly, members[i].inc, m.Camera, m.Site, m.Edge, m.Kind, m.At.UnixMilli()}
+		}); err != nil {
+		return err
+	}
+	return s.insertRows(ctx, tx, timelineInsert, "", len(entries), 8, func(i int) []any {
+		e := entries[i].e
+		return []any{entries[i].inc, e.At.UnixMilli(), e.What, e.Anomaly, e.Camera, e.Kind, e.By, e.Text}
+	})
+}
+
+// The statements of an incident's write.
+const (
+	incidentUpsert = ` ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, kind = excluded.kind, severity = excluded.severity,
+		state = excluded.state, owner = excluded.owner, first_at = excluded.first_at, last_at = excluded.last_at, doc = excluded.doc`
+	memberUpsert   = " ON CONFLICT (anomaly) DO UPDATE SET incident = excluded.incident"
+	timelineInsert = `INSERT INTO incident_timeline (incident, at, what, anomaly, camera, kind, by_who, body) VALUES `
+)
+
+// writeIncident is one change of PutIncidents inside its transaction.
+func (s *sqlStore) writeIncident(ctx context.Context, tx *sql.Tx, ch IncidentChange, doc string) error {
+	return s.writeIncidents(ctx, tx, []IncidentChange{ch}, []string{doc})
+}
+
+// lastOfEach is ms with each anomaly only once, as its last occurrence
+// (PostgreSQL refuses one upsert touching a row twice).
+func lastOfEach(ms []memberRow) []memberRow {
+	seen := make(map[string]bool, len(ms))
+	out := make([]memberRow, 0, len(ms))
+	for i := len(ms) - 1; i >= 0; i-- {
+		if !seen[ms[i].m.Anomaly] {
+			seen[ms[i].m.Anomaly] = true
+			out = append(out, ms[i])
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// insertRows inserts n rows of cols values each (row(i)'s) with as few
+// multi-row statements as the parameter limits allow: head is the
+// statement up to VALUES, tail what follows the rows.
+func (s *sqlStore) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, n, cols int, row func(int) []any) error {
+	const maxArgs = 6000 // far below SQLite's 32,766 and PostgreSQL's 65,535
+	per := max(1, maxArgs/cols)
+	one := "(" + placeholders(cols, "?") + ")"
+	for from := 0; from < n; from += per {
+		to := min(n, from+per)
+		args := make([]any, 0, (to-from)*cols)
+		for i := from; i < to; i++ {
+			args = append(args, row(i)...)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.q(head+placeholders(to-from, one)+tail), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scanIncident reads one row of incidentCols.

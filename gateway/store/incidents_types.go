@@ -85,3 +85,11 @@ type IncidentQuery struct {
 	Limit  int
 	Cursor string
 }
+
+// IncidentChange is one write of PutIncidents: the incident as it is now,
+// the members it gained and its timeline's new lines.
+type IncidentChange struct {
+	Incident Incident
+	Added    []IncidentMember
+	Entries  []IncidentEntry
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,7 +26,16 @@ import (
 // Each anomaly is one row whose last event wins; across the two writers
 // each event is applied once and seen once as a duplicate; a snapshot is
 // stored once.
-func TestPostgresTwoWritersOneRowPerAnomaly(t *testing.T) {
+func TestPostgresTwoWritersOneRowPerAnomaly(t *testing.T) { testTwoWriters(t, 0) }
+
+// TestPostgresTwoBatchWritersOneRowPerAnomaly is the same with each
+// replica writing in batches (PutAnomalies) of different sizes, as two
+// gateways' ingest does: their batches overlap in ids in every way.
+func TestPostgresTwoBatchWritersOneRowPerAnomaly(t *testing.T) { testTwoWriters(t, 7) }
+
+// testTwoWriters: batch 0 writes event by event; otherwise replica i
+// writes batches of batch+6i events.
+func testTwoWriters(t *testing.T, batch int) {
 	dsn := peers.Postgres(t)
 	var replicas [2]store.Store
 	for i := range replicas {
@@ -60,12 +70,12 @@ func TestPostgresTwoWritersOneRowPerAnomaly(t *testing.T) {
 	// Each replica handles the stream in order, as its MQTT session delivers it.
 	var created, applied, ignored atomic.Int64
 	var wg sync.WaitGroup
-	for _, s := range replicas {
+	for i, s := range replicas {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, e := range events {
-				_, c, a, err := s.PutAnomaly(context.Background(), e)
+			for _, r := range writeAll(s, events, batch+6*i) {
+				c, a, err := r.Created, r.Applied, r.Err
 				if err != nil {
 					t.Error(err)
 					return
@@ -112,4 +122,24 @@ func TestPostgresTwoWritersOneRowPerAnomaly(t *testing.T) {
 			}
 		}
 	}
+}
+
+// writeAll writes events to s one by one (batch 0) or in batches.
+func writeAll(s store.Store, events []bus.Anomaly, batch int) []store.AnomalyResult {
+	var out []store.AnomalyResult
+	if batch == 0 {
+		for _, e := range events {
+			rec, c, a, err := s.PutAnomaly(context.Background(), e)
+			out = append(out, store.AnomalyResult{Record: rec, Created: c, Applied: a, Err: err})
+		}
+		return out
+	}
+	for chunk := range slices.Chunk(events, batch) {
+		rs, err := s.PutAnomalies(context.Background(), chunk)
+		if err != nil {
+			return append(out, store.AnomalyResult{Err: err})
+		}
+		out = append(out, rs...)
+	}
+	return out
 }

@@ -42,6 +42,10 @@ type Store interface {
 	// redelivery), and so are events after an end. created reports a new
 	// record; applied is false for an ignored event.
 	PutAnomaly(ctx context.Context, a bus.Anomaly) (rec Anomaly, created, applied bool, err error)
+	// PutAnomalies applies many events in order in one transaction (batch.go),
+	// each as PutAnomaly would; an invalid event gets its own Err, any
+	// other error fails the whole batch and writes nothing.
+	PutAnomalies(ctx context.Context, events []bus.Anomaly) ([]AnomalyResult, error)
 	// Anomaly returns one anomaly by id (without its snapshot).
 	Anomaly(ctx context.Context, id string) (Anomaly, error)
 	// Anomalies returns one page of anomalies matching q, newest first.
@@ -125,6 +129,10 @@ type Store interface {
 	// keeping the stored state, owner and notes (people's; only a merge
 	// resolves): it returns the incident as written.
 	PutIncident(ctx context.Context, inc Incident, added []IncidentMember, entries []IncidentEntry) (Incident, error)
+	// PutIncidents writes many changes in order in one transaction, each
+	// as PutIncident does (people's state, owner and notes kept): all of
+	// them or, on an error, none; the incidents as written, one per change.
+	PutIncidents(ctx context.Context, changes []IncidentChange) ([]Incident, error)
 	// HandleIncident applies act to the stored incident and, with members
 	// StatusAcknowledged or StatusResolved, the same to its member
 	// anomalies, in one transaction (incident_actions.go): the incident as
