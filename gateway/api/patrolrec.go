@@ -2,12 +2,8 @@ package api
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"strconv"
-
-	"github.com/argus-edge/argus/gateway/edgehttp"
 )
 
 // patrolTrack is a patrol's telemetry track and video files, from the
@@ -20,23 +16,14 @@ func (s *Server) patrolTrack(c *call) {
 	}
 	id := c.r.PathValue("id")
 	c.object = id
-	resp, ok := s.fetch(c, v.Edge, "/api/patrols/"+url.PathEscape(id)+"/track?"+url.Values{"drone": {v.ID}}.Encode())
-	if !ok {
-		return
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		c.fail(resp.StatusCode, "edge "+v.Edge+": "+edgehttp.Message(resp))
-		return
-	}
 	var tr struct {
 		Patrol     string          `json:"patrol"`
 		Flying     bool            `json:"flying"`
 		Points     json.RawMessage `json:"points"`
 		Recordings []segmentItem   `json:"recordings"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&tr); err != nil {
-		c.fail(http.StatusBadGateway, "edge "+v.Edge+": the patrol's track is not the JSON expected: "+err.Error())
+	path := "/api/patrols/" + url.PathEscape(id) + "/track?" + url.Values{"drone": {v.ID}}.Encode()
+	if !s.fetchJSON(c, v.Edge, path, "patrol's track", &tr) {
 		return
 	}
 	for i := range tr.Recordings {

@@ -82,20 +82,10 @@ func (s *Server) recordings(c *call) {
 	if !to.IsZero() {
 		q.Set("to", to.Format(time.RFC3339Nano))
 	}
-	resp, ok := s.fetch(c, st.Edge, "/api/recordings?"+q.Encode())
-	if !ok {
-		return
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		c.fail(resp.StatusCode, "edge "+st.Edge+": "+edgehttp.Message(resp))
-		return
-	}
 	var list struct {
 		Segments []segmentItem `json:"segments"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&list); err != nil {
-		c.fail(http.StatusBadGateway, "edge "+st.Edge+": the recordings list is not the JSON expected: "+err.Error())
+	if !s.fetchJSON(c, st.Edge, "/api/recordings?"+q.Encode(), "recordings list", &list) {
 		return
 	}
 	out := make([]segmentItem, 0, len(list.Segments))
@@ -166,6 +156,27 @@ func (s *Server) fetch(c *call, edge, path string) (*http.Response, bool) {
 		return nil, false
 	}
 	return resp, true
+}
+
+// fetchJSON asks edge for path and decodes its 200 answer into v (what
+// names it in errors); anything else is answered to the caller (the
+// edge's refusal with its status and reason, 502 for an answer that is
+// not the JSON expected) and false returned.
+func (s *Server) fetchJSON(c *call, edge, path, what string, v any) bool {
+	resp, ok := s.fetch(c, edge, path)
+	if !ok {
+		return false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		c.fail(resp.StatusCode, "edge "+edge+": "+edgehttp.Message(resp))
+		return false
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(v); err != nil {
+		c.fail(http.StatusBadGateway, "edge "+edge+": the "+what+" is not the JSON expected: "+err.Error())
+		return false
+	}
+	return true
 }
 
 // pass streams the edge's answer for path to the caller: status, the
