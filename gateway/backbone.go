@@ -17,7 +17,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/fleet"
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/broker"
 )
 
@@ -181,7 +181,7 @@ type backbone struct {
 
 // openBackbone starts the embedded node, or prepares to join the cluster
 // of -backbone, and opens the nats.go connection.
-func openBackbone(f flags, bc access.BusConfig, log zerolog.Logger) (*backbone, error) {
+func openBackbone(f flags, bc config.BusConfig, log zerolog.Logger) (*backbone, error) {
 	bb := &backbone{holder: f.backbone.replicaID(), replicas: 1}
 	if err := f.backbone.check(); err != nil {
 		return nil, err
@@ -241,7 +241,7 @@ func clientIDPart(s string) string {
 // announce admits the edges on the embedded node (a cluster has its own
 // users) once the alert follower is subscribed, then logs that the
 // gateway is ready.
-func announce(ctx context.Context, bb *backbone, followerReady <-chan struct{}, users []access.BusUser, http net.Addr, log zerolog.Logger) error {
+func announce(ctx context.Context, bb *backbone, followerReady <-chan struct{}, users []config.BusUser, http net.Addr, log zerolog.Logger) error {
 	ev := log.Info().Str("http", http.String())
 	if bb.b != nil {
 		if err := admitEdges(ctx, bb.b, followerReady, users); err != nil {
@@ -264,7 +264,7 @@ func announce(ctx context.Context, bb *backbone, followerReady <-chan struct{}, 
 
 // newBroker starts the embedded NATS node with only the gateway's own
 // login: edges are admitted by admitEdges.
-func newBroker(f flags, bc access.BusConfig, log zerolog.Logger) (*broker.Broker, error) {
+func newBroker(f flags, bc config.BusConfig, log zerolog.Logger) (*broker.Broker, error) {
 	store := f.busStore
 	if store == "" {
 		store = bc.StoreDir
@@ -276,7 +276,7 @@ func newBroker(f flags, bc access.BusConfig, log zerolog.Logger) (*broker.Broker
 // admitEdges lets the config's bus users log in once the alert follower
 // is subscribed: its durable session then exists before any edge can
 // publish, so no anomaly is acknowledged with nobody to store it.
-func admitEdges(ctx context.Context, b *broker.Broker, followerReady <-chan struct{}, users []access.BusUser) error {
+func admitEdges(ctx context.Context, b *broker.Broker, followerReady <-chan struct{}, users []config.BusUser) error {
 	select {
 	case <-followerReady:
 	case <-ctx.Done():

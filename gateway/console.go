@@ -15,6 +15,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/alerts"
 	"github.com/argus-edge/argus/gateway/api"
 	"github.com/argus-edge/argus/gateway/audit"
@@ -61,7 +62,7 @@ func (bl brokerLogin) clientID(service string) string { return "argus-gateway-" 
 // relays asked for as replica rt); airspaceDir
 // holds the sites' airspaces; rulesDir, when set, seeds the sites' rule
 // sets the store does not have yet.
-func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir string, bl brokerLogin, rt relayTarget, dir *directory.Directory, accept func(bus.Anomaly) bool, log zerolog.Logger) (*services, error) {
+func openServices(ctx context.Context, cfg *config.Config, rulesDir, airspaceDir string, bl brokerLogin, rt relayTarget, dir *directory.Directory, accept func(bus.Anomaly) bool, log zerolog.Logger) (*services, error) {
 	target, err := storeTarget(cfg.Store)
 	if err != nil {
 		return nil, err
@@ -106,8 +107,8 @@ func openServices(ctx context.Context, cfg *access.Config, rulesDir, airspaceDir
 // storeTarget is what store.Open takes: the SQLite file, whose directory
 // is created (var/ is not in the repository), or the PostgreSQL DSN, a
 // secret that is never logged.
-func storeTarget(sc access.StoreConfig) (string, error) {
-	if sc.Driver == access.DriverPostgres {
+func storeTarget(sc config.StoreConfig) (string, error) {
+	if sc.Driver == config.DriverPostgres {
 		return sc.DSN, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(sc.Path), 0o750); err != nil {
@@ -144,7 +145,7 @@ type consoleHandlers struct {
 }
 
 // console builds the API over the services, and wires their events into it.
-func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, cfg *access.Config, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
+func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fleetSide, cfg *config.Config, reg prometheus.Registerer, log zerolog.Logger) consoleHandlers {
 	a := api.New(api.Options{Auth: s.auth, Store: s.store, Audit: s.trail, Limits: cfg.Limits, Cameras: s.catalog, Rules: s.rules, Wall: s.alerts,
 		Handling: s.alerts, Incidents: s.incidents, Drones: s.drones, RuleConflict: s.ruleConflict, Relayed: func(cam string) bool { return streams.Viewers(cam) > 0 },
 		Capacity: fl, Fleet: fl, Metrics: reg, Log: log, EdgeFiles: edgeFiles(cfg.EdgeHTTP, dir, reg, log),
@@ -172,7 +173,7 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fl
 }
 
 // run runs alerts, the drones and the retention loop until ctx ends.
-func (s *services) run(ctx context.Context, cfg *access.Config, every time.Duration) error {
+func (s *services) run(ctx context.Context, cfg *config.Config, every time.Duration) error {
 	go s.alerts.RunRetention(ctx, cfg.Retention, every)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.drones.Run(ctx) })

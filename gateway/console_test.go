@@ -17,6 +17,7 @@ import (
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -98,7 +99,7 @@ func TestDemoConfig(t *testing.T) {
 		"ARGUS_DEMO_EDGE_BUS_PASSWORD", "ARGUS_DEMO_BUS_PASSWORD", "ARGUS_DEMO_METRICS_TOKEN", "ARGUS_EDGE_TOKEN"} {
 		t.Setenv(v, "demo-token-0123456789-"+v)
 	}
-	cfg, err := access.LoadConfig("../configs/gateway-demo.yaml")
+	cfg, err := config.LoadConfig("../configs/gateway-demo.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,13 +113,13 @@ func TestDemoConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bu *access.BusUser
+	var bu *config.BusUser
 	for i := range cfg.Bus.Users {
 		if cfg.Bus.Users[i].Name == edge.MQTT.Username {
 			bu = &cfg.Bus.Users[i]
 		}
 	}
-	if bu == nil || bu.Role != access.BusRoleEdge || bu.Edge != edge.Edge.ID || edge.MQTT.PasswordEnv != "ARGUS_DEMO_EDGE_BUS_PASSWORD" {
+	if bu == nil || bu.Role != config.BusRoleEdge || bu.Edge != edge.Edge.ID || edge.MQTT.PasswordEnv != "ARGUS_DEMO_EDGE_BUS_PASSWORD" {
 		t.Fatalf("the demo edge %q logs in as %q (password in %s); the gateway's bus user is %+v",
 			edge.Edge.ID, edge.MQTT.Username, edge.MQTT.PasswordEnv, bu)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/incidents"
 	"github.com/argus-edge/argus/gateway/patrol"
@@ -89,8 +89,8 @@ func dispatchByIncident(drones func() *patrol.Service) incidents.Dispatcher {
 // wallGroups is alerts' Groups: with a shared store (PostgreSQL, replicas
 // possible) the replica holding the grouping lead keeps the wall; with
 // SQLite, one gateway, nil.
-func wallGroups(cfg *access.Config, lead *store.Leader) func() bool {
-	if cfg.Store.Driver != access.DriverPostgres {
+func wallGroups(cfg *config.Config, lead *store.Leader) func() bool {
+	if cfg.Store.Driver != config.DriverPostgres {
 		return nil
 	}
 	return lead.Held

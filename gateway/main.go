@@ -33,6 +33,7 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/broker"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/forwarded"
@@ -76,7 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.mqtt, "mqtt", broker.DefaultAddr, "embedded broker's MQTT listen address (edges)")
 	fs.StringVar(&f.nats, "nats", broker.DefaultClientAddr, "embedded broker's NATS client listen address (nats.go: the fleet's key-value buckets)")
-	fs.StringVar(&f.busStore, "bus-store", "", "the broker's JetStream directory (default: the config's bus.store_dir, else "+access.DefaultBusStoreDir+")")
+	fs.StringVar(&f.busStore, "bus-store", "", "the broker's JetStream directory (default: the config's bus.store_dir, else "+config.DefaultBusStoreDir+")")
 	fs.StringVar(&f.http, "http", ":8080", "HTTP listen address (console, /api/, /whip, /whep, /healthz, /metrics)")
 	fs.StringVar(&f.config, "config", "", "the gateway config: tokens, users, store, retention, wall, sessions (see gateway/README.md)")
 	fs.StringVar(&f.config, "tokens", "", "the former name of -config (a file of tokens only is a valid config)")
@@ -103,9 +104,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := access.Defaults()
+	cfg := config.Defaults()
 	if f.config != "" {
-		if cfg, err = access.LoadConfig(f.config); err != nil {
+		if cfg, err = config.LoadConfig(f.config); err != nil {
 			return err
 		}
 	} else {

@@ -15,7 +15,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argus-edge/argus/drivers/peers"
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/broker"
 )
 
@@ -114,7 +114,7 @@ func TestGatewayRefusesABusyPort(t *testing.T) {
 
 // The config refuses the name of the broker's built-in login.
 func TestReservedBusUser(t *testing.T) {
-	if access.ReservedBusUser != broker.InternalUser {
-		t.Fatalf("access reserves %q, the broker's own login is %q", access.ReservedBusUser, broker.InternalUser)
+	if config.ReservedBusUser != broker.InternalUser {
+		t.Fatalf("access reserves %q, the broker's own login is %q", config.ReservedBusUser, broker.InternalUser)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/broker"
 )
 
@@ -23,19 +23,19 @@ import (
 func natsAuth(args []string, out, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gateway nats-auth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	config := fs.String("config", "", "the gateway config whose bus.users to write")
+	path := fs.String("config", "", "the gateway config whose bus.users to write")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *config == "" {
+	if *path == "" {
 		return errors.New("nats-auth: -config is required")
 	}
-	cfg, err := access.LoadConfig(*config)
+	cfg, err := config.LoadConfig(*path)
 	if err != nil {
 		return err
 	}
 	if len(cfg.Bus.Users) == 0 {
-		return fmt.Errorf("nats-auth: %s has no bus users", *config)
+		return fmt.Errorf("nats-auth: %s has no bus users", *path)
 	}
 	var b strings.Builder
 	b.WriteString("# Written by `gateway nats-auth`: the bus users of the gateway config,\n# with the permissions of their roles. Passwords are bcrypt hashes.\nauthorization {\n  users: [\n")
@@ -45,7 +45,7 @@ func natsAuth(args []string, out, stderr io.Writer) error {
 			return fmt.Errorf("nats-auth: user %s: %w", u.Name, err)
 		}
 		g := broker.GatewayGrant()
-		if u.Role == access.BusRoleEdge {
+		if u.Role == config.BusRoleEdge {
 			g = broker.EdgeGrant(u.Edge, u.Sites, u.Drones)
 		}
 		fmt.Fprintf(&b, "    {user: %s, password: %s, permissions: {publish: {allow: %s}, subscribe: {allow: %s}}}\n",

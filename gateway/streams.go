@@ -14,6 +14,7 @@ import (
 	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
@@ -94,7 +95,7 @@ type auditor interface {
 // newStreams builds the SFU: tokens and ICE servers from the config,
 // console users by their session (auth, nil without a store), cameras and
 // sites from the directory, relays started on demand over MQTT, views audited.
-func newStreams(o streamOptions, rt relayTarget, cfg *access.Config, auth *access.Auth, audits auditor, dir *directory.Directory, log zerolog.Logger) (*sfu.Server, error) {
+func newStreams(o streamOptions, rt relayTarget, cfg *config.Config, auth *access.Auth, audits auditor, dir *directory.Directory, log zerolog.Logger) (*sfu.Server, error) {
 	grants := cfg.Grants
 	if len(grants) == 0 && auth == nil {
 		log.Warn().Msg("no tokens and no console sessions: every WHIP and WHEP request is refused")

@@ -11,7 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 )
 
 // webServer is the gateway's HTTP server: plain HTTP, or HTTPS with the
@@ -25,7 +25,7 @@ type webServer struct {
 
 // newWebServer listens on f.http and loads the certificate, if one is named;
 // a missing or broken certificate fails the start, naming the file.
-func newWebServer(f flags, cfg *access.Config, handler http.Handler, onShutdown func(), log zerolog.Logger) (*webServer, error) {
+func newWebServer(f flags, cfg *config.Config, handler http.Handler, onShutdown func(), log zerolog.Logger) (*webServer, error) {
 	cert, key := cfg.CertFile, cfg.KeyFile
 	if f.tlsCert != "" || f.tlsKey != "" {
 		cert, key = f.tlsCert, f.tlsKey

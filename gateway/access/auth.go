@@ -53,12 +53,22 @@ type AuthOptions struct {
 	TTL   time.Duration
 	Now   func() time.Time // the clock (default time.Now); tests move it
 	// Checks bounds the password checks (bcrypt, ~50 ms of a core each)
-	// running at once (default DefaultLimits.LoginChecks); a few times as
+	// running at once (default DefaultLoginChecks); a few times as
 	// many wait, the rest are refused at once.
 	Checks int
-	// PerMinute bounds one client address's login attempts (default DefaultLimits.LoginsPerMinute).
+	// PerMinute bounds one client address's login attempts (default DefaultLoginsPerMinute).
 	PerMinute int
 }
+
+// Defaults of an Auth.
+const (
+	// DefaultSessionTTL is how long a login lasts.
+	DefaultSessionTTL = 12 * time.Hour
+	// DefaultLoginChecks bounds the password checks running at once.
+	DefaultLoginChecks = 4
+	// DefaultLoginsPerMinute bounds one address's login attempts.
+	DefaultLoginsPerMinute = 30
+)
 
 // Auth logs console users in and resolves their session tokens.
 type Auth struct {
@@ -86,10 +96,10 @@ func NewAuth(o AuthOptions) *Auth {
 		o.Now = time.Now
 	}
 	if o.Checks <= 0 {
-		o.Checks = DefaultLimits.LoginChecks
+		o.Checks = DefaultLoginChecks
 	}
 	if o.PerMinute <= 0 {
-		o.PerMinute = DefaultLimits.LoginsPerMinute
+		o.PerMinute = DefaultLoginsPerMinute
 	}
 	a := &Auth{config: map[string]store.User{}, store: o.Store, ttl: o.TTL, now: o.Now,
 		throttle: newThrottle(o.PerMinute), checks: newChecks(o.Checks)}

@@ -36,16 +36,16 @@ func newAuth(t *testing.T) (*Auth, store.Store, *clock) {
 	}
 	t.Cleanup(func() { st.Close() })
 	for _, u := range []store.User{
-		{Name: "stored-op", Role: store.RoleOperator, Sites: []string{"hillside"}, PasswordHash: hashOf(t, "stored password")},
-		{Name: "gone", Role: store.RolePilot, Sites: []string{"*"}, PasswordHash: hashOf(t, "disabled password"), Disabled: true},
+		{Name: "stored-op", Role: store.RoleOperator, Sites: []string{"hillside"}, PasswordHash: hashed(t, "stored password")},
+		{Name: "gone", Role: store.RolePilot, Sites: []string{"*"}, PasswordHash: hashed(t, "disabled password"), Disabled: true},
 	} {
 		if err := st.PutUser(context.Background(), u); err != nil {
 			t.Fatal(err)
 		}
 	}
 	a := NewAuth(AuthOptions{Store: st, TTL: time.Hour, Now: clk.now, Users: []store.User{
-		{Name: "chief", Role: store.RoleCommander, Sites: []string{"*"}, PasswordHash: hashOf(t, "chief password")},
-		{Name: "river-op", Role: store.RoleOperator, Sites: []string{"riverside"}, PasswordHash: hashOf(t, "river password")},
+		{Name: "chief", Role: store.RoleCommander, Sites: []string{"*"}, PasswordHash: hashed(t, "chief password")},
+		{Name: "river-op", Role: store.RoleOperator, Sites: []string{"riverside"}, PasswordHash: hashed(t, "river password")},
 	}})
 	return a, st, clk
 }
@@ -191,4 +191,14 @@ func TestSessionsAuthorizer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hashed is the bcrypt hash HashPassword makes of password.
+func hashed(t testing.TB, password string) string {
+	t.Helper()
+	h, err := HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -51,8 +52,8 @@ type Options struct {
 	Audit interface {
 		Audit(ctx context.Context, e store.AuditEntry) error
 	}
-	// Limits bound bodies and event streams per user (zero fields: access.DefaultLimits).
-	Limits access.Limits
+	// Limits bound bodies and event streams per user (zero fields: config.DefaultLimits).
+	Limits config.Limits
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Metrics, when set, receives the API's request counter and SSE gauge.
@@ -177,9 +178,9 @@ func (s *Server) notFound(c *call) {
 	c.fail(http.StatusNotFound, "no such API call: "+c.r.Method+" "+c.r.URL.Path)
 }
 
-// withDefaults fills the zero fields of l from access.DefaultLimits.
-func withDefaults(l access.Limits) access.Limits {
-	d := access.DefaultLimits
+// withDefaults fills the zero fields of l from config.DefaultLimits.
+func withDefaults(l config.Limits) config.Limits {
+	d := config.DefaultLimits
 	for _, it := range []struct{ v, def *int }{{&l.WHEPPerUser, &d.WHEPPerUser}, {&l.WHEPTotal, &d.WHEPTotal},
 		{&l.SSEPerUser, &d.SSEPerUser}, {&l.LoginChecks, &d.LoginChecks}, {&l.LoginsPerMinute, &d.LoginsPerMinute},
 		{&l.AuditAddresses, &d.AuditAddresses}} {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/inventory"
 )
 
@@ -139,7 +139,7 @@ func TestImportRefusals(t *testing.T) {
 	if resp, b := e.raw("POST", "/api/cameras/import", op, "text/plain", "id,site,main\n"); resp.StatusCode != 415 {
 		t.Errorf("text/plain: %d %s", resp.StatusCode, b)
 	}
-	huge := "id,site,main\n" + strings.Repeat("x", int(access.DefaultLimits.ImportBytes))
+	huge := "id,site,main\n" + strings.Repeat("x", int(config.DefaultLimits.ImportBytes))
 	if resp, b := e.raw("POST", "/api/cameras/import", op, "text/csv", huge); resp.StatusCode != 413 || !strings.Contains(string(b), "split it") {
 		t.Errorf("over 16 MiB: %d %.200s", resp.StatusCode, b)
 	}
@@ -169,8 +169,8 @@ func TestImport41k(t *testing.T) {
 	e := newEnv(t)
 	root := e.login("root")
 	body := districtCSV("cam-", 41000)
-	if len(body) > int(access.DefaultLimits.ImportBytes) {
-		t.Fatalf("41,000 cameras are %d bytes, over the %d limit", len(body), int(access.DefaultLimits.ImportBytes))
+	if len(body) > int(config.DefaultLimits.ImportBytes) {
+		t.Fatalf("41,000 cameras are %d bytes, over the %d limit", len(body), int(config.DefaultLimits.ImportBytes))
 	}
 	status, a := e.importing(root, "text/csv", "", body)
 	if status != 200 || a.Created != 41000 {

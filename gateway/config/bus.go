@@ -1,4 +1,4 @@
-package access
+package config
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/access"
 )
 
 // BusFile is the config's bus section: the embedded NATS node's JetStream
@@ -109,15 +110,15 @@ func checkBusEdge(ps *strict.Problems, at string, e BusUserEntry, edges map[stri
 		edges[e.Edge] = e.Name
 	}
 	checkSites(ps, strict.Child(at, "sites"), e.Sites)
-	if slices.Contains(e.Sites, AllSites) && len(e.Sites) > 1 {
+	if slices.Contains(e.Sites, access.AllSites) && len(e.Sites) > 1 {
 		ps.Add(strict.Child(at, "sites"), `"*" already covers every site; list it alone`)
 	}
 	for j, d := range e.Drones {
-		if d != AllSites && bus.ValidID(d) != nil {
+		if d != access.AllSites && bus.ValidID(d) != nil {
 			ps.Addf(strict.Index(strict.Child(at, "drones"), j), "%q is not a drone id (a-z 0-9 _ -) or \"*\"", d)
 		}
 	}
-	if slices.Contains(e.Drones, AllSites) && len(e.Drones) > 1 {
+	if slices.Contains(e.Drones, access.AllSites) && len(e.Drones) > 1 {
 		ps.Add(strict.Child(at, "drones"), `"*" already covers every drone; list it alone`)
 	}
 }

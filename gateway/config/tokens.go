@@ -1,11 +1,4 @@
-// Package access is who may do what at the gateway: the config file's
-// bearer tokens (edges publish over WHIP) and console users (roles
-// commander, pilot, operator, admin scoped to sites), their password logins
-// and sessions, and the permission table the API checks. The file names
-// environment variables for tokens and holds only bcrypt hashes of
-// passwords: no secret is ever written in it, logged or part of an error.
-// It imports gateway/sfu for its Grant type and nothing of edge/.
-package access
+package config
 
 import (
 	"slices"
@@ -13,6 +6,7 @@ import (
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/sfu"
 )
 
@@ -105,7 +99,7 @@ func checkSites(ps *strict.Problems, field string, sites []string) {
 		ps.Add(field, `missing: list site ids or "*"`)
 	}
 	for j, s := range sites {
-		if s != AllSites && bus.ValidID(s) != nil {
+		if s != access.AllSites && bus.ValidID(s) != nil {
 			ps.Addf(strict.Index(field, j), "%q is not a site id (a-z 0-9 _ -) or \"*\"", s)
 		}
 	}

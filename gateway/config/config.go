@@ -1,4 +1,4 @@
-package access
+package config
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/incidents"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
@@ -75,7 +76,7 @@ type SessionsFile struct {
 const (
 	DefaultStorePath   = "var/gateway.db"
 	DefaultMinSeverity = "high"
-	DefaultSessionTTL  = 12 * time.Hour
+	DefaultSessionTTL  = access.DefaultSessionTTL
 )
 
 // DefaultRetention keeps anomalies 90 days, their snapshots 30 and the audit log a year.
