@@ -154,7 +154,7 @@ bench: deps build mediamtx
 demo-check: deps build
 	ARGUS_DEMO_CHECK=5m $(GO) test -run TestDemoIncidents -v -count=1 -timeout 20m ./deploy/e2e/
 
-# Detection judged on recorded footage (edge/eval, docs/readme-m-eval.md):
+# Detection judged on recorded footage (edge/eval, docs/eval.md):
 # every clip of EVAL_DIR played through the edge's own analysis against
 # the truth file TRUTH; per kind the event recall, time to alert and false
 # alerts per camera-hour, and a report with snapshots in EVAL_OUT. With
