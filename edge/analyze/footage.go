@@ -46,7 +46,7 @@ const footageDepth = 2
 func NewFootage(o Options, sets ...*rules.Set) (*Footage, error) {
 	f := &Footage{h: hub.New(hub.Options{}), kept: &kept{}, cams: map[string]Camera{},
 		stop: make(chan struct{}), done: make(chan struct{})}
-	o.Hub, o.Sink = f.h, f.kept
+	o.Hub, o.Sink, o.EveryUnit = f.h, f.kept, true
 	if o.MaxLag == 0 {
 		o.MaxLag = -1
 	}

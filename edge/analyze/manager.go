@@ -37,6 +37,14 @@ type Options struct {
 	// before it skips to the next keyframe; 0: DefaultMaxLag; negative:
 	// never skip (frames fed faster than real time, as an evaluation does).
 	MaxLag time.Duration
+	// EveryUnit has an idle camera's worker take every unit, skipping
+	// the non-keyframes itself, instead of the hub holding them back
+	// (Reader.KeysOnly). Footage fed as fast as the analysis takes it
+	// needs this: held back, the feeder runs GOPs past the keyframe whose
+	// look turns the camera active before the worker has looked, and the
+	// frames after it are lost to the analysis (replay then raised a fire
+	// 2–4 s later than live on the same footage, or not).
+	EveryUnit bool
 }
 
 // DefaultMaxLag bounds how late an anomaly can be published for want of
@@ -112,6 +120,7 @@ func (m *Manager) start(c Camera) {
 		pace: newPacer(m.o.IdleFPS, m.o.ActiveFPS, m.o.Quiet),
 		log:  m.o.Log.With().Str("camera", c.ID).Str("site", c.Site).Logger(), done: make(chan struct{}),
 		models: m.o.ModelDir, sched: m.sched, burst: m.burst, shadowBurst: m.shadowBurst, maxLag: m.o.MaxLag,
+		everyUnit: m.o.EveryUnit,
 	}
 	w.mode.Store(Idle)
 	w.takeKeysOnly(true)

@@ -52,6 +52,8 @@ type worker struct {
 	pace   *pacer
 	log    zerolog.Logger
 	models string // where detectors find model files
+	// everyUnit: the hub queues every unit even while idle (Options.EveryUnit)
+	everyUnit bool
 
 	dec       *decode.Decoder
 	codec     string
@@ -406,7 +408,7 @@ func (w *worker) setMode(m Mode) {
 // the hub queues the current GOP's units after the last one taken, so
 // the decoder goes on as if none had been held back.
 func (w *worker) takeKeysOnly(on bool) {
-	if w.reader != nil {
+	if w.reader != nil && !w.everyUnit {
 		w.reader.KeysOnly(on)
 	}
 }
