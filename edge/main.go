@@ -91,7 +91,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *pprofAddr != "" {
-		if err := servePprof(ctx, log, *pprofAddr); err != nil {
+		if err := servePprof(ctx, log, *pprofAddr, cfg.Edge.Token()); err != nil {
 			return err
 		}
 	}

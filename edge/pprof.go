@@ -9,13 +9,19 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/edge/status"
 )
 
 // servePprof serves Go's profiles (/debug/pprof/…) on addr until ctx ends,
-// for make bench and an operator's investigation. The endpoints carry no
-// authentication, so addr must be a loopback address: anyone who can reach
-// them can read the process's memory layout and stall it with a trace.
-func servePprof(ctx context.Context, log zerolog.Logger, addr string) error {
+// for make bench and an operator's investigation, to holders of the edge's
+// token only (as its :9100): whoever reads them learns the process's
+// memory layout and can stall it with a trace. addr must be a loopback
+// address as well, so the profiles never face the network.
+func servePprof(ctx context.Context, log zerolog.Logger, addr, token string) error {
+	if token == "" {
+		return fmt.Errorf("-pprof %q: the profiles need the edge's token (edge.http_token_env)", addr)
+	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("-pprof %q: %w", addr, err)
@@ -33,7 +39,8 @@ func servePprof(ctx context.Context, log zerolog.Logger, addr string) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	guarded := status.Options{Token: token, Log: log}.Guard(mux)
+	srv := &http.Server{Handler: guarded, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		srv.Close()
@@ -43,6 +50,6 @@ func servePprof(ctx context.Context, log zerolog.Logger, addr string) error {
 			log.Warn().Err(err).Msg("pprof server")
 		}
 	}()
-	log.Info().Str("addr", addr).Msg("serving Go profiles (loopback only)")
+	log.Info().Str("addr", addr).Msg("serving Go profiles (loopback, the edge token)")
 	return nil
 }

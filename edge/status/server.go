@@ -115,6 +115,10 @@ func (o Options) guard(next http.Handler) http.Handler {
 	})
 }
 
+// Guard is guard for the edge's other listeners (its -pprof profiles):
+// the same token, the same refusal.
+func (o Options) Guard(next http.Handler) http.Handler { return o.guard(next) }
+
 // page serves the status page. Opened as /?token=<token> with the right
 // token, it sets the cookie and redirects to / so that the token leaves
 // the address bar; the page's own fetches then carry the cookie.

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/argus-edge/argus/deploy/bench"
+	"github.com/argus-edge/argus/drivers/bearer"
 )
 
 // profileEdge saves a Go CPU profile of the running edge and, when perf is
@@ -21,7 +24,12 @@ func profileEdge(s settings, pid int) error {
 	prof := filepath.Join(s.out, fmt.Sprintf("ingest-%d-%s.pprof", s.n, s.transport))
 	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", edgePprof, int(s.profile.Seconds()))
 	fmt.Printf("profiling the edge for %s: %s\n", s.profile, prof)
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", bearer.Header(bench.EdgeToken)) // the profiles take the edge's token
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
