@@ -17,8 +17,8 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/fleet"
-	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/broker"
+	"github.com/argus-edge/argus/gateway/config"
 )
 
 // backboneFlags join the gateway to a district's NATS cluster instead of

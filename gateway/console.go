@@ -15,10 +15,10 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/access"
-	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/alerts"
 	"github.com/argus-edge/argus/gateway/api"
 	"github.com/argus-edge/argus/gateway/audit"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/incidents"
 	"github.com/argus-edge/argus/gateway/patrol"

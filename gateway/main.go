@@ -33,8 +33,8 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/gateway/access"
-	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/broker"
+	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/forwarded"
 )

@@ -15,8 +15,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argus-edge/argus/drivers/peers"
-	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/broker"
+	"github.com/argus-edge/argus/gateway/config"
 )
 
 // Real: the gateway's run (as main calls it) on free loopback ports, an

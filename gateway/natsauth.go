@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/broker"
+	"github.com/argus-edge/argus/gateway/config"
 )
 
 // natsAuth writes, for a district's NATS cluster, the authorization block

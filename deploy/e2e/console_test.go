@@ -144,7 +144,7 @@ func openConsole(t *testing.T, st *stack, user, hash string) context.Context {
 }
 
 // do runs browser actions within a time limit.
-func do(t *testing.T, ctx context.Context, what string, within time.Duration, actions ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, what string, within time.Duration, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	dctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
@@ -154,7 +154,7 @@ func do(t *testing.T, ctx context.Context, what string, within time.Duration, ac
 }
 
 // awaitPage waits, in the page (each animation frame), until js is truthy.
-func awaitPage(t *testing.T, ctx context.Context, what, js string, within time.Duration) {
+func awaitPage(t testing.TB, ctx context.Context, what, js string, within time.Duration) {
 	t.Helper()
 	do(t, ctx, what, within+5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(within))(ctx, tg)

@@ -41,22 +41,21 @@ type demoIncident struct {
 	Lines   int      `json:"lines"` // timeline lines the card shows once opened
 }
 
-// TestDemoIncidents runs `make run`'s system (deploy/demo.sh with the
-// binaries of TestMain, ports moved) for ARGUS_DEMO_CHECK (make
-// demo-check, part of make bench, sets 5m) after every promised anomaly
-// was seen, then checks the Incidents view (checkIncidents). Five minutes
-// is too long for make test: there TestDemoScript makes the same check
-// after its drone patrol (a few minutes of the demo), and this test
-// runs only when ARGUS_DEMO_CHECK asks for it. What was simulated: the
-// cameras (argus-sim's demo fleet) and the drones.
-func TestDemoIncidents(t *testing.T) {
-	v := os.Getenv("ARGUS_DEMO_CHECK")
-	if v == "" {
-		t.Skip("the 5-minute demo check: make demo-check (ARGUS_DEMO_CHECK=5m); make test makes it in TestDemoScript")
-	}
-	wait, err := time.ParseDuration(v)
-	if err != nil {
-		t.Fatalf("ARGUS_DEMO_CHECK=%q: %v", v, err)
+// BenchmarkDemoIncidents runs `make run`'s system (deploy/demo.sh with the
+// binaries of TestMain, ports moved) for ARGUS_DEMO_CHECK (default 5m;
+// make demo-check, part of make bench) after every promised anomaly was
+// seen, then checks the Incidents view (checkIncidents). It is a
+// benchmark, run once, because five minutes is too long for make test:
+// there TestDemoScript makes the same check after its drone patrol. What
+// was simulated: the cameras (argus-sim's demo fleet) and the drones.
+func BenchmarkDemoIncidents(b *testing.B) {
+	var t testing.TB = b
+	wait := 5 * time.Minute
+	if v := os.Getenv("ARGUS_DEMO_CHECK"); v != "" {
+		var err error
+		if wait, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("ARGUS_DEMO_CHECK=%q: %v", v, err)
+		}
 	}
 	peers.Need(t, "ffmpeg", "ffmpeg")
 	ports := map[string]int{"ARGUS_DEMO_RTSP": peers.FreePort(t), "ARGUS_DEMO_RTP": udpPort(t), "ARGUS_DEMO_MQTT": peers.FreePort(t), "ARGUS_DEMO_NATS": peers.FreePort(t),
@@ -103,7 +102,7 @@ func TestDemoIncidents(t *testing.T) {
 // its count and its timeline, and the fire's timeline with the line of
 // the drone auto_dispatch sent. It logs what the view held (ran: how long
 // the demo had run) and returns the number of open incidents.
-func checkIncidents(t *testing.T, gateway string, ran time.Duration) int {
+func checkIncidents(t testing.TB, gateway string, ran time.Duration) int {
 	t.Helper()
 	ctx := demoConsole(t, gateway, "chief", "demo-commander")
 	do(t, ctx, "open Incidents", 30*time.Second, chromedp.Navigate(gateway+"/#/incidents"),
@@ -179,7 +178,7 @@ func checkIncidents(t *testing.T, gateway string, ran time.Duration) int {
 }
 
 // demoConsole starts Chromium on the demo's console and signs in.
-func demoConsole(t *testing.T, gateway, user, password string) context.Context {
+func demoConsole(t testing.TB, gateway, user, password string) context.Context {
 	t.Helper()
 	ctx := peers.Chromium(t)
 	do(t, ctx, "sign in as "+user, 30*time.Second, chromedp.Navigate(gateway+"/"),

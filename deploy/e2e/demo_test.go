@@ -100,7 +100,7 @@ type demoRun struct {
 // the binaries of TestMain, every port moved to a free one and the state
 // folder in dir. The script's process group is killed if the test ends
 // first.
-func startDemo(t *testing.T, dir string, ports map[string]int) *demoRun {
+func startDemo(t testing.TB, dir string, ports map[string]int) *demoRun {
 	t.Helper()
 	vtest, err := sim.VTestPath()
 	if err != nil {
@@ -118,7 +118,7 @@ func startDemo(t *testing.T, dir string, ports map[string]int) *demoRun {
 // runScript starts a deploy script in its own process group with its output
 // read line by line into a demoRun; the group is killed if the test ends
 // first, and a failed test logs the script's last lines under name.
-func runScript(t *testing.T, cmd *exec.Cmd, name string) *demoRun {
+func runScript(t testing.TB, cmd *exec.Cmd, name string) *demoRun {
 	t.Helper()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	r, w, err := os.Pipe()
@@ -160,7 +160,7 @@ func (d *demoRun) keep(line string) {
 // next returns the next JSON log event, or ok false once the output has
 // ended (every process holding it gone). Past deadline the test fails,
 // saying what it awaited.
-func (d *demoRun) next(t *testing.T, deadline time.Time, what string) (ev map[string]any, ok bool) {
+func (d *demoRun) next(t testing.TB, deadline time.Time, what string) (ev map[string]any, ok bool) {
 	t.Helper()
 	timeout := time.After(time.Until(deadline))
 	for {
@@ -279,7 +279,7 @@ func TestDemoScript(t *testing.T) {
 	}
 	mustShow(t, d, watcher)
 	mustFly(t, d, drones, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]))
-	checkIncidents(t, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]), time.Since(began)) // the 5-minute check: TestDemoIncidents
+	checkIncidents(t, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]), time.Since(began)) // the 5-minute check: BenchmarkDemoIncidents
 
 	pgid := d.cmd.Process.Pid
 	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {
@@ -316,7 +316,7 @@ func TestDemoScript(t *testing.T) {
 
 // udpPort returns an even UDP port that is free on 127.0.0.1, with the
 // next one, at the time of the call (RTP and RTCP take the two).
-func udpPort(t *testing.T) int {
+func udpPort(t testing.TB) int {
 	t.Helper()
 	p, err := strconv.Atoi(strings.TrimPrefix(peers.FreeUDPPair(t), "127.0.0.1:"))
 	if err != nil {
@@ -347,7 +347,7 @@ const demoWatcherPassword = "e2e-demo-watcher-password"
 // quiet cameras send nothing meanwhile. It logs when each arrived and
 // prints the time until all had as a benchmark line: the README says
 // within 30 s; the guard here is only against a hang.
-func mustShow(t *testing.T, d *demoRun, broker string) {
+func mustShow(t testing.TB, d *demoRun, broker string) {
 	t.Helper()
 	events := make(chan bus.Anomaly, 4096)
 	c := peers.MQTTClient(t, broker, "must-show")

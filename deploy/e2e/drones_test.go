@@ -212,7 +212,7 @@ func demoLogin(t *testing.T, gateway, user, password string) string {
 // apiCall sends a request with a bearer token (and a JSON body for other
 // methods than GET: body is then v's input, and v is not decoded into)
 // and returns the status and the answer; a 2xx answer is decoded into v.
-func apiCall(t *testing.T, method, u, token string, v any, body ...string) (int, string) {
+func apiCall(t testing.TB, method, u, token string, v any, body ...string) (int, string) {
 	t.Helper()
 	var in io.Reader
 	if len(body) > 0 {

@@ -79,4 +79,3 @@ func TestParseProblems(t *testing.T) {
 		}
 	}
 }
-
