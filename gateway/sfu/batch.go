@@ -24,7 +24,7 @@ type batchConn struct {
 	// messages keep their buffers, reused once sent.
 	queue, sending []ipv4.Message
 	// addrs caches each peer's *net.UDPAddr (sendmmsg wants a net.Addr),
-	// so a write allocates nothing.
+	// so a write allocates nothing; at most maxPeerAddrs.
 	addrs map[netip.AddrPort]*net.UDPAddr
 	// dropped counts writes dropped on a full queue since loggedAt, when
 	// they were last logged (at most once a minute).
@@ -86,7 +86,7 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 	}
 	ua := b.addrs[addr]
 	if ua == nil {
-		if len(b.addrs) >= maxQueued {
+		if len(b.addrs) >= maxPeerAddrs {
 			clear(b.addrs) // peers come and go: start afresh
 		}
 		ua = net.UDPAddrFromAddrPort(addr)
@@ -147,3 +147,9 @@ func (b *batchConn) Close() error {
 	b.wg.Wait()
 	return b.UDPConn.Close()
 }
+
+// maxPeerAddrs bounds the peer address cache: every viewer comes from a
+// new port, so the cache would otherwise keep a dead entry per viewer
+// that ever watched (up to the queue's bound, 8,192: megabytes after a
+// day of walls opened and closed). Past it the cache starts afresh.
+const maxPeerAddrs = 1024
