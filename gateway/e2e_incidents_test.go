@@ -67,14 +67,19 @@ func TestFireSeenByTwoCamerasIsOneIncident(t *testing.T) {
 		t.Fatalf("incidents %+v: want fire-a and fire-b in one counting 2, fire-far alone", page.Items)
 	}
 	// One tile per incident: fire-b's fire is no more severe than fire-a's.
-	var wall struct{ Items []store.WallEntry }
-	if st := call(t, "GET", httpURL+"/api/wall", root, nil, &wall); st != 200 {
-		t.Fatalf("wall: %d", st)
-	}
+	// The wall is put after the incidents are stored: await its two tiles.
 	var tiles []string
-	for _, w := range wall.Items {
-		tiles = append(tiles, w.Camera)
-	}
+	eventually(t, 10*time.Second, "two tiles on the wall", func() (bool, string) {
+		var wall struct{ Items []store.WallEntry }
+		if st := call(t, "GET", httpURL+"/api/wall", root, nil, &wall); st != 200 {
+			t.Fatalf("wall: %d", st)
+		}
+		tiles = nil
+		for _, w := range wall.Items {
+			tiles = append(tiles, w.Camera)
+		}
+		return len(tiles) >= 2, fmt.Sprint(tiles)
+	})
 	if fmt.Sprint(tiles) != "[fire-a fire-far]" {
 		t.Fatalf("wall %v, want [fire-a fire-far]", tiles)
 	}
