@@ -49,7 +49,7 @@ func TestClockCostsNoAllocation(t *testing.T) {
 }
 
 // TestUnitsCarryTheCameraClock pulls simulated cameras whose RTCP sender
-// reports (gortsplib's server sends one every 10 s) put their clock 400 ms
+// reports (the simulator sends one every 5 s) put their clock 400 ms
 // ahead of the real time, and 5 minutes behind. The first camera's units
 // carry its own time, 400 ms after their arrival; the second's carry their
 // arrival time, and its clock shows how far off it is.
@@ -74,10 +74,9 @@ func TestUnitsCarryTheCameraClock(t *testing.T) {
 			t.Parallel()
 			got := pullClock(t, s.URL(c.path))
 			// the camera's time is taken when the frame is sent, arrival a
-			// little later: allow for the delay on loopback, the
+			// little later: near allows for the delay on loopback, the
 			// simulator's ticker and a loaded machine (231 ms seen with
 			// the load average at 15)
-			near := func(d, want time.Duration) bool { return d > want-300*time.Millisecond && d < want+50*time.Millisecond }
 			if got.source != c.source || !near(got.offset, c.offset) {
 				t.Fatalf("clock %s offset %s, want %s about %s", got.source, got.offset, c.source, c.offset)
 			}
@@ -88,6 +87,72 @@ func TestUnitsCarryTheCameraClock(t *testing.T) {
 		})
 	}
 }
+
+// TestSenderReportsReadEitherWay pulls simulated cameras 400 ms ahead over
+// TCP (the connection reads the reports) and UDP (gortsplib does): one
+// writes its sender reports as RFC 3550 says, a binary fraction of a
+// second, the other nanoseconds as gortsplib v4's servers do. After a
+// dozen reports, the units of both carry the camera's time, 400 ms after
+// their arrival: read as nanoseconds, the fraction would put them up to
+// 4.3 s off; read as a fraction, nanoseconds up to 0.77 s.
+func TestSenderReportsReadEitherWay(t *testing.T) {
+	scene := peers.TinyScene(sim.Empty, sim.H264)
+	const every = 50 * time.Millisecond
+	s := peers.Sim(t,
+		sim.Camera{Path: "rfc", Scene: scene, ClockOffset: 400 * time.Millisecond, SenderReportEvery: every},
+		sim.Camera{Path: "nanos", Scene: scene, ClockOffset: 400 * time.Millisecond, SenderReportEvery: every, NanosecondNTP: true},
+	)
+	for _, path := range []string{"rfc", "nanos"} {
+		for _, transport := range []string{"tcp", "udp"} {
+			t.Run(path+"/"+transport, func(t *testing.T) {
+				t.Parallel()
+				got := unitOffsetAfter(t, s.URL(path), transport, 12*every+500*time.Millisecond)
+				if !near(got, 400*time.Millisecond) {
+					t.Fatalf("a unit is %s from its arrival, want about 400ms", got)
+				}
+			})
+		}
+	}
+}
+
+// unitOffsetAfter pulls url over transport and returns the camera's time of
+// the first unit after wait from the first unit, minus its arrival.
+func unitOffsetAfter(t *testing.T, url, transport string, wait time.Duration) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got := make(chan time.Duration, 1)
+	var first time.Time
+	errc := make(chan error, 1)
+	go func() {
+		errc <- Pull(ctx, Options{URL: url, Transport: transport, Clock: &Clock{},
+			OnUnit: func(u *media.Unit) {
+				now := time.Now()
+				if first.IsZero() {
+					first = now
+				}
+				if now.Sub(first) < wait {
+					return
+				}
+				select {
+				case got <- u.NTP.Sub(now):
+				default:
+				}
+			}})
+	}()
+	var d time.Duration
+	select {
+	case d = <-got:
+	case err := <-errc:
+		t.Fatalf("pull ended: %v", err)
+	}
+	cancel()
+	<-errc
+	return d
+}
+
+// near tells whether d is want, give or take the delay between the
+// camera's sending a frame and its arrival (see TestUnitsCarryTheCameraClock).
+func near(d, want time.Duration) bool { return d > want-300*time.Millisecond && d < want+50*time.Millisecond }
 
 // clockSeen is what pullClock saw.
 type clockSeen struct {

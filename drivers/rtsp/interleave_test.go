@@ -133,7 +133,7 @@ func withoutKeepAlives(t *testing.T, b []byte) []byte {
 }
 
 func TestOwnTimingCountsTheGaps(t *testing.T) {
-	own := newOwnTiming(&format.H264{PayloadTyp: 96})
+	own := newOwnTiming(&format.H264{PayloadTyp: 96}, &senderClock{rate: 90000})
 	var cnt Counters
 	for _, seq := range []uint16{65534, 65535, 0, 3, 4, 2, 10} { // 1–2 lost across the wrap, 5–9 after a late 2
 		own.lost(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq}}, &cnt)

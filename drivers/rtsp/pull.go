@@ -112,6 +112,7 @@ type pull struct {
 	head      head        // the first bytes the camera sent
 	conn      *headConn   // the latest connection, nil over RTSPS
 	own       *ownTiming  // set when the connection takes the packets (takeRTP)
+	sender    senderClock // the camera's time, from its sender reports
 	track     track
 	format    format.Format
 	media     *description.Media
@@ -154,7 +155,11 @@ func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 		return p.explain(base.Setup, err)
 	}
 	c.OnPacketRTP(p.media, p.format, func(pkt *rtp.Packet) { p.onPacket(c, pkt) })
+	p.sender.rate = p.format.ClockRate()
 	p.takeRTP(c, res)
+	if p.own == nil {
+		c.OnPacketRTCP(p.media, p.sender.reportAny)
+	}
 	p.lastFrame.Store(time.Now().UnixNano())
 	p.framePkts.Store(p.o.Counters.Packets.Load())
 	if _, err := c.Play(nil); err != nil {
@@ -175,8 +180,8 @@ func (p *pull) takeRTP(c *gortsplib.Client, res *base.Response) {
 	if th.Unmarshal(res.Header["Transport"]) != nil || th.InterleavedIDs == nil {
 		return
 	}
-	p.own = newOwnTiming(p.format)
-	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet) { p.onPacket(c, pkt) }, p.own.report)
+	p.own = newOwnTiming(p.format, &p.sender)
+	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet) { p.onPacket(c, pkt) }, p.sender.report)
 }
 
 // watch waits for the client to fail, ctx to end, or frames to stop.
@@ -335,7 +340,9 @@ func (p *pull) unit(c *gortsplib.Client, pkt *rtp.Packet, key bool) *media.Unit 
 		return u
 	}
 	u.PTS = firstPTS(pkts, func(q *rtp.Packet) (int64, bool) { return c.PacketPTS2(p.media, q) })
-	if ntp, ok := c.PacketNTP(p.media, pkt); ok {
+	// not gortsplib's PacketNTP: it reads the report's fraction as
+	// nanoseconds (ntp.go)
+	if ntp, ok := p.sender.at(pkt); ok {
 		p.timeBy(u, ntp, arrival)
 	}
 	return u

@@ -5,7 +5,6 @@ import (
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/gortsplib/v4/pkg/rtptime"
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
 
@@ -13,21 +12,21 @@ import (
 // past gortsplib (interleave.go): gortsplib tears its own timing down when
 // it closes, while the connection may still hand over packets it had read.
 // It does what gortsplib's client does: presentation times from the RTP
-// timestamps (rtptime), the camera's time from its latest sender report.
+// timestamps (rtptime); the camera's time comes from its latest sender
+// report (ntp.go).
 // Only gortsplib's reading goroutine uses it.
 type ownTiming struct {
-	f    format.Format
-	pts  *rtptime.GlobalDecoder2
-	sr   *rtcp.SenderReport // the latest, nil before the first
-	rate int
-	seq  uint16 // of the last packet
-	seen bool   // a packet was
+	f      format.Format
+	pts    *rtptime.GlobalDecoder2
+	sender *senderClock
+	seq    uint16 // of the last packet
+	seen   bool   // a packet was
 }
 
-func newOwnTiming(f format.Format) *ownTiming {
+func newOwnTiming(f format.Format, sender *senderClock) *ownTiming {
 	d := &rtptime.GlobalDecoder2{}
 	d.Initialize()
-	return &ownTiming{f: f, pts: d, rate: f.ClockRate()}
+	return &ownTiming{f: f, pts: d, sender: sender}
 }
 
 // lost counts the packets missing before pkt, as gortsplib's receiver
@@ -41,24 +40,9 @@ func (t *ownTiming) lost(pkt *rtp.Packet, cnt *Counters) {
 	t.seq, t.seen = pkt.SequenceNumber, true
 }
 
-// report takes a sender report.
-func (t *ownTiming) report(sr *rtcp.SenderReport) { t.sr = sr }
-
 // times returns pkt's presentation time and the camera's time of it.
 func (t *ownTiming) times(pkt *rtp.Packet) (pts int64, okPTS bool, ntp time.Time, okNTP bool) {
 	pts, okPTS = t.pts.Decode(t.f, pkt)
-	if t.sr == nil || t.sr.SSRC != pkt.SSRC || t.rate == 0 {
-		return pts, okPTS, time.Time{}, false
-	}
-	d := time.Duration(int32(pkt.Timestamp-t.sr.RTPTime)) * time.Second / time.Duration(t.rate)
-	return pts, okPTS, ntpTime(t.sr.NTPTime).Add(d), true
-}
-
-// ntpTime reads a sender report's NTP time as gortsplib v4.16.2 does (its
-// rtcpreceiver), seconds in the high word and nanoseconds in the low one,
-// which is how its servers write it (rtcpsender), so that a pull times its
-// frames the same whichever path their packets took. RFC 3550 puts a
-// binary fraction of a second in the low word.
-func ntpTime(v uint64) time.Time {
-	return time.Unix(0, int64((v>>32)*1e9+(v&0xffffffff))-2208988800*1e9)
+	ntp, okNTP = t.sender.at(pkt)
+	return pts, okPTS, ntp, okNTP
 }

@@ -34,6 +34,13 @@ type Camera struct {
 	// RTCP sender reports say frames were taken this much later (earlier
 	// when negative), like a camera without NTP.
 	ClockOffset time.Duration
+	// NanosecondNTP writes the low word of the sender reports' NTP time
+	// as nanoseconds, as gortsplib v4's servers do, instead of RFC 3550's
+	// binary fraction of a second.
+	NanosecondNTP bool
+	// SenderReportEvery is the period of the RTCP sender reports (5 s
+	// when zero); the first follows the first frame a reader gets.
+	SenderReportEvery time.Duration
 	// TCPOnly refuses RTP over UDP: SETUP asking for UDP is answered 461
 	// Unsupported Transport, as cameras with UDP disabled answer.
 	TCPOnly bool

@@ -46,6 +46,7 @@ type feed struct {
 	ntp0    time.Time
 	broken  *corrupter
 	started time.Time
+	report  senderReport
 }
 
 func newFeed(srv *Server, cfg Camera) *feed {
@@ -169,7 +170,9 @@ func (f *feed) send(sc *Scene, n int64) {
 		if err := stream.WritePacketRTPWithNTP(media, &f.pkt, ntp); err != nil {
 			return // the stream closed under us: the camera went offline
 		}
+		f.report.count(len(f.pkt.Payload))
 	}
+	f.report.send(stream, media, &f.cfg, f.pkt.SSRC, f.pkt.Timestamp, ntp)
 }
 
 // setOnline opens or closes the camera's stream, closing disconnects the

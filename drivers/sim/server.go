@@ -75,6 +75,9 @@ func New(opts Options) *Server {
 		RTSPAddress: opts.Listen,
 		// A keyframe of a 1080p scene is a few hundred packets, sent at once.
 		WriteQueueSize: 1024,
+		// gortsplib v4 writes the NTP fraction as nanoseconds: the feeds
+		// send RFC 3550's reports themselves (report.go).
+		DisableRTCPSenderReports: true,
 		Listen: func(network, address string) (net.Listener, error) {
 			ln, err := net.Listen(network, address)
 			if err == nil {
