@@ -43,6 +43,7 @@ func main() {
 	wall := flag.Int("wall", 16, "tiles of the wall: WHEP requests at once for cameras not relayed yet (0: no wall)")
 	mediamtx := flag.String("mediamtx", "", "a mediamtx binary to measure beside the gateway (empty: none)")
 	flag.StringVar(&profileDir, "client-profiles", "", "folder for a CPU profile of the first client of each server (empty: none)")
+	flag.StringVar(&perfDir, "server-perf", "", "folder for a perf profile of the server over each window (perf record -g; empty: none)")
 	flag.StringVar(&logFile, "edge-log", "", "file for the edge's log (empty: discarded)")
 	flag.Parse()
 	var ns []int
@@ -214,6 +215,24 @@ func (st *stack) awaitKnown(camera string, limit time.Duration) error {
 	}
 }
 
+// perfDir receives a perf profile of the server over each window (-server-perf).
+var perfDir string
+
+// profileServer starts perf recording pid over window into perfDir, when
+// set; wait waits for perf to finish writing.
+func profileServer(server string, pid, n int, window time.Duration) (wait func()) {
+	if perfDir == "" {
+		return func() {}
+	}
+	out := filepath.Join(perfDir, fmt.Sprintf("%s-%d.perf", server, n))
+	cmd := exec.Command("perf", "record", "-F", "499", "-g", "-p", strconv.Itoa(pid), "-o", out, "--", "sleep", strconv.Itoa(int(window.Seconds())))
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "viewers bench: perf:", err)
+		return func() {}
+	}
+	return func() { cmd.Wait() }
+}
+
 // logFile receives the edge's log (-edge-log).
 var logFile string
 
@@ -257,7 +276,9 @@ func (st *stack) measure(server, url, token string, pid, n int, window time.Dura
 		return result{}, err
 	}
 	s0, t0, drops0 := bench.CPUTicks(pid), time.Now(), udpDrops()
+	perfDone := profileServer(server, pid, n, window)
 	time.Sleep(window)
+	defer perfDone()
 	after, err := mark(cs)
 	if err != nil {
 		return result{}, err
