@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -32,9 +33,11 @@ type batchConn struct {
 	loggedAt time.Time
 	log      zerolog.Logger
 	wake     chan struct{}
-	done     chan struct{}
-	closed   bool
-	wg       sync.WaitGroup
+	// holds counts writers that defer the sender's wakeup (hold, release).
+	holds  atomic.Int32
+	done   chan struct{}
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // maxQueued bounds the packets waiting for the sender; beyond it writes are
@@ -101,12 +104,38 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 		m.Addr = ua
 	}
 	setAddr(ua, addr)
+	queued := len(b.queue)
 	b.mu.Unlock()
+	if b.holds.Load() == 0 || queued >= holdMax {
+		b.signal()
+	}
+	return len(p), nil
+}
+
+// holdMax is how many queued packets wake the sender even while held: the
+// kernel takes at most 1,024 messages a call, and the first viewers of a
+// large frame need not wait for the last ones' encryption.
+const holdMax = 512
+
+func (b *batchConn) signal() {
 	select {
 	case b.wake <- struct{}{}:
 	default:
 	}
-	return len(p), nil
+}
+
+// hold defers waking the sender until the matching release: a frame
+// written to every viewer then goes to the kernel in one sendmmsg. Woken
+// at its first packet, the sender ran beside the writer and sent a few
+// packets a call, and every wakeup cost the scheduler more than the
+// packets it sent (the largest fixed cost of a camera with 10 viewers).
+func (b *batchConn) hold() { b.holds.Add(1) }
+
+// release ends a hold, waking the sender when no other writer holds it.
+func (b *batchConn) release() {
+	if b.holds.Add(-1) == 0 {
+		b.signal()
+	}
 }
 
 // send hands the queued packets to the kernel until Close.

@@ -43,6 +43,15 @@ type feed struct {
 	frame []*rtp.Packet
 	// overflowed is set once a group exceeded the cache's bounds (logged once).
 	overflowed bool
+	// out, when not nil, is the shared ICE socket, held while a frame is
+	// written to every viewer so that it is sent in one batch.
+	out holder
+}
+
+// holder defers sending what is written until release (batchConn).
+type holder interface {
+	hold()
+	release()
 }
 
 // outlet is one viewer's track of a feed.
@@ -56,8 +65,8 @@ type outlet struct {
 	failing      bool
 }
 
-func newFeed(codec webrtc.RTPCodecCapability, log zerolog.Logger) *feed {
-	return &feed{codec: codec, log: log, gop: newGOP(strings.EqualFold(codec.MimeType, webrtc.MimeTypeH265))}
+func newFeed(codec webrtc.RTPCodecCapability, out holder, log zerolog.Logger) *feed {
+	return &feed{codec: codec, out: out, log: log, gop: newGOP(strings.EqualFold(codec.MimeType, webrtc.MimeTypeH265))}
 }
 
 // outlet makes a viewer's track; it gets packets once joined.
@@ -97,6 +106,15 @@ func (f *feed) forward(pkt *rtp.Packet) {
 
 // flush writes the frame held back to every live viewer; f.mu is held.
 func (f *feed) flush() {
+	if len(f.frame) == 0 || len(f.live) == 0 {
+		clear(f.frame)
+		f.frame = f.frame[:0]
+		return
+	}
+	if f.out != nil {
+		f.out.hold()
+		defer f.out.release()
+	}
 	for _, o := range f.live {
 		for _, p := range f.frame {
 			o.write(p)
@@ -130,6 +148,10 @@ func (o *outlet) join() (replayed int, again bool) {
 	// joining viewer in its replay.
 	f.flush()
 	g := f.gop.group()
+	if f.out != nil {
+		f.out.hold()
+		defer f.out.release()
+	}
 	replay(g, o.write)
 	f.live = append(f.live, o)
 	return len(g), false
