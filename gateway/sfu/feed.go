@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -63,6 +64,11 @@ type outlet struct {
 	// both guarded by feed.mu.
 	joined, gone bool
 	failing      bool
+	// Pacing (pace.go), guarded by feed.mu: packets not sent yet, the
+	// packets the viewer may be sent now, and when that was computed.
+	backlog []*rtp.Packet
+	credit  float64
+	pacedAt time.Time
 }
 
 func newFeed(codec webrtc.RTPCodecCapability, out holder, log zerolog.Logger) *feed {
@@ -115,7 +121,9 @@ func (f *feed) flush() {
 		f.out.hold()
 		defer f.out.release()
 	}
+	now := time.Now()
 	for _, o := range f.live {
+		o.pace(now)
 		for _, p := range f.frame {
 			o.write(p)
 		}
@@ -152,6 +160,7 @@ func (o *outlet) join() (replayed int, again bool) {
 		f.out.hold()
 		defer f.out.release()
 	}
+	o.credit, o.pacedAt = paceBurst, time.Now()
 	replay(g, o.write)
 	f.live = append(f.live, o)
 	return len(g), false
@@ -166,12 +175,11 @@ func replay(g []*rtp.Packet, write func(*rtp.Packet)) {
 			frames++
 		}
 	}
-	var out rtp.Packet
 	for i, p := range g {
 		if i > 0 && p.Timestamp != g[i-1].Timestamp {
 			frames--
 		}
-		out = *p
+		out := *p // the group's packets are shared: never modified
 		out.Timestamp = g[len(g)-1].Timestamp - frames*replayStep
 		write(&out)
 	}
@@ -183,13 +191,15 @@ func (o *outlet) leave() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	o.gone = true
+	clear(o.backlog)
+	o.backlog = nil
 	if i := slices.Index(f.live, o); i >= 0 {
 		f.live = slices.Delete(f.live, i, i+1)
 	}
 }
 
-// write sends one packet to the viewer, logging the first failure of a run.
-func (o *outlet) write(p *rtp.Packet) {
+// send sends one packet to the viewer, logging the first failure of a run.
+func (o *outlet) send(p *rtp.Packet) {
 	err := o.track.WriteRTP(p)
 	if err != nil && !errors.Is(err, io.ErrClosedPipe) && !o.failing {
 		o.log.Debug().Err(err).Msg("relay write")
