@@ -65,10 +65,12 @@ type outlet struct {
 	joined, gone bool
 	failing      bool
 	// Pacing (pace.go), guarded by feed.mu: packets not sent yet, the
-	// packets the viewer may be sent now, and when that was computed.
-	backlog []*rtp.Packet
-	credit  float64
-	pacedAt time.Time
+	// packets the viewer may be sent now, when that was computed, when
+	// its start ends, and whether it did.
+	backlog          []*rtp.Packet
+	credit           float64
+	pacedAt, paceEnd time.Time
+	unpaced          bool
 }
 
 func newFeed(codec webrtc.RTPCodecCapability, out holder, log zerolog.Logger) *feed {
@@ -160,7 +162,7 @@ func (o *outlet) join() (replayed int, again bool) {
 		f.out.hold()
 		defer f.out.release()
 	}
-	o.credit, o.pacedAt = paceBurst, time.Now()
+	o.startPace(time.Now())
 	replay(g, o.write)
 	f.live = append(f.live, o)
 	return len(g), false

@@ -17,11 +17,15 @@ import (
 // (up to 2.6 s). So a viewer is sent at most paceBurst packets at once and
 // paceRate a second beyond that, counted from the feed's flushes (every
 // frame, or part of one); what is over waits in the viewer's backlog, in
-// order, and goes first at the next flush. The live flow (375 packets a
-// second at 4 Mbps) is well under the rate: only bursts wait.
+// order, and goes first at the next flush. Only a viewer's start is paced
+// (paceFor, and until its backlog is empty): afterwards its client reads
+// as packets come, and a live keyframe (100–200 packets, sent in parts of
+// maxFrame) must not wait a frame for credit, which would add tens of
+// milliseconds to every keyframe's latency.
 const (
 	paceBurst = 96
 	paceRate  = 4000 // packets a second, about 40 Mbps
+	paceFor   = 3 * time.Second
 	// maxBacklog bounds what waits: a viewer that far behind (a camera
 	// faster than the rate) is sent its backlog at once, as before pacing.
 	maxBacklog = 2 * gopMaxPackets
@@ -30,7 +34,7 @@ const (
 // write sends p to the viewer now if its pace allows, else queues it
 // behind what waits; the feed's mutex is held. p is never modified.
 func (o *outlet) write(p *rtp.Packet) {
-	if len(o.backlog) == 0 && o.credit >= 1 {
+	if len(o.backlog) == 0 && (o.unpaced || o.credit >= 1) {
 		o.credit--
 		o.send(p)
 		return
@@ -42,9 +46,18 @@ func (o *outlet) write(p *rtp.Packet) {
 	}
 }
 
+// startPace starts pacing a joining viewer, with a full burst.
+func (o *outlet) startPace(now time.Time) {
+	o.credit, o.pacedAt, o.paceEnd, o.unpaced = paceBurst, now, now.Add(paceFor), false
+}
+
 // pace adds the credit earned since the last flush, up to paceBurst, and
-// sends what waits as far as it goes; the feed's mutex is held.
+// sends what waits as far as it goes; past the viewer's start, with
+// nothing waiting, pacing ends. The feed's mutex is held.
 func (o *outlet) pace(now time.Time) {
+	if o.unpaced {
+		return
+	}
 	o.credit = min(o.credit+now.Sub(o.pacedAt).Seconds()*paceRate, paceBurst)
 	o.pacedAt = now
 	n := min(len(o.backlog), int(o.credit))
@@ -52,6 +65,7 @@ func (o *outlet) pace(now time.Time) {
 		o.credit -= float64(n)
 		o.sendBacklog(n)
 	}
+	o.unpaced = len(o.backlog) == 0 && now.After(o.paceEnd)
 }
 
 // sendBacklog sends the first n packets that wait.
