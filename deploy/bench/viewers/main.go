@@ -95,6 +95,8 @@ func run(bin string, ns []int, window time.Duration, wall int, mediamtx string) 
 	fmt.Printf("viewers bench: argus-sim (1080p H.264 ~4 Mbps) -> edge (RTSP/TCP) -> WHIP -> gateway -> WHEP -> N client processes, on this machine (%d cores, load %s)\n", runtimeCores(), loadavg())
 	fmt.Println("| server | viewers | server CPU (% of a core) | per viewer | server RSS MiB | packets per viewer in the window (min–max) | missing / late packets (all viewers) | clients' CPU per stream | UDP datagrams the kernel dropped (receive buffers full, whole machine) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	idle := idleCPU(st.gw.Process.Pid, 10*time.Second)
+	fmt.Printf("argus: the gateway with no relay and no viewer (its broker, NATS node, store, the edge's status) uses %.2f%% of a core (10 s)\n", idle*100)
 	var argus []result
 	for _, n := range ns {
 		r, err := st.measure("argus", st.gateway+"/whep/bench-0", viewerToken, st.gw.Process.Pid, n, window)
@@ -309,6 +311,13 @@ func (st *stack) measure(server, url, token string, pid, n int, window time.Dura
 	fmt.Printf("| %s | %d | %.1f | **%.2f%%** | %.1f | %d–%d | %d / %d | %.2f%% | %d |\n", server, n, core*100, core*100/float64(n),
 		float64(bench.RSSKiB(pid))/1024, pkts[0], pkts[len(pkts)-1], gaps, late, clientPer*100, drops)
 	return result{viewers: n, core: core}, nil
+}
+
+// idleCPU is the share of a core process pid uses over window.
+func idleCPU(pid int, window time.Duration) float64 {
+	s0, t0 := bench.CPUTicks(pid), time.Now()
+	time.Sleep(window) // a measuring window
+	return float64(bench.CPUTicks(pid)-s0) / 100 / time.Since(t0).Seconds()
 }
 
 // mark asks every client for its counts.
