@@ -27,6 +27,7 @@ type pacer struct {
 	sleep  func(time.Duration) // time.Sleep; tests count instead
 }
 
+// newPacer starts with a full burst at now.
 func newPacer(now time.Time) *pacer {
 	return &pacer{credit: paceBurst, at: now, sleep: time.Sleep}
 }
@@ -42,6 +43,7 @@ func (p *pacer) take(now time.Time) {
 	p.credit--
 }
 
+// refill adds the credit earned since the last refill, up to paceBurst.
 func (p *pacer) refill(now time.Time) {
 	if now.After(p.at) {
 		p.credit = min(p.credit+now.Sub(p.at).Seconds()*paceRate, paceBurst)

@@ -117,6 +117,7 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 // millisecond of encryption) need not wait for the last ones'.
 const holdMax = 128
 
+// signal wakes the sender, unless a wakeup is already pending.
 func (b *batchConn) signal() {
 	select {
 	case b.wake <- struct{}{}:
