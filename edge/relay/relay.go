@@ -181,6 +181,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 		close(r.done)
 	}()
 	fw := &forwarder{p: up.p, w: up.s.track, log: r.log}
+	fw.start(len(up.rd.Units()))
 	fw.write(up.first)
 	idle := newIdleWatch(r.o, r.to.URL, r.camera)
 	defer idle.stop()
@@ -203,6 +204,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 				return
 			}
 			fw.restart(up.s.track, up.p)
+			fw.start(len(up.rd.Units()))
 			fw.write(up.first)
 		case now := <-idle.tick():
 			if idle.expired(now, r.log) {
@@ -254,6 +256,17 @@ type forwarder struct {
 	started bool
 	failing bool
 	out     rtp.Packet
+	// backlog counts the units still to write that had queued when the
+	// connection came up, paced by pace (pace.go); nil pace: unpaced.
+	backlog int
+	pace    *pacer
+}
+
+// start paces the next backlog units, and the first one, which had
+// queued while the connection came up.
+func (f *forwarder) start(backlog int) {
+	f.backlog = backlog + 1
+	f.pace = newPacer(time.Now())
 }
 
 // restart switches to a new session's track; the next keyframe gets the
@@ -266,6 +279,10 @@ func (f *forwarder) restart(w rtpWriter, p params) {
 // viewer could not decode them. The unit is shared with other consumers,
 // so its packets are copied, never modified.
 func (f *forwarder) write(u *media.Unit) {
+	paced := f.backlog > 0
+	if paced {
+		f.backlog--
+	}
 	if len(u.Packets) == 0 || (!f.started && !u.Key) {
 		return
 	}
@@ -276,17 +293,20 @@ func (f *forwarder) write(u *media.Unit) {
 		if !f.started || !f.p.hasParams(u.Packets) {
 			ts := u.Packets[0].Timestamp
 			for _, pl := range f.p.payloads() {
-				f.send(rtp.Header{PayloadType: u.Packets[0].PayloadType, Timestamp: ts}, pl)
+				f.send(rtp.Header{PayloadType: u.Packets[0].PayloadType, Timestamp: ts}, pl, paced)
 			}
 		}
 		f.started = true
 	}
 	for _, pkt := range u.Packets {
-		f.send(pkt.Header, pkt.Payload)
+		f.send(pkt.Header, pkt.Payload, paced)
 	}
 }
 
-func (f *forwarder) send(h rtp.Header, payload []byte) {
+func (f *forwarder) send(h rtp.Header, payload []byte, paced bool) {
+	if paced && f.pace != nil {
+		f.pace.take(time.Now())
+	}
 	f.out.Header = rtp.Header{Version: 2, Marker: h.Marker, PayloadType: h.PayloadType, SequenceNumber: f.seq, Timestamp: h.Timestamp}
 	f.out.Payload = payload
 	f.seq++

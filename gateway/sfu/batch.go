@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,20 +22,22 @@ type batchConn struct {
 
 	mu sync.Mutex
 	// queue is filled by writers, sending by the sender; they swap. Their
-	// messages keep their buffers, reused once sent.
+	// messages keep their buffers and their *net.UDPAddr (sendmmsg wants a
+	// net.Addr), reused once sent, so a write allocates nothing and nothing
+	// is kept per peer: a cache of addresses by peer kept an entry for
+	// every viewer that ever watched (each comes from a new port).
 	queue, sending []ipv4.Message
-	// addrs caches each peer's *net.UDPAddr (sendmmsg wants a net.Addr),
-	// so a write allocates nothing; at most maxPeerAddrs.
-	addrs map[netip.AddrPort]*net.UDPAddr
 	// dropped counts writes dropped on a full queue since loggedAt, when
 	// they were last logged (at most once a minute).
 	dropped  int
 	loggedAt time.Time
 	log      zerolog.Logger
 	wake     chan struct{}
-	done     chan struct{}
-	closed   bool
-	wg       sync.WaitGroup
+	// holds counts writers that defer the sender's wakeup (hold, release).
+	holds  atomic.Int32
+	done   chan struct{}
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // maxQueued bounds the packets waiting for the sender; beyond it writes are
@@ -42,7 +45,7 @@ type batchConn struct {
 const maxQueued = 8192
 
 func newBatchConn(c *net.UDPConn, log zerolog.Logger) *batchConn {
-	b := &batchConn{UDPConn: c, out: ipv4.NewPacketConn(c), addrs: map[netip.AddrPort]*net.UDPAddr{}, log: log,
+	b := &batchConn{UDPConn: c, out: ipv4.NewPacketConn(c), log: log,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	b.wg.Add(1)
 	go b.send()
@@ -84,14 +87,6 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 			Msg("ICE socket: the sender is behind, packets dropped (CPU starved?); logged at most once a minute")
 		return len(p), nil
 	}
-	ua := b.addrs[addr]
-	if ua == nil {
-		if len(b.addrs) >= maxPeerAddrs {
-			clear(b.addrs) // peers come and go: start afresh
-		}
-		ua = net.UDPAddrFromAddrPort(addr)
-		b.addrs[addr] = ua
-	}
 	n := len(b.queue)
 	if n < cap(b.queue) {
 		b.queue = b.queue[:n+1]
@@ -103,13 +98,45 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 		m.Buffers = make([][]byte, 1)
 	}
 	m.Buffers[0] = append(m.Buffers[0][:0], p...)
-	m.Addr = ua
+	ua, _ := m.Addr.(*net.UDPAddr)
+	if ua == nil {
+		ua = &net.UDPAddr{}
+		m.Addr = ua
+	}
+	setAddr(ua, addr)
+	queued := len(b.queue)
 	b.mu.Unlock()
+	if b.holds.Load() == 0 || queued >= holdMax {
+		b.signal()
+	}
+	return len(p), nil
+}
+
+// holdMax is how many queued packets wake the sender even while held:
+// the first viewers of a frame to 30 viewers (420 packets, about a
+// millisecond of encryption) need not wait for the last ones'.
+const holdMax = 128
+
+// signal wakes the sender, unless a wakeup is already pending.
+func (b *batchConn) signal() {
 	select {
 	case b.wake <- struct{}{}:
 	default:
 	}
-	return len(p), nil
+}
+
+// hold defers waking the sender until the matching release: a frame
+// written to every viewer then goes to the kernel in one sendmmsg. Woken
+// at its first packet, the sender ran beside the writer and sent a few
+// packets a call, and every wakeup cost the scheduler more than the
+// packets it sent (the largest fixed cost of a camera with 10 viewers).
+func (b *batchConn) hold() { b.holds.Add(1) }
+
+// release ends a hold, waking the sender when no other writer holds it.
+func (b *batchConn) release() {
+	if b.holds.Add(-1) == 0 {
+		b.signal()
+	}
 }
 
 // send hands the queued packets to the kernel until Close.
@@ -148,8 +175,15 @@ func (b *batchConn) Close() error {
 	return b.UDPConn.Close()
 }
 
-// maxPeerAddrs bounds the peer address cache: every viewer comes from a
-// new port, so the cache would otherwise keep a dead entry per viewer
-// that ever watched (up to the queue's bound, 8,192: megabytes after a
-// day of walls opened and closed). Past it the cache starts afresh.
-const maxPeerAddrs = 1024
+// setAddr makes ua addr, reusing its IP's bytes.
+func setAddr(ua *net.UDPAddr, addr netip.AddrPort) {
+	ip := addr.Addr()
+	if ip.Is4() {
+		a := ip.As4()
+		ua.IP = append(ua.IP[:0], a[:]...)
+	} else {
+		a := ip.As16()
+		ua.IP = append(ua.IP[:0], a[:]...)
+	}
+	ua.Port, ua.Zone = int(addr.Port()), ip.Zone()
+}

@@ -66,3 +66,47 @@ func TestBatchConnSendsInOrder(t *testing.T) {
 		t.Fatalf("write after Close: %v, want net.ErrClosed", err)
 	}
 }
+
+// TestBatchConnHoldDefersTheSender: writes made while the socket is held
+// stay queued (the sender is not woken, so a frame to every viewer goes
+// out in one sendmmsg) and reach a real UDP receiver once released.
+func TestBatchConnHoldDefersTheSender(t *testing.T) {
+	raw, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBatchConn(raw, zerolog.Nop())
+	defer b.Close()
+	peer, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	to := peer.LocalAddr().(*net.UDPAddr).AddrPort()
+	b.hold()
+	b.hold() // a second writer (another camera) holds too
+	for i := range 3 {
+		if _, err := b.WriteToAddrPort([]byte{byte(i)}, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.release()
+	b.mu.Lock()
+	queued := len(b.queue)
+	b.mu.Unlock()
+	if queued != 3 {
+		t.Fatalf("%d packets queued while held, want 3 (the sender ran)", queued)
+	}
+	b.release()
+	peer.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 16)
+	for i := range 3 {
+		n, err := peer.Read(buf)
+		if err != nil {
+			t.Fatalf("datagram %d after release: %v", i, err)
+		}
+		if n != 1 || buf[0] != byte(i) {
+			t.Fatalf("datagram %d is %x", i, buf[:n])
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -43,6 +44,15 @@ type feed struct {
 	frame []*rtp.Packet
 	// overflowed is set once a group exceeded the cache's bounds (logged once).
 	overflowed bool
+	// out, when not nil, is the shared ICE socket, held while a frame is
+	// written to every viewer so that it is sent in one batch.
+	out holder
+}
+
+// holder defers sending what is written until release (batchConn).
+type holder interface {
+	hold()
+	release()
 }
 
 // outlet is one viewer's track of a feed.
@@ -54,10 +64,17 @@ type outlet struct {
 	// both guarded by feed.mu.
 	joined, gone bool
 	failing      bool
+	// Pacing (pace.go), guarded by feed.mu: packets not sent yet, the
+	// packets the viewer may be sent now, when that was computed, when
+	// its start ends, and whether it did.
+	backlog          []*rtp.Packet
+	credit           float64
+	pacedAt, paceEnd time.Time
+	unpaced          bool
 }
 
-func newFeed(codec webrtc.RTPCodecCapability, log zerolog.Logger) *feed {
-	return &feed{codec: codec, log: log, gop: newGOP(strings.EqualFold(codec.MimeType, webrtc.MimeTypeH265))}
+func newFeed(codec webrtc.RTPCodecCapability, out holder, log zerolog.Logger) *feed {
+	return &feed{codec: codec, out: out, log: log, gop: newGOP(strings.EqualFold(codec.MimeType, webrtc.MimeTypeH265))}
 }
 
 // outlet makes a viewer's track; it gets packets once joined.
@@ -97,7 +114,18 @@ func (f *feed) forward(pkt *rtp.Packet) {
 
 // flush writes the frame held back to every live viewer; f.mu is held.
 func (f *feed) flush() {
+	if len(f.frame) == 0 || len(f.live) == 0 {
+		clear(f.frame)
+		f.frame = f.frame[:0]
+		return
+	}
+	if f.out != nil {
+		f.out.hold()
+		defer f.out.release()
+	}
+	now := time.Now()
 	for _, o := range f.live {
+		o.pace(now)
 		for _, p := range f.frame {
 			o.write(p)
 		}
@@ -130,6 +158,11 @@ func (o *outlet) join() (replayed int, again bool) {
 	// joining viewer in its replay.
 	f.flush()
 	g := f.gop.group()
+	if f.out != nil {
+		f.out.hold()
+		defer f.out.release()
+	}
+	o.startPace(time.Now())
 	replay(g, o.write)
 	f.live = append(f.live, o)
 	return len(g), false
@@ -144,12 +177,11 @@ func replay(g []*rtp.Packet, write func(*rtp.Packet)) {
 			frames++
 		}
 	}
-	var out rtp.Packet
 	for i, p := range g {
 		if i > 0 && p.Timestamp != g[i-1].Timestamp {
 			frames--
 		}
-		out = *p
+		out := *p // the group's packets are shared: never modified
 		out.Timestamp = g[len(g)-1].Timestamp - frames*replayStep
 		write(&out)
 	}
@@ -161,13 +193,15 @@ func (o *outlet) leave() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	o.gone = true
+	clear(o.backlog)
+	o.backlog = nil
 	if i := slices.Index(f.live, o); i >= 0 {
 		f.live = slices.Delete(f.live, i, i+1)
 	}
 }
 
-// write sends one packet to the viewer, logging the first failure of a run.
-func (o *outlet) write(p *rtp.Packet) {
+// send sends one packet to the viewer, logging the first failure of a run.
+func (o *outlet) send(p *rtp.Packet) {
 	err := o.track.WriteRTP(p)
 	if err != nil && !errors.Is(err, io.ErrClosedPipe) && !o.failing {
 		o.log.Debug().Err(err).Msg("relay write")

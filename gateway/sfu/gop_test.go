@@ -146,7 +146,7 @@ func TestReplayTimestamps(t *testing.T) {
 func TestUplinkGoneReleasesGroup(t *testing.T) {
 	s := &Server{}
 	cam := newCamera("cam1", zerolog.Nop())
-	cam.setFeed(newFeed(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}, zerolog.Nop()), 90000)
+	cam.setFeed(newFeed(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}, nil, zerolog.Nop()), 90000)
 	cam.feed.forward(&rtp.Packet{Header: rtp.Header{Timestamp: 1}, Payload: h264Params})
 	cam.feed.forward(&rtp.Packet{Header: rtp.Header{Timestamp: 1}, Payload: h264IDR})
 	gone, next := &session{camera: cam}, &session{camera: cam}

@@ -37,6 +37,8 @@ type Server struct {
 	api    *webrtc.API
 	mux    *http.ServeMux
 	udpMux ice.UDPMux
+	// batch is the shared ICE UDP socket's sender, nil without one.
+	batch  *batchConn
 	tcpMux ice.TCPMux
 
 	mu       sync.Mutex
@@ -100,7 +102,8 @@ func New(opts Options) (*Server, error) {
 		}
 		sizeBuffers(conn, s.log)
 		if udp, ok := conn.(*net.UDPConn); ok {
-			conn = newBatchConn(udp, s.log)
+			s.batch = newBatchConn(udp, s.log)
+			conn = s.batch
 		}
 		s.udpMux = webrtc.NewICEUDPMux(logger, conn)
 		se.SetICEUDPMux(s.udpMux)
@@ -404,6 +407,14 @@ func (s *Server) audit(r *http.Request, who, action, camera string) {
 		addr = r.RemoteAddr
 	}
 	s.opts.Audit(AuditEvent{Who: who, Action: action, Camera: camera, Addr: addr})
+}
+
+// holder returns the shared ICE socket as a feed's holder, nil without one.
+func (s *Server) holder() holder {
+	if s.batch == nil {
+		return nil // a nil *batchConn in the interface would not be nil
+	}
+	return s.batch
 }
 
 // cameraFor returns the camera named id, creating it.

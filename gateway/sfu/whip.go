@@ -64,7 +64,7 @@ func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {
 		cam.setFeed(nil, 0)
 	}
 	if cam.feed == nil {
-		cam.setFeed(newFeed(codec.RTPCodecCapability, cam.log), codec.ClockRate)
+		cam.setFeed(newFeed(codec.RTPCodecCapability, s.holder(), cam.log), codec.ClockRate)
 	}
 	// A viewer connecting before this uplink's first packet must not get
 	// the last uplink's keyframe group: the camera may have moved on.

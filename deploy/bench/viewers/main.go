@@ -43,6 +43,8 @@ func main() {
 	wall := flag.Int("wall", 16, "tiles of the wall: WHEP requests at once for cameras not relayed yet (0: no wall)")
 	mediamtx := flag.String("mediamtx", "", "a mediamtx binary to measure beside the gateway (empty: none)")
 	flag.StringVar(&profileDir, "client-profiles", "", "folder for a CPU profile of the first client of each server (empty: none)")
+	flag.StringVar(&perfDir, "server-perf", "", "folder for a perf profile of the server over each window (perf record -g; empty: none)")
+	flag.StringVar(&gatewayLog, "gateway-log", "", "file for the gateway's log (empty: discarded)")
 	flag.StringVar(&logFile, "edge-log", "", "file for the edge's log (empty: discarded)")
 	flag.Parse()
 	var ns []int
@@ -93,6 +95,8 @@ func run(bin string, ns []int, window time.Duration, wall int, mediamtx string) 
 	fmt.Printf("viewers bench: argus-sim (1080p H.264 ~4 Mbps) -> edge (RTSP/TCP) -> WHIP -> gateway -> WHEP -> N client processes, on this machine (%d cores, load %s)\n", runtimeCores(), loadavg())
 	fmt.Println("| server | viewers | server CPU (% of a core) | per viewer | server RSS MiB | packets per viewer in the window (min–max) | missing / late packets (all viewers) | clients' CPU per stream | UDP datagrams the kernel dropped (receive buffers full, whole machine) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	idle := idleCPU(st.gw.Process.Pid, 10*time.Second)
+	fmt.Printf("argus: the gateway with no relay and no viewer (its broker, NATS node, store, the edge's status) uses %.2f%% of a core (10 s)\n", idle*100)
 	var argus []result
 	for _, n := range ns {
 		r, err := st.measure("argus", st.gateway+"/whep/bench-0", viewerToken, st.gw.Process.Pid, n, window)
@@ -148,9 +152,15 @@ bus:
     - {name: edge-bench, role: edge, edge: edge-bench, sites: ["*"], password_env: BENCH_EDGE_BUS}
 `, filepath.Join(st.dir, "gateway.db"))), 0o600)
 	env := append(os.Environ(), "BENCH_EDGE_TOKEN="+edgeToken, "BENCH_VIEWER_TOKEN="+viewerToken, "BENCH_EDGE_BUS="+busPassword)
-	st.gw = exec.Command(filepath.Join(bin, "gateway"), "-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
+	gwArgs := []string{filepath.Join(bin, "gateway"), "-mqtt", fmt.Sprintf("127.0.0.1:%d", mqttPort), "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"-webrtc-udp", "0.0.0.0:0", "-nats", "127.0.0.1:0", "-bus-store", filepath.Join(st.dir, "nats"), "-config", cfg,
-		"-log-format", "json") // info: "gateway ready" is awaited
+		"-log-format", "json"} // info: "gateway ready" is awaited
+	st.gw = exec.Command(gwArgs[0], gwArgs[1:]...)
+	if gatewayLog != "" {
+		// bash execs the gateway (same pid, measured from /proc) with its
+		// log copied to the file and still to the pipe awaited below.
+		st.gw = exec.Command("bash", append([]string{"-c", `f=$1; shift; exec "$@" 2> >(tee "$f" >&2)`, "_", gatewayLog}, gwArgs...)...)
+	}
 	st.gw.Env = env
 	if err := bench.StartAndAwait(st.gw, "gateway ready", time.Minute); err != nil {
 		return stop, fmt.Errorf("gateway: %w", err)
@@ -214,6 +224,27 @@ func (st *stack) awaitKnown(camera string, limit time.Duration) error {
 	}
 }
 
+// perfDir receives a perf profile of the server over each window (-server-perf).
+var perfDir string
+
+// profileServer starts perf recording pid over window into perfDir, when
+// set; wait waits for perf to finish writing.
+func profileServer(server string, pid, n int, window time.Duration) (wait func()) {
+	if perfDir == "" {
+		return func() {}
+	}
+	out := filepath.Join(perfDir, fmt.Sprintf("%s-%d.perf", server, n))
+	cmd := exec.Command("perf", "record", "-F", "499", "-g", "-p", strconv.Itoa(pid), "-o", out, "--", "sleep", strconv.Itoa(int(window.Seconds())))
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "viewers bench: perf:", err)
+		return func() {}
+	}
+	return func() { cmd.Wait() }
+}
+
+// gatewayLog receives the gateway's log (-gateway-log).
+var gatewayLog string
+
 // logFile receives the edge's log (-edge-log).
 var logFile string
 
@@ -257,7 +288,9 @@ func (st *stack) measure(server, url, token string, pid, n int, window time.Dura
 		return result{}, err
 	}
 	s0, t0, drops0 := bench.CPUTicks(pid), time.Now(), udpDrops()
+	perfDone := profileServer(server, pid, n, window)
 	time.Sleep(window)
+	defer perfDone()
 	after, err := mark(cs)
 	if err != nil {
 		return result{}, err
@@ -278,6 +311,13 @@ func (st *stack) measure(server, url, token string, pid, n int, window time.Dura
 	fmt.Printf("| %s | %d | %.1f | **%.2f%%** | %.1f | %d–%d | %d / %d | %.2f%% | %d |\n", server, n, core*100, core*100/float64(n),
 		float64(bench.RSSKiB(pid))/1024, pkts[0], pkts[len(pkts)-1], gaps, late, clientPer*100, drops)
 	return result{viewers: n, core: core}, nil
+}
+
+// idleCPU is the share of a core process pid uses over window.
+func idleCPU(pid int, window time.Duration) float64 {
+	s0, t0 := bench.CPUTicks(pid), time.Now()
+	time.Sleep(window) // a measuring window
+	return float64(bench.CPUTicks(pid)-s0) / 100 / time.Since(t0).Seconds()
 }
 
 // mark asks every client for its counts.
@@ -326,6 +366,7 @@ func (st *stack) wall(tiles int) error {
 		cs = append(cs, c)
 	}
 	time.Sleep(time.Second) // the clients gather their candidates before the go (a benchmark pause)
+	drops0, gwDrops0 := udpDrops(), socketDrops(st.gw.Process.Pid)
 	for _, c := range cs {
 		c.send("go")
 	}
@@ -337,9 +378,10 @@ func (st *stack) wall(tiles int) error {
 		}
 		ms = append(ms, e.MS)
 	}
+	drops, gwDrops := udpDrops()-drops0, socketDrops(st.gw.Process.Pid)-gwDrops0
 	slices.Sort(ms)
-	fmt.Printf("wall: %d WHEP requests at once for cameras not relayed yet (GOP 2 s) -> first complete keyframe at each viewer: p50 %.0f ms, max **%.0f ms** (target max <= 2 s); all: %v\n",
-		tiles, ms[len(ms)/2], ms[len(ms)-1], roundAll(ms))
+	fmt.Printf("wall: %d WHEP requests at once for cameras not relayed yet (GOP 2 s) -> first complete keyframe at each viewer: p50 %.0f ms, max **%.0f ms** (target max <= 2 s); all: %v; UDP datagrams the kernel dropped meanwhile: %d on the whole machine, %d of them at the gateway's sockets\n",
+		tiles, ms[len(ms)/2], ms[len(ms)-1], roundAll(ms), drops, gwDrops)
 	return nil
 }
 
@@ -371,6 +413,31 @@ func udpDrops() int64 {
 		}
 	}
 	return 0
+}
+
+// socketDrops sums the datagrams dropped at the UDP sockets of process
+// pid (the drops column of /proc/net/udp and udp6, matched by inode).
+func socketDrops(pid int) int64 {
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(l, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		}
+	}
+	var n int64
+	for _, table := range []string{"/proc/net/udp", "/proc/net/udp6"} {
+		b, _ := os.ReadFile(table)
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) >= 13 && inodes[f[9]] {
+				d, _ := strconv.ParseInt(f[12], 10, 64)
+				n += d
+			}
+		}
+	}
+	return n
 }
 
 func freePort() int {
