@@ -92,7 +92,7 @@ func TestInterleavedTakesTheVideoPacketsAndPassesTheRest(t *testing.T) {
 		in := newInterleaved(&pieces{data: session.Bytes(), rnd: rnd}, nil)
 		in.every = 0 // a keep-alive after each packet taken (a second in a pull)
 		var reports int
-		in.take(0, 96, func(p *rtp.Packet) { taken = append(taken, p) }, func(*rtcp.SenderReport) { reports++ })
+		in.take(0, 96, func(p *rtp.Packet, c *chunk) { c.hold(); taken = append(taken, p) }, func(*rtcp.SenderReport) { reports++ })
 		var got bytes.Buffer
 		buf := make([]byte, 4096)
 		for {

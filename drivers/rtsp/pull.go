@@ -46,7 +46,9 @@ type Options struct {
 	// picture size changes.
 	OnInfo func(Info)
 	// OnUnit is called, on the pull's goroutine, with every complete access
-	// unit. It must not block.
+	// unit. It must not block. The unit's packets lie in read buffers that
+	// are reused once it is released: whatever keeps the unit past OnUnit
+	// takes a hold on it (media.Unit.Hold) and releases it when done.
 	OnUnit func(*media.Unit)
 }
 
@@ -116,6 +118,7 @@ type pull struct {
 	format    format.Format
 	media     *description.Media
 	pkts      []*rtp.Packet // of the unit being gathered
+	chunks    unitChunks    // the read chunks they lie in, held for the unit
 	size      int           // their payload bytes
 	scan      scan          // the fast path's state
 	eager     bool          // the fast path gave up: depacketize every packet
@@ -153,7 +156,7 @@ func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 	if err != nil {
 		return p.explain(base.Setup, err)
 	}
-	c.OnPacketRTP(p.media, p.format, func(pkt *rtp.Packet) { p.onPacket(c, pkt) })
+	c.OnPacketRTP(p.media, p.format, func(pkt *rtp.Packet) { p.onPacket(c, pkt, nil) })
 	p.takeRTP(c, res)
 	p.lastFrame.Store(time.Now().UnixNano())
 	p.framePkts.Store(p.o.Counters.Packets.Load())
@@ -176,7 +179,7 @@ func (p *pull) takeRTP(c *gortsplib.Client, res *base.Response) {
 		return
 	}
 	p.own = newOwnTiming(p.format)
-	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet) { p.onPacket(c, pkt) }, p.own.report)
+	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet, ch *chunk) { p.onPacket(c, pkt, ch) }, p.own.report)
 }
 
 // watch waits for the client to fail, ctx to end, or frames to stop.
@@ -217,10 +220,11 @@ func (p *pull) stalled() error {
 	return fmt.Errorf("%w: %d packets but no complete frame for %s", ErrUndecodable, pkts, idle)
 }
 
-// onPacket runs on gortsplib's reading goroutine for every RTP packet.
+// onPacket runs on gortsplib's reading goroutine for every RTP packet;
+// ch is the read chunk the packet lies in, nil when gortsplib read it.
 // Packets are scanned (scan.go) until one needs the depacketizer; from
 // then on, for the rest of the pull, each is depacketized as it comes.
-func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
+func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet, ch *chunk) {
 	cnt := p.o.Counters
 	cnt.Packets.Add(1)
 	cnt.Bytes.Add(uint64(len(pkt.Payload)))
@@ -231,21 +235,28 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 		p.depacketize(c, pkt)
 		return
 	}
+	p.chunks.add(ch)
 	v := p.scan.packet(pkt, len(p.pkts) == 0)
 	if v != vSkip && p.size+len(pkt.Payload) > maxUnitBytes {
 		v = vSlow
 	}
 	switch v {
 	case vSkip:
+		p.chunks.drop()
 		return
 	case vLost:
 		cnt.DecodeErrors.Add(1)
 		p.lastErr.Store(&errLostFragment)
 		clear(p.pkts)
 		p.pkts, p.size = p.pkts[:0], 0
+		p.chunks.drop()
 		return
 	case vSlow:
 		p.eager = true
+		p.chunks.pin()
+		if p.conn != nil {
+			p.conn.in.pin()
+		}
 		pending := append(p.pkts, pkt)
 		p.pkts, p.size = nil, 0
 		for _, q := range pending {
@@ -265,6 +276,9 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	key := p.scan.key
 	p.scan.start()
 	u := p.unit(c, pkt, key)
+	if free := p.chunks.take(); free != nil {
+		u.Recycle(free)
+	}
 	track := p.track
 	if !key {
 		lacks = nil
@@ -351,6 +365,7 @@ func (p *pull) publish(u *media.Unit) {
 	p.lastFrame.Store(p.arrival.UnixNano())
 	p.framePkts.Store(cnt.Packets.Load())
 	p.o.OnUnit(u)
+	u.Release() // the pull's hold: what keeps the unit holds it (Unit.Hold)
 }
 
 // firstPTS is the PTS of a unit of pkts, as decode gives it for the first

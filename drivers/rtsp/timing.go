@@ -41,8 +41,11 @@ func (t *ownTiming) lost(pkt *rtp.Packet, cnt *Counters) {
 	t.seq, t.seen = pkt.SequenceNumber, true
 }
 
-// report takes a sender report.
-func (t *ownTiming) report(sr *rtcp.SenderReport) { t.sr = sr }
+// report takes a sender report. Its times are copied: the report's
+// extensions are a slice of a read chunk, which is reused.
+func (t *ownTiming) report(sr *rtcp.SenderReport) {
+	t.sr = &rtcp.SenderReport{SSRC: sr.SSRC, NTPTime: sr.NTPTime, RTPTime: sr.RTPTime}
+}
 
 // times returns pkt's presentation time and the camera's time of it.
 func (t *ownTiming) times(pkt *rtp.Packet) (pts int64, okPTS bool, ntp time.Time, okNTP bool) {
