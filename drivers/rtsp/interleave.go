@@ -36,10 +36,10 @@ type interleaved struct {
 	r, w int
 	pass []byte // bytes for gortsplib, not yet read by it
 
-	channel atomic.Int32 // interleaved channel of the video's RTP; -1 until set
-	pt      uint8        // the video's payload type
+	channel atomic.Int32              // interleaved channel of the video's RTP; -1 until set
+	pt      uint8                     // the video's payload type
 	onRTP   func(*rtp.Packet, *chunk) // the packet, and the chunk its bytes lie in
-	onSR    func(*rtcp.SenderReport) // the video's RTCP sender reports
+	onSR    func(*rtcp.SenderReport)  // the video's RTCP sender reports
 
 	ssrc     uint32 // of the last RTP packet handed to gortsplib
 	passed   bool   // one was
