@@ -35,7 +35,8 @@ func sumOf(u *media.Unit) uint32 {
 // TestReadChunksAreReusedOnlyOnceReleased pulls a camera over TCP, where
 // the connection reads into chunks that are reused (chunk.go), while the
 // consumers keep units as the edge's do: a GOP cache holding every unit
-// until the next keyframe, and a consumer on its own goroutine holding
+// until the next keyframe starts (OnKeyframe, which must come before
+// every keyframe's unit and no other), and a consumer on its own goroutine holding
 // units for random times, up to a second, and releasing them out of
 // order. A released chunk is overwritten at once (poison): every unit's
 // bytes must still be what they were when it came, at its release, and
@@ -91,14 +92,26 @@ func TestReadChunksAreReusedOnlyOnceReleased(t *testing.T) {
 	}()
 
 	var gop []held // the pull's goroutine only
+	var told bool  // OnKeyframe came, its keyframe not yet
+	var keys, misannounced int
 	reusedBefore := reused.Load()
-	err := Pull(ctx, Options{URL: cam.URL("cam"), Transport: "tcp", OnUnit: func(u *media.Unit) {
-		if u.Key {
-			for _, h := range gop {
-				check(h)
-			}
-			gop = gop[:0]
+	err := Pull(ctx, Options{URL: cam.URL("cam"), Transport: "tcp", OnKeyframe: func() {
+		if told {
+			misannounced++
 		}
+		told = true
+		for _, h := range gop {
+			check(h)
+		}
+		gop = gop[:0]
+	}, OnUnit: func(u *media.Unit) {
+		if u.Key != told {
+			misannounced++
+		}
+		if u.Key {
+			keys++
+		}
+		told = false
 		sum := sumOf(u)
 		u.Hold()
 		gop = append(gop, held{u, sum})
@@ -115,6 +128,9 @@ func TestReadChunksAreReusedOnlyOnceReleased(t *testing.T) {
 	}
 	if frames < 150 {
 		t.Fatalf("pull ended after %d frames: %v", frames, err)
+	}
+	if keys < 5 || misannounced > 0 {
+		t.Fatalf("%d keyframes, %d announced wrongly by OnKeyframe (before another unit, or not at all)", keys, misannounced)
 	}
 	if bad > 0 {
 		t.Fatalf("%d of %d units held had their bytes overwritten before their release", bad, checked)

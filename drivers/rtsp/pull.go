@@ -45,6 +45,12 @@ type Options struct {
 	// OnInfo is called when the stream starts and whenever its codec or
 	// picture size changes.
 	OnInfo func(Info)
+	// OnKeyframe, when set, is called on the pull's goroutine when the
+	// first packets of a keyframe come, before its unit is complete: a
+	// cache of the GOP before it may let that go, so that the camera's
+	// memory never holds a whole GOP and the keyframe after it. Not every
+	// keyframe is announced (a stream the pull depacketizes as it comes).
+	OnKeyframe func()
 	// OnUnit is called, on the pull's goroutine, with every complete access
 	// unit. It must not block. The unit's packets lie in read buffers that
 	// are reused once it is released: whatever keeps the unit past OnUnit
@@ -122,6 +128,7 @@ type pull struct {
 	size      int           // their payload bytes
 	scan      scan          // the fast path's state
 	eager     bool          // the fast path gave up: depacketize every packet
+	keyTold   bool          // OnKeyframe was called for the unit being gathered
 	arrival   time.Time     // of the last complete unit
 	lastFrame atomic.Int64  // unix nanos of the last complete unit
 	framePkts atomic.Uint64 // Counters.Packets at the last complete unit
@@ -250,6 +257,7 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet, ch *chunk) {
 		clear(p.pkts)
 		p.pkts, p.size = p.pkts[:0], 0
 		p.chunks.drop()
+		p.keyTold = false
 		return
 	case vSlow:
 		p.eager = true
@@ -266,9 +274,14 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet, ch *chunk) {
 	}
 	p.pkts = append(p.pkts, pkt)
 	p.size += len(pkt.Payload)
+	if p.scan.key && !p.keyTold && p.o.OnKeyframe != nil {
+		p.keyTold = true
+		p.o.OnKeyframe()
+	}
 	if v == vMore {
 		return
 	}
+	p.keyTold = false
 	lacks, changed := p.track.learn(p.scan.vps, p.scan.sps, p.scan.pps)
 	if changed {
 		p.info()

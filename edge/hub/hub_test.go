@@ -302,10 +302,10 @@ func publish(s *Stream, us []*media.Unit) {
 func TestUnitsAreFreedOnceTheCacheAndTheConsumersLetGo(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		play func(s *Stream, us []*media.Unit) // 12 units, keys at 0, 5, 10
-		want []int                             // the units freed after play
+		play func(t *testing.T, s *Stream, us []*media.Unit) // 12 units, keys at 0, 5, 10
+		want []int                                           // the units freed after play
 	}{
-		{"a consumer releasing all: all but the cached GOP", func(s *Stream, us []*media.Unit) {
+		{"a consumer releasing all: all but the cached GOP", func(t *testing.T, s *Stream, us []*media.Unit) {
 			r := s.Subscribe("releases")
 			for _, u := range us {
 				s.Publish(u)
@@ -315,15 +315,15 @@ func TestUnitsAreFreedOnceTheCacheAndTheConsumersLetGo(t *testing.T) {
 				}
 			}
 		}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
-		{"the cached GOP dropped on Reset", func(s *Stream, us []*media.Unit) {
+		{"the cached GOP dropped on Reset", func(t *testing.T, s *Stream, us []*media.Unit) {
 			publish(s, us)
 			s.Reset()
 		}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}},
-		{"a full queue holds what it queued and nothing it dropped", func(s *Stream, us []*media.Unit) {
+		{"a full queue holds what it queued and nothing it dropped", func(t *testing.T, s *Stream, us []*media.Unit) {
 			s.Subscribe("never reads") // queue of 2: takes 0 and 1
 			publish(s, us)
 		}, []int{2, 3, 4, 5, 6, 7, 8, 9}},
-		{"a consumer that never releases pins what it got", func(s *Stream, us []*media.Unit) {
+		{"a consumer that never releases pins what it got", func(t *testing.T, s *Stream, us []*media.Unit) {
 			r := s.Subscribe("keeps")
 			for _, u := range us[:7] {
 				s.Publish(u)
@@ -333,7 +333,7 @@ func TestUnitsAreFreedOnceTheCacheAndTheConsumersLetGo(t *testing.T) {
 			publish(s, us[7:])
 			s.Reset()
 		}, []int{9, 10, 11}}, // 7 and 8 wait in its queue
-		{"a late consumer is handed the cached GOP held", func(s *Stream, us []*media.Unit) {
+		{"a late consumer is handed the cached GOP held", func(t *testing.T, s *Stream, us []*media.Unit) {
 			publish(s, us[:8])
 			r := s.Subscribe("late") // gets 5, 6, 7
 			s.Reset()
@@ -342,7 +342,25 @@ func TestUnitsAreFreedOnceTheCacheAndTheConsumersLetGo(t *testing.T) {
 				u.Release()
 			}
 		}, []int{0, 1, 2, 3, 4, 5, 6}},
-		{"keyframes alone: the units held back are not held", func(s *Stream, us []*media.Unit) {
+		{"a keyframe coming lets the GOP go before it is published", func(t *testing.T, s *Stream, us []*media.Unit) {
+			r := s.Subscribe("releases")
+			for _, u := range us[:10] {
+				publish(s, []*media.Unit{u})
+				for _, got := range drain(r) {
+					got.Release()
+				}
+			}
+			s.KeyframeComing() // 10's first packets: 5..9 go
+			if n, _ := s.GOP(); n != 0 {
+				t.Fatal("the GOP is still cached")
+			}
+			late := s.Subscribe("late") // waits for the keyframe
+			publish(s, us[10:11])
+			if got := drain(late); len(got) != 1 || got[0] != us[10] {
+				t.Fatal("the late consumer did not start at the keyframe 10")
+			}
+		}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{"keyframes alone: the units held back are not held", func(t *testing.T, s *Stream, us []*media.Unit) {
 			r := s.Subscribe("idle")
 			r.KeysOnly(true)
 			var got []*media.Unit
@@ -365,7 +383,7 @@ func TestUnitsAreFreedOnceTheCacheAndTheConsumersLetGo(t *testing.T) {
 			for i, u := range us {
 				u.Recycle(func() { freed[i] = true })
 			}
-			tc.play(s, us)
+			tc.play(t, s, us)
 			if got := freedOnes(freed); !slices.Equal(got, tc.want) {
 				t.Fatalf("freed %v, want %v", got, tc.want)
 			}

@@ -71,6 +71,17 @@ func (s *Stream) dropGOP() {
 	s.gopBytes = 0
 }
 
+// KeyframeComing drops the cached GOP when a keyframe starts arriving,
+// before it is complete and published: the GOP and the keyframe after it
+// are never held together, which would be the most memory a camera holds.
+// A consumer subscribing in between waits for that keyframe, a few
+// milliseconds away; the consumers' queues are left as they are.
+func (s *Stream) KeyframeComing() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropGOP()
+}
+
 // Reset drops the cached GOP, for example when the camera disconnects, so a
 // consumer joining while the camera is offline gets no stale picture.
 func (s *Stream) Reset() {

@@ -182,6 +182,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 	}()
 	fw := &forwarder{p: up.p, w: up.s.track, log: r.log}
 	fw.write(up.first)
+	up.first.Release() // written: the track copies what it sends
 	idle := newIdleWatch(r.o, r.to.URL, r.camera)
 	defer idle.stop()
 	for {
@@ -195,6 +196,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 				return
 			}
 			fw.write(u)
+			u.Release()
 		case <-up.s.failed:
 			r.log.Warn().Msg("connection to the gateway lost; reconnecting")
 			up.close()
@@ -204,6 +206,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 			}
 			fw.restart(up.s.track, up.p)
 			fw.write(up.first)
+			up.first.Release()
 		case now := <-idle.tick():
 			if idle.expired(now, r.log) {
 				r.err = ErrIdle
