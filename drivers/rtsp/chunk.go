@@ -1,7 +1,6 @@
 package rtsp
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/pion/rtp"
@@ -33,10 +32,8 @@ type chunk struct {
 // what the edge allocated); smaller packets past these come from the heap.
 const chunkPackets = 48
 
-// chunks holds the chunks released, for reuse. A sync.Pool drops what it
-// holds over two collections, so a camera that stopped gives its chunks
-// back to the heap.
-var chunks = sync.Pool{}
+// chunks holds the chunks released, for reuse (freelist.go).
+var chunks freeList
 
 // reused counts the chunks taken from chunks rather than allocated.
 var reused atomic.Uint64
@@ -49,7 +46,7 @@ var poison bool
 // reader). Only chunkSize chunks are reused.
 func newChunk(size int) *chunk {
 	if size <= chunkSize {
-		if c, ok := chunks.Get().(*chunk); ok {
+		if c := chunks.get(); c != nil {
 			reused.Add(1)
 			c.refs.Store(1)
 			c.used = 0
@@ -92,7 +89,7 @@ func (c *chunk) release() {
 			clear(c.pkts)
 		}
 		if len(c.buf) == chunkSize {
-			chunks.Put(c)
+			chunks.put(c)
 		}
 	case n < 0:
 		panic("rtsp: release of a released read chunk")
