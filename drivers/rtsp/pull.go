@@ -187,6 +187,9 @@ func (p *pull) takeRTP(c *gortsplib.Client, res *base.Response) {
 	}
 	p.own = newOwnTiming(p.format)
 	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet, ch *chunk) { p.onPacket(c, pkt, ch) }, p.own.report)
+	if p.eager {
+		p.conn.in.pin() // the depacketizer keeps slices of packets: no chunk is reused
+	}
 }
 
 // watch waits for the client to fail, ctx to end, or frames to stop.
