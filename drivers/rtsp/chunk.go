@@ -35,8 +35,25 @@ const chunkPackets = 48
 // chunks holds the chunks released, for reuse (freelist.go).
 var chunks freeList
 
-// reused counts the chunks taken from chunks rather than allocated.
-var reused atomic.Uint64
+// reused counts the chunks taken from chunks rather than allocated;
+// allocated the others.
+var reused, allocated atomic.Uint64
+
+// ReadChunks are the figures of the read chunks of every pull of the
+// process (chunk.go), for metrics.
+type ReadChunks struct {
+	// Allocated and Reused count the chunks the reads took, new or reused.
+	Allocated, Reused uint64
+	// Resident and Released are the chunks waiting for reuse, as they were
+	// and with their pages given back to the kernel.
+	Resident, Released int
+}
+
+// ReadChunkStats returns the read chunks' figures now.
+func ReadChunkStats() ReadChunks {
+	hot, cold := chunks.sizes()
+	return ReadChunks{Allocated: allocated.Load(), Reused: reused.Load(), Resident: hot, Released: cold}
+}
 
 // poison, set by tests only, overwrites a chunk as it is released, so
 // that a packet read after its chunk was released shows it at once.
@@ -54,6 +71,7 @@ func newChunk(size int) *chunk {
 		}
 		size = chunkSize
 	}
+	allocated.Add(1)
 	c := &chunk{buf: make([]byte, size), pkts: make([]rtp.Packet, chunkPackets)}
 	c.refs.Store(1)
 	return c
