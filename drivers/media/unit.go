@@ -5,6 +5,7 @@ package media
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
@@ -39,6 +40,53 @@ type Unit struct {
 	Size int
 
 	deferred *deferred // nil unless the source deferred AU
+	lease    *lease    // nil unless the source recycles the unit's storage
+}
+
+// lease counts the holds on a unit whose storage (the buffer its packets
+// were read into) its source reuses once the last hold is released. A copy
+// of the unit shares it.
+type lease struct {
+	holds atomic.Int32
+	free  func()
+}
+
+// Recycle has the source get the unit's storage back, by free, once no
+// one holds the unit any more. The unit starts with one hold, the
+// source's, which it releases after publishing. Units of a source that
+// does not call Recycle (a file, a test) are left to the collector, and
+// Hold and Release do nothing on them.
+func (u *Unit) Recycle(free func()) {
+	u.lease = &lease{free: free}
+	u.lease.holds.Store(1)
+}
+
+// Hold takes a hold on the unit, for a holder that keeps it (the hub's
+// GOP cache, a consumer's queue). Only a holder may hold it again: a unit
+// whose last hold was released may already be another frame's bytes.
+// A hold never released costs only the recycling of the unit's storage:
+// the collector frees it.
+func (u *Unit) Hold() {
+	if u.lease != nil && u.lease.holds.Add(1) <= 1 {
+		panic("media: Hold of a released unit")
+	}
+}
+
+// Release gives back a hold. After its last hold is released the unit's
+// packets (and the NAL units assembled from them) may be overwritten at
+// any time: a consumer releases a unit only when it is done reading its
+// bytes, and never twice. Its other fields (Key, PTS, NTP, Size, Format)
+// stay readable.
+func (u *Unit) Release() {
+	if u.lease == nil {
+		return
+	}
+	switch n := u.lease.holds.Add(-1); {
+	case n == 0:
+		u.lease.free()
+	case n < 0:
+		panic("media: Release of a released unit")
+	}
 }
 
 // deferred is the assembly of a unit's access unit from its packets, done

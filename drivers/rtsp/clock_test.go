@@ -152,7 +152,9 @@ func unitOffsetAfter(t *testing.T, url, transport string, wait time.Duration) ti
 
 // near tells whether d is want, give or take the delay between the
 // camera's sending a frame and its arrival (see TestUnitsCarryTheCameraClock).
-func near(d, want time.Duration) bool { return d > want-300*time.Millisecond && d < want+50*time.Millisecond }
+func near(d, want time.Duration) bool {
+	return d > want-300*time.Millisecond && d < want+50*time.Millisecond
+}
 
 // clockSeen is what pullClock saw.
 type clockSeen struct {

@@ -31,14 +31,15 @@ import (
 // packets themselves.
 type interleaved struct {
 	conn io.Reader
-	buf  []byte // the current chunk; frames are parsed in buf[r:w]
+	cur  *chunk // the current chunk, held by the reader (chunk.go)
+	buf  []byte // its bytes; frames are parsed in buf[r:w]
 	r, w int
 	pass []byte // bytes for gortsplib, not yet read by it
 
-	channel atomic.Int32 // interleaved channel of the video's RTP; -1 until set
-	pt      uint8        // the video's payload type
-	onRTP   func(*rtp.Packet)
-	onSR    func(*rtcp.SenderReport) // the video's RTCP sender reports
+	channel atomic.Int32              // interleaved channel of the video's RTP; -1 until set
+	pt      uint8                     // the video's payload type
+	onRTP   func(*rtp.Packet, *chunk) // the packet, and the chunk its bytes lie in
+	onSR    func(*rtcp.SenderReport)  // the video's RTCP sender reports
 
 	ssrc     uint32 // of the last RTP packet handed to gortsplib
 	passed   bool   // one was
@@ -46,11 +47,13 @@ type interleaved struct {
 	every    time.Duration // the most gortsplib goes without a frame
 	slab     []rtp.Packet  // packets are allocated a slab at a time
 	keep     func([]byte)  // sees the bytes read, for the head of the stream
+	pinned   bool          // chunks are kept for good, never reused (pin)
 }
 
 // chunkSize is the size of a read chunk. Packets keep their chunk alive,
 // so a camera's cached GOP holds its bytes in chunks of this size rather
 // than one allocation per packet; at 4 Mbps a chunk is ~0.13 s of video.
+// Chunks are reused once nothing refers to them (chunk.go).
 const chunkSize = 64 << 10
 
 // minRead is the least room a read is given: below it a new chunk starts.
@@ -70,8 +73,11 @@ func newInterleaved(conn io.Reader, keep func([]byte)) *interleaved {
 // channel out of the stream, for onRTP, and shows onSR the sender reports
 // on the channel after it (which gortsplib gets too); called before PLAY.
 // Both are called on gortsplib's reading goroutine, which also runs its
-// callbacks, and never after the client's Close has returned.
-func (c *interleaved) take(channel int, pt uint8, onRTP func(*rtp.Packet), onSR func(*rtcp.SenderReport)) {
+// callbacks, and never after the client's Close has returned. onRTP is
+// given the chunk the packet lies in, which it holds (chunk.hold) for as
+// long as it keeps the packet: once the reader has moved on to the next
+// chunk, a chunk nothing holds is reused.
+func (c *interleaved) take(channel int, pt uint8, onRTP func(*rtp.Packet, *chunk), onSR func(*rtcp.SenderReport)) {
 	c.onRTP, c.onSR, c.pt = onRTP, onSR, pt
 	c.channel.Store(int32(channel))
 }
@@ -145,7 +151,7 @@ func (c *interleaved) frame(f []byte) {
 		return
 	}
 	c.r += len(f)
-	c.onRTP(pkt)
+	c.onRTP(pkt, c.cur)
 	if time.Since(c.lastPass) >= c.every {
 		ka := append([]byte(nil), rtcpKeepAlive...)
 		ka[1] = byte(ch + 1)
@@ -168,8 +174,12 @@ func (c *interleaved) senderReports(b []byte) {
 	}
 }
 
-// packet returns a fresh packet from the slab.
+// packet returns a fresh packet: the current chunk's, for a packet whose
+// bytes lie in it, else from the slab.
 func (c *interleaved) packet() *rtp.Packet {
+	if p := c.cur.packet(); p != nil {
+		return p
+	}
 	if len(c.slab) == 0 {
 		c.slab = make([]rtp.Packet, 64)
 	}
@@ -185,6 +195,12 @@ func (c *interleaved) give(b []byte) {
 	c.lastPass = time.Now()
 }
 
+// pin keeps every chunk from now on: the reader never gives back its hold
+// on the current chunk or the next ones, so none is reused. The pull pins
+// when it hands its packets to gortsplib's depacketizer, which keeps
+// slices of them beyond a unit. Called on the reading goroutine.
+func (c *interleaved) pin() { c.pinned = true }
+
 // passRaw hands gortsplib everything buffered, unparsed.
 func (c *interleaved) passRaw() { c.give(c.buf[c.r:c.w]) }
 
@@ -194,10 +210,12 @@ func (c *interleaved) passRaw() { c.give(c.buf[c.r:c.w]) }
 func (c *interleaved) fill(need int) error {
 	for c.w-c.r < need {
 		if len(c.buf)-c.r < need || len(c.buf)-c.w < minRead {
-			size := max(chunkSize, need+minRead)
-			nb := make([]byte, size)
-			c.w = copy(nb, c.buf[c.r:c.w])
-			c.buf, c.r = nb, 0
+			nc := newChunk(need + minRead)
+			c.w = copy(nc.buf, c.buf[c.r:c.w])
+			if c.cur != nil && !c.pinned {
+				c.cur.release() // nothing is left to parse in it
+			}
+			c.cur, c.buf, c.r = nc, nc.buf, 0
 		}
 		n, err := c.conn.Read(c.buf[c.w:])
 		if n > 0 && c.keep != nil {

@@ -34,7 +34,7 @@ func BenchmarkTakePackets(b *testing.B) {
 	s := scan{synced: true}
 	first, taken := true, 0
 	in := newInterleaved(bytes.NewReader(data), nil)
-	in.take(0, 96, func(p *rtp.Packet) {
+	in.take(0, 96, func(p *rtp.Packet, _ *chunk) {
 		taken++
 		switch s.packet(p, first) {
 		case vDone:

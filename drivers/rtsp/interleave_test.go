@@ -92,7 +92,7 @@ func TestInterleavedTakesTheVideoPacketsAndPassesTheRest(t *testing.T) {
 		in := newInterleaved(&pieces{data: session.Bytes(), rnd: rnd}, nil)
 		in.every = 0 // a keep-alive after each packet taken (a second in a pull)
 		var reports int
-		in.take(0, 96, func(p *rtp.Packet) { taken = append(taken, p) }, func(*rtcp.SenderReport) { reports++ })
+		in.take(0, 96, func(p *rtp.Packet, c *chunk) { c.hold(); taken = append(taken, p) }, func(*rtcp.SenderReport) { reports++ })
 		var got bytes.Buffer
 		buf := make([]byte, 4096)
 		for {
@@ -140,5 +140,45 @@ func TestOwnTimingCountsTheGaps(t *testing.T) {
 	}
 	if got := cnt.Lost.Load(); got != 2+7 {
 		t.Fatalf("counted %d lost, want 9 (1, 2, then 3–9 after the late 2)", got)
+	}
+}
+
+// TestPinnedChunksAreNeverReused: once pinned (the pull hands its packets
+// to gortsplib's depacketizer, which keeps slices of them), the reader
+// keeps every chunk, so packets nobody holds keep their bytes; unpinned,
+// the same packets' chunks are reused (overwritten here at release).
+func TestPinnedChunksAreNeverReused(t *testing.T) {
+	poison = true
+	t.Cleanup(func() { poison = false })
+	var session bytes.Buffer
+	for seq := range uint16(400) { // ~560 KB: nine chunks
+		session.Write(frame(0, rtpPayload(t, 0xabc, seq, 96, 1400)))
+	}
+	for _, pinned := range []bool{true, false} {
+		in := newInterleaved(&pieces{data: session.Bytes(), rnd: rand.New(rand.NewPCG(7, 7))}, nil)
+		var taken []*rtp.Packet
+		in.take(0, 96, func(p *rtp.Packet, _ *chunk) { taken = append(taken, p) }, func(*rtcp.SenderReport) {})
+		in.passed, in.ssrc = true, 0xabc // as if gortsplib had learnt the source
+		if pinned {
+			in.pin()
+		}
+		buf := make([]byte, 4096)
+		for {
+			if _, err := in.Read(buf); err != nil {
+				break
+			}
+		}
+		intact := 0
+		for _, p := range taken {
+			if len(p.Payload) == 1400 && p.Payload[0] == byte(p.SequenceNumber) && p.Payload[1399] == byte(p.SequenceNumber) {
+				intact++
+			}
+		}
+		if pinned && (len(taken) != 400 || intact != 400) {
+			t.Fatalf("pinned: %d packets taken, %d intact, want 400 and 400", len(taken), intact)
+		}
+		if !pinned && intact > 100 {
+			t.Fatalf("not pinned: %d of %d packets intact after their chunks were released, want most overwritten", intact, len(taken))
+		}
 	}
 }

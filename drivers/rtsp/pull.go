@@ -45,8 +45,16 @@ type Options struct {
 	// OnInfo is called when the stream starts and whenever its codec or
 	// picture size changes.
 	OnInfo func(Info)
+	// OnKeyframe, when set, is called on the pull's goroutine when the
+	// first packets of a keyframe come, before its unit is complete: a
+	// cache of the GOP before it may let that go, so that the camera's
+	// memory never holds a whole GOP and the keyframe after it. Not every
+	// keyframe is announced (a stream the pull depacketizes as it comes).
+	OnKeyframe func()
 	// OnUnit is called, on the pull's goroutine, with every complete access
-	// unit. It must not block.
+	// unit. It must not block. The unit's packets lie in read buffers that
+	// are reused once it is released: whatever keeps the unit past OnUnit
+	// takes a hold on it (media.Unit.Hold) and releases it when done.
 	OnUnit func(*media.Unit)
 }
 
@@ -117,9 +125,11 @@ type pull struct {
 	format    format.Format
 	media     *description.Media
 	pkts      []*rtp.Packet // of the unit being gathered
+	chunks    unitChunks    // the read chunks they lie in, held for the unit
 	size      int           // their payload bytes
 	scan      scan          // the fast path's state
 	eager     bool          // the fast path gave up: depacketize every packet
+	keyTold   bool          // OnKeyframe was called for the unit being gathered
 	arrival   time.Time     // of the last complete unit
 	lastFrame atomic.Int64  // unix nanos of the last complete unit
 	framePkts atomic.Uint64 // Counters.Packets at the last complete unit
@@ -154,7 +164,7 @@ func (p *pull) setup(c *gortsplib.Client, u *base.URL) error {
 	if err != nil {
 		return p.explain(base.Setup, err)
 	}
-	c.OnPacketRTP(p.media, p.format, func(pkt *rtp.Packet) { p.onPacket(c, pkt) })
+	c.OnPacketRTP(p.media, p.format, func(pkt *rtp.Packet) { p.onPacket(c, pkt, nil) })
 	p.sender.rate = p.format.ClockRate()
 	p.takeRTP(c, res)
 	if p.own == nil {
@@ -181,7 +191,12 @@ func (p *pull) takeRTP(c *gortsplib.Client, res *base.Response) {
 		return
 	}
 	p.own = newOwnTiming(p.format, &p.sender)
-	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet) { p.onPacket(c, pkt) }, p.sender.report)
+	// the sender clock copies the report's times: the report is a slice
+	// of a read chunk, which is reused
+	p.conn.in.take(th.InterleavedIDs[0], p.format.PayloadType(), func(pkt *rtp.Packet, ch *chunk) { p.onPacket(c, pkt, ch) }, p.sender.report)
+	if p.eager {
+		p.conn.in.pin() // the depacketizer keeps slices of packets: no chunk is reused
+	}
 }
 
 // watch waits for the client to fail, ctx to end, or frames to stop.
@@ -222,10 +237,11 @@ func (p *pull) stalled() error {
 	return fmt.Errorf("%w: %d packets but no complete frame for %s", ErrUndecodable, pkts, idle)
 }
 
-// onPacket runs on gortsplib's reading goroutine for every RTP packet.
+// onPacket runs on gortsplib's reading goroutine for every RTP packet;
+// ch is the read chunk the packet lies in, nil when gortsplib read it.
 // Packets are scanned (scan.go) until one needs the depacketizer; from
 // then on, for the rest of the pull, each is depacketized as it comes.
-func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
+func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet, ch *chunk) {
 	cnt := p.o.Counters
 	cnt.Packets.Add(1)
 	cnt.Bytes.Add(uint64(len(pkt.Payload)))
@@ -236,21 +252,29 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 		p.depacketize(c, pkt)
 		return
 	}
+	p.chunks.add(ch)
 	v := p.scan.packet(pkt, len(p.pkts) == 0)
 	if v != vSkip && p.size+len(pkt.Payload) > maxUnitBytes {
 		v = vSlow
 	}
 	switch v {
 	case vSkip:
+		p.chunks.drop()
 		return
 	case vLost:
 		cnt.DecodeErrors.Add(1)
 		p.lastErr.Store(&errLostFragment)
 		clear(p.pkts)
 		p.pkts, p.size = p.pkts[:0], 0
+		p.chunks.drop()
+		p.keyTold = false
 		return
 	case vSlow:
 		p.eager = true
+		p.chunks.pin()
+		if p.conn != nil {
+			p.conn.in.pin()
+		}
 		pending := append(p.pkts, pkt)
 		p.pkts, p.size = nil, 0
 		for _, q := range pending {
@@ -260,9 +284,14 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	}
 	p.pkts = append(p.pkts, pkt)
 	p.size += len(pkt.Payload)
+	if p.scan.key && !p.keyTold && p.o.OnKeyframe != nil {
+		p.keyTold = true
+		p.o.OnKeyframe()
+	}
 	if v == vMore {
 		return
 	}
+	p.keyTold = false
 	lacks, changed := p.track.learn(p.scan.vps, p.scan.sps, p.scan.pps)
 	if changed {
 		p.info()
@@ -270,6 +299,9 @@ func (p *pull) onPacket(c *gortsplib.Client, pkt *rtp.Packet) {
 	key := p.scan.key
 	p.scan.start()
 	u := p.unit(c, pkt, key)
+	if free := p.chunks.take(); free != nil {
+		u.Recycle(free)
+	}
 	track := p.track
 	if !key {
 		lacks = nil
@@ -358,6 +390,7 @@ func (p *pull) publish(u *media.Unit) {
 	p.lastFrame.Store(p.arrival.UnixNano())
 	p.framePkts.Store(cnt.Packets.Load())
 	p.o.OnUnit(u)
+	u.Release() // the pull's hold: what keeps the unit holds it (Unit.Hold)
 }
 
 // firstPTS is the PTS of a unit of pkts, as decode gives it for the first

@@ -122,6 +122,10 @@ func (w *worker) run() {
 			return
 		}
 		w.unit(u)
+		// Done with its bytes: the decoder copied them, and keeps the unit
+		// only for its times (decode.Decoder). The camera's read buffers
+		// are reused once the hub's GOP cache lets the unit go too.
+		u.Release()
 	}
 }
 

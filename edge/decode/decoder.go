@@ -43,7 +43,9 @@ func (m Mode) String() string {
 
 // ring holds the metadata of the last units sent, found again by sequence
 // number when libav hands out the picture (later than its unit when the
-// stream has B-frames).
+// stream has B-frames). Only the units' times, key flag and format are
+// read then, never their bytes, which their source may have reused by
+// then (media.Unit.Release): libav decodes its own copy of them.
 const ring = 32
 
 type unitMeta struct {

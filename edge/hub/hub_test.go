@@ -268,3 +268,125 @@ func TestKeysOnlyWithoutTheGOPWaitsForAKeyframe(t *testing.T) {
 		t.Fatalf("got %v, want the next keyframe 20", got)
 	}
 }
+
+// leased makes units whose storage counts as freed when their last hold
+// is released (media.Unit.Recycle), as a pull's are; freed[i] tells.
+func leased(n, gop int) ([]*media.Unit, []bool) {
+	us := units(n, gop)
+	freed := make([]bool, n)
+	for i, u := range us {
+		u.Recycle(func() { freed[i] = true })
+	}
+	return us, freed
+}
+
+// freedOnes lists the indexes of the units freed.
+func freedOnes(freed []bool) []int {
+	var out []int
+	for i, f := range freed {
+		if f {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// publish publishes units as a pull does: it gives up its own hold after.
+func publish(s *Stream, us []*media.Unit) {
+	for _, u := range us {
+		s.Publish(u)
+		u.Release()
+	}
+}
+
+func TestUnitsAreFreedOnceTheCacheAndTheConsumersLetGo(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		play func(t *testing.T, s *Stream, us []*media.Unit) // 12 units, keys at 0, 5, 10
+		want []int                                           // the units freed after play
+	}{
+		{"a consumer releasing all: all but the cached GOP", func(t *testing.T, s *Stream, us []*media.Unit) {
+			r := s.Subscribe("releases")
+			for _, u := range us {
+				s.Publish(u)
+				u.Release()
+				for _, got := range drain(r) {
+					got.Release()
+				}
+			}
+		}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{"the cached GOP dropped on Reset", func(t *testing.T, s *Stream, us []*media.Unit) {
+			publish(s, us)
+			s.Reset()
+		}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}},
+		{"a full queue holds what it queued and nothing it dropped", func(t *testing.T, s *Stream, us []*media.Unit) {
+			s.Subscribe("never reads") // queue of 2: takes 0 and 1
+			publish(s, us)
+		}, []int{2, 3, 4, 5, 6, 7, 8, 9}},
+		{"a consumer that never releases pins what it got", func(t *testing.T, s *Stream, us []*media.Unit) {
+			r := s.Subscribe("keeps")
+			for _, u := range us[:7] {
+				s.Publish(u)
+				u.Release()
+				drain(r)
+			}
+			publish(s, us[7:])
+			s.Reset()
+		}, []int{9, 10, 11}}, // 7 and 8 wait in its queue
+		{"a late consumer is handed the cached GOP held", func(t *testing.T, s *Stream, us []*media.Unit) {
+			publish(s, us[:8])
+			r := s.Subscribe("late") // gets 5, 6, 7
+			s.Reset()
+			got := drain(r)
+			for _, u := range got[:2] {
+				u.Release()
+			}
+		}, []int{0, 1, 2, 3, 4, 5, 6}},
+		{"a keyframe coming lets the GOP go before it is published", func(t *testing.T, s *Stream, us []*media.Unit) {
+			r := s.Subscribe("releases")
+			for _, u := range us[:10] {
+				publish(s, []*media.Unit{u})
+				for _, got := range drain(r) {
+					got.Release()
+				}
+			}
+			s.KeyframeComing() // 10's first packets: 5..9 go
+			if n, _ := s.GOP(); n != 0 {
+				t.Fatal("the GOP is still cached")
+			}
+			late := s.Subscribe("late") // waits for the keyframe
+			publish(s, us[10:11])
+			if got := drain(late); len(got) != 1 || got[0] != us[10] {
+				t.Fatal("the late consumer did not start at the keyframe 10")
+			}
+		}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{"keyframes alone: the units held back are not held", func(t *testing.T, s *Stream, us []*media.Unit) {
+			r := s.Subscribe("idle")
+			r.KeysOnly(true)
+			var got []*media.Unit
+			for _, u := range us {
+				publish(s, []*media.Unit{u})
+				got = append(got, drain(r)...)
+			}
+			for _, u := range got { // 0, 5, 10
+				if u != us[10] {
+					u.Release()
+				}
+			}
+			s.Reset()
+		}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(Options{Queue: 2}).Open("cam")
+			us := units(12, 5)
+			freed := make([]bool, len(us))
+			for i, u := range us {
+				u.Recycle(func() { freed[i] = true })
+			}
+			tc.play(t, s, us)
+			if got := freedOnes(freed); !slices.Equal(got, tc.want) {
+				t.Fatalf("freed %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

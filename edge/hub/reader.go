@@ -39,7 +39,10 @@ type Reader struct {
 func (r *Reader) Name() string { return r.name }
 
 // Units returns the queue to range over; it is closed when the reader or
-// the stream is closed.
+// the stream is closed. Each unit comes held for the consumer, which
+// releases it (media.Unit.Release) once done reading its packets and NAL
+// units, so that the camera's read buffers are reused; a consumer that
+// keeps units, or never releases them, leaves them to the collector.
 func (r *Reader) Units() <-chan *media.Unit { return r.ch }
 
 // Close detaches the reader; its channel is closed. Close is idempotent.
@@ -99,12 +102,14 @@ func (r *Reader) offer(u *media.Unit) {
 		}
 		return
 	}
+	u.Hold() // before the consumer can see it, and release it
 	select {
 	case r.ch <- u:
 		r.delivered.Add(1)
 		r.needKey, r.resync = false, false
 		r.last = u
 	default:
+		u.Release()
 		r.dropped.Add(1)
 		r.resync = true
 	}

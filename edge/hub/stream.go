@@ -27,7 +27,10 @@ func (s *Stream) Camera() string { return s.camera }
 
 // Publish hands a unit to every consumer without blocking and caches it in
 // the current GOP. It must not allocate: it runs once per frame of every
-// camera.
+// camera. The cache and each consumer's queue take a hold on the unit
+// (media.Unit.Hold): a consumer releases each unit it received when done
+// with it, so that its source can reuse its storage; one that never does
+// only leaves that storage to the collector.
 func (s *Stream) Publish(u *media.Unit) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -40,23 +43,43 @@ func (s *Stream) Publish(u *media.Unit) {
 	}
 }
 
-// cache keeps the units since the last keyframe, within the byte bound.
+// cache keeps the units since the last keyframe, within the byte bound,
+// each held (media.Unit.Hold) while it is cached.
 func (s *Stream) cache(u *media.Unit) {
 	if u.Key {
-		clear(s.gop) // release the old GOP's units to the collector
-		s.gop = s.gop[:0]
-		s.gopBytes = 0
+		s.dropGOP()
 	} else if len(s.gop) == 0 {
 		return // no keyframe yet: a GOP must start at one
 	}
 	if s.gopBytes+u.Size > s.opts.GOPBytes {
-		clear(s.gop)
-		s.gop = s.gop[:0]
-		s.gopBytes = 0
+		s.dropGOP()
 		return
 	}
+	u.Hold()
 	s.gop = append(s.gop, u)
 	s.gopBytes += u.Size
+}
+
+// dropGOP forgets the cached GOP and releases its units: their storage is
+// reused once their consumers are done with them too.
+func (s *Stream) dropGOP() {
+	for _, u := range s.gop {
+		u.Release()
+	}
+	clear(s.gop)
+	s.gop = s.gop[:0]
+	s.gopBytes = 0
+}
+
+// KeyframeComing drops the cached GOP when a keyframe starts arriving,
+// before it is complete and published: the GOP and the keyframe after it
+// are never held together, which would be the most memory a camera holds.
+// A consumer subscribing in between waits for that keyframe, a few
+// milliseconds away; the consumers' queues are left as they are.
+func (s *Stream) KeyframeComing() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropGOP()
 }
 
 // Reset drops the cached GOP, for example when the camera disconnects, so a
@@ -64,9 +87,7 @@ func (s *Stream) cache(u *media.Unit) {
 func (s *Stream) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clear(s.gop)
-	s.gop = s.gop[:0]
-	s.gopBytes = 0
+	s.dropGOP()
 	for _, r := range s.readers {
 		r.needKey = true
 	}
@@ -85,6 +106,7 @@ func (s *Stream) Subscribe(name string) *Reader {
 		return r
 	}
 	for _, u := range s.gop {
+		u.Hold()
 		r.ch <- u
 	}
 	if len(s.gop) > 0 {
@@ -131,6 +153,6 @@ func (s *Stream) close() {
 		close(r.ch)
 	}
 	s.readers = nil
-	clear(s.gop)
+	s.dropGOP()
 	s.gop = nil
 }

@@ -125,6 +125,7 @@ func (f *feed) pull(ctx context.Context, su *setup) error {
 		URL: f.url, Transport: su.cam.Transport, Username: user, Password: pass,
 		ReadTimeout: su.ing.ReadTimeout.D(), StallTimeout: su.ing.StallTimeout.D(),
 		Counters: &f.counters, Clock: &f.clock, OnClock: f.onClock, OnInfo: f.onInfo, OnUnit: f.onUnit,
+		OnKeyframe: f.stream.KeyframeComing,
 	})
 	if err == nil {
 		err = errors.New("stream ended")

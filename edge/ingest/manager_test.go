@@ -9,6 +9,7 @@ import (
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/drivers/peers"
+	"github.com/argus-edge/argus/drivers/rtsp"
 	"github.com/argus-edge/argus/drivers/sim"
 )
 
@@ -64,6 +65,9 @@ func TestPullsCamerasAndReportsStatus(t *testing.T) {
 	}
 	if !strings.Contains(metricsText(t, reg), `argus_consumer_delivered_total{camera="a",consumer="test",site="s1",stream="main"}`) {
 		t.Fatal("consumer metrics missing")
+	}
+	if n := testutil.CollectAndCount(NewMetrics(h.m), "argus_read_chunks_free"); n != 2 || rtsp.ReadChunkStats().Allocated == 0 {
+		t.Fatalf("%d read chunk series (want resident and released), %d chunks allocated by the TCP pulls", n, rtsp.ReadChunkStats().Allocated)
 	}
 }
 

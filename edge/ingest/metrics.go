@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/argus-edge/argus/drivers/rtsp"
 )
 
 // Metrics exports the manager's per-camera counters to Prometheus. It reads
@@ -28,18 +30,28 @@ var (
 	descClock      = prometheus.NewDesc("argus_camera_clock_offset_seconds", "Camera clock (RTCP sender reports) minus the edge's.", feedLabels, nil)
 	descDelivered  = prometheus.NewDesc("argus_consumer_delivered_total", "Units queued to a hub consumer.", consumerLabels, nil)
 	descDropped    = prometheus.NewDesc("argus_consumer_dropped_total", "Units a hub consumer lost to a full queue.", consumerLabels, nil)
+
+	descChunksNew    = prometheus.NewDesc("argus_read_chunks_allocated_total", "64 KiB read buffers of the RTSP/TCP pulls allocated.", nil, nil)
+	descChunksReused = prometheus.NewDesc("argus_read_chunks_reused_total", "Read buffers reused once no unit held them.", nil, nil)
+	descChunksFree   = prometheus.NewDesc("argus_read_chunks_free", "Read buffers waiting for reuse, resident or with their pages given back to the kernel.", []string{"state"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPackets, descBytes, descFrames, descKeyframes, descLost,
-		descDecodeErrs, descReconnects, descOnline, descFPS, descClock, descDelivered, descDropped} {
+		descDecodeErrs, descReconnects, descOnline, descFPS, descClock, descDelivered, descDropped,
+		descChunksNew, descChunksReused, descChunksFree} {
 		ch <- d
 	}
 }
 
 // Collect implements prometheus.Collector.
 func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
+	rc := rtsp.ReadChunkStats()
+	ch <- prometheus.MustNewConstMetric(descChunksNew, prometheus.CounterValue, float64(rc.Allocated))
+	ch <- prometheus.MustNewConstMetric(descChunksReused, prometheus.CounterValue, float64(rc.Reused))
+	ch <- prometheus.MustNewConstMetric(descChunksFree, prometheus.GaugeValue, float64(rc.Resident), "resident")
+	ch <- prometheus.MustNewConstMetric(descChunksFree, prometheus.GaugeValue, float64(rc.Released), "released")
 	for _, f := range x.m.feeds() {
 		stream := "main"
 		if f.stream.Camera() != f.id {

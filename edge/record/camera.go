@@ -63,6 +63,7 @@ func (c *camera) run(ctx context.Context) {
 			}
 			last = time.Now()
 			c.unit(u)
+			u.Release() // the ring and the files hold what they keep
 		case now := <-tick.C:
 			if now.Sub(last) >= c.r.o.Stall {
 				c.stalled()
@@ -261,6 +262,7 @@ func (c *camera) startClip(cl *clip) bool {
 // closeAll closes the open files, when the camera stops being recorded.
 func (c *camera) closeAll() {
 	c.rd.Close()
+	defer c.ring.reset()
 	if c.seg != nil {
 		c.closeSegment()
 	}

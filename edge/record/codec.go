@@ -18,6 +18,8 @@ const (
 
 // codecOf returns the MP4 codec of a keyframe: its parameter sets from the
 // access unit (the hub puts them in every keyframe), else the format's.
+// They are copied: a file keeps its codec after the unit's bytes are
+// reused (media.Unit.Release).
 func codecOf(u *media.Unit) (mp4.Codec, error) {
 	var vps, sps, pps []byte
 	h265 := false
@@ -33,11 +35,11 @@ func codecOf(u *media.Unit) (mp4.Codec, error) {
 	for _, n := range u.AccessUnit() {
 		switch t := media.NALType(h265, n); {
 		case h265 && t == h265VPS:
-			vps = n
+			vps = bytes.Clone(n)
 		case (h265 && t == h265SPS) || (!h265 && t == h264SPS):
-			sps = n
+			sps = bytes.Clone(n)
 		case (h265 && t == h265PPS) || (!h265 && t == h264PPS):
-			pps = n
+			pps = bytes.Clone(n)
 		}
 	}
 	if sps == nil || pps == nil || (h265 && vps == nil) {

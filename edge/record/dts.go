@@ -1,6 +1,9 @@
 package record
 
 import (
+	"bytes"
+	"slices"
+
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
@@ -38,9 +41,9 @@ func (d *decodeTimes) of(u *media.Unit, last int64, first bool) int64 {
 	var dts int64
 	var err error
 	if d.h265 {
-		dts, err = d.h265x.Extract(u.AccessUnit(), u.PTS)
+		dts, err = d.h265x.Extract(ownParams(true, u.AccessUnit()), u.PTS)
 	} else {
-		dts, err = d.h264x.Extract(u.AccessUnit(), u.PTS)
+		dts, err = d.h264x.Extract(ownParams(false, u.AccessUnit()), u.PTS)
 	}
 	switch {
 	case err != nil:
@@ -52,4 +55,25 @@ func (d *decodeTimes) of(u *media.Unit, last int64, first bool) int64 {
 		dts = last + 1
 	}
 	return min(dts, u.PTS)
+}
+
+// ownParams returns au with its parameter sets copied: the extractors keep
+// the last SPS (and PPS) they saw to compare the next ones with, past the
+// unit's release, when its bytes may be another frame's (media.Unit.Release).
+// A unit without parameter sets is returned as it is.
+func ownParams(h265 bool, au [][]byte) [][]byte {
+	var out [][]byte
+	for i, n := range au {
+		switch t := media.NALType(h265, n); {
+		case h265 && (t == h265VPS || t == h265SPS || t == h265PPS), !h265 && (t == h264SPS || t == h264PPS):
+			if out == nil {
+				out = slices.Clone(au)
+			}
+			out[i] = bytes.Clone(n)
+		}
+	}
+	if out == nil {
+		return au
+	}
+	return out
 }

@@ -83,6 +83,7 @@ func createFile(dir string, first *media.Unit, codec mp4.Codec) (*file, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("%s: init: %w", path, err)
 	}
+	first.Hold() // until written (flush)
 	w.pending = append(w.pending, timed{first, w.firstDTS})
 	return w, nil
 }
@@ -136,6 +137,7 @@ func (w *file) add(u *media.Unit) error {
 	}
 	w.lastDur = uint32(dts - w.lastDTS)
 	w.lastDTS = dts
+	u.Hold() // until written (flush)
 	w.pending = append(w.pending, timed{u, dts})
 	return err
 }
@@ -171,6 +173,9 @@ func (w *file) flush(next int64) error {
 		n, err = w.direct.write(w.f, iov)
 	} else {
 		n, err = writeAll(w.f, iov, &w.scratch)
+	}
+	for _, t := range units {
+		t.u.Release() // written, or lost with the fragment
 	}
 	clear(units)
 	if err != nil {

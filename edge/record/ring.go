@@ -7,7 +7,9 @@ import (
 )
 
 // ring keeps the recent GOPs of a camera in memory, for a clip's pre-roll:
-// at least keep of video before the newest frame, within maxBytes.
+// at least keep of video before the newest frame, within maxBytes. It
+// holds the units it keeps (media.Unit.Hold) and releases those it drops,
+// so that the camera's read buffers are reused rather than collected.
 type ring struct {
 	keep     time.Duration
 	maxBytes int
@@ -23,6 +25,7 @@ func (r *ring) add(u *media.Unit) {
 	} else if len(r.gops) == 0 {
 		return
 	}
+	u.Hold()
 	last := len(r.gops) - 1
 	r.gops[last] = append(r.gops[last], u)
 	r.bytes += u.Size
@@ -30,6 +33,7 @@ func (r *ring) add(u *media.Unit) {
 	for len(r.gops) > 1 && (u.NTP.Sub(r.gops[1][0].NTP) >= r.keep || r.bytes > r.maxBytes) {
 		for _, x := range r.gops[0] {
 			r.bytes -= x.Size
+			x.Release()
 		}
 		r.gops[0] = nil
 		r.gops = r.gops[1:]
@@ -38,6 +42,11 @@ func (r *ring) add(u *media.Unit) {
 
 // reset forgets everything, when the stream breaks.
 func (r *ring) reset() {
+	for _, g := range r.gops {
+		for _, u := range g {
+			u.Release()
+		}
+	}
 	r.gops, r.bytes = nil, 0
 }
 

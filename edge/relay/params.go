@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -32,6 +33,8 @@ type params struct {
 
 // paramsOf takes the parameter sets from the unit's access unit, which the
 // hub fills for keyframes, falling back on the format's (from the SDP).
+// They are copied: the relay keeps them after it released the unit, whose
+// bytes are then reused (media.Unit.Release).
 func paramsOf(u *media.Unit) (params, error) {
 	var p params
 	switch f := u.Format.(type) {
@@ -49,11 +52,11 @@ func paramsOf(u *media.Unit) (params, error) {
 		}
 		switch p.kind(n) {
 		case h264SPS, h265SPS:
-			p.sps = n
+			p.sps = bytes.Clone(n)
 		case h264PPS, h265PPS:
-			p.pps = n
+			p.pps = bytes.Clone(n)
 		case h265VPS:
-			p.vps = n
+			p.vps = bytes.Clone(n)
 		}
 	}
 	if p.sps == nil || p.pps == nil || (p.h265 && p.vps == nil) {

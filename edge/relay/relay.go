@@ -183,6 +183,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 	fw := &forwarder{p: up.p, w: up.s.track, log: r.log}
 	fw.start(len(up.rd.Units()))
 	fw.write(up.first)
+	up.first.Release() // written: the track copies what it sends
 	idle := newIdleWatch(r.o, r.to.URL, r.camera)
 	defer idle.stop()
 	for {
@@ -196,6 +197,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 				return
 			}
 			fw.write(u)
+			u.Release()
 		case <-up.s.failed:
 			r.log.Warn().Msg("connection to the gateway lost; reconnecting")
 			up.close()
@@ -206,6 +208,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 			fw.restart(up.s.track, up.p)
 			fw.start(len(up.rd.Units()))
 			fw.write(up.first)
+			up.first.Release()
 		case now := <-idle.tick():
 			if idle.expired(now, r.log) {
 				r.err = ErrIdle

@@ -14,17 +14,36 @@ import (
 	"github.com/argus-edge/argus/drivers/bearer"
 )
 
-// profileEdge saves a Go CPU profile of the running edge and, when perf is
-// installed, a perf record of it, one after the other (not during the
+// profileEdge saves a heap profile of the running edge (what holds its
+// memory: top of in-use bytes printed) and a Go CPU profile and, when perf
+// is installed, a perf record of it, one after the other (not during the
 // measuring window), and prints the top of each.
 func profileEdge(s settings, pid int) error {
 	if err := os.MkdirAll(s.out, 0o755); err != nil {
 		return err
 	}
+	heap := filepath.Join(s.out, fmt.Sprintf("ingest-%d-%s.heap", s.n, s.transport))
+	fmt.Printf("the edge's heap: %s\n", heap)
+	if err := savePprof("/debug/pprof/heap", heap); err != nil {
+		return err
+	}
+	if err := pprofTop(s, heap, "-sample_index=inuse_space"); err != nil {
+		return err
+	}
 	prof := filepath.Join(s.out, fmt.Sprintf("ingest-%d-%s.pprof", s.n, s.transport))
-	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", edgePprof, int(s.profile.Seconds()))
 	fmt.Printf("profiling the edge for %s: %s\n", s.profile, prof)
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err := savePprof(fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(s.profile.Seconds())), prof); err != nil {
+		return err
+	}
+	if err := pprofTop(s, prof); err != nil {
+		return err
+	}
+	return perfEdge(s, pid)
+}
+
+// savePprof saves one of the edge's pprof endpoints to a file.
+func savePprof(path, file string) error {
+	req, err := http.NewRequest(http.MethodGet, "http://"+edgePprof+path, nil)
 	if err != nil {
 		return err
 	}
@@ -35,9 +54,9 @@ func profileEdge(s settings, pid int) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("pprof: %s", resp.Status)
+		return fmt.Errorf("pprof %s: %s", path, resp.Status)
 	}
-	f, err := os.Create(prof)
+	f, err := os.Create(file)
 	if err != nil {
 		return err
 	}
@@ -45,13 +64,18 @@ func profileEdge(s settings, pid int) error {
 		f.Close()
 		return err
 	}
-	f.Close()
-	top := exec.Command("go", "tool", "pprof", "-top", "-nodecount=30", filepath.Join(s.bin, "edge"), prof)
+	return f.Close()
+}
+
+// pprofTop prints the top of a profile.
+func pprofTop(s settings, prof string, args ...string) error {
+	args = append([]string{"tool", "pprof", "-top", "-nodecount=30"}, args...)
+	top := exec.Command("go", append(args, filepath.Join(s.bin, "edge"), prof)...)
 	top.Stdout, top.Stderr = os.Stdout, os.Stderr
 	if err := top.Run(); err != nil {
 		return fmt.Errorf("go tool pprof: %w", err)
 	}
-	return perfEdge(s, pid)
+	return nil
 }
 
 // perfEdge records the edge with perf (user and, where the kernel lets
