@@ -10,7 +10,10 @@
 // one crop bounding them all, since a forward costs the same whatever the
 // crop, and small people gain resolution) and at the whole frame when
 // regions is nil or covers most of it; an empty, non-nil regions means nothing moved and
-// nothing is looked at. It uses BGR when the frame has it and the luma,
+// nothing is looked at. A crop the model would shrink by 1.3 or more is
+// looked at in two overlapping tiles (tiles.go), and vehicles the model
+// scores low are given a second look across frames while they move
+// (second.go): cars seen from above score low at the scale of a frame. It uses BGR when the frame has it and the luma,
 // replicated, in idle mode (lower recall). A model is vetted in a child
 // process before this process loads it, and one loaded network is shared
 // by all cameras, forwards taking turns.
