@@ -157,7 +157,11 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 		for i, b := range regions {
 			moving[i] = picture.FromBox(b, f.Width, f.Height)
 		}
-		strong = append(strong, d.second.look(f.Time, weak, moving, d.minScore)...)
+		for _, c := range d.second.look(f.Time, weak, moving, d.minScore) {
+			if !overlapsMuch(c.rect, strong) { // not one the model saw well already
+				strong = append(strong, c)
+			}
+		}
 	}
 	return d.detections(strong, f.Width, f.Height), nil
 }
