@@ -88,6 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 			return 2, err
 		}
 		o.IdleFPS, o.ActiveFPS, o.Quiet = cfg.Detect.IdleFPS, cfg.Detect.ActiveFPS, cfg.Detect.Quiet.D()
+		o.Cores = cfg.Detect.Cores
 		if o.ModelDir == "" {
 			o.ModelDir = cfg.Detect.ModelDir
 		}
