@@ -30,14 +30,14 @@ import (
 // angle, and the second look would only add false alerts.
 const (
 	lowScore   = 0.25             // the lowest score a track takes
-	secondHits = 5                // hits a track's score is made from (and needs: 3)
+	secondHits = 5                // the last hits a track's score is made from
 	minHits    = 3                // hits before a track is reported
 	secondCap  = 0.85             // the highest score of a track
 	trackGap   = 2 * time.Second  // a track unseen this long is forgotten
 	perSecond  = 2.0              // how far a vehicle may move per second, in box diagonals
 	minMove    = 0.5              // how far it must have moved, in its shorter side
 	maxTracks  = 16               // tracks kept per camera, the most recently seen
-	fullScale  = time.Millisecond // resolution of gaps (avoids a zero gap)
+	minGap     = time.Millisecond // the shortest gap between frames reckoned with
 )
 
 // vtrack is one low-scoring moving vehicle followed across frames.
@@ -105,7 +105,7 @@ func (fl *follower) match(t time.Time, r image.Rectangle) *vtrack {
 		if !tr.last.Before(t) {
 			continue
 		}
-		gap := max(t.Sub(tr.last), fullScale).Seconds()
+		gap := max(t.Sub(tr.last), minGap).Seconds()
 		d := dist(centre(r), centre(tr.rect))
 		if d <= diag(tr.rect)*(0.5+perSecond*gap) && d < bestD {
 			best, bestD = tr, d
