@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/argus-edge/argus/drivers/bus"
@@ -30,7 +31,8 @@ type analysis struct {
 // played faster than real time their frames are never late.
 func newAnalysis(o Options, sets []*rules.Set, live bool) (*analysis, error) {
 	f, err := analyze.NewFootage(analyze.Options{Edge: "eval", Log: o.Log, ModelDir: o.ModelDir,
-		IdleFPS: o.IdleFPS, ActiveFPS: o.ActiveFPS, Quiet: o.Quiet, MaxLag: analyze.DefaultMaxLag}, sets...)
+		IdleFPS: o.IdleFPS, ActiveFPS: o.ActiveFPS, Quiet: o.Quiet, MaxLag: analyze.DefaultMaxLag,
+		Cores: budget(o)}, sets...)
 	if err != nil {
 		return nil, err
 	}
@@ -70,3 +72,17 @@ func (a *analysis) remove(id string) []bus.Anomaly {
 
 // close stops the ticker and the analysis.
 func (a *analysis) close() { a.f.Close() }
+
+// budget is the scheduler's budget in cores for o (see Options.Cores):
+// without it, clips played as live would run every objects forward a
+// camera asks for, which no edge does, and lag behind instead of
+// shedding the least important cameras' forwards first.
+func budget(o Options) float64 {
+	switch {
+	case o.Speed <= 0 || o.Cores < 0:
+		return 0
+	case o.Cores == 0:
+		return float64(runtime.NumCPU())
+	}
+	return o.Cores
+}

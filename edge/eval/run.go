@@ -42,6 +42,12 @@ type Options struct {
 	// detect section does (zero: the edge's defaults).
 	IdleFPS, ActiveFPS float64
 	Quiet              time.Duration
+	// Cores is the analysis budget the edge's scheduler shares out by
+	// priority (detect.cores) when clips play as a camera delivers them
+	// (Speed > 0): 0 every core of the machine, as an edge's default;
+	// negative none. At Speed 0 there is none: frames wait for the
+	// analysis and none is shed.
+	Cores float64
 	// Clip says how clips are re-encoded as a camera's stream.
 	Clip sim.ClipSpec
 	// Cache is where re-encoded clips are kept (sim.DefaultCacheDir when

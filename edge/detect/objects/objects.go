@@ -10,7 +10,10 @@
 // one crop bounding them all, since a forward costs the same whatever the
 // crop, and small people gain resolution) and at the whole frame when
 // regions is nil or covers most of it; an empty, non-nil regions means nothing moved and
-// nothing is looked at. It uses BGR when the frame has it and the luma,
+// nothing is looked at. A crop the model would shrink by 1.3 or more is
+// looked at in two overlapping tiles (tiles.go), and vehicles the model
+// scores low are given a second look across frames while they move
+// (second.go): cars seen from above score low at the scale of a frame. It uses BGR when the frame has it and the luma,
 // replicated, in idle mode (lower recall). A model is vetted in a child
 // process before this process loads it, and one loaded network is shared
 // by all cameras, forwards taking turns.
@@ -57,6 +60,7 @@ type Detector struct {
 	masks    []detect.Polygon
 	net      *network // nil when falling back
 	classic  *classic // nil with a model
+	second   follower // the second look at moving vehicles scored low
 	closed   bool
 }
 
@@ -131,22 +135,60 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 		return nil, nil
 	}
 	crops, whole := plan(regions, f.Width, f.Height)
-	var cands []candidate
-	var err error
-	if d.net != nil {
-		if !whole {
-			// A forward costs the same whatever the crop's size: one
-			// crop around every region beats one forward per region.
-			crops = []image.Rectangle{bound(crops)}
+	if d.net == nil {
+		cands, err := d.runClassic(f, crops, whole)
+		if err != nil {
+			return nil, fmt.Errorf("objects: camera %s: %w", d.camera, err)
 		}
-		cands, err = d.runModel(f, crops)
-	} else {
-		cands, err = d.runClassic(f, crops, whole)
+		return d.detections(nms(cands, d.iou()), f.Width, f.Height), nil
 	}
+	// A forward costs the same whatever the crop's size: one crop around
+	// every region beats one forward per region; tiled when the model
+	// would shrink it much (tiles.go).
+	c := d.net.model.Card
+	crops = tiles(bound(crops), image.Pt(c.Input.Width, c.Input.Height))
+	cands, err := d.runModel(f, crops, min(d.minScore, lowScore))
 	if err != nil {
 		return nil, fmt.Errorf("objects: camera %s: %w", d.camera, err)
 	}
-	return d.detections(nms(cands, d.iou()), f.Width, f.Height), nil
+	strong, weak := d.split(nms(cands, d.iou()))
+	if regions != nil {
+		moving := make([]image.Rectangle, len(regions))
+		for i, b := range regions {
+			moving[i] = picture.FromBox(b, f.Width, f.Height)
+		}
+		for _, c := range d.second.look(f.Time, weak, moving, d.minScore) {
+			if !overlapsMuch(c.rect, strong) { // not one the model saw well already
+				strong = append(strong, c)
+			}
+		}
+	}
+	return d.detections(strong, f.Width, f.Height), nil
+}
+
+// split parts candidates into those scoring min_score (strong) and the
+// vehicles below it (weak, for the second look: one per place, whatever
+// the vehicle class); the rest is dropped.
+func (d *Detector) split(cands []candidate) (strong, weak []candidate) {
+	for _, c := range cands { // best first
+		switch {
+		case c.score >= d.minScore:
+			strong = append(strong, c)
+		case isVehicle(c.class, d.net.model.Labels) && !overlapsMuch(c.rect, weak):
+			weak = append(weak, c)
+		}
+	}
+	return strong, weak
+}
+
+// overlapsMuch tells whether r overlaps one of cs by an IoU of 0.3 or more.
+func overlapsMuch(r image.Rectangle, cs []candidate) bool {
+	for _, o := range cs {
+		if rectIoU(r, o.rect) >= 0.3 {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *Detector) iou() float32 {
@@ -156,8 +198,9 @@ func (d *Detector) iou() float32 {
 	return 0.45
 }
 
-// runModel forwards every crop through the shared network.
-func (d *Detector) runModel(f *frame.Frame, crops []image.Rectangle) ([]candidate, error) {
+// runModel forwards every crop through the shared network, keeping
+// candidates scoring floor or more.
+func (d *Detector) runModel(f *frame.Frame, crops []image.Rectangle, floor float32) ([]candidate, error) {
 	img, err := picture.BGR(f)
 	if errors.Is(err, picture.ErrNoBGR) {
 		// Idle mode: the luma replicated into three channels.
@@ -174,7 +217,7 @@ func (d *Detector) runModel(f *frame.Frame, crops []image.Rectangle) ([]candidat
 	defer img.Close()
 	var cands []candidate
 	for _, r := range crops {
-		c, err := d.net.detect(img, r, d.minScore)
+		c, err := d.net.detect(img, r, floor)
 		if err != nil {
 			return nil, err
 		}

@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "edge/eval/devset", "folder of clips")
 	truthPath := fs.String("truth", "", "truth file (default DIR/truth.yaml)")
-	speed := fs.Float64("speed", 0, "play at this multiple of real time, dropping what the analysis cannot keep up with as live; 0: as fast as the analysis takes the frames")
+	speed := fs.Float64("speed", 0, "play at this multiple of real time, dropping what the analysis cannot keep up with and sharing detect.cores (default every core) as live; 0: as fast as the analysis takes the frames")
 	parallel := fs.Int("parallel", 1, "clips played at once, each its own camera")
 	modelDir := fs.String("models", "", "model folder (default: the edge's)")
 	config := fs.String("config", "", "edge config whose detect section (idle_fps, active_fps, quiet, model_dir) applies")
@@ -88,6 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 			return 2, err
 		}
 		o.IdleFPS, o.ActiveFPS, o.Quiet = cfg.Detect.IdleFPS, cfg.Detect.ActiveFPS, cfg.Detect.Quiet.D()
+		o.Cores = cfg.Detect.Cores
 		if o.ModelDir == "" {
 			o.ModelDir = cfg.Detect.ModelDir
 		}
