@@ -11,9 +11,10 @@
 // crop, and small people gain resolution) and at the whole frame when
 // regions is nil or covers most of it; an empty, non-nil regions means nothing moved and
 // nothing is looked at. A crop the model would shrink by 1.3 or more is
-// looked at in two overlapping tiles (tiles.go), and vehicles the model
-// scores low are given a second look across frames while they move
-// (second.go): cars seen from above score low at the scale of a frame. It uses BGR when the frame has it and the luma,
+// looked at again in two overlapping tiles when in doubt (closer.go,
+// tiles.go), and vehicles the model still scores low
+// are given a second look across frames while they move (second.go): cars
+// seen from above score low at the scale of a frame. It uses BGR when the frame has it and the luma,
 // replicated, in idle mode (lower recall). A model is vetted in a child
 // process before this process loads it, and one loaded network is shared
 // by all cameras, forwards taking turns.
@@ -61,6 +62,7 @@ type Detector struct {
 	net      *network // nil when falling back
 	classic  *classic // nil with a model
 	second   follower // the second look at moving vehicles scored low
+	closer   closer   // when the crop was last looked at in tiles
 	closed   bool
 }
 
@@ -143,20 +145,32 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 		return d.detections(nms(cands, d.iou()), f.Width, f.Height), nil
 	}
 	// A forward costs the same whatever the crop's size: one crop around
-	// every region beats one forward per region; tiled when the model
-	// would shrink it much (tiles.go).
+	// every region beats one forward per region. When the model shrinks
+	// it much, the crop is looked at again in tiles where that may change
+	// the answer (closer.go).
 	c := d.net.model.Card
-	crops = tiles(bound(crops), image.Pt(c.Input.Width, c.Input.Height))
-	cands, err := d.runModel(f, crops, min(d.minScore, lowScore))
+	crop, floor := bound(crops), min(d.minScore, lowScore)
+	cands, err := d.runModel(f, []image.Rectangle{crop}, floor)
 	if err != nil {
 		return nil, fmt.Errorf("objects: camera %s: %w", d.camera, err)
 	}
+	var moving []image.Rectangle
+	for _, b := range regions {
+		moving = append(moving, picture.FromBox(b, f.Width, f.Height))
+	}
+	if ts := tiles(crop, image.Pt(c.Input.Width, c.Input.Height)); len(ts) > 1 {
+		sure, _ := d.split(cands)
+		if d.closer.due(f.Time, d.unsure(cands), sure, moving) {
+			more, err := d.runModel(f, ts, floor)
+			if err != nil {
+				return nil, fmt.Errorf("objects: camera %s: %w", d.camera, err)
+			}
+			d.closer.looked(f.Time, foundMore(more, cands))
+			cands = append(cands, more...)
+		}
+	}
 	strong, weak := d.split(nms(cands, d.iou()))
 	if regions != nil {
-		moving := make([]image.Rectangle, len(regions))
-		for i, b := range regions {
-			moving[i] = picture.FromBox(b, f.Width, f.Height)
-		}
 		for _, c := range d.second.look(f.Time, weak, moving, d.minScore) {
 			if !overlapsMuch(c.rect, strong) { // not one the model saw well already
 				strong = append(strong, c)
@@ -164,6 +178,17 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 		}
 	}
 	return d.detections(strong, f.Width, f.Height), nil
+}
+
+// unsure tells whether the model saw a vehicle it scored below min_score
+// (lowScore or more): what a closer look may confirm.
+func (d *Detector) unsure(cands []candidate) bool {
+	for _, c := range cands {
+		if c.score < d.minScore && isVehicle(c.class, d.net.model.Labels) {
+			return true
+		}
+	}
+	return false
 }
 
 // split parts candidates into those scoring min_score (strong) and the

@@ -17,8 +17,8 @@ const (
 	// model sees by at least this factor over one forward of the crop;
 	// less is not worth another forward.
 	tileGain = 1.3
-	// maxTiles bounds the forwards per crop: the CPU cost of a look is at
-	// most maxTiles forwards (twice today's on 4:3 and 16:9 frames).
+	// maxTiles bounds the forwards of a closer look: a frame that needs
+	// one costs 1 + maxTiles forwards, any other one.
 	maxTiles = 2
 )
 
