@@ -35,6 +35,7 @@ type options struct {
 	window                  time.Duration
 	consoles, wide, burst   int
 	publishers, sites, cams int
+	profile                 string // folder for the gateway's CPU profile; empty: none
 }
 
 func main() {
@@ -49,6 +50,7 @@ func main() {
 	flag.IntVar(&o.publishers, "publishers", 4, "MQTT publishers (simulated edges)")
 	flag.IntVar(&o.sites, "sites", 100, "sites of the district")
 	flag.IntVar(&o.cams, "cameras", 41000, "cameras of the district")
+	flag.StringVar(&o.profile, "profile", "", "save a CPU profile of the gateway during the sustained phase in this folder (typhoon-<store>.pprof); empty: none")
 	flag.Parse()
 	o.stores = strings.Split(*stores, ",")
 	for _, st := range o.stores {
@@ -62,7 +64,7 @@ func main() {
 // run measures one store.
 func run(o options, kind string) error {
 	const operators = 10
-	g, err := startGateway(o.bin, kind, o.sites, operators, o.publishers)
+	g, err := startGateway(o.bin, kind, o.sites, operators, o.publishers, o.profile != "")
 	if err != nil {
 		return err
 	}
@@ -105,8 +107,17 @@ func run(o options, kind string) error {
 
 	n := int(o.rate * o.window.Seconds())
 	measuring.Store(true)
+	profiled := make(chan error, 1)
+	if o.profile != "" {
+		go func() { profiled <- g.profile(o.profile, kind, o.window) }()
+	} else {
+		profiled <- nil
+	}
 	ph, err := phase(g, func() { publishAll(pubs, d, "ty-s-", n, o.rate) }, n)
 	if err != nil {
+		return err
+	}
+	if err := <-profiled; err != nil {
 		return err
 	}
 	measuring.Store(false)
