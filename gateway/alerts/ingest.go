@@ -283,24 +283,27 @@ func (a *Alerts) wallBatch(batch []queued, results []store.AnomalyResult, groupe
 	if len(grouped) == 0 || a.opts.Groups != nil && !a.opts.Groups() {
 		return
 	}
+	var ws []store.WallEntry
 	for j, i := range groupedAt {
 		an, r := batch[i].an, results[i]
 		switch {
 		case offWall[j]:
-		case r.Applied && a.wallWorthy(an, r.Created):
-			a.wall(an)
-		case !r.Applied && a.opts.Incidents != nil && a.opts.Groups != nil && grouped[j].State != bus.StateEnd && a.wallWorthy(an, false):
-			a.wall(an)
+		case r.Applied && a.wallWorthy(an, r.Created),
+			!r.Applied && a.opts.Incidents != nil && a.opts.Groups != nil && grouped[j].State != bus.StateEnd && a.wallWorthy(an, false):
+			ws = append(ws, wallEntry(an))
 		}
+	}
+	if len(ws) > 0 {
+		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
+		defer cancel()
+		a.putAllOnWall(ctx, ws)
 	}
 }
 
-// wall puts an anomaly's camera on the wall.
-func (a *Alerts) wall(an bus.Anomaly) {
-	ctx, cancel := context.WithTimeout(a.life, storeTimeout)
-	defer cancel()
-	a.putOnWall(ctx, store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
-		Severity: an.Severity, Reason: wallReason(an)}, byAnomaly)
+// wallEntry is the wall's entry for an anomaly's camera.
+func wallEntry(an bus.Anomaly) store.WallEntry {
+	return store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
+		Severity: an.Severity, Reason: wallReason(an)}
 }
 
 // logBatch logs the applied anomalies' starts and ends, one line each as
