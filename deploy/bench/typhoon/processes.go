@@ -232,7 +232,28 @@ func (g *gateway) profile(dir, kind string, window time.Duration) error {
 		return fmt.Errorf("profile: %w", err)
 	}
 	fmt.Printf("  CPU profile of the gateway (%d s of the sustained load): %s\n", secs, path)
-	return nil
+	return g.saveProfile(filepath.Join(dir, "typhoon-"+kind+".allocs.pprof"), "allocs")
+}
+
+// saveProfile saves one of the gateway's profiles (allocs, heap) as it is now.
+func (g *gateway) saveProfile(path, name string) error {
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/debug/pprof/%s", g.pprof, name), nil)
+	req.Header.Set("Authorization", "Bearer "+scrapeToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("profile %s: status %d", name, resp.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
 }
 
 // metric reads one unlabelled metric of the gateway's /metrics.
