@@ -234,9 +234,9 @@ func (a *Alerts) putBatch(events []bus.Anomaly) ([]store.AnomalyResult, error) {
 // or later ones (of replicas sharing a store one groups, every record),
 // go to the grouping in order; only the grouping replica keeps the wall.
 func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
-	var applied []store.Anomaly
-	var grouped []store.Anomaly // for Incidents, in order
-	var groupedAt []int         // each one's index in batch
+	applied := make([]store.Anomaly, 0, len(results))
+	grouped := make([]store.Anomaly, 0, len(results)) // for Incidents, in order
+	groupedAt := make([]int, 0, len(results))         // each one's index in batch
 	for i, r := range results {
 		an := batch[i].an
 		switch {
