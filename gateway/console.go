@@ -156,7 +156,7 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fl
 		Replays: newReplays(dir, s.store, log)})
 	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner, s.trail, s.incidents)
 	// The listeners live as long as the gateway: their cancels are not needed.
-	s.alerts.Subscribe(a.PublishAnomaly)
+	s.alerts.SubscribeBatch(a.PublishAnomalies)
 	s.alerts.SubscribeWall(a.PublishWall)
 	s.incidents.Subscribe(a.PublishIncident)
 	s.alerts.Subscribe(s.drones.OnAnomaly) // camera locations and auto_dispatch

@@ -237,6 +237,7 @@ func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
 	applied := make([]store.Anomaly, 0, len(results))
 	grouped := make([]store.Anomaly, 0, len(results)) // for Incidents, in order
 	groupedAt := make([]int, 0, len(results))         // each one's index in batch
+	told := make([]store.Anomaly, 0, len(results))    // for the listeners, in order
 	for i, r := range results {
 		an := batch[i].an
 		switch {
@@ -252,6 +253,7 @@ func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
 				// gateway replica sharing the store (or by this one before a
 				// redelivery): this replica's consoles must hear of it too.
 				a.anomalies.Publish(r.Record)
+				told = append(told, r.Record)
 			}
 			if r.Record.ID == an.ID && r.Record.Seq >= an.Seq {
 				// This event's record, or a later one when another replica
@@ -262,10 +264,14 @@ func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
 		default:
 			a.stats.applied.Add(1)
 			a.anomalies.Publish(r.Record)
+			told = append(told, r.Record)
 			applied = append(applied, r.Record)
 			grouped = append(grouped, r.Record)
 			groupedAt = append(groupedAt, i)
 		}
+	}
+	if len(told) > 0 {
+		a.batches.Publish(told)
 	}
 	offWall := make([]bool, len(grouped))
 	if a.opts.Incidents != nil && len(grouped) > 0 {

@@ -149,19 +149,28 @@ func (h *hub) count() int {
 }
 
 // publish queues ev for every subscriber allowed to see it.
-func (h *hub) publish(ev event) (dropped int) {
+func (h *hub) publish(ev event) (dropped int) { return h.publishAll([]event{ev}) }
+
+// publishAll queues evs, in order, for every subscriber allowed to see
+// each, under one lock: a batch's frames are all queued before a
+// client's writer wakes up, which then sends them in one write.
+func (h *hub) publishAll(evs []event) (dropped int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sub := range h.subs {
-		f := ev.frameFor(sub)
-		if f == nil {
-			continue
-		}
-		select {
-		case sub.ch <- f:
-		default:
-			h.dropLocked(sub)
-			dropped++
+		for _, ev := range evs {
+			f := ev.frameFor(sub)
+			if f == nil {
+				continue
+			}
+			select {
+			case sub.ch <- f:
+				continue
+			default:
+				h.dropLocked(sub)
+				dropped++
+			}
+			break
 		}
 	}
 	return dropped
@@ -184,6 +193,19 @@ func ofSite(name, site string, v any) event {
 
 // PublishAnomaly sends an anomaly record to the clients of its site.
 func (s *Server) PublishAnomaly(a store.Anomaly) { s.publish(ofSite("anomaly", a.Site, a)) }
+
+// PublishAnomalies sends records, in order, each to the clients of its
+// site, as PublishAnomaly one after the other would, under one lock.
+func (s *Server) PublishAnomalies(as []store.Anomaly) {
+	evs := make([]event, len(as))
+	for i, a := range as {
+		evs[i] = ofSite("anomaly", a.Site, a)
+	}
+	if n := s.hub.publishAll(evs); n > 0 {
+		s.log.Warn().Int("clients", n).Str("event", "anomaly").Msg("dropped slow event-stream clients")
+		s.metrics.dropped(n)
+	}
+}
 
 // PublishCamera sends a camera status to the clients of its site.
 func (s *Server) PublishCamera(c bus.CameraStatus) { s.publish(ofSite("camera", c.Site, c)) }
