@@ -80,22 +80,31 @@ func (s *sqlStore) prepared(query string) *sql.Stmt {
 }
 
 // prepareWanted prepares the statements wanted since the last call; no
-// transaction of the caller's may be open. A statement that fails to
-// prepare is run as text again.
+// transaction of the caller's may be open. The lock is not held while
+// preparing: a transaction of another goroutine may hold the writer and
+// look a statement up meanwhile. A statement that fails to prepare is run
+// as text again.
 func (s *sqlStore) prepareWanted(ctx context.Context) {
 	s.stmts.mu.Lock()
-	defer s.stmts.mu.Unlock()
-	for query := range s.stmts.wanted {
+	wanted := s.stmts.wanted
+	s.stmts.wanted = nil
+	s.stmts.mu.Unlock()
+	for query := range wanted {
 		st, err := s.w.PrepareContext(ctx, query)
 		if err != nil {
 			continue
 		}
+		s.stmts.mu.Lock()
 		if s.stmts.m == nil {
 			s.stmts.m = map[string]*sql.Stmt{}
 		}
-		s.stmts.m[query] = st
+		if _, dup := s.stmts.m[query]; dup {
+			st.Close()
+		} else {
+			s.stmts.m[query] = st
+		}
+		s.stmts.mu.Unlock()
 	}
-	s.stmts.wanted = nil
 }
 
 // closeStmts closes the prepared statements.
