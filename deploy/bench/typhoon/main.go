@@ -169,7 +169,7 @@ func run(o options, kind string) error {
 // measured is what one phase took.
 type measured struct {
 	published, stored time.Duration
-	redelivered       int // messages the broker delivered again (ignored by the store)
+	redelivered       int           // messages the broker delivered again (ignored by the store)
 	cpu               float64       // percent of one core, from the start to all stored
 	cpuEach, pgEach   time.Duration // the gateway's and PostgreSQL's CPU time per anomaly
 	rssPeak           int64         // KiB
