@@ -103,20 +103,23 @@ func (s *sqlStore) storedIncidents(ctx context.Context, tx *sql.Tx, changes []In
 	}
 	slices.Sort(ids)
 	out := make(map[string]Incident, len(ids))
-	const per = 1000
-	for from := 0; from < len(ids); from += per {
-		part := ids[from:min(len(ids), from+per)]
-		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT `+incidentCols+` FROM incidents WHERE id IN (`+marks(len(part))+`) ORDER BY id`+s.d.forUpdate()), anys(part)...)
+	err := chunks(len(ids), func(from, to int) error {
+		part := ids[from:to]
+		rows, err := s.queryIn(ctx, tx, `SELECT `+incidentCols+` FROM incidents WHERE id IN (`+marks(len(part))+`) ORDER BY id`+s.d.forUpdate(), anys(part)...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		incs, err := collect(rows, scanIncident)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, inc := range incs {
 			out[inc.ID] = inc
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
