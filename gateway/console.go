@@ -79,12 +79,16 @@ func openServices(ctx context.Context, cfg *config.Config, rulesDir, airspaceDir
 	s.rules = rs
 	s.grouping = st.Leader("incidents")
 	dispatch := dispatchByIncident(func() *patrol.Service { return s.drones }) // built below, before anything is observed
-	if s.incidents, err = newIncidents(ctx, st, s.grouping, dir, cfg.Incidents, dispatch, log); err != nil {
+	facts := newCameraFacts(st, log)
+	if s.incidents, err = newIncidents(ctx, st, facts, s.grouping, dir, cfg.Incidents, dispatch, log); err != nil {
 		st.Close()
 		return nil, err
 	}
 	s.alerts, err = alerts.New(alerts.Options{Broker: bl.url, ClientID: bl.clientID("alerts"), Username: bl.username, Password: bl.password, TLS: bl.tls,
-		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept, Incidents: s.incidents.ObserveBatch, Groups: wallGroups(cfg, s.grouping),
+		Store: st, WallSeverity: cfg.WallMinSeverity, Accept: accept, Incidents: func(recs []store.Anomaly) []bool {
+			facts.refresh() // the inventory's edits before this batch
+			return s.incidents.ObserveBatch(recs)
+		}, Groups: wallGroups(cfg, s.grouping),
 		StartRelay: func(ctx context.Context, camera string) error { return relayStart(ctx, dir, rt, camera, log) }, Log: log})
 	if err != nil {
 		st.Close()
@@ -152,7 +156,7 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fl
 		Replays: newReplays(dir, s.store, log)})
 	reg.MustRegister(s.alerts, dir, s.drones, fl.assigner, s.trail, s.incidents)
 	// The listeners live as long as the gateway: their cancels are not needed.
-	s.alerts.Subscribe(a.PublishAnomaly)
+	s.alerts.SubscribeBatch(a.PublishAnomalies)
 	s.alerts.SubscribeWall(a.PublishWall)
 	s.incidents.Subscribe(a.PublishIncident)
 	s.alerts.Subscribe(s.drones.OnAnomaly) // camera locations and auto_dispatch

@@ -15,7 +15,7 @@ import (
 	"github.com/argus-edge/argus/gateway/store"
 )
 
-// locateTimeout bounds one inventory read for a camera's location.
+// locateTimeout bounds one read of the inventory's change feed (camerafacts.go).
 const locateTimeout = 2 * time.Second
 
 // incidentNews is how often an incident that only gained members is told
@@ -23,35 +23,29 @@ const locateTimeout = 2 * time.Second
 const incidentNews = 250 * time.Millisecond
 
 // newIncidents builds the incident grouping on the store with the
-// config's rules, cameras located (place, view, power area) by the inventory and edges' states from
+// config's rules, cameras located (place, view, power area) by the inventory (mirrored by facts) and edges' states from
 // the directory, and restores the incidents still open. Of replicas
 // sharing a store the one holding lead groups (lead's Run, with the
 // services'). Its Run (the services' run) sends the coalesced news.
-func newIncidents(ctx context.Context, st store.Store, lead *store.Leader, dir *directory.Directory, rules incidents.Rules, dispatch incidents.Dispatcher, log zerolog.Logger) (*incidents.Service, error) {
-	camera := func(id string) (store.Camera, bool) {
-		ctx, cancel := context.WithTimeout(context.Background(), locateTimeout)
-		defer cancel()
-		c, err := st.Camera(ctx, id)
-		return c, err == nil
-	}
+func newIncidents(ctx context.Context, st store.Store, facts *cameraFacts, lead *store.Leader, dir *directory.Directory, rules incidents.Rules, dispatch incidents.Dispatcher, log zerolog.Logger) (*incidents.Service, error) {
 	env := incidents.Env{
 		Locate: func(id string) (bus.Geo, bool) {
-			c, ok := camera(id)
-			if !ok || c.Location == nil {
+			c, ok := facts.camera(id)
+			if !ok || c.location == nil {
 				return bus.Geo{}, false
 			}
-			return *c.Location, true
+			return *c.location, true
 		},
 		View: func(id string) (incidents.View, bool) {
-			c, ok := camera(id)
-			if !ok || c.View == nil {
+			c, ok := facts.camera(id)
+			if !ok || c.view == nil {
 				return incidents.View{}, false
 			}
-			return incidents.View{Heading: c.View.Heading, FOV: c.View.FOV, Range: c.View.Range}, true
+			return incidents.View{Heading: c.view.Heading, FOV: c.view.FOV, Range: c.view.Range}, true
 		},
 		PowerArea: func(id string) string {
-			c, _ := camera(id)
-			return c.PowerArea
+			c, _ := facts.camera(id)
+			return c.power
 		},
 		EdgeOffline: func(edge string) bool {
 			for _, e := range dir.Edges() {

@@ -69,6 +69,7 @@ type flags struct {
 	retentionEvery time.Duration
 	tlsCert        string
 	tlsKey         string
+	pprof          string
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
@@ -85,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.airspace, "airspace", "", "a directory of site airspaces (configs/airspace: geofence, no-fly zones, routes); none: drones may not fly")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve HTTPS (console, API, WHIP, WHEP) with it (default: the config's tls.cert_file; none: plain HTTP)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of -tls-cert (default: the config's tls.key_file)")
+	fs.StringVar(&f.pprof, "pprof", "", "serve Go's profiles (/debug/pprof/) on this loopback address to holders of the metrics scrape token, e.g. 127.0.0.1:6061; empty: off")
 	fs.DurationVar(&f.retentionEvery, "retention-every", time.Hour, "how often records past their retention are pruned")
 	f.streams.flags(fs)
 	f.backbone.flags(fs)
@@ -111,6 +113,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	} else {
 		log.Warn().Msg("no -config file: no tokens and no users, every WHIP, WHEP and login is refused")
+	}
+	if f.pprof != "" {
+		if err := servePprof(ctx, log, f.pprof, cfg.MetricsToken); err != nil {
+			return err
+		}
 	}
 	rt, err := newRelayTarget(f.streams, f.backbone.replicaID())
 	if err != nil {

@@ -98,6 +98,7 @@ type Alerts struct {
 	burstStart time.Time
 
 	anomalies *notify.Hub[store.Anomaly]
+	batches   *notify.Hub[[]store.Anomaly] // the same records, a batch's at once (SubscribeBatch)
 	walls     *notify.Hub[[]store.WallEntry]
 }
 
@@ -134,7 +135,7 @@ func New(opts Options) (*Alerts, error) {
 	}
 	a := &Alerts{opts: opts, log: opts.Log.With().Str("component", "alerts").Logger(), store: opts.Store,
 		wallRank: rank, ready: make(chan struct{}), queue: make(chan queued, opts.QueueSize), metrics: newIngestMetrics(),
-		anomalies: notify.New[store.Anomaly](opts.EventBuffer), walls: notify.New[[]store.WallEntry](opts.EventBuffer)}
+		anomalies: notify.New[store.Anomaly](opts.EventBuffer), batches: notify.New[[]store.Anomaly](batchBuffer), walls: notify.New[[]store.WallEntry](opts.EventBuffer)}
 	a.life, a.end = context.WithCancel(context.Background())
 	a.client = mqtt.NewClient(a.pahoOptions())
 	return a, nil
@@ -204,6 +205,20 @@ func (a *Alerts) onConnect(c mqtt.Client) {
 // goroutine of its own, until cancel. It never holds up the MQTT callback:
 // a slow fn misses records (counted in the metrics).
 func (a *Alerts) Subscribe(fn func(store.Anomaly)) (cancel func()) { return a.anomalies.Subscribe(fn) }
+
+// SubscribeBatch calls fn with the records Subscribe's fn gets, in the
+// same order, a stored batch's together (one call per batch, not per
+// record: the console's event stream fans a typhoon's batch out under one
+// lock, and each console gets it in one write), on a goroutine of its
+// own, until cancel. A slow fn misses batches (counted in the metrics).
+func (a *Alerts) SubscribeBatch(fn func([]store.Anomaly)) (cancel func()) {
+	return a.batches.Subscribe(fn)
+}
+
+// batchBuffer is each batch listener's queue, in batches: as many records
+// as the record listeners' (EventBuffer) once batches hold 16 records, and
+// more at a trickle, when each record is a batch of its own.
+const batchBuffer = 256
 
 // SubscribeWall calls fn with the whole wall after every change, as Subscribe does.
 func (a *Alerts) SubscribeWall(fn func([]store.WallEntry)) (cancel func()) {

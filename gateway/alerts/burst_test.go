@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,8 +27,9 @@ import (
 // A burst of 5,000 camera_offline over 5 sites: the queue fills and stays
 // bounded (its peak is its capacity), the burst is logged once, every
 // anomaly is stored and acknowledged in batches, each site's anomalies
-// make one outage holding them all, and the stuck listener costs only
-// dropped notifications.
+// make one outage holding them all, the stuck listener costs only
+// dropped notifications, and a batch listener (the console's event
+// stream) is told every anomaly.
 func TestBurstIsAbsorbedWithoutLoss(t *testing.T) {
 	const n, sites, queue = 5000, 5, 64
 	url := brokertest.Start(t)
@@ -46,6 +48,15 @@ func TestBurstIsAbsorbedWithoutLoss(t *testing.T) {
 	stuck := make(chan struct{})
 	cancelStuck := a.Subscribe(func(store.Anomaly) { <-stuck })
 	t.Cleanup(func() { close(stuck); cancelStuck() })
+	var toldMu sync.Mutex
+	told := map[string]bool{} // by the batch listener (the console's event stream)
+	t.Cleanup(a.SubscribeBatch(func(recs []store.Anomaly) {
+		toldMu.Lock()
+		defer toldMu.Unlock()
+		for _, rec := range recs {
+			told[rec.ID] = true
+		}
+	}))
 	r := &rig{Alerts: a, store: st}
 	r.run(t)
 
@@ -80,6 +91,18 @@ func TestBurstIsAbsorbedWithoutLoss(t *testing.T) {
 	s := a.Stats()
 	if s.Applied != n || s.StoreErrors != 0 || s.QueuePeak != queue || s.Bursts < 1 || s.Dropped == 0 {
 		t.Fatalf("stats %+v: want %d applied, no store error, a peak of %d, a burst and drops for the stuck listener", s, n, queue)
+	}
+	for {
+		toldMu.Lock()
+		got := len(told)
+		toldMu.Unlock()
+		if got == n {
+			break
+		}
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatalf("the batch listener was told %d of %d anomalies", got, n)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
 	}
 	if got := strings.Count(logs.String(), "ingest queue full"); uint64(got) != s.Bursts {
 		t.Fatalf("%d 'ingest queue full' lines for %d bursts", got, s.Bursts)

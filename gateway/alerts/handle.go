@@ -25,5 +25,6 @@ func (a *Alerts) handled(rec store.Anomaly, err error) (store.Anomaly, error) {
 		return store.Anomaly{}, err
 	}
 	a.anomalies.Publish(rec)
+	a.batches.Publish([]store.Anomaly{rec})
 	return rec, nil
 }

@@ -234,9 +234,10 @@ func (a *Alerts) putBatch(events []bus.Anomaly) ([]store.AnomalyResult, error) {
 // or later ones (of replicas sharing a store one groups, every record),
 // go to the grouping in order; only the grouping replica keeps the wall.
 func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
-	var applied []store.Anomaly
-	var grouped []store.Anomaly // for Incidents, in order
-	var groupedAt []int         // each one's index in batch
+	applied := make([]store.Anomaly, 0, len(results))
+	grouped := make([]store.Anomaly, 0, len(results)) // for Incidents, in order
+	groupedAt := make([]int, 0, len(results))         // each one's index in batch
+	told := make([]store.Anomaly, 0, len(results))    // for the listeners, in order
 	for i, r := range results {
 		an := batch[i].an
 		switch {
@@ -252,6 +253,7 @@ func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
 				// gateway replica sharing the store (or by this one before a
 				// redelivery): this replica's consoles must hear of it too.
 				a.anomalies.Publish(r.Record)
+				told = append(told, r.Record)
 			}
 			if r.Record.ID == an.ID && r.Record.Seq >= an.Seq {
 				// This event's record, or a later one when another replica
@@ -262,10 +264,14 @@ func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
 		default:
 			a.stats.applied.Add(1)
 			a.anomalies.Publish(r.Record)
+			told = append(told, r.Record)
 			applied = append(applied, r.Record)
 			grouped = append(grouped, r.Record)
 			groupedAt = append(groupedAt, i)
 		}
+	}
+	if len(told) > 0 {
+		a.batches.Publish(told)
 	}
 	offWall := make([]bool, len(grouped))
 	if a.opts.Incidents != nil && len(grouped) > 0 {
@@ -283,24 +289,27 @@ func (a *Alerts) wallBatch(batch []queued, results []store.AnomalyResult, groupe
 	if len(grouped) == 0 || a.opts.Groups != nil && !a.opts.Groups() {
 		return
 	}
+	var ws []store.WallEntry
 	for j, i := range groupedAt {
 		an, r := batch[i].an, results[i]
 		switch {
 		case offWall[j]:
-		case r.Applied && a.wallWorthy(an, r.Created):
-			a.wall(an)
-		case !r.Applied && a.opts.Incidents != nil && a.opts.Groups != nil && grouped[j].State != bus.StateEnd && a.wallWorthy(an, false):
-			a.wall(an)
+		case r.Applied && a.wallWorthy(an, r.Created),
+			!r.Applied && a.opts.Incidents != nil && a.opts.Groups != nil && grouped[j].State != bus.StateEnd && a.wallWorthy(an, false):
+			ws = append(ws, wallEntry(an))
 		}
+	}
+	if len(ws) > 0 {
+		ctx, cancel := context.WithTimeout(a.life, storeTimeout)
+		defer cancel()
+		a.putAllOnWall(ctx, ws)
 	}
 }
 
-// wall puts an anomaly's camera on the wall.
-func (a *Alerts) wall(an bus.Anomaly) {
-	ctx, cancel := context.WithTimeout(a.life, storeTimeout)
-	defer cancel()
-	a.putOnWall(ctx, store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
-		Severity: an.Severity, Reason: wallReason(an)}, byAnomaly)
+// wallEntry is the wall's entry for an anomaly's camera.
+func wallEntry(an bus.Anomaly) store.WallEntry {
+	return store.WallEntry{Camera: an.Camera, Site: an.Site, Anomaly: an.ID, Kind: an.Kind,
+		Severity: an.Severity, Reason: wallReason(an)}
 }
 
 // logBatch logs the applied anomalies' starts and ends, one line each as

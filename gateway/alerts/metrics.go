@@ -93,7 +93,7 @@ func (a *Alerts) Stats() Stats {
 		Pruned: store.Pruned{Anomalies: c.prunedAnomalies.Load(), Snapshots: c.prunedSnapshots.Load(),
 			Audit: c.prunedAudit.Load(), Sessions: c.prunedSessions.Load(), Wall: c.prunedWall.Load(),
 			Incidents: c.prunedIncidents.Load()},
-		Dropped:   a.anomalies.Dropped() + a.walls.Dropped(),
+		Dropped:   a.anomalies.Dropped() + a.batches.Dropped() + a.walls.Dropped(),
 		QueuePeak: int(c.queuePeak.Load()), QueueFull: c.queueFull.Load(), Bursts: c.bursts.Load(),
 		Ingested: c.ingested.Load(),
 	}

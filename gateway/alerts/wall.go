@@ -46,20 +46,6 @@ func (a *Alerts) Dismiss(ctx context.Context, camera, who string) error {
 	return nil
 }
 
-// onWall finds camera's entry on the wall.
-func (a *Alerts) onWall(ctx context.Context, camera string) (store.WallEntry, bool, error) {
-	wall, err := a.store.Wall(ctx)
-	if err != nil {
-		return store.WallEntry{}, false, fmt.Errorf("wall: %w", err)
-	}
-	for _, w := range wall {
-		if w.Camera == camera {
-			return w, true, nil
-		}
-	}
-	return store.WallEntry{}, false, nil
-}
-
 // putOnWall stores w, starts the camera's relay and tells the wall
 // listeners. A camera already there keeps the time it was added; an
 // anomaly at least as severe as the one shown refreshes its reason (the
@@ -69,13 +55,72 @@ func (a *Alerts) onWall(ctx context.Context, camera string) (store.WallEntry, bo
 func (a *Alerts) putOnWall(ctx context.Context, w store.WallEntry, by string) (store.WallEntry, error) {
 	a.wallMu.Lock()
 	defer a.wallMu.Unlock()
-	old, already, err := a.onWall(ctx, w.Camera)
+	on, err := a.wallByCamera(ctx)
 	if err != nil {
 		a.log.Error().Err(err).Str("camera", w.Camera).Msg("wall: not updated")
 		return store.WallEntry{}, err
 	}
+	w, changed, err := a.place(ctx, on, w, by)
+	if err != nil {
+		return store.WallEntry{}, err
+	}
+	if changed {
+		a.startRelay(w.Camera)
+		a.publishWall(ctx)
+	}
+	return w, nil
+}
+
+// putAllOnWall is putOnWall for a batch's entries, in order, by anomaly:
+// the wall is read once and told once (a typhoon's batch of a thousand
+// anomalies puts up to a thousand cameras: one read, one write each and
+// one wall to every console per batch, not per camera), each camera's
+// relay started once.
+func (a *Alerts) putAllOnWall(ctx context.Context, ws []store.WallEntry) {
+	a.wallMu.Lock()
+	defer a.wallMu.Unlock()
+	on, err := a.wallByCamera(ctx)
+	if err != nil {
+		a.log.Error().Err(err).Int("cameras", len(ws)).Msg("wall: not updated")
+		return
+	}
+	relays := map[string]bool{}
+	for _, w := range ws {
+		if _, changed, err := a.place(ctx, on, w, byAnomaly); err == nil && changed {
+			relays[w.Camera] = true
+		}
+	}
+	if len(relays) == 0 {
+		return
+	}
+	for _, w := range ws {
+		if relays[w.Camera] {
+			a.startRelay(w.Camera)
+			delete(relays, w.Camera)
+		}
+	}
+	a.publishWall(ctx)
+}
+
+// wallByCamera is the wall by camera. Under wallMu.
+func (a *Alerts) wallByCamera(ctx context.Context) (map[string]store.WallEntry, error) {
+	wall, err := a.store.Wall(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wall: %w", err)
+	}
+	on := make(map[string]store.WallEntry, len(wall))
+	for _, w := range wall {
+		on[w.Camera] = w
+	}
+	return on, nil
+}
+
+// place stores w on the wall on (by camera, kept up to date) as
+// putOnWall decides, and tells whether it changed the wall. Under wallMu.
+func (a *Alerts) place(ctx context.Context, on map[string]store.WallEntry, w store.WallEntry, by string) (store.WallEntry, bool, error) {
+	old, already := on[w.Camera]
 	if already && (by == byHand || bus.SeverityRank(w.Severity) < bus.SeverityRank(old.Severity)) {
-		return old, nil
+		return old, false, nil
 	}
 	w.Added = time.Now().UTC().Truncate(time.Millisecond) // as the store keeps it
 	if already {
@@ -83,16 +128,15 @@ func (a *Alerts) putOnWall(ctx context.Context, w store.WallEntry, by string) (s
 	}
 	if err := a.store.PutWall(ctx, w); err != nil {
 		a.log.Error().Err(err).Str("camera", w.Camera).Msg("wall: not updated")
-		return store.WallEntry{}, fmt.Errorf("put %s on the wall: %w", w.Camera, err)
+		return store.WallEntry{}, false, fmt.Errorf("put %s on the wall: %w", w.Camera, err)
 	}
+	on[w.Camera] = w
 	if !already {
 		a.stats.wall(by)
 	}
 	a.log.Info().Str("camera", w.Camera).Str("site", w.Site).Str("anomaly", w.Anomaly).Str("reason", w.Reason).
 		Bool("already", already).Msg("wall: camera on the wall")
-	a.startRelay(w.Camera)
-	a.publishWall(ctx)
-	return w, nil
+	return w, true, nil
 }
 
 // publishWall tells the wall listeners the whole wall.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,34 +16,62 @@ import (
 
 // event is one server-sent event for the subscribers allow admits: the
 // same frame for all, or, when render is set, one rendered per subscriber
-// (ok=false: not for that one).
+// (ok=false: not for that one). A render may keep what it rendered for
+// one scope for the next subscriber of the same scope (sc.key): publish
+// calls it for one subscriber at a time.
 type event struct {
 	name   string
 	frame  []byte
-	allow  func(p access.Principal) bool
-	render func(p access.Principal) (data []byte, ok bool)
+	allow  func(sc *scope) bool
+	render func(p access.Principal, sc *scope) (data []byte, ok bool)
 }
 
 // frameFor is the wire form of ev for one subscriber, nil when not for it.
-func (ev event) frameFor(p access.Principal) []byte {
+func (ev event) frameFor(sub *subscriber) []byte {
 	if ev.render == nil {
-		if ev.allow(p) {
+		if ev.allow(&sub.scope) {
 			return ev.frame
 		}
 		return nil
 	}
-	if data, ok := ev.render(p); ok {
+	if data, ok := ev.render(sub.p, &sub.scope); ok {
 		return frame(ev.name, data)
 	}
 	return nil
 }
 
+// scope is a subscriber's sites, looked up once at connect and not per
+// event: a storm's event goes to 100 consoles, 10,000 times a second.
+type scope struct {
+	all   bool
+	sites map[string]bool
+	key   string // the same for subscribers covering the same sites
+}
+
+func scopeOf(p access.Principal) scope {
+	sc := scope{all: p.AllSites(), sites: make(map[string]bool, len(p.Sites))}
+	for _, site := range p.Sites {
+		sc.sites[site] = true
+	}
+	sorted := slices.Clone(p.Sites)
+	slices.Sort(sorted)
+	sc.key = strings.Join(sorted, "\x00")
+	if sc.all {
+		sc.key = access.AllSites
+	}
+	return sc
+}
+
+// covers is access.Principal.Covers on the looked-up sites.
+func (sc *scope) covers(site string) bool { return sc.all || site != "" && sc.sites[site] }
+
 // subscriber is one SSE client: a bounded queue, closed gone when dropped.
 type subscriber struct {
-	p    access.Principal
-	ch   chan []byte
-	gone chan struct{}
-	buf  []byte // gather's, reused: written before the next gather
+	p     access.Principal
+	scope scope
+	ch    chan []byte
+	gone  chan struct{}
+	buf   []byte // gather's, reused: written before the next gather
 }
 
 // maxWrite bounds the frames gathered into one write.
@@ -82,7 +112,7 @@ func newHub(size int) *hub { return &hub{size: size, subs: map[*subscriber]struc
 
 // join adds a subscriber for p, unless p already holds perUser of them.
 func (h *hub) join(p access.Principal, perUser int) (*subscriber, bool) {
-	sub := &subscriber{p: p, ch: make(chan []byte, h.size), gone: make(chan struct{})}
+	sub := &subscriber{p: p, scope: scopeOf(p), ch: make(chan []byte, h.size), gone: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
@@ -119,19 +149,28 @@ func (h *hub) count() int {
 }
 
 // publish queues ev for every subscriber allowed to see it.
-func (h *hub) publish(ev event) (dropped int) {
+func (h *hub) publish(ev event) (dropped int) { return h.publishAll([]event{ev}) }
+
+// publishAll queues evs, in order, for every subscriber allowed to see
+// each, under one lock: a batch's frames are all queued before a
+// client's writer wakes up, which then sends them in one write.
+func (h *hub) publishAll(evs []event) (dropped int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sub := range h.subs {
-		f := ev.frameFor(sub.p)
-		if f == nil {
-			continue
-		}
-		select {
-		case sub.ch <- f:
-		default:
-			h.dropLocked(sub)
-			dropped++
+		for _, ev := range evs {
+			f := ev.frameFor(sub)
+			if f == nil {
+				continue
+			}
+			select {
+			case sub.ch <- f:
+				continue
+			default:
+				h.dropLocked(sub)
+				dropped++
+			}
+			break
 		}
 	}
 	return dropped
@@ -139,19 +178,34 @@ func (h *hub) publish(ev event) (dropped int) {
 
 // frame is the wire form of one event.
 func frame(name string, data []byte) []byte {
-	return fmt.Appendf(nil, "event: %s\ndata: %s\n\n", name, data)
+	b := make([]byte, 0, len("event: \ndata: \n\n")+len(name)+len(data))
+	b = append(append(append(b, "event: "...), name...), "\ndata: "...)
+	return append(append(b, data...), "\n\n"...)
 }
 
 // ofSite is v, encoded once, for the subscribers covering site.
 func ofSite(name, site string, v any) event {
 	data, err := json.Marshal(v)
-	return event{name: name, frame: frame(name, data), allow: func(p access.Principal) bool {
-		return err == nil && p.Covers(site)
+	return event{name: name, frame: frame(name, data), allow: func(sc *scope) bool {
+		return err == nil && sc.covers(site)
 	}}
 }
 
 // PublishAnomaly sends an anomaly record to the clients of its site.
 func (s *Server) PublishAnomaly(a store.Anomaly) { s.publish(ofSite("anomaly", a.Site, a)) }
+
+// PublishAnomalies sends records, in order, each to the clients of its
+// site, as PublishAnomaly one after the other would, under one lock.
+func (s *Server) PublishAnomalies(as []store.Anomaly) {
+	evs := make([]event, len(as))
+	for i, a := range as {
+		evs[i] = ofSite("anomaly", a.Site, a)
+	}
+	if n := s.hub.publishAll(evs); n > 0 {
+		s.log.Warn().Int("clients", n).Str("event", "anomaly").Msg("dropped slow event-stream clients")
+		s.metrics.dropped(n)
+	}
+}
 
 // PublishCamera sends a camera status to the clients of its site.
 func (s *Server) PublishCamera(c bus.CameraStatus) { s.publish(ofSite("camera", c.Site, c)) }
@@ -161,7 +215,7 @@ func (s *Server) PublishCamera(c bus.CameraStatus) { s.publish(ofSite("camera", 
 func (s *Server) PublishEdge(e bus.EdgeStatus) {
 	whole, err := json.Marshal(e)
 	sites := s.sitesOf(e.Cameras) // looked up once, not per client
-	s.publish(event{name: "edge", render: func(p access.Principal) ([]byte, bool) {
+	s.publish(event{name: "edge", render: func(p access.Principal, _ *scope) ([]byte, bool) {
 		if p.AllSites() {
 			return whole, err == nil
 		}
@@ -192,11 +246,20 @@ func (s *Server) sitesOf(cams []string) []string {
 	return out
 }
 
-// PublishWall sends the wall to every client, each its sites' entries.
+// PublishWall sends the wall to every client, each its sites' entries,
+// encoded once per scope (not once per client).
 func (s *Server) PublishWall(entries []store.WallEntry) {
-	s.publish(event{name: "wall", render: func(p access.Principal) ([]byte, bool) {
-		data, err := json.Marshal(map[string]any{"items": wallOf(entries, p.Covers)})
-		return data, err == nil
+	rendered := map[string][]byte{}
+	s.publish(event{name: "wall", render: func(_ access.Principal, sc *scope) ([]byte, bool) {
+		if data, ok := rendered[sc.key]; ok {
+			return data, data != nil
+		}
+		data, err := json.Marshal(map[string]any{"items": wallOf(entries, sc.covers)})
+		if err != nil {
+			data = nil
+		}
+		rendered[sc.key] = data
+		return data, data != nil
 	}})
 }
 
@@ -285,12 +348,15 @@ func (s *Server) Shutdown() {
 func (s *Server) PublishIncident(inc store.Incident) {
 	data, err := json.Marshal(inc)
 	f := frame("incident", data)
-	s.publish(event{name: "incident", frame: f, allow: func(p access.Principal) bool {
+	s.publish(event{name: "incident", frame: f, allow: func(sc *scope) bool {
 		if err != nil {
 			return false
 		}
-		for _, site := range append([]string{inc.Site}, inc.Sites...) {
-			if p.Covers(site) {
+		if sc.covers(inc.Site) {
+			return true
+		}
+		for _, site := range inc.Sites {
+			if sc.covers(site) {
 				return true
 			}
 		}

@@ -219,3 +219,42 @@ func TestGatherQueuedFrames(t *testing.T) {
 		t.Fatalf("gathered %d bytes, %d left; want %d and 2", len(got), len(sub.ch), 1+maxWrite)
 	}
 }
+
+// A batch of anomaly events goes to each subscriber in order, only its
+// sites' ones; one whose queue fills mid-batch is dropped and gets
+// nothing more, and the others still get the whole batch.
+func TestPublishAllInOrderAndDropsMidBatch(t *testing.T) {
+	h := newHub(3)
+	river, _ := h.join(access.Principal{Name: "r", Role: store.RoleOperator, Sites: []string{"riverside"}}, 1)
+	all, _ := h.join(access.Principal{Name: "c", Role: store.RoleCommander, Sites: []string{"*"}}, 1)
+	var evs []event
+	for i, site := range []string{"riverside", "hillside", "riverside", "riverside"} {
+		evs = append(evs, ofSite("anomaly", site, map[string]int{"n": i}))
+	}
+	if dropped := h.publishAll(evs[:3]); dropped != 0 {
+		t.Fatalf("dropped %d of a batch that fits", dropped)
+	}
+	want := map[*subscriber][]string{river: {`"n":0`, `"n":2`}, all: {`"n":0`, `"n":1`, `"n":2`}}
+	for sub, ns := range want {
+		for _, n := range ns {
+			if b := <-sub.ch; !strings.Contains(string(b), n) {
+				t.Fatalf("%s: got %s, want %s", sub.p.Name, b, n)
+			}
+		}
+		if len(sub.ch) != 0 {
+			t.Fatalf("%s: %d frames more than its sites'", sub.p.Name, len(sub.ch))
+		}
+	}
+	// The commander's queue (3) takes 3 of the 4; the operator's takes its 3.
+	if dropped := h.publishAll(evs); dropped != 1 {
+		t.Fatalf("dropped %d, want the commander", dropped)
+	}
+	select {
+	case <-all.gone:
+	default:
+		t.Fatal("the commander's stream was not dropped")
+	}
+	if len(river.ch) != 3 || h.count() != 1 {
+		t.Fatalf("operator holds %d frames, %d subscribers left", len(river.ch), h.count())
+	}
+}

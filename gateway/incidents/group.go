@@ -142,25 +142,32 @@ func severityRank(rank, cameras int, span time.Duration, r Rules) int {
 	return min(rank, len(bus.Severities)-1)
 }
 
-// copy is the incident with its slices copied, safe to hand out; the
-// timeline goes out entry by entry in changes.
+// copy is the incident safe to hand out: its sites and cameras shared
+// (insertSorted never changes a list in place, and leaves no room to
+// append into), its notes copied; the timeline goes out entry by entry in
+// changes. A typhoon's outage hands out a copy per member joining: cloning
+// its 100 cameras each time was most of the grouping's garbage.
 func (g *group) copy() store.Incident {
 	c := g.inc
-	c.Sites, c.Cameras, c.Notes, c.Timeline = slices.Clone(c.Sites), slices.Clone(c.Cameras), slices.Clone(c.Notes), nil
+	c.Notes, c.Timeline = slices.Clone(c.Notes), nil
 	return c
 }
 
-// insertSorted puts v into the sorted list s, keeping at most limit (0: all).
+// insertSorted is the sorted list s with v put in, keeping at most limit
+// (0: all): a new list (its capacity its length) when v goes in, s itself
+// when not; s is never changed, so copies handed out may share it.
 func insertSorted(s []string, v string, limit int) []string {
 	i, found := slices.BinarySearch(s, v)
 	if found || limit > 0 && i >= limit {
 		return s
 	}
-	s = slices.Insert(s, i, v)
-	if limit > 0 && len(s) > limit {
-		s = s[:limit]
+	n := len(s) + 1
+	if limit > 0 && n > limit {
+		n = limit
 	}
-	return s
+	out := make([]string, 0, n)
+	out = append(append(out, s[:i]...), v)
+	return append(out, s[i:n-1]...)
 }
 
 // sortedKeys are m's keys sorted, at most limit of them (0: all).

@@ -18,13 +18,6 @@ type AnomalyResult struct {
 	Err              error
 }
 
-// rowsPerInsert bounds one multi-row INSERT: 31 columns a row keeps it far
-// below both backends' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
-const rowsPerInsert = 200
-
-// idsPerSelect bounds one IN list of ids.
-const idsPerSelect = 500
-
 // batchRecord is one anomaly id's state while a batch is applied.
 type batchRecord struct {
 	rec      Anomaly
@@ -78,44 +71,40 @@ func (s *sqlStore) lockIDs(ctx context.Context, tx *sql.Tx, ids []string) error 
 	if s.d.lockID == "" {
 		return nil
 	}
-	for chunk := range slices.Chunk(ids, idsPerSelect) {
-		q := `SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended(id, 0) AS k FROM (VALUES ` +
-			placeholders(len(chunk), "(?)") + `) AS v(id) ORDER BY k) AS keys`
-		rows, err := tx.QueryContext(ctx, s.d.q(q), anySlice(chunk)...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
+	// One statement with the ids as one array: one text for every batch
+	// (pgx prepares it once per connection) and one key order over the
+	// whole batch, the same in every replica.
+	rows, err := tx.QueryContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended(id, 0) AS k
+		FROM unnest($1::text[]) AS v(id) ORDER BY k) AS keys`, ids)
+	if err != nil {
+		return err
 	}
-	return nil
+	for rows.Next() {
+	}
+	return rows.Close()
 }
 
 // readRecords reads the stored records of ids.
 func (s *sqlStore) readRecords(ctx context.Context, tx *sql.Tx, ids []string) (map[string]*batchRecord, error) {
 	recs := make(map[string]*batchRecord, len(ids))
-	for chunk := range slices.Chunk(ids, idsPerSelect) {
-		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT `+anomalyCols+` FROM anomalies WHERE id IN (`+
-			placeholders(len(chunk), "?")+`)`), anySlice(chunk)...)
+	err := chunks(len(ids), func(from, to int) error {
+		chunk := ids[from:to]
+		rows, err := s.queryIn(ctx, tx, `SELECT `+anomalyCols+` FROM anomalies WHERE id IN (`+
+			placeholders(len(chunk), "?")+`)`, anySlice(chunk)...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for rows.Next() {
 			a, err := scanAnomaly(rows)
 			if err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
 			recs[a.ID] = &batchRecord{rec: a, stored: true}
 		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-	}
-	return recs, nil
+		return rows.Close()
+	})
+	return recs, err
 }
 
 // applyBatch applies the valid events in order to the records in memory,
@@ -159,10 +148,8 @@ func (s *sqlStore) writeBatch(ctx context.Context, tx *sql.Tx, recs map[string]*
 			}
 		}
 	}
-	for chunk := range slices.Chunk(fresh, rowsPerInsert) {
-		if err := s.insertAnomalies(ctx, tx, chunk); err != nil {
-			return fmt.Errorf("insert: %w", err)
-		}
+	if err := chunks(len(fresh), func(from, to int) error { return s.insertAnomalies(ctx, tx, fresh[from:to]) }); err != nil {
+		return fmt.Errorf("insert: %w", err)
 	}
 	for _, r := range recs {
 		if r.snapshot == nil {
@@ -192,8 +179,7 @@ func (s *sqlStore) insertAnomalies(ctx context.Context, tx *sql.Tx, rs []Anomaly
 		args = append(args, int64(r.Seq), ms(r.StartedAt), ms(r.UpdatedAt), ms(r.EndedAt), r.HasSnapshot,
 			r.Status, "", nil, "", nil, "", r.Verifies)
 	}
-	_, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO anomalies (`+anomalyCols+`) VALUES `+placeholders(len(rs), row)), args...)
-	return err
+	return s.execIn(ctx, tx, `INSERT INTO anomalies (`+anomalyCols+`) VALUES `+placeholders(len(rs), row), args...)
 }
 
 // placeholders is n copies of one, comma-separated.

@@ -103,20 +103,23 @@ func (s *sqlStore) storedIncidents(ctx context.Context, tx *sql.Tx, changes []In
 	}
 	slices.Sort(ids)
 	out := make(map[string]Incident, len(ids))
-	const per = 1000
-	for from := 0; from < len(ids); from += per {
-		part := ids[from:min(len(ids), from+per)]
-		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT `+incidentCols+` FROM incidents WHERE id IN (`+marks(len(part))+`) ORDER BY id`+s.d.forUpdate()), anys(part)...)
+	err := chunks(len(ids), func(from, to int) error {
+		part := ids[from:to]
+		rows, err := s.queryIn(ctx, tx, `SELECT `+incidentCols+` FROM incidents WHERE id IN (`+marks(len(part))+`) ORDER BY id`+s.d.forUpdate(), anys(part)...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		incs, err := collect(rows, scanIncident)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, inc := range incs {
 			out[inc.ID] = inc
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -244,24 +247,19 @@ func lastOfEach(ms []memberRow) []memberRow {
 	return out
 }
 
-// insertRows inserts n rows of cols values each (row(i)'s) with as few
-// multi-row statements as the parameter limits allow: head is the
-// statement up to VALUES, tail what follows the rows.
+// insertRows inserts n rows of cols values each (row(i)'s) with
+// multi-row statements of chunkSizes rows (stmts.go): head is the
+// statement up to VALUES, tail what follows the rows. cols is at most
+// 31 (256 rows bind 7,936 values, far below both backends' limits).
 func (s *sqlStore) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, n, cols int, row func(int) []any) error {
-	const maxArgs = 6000 // far below SQLite's 32,766 and PostgreSQL's 65,535
-	per := max(1, maxArgs/cols)
 	one := "(" + placeholders(cols, "?") + ")"
-	for from := 0; from < n; from += per {
-		to := min(n, from+per)
+	return chunks(n, func(from, to int) error {
 		args := make([]any, 0, (to-from)*cols)
 		for i := from; i < to; i++ {
 			args = append(args, row(i)...)
 		}
-		if _, err := tx.ExecContext(ctx, s.d.q(head+placeholders(to-from, one)+tail), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+		return s.execIn(ctx, tx, head+placeholders(to-from, one)+tail, args...)
+	})
 }
 
 // scanIncident reads one row of incidentCols.

@@ -29,6 +29,17 @@ func Open(ctx context.Context, driver, target string) (Store, error) {
 // NORMAL sync (durable at each WAL checkpoint, safe against corruption).
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 
+// writerPragmas are the writer's own: a 32 MiB page cache (SQLite's
+// default is 2 MiB) keeps the anomalies' eight indexes' pages hot while a
+// typhoon's batches insert into them, instead of reading them back from
+// the file (pread was 2.4% of the gateway's CPU, pwrite 6.4%); and the
+// statement journal (each multi-row INSERT's undo, kept until it
+// completes, discarded at once) in memory, not written to a temporary
+// file page by page (3% of the gateway's CPU). Neither changes what is
+// durable: that is the WAL, synchronous=NORMAL (sqlitePragmas). The
+// readers keep the defaults.
+const writerPragmas = "&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)"
+
 // OpenSQLite opens (creating if needed) the SQLite file at path and brings
 // its schema up to date. One connection writes, so write transactions
 // queue in Go instead of failing busy; up to four read beside it.
@@ -44,7 +55,7 @@ func OpenSQLite(path string) (Store, error) {
 	}
 	f.Close()
 	file := "file:" + (&url.URL{Path: path}).EscapedPath()
-	w, err := sql.Open("sqlite", file+"?"+sqlitePragmas+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", file+"?"+sqlitePragmas+writerPragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
 	}

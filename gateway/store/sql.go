@@ -13,14 +13,16 @@ import (
 // which for SQLite is a separate pool of connections so that readers run
 // beside the single writer (WAL) and for PostgreSQL is w itself.
 type sqlStore struct {
-	d    dialect
-	w, r *sql.DB
+	d     dialect
+	w, r  *sql.DB
+	stmts stmts // the writer's prepared statements (stmts.go)
 }
 
 var _ Store = (*sqlStore)(nil)
 
 // Close releases both pools.
 func (s *sqlStore) Close() error {
+	s.closeStmts()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -28,8 +30,10 @@ func (s *sqlStore) Close() error {
 	return err
 }
 
-// tx runs fn in a write transaction, committing when it returns nil.
+// tx runs fn in a write transaction, committing when it returns nil;
+// then prepares the statements fn ran that are worth keeping (stmts.go).
 func (s *sqlStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	defer s.prepareWanted(ctx)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

@@ -35,6 +35,7 @@ type options struct {
 	window                  time.Duration
 	consoles, wide, burst   int
 	publishers, sites, cams int
+	profile                 string // folder for the gateway's CPU profile; empty: none
 }
 
 func main() {
@@ -49,6 +50,7 @@ func main() {
 	flag.IntVar(&o.publishers, "publishers", 4, "MQTT publishers (simulated edges)")
 	flag.IntVar(&o.sites, "sites", 100, "sites of the district")
 	flag.IntVar(&o.cams, "cameras", 41000, "cameras of the district")
+	flag.StringVar(&o.profile, "profile", "", "save a CPU profile of the gateway during the sustained phase in this folder (typhoon-<store>.pprof); empty: none")
 	flag.Parse()
 	o.stores = strings.Split(*stores, ",")
 	for _, st := range o.stores {
@@ -62,7 +64,7 @@ func main() {
 // run measures one store.
 func run(o options, kind string) error {
 	const operators = 10
-	g, err := startGateway(o.bin, kind, o.sites, operators, o.publishers)
+	g, err := startGateway(o.bin, kind, o.sites, operators, o.publishers, o.profile != "")
 	if err != nil {
 		return err
 	}
@@ -105,8 +107,17 @@ func run(o options, kind string) error {
 
 	n := int(o.rate * o.window.Seconds())
 	measuring.Store(true)
+	profiled := make(chan error, 1)
+	if o.profile != "" {
+		go func() { profiled <- g.profile(o.profile, kind, o.window) }()
+	} else {
+		profiled <- nil
+	}
 	ph, err := phase(g, func() { publishAll(pubs, d, "ty-s-", n, o.rate) }, n)
 	if err != nil {
+		return err
+	}
+	if err := <-profiled; err != nil {
 		return err
 	}
 	measuring.Store(false)
@@ -116,8 +127,8 @@ func run(o options, kind string) error {
 		float64(n)/ph.stored.Seconds(), ph.cpu, ph.rssPeak>>10)
 	fmt.Printf("  publication -> anomaly event at a commander's console (%d events over %d consoles): p50 %s, p99 %s, max %s; in the gateway, arrival -> stored and acknowledged: mean %s\n",
 		count, len(wide), p50, p99, mx, ph.ingestMean.Round(100*time.Microsecond))
-	fmt.Printf("  %d batches, %.0f anomalies each on average, written in %s on average; CPU per anomaly: gateway %s, PostgreSQL %s (0: SQLite, in the gateway)\n",
-		ph.batches, ph.batchMean, ph.writeMean.Round(10*time.Microsecond), ph.cpuEach.Round(time.Microsecond), ph.pgEach.Round(time.Microsecond))
+	fmt.Printf("  %d batches, %.0f anomalies each on average, written in %s on average; CPU per anomaly: gateway %s, PostgreSQL %s (0: SQLite, in the gateway); %d delivered again by the broker; load average %s\n",
+		ph.batches, ph.batchMean, ph.writeMean.Round(10*time.Microsecond), ph.cpuEach.Round(time.Microsecond), ph.pgEach.Round(time.Microsecond), ph.redelivered, loadAvg())
 	if err := liveness(wide, scoped, n, o); err != nil {
 		return err
 	}
@@ -130,9 +141,9 @@ func run(o options, kind string) error {
 		peak, _ := g.metric("argus_ingest_queue_peak")
 		capacity, _ := g.metric("argus_ingest_queue_capacity")
 		full, _ := g.metric("argus_ingest_queue_full_total")
-		fmt.Printf("  burst: %d published in %s, all stored after %s (%.0f/s); ingest queue peak %.0f of %.0f (%.0f anomalies waited for room); gateway CPU %.0f%% of a core (%s per anomaly), RSS peak %d MiB\n",
+		fmt.Printf("  burst: %d published in %s, all stored after %s (%.0f/s); ingest queue peak %.0f of %.0f (%.0f anomalies waited for room); gateway CPU %.0f%% of a core (%s per anomaly, PostgreSQL %s), RSS peak %d MiB; %d delivered again; load average %s\n",
 			o.burst, ph.published.Round(time.Millisecond), ph.stored.Round(time.Millisecond), float64(o.burst)/ph.stored.Seconds(),
-			peak, capacity, full, ph.cpu, ph.cpuEach.Round(time.Microsecond), ph.rssPeak>>10)
+			peak, capacity, full, ph.cpu, ph.cpuEach.Round(time.Microsecond), ph.pgEach.Round(time.Microsecond), ph.rssPeak>>10, ph.redelivered, loadAvg())
 		got := counts(wide)
 		fmt.Printf("  burst at the commander's consoles: %d to %d of %d anomaly events\n", minOf(got)-maxOf(before), maxOf(got)-minOf(before), o.burst)
 	}
@@ -158,6 +169,7 @@ func run(o options, kind string) error {
 // measured is what one phase took.
 type measured struct {
 	published, stored time.Duration
+	redelivered       int           // messages the broker delivered again (ignored by the store)
 	cpu               float64       // percent of one core, from the start to all stored
 	cpuEach, pgEach   time.Duration // the gateway's and PostgreSQL's CPU time per anomaly
 	rssPeak           int64         // KiB
@@ -174,10 +186,15 @@ type measured struct {
 // anomalies, sampling its RSS meanwhile.
 func phase(g *gateway, publish func(), n int) (measured, error) {
 	pid := g.cmd.Process.Pid
-	base, err := g.metric("argus_ingest_anomalies_total")
+	// Applied, not ingested: a message the broker delivered again (its
+	// acknowledgement came after the broker's wait) is ingested twice and
+	// applied once.
+	const applied = "argus_gateway_anomalies_applied_total"
+	base, err := g.metric(applied)
 	if err != nil {
 		return measured{}, err
 	}
+	dup0, _ := g.metric("argus_gateway_anomalies_duplicates_total")
 	var peak atomic.Int64
 	stop := make(chan struct{})
 	go func() {
@@ -204,7 +221,7 @@ func phase(g *gateway, publish func(), n int) (measured, error) {
 	m := measured{published: time.Since(t0)}
 	deadline := time.Now().Add(20 * time.Minute)
 	for {
-		v, err := g.metric("argus_ingest_anomalies_total")
+		v, err := g.metric(applied)
 		if err != nil {
 			return m, err
 		}
@@ -217,6 +234,8 @@ func phase(g *gateway, publish func(), n int) (measured, error) {
 		time.Sleep(50 * time.Millisecond) // polling the gateway's metrics
 	}
 	m.stored = time.Since(t0)
+	dup1, _ := g.metric("argus_gateway_anomalies_duplicates_total")
+	m.redelivered = int(dup1 - dup0)
 	sum1, _ := g.metric("argus_ingest_latency_seconds_sum")
 	m.ingestMean = time.Duration((sum1 - sum0) / float64(n) * float64(time.Second))
 	bs1, _ := g.metric("argus_ingest_batch_size_sum")
@@ -234,6 +253,15 @@ func phase(g *gateway, publish func(), n int) (measured, error) {
 	}
 	m.rssPeak = peak.Load()
 	return m, nil
+}
+
+// loadAvg is the machine's load average (1, 5, 15 minutes).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 // liveness prints how many events the consoles got and how many

@@ -42,10 +42,11 @@ type gateway struct {
 	dir      string
 	scopes   int // operators, each covering sitesPer sites
 	sitesPer int
+	pprof    string // the gateway's -pprof address, "" when off
 }
 
 // startGateway writes a config and starts bin/gateway on a fresh store of kind (sqlite or postgres).
-func startGateway(bin, kind string, sites, operators, publishers int) (*gateway, error) {
+func startGateway(bin, kind string, sites, operators, publishers int, profile bool) (*gateway, error) {
 	dir, err := os.MkdirTemp("/tmp", "argus-typhoon-")
 	if err != nil {
 		return nil, err
@@ -92,6 +93,10 @@ func startGateway(bin, kind string, sites, operators, publishers int) (*gateway,
 	g.cmd = exec.Command(filepath.Join(bin, "gateway"), "-mqtt", g.mqtt, "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"-webrtc-udp", "127.0.0.1:0", "-nats", "127.0.0.1:0", "-bus-store", filepath.Join(dir, "nats"), "-config", gwCfg,
 		"-log-format", "json")
+	if profile {
+		g.pprof = fmt.Sprintf("127.0.0.1:%d", freePort())
+		g.cmd.Args = append(g.cmd.Args, "-pprof", g.pprof)
+	}
 	g.cmd.Env = env
 	if err := bench.StartAndAwait(g.cmd, "gateway ready", time.Minute); err != nil {
 		g.stop()
@@ -194,6 +199,61 @@ func freePort() int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// profile saves a CPU profile of the gateway in dir as
+// typhoon-<kind>.pprof: from 5 s into a sustained window for up to 20 s.
+func (g *gateway) profile(dir, kind string, window time.Duration) error {
+	secs := int(min(20*time.Second, window-10*time.Second).Seconds())
+	if secs < 1 {
+		return fmt.Errorf("-profile: the window (%s) is too short for a profile", window)
+	}
+	time.Sleep(5 * time.Second) // into the sustained load, not synchronising
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", g.pprof, secs), nil)
+	req.Header.Set("Authorization", "Bearer "+scrapeToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("profile: status %d", resp.StatusCode)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "typhoon-"+kind+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	fmt.Printf("  CPU profile of the gateway (%d s of the sustained load): %s\n", secs, path)
+	return g.saveProfile(filepath.Join(dir, "typhoon-"+kind+".allocs.pprof"), "allocs")
+}
+
+// saveProfile saves one of the gateway's profiles (allocs, heap) as it is now.
+func (g *gateway) saveProfile(path, name string) error {
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/debug/pprof/%s", g.pprof, name), nil)
+	req.Header.Set("Authorization", "Bearer "+scrapeToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("profile %s: status %d", name, resp.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
 }
 
 // metric reads one unlabelled metric of the gateway's /metrics.
