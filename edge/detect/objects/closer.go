@@ -8,7 +8,8 @@ import (
 // When to look closer (in tiles, tiles.go) at a crop the model shrinks a
 // lot. Tiles cost two more forwards, so a camera pays them only where a
 // closer look can change the answer:
-//   - the model saw a vehicle it is unsure of (a score below min_score);
+//   - the model saw a vehicle it is unsure of (a score below min_score)
+//     where something moves;
 //   - something moves that nothing the model found explains — cars from
 //     above, small people far away — at most once a second, since flames,
 //     water and trees move too and tiles find nothing there;
@@ -54,23 +55,21 @@ func (c *closer) looked(t time.Time, found bool) {
 
 // unexplained tells whether a moving region touches no sure candidate.
 func unexplained(moving []image.Rectangle, sure []candidate) bool {
+	rects := make([]image.Rectangle, len(sure))
+	for i, c := range sure {
+		rects[i] = c.rect
+	}
 	for _, m := range moving {
-		touched := false
-		for _, c := range sure {
-			if m.Overlaps(c.rect) {
-				touched = true
-				break
-			}
-		}
-		if !touched {
+		if !touches(m, rects) {
 			return true
 		}
 	}
 	return false
 }
 
-// foundMore tells whether the closer look's candidates hold one scoring
-// floor or more that none of the single look's overlaps much.
+// foundMore tells whether the closer look found a candidate (scoring the
+// floor or more) that none of the single look's overlaps much: even a weak
+// one is what the second look needs seen again.
 func foundMore(closer, single []candidate) bool {
 	for _, c := range closer {
 		if !overlapsMuch(c.rect, single) {

@@ -160,7 +160,7 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 	}
 	if ts := tiles(crop, image.Pt(c.Input.Width, c.Input.Height)); len(ts) > 1 {
 		sure, _ := d.split(cands)
-		if d.closer.due(f.Time, d.unsure(cands), sure, moving) {
+		if d.closer.due(f.Time, d.unsure(cands, moving), sure, moving) {
 			more, err := d.runModel(f, ts, floor)
 			if err != nil {
 				return nil, fmt.Errorf("objects: camera %s: %w", d.camera, err)
@@ -181,10 +181,22 @@ func (d *Detector) Detect(f *frame.Frame, regions []detect.Box) ([]detect.Detect
 }
 
 // unsure tells whether the model saw a vehicle it scored below min_score
-// (lowScore or more): what a closer look may confirm.
-func (d *Detector) unsure(cands []candidate) bool {
+// (lowScore or more) on a moving region (anywhere on a whole-frame look):
+// what a closer look may confirm. A parked car or a shape it hesitates on
+// stays as it is, as in the second look.
+func (d *Detector) unsure(cands []candidate, moving []image.Rectangle) bool {
 	for _, c := range cands {
-		if c.score < d.minScore && isVehicle(c.class, d.net.model.Labels) {
+		if c.score < d.minScore && isVehicle(c.class, d.net.model.Labels) && (moving == nil || touches(c.rect, moving)) {
+			return true
+		}
+	}
+	return false
+}
+
+// touches tells whether r overlaps one of rs.
+func touches(r image.Rectangle, rs []image.Rectangle) bool {
+	for _, o := range rs {
+		if r.Overlaps(o) {
 			return true
 		}
 	}
