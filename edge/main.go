@@ -29,6 +29,7 @@ import (
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
+	"github.com/argus-edge/argus/drivers/profiling"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/detect"
 	_ "github.com/argus-edge/argus/edge/detect/fire" // detector plugins register by name
@@ -92,7 +93,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *pprofAddr != "" {
-		if err := servePprof(ctx, log, *pprofAddr, cfg.Edge.Token()); err != nil {
+		if err := profiling.Serve(ctx, log, *pprofAddr, cfg.Edge.Token(), "the edge's token (edge.http_token_env)"); err != nil {
 			return err
 		}
 	}

@@ -32,6 +32,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
+	"github.com/argus-edge/argus/drivers/profiling"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/broker"
 	"github.com/argus-edge/argus/gateway/config"
@@ -115,7 +116,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn().Msg("no -config file: no tokens and no users, every WHIP, WHEP and login is refused")
 	}
 	if f.pprof != "" {
-		if err := servePprof(ctx, log, f.pprof, cfg.MetricsToken); err != nil {
+		if err := profiling.Serve(ctx, log, f.pprof, cfg.MetricsToken, "the metrics scrape token (metrics.token_env)"); err != nil {
 			return err
 		}
 	}

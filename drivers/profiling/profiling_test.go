@@ -1,4 +1,4 @@
-package main
+package profiling
 
 import (
 	"context"
@@ -11,25 +11,24 @@ import (
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
-// -pprof serves Go's profiles only on a loopback address and only to
-// holders of the metrics scrape token; without that token it refuses to
-// start. Nothing simulated: the real listener, real HTTP requests.
-func TestGatewayPprofNeedsTheScrapeToken(t *testing.T) {
-	const token = "pprof-scrape-token-0123456789"
+// The profiles answer holders of the token only, on a
+// loopback address only; without a token they are not served at all.
+func TestServeNeedsTheToken(t *testing.T) {
+	const token = "pprof-test-token-0123456789"
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	log := peers.TestLog(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	for _, c := range []struct{ addr, token, want string }{
-		{"0.0.0.0:6061", token, "only a loopback address"},
-		{"10.1.2.3:6061", token, "only a loopback address"},
-		{addr, "", "need the metrics scrape token"},
+		{"0.0.0.0:6060", token, "only a loopback address"},
+		{"10.1.2.3:6060", token, "only a loopback address"},
+		{addr, "", "need the edge's token"},
 	} {
-		if err := servePprof(ctx, log, c.addr, c.token); err == nil || !strings.Contains(err.Error(), c.want) {
+		if err := Serve(ctx, log, c.addr, c.token, "the edge's token"); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("-pprof %s with token %q: %v, want an error saying %q", c.addr, c.token, err, c.want)
 		}
 	}
-	if err := servePprof(ctx, log, addr, token); err != nil {
+	if err := Serve(ctx, log, addr, token, "the edge's token"); err != nil {
 		t.Fatal(err)
 	}
 	get := func(tok string) int {
@@ -52,6 +51,6 @@ func TestGatewayPprofNeedsTheScrapeToken(t *testing.T) {
 		t.Errorf("a wrong token: %d, want 401", code)
 	}
 	if code := get(token); code != http.StatusOK {
-		t.Errorf("the scrape token: %d, want 200", code)
+		t.Errorf("the token: %d, want 200", code)
 	}
 }
