@@ -227,8 +227,11 @@ func (s *sqlStore) ListInventory(ctx context.Context, since int64, limit int) (I
 		limit = 1000
 	}
 	limit = min(limit, 10000)
-	rows, err := s.r.QueryContext(ctx, s.d.q(fmt.Sprintf(`SELECT %s FROM cameras WHERE revision > ? ORDER BY revision LIMIT %d`,
-		cameraCols, limit+1)), since)
+	st, err := s.statement(ctx, `SELECT `+cameraCols+` FROM cameras WHERE revision > ? ORDER BY revision LIMIT ?`)
+	if err != nil {
+		return Inventory{}, fmt.Errorf("store: inventory since %d: %w", since, err)
+	}
+	rows, err := st.QueryContext(ctx, since, limit+1)
 	if err != nil {
 		return Inventory{}, fmt.Errorf("store: inventory since %d: %w", since, err)
 	}
