@@ -108,10 +108,13 @@ func TestBadCamerasFailAlone(t *testing.T) {
 		"badsdp":    {peers.BadSDP(t, "v=0\r\nnot sdp at all\r\n"), "malformed SDP: invalid line: (not sdp at all)"},
 		"novideo":   {peers.BadSDP(t, "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=a\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n"), "no H.264/H.265 track in SDP (offered: audio G711)"},
 		"brokenrtp": {peers.BrokenRTP(t), "stream undecodable: "},
-		"stall":     {s.URL("stall"), "stream stalled: no packet for "},
-		"silent":    {peers.Silent(t), "no answer to DESCRIBE within read_timeout (2s)"},
-		"hangup":    {peers.HangUp(t), "connection closed by the camera during DESCRIBE"},
-		"nopass":    {s.URL("good"), "camera nopass: password_env: environment variable ARGUS_TEST_UNSET_PASSWORD is not set"},
+		// the pull's watcher ("no packet for 1.2s") or gortsplib's read
+		// timeout ("no packet within read_timeout (2s)"), whichever sees
+		// the silence first: both say the camera stalled
+		"stall":  {s.URL("stall"), "stream stalled: no packet "},
+		"silent": {peers.Silent(t), "no answer to DESCRIBE within read_timeout (2s)"},
+		"hangup": {peers.HangUp(t), "connection closed by the camera during DESCRIBE"},
+		"nopass": {s.URL("good"), "camera nopass: password_env: environment variable ARGUS_TEST_UNSET_PASSWORD is not set"},
 	}
 	cams := []configs.Camera{cam("good", s.URL("good")), cam("corrupt", s.URL("corrupt"))}
 	for id, c := range cases {
