@@ -16,10 +16,10 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,7 +58,7 @@ func run(n int, bin string, window time.Duration) error {
 	if err != nil {
 		return err
 	}
-	mqttPort, httpPort, mavPort, edgeHTTP := freePort("tcp"), freePort("tcp"), freePort("udp"), freePort("tcp")
+	mqttPort, httpPort, mavPort, edgeHTTP := bench.FreePort("tcp"), bench.FreePort("tcp"), bench.FreePort("udp"), bench.FreePort("tcp")
 	gateway := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	const password = "bench pilot password"
 	hash, _ := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
@@ -95,7 +95,7 @@ bus:
 	}
 	fleetPath := filepath.Join(dir, "fleet.yaml")
 	os.WriteFile(fleetPath, []byte(fleet.String()), 0o600)
-	sim := exec.Command(filepath.Join(bin, "argus-sim"), "-listen", fmt.Sprintf("127.0.0.1:%d", freePort("tcp")), "-udp", "", "-fleet", fleetPath, "-log-format", "json")
+	sim := exec.Command(filepath.Join(bin, "argus-sim"), "-listen", fmt.Sprintf("127.0.0.1:%d", bench.FreePort("tcp")), "-udp", "", "-fleet", fleetPath, "-log-format", "json")
 	sim.Env = env
 	if err := bench.StartAndAwait(sim, `"ready"`, 10*time.Minute); err != nil {
 		return fmt.Errorf("simulator: %w", err)
@@ -174,24 +174,6 @@ drones:
 	return nil
 }
 
-// freePort returns a port free on 127.0.0.1 at the time of the call.
-func freePort(network string) int {
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			panic(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // login signs the pilot in and returns the session token.
 func login(gateway, password string) (string, error) {
 	b, _ := json.Marshal(map[string]string{"user": "pilot", "password": password})
@@ -258,15 +240,9 @@ func launch(gateway, token, drone string) error {
 // collect reads the pilot's event stream for window and returns the age
 // of every drone event.
 func collect(gateway, token string, window time.Duration) (*bench.Samples, error) {
-	req, _ := http.NewRequest("GET", gateway+"/api/events", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := bench.OpenEvents(context.Background(), gateway, token)
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode != 200 {
-		resp.Body.Close()
-		return nil, fmt.Errorf("/api/events: %d", resp.StatusCode)
 	}
 	time.AfterFunc(window, func() { resp.Body.Close() }) // the window ends the read
 	s := &bench.Samples{}

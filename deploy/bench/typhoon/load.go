@@ -130,15 +130,9 @@ type console struct {
 
 // openConsole follows /api/events with token until ctx ends.
 func openConsole(ctx context.Context, base, token string, lat *bench.Samples, measuring *atomic.Bool) (*console, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/events", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := bench.OpenEvents(ctx, base, token)
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode != 200 {
-		resp.Body.Close()
-		return nil, fmt.Errorf("/api/events: %d", resp.StatusCode)
 	}
 	c := &console{}
 	go func() {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -88,13 +87,13 @@ func startGateway(bin, kind string, sites, operators, publishers int, profile bo
 	if err := os.WriteFile(gwCfg, []byte(cfg.String()), 0o600); err != nil {
 		return nil, err
 	}
-	mqttPort, httpPort := freePort(), freePort()
+	mqttPort, httpPort := bench.FreePort("tcp"), bench.FreePort("tcp")
 	g.http, g.mqtt = fmt.Sprintf("http://127.0.0.1:%d", httpPort), fmt.Sprintf("127.0.0.1:%d", mqttPort)
 	g.cmd = exec.Command(filepath.Join(bin, "gateway"), "-mqtt", g.mqtt, "-http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"-webrtc-udp", "127.0.0.1:0", "-nats", "127.0.0.1:0", "-bus-store", filepath.Join(dir, "nats"), "-config", gwCfg,
 		"-log-format", "json")
 	if profile {
-		g.pprof = fmt.Sprintf("127.0.0.1:%d", freePort())
+		g.pprof = fmt.Sprintf("127.0.0.1:%d", bench.FreePort("tcp"))
 		g.cmd.Args = append(g.cmd.Args, "-pprof", g.pprof)
 	}
 	g.cmd.Env = env
@@ -167,7 +166,7 @@ func startPostgres(dir string) (dsn string, stop func(), pid int, err error) {
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return "", nil, 0, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	port := freePort()
+	port := bench.FreePort("tcp")
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir, "-c", "listen_addresses=")
 	cmd.Dir, cmd.SysProcAttr = dir, cred
 	if err := bench.StartAndAwait(cmd, "ready to accept connections", 30*time.Second); err != nil {
@@ -189,16 +188,6 @@ func startPostgres(dir string) (dsn string, stop func(), pid int, err error) {
 func majorOf(p string) float64 {
 	v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(filepath.Dir(p))), 64)
 	return v
-}
-
-// freePort returns a TCP port free on 127.0.0.1 at the time of the call.
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // profile saves a CPU profile of the gateway in dir as

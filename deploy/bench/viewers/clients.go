@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/argus-edge/argus/deploy/bench"
 )
 
 // client is one viewer process.
@@ -34,7 +36,7 @@ func (st *stack) startClient(url, token string) (*client, error) {
 	if profileDir != "" && url != lastProfiled {
 		// The first client of each server is profiled (-client-profiles).
 		lastProfiled = url
-		cmd.Args = append(cmd.Args, "-cpuprofile", filepath.Join(profileDir, fmt.Sprintf("client-%d.pprof", freePort())))
+		cmd.Args = append(cmd.Args, "-cpuprofile", filepath.Join(profileDir, fmt.Sprintf("client-%d.pprof", bench.FreePort("tcp"))))
 	}
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()

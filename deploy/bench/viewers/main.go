@@ -17,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -81,7 +80,7 @@ func run(bin string, ns []int, window time.Duration, wall int, mediamtx string) 
 		return fmt.Errorf("building the client: %v\n%s", err, out)
 	}
 	cameras := 1 + wall // bench-0 for the viewers, the wall's after it
-	st.simAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	st.simAddr = fmt.Sprintf("127.0.0.1:%d", bench.FreePort("tcp"))
 	sim := exec.Command(filepath.Join(bin, "argus-sim"), "-listen", st.simAddr, "-udp", "", "-fleet", "", "-clone", strconv.Itoa(cameras), "-clone-scene", "bench")
 	if err := bench.StartAndAwait(sim, `"ready"`, 10*time.Minute); err != nil {
 		return fmt.Errorf("simulator: %w", err)
@@ -139,7 +138,7 @@ func (st *stack) startArgus(bin string, n int) (stop func(), err error) {
 			f()
 		}
 	}
-	mqttPort, httpPort, edgeHTTP := freePort(), freePort(), freePort()
+	mqttPort, httpPort, edgeHTTP := bench.FreePort("tcp"), bench.FreePort("tcp"), bench.FreePort("tcp")
 	st.gateway = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	cfg := filepath.Join(st.dir, "gateway.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`tokens:
@@ -438,15 +437,6 @@ func socketDrops(pid int) int64 {
 		}
 	}
 	return n
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func runtimeCores() int {

@@ -14,7 +14,7 @@ import (
 // startMediaMTX serves bench-0 from the simulator over WHEP with mediamtx.
 func (st *stack) startMediaMTX(path string) (*exec.Cmd, error) {
 	cfg := filepath.Join(st.dir, "mediamtx.yml")
-	mmHTTP = freePort()
+	mmHTTP = bench.FreePort("tcp")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`logLevel: warn
 api: no
 metrics: no
@@ -34,7 +34,7 @@ paths:
   bench:
     source: rtsp://%s/bench/0
     rtspTransport: tcp
-`, mmHTTP, freePort(), st.simAddr)), 0o600)
+`, mmHTTP, bench.FreePort("tcp"), st.simAddr)), 0o600)
 	mm := exec.Command(path, cfg)
 	mm.Dir = st.dir // it writes its certificate (auto.crt, auto.key) where it runs
 	mm.Stdout, mm.Stderr = os.Stderr, os.Stderr
