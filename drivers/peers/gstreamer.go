@@ -3,7 +3,6 @@ package peers
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -50,17 +49,6 @@ func GStreamer(t testing.TB, width, height int) string {
 		t.Fatal("gst-rtsp-server not ready after 30s")
 	}
 	return fmt.Sprintf("rtsp://127.0.0.1:%d/test", port)
-}
-
-// FreePort returns a TCP port free on 127.0.0.1 at the time of the call.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // testWriter forwards a child's stderr to the test log.

@@ -2,8 +2,6 @@ package peers
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -45,30 +43,4 @@ func Sim(t testing.TB, cams ...sim.Camera) *sim.Server {
 // TestLog is a logger writing to the test's output (shown on failure or -v).
 func TestLog(t testing.TB) zerolog.Logger {
 	return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel).With().Timestamp().Logger()
-}
-
-// FreeUDPPair returns 127.0.0.1:P where P (even) and P+1 are free UDP ports
-// at the time of the call, for the simulator's RTP and RTCP.
-func FreeUDPPair(t testing.TB) string {
-	t.Helper()
-	for range 100 {
-		a, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := a.LocalAddr().(*net.UDPAddr).Port &^ 1
-		a.Close()
-		rtp, err1 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
-		rtcp, err2 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p+1))
-		for _, c := range []net.PacketConn{rtp, rtcp} {
-			if c != nil {
-				c.Close()
-			}
-		}
-		if err1 == nil && err2 == nil {
-			return fmt.Sprintf("127.0.0.1:%d", p)
-		}
-	}
-	t.Fatal("no free UDP port pair")
-	return ""
 }
