@@ -58,6 +58,14 @@ const (
 	MovingShare = 20
 	// MovingHold is how long a camera seen moving is taken to go on.
 	MovingHold = 5 * time.Second
+	// FlickerGap is the longest time between two frames whose change of
+	// light counts as flicker: a flame's light changes within a tenth of
+	// a second, while over a second anything in the scene moves (a
+	// person over an orange floor, a door's shadow). Frames further apart
+	// (shed under overload, a camera that stalled) still feed the window
+	// and the background but count no flicker, so fire needs frames at 2
+	// a second or more (active_fps).
+	FlickerGap = 500 * time.Millisecond
 	// minFlips is the number of flickers in the window that makes a
 	// flame-coloured pixel part of a fire region even where the
 	// background holds flame colour (a fire burning when the camera came
@@ -91,7 +99,8 @@ type Fire struct {
 	movingUntil time.Time // the camera is taken as moving until then
 	labels      labeller
 	shifts      shifter
-	dx, dy      int // how far the picture moved since the last frame
+	dx, dy      int  // how far the picture moved since the last frame
+	near        bool // the last frame is close enough in time to flicker against
 }
 
 // NewFire makes a fire detector; it reads MinArea (default 0.0005) and
@@ -141,8 +150,10 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 		d.reset(n)
 		d.last = now
 	}
-	dt := now.Sub(d.last).Seconds()
+	gap := now.Sub(d.last)
+	dt := gap.Seconds()
 	d.last = now
+	d.near = d.frames > 0 && gap <= FlickerGap
 	// The camera moves when much of the picture changed at once (in the
 	// last frame), and goes on moving through the slow turns of a pan
 	// for MovingHold; then only is the shift looked for. A person walking
@@ -213,7 +224,7 @@ func (d *Fire) add(n int, a int) {
 	c := C.fire_add(u8(bgr), u8(mask), u8(old), u8(prev), u8(on), u8(flips), u8(colours), u8(bin),
 		u16(bg), u16(colour), u8(plum), u8(pchr), u8(lumNext), u8(chrNext), u8(freeze),
 		C.ptrdiff_t(d.pic.size.X), C.ptrdiff_t(d.pic.size.Y), C.ptrdiff_t(d.dx), C.ptrdiff_t(d.dy),
-		cBool(d.frames == 0), C.int(a))
+		cBool(d.frames == 0), cBool(d.near), C.int(a))
 	d.lit, d.changed = int(c.lit), int(c.changed)
 	d.plum, d.lumNext = d.lumNext, d.plum
 	d.pchr, d.chrNext = d.chrNext, d.pchr

@@ -44,8 +44,12 @@ fire_run(const uint8_t *restrict bgr, const uint8_t *restrict mask,
          const uint8_t *restrict plum_in, const uint8_t *restrict pchr_in,
          uint8_t *restrict plum, uint8_t *restrict pchr,
          const uint8_t *restrict freeze, ptrdiff_t i0, ptrdiff_t i1,
-         ptrdiff_t shift, const uint8_t inside, int first, int a, const int has_mask) {
+         ptrdiff_t shift, const uint8_t inside, int first, int near, int a, const int has_mask) {
   const uint8_t keep_prev = first ? 0 : 1;
+  // Flicker is a change from one frame to the next: frames further apart
+  // than the detector's gap (shed under overload, a stalled camera) show
+  // any change of the scene as a change of light, so they count none.
+  const uint8_t close = near ? 1 : 0;
   const int keep = first ? 0 : 1;
   int lit = 0, changed = 0;
   for (ptrdiff_t i = i0; i < i1; i++) {
@@ -78,10 +82,10 @@ fire_run(const uint8_t *restrict bgr, const uint8_t *restrict mask,
     const int still = __builtin_abs(lum - sl) >= FLICKLIGHT;
     const uint8_t moved = ((__builtin_abs(lum - ql) >= FLICKLIGHT) & still) |
                           ((__builtin_abs(chr - qc) >= FLICKLIGHT) & (__builtin_abs(chr - sc) >= FLICKLIGHT));
-    changed += still;
+    changed += still & close;
     // Flicker is a change of light where a candidate is, now or in the
     // frame before: a leg over an orange floor is no candidate.
-    const uint8_t flip = (m | pm) & moved & keep_prev & inside;
+    const uint8_t flip = (m | pm) & moved & keep_prev & inside & close;
     const uint8_t o = old[i];
     const uint8_t c = (uint8_t)(on[i] - (o & 1) + m);
     const uint8_t f = (uint8_t)(flips[i] - ((o >> 1) & 1) + flip);
@@ -115,7 +119,7 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
           const uint8_t *restrict plum_in, const uint8_t *restrict pchr_in,
           uint8_t *restrict plum, uint8_t *restrict pchr,
           const uint8_t *restrict freeze, ptrdiff_t w, ptrdiff_t h,
-          ptrdiff_t dx, ptrdiff_t dy, int first, int a, const int has_mask) {
+          ptrdiff_t dx, ptrdiff_t dy, int first, int near, int a, const int has_mask) {
   const ptrdiff_t off = dy * w + dx;
   ptrdiff_t xlo = dx > 0 ? dx : 0, xhi = dx < 0 ? w + dx : w;
   xlo = xlo < w ? xlo : w;
@@ -123,7 +127,7 @@ fire_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
   struct fire_counts sum = {0, 0}, run;
 #define RUN(x0, x1, shift, inside)                                                          \
   run = fire_run(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum_in, pchr_in, \
-                  plum, pchr, freeze, y * w + (x0), y * w + (x1), shift, inside, first, a, has_mask); \
+                  plum, pchr, freeze, y * w + (x0), y * w + (x1), shift, inside, first, near, a, has_mask); \
   sum.lit += run.lit;                                                                        \
   sum.changed += run.changed
   for (ptrdiff_t y = 0; y < h; y++) {
@@ -145,10 +149,10 @@ CLONES struct fire_counts fire_add(const uint8_t *bgr, const uint8_t *mask, uint
                     const uint8_t *plum_in, const uint8_t *pchr_in,
                     uint8_t *plum, uint8_t *pchr, const uint8_t *freeze,
                     ptrdiff_t w, ptrdiff_t h, ptrdiff_t dx, ptrdiff_t dy,
-                    int first, int a) {
+                    int first, int near, int a) {
   if (mask)
-    return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum_in, pchr_in, plum, pchr, freeze, w, h, dx, dy, first, a, 1);
-  return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum_in, pchr_in, plum, pchr, freeze, w, h, dx, dy, first, a, 0);
+    return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum_in, pchr_in, plum, pchr, freeze, w, h, dx, dy, first, near, a, 1);
+  return fire_loop(bgr, mask, old, prev, on, flips, coloured, bin, bg, pc, plum_in, pchr_in, plum, pchr, freeze, w, h, dx, dy, first, near, a, 0);
 }
 
 static inline __attribute__((always_inline)) struct smoke_counts

@@ -14,7 +14,7 @@ struct fire_counts fire_add(const uint8_t *bgr, const uint8_t *mask, uint8_t *ol
              uint8_t *bin, uint16_t *bg, uint16_t *pc, const uint8_t *plum_in,
              const uint8_t *pchr_in, uint8_t *plum, uint8_t *pchr,
              const uint8_t *freeze, ptrdiff_t w, ptrdiff_t h, ptrdiff_t dx,
-             ptrdiff_t dy, int first, int a);
+             ptrdiff_t dy, int first, int near, int a);
 
 // smoke_counts is what smoke_update counts: returned by value, so that Go
 // passes no pointer to a local.

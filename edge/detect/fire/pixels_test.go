@@ -53,13 +53,13 @@ func addRef(d *Fire, n int, a int) {
 		if inside {
 			j = i - (d.dy*w + d.dx)
 		}
-		if abs(lum-int(d.plum[i])) >= flickLight {
+		if abs(lum-int(d.plum[i])) >= flickLight && d.near {
 			changed++
 		}
 		dl := min(abs(lum-int(d.plum[j])), abs(lum-int(d.plum[i])))
 		dc := min(abs(chr-int(d.pchr[j])), abs(chr-int(d.pchr[i])))
 		moved := dl >= flickLight || dc >= flickLight
-		if !first && (m == 1 || pm == 1) && moved && inside {
+		if !first && d.near && (m == 1 || pm == 1) && moved && inside {
 			flip = 1
 		}
 		o := old[i]
@@ -239,6 +239,8 @@ func TestFireAddMatchesReference(t *testing.T) {
 			}
 			got.dx, got.dy = rng.Intn(41)-20, rng.Intn(21)-10
 			want.dx, want.dy = got.dx, got.dy
+			got.near = rng.Intn(5) != 0 // a fifth of the frames after a gap
+			want.near = got.near
 			got.add(n, a)
 			addRef(want, n, a)
 			if got.lit != want.lit || got.changed != want.changed {

@@ -347,3 +347,63 @@ func TestPanningIsNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestSparseFramesDoNotFlicker: frames a second apart (an overloaded edge
+// shedding, a stalled camera) see a person crossing an orange floor and
+// the lights stepping up as changes of light from frame to frame; a
+// second is no flame's flicker, so they make no fire. A flame seen at 5
+// frames a second is still found.
+func TestSparseFramesDoNotFlicker(t *testing.T) {
+	const fps = 15
+	cases := []struct {
+		name  string
+		every int // one frame of the 15 fps scene in every
+		draw  func(img *gocv.Mat, n int)
+		flame bool
+	}{
+		{"floor, walker, lights, 1 fps", fps, func(img *gocv.Mat, n int) {
+			woodFloor(img)
+			walker(img, n, fps)
+			if (n/(5*fps))%2 == 1 {
+				brighten(img, 1.3)
+			}
+		}, false},
+		{"floor, walker, flame, 5 fps", 3, func(img *gocv.Mat, n int) {
+			woodFloor(img)
+			walker(img, n, fps)
+			flickering(img, n)
+		}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := newDetector(t, FireName)
+			s := clip.Street(640, 360, fps)
+			s.Draw = c.draw
+			defer s.Close()
+			hits := 0
+			for n := 0; n < 90*fps; n += c.every {
+				if !c.flame && n > 40*fps {
+					break
+				}
+				dets, err := d.Detect(s.Frame(n), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range dets {
+					if !c.flame || n < 45 || !overlaps(x.Box, flameBox) {
+						t.Fatalf("frame %d (%.0f s): fire %+v", n, float64(n)/fps, x)
+					}
+				}
+				if len(dets) > 0 {
+					hits++
+				}
+				if c.flame && n > 45+5*fps {
+					break
+				}
+			}
+			if c.flame && hits == 0 {
+				t.Fatal("the flame at 5 fps was not found within 5 s")
+			}
+		})
+	}
+}
