@@ -72,7 +72,7 @@ func BenchmarkDemoIncidents(b *testing.B) {
 			break
 		}
 	}
-	mustShow(t, d, fmt.Sprintf("tcp://watcher:%s@127.0.0.1:%d", demoWatcherPassword, ports["ARGUS_DEMO_MQTT"]))
+	mustShow(t, d, fmt.Sprintf("tcp://watcher:%s@127.0.0.1:%d", demoWatcherPassword, ports["ARGUS_DEMO_MQTT"]), edgeStatus(ports["ARGUS_DEMO_EDGE_HTTP"]))
 	t.Logf("every condition shown; letting the demo run %v", wait)
 	for end := time.After(wait); ; { // the demo's output keeps flowing meanwhile
 		select {

@@ -277,7 +277,7 @@ func TestDemoScript(t *testing.T) {
 	if drones == nil {
 		t.Fatal(`the gateway never logged "gateway ready"`)
 	}
-	mustShow(t, d, watcher)
+	mustShow(t, d, watcher, edgeStatus(ports["ARGUS_DEMO_EDGE_HTTP"]))
 	mustFly(t, d, drones, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]))
 	checkIncidents(t, fmt.Sprintf("http://127.0.0.1:%d", ports["ARGUS_DEMO_HTTP"]), time.Since(began)) // the 5-minute check: BenchmarkDemoIncidents
 
@@ -325,6 +325,15 @@ func udpPort(t testing.TB) int {
 	return p
 }
 
+// edgeStatus reads a camera's status (mode, analysis rate, lag, shed
+// frames) from the demo edge on port, for a failure's message.
+func edgeStatus(port int) func(camera string) string {
+	return func(camera string) string {
+		code, body := getWith(fmt.Sprintf("http://127.0.0.1:%d/api/cameras/%s", port, camera), "demo-edge-http-token-change-me")
+		return fmt.Sprintf("%d %.1500s", code, body)
+	}
+}
+
 // demoShows is what the README promises a subscriber sees from the demo:
 // an anomaly kind per camera. The cameras of the empty scenes must give
 // none.
@@ -347,7 +356,7 @@ const demoWatcherPassword = "e2e-demo-watcher-password"
 // quiet cameras send nothing meanwhile. It logs when each arrived and
 // prints the time until all had as a benchmark line: the README says
 // within 30 s; the guard here is only against a hang.
-func mustShow(t testing.TB, d *demoRun, broker string) {
+func mustShow(t testing.TB, d *demoRun, broker string, status func(camera string) string) {
 	t.Helper()
 	events := make(chan bus.Anomaly, 4096)
 	c := peers.MQTTClient(t, broker, "must-show")
@@ -388,6 +397,9 @@ func mustShow(t testing.TB, d *demoRun, broker string) {
 			}
 			d.keep(line)
 		case <-guard:
+			for id := range awaited {
+				t.Logf("%s at the edge: %s", id, status(id))
+			}
 			t.Fatalf("after 3 minutes no anomaly of %v", awaited)
 		}
 	}
