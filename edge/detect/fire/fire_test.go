@@ -369,28 +369,3 @@ func BenchmarkFire720p(b *testing.B) { benchmark(b, FireName, flickering) }
 
 // BenchmarkSmoke720p is one active-mode 1280x720 BGR frame with a plume.
 func BenchmarkSmoke720p(b *testing.B) { benchmark(b, SmokeName, plume) }
-
-// TestBurstySmokeIsSmoke: the rising plume analysed as an edge lagging
-// behind its camera analyses it: four frames at 5 fps, then a skip of
-// 1.4 s to the next keyframe, over and over. Its rise is judged on the
-// time that passed, not on the number of frames: it is smoke within 8 s
-// of its start, where it is.
-func TestBurstySmokeIsSmoke(t *testing.T) {
-	d := newDetector(t, SmokeName)
-	s := clip.Street(640, 360, 15)
-	s.Draw = func(img *gocv.Mat, n int) { plume(img, n/3) } // plume's 5 fps motion, 15 fps frames
-	defer s.Close()
-	first := -1
-	for n, k := 0, 0; n < 15*12; k++ {
-		if found(t, d, s, n, true, 30, plumeBox) && first < 0 {
-			first = n
-		}
-		if n += 3; k%4 == 3 {
-			n += 21 // 1.4 s skipped
-		}
-	}
-	if first < 0 || first > 30+8*15 {
-		t.Fatalf("bursty plume: smoke first at frame %d (plume from 30, 15 fps)", first)
-	}
-	t.Logf("bursty plume: smoke %.1f s after the plume appeared", float64(first-30)/15)
-}

@@ -160,7 +160,7 @@ smoke_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
            const uint8_t *restrict lum, const uint8_t *restrict tex,
            float *restrict bg_lum, float *restrict bg_lap,
            uint8_t *restrict hold, uint8_t *restrict bin, ptrdiff_t n,
-           float fast, float slow, float gain, int step, const int has_mask) {
+           float fast, float slow, float gain, const int has_mask) {
   int cands = 0, held = 0, sum_lum = 0, sum_bg = 0;
   for (ptrdiff_t i = 0; i < n; i++) {
     const int b = bgr[3 * i], g = bgr[3 * i + 1], r = bgr[3 * i + 2];
@@ -179,14 +179,11 @@ smoke_loop(const uint8_t *restrict bgr, const uint8_t *restrict mask,
     if (has_mask)
       cand &= mask[i] == 0;
     const uint8_t h = hold[i];
-    // step is how many frames' worth of time this frame stands for (1 to
-    // 3 at 5 a second): evidence is held in time, not in frames.
-    const int hu = h + 2 * step;
-    const uint8_t up = hu < 2 * PERSIST ? (uint8_t)hu : 2 * PERSIST;
+    const uint8_t up = (uint8_t)(h + 2) < 2 * PERSIST ? (uint8_t)(h + 2) : 2 * PERSIST;
     // A pixel back at the background (what passed has gone) forgets at
     // once; one still changed but not a candidate now fades.
     const uint8_t back = (change < LIGHTER / 2) & (change > -LIGHTER / 2);
-    const uint8_t down = (h > step) & !back ? (uint8_t)(h - step) : 0;
+    const uint8_t down = (h > 0) & !back ? h - 1 : 0;
     const uint8_t nh = cand ? up : down;
     const float a = cand ? slow : fast;
     hold[i] = nh;
@@ -207,9 +204,9 @@ CLONES struct smoke_counts smoke_update(const uint8_t *bgr, const uint8_t *mask,
                                         float *bg_lum, float *bg_lap,
                                         uint8_t *hold, uint8_t *bin,
                                         ptrdiff_t n, float fast, float slow,
-                                        float gain, int step) {
+                                        float gain) {
   if (mask)
-    return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, gain, step, 1);
-  return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, gain, step, 0);
+    return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, gain, 1);
+  return smoke_loop(bgr, mask, lum, tex, bg_lum, bg_lap, hold, bin, n, fast, slow, gain, 0);
 }
 

@@ -26,5 +26,5 @@ struct smoke_counts smoke_update(const uint8_t *bgr, const uint8_t *mask,
                                  const uint8_t *lum, const uint8_t *tex,
                                  float *bg_lum, float *bg_lap, uint8_t *hold,
                                  uint8_t *bin, ptrdiff_t n, float fast,
-                                 float slow, float gain, int step);
+                                 float slow, float gain);
 

@@ -131,14 +131,12 @@ func updateRef(d *Smoke, n int, fast, slow float32) (cands, held int) {
 		a, h := fast, hold[i]
 		if cand {
 			cands++
-			h = min(h+byte(2*d.step), 2*persist)
+			h = min(h+2, 2*persist)
 			a = slow
 		} else if change < lighter/2 && change > -lighter/2 {
 			h = 0
-		} else if h > byte(d.step) {
-			h -= byte(d.step)
-		} else {
-			h = 0
+		} else if h > 0 {
+			h--
 		}
 		hold[i] = h
 		bgLum[i] += a * diff
@@ -296,7 +294,7 @@ func newSmokeState(rng *rand.Rand, n int, mask []byte) *Smoke {
 		d.bgLum[i], d.bgLap[i] = rng.Float32()*255, rng.Float32()*60
 	}
 	d.hold, d.bin = randBytes(rng, n, 0, 2*persist), make([]byte, n)
-	d.gain, d.step = 1, 1
+	d.gain = 1
 	return d
 }
 
@@ -313,8 +311,6 @@ func TestSmokeUpdateMatchesReference(t *testing.T) {
 			got.pic.bgr, got.lum, got.tex = bgr, lum, tex
 			want.pic.bgr, want.lum, want.tex = bgr, lum, tex
 			fast, slow := rng.Float32(), rng.Float32()/10
-			got.step = 1 + rng.Intn(3)
-			want.step = got.step
 			gc, gh := got.update(n, fast, slow)
 			wc, wh := updateRef(want, n, fast, slow)
 			if gc != wc || gh != wh || got.gain != want.gain {

@@ -34,14 +34,9 @@ const (
 	greyness = 40
 	// lighter is the smallest luma change from the background.
 	lighter = 10
-	// persist is the hold of a pixel's evidence in frames at 5 a second
-	// (holdFrame): a candidate adds 2, a miss takes 1, a region needs
-	// persist. A frame further from the last stands for up to 3 such
-	// frames: an edge that lags analyses in bursts (a few frames, then a
-	// skip to the next keyframe), and a plume's new top must not wait
-	// for three frames of each burst.
-	persist   = 6
-	holdFrame = 200 * time.Millisecond
+	// persist is the hold of a pixel's evidence in frames: a candidate
+	// adds 2, a miss takes 1, a region needs persist.
+	persist = 6
 	// learnTau and learnSlow are the background's time constants for
 	// quiet pixels and for smoke candidates.
 	learnTau, learnSlow = 20 * time.Second, 5 * time.Minute
@@ -65,7 +60,6 @@ type Smoke struct {
 	labels  labeller
 	last    time.Time
 	gain    float32 // the picture's exposure over the background's, from the last frame
-	step    int     // frames at 5 a second the time since the last frame stands for, 1 to 3
 	tracks  []track
 }
 
@@ -106,24 +100,16 @@ func (t *track) add(now time.Time) {
 // and the area grew by Spread. A region that reached its height at
 // once (a person whose head joined the region a frame late) does not
 // keep rising; a car driving up the picture takes its base with it.
-// The thirds are of time, not of samples, the top at each boundary read
-// between the samples around it: an edge that lags analyses in bursts (a
-// few frames, then a skip to the next keyframe), and its samples are
-// crowded in some thirds and missing from others.
 func (t *track) rising(now time.Time, h int) int {
 	if len(t.hist) < 4 || now.Sub(t.hist[0].at) < SmokeAfter {
 		return 0
 	}
 	first, last := t.hist[0], t.hist[len(t.hist)-1]
 	rise := first.top - last.top
-	if rise <= 0 {
-		return 0
-	}
-	span := last.at.Sub(first.at)
-	prev := float64(first.top)
-	for third := 1; third <= 3; third++ {
-		top := t.topAt(first.at.Add(span * time.Duration(third) / 3))
-		if 4*(prev-top) < float64(rise) || top >= prev {
+	prev := first.top
+	for _, third := range []int{len(t.hist) / 3, 2 * len(t.hist) / 3, len(t.hist) - 1} {
+		top := t.hist[third].top
+		if 4*(prev-top) < rise || top >= prev {
 			return 0 // a third without a quarter of the rise: not steady
 		}
 		prev = top
@@ -133,7 +119,7 @@ func (t *track) rising(now time.Time, h int) int {
 			return 0
 		}
 	}
-	if float64(abs(last.bot-first.bot)) > Anchor*float64(rise) {
+	if rise <= 0 || float64(abs(last.bot-first.bot)) > Anchor*float64(rise) {
 		return 0
 	}
 	// A base on the bottom edge is no base: what rises from there (an
@@ -143,22 +129,6 @@ func (t *track) rising(now time.Time, h int) int {
 		return 0
 	}
 	return rise
-}
-
-// topAt is where the track's top was at the time at, read between the
-// samples around it (a straight line from one to the next).
-func (t *track) topAt(at time.Time) float64 {
-	for i := 1; i < len(t.hist); i++ {
-		a, b := t.hist[i-1], t.hist[i]
-		if b.at.Before(at) {
-			continue
-		}
-		if d := b.at.Sub(a.at); d > 0 {
-			return float64(a.top) + float64(b.top-a.top)*float64(at.Sub(a.at))/float64(d)
-		}
-		return float64(b.top)
-	}
-	return float64(t.hist[len(t.hist)-1].top)
 }
 
 // NewSmoke makes a smoke detector; it reads MinArea (default 0.003) and
@@ -218,10 +188,8 @@ func (d *Smoke) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, erro
 		d.last, d.gain = now, 1
 		return nil, nil
 	}
-	gap := now.Sub(d.last)
-	dt := gap.Seconds()
+	dt := now.Sub(d.last).Seconds()
 	d.last = now
-	d.step = int(max(1, min(3, (gap+holdFrame/2)/holdFrame)))
 	fast := float32(math.Min(1, math.Max(0, dt/learnTau.Seconds())))
 	slow := float32(math.Min(1, math.Max(0, dt/learnSlow.Seconds())))
 	cands, held := d.update(n, fast, slow)
@@ -258,7 +226,7 @@ func (d *Smoke) update(n int, fast, slow float32) (cands, held int) {
 	lum, tex, bgLum, bgLap := d.lum[:n], d.tex[:n], d.bgLum[:n], d.bgLap[:n]
 	hold, bin := d.hold[:n], d.bin[:n]
 	c := C.smoke_update(u8(bgr), u8(mask), u8(lum), u8(tex), f32(bgLum), f32(bgLap), u8(hold), u8(bin),
-		C.ptrdiff_t(n), C.float(fast), C.float(slow), C.float(d.gain), C.int(d.step))
+		C.ptrdiff_t(n), C.float(fast), C.float(slow), C.float(d.gain))
 	d.gain = exposure(int(c.sum_lum), int(c.sum_bg))
 	return int(c.cands), int(c.held)
 }
