@@ -35,10 +35,10 @@ func TestDistrictScript(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "nats-server"), "github.com/nats-io/nats-server/v2").CombinedOutput(); err != nil {
 		t.Fatalf("build nats-server: %v\n%s", err, out)
 	}
-	http0, routes, edgeHTTP := peers.FreePort(t), freeRange(t, 3), freeRange(t, 4)
+	http0, routes, edgeHTTP := peers.FreePort(t), peers.FreePortRange(t, 3), peers.FreePortRange(t, 4)
 	env := []string{"BIN=" + bin, "ARGUS_DISTRICT_VAR=" + t.TempDir(),
-		"ARGUS_DISTRICT_NATS=" + strconv.Itoa(freeRange(t, 3)), "ARGUS_DISTRICT_ROUTES=" + strconv.Itoa(routes),
-		"ARGUS_DISTRICT_MQTT=" + strconv.Itoa(freeRange(t, 3)), "ARGUS_DISTRICT_HTTP=" + strconv.Itoa(http0),
+		"ARGUS_DISTRICT_NATS=" + strconv.Itoa(peers.FreePortRange(t, 3)), "ARGUS_DISTRICT_ROUTES=" + strconv.Itoa(routes),
+		"ARGUS_DISTRICT_MQTT=" + strconv.Itoa(peers.FreePortRange(t, 3)), "ARGUS_DISTRICT_HTTP=" + strconv.Itoa(http0),
 		"ARGUS_DISTRICT_WEBRTC_UDP=" + strconv.Itoa(udpPort(t)), "ARGUS_DISTRICT_RTSP=" + strconv.Itoa(peers.FreePort(t)),
 		"ARGUS_DISTRICT_RTP=" + strconv.Itoa(udpPort(t)), "ARGUS_DISTRICT_EDGE_HTTP=" + strconv.Itoa(edgeHTTP)}
 	cmd := exec.Command(filepath.Join(repoRoot, "deploy", "district.sh"))
@@ -184,28 +184,6 @@ func getJSON(url, token string, v any) int {
 	defer resp.Body.Close()
 	json.NewDecoder(resp.Body).Decode(v)
 	return resp.StatusCode
-}
-
-// freeRange is a TCP port p with p … p+n-1 free on 127.0.0.1 now.
-func freeRange(t *testing.T, n int) int {
-	t.Helper()
-	for range 100 {
-		p := peers.FreePort(t)
-		ok := true
-		for i := 1; i < n && ok; i++ {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+i))
-			if err != nil {
-				ok = false
-				continue
-			}
-			ln.Close()
-		}
-		if ok {
-			return p
-		}
-	}
-	t.Fatalf("no %d consecutive free ports", n)
-	return 0
 }
 
 // strangerRoute connects to a NATS cluster port as a route without

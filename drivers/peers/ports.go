@@ -41,7 +41,16 @@ func FreeUDPPair(t testing.TB) string {
 	return fmt.Sprintf("127.0.0.1:%d", freePorts(t, 2))
 }
 
-// freePorts returns the first of n consecutive free ports, even when n is 2.
+// FreePortRange returns a port p with p … p+n-1 free on 127.0.0.1 for TCP
+// and UDP at the time of the call, for a program that takes consecutive
+// ports from one base (deploy/district.sh's NATS nodes); no port of the
+// range is handed out again by this process.
+func FreePortRange(t testing.TB, n int) int {
+	t.Helper()
+	return freePorts(t, n)
+}
+
+// freePorts returns the first of n consecutive free ports, the first even.
 func freePorts(t testing.TB, n int) int {
 	t.Helper()
 	ports.Lock()
@@ -52,16 +61,27 @@ func freePorts(t testing.TB, n int) int {
 	}
 	for range 2000 {
 		p := ports.next &^ 1
-		ports.next = p + 2
-		if ports.next+1 > ports.top {
+		ports.next = p + max(2, n+n%2)
+		if p+n > ports.top {
 			ports.next = lowestPort
+			continue
 		}
-		if bindable(p) && (n == 1 || bindable(p+1)) {
+		if allBindable(p, n) {
 			return p
 		}
 	}
 	t.Fatalf("no %d free port(s) below %d", n, ports.top+1)
 	return 0
+}
+
+// allBindable says whether p … p+n-1 can all be bound.
+func allBindable(p, n int) bool {
+	for i := range n {
+		if !bindable(p + i) {
+			return false
+		}
+	}
+	return true
 }
 
 // bindable says whether p can be bound on 127.0.0.1 for TCP and for UDP.

@@ -49,3 +49,17 @@ func TestABoundPortIsNotHandedOut(t *testing.T) {
 		t.Fatalf("FreePort handed out %d, which a listener holds", q)
 	}
 }
+
+func TestRangesDoNotOverlap(t *testing.T) {
+	a := FreePortRange(t, 3)
+	b := FreePort(t)
+	c := FreePortRange(t, 4)
+	for _, x := range []int{b, c, c + 1, c + 2, c + 3} {
+		if x >= a && x < a+3 {
+			t.Fatalf("port %d handed out again within the range %d–%d", x, a, a+2)
+		}
+	}
+	if b >= c && b < c+4 {
+		t.Fatalf("FreePort %d inside the later range %d–%d", b, c, c+3)
+	}
+}
