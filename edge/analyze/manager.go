@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/edge/detect"
 	"github.com/argus-edge/argus/edge/hub"
 	"github.com/argus-edge/argus/edge/ingest"
@@ -27,7 +28,9 @@ type Options struct {
 	Log zerolog.Logger
 	// ModelDir is where detectors find model files.
 	ModelDir string
-	// IdleFPS, ActiveFPS and Quiet pace the analysis (see configs.Detect).
+	// IdleFPS, ActiveFPS and Quiet pace the analysis (see configs.Detect);
+	// a zero rate is the config's default (configs.DefaultIdleFPS,
+	// DefaultActiveFPS), as at an edge.
 	IdleFPS, ActiveFPS float64
 	Quiet              time.Duration
 	// Cores is the analysis budget, in cores, that the scheduler shares
@@ -74,6 +77,14 @@ type Manager struct {
 func New(o Options) *Manager {
 	if o.MaxLag == 0 {
 		o.MaxLag = DefaultMaxLag
+	}
+	// A replay or a test given no rates analyses as an edge with the
+	// defaults does: at one frame a second, fire saw no flicker.
+	if o.IdleFPS <= 0 {
+		o.IdleFPS = configs.DefaultIdleFPS
+	}
+	if o.ActiveFPS <= 0 {
+		o.ActiveFPS = configs.DefaultActiveFPS
 	}
 	return &Manager{o: o, out: &publisher{edge: o.Edge, sink: o.Sink, log: o.Log},
 		sched: newScheduler(o.Cores, time.Now), burst: &burstLog{log: o.Log, now: time.Now},
