@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/net/ipv4"
 )
 
 // batchConn is the shared ICE UDP socket, sending with sendmmsg: every
@@ -18,15 +17,15 @@ import (
 // every viewer go out in a few calls. Reads pass through.
 type batchConn struct {
 	*net.UDPConn
-	out *ipv4.PacketConn
+	out *mmsg // the sender's sendmmsg (sendmmsg_*.go)
 
 	mu sync.Mutex
 	// queue is filled by writers, sending by the sender; they swap. Their
-	// messages keep their buffers and their *net.UDPAddr (sendmmsg wants a
-	// net.Addr), reused once sent, so a write allocates nothing and nothing
-	// is kept per peer: a cache of addresses by peer kept an entry for
-	// every viewer that ever watched (each comes from a new port).
-	queue, sending []ipv4.Message
+	// datagrams keep their buffers, reused once sent, so a write allocates
+	// nothing and nothing is kept per peer: a cache of addresses by peer
+	// kept an entry for every viewer that ever watched (each comes from a
+	// new port).
+	queue, sending []datagram
 	// dropped counts writes dropped on a full queue since loggedAt, when
 	// they were last logged (at most once a minute).
 	dropped  int
@@ -44,8 +43,14 @@ type batchConn struct {
 // dropped, as a full socket buffer would drop them.
 const maxQueued = 8192
 
+// datagram is one queued packet and where it goes.
+type datagram struct {
+	buf  []byte
+	addr netip.AddrPort
+}
+
 func newBatchConn(c *net.UDPConn, log zerolog.Logger) *batchConn {
-	b := &batchConn{UDPConn: c, out: ipv4.NewPacketConn(c), log: log,
+	b := &batchConn{UDPConn: c, out: newMmsg(c), log: log,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	b.wg.Add(1)
 	go b.send()
@@ -91,19 +96,10 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 	if n < cap(b.queue) {
 		b.queue = b.queue[:n+1]
 	} else {
-		b.queue = append(b.queue, ipv4.Message{})
+		b.queue = append(b.queue, datagram{})
 	}
-	m := &b.queue[n]
-	if m.Buffers == nil {
-		m.Buffers = make([][]byte, 1)
-	}
-	m.Buffers[0] = append(m.Buffers[0][:0], p...)
-	ua, _ := m.Addr.(*net.UDPAddr)
-	if ua == nil {
-		ua = &net.UDPAddr{}
-		m.Addr = ua
-	}
-	setAddr(ua, addr)
+	d := &b.queue[n]
+	d.buf, d.addr = append(d.buf[:0], p...), addr
 	queued := len(b.queue)
 	b.mu.Unlock()
 	if b.holds.Load() == 0 || queued >= holdMax {
@@ -152,7 +148,7 @@ func (b *batchConn) send() {
 		b.queue, b.sending = b.sending[:0], b.queue
 		b.mu.Unlock()
 		for q := b.sending; len(q) > 0; {
-			n, err := b.out.WriteBatch(q, 0)
+			n, err := b.out.write(q)
 			if err != nil {
 				n++ // this one failed (peer gone, no route): skip it, as sendto would
 			}
@@ -173,17 +169,4 @@ func (b *batchConn) Close() error {
 	close(b.done)
 	b.wg.Wait()
 	return b.UDPConn.Close()
-}
-
-// setAddr makes ua addr, reusing its IP's bytes.
-func setAddr(ua *net.UDPAddr, addr netip.AddrPort) {
-	ip := addr.Addr()
-	if ip.Is4() {
-		a := ip.As4()
-		ua.IP = append(ua.IP[:0], a[:]...)
-	} else {
-		a := ip.As16()
-		ua.IP = append(ua.IP[:0], a[:]...)
-	}
-	ua.Port, ua.Zone = int(addr.Port()), ip.Zone()
 }

@@ -110,3 +110,54 @@ func TestBatchConnHoldDefersTheSender(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchConnFamilies: a dual-stack socket (as the SFU's ":port")
+// reaches an IPv4 peer (as a mapped address) and an IPv6 one; an IPv4
+// socket refuses an IPv6 peer and still sends what follows it.
+func TestBatchConnFamilies(t *testing.T) {
+	v4 := listenUDP(t, "127.0.0.1:0")
+	v6 := listenUDP(t, "[::1]:0")
+	for _, c := range []struct {
+		socket string
+		peers  []*net.UDPConn
+		lost   *net.UDPConn // a peer the socket cannot reach
+	}{
+		{"[::]:0", []*net.UDPConn{v4, v6}, nil},
+		{"127.0.0.1:0", []*net.UDPConn{v4}, v6},
+	} {
+		t.Run(c.socket, func(t *testing.T) {
+			b := newBatchConn(listenUDP(t, c.socket), zerolog.Nop())
+			defer b.Close()
+			b.hold() // one sendmmsg: the refused datagram first
+			if c.lost != nil {
+				b.WriteToAddrPort([]byte("lost"), c.lost.LocalAddr().(*net.UDPAddr).AddrPort())
+			}
+			for _, p := range c.peers {
+				b.WriteToAddrPort([]byte(c.socket), p.LocalAddr().(*net.UDPAddr).AddrPort())
+			}
+			b.release()
+			for _, p := range c.peers {
+				p.SetReadDeadline(time.Now().Add(10 * time.Second))
+				buf := make([]byte, 64)
+				k, err := p.Read(buf)
+				if err != nil || string(buf[:k]) != c.socket {
+					t.Fatalf("peer %v: %q, %v; want %q", p.LocalAddr(), buf[:k], err, c.socket)
+				}
+			}
+		})
+	}
+}
+
+func listenUDP(t *testing.T, addr string) *net.UDPConn {
+	t.Helper()
+	a, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.ListenUDP("udp", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
