@@ -168,16 +168,18 @@ func (s *sqlStore) writeBatch(ctx context.Context, tx *sql.Tx, recs map[string]*
 	return nil
 }
 
-// insertAnomalies inserts new records in one statement.
+// insertAnomalies inserts new records in one statement. A new record is
+// not handled yet (as insertAnomaly writes it): its handling columns are
+// literals, not bound (five values fewer a row to convert and bind).
 func (s *sqlStore) insertAnomalies(ctx context.Context, tx *sql.Tx, rs []Anomaly) error {
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	args := make([]any, 0, len(rs)*31)
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, '', NULL, '', ?)"
+	args := make([]any, 0, len(rs)*26)
 	for _, r := range rs {
 		args = append(args, r.ID, r.Site, r.Camera, r.Edge, r.Kind, r.Severity, r.State, r.Score,
 			r.Box[0], r.Box[1], r.Box[2], r.Box[3], r.Zone, r.Rule, r.RuleVersion, r.Shadow)
 		args = append(args, geoArgs(r.Geo)...)
 		args = append(args, int64(r.Seq), ms(r.StartedAt), ms(r.UpdatedAt), ms(r.EndedAt), r.HasSnapshot,
-			r.Status, "", nil, "", nil, "", r.Verifies)
+			r.Status, r.Verifies)
 	}
 	return s.execIn(ctx, tx, `INSERT INTO anomalies (`+anomalyCols+`) VALUES `+placeholders(len(rs), row), args...)
 }
