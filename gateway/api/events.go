@@ -259,10 +259,25 @@ func (s *Server) Shutdown() {
 
 // PublishIncident sends an incident (without its timeline) to the clients
 // covering any of its sites.
-func (s *Server) PublishIncident(inc store.Incident) {
+func (s *Server) PublishIncident(inc store.Incident) { s.publish(incidentEvent(inc)) }
+
+// PublishIncidents sends incidents, in order, as PublishIncident one after
+// the other would, under one lock (a client gets them in one write).
+func (s *Server) PublishIncidents(incs []store.Incident) {
+	evs := make([]event, len(incs))
+	for i, inc := range incs {
+		evs[i] = incidentEvent(inc)
+	}
+	if n := s.hub.publishAll(evs); n > 0 {
+		s.log.Warn().Int("clients", n).Str("event", "incident").Msg("dropped slow event-stream clients")
+		s.metrics.dropped(n)
+	}
+}
+
+// incidentEvent is inc, encoded once, for the clients covering any of its sites.
+func incidentEvent(inc store.Incident) event {
 	data, err := json.Marshal(inc)
-	f := frame("incident", data)
-	s.publish(event{name: "incident", frame: f, allow: func(sc *scope) bool {
+	return event{name: "incident", frame: frame("incident", data), allow: func(sc *scope) bool {
 		if err != nil {
 			return false
 		}
@@ -275,5 +290,5 @@ func (s *Server) PublishIncident(inc store.Incident) {
 			}
 		}
 		return false
-	}})
+	}}
 }
