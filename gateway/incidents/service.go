@@ -25,9 +25,9 @@ type Service struct {
 	eng      *Engine
 	st       store.Store
 	log      zerolog.Logger
-	mu       sync.Mutex // one decision and its write at a time, in order
+	mu       sync.Mutex                    // one decision and its write at a time, in order
 	hub      *notify.Hub[[]store.Incident] // changes told together go out together
-	every    time.Duration // how often held news go out (coalesce.go); 0: at once
+	every    time.Duration                 // how often held news go out (coalesce.go); 0: at once
 	held     coalescer
 	failed   atomic.Uint64
 	opened   [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
@@ -359,7 +359,9 @@ func (s *Service) Subscribe(fn func(store.Incident)) (cancel func()) {
 // a coalescing period's held ones: in a typhoon hundreds every quarter
 // second, which the console's event stream fans out under one lock), on a
 // goroutine of its own, until cancel. A slow fn misses calls.
-func (s *Service) SubscribeBatch(fn func([]store.Incident)) (cancel func()) { return s.hub.Subscribe(fn) }
+func (s *Service) SubscribeBatch(fn func([]store.Incident)) (cancel func()) {
+	return s.hub.Subscribe(fn)
+}
 
 // Failed counts the incident changes the store refused.
 func (s *Service) Failed() uint64 { return s.failed.Load() }
