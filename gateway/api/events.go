@@ -110,6 +110,9 @@ func framesOf[T any](name string, vs []T, site func(T) string) []event {
 			buf.WriteByte('\n')
 		}
 		ends[i] = buf.Len()
+		if i == 0 { // room for the others, if they are of the first's size
+			buf.Grow(buf.Len()*(len(vs)-1) + buf.Len()/2)
+		}
 	}
 	all, start := buf.Bytes(), 0
 	evs := make([]event, len(vs))

@@ -173,11 +173,17 @@ func chunkFor(evs []event, sub *subscriber) chunk {
 		}
 		return c
 	}
+	frames := make([][]byte, 0, len(evs))
+	size := 0
 	for _, ev := range evs {
 		if f := ev.frameFor(sub); f != nil {
-			c.b = append(c.b, f...)
-			c.n++
+			frames = append(frames, f)
+			size += len(f)
 		}
+	}
+	c.b, c.n = make([]byte, 0, size), len(frames) // one allocation, not append's doublings
+	for _, f := range frames {
+		c.b = append(c.b, f...)
 	}
 	return c
 }
