@@ -137,7 +137,7 @@ func applyBatch(events []bus.Anomaly, out []AnomalyResult, recs map[string]*batc
 // writeBatch writes the records applyBatch changed: new ones in
 // multi-row INSERTs, the others one UPDATE each, then the pictures.
 func (s *sqlStore) writeBatch(ctx context.Context, tx *sql.Tx, recs map[string]*batchRecord) error {
-	var fresh []Anomaly
+	fresh := make([]Anomaly, 0, len(recs))
 	for _, r := range recs {
 		switch {
 		case !r.stored:
