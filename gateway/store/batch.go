@@ -148,7 +148,7 @@ func (s *sqlStore) writeBatch(ctx context.Context, tx *sql.Tx, recs map[string]*
 			}
 		}
 	}
-	if err := chunks(len(fresh), func(from, to int) error { return s.insertAnomalies(ctx, tx, fresh[from:to]) }); err != nil {
+	if err := s.insertFresh(ctx, tx, fresh); err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
 	for _, r := range recs {
@@ -167,6 +167,28 @@ func (s *sqlStore) writeBatch(ctx context.Context, tx *sql.Tx, recs map[string]*
 	}
 	return nil
 }
+
+// insertFresh inserts new records: with COPY on PostgreSQL, else in
+// multi-row INSERTs.
+func (s *sqlStore) insertFresh(ctx context.Context, tx *sql.Tx, fresh []Anomaly) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(fresh))
+	for i, r := range fresh {
+		rows[i] = append(append([]any{r.ID, r.Site, r.Camera, r.Edge, r.Kind, r.Severity, r.State, r.Score,
+			r.Box[0], r.Box[1], r.Box[2], r.Box[3], r.Zone, r.Rule, r.RuleVersion, r.Shadow}, geoArgs(r.Geo)...),
+			int64(r.Seq), ms(r.StartedAt), ms(r.UpdatedAt), ms(r.EndedAt), r.HasSnapshot,
+			r.Status, "", nil, "", nil, "", r.Verifies)
+	}
+	if copied, err := s.copyRows(ctx, tx, "anomalies", anomalyColumns, rows); copied {
+		return err
+	}
+	return chunks(len(fresh), func(from, to int) error { return s.insertAnomalies(ctx, tx, fresh[from:to]) })
+}
+
+// anomalyColumns are anomalyCols one by one.
+var anomalyColumns = strings.Fields(strings.ReplaceAll(anomalyCols, ",", " "))
 
 // insertAnomalies inserts new records in one statement. A new record is
 // not handled yet (as insertAnomaly writes it): its handling columns are

@@ -238,11 +238,24 @@ func (s *sqlStore) writeIncidents(ctx context.Context, tx *sql.Tx, changes []Inc
 		}); err != nil {
 		return err
 	}
-	return s.insertRows(ctx, tx, timelineInsert, "", len(entries), 8, func(i int) []any {
+	line := func(i int) []any {
 		e := entries[i].e
 		return []any{entries[i].inc, e.At.UnixMilli(), e.What, e.Anomaly, e.Camera, e.Kind, e.By, e.Text}
-	})
+	}
+	if len(entries) > 0 {
+		rows := make([][]any, len(entries))
+		for i := range entries {
+			rows[i] = line(i)
+		}
+		if copied, err := s.copyRows(ctx, tx, "incident_timeline", timelineColumns, rows); copied {
+			return err
+		}
+	}
+	return s.insertRows(ctx, tx, timelineInsert, "", len(entries), 8, line)
 }
+
+// timelineColumns are the columns of timelineInsert.
+var timelineColumns = []string{"incident", "at", "what", "anomaly", "camera", "kind", "by_who", "body"}
 
 // The statements of an incident's write.
 const (
