@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -70,6 +72,27 @@ func TestCopyRowsInTheTransaction(t *testing.T) {
 	}); err == nil {
 		t.Fatal("a copy into a missing column succeeded")
 	}
+	// A batch's new records go in by COPY: every column reads back.
+	a := bus.Anomaly{ID: "g-1", Seq: 2, Site: "north", Camera: "cam-1", Edge: "edge-1", Kind: bus.KindPerson, State: bus.StateEnd,
+		Severity: "high", Score: 0.5, Box: [4]float64{0.1, 0.2, 0.3, 0.4}, Zone: "gate", Rule: "people", RuleVersion: 3, Shadow: true,
+		FrameTime: bus.At(time.Unix(1e9, 0)), PublishedAt: bus.At(time.Unix(1e9, 0)), Geo: &bus.Geo{Lat: 1.5, Lon: -2.25, Alt: 30}, Verifies: "v-1"}
+	res, err := s.PutAnomalies(ctx, []bus.Anomaly{a})
+	if err != nil || res[0].Err != nil || !res[0].Created {
+		t.Fatalf("PutAnomalies: %v %+v", err, res)
+	}
+	got, err := s.Anomaly(ctx, "g-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := res[0].Record
+	if got.Geo == nil || *got.Geo != *a.Geo || got.EndedAt.IsZero() {
+		t.Fatalf("stored geo %v, ended %v; want %v and the end", got.Geo, got.EndedAt, *a.Geo)
+	}
+	got.Geo, want.Geo = nil, nil
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("stored\n%+v\nwant\n%+v", got, want)
+	}
+
 	held := 0
 	s.conns.Range(func(_, _ any) bool { held++; return true })
 	if held != 0 {
