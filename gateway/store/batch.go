@@ -174,6 +174,9 @@ func (s *sqlStore) insertFresh(ctx context.Context, tx *sql.Tx, fresh []Anomaly)
 	if len(fresh) == 0 {
 		return nil
 	}
+	if !s.canCopy(tx) {
+		return chunks(len(fresh), func(from, to int) error { return s.insertAnomalies(ctx, tx, fresh[from:to]) })
+	}
 	rows := make([][]any, len(fresh))
 	for i, r := range fresh {
 		rows[i] = append(append([]any{r.ID, r.Site, r.Camera, r.Edge, r.Kind, r.Severity, r.State, r.Score,
@@ -181,10 +184,8 @@ func (s *sqlStore) insertFresh(ctx context.Context, tx *sql.Tx, fresh []Anomaly)
 			int64(r.Seq), ms(r.StartedAt), ms(r.UpdatedAt), ms(r.EndedAt), r.HasSnapshot,
 			r.Status, "", nil, "", nil, "", r.Verifies)
 	}
-	if copied, err := s.copyRows(ctx, tx, "anomalies", anomalyColumns, rows); copied {
-		return err
-	}
-	return chunks(len(fresh), func(from, to int) error { return s.insertAnomalies(ctx, tx, fresh[from:to]) })
+	_, err := s.copyRows(ctx, tx, "anomalies", anomalyColumns, rows)
+	return err
 }
 
 // anomalyColumns are anomalyCols one by one.

@@ -34,6 +34,12 @@ func (s *sqlStore) begin(ctx context.Context) (tx *sql.Tx, done func(), err erro
 	}, nil
 }
 
+// canCopy tells whether copyRows works in tx.
+func (s *sqlStore) canCopy(tx *sql.Tx) bool {
+	_, ok := s.conns.Load(tx)
+	return ok
+}
+
 // copyRows writes rows into table's cols with PostgreSQL's COPY (binary)
 // inside tx: a typhoon's batch is a few hundred thousand values, which as
 // multi-row INSERTs pgx encoded into Bind messages regrown from 256 bytes

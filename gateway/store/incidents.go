@@ -242,14 +242,13 @@ func (s *sqlStore) writeIncidents(ctx context.Context, tx *sql.Tx, changes []Inc
 		e := entries[i].e
 		return []any{entries[i].inc, e.At.UnixMilli(), e.What, e.Anomaly, e.Camera, e.Kind, e.By, e.Text}
 	}
-	if len(entries) > 0 {
+	if len(entries) > 0 && s.canCopy(tx) {
 		rows := make([][]any, len(entries))
 		for i := range entries {
 			rows[i] = line(i)
 		}
-		if copied, err := s.copyRows(ctx, tx, "incident_timeline", timelineColumns, rows); copied {
-			return err
-		}
+		_, err := s.copyRows(ctx, tx, "incident_timeline", timelineColumns, rows)
+		return err
 	}
 	return s.insertRows(ctx, tx, timelineInsert, "", len(entries), 8, line)
 }
