@@ -210,8 +210,11 @@ func (s *sqlStore) writeIncidents(ctx context.Context, tx *sql.Tx, changes []Inc
 	type pair struct{ site, inc string }
 	var sites []pair
 	seen := map[pair]bool{}
-	var members []memberRow
-	var entries []entryRow
+	nm, ne := 0, 0
+	for _, ch := range changes {
+		nm, ne = nm+len(ch.Added), ne+len(ch.Entries)
+	}
+	members, entries := make([]memberRow, 0, nm), make([]entryRow, 0, ne) // a typhoon's batch: a thousand each
 	for _, ch := range changes {
 		for _, site := range append([]string{ch.Incident.Site}, ch.Incident.Sites...) {
 			if p := (pair{site, ch.Incident.ID}); !seen[p] {
