@@ -158,7 +158,7 @@ func (s *services) console(dir *directory.Directory, streams *sfu.Server, fl *fl
 	// The listeners live as long as the gateway: their cancels are not needed.
 	s.alerts.SubscribeBatch(a.PublishAnomalies)
 	s.alerts.SubscribeWall(a.PublishWall)
-	s.incidents.Subscribe(a.PublishIncident)
+	s.incidents.SubscribeBatch(a.PublishIncidents)
 	s.alerts.Subscribe(s.drones.OnAnomaly) // camera locations and auto_dispatch
 	s.drones.Subscribe(a.PublishDrone)
 	wallFollowsPatrols(s.drones, s.alerts, dir, log)

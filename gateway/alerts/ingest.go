@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -234,10 +235,13 @@ func (a *Alerts) putBatch(events []bus.Anomaly) ([]store.AnomalyResult, error) {
 // or later ones (of replicas sharing a store one groups, every record),
 // go to the grouping in order; only the grouping replica keeps the wall.
 func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
-	applied := make([]store.Anomaly, 0, len(results))
 	grouped := make([]store.Anomaly, 0, len(results)) // for Incidents, in order
 	groupedAt := make([]int, 0, len(results))         // each one's index in batch
-	told := make([]store.Anomaly, 0, len(results))    // for the listeners, in order
+	appliedAt := make([]int, 0, len(results))         // the records applied here: their index in grouped
+	// told is for the listeners, in order: grouped itself (read only by
+	// both) until a record is grouped and not told, as in a typhoon none is.
+	var told []store.Anomaly
+	same := true
 	for i, r := range results {
 		an := batch[i].an
 		switch {
@@ -248,27 +252,38 @@ func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
 		case !r.Applied:
 			a.stats.duplicates.Add(1)
 			a.log.Debug().Str("id", an.ID).Uint64("seq", an.Seq).Str("state", an.State).Msg("anomaly event ignored: redelivered or after its end")
-			if r.Record.ID == an.ID && r.Record.Seq == an.Seq {
+			tell := r.Record.ID == an.ID && r.Record.Seq == an.Seq
+			if tell {
 				// The record is this very event, applied first by another
 				// gateway replica sharing the store (or by this one before a
 				// redelivery): this replica's consoles must hear of it too.
 				a.anomalies.Publish(r.Record)
-				told = append(told, r.Record)
 			}
 			if r.Record.ID == an.ID && r.Record.Seq >= an.Seq {
 				// This event's record, or a later one when another replica
 				// ran ahead (a redelivered event changes no incident).
+				if !tell && same {
+					told, same = slices.Clone(grouped), false
+				}
 				grouped = append(grouped, r.Record)
 				groupedAt = append(groupedAt, i)
+			}
+			if tell && !same {
+				told = append(told, r.Record)
 			}
 		default:
 			a.stats.applied.Add(1)
 			a.anomalies.Publish(r.Record)
-			told = append(told, r.Record)
-			applied = append(applied, r.Record)
+			appliedAt = append(appliedAt, len(grouped))
 			grouped = append(grouped, r.Record)
 			groupedAt = append(groupedAt, i)
+			if !same {
+				told = append(told, r.Record)
+			}
 		}
+	}
+	if same {
+		told = grouped
 	}
 	if len(told) > 0 {
 		a.batches.Publish(told)
@@ -277,7 +292,7 @@ func (a *Alerts) applyResults(batch []queued, results []store.AnomalyResult) {
 	if a.opts.Incidents != nil && len(grouped) > 0 {
 		offWall = a.opts.Incidents(grouped)
 	}
-	a.logBatch(applied)
+	a.logBatch(grouped, appliedAt)
 	a.wallBatch(batch, results, grouped, groupedAt, offWall)
 }
 
@@ -315,8 +330,9 @@ func wallEntry(an bus.Anomaly) store.WallEntry {
 // logBatch logs the applied anomalies' starts and ends, one line each as
 // before batching (operators and tests follow them); updates, every few
 // seconds of an anomaly, at debug.
-func (a *Alerts) logBatch(applied []store.Anomaly) {
-	for _, r := range applied {
+func (a *Alerts) logBatch(grouped []store.Anomaly, applied []int) {
+	for _, i := range applied {
+		r := grouped[i]
 		lvl := a.log.Info()
 		if r.State == bus.StateUpdate {
 			lvl = a.log.Debug()

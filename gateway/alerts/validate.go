@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -51,7 +50,7 @@ func parse(topic string, payload []byte) (bus.Anomaly, error) {
 		return bus.Anomaly{}, reject(rejectTopic, fmt.Errorf("%s is not an anomaly topic", topic))
 	}
 	var a bus.Anomaly
-	if err := json.Unmarshal(payload, &a); err != nil {
+	if err := decodeAnomaly(payload, &a); err != nil {
 		return bus.Anomaly{}, reject(rejectJSON, err)
 	}
 	if a.Site != t.Site || a.Camera != t.Camera {

@@ -48,7 +48,8 @@ func BenchmarkPublish1000(b *testing.B) {
 		h.publish(ofSite("anomaly", a.Site, a))
 		for _, s := range subs {
 			select {
-			case <-s.ch:
+			case c := <-s.ch:
+				s.gather(c)
 			default:
 			}
 		}

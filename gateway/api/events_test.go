@@ -175,8 +175,8 @@ func TestHubDropsSlowSubscriber(t *testing.T) {
 	for i := range 5 {
 		h.publish(ofSite("anomaly", "riverside", map[string]int{"n": i}))
 		select {
-		case b := <-quick.ch:
-			if !strings.Contains(string(b), `"n":`+string(rune('0'+i))) {
+		case c := <-quick.ch:
+			if b := quick.gather(c); !strings.Contains(string(b), `"n":`+string(rune('0'+i))) {
 				t.Fatalf("quick got %s", b)
 			}
 		default:
@@ -198,31 +198,47 @@ func TestHubDropsSlowSubscriber(t *testing.T) {
 	}
 }
 
-// gather writes what is queued in one go, in order, and a lone frame as
-// it is; it stops at maxWrite bytes and leaves the rest queued.
+// gather writes what is queued in one go, in order, and a lone chunk as
+// it is (not copied: it may be shared); it stops at maxWrite bytes and
+// leaves the rest queued; the events it took no longer count as lag.
 func TestGatherQueuedFrames(t *testing.T) {
-	sub := &subscriber{ch: make(chan []byte, 4096)}
-	if got := sub.gather([]byte("a")); string(got) != "a" {
-		t.Fatalf("lone frame: %q", got)
+	sub := &subscriber{ch: make(chan chunk, 4096)}
+	lone := []byte("a")
+	if got := sub.gather(chunk{b: lone, n: 1}); string(got) != "a" || &got[0] != &lone[0] {
+		t.Fatalf("lone chunk: %q, copied: %v", got, &got[0] != &lone[0])
 	}
-	for _, f := range []string{"b", "c", "d"} {
-		sub.ch <- []byte(f)
+	sub.queued.Store(1 + 3 + 2)
+	for _, f := range []string{"b", "cd"} {
+		sub.ch <- chunk{b: []byte(f), n: len(f)}
 	}
-	if got := sub.gather([]byte("a")); string(got) != "abcd" || len(sub.ch) != 0 {
-		t.Fatalf("gathered %q, %d left", got, len(sub.ch))
+	if got := sub.gather(chunk{b: []byte("a"), n: 1}); string(got) != "abcd" || len(sub.ch) != 0 || sub.queued.Load() != 2 {
+		t.Fatalf("gathered %q, %d chunks and %d events left; want abcd, 0 and 2", got, len(sub.ch), sub.queued.Load())
 	}
 	big := make([]byte, maxWrite/2)
 	for range 4 {
-		sub.ch <- big
+		sub.ch <- chunk{b: big, n: 1}
 	}
-	if got := sub.gather([]byte("x")); len(got) != 1+maxWrite || len(sub.ch) != 2 {
+	if got := sub.gather(chunk{b: []byte("x"), n: 1}); len(got) != 1+maxWrite || len(sub.ch) != 2 {
 		t.Fatalf("gathered %d bytes, %d left; want %d and 2", len(got), len(sub.ch), 1+maxWrite)
 	}
 }
 
+// nextChunk is what sub's writer would write next, and how many events.
+func nextChunk(t *testing.T, sub *subscriber) (string, int) {
+	t.Helper()
+	select {
+	case c := <-sub.ch:
+		n := c.n
+		return string(sub.gather(c)), n
+	default:
+		return "", 0
+	}
+}
+
 // A batch of anomaly events goes to each subscriber in order, only its
-// sites' ones; one whose queue fills mid-batch is dropped and gets
-// nothing more, and the others still get the whole batch.
+// sites' ones, as one chunk; one that the batch would put more than its
+// queue behind is dropped and gets none of it, and the others still get
+// the whole batch.
 func TestPublishAllInOrderAndDropsMidBatch(t *testing.T) {
 	h := newHub(3)
 	river, _ := h.join(access.Principal{Name: "r", Role: store.RoleOperator, Sites: []string{"riverside"}}, 1)
@@ -236,16 +252,23 @@ func TestPublishAllInOrderAndDropsMidBatch(t *testing.T) {
 	}
 	want := map[*subscriber][]string{river: {`"n":0`, `"n":2`}, all: {`"n":0`, `"n":1`, `"n":2`}}
 	for sub, ns := range want {
-		for _, n := range ns {
-			if b := <-sub.ch; !strings.Contains(string(b), n) {
-				t.Fatalf("%s: got %s, want %s", sub.p.Name, b, n)
-			}
+		got, n := nextChunk(t, sub)
+		if n != len(ns) || strings.Count(got, "event: anomaly\n") != len(ns) {
+			t.Fatalf("%s: %d events in %q, want %d", sub.p.Name, n, got, len(ns))
 		}
-		if len(sub.ch) != 0 {
-			t.Fatalf("%s: %d frames more than its sites'", sub.p.Name, len(sub.ch))
+		at := 0
+		for _, want := range ns {
+			i := strings.Index(got[at:], want)
+			if i < 0 {
+				t.Fatalf("%s: %q lacks %s after byte %d (order)", sub.p.Name, got, want, at)
+			}
+			at += i
+		}
+		if sub.queued.Load() != 0 || len(sub.ch) != 0 {
+			t.Fatalf("%s: %d events left", sub.p.Name, sub.queued.Load())
 		}
 	}
-	// The commander's queue (3) takes 3 of the 4; the operator's takes its 3.
+	// The commander's queue (3) cannot take 4; the operator's takes its 3.
 	if dropped := h.publishAll(evs); dropped != 1 {
 		t.Fatalf("dropped %d, want the commander", dropped)
 	}
@@ -254,7 +277,70 @@ func TestPublishAllInOrderAndDropsMidBatch(t *testing.T) {
 	default:
 		t.Fatal("the commander's stream was not dropped")
 	}
-	if len(river.ch) != 3 || h.count() != 1 {
-		t.Fatalf("operator holds %d frames, %d subscribers left", len(river.ch), h.count())
+	if river.queued.Load() != 3 || h.count() != 1 {
+		t.Fatalf("operator holds %d events, %d subscribers left", river.queued.Load(), h.count())
+	}
+	// Not yet written: one more event is more than it may lag.
+	if dropped := h.publish(evs[0]); dropped != 1 {
+		t.Fatalf("dropped %d, want the operator 4 events behind", dropped)
+	}
+}
+
+// Subscribers of the same sites share one laid-out chunk (the batch is
+// copied once per scope, not per client); others get their own; an event
+// rendered per principal is never shared.
+func TestPublishAllSharesChunksPerScope(t *testing.T) {
+	h := newHub(16)
+	cmd1, _ := h.join(access.Principal{Name: "c1", Role: store.RoleCommander, Sites: []string{"*"}}, 1)
+	cmd2, _ := h.join(access.Principal{Name: "c2", Role: store.RoleCommander, Sites: []string{"*"}}, 1)
+	op, _ := h.join(access.Principal{Name: "o", Role: store.RoleOperator, Sites: []string{"riverside"}}, 1)
+	evs := []event{ofSite("anomaly", "riverside", map[string]int{"n": 0}), ofSite("anomaly", "hillside", map[string]int{"n": 1})}
+	h.publishAll(evs)
+	c1, c2, o := <-cmd1.ch, <-cmd2.ch, <-op.ch
+	if &c1.b[0] != &c2.b[0] || c1.n != 2 {
+		t.Fatalf("commanders got separate chunks (or %d events, want 2)", c1.n)
+	}
+	if &o.b[0] == &c1.b[0] || o.n != 1 || strings.Contains(string(o.b), "hillside") || !strings.Contains(string(o.b), `"n":0`) {
+		t.Fatalf("operator got %q (%d events), want only riverside's", o.b, o.n)
+	}
+	names := map[string]bool{}
+	h.publishAll([]event{{name: "edge", render: func(p access.Principal, _ *scope) ([]byte, bool) {
+		return []byte(`"` + p.Name + `"`), true
+	}}})
+	for _, sub := range []*subscriber{cmd1, cmd2, op} {
+		c := <-sub.ch
+		names[string(c.b)] = true
+	}
+	if len(names) != 3 {
+		t.Fatalf("rendered frames %v: want one per principal", names)
+	}
+}
+
+// framesOf lays out each record's frame exactly as ofSite would, for the
+// same subscribers; a record that cannot be encoded goes to nobody and
+// leaves the others whole.
+func TestFramesOfMatchesOfSite(t *testing.T) {
+	vs := []any{
+		store.Anomaly{ID: "a1", Site: "riverside", Kind: "person", Zone: "<gate> & co"},
+		func() {}, // not encodable
+		store.Anomaly{ID: "a2", Site: "hillside", Kind: "camera_offline"},
+	}
+	sites := []string{"riverside", "riverside", "hillside"}
+	i := 0
+	evs := framesOf("anomaly", vs, func(any) string { i++; return sites[i-1] })
+	river := scopeOf(access.Principal{Sites: []string{"riverside"}})
+	hill := scopeOf(access.Principal{Sites: []string{"hillside"}})
+	for i, v := range vs {
+		want := ofSite("anomaly", sites[i], v)
+		for _, sc := range []*scope{&river, &hill} {
+			if got, w := evs[i].allow(sc), want.allow(sc); got != w {
+				t.Fatalf("record %d, scope %q: allowed %v, want %v", i, sc.key, got, w)
+			}
+		}
+		if want.allow(&river) || want.allow(&hill) {
+			if string(evs[i].frame) != string(want.frame) {
+				t.Fatalf("record %d: frame %q, want %q", i, evs[i].frame, want.frame)
+			}
+		}
 	}
 }

@@ -128,8 +128,10 @@ func (s *Service) writeMerged(merged []*mergedChange) {
 		merged[i].Incident = w
 		s.eng.Acted(w)
 	}
-	for _, mc := range merged {
+	chs, urgent := make([]Change, len(merged)), make([]bool, len(merged))
+	for i, mc := range merged {
 		s.logOpened(mc.Change)
-		s.tell(mc.Change, mc.urgent)
+		chs[i], urgent[i] = mc.Change, mc.urgent
 	}
+	s.tellAll(chs, urgent)
 }

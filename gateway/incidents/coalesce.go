@@ -89,18 +89,28 @@ func (s *Service) Run(ctx context.Context) error {
 
 // flush publishes the held incidents.
 func (s *Service) flush() {
-	for _, inc := range s.held.take() {
-		s.hub.Publish(inc)
+	if incs := s.held.take(); len(incs) > 0 {
+		s.hub.Publish(incs)
 	}
 }
 
 // tell passes a change on: at once when it opens an incident, changes its
 // state or owner, or when the service does not coalesce; else held for the next flush.
-func (s *Service) tell(ch Change, urgent bool) {
-	if urgent || s.every <= 0 {
-		s.held.forget(ch.Incident.ID)
-		s.hub.Publish(ch.Incident)
-		return
+func (s *Service) tell(ch Change, urgent bool) { s.tellAll([]Change{ch}, []bool{urgent}) }
+
+// tellAll is tell of each change in order, those going out at once in
+// one notification.
+func (s *Service) tellAll(chs []Change, urgent []bool) {
+	var now []store.Incident
+	for i, ch := range chs {
+		if urgent[i] || s.every <= 0 {
+			s.held.forget(ch.Incident.ID)
+			now = append(now, ch.Incident)
+			continue
+		}
+		s.held.hold(ch.Incident)
 	}
-	s.held.hold(ch.Incident)
+	if len(now) > 0 {
+		s.hub.Publish(now)
+	}
 }

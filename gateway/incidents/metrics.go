@@ -14,7 +14,7 @@ var (
 	failedDesc = prometheus.NewDesc("argus_incidents_store_errors_total",
 		"Incident changes the store refused (the anomalies themselves are stored).", nil, nil)
 	droppedDesc = prometheus.NewDesc("argus_incidents_dropped_notifications_total",
-		"Incident changes slow listeners (event streams) missed.", nil, nil)
+		"Incident notifications slow listeners (event streams) missed (the changes told together count once).", nil, nil)
 )
 
 // rules are the grouping rules, for the metrics' labels.

@@ -25,9 +25,9 @@ type Service struct {
 	eng      *Engine
 	st       store.Store
 	log      zerolog.Logger
-	mu       sync.Mutex // one decision and its write at a time, in order
-	hub      *notify.Hub[store.Incident]
-	every    time.Duration // how often held news go out (coalesce.go); 0: at once
+	mu       sync.Mutex                    // one decision and its write at a time, in order
+	hub      *notify.Hub[[]store.Incident] // changes told together go out together
+	every    time.Duration                 // how often held news go out (coalesce.go); 0: at once
 	held     coalescer
 	failed   atomic.Uint64
 	opened   [4]atomic.Uint64 // by rule, in the order of rules (metrics.go)
@@ -40,7 +40,9 @@ type Service struct {
 // Options configure a Service beyond its store and rules.
 type Options struct {
 	Env Env
-	// Buffer is each listener's queue (default notify.DefaultBuffer).
+	// Buffer is each listener's queue, in notifications (default
+	// notify.DefaultBuffer): a change told at once, or the changes of a
+	// batch or of a coalescing period together.
 	Buffer int
 	// Coalesce: an incident that only gained members or ended one is told
 	// to the listeners at most once per this period, by Run (0: every change at once).
@@ -73,7 +75,7 @@ func NewService(st store.Store, r Rules, o Options) (*Service, error) {
 		return nil, err
 	}
 	return &Service{eng: eng, st: st, log: o.Log.With().Str("component", "incidents").Logger(), every: o.Coalesce,
-		hub: notify.New[store.Incident](o.Buffer), leads: o.Leads, dispatch: o.Dispatch}, nil
+		hub: notify.New[[]store.Incident](o.Buffer), leads: o.Leads, dispatch: o.Dispatch}, nil
 }
 
 // Engine is the service's engine (its rules, its size).
@@ -344,7 +346,22 @@ func (s *Service) MemberResolved(ctx context.Context, anomaly, who string) (stor
 
 // Subscribe calls fn with every incident changed, in order, on a goroutine
 // of its own, until cancel (notify.Hub: a slow fn misses changes).
-func (s *Service) Subscribe(fn func(store.Incident)) (cancel func()) { return s.hub.Subscribe(fn) }
+func (s *Service) Subscribe(fn func(store.Incident)) (cancel func()) {
+	return s.hub.Subscribe(func(incs []store.Incident) {
+		for _, inc := range incs {
+			fn(inc)
+		}
+	})
+}
+
+// SubscribeBatch calls fn with the incidents Subscribe's fn gets, in the
+// same order, those told together in one call (a batch's urgent changes,
+// a coalescing period's held ones: in a typhoon hundreds every quarter
+// second, which the console's event stream fans out under one lock), on a
+// goroutine of its own, until cancel. A slow fn misses calls.
+func (s *Service) SubscribeBatch(fn func([]store.Incident)) (cancel func()) {
+	return s.hub.Subscribe(fn)
+}
 
 // Failed counts the incident changes the store refused.
 func (s *Service) Failed() uint64 { return s.failed.Load() }

@@ -137,7 +137,7 @@ func applyBatch(events []bus.Anomaly, out []AnomalyResult, recs map[string]*batc
 // writeBatch writes the records applyBatch changed: new ones in
 // multi-row INSERTs, the others one UPDATE each, then the pictures.
 func (s *sqlStore) writeBatch(ctx context.Context, tx *sql.Tx, recs map[string]*batchRecord) error {
-	var fresh []Anomaly
+	fresh := make([]Anomaly, 0, len(recs))
 	for _, r := range recs {
 		switch {
 		case !r.stored:
@@ -148,7 +148,7 @@ func (s *sqlStore) writeBatch(ctx context.Context, tx *sql.Tx, recs map[string]*
 			}
 		}
 	}
-	if err := chunks(len(fresh), func(from, to int) error { return s.insertAnomalies(ctx, tx, fresh[from:to]) }); err != nil {
+	if err := s.insertFresh(ctx, tx, fresh); err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
 	for _, r := range recs {
@@ -168,16 +168,41 @@ func (s *sqlStore) writeBatch(ctx context.Context, tx *sql.Tx, recs map[string]*
 	return nil
 }
 
-// insertAnomalies inserts new records in one statement.
+// insertFresh inserts new records: with COPY on PostgreSQL, else in
+// multi-row INSERTs.
+func (s *sqlStore) insertFresh(ctx context.Context, tx *sql.Tx, fresh []Anomaly) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	if !s.canCopy(tx) {
+		return chunks(len(fresh), func(from, to int) error { return s.insertAnomalies(ctx, tx, fresh[from:to]) })
+	}
+	rows := make([][]any, len(fresh))
+	for i, r := range fresh {
+		rows[i] = append(append([]any{r.ID, r.Site, r.Camera, r.Edge, r.Kind, r.Severity, r.State, r.Score,
+			r.Box[0], r.Box[1], r.Box[2], r.Box[3], r.Zone, r.Rule, r.RuleVersion, r.Shadow}, geoArgs(r.Geo)...),
+			int64(r.Seq), ms(r.StartedAt), ms(r.UpdatedAt), ms(r.EndedAt), r.HasSnapshot,
+			r.Status, "", nil, "", nil, "", r.Verifies)
+	}
+	_, err := s.copyRows(ctx, tx, "anomalies", anomalyColumns, rows)
+	return err
+}
+
+// anomalyColumns are anomalyCols one by one.
+var anomalyColumns = strings.Fields(strings.ReplaceAll(anomalyCols, ",", " "))
+
+// insertAnomalies inserts new records in one statement. A new record is
+// not handled yet (as insertAnomaly writes it): its handling columns are
+// literals, not bound (five values fewer a row to convert and bind).
 func (s *sqlStore) insertAnomalies(ctx context.Context, tx *sql.Tx, rs []Anomaly) error {
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	args := make([]any, 0, len(rs)*31)
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, '', NULL, '', ?)"
+	args := make([]any, 0, len(rs)*26)
 	for _, r := range rs {
 		args = append(args, r.ID, r.Site, r.Camera, r.Edge, r.Kind, r.Severity, r.State, r.Score,
 			r.Box[0], r.Box[1], r.Box[2], r.Box[3], r.Zone, r.Rule, r.RuleVersion, r.Shadow)
 		args = append(args, geoArgs(r.Geo)...)
 		args = append(args, int64(r.Seq), ms(r.StartedAt), ms(r.UpdatedAt), ms(r.EndedAt), r.HasSnapshot,
-			r.Status, "", nil, "", nil, "", r.Verifies)
+			r.Status, r.Verifies)
 	}
 	return s.execIn(ctx, tx, `INSERT INTO anomalies (`+anomalyCols+`) VALUES `+placeholders(len(rs), row), args...)
 }

@@ -25,6 +25,9 @@ func batchEvents(prefix string) []bus.Anomaly {
 		if snap {
 			e.Snapshot = jpeg
 		}
+		if n == 3 { // every column written, on PostgreSQL by COPY
+			e.Verifies, e.Shadow = "v-1", true
+		}
 		es = append(es, e)
 	}
 	add(1, 1, bus.StateStart, 0, true)

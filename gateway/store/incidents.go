@@ -92,7 +92,7 @@ func (s *sqlStore) PutIncidents(ctx context.Context, changes []IncidentChange) (
 // storedIncidents reads the stored rows of the changes' incidents inside
 // tx, locked for the rest of it in id order (two replicas' batches never
 // wait for each other crosswise), by id.
-func (s *sqlStore) storedIncidents(ctx context.Context, tx *sql.Tx, changes []IncidentChange) (map[string]Incident, error) {
+func (s *sqlStore) storedIncidents(ctx context.Context, tx *sql.Tx, changes []IncidentChange) (map[string]peoples, error) {
 	ids := make([]string, 0, len(changes))
 	seen := make(map[string]bool, len(changes))
 	for _, ch := range changes {
@@ -102,19 +102,19 @@ func (s *sqlStore) storedIncidents(ctx context.Context, tx *sql.Tx, changes []In
 		}
 	}
 	slices.Sort(ids)
-	out := make(map[string]Incident, len(ids))
+	out := make(map[string]peoples, len(ids))
 	err := chunks(len(ids), func(from, to int) error {
 		part := ids[from:to]
-		rows, err := s.queryIn(ctx, tx, `SELECT `+incidentCols+` FROM incidents WHERE id IN (`+marks(len(part))+`) ORDER BY id`+s.d.forUpdate(), anys(part)...)
+		rows, err := s.queryIn(ctx, tx, `SELECT id, state, owner, doc FROM incidents WHERE id IN (`+marks(len(part))+`) ORDER BY id`+s.d.forUpdate(), anys(part)...)
 		if err != nil {
 			return err
 		}
-		incs, err := collect(rows, scanIncident)
+		ps, err := collect(rows, scanPeoples)
 		if err != nil {
 			return err
 		}
-		for _, inc := range incs {
-			out[inc.ID] = inc
+		for _, p := range ps {
+			out[p.id] = p
 		}
 		return nil
 	})
@@ -127,21 +127,46 @@ func (s *sqlStore) storedIncidents(ctx context.Context, tx *sql.Tx, changes []In
 // keepPeoples is changes with each incident's state, owner and notes as
 // stored (or as an earlier change of the batch wrote them): the grouping
 // may only resolve an incident, never reopen it nor touch what people set.
-func keepPeoples(changes []IncidentChange, stored map[string]Incident) []IncidentChange {
+func keepPeoples(changes []IncidentChange, stored map[string]peoples) []IncidentChange {
 	out := make([]IncidentChange, len(changes))
 	for i, ch := range changes {
 		inc := ch.Incident
 		if old, ok := stored[inc.ID]; ok {
-			if inc.State != StatusResolved || old.State == StatusResolved {
-				inc.State = old.State
+			if inc.State != StatusResolved || old.state == StatusResolved {
+				inc.State = old.state
 			}
-			inc.Owner, inc.Notes = old.Owner, old.Notes
+			inc.Owner, inc.Notes = old.owner, old.notes
 		}
-		stored[inc.ID] = inc
+		stored[inc.ID] = peoples{id: inc.ID, state: inc.State, owner: inc.Owner, notes: inc.Notes}
 		ch.Incident = inc
 		out[i] = ch
 	}
 	return out
+}
+
+// peoples is what people set on a stored incident, all the grouping's
+// write must keep: read without the rest of the row (the doc's camera
+// list, a hundred names, is decoded for nothing a batch's hundred times).
+type peoples struct {
+	id, state, owner string
+	notes            []IncidentNote
+}
+
+// scanPeoples reads one row of id, state, owner, doc.
+func scanPeoples(row interface{ Scan(...any) error }) (peoples, error) {
+	var p peoples
+	var doc []byte
+	if err := row.Scan(&p.id, &p.state, &p.owner, &doc); err != nil {
+		return peoples{}, err
+	}
+	var d struct {
+		Notes []IncidentNote `json:"notes"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return peoples{}, fmt.Errorf("incident %s: doc: %w", p.id, err)
+	}
+	p.notes = d.Notes
+	return p, nil
 }
 
 // distinctIncidents tells whether no incident has two changes (one
@@ -185,8 +210,11 @@ func (s *sqlStore) writeIncidents(ctx context.Context, tx *sql.Tx, changes []Inc
 	type pair struct{ site, inc string }
 	var sites []pair
 	seen := map[pair]bool{}
-	var members []memberRow
-	var entries []entryRow
+	nm, ne := 0, 0
+	for _, ch := range changes {
+		nm, ne = nm+len(ch.Added), ne+len(ch.Entries)
+	}
+	members, entries := make([]memberRow, 0, nm), make([]entryRow, 0, ne) // a typhoon's batch: a thousand each
 	for _, ch := range changes {
 		for _, site := range append([]string{ch.Incident.Site}, ch.Incident.Sites...) {
 			if p := (pair{site, ch.Incident.ID}); !seen[p] {
@@ -213,11 +241,23 @@ func (s *sqlStore) writeIncidents(ctx context.Context, tx *sql.Tx, changes []Inc
 		}); err != nil {
 		return err
 	}
-	return s.insertRows(ctx, tx, timelineInsert, "", len(entries), 8, func(i int) []any {
+	line := func(i int) []any {
 		e := entries[i].e
 		return []any{entries[i].inc, e.At.UnixMilli(), e.What, e.Anomaly, e.Camera, e.Kind, e.By, e.Text}
-	})
+	}
+	if len(entries) > 0 && s.canCopy(tx) {
+		rows := make([][]any, len(entries))
+		for i := range entries {
+			rows[i] = line(i)
+		}
+		_, err := s.copyRows(ctx, tx, "incident_timeline", timelineColumns, rows)
+		return err
+	}
+	return s.insertRows(ctx, tx, timelineInsert, "", len(entries), 8, line)
 }
+
+// timelineColumns are the columns of timelineInsert.
+var timelineColumns = []string{"incident", "at", "what", "anomaly", "camera", "kind", "by_who", "body"}
 
 // The statements of an incident's write.
 const (

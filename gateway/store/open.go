@@ -36,9 +36,15 @@ const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pr
 // statement journal (each multi-row INSERT's undo, kept until it
 // completes, discarded at once) in memory, not written to a temporary
 // file page by page (3% of the gateway's CPU). Neither changes what is
-// durable: that is the WAL, synchronous=NORMAL (sqlitePragmas). The
-// readers keep the defaults.
-const writerPragmas = "&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)"
+// durable: that is the WAL, synchronous=NORMAL (sqlitePragmas). The WAL
+// is copied back into the file (and synced) every 4,000 pages (16 MiB),
+// not SQLite's 1,000: a typhoon's batches dirty the same index pages
+// again and again, and each checkpoint wrote them all back (7% of the
+// gateway's CPU at 10,000 anomalies a second; 2.5% at 4,000 pages). The
+// price: a power cut (not a crash of the process, which loses nothing
+// committed) can roll back up to 4,000 pages of transactions instead of
+// 1,000, a few seconds of a typhoon. The readers keep the defaults.
+const writerPragmas = "&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(4000)"
 
 // OpenSQLite opens (creating if needed) the SQLite file at path and brings
 // its schema up to date. One connection writes, so write transactions

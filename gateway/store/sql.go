@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -16,6 +17,9 @@ type sqlStore struct {
 	d     dialect
 	w, r  *sql.DB
 	stmts stmts // the writer's prepared statements (stmts.go)
+	// conns holds the connection of each open PostgreSQL write
+	// transaction (*sql.Tx → *sql.Conn), for copyRows (copy.go).
+	conns sync.Map
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -34,10 +38,11 @@ func (s *sqlStore) Close() error {
 // then prepares the statements fn ran that are worth keeping (stmts.go).
 func (s *sqlStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	defer s.prepareWanted(ctx)
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	defer done()
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
