@@ -99,8 +99,7 @@ type Fire struct {
 	movingUntil time.Time // the camera is taken as moving until then
 	labels      labeller
 	shifts      shifter
-	dx, dy      int  // how far the picture moved since the last frame
-	near        bool // the last frame is close enough in time to flicker against
+	dx, dy      int // how far the picture moved since the last frame
 }
 
 // NewFire makes a fire detector; it reads MinArea (default 0.0005) and
@@ -153,7 +152,7 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	gap := now.Sub(d.last)
 	dt := gap.Seconds()
 	d.last = now
-	d.near = d.frames > 0 && gap <= FlickerGap
+	near := d.frames > 0 && gap <= FlickerGap // the last frame is close enough to flicker against
 	// The camera moves when much of the picture changed at once (in the
 	// last frame), and goes on moving through the slow turns of a pan
 	// for MovingHold; then only is the shift looked for. A person walking
@@ -176,7 +175,7 @@ func (d *Fire) Detect(f *frame.Frame, _ []detect.Box) ([]detect.Detection, error
 	// person who walked past while the camera came online leaves no
 	// dark trail in it.
 	a := math.Max(1/float64(d.frames+1), dt/FireLearn.Seconds())
-	d.add(n, learnRate(a))
+	d.add(n, learnRate(a), near)
 	d.next = (d.next + 1) % Window
 	d.frames++
 	if d.frames < Window {
@@ -206,8 +205,8 @@ func (d *Fire) reset(n int) {
 // map; the one before it the newest. Counts, the map of pixels that may
 // belong to a fire (a candidate for a quarter of the window, or
 // flickering) and the background (learnt at rate a) are kept up to date
-// with it.
-func (d *Fire) add(n int, a int) {
+// with it. Flicker is counted against the last frame only when near.
+func (d *Fire) add(n int, a int, near bool) {
 	if n == 0 {
 		d.lit = 0
 		return
@@ -224,7 +223,7 @@ func (d *Fire) add(n int, a int) {
 	c := C.fire_add(u8(bgr), u8(mask), u8(old), u8(prev), u8(on), u8(flips), u8(colours), u8(bin),
 		u16(bg), u16(colour), u8(plum), u8(pchr), u8(lumNext), u8(chrNext), u8(freeze),
 		C.ptrdiff_t(d.pic.size.X), C.ptrdiff_t(d.pic.size.Y), C.ptrdiff_t(d.dx), C.ptrdiff_t(d.dy),
-		cBool(d.frames == 0), cBool(d.near), C.int(a))
+		cBool(d.frames == 0), cBool(near), C.int(a))
 	d.lit, d.changed = int(c.lit), int(c.changed)
 	d.plum, d.lumNext = d.lumNext, d.plum
 	d.pchr, d.chrNext = d.chrNext, d.pchr

@@ -8,7 +8,7 @@ import (
 )
 
 // addRef is the Go (*Fire).add replaced by pixels.c: the reference.
-func addRef(d *Fire, n int, a int) {
+func addRef(d *Fire, n int, a int, near bool) {
 	old := d.masks[d.next][:n]
 	prev := d.masks[(d.next+Window-1)%Window][:n]
 	on, flips, bin := d.on[:n], d.flips[:n], d.bin[:n]
@@ -53,13 +53,13 @@ func addRef(d *Fire, n int, a int) {
 		if inside {
 			j = i - (d.dy*w + d.dx)
 		}
-		if abs(lum-int(d.plum[i])) >= flickLight && d.near {
+		if abs(lum-int(d.plum[i])) >= flickLight && near {
 			changed++
 		}
 		dl := min(abs(lum-int(d.plum[j])), abs(lum-int(d.plum[i])))
 		dc := min(abs(chr-int(d.pchr[j])), abs(chr-int(d.pchr[i])))
 		moved := dl >= flickLight || dc >= flickLight
-		if !first && d.near && (m == 1 || pm == 1) && moved && inside {
+		if !first && near && (m == 1 || pm == 1) && moved && inside {
 			flip = 1
 		}
 		o := old[i]
@@ -239,10 +239,9 @@ func TestFireAddMatchesReference(t *testing.T) {
 			}
 			got.dx, got.dy = rng.Intn(41)-20, rng.Intn(21)-10
 			want.dx, want.dy = got.dx, got.dy
-			got.near = rng.Intn(5) != 0 // a fifth of the frames after a gap
-			want.near = got.near
-			got.add(n, a)
-			addRef(want, n, a)
+			near := rng.Intn(5) != 0 // a fifth of the frames after a gap
+			got.add(n, a, near)
+			addRef(want, n, a, near)
 			if got.lit != want.lit || got.changed != want.changed {
 				t.Fatalf("frame %d: lit %d, reference %d", f, got.lit, want.lit)
 			}
@@ -335,13 +334,13 @@ func BenchmarkFireAdd(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
 	for _, c := range []struct {
 		name string
-		add  func(*Fire, int, int)
+		add  func(*Fire, int, int, bool)
 	}{{"c", (*Fire).add}, {"goref", addRef}} {
 		b.Run(c.name, func(b *testing.B) {
 			d := newFireState(n, nil)
 			d.pic.bgr, d.frames = randPicture(rng, n), Window
 			for i := 0; i < b.N; i++ {
-				c.add(d, n, 41)
+				c.add(d, n, 41, true)
 				d.next = (d.next + 1) % Window
 			}
 		})
