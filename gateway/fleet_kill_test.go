@@ -25,7 +25,11 @@ import (
 // While the edge sends 300 anomalies at 50/s, node n0 — first in every
 // client's list, so it holds the edge's and the gateway's MQTT sessions —
 // is killed with SIGKILL. Every anomaly is stored; the edge and the
-// gateway's alert follower are back within 15 s; a new reader on a
+// gateway's alert follower come back (the test logs when: 5–10 s here,
+// NATS's election of the dead node's stream leaders and its 5 s JetStream
+// API timeout on an MQTT CONNECT meanwhile; the bound is 60 s because a
+// loaded machine stretches both, and a time is not what this test checks);
+// a new reader on a
 // surviving node gets every retained camera status from JetStream, and a
 // new nats.go reader every status in argus-status.
 func TestFleetNodeKilledWhileAnomaliesFlow(t *testing.T) {
@@ -76,12 +80,13 @@ func TestFleetNodeKilledWhileAnomaliesFlow(t *testing.T) {
 	}()
 	wg.Wait()
 
-	eventually(t, 15*time.Second-time.Since(killed), "the edge back within 15 s of the kill", func() (bool, string) {
+	const back = 60 * time.Second
+	eventually(t, back-time.Since(killed), "the edge back after the kill", func() (bool, string) {
 		return edge.Connected(), "not connected"
 	})
 	t.Logf("the edge back %.1f s after the kill", time.Since(killed).Seconds())
-	if !gw.log.AwaitFunc(func(log string) bool { return strings.Count(log, `"following anomalies"`) >= 2 }, 15*time.Second-time.Since(killed)) {
-		t.Fatalf("the gateway's alert follower not back within 15 s of the kill:\n%s", gw.log)
+	if !gw.log.AwaitFunc(func(log string) bool { return strings.Count(log, `"following anomalies"`) >= 2 }, back-time.Since(killed)) {
+		t.Fatalf("the gateway's alert follower not back within %v of the kill:\n%s", back, gw.log)
 	}
 	t.Logf("the gateway's alert follower back %.1f s after the kill", time.Since(killed).Seconds())
 
