@@ -14,7 +14,7 @@ import (
 // write is copied into a queue and a sender goroutine hands whatever has
 // queued to the kernel in one call. A packet forwarded to 30 viewers was
 // 30 sendto calls, the SFU's largest cost; queued, a frame's packets to
-// every viewer go out in a few calls. Reads pass through.
+// every viewer go out in a few calls. Reads are raw system calls too.
 type batchConn struct {
 	*net.UDPConn
 	out *mmsg // the sender's sendmmsg (sendmmsg_*.go)
@@ -66,9 +66,17 @@ func (b *batchConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	return b.WriteToAddrPort(p, ua.AddrPort())
 }
 
-// ReadFromAddrPort reads one datagram (pion's allocation-free read path).
-func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
-	return b.UDPConn.ReadFromUDPAddrPort(p)
+// ReadFromAddrPort reads one datagram (pion's allocation-free read path)
+// with mmsg's raw read (sendmmsg_*.go).
+func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) { return b.out.read(p) }
+
+// ReadFrom reads one datagram as ReadFromAddrPort does.
+func (b *batchConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, ap, err := b.out.read(p)
+	if err != nil {
+		return n, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(ap), nil
 }
 
 // WriteToAddrPort queues p for addr (pion's allocation-free write path).

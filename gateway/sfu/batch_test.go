@@ -3,6 +3,7 @@ package sfu
 import (
 	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -144,7 +145,52 @@ func TestBatchConnFamilies(t *testing.T) {
 					t.Fatalf("peer %v: %q, %v; want %q", p.LocalAddr(), buf[:k], err, c.socket)
 				}
 			}
+			// The peers answer; the raw read tells each one's address as
+			// Go's read would (an IPv4 peer of a dual-stack socket unmapped).
+			for _, p := range c.peers {
+				to := &net.UDPAddr{IP: net.IPv6loopback, Port: b.LocalAddr().(*net.UDPAddr).Port}
+				if p.LocalAddr().(*net.UDPAddr).IP.To4() != nil {
+					to.IP = net.IPv4(127, 0, 0, 1)
+				}
+				if _, err := p.WriteTo([]byte("back"), to); err != nil {
+					t.Fatal(err)
+				}
+				b.SetReadDeadline(time.Now().Add(10 * time.Second))
+				buf := make([]byte, 64)
+				k, from, err := b.ReadFromAddrPort(buf)
+				want := p.LocalAddr().(*net.UDPAddr).AddrPort()
+				if err != nil || string(buf[:k]) != "back" || from != want {
+					t.Fatalf("read %q from %v, %v; want \"back\" from %v", buf[:k], from, err, want)
+				}
+			}
 		})
+	}
+}
+
+// The raw read keeps Go's read's contract: a deadline ends it with a
+// timeout, a closed socket with net.ErrClosed, and pion's ReadFrom gets
+// a *net.UDPAddr.
+func TestBatchConnReadEnds(t *testing.T) {
+	b := newBatchConn(listenUDP(t, "127.0.0.1:0"), zerolog.Nop())
+	peer := listenUDP(t, "127.0.0.1:0")
+	if _, err := peer.WriteTo([]byte("x"), b.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	b.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, from, err := b.ReadFrom(buf); err != nil || from.String() != peer.LocalAddr().String() {
+		t.Fatalf("ReadFrom: %v, %v; want from %v", from, err, peer.LocalAddr())
+	}
+	b.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, _, err := b.ReadFromAddrPort(buf); !os.IsTimeout(err) {
+		t.Fatalf("past the deadline: %v, want a timeout", err)
+	}
+	b.SetReadDeadline(time.Time{})
+	read := make(chan error, 1)
+	go func() { _, _, err := b.ReadFromAddrPort(buf); read <- err }()
+	b.Close()
+	if err := <-read; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("read on a closed socket: %v, want net.ErrClosed", err)
 	}
 }
 

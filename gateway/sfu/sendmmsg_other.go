@@ -4,6 +4,7 @@ package sfu
 
 import (
 	"net"
+	"net/netip"
 
 	"golang.org/x/net/ipv4"
 )
@@ -11,11 +12,15 @@ import (
 // mmsg sends queued datagrams with x/net's WriteBatch (sendmmsg where
 // the system has it, one write each elsewhere).
 type mmsg struct {
+	c    *net.UDPConn
 	out  *ipv4.PacketConn
 	msgs []ipv4.Message
 }
 
-func newMmsg(c *net.UDPConn) *mmsg { return &mmsg{out: ipv4.NewPacketConn(c)} }
+func newMmsg(c *net.UDPConn) *mmsg { return &mmsg{c: c, out: ipv4.NewPacketConn(c)} }
+
+// read reads one datagram into p.
+func (m *mmsg) read(p []byte) (int, netip.AddrPort, error) { return m.c.ReadFromUDPAddrPort(p) }
 
 // write hands the first datagrams of q to the kernel and returns how many
 // it took.

@@ -92,7 +92,7 @@ func run(bin string, ns []int, window time.Duration, wall int, mediamtx string) 
 		return err
 	}
 	fmt.Printf("viewers bench: argus-sim (1080p H.264 ~4 Mbps) -> edge (RTSP/TCP) -> WHIP -> gateway -> WHEP -> N client processes, on this machine (%d cores, load %s)\n", runtimeCores(), loadavg())
-	fmt.Println("| server | viewers | server CPU (% of a core) | per viewer | server RSS MiB | packets per viewer in the window (min–max) | missing / late packets (all viewers) | clients' CPU per stream | UDP datagrams the kernel dropped (receive buffers full, whole machine) |")
+	fmt.Println("| server | viewers | server CPU (% of a core) | per viewer | server RSS MiB | packets per viewer in the window (min–max) | missing / late packets (all viewers) | clients' CPU per stream | UDP datagrams the kernel dropped (receive buffers full, whole machine, IPv4 and IPv6) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	idle := idleCPU(st.gw.Process.Pid, 10*time.Second)
 	fmt.Printf("argus: the gateway with no relay and no viewer (its broker, NATS node, store, the edge's status) uses %.2f%% of a core (10 s)\n", idle*100)
@@ -393,10 +393,13 @@ func roundAll(ms []float64) []int {
 }
 
 // udpDrops is the machine's count of UDP datagrams dropped for a full
-// receive buffer (RcvbufErrors in /proc/net/snmp).
+// receive buffer, IPv4 and IPv6 (RcvbufErrors in /proc/net/snmp,
+// Udp6RcvbufErrors in /proc/net/snmp6: clients whose ICE pair is on ::1
+// lose there).
 func udpDrops() int64 {
 	b, _ := os.ReadFile("/proc/net/snmp")
 	var names []string
+	var n int64
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 || f[0] != "Udp:" {
@@ -407,11 +410,18 @@ func udpDrops() int64 {
 			continue
 		}
 		if i := slices.Index(names, "RcvbufErrors"); i > 0 && i < len(f) {
-			n, _ := strconv.ParseInt(f[i], 10, 64)
-			return n
+			n, _ = strconv.ParseInt(f[i], 10, 64)
+		}
+		break
+	}
+	b, _ = os.ReadFile("/proc/net/snmp6")
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "Udp6RcvbufErrors" {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			n += v
 		}
 	}
-	return 0
+	return n
 }
 
 // socketDrops sums the datagrams dropped at the UDP sockets of process
