@@ -122,9 +122,11 @@ func run(o options, kind string) error {
 	}
 	measuring.Store(false)
 	p50, p99, mx, count := lat.Percentiles()
-	fmt.Printf("  sustained: %d published in %s (%.0f/s), all stored after %s (%.0f/s); gateway CPU %.0f%% of a core, RSS peak %d MiB\n",
+	fmt.Printf("  sustained: %d published in %s (%.0f/s), all stored after %s (%.0f/s); gateway CPU %.0f%% of a core, RSS peak %d MiB; this bench (publishers, consoles) %.0f%% of a core\n",
 		n, ph.published.Round(time.Millisecond), float64(n)/ph.published.Seconds(), ph.stored.Round(time.Millisecond),
-		float64(n)/ph.stored.Seconds(), ph.cpu, ph.rssPeak>>10)
+		float64(n)/ph.stored.Seconds(), ph.cpu, ph.rssPeak>>10, ph.selfCPU)
+	fmt.Printf("  steady state (from %s to the end of publishing): stored %.0f/s; published and not yet stored: %d at %s, %d at the end\n",
+		steadyFrom, ph.steady, ph.backlogEarly, steadyFrom, ph.backlogEnd)
 	fmt.Printf("  publication -> anomaly event at a commander's console (%d events over %d consoles): p50 %s, p99 %s, max %s; in the gateway, arrival -> stored and acknowledged: mean %s\n",
 		count, len(wide), p50, p99, mx, ph.ingestMean.Round(100*time.Microsecond))
 	fmt.Printf("  %d batches, %.0f anomalies each on average, written in %s on average; CPU per anomaly: gateway %s, PostgreSQL %s (0: SQLite, in the gateway); %d delivered again by the broker; load average %s\n",
@@ -166,11 +168,26 @@ func run(o options, kind string) error {
 	return nil
 }
 
+// steadyFrom is how long into a phase its steady state starts.
+const steadyFrom = 10 * time.Second
+
+// sample is the count stored in a phase at a time.
+type sample struct {
+	at     time.Time
+	stored float64
+}
+
 // measured is what one phase took.
 type measured struct {
+	// steady is the rate stored from steadyFrom to the end of publishing;
+	// backlogEarly and backlogEnd are the anomalies published and not yet
+	// stored at both ends (the early one from the publishing rate).
+	steady                   float64
+	backlogEarly, backlogEnd int
 	published, stored time.Duration
 	redelivered       int           // messages the broker delivered again (ignored by the store)
 	cpu               float64       // percent of one core, from the start to all stored
+	selfCPU           float64       // the bench's own (publishers, consoles), the same way
 	cpuEach, pgEach   time.Duration // the gateway's and PostgreSQL's CPU time per anomaly
 	rssPeak           int64         // KiB
 	// ingestMean is the mean time in the gateway from an anomaly's
@@ -216,9 +233,31 @@ func phase(g *gateway, publish func(), n int) (measured, error) {
 	bs0, _ := g.metric("argus_ingest_batch_size_sum")
 	bc0, _ := g.metric("argus_ingest_batch_size_count")
 	bw0, _ := g.metric("argus_ingest_batch_seconds_sum")
-	c0, p0, t0 := bench.CPUTicks(pid), g.pgTicks(), time.Now()
+	c0, p0, self0, t0 := bench.CPUTicks(pid), g.pgTicks(), bench.CPUTicks(os.Getpid()), time.Now()
+	// The steady state: what was stored from 10 s into the publishing to
+	// its end, and how many were published and not yet stored (in the
+	// broker, the queue, a batch) at both times. A gateway that keeps up
+	// stores at the publishing rate and its backlog stays the same (its
+	// latency times the rate); one that does not falls further behind.
+	early := make(chan sample, 1)
+	timer := time.AfterFunc(steadyFrom, func() {
+		v, _ := g.metric(applied)
+		early <- sample{time.Now(), v - base}
+	})
 	publish()
 	m := measured{published: time.Since(t0)}
+	if timer.Stop() {
+		close(early) // a phase shorter than steadyFrom (a burst) has no steady state
+	} else if e, ok := <-early; ok {
+		v, err := g.metric(applied)
+		if err != nil {
+			return m, err
+		}
+		end := sample{time.Now(), v - base}
+		m.steady = (end.stored - e.stored) / end.at.Sub(e.at).Seconds()
+		m.backlogEarly = int(float64(n)*e.at.Sub(t0).Seconds()/m.published.Seconds() - e.stored)
+		m.backlogEnd = n - int(end.stored)
+	}
 	deadline := time.Now().Add(20 * time.Minute)
 	for {
 		v, err := g.metric(applied)
@@ -247,6 +286,7 @@ func phase(g *gateway, publish func(), n int) (measured, error) {
 	}
 	ticks := bench.CPUTicks(pid) - c0
 	m.cpu = float64(ticks) / 100 / m.stored.Seconds() * 100 // ticks are 1/100 s
+	m.selfCPU = float64(bench.CPUTicks(os.Getpid())-self0) / 100 / m.stored.Seconds() * 100
 	m.cpuEach = time.Duration(float64(ticks) / 100 / float64(n) * float64(time.Second))
 	if g.pgPID != 0 {
 		m.pgEach = time.Duration(float64(g.pgTicks()-p0) / 100 / float64(n) * float64(time.Second))
