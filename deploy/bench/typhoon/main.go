@@ -184,12 +184,12 @@ type measured struct {
 	// stored at both ends (the early one from the publishing rate).
 	steady                   float64
 	backlogEarly, backlogEnd int
-	published, stored time.Duration
-	redelivered       int           // messages the broker delivered again (ignored by the store)
-	cpu               float64       // percent of one core, from the start to all stored
-	selfCPU           float64       // the bench's own (publishers, consoles), the same way
-	cpuEach, pgEach   time.Duration // the gateway's and PostgreSQL's CPU time per anomaly
-	rssPeak           int64         // KiB
+	published, stored        time.Duration
+	redelivered              int           // messages the broker delivered again (ignored by the store)
+	cpu                      float64       // percent of one core, from the start to all stored
+	selfCPU                  float64       // the bench's own (publishers, consoles), the same way
+	cpuEach, pgEach          time.Duration // the gateway's and PostgreSQL's CPU time per anomaly
+	rssPeak                  int64         // KiB
 	// ingestMean is the mean time in the gateway from an anomaly's
 	// arrival from MQTT to its acknowledgement (argus_ingest_latency_seconds).
 	ingestMean time.Duration
