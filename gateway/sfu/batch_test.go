@@ -146,7 +146,7 @@ func TestBatchConnFamilies(t *testing.T) {
 				}
 			}
 			// The peers answer; the raw read tells each one's address as
-			// Go's read would (an IPv4 peer of a dual-stack socket unmapped).
+			// Go's read would (an IPv4 peer of a dual-stack socket mapped).
 			for _, p := range c.peers {
 				to := &net.UDPAddr{IP: net.IPv6loopback, Port: b.LocalAddr().(*net.UDPAddr).Port}
 				if p.LocalAddr().(*net.UDPAddr).IP.To4() != nil {
@@ -159,7 +159,8 @@ func TestBatchConnFamilies(t *testing.T) {
 				buf := make([]byte, 64)
 				k, from, err := b.ReadFromAddrPort(buf)
 				want := p.LocalAddr().(*net.UDPAddr).AddrPort()
-				if err != nil || string(buf[:k]) != "back" || from != want {
+				if err != nil || string(buf[:k]) != "back" || from.Addr().Unmap() != want.Addr() || from.Port() != want.Port() ||
+					from.Addr().Is4In6() != (c.socket == "[::]:0" && want.Addr().Is4()) {
 					t.Fatalf("read %q from %v, %v; want \"back\" from %v", buf[:k], from, err, want)
 				}
 			}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strconv"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -31,6 +33,9 @@ type mmsg struct {
 	addrs []unix.RawSockaddrInet6
 	iovs  []unix.Iovec
 	err   error // why the socket cannot be used raw; then write says so
+
+	zonesMu sync.Mutex
+	zones   map[uint32]string // interface names by index (link-local peers' zones)
 }
 
 // maxMmsg is the most datagrams one sendmmsg takes (the kernel's UIO_MAXIOV).
@@ -157,19 +162,43 @@ func (m *mmsg) read(p []byte) (int, netip.AddrPort, error) {
 	case errno != 0:
 		return 0, netip.AddrPort{}, errno
 	}
-	return n, addrPort(&sa), nil
+	return n, m.addrPort(&sa), nil
 }
 
-// addrPort is the sender's address in sa, IPv4-mapped addresses unmapped
-// as Go's own read does.
-func addrPort(sa *unix.RawSockaddrInet6) netip.AddrPort {
+// addrPort is the sender's address in sa as Go's own read gives it: an
+// IPv4 peer of a dual-stack socket as a mapped address, a link-local
+// one with its interface's name as zone.
+func (m *mmsg) addrPort(sa *unix.RawSockaddrInet6) netip.AddrPort {
 	b := (*[2]byte)(unsafe.Pointer(&sa.Port))
 	port := uint16(b[0])<<8 | uint16(b[1])
 	if sa.Family == unix.AF_INET {
 		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
 		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), port)
 	}
-	return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), port)
+	ip := netip.AddrFrom16(sa.Addr)
+	if sa.Scope_id != 0 {
+		ip = ip.WithZone(m.zone(sa.Scope_id))
+	}
+	return netip.AddrPortFrom(ip, port)
+}
+
+// zone is the name of interface index, looked up once (the index as a
+// number if there is no such interface, as Go does).
+func (m *mmsg) zone(index uint32) string {
+	m.zonesMu.Lock()
+	defer m.zonesMu.Unlock()
+	if z, ok := m.zones[index]; ok {
+		return z
+	}
+	z := strconv.FormatUint(uint64(index), 10)
+	if ifi, err := net.InterfaceByIndex(int(index)); err == nil {
+		z = ifi.Name
+	}
+	if m.zones == nil {
+		m.zones = map[uint32]string{}
+	}
+	m.zones[index] = z
+	return z
 }
 
 // setPort writes port in network byte order.
