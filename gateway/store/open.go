@@ -30,7 +30,7 @@ func Open(ctx context.Context, driver, target string) (Store, error) {
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 
 // writerPragmas are the writer's own: a 32 MiB page cache (SQLite's
-// default is 2 MiB) keeps the anomalies' eight indexes' pages hot while a
+// default is 2 MiB) keeps the anomalies' indexes' pages hot while a
 // typhoon's batches insert into them, instead of reading them back from
 // the file (pread was 2.4% of the gateway's CPU, pwrite 6.4%); and the
 // statement journal (each multi-row INSERT's undo, kept until it

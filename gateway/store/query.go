@@ -25,9 +25,27 @@ func (s *sqlStore) Anomalies(ctx context.Context, q AnomalyQuery) (Page[Anomaly]
 		// A caller scoped to no site sees nothing (nil is "every site").
 		return Page[Anomaly]{Items: []Anomaly{}}, nil
 	}
-	w, err := anomalyFilter(q)
+	query, args, limit, err := anomaliesQuery(q)
 	if err != nil {
 		return Page[Anomaly]{}, err
+	}
+	rows, err := s.r.QueryContext(ctx, s.d.q(query), args...)
+	if err != nil {
+		return Page[Anomaly]{}, fmt.Errorf("store: anomalies: %w", err)
+	}
+	items, err := collect(rows, scanAnomaly)
+	if err != nil {
+		return Page[Anomaly]{}, fmt.Errorf("store: anomalies: %w", err)
+	}
+	return pageOf(items, limit, func(a Anomaly) cursor { return cursor{a.StartedAt.UnixMilli(), a.ID} }), nil
+}
+
+// anomaliesQuery is the statement of a listing (in SQLite's placeholders),
+// its arguments and its page's size.
+func anomaliesQuery(q AnomalyQuery) (string, []any, int, error) {
+	w, err := anomalyFilter(q)
+	if err != nil {
+		return "", nil, 0, err
 	}
 	limit := pageLimit(q.Limit)
 	order := fmt.Sprintf(" ORDER BY started_at DESC, id DESC LIMIT %d", limit+1)
@@ -46,15 +64,7 @@ func (s *sqlStore) Anomalies(ctx context.Context, q AnomalyQuery) (Page[Anomaly]
 	if len(selects) > 1 {
 		query = strings.Join(selects, " UNION ALL ") + order
 	}
-	rows, err := s.r.QueryContext(ctx, s.d.q(query), args...)
-	if err != nil {
-		return Page[Anomaly]{}, fmt.Errorf("store: anomalies: %w", err)
-	}
-	items, err := collect(rows, scanAnomaly)
-	if err != nil {
-		return Page[Anomaly]{}, fmt.Errorf("store: anomalies: %w", err)
-	}
-	return pageOf(items, limit, func(a Anomaly) cursor { return cursor{a.StartedAt.UnixMilli(), a.ID} }), nil
+	return query, args, limit, nil
 }
 
 // anomalyFilter is q's conditions but sites and shadow (see partitions),
@@ -63,7 +73,10 @@ func anomalyFilter(q AnomalyQuery) (where, error) {
 	var w where
 	w.eq("camera", q.Camera)
 	w.eq("kind", q.Kind)
-	w.eq("verifies", q.Verifies)
+	if q.Verifies != "" {
+		// The second condition names the partial index's (migrate.go).
+		w.add("verifies = ? AND verifies <> ''", q.Verifies)
+	}
 	w.eq("state", q.State)
 	w.eq("status", q.Status)
 	w.span("started_at", q.From, q.To)
