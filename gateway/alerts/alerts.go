@@ -55,8 +55,9 @@ type Options struct {
 	Incidents func([]store.Anomaly) (offWall []bool)
 	// BatchSize is the most anomalies written in one transaction (default
 	// DefaultBatchSize); BatchWait the most time spent gathering one batch
-	// (default DefaultBatchWait). A batch never waits for anomalies not
-	// yet received: at a trickle each is written at once.
+	// (default DefaultBatchWait). At a trickle a batch never waits for
+	// anomalies not yet received (each is written at once); in a storm it
+	// gathers for BatchWait (collect).
 	BatchSize int
 	BatchWait time.Duration
 	// QueueSize bounds the anomalies received and not yet stored (default
