@@ -148,6 +148,7 @@ bench: deps build mediamtx
 	$(GO) test -run XXX -bench 'Anomalies|PutAnomaly' ./gateway/store/
 	$(GO) test -run XXX -bench Ingest ./gateway/alerts/
 	$(GO) run ./deploy/bench/typhoon -bin $(BIN)
+	$(GO) run ./deploy/bench/typhoon -bin $(BIN) -rate 12000 -burst 0
 	$(GO) test -run XXX -bench Import41k -benchtime 3x ./gateway/api/
 	$(GO) test -run XXX -bench 'ImportCameras41k' -benchtime 3x ./gateway/store/
 	$(GO) test -run XXX -bench Parse41k -benchtime 3x ./gateway/inventory/
