@@ -25,13 +25,13 @@ import (
 // While the edge sends 300 anomalies at 50/s, node n0 — first in every
 // client's list, so it holds the edge's and the gateway's MQTT sessions —
 // is killed with SIGKILL. Every anomaly is stored; the edge and the
-// gateway's alert follower come back (the test logs when: 5–10 s here,
-// NATS's election of the dead node's stream leaders and its 5 s JetStream
-// API timeout on an MQTT CONNECT meanwhile; the bound is 60 s because a
-// loaded machine stretches both, and a time is not what this test checks);
-// a new reader on a
-// surviving node gets every retained camera status from JetStream, and a
-// new nats.go reader every status in argus-status.
+// gateway's alert follower come back; a new reader on a surviving node
+// gets every retained camera status from JetStream, and a new nats.go
+// reader every status in argus-status. The test logs when the two came
+// back (5–10 s here: NATS elects new leaders for the dead node's streams,
+// and an MQTT CONNECT meanwhile fails after its 5 s JetStream API
+// timeout); it allows 60 s, since a loaded machine stretches both and a
+// time is not what it checks.
 func TestFleetNodeKilledWhileAnomaliesFlow(t *testing.T) {
 	c := peers.NATSClusterWith(t, 3, peers.NATSOptions{MQTT: true})
 	js := backboneJS(t, c.URLs())
