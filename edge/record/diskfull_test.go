@@ -32,7 +32,7 @@ func TestFullDiskKeepsConsuming(t *testing.T) {
 
 	var logs peers.LogBuffer
 	r, h := newRecorder(t, dir, Options{Log: zerolog.New(&logs).Level(zerolog.InfoLevel)}, map[string]Policy{"cam": {Mode: ModeContinuous}})
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	play(t, h, "cam", sc, start, 60*time.Second, nil) // fails if the recorder dropped a unit
 	r.Close()
 

@@ -22,7 +22,7 @@ func TestFootageReadsBack(t *testing.T) {
 			sc := scene(t, codec)
 			dir := t.TempDir()
 			r, h := newRecorder(t, dir, Options{}, map[string]Policy{"cam": {Mode: ModeContinuous}})
-			start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+			start := start0
 			var sent []time.Time
 			play(t, h, "cam", sc, start, 25*time.Second, func(at time.Time) { sent = append(sent, at) })
 			r.Close()

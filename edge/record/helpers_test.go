@@ -23,6 +23,11 @@ import (
 // the camera's wall clock carried in each unit. The files are read by the
 // real ffprobe.
 
+// start0 is when the tests' footage begins. It is recent: retention runs
+// on the wall clock, and would take at once clips dated a month back.
+// (Fixed-date replays that never meet a Recorder stay fixed.)
+var start0 = time.Now().UTC().Truncate(time.Hour).Add(-time.Hour)
+
 // scene encodes (or takes from the cache) a tiny simulator scene.
 func scene(t testing.TB, codec sim.Codec) *sim.Scene {
 	t.Helper()

@@ -161,15 +161,16 @@ func (r *Recorder) patrolEnded(drone, id string, at time.Time) {
 		clear(r.pt.ended)
 	}
 	r.pt.ended[id] = true
+	var err error
+	if tr != nil {
+		err = tr.close() // under the lock: a point may be on its way
+	}
 	r.pt.mu.Unlock()
 	if tr == nil {
 		return
 	}
-	if tr.f != nil {
-		if err := tr.f.Sync(); err != nil {
-			r.diskError(r.o.Log, err)
-		}
-		tr.f.Close()
+	if err != nil {
+		r.diskError(r.o.Log, err)
 	}
 	r.o.Log.Info().Str("drone", drone).Str("patrol", id).Int("track_points", tr.n).Msg("patrol recording ended")
 	r.markPatrol(drone, patrolMark{id: id, at: at})
@@ -210,12 +211,27 @@ func (r *Recorder) closePatrols() {
 	r.pt.mu.Lock()
 	defer r.pt.mu.Unlock()
 	for id, tr := range r.pt.flying {
-		if tr.f != nil {
-			tr.f.Sync()
-			tr.f.Close()
-		}
+		tr.close()
 		delete(r.pt.flying, id)
 	}
+}
+
+// close writes a track's file out and dates it by its last point:
+// retention ages a patrol by its track's time, which must be the
+// patrol's, not the clock's when the file was last touched.
+func (tr *track) close() error {
+	if tr.f == nil {
+		return nil
+	}
+	err := tr.f.Sync()
+	if cerr := tr.f.Close(); err == nil {
+		err = cerr
+	}
+	if !tr.last.IsZero() && err == nil {
+		err = os.Chtimes(tr.f.Name(), tr.last, tr.last)
+	}
+	tr.f = nil
+	return err
 }
 
 // readTrack reads a patrol's track; a line torn by a crash is skipped.

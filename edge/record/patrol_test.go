@@ -29,7 +29,7 @@ func TestPatrolRecordedWithTrack(t *testing.T) {
 	sc := scene(t, sim.H264)
 	dir := t.TempDir()
 	r, h := newRecorder(t, dir, Options{PostRoll: time.Second}, map[string]Policy{"drone-1": {Mode: ModeOff, Patrols: true}})
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	takeoff, done := start.Add(5*time.Second), start.Add(25*time.Second)
 	const id = "patrol-1"
 	progress := func(state string, at time.Time) {
@@ -54,6 +54,12 @@ func TestPatrolRecordedWithTrack(t *testing.T) {
 		}
 	})
 	r.Close()
+	// retention ages the patrol by its track, dated by its last point
+	if info, err := os.Stat(filepath.Join(patrolDir(dir, "drone-1", id), trackFile)); err != nil {
+		t.Fatal(err)
+	} else if !info.ModTime().Equal(done) {
+		t.Errorf("track file dated %v, want its last point's time %v", info.ModTime(), done)
+	}
 	if n := testutil.ToFloat64(r.m.patrols); n != 1 {
 		t.Errorf("argus_record_patrol_files_total %g, want 1", n)
 	}
@@ -145,7 +151,7 @@ func TestPatrolVideoResumesAfterABreak(t *testing.T) {
 	dir := t.TempDir()
 	r, h := newRecorder(t, dir, Options{PostRoll: time.Second, Stall: 200 * time.Millisecond},
 		map[string]Policy{"drone-1": {Mode: ModeEvents, Patrols: true}})
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	r.ObservePatrol(bus.PatrolProgress{ID: "p2", Drone: "drone-1", State: bus.PatrolStarted, Time: bus.At(start)})
 	play(t, h, "drone-1", sc, start, 6*time.Second, nil)
 	waitFor(t, func() bool { _, files, _ := r.ix.patrolOf("p2"); return len(files) == 1 }) // the stall closed it
@@ -170,7 +176,7 @@ func TestPatrolBeforeItsCamera(t *testing.T) {
 	sc := scene(t, sim.H264)
 	dir := t.TempDir()
 	r, h := newRecorder(t, dir, Options{PostRoll: time.Second}, nil)
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	r.ObserveTelemetry(bus.DroneTelemetry{Drone: "drone-1", Time: bus.At(start), Position: &bus.DronePos{Lat: 22.5, Lon: 114},
 		Patrol: &bus.PatrolStatus{ID: "p3", State: bus.PatrolWaypoint}})
 	r.Apply(map[string]Policy{"drone-1": {Mode: ModeOff, Patrols: true}})

@@ -19,7 +19,7 @@ func TestSegmentsPlay(t *testing.T) {
 			sc := scene(t, codec)
 			dir := t.TempDir()
 			r, h := newRecorder(t, dir, Options{}, map[string]Policy{"cam": {Mode: ModeContinuous}})
-			start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+			start := start0
 			play(t, h, "cam", sc, start, 25*time.Second, nil)
 			r.Close()
 			segs := r.ix.find("cam", time.Time{}, time.Time{})
@@ -51,7 +51,7 @@ func TestClipHoldsPreRoll(t *testing.T) {
 	sc := scene(t, sim.H264)
 	dir := t.TempDir()
 	r, h := newRecorder(t, dir, Options{}, map[string]Policy{"cam": {Mode: ModeEvents}})
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	ft, end := start.Add(20*time.Second), start.Add(25*time.Second)
 	sent := 0
 	play(t, h, "cam", sc, start, 45*time.Second, func(now time.Time) {
@@ -110,7 +110,7 @@ func TestStalledCameraClip(t *testing.T) {
 	sc := scene(t, sim.H264)
 	r, h := newRecorder(t, t.TempDir(), Options{Stall: 200 * time.Millisecond},
 		map[string]Policy{"cam": {Mode: ModeContinuous}})
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	play(t, h, "cam", sc, start, 15*time.Second, nil)
 	r.Observe(anomaly("off1", "cam", bus.StateStart, start.Add(17*time.Second)))
 	waitFor(t, func() bool { _, ok := r.ix.clip("off1"); return ok })
@@ -131,7 +131,7 @@ func TestSubstreamPolicy(t *testing.T) {
 	if h.Stream("cam") != nil {
 		t.Fatal("the main stream was opened for a substream policy")
 	}
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	sent := false
 	play(t, h, "cam/sub", sc, start, 20*time.Second, func(now time.Time) {
 		if !sent && now.After(start.Add(12*time.Second)) {

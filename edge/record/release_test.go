@@ -22,7 +22,7 @@ import (
 func TestRecorderReleasesWhatItNoLongerNeeds(t *testing.T) {
 	sc := scene(t, sim.H264)
 	r, h := newRecorder(t, t.TempDir(), Options{}, map[string]Policy{"cam": {Mode: ModeEvents}})
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	ft, end := start.Add(20*time.Second), start.Add(25*time.Second)
 	var published, freed atomic.Int64
 	st := h.Open("cam")

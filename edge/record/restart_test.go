@@ -40,7 +40,7 @@ func TestCrashLeavesPlayableFile(t *testing.T) {
 	sc := scene(t, sim.H265)
 	dir := t.TempDir()
 	seg := segmentDir(dir, "cam")
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	var f *file
 	for u := range sc.Replay(start, 3500*time.Millisecond) {
 		if f == nil {

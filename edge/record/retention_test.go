@@ -18,7 +18,7 @@ func recordWithClips(t *testing.T, dir string) (*Recorder, time.Time) {
 	sc := scene(t, sim.H264)
 	r, h := newRecorder(t, dir, Options{PreRoll: 5 * time.Second, PostRoll: 2 * time.Second},
 		map[string]Policy{"cam": {Mode: ModeContinuous}})
-	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start := start0
 	events := []bus.Anomaly{
 		anomaly("a1", "cam", bus.StateStart, start.Add(12*time.Second)),
 		anomaly("a1", "cam", bus.StateEnd, start.Add(14*time.Second)),
