@@ -93,7 +93,7 @@ drones:
 	_, logs := startEdge(t, cfg)
 	logs.await(t, "drones: up", nil)
 	logs.await(t, "camera online", map[string]string{"camera": "drone-hillside"})
-	awaitHTTP(t, 20*time.Second, "drone-hillside up with a position on /api/drones", func() bool {
+	peers.Await(t, 20*time.Second, "drone-hillside up with a position on /api/drones", func() bool {
 		var body struct{ Drones []bus.DroneTelemetry }
 		getJSON(t, "http://"+addr+"/api/drones", &body)
 		return len(body.Drones) == 1 && body.Drones[0].Link == bus.LinkUp && body.Drones[0].Position != nil && body.Drones[0].GPSFix
@@ -137,7 +137,7 @@ drones:
 	// from home in flight, and its video (the camera records events only)
 	// once its post-roll is over, served with the token, read by ffprobe.
 	var tr record.PatrolTrack
-	awaitHTTP(t, 30*time.Second, "patrol p1's video on /api/patrols/p1/track", func() bool {
+	peers.Await(t, 30*time.Second, "patrol p1's video on /api/patrols/p1/track", func() bool {
 		getJSON(t, "http://"+addr+"/api/patrols/p1/track", &tr)
 		return len(tr.Recordings) > 0 && !tr.Flying
 	})
@@ -174,7 +174,7 @@ drones:
 	if err := chromedp.Do(page, chromedp.Navigate("http://"+addr+"/?token="+statusToken)); err != nil {
 		t.Fatal(err)
 	}
-	awaitHTTP(t, 20*time.Second, "the drone's row on the status page", func() bool {
+	peers.Await(t, 20*time.Second, "the drone's row on the status page", func() bool {
 		row := peers.Eval[string](t, page, `(document.querySelector('tr[data-drone="drone-hillside"]') || {}).innerText || ''`)
 		return strings.Contains(row, "idle") && strings.Contains(row, "up") && strings.Contains(row, "south-loop completed 2/2")
 	})
@@ -227,18 +227,6 @@ func awaitPatrol(t *testing.T, f *patrolFeed, within time.Duration, state string
 		return false
 	})
 	return found
-}
-
-// awaitHTTP polls cond until it holds.
-func awaitHTTP(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s not seen", within, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func getJSON(t *testing.T, url string, v any) {

@@ -193,7 +193,7 @@ func TestFleetEdges(t *testing.T) {
 	}
 	// Heartbeats carry the capacity, the epoch applied and the CPU load.
 	edgesKV, _ := js.KeyValue(ctx, fleet.BucketEdges)
-	waitFor(t, 20*time.Second, "edge-a's heartbeat with capacity, epoch and load", func() bool {
+	peers.Await(t, 20*time.Second, "edge-a's heartbeat with capacity, epoch and load", func() bool {
 		e, err := edgesKV.Get(ctx, "edge-a")
 		var hb fleet.Heartbeat
 		return err == nil && json.Unmarshal(e.Value(), &hb) == nil && hb.Capacity == 3 && hb.Epoch > 0 && hb.Load > 0 &&
@@ -349,17 +349,11 @@ func waitRetained(t *testing.T, url string, within time.Duration, what string, c
 	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscribe: %v", tok.Error())
 	}
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	if !peers.Eventually(within, func() bool { mu.Lock(); defer mu.Unlock(); return cond(got) }) {
 		mu.Lock()
-		ok := cond(got)
-		mu.Unlock()
-		if ok {
-			return
-		}
+		defer mu.Unlock()
+		t.Fatalf("after %s: %s not seen on MQTT; %d topics", within, what, len(got))
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	t.Fatalf("after %s: %s not seen on MQTT; %d topics", within, what, len(got))
 }
 
 // fleetEdgeProc is an edge binary the test runs in fleet mode.
@@ -422,20 +416,19 @@ func (e *fleetEdgeProc) incarnation(t *testing.T) string {
 func (e *fleetEdgeProc) wantHealth(t *testing.T, code int, want string) {
 	t.Helper()
 	var last string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	if !peers.Eventually(10*time.Second, func() bool {
 		resp, err := http.Get("http://" + e.addr + "/healthz")
 		if err != nil {
 			last = err.Error()
-			continue
+			return false
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		last = fmt.Sprintf("%d %s", resp.StatusCode, body)
-		if resp.StatusCode == code && strings.Contains(string(body), want) {
-			return
-		}
+		return resp.StatusCode == code && strings.Contains(string(body), want)
+	}) {
+		t.Fatalf("%s /healthz: %s, want %d %q", e.id, last, code, want)
 	}
-	t.Fatalf("%s /healthz: %s, want %d %q", e.id, last, code, want)
 }
 
 // get returns the body of a GET of path on the edge's HTTP port.
@@ -465,22 +458,12 @@ func (e *fleetEdgeProc) fleetState(t *testing.T) fleetState {
 	return v.Fleet
 }
 
-// waitFor polls cond until it holds, failing after within.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(within); !cond(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s not seen", within, what)
-		}
-	}
-}
-
 // waitStatuses polls argus-status until every camera of ids has a status
 // and cond holds for them, failing after within.
 func waitStatuses(t *testing.T, kv jetstream.KeyValue, ids []string, within time.Duration, what string, cond func(map[string]bus.CameraStatus) bool) map[string]bus.CameraStatus {
 	t.Helper()
 	var st map[string]bus.CameraStatus
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	if !peers.Eventually(within, func() bool {
 		st = map[string]bus.CameraStatus{}
 		for _, id := range ids {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -491,12 +474,11 @@ func waitStatuses(t *testing.T, kv jetstream.KeyValue, ids []string, within time
 				st[id] = c
 			}
 		}
-		if len(st) == len(ids) && cond(st) {
-			return st
-		}
+		return len(st) == len(ids) && cond(st)
+	}) {
+		t.Fatalf("after %s: %s not seen; statuses %v", within, what, summary(st))
 	}
-	t.Fatalf("after %s: %s not seen; statuses %v", within, what, summary(st))
-	return nil
+	return st
 }
 
 func summary(st map[string]bus.CameraStatus) map[string]string {

@@ -83,11 +83,7 @@ func TestReplayCommandsOverTheBus(t *testing.T) {
 		replies = subscribeFeed[bus.Reply](t, b.URL(), "gw-replies-"+edge, bus.ReplyTopic(edge), false)
 		reports = subscribeFeed[bus.ReplayReport](t, b.URL(), "gw-reports-"+edge, bus.ReplayTopic(edge), false)
 		gw := peers.MQTTClient(t, b.URL(), "gw-cmd-"+edge)
-		for deadline := time.Now().Add(10 * time.Second); !client.Connected(); time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("edge client not connected")
-			}
-		}
+		peers.Await(t, 10*time.Second, "the edge client connected", client.Connected)
 		// connected, Subscribe returns once the broker acknowledged it
 		if err := client.Subscribe(bus.CommandTopic(edge), replayCommands(edge, runner, client, peers.TestLog(t))); err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
 )
 
 // While a write is under way, later statuses of one camera replace each
@@ -37,12 +38,12 @@ func TestStatusKVWritesTheLatestPerCamera(t *testing.T) {
 	defer func() { cancel(); close(gate); <-done }()
 
 	s.set(bus.CameraStatus{Camera: "c1", State: bus.Connecting})
-	waitUntil(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return len(s.pending) == 0 }) // taken: its write waits at the gate
+	peers.Await(t, 5*time.Second, "the first status taken", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return len(s.pending) == 0 }) // its write waits at the gate
 	s.set(bus.CameraStatus{Camera: "c1", State: bus.Online})
 	s.set(bus.CameraStatus{Camera: "c1", State: bus.Offline})
 	gate <- struct{}{} // the first write
 	gate <- struct{}{} // the latest of the two that waited
-	waitUntil(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(wrote) == 2 })
+	peers.Await(t, 5*time.Second, "two statuses written", func() bool { mu.Lock(); defer mu.Unlock(); return len(wrote) == 2 })
 	mu.Lock()
 	if wrote[0] != "c1/connecting" || wrote[1] != "c1/offline" {
 		t.Fatalf("wrote %v, want c1/connecting then c1/offline", wrote)
@@ -51,17 +52,8 @@ func TestStatusKVWritesTheLatestPerCamera(t *testing.T) {
 	mu.Unlock()
 	s.set(bus.CameraStatus{Camera: "c2", State: bus.Online})
 	gate <- struct{}{}
-	waitUntil(t, func() bool { return testutil.ToFloat64(s.failed) == 1 })
+	peers.Await(t, 5*time.Second, "the failed write counted", func() bool { return testutil.ToFloat64(s.failed) == 1 })
 	if got := testutil.ToFloat64(s.written); got != 2 {
 		t.Fatalf("%g written, want 2", got)
-	}
-}
-
-func waitUntil(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
-		}
 	}
 }

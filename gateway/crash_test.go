@@ -126,11 +126,8 @@ store: {path: %s}
 		t.Fatal(err)
 	}
 	defer st.Close()
-	deadline := time.Now().Add(60 * time.Second)
-	stored := storedIDs(t, st)
-	for ; len(stored) < n && time.Now().Before(deadline); stored = storedIDs(t, st) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	var stored map[string]bool
+	peers.Eventually(60*time.Second, func() bool { stored = storedIDs(t, st); return len(stored) >= n }) // asserted below, id by id
 	t.Logf("killed after %d anomalies stored; %d stored in all", killedAt, len(stored))
 	for i := range n {
 		if id := fmt.Sprintf("%s-%04d", cameras[i%len(cameras)], i/len(cameras)); !stored[id] {

@@ -284,12 +284,9 @@ func TestPatrolPutsTheDroneFeedOnTheWall(t *testing.T) {
 	cmd := login(t, httpURL, "hill-cmd")
 	ev := events(t, httpURL, cmd)
 	await(t, ev, "hello", `"name":"hill-cmd"`)
-	for deadline := time.Now().Add(10 * time.Second); call(t, "GET", httpURL+"/api/cameras/drone-hillside", cmd, nil, nil) != 200; {
-		if time.Now().After(deadline) {
-			t.Fatal("the drone's camera is not in the directory after 10s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	peers.Await(t, 10*time.Second, "the drone's camera in the directory", func() bool {
+		return call(t, "GET", httpURL+"/api/cameras/drone-hillside", cmd, nil, nil) == 200
+	})
 	var out struct{ Patrol string }
 	pilot := login(t, httpURL, "hill-pilot")
 	awaitDrone(t, httpURL, pilot, "drone-hillside")
@@ -324,17 +321,14 @@ func publishAnomaly(t *testing.T, c paho.Client, a bus.Anomaly) {
 // awaitDrone waits until the API lists drone for token's user.
 func awaitDrone(t *testing.T, httpURL, token, drone string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	peers.Await(t, 10*time.Second, drone+" listed", func() bool {
 		var list struct{ Items []struct{ ID string } }
 		call(t, "GET", httpURL+"/api/drones", token, nil, &list)
 		for _, d := range list.Items {
 			if d.ID == drone {
-				return
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not listed within 10s", drone)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }

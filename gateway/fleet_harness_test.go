@@ -246,19 +246,13 @@ func placement(t *testing.T, js jetstream.JetStream) (owner map[string]string, r
 	return owner, revs
 }
 
-// eventually polls cond every 100 ms until it holds, failing after within.
+// eventually fails the test unless cond holds within the time given,
+// saying why it did not at the last check.
 func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after %s: %s", what, within, why)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var why string
+	if !peers.Eventually(within, func() (ok bool) { ok, why = cond(); return ok }) {
+		t.Fatalf("%s: not after %s: %s", what, within, why)
 	}
 }
 

@@ -51,16 +51,15 @@ func TestRelayStartNamesTheReplica(t *testing.T) {
 	viewer := pionPC(t)
 	viewer.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 	offer := sdpOffer(t, viewer)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st, body, err := postSDP(relayURL+"/whep/riverside-walk", viewerSecret, offer)
-		if err == nil && st == http.StatusCreated {
-			break
-		}
-		if time.Now().After(deadline) || (err == nil && st != http.StatusNotFound) {
-			t.Fatalf("WHEP riverside-walk: %d %s %v\n%s", st, body, err, log)
-		}
-		time.Sleep(100 * time.Millisecond) // until the directory has the retained status
+	var st int
+	var body string
+	var err error
+	peers.Eventually(10*time.Second, func() bool { // 404 until the directory has the retained status
+		st, body, err = postSDP(relayURL+"/whep/riverside-walk", viewerSecret, offer)
+		return err == nil && st != http.StatusNotFound
+	})
+	if err != nil || st != http.StatusCreated {
+		t.Fatalf("WHEP riverside-walk: %d %s %v\n%s", st, body, err, log)
 	}
 	select {
 	case cmd := <-cmds:

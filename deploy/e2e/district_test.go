@@ -125,10 +125,11 @@ func TestDistrictScript(t *testing.T) {
 // by an edge other than gone, and returns the count per owner edge.
 func awaitDistrict(t *testing.T, base, token string, n int, gone string, within time.Duration) map[string]int {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	var owners map[string]int
 	why := ""
-	for time.Now().Before(deadline) {
-		owners, online, cursor := map[string]int{}, 0, ""
+	if !peers.Eventually(within, func() bool {
+		online, cursor := 0, ""
+		owners = map[string]int{}
 		for {
 			var raw struct {
 				Items []map[string]any `json:"items"`
@@ -148,14 +149,12 @@ func awaitDistrict(t *testing.T, base, token string, n int, gone string, within 
 				break
 			}
 		}
-		if online == n {
-			return owners
-		}
 		why = fmt.Sprintf("%d of %d online and owned (not by %q): %v", online, n, gone, owners)
-		time.Sleep(500 * time.Millisecond)
+		return online == n
+	}) {
+		t.Fatalf("not after %s: %s", within, why)
 	}
-	t.Fatalf("not after %s: %s", within, why)
-	return nil
+	return owners
 }
 
 func login(t *testing.T, base, user, password string) string {

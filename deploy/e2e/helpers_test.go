@@ -270,19 +270,12 @@ func pageServer(t *testing.T, gateway string) *httptest.Server {
 }
 
 // poll calls cond until it holds, failing the test with cond's last
-// description after within.
+// description after within. It polls: the processes cannot notify us.
 func poll(t *testing.T, what string, within time.Duration, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within %s; last: %s", what, within, last)
-		}
-		time.Sleep(200 * time.Millisecond) // poll interval for processes that cannot notify us
+	var last string
+	if !peers.Eventually(within, func() (ok bool) { ok, last = cond(); return ok }) {
+		t.Fatalf("%s: not reached within %s; last: %s", what, within, last)
 	}
 }
 

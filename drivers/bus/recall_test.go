@@ -59,17 +59,16 @@ func TestRecallTelemetry(t *testing.T) {
 // may get nothing: each try is a new subscriber, for up to 10 s.
 func retained(t *testing.T, url, filter string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for try := 0; ; try++ {
+	try := 0
+	peers.Await(t, 10*time.Second, "a retained message on "+filter, func() bool {
 		sub := newSubscriber(t, url, fmt.Sprintf("console-%d", try), filter, false)
+		try++
 		select {
 		case <-sub.changed:
-			return
+			return true
 		case <-time.After(time.Second):
 		}
 		sub.pc.Disconnect(0)
-		if time.Now().After(deadline) {
-			t.Fatalf("no retained message on %s after 10 s", filter)
-		}
-	}
+		return false
+	})
 }

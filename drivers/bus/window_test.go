@@ -69,16 +69,12 @@ func TestWindowCutMidFlightRedeliversInOrder(t *testing.T) {
 // none waiting.
 func awaitDelivered(t testing.TB, c *Client, n int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		s := c.Stats()
-		if s.Delivered == uint64(n) && s.Depth == 0 && s.InFlight == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue after the drain: %+v, want %d delivered and nothing waiting", s.QueueStats, n)
-		}
-		time.Sleep(10 * time.Millisecond) // polling the counters, with a deadline
+	var s Stats
+	if !peers.Eventually(30*time.Second, func() bool {
+		s = c.Stats()
+		return s.Delivered == uint64(n) && s.Depth == 0 && s.InFlight == 0
+	}) {
+		t.Fatalf("queue after the drain: %+v, want %d delivered and nothing waiting", s.QueueStats, n)
 	}
 }
 

@@ -308,7 +308,9 @@ func (a *testAssigner) stop() {
 	<-a.done
 }
 
-// waitFor polls cond until it holds, failing the test after within.
+// waitFor polls cond until it holds, failing the test after within. It
+// polls every 20 ms itself rather than through peers.Eventually, which
+// backs off to 100 ms: the time it returns is a reported figure.
 func (h *harness) waitFor(within time.Duration, what string, cond func() bool) time.Duration {
 	h.t.Helper()
 	start := time.Now()

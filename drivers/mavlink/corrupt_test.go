@@ -86,10 +86,7 @@ func TestCorruptFramesHurtNoVehicle(t *testing.T) {
 		}
 	}
 	// Both vehicles keep reporting, and the forged frame changed nothing.
-	deadline := time.Now().Add(5 * time.Second)
-	for r.node.Stats().ParseErrors == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	peers.Eventually(5*time.Second, func() bool { return r.node.Stats().ParseErrors > 0 }) // asserted below, with the stats
 	waitState(t, v2, 5*time.Second, "updated after the garbage", func(s mavlink.State) bool { return s.Updated.After(before) })
 	for _, v := range []*mavlink.Vehicle{v1, v2} {
 		st := waitState(t, v, 5*time.Second, "up", func(s mavlink.State) bool {

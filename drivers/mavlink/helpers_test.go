@@ -86,17 +86,11 @@ func (r *rig) addDrone(t *testing.T, o drone.Options) *drone.Drone {
 // within.
 func waitState(t *testing.T, v *mavlink.Vehicle, within time.Duration, what string, ok func(mavlink.State) bool) mavlink.State {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		st := v.State()
-		if ok(st) {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("vehicle %d: not %s after %s; state %+v", v.SystemID(), what, within, st)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var st mavlink.State
+	if !peers.Eventually(within, func() bool { st = v.State(); return ok(st) }) {
+		t.Fatalf("vehicle %d: not %s after %s; state %+v", v.SystemID(), what, within, st)
 	}
+	return st
 }
 
 // waitTelemetry waits for the vehicle's link and its first position.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/mavlink"
+	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim/drone"
 )
 
@@ -60,12 +61,8 @@ func encodeSigned(t *testing.T, sysid byte, msg message.Message, k []byte) []byt
 // waitRejected polls the node's counters until reason counted at least n.
 func waitRejected(t *testing.T, n *mavlink.Node, reason string, atLeast uint64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for n.Stats().Rejected[reason] < atLeast {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s frames rejected: %d after 10s, want at least %d", reason, n.Stats().Rejected[reason], atLeast)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !peers.Eventually(10*time.Second, func() bool { return n.Stats().Rejected[reason] >= atLeast }) {
+		t.Fatalf("%s frames rejected: %d after 10s, want at least %d", reason, n.Stats().Rejected[reason], atLeast)
 	}
 }
 

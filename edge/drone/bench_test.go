@@ -90,21 +90,17 @@ func BenchmarkFiftyDrones(b *testing.B) {
 	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		b.Fatal(tok.Error())
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		up := 0
+	up := 0
+	if !peers.Eventually(30*time.Second, func() bool {
+		up = 0
 		for _, st := range m.Status() {
 			if st.Link == bus.LinkUp && st.Position != nil {
 				up++
 			}
 		}
-		if up == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d drones up after 30 s", up, n)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return up == n
+	}) {
+		b.Fatalf("%d of %d drones up after 30 s", up, n)
 	}
 
 	b.ResetTimer()

@@ -36,13 +36,9 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	}
 	m.Close()
 	m.Close() // twice: a no-op
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines after Close, %d before New:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !peers.Eventually(5*time.Second, func() bool { return runtime.NumGoroutine() <= before }) {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines after Close, %d before New:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 	}
 	if o := m.Outcomes(); o[bus.PatrolRefused]+o[bus.PatrolFailed] != 1 {
 		t.Fatalf("outcomes %v: want the launch ended (refused, or failed by the stop)", o)

@@ -201,16 +201,10 @@ func (r *rig) stopEdge() {
 	}
 }
 
-// await polls cond until it holds, failing the test after within.
+// await fails the test unless cond holds within the time given.
 func (r *rig) await(within time.Duration, what string, cond func() bool) {
 	r.t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("after %s: %s not reached", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	peers.Await(r.t, within, what, cond)
 }
 
 // launch sends a patrol_launch as the gateway does and returns the reply.

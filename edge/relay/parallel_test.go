@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/edge/hub"
 )
 
@@ -31,16 +32,15 @@ func TestStartsRunSideBySide(t *testing.T) {
 	for i := range wall {
 		wg.Go(func() { errs <- m.Start(fmt.Sprintf("cam%d", i)) })
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for waiting := 0; waiting < wall; {
+	waiting := 0
+	if !peers.Eventually(10*time.Second, func() bool { // polling the hub's readers
 		waiting = 0
 		for _, st := range streams {
 			waiting += len(st.Readers())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d starts waiting for their keyframe at once, want all", waiting, wall)
-		}
-		time.Sleep(10 * time.Millisecond) // polling the hub's readers
+		return waiting >= wall
+	}) {
+		t.Fatalf("%d of %d starts waiting for their keyframe at once, want all", waiting, wall)
 	}
 	m.Close()
 	wg.Wait()
@@ -65,13 +65,7 @@ func TestSecondStartWaitsForTheFirst(t *testing.T) {
 	for range 2 {
 		wg.Go(func() { m.Start("cam") })
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(st.Readers()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no start reached the camera")
-		}
-		time.Sleep(10 * time.Millisecond) // polling the hub's readers
-	}
+	peers.Await(t, 10*time.Second, "a start reaching the camera", func() bool { return len(st.Readers()) > 0 })
 	time.Sleep(100 * time.Millisecond) // room for a racing second start to subscribe too
 	if n := len(st.Readers()); n != 1 {
 		t.Errorf("%d starts read the camera at once, want 1", n)

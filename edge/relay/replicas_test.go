@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim"
 	"github.com/argus-edge/argus/edge/hub"
 )
@@ -24,12 +25,8 @@ func (c *counter) onRTP(*rtp.Packet) { c.n.Add(1) }
 func (c *counter) grows(t *testing.T, what string, d time.Duration) {
 	t.Helper()
 	start := c.n.Load()
-	deadline := time.Now().Add(d)
-	for c.n.Load() <= start+10 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d packets in %s, want a flow", what, c.n.Load()-start, d)
-		}
-		time.Sleep(20 * time.Millisecond) // pion delivers on its own goroutine: poll the count
+	if !peers.Eventually(d, func() bool { return c.n.Load() > start+10 }) { // pion delivers on its own goroutine: poll the count
+		t.Fatalf("%s: %d packets in %s, want a flow", what, c.n.Load()-start, d)
 	}
 }
 

@@ -93,11 +93,7 @@ func TestReplayYields(t *testing.T) {
 	if done.State != bus.ReplayDone || len(kinds(done.Anomalies, bus.KindFire)) != len(kinds(rc.live, bus.KindFire)) {
 		t.Fatalf("after the pause: %s %q, %d anomalies, live %d", done.State, done.Message, len(done.Anomalies), len(rc.live))
 	}
-	for deadline := time.Now().Add(10 * time.Second); r.Running() != ""; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the replay still runs after its last report")
-		}
-	}
+	peers.Await(t, 10*time.Second, "the replay's end after its last report", func() bool { return r.Running() == "" })
 	if m, n := testutil.ToFloat64(r.m.media), testutil.ToFloat64(r.m.ended.WithLabelValues(bus.ReplayDone)); m < 39 || n != 1 ||
 		testutil.ToFloat64(r.m.paused) != 0 || testutil.ToFloat64(r.m.active) != 0 {
 		t.Errorf("metrics: media %.1f s, done %v, paused %v, running %v", m, n, testutil.ToFloat64(r.m.paused), testutil.ToFloat64(r.m.active))
@@ -153,11 +149,7 @@ func TestRunnerOneAtATime(t *testing.T) {
 		t.Error("Cancel: wrong replay cancelled")
 	}
 	log.await(t, "a cancelled", func(rep bus.ReplayReport) bool { return rep.ID == "a" && rep.State == bus.ReplayCancelled })
-	for deadline := time.Now().Add(30 * time.Second); r.Running() != ""; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the cancelled replay still runs")
-		}
-	}
+	peers.Await(t, 30*time.Second, "the cancelled replay's end", func() bool { return r.Running() == "" })
 	if err := r.Start(order("d")); err != nil {
 		t.Errorf("after the cancel: %v", err)
 	}

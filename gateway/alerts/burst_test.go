@@ -69,12 +69,10 @@ func TestBurstIsAbsorbedWithoutLoss(t *testing.T) {
 			FrameTime: bus.Now(), PublishedAt: bus.Now()}
 		toks = append(toks, e.Publish(bus.AnomalyTopic(site, an.Camera), 1, false, mustJSON(t, an)))
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(a.queue) < queue { // the store holds the first batch: the queue fills
-		if time.Now().After(deadline) {
-			t.Fatalf("the ingest queue holds %d of %d after 30s", len(a.queue), queue)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
+	late := time.Now().Add(60 * time.Second) // for the waits after the queue filled
+	// The store holds the first batch: the queue fills.
+	if !peers.Eventually(30*time.Second, func() bool { return len(a.queue) >= queue }) {
+		t.Fatalf("the ingest queue holds %d of %d after 30s", len(a.queue), queue)
 	}
 	close(st.gate)
 	for i, tok := range toks {
@@ -82,27 +80,21 @@ func TestBurstIsAbsorbedWithoutLoss(t *testing.T) {
 			t.Fatalf("publish %d: %v", i, tok.Error())
 		}
 	}
-	for a.Stats().Ingested < n {
-		if time.Now().After(deadline.Add(30 * time.Second)) {
-			t.Fatalf("applied %d of %d", a.Stats().Applied, n)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
+	if !peers.Eventually(time.Until(late), func() bool { return a.Stats().Ingested >= n }) {
+		t.Fatalf("applied %d of %d", a.Stats().Applied, n)
 	}
 	s := a.Stats()
 	if s.Applied != n || s.StoreErrors != 0 || s.QueuePeak != queue || s.Bursts < 1 || s.Dropped == 0 {
 		t.Fatalf("stats %+v: want %d applied, no store error, a peak of %d, a burst and drops for the stuck listener", s, n, queue)
 	}
-	for {
+	var got int
+	if !peers.Eventually(time.Until(late), func() bool {
 		toldMu.Lock()
-		got := len(told)
-		toldMu.Unlock()
-		if got == n {
-			break
-		}
-		if time.Now().After(deadline.Add(30 * time.Second)) {
-			t.Fatalf("the batch listener was told %d of %d anomalies", got, n)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
+		defer toldMu.Unlock()
+		got = len(told)
+		return got == n
+	}) {
+		t.Fatalf("the batch listener was told %d of %d anomalies", got, n)
 	}
 	if got := strings.Count(logs.String(), "ingest queue full"); uint64(got) != s.Bursts {
 		t.Fatalf("%d 'ingest queue full' lines for %d bursts", got, s.Bursts)

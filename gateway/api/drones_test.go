@@ -64,17 +64,10 @@ func newDroneEnv(t *testing.T) *droneEnv {
 func (d *droneEnv) put(tel bus.DroneTelemetry) {
 	d.t.Helper()
 	d.edge.Telemetry(tel)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	peers.Await(d.t, 10*time.Second, "drone "+tel.Drone+"'s telemetry seen", func() bool {
 		v, ok := d.svc.Drone(tel.Drone)
-		if ok && v.State == tel.State && v.Link == tel.Link && v.Battery == tel.Battery.Percent && v.GPSFix == tel.GPSFix {
-			return
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("drone %s's telemetry not seen within 10s", tel.Drone)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return ok && v.State == tel.State && v.Link == tel.Link && v.Battery == tel.Battery.Percent && v.GPSFix == tel.GPSFix
+	})
 }
 
 // command awaits the next command the edge received.

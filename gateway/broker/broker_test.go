@@ -163,25 +163,21 @@ func awaitRetainedCount(t *testing.T, b *Broker, n uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var held uint64
+	if !peers.Eventually(60*time.Second, func() bool { // polling the store's count: NATS tells no event
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		st, err := js.Stream(ctx, "$MQTT_rmsgs")
-		var held uint64
-		if err == nil {
+		defer cancel()
+		held = 0
+		var st jetstream.Stream
+		if st, err = js.Stream(ctx, "$MQTT_rmsgs"); err == nil {
 			var info *jetstream.StreamInfo
 			if info, err = st.Info(ctx); err == nil {
 				held = info.State.Msgs
 			}
 		}
-		cancel()
-		if held >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the retained store holds %d of %d messages after 60 s (%v)", held, n, err)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the store's count: NATS tells no event
+		return held >= n
+	}) {
+		t.Fatalf("the retained store holds %d of %d messages after 60 s (%v)", held, n, err)
 	}
 }
 

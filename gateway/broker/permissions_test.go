@@ -12,6 +12,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
 )
 
 // Every test here is from outside: real paho clients over TCP against the
@@ -259,7 +260,7 @@ func TestEdgeUserGetsRetainedQueuedAndWill(t *testing.T) {
 // a test about what an edge gets at connect starts from a visible one.
 func awaitRetained(t *testing.T, url, topic string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+	if !peers.Eventually(10*time.Second, func() bool {
 		probe := connect(t, url, gatewayUser, "probe")
 		got := make(chan struct{}, 1)
 		wait(t, "probe subscribe", probe.Subscribe(topic, 1, func(paho.Client, paho.Message) {
@@ -268,15 +269,16 @@ func awaitRetained(t *testing.T, url, topic string) {
 			default:
 			}
 		}))
+		defer probe.Disconnect(0)
 		select {
 		case <-got:
-			probe.Disconnect(0)
-			return
+			return true
 		case <-time.After(200 * time.Millisecond):
+			return false
 		}
-		probe.Disconnect(0)
+	}) {
+		t.Fatalf("%s: the retained message never reached a new subscriber", topic)
 	}
-	t.Fatalf("%s: the retained message never reached a new subscriber", topic)
 }
 
 func next(t *testing.T, ch <-chan paho.Message) paho.Message {

@@ -63,16 +63,10 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
-// eventually polls cond every 10 ms for up to 10 s.
+// eventually fails the test unless cond holds within 10 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	peers.Await(t, 10*time.Second, what, cond)
 }
 
 // Real: the embedded broker and paho clients. Statuses retained before the

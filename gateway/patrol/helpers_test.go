@@ -1,6 +1,7 @@
 package patrol
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -80,16 +81,10 @@ func (r *rig) put(tel bus.DroneTelemetry) {
 	}, "drone %s's telemetry", tel.Drone)
 }
 
-// waitFor polls cond until it holds, failing after 10 s.
+// waitFor fails the test unless cond holds within 10 s.
 func (r *rig) waitFor(cond func() bool, what string, args ...any) {
 	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("waiting for "+what, args...)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	peers.Await(r.t, 10*time.Second, fmt.Sprintf(what, args...), cond)
 }
 
 // command awaits the next command the edge received.

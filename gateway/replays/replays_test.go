@@ -124,18 +124,17 @@ func TestReplayRoundTrip(t *testing.T) {
 	}
 	await := func(what string, cond func(View) bool) View {
 		t.Helper()
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			got, err := svc.Get(context.Background(), v.ID)
-			if err != nil {
+		var got View
+		if !peers.Eventually(20*time.Second, func() bool {
+			var err error
+			if got, err = svc.Get(context.Background(), v.ID); err != nil {
 				t.Fatal(err)
 			}
-			if cond(got) {
-				return got
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 20 s: %+v", what, got)
-			}
+			return cond(got)
+		}) {
+			t.Fatalf("%s: not within 20 s: %+v", what, got)
 		}
+		return got
 	}
 	paused := await("paused", func(v View) bool { return v.State == bus.ReplayPaused })
 	if !strings.Contains(paused.Message, "edge-1: "+bus.ReplayYieldMessage) || paused.Fraction != 0.25 {

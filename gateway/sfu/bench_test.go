@@ -20,6 +20,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/argus-edge/argus/drivers/peers"
 )
 
 // The benchmarks' uplink is simulated: no camera and no encoder, but synthetic
@@ -164,16 +166,7 @@ func BenchmarkAddedLatency(b *testing.B) {
 	b.StopTimer()
 	// The SFU sends a frame once it is complete: end the last one.
 	src.send(b, (benchPerFrame-src.n%benchPerFrame)%benchPerFrame, false)
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		mu.Lock()
-		n := len(lat)
-		mu.Unlock()
-		if n >= b.N || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	peers.Eventually(2*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(lat) >= b.N }) // what arrived is counted below
 	mu.Lock()
 	defer mu.Unlock()
 	if len(lat) == 0 {

@@ -368,15 +368,9 @@ func liveHeap() uint64 {
 
 // settle waits up to d for the goroutine count to fall to target+slack and returns it.
 func settle(target, slack int, d time.Duration) int {
-	deadline := time.Now().Add(d)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= target+slack || time.Now().After(deadline) {
-			return n
-		}
-		runtime.Gosched()
-		time.Sleep(20 * time.Millisecond)
-	}
+	var n int
+	peers.Eventually(d, func() bool { n = runtime.NumGoroutine(); return n <= target+slack })
+	return n
 }
 
 // TestH265Uplink: an edge relaying an H.265 camera is accepted.

@@ -104,12 +104,10 @@ func TestBrowserLoginRenders(t *testing.T) {
 	noErrors(t, errs)
 	// The capture works: an uncaught error thrown now is reported.
 	eval[bool](t, ctx, `setTimeout(() => { throw new Error('capture-check'); }, 0), true`)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(strings.Join(errs.list(), "\n"), "capture-check") {
-		if time.Now().After(deadline) {
-			t.Fatal("a thrown error was not captured: the no-error check above proves nothing")
-		}
-		time.Sleep(50 * time.Millisecond) // polling the collector goroutine
+	if !peers.Eventually(10*time.Second, func() bool { // polling the collector goroutine
+		return strings.Contains(strings.Join(errs.list(), "\n"), "capture-check")
+	}) {
+		t.Fatal("a thrown error was not captured: the no-error check above proves nothing")
 	}
 }
 

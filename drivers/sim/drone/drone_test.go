@@ -36,12 +36,8 @@ func TestDroneAsUDPServer(t *testing.T) {
 	v := n.Vehicle(11)
 	wait := func(what string, ok func(mavlink.State) bool) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for !ok(v.State()) {
-			if time.Now().After(deadline) {
-				t.Fatalf("not %s: %+v", what, v.State())
-			}
-			time.Sleep(20 * time.Millisecond)
+		if !peers.Eventually(15*time.Second, func() bool { return ok(v.State()) }) {
+			t.Fatalf("not %s: %+v", what, v.State())
 		}
 	}
 	wait("up", func(s mavlink.State) bool { return s.Link == bus.LinkUp && s.Lat != 0 })
