@@ -56,8 +56,11 @@ type Directory struct {
 	opts   Options
 	log    zerolog.Logger
 	client mqtt.Client
-	ready  chan struct{} // closed once the first subscriptions are acknowledged
-	events *notify.Hub[Event]
+	ready  chan struct{} // closed once subscribed and the retained statuses read
+	// subWait bounds the wait for the broker's SUBACK before the
+	// retained statuses are read anyway.
+	subWait time.Duration
+	events  *notify.Hub[Event]
 
 	mu      sync.RWMutex
 	cameras map[string]bus.CameraStatus // by camera id
@@ -74,7 +77,7 @@ func New(opts Options) *Directory {
 		opts.ClientID = "argus-gateway-directory"
 	}
 	d := &Directory{opts: opts, log: opts.Log.With().Str("component", "directory").Logger(),
-		ready: make(chan struct{}), events: notify.New[Event](opts.EventBuffer),
+		ready: make(chan struct{}), subWait: 10 * time.Second, events: notify.New[Event](opts.EventBuffer),
 		cameras: map[string]bus.CameraStatus{}, catalog: newCatalog(),
 		edges: map[string]bus.EdgeStatus{}, pending: map[string]awaiting{}}
 	o := bus.ServiceOptions(opts.Broker, opts.ClientID, opts.Username, opts.Password, d.log).
@@ -100,8 +103,9 @@ func (d *Directory) Run(ctx context.Context) error {
 	return nil
 }
 
-// Ready is closed once the directory is subscribed to the statuses and the
-// replies (retained statuses then arrive shortly after).
+// Ready is closed once the directory has subscribed to the statuses and
+// the replies (or waited for the broker to acknowledge it) and read the
+// retained statuses, when it has a RetainedReader.
 func (d *Directory) Ready() <-chan struct{} { return d.ready }
 
 // onConnect subscribes on every (re)connect: the session is clean.
@@ -112,9 +116,13 @@ func (d *Directory) onConnect(c mqtt.Client) {
 	}
 	tok := c.SubscribeMultiple(filters, d.onMessage)
 	go func() {
-		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			d.log.Error().Err(tok.Error()).Msg("subscribe to statuses and replies failed")
-			return
+		// The retained statuses are read whatever the broker answers: NATS
+		// acknowledges a SUBSCRIBE only once it has loaded the retained
+		// messages for it, which may take its whole 30 s API timeout.
+		if !tok.WaitTimeout(d.subWait) {
+			d.log.Warn().Dur("waited", d.subWait).Msg("subscribe to statuses and replies not acknowledged yet; reading the retained statuses meanwhile")
+		} else if err := tok.Error(); err != nil {
+			d.log.Error().Err(err).Msg("subscribe to statuses and replies failed; only the retained statuses read now are known")
 		}
 		d.readRetained()
 		// Edge statuses too; the message stays as gateway tests await it.
