@@ -190,11 +190,12 @@ func serve(ctx context.Context, log zerolog.Logger, path, id string, cfg *config
 	reg.MustRegister(replays)
 
 	rs := newRuleSets(ctx, an, log, cfg.Detect.RulesDir)
+	if client != nil {
+		rs.bus = client // before the first follow: each site's rule set topics
+	}
 	p := &pulls{m: m, an: an, rs: rs, dm: dm, rec: rec}
 	logChanges(log, p.setFile(cfg))
 	if client != nil {
-		client.Subscribe(bus.Root+"/rules/+", rs.offerMessage)
-		client.Subscribe(bus.Root+"/rules/+/shadow", rs.offerMessage)
 		handlers := []func(string, []byte){rl.CommandHandler(cfg.Edge.ID, client), replayCommands(cfg.Edge.ID, replays, client, log)}
 		if dm != nil {
 			handlers = append(handlers, dm.CommandHandler(client))

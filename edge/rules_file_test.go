@@ -97,7 +97,7 @@ func TestRulesFileChangesApplyLive(t *testing.T) {
 
 	delete(cams, "s2")
 	liveRulesConfig(t, cfg, addr, broker.URL(), rules, cams)
-	logs.await(t, "site removed from the config: its rule set file is no longer watched", map[string]string{"site": "s2"})
+	logs.await(t, "site removed from the config: its rule set file and topics are no longer followed", map[string]string{"site": "s2"})
 
 	cams["s2"] = deadCamera(t)
 	liveRulesConfig(t, cfg, addr, broker.URL(), rules, cams)

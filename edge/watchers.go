@@ -36,6 +36,16 @@ type ruleSets struct {
 
 	fmu   sync.Mutex
 	files map[string]context.CancelFunc // site → stops its file's watcher
+	bus   topics                        // subscribes each followed site's rule set topics; nil without MQTT
+}
+
+// topics is how the rule sets follow a site's retained rule set topics
+// (the edge's bus client). One subscription per site, not argus/v1/rules/+:
+// an edge's broker login may read its own sites' rules only, and a broker
+// refuses the wildcard to it.
+type topics interface {
+	Subscribe(filter string, handler func(topic string, payload []byte)) error
+	Unsubscribe(filter string)
 }
 
 // RuleStatus is what the edge knows of one site's rules.
@@ -178,8 +188,8 @@ func (r *ruleSets) Status() []RuleStatus {
 }
 
 // follow watches <dir>/<site>.yaml for each of sites — applying it now
-// and whenever it changes, waiting quietly while it is missing — and stops
-// watching the files of sites no longer listed. The edge calls it at start
+// and whenever it changes, waiting quietly while it is missing — and its
+// rule set topics, and stops following the sites no longer listed. The edge calls it at start
 // and after every config change it applies, so a site added live gets its
 // rules from its file like the others.
 func (r *ruleSets) follow(sites []string) {
@@ -190,13 +200,21 @@ func (r *ruleSets) follow(sites []string) {
 		listed[site] = true
 		if r.files[site] == nil {
 			r.files[site] = r.watchFile(site)
+			if r.bus != nil {
+				r.bus.Subscribe(bus.RulesTopic(site), r.offerMessage)
+				r.bus.Subscribe(bus.RulesShadowTopic(site), r.offerMessage)
+			}
 		}
 	}
 	for site, stop := range r.files {
 		if !listed[site] {
 			stop()
 			delete(r.files, site)
-			r.log.Info().Str("site", site).Msg("site removed from the config: its rule set file is no longer watched")
+			if r.bus != nil {
+				r.bus.Unsubscribe(bus.RulesTopic(site))
+				r.bus.Unsubscribe(bus.RulesShadowTopic(site))
+			}
+			r.log.Info().Str("site", site).Msg("site removed from the config: its rule set file and topics are no longer followed")
 		}
 	}
 }

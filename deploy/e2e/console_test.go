@@ -73,7 +73,7 @@ users:
   - {name: %s, role: admin, sites: ["*"], password_hash: %q}
 store: {driver: sqlite, path: %q}
 wall: {min_severity: high}
-`+busSection(edgeID), edgeID, commander, hash, operator, hillSite, hash, riverOperator, riverSite, hash, pilot, hash, admin, hash, filepath.Join(dir, "gateway.db")))
+`+busSection(edgeID, hillSite, riverSite), edgeID, commander, hash, operator, hillSite, hash, riverOperator, riverSite, hash, pilot, hash, admin, hash, filepath.Join(dir, "gateway.db")))
 	rules := filepath.Join(dir, "rules")
 	if err := os.Mkdir(rules, 0o755); err != nil {
 		t.Fatal(err)

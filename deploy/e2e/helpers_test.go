@@ -190,7 +190,7 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
     sites: ["*"]
     token_env: E2E_VIEWER_TOKEN
 store: {driver: sqlite, path: %q} # in the test's directory, never the source tree
-`+busSection(edgeID), edgeID, filepath.Join(dir, "gateway.db")))
+`+busSection(edgeID, site), edgeID, filepath.Join(dir, "gateway.db")))
 	env := []string{"E2E_EDGE_TOKEN=" + edgeToken, "E2E_VIEWER_TOKEN=" + viewerToken, "E2E_EDGE_BUS=" + edgeBusPassword}
 	mqttPort, httpPort := peers.FreePort(t), peers.FreePort(t)
 	st.gatewayURL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
@@ -308,9 +308,10 @@ func write(t *testing.T, path, s string) {
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // busSection is the gateway config's bus section: the edge's own login,
-// its password edgeBusPassword in E2E_EDGE_BUS.
-func busSection(edge string) string {
-	return fmt.Sprintf("bus:\n  users:\n    - {name: %s, role: edge, edge: %s, sites: [\"*\"], password_env: E2E_EDGE_BUS}\n", edge, edge)
+// for its sites only (as a district's edges), its password
+// edgeBusPassword in E2E_EDGE_BUS.
+func busSection(edge string, sites ...string) string {
+	return fmt.Sprintf("bus:\n  users:\n    - {name: %s, role: edge, edge: %s, sites: [%s], password_env: E2E_EDGE_BUS}\n", edge, edge, strings.Join(sites, ", "))
 }
 
 // edgeBusPassword is the edge's bus password in the e2e tests.

@@ -77,7 +77,7 @@ func startEdge(t *testing.T, url, site string) *edge {
 		}
 		e.offers <- err
 	}
-	for _, filter := range []string{bus.Root + "/rules/+", bus.Root + "/rules/+/shadow"} {
+	for _, filter := range []string{bus.RulesTopic(site), bus.RulesShadowTopic(site)} { // as the edge does: its sites only
 		if tok := c.Subscribe(filter, 1, handle); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 			t.Fatalf("subscribe %s: %v", filter, tok.Error())
 		}

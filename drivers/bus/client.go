@@ -6,16 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/argus-edge/argus/drivers/spool"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/spool"
 )
 
 // Options configure a Client.
@@ -75,9 +78,12 @@ type Client struct {
 
 	inflight atomic.Int64 // anomalies awaiting their PUBACK now
 
-	mu   sync.Mutex
-	edge EdgeStatus                      // the latest edge status, online
-	subs map[string]func(string, []byte) // filter → handler, re-made on connect
+	mu      sync.Mutex
+	edge    EdgeStatus                      // the latest edge status, online
+	subs    map[string]func(string, []byte) // filter → handler, asked for on every connection
+	granted map[string]bool                 // filters the broker accepted on this connection
+	conns   int                             // connections made: a grant belongs to one
+	subWake chan struct{}                   // the subscriber has filters to ask for
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -101,14 +107,15 @@ func New(opts Options) (*Client, error) {
 	c := &Client{
 		opts: opts, log: log, q: q, conn: newConnState(), retained: newRetainedCache(),
 		edge: EdgeStatus{Edge: opts.Edge, State: Online, Version: opts.Version, Cameras: []string{}, HTTP: opts.HTTPURL},
-		subs: map[string]func(string, []byte){},
+		subs: map[string]func(string, []byte){}, granted: map[string]bool{}, subWake: make(chan struct{}, 1),
 	}
 	c.pc = mqtt.NewClient(c.pahoOptions())
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.log.Info().Str("broker", redact(opts.Broker)).Str("client_id", opts.ClientID).Msg("bus: connecting")
-	c.wg.Add(3)
+	c.wg.Add(4)
 	go func() { defer c.wg.Done(); c.connectLoop(ctx) }()
+	go func() { defer c.wg.Done(); c.subscriber(ctx) }()
 	go func() { defer c.wg.Done(); c.sendAnomalies(ctx) }()
 	go func() { defer c.wg.Done(); c.sendRetained(ctx) }()
 	return c, nil
@@ -211,7 +218,7 @@ func (c *Client) connectLoop(ctx context.Context) {
 		}
 		c.log.Info().Int("failed_attempts", failures).Msg("bus: connected")
 		wait, failures = first, 0
-		c.onConnect()
+		c.onConnect(ctx)
 		_, lost := c.conn.channels()
 		select {
 		case <-lost:
@@ -236,7 +243,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // onConnect runs on every (re)connection: subscriptions again, then the
 // edge's online status and every camera status (the broker may have lost
 // its retained messages).
-func (c *Client) onConnect() {
+func (c *Client) onConnect(ctx context.Context) {
 	// Mark everything for resending before the sender can see the
 	// connection up, so one connect publishes each topic once.
 	c.retained.resendAll()
@@ -247,16 +254,15 @@ func (c *Client) onConnect() {
 	}
 	c.retained.wake()
 	c.mu.Lock()
-	subs := make(map[string]func(string, []byte), len(c.subs))
-	for f, h := range c.subs {
-		subs[f] = h
-	}
+	c.conns++
+	clear(c.granted) // the session is clean: every filter is asked for again
 	c.mu.Unlock()
-	for f, h := range subs {
-		if err := c.subscribe(f, h); err != nil {
-			c.log.Warn().Err(err).Str("filter", f).Msg("bus: re-subscribe failed")
-		}
-	}
+	c.wakeSubscriber()
+}
+
+// handle adapts a payload handler to paho's.
+func handle(h func(topic string, payload []byte)) mqtt.MessageHandler {
+	return func(_ mqtt.Client, m mqtt.Message) { h(m.Topic(), m.Payload()) }
 }
 
 // onLost runs when the connection drops; connectLoop reconnects.
@@ -359,30 +365,114 @@ func (c *Client) setEdgeStatus(s *EdgeStatus) {
 	c.retained.set(EdgeStatusTopic(c.opts.Edge), b)
 }
 
-// Subscribe delivers messages matching filter (QoS 1) to handler, now and
-// after every reconnect. Handlers run one at a time, in arrival order, and
-// must return quickly. It returns once the broker confirms, or at once
-// when disconnected (the subscription is made on connect).
+// Subscribe delivers messages matching filter (QoS 1) to handler, from
+// when the broker accepts it until Unsubscribe. Connected, it returns once
+// the broker answers (an error when it refuses or is silent for
+// PubackTimeout); disconnected, at once. Either way the client asks for
+// the filter on every connection, and again with backoff while the broker
+// refuses it (each refusal logged). Handlers run one at a time, in
+// arrival order, and must return quickly.
 func (c *Client) Subscribe(filter string, handler func(topic string, payload []byte)) error {
 	c.mu.Lock()
 	c.subs[filter] = handler
+	delete(c.granted, filter)
+	conn := c.conns
 	c.mu.Unlock()
 	if !c.Connected() {
 		return nil
 	}
-	return c.subscribe(filter, handler)
+	tok := c.pc.Subscribe(filter, 1, handle(handler))
+	var err error
+	switch {
+	case !tok.WaitTimeout(c.opts.PubackTimeout):
+		err = fmt.Errorf("subscribe %s: no answer in %s", filter, c.opts.PubackTimeout)
+	case tok.Error() != nil:
+		err = fmt.Errorf("subscribe %s: %w", filter, tok.Error())
+	case Refused(tok, filter):
+		err = fmt.Errorf("subscribe %s: refused by the broker", filter)
+	default:
+		c.mu.Lock()
+		if conn == c.conns && c.subs[filter] != nil {
+			c.granted[filter] = true
+		}
+		c.mu.Unlock()
+		return nil
+	}
+	c.wakeSubscriber() // it asks again
+	return err
 }
 
-// subscribe asks the broker for one subscription and waits for its answer.
-func (c *Client) subscribe(filter string, handler func(string, []byte)) error {
-	tok := c.pc.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) { handler(m.Topic(), m.Payload()) })
-	if !tok.WaitTimeout(c.opts.PubackTimeout) {
-		return fmt.Errorf("subscribe %s: no answer in %s", filter, c.opts.PubackTimeout)
+// Unsubscribe stops delivering filter's messages.
+func (c *Client) Unsubscribe(filter string) {
+	c.mu.Lock()
+	_, had := c.subs[filter]
+	delete(c.subs, filter)
+	delete(c.granted, filter)
+	c.mu.Unlock()
+	if had && c.pc.IsConnectionOpen() {
+		c.pc.Unsubscribe(filter) // its answer changes nothing: the filter is gone here
 	}
-	if err := tok.Error(); err != nil {
-		return fmt.Errorf("subscribe %s: %w", filter, err)
+}
+
+// wakeSubscriber tells the subscriber there may be filters to ask for.
+func (c *Client) wakeSubscriber() {
+	select {
+	case c.subWake <- struct{}{}:
+	default:
 	}
-	return nil
+}
+
+// subscriber asks the broker for the filters it has not accepted on this
+// connection whenever woken, until ctx ends; refused ones are asked for
+// again with backoff, filters added meanwhile with them.
+func (c *Client) subscriber(ctx context.Context) {
+	wait := subRetryFirst
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.subWake:
+		}
+		for c.pc.IsConnectionOpen() {
+			refused, err := c.subscribePending(ctx)
+			if err != nil || len(refused) == 0 {
+				wait = subRetryFirst
+				break // the next connection, or the next filter, wakes it
+			}
+			c.log.Error().Strs("filters", refused).Dur("retry_in", wait).Msg("bus: the broker refused a subscription; asking again")
+			if pause(ctx, c.pc, wait) != nil {
+				break
+			}
+			wait = min(2*wait, subRetryMax)
+		}
+	}
+}
+
+// subscribePending asks once for the filters not accepted on this
+// connection and returns those refused.
+func (c *Client) subscribePending(ctx context.Context) ([]string, error) {
+	c.mu.Lock()
+	conn := c.conns
+	subs := map[string]Subscription{}
+	for f, h := range c.subs {
+		if !c.granted[f] {
+			subs[f] = Subscription{QoS: 1, Handler: handle(h)}
+		}
+	}
+	c.mu.Unlock()
+	filters := slices.Sorted(maps.Keys(subs))
+	refused, err := subscribeOnce(ctx, c.pc, subs, filters, c.log)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range filters {
+		if conn == c.conns && c.subs[f] != nil && !slices.Contains(refused, f) {
+			c.granted[f] = true
+		}
+	}
+	return refused, nil
 }
 
 // Close stops sending, publishes the edge's retained offline status when

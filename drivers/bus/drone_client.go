@@ -93,6 +93,11 @@ func (c *Client) RecallTelemetry(ctx context.Context, drones []string, quiet tim
 	if !tok.WaitTimeout(c.opts.PubackTimeout) || tok.Error() != nil {
 		return nil, fmt.Errorf("recall drone telemetry: subscribe: %v", tok.Error())
 	}
+	for f := range filters {
+		if Refused(tok, f) {
+			return nil, fmt.Errorf("recall drone telemetry: the broker refused %s (the edge's login may not read its drones' telemetry)", f)
+		}
+	}
 	wait := time.NewTimer(quiet)
 	defer wait.Stop()
 	for {

@@ -186,13 +186,12 @@ func (a *Alerts) Run(ctx context.Context) error {
 // Ready is closed once the subscription to the anomalies is acknowledged.
 func (a *Alerts) Ready() <-chan struct{} { return a.ready }
 
-// onConnect subscribes on every connect; the broker keeps the
-// subscription with the session, asking again is harmless.
+// onConnect subscribes on every connect, until the broker accepts; it
+// keeps the subscription with the session, asking again is harmless.
 func (a *Alerts) onConnect(c mqtt.Client) {
-	tok := c.Subscribe(bus.AllAnomalies, 1, a.onMessage)
 	go func() {
-		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			a.log.Error().Err(tok.Error()).Msg("subscribe to anomalies failed")
+		if err := bus.SubscribeUntil(context.Background(), c, map[string]bus.Subscription{bus.AllAnomalies: {QoS: 1, Handler: a.onMessage}}, a.log); err != nil {
+			a.log.Warn().Err(err).Msg("subscribe to anomalies: the next connection asks again")
 			return
 		}
 		a.log.Info().Str("broker", a.opts.Broker).Str("client_id", a.opts.ClientID).Msg("following anomalies")

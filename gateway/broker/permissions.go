@@ -65,6 +65,9 @@ func EdgeGrant(edge string, sites, drones []string) Grant {
 	}
 	for _, d := range drones {
 		g.Publish = append(g.Publish, "argus.v1.drones."+d+".telemetry", "argus.v1.drones."+d+".patrols")
+		// its drones' retained telemetry, read back at start: the patrol
+		// each was flying when the edge stopped (bus.RecallTelemetry)
+		g.Subscribe = append(g.Subscribe, "argus.v1.drones."+d+".telemetry")
 	}
 	for _, b := range edgeBuckets {
 		for _, subj := range b.publish {

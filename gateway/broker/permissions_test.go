@@ -162,8 +162,9 @@ func subscribeCode(t *testing.T, c paho.Client, filter string) byte {
 	return st.Result()[filter]
 }
 
-// Real: paho clients. An edge may subscribe only to its commands and its
-// sites' rule sets; the gateway user may subscribe to everything.
+// Real: paho clients. An edge may subscribe only to its commands, its
+// sites' rule sets and its drones' telemetry (read back at start); the
+// gateway user may subscribe to everything.
 func TestSubscriptions(t *testing.T) {
 	url := mqttURL(startBroker(t))
 	edge := connect(t, url, edgeUser, "edge-1")
@@ -177,6 +178,9 @@ func TestSubscriptions(t *testing.T) {
 		{edge, "edge", bus.CommandTopic("edge-1"), true},
 		{edge, "edge", bus.RulesTopic("riverside"), true},
 		{edge, "edge", bus.RulesShadowTopic("riverside"), true},
+		{edge, "edge", bus.DroneTelemetryTopic("d1"), true},
+		{edge, "edge", bus.DroneTelemetryTopic("d2"), false},
+		{edge, "edge", bus.DronePatrolsTopic("d1"), false},
 		{edge, "edge", "#", false},
 		{edge, "edge", "argus/v1/#", false},
 		{edge, "edge", bus.CommandTopic("edge-2"), false},

@@ -110,19 +110,25 @@ func (d *Directory) Ready() <-chan struct{} { return d.ready }
 
 // onConnect subscribes on every (re)connect: the session is clean.
 func (d *Directory) onConnect(c mqtt.Client) {
-	filters := map[string]byte{bus.AllCameraStatus: 1, bus.AllEdgeStatus: 1, bus.AllReplies: 1, bus.AllReplays: 1}
-	if d.opts.NoCameraStatus {
-		delete(filters, bus.AllCameraStatus)
+	subs := map[string]bus.Subscription{}
+	for _, f := range []string{bus.AllCameraStatus, bus.AllEdgeStatus, bus.AllReplies, bus.AllReplays} {
+		if f != bus.AllCameraStatus || !d.opts.NoCameraStatus {
+			subs[f] = bus.Subscription{QoS: 1, Handler: d.onMessage}
+		}
 	}
-	tok := c.SubscribeMultiple(filters, d.onMessage)
+	subscribed := make(chan error, 1)
+	go func() { subscribed <- bus.SubscribeUntil(context.Background(), c, subs, d.log) }()
 	go func() {
 		// The retained statuses are read whatever the broker answers: NATS
 		// acknowledges a SUBSCRIBE only once it has loaded the retained
 		// messages for it, which may take its whole 30 s API timeout.
-		if !tok.WaitTimeout(d.subWait) {
+		select {
+		case err := <-subscribed:
+			if err != nil {
+				d.log.Warn().Err(err).Msg("subscribe to statuses and replies: the next connection asks again")
+			}
+		case <-time.After(d.subWait):
 			d.log.Warn().Dur("waited", d.subWait).Msg("subscribe to statuses and replies not acknowledged yet; reading the retained statuses meanwhile")
-		} else if err := tok.Error(); err != nil {
-			d.log.Error().Err(err).Msg("subscribe to statuses and replies failed; only the retained statuses read now are known")
 		}
 		d.readRetained()
 		// Edge statuses too; the message stays as gateway tests await it.

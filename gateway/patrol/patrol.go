@@ -156,10 +156,10 @@ func (s *Service) Subscribe(fn func(Event)) (cancel func()) { return s.events.Su
 // onConnect subscribes on every (re)connect: the session is clean, and
 // the retained telemetry comes again.
 func (s *Service) onConnect(c mqtt.Client) {
-	tok := c.SubscribeMultiple(map[string]byte{bus.AllDroneTelemetry: 0, bus.AllDronePatrols: 1}, s.onMessage)
+	subs := map[string]bus.Subscription{bus.AllDroneTelemetry: {QoS: 0, Handler: s.onMessage}, bus.AllDronePatrols: {QoS: 1, Handler: s.onMessage}}
 	go func() {
-		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			s.log.Error().Err(tok.Error()).Msg("subscribe to drone telemetry and patrols failed")
+		if err := bus.SubscribeUntil(context.Background(), c, subs, s.log); err != nil {
+			s.log.Warn().Err(err).Msg("subscribe to drone telemetry and patrols: the next connection asks again")
 			return
 		}
 		s.log.Info().Str("broker", s.opts.Broker).Msg("following drones")
