@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"net"
 	"net/url"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/drivers/backoff"
 	"github.com/argus-edge/argus/drivers/spool"
 )
 
@@ -191,11 +191,11 @@ func (c *Client) pahoOptions() *mqtt.ClientOptions {
 }
 
 // connectLoop connects, waits for the connection to drop, and connects
-// again, with exponential backoff and jitter between failed attempts (from
-// 250 ms to ReconnectMax), until ctx ends.
+// again, with exponential backoff between failed attempts (from 250 ms to
+// ReconnectMax, ±25%), until ctx ends.
 func (c *Client) connectLoop(ctx context.Context) {
-	const first = 250 * time.Millisecond
-	wait, failures := first, 0
+	b := backoff.Backoff{Min: 250 * time.Millisecond, Max: c.opts.ReconnectMax, Jitter: 0.25}
+	failures := 0
 	for {
 		tok := c.pc.Connect()
 		select {
@@ -210,14 +210,14 @@ func (c *Client) connectLoop(ctx context.Context) {
 				ev = c.log.Warn()
 			}
 			ev.Err(err).Int("attempt", failures).Msg("bus: cannot connect to the broker; retrying with backoff")
-			if !sleep(ctx, wait/2+rand.N(wait/2+1)) {
+			if !sleep(ctx, b.Next()) {
 				return
 			}
-			wait = min(2*wait, c.opts.ReconnectMax)
 			continue
 		}
 		c.log.Info().Int("failed_attempts", failures).Msg("bus: connected")
-		wait, failures = first, 0
+		b.Reset()
+		failures = 0
 		c.onConnect(ctx)
 		_, lost := c.conn.channels()
 		select {
@@ -426,7 +426,7 @@ func (c *Client) wakeSubscriber() {
 // connection whenever woken, until ctx ends; refused ones are asked for
 // again with backoff, filters added meanwhile with them.
 func (c *Client) subscriber(ctx context.Context) {
-	wait := subRetryFirst
+	b := subRetry()
 	for {
 		select {
 		case <-ctx.Done():
@@ -436,14 +436,12 @@ func (c *Client) subscriber(ctx context.Context) {
 		for c.pc.IsConnectionOpen() {
 			refused, err := c.subscribePending(ctx)
 			if err != nil || len(refused) == 0 {
-				wait = subRetryFirst
+				b.Reset()
 				break // the next connection, or the next filter, wakes it
 			}
-			c.log.Error().Strs("filters", refused).Dur("retry_in", wait).Msg("bus: the broker refused a subscription; asking again")
-			if pause(ctx, c.pc, wait) != nil {
+			if retried(ctx, c.pc, refused, &b, c.log) != nil {
 				break
 			}
-			wait = min(2*wait, subRetryMax)
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/backoff"
 )
 
 // A broker's answer to a SUBSCRIBE is waited for patiently and read filter
@@ -28,13 +30,21 @@ type Subscription struct {
 // subRefused is the SUBACK code of a refused filter (MQTT 3.1.1 §3.9.3).
 const subRefused = 0x80
 
-// subscribe timing: how often a slow answer is logged, and the backoff
-// between asking again for refused filters.
-const (
-	subWarnEvery  = 10 * time.Second
-	subRetryFirst = time.Second
-	subRetryMax   = 30 * time.Second
-)
+// subWarnEvery is how often a slow answer is logged.
+const subWarnEvery = 10 * time.Second
+
+// subRetry spaces the requests for refused filters: 1 s to 30 s.
+func subRetry() backoff.Backoff {
+	return backoff.Backoff{Min: time.Second, Max: 30 * time.Second, Jitter: 0.2}
+}
+
+// retried logs the refusal of filters and waits out the backoff before
+// they are asked for again; it returns pause's error.
+func retried(ctx context.Context, c mqtt.Client, refused []string, b *backoff.Backoff, log zerolog.Logger) error {
+	wait := b.Next()
+	log.Error().Strs("filters", refused).Dur("retry_in", wait).Msg("bus: the broker refused a subscription; asking again")
+	return pause(ctx, c, wait)
+}
 
 // ErrConnectionGone ends SubscribeUntil: the connection it subscribed on
 // dropped or closed; the next connection subscribes again.
@@ -47,7 +57,7 @@ var ErrConnectionGone = errors.New("bus: connection gone before every subscripti
 // drops or closes first, ctx's error when ctx ends.
 func SubscribeUntil(ctx context.Context, c mqtt.Client, subs map[string]Subscription, log zerolog.Logger) error {
 	pending := slices.Sorted(maps.Keys(subs))
-	wait := subRetryFirst
+	b := subRetry()
 	for {
 		refused, err := subscribeOnce(ctx, c, subs, pending, log)
 		if err != nil {
@@ -56,11 +66,9 @@ func SubscribeUntil(ctx context.Context, c mqtt.Client, subs map[string]Subscrip
 		if len(refused) == 0 {
 			return nil
 		}
-		log.Error().Strs("filters", refused).Dur("retry_in", wait).Msg("bus: the broker refused a subscription; asking again")
-		if err := pause(ctx, c, wait); err != nil {
+		if err := retried(ctx, c, refused, &b, log); err != nil {
 			return err
 		}
-		wait = min(2*wait, subRetryMax)
 		pending = refused
 	}
 }

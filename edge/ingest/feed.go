@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/configs"
+	"github.com/argus-edge/argus/drivers/backoff"
 	"github.com/argus-edge/argus/drivers/media"
 	"github.com/argus-edge/argus/drivers/rtsp"
 	"github.com/argus-edge/argus/edge/hub"
@@ -82,7 +83,7 @@ func (f *feed) stop() {
 // run pulls until ctx ends. Each attempt reads the feed's setup afresh, so
 // settings handed over by a live reload apply from the next attempt.
 func (f *feed) run(ctx context.Context) {
-	var b backoff
+	var b backoff.Backoff
 	retry := time.NewTimer(0)
 	defer retry.Stop()
 	for attempt := 0; ; attempt++ {
@@ -98,11 +99,12 @@ func (f *feed) run(ctx context.Context) {
 			return
 		}
 		if f.counters.Frames.Load() > frames {
-			b.reset() // it worked for a while: start the backoff over
+			b.Reset() // it worked for a while: start the backoff over
 		}
 		su := f.setup.Load()
-		b.bound(su.ing.Reconnect)
-		d := b.next()
+		// bounds handed over by a live reload apply to the next delay
+		b.Min, b.Max, b.Jitter = su.ing.Reconnect.Min.D(), su.ing.Reconnect.Max.D(), su.ing.Reconnect.Jitter
+		d := b.Next()
 		next := time.Now().Add(d)
 		f.setState(StateOffline, err.Error(), &next)
 		su.log.Warn().Err(err).Str("retry_in", d.Round(time.Millisecond).String()).Uint64("reconnects", f.reconnects.Load()).Msg("camera offline")

@@ -17,12 +17,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/pion/rtp"
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/drivers/backoff"
 	"github.com/argus-edge/argus/drivers/media"
 	"github.com/argus-edge/argus/edge/hub"
 )
@@ -221,7 +221,7 @@ func (r *Relay) run(ctx context.Context, up *uplink) {
 // reconnect retries with exponential backoff and jitter until connected or
 // ctx ends (nil then).
 func (r *Relay) reconnect(ctx context.Context) *uplink {
-	wait := 250 * time.Millisecond
+	b := backoff.Backoff{Min: 250 * time.Millisecond, Max: r.o.ReconnectMax, Jitter: 0.25}
 	for attempt := 1; ; attempt++ {
 		up, err := r.connect(ctx)
 		if err == nil {
@@ -231,7 +231,7 @@ func (r *Relay) reconnect(ctx context.Context) *uplink {
 		if ctx.Err() != nil {
 			return nil
 		}
-		d := wait/2 + rand.N(wait/2+1)
+		d := b.Next()
 		r.log.Warn().Err(err).Int("attempt", attempt).Dur("retry_in", d).Msg("reconnect failed")
 		t := time.NewTimer(d)
 		select {
@@ -240,7 +240,6 @@ func (r *Relay) reconnect(ctx context.Context) *uplink {
 			return nil
 		case <-t.C:
 		}
-		wait = min(wait*2, r.o.ReconnectMax)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/argus-edge/argus/drivers/backoff"
 )
 
 // Resuming a lost uplink. Viewers keep their PeerConnection when a camera's
@@ -14,11 +16,11 @@ import (
 // or disconnected, the SFU calls Options.OnDemand again (relay_start), with
 // backoff, until a new uplink attaches or the last viewer leaves.
 
-// Backoff between relay_start attempts for a camera whose uplink was lost.
-const (
-	resumeMin = 500 * time.Millisecond
-	resumeMax = 5 * time.Second
-)
+// resumeBackoff spaces the relay_start attempts for a camera whose uplink
+// was lost: 500 ms to 5 s.
+func resumeBackoff() backoff.Backoff {
+	return backoff.Backoff{Min: 500 * time.Millisecond, Max: 5 * time.Second}
+}
 
 // resumeLocked starts resuming cam's uplink, lost is the uplink that went
 // away, unless nothing needs it or a resume is under way. s.mu is held.
@@ -44,7 +46,7 @@ func (s *Server) needsUplinkLocked(cam *camera, lost *session) bool {
 // or the server closes.
 func (s *Server) resume(cam *camera, lost *session) {
 	defer s.bgWG.Done()
-	wait := resumeMin
+	b := resumeBackoff()
 	for attempt := 1; ; attempt++ {
 		s.mu.Lock()
 		if s.closed || !s.needsUplinkLocked(cam, lost) {
@@ -61,6 +63,7 @@ func (s *Server) resume(cam *camera, lost *session) {
 		ctx, cancel := context.WithTimeout(s.bg, s.opts.OnDemandTimeout)
 		err := s.opts.OnDemand(ctx, cam.id)
 		cancel()
+		wait := b.Next()
 		if err != nil {
 			cam.log.Info().Err(err).Dur("retry_in", wait).Msg("resuming uplink")
 		}
@@ -68,6 +71,5 @@ func (s *Server) resume(cam *camera, lost *session) {
 		case <-s.bg.Done():
 		case <-time.After(wait):
 		}
-		wait = min(2*wait, resumeMax)
 	}
 }
