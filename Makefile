@@ -109,7 +109,7 @@ district: deps build
 # run alone after the rest: beside another package's tests on 2 cores the
 # demo's analysis lagged and skipped to keyframes for minutes (a CI run
 # saw no smoke in 3 minutes).
-RACE_PKGS = $(shell $(GO) list ./edge/... ./drivers/rtsp/... ./drivers/bus/... ./drivers/spool/... | grep -Ev '/edge/detect/(fire|health|motion)$$')
+RACE_PKGS = $(shell $(GO) list ./edge/... ./drivers/rtsp/... ./drivers/bus/... ./drivers/busclient/... ./drivers/spool/... | grep -Ev '/edge/detect/(fire|health|motion)$$')
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/deploy/e2e$$')
 test: deps
 	$(GO) vet ./...
@@ -132,7 +132,7 @@ bench: deps build mediamtx
 	$(GO) test -run XXX -bench EdgeToViewerLatency -benchtime 20s ./edge/relay/
 	$(GO) run ./deploy/bench/viewers -bin $(BIN) $(if $(wildcard $(BIN)/mediamtx),-mediamtx $(BIN)/mediamtx)
 	$(GO) test -run XXX -bench FiftyDrones -benchtime 1x ./edge/drone/
-	$(GO) test -run XXX -bench WANDrain -benchtime 1x ./drivers/bus/
+	$(GO) test -run XXX -bench WANDrain -benchtime 1x ./drivers/busclient/
 	$(GO) test -run XXX -bench RecordUnit -benchtime 30000x ./edge/record/
 	$(GO) test -run XXX -bench ReplaySpeed -benchtime 1x ./edge/replay/
 	$(GO) test -run XXX -bench Record1080p -benchtime 10000x ./edge/record/

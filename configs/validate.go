@@ -106,7 +106,7 @@ func checkMQTT(ps *strict.Problems, m *MQTT) {
 	}
 	checkRange(ps, "mqtt.queue_max", m.QueueMax, 1, 100_000_000)
 	checkRange(ps, "mqtt.queue_max_mb", m.QueueMaxMB, 1, 1<<20)
-	checkRange(ps, "mqtt.inflight", m.Inflight, 1, 4096) // bus.MaxInflight
+	checkRange(ps, "mqtt.inflight", m.Inflight, 1, 4096) // busclient.MaxInflight
 }
 
 // secureBroker tells whether a broker URL's scheme is TLS.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/ingest"
 )
@@ -22,7 +23,7 @@ import (
 // queued on disk from this moment, whether the broker is up or not.
 // incarnation ("" for a standalone edge) goes in its online status and
 // its will.
-func connect(cfg *configs.Edge, log zerolog.Logger, incarnation string) (*bus.Client, error) {
+func connect(cfg *configs.Edge, log zerolog.Logger, incarnation string) (*busclient.Client, error) {
 	if cfg.MQTT.Broker == "" {
 		return nil, nil
 	}
@@ -42,7 +43,7 @@ func connect(cfg *configs.Edge, log zerolog.Logger, incarnation string) (*bus.Cl
 		}
 		tlsCfg = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return bus.New(bus.Options{
+	return busclient.New(busclient.Options{
 		Broker: cfg.MQTT.Broker, Username: user, Password: pass, Edge: cfg.Edge.ID,
 		Version: version, Log: log, QueueDir: cfg.MQTT.QueueDir, QueueMax: cfg.MQTT.QueueMax,
 		QueueMaxBytes: int64(cfg.MQTT.QueueMaxMB) << 20, Inflight: cfg.MQTT.Inflight, Incarnation: incarnation, TLS: tlsCfg,
@@ -105,7 +106,7 @@ func (s ownedSink) PublishAnomaly(a bus.Anomaly) error {
 // statuses publishes the cameras' and the edge's statuses: retained on
 // MQTT and, in fleet mode, into the argus-status bucket too.
 type statuses struct {
-	client *bus.Client // nil without a broker
+	client *busclient.Client // nil without a broker
 	edge   string
 	m      *ingest.Manager
 	an     *analyze.Manager

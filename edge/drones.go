@@ -13,7 +13,7 @@ import (
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/airspace"
-	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/drone"
 	"github.com/argus-edge/argus/edge/record"
@@ -26,7 +26,7 @@ import (
 // such a site is refused with the problems until the file is mended.
 // The recorder sees every telemetry and progress event on the way: a
 // patrol's video and track are recorded from its take-off to its end.
-func startDrones(cfg *configs.Edge, client *bus.Client, rec *record.Recorder, log zerolog.Logger) (*drone.Manager, error) {
+func startDrones(cfg *configs.Edge, client *busclient.Client, rec *record.Recorder, log zerolog.Logger) (*drone.Manager, error) {
 	if len(cfg.Drones) == 0 {
 		return nil, nil
 	}

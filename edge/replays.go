@@ -17,7 +17,7 @@ import (
 // starts only where half of one is free.
 const replaySpare = 0.5
 
-// publisher sends one message on the bus (bus.Client.Publish).
+// publisher sends one message on the bus (busclient.Client.Publish).
 type publisher interface {
 	Publish(topic string, payload []byte) error
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/drivers/sim"
 	"github.com/argus-edge/argus/edge/analyze"
@@ -73,7 +74,7 @@ func TestReplayCommandsOverTheBus(t *testing.T) {
 		cfg.Edge.ID, cfg.Record.Dir = edge, dir
 		an := analyze.New(analyze.Options{Edge: edge, Hub: hub.New(hub.Options{}), Sink: logSink{}, Log: peers.TestLog(t), Cores: cores})
 		t.Cleanup(an.Close)
-		client, err := bus.New(bus.Options{Broker: b.URL(), Edge: edge, QueueDir: t.TempDir(), Log: peers.TestLog(t)})
+		client, err := busclient.New(busclient.Options{Broker: b.URL(), Edge: edge, QueueDir: t.TempDir(), Log: peers.TestLog(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -61,7 +62,7 @@ func appliedIn(log string) []string {
 }
 
 // Real: the gateway binary (go build), its embedded NATS node with
-// JetStream on disk and its SQLite store; an edge's bus.Client (disk queue,
+// JetStream on disk and its SQLite store; an edge's busclient.Client (disk queue,
 // QoS 1, retrying) logged in as edge-1, publishing anomaly starts at a
 // steady rate on three cameras. Simulated: the crash, as SIGKILL of the
 // gateway mid-stream, then a restart on the same directories. Every
@@ -86,7 +87,7 @@ store: {path: %s}
 		"-http", "127.0.0.1:0", "-webrtc-udp", "127.0.0.1:0", "-bus-store", filepath.Join(dir, "nats"), "-log-format", "json"}
 	first := startBinary(t, bin, env, args...)
 
-	edge, err := bus.New(bus.Options{Broker: fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort), Edge: "edge-1",
+	edge, err := busclient.New(busclient.Options{Broker: fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort), Edge: "edge-1",
 		Username: "edge-1", Password: password, QueueDir: filepath.Join(dir, "queue"), Log: peers.TestLog(t)})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/drivers/fleet"
 	"github.com/argus-edge/argus/drivers/peers"
 	"github.com/argus-edge/argus/gateway/broker"
@@ -18,7 +19,7 @@ import (
 
 // Real: a 3-node nats-server cluster with MQTT listeners (nats-server's
 // default js_api_timeout), the gateway's run in external-backbone mode,
-// drivers/bus's Client as the edge's publisher (disk queue, QoS 1) with
+// drivers/busclient's Client as the edge's publisher (disk queue, QoS 1) with
 // every node's URL. Simulated: the edge's cameras
 // (the test writes their statuses).
 //
@@ -38,7 +39,7 @@ func TestFleetNodeKilledWhileAnomaliesFlow(t *testing.T) {
 	gw := startFleetGateway(t, c, "gw-k", writeConfig(t, consoleUsers(t)))
 	root := login(t, gw.http, "root")
 
-	edge, err := bus.New(bus.Options{Broker: c.MQTTURL(0) + "," + c.MQTTURL(1) + "," + c.MQTTURL(2), Edge: "edge-k",
+	edge, err := busclient.New(busclient.Options{Broker: c.MQTTURL(0) + "," + c.MQTTURL(1) + "," + c.MQTTURL(2), Edge: "edge-k",
 		Version: "test", QueueDir: t.TempDir(), PubackTimeout: 2 * time.Second, ReconnectMax: time.Second})
 	if err != nil {
 		t.Fatal(err)

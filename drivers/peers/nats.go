@@ -49,7 +49,7 @@ func NATSCluster(t testing.TB, n int) *NATS {
 // NATSOptions add listeners to a NATSCluster.
 type NATSOptions struct {
 	// MQTT opens an MQTT listener on every node (streams replicated on
-	// every node, as a district's), for paho clients and drivers/bus.
+	// every node, as a district's), for paho clients and drivers/busclient.
 	MQTT bool
 	// JSAPITimeout is mqtt's js_api_timeout (nats-server's default, 5 s,
 	// when empty): DESIGN.md weighs it against reconnect times.

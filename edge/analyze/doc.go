@@ -2,7 +2,7 @@
 // from the hub, decodes them (edge/decode) in idle or active mode, runs the
 // detectors the site's rules ask for (edge/detect), turns detections into
 // anomaly events (edge/rules) and hands them, with a snapshot on start, to
-// the publisher (drivers/bus). One goroutine per camera. The edge spends
+// the publisher (drivers/busclient). One goroutine per camera. The edge spends
 // an analysis budget (Options.Cores) on purpose: a scheduler shares the
 // expensive objects detector across cameras by priority (an ongoing high
 // or critical anomaly, then motion, then the rest) while every camera's

@@ -4,7 +4,7 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 )
 
-// Sink receives what the analysis produces; the edge's bus.Client is one.
+// Sink receives what the analysis produces; the edge's busclient.Client is one.
 type Sink interface {
 	// PublishAnomaly queues an anomaly event for delivery; it is on disk
 	// when it returns.

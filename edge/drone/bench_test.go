@@ -17,6 +17,7 @@ import (
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/drivers/mavlink"
 	"github.com/argus-edge/argus/drivers/peers"
 )
@@ -53,7 +54,7 @@ func BenchmarkFiftyDrones(b *testing.B) {
 	}
 	b.Cleanup(func() { stdin.Close(); child.Wait() })
 
-	client, err := bus.New(bus.Options{Broker: broker.URL(), Edge: edgeID, Log: zerolog.Nop(), QueueDir: b.TempDir()})
+	client, err := busclient.New(busclient.Options{Broker: broker.URL(), Edge: edgeID, Log: zerolog.Nop(), QueueDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}

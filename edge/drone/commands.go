@@ -7,7 +7,7 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 )
 
-// Publisher sends a payload on a topic (QoS 1); the edge's bus.Client
+// Publisher sends a payload on a topic (QoS 1); the edge's busclient.Client
 // satisfies it.
 type Publisher interface {
 	Publish(topic string, payload []byte) error

@@ -10,6 +10,7 @@ import (
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/edge/analyze"
 	"github.com/argus-edge/argus/edge/drone"
 )
@@ -18,7 +19,7 @@ import (
 // the gateway are carried out, telemetry and progress go to the bus, and
 // the drone's video is analysed as a camera placed from its telemetry.
 func Example() {
-	client, err := bus.New(bus.Options{Broker: "tcp://gateway:1883", Edge: "edge-hill", QueueDir: "var/edge-hill/queue"})
+	client, err := busclient.New(busclient.Options{Broker: "tcp://gateway:1883", Edge: "edge-hill", QueueDir: "var/edge-hill/queue"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/argus-edge/argus/configs"
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/drivers/mavlink"
 	"github.com/argus-edge/argus/drivers/peers"
 	simdrone "github.com/argus-edge/argus/drivers/sim/drone"
@@ -59,7 +60,7 @@ func route() []bus.PatrolPoint {
 type rig struct {
 	t       *testing.T
 	broker  *peers.Broker
-	client  *bus.Client
+	client  *busclient.Client
 	m       *Manager
 	console *console
 	cmd     paho.Client
@@ -156,7 +157,7 @@ func newRigOver(t *testing.T, network string, mod func(*Options), drones ...simS
 func (r *rig) startEdge() {
 	t := r.t
 	t.Helper()
-	c, err := bus.New(bus.Options{Broker: r.broker.URL(), Edge: edgeID, Version: "test", Log: peers.TestLog(t), QueueDir: r.queue})
+	c, err := busclient.New(busclient.Options{Broker: r.broker.URL(), Edge: edgeID, Version: "test", Log: peers.TestLog(t), QueueDir: r.queue})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // Bus is where the drones' telemetry and patrol progress go: the edge's
-// bus.Client (progress through its disk queue, telemetry retained).
+// busclient.Client (progress through its disk queue, telemetry retained).
 type Bus interface {
 	// PublishTelemetry publishes a drone's retained telemetry (QoS 0).
 	PublishTelemetry(bus.DroneTelemetry) error

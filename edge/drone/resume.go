@@ -11,7 +11,7 @@ import (
 )
 
 // Recaller is a Bus that reads back the drones' telemetry the broker
-// retained from the edge's previous run (bus.Client): its patrol is the
+// retained from the edge's previous run (busclient.Client): its patrol is the
 // one each drone was flying when that run stopped.
 type Recaller interface {
 	RecallTelemetry(ctx context.Context, drones []string, quiet time.Duration) (map[string]bus.DroneTelemetry, error)

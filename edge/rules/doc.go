@@ -14,5 +14,5 @@
 //
 // It imports edge/detect (the detection vocabulary) and configs/ruleset
 // (the document) and nothing else of Argus: no gateway, no cgo.
-// Publishing events is the caller's job (drivers/bus).
+// Publishing events is the caller's job (drivers/busclient).
 package rules

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/gateway/notify"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -146,7 +147,7 @@ func New(opts Options) (*Alerts, error) {
 // broker queues anomalies while the gateway is away; handlers in order (a
 // start before its update) and acknowledged by hand, only once stored.
 func (a *Alerts) pahoOptions() *mqtt.ClientOptions {
-	o := bus.ServiceOptions(a.opts.Broker, a.opts.ClientID, a.opts.Username, a.opts.Password, a.log)
+	o := busclient.ServiceOptions(a.opts.Broker, a.opts.ClientID, a.opts.Username, a.opts.Password, a.log)
 	if a.opts.TLS != nil {
 		o.SetTLSConfig(a.opts.TLS)
 	}
@@ -175,7 +176,7 @@ func (a *Alerts) Run(ctx context.Context) error {
 		defer close(ingested)
 		a.ingest()
 	}()
-	err := bus.ConnectUntil(ctx, a.client, "alerts", a.opts.Broker)
+	err := busclient.ConnectUntil(ctx, a.client, "alerts", a.opts.Broker)
 	a.end()
 	<-ingested
 	a.client.Disconnect(250)
@@ -190,7 +191,7 @@ func (a *Alerts) Ready() <-chan struct{} { return a.ready }
 // keeps the subscription with the session, asking again is harmless.
 func (a *Alerts) onConnect(c mqtt.Client) {
 	go func() {
-		if err := bus.SubscribeUntil(context.Background(), c, map[string]bus.Subscription{bus.AllAnomalies: {QoS: 1, Handler: a.onMessage}}, a.log); err != nil {
+		if err := busclient.SubscribeUntil(context.Background(), c, map[string]busclient.Subscription{bus.AllAnomalies: {QoS: 1, Handler: a.onMessage}}, a.log); err != nil {
 			a.log.Warn().Err(err).Msg("subscribe to anomalies: the next connection asks again")
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -215,14 +216,14 @@ func receiveRetained(t *testing.T, url, id string, n int) (int, time.Duration) {
 	return len(seen), time.Since(start)
 }
 
-// Real: an edge's bus.Client (queue, will, retained status) against the
+// Real: an edge's busclient.Client (queue, will, retained status) against the
 // embedded broker — the one-command demo's pairing.
 func TestEdgeClientThroughTheEmbeddedBroker(t *testing.T) {
 	url := mqttURL(startBroker(t))
 	got := make(chan paho.Message, 8)
 	sub := connect(t, url, gatewayUser, "gateway")
 	wait(t, "subscribe", sub.Subscribe(bus.AllAnomalies, 1, func(_ paho.Client, m paho.Message) { got <- m }))
-	c, err := bus.New(bus.Options{Broker: url, Edge: "edge-1", Username: edgeUser.Name, Password: edgeUser.Password, Log: peers.TestLog(t), QueueDir: t.TempDir()})
+	c, err := busclient.New(busclient.Options{Broker: url, Edge: "edge-1", Username: edgeUser.Name, Password: edgeUser.Password, Log: peers.TestLog(t), QueueDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
 // newEdgeClient is an edge's bus client logged in as edgeUser, closed at test end.
-func newEdgeClient(t *testing.T, url string) *bus.Client {
+func newEdgeClient(t *testing.T, url string) *busclient.Client {
 	t.Helper()
-	c, err := bus.New(bus.Options{Broker: url, Edge: "edge-1", Username: edgeUser.Name, Password: edgeUser.Password,
+	c, err := busclient.New(busclient.Options{Broker: url, Edge: "edge-1", Username: edgeUser.Name, Password: edgeUser.Password,
 		Log: peers.TestLog(t), QueueDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -21,7 +22,7 @@ func newEdgeClient(t *testing.T, url string) *bus.Client {
 	return c
 }
 
-// Real: the embedded NATS node and an edge's bus.Client logged in as an
+// Real: the embedded NATS node and an edge's busclient.Client logged in as an
 // edge of riverside flying d1, as a district's edges are (not "*"). What
 // the edge reads through its own login arrives: its site's retained rule
 // set, on its one-site subscription, and at a restart its drone's retained

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/gateway/notify"
 )
 
@@ -80,7 +81,7 @@ func New(opts Options) *Directory {
 		ready: make(chan struct{}), subWait: 10 * time.Second, events: notify.New[Event](opts.EventBuffer),
 		cameras: map[string]bus.CameraStatus{}, catalog: newCatalog(),
 		edges: map[string]bus.EdgeStatus{}, pending: map[string]awaiting{}}
-	o := bus.ServiceOptions(opts.Broker, opts.ClientID, opts.Username, opts.Password, d.log).
+	o := busclient.ServiceOptions(opts.Broker, opts.ClientID, opts.Username, opts.Password, d.log).
 		SetCleanSession(true).
 		// In order: a camera's offline then online must not be swapped,
 		// nor a status and its clearing. Every handler returns at once.
@@ -96,7 +97,7 @@ func New(opts Options) *Directory {
 // Run connects (retrying until the broker answers) and serves until ctx
 // ends, then disconnects.
 func (d *Directory) Run(ctx context.Context) error {
-	if err := bus.ConnectUntil(ctx, d.client, "directory", d.opts.Broker); err != nil {
+	if err := busclient.ConnectUntil(ctx, d.client, "directory", d.opts.Broker); err != nil {
 		return err
 	}
 	d.client.Disconnect(250)
@@ -110,14 +111,14 @@ func (d *Directory) Ready() <-chan struct{} { return d.ready }
 
 // onConnect subscribes on every (re)connect: the session is clean.
 func (d *Directory) onConnect(c mqtt.Client) {
-	subs := map[string]bus.Subscription{}
+	subs := map[string]busclient.Subscription{}
 	for _, f := range []string{bus.AllCameraStatus, bus.AllEdgeStatus, bus.AllReplies, bus.AllReplays} {
 		if f != bus.AllCameraStatus || !d.opts.NoCameraStatus {
-			subs[f] = bus.Subscription{QoS: 1, Handler: d.onMessage}
+			subs[f] = busclient.Subscription{QoS: 1, Handler: d.onMessage}
 		}
 	}
 	subscribed := make(chan error, 1)
-	go func() { subscribed <- bus.SubscribeUntil(context.Background(), c, subs, d.log) }()
+	go func() { subscribed <- busclient.SubscribeUntil(context.Background(), c, subs, d.log) }()
 	go func() {
 		// The retained statuses are read whatever the broker answers: NATS
 		// acknowledges a SUBSCRIBE only once it has loaded the retained

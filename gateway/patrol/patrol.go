@@ -12,6 +12,7 @@ import (
 
 	"github.com/argus-edge/argus/configs/airspace"
 	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/busclient"
 	"github.com/argus-edge/argus/gateway/notify"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -122,7 +123,7 @@ func New(opts Options) (*Service, error) {
 		events: notify.New[Event](opts.EventBuffer), drones: map[string]*drone{},
 		cameraGeo: map[string]bus.Geo{}, dispatched: map[string]time.Time{}}
 	s.life, s.end = context.WithCancel(context.Background())
-	o := bus.ServiceOptions(opts.Broker, opts.ClientID, opts.Username, opts.Password, s.log).
+	o := busclient.ServiceOptions(opts.Broker, opts.ClientID, opts.Username, opts.Password, s.log).
 		SetCleanSession(true).
 		SetOrderMatters(true). // a patrol's progress in order; handlers return at once
 		SetOnConnectHandler(s.onConnect)
@@ -137,7 +138,7 @@ func New(opts Options) (*Service, error) {
 // ends, then disconnects and waits for auto_dispatch launches in flight.
 func (s *Service) Run(ctx context.Context) error {
 	defer context.AfterFunc(ctx, s.end)()
-	if err := bus.ConnectUntil(ctx, s.client, "patrol", s.opts.Broker); err != nil {
+	if err := busclient.ConnectUntil(ctx, s.client, "patrol", s.opts.Broker); err != nil {
 		return err
 	}
 	s.end()
@@ -156,9 +157,9 @@ func (s *Service) Subscribe(fn func(Event)) (cancel func()) { return s.events.Su
 // onConnect subscribes on every (re)connect: the session is clean, and
 // the retained telemetry comes again.
 func (s *Service) onConnect(c mqtt.Client) {
-	subs := map[string]bus.Subscription{bus.AllDroneTelemetry: {QoS: 0, Handler: s.onMessage}, bus.AllDronePatrols: {QoS: 1, Handler: s.onMessage}}
+	subs := map[string]busclient.Subscription{bus.AllDroneTelemetry: {QoS: 0, Handler: s.onMessage}, bus.AllDronePatrols: {QoS: 1, Handler: s.onMessage}}
 	go func() {
-		if err := bus.SubscribeUntil(context.Background(), c, subs, s.log); err != nil {
+		if err := busclient.SubscribeUntil(context.Background(), c, subs, s.log); err != nil {
 			s.log.Warn().Err(err).Msg("subscribe to drone telemetry and patrols: the next connection asks again")
 			return
 		}

@@ -1,6 +1,6 @@
 // Package droneedge is test support: a simulated edge holding drones, for
 // the gateway's tests. It is apart from drivers/peers because it speaks the
-// bus contract, and drivers/bus's own tests import drivers/peers.
+// bus contract, and drivers/busclient's tests import drivers/peers.
 package droneedge
 
 import (

@@ -1,4 +1,4 @@
-package bus
+package busclient
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -20,7 +21,7 @@ import (
 // not what is measured). inflight=1 is the former sender, one PUBACK at a
 // time, on a backlog of 200; windows of 64 and the default drain 10,000.
 //
-//	go test -run XXX -bench WANDrain -benchtime 1x ./drivers/bus/
+//	go test -run XXX -bench WANDrain -benchtime 1x ./drivers/busclient/
 func BenchmarkWANDrain(b *testing.B) {
 	for _, tc := range []struct{ inflight, n int }{{1, 200}, {64, 10000}, {DefaultInflight, 10000}} {
 		b.Run(fmt.Sprintf("inflight=%d/n=%d", tc.inflight, tc.n), func(b *testing.B) {
@@ -34,7 +35,7 @@ func BenchmarkWANDrain(b *testing.B) {
 				away := newTestClient(b, fmt.Sprintf("tcp://127.0.0.1:%d", peers.FreePort(b)), dir, quiet)
 				ids := publishN(b, away, 0, tc.n, cams4)
 				away.Close()
-				sub := newSubscriber(b, broker.URL(), fmt.Sprintf("command-center-%d", i), AllAnomalies, false)
+				sub := newSubscriber(b, broker.URL(), fmt.Sprintf("command-center-%d", i), bus.AllAnomalies, false)
 				b.StartTimer()
 
 				start := time.Now()

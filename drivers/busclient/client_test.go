@@ -1,4 +1,4 @@
-package bus
+package busclient
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -28,7 +29,7 @@ var cams3 = []string{"cam-a", "cam-b", "cam-c"}
 // numbers its own anomalies after them.
 func TestEdgeRestartDeliversWhatWasQueued(t *testing.T) {
 	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
-	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllAnomalies, true)
 	dir := t.TempDir()
 	broker.Stop()
 
@@ -60,7 +61,7 @@ func TestEdgeRestartDeliversWhatWasQueued(t *testing.T) {
 // record and delivers the rest.
 func TestTornLastRecordIsSkippedAndTheRestDelivered(t *testing.T) {
 	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
-	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllAnomalies, true)
 	dir := t.TempDir()
 	broker.Stop()
 	c1 := newTestClient(t, broker.URL(), dir)
@@ -95,7 +96,7 @@ func TestTornLastRecordIsSkippedAndTheRestDelivered(t *testing.T) {
 // and the newest 10 arrive when it returns.
 func TestQueueMaxDropsTheOldestAndCountsThem(t *testing.T) {
 	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
-	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllAnomalies, true)
 	broker.Stop()
 	c := newTestClient(t, broker.URL(), t.TempDir(), func(o *Options) { o.QueueMax = 10 })
 	ids := publishN(t, c, 0, 25, cams3)
@@ -116,10 +117,10 @@ func TestQueueMaxDropsTheOldestAndCountsThem(t *testing.T) {
 // arrive in order when the broker returns.
 func TestQueueMaxBytesDropsTheOldestCountsAndLogsThem(t *testing.T) {
 	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
-	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllAnomalies, true)
 	broker.Stop()
 	snapshot := bytes.Repeat([]byte{0xa5}, 30<<10)
-	one, _ := json.Marshal(Anomaly{Snapshot: snapshot})
+	one, _ := json.Marshal(bus.Anomaly{Snapshot: snapshot})
 	lb := &peers.LogBuffer{}
 	c := newTestClient(t, broker.URL(), t.TempDir(), func(o *Options) {
 		o.QueueMaxBytes = int64(4*len(one) + len(one)/2) // JSON of the snapshot, with room for the fields
@@ -158,7 +159,7 @@ func TestQueueMaxBytesDropsTheOldestCountsAndLogsThem(t *testing.T) {
 // status and the will carry the client's incarnation (fleet mode).
 func TestWillMarksTheEdgeOfflineWhenItDies(t *testing.T) {
 	broker := peers.Mosquitto(t)
-	live := newSubscriber(t, broker.URL(), "watcher", EdgeStatusTopic("edge-1"), false)
+	live := newSubscriber(t, broker.URL(), "watcher", bus.EdgeStatusTopic("edge-1"), false)
 	var mu sync.Mutex
 	var conns []net.Conn
 	dead := false
@@ -178,7 +179,7 @@ func TestWillMarksTheEdgeOfflineWhenItDies(t *testing.T) {
 		}
 	})
 	waitConnected(t, c)
-	wantIncarnation(t, live.waitUntil(t, 10*time.Second, "online status", lastEdgeState(Online)), "0123abcd")
+	wantIncarnation(t, live.waitUntil(t, 10*time.Second, "online status", lastEdgeState(bus.Online)), "0123abcd")
 
 	mu.Lock()
 	dead = true
@@ -186,15 +187,15 @@ func TestWillMarksTheEdgeOfflineWhenItDies(t *testing.T) {
 		conn.Close()
 	}
 	mu.Unlock()
-	wantIncarnation(t, live.waitUntil(t, 30*time.Second, "the will", lastEdgeState(Offline)), "0123abcd")
-	late := newSubscriber(t, broker.URL(), "late-watcher", EdgeStatusTopic("edge-1"), false)
-	late.waitUntil(t, 10*time.Second, "retained offline status", lastEdgeState(Offline))
+	wantIncarnation(t, live.waitUntil(t, 30*time.Second, "the will", lastEdgeState(bus.Offline)), "0123abcd")
+	late := newSubscriber(t, broker.URL(), "late-watcher", bus.EdgeStatusTopic("edge-1"), false)
+	late.waitUntil(t, 10*time.Second, "retained offline status", lastEdgeState(bus.Offline))
 }
 
 // wantIncarnation checks the last edge status received carries inc.
 func wantIncarnation(t *testing.T, m []message, inc string) {
 	t.Helper()
-	var s EdgeStatus
+	var s bus.EdgeStatus
 	if err := json.Unmarshal(m[len(m)-1].payload, &s); err != nil || s.Incarnation != inc {
 		t.Fatalf("edge status %s: incarnation %q, want %q (%v)", m[len(m)-1].payload, s.Incarnation, inc, err)
 	}
@@ -206,7 +207,7 @@ func lastEdgeState(state string) func([]message) bool {
 		if len(m) == 0 {
 			return false
 		}
-		var s EdgeStatus
+		var s bus.EdgeStatus
 		return json.Unmarshal(m[len(m)-1].payload, &s) == nil && s.State == state && s.Edge == "edge-1"
 	}
 }
@@ -216,15 +217,15 @@ func TestCloseLeavesARetainedOfflineStatus(t *testing.T) {
 	broker := peers.Mosquitto(t)
 	c := newTestClient(t, broker.URL(), t.TempDir())
 	waitConnected(t, c)
-	c.PublishEdgeStatus(EdgeStatus{Cameras: []string{"cam-a"}, Load: 0.5})
-	w := newSubscriber(t, broker.URL(), "watcher", EdgeStatusTopic("edge-1"), false)
+	c.PublishEdgeStatus(bus.EdgeStatus{Cameras: []string{"cam-a"}, Load: 0.5})
+	w := newSubscriber(t, broker.URL(), "watcher", bus.EdgeStatusTopic("edge-1"), false)
 	w.waitUntil(t, 10*time.Second, "online with cam-a", func(m []message) bool {
-		var s EdgeStatus
-		return len(m) > 0 && json.Unmarshal(m[len(m)-1].payload, &s) == nil && s.State == Online && len(s.Cameras) == 1
+		var s bus.EdgeStatus
+		return len(m) > 0 && json.Unmarshal(m[len(m)-1].payload, &s) == nil && s.State == bus.Online && len(s.Cameras) == 1
 	})
 	c.Close()
-	late := newSubscriber(t, broker.URL(), "late", EdgeStatusTopic("edge-1"), false)
-	late.waitUntil(t, 10*time.Second, "retained offline", lastEdgeState(Offline))
+	late := newSubscriber(t, broker.URL(), "late", bus.EdgeStatusTopic("edge-1"), false)
+	late.waitUntil(t, 10*time.Second, "retained offline", lastEdgeState(bus.Offline))
 }
 
 // Simulated: camera statuses change while the broker is away (mosquitto
@@ -232,22 +233,22 @@ func TestCloseLeavesARetainedOfflineStatus(t *testing.T) {
 // On reconnect only the latest status of each camera is published.
 func TestCameraStatusOnlyTheLatestIsPublishedOnReconnect(t *testing.T) {
 	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
-	sub := newSubscriber(t, broker.URL(), "command-center", AllCameraStatus, true)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllCameraStatus, true)
 	c := newTestClient(t, broker.URL(), t.TempDir())
 	waitConnected(t, c)
 	for _, cam := range []string{"cam-a", "cam-b"} {
-		if err := c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: cam, State: Online}); err != nil {
+		if err := c.PublishCameraStatus(bus.CameraStatus{Site: "riverside", Camera: cam, State: bus.Online}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	before := len(sub.waitUntil(t, 10*time.Second, "2 initial statuses", func(m []message) bool { return len(m) >= 2 }))
 
 	broker.Stop()
-	for i, st := range []string{Connecting, Offline, Online, Offline} {
-		c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: "cam-a", State: st, Reason: fmt.Sprint("step ", i)})
+	for i, st := range []string{bus.Connecting, bus.Offline, bus.Online, bus.Offline} {
+		c.PublishCameraStatus(bus.CameraStatus{Site: "riverside", Camera: "cam-a", State: st, Reason: fmt.Sprint("step ", i)})
 	}
-	c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: "cam-b", State: Connecting})
-	c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: "cam-b", State: Disabled})
+	c.PublishCameraStatus(bus.CameraStatus{Site: "riverside", Camera: "cam-b", State: bus.Connecting})
+	c.PublishCameraStatus(bus.CameraStatus{Site: "riverside", Camera: "cam-b", State: bus.Disabled})
 	broker.Start()
 	sub.waitUntil(t, 30*time.Second, "both latest statuses", func(m []message) bool {
 		st := statesAfter(m, before)
@@ -255,20 +256,20 @@ func TestCameraStatusOnlyTheLatestIsPublishedOnReconnect(t *testing.T) {
 	})
 	// A sentinel published now arrives after anything published before it:
 	// once it is in, nothing older can still be on its way.
-	c.PublishCameraStatus(CameraStatus{Site: "riverside", Camera: "sentinel", State: Online})
+	c.PublishCameraStatus(bus.CameraStatus{Site: "riverside", Camera: "sentinel", State: bus.Online})
 	msgs := sub.waitUntil(t, 10*time.Second, "the sentinel", func(m []message) bool { return statesAfter(m, before)["sentinel"] != nil })
 	st := statesAfter(msgs, before)
 	if got := st["cam-a"]; len(got) != 1 || got[0] != "offline step 3" {
 		t.Fatalf("cam-a after reconnect: %v, want only the latest [offline]", got)
 	}
-	if got := st["cam-b"]; len(got) != 1 || got[0] != Disabled {
+	if got := st["cam-b"]; len(got) != 1 || got[0] != bus.Disabled {
 		t.Fatalf("cam-b after reconnect: %v, want only the latest [disabled]", got)
 	}
 	// And the broker retains the latest for a newcomer.
-	late := newSubscriber(t, broker.URL(), "late", CameraStatusTopic("riverside", "cam-a"), false)
+	late := newSubscriber(t, broker.URL(), "late", bus.CameraStatusTopic("riverside", "cam-a"), false)
 	late.waitUntil(t, 10*time.Second, "retained latest", func(m []message) bool {
-		var s CameraStatus
-		return len(m) == 1 && json.Unmarshal(m[0].payload, &s) == nil && s.State == Offline && s.Edge == "edge-1"
+		var s bus.CameraStatus
+		return len(m) == 1 && json.Unmarshal(m[0].payload, &s) == nil && s.State == bus.Offline && s.Edge == "edge-1"
 	})
 }
 
@@ -282,7 +283,7 @@ func statesAfter(msgs []message, skip int) map[string][]string {
 	}
 	out := map[string][]string{}
 	for _, m := range msgs[skip:] {
-		var s CameraStatus
+		var s bus.CameraStatus
 		if !old[string(m.payload)] && json.Unmarshal(m.payload, &s) == nil {
 			out[s.Camera] = append(out[s.Camera], strings.TrimSpace(s.State+" "+s.Reason))
 		}
@@ -297,9 +298,9 @@ func TestSubscribeSurvivesReconnect(t *testing.T) {
 	broker := peers.Mosquitto(t)
 	c := newTestClient(t, broker.URL(), t.TempDir())
 	waitConnected(t, c)
-	got := make(chan Command, 4)
-	if err := c.Subscribe(CommandTopic("edge-1"), func(topic string, p []byte) {
-		var cmd Command
+	got := make(chan bus.Command, 4)
+	if err := c.Subscribe(bus.CommandTopic("edge-1"), func(topic string, p []byte) {
+		var cmd bus.Command
 		if json.Unmarshal(p, &cmd) == nil {
 			got <- cmd
 		}
@@ -309,18 +310,18 @@ func TestSubscribeSurvivesReconnect(t *testing.T) {
 	broker.Stop()
 	broker.Start()
 	waitConnected(t, c)
-	gw := newSubscriber(t, broker.URL(), "gateway", AllReplies, false)
+	gw := newSubscriber(t, broker.URL(), "gateway", bus.AllReplies, false)
 	// The client may not have re-subscribed yet when it reports connected:
 	// the gateway repeats its command until the edge hears it.
-	b, _ := json.Marshal(Command{RequestID: "r1", Action: ActionRelayStart, Camera: "cam-a", Time: Now()})
+	b, _ := json.Marshal(bus.Command{RequestID: "r1", Action: bus.ActionRelayStart, Camera: "cam-a", Time: bus.Now()})
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(15 * time.Second)
 	for {
-		gw.pc.Publish(CommandTopic("edge-1"), 1, false, b)
+		gw.pc.Publish(bus.CommandTopic("edge-1"), 1, false, b)
 		select {
 		case cmd := <-got:
-			if cmd.RequestID != "r1" || cmd.Action != ActionRelayStart {
+			if cmd.RequestID != "r1" || cmd.Action != bus.ActionRelayStart {
 				t.Fatalf("got %+v", cmd)
 			}
 			return
@@ -333,10 +334,10 @@ func TestSubscribeSurvivesReconnect(t *testing.T) {
 
 func TestPublishRefusesBadIDs(t *testing.T) {
 	c := newTestClient(t, "tcp://127.0.0.1:1", t.TempDir())
-	if err := c.PublishAnomaly(Anomaly{ID: "x", Site: "River Side", Camera: "c"}); err == nil {
+	if err := c.PublishAnomaly(bus.Anomaly{ID: "x", Site: "River Side", Camera: "c"}); err == nil {
 		t.Fatal("accepted a site with spaces")
 	}
-	if err := c.PublishCameraStatus(CameraStatus{Site: "s", Camera: "a/b"}); err == nil {
+	if err := c.PublishCameraStatus(bus.CameraStatus{Site: "s", Camera: "a/b"}); err == nil {
 		t.Fatal("accepted a camera with a slash")
 	}
 	if _, err := New(Options{Broker: "tcp://x:1", Edge: "e", QueueDir: filepath.Join(t.TempDir(), "q")}); err != nil {

@@ -1,4 +1,4 @@
-package bus
+package busclient
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/argus-edge/argus/drivers/bus"
 )
 
 // PublishPatrol assigns the event its seq (and edge and time when empty)
@@ -18,17 +20,17 @@ import (
 // argus/v1/drones/{drone}/patrols (QoS 1), at least once, in order. A
 // patrol's progress must not be lost to a broker outage: a pilot reads
 // from it how the flight ended.
-func (c *Client) PublishPatrol(p PatrolProgress) error {
-	if err := ValidID(p.Drone); err != nil {
+func (c *Client) PublishPatrol(p bus.PatrolProgress) error {
+	if err := bus.ValidID(p.Drone); err != nil {
 		return fmt.Errorf("patrol %s: drone: %w", p.ID, err)
 	}
 	if p.Edge == "" {
 		p.Edge = c.opts.Edge
 	}
 	if p.Time.IsZero() {
-		p.Time = Now()
+		p.Time = bus.Now()
 	}
-	_, err := c.q.Append(DronePatrolsTopic(p.Drone), func(seq uint64) ([]byte, error) {
+	_, err := c.q.Append(bus.DronePatrolsTopic(p.Drone), func(seq uint64) ([]byte, error) {
 		p.Seq = seq
 		return json.Marshal(p)
 	})
@@ -41,21 +43,21 @@ func (c *Client) PublishPatrol(p PatrolProgress) error {
 // PublishTelemetry publishes a drone's retained telemetry at QoS 0: a
 // lost sample is replaced by the next one half a second later. While
 // disconnected only the latest per drone is kept, published on reconnect.
-func (c *Client) PublishTelemetry(t DroneTelemetry) error {
-	if err := ValidID(t.Drone); err != nil {
+func (c *Client) PublishTelemetry(t bus.DroneTelemetry) error {
+	if err := bus.ValidID(t.Drone); err != nil {
 		return fmt.Errorf("telemetry: drone: %w", err)
 	}
 	if t.Edge == "" {
 		t.Edge = c.opts.Edge
 	}
 	if t.Time.IsZero() {
-		t.Time = Now()
+		t.Time = bus.Now()
 	}
 	b, err := json.Marshal(t)
 	if err != nil {
 		return fmt.Errorf("telemetry %s: %w", t.Drone, err)
 	}
-	c.retained.setQoS(DroneTelemetryTopic(t.Drone), b, 0)
+	c.retained.setQoS(bus.DroneTelemetryTopic(t.Drone), b, 0)
 	return nil
 }
 
@@ -65,19 +67,19 @@ func (c *Client) PublishTelemetry(t DroneTelemetry) error {
 // waits for the connection until ctx ends, then for the retained messages
 // until every drone's came or quiet passed without one: MQTT never says
 // that no retained message exists. A drone without one is absent.
-func (c *Client) RecallTelemetry(ctx context.Context, drones []string, quiet time.Duration) (map[string]DroneTelemetry, error) {
+func (c *Client) RecallTelemetry(ctx context.Context, drones []string, quiet time.Duration) (map[string]bus.DroneTelemetry, error) {
 	if err := c.WaitConnected(ctx); err != nil {
 		return nil, fmt.Errorf("recall drone telemetry: not connected: %w", err)
 	}
 	filters := map[string]byte{}
 	for _, d := range drones {
-		filters[DroneTelemetryTopic(d)] = 0
+		filters[bus.DroneTelemetryTopic(d)] = 0
 	}
 	var mu sync.Mutex
-	got := map[string]DroneTelemetry{}
+	got := map[string]bus.DroneTelemetry{}
 	came := make(chan struct{}, 1)
 	tok := c.pc.SubscribeMultiple(filters, func(_ mqtt.Client, m mqtt.Message) {
-		var t DroneTelemetry
+		var t bus.DroneTelemetry
 		if !m.Retained() || json.Unmarshal(m.Payload(), &t) != nil || t.Drone == "" {
 			return // a fresh sample of our own, or not a telemetry: nothing to recall
 		}

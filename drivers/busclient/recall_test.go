@@ -1,4 +1,4 @@
-package bus
+package busclient
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -33,11 +34,11 @@ func TestRecallTelemetry(t *testing.T) {
 			if err := first.WaitConnected(ctx); err != nil {
 				t.Fatal(err)
 			}
-			p := &PatrolStatus{ID: "p1", Route: "ridge", State: PatrolWaypoint, Waypoint: 2, Of: 3, Verifies: "fire-1"}
-			if err := first.PublishTelemetry(DroneTelemetry{Drone: "drone-1", Site: "hillside", State: DronePatrol, Patrol: p}); err != nil {
+			p := &bus.PatrolStatus{ID: "p1", Route: "ridge", State: bus.PatrolWaypoint, Waypoint: 2, Of: 3, Verifies: "fire-1"}
+			if err := first.PublishTelemetry(bus.DroneTelemetry{Drone: "drone-1", Site: "hillside", State: bus.DronePatrol, Patrol: p}); err != nil {
 				t.Fatal(err)
 			}
-			retained(t, url, AllDroneTelemetry)
+			retained(t, url, bus.AllDroneTelemetry)
 			first.Close()
 
 			again := newTestClient(t, url, t.TempDir())

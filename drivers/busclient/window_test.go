@@ -1,9 +1,10 @@
-package bus
+package busclient
 
 import (
 	"testing"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -16,7 +17,7 @@ var cams4 = []string{"cam-a", "cam-b", "cam-c", "cam-d"}
 // camera, none twice, while more than one was in flight at a time.
 func TestWindowDrainsThroughADelayedLinkInOrder(t *testing.T) {
 	broker := peers.Mosquitto(t)
-	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, false)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllAnomalies, false)
 	link := peers.DelayedTCPLink(t, broker.URL()[len("tcp://"):], 25*time.Millisecond, 25*time.Millisecond)
 	c := newTestClient(t, "tcp://"+link.Addr(), t.TempDir(), func(o *Options) { o.Inflight = 64 })
 	ids := publishN(t, c, 0, 500, cams4)
@@ -46,7 +47,7 @@ func TestWindowDrainsThroughADelayedLinkInOrder(t *testing.T) {
 // for the first time) every anomaly is there once, in order per camera.
 func TestWindowCutMidFlightRedeliversInOrder(t *testing.T) {
 	broker := peers.Mosquitto(t)
-	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, false)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllAnomalies, false)
 	link := peers.DelayedTCPLink(t, broker.URL()[len("tcp://"):], 25*time.Millisecond, 25*time.Millisecond)
 	c := newTestClient(t, "tcp://"+link.Addr(), t.TempDir(), func(o *Options) { o.Inflight = 64 })
 	ids := publishN(t, c, 0, 1500, cams4)
@@ -86,7 +87,7 @@ func awaitDelivered(t testing.TB, c *Client, n int) {
 func TestIdleWindowOutlivesThePubackTimeout(t *testing.T) {
 	const timeout = 50 * time.Millisecond
 	broker := peers.Mosquitto(t)
-	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, false)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllAnomalies, false)
 	c := newTestClient(t, broker.URL(), t.TempDir(), func(o *Options) { o.PubackTimeout = timeout })
 	ids := publishN(t, c, 0, 1, cams4)
 	sub.waitUntil(t, 10*time.Second, "the first anomaly", func([]message) bool { return sub.unique() >= 1 })

@@ -1,10 +1,11 @@
-package bus
+package busclient
 
 import (
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
 )
 
@@ -23,7 +24,7 @@ func TestBrokerOutageLosesNothing(t *testing.T) {
 		outage = 3 * time.Second
 	}
 	broker := peers.Mosquitto(t, peers.MosquittoPersistent())
-	sub := newSubscriber(t, broker.URL(), "command-center", AllAnomalies, true)
+	sub := newSubscriber(t, broker.URL(), "command-center", bus.AllAnomalies, true)
 	c := newTestClient(t, broker.URL(), t.TempDir())
 	waitConnected(t, c)
 

@@ -1,10 +1,9 @@
-package bus
+package busclient
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/argus-edge/argus/drivers/peers"
 	"io"
 	"strings"
 	"sync"
@@ -13,6 +12,9 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/rs/zerolog"
+
+	"github.com/argus-edge/argus/drivers/bus"
+	"github.com/argus-edge/argus/drivers/peers"
 )
 
 // testLog is a logger that writes to the test output and to lb; lines
@@ -104,7 +106,7 @@ func newSubscriber(t testing.TB, url, id, filter string, persistent bool) *subsc
 		_ = json.Unmarshal(m.Payload(), &a)
 		s.mu.Lock()
 		s.msgs = append(s.msgs, message{m.Topic(), m.Payload()})
-		if strings.HasPrefix(m.Topic(), Root+"/anomalies/") {
+		if strings.HasPrefix(m.Topic(), bus.Root+"/anomalies/") {
 			s.seqs[a.Seq] = true
 		}
 		s.mu.Unlock()
@@ -144,15 +146,15 @@ func (s *subscriber) waitUntil(t testing.TB, timeout time.Duration, what string,
 }
 
 // anomalies decodes anomaly messages.
-func anomalies(t testing.TB, msgs []message) []Anomaly {
+func anomalies(t testing.TB, msgs []message) []bus.Anomaly {
 	t.Helper()
-	out := make([]Anomaly, 0, len(msgs))
+	out := make([]bus.Anomaly, 0, len(msgs))
 	for _, m := range msgs {
-		var a Anomaly
+		var a bus.Anomaly
 		if err := json.Unmarshal(m.payload, &a); err != nil {
 			t.Fatalf("%s: %v", m.topic, err)
 		}
-		if m.topic != AnomalyTopic(a.Site, a.Camera) {
+		if m.topic != bus.AnomalyTopic(a.Site, a.Camera) {
 			t.Fatalf("anomaly %s on topic %s", a.ID, m.topic)
 		}
 		out = append(out, a)
@@ -163,7 +165,7 @@ func anomalies(t testing.TB, msgs []message) []Anomaly {
 // dedup drops redeliveries as a receiver does: anything at or below the
 // highest seq seen. A dropped one that was never seen means the stream
 // went backwards: an ordering error.
-func dedup(t testing.TB, in []Anomaly) (unique []Anomaly, dups int) {
+func dedup(t testing.TB, in []bus.Anomaly) (unique []bus.Anomaly, dups int) {
 	t.Helper()
 	seen := map[uint64]bool{}
 	var top uint64
@@ -190,7 +192,7 @@ func (s *subscriber) unique() int {
 
 // checkComplete asserts the deduplicated stream is exactly ids, in order,
 // with contiguous seqs, and in order per camera.
-func checkComplete(t testing.TB, unique []Anomaly, ids []string) {
+func checkComplete(t testing.TB, unique []bus.Anomaly, ids []string) {
 	t.Helper()
 	if len(unique) != len(ids) {
 		t.Fatalf("%d distinct anomalies arrived, %d were published", len(unique), len(ids))
@@ -213,10 +215,10 @@ func checkComplete(t testing.TB, unique []Anomaly, ids []string) {
 }
 
 // testAnomaly is the i-th anomaly of a test, round-robin over cameras.
-func testAnomaly(i int, cameras []string) Anomaly {
+func testAnomaly(i int, cameras []string) bus.Anomaly {
 	cam := cameras[i%len(cameras)]
-	return Anomaly{ID: fmt.Sprintf("%s-%06d", cam, i), Site: "riverside", Camera: cam, Kind: KindPerson,
-		State: StateStart, Score: 0.8, Box: [4]float64{0.1, 0.1, 0.2, 0.4}, FrameTime: Now()}
+	return bus.Anomaly{ID: fmt.Sprintf("%s-%06d", cam, i), Site: "riverside", Camera: cam, Kind: bus.KindPerson,
+		State: bus.StateStart, Score: 0.8, Box: [4]float64{0.1, 0.1, 0.2, 0.4}, FrameTime: bus.Now()}
 }
 
 // publishN publishes n test anomalies and returns their ids in order.

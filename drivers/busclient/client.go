@@ -1,4 +1,4 @@
-package bus
+package busclient
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/argus-edge/argus/drivers/backoff"
+	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/spool"
 )
 
@@ -79,7 +80,7 @@ type Client struct {
 	inflight atomic.Int64 // anomalies awaiting their PUBACK now
 
 	mu      sync.Mutex
-	edge    EdgeStatus                      // the latest edge status, online
+	edge    bus.EdgeStatus                  // the latest edge status, online
 	subs    map[string]func(string, []byte) // filter → handler, asked for on every connection
 	granted map[string]bool                 // filters the broker accepted on this connection
 	conns   int                             // connections made: a grant belongs to one
@@ -100,13 +101,13 @@ func New(opts Options) (*Client, error) {
 	// tags it): a library adding the key again would write it twice.
 	log := opts.Log
 	q, err := spool.Open(opts.QueueDir, spool.Options{Limits: spool.Limits{Count: opts.QueueMax, Bytes: opts.QueueMaxBytes},
-		SegmentBytes: opts.segmentBytes, TopicPrefix: Root}, log)
+		SegmentBytes: opts.segmentBytes, TopicPrefix: bus.Root}, log)
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
 	}
 	c := &Client{
 		opts: opts, log: log, q: q, conn: newConnState(), retained: newRetainedCache(),
-		edge: EdgeStatus{Edge: opts.Edge, State: Online, Version: opts.Version, Cameras: []string{}, HTTP: opts.HTTPURL},
+		edge: bus.EdgeStatus{Edge: opts.Edge, State: bus.Online, Version: opts.Version, Cameras: []string{}, HTTP: opts.HTTPURL},
 		subs: map[string]func(string, []byte){}, granted: map[string]bool{}, subWake: make(chan struct{}, 1),
 	}
 	c.pc = mqtt.NewClient(c.pahoOptions())
@@ -123,7 +124,7 @@ func New(opts Options) (*Client, error) {
 
 // defaults checks the options and fills in the defaults.
 func (o *Options) defaults() error {
-	if err := ValidID(o.Edge); err != nil {
+	if err := bus.ValidID(o.Edge); err != nil {
 		return fmt.Errorf("bus: edge: %w", err)
 	}
 	if _, err := url.Parse(o.Broker); err != nil || o.Broker == "" {
@@ -181,7 +182,7 @@ func (c *Client) pahoOptions() *mqtt.ClientOptions {
 	will, _ := json.Marshal(c.offline())
 	// The will's time is when the client was made: a receiver takes the
 	// moment it sees the will as the time the edge went away.
-	o.SetBinaryWill(EdgeStatusTopic(c.opts.Edge), will, 1, true)
+	o.SetBinaryWill(bus.EdgeStatusTopic(c.opts.Edge), will, 1, true)
 	if c.opts.dial != nil {
 		o.SetCustomOpenConnectionFn(func(u *url.URL, _ mqtt.ClientOptions) (net.Conn, error) {
 			return c.opts.dial("tcp", u.Host)
@@ -288,20 +289,20 @@ func (c *Client) Connected() bool { return c.conn.isUp() }
 // PublishAnomaly assigns the anomaly its seq (and edge and published_at
 // when empty) and appends it to the on-disk queue; when it returns nil the
 // anomaly is fsynced and will be delivered, at least once, in order.
-func (c *Client) PublishAnomaly(a Anomaly) error {
-	if err := ValidID(a.Site); err != nil {
+func (c *Client) PublishAnomaly(a bus.Anomaly) error {
+	if err := bus.ValidID(a.Site); err != nil {
 		return fmt.Errorf("anomaly %s: site: %w", a.ID, err)
 	}
-	if err := ValidID(a.Camera); err != nil {
+	if err := bus.ValidID(a.Camera); err != nil {
 		return fmt.Errorf("anomaly %s: camera: %w", a.ID, err)
 	}
 	if a.Edge == "" {
 		a.Edge = c.opts.Edge
 	}
 	if a.PublishedAt.IsZero() {
-		a.PublishedAt = Now()
+		a.PublishedAt = bus.Now()
 	}
-	_, err := c.q.Append(AnomalyTopic(a.Site, a.Camera), func(seq uint64) ([]byte, error) {
+	_, err := c.q.Append(bus.AnomalyTopic(a.Site, a.Camera), func(seq uint64) ([]byte, error) {
 		a.Seq = seq
 		return json.Marshal(a)
 	})
@@ -314,44 +315,44 @@ func (c *Client) PublishAnomaly(a Anomaly) error {
 // PublishCameraStatus publishes a camera's retained status (QoS 1). While
 // disconnected only the latest status per camera is kept, and it is
 // published on reconnect.
-func (c *Client) PublishCameraStatus(s CameraStatus) error {
-	if err := ValidID(s.Site); err != nil {
+func (c *Client) PublishCameraStatus(s bus.CameraStatus) error {
+	if err := bus.ValidID(s.Site); err != nil {
 		return fmt.Errorf("camera status %s: site: %w", s.Camera, err)
 	}
-	if err := ValidID(s.Camera); err != nil {
+	if err := bus.ValidID(s.Camera); err != nil {
 		return fmt.Errorf("camera status: camera: %w", err)
 	}
 	if s.Edge == "" {
 		s.Edge = c.opts.Edge
 	}
 	if s.Time.IsZero() {
-		s.Time = Now()
+		s.Time = bus.Now()
 	}
 	b, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("camera status %s: %w", s.Camera, err)
 	}
-	c.retained.set(CameraStatusTopic(s.Site, s.Camera), b)
+	c.retained.set(bus.CameraStatusTopic(s.Site, s.Camera), b)
 	return nil
 }
 
 // PublishEdgeStatus updates the edge's retained online status (cameras,
 // load, version); it is also published on every connect. The state is
 // always online: offline is the will, and Close.
-func (c *Client) PublishEdgeStatus(s EdgeStatus) {
+func (c *Client) PublishEdgeStatus(s bus.EdgeStatus) {
 	c.setEdgeStatus(&s)
 }
 
 // setEdgeStatus stores s (when not nil) as the latest edge status and
 // queues it, stamped online and now, for the broker.
-func (c *Client) setEdgeStatus(s *EdgeStatus) {
+func (c *Client) setEdgeStatus(s *bus.EdgeStatus) {
 	c.mu.Lock()
 	if s != nil {
 		c.edge = *s
 	}
 	st := c.edge
 	c.mu.Unlock()
-	st.Edge, st.State, st.Time, st.Incarnation = c.opts.Edge, Online, Now(), c.opts.Incarnation
+	st.Edge, st.State, st.Time, st.Incarnation = c.opts.Edge, bus.Online, bus.Now(), c.opts.Incarnation
 	if st.Version == "" {
 		st.Version = c.opts.Version
 	}
@@ -362,7 +363,7 @@ func (c *Client) setEdgeStatus(s *EdgeStatus) {
 		st.Cameras = []string{}
 	}
 	b, _ := json.Marshal(st) // plain fields: cannot fail
-	c.retained.set(EdgeStatusTopic(c.opts.Edge), b)
+	c.retained.set(bus.EdgeStatusTopic(c.opts.Edge), b)
 }
 
 // Subscribe delivers messages matching filter (QoS 1) to handler, from
@@ -482,7 +483,7 @@ func (c *Client) Close() {
 		c.wg.Wait()
 		if c.Connected() {
 			b, _ := json.Marshal(c.offline())
-			tok := c.pc.Publish(EdgeStatusTopic(c.opts.Edge), 1, true, b)
+			tok := c.pc.Publish(bus.EdgeStatusTopic(c.opts.Edge), 1, true, b)
 			if !tok.WaitTimeout(2*time.Second) || tok.Error() != nil {
 				c.log.Warn().Err(tok.Error()).Msg("bus: offline status not confirmed; the broker has the will")
 			}
@@ -495,9 +496,9 @@ func (c *Client) Close() {
 }
 
 // offline is the edge's offline status: its will, and what Close sends.
-func (c *Client) offline() EdgeStatus {
-	return EdgeStatus{Edge: c.opts.Edge, State: Offline, Version: c.opts.Version, Cameras: []string{},
-		Time: Now(), Incarnation: c.opts.Incarnation, HTTP: c.opts.HTTPURL}
+func (c *Client) offline() bus.EdgeStatus {
+	return bus.EdgeStatus{Edge: c.opts.Edge, State: bus.Offline, Version: c.opts.Version, Cameras: []string{},
+		Time: bus.Now(), Incarnation: c.opts.Incarnation, HTTP: c.opts.HTTPURL}
 }
 
 // redact hides the password of a broker URL written with user info.
