@@ -92,7 +92,7 @@ func (c *Client) sendWindow(ctx context.Context) bool {
 			if err := win[0].tok.Error(); err != nil {
 				c.log.Warn().Err(err).Uint64("seq", win[0].seq).Int("in_flight", len(win)).
 					Msg("bus: anomaly publish failed; sending again from it")
-				return c.pause(ctx)
+				return sleep(ctx, retryPause)
 			}
 			win = c.retire(win)
 		case <-expired:
@@ -124,18 +124,6 @@ func done(tok mqtt.Token) bool {
 	case <-tok.Done():
 		return true
 	default:
-		return false
-	}
-}
-
-// pause waits retryPause; it reports whether ctx is still alive.
-func (c *Client) pause(ctx context.Context) bool {
-	t := time.NewTimer(retryPause)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
 		return false
 	}
 }
