@@ -23,7 +23,9 @@ import (
 
 // Subscription is what to do with one filter's messages.
 type Subscription struct {
-	QoS     byte
+	// QoS is the quality of service asked for (the broker may grant less).
+	QoS byte
+	// Handler gets the filter's messages.
 	Handler mqtt.MessageHandler
 }
 
