@@ -464,12 +464,19 @@ func (c *Client) subscribePending(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var dropped []string // unsubscribed while the broker answered
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for _, f := range filters {
-		if conn == c.conns && c.subs[f] != nil && !slices.Contains(refused, f) {
+		switch {
+		case c.subs[f] == nil:
+			dropped = append(dropped, f)
+		case conn == c.conns && !slices.Contains(refused, f):
 			c.granted[f] = true
 		}
+	}
+	c.mu.Unlock()
+	if len(dropped) > 0 {
+		c.pc.Unsubscribe(dropped...)
 	}
 	return refused, nil
 }

@@ -82,3 +82,33 @@ func TestSubscribeUntil(t *testing.T) {
 		})
 	}
 }
+
+// Real: mosquitto and the edge's client. A filter unsubscribed delivers
+// nothing more, while the others go on: the client publishes to the
+// dropped filter, then to a kept one, and the kept one's message arrives
+// alone (the broker handles one connection's packets in order, so the
+// UNSUBSCRIBE before them).
+func TestUnsubscribeStopsDelivery(t *testing.T) {
+	c := newTestClient(t, peers.Mosquitto(t).URL(), t.TempDir())
+	waitConnected(t, c)
+	got := make(chan string, 8)
+	for _, topic := range []string{"argus/v1/rules/a", "argus/v1/rules/b"} {
+		if err := c.Subscribe(topic, func(topic string, _ []byte) { got <- topic }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Unsubscribe("argus/v1/rules/a")
+	for _, topic := range []string{"argus/v1/rules/a", "argus/v1/rules/b"} {
+		if err := c.Publish(topic, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case topic := <-got:
+		if topic != "argus/v1/rules/b" {
+			t.Fatalf("got %s after unsubscribing it", topic)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the kept filter's message did not arrive")
+	}
+}
