@@ -14,12 +14,13 @@ import (
 
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/config"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
 // Options configure a Server; Auth, Store, Cameras, Rules, Wall and Handling are required.
 type Options struct {
-	Auth     *access.Auth
+	Auth     *login.Auth
 	Store    Store
 	Cameras  Catalog
 	Rules    Rules

@@ -20,7 +20,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -97,7 +97,7 @@ func newEnv(t testing.TB, tune ...func(*Options)) *env {
 		h, _ := bcrypt.GenerateFromPassword([]byte(password(u.name)), bcrypt.MinCost)
 		users = append(users, store.User{Name: u.name, Role: u.role, Sites: []string{u.site}, PasswordHash: string(h)})
 	}
-	auth := access.NewAuth(access.AuthOptions{Users: users, Store: e.st, TTL: time.Hour, Now: e.clk.now})
+	auth := login.NewAuth(login.AuthOptions{Users: users, Store: e.st, TTL: time.Hour, Now: e.clk.now})
 	cat := &catalog{
 		cams: []bus.CameraStatus{
 			{Camera: "hill-top", Site: "hillside", Edge: "edge-b", State: "online"},
