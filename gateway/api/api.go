@@ -1,7 +1,8 @@
 // Package api is the console's JSON API under /api/ (API.md is its
 // contract): who is asking (sessions from gateway/login), what they may do
-// on which sites (gateway/access), one audit entry per call, and server-sent events. It
-// serves what other packages hold through the small interfaces of deps.go.
+// on which sites (gateway/access), one audit entry per call, and
+// server-sent events. It serves what other packages hold through the small
+// interfaces of deps.go.
 package api
 
 import (

@@ -40,11 +40,11 @@ func ruleDoc(t testing.TB, site string, version int) string {
 }
 
 // Real in these tests: the API's handlers and middleware, gateway/login
-// (bcrypt, sessions, throttle) and gateway/access (the permission table), the SQLite store (a temp file), the rule
-// workflow (gateway/rulesets, seeded from configs/rules, publishing on a
-// real mosquitto) and HTTP over loopback (httptest). Simulated: the
-// catalog, wall and handling (fakes_test.go), and the clock where a test
-// moves it.
+// (bcrypt, sessions, throttle) and gateway/access (the permission table),
+// the SQLite store (a temp file), the rule workflow (gateway/rulesets,
+// seeded from configs/rules, publishing on a real mosquitto) and HTTP over
+// loopback (httptest). Simulated: the catalog, wall and handling
+// (fakes_test.go), and the clock where a test moves it.
 
 // password is every test user's password: "<name> password".
 func password(name string) string { return name + " password" }
