@@ -35,13 +35,13 @@ func BenchmarkCameraAPI41k(b *testing.B) {
 	httpURL, mqttURL, _ := startGateway(b, users)
 	start := time.Now()
 	publishInventory(b, mqttURL)
-	chief := login(b, httpURL, "chief")
+	chief := loginAs(b, httpURL, "chief")
 	awaitInventory(b, httpURL, chief)
 	fmt.Fprintf(os.Stderr, "BenchmarkCameraAPI41k: %d retained statuses published and listed by the API in %s\n",
 		districtCameras, time.Since(start).Round(time.Millisecond))
 
 	deep := cursorAt(b, httpURL, chief, 20000)
-	op := login(b, httpURL, "four-sites")
+	op := loginAs(b, httpURL, "four-sites")
 	for _, c := range []struct{ name, token, query string }{
 		{"first-page-50", chief, "limit=50"},
 		{"page-at-20000", chief, "limit=50&cursor=" + url.QueryEscape(deep)},

@@ -14,13 +14,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/argus-edge/argus/drivers/bus"
-	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/alerts"
 	"github.com/argus-edge/argus/gateway/api"
 	"github.com/argus-edge/argus/gateway/audit"
 	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/incidents"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/patrol"
 	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/sfu"
@@ -32,7 +32,7 @@ import (
 // camera catalog, the rule workflow and alerts (ingest, wall, handling).
 type services struct {
 	store        store.Store
-	auth         *access.Auth
+	auth         *login.Auth
 	catalog      api.Catalog
 	rules        api.Rules
 	ruleConflict error
@@ -72,7 +72,7 @@ func openServices(ctx context.Context, cfg *config.Config, rulesDir, airspaceDir
 		return nil, fmt.Errorf("store (%s): %w", cfg.Store.Driver, err)
 	}
 	s := &services{store: st, catalog: catalogView{dir}, ruleConflict: rulesets.ErrConflict, log: log,
-		auth: access.NewAuth(access.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL,
+		auth: login.NewAuth(login.AuthOptions{Users: cfg.Users, Store: st, TTL: cfg.SessionTTL,
 			Checks: cfg.Limits.LoginChecks, PerMinute: cfg.Limits.LoginsPerMinute})}
 	s.trail = audit.New(audit.Options{Store: st, Addresses: cfg.Limits.AuditAddresses, Log: log.With().Str("component", "audit").Logger()})
 	rs := rulesets.New(st, dir, log)

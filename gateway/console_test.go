@@ -16,8 +16,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/argus-edge/argus/configs"
-	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/config"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -34,7 +34,7 @@ func TestWHEPBySession(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	auth := access.NewAuth(access.AuthOptions{Store: st,
+	auth := login.NewAuth(login.AuthOptions{Store: st,
 		Users: []store.User{{Name: "river-op", Role: store.RoleOperator, Sites: []string{"riverside"}, PasswordHash: string(h)}}})
 	_, sess, err := auth.Login(context.Background(), "192.0.2.1", "river-op", "river password")
 	if err != nil {

@@ -54,7 +54,8 @@ func call(t testing.TB, method, url, token string, body any, out any) int {
 	return resp.StatusCode
 }
 
-func login(t testing.TB, httpURL, user string) string {
+// loginAs logs user in with its password ("<user> password") and returns the session token.
+func loginAs(t testing.TB, httpURL, user string) string {
 	t.Helper()
 	var out struct{ Token string }
 	if st := call(t, "POST", httpURL+"/api/login", "", map[string]string{"user": user, "password": user + " password"}, &out); st != 200 {
@@ -130,7 +131,7 @@ func await(t testing.TB, ch <-chan string, prefix, has string) string {
 // and a pion WHIP publisher).
 func TestConsoleEndToEnd(t *testing.T) {
 	httpURL, mqttURL, log := startGateway(t, consoleUsers(t))
-	op := login(t, httpURL, "river-op")
+	op := loginAs(t, httpURL, "river-op")
 	ev := events(t, httpURL, op)
 	await(t, ev, "hello", `"name":"river-op"`)
 	fakeEdge(t, httpURL, mqttURL, map[string]string{"riverside-walk": "riverside", "hillside-fire": "hillside"})
@@ -196,7 +197,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 
 	// The admin reads the audit: the refused stream view and rules call are there.
-	root := login(t, httpURL, "root")
+	root := loginAs(t, httpURL, "root")
 	var audit struct {
 		Items []struct {
 			Who, Action, Object, Site string

@@ -57,10 +57,10 @@ func startDrones(t *testing.T, step time.Duration) (httpURL, mqttURL string, edg
 // sees the progress in order and the drone move, and aborts mid-route.
 func TestConsoleDronesLaunchAndAbort(t *testing.T) {
 	httpURL, _, edge := startDrones(t, 300*time.Millisecond)
-	awaitDrone(t, httpURL, login(t, httpURL, "hill-pilot"), "drone-hillside")
+	awaitDrone(t, httpURL, loginAs(t, httpURL, "hill-pilot"), "drone-hillside")
 	cam := map[string]any{"id": "hillside-fire", "site": "hillside", "main": "rtsp://127.0.0.1:8554/hillside-fire",
 		"location": map[string]float64{"lat": 22.5481, "lon": 114.0462, "alt": 48}}
-	if st := call(t, "POST", httpURL+"/api/cameras", login(t, httpURL, "root"), cam, nil); st != 201 {
+	if st := call(t, "POST", httpURL+"/api/cameras", loginAs(t, httpURL, "root"), cam, nil); st != 201 {
 		t.Fatalf("registering hillside-fire: %d", st)
 	}
 	ctx := peers.Chromium(t)
@@ -142,10 +142,10 @@ func TestConsoleDronesLaunchAndAbort(t *testing.T) {
 // the fire joins the incident.
 func TestFireAutoDispatchesTheHillsideDrone(t *testing.T) {
 	httpURL, mqttURL, edge := startDrones(t, 0)
-	cmdToken := login(t, httpURL, "hill-cmd")
+	cmdToken := loginAs(t, httpURL, "hill-cmd")
 	ev := events(t, httpURL, cmdToken)
 	await(t, ev, "hello", `"name":"hill-cmd"`)
-	awaitDrone(t, httpURL, login(t, httpURL, "hill-pilot"), "drone-hillside")
+	awaitDrone(t, httpURL, loginAs(t, httpURL, "hill-pilot"), "drone-hillside")
 	c := peers.MQTTClient(t, mqttURL, "edge-cams")
 	a := bus.Anomaly{ID: "fire-1", Seq: 1, Site: "hillside", Camera: "hillside-fire", Edge: "edge-cams", Kind: bus.KindFire,
 		State: bus.StateStart, Severity: "critical", Score: 0.9, FrameTime: bus.Now(), PublishedAt: bus.Now(),
@@ -212,7 +212,7 @@ func TestConsoleSendADrone(t *testing.T) {
 	edge.Telemetry(bus.DroneTelemetry{Drone: "drone-riverside", Site: "riverside", State: bus.DroneIdle, Link: bus.LinkUp,
 		Mode: "LOITER", Battery: bus.DroneBattery{Percent: 95, Voltage: 16.5}, GPSFix: true,
 		Position: &bus.DronePos{Lat: 22.5410, Lon: 114.0505, AltMSL: 4}})
-	awaitDrone(t, httpURL, login(t, httpURL, "river-cmd"), "drone-riverside")
+	awaitDrone(t, httpURL, loginAs(t, httpURL, "river-cmd"), "drone-riverside")
 	c := peers.MQTTClient(t, mqttURL, "edge-cams")
 	a := bus.Anomaly{ID: "smoke-1", Seq: 1, Site: "riverside", Camera: "riverside-walk", Edge: "edge-cams", Kind: bus.KindSmoke,
 		State: bus.StateStart, Severity: "high", Score: 0.8, FrameTime: bus.Now(), PublishedAt: bus.Now(),
@@ -281,14 +281,14 @@ func TestPatrolPutsTheDroneFeedOnTheWall(t *testing.T) {
 	if tok := c.Publish(bus.CameraStatusTopic("hillside", "drone-hillside"), 1, true, st); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	cmd := login(t, httpURL, "hill-cmd")
+	cmd := loginAs(t, httpURL, "hill-cmd")
 	ev := events(t, httpURL, cmd)
 	await(t, ev, "hello", `"name":"hill-cmd"`)
 	peers.Await(t, 10*time.Second, "the drone's camera in the directory", func() bool {
 		return call(t, "GET", httpURL+"/api/cameras/drone-hillside", cmd, nil, nil) == 200
 	})
 	var out struct{ Patrol string }
-	pilot := login(t, httpURL, "hill-pilot")
+	pilot := loginAs(t, httpURL, "hill-pilot")
 	awaitDrone(t, httpURL, pilot, "drone-hillside")
 	if st := call(t, "POST", httpURL+"/api/drones/drone-hillside/patrols", pilot, map[string]string{"route": "north-slope"}, &out); st != 202 {
 		t.Fatalf("launch: %d", st)

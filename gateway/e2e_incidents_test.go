@@ -21,7 +21,7 @@ import (
 // anomalies. The wall holds one tile per incident.
 func TestFireSeenByTwoCamerasIsOneIncident(t *testing.T) {
 	httpURL, mqttURL, log := startGateway(t, consoleUsers(t))
-	root := login(t, httpURL, "root")
+	root := loginAs(t, httpURL, "root")
 	for _, c := range []struct {
 		id  string
 		lat float64

@@ -71,7 +71,7 @@ func TestConsoleInventory(t *testing.T) {
 	do("dry run", chromedp.SetUploadFiles(tid("import-file"), []string{good}), chromedp.Click(tid("import-submit")))
 	until("the dry run's counts", text("import-result")+`.includes('would create 2')`)
 	var inv struct{ Items []json.RawMessage }
-	root := login(t, httpURL, "root")
+	root := loginAs(t, httpURL, "root")
 	if st := call(t, "GET", httpURL+"/api/inventory", root, nil, &inv); st != 200 || len(inv.Items) != 0 {
 		t.Fatalf("after the dry run: %d, %d registered", st, len(inv.Items))
 	}

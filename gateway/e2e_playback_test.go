@@ -95,7 +95,7 @@ cameras:
 		}
 	})
 
-	root := login(t, httpURL, "root")
+	root := loginAs(t, httpURL, "root")
 	var online time.Time
 	eventually(t, 60*time.Second, "cam-p online at the gateway", func() (bool, string) {
 		var row cameraRow
@@ -187,7 +187,7 @@ cameras:
 	}
 
 	// Another site's user: 403 for the camera's recordings, 404 for the clip; audited.
-	other := login(t, httpURL, "river-op")
+	other := loginAs(t, httpURL, "river-op")
 	for p, want := range map[string]int{"/api/cameras/cam-p/recordings": 403, "/api/cameras/cam-p/recordings/export?" + q.Encode(): 403,
 		"/api/anomalies/" + a.ID + "/clip": 404} {
 		if resp, body := getRange(t, httpURL+p, other, ""); resp.StatusCode != want {

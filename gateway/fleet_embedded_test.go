@@ -38,7 +38,7 @@ func TestFleetOnTheEmbeddedNode(t *testing.T) {
 	if ready.NATS == "" {
 		t.Fatalf("no nats address in the ready line:\n%s", log)
 	}
-	root := login(t, httpURL, "root")
+	root := loginAs(t, httpURL, "root")
 	cam := map[string]any{"id": "emb-1", "site": "riverside", "name": "Embedded", "main": "rtsp://10.1.1.1/main"}
 	if st := call(t, "POST", httpURL+"/api/cameras", root, cam, nil); st != http.StatusCreated && st != http.StatusOK {
 		t.Fatalf("register: %d", st)

@@ -37,7 +37,7 @@ func TestFleetNodeKilledWhileAnomaliesFlow(t *testing.T) {
 	c := peers.NATSClusterWith(t, 3, peers.NATSOptions{MQTT: true})
 	js := backboneJS(t, c.URLs())
 	gw := startFleetGateway(t, c, "gw-k", writeConfig(t, consoleUsers(t)))
-	root := login(t, gw.http, "root")
+	root := loginAs(t, gw.http, "root")
 
 	edge, err := busclient.New(busclient.Options{Broker: c.MQTTURL(0) + "," + c.MQTTURL(1) + "," + c.MQTTURL(2), Edge: "edge-k",
 		Version: "test", QueueDir: t.TempDir(), PubackTimeout: 2 * time.Second, ReconnectMax: time.Second})

@@ -37,7 +37,7 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 	js := backboneJS(t, c.URLs())
 	config := writeConfig(t, consoleUsers(t))
 	gw := startFleetGateway(t, c, "gw-1", config, "-drone-pins", "drone-1=edge-3")
-	root := login(t, gw.http, "root")
+	root := loginAs(t, gw.http, "root")
 
 	csv, ids := districtCSV(1000, 100)
 	importCSV(t, gw.http, root, csv)
@@ -94,7 +94,7 @@ func TestFleetGatewayOnACluster(t *testing.T) {
 	before := startsStops(edges)
 	gw.stop()
 	gw = startFleetGateway(t, c, "gw-1", config, "-drone-pins", "drone-1=edge-3")
-	root = login(t, gw.http, "root")
+	root = loginAs(t, gw.http, "root")
 	eventually(t, 30*time.Second, "the new gateway leads and placed once", func() (bool, string) {
 		m := metricsOf(t, gw.http)
 		return m["argus_fleet_assigner_leading"] == 1 && m["argus_fleet_placements_total"] >= 1, fmt.Sprint(m)
@@ -310,7 +310,7 @@ func metricsOf(t *testing.T, httpURL string) map[string]float64 {
 	t.Helper()
 	// /metrics answers the scrape token or an admin's session: root's here.
 	req, _ := http.NewRequest(http.MethodGet, httpURL+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+login(t, httpURL, "root"))
+	req.Header.Set("Authorization", "Bearer "+loginAs(t, httpURL, "root"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -33,11 +33,11 @@ import (
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/logs"
 	"github.com/argus-edge/argus/drivers/profiling"
-	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/broker"
 	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/directory"
 	"github.com/argus-edge/argus/gateway/forwarded"
+	"github.com/argus-edge/argus/gateway/login"
 )
 
 func main() {
@@ -209,7 +209,7 @@ func hashPassword(in io.Reader, out io.Writer) error {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	h, err := access.HashPassword(strings.TrimRight(line, "\r\n"))
+	h, err := login.HashPassword(strings.TrimRight(line, "\r\n"))
 	if err != nil {
 		return err
 	}

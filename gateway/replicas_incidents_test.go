@@ -60,7 +60,7 @@ func TestIncidentsTwoReplicasGroupOnce(t *testing.T) {
 			t.Fatalf("%s not following anomalies after 20s", id)
 		}
 	}
-	root := login(t, url["gw-a"], "root")
+	root := loginAs(t, url["gw-a"], "root")
 	importCSV(t, url["gw-a"], root, fmt.Sprintf("id,site,main,lat,lon\nfire-a,hillside,rtsp://10.0.0.9/a,30,120\nfire-b,hillside,rtsp://10.0.0.9/b,%f,120\nfire-far,hillside,rtsp://10.0.0.9/far,%f,120\n",
 		30+200.0/111195, 30+5000.0/111195))
 
@@ -118,7 +118,7 @@ func TestIncidentsTwoReplicasGroupOnce(t *testing.T) {
 	gw[leader].cmd.Process.Kill() // its database connection, and the lead, go with it
 	<-gw[leader].done
 	fire("f-4", "fire-b")
-	root = login(t, url[other], "root")
+	root = loginAs(t, url[other], "root")
 	grouped(other, "the fire's next anomaly in the same incident, grouped by "+other, map[string]int{"fire-a+fire-b": 3, "fire-far": 1})
 	if !strings.Contains(gw[other].log.String(), `"took the grouping lead"`) {
 		t.Fatalf("%s grouped without taking the lead", other)

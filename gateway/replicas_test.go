@@ -82,7 +82,7 @@ store: {driver: postgres, dsn_env: T_STORE_DSN}
 		}
 	})
 	t.Logf("both replicas ready after %s", time.Since(began).Round(time.Millisecond))
-	root := login(t, url["gw-a"], "root")
+	root := loginAs(t, url["gw-a"], "root")
 	importCSV(t, url["gw-a"], root, "id,site,name,main\ncam-r,riverside,Camera R,"+cam.URL("cam-r")+"\n")
 
 	// The edge trusts gw-a as relay.gateway and gw-b by the name localhost,

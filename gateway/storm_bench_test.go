@@ -38,7 +38,7 @@ func BenchmarkIncidentStorm(b *testing.B) {
 		span = time.Duration(s) * time.Second
 	}
 	httpURL, mqttURL, log := startGateway(b, consoleUsers(b))
-	root := login(b, httpURL, "root")
+	root := loginAs(b, httpURL, "root")
 	ev := events(b, httpURL, root)
 	if !log.Await(`"following anomalies"`, 10*time.Second) {
 		b.Fatalf("alerts not following anomalies after 10s")

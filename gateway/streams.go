@@ -13,11 +13,12 @@ import (
 
 	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/drivers/bus"
-	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/config"
 	"github.com/argus-edge/argus/gateway/directory"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
+	"github.com/argus-edge/argus/gateway/streamauth"
 )
 
 // streamOptions are the flags of the SFU.
@@ -95,7 +96,7 @@ type auditor interface {
 // newStreams builds the SFU: tokens and ICE servers from the config,
 // console users by their session (auth, nil without a store), cameras and
 // sites from the directory, relays started on demand over MQTT, views audited.
-func newStreams(o streamOptions, rt relayTarget, cfg *config.Config, auth *access.Auth, audits auditor, dir *directory.Directory, log zerolog.Logger) (*sfu.Server, error) {
+func newStreams(o streamOptions, rt relayTarget, cfg *config.Config, auth *login.Auth, audits auditor, dir *directory.Directory, log zerolog.Logger) (*sfu.Server, error) {
 	grants := cfg.Grants
 	if len(grants) == 0 && auth == nil {
 		log.Warn().Msg("no tokens and no console sessions: every WHIP and WHEP request is refused")
@@ -136,12 +137,12 @@ func newStreams(o streamOptions, rt relayTarget, cfg *config.Config, auth *acces
 
 // streamAuth is who may publish and view: edges by their config token (only
 // the cameras they own), viewers by config token or console session.
-func streamAuth(grants map[string]sfu.Grant, auth *access.Auth, site, owner func(string) (string, bool)) sfu.Authorizer {
-	a := access.Owned(sfu.NewTokens(grants, site), owner)
+func streamAuth(grants map[string]sfu.Grant, auth *login.Auth, site, owner func(string) (string, bool)) sfu.Authorizer {
+	a := streamauth.Owned(sfu.NewTokens(grants, site), owner)
 	if auth == nil {
 		return a
 	}
-	return access.Sessions(a, auth, site)
+	return streamauth.Sessions(a, auth, site)
 }
 
 // relayStart asks the edge owning camera to relay it to this replica

@@ -1,9 +1,9 @@
-// Package access is who may do what at the gateway: console users (roles
-// commander, pilot, operator, admin scoped to sites), their password
-// logins, sessions and throttling, the permission table the API checks,
-// and the authorizers of WHIP and WHEP (an edge publishes only the
-// cameras it owns, a console user views with the session's permissions).
-// The gateway's config file is read by gateway/config, not here; no
-// secret is ever logged or part of an error. It imports gateway/sfu for
-// its Authorizer type and nothing of edge/.
+// Package access is what a console user may do at the gateway: the roles
+// (commander, pilot, operator, admin) and the permission table the API
+// checks, the Principal behind a request (its role and the sites it is
+// scoped to), and the check of a user an admin creates. Who a user is
+// (passwords, sessions, throttling) is gateway/login; the WHIP and WHEP
+// authorizers are gateway/streamauth. It must never import
+// golang.org/x/crypto/bcrypt, gateway/login, gateway/sfu, gateway/api or
+// gateway/config, nor anything of edge/: it is the table the rest consult.
 package access

@@ -82,8 +82,3 @@ func (p Principal) Permissions() []string {
 	}
 	return out
 }
-
-// principalOf is the principal of a stored or configured user.
-func principalOf(u store.User, source string) Principal {
-	return Principal{Name: u.Name, Role: u.Role, Sites: slices.Clone(u.Sites), Source: source}
-}

@@ -6,14 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/gateway/store"
 )
-
-// MinPasswordLen is the shortest password accepted for a new user.
-const MinPasswordLen = 10
 
 // CheckUser validates a user an admin creates or changes through the API.
 func CheckUser(u store.User) error {
@@ -35,16 +30,4 @@ func CheckUser(u store.User) error {
 		return errors.New(`sites: "*" already covers every site; list it alone`)
 	}
 	return nil
-}
-
-// HashPassword returns the bcrypt hash of a new password, refusing one too short.
-func HashPassword(password string) (string, error) {
-	if len(password) < MinPasswordLen {
-		return "", fmt.Errorf("password: want at least %d characters", MinPasswordLen)
-	}
-	if len(password) > 72 {
-		return "", errors.New("password: bcrypt reads at most 72 bytes")
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-	return string(h), err
 }

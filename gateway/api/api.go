@@ -1,7 +1,8 @@
 // Package api is the console's JSON API under /api/ (API.md is its
-// contract): who is asking (sessions from gateway/access), what they may do
-// on which sites, one audit entry per call, and server-sent events. It
-// serves what other packages hold through the small interfaces of deps.go.
+// contract): who is asking (sessions from gateway/login), what they may do
+// on which sites (gateway/access), one audit entry per call, and
+// server-sent events. It serves what other packages hold through the small
+// interfaces of deps.go.
 package api
 
 import (
@@ -14,12 +15,13 @@ import (
 
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/config"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
 // Options configure a Server; Auth, Store, Cameras, Rules, Wall and Handling are required.
 type Options struct {
-	Auth     *access.Auth
+	Auth     *login.Auth
 	Store    Store
 	Cameras  Catalog
 	Rules    Rules

@@ -20,7 +20,7 @@ import (
 
 	"github.com/argus-edge/argus/drivers/bus"
 	"github.com/argus-edge/argus/drivers/peers"
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/rulesets"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -39,12 +39,12 @@ func ruleDoc(t testing.TB, site string, version int) string {
 	return doc
 }
 
-// Real in these tests: the API's handlers and middleware, gateway/access
-// (bcrypt, sessions, throttle), the SQLite store (a temp file), the rule
-// workflow (gateway/rulesets, seeded from configs/rules, publishing on a
-// real mosquitto) and HTTP over loopback (httptest). Simulated: the
-// catalog, wall and handling (fakes_test.go), and the clock where a test
-// moves it.
+// Real in these tests: the API's handlers and middleware, gateway/login
+// (bcrypt, sessions, throttle) and gateway/access (the permission table),
+// the SQLite store (a temp file), the rule workflow (gateway/rulesets,
+// seeded from configs/rules, publishing on a real mosquitto) and HTTP over
+// loopback (httptest). Simulated: the catalog, wall and handling
+// (fakes_test.go), and the clock where a test moves it.
 
 // password is every test user's password: "<name> password".
 func password(name string) string { return name + " password" }
@@ -97,7 +97,7 @@ func newEnv(t testing.TB, tune ...func(*Options)) *env {
 		h, _ := bcrypt.GenerateFromPassword([]byte(password(u.name)), bcrypt.MinCost)
 		users = append(users, store.User{Name: u.name, Role: u.role, Sites: []string{u.site}, PasswordHash: string(h)})
 	}
-	auth := access.NewAuth(access.AuthOptions{Users: users, Store: e.st, TTL: time.Hour, Now: e.clk.now})
+	auth := login.NewAuth(login.AuthOptions{Users: users, Store: e.st, TTL: time.Hour, Now: e.clk.now})
 	cat := &catalog{
 		cams: []bus.CameraStatus{
 			{Camera: "hill-top", Site: "hillside", Edge: "edge-b", State: "online"},

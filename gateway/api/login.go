@@ -8,6 +8,7 @@ import (
 
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/forwarded"
+	"github.com/argus-edge/argus/gateway/login"
 )
 
 // userInfo is the caller as the console sees it.
@@ -38,7 +39,7 @@ func (s *Server) login(c *call) {
 	}
 	c.object = in.User
 	p, sess, err := s.opts.Auth.Login(c.r.Context(), forwarded.Of(c.r).Key(), in.User, in.Password)
-	var te *access.ThrottledError
+	var te *login.ThrottledError
 	switch {
 	case errors.As(err, &te):
 		s.metrics.logins.WithLabelValues(te.Reason).Inc()
@@ -47,7 +48,7 @@ func (s *Server) login(c *call) {
 		c.detail = te.Error()
 		c.reply(http.StatusTooManyRequests, map[string]any{"error": te.Error(), "reason": te.Reason, "retry_after": secs})
 		return
-	case errors.Is(err, access.ErrWrongCredentials):
+	case errors.Is(err, login.ErrWrongCredentials):
 		c.fail(http.StatusUnauthorized, err.Error())
 		return
 	case err != nil:

@@ -11,6 +11,7 @@ import (
 	"github.com/argus-edge/argus/drivers/bearer"
 	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/forwarded"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -69,7 +70,7 @@ func (s *Server) admit(c *call, perm access.Permission) bool {
 	token, viaCookie := sessionToken(c.r)
 	p, expires, err := s.opts.Auth.Resolve(c.r.Context(), token)
 	if err != nil {
-		if !errors.Is(err, access.ErrNoSession) {
+		if !errors.Is(err, login.ErrNoSession) {
 			s.log.Error().Err(err).Msg("resolving a session")
 			c.fail(http.StatusServiceUnavailable, "sessions unavailable")
 			return false

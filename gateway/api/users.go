@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -127,7 +128,7 @@ func (s *Server) saveUser(c *call, u store.User, in userInput, status int) {
 		return
 	}
 	if in.Password != nil {
-		h, err := access.HashPassword(*in.Password)
+		h, err := login.HashPassword(*in.Password)
 		if err != nil {
 			c.fail(http.StatusBadRequest, err.Error())
 			return

@@ -11,8 +11,8 @@ import (
 	"github.com/argus-edge/argus/configs/iceservers"
 	"github.com/argus-edge/argus/configs/strict"
 	"github.com/argus-edge/argus/drivers/bus"
-	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/incidents"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/sfu"
 	"github.com/argus-edge/argus/gateway/store"
 )
@@ -76,7 +76,7 @@ type SessionsFile struct {
 const (
 	DefaultStorePath   = "var/gateway.db"
 	DefaultMinSeverity = "high"
-	DefaultSessionTTL  = access.DefaultSessionTTL
+	DefaultSessionTTL  = login.DefaultSessionTTL
 )
 
 // DefaultRetention keeps anomalies 90 days, their snapshots 30 and the audit log a year.

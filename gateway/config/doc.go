@@ -3,5 +3,5 @@
 // HTTP access, every problem reported with file, line and field. The file
 // names environment variables for secrets and holds only bcrypt hashes of
 // passwords: no secret is ever written in it, logged or part of an error.
-// Who may do what with those credentials is gateway/access.
+// Logging in with those credentials is gateway/login; who may do what, gateway/access.
 package config

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/argus-edge/argus/configs/strict"
-	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/login"
 )
 
 // The config's sections about the gateway's HTTP server: its certificate,
@@ -53,7 +53,7 @@ type Limits struct {
 // bcrypt checks at once (each is ~50 ms of one core), 30 login attempts a
 // minute per address, 1,000 addresses a minute audited apart.
 var DefaultLimits = Limits{WHEPPerUser: 64, WHEPTotal: 2000, SSEPerUser: 16, BodyBytes: 1 << 20, ImportBytes: 16 << 20,
-	LoginChecks: access.DefaultLoginChecks, LoginsPerMinute: access.DefaultLoginsPerMinute, AuditAddresses: 1000}
+	LoginChecks: login.DefaultLoginChecks, LoginsPerMinute: login.DefaultLoginsPerMinute, AuditAddresses: 1000}
 
 // parseTLS checks that both files are named, or neither, and exist.
 func parseTLS(ps *strict.Problems, t TLSFile) (cert, key string) {

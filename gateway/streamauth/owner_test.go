@@ -1,4 +1,4 @@
-package access
+package streamauth
 
 import (
 	"net/http"

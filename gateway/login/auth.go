@@ -1,4 +1,4 @@
-package access
+package login
 
 import (
 	"context"
@@ -8,11 +8,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -128,34 +130,34 @@ func (a *Auth) IsConfigUser(name string) bool { _, ok := a.config[name]; return 
 // take as long, and at most Checks at once. An attempt the throttle
 // refuses (the client's failures, its rate) or that finds too many checks
 // waiting answers *ThrottledError without checking anything.
-func (a *Auth) Login(ctx context.Context, client, name, password string) (Principal, Session, error) {
+func (a *Auth) Login(ctx context.Context, client, name, password string) (access.Principal, Session, error) {
 	now := a.now()
 	if wait, why := a.throttle.admit(client, name, now); wait > 0 {
-		return Principal{}, Session{}, &ThrottledError{RetryAfter: wait, Reason: why}
+		return access.Principal{}, Session{}, &ThrottledError{RetryAfter: wait, Reason: why}
 	}
 	u, source, err := a.user(ctx, name)
 	hash := dummyHash()
 	if err == nil {
 		hash = []byte(u.PasswordHash)
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return Principal{}, Session{}, err
+		return access.Principal{}, Session{}, err
 	}
 	match, cerr := a.checks.compare(ctx, hash, password)
 	if cerr != nil {
-		return Principal{}, Session{}, cerr
+		return access.Principal{}, Session{}, cerr
 	}
 	if !match || err != nil || u.Disabled {
 		a.throttle.failed(client, name, now)
-		return Principal{}, Session{}, ErrWrongCredentials
+		return access.Principal{}, Session{}, ErrWrongCredentials
 	}
 	a.throttle.succeeded(client, name)
 	token, err := newToken()
 	if err != nil {
-		return Principal{}, Session{}, err
+		return access.Principal{}, Session{}, err
 	}
 	s := Session{Token: token, Expires: now.Add(a.ttl)}
 	if err := a.store.PutSession(ctx, store.Session{TokenHash: HashToken(token), User: u.Name, Created: now, Expires: s.Expires}); err != nil {
-		return Principal{}, Session{}, fmt.Errorf("store session: %w", err)
+		return access.Principal{}, Session{}, fmt.Errorf("store session: %w", err)
 	}
 	return principalOf(u, source), s, nil
 }
@@ -163,23 +165,23 @@ func (a *Auth) Login(ctx context.Context, client, name, password string) (Princi
 // Resolve returns the principal of a session token and when it expires.
 // The user is read again each time, so a changed role or a deleted or
 // disabled user takes effect on the next request.
-func (a *Auth) Resolve(ctx context.Context, token string) (Principal, time.Time, error) {
+func (a *Auth) Resolve(ctx context.Context, token string) (access.Principal, time.Time, error) {
 	if token == "" {
-		return Principal{}, time.Time{}, ErrNoSession
+		return access.Principal{}, time.Time{}, ErrNoSession
 	}
 	s, err := a.store.Session(ctx, HashToken(token), a.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return Principal{}, time.Time{}, ErrNoSession
+		return access.Principal{}, time.Time{}, ErrNoSession
 	}
 	if err != nil {
-		return Principal{}, time.Time{}, err
+		return access.Principal{}, time.Time{}, err
 	}
 	u, source, err := a.user(ctx, s.User)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
-		return Principal{}, time.Time{}, ErrNoSession
+		return access.Principal{}, time.Time{}, ErrNoSession
 	}
 	if err != nil {
-		return Principal{}, time.Time{}, err
+		return access.Principal{}, time.Time{}, err
 	}
 	return principalOf(u, source), s.Expires, nil
 }
@@ -192,10 +194,15 @@ func (a *Auth) Logout(ctx context.Context, token string) error {
 // user finds a config user first, then a stored one.
 func (a *Auth) user(ctx context.Context, name string) (store.User, string, error) {
 	if u, ok := a.config[name]; ok {
-		return u, SourceConfig, nil
+		return u, access.SourceConfig, nil
 	}
 	u, err := a.store.User(ctx, name)
-	return u, SourceStore, err
+	return u, access.SourceStore, err
+}
+
+// principalOf is the principal of a stored or configured user.
+func principalOf(u store.User, source string) access.Principal {
+	return access.Principal{Name: u.Name, Role: u.Role, Sites: slices.Clone(u.Sites), Source: source}
 }
 
 // HashToken is what the store keeps of a session token: its SHA-256, hex.

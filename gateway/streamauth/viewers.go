@@ -1,4 +1,4 @@
-package access
+package streamauth
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/argus-edge/argus/drivers/bearer"
+	"github.com/argus-edge/argus/gateway/access"
+	"github.com/argus-edge/argus/gateway/login"
 	"github.com/argus-edge/argus/gateway/sfu"
 )
 
@@ -14,13 +16,13 @@ import (
 // the camera's site (site maps a camera to it). A bearer that is not a
 // session is left to inner (the config's tokens); publishing (WHIP) is
 // always inner's: a console user never publishes.
-func Sessions(inner sfu.Authorizer, a *Auth, site func(camera string) (string, bool)) sfu.Authorizer {
+func Sessions(inner sfu.Authorizer, a *login.Auth, site func(camera string) (string, bool)) sfu.Authorizer {
 	return sessions{Authorizer: inner, auth: a, site: site}
 }
 
 type sessions struct {
 	sfu.Authorizer
-	auth *Auth
+	auth *login.Auth
 	site func(camera string) (string, bool)
 }
 
@@ -31,7 +33,7 @@ func (s sessions) Viewer(r *http.Request, camera string) (string, error) {
 		return s.Authorizer.Viewer(r, camera)
 	}
 	p, _, err := s.auth.Resolve(r.Context(), token)
-	if errors.Is(err, ErrNoSession) {
+	if errors.Is(err, login.ErrNoSession) {
 		return s.Authorizer.Viewer(r, camera)
 	}
 	if err != nil {
@@ -39,7 +41,7 @@ func (s sessions) Viewer(r *http.Request, camera string) (string, error) {
 	}
 	site, known := s.site(camera)
 	switch {
-	case !p.Can(PermView):
+	case !p.Can(access.PermView):
 		return p.Name, &sfu.AuthError{Status: http.StatusForbidden, Reason: fmt.Sprintf("role %s may not view streams", p.Role)}
 	case !known && !p.AllSites():
 		return p.Name, &sfu.AuthError{Status: http.StatusForbidden, Reason: fmt.Sprintf("camera %s is not in your sites", camera)}

@@ -1,17 +1,15 @@
-package access
+package login
 
 import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/argus-edge/argus/gateway/sfu"
+	"github.com/argus-edge/argus/gateway/access"
 	"github.com/argus-edge/argus/gateway/store"
 )
 
@@ -57,7 +55,7 @@ func TestLoginResolveLogout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "chief" || p.Source != SourceConfig || !p.AllSites() || !s.Expires.Equal(clk.now().Add(time.Hour)) {
+	if p.Name != "chief" || p.Source != access.SourceConfig || !p.AllSites() || !s.Expires.Equal(clk.now().Add(time.Hour)) {
 		t.Fatalf("principal %+v session expires %s", p, s.Expires)
 	}
 	if raw, err := base64.RawURLEncoding.DecodeString(s.Token); err != nil || len(raw) != 32 {
@@ -139,57 +137,6 @@ func TestLoginThrottle(t *testing.T) {
 	}
 	if _, _, err := a.Login(ctx, home, "chief", "x"); !errors.As(err, &te) || te.RetryAfter != time.Second {
 		t.Fatalf("a success did not reset the count: %v", err)
-	}
-}
-
-// Console users view by session (view permission and site); other bearers
-// go to the token table; publishing is never a session's.
-func TestSessionsAuthorizer(t *testing.T) {
-	a, _, _ := newAuth(t)
-	ctx := context.Background()
-	_, river, _ := a.Login(ctx, home, "river-op", "river password")
-	_, chief, _ := a.Login(ctx, home, "chief", "chief password")
-	site := func(cam string) (string, bool) {
-		s, ok := map[string]string{"river-cam": "riverside", "hill-cam": "hillside"}[cam]
-		return s, ok
-	}
-	grants := map[string]sfu.Grant{"edge-token-0123456789": {Role: sfu.RoleEdge, Sites: []string{"*"}, Edge: "e1"},
-		"viewer-token-0123456789": {Role: sfu.RoleViewer, Sites: []string{"*"}, Name: "wall-screen"}}
-	az := Sessions(sfu.NewTokens(grants, site), a, site)
-	try := func(check func(*http.Request, string) (string, error), token, cam string) (string, int) {
-		r := httptest.NewRequest(http.MethodPost, "/whep/"+cam, nil)
-		r.Header.Set("Authorization", "Bearer "+token)
-		who, err := check(r, cam)
-		var ae *sfu.AuthError
-		if errors.As(err, &ae) {
-			return who, ae.Status
-		}
-		return who, 201
-	}
-	for _, c := range []struct {
-		name, token, cam, who string
-		want                  int
-		edge                  bool
-	}{
-		{"operator own site", river.Token, "river-cam", "river-op", 201, false},
-		{"operator other site", river.Token, "hill-cam", "river-op", 403, false},
-		{"operator unknown camera", river.Token, "nowhere", "river-op", 403, false},
-		{"commander any site", chief.Token, "hill-cam", "chief", 201, false},
-		{"token viewer", "viewer-token-0123456789", "hill-cam", "wall-screen", 201, false},
-		{"unknown bearer", "nope-nope-nope-nope", "hill-cam", "", 401, false},
-		{"session may not publish", chief.Token, "hill-cam", "", 401, true},
-		{"edge publishes", "edge-token-0123456789", "hill-cam", "edge:e1", 201, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			check := az.Viewer
-			if c.edge {
-				check = az.Edge
-			}
-			who, status := try(check, c.token, c.cam)
-			if status != c.want || who != c.who {
-				t.Fatalf("got %d %q, want %d %q", status, who, c.want, c.who)
-			}
-		})
 	}
 }
 
