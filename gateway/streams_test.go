@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,9 +98,7 @@ const busSecret = "bus-secret-for-tests"
 // pionPC is a pion PeerConnection for loopback tests.
 func pionPC(t *testing.T) *webrtc.PeerConnection {
 	t.Helper()
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	pc, err := webrtc.NewAPI(webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	pc, err := loopbackPC()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,19 +106,35 @@ func pionPC(t *testing.T) *webrtc.PeerConnection {
 	return pc
 }
 
+// loopbackPC is a pion PeerConnection that gathers loopback candidates.
+func loopbackPC() (*webrtc.PeerConnection, error) {
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+}
+
 // sdpOffer returns pc's complete (non-trickle) offer.
 func sdpOffer(t *testing.T, pc *webrtc.PeerConnection) string {
 	t.Helper()
-	o, err := pc.CreateOffer(nil)
+	sdp, err := completeOffer(pc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sdp
+}
+
+// completeOffer makes pc's offer and waits for its candidates.
+func completeOffer(pc *webrtc.PeerConnection) (string, error) {
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		return "", err
+	}
 	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(o); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	<-gathered
-	return pc.LocalDescription().SDP
+	return pc.LocalDescription().SDP, nil
 }
 
 // request sends a WHIP/WHEP request (peers.SDPRequest) and returns the
@@ -146,7 +161,9 @@ func postSDP(url, token, sdp string) (int, string, error) {
 // fakeEdge answers relay_start for its cameras by publishing them over WHIP
 // (an offer with an H.264 track: the uplink exists once the answer is given)
 // to the command's whip_url, else to httpURL. It returns the commands it
-// received.
+// received. Its handlers run on goroutines of their own, never call the
+// test's Fatal, and are waited for when the test ends (before their
+// PeerConnections close: a command arriving then is not answered).
 func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) <-chan bus.Command {
 	t.Helper()
 	cmds := make(chan bus.Command, 64)
@@ -154,8 +171,24 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("edge: connect: %v", tok.Error())
 	}
-	t.Cleanup(func() { c.Disconnect(100) })
+	var (
+		mu      sync.Mutex
+		ended   bool
+		pcs     []*webrtc.PeerConnection
+		running sync.WaitGroup
+	)
+	t.Cleanup(func() {
+		mu.Lock()
+		ended = true
+		mu.Unlock()
+		running.Wait()
+		c.Disconnect(100)
+		for _, pc := range pcs {
+			pc.Close()
+		}
+	})
 	handle := func(c paho.Client, m paho.Message) {
+		defer running.Done()
 		var cmd bus.Command
 		json.Unmarshal(m.Payload(), &cmd)
 		select {
@@ -163,23 +196,20 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 		default:
 		}
 		r := bus.Reply{RequestID: cmd.RequestID, Action: cmd.Action, Camera: cmd.Camera, OK: true, Time: bus.Now()}
-		pc := pionPC(t)
-		track, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264}, "video", "edge")
-		pc.AddTrack(track)
-		base := httpURL
-		if cmd.WHIPURL != "" {
-			base = cmd.WHIPURL
-		}
-		st, body, err := postSDP(base+"/whip/"+cmd.Camera, edgeSecret, sdpOffer(t, pc))
-		if err != nil || st != http.StatusCreated {
-			r.OK, r.Error = false, fmt.Sprintf("whip: %d %s %v", st, body, err)
-		} else {
-			pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: body})
+		if err := publishUplink(cmd, httpURL, &mu, &pcs); err != nil {
+			r.OK, r.Error = false, err.Error()
 		}
 		b, _ := json.Marshal(r)
 		c.Publish(bus.ReplyTopic("edge-demo"), 1, false, b)
 	}
-	if tok := c.Subscribe(bus.CommandTopic("edge-demo"), 1, func(c paho.Client, m paho.Message) { go handle(c, m) }); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+	if tok := c.Subscribe(bus.CommandTopic("edge-demo"), 1, func(c paho.Client, m paho.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !ended {
+			running.Add(1)
+			go handle(c, m)
+		}
+	}); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
 	for cam, site := range cameras {
@@ -189,6 +219,33 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 		}
 	}
 	return cmds
+}
+
+// publishUplink is the fake edge's WHIP publish of cmd's camera: a
+// PeerConnection kept in pcs (closed at the test's end) offering an H.264
+// track, to the command's whip_url or else base.
+func publishUplink(cmd bus.Command, base string, mu *sync.Mutex, pcs *[]*webrtc.PeerConnection) error {
+	pc, err := loopbackPC()
+	if err != nil {
+		return err
+	}
+	mu.Lock()
+	*pcs = append(*pcs, pc)
+	mu.Unlock()
+	track, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264}, "video", "edge")
+	pc.AddTrack(track)
+	if cmd.WHIPURL != "" {
+		base = cmd.WHIPURL
+	}
+	offer, err := completeOffer(pc)
+	if err != nil {
+		return fmt.Errorf("offer: %w", err)
+	}
+	st, body, err := postSDP(base+"/whip/"+cmd.Camera, edgeSecret, offer)
+	if err != nil || st != http.StatusCreated {
+		return fmt.Errorf("whip: %d %s %v", st, body, err)
+	}
+	return pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: body})
 }
 
 // turnSecret is the TURN password of the gateway's config in these tests.
