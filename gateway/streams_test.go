@@ -171,24 +171,10 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("edge: connect: %v", tok.Error())
 	}
-	var (
-		mu      sync.Mutex
-		ended   bool
-		pcs     []*webrtc.PeerConnection
-		running sync.WaitGroup
-	)
-	t.Cleanup(func() {
-		mu.Lock()
-		ended = true
-		mu.Unlock()
-		running.Wait()
-		c.Disconnect(100)
-		for _, pc := range pcs {
-			pc.Close()
-		}
-	})
+	up := &uplinks{}
+	t.Cleanup(func() { up.end(); c.Disconnect(100); up.close() })
 	handle := func(c paho.Client, m paho.Message) {
-		defer running.Done()
+		defer up.running.Done()
 		var cmd bus.Command
 		json.Unmarshal(m.Payload(), &cmd)
 		select {
@@ -196,17 +182,14 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 		default:
 		}
 		r := bus.Reply{RequestID: cmd.RequestID, Action: cmd.Action, Camera: cmd.Camera, OK: true, Time: bus.Now()}
-		if err := publishUplink(cmd, httpURL, &mu, &pcs); err != nil {
+		if err := up.publish(cmd, httpURL); err != nil {
 			r.OK, r.Error = false, err.Error()
 		}
 		b, _ := json.Marshal(r)
 		c.Publish(bus.ReplyTopic("edge-demo"), 1, false, b)
 	}
 	if tok := c.Subscribe(bus.CommandTopic("edge-demo"), 1, func(c paho.Client, m paho.Message) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !ended {
-			running.Add(1)
+		if up.start() {
 			go handle(c, m)
 		}
 	}); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
@@ -221,17 +204,50 @@ func fakeEdge(t *testing.T, httpURL, mqttURL string, cameras map[string]string) 
 	return cmds
 }
 
-// publishUplink is the fake edge's WHIP publish of cmd's camera: a
-// PeerConnection kept in pcs (closed at the test's end) offering an H.264
-// track, to the command's whip_url or else base.
-func publishUplink(cmd bus.Command, base string, mu *sync.Mutex, pcs *[]*webrtc.PeerConnection) error {
+// uplinks are the fake edge's WHIP publishes: their PeerConnections and
+// the handlers making them.
+type uplinks struct {
+	mu      sync.Mutex
+	ended   bool
+	pcs     []*webrtc.PeerConnection
+	running sync.WaitGroup
+}
+
+// start counts a handler in, unless the test ended.
+func (u *uplinks) start() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !u.ended {
+		u.running.Add(1)
+	}
+	return !u.ended
+}
+
+// end takes no more handlers and waits for those running.
+func (u *uplinks) end() {
+	u.mu.Lock()
+	u.ended = true
+	u.mu.Unlock()
+	u.running.Wait()
+}
+
+// close closes every PeerConnection, once the handlers are done.
+func (u *uplinks) close() {
+	for _, pc := range u.pcs {
+		pc.Close()
+	}
+}
+
+// publish is the WHIP publish of cmd's camera: a PeerConnection offering
+// an H.264 track, to the command's whip_url or else base.
+func (u *uplinks) publish(cmd bus.Command, base string) error {
 	pc, err := loopbackPC()
 	if err != nil {
 		return err
 	}
-	mu.Lock()
-	*pcs = append(*pcs, pc)
-	mu.Unlock()
+	u.mu.Lock()
+	u.pcs = append(u.pcs, pc)
+	u.mu.Unlock()
 	track, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264}, "video", "edge")
 	pc.AddTrack(track)
 	if cmd.WHIPURL != "" {
